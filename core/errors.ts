@@ -1,0 +1,50 @@
+/**
+ * One catalog of failures. Callers and tests check the `code`; the server maps it to an HTTP
+ * status and the CLI to an exit code, in one place each.
+ */
+export const errorCatalog = {
+  INVALID_INPUT: { status: 400, exit: 2 },
+  INVALID_PARAMETER: { status: 400, exit: 2 },
+  NOT_FOUND: { status: 404, exit: 3 },
+  NO_INDEX: { status: 503, exit: 4 },
+  INDEX_MISMATCH: { status: 409, exit: 5 },
+  INDEX_LOCKED: { status: 409, exit: 6 },
+  MODEL_UNAVAILABLE: { status: 503, exit: 7 },
+  EMBEDDINGS_UNAVAILABLE: { status: 503, exit: 7 },
+  PARSE_FAILED: { status: 400, exit: 8 },
+  UNAUTHORIZED: { status: 401, exit: 9 },
+  INTERNAL: { status: 500, exit: 1 },
+} as const satisfies Record<string, { status: number; exit: number }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export class PaperscopeError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PaperscopeError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return errorCatalog[this.code].status;
+  }
+
+  get exitCode(): number {
+    return errorCatalog[this.code].exit;
+  }
+}
+
+export function isPaperscopeError(error: unknown): error is PaperscopeError {
+  return error instanceof PaperscopeError;
+}
+
+/** Wraps anything thrown into a catalog error, keeping catalog errors as they are. */
+export function toPaperscopeError(error: unknown): PaperscopeError {
+  if (error instanceof PaperscopeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PaperscopeError('INTERNAL', message, undefined, { cause: error });
+}

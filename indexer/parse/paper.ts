@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+/** A paper as every parser returns it, whatever the input format. */
+export const paperSchema = z.object({
+  id: z.string().min(1),
+  title: z.string().min(1),
+  abstract: z.string().min(1),
+  /** Author names when the source lists them; empty when it only gives a count. */
+  authors: z.array(z.string()),
+  authorsCount: z.number().int().nonnegative().nullable(),
+  organization: z.string().nullable(),
+  /** ISO date, YYYY-MM-DD. */
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  upvotes: z.number().int().nonnegative(),
+  url: z.string().nullable(),
+  categories: z.array(z.string()),
+  source: z.object({ file: z.string(), line: z.number().int().positive() }),
+});
+
+export type Paper = z.infer<typeof paperSchema>;
+
+/** A record the parser could not accept; the rest of the file is still indexed. */
+export interface ParseIssue {
+  file: string;
+  line: number;
+  field?: string;
+  message: string;
+}
+
+export interface ParseResult {
+  papers: Paper[];
+  issues: ParseIssue[];
+}
+
+export function formatIssue(issue: ParseIssue): string {
+  const field = issue.field ? ` (field "${issue.field}")` : '';
+  return `${issue.file}:${issue.line}${field}: ${issue.message}`;
+}
+
+const ARXIV_NEW = /(?:arxiv\.org\/(?:abs|pdf)\/|arxiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?/i;
+const ARXIV_OLD = /(?:arxiv\.org\/(?:abs|pdf)\/|arxiv:\s*)([a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v\d+)?/i;
+
+/** The arXiv identifier (without version) found in an id, URL or DOI, if any. */
+export function findArxivId(...candidates: Array<string | null | undefined>): string | null {
+  for (const candidate of candidates) {
+    if (!candidate) continue;
+    const modern = ARXIV_NEW.exec(candidate);
+    if (modern?.[1]) return modern[1];
+    const legacy = ARXIV_OLD.exec(candidate);
+    if (legacy?.[1]) return legacy[1].toLowerCase();
+  }
+  return null;
+}
+
+/** Title normalised for identity: case, accents, punctuation and spacing do not matter. */
+export function normalizeTitle(title: string): string {
+  return title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
+}
+
+export function slugifyTitle(title: string): string {
+  const slug = normalizeTitle(title).replace(/ /g, '-').slice(0, 80).replace(/-+$/, '');
+  return slug || `paper-${createHash('sha256').update(title).digest('hex').slice(0, 12)}`;
+}
+
+/** The stable id: the arXiv id when known, else a slug of the normalised title. */
+export function paperId(title: string, ...arxivHints: Array<string | null | undefined>): string {
+  return findArxivId(...arxivHints) ?? slugifyTitle(title);
+}
+
+/** Hash of everything that is indexed, so that re-indexing skips unchanged papers. */
+export function contentHash(paper: Paper): string {
+  const { source: _source, ...content } = paper;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
+
+/** Collapses runs of white space, as every format leaves line breaks inside fields. */
+export function cleanText(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

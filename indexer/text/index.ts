@@ -1,0 +1,119 @@
+import { stemmer } from 'stemmer';
+import { eng } from 'stopword';
+
+/**
+ * Text analysis shared by the lexical index, snippets, topic labels and the word-vector embedder:
+ * one tokenizer, so that a term means the same thing everywhere.
+ */
+
+export interface Token {
+  /** Lower-cased, stemmed form used for matching. */
+  term: string;
+  /** Lower-cased surface form, unstemmed. */
+  word: string;
+  start: number;
+  end: number;
+}
+
+const EXTRA_STOP_WORDS = [
+  'can', 'may', 'us', 'via', 'using', 'use', 'used', 'based', 'also', 'however', 'thus', 'therefore',
+  'e.g', 'i.e', 'etc', 'et', 'al', 'within', 'without', 'across', 'among', 'upon', 'whether', 'onto',
+  'toward', 'towards', 'often', 'yet', 'still', 'much', 'many', 'well', 'even', 'one', 'two', 'three',
+];
+
+export const STOP_WORDS: ReadonlySet<string> = new Set([...eng, ...EXTRA_STOP_WORDS]);
+
+/** Words that carry no topic in an abstract; kept out of labels and "why related" terms. */
+export const BOILERPLATE_WORDS: ReadonlySet<string> = new Set([
+  'paper', 'propose', 'proposed', 'proposes', 'present', 'presents', 'introduce', 'introduces', 'method',
+  'methods', 'approach', 'approaches', 'result', 'results', 'novel', 'new', 'show', 'shows', 'demonstrate',
+  'demonstrates', 'experiment', 'experiments', 'experimental', 'work', 'study', 'studies', 'achieve',
+  'achieves', 'performance', 'existing', 'state', 'art', 'significant', 'significantly', 'effective',
+  'effectively', 'framework', 'code', 'available', 'github', 'https', 'http', 'com', 'www', 'extensive',
+  'furthermore', 'moreover', 'recent', 'recently', 'key', 'task', 'tasks', 'problem', 'first', 'large',
+  'improve', 'improves', 'improved', 'improving', 'outperform', 'outperforms', 'consistently', 'across',
+  'various', 'different', 'find', 'found', 'finding', 'findings', 'provide', 'provides', 'address',
+  'model', 'models', 'data', 'evaluation', 'benchmark', 'benchmarks', 'training', 'learning', 'based',
+]);
+
+// Words joined by hyphens, slashes, dots or carets stay one token ("text-to-image", "qwen-2.5-7b",
+// "dp^2o-sr") and are also split into their parts, so both the whole and the parts match.
+const WORD_PATTERN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?(?:[-^/.][\p{L}\p{N}]+)*/gu;
+const PART_PATTERN = /[\p{L}\p{N}]+/gu;
+
+export function stem(word: string): string {
+  return /^\p{L}+$/u.test(word) ? stemmer(word) : word;
+}
+
+export function isStopWord(word: string): boolean {
+  return STOP_WORDS.has(word);
+}
+
+function isIndexable(word: string): boolean {
+  if (STOP_WORDS.has(word)) return false;
+  // Single letters and bare numbers are noise in paper text; "7b" or "t2i" are not.
+  if (word.length < 2) return false;
+  return !/^\d+(?:\.\d+)?$/.test(word);
+}
+
+/**
+ * Splits text into matchable tokens with their character offsets. A compound such as
+ * "Text-to-Image" yields the whole ("text-to-image") and its parts ("text", "image").
+ */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  for (const match of text.matchAll(WORD_PATTERN)) {
+    const surface = match[0].replace(/['’]s$/i, '');
+    const start = match.index;
+    const word = surface.toLowerCase();
+    const isCompound = /[-^/.]/.test(word);
+    if (isIndexable(word)) {
+      tokens.push({ term: isCompound ? word : stem(word), word, start, end: start + surface.length });
+    }
+    if (!isCompound) continue;
+    for (const part of surface.matchAll(PART_PATTERN)) {
+      const partWord = part[0].toLowerCase();
+      if (!isIndexable(partWord)) continue;
+      const partStart = start + part.index;
+      tokens.push({ term: stem(partWord), word: partWord, start: partStart, end: partStart + part[0].length });
+    }
+  }
+  return tokens;
+}
+
+/** The stemmed terms of a text, in order, compounds and their parts included. */
+export function terms(text: string): string[] {
+  return tokenize(text).map((token) => token.term);
+}
+
+export interface Sentence {
+  text: string;
+  start: number;
+  end: number;
+}
+
+// Abbreviations that end in a dot without ending a sentence.
+const NON_TERMINAL = /(?:\b(?:e\.g|i\.e|et al|vs|cf|fig|eq|approx|resp|etc|no|sec|ref)|\b[A-Z])\.$/i;
+
+/** Splits an abstract into sentences with offsets, keeping "e.g." and "2.5" inside a sentence. */
+export function splitSentences(text: string): Sentence[] {
+  const sentences: Sentence[] = [];
+  const boundary = /[.!?]+["')\]]*\s+(?=["'(\[]?[A-Z0-9])/g;
+  let start = 0;
+  for (const match of text.matchAll(boundary)) {
+    const end = match.index + match[0].trimEnd().length;
+    const candidate = text.slice(start, end);
+    if (NON_TERMINAL.test(candidate)) continue;
+    pushSentence(sentences, text, start, end);
+    start = match.index + match[0].length;
+  }
+  pushSentence(sentences, text, start, text.length);
+  return sentences;
+}
+
+function pushSentence(sentences: Sentence[], text: string, start: number, end: number): void {
+  const raw = text.slice(start, end);
+  const leading = raw.length - raw.trimStart().length;
+  const trimmed = raw.trim();
+  if (trimmed) sentences.push({ text: trimmed, start: start + leading, end: start + leading + trimmed.length });
+}

@@ -1,0 +1,4 @@
+/** Named time limits for tests, in milliseconds. */
+export const UNIT_TEST_MS = 10_000;
+export const INDEX_SAMPLE_MS = 180_000;
+export const BROWSER_TEST_MS = 120_000;
