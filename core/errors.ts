@@ -13,6 +13,7 @@ export const errorCatalog = {
   EMBEDDINGS_UNAVAILABLE: { status: 503, exit: 7 },
   PARSE_FAILED: { status: 400, exit: 8 },
   UNAUTHORIZED: { status: 401, exit: 9 },
+  PAYLOAD_TOO_LARGE: { status: 413, exit: 2 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

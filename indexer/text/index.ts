@@ -38,11 +38,23 @@ export const BOILERPLATE_WORDS: ReadonlySet<string> = new Set([
 
 // Words joined by hyphens, slashes, dots or carets stay one token ("text-to-image", "qwen-2.5-7b",
 // "dp^2o-sr") and are also split into their parts, so both the whole and the parts match.
-const WORD_PATTERN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?(?:[-^/.][\p{L}\p{N}]+)*/gu;
+// The ASCII alternative comes first only for speed (it is a subset of \p{L}\p{N}): Unicode property
+// classes are about twice as slow to match, and most paper text is ASCII.
+const WORD_PATTERN = /(?:[a-zA-Z0-9]|[\p{L}\p{N}])+(?:['’]\p{L}+)?(?:[-^/.](?:[a-zA-Z0-9]|[\p{L}\p{N}])+)*/gu;
 const PART_PATTERN = /[\p{L}\p{N}]+/gu;
 
+// Stemming dominates tokenizing time and a corpus reuses few distinct words, so stems are memoised;
+// the cache is bounded so a long-running server cannot grow it without limit.
+const STEM_CACHE_LIMIT = 200_000;
+const stemCache = new Map<string, string>();
+
 export function stem(word: string): string {
-  return /^\p{L}+$/u.test(word) ? stemmer(word) : word;
+  const cached = stemCache.get(word);
+  if (cached !== undefined) return cached;
+  const stemmed = /^\p{L}+$/u.test(word) ? stemmer(word) : word;
+  if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
+  stemCache.set(word, stemmed);
+  return stemmed;
 }
 
 export function isStopWord(word: string): boolean {
@@ -63,7 +75,7 @@ function isIndexable(word: string): boolean {
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   for (const match of text.matchAll(WORD_PATTERN)) {
-    const surface = match[0].replace(/['’]s$/i, '');
+    const surface = /['’]/.test(match[0]) ? match[0].replace(/['’]s$/i, '') : match[0];
     const start = match.index;
     const word = surface.toLowerCase();
     const isCompound = /[-^/.]/.test(word);
@@ -92,8 +104,10 @@ export interface Sentence {
   end: number;
 }
 
-// Abbreviations that end in a dot without ending a sentence.
-const NON_TERMINAL = /(?:\b(?:e\.g|i\.e|et al|vs|cf|fig|eq|approx|resp|etc|no|sec|ref)|\b[A-Z])\.$/i;
+// Abbreviations that end in a dot without ending a sentence. Initials ("J. Smith", "U.S.") are
+// matched case-sensitively, so that a sentence ending in a lower-case letter ("of size k.") still ends.
+const ABBREVIATION_END = /\b(?:e\.g|i\.e|et al|vs|cf|fig|eq|approx|resp|etc|no|sec|ref)\.$/i;
+const INITIAL_END = /\b[A-Z]\.$/;
 
 /** Splits an abstract into sentences with offsets, keeping "e.g." and "2.5" inside a sentence. */
 export function splitSentences(text: string): Sentence[] {
@@ -103,7 +117,7 @@ export function splitSentences(text: string): Sentence[] {
   for (const match of text.matchAll(boundary)) {
     const end = match.index + match[0].trimEnd().length;
     const candidate = text.slice(start, end);
-    if (NON_TERMINAL.test(candidate)) continue;
+    if (ABBREVIATION_END.test(candidate) || INITIAL_END.test(candidate)) continue;
     pushSentence(sentences, text, start, end);
     start = match.index + match[0].length;
   }

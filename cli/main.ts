@@ -1,0 +1,205 @@
+#!/usr/bin/env node
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readSettings } from '../core/config.js';
+import { toPaperscopeError } from '../core/errors.js';
+import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
+import { type IndexOptions, runIndex } from '../indexer/index.js';
+import { dataDirLayout } from '../indexer/store/index.js';
+import { askSchema, SearchEngine, searchParamsSchema } from '../server/engine/index.js';
+import { startServer } from '../server/index.js';
+import { validate } from '../server/routes/validate.js';
+import { printAnswer, printClusters, printResults, printStatus } from './print.js';
+import { createReporter } from './reporter.js';
+
+const settings = readSettings();
+const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return number;
+}
+
+function clusterCount(value: string): 'auto' | number {
+  return value === 'auto' ? 'auto' : positiveInteger(value);
+}
+
+interface CommonOptions {
+  dataDir: string;
+  json?: boolean;
+}
+
+interface EmbedOptions extends CommonOptions {
+  embedder: IndexOptions['embedder'];
+  model?: string;
+  modelDir?: string;
+  offline?: boolean;
+  clusters: 'auto' | number;
+  year?: number;
+  strict?: boolean;
+  reembed?: boolean;
+}
+
+function withDataDir(command: Command): Command {
+  return command.option('--data-dir <dir>', 'index directory (env PAPERSCOPE_DATA_DIR)', settings.dataDir);
+}
+
+function withEmbedOptions(command: Command): Command {
+  return withDataDir(command)
+    .addOption(new Option('--embedder <kind>', 'embedder to build a new index with').choices(['auto', 'transformer', 'word-vectors']).default('auto'))
+    .option('--model <id>', 'transformer model id (default Xenova/all-MiniLM-L6-v2)')
+    .option('--model-dir <dir>', 'local transformer model folder (env PAPERSCOPE_MODEL_DIR)', settings.modelDir)
+    .option('--offline', 'never download a model (env PAPERSCOPE_OFFLINE=1)', settings.offline)
+    .option('--clusters <k>', 'number of topics, or "auto"', clusterCount, 'auto' as const)
+    .option('--year <year>', 'year for dates that have none (default: this year)', positiveInteger)
+    .option('--strict', 'fail on the first malformed record instead of skipping it')
+    .option('--reembed', 'rebuild every vector, e.g. to switch embedder');
+}
+
+async function indexWith(paths: string[], options: EmbedOptions, quiet = false) {
+  const reporter = createReporter({ quiet });
+  try {
+    return await runIndex({
+      paths: paths.length > 0 ? paths : [SAMPLE_DATA],
+      dataDir: options.dataDir,
+      cacheDir: settings.cacheDir,
+      modelDir: options.modelDir,
+      offline: Boolean(options.offline),
+      embedder: options.embedder,
+      model: options.model,
+      clusters: options.clusters,
+      year: options.year,
+      strict: options.strict,
+      reembed: options.reembed,
+      onEvent: reporter.onEvent,
+    });
+  } finally {
+    reporter.stop();
+  }
+}
+
+/** Opens the index for a read command; embedder warnings go to stderr. */
+async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine) => Promise<T>): Promise<T> {
+  const reporter = createReporter({ quiet: true });
+  const engine = await SearchEngine.open({ dataDir: options.dataDir, cacheDir: settings.cacheDir, modelDir: settings.modelDir, offline: settings.offline, onEvent: reporter.onEvent });
+  try {
+    return await use(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+function output(options: CommonOptions, value: unknown, print: () => void): void {
+  if (options.json) process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  else print();
+}
+
+const program = new Command()
+  .name('paperscope')
+  .description('Index research paper listings locally, then search, browse related papers, explore topics and ask questions.')
+  .version(APP_VERSION)
+  .showHelpAfterError();
+
+withEmbedOptions(
+  program
+    .command('index')
+    .description('index paper listings (HF Daily Papers text, JSON/JSONL, CSV, arXiv Atom XML, BibTeX); default: the sample in data/')
+    .argument('[paths...]', 'files or folders to index'),
+)
+  .option('--json', 'print the summary as JSON')
+  .action(async (paths: string[], options: EmbedOptions) => {
+    const summary = await indexWith(paths, options);
+    output(options, summary, () => {
+      process.stdout.write(
+        `Indexed ${summary.total} papers in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.issues.length} skipped; ${summary.topics} topics; embedder ${summary.embedder.kind} (${summary.embedder.model}).\n`,
+      );
+    });
+  });
+
+withEmbedOptions(program.command('serve').description('serve the web app and the API'))
+  .option('--host <host>', 'address to listen on (env HOST)', settings.host)
+  .option('--port <port>', 'port to listen on (env PORT)', (value) => Number(value), settings.port)
+  .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
+  .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean }) => {
+    const hasIndex = await access(dataDirLayout(options.dataDir).manifest).then(() => true, () => false);
+    if (!hasIndex && options.indexIfMissing) {
+      process.stderr.write(`No index in ${options.dataDir} yet: indexing ${Array.isArray(options.indexIfMissing) ? options.indexIfMissing.join(', ') : 'the sample corpus'}\n`);
+      await indexWith(Array.isArray(options.indexIfMissing) ? options.indexIfMissing : [], options);
+    }
+    const reporter = createReporter();
+    const server = await startServer({ dataDir: options.dataDir, host: options.host, port: options.port, onEvent: reporter.onEvent });
+    const status = server.engine.status();
+    process.stderr.write(`Serving ${status.papers} papers (${status.embedder.kind}: ${status.embedder.model})\n`);
+    process.stdout.write(`Paperscope is ready at ${server.url}\n`);
+    const shutdown = () => {
+      process.stderr.write('Shutting down…\n');
+      server.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', shutdown);
+    process.once('SIGTERM', shutdown);
+  });
+
+withDataDir(program.command('search').description('search the index').argument('<query>', 'what to look for'))
+  .option('-k, --k <k>', 'number of results', '10')
+  .option('--offset <n>', 'skip the first n results', '0')
+  .addOption(new Option('--mode <mode>', 'ranking').choices(['hybrid', 'vector', 'lexical']).default('hybrid'))
+  .option('--from <date>', 'earliest date (YYYY, YYYY-MM or YYYY-MM-DD)')
+  .option('--to <date>', 'latest date')
+  .option('--topic <id>', 'only papers of this topic')
+  .option('--min-upvotes <n>', 'only papers with at least n upvotes')
+  .addOption(new Option('--sort <key>', 'order').choices(['relevance', 'date', 'upvotes']).default('relevance'))
+  .option('--json', 'print JSON')
+  .action(async (query: string, options: CommonOptions & Record<string, string | undefined>) => {
+    const params = validate(searchParamsSchema, {
+      q: query,
+      k: options.k,
+      offset: options.offset,
+      mode: options.mode,
+      from: options.from,
+      to: options.to,
+      topic: options.topic,
+      min_upvotes: options.minUpvotes,
+      sort: options.sort,
+    });
+    const response = await withEngine(options, (engine) => engine.search(params));
+    output(options, response, () => printResults(response.results, { total: response.total, tookMs: response.took_ms }));
+  });
+
+withDataDir(program.command('similar').description('papers related to a paper').argument('<id>', 'paper id, as shown by search'))
+  .option('-k, --k <k>', 'number of results', positiveInteger, 10)
+  .option('--json', 'print JSON')
+  .action(async (id: string, options: CommonOptions & { k: number }) => {
+    const response = await withEngine(options, async (engine) => engine.similar(id, options.k));
+    output(options, response, () => printResults(response.results));
+  });
+
+withDataDir(program.command('clusters').description('list the topics'))
+  .option('--json', 'print JSON')
+  .action(async (options: CommonOptions) => {
+    const response = await withEngine(options, async (engine) => engine.clusters());
+    output(options, response, () => printClusters(response.clusters));
+  });
+
+withDataDir(program.command('ask').description('answer a question from the abstracts, with citations').argument('<question>', 'a question in plain language'))
+  .option('--json', 'print JSON')
+  .action(async (question: string, options: CommonOptions) => {
+    const params = validate(askSchema, { question });
+    const response = await withEngine(options, (engine) => engine.ask(params));
+    output(options, response, () => printAnswer(response));
+  });
+
+withDataDir(program.command('status').description('what the index holds and which embedder built it'))
+  .option('--json', 'print JSON')
+  .action(async (options: CommonOptions) => {
+    const response = await withEngine(options, async (engine) => engine.status());
+    output(options, response, () => printStatus(response));
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  const failure = toPaperscopeError(error);
+  process.stderr.write(`paperscope: ${failure.message}\n`);
+  if (failure.code === 'INTERNAL' && failure.cause instanceof Error && failure.cause.stack) process.stderr.write(`${failure.cause.stack}\n`);
+  process.exit(failure.exitCode);
+});

@@ -1,0 +1,124 @@
+import { stat } from 'node:fs/promises';
+import hnswlib from 'hnswlib-node';
+import { z } from 'zod';
+import { PaperscopeError } from '../../core/errors.js';
+import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, sha256OfFile, writeJsonAtomically } from '../store/index.js';
+
+/** HNSW parameters: M=16, efConstruction=200 keep recall@10 above 0.98 at ef=100 (see bench). */
+export const DEFAULT_ANN_OPTIONS = { m: 16, efConstruction: 200, efSearch: 100, seed: 100 } as const;
+
+const annMetaSchema = z.object({
+  dimension: z.number().int().positive(),
+  count: z.number().int().nonnegative(),
+  tableVersion: z.number().int().nonnegative(),
+  checksum: z.string(),
+  bytes: z.number().int().nonnegative(),
+  /** Paper id of each HNSW label. */
+  ids: z.array(z.string()),
+});
+
+export type AnnMeta = z.infer<typeof annMetaSchema>;
+
+export interface Neighbour {
+  /** Position of the paper in the `ids` the index was built from. */
+  label: number;
+  similarity: number;
+}
+
+/** A cosine HNSW index over unit vectors, with the paper ids of its labels. */
+export class AnnIndex {
+  readonly ids: readonly string[];
+  readonly dimension: number;
+  readonly #index: hnswlib.HierarchicalNSW;
+
+  constructor(index: hnswlib.HierarchicalNSW, ids: readonly string[], dimension: number) {
+    this.#index = index;
+    this.ids = ids;
+    this.dimension = dimension;
+  }
+
+  static build(vectors: readonly Float32Array[], ids: readonly string[], dimension: number): AnnIndex {
+    assertValidVectors(vectors, dimension);
+    const index = new hnswlib.HierarchicalNSW('cosine', dimension);
+    const { m, efConstruction, seed, efSearch } = DEFAULT_ANN_OPTIONS;
+    index.initIndex({ maxElements: Math.max(1, vectors.length), m, efConstruction, randomSeed: seed });
+    vectors.forEach((vector, label) => index.addPoint(Array.from(vector), label));
+    index.setEf(efSearch);
+    return new AnnIndex(index, ids, dimension);
+  }
+
+  get size(): number {
+    return this.#index.getCurrentCount();
+  }
+
+  /** The k nearest papers to `vector`; `accept` filters labels during the graph search. */
+  search(vector: Float32Array, k: number, accept?: (label: number) => boolean): Neighbour[] {
+    const count = Math.min(k, this.size);
+    if (count === 0) return [];
+    // hnswlib returns fewer than k when ef < k; widen ef for deep pages.
+    this.#index.setEf(Math.max(DEFAULT_ANN_OPTIONS.efSearch, count));
+    const result = this.#index.searchKnn(Array.from(vector), count, accept);
+    return result.neighbors.map((label, rank) => ({ label, similarity: 1 - (result.distances[rank] ?? 1) }));
+  }
+
+  async save(layout: DataDirLayout, tableVersion: number): Promise<void> {
+    await replaceFileAtomically(layout.annIndex, async (temporary) => {
+      await this.#index.writeIndex(temporary);
+    });
+    const { size } = await stat(layout.annIndex);
+    const meta: AnnMeta = {
+      dimension: this.dimension,
+      count: this.ids.length,
+      tableVersion,
+      checksum: await sha256OfFile(layout.annIndex),
+      bytes: size,
+      ids: [...this.ids],
+    };
+    await writeJsonAtomically(layout.annMeta, meta);
+  }
+
+  /**
+   * Loads the saved index when it matches what is expected, else says why not, so the caller
+   * can rebuild it from the table instead of crashing on a missing or damaged file.
+   */
+  static async load(
+    layout: DataDirLayout,
+    expected: { dimension: number; count: number; tableVersion: number },
+  ): Promise<{ index: AnnIndex } | { problem: string }> {
+    let meta: AnnMeta;
+    try {
+      const parsed = annMetaSchema.safeParse(await readJsonIfPresent(layout.annMeta));
+      if (!parsed.success) return { problem: 'its manifest is missing or invalid' };
+      meta = parsed.data;
+    } catch {
+      return { problem: 'its manifest is not valid JSON' };
+    }
+    if (meta.dimension !== expected.dimension) return { problem: `it has dimension ${meta.dimension}, not ${expected.dimension}` };
+    if (meta.count !== expected.count || meta.ids.length !== expected.count) return { problem: `it holds ${meta.count} papers, not ${expected.count}` };
+    if (meta.tableVersion !== expected.tableVersion) return { problem: `it was built from table version ${meta.tableVersion}, not ${expected.tableVersion}` };
+    try {
+      const { size } = await stat(layout.annIndex);
+      if (size !== meta.bytes) return { problem: `the file has ${size} bytes, not ${meta.bytes}` };
+      if ((await sha256OfFile(layout.annIndex)) !== meta.checksum) return { problem: 'its checksum does not match' };
+      const index = new hnswlib.HierarchicalNSW('cosine', meta.dimension);
+      await index.readIndex(layout.annIndex);
+      if (index.getCurrentCount() !== meta.count) return { problem: 'the file holds a different number of points' };
+      index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
+      return { index: new AnnIndex(index, meta.ids, meta.dimension) };
+    } catch (error) {
+      return { problem: `it could not be read (${(error as Error).message})` };
+    }
+  }
+}
+
+/** Keeps non-finite or wrong-sized vectors out of the index, where they would poison every search. */
+export function assertValidVectors(vectors: readonly Float32Array[], dimension: number): void {
+  vectors.forEach((vector, position) => {
+    if (vector.length !== dimension) {
+      throw new PaperscopeError('INDEX_MISMATCH', `Vector ${position} has ${vector.length} dimensions, expected ${dimension}.`);
+    }
+    if (!vector.every(Number.isFinite)) {
+      throw new PaperscopeError('INVALID_INPUT', `Vector ${position} contains a non-finite value.`);
+    }
+  });
+}

@@ -1,0 +1,328 @@
+import { PaperscopeError } from '../../core/errors.js';
+import { BOILERPLATE_WORDS, STOP_WORDS, type Token, stem, terms, tokenize } from '../text/index.js';
+
+export interface LabelInput {
+  docs: ReadonlyArray<{ title: string; abstract: string }>;
+  assignments: readonly number[];
+  k: number;
+  /** At most this many phrases in a label (default 3). */
+  maxPhrases?: number;
+}
+
+export interface TopicLabel {
+  /** One to three phrases joined by " / ", unique across topics. */
+  label: string;
+  /** The topic's most distinctive phrases; the strongest has weight 1. */
+  keywords: Array<{ term: string; weight: number }>;
+}
+
+const KEYWORD_COUNT = 10;
+const TITLE_WEIGHT = 2;
+/** Phrases after the first must score at least this share of the first one's relevance. */
+const SECOND_PHRASE_SHARE = 0.75;
+/**
+ * A bigram is rarer than each of its words, so its score is scaled up when choosing a label:
+ * "diffusion models" (0.023) then beats "diffusion" (0.026), being the more specific name.
+ */
+const BIGRAM_PREFERENCE = 1.5;
+/** MMR balance between relevance and novelty (papers not yet covered by the label). */
+const MMR_LAMBDA = 0.7;
+const MMR_POOL = 30;
+/** A phrase in more than this share of all papers is the corpus' theme, not a topic's. */
+const MAX_CORPUS_SHARE = 0.5;
+
+/** Words that say nothing about a topic's subject, on top of the shared boilerplate list. */
+const LABEL_BOILERPLATE = [
+  'ability', 'abilities', 'able', 'accuracy', 'achieving', 'analysis', 'baseline', 'baselines', 'better', 'capability',
+  'capabilities', 'challenge', 'challenges', 'challenging', 'compared', 'comparable', 'competitive', 'comprehensive',
+  'crucial', 'critical', 'current', 'demonstrated', 'design', 'designed', 'despite', 'due', 'effectiveness', 'efficacy',
+  'enable', 'enables', 'enabling', 'enhance', 'enhances', 'enhancing', 'ensure', 'essential', 'evaluate', 'evaluated',
+  'example', 'extensive', 'general', 'generalize', 'given', 'high', 'higher', 'impact', 'important', 'importance',
+  'include', 'including', 'insight', 'insights', 'issue', 'issues', 'lead', 'leads', 'leverage', 'leverages',
+  'leveraging', 'limitation', 'limitations', 'limited', 'low', 'lower', 'make', 'makes', 'making', 'need', 'notably',
+  'number', 'particular', 'particularly', 'potential', 'practical', 'previous', 'prior', 'promising', 'range',
+  'remain', 'remains', 'require', 'requires', 'requiring', 'robust', 'setting', 'settings', 'several', 'shown',
+  'specific', 'specifically', 'strong', 'substantial', 'substantially', 'superior', 'surpass', 'surpasses', 'sota',
+  'type', 'types', 'typically', 'understanding', 'wide', 'widely', 'world', 'real', 'gain', 'gains', 'improvement',
+  'improvements', 'way', 'ways', 'aim', 'aims', 'goal', 'allow', 'allows', 'help', 'helps', 'highlight', 'highlights',
+  'reveal', 'reveals', 'suggest', 'suggests', 'yield', 'yields', 'open', 'source', 'publicly', 'release', 'released',
+  'when', 'where', 'while', 'which', 'whose', 'during', 'further', 'offer', 'offers', 'provide', 'various', 'via', 'toward', 'towards', 'simple', 'effective',
+  'state-of-the-art', 'large-scale', 'real-world', 'fine-grained', 'high-quality', 'open-source', 'end-to-end',
+  'off-the-shelf', 'plug-and-play', 'step-by-step', 'well-known', 'trade-off', 'in-depth', 'so-called', 'long-term',
+];
+
+/** Boilerplate heads that still make a technical phrase after a topical word ("reward model"). */
+const HEAD_TERMS: ReadonlySet<string> = new Set(['model', 'learn', 'data', 'train', 'evalu', 'benchmark', 'task', 'framework']);
+
+const BOILERPLATE_TERMS: ReadonlySet<string> = new Set(
+  [...BOILERPLATE_WORDS, ...LABEL_BOILERPLATE].flatMap((word) => [word, stem(word)]),
+);
+
+const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+/gi;
+
+interface Occurrence {
+  key: string;
+  surface: string;
+  weight: number;
+}
+
+interface PhraseStats {
+  /** Sublinear weight of the phrase in each topic. */
+  byTopic: Map<number, number>;
+  /** Papers of each topic that contain the phrase. */
+  papers: Map<number, Set<number>>;
+  surfaces: Map<string, number>;
+  total: number;
+}
+
+/**
+ * Names topics with class-based TF-IDF over unigrams and bigrams: how much more a phrase belongs to
+ * one topic's papers than to the corpus. Titles count twice. The label takes up to three phrases
+ * by maximal marginal relevance, never repeating a word, and is unique across topics (larger
+ * topics choose first).
+ *
+ * @example labelTopics({ docs, assignments, k: 5 })[0].label // → "reward noise / RLVR"
+ */
+export function labelTopics(input: LabelInput): TopicLabel[] {
+  const { docs, assignments, k } = input;
+  const maxPhrases = input.maxPhrases ?? 3;
+  if (!Number.isInteger(maxPhrases) || maxPhrases < 1) {
+    throw new PaperscopeError('INVALID_PARAMETER', `maxPhrases must be a positive integer, got ${maxPhrases}`, { field: 'maxPhrases' });
+  }
+  if (docs.length !== assignments.length) {
+    throw new PaperscopeError('INVALID_INPUT', `${docs.length} docs but ${assignments.length} assignments`, { field: 'assignments' });
+  }
+  const sizes = new Array<number>(k).fill(0);
+  assignments.forEach((topic, index) => {
+    if (!Number.isInteger(topic) || topic < 0 || topic >= k) {
+      throw new PaperscopeError('INVALID_INPUT', `assignments[${index}] is ${topic}, not a topic id below ${k}`, {
+        field: 'assignments',
+        index,
+      });
+    }
+    sizes[topic] = (sizes[topic] as number) + 1;
+  });
+
+  const phrases = collectPhrases(docs, assignments);
+  if (k > 1) {
+    for (const [key, stats] of phrases) {
+      const papers = [...stats.papers.values()].reduce((sum, set) => sum + set.size, 0);
+      if (papers > docs.length * MAX_CORPUS_SHARE) phrases.delete(key);
+    }
+  }
+  const scores = classTfIdf(phrases, k);
+  const owners = phraseOwners(scores);
+  const order = sizes.map((_, topic) => topic).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
+  const usedPhrases = new Set<string>();
+  const labels = new Array<TopicLabel>(k);
+  for (const topic of order) {
+    // A phrase found in one paper only describes that paper, not the topic.
+    const minPapers = (sizes[topic] as number) >= 4 ? 2 : 1;
+    const ranked = [...(scores[topic] ?? [])]
+      .filter(([key]) => (phrases.get(key)?.papers.get(topic)?.size ?? 0) >= minPapers)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([key, score]) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) }));
+    const byRelevance = ranked
+      .map((phrase) => ({ ...phrase, score: phrase.key.includes(' ') ? phrase.score * BIGRAM_PREFERENCE : phrase.score }))
+      .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
+    const top = ranked[0]?.score ?? 1;
+    const keywords = dedupeByDisplay(ranked)
+      .slice(0, KEYWORD_COUNT)
+      .map((phrase) => ({ term: phrase.display, weight: Math.round((phrase.score / top) * 1e4) / 1e4 }));
+    // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
+    const owned = byRelevance.filter((phrase) => owners.get(phrase.key) === topic);
+    const chosen =
+      chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases) ||
+      chooseLabelPhrases(byRelevance, phrases, topic, maxPhrases, usedPhrases);
+    const label = chosen ?? `topic ${topic + 1}`;
+    for (const phrase of label.split(' / ')) usedPhrases.add(phrase.toLowerCase());
+    labels[topic] = { label, keywords };
+  }
+  return labels;
+}
+
+function phraseOwners(scores: Array<Map<string, number>>): Map<string, number> {
+  const owners = new Map<string, number>();
+  const best = new Map<string, number>();
+  scores.forEach((topicScores, topic) => {
+    for (const [key, score] of topicScores) {
+      if (score > (best.get(key) ?? Number.NEGATIVE_INFINITY)) {
+        best.set(key, score);
+        owners.set(key, topic);
+      }
+    }
+  });
+  return owners;
+}
+
+function collectPhrases(docs: LabelInput['docs'], assignments: readonly number[]): Map<string, PhraseStats> {
+  const phrases = new Map<string, PhraseStats>();
+  docs.forEach((doc, index) => {
+    const topic = assignments[index] as number;
+    const weights = new Map<string, number>();
+    const occurrences = [...extractPhrases(doc.title, TITLE_WEIGHT), ...extractPhrases(doc.abstract, 1)];
+    for (const { key, surface, weight } of occurrences) {
+      weights.set(key, (weights.get(key) ?? 0) + weight);
+      let stats = phrases.get(key);
+      if (!stats) {
+        stats = { byTopic: new Map(), papers: new Map(), surfaces: new Map(), total: 0 };
+        phrases.set(key, stats);
+      }
+      stats.surfaces.set(surface, (stats.surfaces.get(surface) ?? 0) + 1);
+    }
+    for (const [key, raw] of weights) {
+      const stats = phrases.get(key) as PhraseStats;
+      // Sublinear, so that one paper repeating a word does not make it the topic's word.
+      const weight = 1 + Math.log(raw);
+      stats.byTopic.set(topic, (stats.byTopic.get(topic) ?? 0) + weight);
+      stats.total += weight;
+      const papers = stats.papers.get(topic) ?? new Set<number>();
+      papers.add(index);
+      stats.papers.set(topic, papers);
+    }
+  });
+  return phrases;
+}
+
+/** c-TF-IDF (Grootendorst 2022): tf within the topic × log(1 + average topic mass / corpus frequency). */
+function classTfIdf(phrases: Map<string, PhraseStats>, k: number): Array<Map<string, number>> {
+  const topicMass = new Array<number>(k).fill(0);
+  for (const stats of phrases.values()) {
+    for (const [topic, weight] of stats.byTopic) topicMass[topic] = (topicMass[topic] as number) + weight;
+  }
+  const averageMass = topicMass.reduce((sum, mass) => sum + mass, 0) / Math.max(1, k);
+  const scores = Array.from({ length: k }, () => new Map<string, number>());
+  for (const [key, stats] of phrases) {
+    const idf = Math.log(1 + averageMass / stats.total);
+    for (const [topic, weight] of stats.byTopic) {
+      scores[topic]?.set(key, (weight / (topicMass[topic] as number)) * idf);
+    }
+  }
+  return scores;
+}
+
+/** Unigrams (compounds kept whole) and bigrams of adjacent content words, keyed by stems. */
+function extractPhrases(text: string, weight: number): Occurrence[] {
+  const clean = text.replace(URL_PATTERN, ' ');
+  const words = wholeWords(tokenize(clean));
+  const occurrences: Occurrence[] = [];
+  words.forEach((token, position) => {
+    if (!isPhraseWord(token)) return;
+    const boilerplate = isBoilerplate(token);
+    if (!boilerplate) occurrences.push({ key: token.term, surface: clean.slice(token.start, token.end), weight });
+    const next = words[position + 1];
+    if (boilerplate || !next || !isPhraseWord(next) || next.term === token.term) return;
+    if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) return;
+    // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
+    if (!/^\s+$/.test(clean.slice(token.end, next.start))) return;
+    occurrences.push({
+      key: `${token.term} ${next.term}`,
+      surface: clean.slice(token.start, next.end).replace(/\s+/g, ' '),
+      weight,
+    });
+  });
+  return occurrences;
+}
+
+/** Drops the parts the tokenizer adds after a compound, keeping "text-to-image" as one word. */
+function wholeWords(tokens: Token[]): Token[] {
+  const words: Token[] = [];
+  let compoundEnd = -1;
+  for (const token of tokens) {
+    if (token.start < compoundEnd) continue;
+    words.push(token);
+    if (/[-^/.]/.test(token.word)) compoundEnd = token.end;
+  }
+  return words;
+}
+
+function isPhraseWord(token: Token): boolean {
+  // Version numbers, file names and "7b" are not topics.
+  if (token.word.includes('.') || (token.word.match(/\p{L}/gu)?.length ?? 0) < 2) return false;
+  const parts = token.word.split(/[-^/]/);
+  const edges = [parts[0] ?? '', parts.at(-1) ?? ''];
+  // "llm-based", "state-of-the-art": a compound that starts or ends with filler.
+  return parts.length === 1 || !edges.some((part) => STOP_WORDS.has(part) || BOILERPLATE_TERMS.has(stem(part)));
+}
+
+function isBoilerplate(token: Token): boolean {
+  return BOILERPLATE_TERMS.has(token.word) || BOILERPLATE_TERMS.has(token.term);
+}
+
+/**
+ * The most frequent spelling of a phrase, lower-cased except for words written with capitals
+ * inside them (acronyms and names such as RLVR, LLMs, ReNO).
+ */
+function displayForm(stats: PhraseStats): string {
+  const byLower = new Map<string, Map<string, number>>();
+  for (const [surface, count] of stats.surfaces) {
+    const lower = surface.toLowerCase();
+    const variants = byLower.get(lower) ?? new Map<string, number>();
+    variants.set(surface, count);
+    byLower.set(lower, variants);
+  }
+  const total = (variants: Map<string, number>) => [...variants.values()].reduce((sum, count) => sum + count, 0);
+  const [, variants] = mostFrequent([...byLower].map(([lower, group]) => [lower, total(group)] as const), byLower);
+  const [surface] = mostFrequent([...variants], variants);
+  return surface.replace(/[\p{L}\p{N}]+/gu, (part) => (/^.+\p{Lu}/u.test(part) ? part : part.toLowerCase()));
+}
+
+function mostFrequent<T>(counts: ReadonlyArray<readonly [string, number]>, values: Map<string, T>): [string, T] {
+  const [best] = [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const key = best?.[0] ?? '';
+  return [key, values.get(key) as T];
+}
+
+interface RankedPhrase {
+  key: string;
+  score: number;
+  display: string;
+}
+
+function dedupeByDisplay(ranked: RankedPhrase[]): RankedPhrase[] {
+  const seen = new Set<string>();
+  return ranked.filter((phrase) => !seen.has(phrase.display.toLowerCase()) && seen.add(phrase.display.toLowerCase()));
+}
+
+/**
+ * Greedy maximal marginal relevance: each next phrase trades relevance against overlap (Jaccard
+ * of the papers it occurs in) with the phrases already chosen, so the label covers more of the
+ * topic. Phrases sharing a word with a chosen one, or used by a larger topic, are skipped.
+ */
+function chooseLabelPhrases(
+  ranked: RankedPhrase[],
+  phrases: Map<string, PhraseStats>,
+  topic: number,
+  maxPhrases: number,
+  usedPhrases: ReadonlySet<string>,
+): string | undefined {
+  const pool = ranked.filter((phrase) => !usedPhrases.has(phrase.display.toLowerCase())).slice(0, MMR_POOL);
+  const first = pool[0];
+  if (!first) return undefined;
+  const papersOf = (phrase: RankedPhrase) => phrases.get(phrase.key)?.papers.get(topic) ?? new Set<number>();
+  const chosen: RankedPhrase[] = [];
+  const chosenWords = new Set<string>();
+  let candidate: RankedPhrase | undefined = first;
+  while (candidate) {
+    chosen.push(candidate);
+    for (const term of terms(candidate.display)) chosenWords.add(term);
+    if (chosen.length >= maxPhrases) break;
+    let best: { phrase: RankedPhrase; value: number } | undefined;
+    for (const phrase of pool) {
+      if (phrase.score < first.score * SECOND_PHRASE_SHARE) break;
+      if (terms(phrase.display).some((term) => chosenWords.has(term))) continue;
+      const overlap = Math.max(...chosen.map((picked) => jaccard(papersOf(phrase), papersOf(picked))));
+      const value = MMR_LAMBDA * (phrase.score / first.score) - (1 - MMR_LAMBDA) * overlap;
+      if (!best || value > best.value) best = { phrase, value };
+    }
+    candidate = best?.phrase;
+  }
+  return chosen.map((phrase) => phrase.display).join(' / ');
+}
+
+function jaccard(a: ReadonlySet<number>, b: ReadonlySet<number>): number {
+  let shared = 0;
+  for (const item of a) if (b.has(item)) shared++;
+  const union = a.size + b.size - shared;
+  return union === 0 ? 0 : shared / union;
+}

@@ -1,0 +1,101 @@
+import hnswlib from 'hnswlib-node';
+import { UMAP } from 'umap-js';
+import { PaperscopeError } from '../../core/errors.js';
+import { createRandom, sampleIndices } from './random.js';
+import { normalizeVectors } from './vectors.js';
+
+export interface MapOptions {
+  seed?: number;
+  /** UMAP is fitted on at most this many papers; the others are placed among their neighbours. */
+  sampleSize?: number;
+}
+
+export interface MapPoint {
+  x: number;
+  y: number;
+}
+
+export const DEFAULT_MAP_SAMPLE_SIZE = 5_000;
+const PLACEMENT_NEIGHBOURS = 5;
+/** Search breadth for placement: approximate neighbours are enough to average a position. */
+const PLACEMENT_EF = 20;
+
+/**
+ * A 2-D map of the papers (UMAP on unit vectors, seeded, so the same input gives the same map).
+ * Coordinates are centred and scaled uniformly so that the wider axis spans [−1, 1].
+ *
+ * @example layoutMap(vectors) // → [{ x: -0.42, y: 0.17 }, …], one point per vector
+ */
+export function layoutMap(vectors: readonly Float32Array[], options: MapOptions = {}): MapPoint[] {
+  const seed = options.seed ?? 42;
+  const sampleSize = options.sampleSize ?? DEFAULT_MAP_SAMPLE_SIZE;
+  if (!Number.isInteger(seed)) throw new PaperscopeError('INVALID_PARAMETER', `seed must be an integer, got ${seed}`, { field: 'seed' });
+  if (!Number.isInteger(sampleSize) || sampleSize < 3) {
+    throw new PaperscopeError('INVALID_PARAMETER', `sampleSize must be an integer of at least 3, got ${sampleSize}`, {
+      field: 'sampleSize',
+    });
+  }
+  const unit = normalizeVectors(vectors, 'vectors');
+  const n = unit.length;
+  // UMAP needs more points than neighbours; one or two papers have an obvious layout.
+  if (n <= 2) return unit.map((_, index) => ({ x: n === 1 ? 0 : index * 2 - 1, y: 0 }));
+
+  const sampled = sampleIndices(n, sampleSize, seed);
+  const sample = sampled.map((index) => Array.from(unit[index] as Float32Array));
+  const umap = new UMAP({
+    nComponents: 2,
+    nNeighbors: Math.min(15, sample.length - 1),
+    // Like the reference UMAP, larger samples need fewer epochs to settle.
+    nEpochs: sample.length > 2_500 ? 200 : 500,
+    random: createRandom(seed),
+  });
+  const fitted = umap.fit(sample);
+  const positions: number[][] = new Array(n);
+  sampled.forEach((index, row) => {
+    positions[index] = fitted[row] as number[];
+  });
+  if (sampled.length < n) placeOthers(unit, sampled, sample, positions, seed);
+  return scaleToUnitSquare(positions);
+}
+
+/** Puts each paper left out of the UMAP fit at the mean position of its nearest sampled papers. */
+function placeOthers(unit: Float32Array[], sampled: number[], sample: number[][], positions: number[][], seed: number): void {
+  const index = new hnswlib.HierarchicalNSW('cosine', unit[0]?.length ?? 0);
+  index.initIndex(sample.length, 16, 100, seed);
+  sample.forEach((vector, row) => {
+    index.addPoint(vector, row);
+  });
+  index.setEf(PLACEMENT_EF);
+  const inSample = new Set(sampled);
+  unit.forEach((vector, paper) => {
+    if (inSample.has(paper)) return;
+    const { neighbors } = index.searchKnn(Array.from(vector), PLACEMENT_NEIGHBOURS);
+    let x = 0;
+    let y = 0;
+    for (const row of neighbors) {
+      const position = positions[sampled[row] as number] as number[];
+      x += position[0] as number;
+      y += position[1] as number;
+    }
+    positions[paper] = [x / neighbors.length, y / neighbors.length];
+  });
+}
+
+function scaleToUnitSquare(positions: number[][]): MapPoint[] {
+  let minX = Number.POSITIVE_INFINITY;
+  let maxX = Number.NEGATIVE_INFINITY;
+  let minY = Number.POSITIVE_INFINITY;
+  let maxY = Number.NEGATIVE_INFINITY;
+  for (const [x = 0, y = 0] of positions) {
+    minX = Math.min(minX, x);
+    maxX = Math.max(maxX, x);
+    minY = Math.min(minY, y);
+    maxY = Math.max(maxY, y);
+  }
+  const halfRange = Math.max(maxX - minX, maxY - minY) / 2;
+  if (!Number.isFinite(halfRange)) throw new PaperscopeError('INTERNAL', 'UMAP produced non-finite coordinates');
+  const scale = halfRange > 0 ? 1 / halfRange : 0;
+  const centreX = (minX + maxX) / 2;
+  const centreY = (minY + maxY) / 2;
+  return positions.map(([x = 0, y = 0]) => ({ x: (x - centreX) * scale, y: (y - centreY) * scale }));
+}

@@ -1,0 +1,86 @@
+import { PaperscopeError } from '../../core/errors.js';
+import { DEFAULT_MODEL_ID } from './registry.js';
+import { createTransformerEmbedder, transformerModelName } from './transformer/index.js';
+import type { Embedder, EmbedderInfo, EmbedderOptions } from './types.js';
+import { createWordVectorEmbedder } from './word-vectors/index.js';
+
+export * from './types.js';
+export { DEFAULT_MODEL_ID, MODEL_REGISTRY, type ModelSpec, findModelSpec } from './registry.js';
+export { createTransformerEmbedder, type TransformerEmbedder, type TransformerEmbedderOptions } from './transformer/index.js';
+export { createWordVectorEmbedder } from './word-vectors/index.js';
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+function transformerFrom(options: Omit<EmbedderOptions, 'choice' | 'state'>) {
+  return createTransformerEmbedder({
+    model: options.model,
+    modelDir: options.modelDir,
+    cacheDir: options.cacheDir,
+    offline: options.offline,
+    onDownloadProgress: options.onDownloadProgress,
+  });
+}
+
+/**
+ * The embedder for a new index. `auto` prefers the transformer (from `modelDir`, the cache, or a
+ * download when online) and falls back to word vectors with a warning; `transformer` never falls back.
+ *
+ * @example
+ * const embedder = await createEmbedder({ choice: 'auto', cacheDir, offline, onWarning: console.warn });
+ */
+export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
+  switch (options.choice) {
+    case 'word-vectors':
+      return createWordVectorEmbedder({ cacheDir: options.cacheDir, state: options.state });
+    case 'transformer':
+      return transformerFrom(options);
+    case 'auto':
+      try {
+        return await transformerFrom(options);
+      } catch (error) {
+        options.onWarning?.(
+          `The transformer model ${options.model ?? DEFAULT_MODEL_ID} is unavailable, so word vectors are used instead (lower quality). ` +
+            `Cause: ${describe(error)} To use the transformer, pass --model-dir <folder> with the model files, or run once online so it is downloaded to the cache.`,
+        );
+        return createWordVectorEmbedder({ cacheDir: options.cacheDir, state: options.state });
+      }
+  }
+}
+
+/**
+ * Recreates exactly the embedder an index was built with (same kind, model and dimension), so
+ * queries live in the index's vector space. Never substitutes another embedder.
+ *
+ * @example
+ * const embedder = await embedderForIndex(manifest.embedder, manifest.embedderState, { cacheDir, offline });
+ */
+export async function embedderForIndex(
+  info: EmbedderInfo,
+  state: unknown,
+  options: Omit<EmbedderOptions, 'choice' | 'state'>,
+): Promise<Embedder> {
+  const requested = { ...options, model: options.model ?? (options.modelDir ? undefined : info.model) };
+  // Checked before loading anything, so a wrong --model-dir fails at once and never loads a big model.
+  if (info.kind === 'transformer' && transformerModelName(requested) !== info.model) {
+    throw new PaperscopeError(
+      'INDEX_MISMATCH',
+      `The index was built with ${info.model}, but the model given is ${transformerModelName(requested)}. ` +
+        (options.modelDir ? `Point --model-dir at the ${info.model} model, or rebuild the index.` : 'Use the same model, or rebuild the index.'),
+      { built: info, requested: transformerModelName(requested) },
+    );
+  }
+  const embedder =
+    info.kind === 'word-vectors'
+      ? await createWordVectorEmbedder({ cacheDir: options.cacheDir, state })
+      : await transformerFrom(requested);
+  const actual = embedder.info;
+  if (actual.kind !== info.kind || actual.model !== info.model || actual.dimension !== info.dimension) {
+    await embedder.close();
+    throw new PaperscopeError(
+      'INDEX_MISMATCH',
+      `The index was built with ${info.kind} ${info.model} (${info.dimension} dimensions), but the available embedder is ${actual.kind} ${actual.model} (${actual.dimension} dimensions). Rebuild the index.`,
+      { built: info, available: actual },
+    );
+  }
+  return embedder;
+}

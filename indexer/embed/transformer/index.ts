@@ -1,0 +1,213 @@
+import os from 'node:os';
+import path from 'node:path';
+import { LRUCache } from 'lru-cache';
+import { PaperscopeError } from '../../../core/errors.js';
+import { DEFAULT_MODEL_ID, type ModelSpec, findModelSpec, findModelSpecForFolder } from '../registry.js';
+import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
+import { WorkerPool } from './pool.js';
+import type { WorkerSetup } from './protocol.js';
+import { MODEL_FILES, missingModelFiles, modelCacheFolder, purgeCachedModel, removeStaleDownloads } from './resolve.js';
+
+export { planWindows } from './windows.js';
+export { modelCacheFolder } from './resolve.js';
+
+export interface TransformerEmbedderOptions {
+  /** Hub model id (default Xenova/all-MiniLM-L6-v2). With `modelDir`, names the model in that folder. */
+  model?: string;
+  /** A local model folder (config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx); no network is used. */
+  modelDir?: string;
+  /** Paperscope's cache dir; models are cached in `<cacheDir>/models`. */
+  cacheDir: string;
+  /** Forbids downloading. */
+  offline: boolean;
+  /** Overrides the registry's query/document prefixes. */
+  prefixes?: { query: string; document: string };
+  /** Overrides the registry's tokens per forward pass. */
+  maxTokens?: number;
+  /** Texts per worker job and windows per forward pass (default 16). */
+  batchSize?: number;
+  /** Inference workers (default: available cores, at most 4). */
+  workers?: number;
+  /** Query vectors kept in memory (default 1,000). */
+  queryCacheSize?: number;
+  /** How long to wait for the hub to answer before giving up (default 5 s). */
+  connectTimeoutMs?: number;
+  /** Model hub or mirror to download from (default https://huggingface.co/). */
+  hubUrl?: string;
+  onDownloadProgress?: (file: string, loadedBytes: number, totalBytes: number) => void;
+}
+
+export interface TransformerEmbedder extends Embedder {
+  /** Tokens per forward pass; longer texts are embedded as overlapping windows and averaged. */
+  readonly windowTokens: number;
+}
+
+const DEFAULTS = {
+  batchSize: 16,
+  queryCacheSize: 1_000,
+  connectTimeoutMs: 5_000,
+  maxWorkers: 4,
+  hubUrl: 'https://huggingface.co/',
+} as const;
+
+interface Located {
+  /** The name recorded in the index manifest. */
+  name: string;
+  spec: ModelSpec | undefined;
+  /** Where the files are (or will be, after the download). */
+  folder: string;
+  /** What the first worker loads: the folder, or the hub id when it must be downloaded. */
+  source: string;
+  download: boolean;
+  /** The folder is Paperscope's own cache, which may be purged when corrupt. */
+  cached: boolean;
+}
+
+/**
+ * The name an embedder built from these options records in the index: the model id, or for a model
+ * folder the registry id its name matches, else the folder's name. Needs no model files.
+ */
+export function transformerModelName(options: { model?: string | undefined; modelDir?: string | undefined }): string {
+  if (!options.modelDir) return options.model ?? DEFAULT_MODEL_ID;
+  const folder = path.resolve(options.modelDir);
+  return options.model ?? findModelSpecForFolder(folder)?.id ?? path.basename(folder);
+}
+
+/** Resolution order: `modelDir` (no network) → `<cacheDir>/models` → download unless offline. */
+async function locate(options: TransformerEmbedderOptions): Promise<Located> {
+  if (options.modelDir) {
+    const folder = path.resolve(options.modelDir);
+    const name = transformerModelName(options);
+    const spec = findModelSpec(name);
+    const missing = await missingModelFiles(folder);
+    if (missing.length > 0) {
+      throw new PaperscopeError(
+        'MODEL_UNAVAILABLE',
+        `The model folder ${folder} is missing ${missing.join(', ')}. A model folder needs ${MODEL_FILES.join(', ')}.`,
+        { folder, missing },
+      );
+    }
+    return { name, spec, folder, source: folder, download: false, cached: false };
+  }
+  const id = options.model ?? DEFAULT_MODEL_ID;
+  const folder = modelCacheFolder(options.cacheDir, id);
+  await removeStaleDownloads(folder);
+  const missing = await missingModelFiles(folder);
+  const base = { name: id, spec: findModelSpec(id), folder, cached: true };
+  if (missing.length === 0) return { ...base, source: folder, download: false };
+  if (options.offline) {
+    throw new PaperscopeError(
+      'MODEL_UNAVAILABLE',
+      `The model ${id} is not available offline. Looked in: ${folder} (model cache; missing ${missing.join(', ')}); no --model-dir was given; downloading from the Hugging Face Hub is off (offline mode). Pass --model-dir <folder> with the model files, or run once online to download it.`,
+      { model: id, lookedIn: [folder], missing },
+    );
+  }
+  return { ...base, source: id, download: true };
+}
+
+async function loadFailure(located: Located, hubUrl: string, error: unknown): Promise<PaperscopeError> {
+  const cause = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
+  // Complete files that fail to load are corrupt; in our own cache they are removed so the next
+  // online run fetches them again. A user's --model-dir is never touched.
+  const purge = located.cached && (await missingModelFiles(located.folder)).length === 0;
+  if (purge) await purgeCachedModel(located.folder);
+  const message = located.download
+    ? `Could not download ${located.name} from ${hubUrl} into ${located.folder}: ${cause}. Pass --model-dir <folder> with the model files, or retry when online.`
+    : `Could not load the model in ${located.folder}: ${cause}.`;
+  return new PaperscopeError(
+    'MODEL_UNAVAILABLE',
+    purge ? `${message} The broken cached copy was removed; it will be downloaded again on the next online run.` : message,
+    { model: located.name, folder: located.folder, cause, purged: purge },
+    { cause: error },
+  );
+}
+
+/**
+ * A sentence-transformer embedder on transformers.js: mean pooling over the attention mask, L2
+ * normalisation, the model's query/document prefixes, overlapping windows for long texts, inference
+ * in worker threads.
+ *
+ * @example
+ * const embedder = await createTransformerEmbedder({ cacheDir, offline: false });
+ * const [vector] = await embedder.embedDocuments(['Noisy rewards in RL for reasoning']);
+ */
+export async function createTransformerEmbedder(options: TransformerEmbedderOptions): Promise<TransformerEmbedder> {
+  const located = await locate(options);
+  const cores = os.availableParallelism();
+  const size = Math.max(1, Math.min(options.workers ?? cores, DEFAULTS.maxWorkers));
+  const batchSize = options.batchSize ?? DEFAULTS.batchSize;
+  const first: WorkerSetup = {
+    source: located.source,
+    localOnly: !located.download,
+    cacheDir: path.join(options.cacheDir, 'models'),
+    maxTokens: options.maxTokens ?? located.spec?.maxTokens,
+    batchSize,
+    threads: Math.max(1, Math.floor(cores / size)),
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
+    hubUrl: options.hubUrl ?? DEFAULTS.hubUrl,
+  };
+  // Once the first worker has the files on disk, the others read them from the folder.
+  const rest: WorkerSetup = { ...first, source: located.folder, localOnly: true };
+  const onProgress = options.onDownloadProgress ?? (() => {});
+
+  let started: Awaited<ReturnType<typeof WorkerPool.start>>;
+  try {
+    started = await WorkerPool.start(first, rest, size, onProgress);
+  } catch (error) {
+    throw await loadFailure(located, first.hubUrl, error);
+  }
+  const { pool, ready } = started;
+  if (located.spec && located.spec.dimension !== ready.dimension) {
+    await pool.close();
+    throw new PaperscopeError(
+      'MODEL_UNAVAILABLE',
+      `The model in ${located.folder} gives ${ready.dimension}-dimensional vectors, but ${located.spec.id} has ${located.spec.dimension}: the folder holds a different model.`,
+      { model: located.name, folder: located.folder },
+    );
+  }
+
+  const info: EmbedderInfo = { kind: 'transformer', model: located.name, dimension: ready.dimension };
+  const queryPrefix = options.prefixes?.query ?? located.spec?.queryPrefix ?? '';
+  const documentPrefix = options.prefixes?.document ?? located.spec?.documentPrefix ?? '';
+  const queryCache = new LRUCache<string, Float32Array>({ max: options.queryCacheSize ?? DEFAULTS.queryCacheSize });
+
+  const run = async (texts: string[], prefix: string): Promise<Float32Array[]> => {
+    try {
+      return await pool.run(texts, prefix);
+    } catch (error) {
+      const cause = error instanceof Error ? error.message : String(error);
+      throw new PaperscopeError('INTERNAL', `Embedding with ${info.model} failed: ${cause}`, { model: info.model }, { cause: error });
+    }
+  };
+
+  return {
+    info,
+    windowTokens: ready.windowTokens,
+    async fit() {},
+    state: () => null,
+    async embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> {
+      let done = 0;
+      const batches: string[][] = [];
+      for (let start = 0; start < texts.length; start += batchSize) batches.push(texts.slice(start, start + batchSize));
+      const results = await Promise.all(
+        batches.map(async (batch) => {
+          const vectors = await run(batch, documentPrefix);
+          done += batch.length;
+          onProgress?.(done, texts.length);
+          return vectors;
+        }),
+      );
+      return results.flat();
+    },
+    /** Repeated queries return the same (cached) vector instance; treat it as read-only. */
+    async embedQuery(text: string): Promise<Float32Array> {
+      const cached = queryCache.get(text);
+      if (cached) return cached;
+      const [vector] = await run([text], queryPrefix);
+      if (!vector) throw new PaperscopeError('INTERNAL', `The inference worker returned no vector for the query`);
+      queryCache.set(text, vector);
+      return vector;
+    },
+    close: () => pool.close(),
+  };
+}

@@ -1,0 +1,33 @@
+/** Messages between the embedder (main thread) and its inference workers. */
+
+export interface WorkerSetup {
+  /** A local model folder, or a hub model id to download into `cacheDir`. */
+  source: string;
+  /** True for a folder: no network at all. */
+  localOnly: boolean;
+  /** transformers.js file cache (`<cacheDir>/models`). */
+  cacheDir: string;
+  /** Tokens per forward pass from the registry; the tokenizer and config may lower it. */
+  maxTokens: number | undefined;
+  /** Windows per forward pass. */
+  batchSize: number;
+  /** ONNX Runtime intra-op threads for this worker. */
+  threads: number;
+  /** How long to wait for the hub to answer a request before giving up. */
+  connectTimeoutMs: number;
+  /** Base URL of the model hub (transformers.js `env.remoteHost`). */
+  hubUrl: string;
+}
+
+export interface WorkerRequest {
+  id: number;
+  texts: string[];
+  prefix: string;
+}
+
+export type WorkerMessage =
+  | { type: 'ready'; dimension: number; windowTokens: number }
+  | { type: 'progress'; file: string; loaded: number; total: number }
+  | { type: 'failed'; message: string }
+  | { type: 'result'; id: number; vectors: Float32Array[] }
+  | { type: 'error'; id: number; message: string };

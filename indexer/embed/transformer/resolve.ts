@@ -1,0 +1,52 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** What transformers.js reads for a BERT-style feature extractor at dtype fp32. */
+export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const;
+
+/** Where transformers.js' file cache keeps `id` when `env.cacheDir` is `<cacheDir>/models`. */
+export function modelCacheFolder(cacheDir: string, id: string): string {
+  return path.join(cacheDir, 'models', ...id.split('/'));
+}
+
+/** The model files absent (or empty) in `folder`. */
+export async function missingModelFiles(folder: string): Promise<string[]> {
+  const present = await Promise.all(
+    MODEL_FILES.map((file) =>
+      stat(path.join(folder, file)).then(
+        (info) => info.isFile() && info.size > 0,
+        () => false,
+      ),
+    ),
+  );
+  return MODEL_FILES.filter((_, i) => !present[i]);
+}
+
+/**
+ * transformers.js v4 downloads into `<file>.tmp.<pid>.<random>` and renames on completion, so an
+ * interrupted download never leaves a partial file under a name that is later loaded. A killed
+ * process does leave the temp file behind, though; this removes such leftovers.
+ */
+export async function removeStaleDownloads(folder: string): Promise<void> {
+  const entries = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
+  const stale = entries.filter((entry) => {
+    const pid = /\.tmp\.(\d+)\.[a-z0-9]+$/.exec(entry)?.[1];
+    return pid !== undefined && !isRunning(Number(pid));
+  });
+  await Promise.all(stale.map((entry) => rm(path.join(folder, entry), { force: true })));
+}
+
+/** Another live process may be downloading the same model right now; its temp files are kept. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Deletes a cached model whose files are complete but do not load, so the next online run fetches it again. */
+export async function purgeCachedModel(folder: string): Promise<void> {
+  await Promise.all(MODEL_FILES.map((file) => rm(path.join(folder, file), { force: true })));
+}

@@ -1,0 +1,163 @@
+/**
+ * Inference worker: loads the tokenizer and ONNX model once, then turns batches of texts into unit
+ * vectors (tokenize → windows → forward pass → mean pooling → window average). Runs off the main
+ * thread so the HTTP server stays responsive while a corpus is indexed.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import {
+  AutoModel,
+  AutoTokenizer,
+  LogLevel,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type ProgressInfo,
+  Tensor,
+  env,
+} from '@huggingface/transformers';
+import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
+import { type SpecialTokens, combineWindows, findSpecialTokens, meanPoolRow, planWindows } from './windows.js';
+
+const FALLBACK_WINDOW_TOKENS = 512;
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+const setup = workerData as WorkerSetup;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+interface Loaded {
+  tokenizer: PreTrainedTokenizer;
+  model: PreTrainedModel;
+  special: SpecialTokens;
+  windowTokens: number;
+  inputNames: readonly string[];
+  padId: number;
+}
+
+/** Fails a request that gets no response headers in time, instead of hanging on an unreachable hub. */
+function fetchWithConnectTimeout(timeoutMs: number): typeof env.fetch {
+  return async (input, init) => {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no response from ${String(input)} within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
+    try {
+      return await fetch(input, { ...init, signal: controller.signal });
+    } finally {
+      // Only the wait for headers is bounded; a slow but progressing body download may take minutes.
+      clearTimeout(timer);
+    }
+  };
+}
+
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+async function load(): Promise<Loaded> {
+  env.logLevel = LogLevel.ERROR;
+  env.cacheDir = setup.cacheDir;
+  // A folder is read from disk only; a hub id goes through the cache and, when missing, the hub.
+  env.allowLocalModels = setup.localOnly;
+  env.allowRemoteModels = !setup.localOnly;
+  env.remoteHost = setup.hubUrl;
+  env.fetch = fetchWithConnectTimeout(setup.connectTimeoutMs);
+
+  const progress_callback = (info: ProgressInfo): void => {
+    if (info.status === 'progress') post({ type: 'progress', file: info.file, loaded: info.loaded, total: info.total });
+  };
+  const common = { local_files_only: setup.localOnly, progress_callback };
+  const tokenizer = await AutoTokenizer.from_pretrained(setup.source, common);
+  const model = await AutoModel.from_pretrained(setup.source, {
+    ...common,
+    dtype: 'fp32',
+    device: 'cpu',
+    session_options: { intraOpNumThreads: setup.threads, interOpNumThreads: 1 },
+  });
+
+  const probe = 'a';
+  const special = findSpecialTokens(
+    tokenizer.encode(probe),
+    tokenizer.encode(probe, { add_special_tokens: false }),
+  );
+  const limits = [setup.maxTokens, finite(tokenizer.model_max_length), finite(model.config.max_position_embeddings)];
+  const known = limits.filter((limit): limit is number => limit !== undefined);
+  // An encoder-only model has one ONNX session, "model"; its inputs decide whether token_type_ids is passed.
+  const session = model.sessions.model as { inputNames?: string[] } | undefined;
+  return {
+    tokenizer,
+    model,
+    special,
+    windowTokens: known.length > 0 ? Math.min(...known) : FALLBACK_WINDOW_TOKENS,
+    inputNames: session?.inputNames ?? ['input_ids', 'attention_mask'],
+    padId: tokenizer.pad_token_id ?? 0,
+  };
+}
+
+/** One forward pass over up to `batchSize` windows, right-padded to the longest. */
+async function forward(loaded: Loaded, windows: readonly number[][]): Promise<Float32Array[]> {
+  const batch = windows.length;
+  const sequence = Math.max(...windows.map((w) => w.length));
+  const ids = new BigInt64Array(batch * sequence).fill(BigInt(loaded.padId));
+  const mask = new BigInt64Array(batch * sequence);
+  windows.forEach((window, row) => {
+    window.forEach((id, t) => {
+      ids[row * sequence + t] = BigInt(id);
+      mask[row * sequence + t] = 1n;
+    });
+  });
+  const dims = [batch, sequence];
+  const available: Record<string, Tensor> = {
+    input_ids: new Tensor('int64', ids, dims),
+    attention_mask: new Tensor('int64', mask, dims),
+    token_type_ids: new Tensor('int64', new BigInt64Array(batch * sequence), dims),
+  };
+  const inputs = Object.fromEntries(
+    loaded.inputNames.flatMap((name) => (available[name] ? [[name, available[name]]] : [])),
+  );
+  const output = (await loaded.model(inputs)) as Record<string, Tensor>;
+  const hidden = output.last_hidden_state ?? Object.values(output)[0];
+  if (hidden?.dims.length !== 3) throw new Error('The model has no [batch, sequence, hidden] output');
+  const dimension = hidden.dims[2] ?? 0;
+  const data = hidden.data as Float32Array;
+  return windows.map((window, row) => meanPoolRow(data, sequence, dimension, row, window.length));
+}
+
+async function embed(loaded: Loaded, texts: readonly string[], prefix: string): Promise<Float32Array[]> {
+  const prefixIds = prefix ? loaded.tokenizer.encode(prefix, { add_special_tokens: false }) : [];
+  const plans = texts.map((text) =>
+    planWindows(loaded.tokenizer.encode(text, { add_special_tokens: false }), prefixIds, loaded.special, loaded.windowTokens),
+  );
+  const windows = plans.flat();
+  const pooled: Float32Array[] = [];
+  for (let start = 0; start < windows.length; start += setup.batchSize) {
+    pooled.push(...(await forward(loaded, windows.slice(start, start + setup.batchSize))));
+  }
+  let next = 0;
+  return plans.map((plan) => {
+    const vectors = pooled.slice(next, next + plan.length);
+    next += plan.length;
+    return combineWindows(vectors, plan.map((window) => window.length));
+  });
+}
+
+/** The message with its causes: "fetch failed (getaddrinfo ENOTFOUND huggingface.co)". */
+function message(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return error.cause === undefined ? error.message : `${error.message} (${message(error.cause)})`;
+}
+
+try {
+  const loaded = await load();
+  // A real forward pass proves the model file is sound and tells the output dimension.
+  const [probe] = await embed(loaded, [''], '');
+  post({ type: 'ready', dimension: probe?.length ?? 0, windowTokens: loaded.windowTokens });
+  port.on('message', (request: WorkerRequest) => {
+    embed(loaded, request.texts, request.prefix).then(
+      (vectors) => post({ type: 'result', id: request.id, vectors }, vectors.map((v) => v.buffer as ArrayBuffer)),
+      (error: unknown) => post({ type: 'error', id: request.id, message: message(error) }),
+    );
+  });
+} catch (error) {
+  post({ type: 'failed', message: message(error) });
+}

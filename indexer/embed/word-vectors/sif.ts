@@ -1,0 +1,222 @@
+import { tokenize } from '../../text/index.js';
+import type { VectorTable } from './convert.js';
+import { LRUCache } from 'lru-cache';
+import { createNgramTable, hashedVector } from './oov.js';
+
+/**
+ * Smooth inverse frequency sentence vectors (Arora et al., 2017): the a/(a + p(w))-weighted average
+ * of word vectors, minus the corpus's common component, L2-normalised.
+ */
+
+/** SIF's smoothing constant; the paper finds 1e-4…1e-3 best. */
+const SMOOTHING = 1e-3;
+/**
+ * How many documents the rank prior counts as when blended with corpus frequencies: a 60-paper
+ * corpus on one topic would otherwise silence its own topic words, a 100k-paper one decides alone.
+ */
+const PRIOR_DOCUMENTS = 1_000;
+/** Weight of the first sentence's words: callers pass "title. abstract", and titles say what matters. */
+const TITLE_BOOST = 2;
+
+export interface Lexicon {
+  table: VectorTable;
+  rows: Map<string, number>;
+  ngrams: Float32Array;
+  /** Zipf normaliser: p(rank r) = 1 / (r × harmonic). */
+  harmonic: number;
+  /** Median word-vector norm, the length given to hashed vectors so they weigh like words. */
+  typicalNorm: number;
+  /** Hashed vectors of recent out-of-vocabulary words, which recur across a corpus ("rlvr"). */
+  hashed: LRUCache<string, Float32Array>;
+}
+
+export function createLexicon(table: VectorTable): Lexicon {
+  const rows = new Map<string, number>();
+  table.words.forEach((word, row) => {
+    if (!rows.has(word)) rows.set(word, row);
+  });
+  return {
+    table,
+    rows,
+    ngrams: createNgramTable(table.dimension),
+    harmonic: Math.log(table.words.length) + 0.5772,
+    typicalNorm: medianNorm(table),
+    hashed: new LRUCache({ max: 20_000 }),
+  };
+}
+
+function medianNorm(table: VectorTable): number {
+  const { dimension, codes, scales } = table;
+  const norms: number[] = [];
+  // Every 97th row is plenty for a median and keeps lexicon creation fast.
+  for (let row = 0; row < scales.length; row += 97) {
+    let sum = 0;
+    for (let j = 0; j < dimension; j++) sum += (codes[row * dimension + j] ?? 0) ** 2;
+    norms.push(Math.sqrt(sum) * (scales[row] ?? 0));
+  }
+  norms.sort((a, b) => a - b);
+  return norms[norms.length >> 1] ?? 1;
+}
+
+/** A word of the text and its vocabulary row, -1 when out of vocabulary. */
+export interface Term {
+  word: string;
+  row: number;
+  /** Extra emphasis: words of the first sentence (the title, as callers pass "title. abstract"). */
+  boost: number;
+}
+
+/**
+ * The unstemmed words of a text. A compound the vocabulary knows ("state-of-the-art") stands for
+ * its parts; an unknown one ("text-to-image") is kept for its hashed vector and its parts add theirs.
+ */
+export function analyze(text: string, lexicon: Lexicon): Term[] {
+  const terms: Term[] = [];
+  const { rows, table } = lexicon;
+  let knownCompoundEnd = -1;
+  const titleEnd = text.indexOf('. ');
+  for (const token of tokenize(text)) {
+    if (token.start < knownCompoundEnd) continue;
+    const boost = token.start < titleEnd ? TITLE_BOOST : 1;
+    const row = rows.get(token.word);
+    if (row !== undefined) {
+      if (/[-^/.]/.test(token.word)) knownCompoundEnd = token.end;
+      terms.push({ word: token.word, row, boost });
+      continue;
+    }
+    // "llms" is not in the vocabulary but its stem "llm" is: count it as that word.
+    const stemRow = rows.get(token.term);
+    if (stemRow === undefined) terms.push({ word: token.word, row: -1, boost });
+    else terms.push({ word: table.words[stemRow] ?? token.term, row: stemRow, boost });
+  }
+  return terms;
+}
+
+/** Corpus statistics fitted on the indexed documents. */
+export interface CorpusStats {
+  documents: number;
+  /** Mean number of distinct words per document. */
+  meanWords: number;
+  df: ReadonlyMap<string, number>;
+  /** Document frequency assumed for a word not in `df` (the cap dropped it, or it is unseen). */
+  dfFloor: number;
+}
+
+/** SIF weights, precomputed for every vocabulary row so that embedding does no frequency look-up. */
+export interface Weighting {
+  corpus: CorpusStats | undefined;
+  byRow: Float32Array;
+}
+
+export function createWeighting(lexicon: Lexicon, corpus: CorpusStats | undefined): Weighting {
+  const { words } = lexicon.table;
+  const byRow = new Float32Array(words.length);
+  for (let row = 0; row < words.length; row++) byRow[row] = sifWeight(row + 1, words[row] ?? '', lexicon, corpus);
+  return { corpus, byRow };
+}
+
+function termWeight(term: Term, lexicon: Lexicon, weighting: Weighting): number {
+  // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
+  const weight = term.row >= 0 ? (weighting.byRow[term.row] ?? 0) : sifWeight(lexicon.table.words.length, term.word, lexicon, weighting.corpus);
+  return weight * term.boost;
+}
+
+/**
+ * SIF weight a / (a + p(w)). p(w) blends the Zipf estimate from the vocabulary rank with the
+ * corpus's df-based estimate, the rank acting as PRIOR_DOCUMENTS pseudo-documents: a small corpus
+ * leans on general English, a large one on its own usage.
+ */
+function sifWeight(rank: number, word: string, lexicon: Lexicon, corpus: CorpusStats | undefined): number {
+  const prior = 1 / (rank * lexicon.harmonic);
+  let probability = prior;
+  if (corpus && corpus.documents > 0) {
+    const df = corpus.df.get(word) ?? corpus.dfFloor;
+    const observed = df / (corpus.documents * corpus.meanWords);
+    probability = (corpus.documents * observed + PRIOR_DOCUMENTS * prior) / (corpus.documents + PRIOR_DOCUMENTS);
+  }
+  return SMOOTHING / (SMOOTHING + probability);
+}
+
+/** The weighted average of the text's word vectors (unnormalised, common component still in). */
+export function averageVector(terms: readonly Term[], lexicon: Lexicon, weighting: Weighting): Float32Array {
+  const { dimension, codes, scales } = lexicon.table;
+  const sum = new Float64Array(dimension);
+  for (const term of terms) {
+    const weight = termWeight(term, lexicon, weighting);
+    if (term.row < 0) {
+      const hashed = oovVector(term.word, lexicon);
+      const factor = weight * lexicon.typicalNorm;
+      for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (hashed[j] ?? 0) * factor;
+      continue;
+    }
+    const factor = weight * (scales[term.row] ?? 0);
+    const offset = term.row * dimension;
+    for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (codes[offset + j] ?? 0) * factor;
+  }
+  const count = Math.max(1, terms.length);
+  return Float32Array.from(sum, (value) => value / count);
+}
+
+function oovVector(word: string, lexicon: Lexicon): Float32Array {
+  let vector = lexicon.hashed.get(word);
+  if (!vector) {
+    vector = hashedVector(word, lexicon.ngrams, lexicon.table.dimension);
+    lexicon.hashed.set(word, vector);
+  }
+  return vector;
+}
+
+/**
+ * First right singular vector of the rows (uncentred, as SIF does), by power iteration on their
+ * dimension × dimension Gram matrix. Deterministic: starts from the normalised sum of the rows.
+ */
+export function firstPrincipalComponent(vectors: readonly Float32Array[], dimension: number): Float32Array {
+  const gram = new Float64Array(dimension * dimension);
+  const start = new Float64Array(dimension);
+  for (const vector of vectors) {
+    for (let i = 0; i < dimension; i++) {
+      const vi = vector[i] ?? 0;
+      start[i] = (start[i] ?? 0) + vi;
+      if (vi === 0) continue;
+      for (let j = i; j < dimension; j++) gram[i * dimension + j] = (gram[i * dimension + j] ?? 0) + vi * (vector[j] ?? 0);
+    }
+  }
+  for (let i = 0; i < dimension; i++) for (let j = 0; j < i; j++) gram[i * dimension + j] = gram[j * dimension + i] ?? 0;
+  let current = unit(start.some((value) => value !== 0) ? start : start.fill(1));
+  for (let iteration = 0; iteration < 200; iteration++) {
+    const next = new Float64Array(dimension);
+    for (let i = 0; i < dimension; i++) {
+      let value = 0;
+      for (let j = 0; j < dimension; j++) value += (gram[i * dimension + j] ?? 0) * (current[j] ?? 0);
+      next[i] = value;
+    }
+    const normalised = unit(next);
+    let change = 0;
+    for (let i = 0; i < dimension; i++) change = Math.max(change, Math.abs((normalised[i] ?? 0) - (current[i] ?? 0)));
+    current = normalised;
+    if (change < 1e-9) break;
+  }
+  return Float32Array.from(current);
+}
+
+function unit(vector: Float64Array): Float64Array {
+  let norm = 0;
+  for (const value of vector) norm += value * value;
+  norm = Math.sqrt(norm);
+  return norm > 0 ? vector.map((value) => value / norm) : vector;
+}
+
+/** Removes the common component (if any) in place and scales to unit length. */
+export function finish(vector: Float32Array, common: Float32Array | undefined): Float32Array {
+  const dimension = vector.length;
+  if (common) {
+    let projection = 0;
+    for (let j = 0; j < dimension; j++) projection += (vector[j] ?? 0) * (common[j] ?? 0);
+    for (let j = 0; j < dimension; j++) vector[j] = (vector[j] ?? 0) - projection * (common[j] ?? 0);
+  }
+  let norm = 0;
+  for (let j = 0; j < dimension; j++) norm += (vector[j] ?? 0) ** 2;
+  norm = Math.sqrt(norm);
+  if (norm > 0) for (let j = 0; j < dimension; j++) vector[j] = (vector[j] ?? 0) / norm;
+  return vector;
+}

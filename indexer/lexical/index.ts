@@ -1,0 +1,15 @@
+import { decodeLexicalData } from './format.js';
+import { LexicalIndex } from './lexical-index.js';
+
+export { buildLexicalIndex, type LexicalDocument } from './build.js';
+export { LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, type SerializedLexicalIndex } from './format.js';
+export { LexicalIndex, type LexicalHit, type LexicalSearchOptions } from './lexical-index.js';
+export { DEFAULT_LEXICAL_PARAMS, type LexicalParams } from './params.js';
+
+/**
+ * Restores an index from `index.toJSON()` output, or from its JSON text.
+ * @example const index = loadLexicalIndex(JSON.parse(await readFile(file, 'utf8')));
+ */
+export function loadLexicalIndex(json: unknown): LexicalIndex {
+  return new LexicalIndex(decodeLexicalData(json));
+}

@@ -1,0 +1,321 @@
+import { PaperscopeError } from '../../core/errors.js';
+import { BOILERPLATE_WORDS, STOP_WORDS, stem, terms as textTerms } from '../text/index.js';
+import { encodeLexicalData, type SerializedLexicalIndex } from './format.js';
+import type { LexicalParams } from './params.js';
+import { topK } from './top-k.js';
+
+export interface LexicalHit {
+  /** Position of the document in the list the index was built from. */
+  index: number;
+  id: string;
+  score: number;
+}
+
+export interface LexicalSearchOptions {
+  k: number;
+  /** Applied before ranking: only documents it accepts compete for the `k` places. */
+  filter?: (docIndex: number) => boolean;
+}
+
+/**
+ * The raw statistics an index is made of; everything else (IDF, per-posting weights, distinctive
+ * terms) is derived from them, so the stored form holds only these.
+ * Postings of term `t` are `postingDocs[termOffsets[t] .. termOffsets[t + 1]]`, in ascending document order.
+ */
+export interface LexicalData {
+  params: LexicalParams;
+  ids: string[];
+  terms: string[];
+  /** The most frequent readable surface form of each term ("rewards" for "reward", "RLVR" for "rlvr"). */
+  surfaces: string[];
+  titleLengths: Uint32Array;
+  abstractLengths: Uint32Array;
+  termOffsets: Uint32Array;
+  postingDocs: Uint32Array;
+  titleTf: Uint16Array;
+  abstractTf: Uint16Array;
+}
+
+/** How many distinctive terms are kept per document for `termsOf` and `sharedTerms`. */
+const DISTINCTIVE_PER_DOC = 64;
+const NO_TERM = 0xffffffff;
+
+const BOILERPLATE_STEMS: ReadonlySet<string> = new Set([...BOILERPLATE_WORDS].map((word) => stem(word)));
+// URLs, e-mail addresses and file names are indexed (they can be searched) but explain nothing.
+const NOT_A_TOPIC = /[/@]|^(?:https?|www)\b|\.(?:com|org|net|io|ai|html?|pdf)$/;
+
+/** A BM25F index over titles and abstracts. Build it with `buildLexicalIndex` or `loadLexicalIndex`. */
+export class LexicalIndex {
+  readonly params: LexicalParams;
+  readonly #data: LexicalData;
+  readonly #termIds: Map<string, number>;
+  readonly #docIndexes: Map<string, number>;
+  readonly #idf: Float64Array;
+  /** The saturated, length-normalised term frequency of each posting; a query adds idf × weight. */
+  readonly #weights: Float32Array;
+  readonly #maxIdf: number;
+  // Per-query scratch, reused so that a query allocates nothing proportional to the corpus.
+  readonly #scores: Float64Array;
+  readonly #admitted: Int8Array;
+  #distinctive: Uint32Array | undefined;
+
+  constructor(data: LexicalData) {
+    this.#data = data;
+    this.params = { ...data.params };
+    this.#termIds = new Map(data.terms.map((term, index) => [term, index]));
+    this.#docIndexes = new Map(data.ids.map((id, index) => [id, index]));
+    const documentCount = data.ids.length;
+    this.#idf = new Float64Array(data.terms.length);
+    for (let term = 0; term < data.terms.length; term++) {
+      const df = (data.termOffsets[term + 1] as number) - (data.termOffsets[term] as number);
+      this.#idf[term] = idf(documentCount, df);
+    }
+    this.#maxIdf = idf(documentCount, 0);
+    this.#weights = computeWeights(data);
+    this.#scores = new Float64Array(documentCount);
+    this.#admitted = new Int8Array(documentCount);
+  }
+
+  get size(): number {
+    return this.#data.ids.length;
+  }
+
+  get ids(): readonly string[] {
+    return this.#data.ids;
+  }
+
+  /** The id of the document at a hit `index` (the position in the build input). */
+  idAt(index: number): string {
+    const id = this.#data.ids[index];
+    if (id === undefined) throw new PaperscopeError('NOT_FOUND', `No document at position ${index} in the lexical index`, { index });
+    return id;
+  }
+
+  indexOf(id: string): number | undefined {
+    return this.#docIndexes.get(id);
+  }
+
+  /** Inverse document frequency of a stemmed term; a term absent from the corpus counts as the rarest. */
+  idf(term: string): number {
+    const id = this.#termIds.get(term);
+    return id === undefined ? this.#maxIdf : (this.#idf[id] as number);
+  }
+
+  /**
+   * The `k` best documents for a free-text query, best first.
+   * @example index.search('noisy rewards', { k: 10, filter: (i) => years[i] >= 2025 })
+   */
+  search(query: string, options: LexicalSearchOptions): LexicalHit[] {
+    const { k, filter } = options;
+    if (!Number.isInteger(k) || k < 1) {
+      throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
+    }
+    const queryCounts = new Map<number, number>();
+    for (const term of textTerms(query)) {
+      const id = this.#termIds.get(term);
+      if (id !== undefined) queryCounts.set(id, (queryCounts.get(id) ?? 0) + 1);
+    }
+    const scores = this.#scores;
+    const admitted = this.#admitted;
+    const { termOffsets, postingDocs } = this.#data;
+    const touched: number[] = [];
+    const checked: number[] = [];
+    for (const [term, count] of queryCounts) {
+      const termWeight = (this.#idf[term] as number) * count;
+      const end = termOffsets[term + 1] as number;
+      for (let posting = termOffsets[term] as number; posting < end; posting++) {
+        const doc = postingDocs[posting] as number;
+        if (filter) {
+          if (admitted[doc] === 0) {
+            admitted[doc] = filter(doc) ? 1 : -1;
+            checked.push(doc);
+          }
+          if (admitted[doc] === -1) continue;
+        }
+        // Every weight is positive, so a zero score means "not seen yet".
+        if (scores[doc] === 0) touched.push(doc);
+        scores[doc] = (scores[doc] as number) + termWeight * (this.#weights[posting] as number);
+      }
+    }
+    const best = topK(touched, scores, k);
+    const hits = best.map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
+    for (const doc of touched) scores[doc] = 0;
+    for (const doc of checked) admitted[doc] = 0;
+    return hits;
+  }
+
+  /** The document's most distinctive terms (highest BM25 weight), as readable words. */
+  termsOf(id: string, limit = 10): string[] {
+    const doc = this.#requireDoc(id);
+    const distinctive = this.#distinctiveTerms();
+    const ranked: number[] = [];
+    for (let slot = 0; slot < DISTINCTIVE_PER_DOC; slot++) {
+      const term = distinctive[doc * DISTINCTIVE_PER_DOC + slot] as number;
+      if (term !== NO_TERM) ranked.push(term);
+    }
+    return this.#readableWords(ranked, limit);
+  }
+
+  /**
+   * Distinctive terms the two documents have in common, as readable words, best first: a term
+   * counts when it is among either document's distinctive terms and occurs in both, ranked by the
+   * product of its weights in the two documents.
+   */
+  sharedTerms(idA: string, idB: string, limit = 5): string[] {
+    const docA = this.#requireDoc(idA);
+    const docB = this.#requireDoc(idB);
+    const distinctive = this.#distinctiveTerms();
+    const scored = new Map<number, number>();
+    for (const doc of [docA, docB]) {
+      for (let slot = 0; slot < DISTINCTIVE_PER_DOC; slot++) {
+        const term = distinctive[doc * DISTINCTIVE_PER_DOC + slot] as number;
+        if (term === NO_TERM || scored.has(term)) continue;
+        const product = this.#termWeight(docA, term) * this.#termWeight(docB, term);
+        if (product > 0) scored.set(term, product);
+      }
+    }
+    const ranked = [...scored].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([term]) => term);
+    return this.#readableWords(ranked, limit);
+  }
+
+  /** The JSON-ready stored form; `loadLexicalIndex` restores an equal index from it. */
+  toJSON(): SerializedLexicalIndex {
+    return encodeLexicalData(this.#data);
+  }
+
+  #requireDoc(id: string): number {
+    const doc = this.#docIndexes.get(id);
+    if (doc === undefined) throw new PaperscopeError('NOT_FOUND', `No document "${id}" in the lexical index`, { id });
+    return doc;
+  }
+
+  /** idf × saturated tf of a term in a document, 0 when absent (binary search in the posting list). */
+  #termWeight(doc: number, term: number): number {
+    const { termOffsets, postingDocs } = this.#data;
+    let low = termOffsets[term] as number;
+    let high = (termOffsets[term + 1] as number) - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const found = postingDocs[middle] as number;
+      if (found === doc) return (this.#idf[term] as number) * (this.#weights[middle] as number);
+      if (found < doc) low = middle + 1;
+      else high = middle - 1;
+    }
+    return 0;
+  }
+
+  /**
+   * Surface words for ranked terms. A compound and its parts say the same thing, so whichever
+   * ranks first is listed: "ReNO" keeps out "ReNO-enhanced", "text-to-image" keeps out "image".
+   */
+  #readableWords(ranked: readonly number[], limit: number): string[] {
+    const { terms, surfaces } = this.#data;
+    const chosen: string[] = [];
+    for (const term of ranked) {
+      if (chosen.length >= limit) break;
+      const candidate = terms[term] as string;
+      if (chosen.some((other) => isPartOf(candidate, other) || isPartOf(other, candidate))) continue;
+      chosen.push(candidate);
+    }
+    return chosen.map((term) => surfaces[this.#termIds.get(term) as number] as string);
+  }
+
+  /**
+   * Top distinctive terms per document, computed on first use from the postings (not stored):
+   * the topical postings are regrouped by document, and each document's few are sorted by weight.
+   */
+  #distinctiveTerms(): Uint32Array {
+    if (this.#distinctive) return this.#distinctive;
+    const { terms, surfaces, termOffsets, postingDocs } = this.#data;
+    const documentCount = this.size;
+    const topical = terms.map((term, index) => isTopical(term, surfaces[index] as string));
+    const documentStart = new Uint32Array(documentCount + 1);
+    for (let term = 0; term < terms.length; term++) {
+      if (!topical[term]) continue;
+      for (let posting = termOffsets[term] as number; posting < (termOffsets[term + 1] as number); posting++) {
+        const next = (postingDocs[posting] as number) + 1;
+        documentStart[next] = (documentStart[next] as number) + 1;
+      }
+    }
+    for (let doc = 0; doc < documentCount; doc++) {
+      documentStart[doc + 1] = (documentStart[doc + 1] as number) + (documentStart[doc] as number);
+    }
+    const entryTerms = new Uint32Array(documentStart[documentCount] as number);
+    const entryWeights = new Float32Array(entryTerms.length);
+    const cursor = documentStart.slice(0, documentCount);
+    for (let term = 0; term < terms.length; term++) {
+      if (!topical[term]) continue;
+      const termIdf = this.#idf[term] as number;
+      for (let posting = termOffsets[term] as number; posting < (termOffsets[term + 1] as number); posting++) {
+        const doc = postingDocs[posting] as number;
+        const entry = cursor[doc] as number;
+        cursor[doc] = entry + 1;
+        entryTerms[entry] = term;
+        entryWeights[entry] = termIdf * (this.#weights[posting] as number);
+      }
+    }
+    const best = new Uint32Array(documentCount * DISTINCTIVE_PER_DOC).fill(NO_TERM);
+    for (let doc = 0; doc < documentCount; doc++) {
+      const entries: number[] = [];
+      for (let entry = documentStart[doc] as number; entry < (documentStart[doc + 1] as number); entry++) entries.push(entry);
+      entries.sort(
+        (a, b) => (entryWeights[b] as number) - (entryWeights[a] as number) || (entryTerms[a] as number) - (entryTerms[b] as number),
+      );
+      entries.slice(0, DISTINCTIVE_PER_DOC).forEach((entry, slot) => {
+        best[doc * DISTINCTIVE_PER_DOC + slot] = entryTerms[entry] as number;
+      });
+    }
+    this.#distinctive = best;
+    return best;
+  }
+}
+
+/** BM25's IDF in the form that stays positive for terms in more than half the documents. */
+function idf(documentCount: number, df: number): number {
+  return Math.log(1 + (documentCount - df + 0.5) / (df + 0.5));
+}
+
+/**
+ * BM25F: each field's frequency is normalised by that field's length against its average, the
+ * fields are summed with their weights, and the sum is saturated once with k1.
+ */
+function computeWeights(data: LexicalData): Float32Array {
+  const { params, titleLengths, abstractLengths, termOffsets, postingDocs, titleTf, abstractTf } = data;
+  const averageTitle = average(titleLengths);
+  const averageAbstract = average(abstractLengths);
+  const weights = new Float32Array(postingDocs.length);
+  const termCount = termOffsets.length - 1;
+  for (let term = 0; term < termCount; term++) {
+    const end = termOffsets[term + 1] as number;
+    for (let posting = termOffsets[term] as number; posting < end; posting++) {
+      const doc = postingDocs[posting] as number;
+      const title = fieldFrequency(titleTf[posting] as number, titleLengths[doc] as number, averageTitle, params.b);
+      const abstract = fieldFrequency(abstractTf[posting] as number, abstractLengths[doc] as number, averageAbstract, params.b);
+      const frequency = params.titleWeight * title + abstract;
+      weights[posting] = (frequency * (params.k1 + 1)) / (frequency + params.k1);
+    }
+  }
+  return weights;
+}
+
+function fieldFrequency(tf: number, length: number, averageLength: number, b: number): number {
+  if (tf === 0) return 0;
+  return tf / (1 - b + (b * length) / averageLength);
+}
+
+function average(values: Uint32Array): number {
+  let sum = 0;
+  for (const value of values) sum += value;
+  return values.length === 0 || sum === 0 ? 1 : sum / values.length;
+}
+
+function isTopical(term: string, surface: string): boolean {
+  const lower = surface.toLowerCase();
+  if (BOILERPLATE_WORDS.has(lower) || BOILERPLATE_STEMS.has(term) || STOP_WORDS.has(lower)) return false;
+  return /\p{L}/u.test(term) && !NOT_A_TOPIC.test(term);
+}
+
+/** Whether the term `part` is one of the stemmed pieces of the compound term `whole` ("imag" of "text-to-image"). */
+function isPartOf(part: string, whole: string): boolean {
+  return part !== whole && /[-^/.]/.test(whole) && whole.split(/[-^/.]/).some((piece) => stem(piece) === part);
+}

@@ -1,0 +1,27 @@
+import { PaperscopeError } from '../../core/errors.js';
+
+export interface LexicalParams {
+  /** BM25 term-frequency saturation. */
+  k1: number;
+  /** BM25 length normalisation, applied per field. */
+  b: number;
+  /** How much a title occurrence counts relative to one in the abstract (BM25F field weight). */
+  titleWeight: number;
+}
+
+export const DEFAULT_LEXICAL_PARAMS = { k1: 1.2, b: 0.75, titleWeight: 2.5 } as const satisfies LexicalParams;
+
+export function validateParams(params: LexicalParams): void {
+  const checks: Array<[keyof LexicalParams, boolean]> = [
+    ['k1', Number.isFinite(params.k1) && params.k1 >= 0],
+    ['b', Number.isFinite(params.b) && params.b >= 0 && params.b <= 1],
+    ['titleWeight', Number.isFinite(params.titleWeight) && params.titleWeight > 0],
+  ];
+  for (const [field, valid] of checks) {
+    if (!valid) {
+      throw new PaperscopeError('INVALID_PARAMETER', `Lexical index parameter ${field} is out of range: ${params[field]}`, {
+        field,
+      });
+    }
+  }
+}

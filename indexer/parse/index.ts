@@ -1,0 +1,12 @@
+/**
+ * Ingest: listings in any supported format become `Paper`s.
+ *
+ * - `detectFormat` tells the format from the file name and content.
+ * - `parseListing` parses text (pure). Bad records become issues naming file, line and field; a bad
+ *   optional field (an unreadable date, say) is reported and the paper kept with that field empty.
+ * - `readListings` reads files and directories: decoding, de-duplication, strict mode.
+ */
+export { detectFormat, type InputFormat } from './detect.js';
+export * from './paper.js';
+export { parseListing } from './parse.js';
+export { readListings } from './read.js';

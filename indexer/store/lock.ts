@@ -1,0 +1,51 @@
+import { open, readFile, rm } from 'node:fs/promises';
+import { PaperscopeError } from '../../core/errors.js';
+import type { DataDirLayout } from './files.js';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the data directory's writer lock: one indexer at a time. A lock left by a process
+ * that no longer runs is taken over. Returns the release function.
+ */
+export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(layout.lock, 'wx');
+      await handle.writeFile(JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
+      await handle.close();
+      return async () => {
+        await rm(layout.lock, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = await readLockHolder(layout);
+      if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+        throw new PaperscopeError(
+          'INDEX_LOCKED',
+          `Another indexer (pid ${holder}) is writing to ${layout.root}; wait for it to finish or stop it.`,
+          { pid: holder, lock: layout.lock },
+        );
+      }
+      await rm(layout.lock, { force: true });
+    }
+  }
+  throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${layout.lock}.`);
+}
+
+async function readLockHolder(layout: DataDirLayout): Promise<number | undefined> {
+  try {
+    const { pid } = JSON.parse(await readFile(layout.lock, 'utf8')) as { pid?: unknown };
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { type DataDirLayout, readJsonIfPresent, writeJsonAtomically } from './files.js';
+
+export const topicSchema = z.object({
+  id: z.number().int().nonnegative(),
+  label: z.string(),
+  keywords: z.array(z.object({ term: z.string(), weight: z.number() })),
+  size: z.number().int().nonnegative(),
+  /** Ids of the papers closest to the topic's centre. */
+  representatives: z.array(z.string()),
+  first: z.string().nullable(),
+  last: z.string().nullable(),
+  median: z.string().nullable(),
+  months: z.array(z.object({ month: z.string(), count: z.number().int() })),
+});
+
+export type Topic = z.infer<typeof topicSchema>;
+
+/** Topics, each paper's topic and the 2-D map, derived from one table version. */
+export const topicsFileSchema = z.object({
+  tableVersion: z.number().int().nonnegative(),
+  k: z.number().int().positive(),
+  silhouette: z.number(),
+  seed: z.number().int(),
+  centroids: z.array(z.array(z.number())),
+  topics: z.array(topicSchema),
+  /** Paper id → topic id. */
+  assignments: z.record(z.string(), z.number().int().nonnegative()),
+  map: z.array(z.object({ id: z.string(), x: z.number(), y: z.number() })),
+});
+
+export type TopicsFile = z.infer<typeof topicsFileSchema>;
+
+export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile | undefined> {
+  try {
+    const parsed = topicsFileSchema.safeParse(await readJsonIfPresent(layout.topics));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeTopicsFile(layout: DataDirLayout, topics: TopicsFile): Promise<void> {
+  await writeJsonAtomically(layout.topics, topics);
+}

@@ -1,0 +1,59 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { readSettings } from '../core/config.js';
+import type { PaperscopeError } from '../core/errors.js';
+import type { IndexEvent } from '../indexer/index.js';
+import { createApp } from './app.js';
+import { SearchEngine } from './engine/index.js';
+
+export { createApp } from './app.js';
+export { SearchEngine } from './engine/index.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  host?: string;
+  port?: number;
+  cacheDir?: string;
+  modelDir?: string;
+  offline?: boolean;
+  webDir?: string;
+  onEvent?: (event: IndexEvent) => void;
+  onError?: (error: PaperscopeError) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  engine: SearchEngine;
+  close(): Promise<void>;
+}
+
+/** Loads the index in `dataDir` and serves the API and the web page; port 0 picks a free port. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const settings = readSettings();
+  const engine = await SearchEngine.open({
+    dataDir: options.dataDir,
+    cacheDir: options.cacheDir ?? settings.cacheDir,
+    modelDir: options.modelDir ?? settings.modelDir,
+    offline: options.offline ?? settings.offline,
+    onEvent: options.onEvent,
+  });
+  const app = createApp({ engine, webDir: options.webDir, onError: options.onError });
+  const host = options.host ?? settings.host;
+  const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? settings.port }, (info) => resolve({ server, address: info }));
+    server.once('error', reject);
+  });
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    engine,
+    close: async () => {
+      // In-flight requests finish; idle keep-alive sockets are closed so shutdown is prompt.
+      await new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+      });
+      await engine.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { parseAnswer } from '../../web/src/lib/answer.js';
+import { buildGrid, nearestPoint, toData, toScreen, zoomAt } from '../../web/src/lib/grid.js';
+import { segments } from '../../web/src/lib/highlight.js';
+import { clusterColor, PALETTE } from '../../web/src/lib/palette.js';
+import { parseRoute, searchHref } from '../../web/src/lib/route.js';
+import { fillMonths, sparklinePoints } from '../../web/src/lib/sparkline.js';
+
+describe('segments', () => {
+  it('splits text into plain and marked runs from offsets', () => {
+    expect(segments('reward noise in RL', [{ start: 7, end: 12 }])).toEqual([
+      { text: 'reward ', marked: false },
+      { text: 'noise', marked: true },
+      { text: ' in RL', marked: false },
+    ]);
+  });
+
+  it('merges overlapping and adjacent ranges, clamps out-of-range ones and keeps every character once', () => {
+    const text = 'noisy rewards';
+    const parts = segments(text, [
+      { start: 6, end: 13 },
+      { start: 0, end: 5 },
+      { start: 3, end: 7 },
+      { start: 12, end: 99 },
+      { start: 8, end: 8 },
+    ]);
+    expect(parts).toEqual([{ text: 'noisy rewards', marked: true }]);
+    expect(segments('abc', [{ start: -4, end: 1 }])).toEqual([
+      { text: 'a', marked: true },
+      { text: 'bc', marked: false },
+    ]);
+    expect(segments('<b>x</b>', []).map((p) => p.text).join('')).toBe('<b>x</b>');
+  });
+});
+
+describe('parseAnswer', () => {
+  it('turns [n] and [n, m] markers into citations and leaves unknown numbers as text', () => {
+    expect(parseAnswer('Robust [1]. Both [1, 2]. Wrong [7].', 2)).toEqual([
+      { kind: 'text', text: 'Robust ' },
+      { kind: 'cite', n: 1 },
+      { kind: 'text', text: '. Both ' },
+      { kind: 'cite', n: 1 },
+      { kind: 'cite', n: 2 },
+      { kind: 'text', text: '. Wrong [7].' },
+    ]);
+    expect(parseAnswer('No sources.', 0)).toEqual([{ kind: 'text', text: 'No sources.' }]);
+  });
+});
+
+describe('routes', () => {
+  it('parses every view and round-trips search filters through the URL', () => {
+    expect(parseRoute('/paper/a%2Fb', '')).toEqual({ name: 'paper', id: 'a/b' });
+    expect(parseRoute('/topics/', '')).toEqual({ name: 'topics' });
+    expect(parseRoute('/map', '')).toEqual({ name: 'map' });
+    expect(parseRoute('/ask', '?q=why%3F')).toEqual({ name: 'ask', question: 'why?' });
+    expect(parseRoute('/nope', '').name).toBe('not-found');
+    const href = searchHref({ q: 'noisy rewards', topic: '2', sort: '' });
+    expect(href).toBe('/?q=noisy+rewards&topic=2');
+    const route = parseRoute('/', href.slice(1));
+    expect(route.name === 'search' && route.params.get('q')).toBe('noisy rewards');
+  });
+});
+
+describe('map geometry', () => {
+  const viewport = { width: 400, height: 300 };
+
+  it('finds the nearest point within the radius and nothing outside it', () => {
+    const points = [
+      { x: 0, y: 0 },
+      { x: 0.5, y: 0.5 },
+      { x: -0.99, y: 0.99 },
+    ];
+    const grid = buildGrid(points, 8);
+    expect(nearestPoint(grid, 0.48, 0.49, 0.05)).toBe(1);
+    expect(nearestPoint(grid, -1, 1, 0.05)).toBe(2);
+    expect(nearestPoint(grid, 0.25, 0.25, 0.05)).toBe(-1);
+  });
+
+  it('maps data to screen and back, and zooms around the cursor', () => {
+    const view = { zoom: 1, offsetX: 10, offsetY: -5 };
+    const [sx, sy] = toScreen(view, viewport, 0.3, -0.6);
+    const [x, y] = toData(view, viewport, sx, sy);
+    expect(x).toBeCloseTo(0.3);
+    expect(y).toBeCloseTo(-0.6);
+    const zoomed = zoomAt(view, viewport, sx, sy, 3);
+    const [zx, zy] = toScreen(zoomed, viewport, 0.3, -0.6);
+    expect(zx).toBeCloseTo(sx);
+    expect(zy).toBeCloseTo(sy);
+    expect(zoomed.zoom).toBe(3);
+  });
+});
+
+describe('sparkline and palette', () => {
+  it('fills missing months with zero and scales points into the box', () => {
+    expect(fillMonths([{ month: '2025-12', count: 2 }, { month: '2025-10', count: 1 }]).map((m) => m.count)).toEqual([1, 0, 2]);
+    expect(sparklinePoints([{ month: '2025-10', count: 1 }, { month: '2025-11', count: 2 }], 10, 10)).toBe('1.0,5.0 9.0,1.0');
+    expect(sparklinePoints([{ month: '2025-10', count: 3 }], 10, 10).split(' ')).toHaveLength(2);
+    expect(sparklinePoints([], 10, 10)).toBe('');
+  });
+
+  it('gives every topic id, even negative or large, a palette colour', () => {
+    expect(clusterColor(0)).toBe(PALETTE[0]);
+    expect(clusterColor(PALETTE.length + 1)).toBe(PALETTE[1]);
+    expect(PALETTE).toContain(clusterColor(-1));
+  });
+});

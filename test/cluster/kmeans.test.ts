@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { adjustedRandIndex, assignToNearest, clusterPapers, representatives } from '../../indexer/cluster/index.js';
+import { gaussianBlobs } from './helpers.js';
+
+describe('clusterPapers', () => {
+  it('recovers the number of well-separated blobs in 20-D', () => {
+    for (const blobs of [4, 6]) {
+      const { vectors, truth } = gaussianBlobs(blobs, 25, 20, 0.25, blobs);
+      const result = clusterPapers({ vectors, k: 'auto' });
+      expect(result.k).toBe(blobs);
+      expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
+      expect(result.silhouette).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('gives the same topics for the same input and seed', () => {
+    const { vectors } = gaussianBlobs(5, 20, 20, 1.2, 3);
+    const first = clusterPapers({ vectors, seed: 7 });
+    const second = clusterPapers({ vectors: vectors.map((vector) => vector.slice()), seed: 7 });
+    expect(second).toEqual(first);
+  });
+
+  it('numbers topics by size, largest first', () => {
+    const { vectors } = gaussianBlobs(3, 10, 20, 0.2, 11);
+    const extra = gaussianBlobs(3, 10, 20, 0.2, 11).vectors.filter((_, index) => index % 3 === 2);
+    const result = clusterPapers({ vectors: [...vectors, ...extra], k: 3 });
+    const sizes = [0, 1, 2].map((topic) => result.assignments.filter((id) => id === topic).length);
+    expect(sizes).toEqual([20, 10, 10]);
+    // Ties are broken by first member: topic 1 holds paper 0, topic 2 holds paper 1.
+    expect(result.assignments.slice(0, 3)).toEqual([1, 2, 0]);
+    expect(result.centroids).toHaveLength(3);
+  });
+
+  it('honours a fixed k and the auto range', () => {
+    const { vectors } = gaussianBlobs(6, 10, 20, 0.25, 5);
+    expect(clusterPapers({ vectors, k: 2 }).k).toBe(2);
+    expect(clusterPapers({ vectors, minK: 3, maxK: 4 }).k).toBeLessThanOrEqual(4);
+  });
+
+  it('copes with tiny and degenerate input', () => {
+    expect(clusterPapers({ vectors: [] })).toEqual({ k: 0, assignments: [], centroids: [], silhouette: 0 });
+    expect(clusterPapers({ vectors: [Float32Array.of(1, 2)] }).assignments).toEqual([0]);
+    const same = Array.from({ length: 5 }, () => Float32Array.of(1, 1, 0));
+    const result = clusterPapers({ vectors: same, k: 3 });
+    expect(result.k).toBe(1);
+    expect(result.assignments).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('names the bad vector or parameter', () => {
+    expect(() => clusterPapers({ vectors: [Float32Array.of(1, 2), Float32Array.of(1)] })).toThrow(/vectors\[1\] has 1 dimensions/);
+    expect(() => clusterPapers({ vectors: [Float32Array.of(1, Number.NaN)] })).toThrow(/vectors\[0\] has a non-finite value/);
+    expect(() => clusterPapers({ vectors: [Float32Array.of(1, 2)], k: 2 })).toThrow(/k must be 'auto' or an integer from 1 to/);
+    expect(() => clusterPapers({ vectors: [Float32Array.of(1, 2)], minK: 4, maxK: 3 })).toThrow(/maxK/);
+  });
+});
+
+describe('representatives', () => {
+  it('lists members of each topic, nearest to the centre first', () => {
+    const { vectors } = gaussianBlobs(3, 8, 20, 0.4, 2);
+    const { assignments, centroids } = clusterPapers({ vectors, k: 3 });
+    const chosen = representatives(vectors, assignments, centroids, 3);
+    expect(chosen).toHaveLength(3);
+    chosen.forEach((indices, topic) => {
+      expect(indices).toHaveLength(3);
+      for (const index of indices) expect(assignments[index]).toBe(topic);
+    });
+    expect(representatives(vectors, assignments, centroids, 50).flat().sort((a, b) => a - b)).toEqual(vectors.map((_, i) => i));
+  });
+});
+
+describe('assignToNearest', () => {
+  it('puts a paper added later into the topic of its blob', () => {
+    const { vectors, truth } = gaussianBlobs(4, 15, 20, 0.25, 9);
+    const training = vectors.slice(0, 40);
+    const { assignments, centroids } = clusterPapers({ vectors: training, k: 4 });
+    vectors.slice(40).forEach((vector, offset) => {
+      const index = 40 + offset;
+      const sameBlob = truth.indexOf(truth[index] as number);
+      expect(assignToNearest(vector, centroids)).toBe(assignments[sameBlob]);
+    });
+    expect(() => assignToNearest(Float32Array.of(1), centroids)).toThrow(/vector has 1 dimensions/);
+  });
+});

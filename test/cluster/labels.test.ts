@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { labelTopics } from '../../indexer/cluster/index.js';
+import { expectCleanLabels } from './helpers.js';
+
+const filler = 'We propose a novel method and show that our approach achieves significant results.';
+const noisy = (i: number) => ({
+  title: `Robust RLVR under Reward Noise ${i}`,
+  abstract: `${filler} Reward noise hurts RLVR training of LLMs; noisy rewards from reward noise corrupt the policy. GRPO with reward noise remains stable.`,
+});
+const diffusion = (i: number) => ({
+  title: `Text-to-Image Diffusion Alignment ${i}`,
+  abstract: `${filler} We align text-to-image diffusion models with human preference using a reward model. Diffusion sampling and image quality improve.`,
+});
+const music = (i: number) => ({
+  title: i % 2 ? 'Music Generation with Feedback' : 'Soundscape Evaluation with Headphones',
+  abstract: `${filler} Music and soundscape listening tests with music listeners and soundscape ratings.`,
+});
+
+describe('labelTopics', () => {
+  const docs = [0, 1, 2, 3, 4].flatMap((i) => [noisy(i), diffusion(i), music(i)]);
+  const assignments = docs.map((_, index) => index % 3);
+
+  it('names each topic by its distinctive phrases, keeping acronyms', () => {
+    const labels = labelTopics({ docs, assignments, k: 3 });
+    expectCleanLabels(labels);
+    expect(labels[0]?.label).toMatch(/reward noise/);
+    expect(labels[0]?.keywords.map((keyword) => keyword.term)).toContain('RLVR');
+    expect(labels[1]?.label).toMatch(/text-to-image|diffusion/);
+    expect(labels[2]?.label).toMatch(/music|soundscape/);
+    for (const { keywords } of labels) {
+      expect(keywords[0]?.weight).toBe(1);
+      expect(keywords.map((keyword) => keyword.term)).not.toContain('propose');
+    }
+  });
+
+  it('is deterministic', () => {
+    expect(labelTopics({ docs, assignments, k: 3 })).toEqual(labelTopics({ docs, assignments, k: 3 }));
+  });
+
+  it('gives distinct labels to topics with the same text, and a name to an empty topic', () => {
+    const twins = [noisy(1), noisy(2), noisy(3), noisy(4)];
+    const labels = labelTopics({ docs: twins, assignments: [0, 1, 0, 1], k: 3 });
+    expectCleanLabels(labels);
+    expect(labels[2]).toEqual({ label: 'topic 3', keywords: [] });
+  });
+
+  it('respects maxPhrases', () => {
+    for (const { label } of labelTopics({ docs, assignments, k: 3, maxPhrases: 1 })) expect(label).not.toContain(' / ');
+  });
+
+  it('names mismatched input', () => {
+    expect(() => labelTopics({ docs, assignments: [0], k: 3 })).toThrow(/15 docs but 1 assignments/);
+    expect(() => labelTopics({ docs: [noisy(0)], assignments: [3], k: 3 })).toThrow(/assignments\[0\] is 3/);
+  });
+});

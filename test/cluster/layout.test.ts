@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { layoutMap } from '../../indexer/cluster/index.js';
+import { gaussianBlobs } from './helpers.js';
+
+function expectOnMap(points: Array<{ x: number; y: number }>, count: number): void {
+  expect(points).toHaveLength(count);
+  for (const { x, y } of points) {
+    expect(Number.isFinite(x) && Number.isFinite(y)).toBe(true);
+    expect(Math.abs(x)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(Math.abs(y)).toBeLessThanOrEqual(1 + 1e-9);
+  }
+}
+
+describe('layoutMap', () => {
+  const { vectors } = gaussianBlobs(3, 12, 20, 0.3, 4);
+
+  it('gives one finite point per paper in [−1, 1], the same for the same seed', () => {
+    const points = layoutMap(vectors, { seed: 3 });
+    expectOnMap(points, vectors.length);
+    expect(Math.max(...points.map((point) => Math.max(Math.abs(point.x), Math.abs(point.y))))).toBeCloseTo(1, 9);
+    expect(layoutMap(vectors, { seed: 3 })).toEqual(points);
+  });
+
+  it('places papers beyond the fitted sample near their neighbours', () => {
+    const points = layoutMap(vectors, { seed: 3, sampleSize: 20 });
+    expectOnMap(points, vectors.length);
+    expect(layoutMap(vectors, { seed: 3, sampleSize: 20 })).toEqual(points);
+  });
+
+  it('lays out one, two or three papers', () => {
+    expect(layoutMap([])).toEqual([]);
+    expect(layoutMap([Float32Array.of(1, 0)])).toEqual([{ x: 0, y: 0 }]);
+    expect(layoutMap([Float32Array.of(1, 0), Float32Array.of(0, 1)])).toEqual([
+      { x: -1, y: 0 },
+      { x: 1, y: 0 },
+    ]);
+    expectOnMap(layoutMap(vectors.slice(0, 3)), 3);
+  });
+
+  it('names a bad option', () => {
+    expect(() => layoutMap(vectors, { sampleSize: 1 })).toThrow(/sampleSize must be an integer of at least 3/);
+  });
+});

@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { readSettings } from '../../core/config.js';
+import { PROJECT_ROOT } from '../../core/version.js';
+import { type IndexSummary, runIndex } from '../../indexer/index.js';
+
+export const SAMPLE_FILE = path.join(PROJECT_ROOT, 'data', 'hf-daily-papers-reward-noise.txt');
+/** Year-less dates in the sample are read as this year, so tests do not change on New Year's Day. */
+export const SAMPLE_YEAR = 2026;
+
+export async function temporaryDir(prefix = 'paperscope-test-'): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Indexes the sample with the offline embedder into `dataDir`. */
+export async function indexSample(dataDir: string, overrides: { clusters?: 'auto' | number; paths?: string[] } = {}): Promise<IndexSummary> {
+  return runIndex({
+    paths: overrides.paths ?? [SAMPLE_FILE],
+    dataDir,
+    cacheDir: readSettings().cacheDir,
+    offline: true,
+    embedder: 'word-vectors',
+    clusters: overrides.clusters ?? 'auto',
+    year: SAMPLE_YEAR,
+  });
+}
+
+let sampleIndex: Promise<string> | undefined;
+
+/** A data dir holding the 62 sample papers, built once per test file and shared read-only. */
+export function buildSampleIndex(): Promise<string> {
+  sampleIndex ??= (async () => {
+    const { dir } = await temporaryDir('paperscope-sample-');
+    await indexSample(dir);
+    return dir;
+  })();
+  return sampleIndex;
+}

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { buildLexicalIndex, type LexicalIndex, loadLexicalIndex } from '../../indexer/lexical/index.js';
+import { readSampleCorpus } from './sample-corpus.js';
+
+const corpus = [
+  { id: 'a', title: 'Noisy rewards in reinforcement learning', abstract: 'We study noisy rewards. Rewards that are noisy hurt policy optimization.' },
+  { id: 'b', title: 'Policy optimization with GRPO', abstract: 'GRPO is a policy optimization method; rewards are verifiable (RLVR).' },
+  { id: 'c', title: 'Text-to-image diffusion', abstract: 'A text-to-image model generates an image from text prompts with reward guidance.' },
+  { id: 'd', title: 'Scaling laws', abstract: 'We measure scaling of language models with compute and data size.' },
+  { id: 'e', title: 'Robust reasoning', abstract: 'Reasoning under label noise: the reward signal is noisy and the policy still learns.' },
+];
+
+const ids = (index: LexicalIndex, query: string, k = 5, filter?: (i: number) => boolean) =>
+  index.search(query, { k, ...(filter ? { filter } : {}) }).map((hit) => hit.id);
+
+describe('buildLexicalIndex / search', () => {
+  const index = buildLexicalIndex(corpus);
+
+  it('ranks by BM25 in an exact, explainable order', () => {
+    // "a" has both terms in title and abstract; "e" has both once; "b" only "rewards".
+    expect(ids(index, 'noisy rewards')).toEqual(['a', 'e', 'b', 'c']);
+  });
+
+  it('weights rare terms above common ones (IDF)', () => {
+    // "policy" is in three documents, "scaling" in one: the scaling document wins a two-term query.
+    const hits = index.search('policy scaling', { k: 5 });
+    expect(hits[0]?.id).toBe('d');
+    expect(index.idf('scale')).toBeGreaterThan(index.idf('polici'));
+  });
+
+  it('weights a title occurrence above an abstract occurrence', () => {
+    const docs = [
+      { id: 'in-abstract', title: 'Other topic', abstract: 'This is about calibration of classifiers.' },
+      { id: 'in-title', title: 'Calibration', abstract: 'This is about other topic of classifiers.' },
+    ];
+    expect(ids(buildLexicalIndex(docs), 'calibration')).toEqual(['in-title', 'in-abstract']);
+    expect(ids(buildLexicalIndex(docs, { titleWeight: 0.2 }), 'calibration')).toEqual(['in-abstract', 'in-title']);
+    expect(() => buildLexicalIndex(docs, { titleWeight: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+  });
+
+  it('applies the filter before ranking, so low-ranked matches still fill the results', () => {
+    expect(ids(index, 'noisy rewards', 1)).toEqual(['a']);
+    const onlyC = (i: number) => index.idAt(i) === 'c';
+    expect(ids(index, 'noisy rewards', 1, onlyC)).toEqual(['c']);
+    expect(ids(index, 'noisy rewards', 2, (i) => i >= 2)).toEqual(['e', 'c']);
+  });
+
+  it('finds compounds whole and in parts, and acronyms', () => {
+    expect(ids(index, 'text-to-image')[0]).toBe('c');
+    expect(ids(index, 'image')).toEqual(['c']);
+    expect(ids(index, 'RLVR')).toEqual(['b']);
+    expect(ids(index, 'grpo')).toEqual(['b']);
+  });
+
+  it('stems query and document alike', () => {
+    expect(ids(index, 'reward')).toEqual(ids(index, 'rewards'));
+    expect(ids(index, 'reward')).toContain('e');
+  });
+
+  it('returns nothing for unknown or stop-word-only queries and rejects a bad k', () => {
+    expect(index.search('zzzz the of', { k: 3 })).toEqual([]);
+    expect(() => index.search('reward', { k: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+  });
+
+  it('rejects duplicate ids, naming them', () => {
+    const [first] = corpus;
+    if (!first) throw new Error('empty fixture');
+    expect(() => buildLexicalIndex([first, first])).toThrow(/Duplicate document id "a" at positions 0 and 1/);
+  });
+
+  it('keeps an empty index usable', () => {
+    expect(buildLexicalIndex([]).search('anything', { k: 3 })).toEqual([]);
+  });
+});
+
+describe('serialisation', () => {
+  const index = buildLexicalIndex(corpus);
+
+  it('round-trips through JSON text to an equal index', () => {
+    const text = JSON.stringify(index.toJSON());
+    const loaded = loadLexicalIndex(text);
+    expect(loaded.toJSON()).toEqual(index.toJSON());
+    for (const query of ['noisy rewards', 'text-to-image', 'policy scaling']) {
+      expect(loaded.search(query, { k: 5 })).toEqual(index.search(query, { k: 5 }));
+    }
+    expect(loaded.sharedTerms('a', 'e', 5)).toEqual(index.sharedTerms('a', 'e', 5));
+  });
+
+  it('names the broken field of a corrupt index', () => {
+    const stored = index.toJSON();
+    expect(() => loadLexicalIndex({ ...stored, version: 99 })).toThrow(/field "version"/);
+    expect(() => loadLexicalIndex({ ...stored, postingGaps: stored.titleLengths })).toThrow(/field "postingGaps"/);
+    expect(() => loadLexicalIndex({ ...stored, surfaces: [] })).toThrow(
+      expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field: 'surfaces' } }),
+    );
+    expect(() => loadLexicalIndex('{not json')).toThrow(/not JSON/);
+  });
+});
+
+describe('distinctive and shared terms', () => {
+  const docs = [
+    { id: 'x', title: 'RLVR under noisy rewards', abstract: 'RLVR with noisy rewards: we propose a model. Noisy labels and RLVR training.' },
+    { id: 'y', title: 'Noisy rewards for RLVR', abstract: 'Rewards are noisy in RLVR. Our method improves results.' },
+    { id: 'z', title: 'Diffusion sampling', abstract: 'Faster diffusion sampling with fewer steps.' },
+  ];
+  const index = buildLexicalIndex(docs);
+
+  it('lists readable surface words, not stems, without stop words or boilerplate', () => {
+    const shared = index.sharedTerms('x', 'y', 5);
+    expect(shared).toEqual(expect.arrayContaining(['RLVR', 'noisy', 'rewards']));
+    for (const word of shared) expect(['model', 'method', 'results', 'propose', 'we', 'noisi', 'reward']).not.toContain(word);
+    expect(index.sharedTerms('x', 'z', 5)).toEqual([]);
+    expect(index.termsOf('z', 3)).toEqual(expect.arrayContaining(['diffusion', 'sampling']));
+  });
+
+  it('throws NOT_FOUND for an unknown id', () => {
+    expect(() => index.sharedTerms('x', 'nope', 3)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+});
+
+describe('the sample corpus', () => {
+  const papers = readSampleCorpus();
+  const index = buildLexicalIndex(papers);
+
+  it('ranks the noisy-rewards paper in the top 3', () => {
+    const titles = index
+      .search('noisy rewards in reinforcement learning for LLM reasoning', { k: 3 })
+      .map((hit) => papers[hit.index]?.title);
+    expect(titles).toContain('The Climb Carves Wisdom Deeper Than the Summit: On the Noisy Rewards in Learning to Reason');
+  });
+
+  it('finds text-to-image papers by the compound', () => {
+    const hits = index.search('text-to-image', { k: 3 });
+    for (const hit of hits) expect(`${papers[hit.index]?.title} ${papers[hit.index]?.abstract}`).toMatch(/text-to-image/i);
+  });
+});

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { bestSnippet } from '../../server/ranking/index.js';
+
+const abstract =
+  'Large language models are trained with reinforcement learning. Noisy rewards are common in practice. ' +
+  'We show that a reward model with noise still helps. The method scales to many tasks.';
+
+const highlighted = (snippet: { text: string; highlights: Array<{ start: number; end: number }> }) =>
+  snippet.highlights.map(({ start, end }) => snippet.text.slice(start, end));
+
+describe('bestSnippet', () => {
+  it('picks the best sentence and highlights the query words in any inflection and case', () => {
+    const snippet = bestSnippet(abstract, 'noisy rewards', { maxSentences: 1 });
+    expect(snippet.text).toBe('Noisy rewards are common in practice.');
+    expect(highlighted(snippet)).toEqual(['Noisy', 'rewards']);
+  });
+
+  it('adds a second sentence only for query terms the first lacks, marking the gap', () => {
+    const snippet = bestSnippet(abstract, 'noisy rewards scales');
+    expect(snippet.text).toBe('Noisy rewards are common in practice. … The method scales to many tasks.');
+    expect(highlighted(snippet)).toEqual(['Noisy', 'rewards', 'scales']);
+  });
+
+  it('uses IDF when given to choose between sentences', () => {
+    const text = 'Reward shaping is studied. Noise robustness is studied.';
+    expect(bestSnippet(text, 'reward noise', { maxSentences: 1 }).text).toBe('Reward shaping is studied.');
+    const idf = (term: string) => (term === 'nois' ? 5 : 1);
+    expect(bestSnippet(text, 'reward noise', { maxSentences: 1, idf }).text).toBe('Noise robustness is studied.');
+  });
+
+  it('highlights a compound once, whether matched whole or by part', () => {
+    const snippet = bestSnippet('We train a Text-to-Image model. Other text.', 'text-to-image', { maxSentences: 1 });
+    expect(highlighted(snippet)).toEqual(['Text-to-Image']);
+    expect(highlighted(bestSnippet('We train a Text-to-Image model.', 'image'))).toEqual(['Image']);
+  });
+
+  it('falls back to the opening sentence without highlights', () => {
+    expect(bestSnippet(abstract, 'tungsten', { maxSentences: 1 })).toEqual({
+      text: 'Large language models are trained with reinforcement learning.',
+      highlights: [],
+    });
+    expect(bestSnippet('', 'anything')).toEqual({ text: '', highlights: [] });
+  });
+
+  it('trims a long sentence around the matches with ellipses, keeping offsets right', () => {
+    const filler = 'lorem ipsum dolor sit amet '.repeat(12);
+    const long = `${filler}and here noisy rewards appear ${filler}end.`;
+    const snippet = bestSnippet(long, 'noisy rewards', { maxChars: 80 });
+    expect(snippet.text.length).toBeLessThanOrEqual(80);
+    expect(snippet.text.startsWith('…')).toBe(true);
+    expect(snippet.text.endsWith('…')).toBe(true);
+    expect(highlighted(snippet)).toEqual(['noisy', 'rewards']);
+  });
+});

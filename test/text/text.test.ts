@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { splitSentences, stem, terms, tokenize } from '../../indexer/text/index.js';
+
+describe('tokenize', () => {
+  it('keeps compounds whole and in parts, with offsets into the text', () => {
+    const text = 'A Text-to-Image model';
+    const tokens = tokenize(text);
+    expect(tokens.map((token) => token.term)).toEqual(['text-to-image', 'text', 'imag', 'model']);
+    for (const token of tokens) expect(text.slice(token.start, token.end).toLowerCase()).toBe(token.word);
+  });
+
+  it('stems consistently, including from the memo', () => {
+    expect(terms('rewards Rewards rewarding')).toEqual(['reward', 'reward', 'reward']);
+    expect(stem('rewards')).toBe(stem('rewards'));
+    expect(terms("GRPO's RLVR")).toEqual(['grpo', 'rlvr']);
+  });
+
+  it('matches non-ASCII letters', () => {
+    expect(terms('Café naïve-Bayes')).toEqual(['café', 'naïve-bayes', 'naïv', 'bay']);
+  });
+});
+
+describe('splitSentences', () => {
+  it('keeps abbreviations, initials and decimals inside a sentence', () => {
+    const text = 'We use e.g. RL on Qwen-2.5-7B. Fig. 3 shows J. Smith et al. results. Done.';
+    expect(splitSentences(text).map((sentence) => sentence.text)).toEqual([
+      'We use e.g. RL on Qwen-2.5-7B.',
+      'Fig. 3 shows J. Smith et al. results.',
+      'Done.',
+    ]);
+  });
+
+  it('ends a sentence after a lower-case single letter', () => {
+    expect(splitSentences('We pick the top k. Then we rank.').map((sentence) => sentence.text)).toEqual([
+      'We pick the top k.',
+      'Then we rank.',
+    ]);
+  });
+
+  it('returns offsets into the original text', () => {
+    const text = '  First one.  Second one!  ';
+    for (const sentence of splitSentences(text)) expect(text.slice(sentence.start, sentence.end)).toBe(sentence.text);
+  });
+});

@@ -1,0 +1,187 @@
+/** Typed client for the Paperscope HTTP API (docs/api.md). Every call takes an AbortSignal. */
+
+export interface Highlight {
+  start: number;
+  end: number;
+}
+
+export interface ClusterRef {
+  id: number;
+  label: string;
+}
+
+export interface SearchResult {
+  id: string;
+  title: string;
+  score: number;
+  date: string | null;
+  authors_count: number;
+  organization: string | null;
+  upvotes: number;
+  url: string | null;
+  snippet: string;
+  highlights: Highlight[];
+  cluster: ClusterRef | null;
+  /** Present on /api/papers/:id/similar: the terms that explain the match. */
+  shared_terms?: string[];
+}
+
+export interface SearchResponse {
+  query: string;
+  took_ms: number;
+  total: number;
+  offset: number;
+  results: SearchResult[];
+}
+
+export type SearchMode = 'hybrid' | 'vector' | 'lexical';
+export type SearchSort = 'relevance' | 'date' | 'upvotes';
+
+export interface SearchParams {
+  q: string;
+  k?: number;
+  offset?: number;
+  mode?: SearchMode;
+  from?: string;
+  to?: string;
+  topic?: string;
+  min_upvotes?: string;
+  sort?: SearchSort;
+}
+
+export interface Paper {
+  id: string;
+  title: string;
+  abstract: string;
+  date: string | null;
+  authors: string[];
+  authors_count: number;
+  organization: string | null;
+  upvotes: number;
+  url: string | null;
+  categories: string[];
+  cluster: ClusterRef | null;
+}
+
+export interface PaperRef {
+  id: string;
+  title: string;
+}
+
+export interface Cluster {
+  id: number;
+  label: string;
+  size: number;
+  keywords: { term: string; weight: number }[];
+  representatives: PaperRef[];
+  months: { month: string; count: number }[];
+  papers: PaperRef[];
+}
+
+export interface MapPoint {
+  id: string;
+  title: string;
+  x: number;
+  y: number;
+  cluster: number;
+}
+
+export interface Citation {
+  id: string;
+  title: string;
+  sentence: string;
+}
+
+export interface AskResponse {
+  answer: string;
+  grounded: boolean;
+  citations: Citation[];
+}
+
+export interface Status {
+  version: string;
+  papers: number;
+  built_at: string | null;
+  embedder: { kind: string; model: string; dimension: number };
+  fallback: boolean;
+  topics: number;
+}
+
+/** An error answered by the API (`{ error: { code, message } }`) or a failed request. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly parameter?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; parameter?: string };
+}
+
+async function request<T>(path: string, signal: AbortSignal, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { ...init, signal, headers: { accept: 'application/json', ...init.headers } });
+  } catch (error) {
+    if (isAbort(error)) throw error;
+    throw new ApiError(`Cannot reach the Paperscope server (${String(error)})`, 0, 'NETWORK');
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) {
+    const detail = (body as ErrorBody | undefined)?.error;
+    throw new ApiError(
+      detail?.message ?? `${response.status} ${response.statusText} from ${path}`,
+      response.status,
+      detail?.code ?? 'HTTP_ERROR',
+      detail?.parameter,
+    );
+  }
+  if (body === undefined) throw new ApiError(`Invalid JSON from ${path}`, response.status, 'INVALID_RESPONSE');
+  return body as T;
+}
+
+function post<T>(path: string, payload: unknown, signal: AbortSignal): Promise<T> {
+  return request<T>(path, signal, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
+}
+
+/** Query string without empty values, so URLs stay short and the server sees only what was set. */
+export function toQuery(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+const id = (value: string | number) => encodeURIComponent(String(value));
+
+export const api = {
+  status: (signal: AbortSignal) => request<Status>('/api/status', signal),
+  search: (params: SearchParams, signal: AbortSignal) =>
+    request<SearchResponse>(`/api/search${toQuery({ ...params })}`, signal),
+  paper: (paperId: string, signal: AbortSignal) => request<Paper>(`/api/papers/${id(paperId)}`, signal),
+  similarToPaper: (paperId: string, k: number, signal: AbortSignal) =>
+    request<{ results: SearchResult[] }>(`/api/papers/${id(paperId)}/similar${toQuery({ k })}`, signal),
+  similarToText: (text: string, k: number, signal: AbortSignal) =>
+    post<{ results: SearchResult[] }>('/api/similar', { text, k }, signal),
+  clusters: (signal: AbortSignal) => request<{ clusters: Cluster[] }>('/api/clusters', signal),
+  subtopics: (clusterId: number, signal: AbortSignal) =>
+    request<{ clusters: Cluster[] }>(`/api/clusters/${id(clusterId)}/subtopics`, signal),
+  map: (signal: AbortSignal) => request<{ points: MapPoint[] }>('/api/map', signal),
+  ask: (question: string, signal: AbortSignal) => post<AskResponse>('/api/ask', { question }, signal),
+};

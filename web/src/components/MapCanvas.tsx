@@ -1,0 +1,228 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { MapPoint } from '../api.js';
+import { buildGrid, nearestPoint, toData, toScreen, type View, type Viewport, zoomAt } from '../lib/grid.js';
+import { clusterColor } from '../lib/palette.js';
+
+const HOVER_RADIUS_PX = 8;
+const CLICK_SLOP_PX = 4;
+const HOME: View = { zoom: 1, offsetX: 0, offsetY: 0 };
+
+interface Props {
+  points: MapPoint[];
+  labels: Map<number, string>;
+  /** Topic to emphasise; the others are drawn faded. */
+  focus: number | null;
+  onOpen: (id: string) => void;
+}
+
+/**
+ * Papers as dots on a canvas: one path per topic colour, redrawn on pan/zoom within an animation
+ * frame, hit-tested through a spatial grid so hovering stays cheap with tens of thousands of points.
+ */
+export function MapCanvas({ points, labels, focus, onOpen }: Props) {
+  const wrapper = useRef<HTMLDivElement>(null);
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const view = useRef<View>(HOME);
+  const frame = useRef(0);
+  const drag = useRef<{ x: number; y: number; startX: number; startY: number; moved: boolean } | null>(null);
+  const [size, setSize] = useState<Viewport>({ width: 0, height: 0 });
+  const [hover, setHover] = useState<{ index: number; x: number; y: number } | null>(null);
+
+  const grid = useMemo(() => buildGrid(points), [points]);
+  const byCluster = useMemo(() => {
+    const groups = new Map<number, number[]>();
+    points.forEach((point, i) => {
+      const group = groups.get(point.cluster);
+      if (group) group.push(i);
+      else groups.set(point.cluster, [i]);
+    });
+    return groups;
+  }, [points]);
+
+  const draw = () => {
+    const element = canvas.current;
+    const context = element?.getContext('2d');
+    if (!element || !context || size.width === 0) return;
+    const ratio = window.devicePixelRatio || 1;
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    context.clearRect(0, 0, size.width, size.height);
+    const radius = Math.min(7, 2.5 * Math.sqrt(view.current.zoom)) * (points.length > 2000 ? 0.7 : 1.2);
+    let drawn = 0;
+    for (const [cluster, indices] of byCluster) {
+      context.beginPath();
+      for (const i of indices) {
+        const point = points[i];
+        if (!point) continue;
+        const [x, y] = toScreen(view.current, size, point.x, point.y);
+        if (x < -radius || y < -radius || x > size.width + radius || y > size.height + radius) continue;
+        context.moveTo(x + radius, y);
+        context.arc(x, y, radius, 0, Math.PI * 2);
+        drawn++;
+      }
+      context.globalAlpha = focus === null || focus === cluster ? 0.85 : 0.12;
+      context.fillStyle = clusterColor(cluster);
+      context.fill();
+    }
+    context.globalAlpha = 1;
+    const hovered = hover ? points[hover.index] : undefined;
+    if (hovered) {
+      const [x, y] = toScreen(view.current, size, hovered.x, hovered.y);
+      context.beginPath();
+      context.arc(x, y, radius + 3, 0, Math.PI * 2);
+      context.lineWidth = 2;
+      context.strokeStyle = getComputedStyle(element).color;
+      context.stroke();
+    }
+    element.dataset.drawn = String(drawn);
+  };
+
+  // Event listeners bound in effects call the latest draw (current focus and hover), not a stale one.
+  const latestDraw = useRef(draw);
+  latestDraw.current = draw;
+  const redraw = () => {
+    cancelAnimationFrame(frame.current);
+    frame.current = requestAnimationFrame(() => latestDraw.current());
+  };
+
+  // Track the wrapper's size; the backing store is scaled by devicePixelRatio for crisp dots.
+  useEffect(() => {
+    const element = wrapper.current;
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (!entry) return;
+      const { width, height } = entry.contentRect;
+      setSize({ width: Math.round(width), height: Math.round(height) });
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    const ratio = window.devicePixelRatio || 1;
+    element.width = Math.round(size.width * ratio);
+    element.height = Math.round(size.height * ratio);
+  }, [size]);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: draw reads exactly these values.
+  useEffect(() => {
+    redraw();
+    return () => cancelAnimationFrame(frame.current);
+  }, [size, points, focus, hover]);
+
+  // Wheel zoom needs a non-passive listener to stop the page from scrolling.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-bound when the viewport size changes.
+  useEffect(() => {
+    const element = canvas.current;
+    if (!element) return;
+    const onWheel = (event: WheelEvent) => {
+      event.preventDefault();
+      const box = element.getBoundingClientRect();
+      view.current = zoomAt(view.current, size, event.clientX - box.left, event.clientY - box.top, Math.exp(-event.deltaY * 0.0015));
+      setHover(null);
+      redraw();
+    };
+    element.addEventListener('wheel', onWheel, { passive: false });
+    return () => element.removeEventListener('wheel', onWheel);
+  }, [size]);
+
+  const local = (event: PointerEvent): [number, number] => {
+    const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  };
+
+  const hitTest = (x: number, y: number): number => {
+    const [dx, dy] = toData(view.current, size, x, y);
+    const perPixel = Math.abs(toData(view.current, size, x + 1, y)[0] - dx);
+    return nearestPoint(grid, dx, dy, HOVER_RADIUS_PX * perPixel);
+  };
+
+  const onPointerDown = (event: PointerEvent) => {
+    const [x, y] = local(event);
+    drag.current = { x, y, startX: x, startY: y, moved: false };
+    (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
+  };
+
+  const onPointerMove = (event: PointerEvent) => {
+    const [x, y] = local(event);
+    const current = drag.current;
+    if (current) {
+      if (Math.hypot(x - current.startX, y - current.startY) > CLICK_SLOP_PX) current.moved = true;
+      if (current.moved) {
+        view.current = { ...view.current, offsetX: view.current.offsetX + x - current.x, offsetY: view.current.offsetY + y - current.y };
+        current.x = x;
+        current.y = y;
+        setHover(null);
+        redraw();
+        return;
+      }
+    }
+    const index = hitTest(x, y);
+    setHover(index >= 0 ? { index, x, y } : null);
+  };
+
+  const onPointerUp = (event: PointerEvent) => {
+    const current = drag.current;
+    drag.current = null;
+    if (!current || current.moved) return;
+    const [x, y] = local(event);
+    const point = points[hitTest(x, y)];
+    if (point) onOpen(point.id);
+  };
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const step = 40;
+    const centre: [number, number] = [size.width / 2, size.height / 2];
+    const moves: Record<string, () => View> = {
+      '+': () => zoomAt(view.current, size, ...centre, 1.25),
+      '=': () => zoomAt(view.current, size, ...centre, 1.25),
+      '-': () => zoomAt(view.current, size, ...centre, 0.8),
+      '0': () => HOME,
+      ArrowLeft: () => ({ ...view.current, offsetX: view.current.offsetX + step }),
+      ArrowRight: () => ({ ...view.current, offsetX: view.current.offsetX - step }),
+      ArrowUp: () => ({ ...view.current, offsetY: view.current.offsetY + step }),
+      ArrowDown: () => ({ ...view.current, offsetY: view.current.offsetY - step }),
+    };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    view.current = move();
+    redraw();
+  };
+
+  const hovered = hover ? points[hover.index] : undefined;
+  return (
+    <div class="map-canvas" ref={wrapper}>
+      <canvas
+        ref={canvas}
+        class={hovered ? 'is-pointing' : undefined}
+        tabIndex={0}
+        role="img"
+        aria-label={`Map of ${points.length} papers, coloured by topic. Drag to pan, scroll or press + and − to zoom, 0 to reset.`}
+        data-points={points.length}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerLeave={() => setHover(null)}
+        onKeyDown={onKeyDown}
+      />
+      {hovered && hover ? (
+        <div class="map-tooltip" role="tooltip" style={{ left: `${hover.x}px`, top: `${hover.y}px` }}>
+          <strong>{hovered.title}</strong>
+          <span>{labels.get(hovered.cluster) ?? `Topic ${hovered.cluster}`}</span>
+        </div>
+      ) : null}
+      <button
+        type="button"
+        class="button button-small map-reset"
+        onClick={() => {
+          view.current = HOME;
+          redraw();
+        }}
+      >
+        Reset view
+      </button>
+    </div>
+  );
+}

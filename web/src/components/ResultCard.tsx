@@ -1,0 +1,46 @@
+import type { SearchResult } from '../api.js';
+import { formatDate, plural } from '../lib/format.js';
+import { paperHref } from '../lib/route.js';
+import { Highlighted } from './Highlighted.js';
+import { TopicChip } from './TopicChip.js';
+
+export function ResultCard({ result, query }: { result: SearchResult; query?: string }) {
+  const who = result.organization ?? (result.authors_count > 0 ? plural(result.authors_count, 'author') : null);
+  return (
+    <li class="card">
+      <h3 class="card-title">
+        <a href={paperHref(result.id)} data-result-link>
+          {result.title}
+        </a>
+      </h3>
+      <p class="meta">
+        <time dateTime={result.date ?? undefined}>{formatDate(result.date)}</time>
+        {who ? <span>{who}</span> : null}
+        <span title="Upvotes on Hugging Face Daily Papers">▲ {result.upvotes}</span>
+        {result.cluster ? <TopicChip cluster={result.cluster} query={query} /> : null}
+        {result.url ? (
+          <a class="source" href={result.url} target="_blank" rel="noopener noreferrer">
+            Source<span class="visually-hidden"> for {result.title} (opens in a new tab)</span>
+          </a>
+        ) : null}
+      </p>
+      {result.snippet ? (
+        <p class="snippet">
+          <Highlighted text={result.snippet} highlights={result.highlights} />
+        </p>
+      ) : null}
+      {result.shared_terms && result.shared_terms.length > 0 ? (
+        <p class="why">
+          <span class="why-label">Shared terms:</span>
+          <span class="chips">
+            {result.shared_terms.map((term) => (
+              <span class="chip chip-term" key={term}>
+                {term}
+              </span>
+            ))}
+          </span>
+        </p>
+      ) : null}
+    </li>
+  );
+}

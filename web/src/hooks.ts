@@ -1,0 +1,62 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, type Cluster, isAbort, type Status } from './api.js';
+
+export type Load<T> =
+  | { state: 'idle' }
+  | { state: 'loading'; previous?: T }
+  | { state: 'ready'; data: T }
+  | { state: 'error'; error: Error };
+
+/**
+ * Run `load` whenever `deps` change, aborting the previous request so a slow stale
+ * response can never overwrite a newer one. `load` returning undefined means "nothing to do".
+ */
+export function useApi<T>(load: (signal: AbortSignal) => Promise<T> | undefined, deps: unknown[]): Load<T> {
+  const [result, setResult] = useState<Load<T>>({ state: 'idle' });
+  useEffect(() => {
+    const controller = new AbortController();
+    const pending = load(controller.signal);
+    if (!pending) {
+      setResult({ state: 'idle' });
+      return;
+    }
+    // Keep the last good data on screen while the next request runs, so typing does not flicker.
+    setResult((prev) => ({
+      state: 'loading',
+      previous: prev.state === 'ready' ? prev.data : prev.state === 'loading' ? prev.previous : undefined,
+    }));
+    pending.then(
+      (data) => setResult({ state: 'ready', data }),
+      (error: unknown) => {
+        if (!isAbort(error)) setResult({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+      },
+    );
+    return () => controller.abort();
+    // biome-ignore lint/correctness/useExhaustiveDependencies: callers pass the values `load` reads as deps.
+  }, deps);
+  return result;
+}
+
+/** Data that changes only when the index is rebuilt: fetched once per page load and shared by every view. */
+function shared<T>(load: (signal: AbortSignal) => Promise<T>): (signal: AbortSignal) => Promise<T> {
+  let cached: Promise<T> | undefined;
+  return () => {
+    cached ??= load(new AbortController().signal).catch((error: unknown) => {
+      cached = undefined;
+      throw error;
+    });
+    return cached;
+  };
+}
+
+const loadClusters = shared((signal) => api.clusters(signal).then((body) => body.clusters));
+const loadStatus = shared((signal) => api.status(signal));
+
+export const useClusters = (): Load<Cluster[]> => useApi(loadClusters, []);
+export const useStatus = (): Load<Status> => useApi(loadStatus, []);
+
+export function useDocumentTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Paperscope` : 'Paperscope';
+  }, [title]);
+}

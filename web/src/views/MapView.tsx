@@ -1,0 +1,63 @@
+import { useState } from 'preact/hooks';
+import { api } from '../api.js';
+import { MapCanvas } from '../components/MapCanvas.js';
+import { Empty, ErrorMessage, Loading } from '../components/States.js';
+import { useApi, useClusters, useDocumentTitle } from '../hooks.js';
+import { plural } from '../lib/format.js';
+import { clusterColor } from '../lib/palette.js';
+import { paperHref } from '../lib/route.js';
+import { navigate } from '../router.js';
+
+export function MapView() {
+  useDocumentTitle('Map');
+  const map = useApi((signal) => api.map(signal).then((body) => body.points), []);
+  const clusters = useClusters();
+  const [focus, setFocus] = useState<number | null>(null);
+  const labels = new Map((clusters.state === 'ready' ? clusters.data : []).map((c) => [c.id, c.label]));
+  const counts = new Map<number, number>();
+  for (const point of map.state === 'ready' ? map.data : []) counts.set(point.cluster, (counts.get(point.cluster) ?? 0) + 1);
+
+  return (
+    <div class="map-view">
+      <h1>Map</h1>
+      {map.state === 'error' ? (
+        <ErrorMessage error={map.error} context="Could not load the map" />
+      ) : map.state !== 'ready' ? (
+        <Loading label="Loading map…" />
+      ) : map.data.length === 0 ? (
+        <Empty>The index has no papers to map yet.</Empty>
+      ) : (
+        <>
+          <p class="hint">
+            {plural(map.data.length, 'paper')} placed by similarity: nearby dots are about similar things. Hover for a title, click to open.
+          </p>
+          <div class="map-layout">
+            <MapCanvas points={map.data} labels={labels} focus={focus} onOpen={(id) => navigate(paperHref(id))} />
+            <section class="legend" aria-labelledby="legend-heading">
+              <h2 id="legend-heading">Topics</h2>
+              <ul>
+                {[...counts.keys()]
+                  .sort((a, b) => a - b)
+                  .map((cluster) => (
+                    <li key={cluster}>
+                      <button
+                        type="button"
+                        class="legend-item"
+                        aria-pressed={focus === cluster}
+                        onClick={() => setFocus(focus === cluster ? null : cluster)}
+                      >
+                        <span class="swatch" aria-hidden="true" style={{ backgroundColor: clusterColor(cluster) }} />
+                        <span class="legend-label">{labels.get(cluster) ?? `Topic ${cluster}`}</span>
+                        <span class="legend-count">{counts.get(cluster)}</span>
+                      </button>
+                    </li>
+                  ))}
+              </ul>
+              <p class="hint">Select a topic to highlight it.</p>
+            </section>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,219 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type Cluster, isAbort, type SearchMode, type SearchParams, type SearchResponse, type SearchResult, type SearchSort } from '../api.js';
+import { ResultCard } from '../components/ResultCard.js';
+import { ResultList } from '../components/ResultList.js';
+import { Empty, ErrorMessage, Loading } from '../components/States.js';
+import { TopicChip } from '../components/TopicChip.js';
+import { type Load, useApi, useClusters, useDocumentTitle } from '../hooks.js';
+import { plural } from '../lib/format.js';
+import { paperHref, type SearchKey, searchHref, searchValues } from '../lib/route.js';
+import { navigate } from '../router.js';
+
+const PAGE_SIZE = 20;
+
+type Values = Partial<Record<SearchKey, string>>;
+
+/** URL values are passed through as typed; the server validates them and its message is shown. */
+function toSearchParams(values: Values, offset: number): SearchParams {
+  return {
+    q: values.q ?? '',
+    k: PAGE_SIZE,
+    offset: offset || undefined,
+    from: values.from,
+    to: values.to,
+    topic: values.topic,
+    min_upvotes: values.min_upvotes,
+    sort: values.sort as SearchSort | undefined,
+    mode: values.mode as SearchMode | undefined,
+  };
+}
+
+export function SearchView({ params }: { params: URLSearchParams }) {
+  const values = searchValues(params);
+  const key = params.toString();
+  const clusters = useClusters();
+  const clusterList = clusters.state === 'ready' ? clusters.data : [];
+  const topic = clusterList.find((c) => String(c.id) === values.topic);
+  useDocumentTitle(values.q ? `“${values.q}”` : topic ? topic.label : 'Search');
+
+  const search = useApi((signal) => (values.q ? api.search(toSearchParams(values, 0), signal) : undefined), [key]);
+
+  return (
+    <div class="search-view">
+      <h1 class="visually-hidden">Search</h1>
+      <Filters values={values} clusters={clusterList} />
+      {values.q ? (
+        // Keyed so a new query or filter starts again from the first page.
+        <Results key={key} values={values} search={search} />
+      ) : topic ? (
+        <TopicPapers topic={topic} />
+      ) : (
+        <Welcome clusters={clusterList} />
+      )}
+    </div>
+  );
+}
+
+function Results({ values, search }: { values: Values; search: Load<SearchResponse> }) {
+  const [more, setMore] = useState<{ results: SearchResult[]; loading: boolean; error?: Error }>({ results: [], loading: false });
+  const moreController = useRef<AbortController | undefined>(undefined);
+
+  useEffect(() => () => moreController.current?.abort(), []);
+
+  if (search.state === 'error') return <ErrorMessage error={search.error} context="Search failed" />;
+  const page = search.state === 'ready' ? search.data : search.state === 'loading' ? search.previous : undefined;
+  if (!page) return <Loading label="Searching…" />;
+
+  const results = [...page.results, ...more.results];
+  const busy = search.state === 'loading';
+
+  const loadMore = async () => {
+    moreController.current?.abort();
+    const controller = new AbortController();
+    moreController.current = controller;
+    setMore((prev) => ({ ...prev, loading: true, error: undefined }));
+    try {
+      const next = await api.search(toSearchParams(values, results.length), controller.signal);
+      setMore((prev) => ({ results: [...prev.results, ...next.results], loading: false }));
+    } catch (error) {
+      if (!isAbort(error)) setMore((prev) => ({ ...prev, loading: false, error: error as Error }));
+    }
+  };
+
+  return (
+    <section aria-labelledby="results-heading">
+      <h2 id="results-heading" class="results-summary" aria-live="polite">
+        {page.total === 0 ? 'No results' : plural(page.total, 'result')} for “{page.query}”
+        <span class="took"> · {page.took_ms.toFixed(1)} ms</span>
+      </h2>
+      {page.total === 0 ? (
+        <Empty>
+          <p>No paper matches “{page.query}” with these filters.</p>
+          <p>Try fewer words, another mode, or clear the filters.</p>
+        </Empty>
+      ) : (
+        <ResultList label={`Results for ${page.query}`} busy={busy}>
+          {results.map((result) => (
+            <ResultCard key={result.id} result={result} query={values.q} />
+          ))}
+        </ResultList>
+      )}
+      <div class="results-bottom" data-results-for={busy ? undefined : page.query} data-count={results.length}>
+        {more.error ? <ErrorMessage error={more.error} context="Could not load more results" /> : null}
+        {results.length < page.total ? (
+          <button type="button" class="button" onClick={loadMore} disabled={more.loading}>
+            {more.loading ? 'Loading…' : `More results (${page.total - results.length} left)`}
+          </button>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+function Filters({ values, clusters }: { values: Values; clusters: Cluster[] }) {
+  const set = (key: SearchKey, value: string) => navigate(searchHref({ ...values, [key]: value }));
+  const year = (date: string | undefined) => date?.slice(0, 4) ?? '';
+  const onYear = (key: 'from' | 'to') => (event: Event) => {
+    const value = (event.currentTarget as HTMLInputElement).value.trim();
+    if (value && !/^\d{4}$/.test(value)) return;
+    set(key, value ? `${value}-${key === 'from' ? '01-01' : '12-31'}` : '');
+  };
+  const onValue = (key: SearchKey) => (event: Event) => set(key, (event.currentTarget as HTMLInputElement | HTMLSelectElement).value);
+  const active = Boolean(values.from || values.to || values.topic || values.min_upvotes || values.sort || values.mode);
+
+  return (
+    <form class="filters" aria-label="Search filters" onSubmit={(event) => event.preventDefault()}>
+      <div class="field">
+        <label for="filter-topic">Topic</label>
+        <select id="filter-topic" value={values.topic ?? ''} onChange={onValue('topic')}>
+          <option value="">All topics</option>
+          {clusters.map((cluster) => (
+            <option key={cluster.id} value={String(cluster.id)}>
+              {cluster.label} ({cluster.size})
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field field-narrow">
+        <label for="filter-from">From year</label>
+        <input id="filter-from" type="number" inputMode="numeric" min={1900} max={2100} placeholder="any" value={year(values.from)} onChange={onYear('from')} />
+      </div>
+      <div class="field field-narrow">
+        <label for="filter-to">To year</label>
+        <input id="filter-to" type="number" inputMode="numeric" min={1900} max={2100} placeholder="any" value={year(values.to)} onChange={onYear('to')} />
+      </div>
+      <div class="field field-narrow">
+        <label for="filter-upvotes">Min. upvotes</label>
+        <input id="filter-upvotes" type="number" min={0} placeholder="0" value={values.min_upvotes ?? ''} onChange={onValue('min_upvotes')} />
+      </div>
+      <div class="field">
+        <label for="filter-sort">Sort by</label>
+        <select id="filter-sort" value={values.sort ?? 'relevance'} onChange={onValue('sort')}>
+          <option value="relevance">Relevance</option>
+          <option value="date">Newest first</option>
+          <option value="upvotes">Most upvoted</option>
+        </select>
+      </div>
+      <details class="advanced" open={Boolean(values.mode)}>
+        <summary>Advanced</summary>
+        <div class="field">
+          <label for="filter-mode">Retrieval mode</label>
+          <select id="filter-mode" value={values.mode ?? 'hybrid'} onChange={onValue('mode')}>
+            <option value="hybrid">Hybrid (words + meaning)</option>
+            <option value="vector">Vector (meaning only)</option>
+            <option value="lexical">Lexical (exact words)</option>
+          </select>
+        </div>
+      </details>
+      {active ? (
+        <a class="clear-filters" href={searchHref({ q: values.q })}>
+          Clear filters
+        </a>
+      ) : null}
+    </form>
+  );
+}
+
+/** A topic chosen without a query: list its papers, since search needs words to rank by. */
+function TopicPapers({ topic }: { topic: Cluster }) {
+  return (
+    <section aria-labelledby="topic-heading">
+      <h2 id="topic-heading" class="results-summary">
+        {plural(topic.size, 'paper')} in “{topic.label}”
+      </h2>
+      <p class="hint">Type in the search box to rank within this topic.</p>
+      <ResultList label={`Papers in ${topic.label}`}>
+        {topic.papers.map((paper) => (
+          <li class="card card-compact" key={paper.id}>
+            <h3 class="card-title">
+              <a href={paperHref(paper.id)} data-result-link>
+                {paper.title}
+              </a>
+            </h3>
+          </li>
+        ))}
+      </ResultList>
+    </section>
+  );
+}
+
+function Welcome({ clusters }: { clusters: Cluster[] }) {
+  return (
+    <Empty>
+      <p class="welcome-lead">Search titles and abstracts by words and by meaning.</p>
+      <p>
+        Press <kbd>/</kbd> to focus the search box, <kbd>↓</kbd> <kbd>↑</kbd> to move through results and <kbd>Enter</kbd> to open one.
+      </p>
+      {clusters.length > 0 ? (
+        <>
+          <p>Or browse a topic:</p>
+          <p class="chips">
+            {clusters.map((cluster) => (
+              <TopicChip key={cluster.id} cluster={{ id: cluster.id, label: cluster.label }} />
+            ))}
+          </p>
+        </>
+      ) : null}
+    </Empty>
+  );
+}
