@@ -38,7 +38,7 @@ export function formatIssue(issue: ParseIssue): string {
   return `${issue.file}:${issue.line}${field}: ${issue.message}`;
 }
 
-const ARXIV_NEW = /(?:arxiv\.org\/(?:abs|pdf)\/|arxiv:\s*)?(\d{4}\.\d{4,5})(?:v\d+)?/i;
+const ARXIV_NEW = /(?:arxiv\.org\/(?:abs|pdf)\/|arxiv:\s*|\b)(\d{4}\.\d{4,5})(?:v\d+)?\b/i;
 const ARXIV_OLD = /(?:arxiv\.org\/(?:abs|pdf)\/|arxiv:\s*)([a-z-]+(?:\.[A-Z]{2})?\/\d{7})(?:v\d+)?/i;
 
 /** The arXiv identifier (without version) found in an id, URL or DOI, if any. */

@@ -1,3 +1,4 @@
+import './lance-log-level.js';
 import * as lancedb from '@lancedb/lancedb';
 import { Field, FixedSizeList, Float32, Int32, List, Schema, Utf8 } from 'apache-arrow';
 import { PaperscopeError } from '../../core/errors.js';

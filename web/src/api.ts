@@ -15,7 +15,7 @@ export interface SearchResult {
   title: string;
   score: number;
   date: string | null;
-  authors_count: number;
+  authors_count: number | null;
   organization: string | null;
   upvotes: number;
   url: string | null;
@@ -55,7 +55,7 @@ export interface Paper {
   abstract: string;
   date: string | null;
   authors: string[];
-  authors_count: number;
+  authors_count: number | null;
   organization: string | null;
   upvotes: number;
   url: string | null;

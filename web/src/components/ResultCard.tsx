@@ -5,7 +5,7 @@ import { Highlighted } from './Highlighted.js';
 import { TopicChip } from './TopicChip.js';
 
 export function ResultCard({ result, query }: { result: SearchResult; query?: string }) {
-  const who = result.organization ?? (result.authors_count > 0 ? plural(result.authors_count, 'author') : null);
+  const who = result.organization ?? (result.authors_count ? plural(result.authors_count, 'author') : null);
   return (
     <li class="card">
       <h3 class="card-title">

@@ -45,7 +45,7 @@ function PaperDetails({ paper }: { paper: Paper }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // Move focus to the new page's heading so keyboard and screen-reader users start there.
   useEffect(() => heading.current?.focus(), [paper.id]);
-  const authors = paper.authors.length > 0 ? paper.authors.join(', ') : paper.authors_count > 0 ? plural(paper.authors_count, 'author') : 'Unknown';
+  const authors = paper.authors.length > 0 ? paper.authors.join(', ') : paper.authors_count ? plural(paper.authors_count, 'author') : 'Unknown';
   return (
     <article class="paper" aria-labelledby="paper-title">
       <h1 id="paper-title" tabIndex={-1} ref={heading}>

