@@ -40,7 +40,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
       } catch (error) {
         options.onWarning?.(
           `The transformer model ${options.model ?? DEFAULT_MODEL_ID} is unavailable, so word vectors are used instead (lower quality). ` +
-            `Cause: ${describe(error)} To use the transformer, pass --model-dir <folder> with the model files, or run once online so it is downloaded to the cache.`,
+            `Cause: ${describe(error)}`,
         );
         return createWordVectorEmbedder({ cacheDir: options.cacheDir, state: options.state });
       }

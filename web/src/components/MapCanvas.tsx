@@ -46,7 +46,9 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
     const ratio = window.devicePixelRatio || 1;
     context.setTransform(ratio, 0, 0, ratio, 0, 0);
     context.clearRect(0, 0, size.width, size.height);
-    const radius = Math.min(7, 2.5 * Math.sqrt(view.current.zoom)) * (points.length > 2000 ? 0.7 : 1.2);
+    // Few points get big dots; tens of thousands get small ones so clusters stay readable.
+    const base = points.length > 5000 ? 1.6 : points.length > 500 ? 2.5 : 4;
+    const radius = Math.min(9, base * Math.sqrt(view.current.zoom));
     let drawn = 0;
     for (const [cluster, indices] of byCluster) {
       context.beginPath();
@@ -208,7 +210,12 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
         onKeyDown={onKeyDown}
       />
       {hovered && hover ? (
-        <div class="map-tooltip" role="tooltip" style={{ left: `${hover.x}px`, top: `${hover.y}px` }}>
+        <div
+          // Open towards the middle of the canvas so the tooltip is never clipped at an edge.
+          class={`map-tooltip${hover.x > size.width / 2 ? ' flip-x' : ''}${hover.y > size.height / 2 ? ' flip-y' : ''}`}
+          role="tooltip"
+          style={{ left: `${hover.x}px`, top: `${hover.y}px` }}
+        >
           <strong>{hovered.title}</strong>
           <span>{labels.get(hovered.cluster) ?? `Topic ${hovered.cluster}`}</span>
         </div>

@@ -9,9 +9,14 @@ export function Sparkline({ months, width = 120, height = 28 }: { months: { mont
   const peak = series.reduce((best, m) => (m.count > best.count ? m : best), series[0] ?? { month: '', count: 0 });
   const label = `Papers per month from ${first} to ${last}, peak ${peak.count} in ${peak.month}`;
   return (
-    <svg class="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
-      <title>{label}</title>
-      <polyline points={sparklinePoints(months, width, height)} fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
-    </svg>
+    <span class="sparkline-wrap">
+      <svg class="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label}>
+        <title>{label}</title>
+        <polyline points={sparklinePoints(months, width, height)} fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round" />
+      </svg>
+      <span class="sparkline-range" aria-hidden="true">
+        {first === last ? first : `${first} – ${last}`}
+      </span>
+    </span>
   );
 }

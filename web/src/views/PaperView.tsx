@@ -45,7 +45,7 @@ function PaperDetails({ paper }: { paper: Paper }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // Move focus to the new page's heading so keyboard and screen-reader users start there.
   useEffect(() => heading.current?.focus(), [paper.id]);
-  const authors = paper.authors.length > 0 ? paper.authors.join(', ') : paper.authors_count ? plural(paper.authors_count, 'author') : 'Unknown';
+  const authors = paper.authors.length > 0 ? paper.authors.join(', ') : paper.authors_count ? plural(paper.authors_count, 'author') : null;
   return (
     <article class="paper" aria-labelledby="paper-title">
       <h1 id="paper-title" tabIndex={-1} ref={heading}>
@@ -58,10 +58,12 @@ function PaperDetails({ paper }: { paper: Paper }) {
             <time dateTime={paper.date ?? undefined}>{formatDate(paper.date)}</time>
           </dd>
         </div>
-        <div>
-          <dt>Authors</dt>
-          <dd>{authors}</dd>
-        </div>
+        {authors ? (
+          <div>
+            <dt>Authors</dt>
+            <dd>{authors}</dd>
+          </div>
+        ) : null}
         {paper.organization ? (
           <div>
             <dt>Organisation</dt>
