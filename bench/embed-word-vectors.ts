@@ -55,11 +55,17 @@ try {
     for (let round = 0; round < 100; round++) for (const query of queries) await embedder.embedQuery(query);
   });
 
-  console.log(`documents: ${documentCount}, mean length ${Math.round(texts.reduce((n, t) => n + t.length, 0) / documentCount)} chars`);
-  console.log(`${convert ? 'conversion' : 'cache check'}: ${ensureMs.toFixed(0)} ms, cache ${((await stat(file)).size / 1e6).toFixed(1)} MB`);
+  console.log(
+    `documents: ${documentCount}, mean length ${Math.round(texts.reduce((n, t) => n + t.length, 0) / documentCount)} chars`,
+  );
+  console.log(
+    `${convert ? 'conversion' : 'cache check'}: ${ensureMs.toFixed(0)} ms, cache ${((await stat(file)).size / 1e6).toFixed(1)} MB`,
+  );
   console.log(`load (read cache + build lexicon): ${loadMs.toFixed(0)} ms`);
   console.log(`fit: ${fitMs.toFixed(0)} ms (cpu ${fitCpu.toFixed(0)} ms), state ${(state.length / 1e3).toFixed(0)} kB`);
-  console.log(`embed: ${embedMs.toFixed(0)} ms, ${((documentCount / embedMs) * 1000).toFixed(0)} docs/s (cpu ${((documentCount / embedCpu) * 1000).toFixed(0)} docs/s)`);
+  console.log(
+    `embed: ${embedMs.toFixed(0)} ms, ${((documentCount / embedMs) * 1000).toFixed(0)} docs/s (cpu ${((documentCount / embedCpu) * 1000).toFixed(0)} docs/s)`,
+  );
   console.log(`query: ${(queryMs / (100 * queries.length)).toFixed(3)} ms mean`);
   console.log(`heap used: ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
 } finally {

