@@ -11,6 +11,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
+import { createRandom } from '../core/random.js';
 
 const { onnx } = onnxProto;
 
@@ -64,18 +65,6 @@ export function tinyVocabulary(): string[] {
   return vocab;
 }
 
-/** mulberry32: tiny, seeded, good enough for test weights. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function randomFloats(count: number, scale: number, next: () => number): Float32Array {
   const values = new Float32Array(count);
   for (let i = 0; i < count; i++) values[i] = (next() * 2 - 1) * scale;
@@ -114,7 +103,7 @@ function node(opType: string, input: string[], output: string[], attribute: onnx
 }
 
 export function tinyModelBytes(vocabSize: number, hidden = TINY_HIDDEN_SIZE, positions = TINY_MAX_TOKENS): Uint8Array {
-  const next = seededRandom(20240604);
+  const next = createRandom(20240604);
   const { FLOAT, INT64 } = onnx.TensorProto.DataType;
   const initializer = [
     floatTensor('word_embeddings', [vocabSize, hidden], randomFloats(vocabSize * hidden, 1, next)),

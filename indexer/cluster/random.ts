@@ -1,14 +1,6 @@
-/** A seeded uniform generator in [0, 1) (mulberry32): small, fast and identical on every platform. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { createRandom } from '../../core/random.js';
+
+export { createRandom };
 
 /** `size` distinct indices below `n`, chosen by seed and returned in ascending order. */
 export function sampleIndices(n: number, size: number, seed: number): number[] {

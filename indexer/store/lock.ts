@@ -1,16 +1,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { PaperscopeError } from '../../core/errors.js';
+import { isProcessAlive } from '../../core/process.js';
 import type { DataDirLayout } from './files.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Takes the data directory's writer lock: one indexer at a time. A lock left by a process
@@ -28,7 +19,7 @@ export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Pr
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await readLockHolder(layout);
-      if (holder !== undefined && holder !== process.pid && isAlive(holder)) {
+      if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
         throw new PaperscopeError(
           'INDEX_LOCKED',
           `Another indexer (pid ${holder}) is writing to ${layout.root}; wait for it to finish or stop it.`,

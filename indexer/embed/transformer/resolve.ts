@@ -1,5 +1,6 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from '../../../core/process.js';
 
 /** What transformers.js reads for a BERT-style feature extractor at dtype fp32. */
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const;
@@ -33,19 +34,9 @@ export async function removeStaleDownloads(folder: string, afterOwnFailure = fal
   const stale = entries.filter((entry) => {
     const pid = /\.tmp\.(\d+)\.[a-z0-9]+$/.exec(entry)?.[1];
     if (pid === undefined) return false;
-    return (afterOwnFailure && Number(pid) === process.pid) || !isRunning(Number(pid));
+    return (afterOwnFailure && Number(pid) === process.pid) || !isProcessAlive(Number(pid));
   });
   await Promise.all(stale.map((entry) => rm(path.join(folder, entry), { force: true })));
-}
-
-/** Another live process may be downloading the same model right now; its temp files are kept. */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Deletes a cached model whose files are complete but do not load, so the next online run fetches it again. */

@@ -182,7 +182,9 @@ class WeightedAverage {
 
   result(): Float32Array {
     const count = Math.max(1, this.#count);
-    return Float32Array.from(this.#sum, (value) => value / count);
+    const vector = new Float32Array(this.#sum.length);
+    for (let j = 0; j < vector.length; j++) vector[j] = (this.#sum[j] ?? 0) / count;
+    return vector;
   }
 }
 
