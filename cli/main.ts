@@ -10,6 +10,9 @@ import { dataDirLayout } from '../indexer/store/index.js';
 import { askSchema, SearchEngine, searchParamsSchema } from '../server/engine/index.js';
 import { startServer } from '../server/index.js';
 import { validate } from '../server/routes/validate.js';
+import { readHandLabels } from '../server/topics/index.js';
+import { formatQualityReport } from '../indexer/cluster/index.js';
+import { evaluate, formatEvalReport, readEvalQueries } from './eval.js';
 import { printAnswer, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -19,6 +22,12 @@ const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return number;
+}
+
+function shareOf(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a share of 0 or more, such as 0.2 for 20%');
   return number;
 }
 
@@ -40,6 +49,8 @@ interface EmbedOptions extends CommonOptions {
   year?: number;
   strict?: boolean;
   reembed?: boolean;
+  recluster?: boolean;
+  reclusterGrowth?: number;
 }
 
 function withDataDir(command: Command): Command {
@@ -67,12 +78,15 @@ async function indexWith(paths: string[], options: EmbedOptions, quiet = false) 
       cacheDir: settings.cacheDir,
       modelDir: options.modelDir,
       offline: Boolean(options.offline),
+      hubUrl: settings.hubUrl,
       embedder: options.embedder,
       model: options.model,
       clusters: options.clusters,
       year: options.year,
       strict: options.strict,
       reembed: options.reembed,
+      recluster: options.recluster,
+      reclusterGrowth: options.reclusterGrowth,
       onEvent: reporter.onEvent,
     });
   } finally {
@@ -108,6 +122,8 @@ withEmbedOptions(
     .description('index paper listings (HF Daily Papers text, JSON/JSONL, CSV, arXiv Atom XML, BibTeX); default: the sample in data/')
     .argument('[paths...]', 'files or folders to index'),
 )
+  .option('--recluster', 'cluster the topics afresh instead of adding new papers to the existing ones')
+  .option('--recluster-growth <share>', 're-cluster when the corpus grew by more than this share since the last clustering', shareOf, 0.2)
   .option('--json', 'print the summary as JSON')
   .action(async (paths: string[], options: EmbedOptions) => {
     const summary = await indexWith(paths, options);
@@ -175,9 +191,18 @@ withDataDir(program.command('similar').description('papers related to a paper').
     output(options, response, () => printResults(response.results));
   });
 
-withDataDir(program.command('clusters').description('list the topics'))
+withDataDir(program.command('clusters').description('list the topics, or report how good they are'))
+  .option('--report', 'print k, silhouette and sizes beside a TF-IDF k-means baseline (NMI/ARI with --labels)')
+  .option('--labels <file>', 'JSON object mapping paper titles to hand labels, scored against with --report')
+  .option('--clusters <k>', 'number of topics for --report, or "auto" (default: as indexed)', clusterCount)
   .option('--json', 'print JSON')
-  .action(async (options: CommonOptions) => {
+  .action(async (options: CommonOptions & { report?: boolean; labels?: string; clusters?: 'auto' | number }) => {
+    if (options.report) {
+      const handLabels = options.labels ? await readHandLabels(options.labels) : undefined;
+      const report = await withEngine(options, async (engine) => engine.topicReport({ clusters: options.clusters, handLabels }));
+      output(options, report, () => process.stdout.write(formatQualityReport(report)));
+      return;
+    }
     const response = await withEngine(options, async (engine) => engine.clusters());
     output(options, response, () => printClusters(response.clusters));
   });
@@ -188,6 +213,15 @@ withDataDir(program.command('ask').description('answer a question from the abstr
     const params = validate(askSchema, { question });
     const response = await withEngine(options, (engine) => engine.ask(params));
     output(options, response, () => printAnswer(response));
+  });
+
+withDataDir(program.command('eval').description('score hybrid, vector-only and BM25-only search on labelled queries (nDCG@10, Recall@5, MRR)'))
+  .requiredOption('--queries <file>', 'JSON: [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
+  .option('--json', 'print JSON')
+  .action(async (options: CommonOptions & { queries: string }) => {
+    const queries = await readEvalQueries(options.queries);
+    const report = await withEngine(options, (engine) => evaluate(engine, queries));
+    output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));
   });
 
 withDataDir(program.command('status').description('what the index holds and which embedder built it'))

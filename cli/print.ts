@@ -33,7 +33,7 @@ export function printClusters(clusters: ReturnType<SearchEngine['clusters']>['cl
 export function printAnswer(response: Awaited<ReturnType<SearchEngine['ask']>>): void {
   write(response.answer);
   if (response.citations.length > 0) write();
-  response.citations.forEach((citation, index) => write(`[${index + 1}] ${citation.title} (${citation.id})`));
+  for (const [index, citation] of response.citations.entries()) write(`[${index + 1}] ${citation.title} (${citation.id})`);
 }
 
 export function printStatus(status: ReturnType<SearchEngine['status']>): void {

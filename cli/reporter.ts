@@ -1,36 +1,79 @@
 import cliProgress from 'cli-progress';
 import type { IndexEvent } from '../indexer/index.js';
 
+type ProgressEvent = Extract<IndexEvent, { type: 'progress' }>;
+
+const BYTE_UNITS: ReadonlyArray<readonly [number, string]> = [
+  [1e9, 'GB'],
+  [1e6, 'MB'],
+  [1e3, 'kB'],
+];
+
 /**
- * Renders indexing events on stderr: messages as lines, long stages as progress bars, so that
- * stdout stays clean for --json output.
+ * Bytes done out of a total, both in the total's unit: "12.3/86.2 MB". An unknown total (0) shows
+ * only the bytes done.
+ *
+ * @example
+ * formatByteProgress(12_300_000, 86_200_000); // "12.3/86.2 MB"
  */
-export function createReporter(options: { quiet?: boolean } = {}): { onEvent: (event: IndexEvent) => void; stop: () => void } {
+export function formatByteProgress(loaded: number, total: number): string {
+  const reference = total > 0 ? total : loaded;
+  const [scale, unit] = BYTE_UNITS.find(([size]) => reference >= size) ?? [1, 'B'];
+  const show = (bytes: number): string => (scale === 1 ? String(Math.round(bytes)) : (bytes / scale).toFixed(1));
+  return total > 0 ? `${show(loaded)}/${show(total)} ${unit}` : `${show(loaded)} ${unit}`;
+}
+
+export interface ReporterOptions {
+  /** Only warnings: no info lines, no bars. */
+  quiet?: boolean;
+  /** Where to draw (default stderr, so that stdout stays clean for --json output). */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/**
+ * Renders indexing events: messages as lines, long stages as progress bars (model downloads in
+ * bytes). Without a terminal, bars are not drawn; a finished download is logged as one line instead.
+ *
+ * @example
+ * const reporter = createReporter();
+ * await runIndex({ ...options, onEvent: reporter.onEvent }).finally(reporter.stop);
+ */
+export function createReporter(options: ReporterOptions = {}): { onEvent: (event: IndexEvent) => void; stop: () => void } {
+  const stream = options.stream ?? process.stderr;
   let bar: cliProgress.SingleBar | undefined;
   let barStage = '';
   const stop = () => {
     bar?.stop();
     bar = undefined;
   };
+  const payload = (event: ProgressEvent) => ({ bytes: formatByteProgress(event.done, event.total) });
+  const onProgress = (event: ProgressEvent) => {
+    const complete = event.total > 0 && event.done >= event.total;
+    if (!stream.isTTY) {
+      if (event.unit === 'bytes' && complete) stream.write(`${event.stage.replace(/^Downloading/, 'Downloaded')} (${formatByteProgress(event.total, 0)})\n`);
+      return;
+    }
+    if (!bar || barStage !== event.stage) {
+      stop();
+      barStage = event.stage;
+      const format =
+        event.unit === 'bytes'
+          ? `${event.stage} [{bar}] {bytes}`
+          : `${event.stage.padEnd(10)} [{bar}] {value}/{total} {percentage}% | {eta_formatted} left`;
+      bar = new cliProgress.SingleBar({ format, stream, hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar.start(Math.max(event.total, event.done), event.done, payload(event));
+    }
+    bar.update(event.done, payload(event));
+    if (complete) stop();
+  };
   const onEvent = (event: IndexEvent) => {
     if (event.type === 'progress') {
-      if (options.quiet) return;
-      if (!bar || barStage !== event.stage) {
-        stop();
-        barStage = event.stage;
-        bar = new cliProgress.SingleBar(
-          { format: `${event.stage.padEnd(10)} [{bar}] {value}/{total} {percentage}% | {eta_formatted} left`, stream: process.stderr, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(event.total, 0);
-      }
-      bar.update(event.done);
-      if (event.done >= event.total) stop();
+      if (!options.quiet) onProgress(event);
       return;
     }
     stop();
-    if (event.type === 'warning') process.stderr.write(`warning: ${event.message}\n`);
-    else if (!options.quiet) process.stderr.write(`${event.message}\n`);
+    if (event.type === 'warning') stream.write(`warning: ${event.message}\n`);
+    else if (!options.quiet) stream.write(`${event.message}\n`);
   };
   return { onEvent, stop };
 }

@@ -14,6 +14,11 @@ export const errorCatalog = {
   PARSE_FAILED: { status: 400, exit: 8 },
   UNAUTHORIZED: { status: 401, exit: 9 },
   PAYLOAD_TOO_LARGE: { status: 413, exit: 2 },
+  READ_ONLY: { status: 403, exit: 9 },
+  RATE_LIMITED: { status: 429, exit: 1 },
+  TIMEOUT: { status: 503, exit: 1 },
+  /** The configured language model server failed; answers fall back to extractive ones. */
+  LLM_FAILED: { status: 502, exit: 10 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

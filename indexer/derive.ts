@@ -1,7 +1,10 @@
 import { AnnIndex } from './ann/index.js';
-import { assignToNearest, clusterPapers, labelTopics, layoutMap, representatives, topicTimeline } from './cluster/index.js';
+import { assignToNearest, layoutMap, type TopicPolicy, updateTopics } from './cluster/index.js';
+import type { Embedder, EmbedProgress } from './embed/index.js';
 import { buildLexicalIndex, type LexicalIndex, loadLexicalIndex } from './lexical/index.js';
+import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, saveSentenceIndex } from './sentences/index.js';
 import { type DataDirLayout, readJsonIfPresent, readTopicsFile, type StoredPaper, type TopicsFile, writeJsonAtomically, writeTopicsFile } from './store/index.js';
+import { type StageTimings, timeStage } from './timings.js';
 
 /**
  * The indexes derived from the papers table: the HNSW graph, the BM25 index and the topics.
@@ -13,42 +16,30 @@ export interface DerivedIndexes {
   topics: TopicsFile;
 }
 
-export interface TopicOptions {
-  clusters: 'auto' | number;
-  seed: number;
+export interface TopicOptions extends TopicPolicy {
+  /** The topics built before: extended, or their ids kept across a re-clustering. */
+  previous?: TopicsFile;
+  /** Filled with the time of each build stage, when given. */
+  timings?: StageTimings;
 }
 
+/**
+ * The topics file for `papers`: the previous topics extended with new papers, or a fresh
+ * clustering (keeping the ids of matching topics) when `reclusterReason` says so.
+ */
 export function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): TopicsFile {
-  const vectors = papers.map((paper) => paper.vector);
-  const clustering = clusterPapers({ vectors, k: options.clusters, seed: options.seed });
-  const labels = labelTopics({ docs: papers, assignments: clustering.assignments, k: clustering.k });
-  const closest = representatives(vectors, clustering.assignments, clustering.centroids, 3);
-  const timelines = topicTimeline(papers.map((paper) => paper.date), clustering.assignments, clustering.k);
-  const sizes = new Array<number>(clustering.k).fill(0);
-  for (const topic of clustering.assignments) sizes[topic] = (sizes[topic] ?? 0) + 1;
-  const positions = layoutMap(vectors, { seed: options.seed });
+  const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, options.previous));
+  const positions = timeStage(options.timings, 'map', () => layoutMap(papers.map((paper) => paper.vector), { seed: options.seed }));
   return {
     tableVersion,
-    k: clustering.k,
-    silhouette: clustering.silhouette,
-    seed: options.seed,
-    centroids: clustering.centroids,
-    topics: labels.map((label, id) => ({
-      id,
-      label: label.label,
-      keywords: label.keywords,
-      size: sizes[id] ?? 0,
-      representatives: (closest[id] ?? []).map((index) => papers[index]?.id ?? ''),
-      ...(timelines[id] ?? { first: null, last: null, median: null, months: [] }),
-    })),
-    assignments: Object.fromEntries(papers.map((paper, index) => [paper.id, clustering.assignments[index] ?? 0])),
+    ...topics,
     map: papers.map((paper, index) => ({ id: paper.id, x: positions[index]?.x ?? 0, y: positions[index]?.y ?? 0 })),
   };
 }
 
-/** The topic a paper that arrived after the last clustering belongs to. */
+/** The topic id of a paper; one that arrived after the topics were built joins the nearest topic. */
 export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
-  return topics.assignments[paper.id] ?? assignToNearest(paper.vector, topics.centroids);
+  return topics.assignments[paper.id] ?? topics.topics[assignToNearest(paper.vector, topics.centroids)]?.id ?? 0;
 }
 
 export function buildDerivedIndexes(
@@ -58,12 +49,14 @@ export function buildDerivedIndexes(
   options: TopicOptions,
 ): DerivedIndexes {
   return {
-    ann: AnnIndex.build(
-      papers.map((paper) => paper.vector),
-      papers.map((paper) => paper.id),
-      dimension,
+    ann: timeStage(options.timings, 'hnsw', () =>
+      AnnIndex.build(
+        papers.map((paper) => paper.vector),
+        papers.map((paper) => paper.id),
+        dimension,
+      ),
     ),
-    lexical: buildLexicalIndex(papers),
+    lexical: timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers)),
     topics: buildTopics(papers, tableVersion, options),
   };
 }
@@ -81,7 +74,7 @@ export async function saveDerivedIndexes(layout: DataDirLayout, derived: Derived
 export async function loadDerivedIndexes(
   layout: DataDirLayout,
   expected: { dimension: number; count: number; tableVersion: number },
-): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; problems: string[] }> {
+): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: string[] }> {
   const problems: string[] = [];
   const annResult = await AnnIndex.load(layout, expected);
   const ann = 'index' in annResult ? annResult.index : undefined;
@@ -99,5 +92,28 @@ export async function loadDerivedIndexes(
   const saved = await readTopicsFile(layout);
   const topics = saved?.tableVersion === expected.tableVersion ? saved : undefined;
   if (!topics) problems.push('topics: missing or built from another table version');
-  return { ann, lexical, topics, problems };
+  // Stale topics still seed the rebuild: their ids and membership carry over.
+  return { ann, lexical, topics, previousTopics: saved, problems };
+}
+
+/**
+ * The sentence index for `tableVersion`: the saved one when it is current, else rebuilt with the
+ * index's embedder (reusing the saved vectors of unchanged papers) and saved. A save failure is
+ * reported through `onWarning` and does not stop a read-only server.
+ */
+export async function sentenceIndexFor(
+  layout: DataDirLayout,
+  papers: readonly StoredPaper[],
+  tableVersion: number,
+  embedder: Embedder,
+  events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void } = {},
+): Promise<SentenceIndex> {
+  const saved = await loadSentenceIndex(layout, embedder.info);
+  const previous = 'index' in saved ? saved.index : undefined;
+  const current = previous?.tableVersion === tableVersion && previous.papers.length === papers.length && previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
+  if (previous && current) return previous;
+  if ('problem' in saved && saved.problem !== 'its file is missing or invalid') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem}`);
+  const index = await buildSentenceIndex(papers, tableVersion, embedder, { previous, onProgress: events.onProgress });
+  await saveSentenceIndex(layout, index).catch((error: unknown) => events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`));
+  return index;
 }

@@ -1,18 +1,23 @@
 import { mkdir } from 'node:fs/promises';
+import { crashPoint } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { APP_VERSION } from '../core/version.js';
-import { buildDerivedIndexes, saveDerivedIndexes } from './derive.js';
-import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
-import { contentHash, type Paper, type ParseIssue, readListings } from './parse/index.js';
-import { acquireWriterLock, dataDirLayout, type Manifest, PapersTable, readManifest, type StoredPaper, writeManifest } from './store/index.js';
+import { buildDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
+import { createEmbedder, type Embedder, type EmbedderChoice, type EmbedderOptions, embedderForIndex } from './embed/index.js';
+import { contentHash, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
+import { reclusterReason } from './cluster/index.js';
+import { acquireWriterLock, dataDirLayout, type Manifest, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import { type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
+export type { StageTimings } from './timings.js';
 
 /** Progress and messages from a long operation, rendered by the CLI or ignored by tests. */
 export type IndexEvent =
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
-  | { type: 'progress'; stage: string; done: number; total: number };
+  /** `unit: 'bytes'` for downloads; counts of items otherwise. */
+  | { type: 'progress'; stage: string; done: number; total: number; unit?: 'bytes' };
 
 export interface IndexOptions {
   paths: string[];
@@ -24,10 +29,16 @@ export interface IndexOptions {
   model?: string;
   clusters: 'auto' | number;
   seed?: number;
+  /** Cluster the topics afresh even when new papers could join the existing ones. */
+  recluster?: boolean;
+  /** Re-cluster when the corpus has grown by more than this share since the last clustering (default 0.2). */
+  reclusterGrowth?: number;
   year?: number;
   strict?: boolean;
   /** Rebuild every vector, e.g. to switch embedder. */
   reembed?: boolean;
+  /** Model hub or mirror for transformer downloads (default https://huggingface.co/). */
+  hubUrl?: string;
   onEvent?: (event: IndexEvent) => void;
 }
 
@@ -41,6 +52,8 @@ export interface IndexSummary {
   embedder: Manifest['embedder'];
   topics: number;
   buildMs: number;
+  /** Milliseconds per stage: parse, fit, embed, write, read, hnsw, bm25, clustering, labels, map, save. */
+  stages: StageTimings;
 }
 
 const EMBED_BATCH = 64;
@@ -50,22 +63,41 @@ export function documentText(paper: Pick<Paper, 'title' | 'abstract'>): string {
   return `${paper.title}. ${paper.abstract}`;
 }
 
+/** What indexing needs besides the input: `runIndex` reads files, `indexPapers` takes parsed papers. */
+export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict'>;
+
 /**
  * Parses the inputs, embeds new and changed papers, writes them to the table, then rebuilds the
  * derived indexes and the manifest. Unchanged papers are not re-embedded; an index built by
  * another embedder is never mixed with new vectors.
  */
 export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
+  const read = (stages: StageTimings) => timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
+  return indexInput(options.paths.join(', '), read, options);
+}
+
+/**
+ * Adds or updates papers that are already parsed and valid (e.g. posted to the admin API), with
+ * the same guarantees as `runIndex`; `source` names them in messages.
+ *
+ * @example await indexPapers(parseListing(text, { file: 'post', format: 'jsonl' }).papers, { ...options, source: 'post' });
+ */
+export async function indexPapers(papers: Paper[], options: PipelineOptions & { source: string }): Promise<IndexSummary> {
+  return indexInput(options.source, async () => ({ papers, issues: [] }), options);
+}
+
+async function indexInput(source: string, read: (stages: StageTimings) => Promise<ParseResult>, options: PipelineOptions): Promise<IndexSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
+  const stages: StageTimings = {};
   const layout = dataDirLayout(options.dataDir);
   await mkdir(layout.root, { recursive: true });
   const release = await acquireWriterLock(layout);
   let embedder: Embedder | undefined;
   try {
-    const { papers, issues } = await readListings(options.paths, { year: options.year, strict: options.strict });
+    const { papers, issues } = await read(stages);
     for (const issue of issues) emit({ type: 'warning', message: `${issue.file}:${issue.line}${issue.field ? ` (${issue.field})` : ''}: ${issue.message}` });
-    emit({ type: 'info', message: `Parsed ${papers.length} papers from ${options.paths.join(', ')}${issues.length ? ` (${issues.length} skipped)` : ''}` });
+    emit({ type: 'info', message: `Parsed ${papers.length} papers from ${source}${issues.length ? ` (${issues.length} skipped)` : ''}` });
 
     const manifest = options.reembed ? undefined : await readManifest(layout);
     embedder = manifest ? await reopenEmbedder(manifest, options, emit) : await createEmbedder({
@@ -74,8 +106,10 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
       modelDir: options.modelDir,
       cacheDir: options.cacheDir,
       offline: options.offline,
-      onWarning: (message) => emit({ type: 'warning', message }),
+      hubUrl: options.hubUrl,
+      ...embedderEvents(emit),
     });
+    const active = embedder;
     const dimension = embedder.info.dimension;
     emit({ type: 'info', message: `Embedder: ${embedder.info.kind} (${embedder.info.model}, ${dimension} dimensions)` });
 
@@ -86,21 +120,24 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
     if ((await table.dimension()) !== dimension) {
       throw new PaperscopeError('INDEX_MISMATCH', `The papers table holds ${await table.dimension()}-d vectors but the embedder makes ${dimension}-d ones; run "paperscope index --reembed".`);
     }
+    crashPoint('table-created');
 
-    const known = manifest ? await table.contentHashes() : new Map<string, string>();
-    const hashed = papers.map((paper) => ({ paper, hash: contentHash(paper) }));
+    const known = manifest ? await timeStage(stages, 'hashes', () => table.contentHashes()) : new Map<string, string>();
+    const hashed = timeStage(stages, 'hashes', () => papers.map((paper) => ({ paper, hash: contentHash(paper) })));
     const changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
     const added = changed.filter(({ paper }) => !known.has(paper.id)).length;
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
-      await embedder.fit(papers.map(documentText));
+      await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
     }
 
     if (changed.length > 0) {
-      const vectors = await embedder.embedDocuments(
-        changed.map(({ paper }) => documentText(paper)),
-        (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
+      const vectors = await timeStage(stages, 'embed', () =>
+        active.embedDocuments(
+          changed.map(({ paper }) => documentText(paper)),
+          (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
+        ),
       );
       const rows: StoredPaper[] = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;
@@ -110,33 +147,53 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
       });
       // Record the embedder before the first batch lands, so committed rows are never orphaned.
       if (!manifest) await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, options, 1));
-      await table.upsert(rows, EMBED_BATCH * 16, (done) => emit({ type: 'progress', stage: 'Writing', done, total: rows.length }));
+      await timeStage(stages, 'write', () =>
+        table.upsert(rows, EMBED_BATCH * 16, (done) => {
+          emit({ type: 'progress', stage: 'Writing', done, total: rows.length });
+          crashPoint('batch-written');
+        }),
+      );
     }
 
     const tableVersion = await table.version();
-    const stored = await table.readAll();
-    if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${options.paths.join(', ')}.`);
-    const upToDate = manifest && changed.length === 0 && manifest.tableVersion === tableVersion && (options.clusters === manifest.clustering.requested);
+    const upToDate = manifest && changed.length === 0 && manifest.tableVersion === tableVersion && (options.clusters === manifest.clustering.requested) && !options.recluster;
+    // Nothing changed: the derived indexes are current, so the table's rows need not be read back.
+    let storedCount = upToDate ? await table.count() : 0;
     let topicCount = manifest?.clustering.k ?? 0;
     if (!upToDate) {
+      const stored = await timeStage(stages, 'read', () => table.readAll());
+      if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
+      storedCount = stored.length;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
-      const derived = buildDerivedIndexes(stored, tableVersion, dimension, { clusters: options.clusters, seed: options.seed ?? 42 });
-      await saveDerivedIndexes(layout, derived, tableVersion);
+      const topicPolicy = { clusters: options.clusters, seed: options.seed ?? 42, recluster: options.recluster, reclusterGrowth: options.reclusterGrowth };
+      const previousTopics = await readTopicsFile(layout);
+      const recluster = reclusterReason(previousTopics, stored, topicPolicy);
+      emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
+      const derived = buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages });
+      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion));
       topicCount = derived.topics.k;
+      await timeStage(stages, 'sentences', () =>
+        sentenceIndexFor(layout, stored, tableVersion, embedder as Embedder, {
+          onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
+          onWarning: (message) => emit({ type: 'warning', message }),
+        }),
+      );
     }
     const buildMs = performance.now() - started;
-    if (!upToDate) await writeManifest(layout, manifestFor(embedder, stored.length, tableVersion, buildMs, options, topicCount));
+    crashPoint('before-manifest');
+    if (!upToDate) await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, options, topicCount));
 
     return {
       parsed: papers.length,
       added,
       updated: changed.length - added,
       unchanged: papers.length - changed.length,
-      total: stored.length,
+      total: storedCount,
       issues,
       embedder: embedder.info,
       topics: topicCount,
       buildMs,
+      stages,
     };
   } finally {
     await embedder?.close();
@@ -144,7 +201,16 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
   }
 }
 
-function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: IndexOptions, k: number): Manifest {
+/** An embedder's warnings, one-time setup messages and model download bytes, as index events. */
+export function embedderEvents(emit: (event: IndexEvent) => void): Pick<EmbedderOptions, 'onWarning' | 'onProgress' | 'onDownloadProgress'> {
+  return {
+    onWarning: (message) => emit({ type: 'warning', message }),
+    onProgress: (message) => emit({ type: 'info', message }),
+    onDownloadProgress: (file, done, total) => emit({ type: 'progress', stage: `Downloading ${file}`, done, total, unit: 'bytes' }),
+  };
+}
+
+function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions, k: number): Manifest {
   return {
     format: 1,
     appVersion: APP_VERSION,
@@ -159,7 +225,7 @@ function manifestFor(embedder: Embedder, count: number, tableVersion: number, bu
 }
 
 /** Adding to an existing index: the embedder must be the one that built it. */
-async function reopenEmbedder(manifest: Manifest, options: IndexOptions, emit: (event: IndexEvent) => void): Promise<Embedder> {
+async function reopenEmbedder(manifest: Manifest, options: PipelineOptions, emit: (event: IndexEvent) => void): Promise<Embedder> {
   const built = manifest.embedder;
   const wantsOtherKind = options.embedder !== 'auto' && options.embedder !== built.kind;
   const wantsOtherModel = options.model !== undefined && built.kind === 'transformer' && options.model !== built.model;
@@ -173,6 +239,7 @@ async function reopenEmbedder(manifest: Manifest, options: IndexOptions, emit: (
     cacheDir: options.cacheDir,
     modelDir: options.modelDir,
     offline: options.offline,
-    onWarning: (message) => emit({ type: 'warning', message }),
+    hubUrl: options.hubUrl,
+    ...embedderEvents(emit),
   });
 }

@@ -3,14 +3,21 @@ import path from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
+import { readSettings, type Settings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import type { SearchEngine } from './engine/index.js';
+import { LiveEngine, rateLimit, requestTimeout, staticGuard } from './middleware/index.js';
+import { adminRoutes } from './routes/admin.js';
 import { apiRoutes } from './routes/api.js';
 
 export interface AppOptions {
-  engine: SearchEngine;
+  /** A LiveEngine (with its options) can be reloaded, which POST /api/papers needs. */
+  engine: SearchEngine | LiveEngine;
+  /** Rate limit, timeout, CORS origin and admin token; by default from the environment. */
+  http?: Partial<Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'>>;
   /** The built web page; defaults to web/dist in the project. */
   webDir?: string;
   onError?: (error: PaperscopeError) => void;
@@ -22,6 +29,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(options: AppOptions): Hono {
   const webDir = options.webDir ?? path.join(PROJECT_ROOT, 'web', 'dist');
   const app = new Hono();
+  const http = { ...readSettings(), ...options.http };
+  const live = options.engine instanceof LiveEngine ? options.engine : new LiveEngine(options.engine);
 
   app.use(
     '*',
@@ -38,6 +47,8 @@ export function createApp(options: AppOptions): Hono {
       },
     }),
   );
+  if (http.corsOrigin) app.use('/api/*', cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'] }));
+  if (http.rateLimitPerMinute > 0) app.use('/api/*', rateLimit({ perMinute: http.rateLimitPerMinute }));
   app.use(
     '/api/*',
     bodyLimit({
@@ -48,11 +59,15 @@ export function createApp(options: AppOptions): Hono {
     }),
   );
 
-  app.route('/api', apiRoutes(options.engine));
+  // Writes come before the timeout: an index update is not abandoned half-way for being slow.
+  app.route('/api', adminRoutes({ token: http.adminToken, live }));
+  app.use('/api/*', requestTimeout(http.requestTimeoutMs), live.pin());
+  app.route('/api', apiRoutes((c) => live.for(c)));
   app.all('/api/*', () => {
     throw new PaperscopeError('NOT_FOUND', 'No such API endpoint.');
   });
 
+  app.use('*', staticGuard());
   // Vite fingerprints asset names, so they can be cached for good; the page itself is revalidated.
   app.use('/assets/*', async (c, next) => {
     await next();

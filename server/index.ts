@@ -4,7 +4,9 @@ import { readSettings } from '../core/config.js';
 import type { PaperscopeError } from '../core/errors.js';
 import type { IndexEvent } from '../indexer/index.js';
 import { createApp } from './app.js';
+import type { LlmSettings } from './ask/index.js';
 import { SearchEngine } from './engine/index.js';
+import { LiveEngine } from './middleware/index.js';
 
 export { createApp } from './app.js';
 export { SearchEngine } from './engine/index.js';
@@ -16,6 +18,8 @@ export interface ServerOptions {
   cacheDir?: string;
   modelDir?: string;
   offline?: boolean;
+  /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
+  llm?: LlmSettings;
   webDir?: string;
   onEvent?: (event: IndexEvent) => void;
   onError?: (error: PaperscopeError) => void;
@@ -30,14 +34,17 @@ export interface RunningServer {
 /** Loads the index in `dataDir` and serves the API and the web page; port 0 picks a free port. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const settings = readSettings();
-  const engine = await SearchEngine.open({
+  const engineOptions = {
     dataDir: options.dataDir,
     cacheDir: options.cacheDir ?? settings.cacheDir,
     modelDir: options.modelDir ?? settings.modelDir,
     offline: options.offline ?? settings.offline,
+    llm: options.llm ?? settings.llm,
     onEvent: options.onEvent,
-  });
-  const app = createApp({ engine, webDir: options.webDir, onError: options.onError });
+  };
+  // Live, so that POST /api/papers can swap in the updated index.
+  const live = new LiveEngine(await SearchEngine.open(engineOptions), engineOptions);
+  const app = createApp({ engine: live, webDir: options.webDir, onError: options.onError });
   const host = options.host ?? settings.host;
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? settings.port }, (info) => resolve({ server, address: info }));
@@ -46,14 +53,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${shownHost}:${address.port}`,
-    engine,
+    get engine() {
+      return live.current;
+    },
     close: async () => {
       // In-flight requests finish; idle keep-alive sockets are closed so shutdown is prompt.
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
-      await engine.close();
+      await live.close();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
+import { crashPoint } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, sha256OfFile, writeJsonAtomically } from '../store/index.js';
 
@@ -42,7 +43,7 @@ export class AnnIndex {
     const index = new hnswlib.HierarchicalNSW('cosine', dimension);
     const { m, efConstruction, seed, efSearch } = DEFAULT_ANN_OPTIONS;
     index.initIndex({ maxElements: Math.max(1, vectors.length), m, efConstruction, randomSeed: seed });
-    vectors.forEach((vector, label) => index.addPoint(Array.from(vector), label));
+    for (const [label, vector] of vectors.entries()) index.addPoint(Array.from(vector), label);
     index.setEf(efSearch);
     return new AnnIndex(index, ids, dimension);
   }
@@ -64,6 +65,7 @@ export class AnnIndex {
   async save(layout: DataDirLayout, tableVersion: number): Promise<void> {
     await replaceFileAtomically(layout.annIndex, async (temporary) => {
       await this.#index.writeIndex(temporary);
+      crashPoint('hnsw-write');
     });
     const { size } = await stat(layout.annIndex);
     const meta: AnnMeta = {

@@ -3,4 +3,19 @@ export { type ClusterInput, type Clustering, DEFAULT_CLUSTER_SEED, assignToNeare
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';
 export { DEFAULT_MAP_SAMPLE_SIZE, type MapOptions, type MapPoint, layoutMap } from './layout.js';
 export { adjustedRandIndex, normalizedMutualInfo, silhouetteScore } from './metrics.js';
+export { formatQualityReport, type QualityReport, type QualityReportOptions, qualityReport } from './report.js';
+export { combineViews, denseRows, latentSemanticVectors, type TermMatrix, tfIdfMatrix } from './text-view.js';
 export { type TopicTimeline, topicTimeline } from './timeline.js';
+export { DEFAULT_RECLUSTER_GROWTH, reclusterReason, type TopicPolicy, type TopicSet, updateTopics } from './topic-set.js';
+export {
+  type DescribedTopic,
+  MIN_SUBTOPIC_PAPERS,
+  clusterVectors,
+  describeTopics,
+  matchTopicIds,
+  modelTopics,
+  splitTopic,
+  type TopicDoc,
+  type TopicModel,
+  type TopicModelOptions,
+} from './topics.js';

@@ -30,6 +30,8 @@ const FIT_SAMPLE_SIZE = 10_000;
 /** Silhouettes are quadratic, so they are measured on at most this many papers. */
 const SILHOUETTE_SAMPLE_SIZE = 2_000;
 const STABILITY_RUNS = 3;
+/** The final fit keeps the best (lowest inertia) of this many seeded k-means++ starts. */
+const FIT_RESTARTS = 5;
 /** Values of k whose silhouette is this close to the best one compete on stability instead. */
 const SILHOUETTE_TOLERANCE = 0.01;
 const STABILITY_TIE = 0.01;
@@ -57,7 +59,7 @@ export function clusterPapers(input: ClusterInput): Clustering {
   const k = requested === 'auto' ? chooseK(silhouetteSample, distances, seed, kRange(n, input)) : checkK(requested, n);
 
   const fitSample = sampleIndices(n, FIT_SAMPLE_SIZE, seed).map((index) => unit[index] as Float32Array);
-  const { centroids } = runKmeans(fitSample, Math.min(k, countDistinct(fitSample)), seed);
+  const { centroids } = bestOfRestarts(fitSample, Math.min(k, countDistinct(fitSample)), seed);
   const ordered = orderTopics(
     unit.map((vector) => nearestCentroid(vector, centroids)),
     centroids,
@@ -165,6 +167,17 @@ function runKmeans(points: readonly Float32Array[], k: number, seed: number): { 
   const initialization = kmeansPlusPlus(points, k, seed).map((point) => Array.from(point));
   const result = kmeans(toArrays(points), k, { initialization, maxIterations: 100 });
   return { clusters: result.clusters, centroids: result.centroids };
+}
+
+/** Lloyd's algorithm converges to a local optimum that depends on the seeds: keep the tightest of a few. */
+function bestOfRestarts(points: readonly Float32Array[], k: number, seed: number): { clusters: number[]; centroids: number[][] } {
+  let best: { result: { clusters: number[]; centroids: number[][] }; inertia: number } | undefined;
+  for (let restart = 0; restart < FIT_RESTARTS; restart++) {
+    const result = runKmeans(points, k, seed + restart);
+    const inertia = points.reduce((sum, point, index) => sum + squaredDistance(point, result.centroids[result.clusters[index] as number] as number[]), 0);
+    if (!best || inertia < best.inertia - 1e-9) best = { result, inertia };
+  }
+  return (best as { result: { clusters: number[]; centroids: number[][] } }).result;
 }
 
 /**

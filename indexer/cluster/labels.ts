@@ -287,7 +287,7 @@ function dedupeByDisplay(ranked: RankedPhrase[]): RankedPhrase[] {
 /**
  * Greedy maximal marginal relevance: each next phrase trades relevance against overlap (Jaccard
  * of the papers it occurs in) with the phrases already chosen, so the label covers more of the
- * topic. Phrases sharing a word with a chosen one, or used by a larger topic, are skipped.
+ * topic. Phrases sharing a word (or its root) with a chosen one, or used by a larger topic, are skipped.
  */
 function chooseLabelPhrases(
   ranked: RankedPhrase[],
@@ -305,12 +305,12 @@ function chooseLabelPhrases(
   let candidate: RankedPhrase | undefined = first;
   while (candidate) {
     chosen.push(candidate);
-    for (const term of terms(candidate.display)) chosenWords.add(term);
+    for (const term of terms(candidate.display)) chosenWords.add(wordRoot(term));
     if (chosen.length >= maxPhrases) break;
     let best: { phrase: RankedPhrase; value: number } | undefined;
     for (const phrase of pool) {
       if (phrase.score < first.score * SECOND_PHRASE_SHARE) break;
-      if (terms(phrase.display).some((term) => chosenWords.has(term))) continue;
+      if (terms(phrase.display).some((term) => chosenWords.has(wordRoot(term)))) continue;
       const overlap = Math.max(...chosen.map((picked) => jaccard(papersOf(phrase), papersOf(picked))));
       const value = MMR_LAMBDA * (phrase.score / first.score) - (1 - MMR_LAMBDA) * overlap;
       if (!best || value > best.value) best = { phrase, value };
@@ -318,6 +318,11 @@ function chooseLabelPhrases(
     candidate = best?.phrase;
   }
   return chosen.map((phrase) => phrase.display).join(' / ');
+}
+
+/** Stems that differ only in their ending ("noise", "noisi") share a root: one label says it once. */
+function wordRoot(term: string): string {
+  return term.length > 4 && !term.includes('-') ? term.slice(0, 4) : term;
 }
 
 function jaccard(a: ReadonlySet<number>, b: ReadonlySet<number>): number {

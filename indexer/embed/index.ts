@@ -17,8 +17,13 @@ function transformerFrom(options: Omit<EmbedderOptions, 'choice' | 'state'>) {
     modelDir: options.modelDir,
     cacheDir: options.cacheDir,
     offline: options.offline,
+    hubUrl: options.hubUrl,
     onDownloadProgress: options.onDownloadProgress,
   });
+}
+
+function wordVectorsFrom(options: Pick<EmbedderOptions, 'cacheDir' | 'onProgress'>, state: unknown) {
+  return createWordVectorEmbedder({ cacheDir: options.cacheDir, state, onProgress: options.onProgress });
 }
 
 /**
@@ -31,7 +36,7 @@ function transformerFrom(options: Omit<EmbedderOptions, 'choice' | 'state'>) {
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
   switch (options.choice) {
     case 'word-vectors':
-      return createWordVectorEmbedder({ cacheDir: options.cacheDir, state: options.state });
+      return wordVectorsFrom(options, options.state);
     case 'transformer':
       return transformerFrom(options);
     case 'auto':
@@ -42,7 +47,7 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
           `The transformer model ${options.model ?? DEFAULT_MODEL_ID} is unavailable, so word vectors are used instead (lower quality). ` +
             `Cause: ${describe(error)}`,
         );
-        return createWordVectorEmbedder({ cacheDir: options.cacheDir, state: options.state });
+        return wordVectorsFrom(options, options.state);
       }
   }
 }
@@ -71,7 +76,7 @@ export async function embedderForIndex(
   }
   const embedder =
     info.kind === 'word-vectors'
-      ? await createWordVectorEmbedder({ cacheDir: options.cacheDir, state })
+      ? await wordVectorsFrom(options, state)
       : await transformerFrom(requested);
   const actual = embedder.info;
   if (actual.kind !== info.kind || actual.model !== info.model || actual.dimension !== info.dimension) {

@@ -10,9 +10,7 @@ export type EmbedderInfo = z.infer<typeof embedderInfoSchema>;
 
 export type EmbedderChoice = 'auto' | 'transformer' | 'word-vectors';
 
-export interface EmbedProgress {
-  (done: number, total: number): void;
-}
+export type EmbedProgress = (done: number, total: number) => void;
 
 /**
  * The embedding contract. Vectors are unit-length Float32Arrays of `info.dimension`.
@@ -39,6 +37,11 @@ export interface EmbedderOptions {
   offline: boolean;
   /** Fitted parameters from an existing index's manifest. */
   state?: unknown;
+  /** Model hub or mirror the transformer downloads from (default https://huggingface.co/). */
+  hubUrl?: string;
   onWarning?: (message: string) => void;
+  /** Bytes of each model file as the transformer downloads it (first use only). */
   onDownloadProgress?: (file: string, loadedBytes: number, totalBytes: number) => void;
+  /** Slow one-time setup, e.g. the word vectors' first conversion into their binary cache. */
+  onProgress?: (message: string) => void;
 }

@@ -2,9 +2,11 @@ import { decodeLexicalData } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
 
 export { buildLexicalIndex, type LexicalDocument } from './build.js';
+export { decodeVarints, encodeVarints } from './codec.js';
 export { LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, type SerializedLexicalIndex } from './format.js';
 export { LexicalIndex, type LexicalHit, type LexicalSearchOptions } from './lexical-index.js';
 export { DEFAULT_LEXICAL_PARAMS, type LexicalParams } from './params.js';
+export { topK } from './top-k.js';
 
 /**
  * Restores an index from `index.toJSON()` output, or from its JSON text.

@@ -1,6 +1,7 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem, terms as textTerms } from '../text/index.js';
 import { encodeLexicalData, type SerializedLexicalIndex } from './format.js';
+import { GENERIC_WORDS } from './generic-words.js';
 import type { LexicalParams } from './params.js';
 import { topK } from './top-k.js';
 
@@ -40,7 +41,14 @@ export interface LexicalData {
 const DISTINCTIVE_PER_DOC = 64;
 const NO_TERM = 0xffffffff;
 
-const BOILERPLATE_STEMS: ReadonlySet<string> = new Set([...BOILERPLATE_WORDS].map((word) => stem(word)));
+const BOILERPLATE_STEMS: ReadonlySet<string> = new Set([...BOILERPLATE_WORDS, ...GENERIC_WORDS].map((word) => stem(word)));
+/**
+ * A shared term explains a relation only if few papers use it: one in more than this share of the
+ * corpus ("model", "noise" in a corpus about noise) is its theme, not a reason two papers pair up.
+ */
+const MAX_SHARED_DOCUMENT_SHARE = 0.3;
+/** Compounds and acronyms ("reward hacking" written "reward-hacking", "RLVR", "MATH-500") name things; they rank first. */
+const NAME_BOOST = 1.5;
 // URLs, e-mail addresses and file names are indexed (they can be searched) but explain nothing.
 const NOT_A_TOPIC = /[/@]|^(?:https?|www)\b|\.(?:com|org|net|io|ai|html?|pdf)$/;
 
@@ -170,8 +178,9 @@ export class LexicalIndex {
       for (let slot = 0; slot < DISTINCTIVE_PER_DOC; slot++) {
         const term = distinctive[doc * DISTINCTIVE_PER_DOC + slot] as number;
         if (term === NO_TERM || scored.has(term)) continue;
+        if (this.#isTheme(term)) continue;
         const product = this.#termWeight(docA, term) * this.#termWeight(docB, term);
-        if (product > 0) scored.set(term, product);
+        if (product > 0) scored.set(term, isName(this.#data.terms[term] as string, this.#data.surfaces[term] as string) ? product * NAME_BOOST : product);
       }
     }
     const ranked = [...scored].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([term]) => term);
@@ -187,6 +196,13 @@ export class LexicalIndex {
     const doc = this.#docIndexes.get(id);
     if (doc === undefined) throw new PaperscopeError('NOT_FOUND', `No document "${id}" in the lexical index`, { id });
     return doc;
+  }
+
+  /** In more than MAX_SHARED_DOCUMENT_SHARE of the documents; a term only two documents have is never a theme. */
+  #isTheme(term: number): boolean {
+    const { termOffsets } = this.#data;
+    const frequency = (termOffsets[term + 1] as number) - (termOffsets[term] as number);
+    return frequency > 2 && frequency > MAX_SHARED_DOCUMENT_SHARE * this.size;
   }
 
   /** idf × saturated tf of a term in a document, 0 when absent (binary search in the posting list). */
@@ -312,7 +328,13 @@ function average(values: Uint32Array): number {
 function isTopical(term: string, surface: string): boolean {
   const lower = surface.toLowerCase();
   if (BOILERPLATE_WORDS.has(lower) || BOILERPLATE_STEMS.has(term) || STOP_WORDS.has(lower)) return false;
+  // Adverbs ("surprisingly", "systematically") qualify a claim; they never name its subject.
+  if (/^\p{Ll}+ly$/u.test(surface) && surface.length > 4) return false;
   return /\p{L}/u.test(term) && !NOT_A_TOPIC.test(term);
+}
+
+function isName(term: string, surface: string): boolean {
+  return /[-^/.]/.test(term) || /\p{Lu}/u.test(surface.slice(1));
 }
 
 /** Whether the term `part` is one of the stemmed pieces of the compound term `whole` ("imag" of "text-to-image"). */

@@ -12,6 +12,9 @@ export interface DataDirLayout {
   annMeta: string;
   lexical: string;
   topics: string;
+  /** Abstract sentences: offsets, calibration and BM25 as JSON, vectors as raw Float32. */
+  sentences: string;
+  sentenceVectors: string;
   lock: string;
 }
 
@@ -25,6 +28,8 @@ export function dataDirLayout(root: string): DataDirLayout {
     annMeta: path.join(resolved, 'papers.hnsw.json'),
     lexical: path.join(resolved, 'lexical.json'),
     topics: path.join(resolved, 'topics.json'),
+    sentences: path.join(resolved, 'sentences.json'),
+    sentenceVectors: path.join(resolved, 'sentences.f32'),
     lock: path.join(resolved, 'index.lock'),
   };
 }
@@ -32,6 +37,12 @@ export function dataDirLayout(root: string): DataDirLayout {
 /** A sibling temporary path, so the final rename stays on one file system. */
 export function temporaryPathFor(target: string): string {
   return `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** The pid of the process that made a temporary file named by `temporaryPathFor`, if it is one. */
+export function temporaryFileOwner(name: string): number | undefined {
+  const match = /\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return match ? Number(match[1]) : undefined;
 }
 
 /**

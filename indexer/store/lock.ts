@@ -1,11 +1,13 @@
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { PaperscopeError } from '../../core/errors.js';
 import { isProcessAlive } from '../../core/process.js';
-import type { DataDirLayout } from './files.js';
+import { type DataDirLayout, temporaryFileOwner } from './files.js';
 
 /**
  * Takes the data directory's writer lock: one indexer at a time. A lock left by a process
- * that no longer runs is taken over. Returns the release function.
+ * that no longer runs is taken over, and the temporary files of dead writers are removed.
+ * Returns the release function.
  */
 export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -13,6 +15,7 @@ export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Pr
       const handle = await open(layout.lock, 'wx');
       await handle.writeFile(JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
       await handle.close();
+      await removeDeadTemporaries(layout);
       return async () => {
         await rm(layout.lock, { force: true });
       };
@@ -38,5 +41,13 @@ async function readLockHolder(layout: DataDirLayout): Promise<number | undefined
     return typeof pid === 'number' ? pid : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Half-written files of writers that were killed (kill -9, power cut) before they could clean up. */
+async function removeDeadTemporaries(layout: DataDirLayout): Promise<void> {
+  for (const name of await readdir(layout.root)) {
+    const owner = temporaryFileOwner(name);
+    if (owner !== undefined && owner !== process.pid && !isProcessAlive(owner)) await rm(path.join(layout.root, name), { force: true });
   }
 }

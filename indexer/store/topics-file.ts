@@ -16,13 +16,26 @@ export const topicSchema = z.object({
 
 export type Topic = z.infer<typeof topicSchema>;
 
-/** Topics, each paper's topic and the 2-D map, derived from one table version. */
+/**
+ * Topics, each paper's topic and the 2-D map, derived from one table version. Topic ids are stable:
+ * papers added later join existing topics, and a re-clustering hands each old id to the new topic
+ * that overlaps it most.
+ */
 export const topicsFileSchema = z.object({
   tableVersion: z.number().int().nonnegative(),
   k: z.number().int().positive(),
+  /** Of the last full clustering. */
   silhouette: z.number(),
   seed: z.number().int(),
+  /** The number of topics asked for at the last full clustering. */
+  requested: z.union([z.literal('auto'), z.number().int().positive()]),
+  /** How many papers the last full clustering saw; growth beyond it triggers a re-clustering. */
+  clusteredCount: z.number().int().nonnegative(),
+  /** The id the next new topic takes: ids of vanished topics are never reused. */
+  nextId: z.number().int().nonnegative(),
+  /** Each topic's centroid (mean unit embedding), in the order of `topics`. */
   centroids: z.array(z.array(z.number())),
+  /** Largest first. */
   topics: z.array(topicSchema),
   /** Paper id → topic id. */
   assignments: z.record(z.string(), z.number().int().nonnegative()),

@@ -112,7 +112,7 @@ const INITIAL_END = /\b[A-Z]\.$/;
 /** Splits an abstract into sentences with offsets, keeping "e.g." and "2.5" inside a sentence. */
 export function splitSentences(text: string): Sentence[] {
   const sentences: Sentence[] = [];
-  const boundary = /[.!?]+["')\]]*\s+(?=["'(\[]?[A-Z0-9])/g;
+  const boundary = /[.!?]+["')\]]*\s+(?=["'([]?[A-Z0-9])/g;
   let start = 0;
   for (const match of text.matchAll(boundary)) {
     const end = match.index + match[0].trimEnd().length;

@@ -1,13 +1,16 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { APP_VERSION } from '../../core/version.js';
 import type { AnnIndex } from '../../indexer/ann/index.js';
-import { buildDerivedIndexes, loadDerivedIndexes, saveDerivedIndexes } from '../../indexer/derive.js';
+import { buildDerivedIndexes, loadDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from '../../indexer/derive.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
-import { type IndexEvent, topicOf } from '../../indexer/index.js';
+import { embedderEvents, type IndexEvent, topicOf } from '../../indexer/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
 import { dataDirLayout, type Manifest, PapersTable, readManifest, type StoredPaper, type Topic, type TopicsFile } from '../../indexer/store/index.js';
-import { splitSentences } from '../../indexer/text/index.js';
-import { bestSnippet, composeAnswer, fuseRankings } from '../ranking/index.js';
+import type { SentenceIndex } from '../../indexer/sentences/index.js';
+import { type QualityReport, qualityReport } from '../../indexer/cluster/index.js';
+import { type SubtopicsResponse, subtopicsOf, trendOf } from '../topics/index.js';
+import { answerEvents, answerQuestion, type AskEvent, type AskSources, type LlmSettings } from '../ask/index.js';
+import { bestSnippet, fuseRankings, hybridFusion } from '../ranking/index.js';
 import type { AskParams, SearchParams } from './schemas.js';
 
 export { askSchema, searchParamsSchema, similarParamsSchema, similarTextSchema, type AskParams, type SearchParams } from './schemas.js';
@@ -17,6 +20,8 @@ export interface EngineOptions {
   cacheDir: string;
   modelDir?: string;
   offline: boolean;
+  /** An OpenAI-compatible server that writes answers from the evidence (`POST /api/ask/stream`). */
+  llm?: LlmSettings;
   onEvent?: (event: IndexEvent) => void;
 }
 
@@ -55,8 +60,8 @@ export interface PaperDetail extends PaperSummary {
 /** How many candidates each ranker contributes before fusion, per result asked for. */
 const CANDIDATES_PER_RESULT = 4;
 const MIN_CANDIDATES = 50;
-/** Papers whose sentences are considered as evidence for a question. */
-const ASK_PAPERS = 8;
+/** Sentences of evidence a model gets to write from (the extractive answer quotes 4). */
+const LLM_EVIDENCE_SENTENCES = 8;
 
 /**
  * Everything a query needs, loaded once: the papers, the HNSW and BM25 indexes, the topics and
@@ -70,10 +75,15 @@ export class SearchEngine {
   readonly #ann: AnnIndex;
   /** HNSW label → paper position. */
   readonly #annToPaper: Int32Array;
+  /** BM25 document → paper position. */
+  readonly #lexicalToPaper: Int32Array;
   readonly #lexical: LexicalIndex;
   readonly #topics: TopicsFile;
   readonly #topicOfPaper: Int32Array;
+  readonly #subtopics = new Map<number, SubtopicsResponse>();
   readonly #embedder: Embedder;
+  readonly #ask: AskSources;
+  readonly #llm: LlmSettings | undefined;
 
   private constructor(parts: {
     manifest: Manifest;
@@ -82,16 +92,21 @@ export class SearchEngine {
     lexical: LexicalIndex;
     topics: TopicsFile;
     embedder: Embedder;
+    sentences: SentenceIndex;
+    llm: LlmSettings | undefined;
   }) {
     this.manifest = parts.manifest;
     this.#papers = parts.papers;
     this.#positionById = new Map(parts.papers.map((paper, position) => [paper.id, position]));
     this.#ann = parts.ann;
     this.#annToPaper = Int32Array.from(parts.ann.ids, (id) => this.#positionById.get(id) ?? -1);
+    this.#lexicalToPaper = Int32Array.from(parts.lexical.ids, (id) => this.#positionById.get(id) ?? -1);
     this.#lexical = parts.lexical;
     this.#topics = parts.topics;
     this.#topicOfPaper = Int32Array.from(parts.papers, (paper) => topicOf(parts.topics, paper));
     this.#embedder = parts.embedder;
+    this.#ask = { sentences: parts.sentences, paper: (id) => this.#paperById(id), idf: (term) => parts.lexical.idf(term) };
+    this.#llm = parts.llm;
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
@@ -108,7 +123,7 @@ export class SearchEngine {
     let { ann, lexical, topics } = loaded;
     if (!ann || !lexical || !topics) {
       emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
-      const rebuilt = buildDerivedIndexes(papers, tableVersion, dimension, { clusters: manifest.clustering.requested, seed: manifest.clustering.seed });
+      const rebuilt = buildDerivedIndexes(papers, tableVersion, dimension, { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics });
       ann = ann ?? rebuilt.ann;
       lexical = lexical ?? rebuilt.lexical;
       topics = topics ?? rebuilt.topics;
@@ -121,9 +136,10 @@ export class SearchEngine {
       cacheDir: options.cacheDir,
       modelDir: options.modelDir,
       offline: options.offline,
-      onWarning: (message) => emit({ type: 'warning', message }),
+      ...embedderEvents(emit),
     });
-    return new SearchEngine({ manifest, papers, ann, lexical, topics, embedder });
+    const sentences = await sentenceIndexFor(layout, papers, tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }) });
+    return new SearchEngine({ manifest, papers, ann, lexical, topics, embedder, sentences, llm: options.llm });
   }
 
   async close(): Promise<void> {
@@ -139,6 +155,7 @@ export class SearchEngine {
       embedder: this.manifest.embedder,
       fallback: this.manifest.embedder.kind === 'word-vectors',
       topics: this.#topics.topics.length,
+      llm: this.#llm !== undefined,
     };
   }
 
@@ -152,9 +169,10 @@ export class SearchEngine {
       rankings.push(this.#vectorRanking(vector, depth, accept));
     }
     if (params.mode !== 'vector') {
-      rankings.push(this.#lexical.search(params.q, { k: depth, filter: (position) => accept(this.#positionById.get(this.#lexical.idAt(position)) ?? -1) }));
+      const lexicalAccept = accept && ((position: number) => accept(this.#lexicalToPaper[position] ?? -1));
+      rankings.push(this.#lexical.search(params.q, { k: depth, filter: lexicalAccept }));
     }
-    let ranked = rankings.length === 1 ? (rankings[0] ?? []) : fuseRankings(rankings);
+    let ranked = rankings.length === 1 ? (rankings[0] ?? []) : fuseRankings(rankings, hybridFusion(this.manifest.embedder.kind));
     if (params.sort !== 'relevance') ranked = this.#sortBy(ranked, params.sort);
     const page = ranked.slice(params.offset, params.offset + params.k);
     const results = page.map(({ id, score }) => this.#hit(this.#paperById(id), score, params.q));
@@ -180,7 +198,7 @@ export class SearchEngine {
 
   async similarToText(text: string, k: number): Promise<{ results: SearchHit[] }> {
     const vector = await this.#embedder.embedQuery(text);
-    const ranked = fuseRankings([this.#vectorRanking(vector, k * 3, () => true), this.#lexical.search(text, { k: k * 3 })]);
+    const ranked = fuseRankings([this.#vectorRanking(vector, k * 3), this.#lexical.search(text, { k: k * 3 })], hybridFusion(this.manifest.embedder.kind));
     return { results: ranked.slice(0, k).map(({ id, score }) => this.#hit(this.#paperById(id), score, text)) };
   }
 
@@ -189,9 +207,8 @@ export class SearchEngine {
   }
 
   cluster(id: number) {
-    const topic = this.#topics.topics.find((candidate) => candidate.id === id);
-    if (!topic) throw new PaperscopeError('NOT_FOUND', `No topic with id ${id}.`, { parameter: 'id' });
-    const members = this.#papers.filter((_, position) => this.#topicOfPaper[position] === id);
+    const topic = this.#topic(id);
+    const members = this.#members(id);
     return {
       id: topic.id,
       label: topic.label,
@@ -206,6 +223,36 @@ export class SearchEngine {
     };
   }
 
+  /** The topic's papers split into sub-topics, computed once per topic and kept. */
+  subtopics(id: number): SubtopicsResponse {
+    const topic = this.#topic(id);
+    let response = this.#subtopics.get(topic.id);
+    if (!response) {
+      response = subtopicsOf(this.#members(id), this.#topics.seed);
+      this.#subtopics.set(topic.id, response);
+    }
+    return response;
+  }
+
+  trend(id: number) {
+    return trendOf(this.#topic(id));
+  }
+
+  /** Clustering quality of the indexed papers, beside a TF-IDF baseline and against hand labels. */
+  topicReport(options: { clusters?: 'auto' | number; handLabels?: Record<string, string> }): QualityReport {
+    return qualityReport(this.#papers, { k: options.clusters ?? this.#topics.requested, seed: this.#topics.seed, handLabels: options.handLabels });
+  }
+
+  #topic(id: number): Topic {
+    const topic = this.#topics.topics.find((candidate) => candidate.id === id);
+    if (!topic) throw new PaperscopeError('NOT_FOUND', `No topic with id ${id}.`, { parameter: 'id' });
+    return topic;
+  }
+
+  #members(id: number): StoredPaper[] {
+    return this.#papers.filter((_, position) => this.#topicOfPaper[position] === id);
+  }
+
   map(): { points: Array<{ id: string; title: string; x: number; y: number; cluster: number }> } {
     return {
       points: this.#topics.map.flatMap(({ id, x, y }) => {
@@ -218,17 +265,20 @@ export class SearchEngine {
 
   /** Answers from the abstracts' own sentences, each claim cited. */
   async ask(params: AskParams) {
-    const { results } = await this.search({ q: params.question, k: ASK_PAPERS, offset: 0, mode: 'hybrid', sort: 'relevance' });
-    const candidates = results.flatMap((hit) =>
-      splitSentences(this.#paperById(hit.id).abstract).map((sentence) => ({ paperId: hit.id, title: hit.title, sentence: sentence.text })),
-    );
-    const question = await this.#embedder.embedQuery(params.question);
-    const vectors = await this.#embedder.embedDocuments(candidates.map((candidate) => candidate.sentence));
-    const evidence = candidates.map((candidate, index) => {
-      const vector = vectors[index] ?? new Float32Array(question.length);
-      return { ...candidate, vector, relevance: dot(question, vector) };
-    });
-    return composeAnswer(params.question, evidence);
+    const { answer, grounded, citations, seeAlso } = answerQuestion(this.#ask, params.question, await this.#embedder.embedQuery(params.question));
+    return { answer, grounded, citations, seeAlso };
+  }
+
+  /**
+   * The answer as events for `POST /api/ask/stream`: written by the configured model from the
+   * evidence, or the extractive answer. Evidence is gathered before this resolves, so its failures
+   * are ordinary errors; `signal` stops a generation whose client went away.
+   */
+  async askStream(params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<AskEvent>> {
+    const vector = await this.#embedder.embedQuery(params.question);
+    const extractive = answerQuestion(this.#ask, params.question, vector);
+    const evidence = this.#llm ? answerQuestion(this.#ask, params.question, vector, { maxSentences: LLM_EVIDENCE_SENTENCES }) : extractive;
+    return answerEvents({ question: params.question, extractive, evidence }, this.#llm, signal);
   }
 
   #paperById(id: string): StoredPaper {
@@ -238,16 +288,17 @@ export class SearchEngine {
     return paper;
   }
 
-  #vectorRanking(vector: Float32Array, k: number, accept: (position: number) => boolean): Array<{ id: string; score: number }> {
+  /** Without `accept` the graph search runs natively, with no call back into JS per visited node. */
+  #vectorRanking(vector: Float32Array, k: number, accept?: (position: number) => boolean): Array<{ id: string; score: number }> {
     return this.#ann
-      .search(vector, k, (label) => accept(this.#annToPaper[label] ?? -1))
+      .search(vector, k, accept && ((label) => accept(this.#annToPaper[label] ?? -1)))
       .map(({ label, similarity }) => ({ id: this.#ann.ids[label] ?? '', score: similarity }));
   }
 
-  /** Filters run inside both rankers, so a filtered search finds every match that exists. */
-  #filterFor(params: SearchParams): (position: number) => boolean {
+  /** Filters run inside both rankers, so a filtered search finds every match that exists; undefined when none is set. */
+  #filterFor(params: SearchParams): ((position: number) => boolean) | undefined {
     const { from, to, topic, min_upvotes: minUpvotes } = params;
-    if (from === undefined && to === undefined && topic === undefined && minUpvotes === undefined) return (position) => position >= 0;
+    if (from === undefined && to === undefined && topic === undefined && minUpvotes === undefined) return undefined;
     return (position) => {
       const paper = this.#papers[position];
       if (!paper) return false;
@@ -274,8 +325,7 @@ export class SearchEngine {
 
   #clusterRef(position: number): ClusterRef {
     const id = this.#topicOfPaper[position] ?? 0;
-    const topic: Topic | undefined = this.#topics.topics[id];
-    return { id, label: topic?.label ?? '' };
+    return { id, label: this.#topics.topics.find((topic) => topic.id === id)?.label ?? '' };
   }
 
   #summary(paper: StoredPaper): PaperSummary {
@@ -299,12 +349,6 @@ export class SearchEngine {
   #reference(id: string): { id: string; title: string } {
     return { id, title: this.#paperById(id).title };
   }
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] ?? 0) * (b[i] ?? 0);
-  return sum;
 }
 
 function round(value: number, digits = 2): number {

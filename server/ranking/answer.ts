@@ -21,6 +21,8 @@ export interface ComposedAnswer {
   answer: string;
   /** `[n]` in the answer refers to `citations[n - 1]`; one entry per paper. */
   citations: Citation[];
+  /** Every quoted sentence in answer order, with the number of its citation (from 1). */
+  quotes: Array<{ citation: number; sentence: string }>;
   grounded: boolean;
   /** Only when not grounded: the closest papers, offered as reading rather than as an answer. */
   seeAlso: Array<{ id: string; title: string }>;
@@ -33,6 +35,14 @@ export interface AnswerOptions {
   maxPerPaper?: number;
   /** Distinct question terms one sentence (with its paper's title) must match to ground the answer lexically. */
   minMatchedTerms?: number;
+  /**
+   * Share of the question's term weight (IDF when `idf` is given) that one sentence with its title
+   * must match to ground the answer lexically: "best pizza recipe" matching "best" and "recipe" is
+   * not enough when "pizza" is the point.
+   */
+  minCoverage?: number;
+  /** Corpus IDF of a stemmed term; terms absent from the corpus should weigh the most. */
+  idf?: (term: string) => number;
   /** Similarity at or above which a sentence grounds the answer even without shared words (paraphrase). */
   minSimilarity?: number;
   /** When given with evidence vectors, similarity is the cosine to it; otherwise `relevance` is used. */
@@ -45,9 +55,10 @@ const DEFAULTS = {
   maxSentences: 4,
   maxPerPaper: 2,
   minMatchedTerms: 2,
+  minCoverage: 0.5,
   minSimilarity: 0.5,
   seeAlso: 3,
-} satisfies Omit<Required<AnswerOptions>, 'questionVector'>;
+} satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf'>;
 
 export const NOT_ANSWERED = 'The indexed abstracts do not answer this question.';
 
@@ -59,8 +70,8 @@ const NON_TOPIC_TERMS: ReadonlySet<string> = new Set([...QUESTION_WORDS, ...BOIL
  * Composes an extractive, cited answer. Sentences are picked by MMR (relevance against similarity
  * to sentences already picked; vectors when present, else term Jaccard), at most `maxPerPaper` per
  * paper. The answer is grounded when some sentence matches at least `minMatchedTerms` of the
- * question's topical terms (fewer if the question has fewer) or is at least `minSimilarity`
- * similar to the question. Otherwise it says the abstracts do not answer, cites nothing, and
+ * question's topical terms (fewer if the question has fewer), together at least `minCoverage` of
+ * the question's term weight, or is at least `minSimilarity` similar to the question. Otherwise it says the abstracts do not answer, cites nothing, and
  * lists the closest papers under `seeAlso`, so a reader can check without being misled.
  * @example composeAnswer('How robust is RL to noisy rewards?', evidence)
  */
@@ -69,9 +80,12 @@ export function composeAnswer(question: string, evidence: readonly Evidence[], o
   validate(settings);
   const questionTerms = new Set(terms(question).filter((term) => !NON_TOPIC_TERMS.has(term)));
   const required = Math.min(settings.minMatchedTerms, questionTerms.size);
+  const weight = (term: string): number => options.idf?.(term) ?? 1;
+  const questionWeight = [...questionTerms].reduce((sum, term) => sum + weight(term), 0);
   const candidates = evidence.map((item) => {
     const sentenceTerms = new Set(terms(item.sentence));
     const withTitle = new Set([...sentenceTerms, ...terms(item.title)]);
+    const matchedWeight = [...questionTerms].filter((term) => withTitle.has(term)).reduce((sum, term) => sum + weight(term), 0);
     const similarity = settings.questionVector && item.vector ? cosine(settings.questionVector, item.vector) : item.relevance;
     return {
       item,
@@ -79,11 +93,13 @@ export function composeAnswer(question: string, evidence: readonly Evidence[], o
       similarity,
       matchedInSentence: countShared(questionTerms, sentenceTerms),
       matchedWithTitle: countShared(questionTerms, withTitle),
+      coverage: questionWeight > 0 ? matchedWeight / questionWeight : 0,
     };
   });
 
   const supports = (candidate: (typeof candidates)[number]): boolean =>
-    (required > 0 && candidate.matchedWithTitle >= required) || candidate.similarity >= settings.minSimilarity;
+    (required > 0 && candidate.matchedWithTitle >= required && candidate.coverage >= settings.minCoverage) ||
+    candidate.similarity >= settings.minSimilarity;
   if (!candidates.some(supports)) return refusal(evidence, settings.seeAlso);
 
   // Only sentences that touch the question may be quoted, however relevant their paper.
@@ -119,8 +135,9 @@ export function composeAnswer(question: string, evidence: readonly Evidence[], o
     const first = ordered.find((candidate) => candidate.item.paperId === paperId)?.item as Evidence;
     return { id: paperId, title: first.title, sentence: first.sentence };
   });
-  const answer = ordered.map((candidate) => withMarker(candidate.item.sentence, paperOrder.indexOf(candidate.item.paperId) + 1)).join(' ');
-  return { answer, citations, grounded: true, seeAlso: [] };
+  const quotes = ordered.map((candidate) => ({ citation: paperOrder.indexOf(candidate.item.paperId) + 1, sentence: candidate.item.sentence }));
+  const answer = quotes.map((quote) => withMarker(quote.sentence, quote.citation)).join(' ');
+  return { answer, citations, quotes, grounded: true, seeAlso: [] };
 }
 
 function refusal(evidence: readonly Evidence[], count: number): ComposedAnswer {
@@ -129,7 +146,7 @@ function refusal(evidence: readonly Evidence[], count: number): ComposedAnswer {
     if (seeAlso.length >= count) break;
     if (!seeAlso.some((paper) => paper.id === item.paperId)) seeAlso.push({ id: item.paperId, title: item.title });
   }
-  return { answer: NOT_ANSWERED, citations: [], grounded: false, seeAlso };
+  return { answer: NOT_ANSWERED, citations: [], quotes: [], grounded: false, seeAlso };
 }
 
 /** "A sentence." → "A sentence [2]." so the marker reads as part of the claim it supports. */
@@ -180,6 +197,7 @@ function validate(settings: typeof DEFAULTS): void {
     ['maxSentences', Number.isInteger(settings.maxSentences) && settings.maxSentences >= 1],
     ['maxPerPaper', Number.isInteger(settings.maxPerPaper) && settings.maxPerPaper >= 1],
     ['minMatchedTerms', Number.isInteger(settings.minMatchedTerms) && settings.minMatchedTerms >= 1],
+    ['minCoverage', settings.minCoverage >= 0 && settings.minCoverage <= 1],
     ['minSimilarity', Number.isFinite(settings.minSimilarity)],
     ['seeAlso', Number.isInteger(settings.seeAlso) && settings.seeAlso >= 0],
   ];

@@ -1,9 +1,10 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
 import { PaperscopeError } from '../../core/errors.js';
 import { askSchema, type SearchEngine, searchParamsSchema, similarParamsSchema, similarTextSchema } from '../engine/index.js';
 import { validate } from './validate.js';
 
-async function jsonBody(request: Request): Promise<unknown> {
+export async function jsonBody(request: Request): Promise<unknown> {
   try {
     return await request.json();
   } catch {
@@ -16,23 +17,35 @@ function topicId(raw: string): number {
   return Number(raw);
 }
 
-/** The JSON API over a loaded engine. */
-export function apiRoutes(engine: SearchEngine): Hono {
+/** The JSON API; `engineFor` gives the engine a request is answered with (it is swapped on reload). */
+export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   const api = new Hono();
-  api.get('/status', (c) => c.json(engine.status()));
-  api.get('/search', async (c) => c.json(await engine.search(validate(searchParamsSchema, c.req.query()))));
-  api.get('/papers/:id', (c) => c.json(engine.paper(c.req.param('id'))));
+  api.get('/status', (c) => c.json(engineFor(c).status()));
+  api.get('/search', async (c) => c.json(await engineFor(c).search(validate(searchParamsSchema, c.req.query()))));
+  api.get('/papers/:id', (c) => c.json(engineFor(c).paper(c.req.param('id'))));
   api.get('/papers/:id/similar', (c) => {
     const { k } = validate(similarParamsSchema, c.req.query());
-    return c.json(engine.similar(c.req.param('id'), k));
+    return c.json(engineFor(c).similar(c.req.param('id'), k));
   });
   api.post('/similar', async (c) => {
     const { text, k } = validate(similarTextSchema, await jsonBody(c.req.raw));
-    return c.json(await engine.similarToText(text, k));
+    return c.json(await engineFor(c).similarToText(text, k));
   });
-  api.get('/clusters', (c) => c.json(engine.clusters()));
-  api.get('/clusters/:id', (c) => c.json(engine.cluster(topicId(c.req.param('id')))));
-  api.get('/map', (c) => c.json(engine.map()));
-  api.post('/ask', async (c) => c.json(await engine.ask(validate(askSchema, await jsonBody(c.req.raw)))));
+  api.get('/clusters', (c) => c.json(engineFor(c).clusters()));
+  api.get('/clusters/:id', (c) => c.json(engineFor(c).cluster(topicId(c.req.param('id')))));
+  api.get('/clusters/:id/subtopics', (c) => c.json(engineFor(c).subtopics(topicId(c.req.param('id')))));
+  api.get('/clusters/:id/trend', (c) => c.json(engineFor(c).trend(topicId(c.req.param('id')))));
+  api.get('/map', (c) => c.json(engineFor(c).map()));
+  api.post('/ask', async (c) => c.json(await engineFor(c).ask(validate(askSchema, await jsonBody(c.req.raw)))));
+  api.post('/ask/stream', async (c) => {
+    // Validation and evidence come first, so their errors are plain JSON errors, not a broken stream.
+    const params = validate(askSchema, await jsonBody(c.req.raw));
+    const disconnected = new AbortController();
+    const events = await engineFor(c).askStream(params, disconnected.signal);
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => disconnected.abort());
+      for await (const { event, data } of events) await stream.writeSSE({ event, data: JSON.stringify(data) });
+    });
+  });
   return api;
 }

@@ -230,7 +230,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
 
       // Typing now ranks within the topic: every result carries that topic's chip.
       await page.locator('#search-input').fill('reward');
-      await page.locator('[data-results-for="reward"]').waitFor();
+      await page.locator('[data-results-for="reward"]').waitFor({ state: 'attached' });
       const chips = await page.locator('.results .chip-topic').allTextContents();
       expect(chips.length).toBeGreaterThan(0);
       expect(new Set(chips)).toEqual(new Set([topic.label]));
@@ -323,7 +323,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       await page.keyboard.press('/');
       expect(await page.evaluate<string>('document.activeElement.id')).toBe('search-input');
       await page.keyboard.type('reward noise');
-      await page.locator('[data-results-for="reward noise"]').waitFor();
+      await page.locator('[data-results-for="reward noise"]').waitFor({ state: 'attached' });
 
       const links = page.locator('.results a[data-result-link]');
       await page.keyboard.press('ArrowDown');

@@ -12,7 +12,9 @@ import {
   planWindows,
   type TransformerEmbedder,
 } from '../../indexer/embed/transformer/index.js';
+import { type IndexEvent, runIndex } from '../../indexer/index.js';
 import { makeTinyModel, TINY_MAX_TOKENS, tinyVocabulary } from '../../scripts/make-tiny-model.js';
+import { SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
 
 const TINY_MODEL = fileURLToPath(new URL('../fixtures/generated/tiny-bert', import.meta.url));
 
@@ -233,6 +235,35 @@ describe('download, cache and corrupt files (local test hub)', () => {
     expect(message).toContain(cached);
     expect(message).toMatch(/removed/);
     expect(await readdir(path.join(cached, 'onnx'))).toEqual([]);
+  });
+
+  it('reports each file of a first download in bytes through runIndex, as the CLI draws it', async () => {
+    const events: IndexEvent[] = [];
+    const summary = await runIndex({
+      paths: [SAMPLE_FILE],
+      dataDir: path.join(scratch, 'index-download'),
+      cacheDir: path.join(scratch, 'index-download-cache'),
+      offline: false,
+      hubUrl,
+      embedder: 'transformer',
+      model: 'test/good',
+      clusters: 2,
+      year: SAMPLE_YEAR,
+      onEvent: (event) => events.push(event),
+    });
+    expect(summary.embedder).toEqual({ kind: 'transformer', model: 'test/good', dimension: 32 });
+    const downloads = events.filter((event) => event.type === 'progress' && event.unit === 'bytes');
+    expect(new Set(downloads.map((event) => event.type === 'progress' && event.stage))).toEqual(
+      new Set(['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'].map((file) => `Downloading ${file}`)),
+    );
+    const modelSize = (await stat(path.join(TINY_MODEL, 'onnx', 'model.onnx'))).size;
+    expect(downloads.filter((event) => event.type === 'progress' && event.stage === 'Downloading onnx/model.onnx').at(-1)).toMatchObject({
+      done: modelSize,
+      total: modelSize,
+    });
+    // Downloads come before any paper is embedded.
+    const firstEmbedding = events.findIndex((event) => event.type === 'progress' && event.stage === 'Embedding');
+    expect(firstEmbedding).toBeGreaterThan(events.lastIndexOf(downloads.at(-1) as IndexEvent));
   });
 
   it('leaves no file behind from an interrupted download, and gives up on a hub that does not answer', async () => {

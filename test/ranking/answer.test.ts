@@ -51,6 +51,7 @@ describe('composeAnswer', () => {
     expect(offTopic).toEqual({
       answer: NOT_ANSWERED,
       citations: [],
+      quotes: [],
       grounded: false,
       seeAlso: [
         { id: 'climb', title: 'On the Noisy Rewards in Learning to Reason' },
@@ -67,8 +68,22 @@ describe('composeAnswer', () => {
     expect(composeAnswer(question, paraphrase, { questionVector: Float32Array.from([0, 1]) }).grounded).toBe(false);
   });
 
+  it('lists every quoted sentence with its citation number, in answer order', () => {
+    expect(result.quotes.map((quote) => quote.citation)).toEqual([1, 1, 2, 3]);
+    expect(result.answer).toBe(result.quotes.map((quote) => `${quote.sentence.replace(/\.$/, '')} [${quote.citation}].`).join(' '));
+  });
+
+  it('does not ground on common question words when the rare ones are unmatched (IDF coverage)', () => {
+    const recipe: Evidence[] = [{ paperId: 'p', title: 'BaseReward', sentence: 'We give the best recipe for reward models.', relevance: 0.1 }];
+    const idf = (term: string): number => ({ best: 1, recip: 2 })[term] ?? 5;
+    expect(composeAnswer('best pizza recipe', recipe, { idf }).grounded).toBe(false);
+    expect(composeAnswer('best reward model recipe', recipe, { idf }).grounded).toBe(true);
+    expect(composeAnswer('best pizza recipe', recipe, { idf, minCoverage: 0.3 }).grounded).toBe(true);
+  });
+
   it('handles no evidence and rejects bad options', () => {
     expect(composeAnswer('noisy rewards', []).grounded).toBe(false);
     expect(() => composeAnswer('q', evidence, { lambda: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    expect(() => composeAnswer('q', evidence, { minCoverage: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
   });
 });

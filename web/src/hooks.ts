@@ -32,7 +32,6 @@ export function useApi<T>(load: (signal: AbortSignal) => Promise<T> | undefined,
       },
     );
     return () => controller.abort();
-    // biome-ignore lint/correctness/useExhaustiveDependencies: callers pass the values `load` reads as deps.
   }, deps);
   return result;
 }

@@ -102,7 +102,7 @@ async function isFresh(header: CacheHeader, source: SourceLocation): Promise<boo
 
 async function convert(source: SourceLocation, target: string, onProgress?: (message: string) => void): Promise<void> {
   const started = Date.now();
-  onProgress?.(`Word vectors: converting ${source.file} once into ${target}`);
+  onProgress?.(`Converting word vectors once into ${target}… (from ${source.file}; later runs read only the cache)`);
   const json = await fs.readFile(source.file).catch((error: unknown) => {
     throw new PaperscopeError(
       'EMBEDDINGS_UNAVAILABLE',

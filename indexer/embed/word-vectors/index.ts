@@ -1,3 +1,5 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
 import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
 import { cacheFilePath, ensureCache, loadCache, SOURCE_PACKAGE } from './cache.js';
@@ -26,8 +28,25 @@ const DIMENSION = 100;
 const FIT_SAMPLE = 20_000;
 /** Of those, documents used for the common component: plenty for a 100-d principal direction. */
 const COMPONENT_SAMPLE = 5_000;
-/** Documents embedded between two yields to the event loop, so progress can be drawn. */
-const BATCH = 1_000;
+const QUERY_CACHE_SIZE = 1_000;
+/** Documents embedded between two progress reports. */
+const PROGRESS_EVERY = 1_000;
+/**
+ * Longest stretch of work between two yields to the event loop while fitting or embedding, so that
+ * an HTTP server in the same process keeps answering (see `npm run bench:embed`).
+ */
+const SLICE_MS = 10;
+
+/** A function to await between items: it yields to the event loop once SLICE_MS have passed. */
+function eventLoopYielder(): () => Promise<void> | undefined {
+  let sliceStart = performance.now();
+  return () => {
+    if (performance.now() - sliceStart < SLICE_MS) return undefined;
+    return nextTurn().then(() => {
+      sliceStart = performance.now();
+    });
+  };
+}
 
 export interface WordVectorEmbedderOptions {
   cacheDir: string;
@@ -94,6 +113,8 @@ class WordVectorEmbedder implements Embedder {
   readonly #lexicon: Lexicon;
   #fitted: FittedCorpus | undefined;
   #weighting: Weighting;
+  /** Repeated queries (paging, the web page's refinements) skip tokenising and averaging. */
+  readonly #queryCache = new LRUCache<string, Float32Array>({ max: QUERY_CACHE_SIZE });
 
   constructor(lexicon: Lexicon, fitted: FittedCorpus | undefined) {
     this.#lexicon = lexicon;
@@ -107,23 +128,30 @@ class WordVectorEmbedder implements Embedder {
     const componentStride = Math.max(1, Math.ceil(sample.length / COMPONENT_SAMPLE));
     const componentTerms: Term[][] = [];
     let distinctWords = 0;
-    sample.forEach((document, i) => {
+    const pause = eventLoopYielder();
+    for (const [i, document] of sample.entries()) {
       const terms = analyze(document, this.#lexicon);
       const distinct = new Set(terms.map((term) => term.word));
       for (const word of distinct) counts.set(word, (counts.get(word) ?? 0) + 1);
       distinctWords += distinct.size;
       if (i % componentStride === 0) componentTerms.push(terms);
-    });
+      await pause();
+    }
     const corpus: CorpusStats = {
       documents: sample.length,
       meanWords: sample.length > 0 ? distinctWords / sample.length : 0,
       ...capDocumentFrequencies(counts),
     };
     const weighting = createWeighting(this.#lexicon, corpus);
-    const vectors = componentTerms.map((terms) => averageVector(terms, this.#lexicon, weighting));
+    const vectors: Float32Array[] = [];
+    for (const terms of componentTerms) {
+      vectors.push(averageVector(terms, this.#lexicon, weighting));
+      await pause();
+    }
     const common = vectors.length > 0 ? firstPrincipalComponent(vectors, DIMENSION) : undefined;
     this.#fitted = { corpus, common };
     this.#weighting = weighting;
+    this.#queryCache.clear();
   }
 
   state(): unknown {
@@ -132,16 +160,22 @@ class WordVectorEmbedder implements Embedder {
 
   async embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> {
     const vectors: Float32Array[] = [];
-    for (let start = 0; start < texts.length; start += BATCH) {
-      for (const text of texts.slice(start, start + BATCH)) vectors.push(this.#embed(text));
-      onProgress?.(vectors.length, texts.length);
-      if (vectors.length < texts.length) await new Promise((resolve) => setImmediate(resolve));
+    const pause = eventLoopYielder();
+    for (const text of texts) {
+      vectors.push(this.#embed(text));
+      if (vectors.length % PROGRESS_EVERY === 0 || vectors.length === texts.length) onProgress?.(vectors.length, texts.length);
+      await pause();
     }
     return vectors;
   }
 
   async embedQuery(text: string): Promise<Float32Array> {
-    return this.#embed(text);
+    let vector = this.#queryCache.get(text);
+    if (!vector) {
+      vector = this.#embed(text);
+      this.#queryCache.set(text, vector);
+    }
+    return vector;
   }
 
   async close(): Promise<void> {

@@ -69,6 +69,7 @@ export function Header({ route }: { route: Route }) {
           ))}
         </ul>
       </nav>
+      {/* biome-ignore lint/a11y/useSemanticElements: <form role="search"> is the landmark every screen reader knows; <search> is too new to rely on. */}
       <form
         class="search-box"
         role="search"

@@ -107,14 +107,12 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
     element.height = Math.round(size.height * ratio);
   }, [size]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: draw reads exactly these values.
   useEffect(() => {
     redraw();
     return () => cancelAnimationFrame(frame.current);
   }, [size, points, focus, hover]);
 
   // Wheel zoom needs a non-passive listener to stop the page from scrolling.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: re-bound when the viewport size changes.
   useEffect(() => {
     const element = canvas.current;
     if (!element) return;

@@ -77,7 +77,8 @@ function TopicCard({ cluster, subtopics, prefetched }: { cluster: Cluster; subto
       </div>
       <Sparkline months={cluster.months} />
       {cluster.keywords.length > 0 ? (
-        <p class="chips" aria-label="Keywords">
+        <p class="chips">
+          <span class="visually-hidden">Keywords: </span>
           {cluster.keywords.slice(0, 8).map((keyword) => (
             <span class="chip chip-term" key={keyword.term}>
               {keyword.term}

@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as lancedb from '@lancedb/lancedb';
+import { AnnIndex, DEFAULT_ANN_OPTIONS } from '../indexer/ann/index.js';
+import { type LatencySummary, recall, round, summarize, timeEach } from './stats.js';
+import { type ClusteredVectors, clusteredVectors } from './vectors.js';
+
+const K = 10;
+/** An unindexed LanceDB scan takes up to a second per query at 100k: stop after this long. */
+const LANCE_FLAT_BUDGET_MS = 20_000;
+const LANCE_BATCH = 10_000;
+
+export interface AnnContender {
+  name: string;
+  buildMs?: number;
+  latency: LatencySummary;
+  recallAt10: number;
+  /** Queries per second relative to the exact scan in plain JS. */
+  speedup: number;
+  error?: string;
+}
+
+export interface AnnResult {
+  n: number;
+  dimension: number;
+  queries: number;
+  contenders: AnnContender[];
+}
+
+/**
+ * Side by side on the same clustered unit vectors and queries: exact top-10 in plain JS, LanceDB's
+ * unindexed scan, LanceDB with its HNSW_SQ index, and Paperscope's HNSW at its configured ef.
+ */
+export async function benchAnn(options: {
+  n: number;
+  dimension: number;
+  queries: number;
+  log: (line: string) => void;
+}): Promise<AnnResult> {
+  const { n, dimension, log } = options;
+  const base = clusteredVectors({ count: n, dimension, clusters: 100, seed: 1 });
+  const queries = clusteredVectors({ count: options.queries, dimension, clusters: 100, seed: 2 });
+  const queryRows = Array.from({ length: queries.count }, (_, i) => queries.row(i));
+
+  log(`  exact scan over ${n} × ${dimension}`);
+  const exact: number[][] = [];
+  const exactTimes = await timeEach(queryRows, (query) => exact.push(exactTopK(base, query, K)));
+  const exactLatency = summarize(exactTimes);
+  const contenders: AnnContender[] = [{ name: 'exact JS scan', latency: exactLatency, recallAt10: 1, speedup: 1 }];
+  const contender = (name: string, times: number[], found: number[][], buildMs?: number): AnnContender => {
+    const latency = summarize(times);
+    const recalls = found.map((labels, q) => recall(labels, exact[q] ?? []));
+    return {
+      name,
+      buildMs: buildMs === undefined ? undefined : Math.round(buildMs),
+      latency,
+      recallAt10: round(recalls.reduce((sum, value) => sum + value, 0) / Math.max(1, recalls.length), 4),
+      speedup: round(latency.perSecond / exactLatency.perSecond, 1),
+    };
+  };
+
+  log(`  HNSW build (M=${DEFAULT_ANN_OPTIONS.m}, efConstruction=${DEFAULT_ANN_OPTIONS.efConstruction})`);
+  const rows = Array.from({ length: n }, (_, i) => base.row(i));
+  const buildStarted = performance.now();
+  const ann = AnnIndex.build(
+    rows,
+    rows.map((_, i) => String(i)),
+    dimension,
+  );
+  const annBuildMs = performance.now() - buildStarted;
+  const annFound: number[][] = [];
+  for (const query of queryRows) ann.search(query, K); // warm-up
+  const annTimes = await timeEach(queryRows, (query) => annFound.push(ann.search(query, K).map((hit) => hit.label)));
+  contenders.push(contender(`Paperscope HNSW (ef=${DEFAULT_ANN_OPTIONS.efSearch})`, annTimes, annFound, annBuildMs));
+
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'paperscope-bench-lance-'));
+  try {
+    log('  LanceDB table write');
+    const table = await writeLanceTable(dir, base);
+    const search = (query: Float32Array) =>
+      table.vectorSearch(Array.from(query)).distanceType('cosine').limit(K).select(['label', '_distance']).toArray();
+    const labelsOf = (rowsFound: Array<{ label: number }>) => rowsFound.map((row) => Number(row.label));
+
+    log('  LanceDB flat search (no index)');
+    const flatFound: number[][] = [];
+    const flatTimes: number[] = [];
+    const flatStarted = performance.now();
+    for (const query of queryRows) {
+      if (performance.now() - flatStarted > LANCE_FLAT_BUDGET_MS) break;
+      const started = performance.now();
+      flatFound.push(labelsOf(await search(query)));
+      flatTimes.push(performance.now() - started);
+    }
+    contenders.push(contender('LanceDB flat (no index)', flatTimes, flatFound));
+
+    log('  LanceDB HNSW_SQ index build');
+    try {
+      const indexStarted = performance.now();
+      await table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine' }) });
+      const indexMs = performance.now() - indexStarted;
+      const indexedFound: number[][] = [];
+      for (const query of queryRows.slice(0, 10)) await search(query); // warm-up
+      const indexedTimes = await timeEach(queryRows, async (query) => indexedFound.push(labelsOf(await search(query))));
+      contenders.push(contender('LanceDB HNSW_SQ', indexedTimes, indexedFound, indexMs));
+    } catch (error) {
+      contenders.push({ name: 'LanceDB HNSW_SQ', latency: summarize([]), recallAt10: 0, speedup: 0, error: (error as Error).message });
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return { n, dimension, queries: queries.count, contenders };
+}
+
+/** The exact top-k rows by dot product (the vectors are unit length, so cosine), best first. */
+export function exactTopK(base: ClusteredVectors, query: Float32Array, k: number): number[] {
+  const { data, dimension, count } = base;
+  const bestScores = new Float64Array(k).fill(Number.NEGATIVE_INFINITY);
+  const bestRows = new Int32Array(k).fill(-1);
+  for (let row = 0; row < count; row++) {
+    const offset = row * dimension;
+    let score = 0;
+    for (let d = 0; d < dimension; d++) score += (data[offset + d] as number) * (query[d] as number);
+    if (score <= (bestScores[k - 1] as number)) continue;
+    let slot = k - 1;
+    while (slot > 0 && score > (bestScores[slot - 1] as number)) {
+      bestScores[slot] = bestScores[slot - 1] as number;
+      bestRows[slot] = bestRows[slot - 1] as number;
+      slot--;
+    }
+    bestScores[slot] = score;
+    bestRows[slot] = row;
+  }
+  return Array.from(bestRows).filter((row) => row >= 0);
+}
+
+async function writeLanceTable(dir: string, base: ClusteredVectors): Promise<lancedb.Table> {
+  const db = await lancedb.connect(dir);
+  const batch = (start: number) =>
+    Array.from({ length: Math.min(LANCE_BATCH, base.count - start) }, (_, i) => ({
+      label: start + i,
+      vector: Array.from(base.row(start + i)),
+    }));
+  const table = await db.createTable('vectors', batch(0));
+  for (let start = LANCE_BATCH; start < base.count; start += LANCE_BATCH) await table.add(batch(start));
+  return table;
+}

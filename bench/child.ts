@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+
+/** The built CLI the benchmarks drive, as a user would. */
+export const CLI = 'dist/cli/main.js';
+const RSS_SAMPLE_MS = 100;
+
+/** A field of /proc/<pid>/status in MB (VmRSS: now, VmHWM: peak), or undefined once the process is gone. */
+export async function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kilobytes = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+    return kilobytes === undefined ? undefined : Math.round(Number(kilobytes) / 1024);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Node flags for the child processes, e.g. --cpu-prof when profiling. */
+export function nodeFlags(profileDir: string | undefined): string[] {
+  return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+}
+
+/**
+ * Runs the CLI to completion and returns its stdout, wall time and peak RSS (sampled from
+ * /proc, since the peak of a child is not otherwise visible to the parent).
+ */
+export async function runCli(
+  args: string[],
+  options: { profileDir?: string } = {},
+): Promise<{ stdout: string; wallMs: number; peakRssMb: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeFlags(options.profileDir), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  let peakRssMb = 0;
+  const sampler = setInterval(() => {
+    if (child.pid) void memoryOf(child.pid, 'VmHWM').then((mb) => (peakRssMb = Math.max(peakRssMb, mb ?? 0)));
+  }, RSS_SAMPLE_MS);
+  const code = await exited(child);
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`paperscope ${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`);
+  return { stdout, wallMs: performance.now() - started, peakRssMb };
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code));
+  });
+}

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { CLI, exited, memoryOf, nodeFlags } from './child.js';
+import { round } from './stats.js';
+
+const PORT = 38_517;
+const POLL_MS = 20;
+const START_TIMEOUT_MS = 300_000;
+const LOAD_SECONDS = 10;
+
+export interface LoadFigure {
+  connections: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface HttpResult {
+  n: number;
+  /** Process start → first /api/search answer whose top hit matches the in-process engine's. */
+  coldStartMs: number;
+  rssAfterStartMb: number;
+  peakRssMb: number;
+  load: LoadFigure[];
+}
+
+const searchPath = (q: string) => `/api/search?q=${encodeURIComponent(q)}&k=10`;
+
+/**
+ * Starts `paperscope serve` on an index on disk, times it to its first correct answer, then loads
+ * /api/search with autocannon over `queries` (embedding cache warmed first) at 10 and 50 connections.
+ */
+export async function benchHttp(options: {
+  n: number;
+  dataDir: string;
+  queries: readonly string[];
+  expectedTop: readonly string[];
+  profileDir?: string;
+}): Promise<HttpResult> {
+  const base = `http://127.0.0.1:${PORT}`;
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags(options.profileDir), CLI, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(PORT)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const gone = exited(child);
+  try {
+    const first = options.queries[0] ?? 'reward';
+    let coldStartMs = 0;
+    while (coldStartMs === 0) {
+      if (performance.now() - started > START_TIMEOUT_MS || child.exitCode !== null)
+        throw new Error(`the server did not answer:\n${stderr.slice(-2000)}`);
+      const body = await fetch(base + searchPath(first)).then(
+        (response) => (response.ok ? (response.json() as Promise<{ results: Array<{ id: string }> }>) : undefined),
+        () => undefined,
+      );
+      if (body) {
+        if (body.results[0]?.id !== options.expectedTop[0])
+          throw new Error(`the server's top hit for "${first}" is ${body.results[0]?.id}, expected ${options.expectedTop[0]}`);
+        coldStartMs = performance.now() - started;
+      } else await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const pid = child.pid ?? 0;
+    const rssAfterStartMb = (await memoryOf(pid, 'VmRSS')) ?? 0;
+    for (const q of options.queries) await fetch(base + searchPath(q)).then((response) => response.arrayBuffer());
+    const load: LoadFigure[] = [];
+    for (const connections of [10, 50]) load.push(await loadTest(base, options.queries, connections));
+    return { n: options.n, coldStartMs: Math.round(coldStartMs), rssAfterStartMb, peakRssMb: (await memoryOf(pid, 'VmHWM')) ?? 0, load };
+  } finally {
+    child.kill('SIGTERM');
+    await gone;
+  }
+}
+
+async function loadTest(base: string, queries: readonly string[], connections: number): Promise<LoadFigure> {
+  let next = 0;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: LOAD_SECONDS,
+    requests: [
+      {
+        setupRequest: (request) => ({ ...request, path: searchPath(queries[next++ % queries.length] ?? 'reward') }),
+      },
+    ],
+  });
+  return {
+    connections,
+    requestsPerSecond: round(result.requests.average, 0),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}

@@ -1,0 +1,82 @@
+import path from 'node:path';
+import type { IndexSummary } from '../indexer/index.js';
+import type { Paper } from '../indexer/parse/index.js';
+import { runCli } from './child.js';
+import { generateCorpus, writeCorpus } from './corpus.js';
+import { round } from './stats.js';
+
+export interface StageFigure {
+  stage: string;
+  ms: number;
+  papersPerSecond: number;
+}
+
+export interface PipelineResult {
+  n: number;
+  generateMs: number;
+  index: {
+    wallMs: number;
+    buildMs: number;
+    peakRssMb: number;
+    stages: StageFigure[];
+    papersPerSecond: number;
+    papersPerSecondExclEmbedding: number;
+  };
+  reindexUnchanged: { wallMs: number; buildMs: number; peakRssMb: number; unchanged: number };
+}
+
+/** Stages that depend on the embedder; the issue's indexing target excludes them. */
+const EMBEDDING_STAGES = new Set(['fit', 'embed']);
+
+/**
+ * Writes a synthetic corpus of `n` papers, indexes it with the CLI (offline word-vector embedder)
+ * into `dataDir`, then indexes it again unchanged.
+ */
+export async function benchPipeline(options: {
+  n: number;
+  seed: number;
+  sample: readonly Paper[];
+  workDir: string;
+  dataDir: string;
+  profileDir?: string;
+  log: (line: string) => void;
+}): Promise<PipelineResult> {
+  const { n, log } = options;
+  const corpus = path.join(options.workDir, `corpus-${n}.jsonl`);
+  const generateStarted = performance.now();
+  await writeCorpus(corpus, generateCorpus(options.sample, n, options.seed));
+  const generateMs = performance.now() - generateStarted;
+  const args = ['index', corpus, '--data-dir', options.dataDir, '--embedder', 'word-vectors', '--offline', '--json'];
+
+  log(`  index ${n} papers`);
+  const first = await runCli(args, { profileDir: options.profileDir });
+  const summary = JSON.parse(first.stdout) as IndexSummary;
+  const stages = Object.entries(summary.stages).map(([stage, ms]) => ({
+    stage,
+    ms: Math.round(ms),
+    papersPerSecond: Math.round((n / ms) * 1000),
+  }));
+  const embeddingMs = stages.filter(({ stage }) => EMBEDDING_STAGES.has(stage)).reduce((sum, { ms }) => sum + ms, 0);
+
+  log('  re-index unchanged');
+  const again = await runCli(args, { profileDir: options.profileDir });
+  const second = JSON.parse(again.stdout) as IndexSummary;
+  return {
+    n,
+    generateMs: Math.round(generateMs),
+    index: {
+      wallMs: Math.round(first.wallMs),
+      buildMs: Math.round(summary.buildMs),
+      peakRssMb: first.peakRssMb,
+      stages,
+      papersPerSecond: round((n / first.wallMs) * 1000, 0),
+      papersPerSecondExclEmbedding: round((n / (first.wallMs - embeddingMs)) * 1000, 0),
+    },
+    reindexUnchanged: {
+      wallMs: Math.round(again.wallMs),
+      buildMs: Math.round(second.buildMs),
+      peakRssMb: again.peakRssMb,
+      unchanged: second.unchanged,
+    },
+  };
+}

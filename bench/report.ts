@@ -1,0 +1,95 @@
+import type { AnnResult } from './ann.js';
+import type { HttpResult } from './http.js';
+import type { PipelineResult } from './pipeline.js';
+import type { QueryResult } from './queries.js';
+
+/** Prints rows as an aligned text table under a title. */
+function table(title: string, rows: Array<Record<string, string | number | undefined>>): void {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0] ?? {});
+  const cells = rows.map((row) => columns.map((column) => String(row[column] ?? '')));
+  const widths = columns.map((column, i) => Math.max(column.length, ...cells.map((line) => (line[i] ?? '').length)));
+  const line = (values: string[]) => values.map((value, i) => value.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(`\n${title}\n${line(columns)}\n${line(widths.map((width) => '-'.repeat(width)))}`);
+  for (const row of cells) console.log(line(row));
+}
+
+export function printAnn(results: readonly AnnResult[]): void {
+  table(
+    'Vector search, top-10 on clustered unit vectors (same queries for every contender)',
+    results.flatMap(({ n, dimension, contenders }) =>
+      contenders.map((c) => ({
+        N: n,
+        dim: dimension,
+        contender: c.name,
+        'build s': c.buildMs === undefined ? '' : (c.buildMs / 1000).toFixed(1),
+        'q/s': c.latency.perSecond,
+        'p50 ms': c.latency.p50,
+        'p99 ms': c.latency.p99,
+        'recall@10': c.recallAt10,
+        '× exact JS': c.speedup,
+        note: c.error ?? (c.latency.count < 200 ? `${c.latency.count} queries (time budget)` : ''),
+      })),
+    ),
+  );
+}
+
+export function printPipeline(results: readonly PipelineResult[]): void {
+  table(
+    'Indexing, by stage (CLI, word-vector embedder)',
+    results.flatMap(({ n, index }) => [
+      ...index.stages.map((stage) => ({ N: n, stage: stage.stage, ms: stage.ms, 'papers/s': stage.papersPerSecond, 'peak RSS MB': '' })),
+      { N: n, stage: 'total (process wall)', ms: index.wallMs, 'papers/s': index.papersPerSecond, 'peak RSS MB': index.peakRssMb },
+      { N: n, stage: 'total excl. fit+embed', ms: '', 'papers/s': index.papersPerSecondExclEmbedding, 'peak RSS MB': '' },
+    ]),
+  );
+  table(
+    'Re-indexing an unchanged corpus',
+    results.map(({ n, reindexUnchanged: r }) => ({
+      N: n,
+      'wall ms': r.wallMs,
+      'pipeline ms': r.buildMs,
+      unchanged: r.unchanged,
+      'peak RSS MB': r.peakRssMb,
+    })),
+  );
+}
+
+export function printQueries(results: readonly QueryResult[]): void {
+  table(
+    'In-process search latency, ms (k=10; cold = first sight of the query, embedding included; warm = cached embedding)',
+    results.flatMap((result) =>
+      (['vector', 'lexical', 'hybrid'] as const).map((mode) => ({
+        N: result.n,
+        mode,
+        'cold p50': result.coldCache[mode].p50,
+        'cold p99': result.coldCache[mode].p99,
+        'warm p50': result.warmCache[mode].p50,
+        'warm p95': result.warmCache[mode].p95,
+        'warm p99': result.warmCache[mode].p99,
+        'warm q/s': result.warmCache[mode].perSecond,
+        'engine open ms': result.openMs,
+      })),
+    ),
+  );
+}
+
+export function printHttp(results: readonly HttpResult[]): void {
+  table(
+    'HTTP /api/search (autocannon, 127.0.0.1, 100 distinct queries, warm cache)',
+    results.flatMap((result) =>
+      result.load.map((load) => ({
+        N: result.n,
+        'cold start ms': result.coldStartMs,
+        'RSS after start MB': result.rssAfterStartMb,
+        'peak RSS MB': result.peakRssMb,
+        connections: load.connections,
+        'req/s': load.requestsPerSecond,
+        'p50 ms': load.p50,
+        'p99 ms': load.p99,
+        errors: load.errors,
+        non2xx: load.non2xx,
+      })),
+    ),
+  );
+}

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { PaperscopeError } from '../core/errors.js';
+import type { SearchEngine, SearchParams } from '../server/engine/index.js';
+import { meanReciprocalRank, ndcgAtK, recallAtK } from '../server/ranking/index.js';
+
+/** A labelled query set: each query with the titles of its relevant papers graded 1–3. */
+export const evalQueriesSchema = z
+  .array(
+    z.object({
+      query: z.string().trim().min(1),
+      relevant: z.record(z.string().min(1), z.number().int().min(1).max(3)).refine((grades) => Object.keys(grades).length > 0, 'must name at least one paper'),
+    }),
+  )
+  .min(1, 'must hold at least one query');
+
+export type EvalQueries = z.infer<typeof evalQueriesSchema>;
+
+export const EVAL_SYSTEMS = ['hybrid', 'vector', 'lexical'] as const satisfies ReadonlyArray<SearchParams['mode']>;
+
+export interface SystemScores {
+  ndcg10: number;
+  recall5: number;
+  mrr: number;
+}
+
+export interface EvalReport {
+  queries: number;
+  systems: Record<(typeof EVAL_SYSTEMS)[number], SystemScores>;
+}
+
+/** Reads and validates a query file; a bad file is an INVALID_INPUT naming the file and the field. */
+export async function readEvalQueries(file: string): Promise<EvalQueries> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new PaperscopeError('INVALID_INPUT', `Cannot read the query file ${file}: ${(error as Error).message}`, { file });
+  }
+  const parsed = evalQueriesSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PaperscopeError('INVALID_INPUT', `Invalid query file ${file} at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { file });
+  }
+  return parsed.data;
+}
+
+/**
+ * Runs every query through hybrid, vector-only and BM25-only search and averages nDCG@10,
+ * Recall@5 and MRR. Titles are matched to the index's papers ignoring case and spacing; a title
+ * that matches none is an error naming the query and the title.
+ * @example const report = await evaluate(engine, await readEvalQueries('test/eval/queries.json'));
+ */
+export async function evaluate(engine: SearchEngine, queries: EvalQueries): Promise<EvalReport> {
+  const idByTitle = new Map(engine.map().points.map((point) => [normaliseTitle(point.title), point.id]));
+  const judged = queries.map(({ query, relevant }) => {
+    const judgments = new Map<string, number>();
+    for (const [title, grade] of Object.entries(relevant)) {
+      const id = idByTitle.get(normaliseTitle(title));
+      if (!id) throw new PaperscopeError('INVALID_INPUT', `Query "${query}" names a paper that is not in the index: "${title}"`, { query, title });
+      judgments.set(id, grade);
+    }
+    return { query, judgments };
+  });
+  const systems = {} as EvalReport['systems'];
+  for (const mode of EVAL_SYSTEMS) {
+    const runs: Array<{ ranked: string[]; judgments: Map<string, number> }> = [];
+    for (const { query, judgments } of judged) {
+      const { results } = await engine.search({ q: query, k: 10, offset: 0, mode, sort: 'relevance' });
+      runs.push({ ranked: results.map((hit) => hit.id), judgments });
+    }
+    const mean = (score: (run: (typeof runs)[number]) => number): number => round(runs.reduce((sum, run) => sum + score(run), 0) / runs.length);
+    systems[mode] = {
+      ndcg10: mean((run) => ndcgAtK(run.ranked, run.judgments, 10)),
+      recall5: mean((run) => recallAtK(run.ranked, run.judgments, 5)),
+      mrr: round(meanReciprocalRank(runs)),
+    };
+  }
+  return { queries: queries.length, systems };
+}
+
+/** The report as an aligned text table. */
+export function formatEvalReport(report: EvalReport): string {
+  const rows = EVAL_SYSTEMS.map((mode) => {
+    const scores = report.systems[mode];
+    return `${mode.padEnd(8)} ${scores.ndcg10.toFixed(3).padStart(8)} ${scores.recall5.toFixed(3).padStart(9)} ${scores.mrr.toFixed(3).padStart(6)}`;
+  });
+  return [`${report.queries} queries`, `${'system'.padEnd(8)} ${'nDCG@10'.padStart(8)} ${'Recall@5'.padStart(9)} ${'MRR'.padStart(6)}`, ...rows].join('\n');
+}
+
+function normaliseTitle(title: string): string {
+  return title.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}

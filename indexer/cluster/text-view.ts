@@ -1,0 +1,226 @@
+import { PaperscopeError } from '../../core/errors.js';
+import { terms } from '../text/index.js';
+import { createRandom } from './random.js';
+import { normalizeVector } from './vectors.js';
+
+export interface TextDoc {
+  title: string;
+  abstract: string;
+}
+
+/** Sparse TF-IDF rows over a shared vocabulary; each row has unit length (or is empty). */
+export interface TermMatrix {
+  vocabularySize: number;
+  rows: Array<{ columns: Int32Array; weights: Float32Array }>;
+}
+
+/** Titles name the subject in few words, so they count as much as a short abstract. */
+const TITLE_REPEATS = 2;
+/** Keeps dense copies of the matrix (the report's baseline) bounded on large corpora. */
+const MAX_VOCABULARY = 4_096;
+const OVERSAMPLING = 10;
+const POWER_ITERATIONS = 2;
+
+/**
+ * TF-IDF of titles and abstracts with the shared tokenizer: sublinear term frequency × log(n / df),
+ * keeping terms found in at least two papers and at most half of them (the most frequent
+ * `MAX_VOCABULARY` when more qualify), rows scaled to unit length.
+ *
+ * @example tfIdfMatrix(papers).rows[0] // → { columns: Int32Array [3, 17, …], weights: Float32Array [0.21, …] }
+ */
+export function tfIdfMatrix(docs: readonly TextDoc[]): TermMatrix {
+  const n = docs.length;
+  const counts = docs.map((doc) => {
+    const termCounts = new Map<string, number>();
+    const text = `${`${doc.title} `.repeat(TITLE_REPEATS)}${doc.abstract}`;
+    for (const term of terms(text)) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
+    return termCounts;
+  });
+  const documentFrequency = new Map<string, number>();
+  for (const termCounts of counts) for (const term of termCounts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+  const vocabulary = [...documentFrequency]
+    .filter(([, df]) => df >= 2 && df <= n / 2)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, MAX_VOCABULARY)
+    .map(([term]) => term)
+    .sort();
+  const column = new Map(vocabulary.map((term, index) => [term, index]));
+  const rows = counts.map((termCounts) => {
+    const entries = [...termCounts]
+      .flatMap(([term, count]) => {
+        const index = column.get(term);
+        if (index === undefined) return [];
+        return [[index, (1 + Math.log(count)) * Math.log(n / (documentFrequency.get(term) as number))] as const];
+      })
+      .sort((a, b) => a[0] - b[0]);
+    const norm = Math.sqrt(entries.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
+    return { columns: Int32Array.from(entries, ([index]) => index), weights: Float32Array.from(entries, ([, weight]) => weight / norm) };
+  });
+  return { vocabularySize: vocabulary.length, rows };
+}
+
+/** The matrix as dense vectors (for k-means on plain TF-IDF). */
+export function denseRows(matrix: TermMatrix): Float32Array[] {
+  return matrix.rows.map(({ columns, weights }) => {
+    const dense = new Float32Array(matrix.vocabularySize);
+    columns.forEach((column, index) => {
+      dense[column] = weights[index] as number;
+    });
+    return dense;
+  });
+}
+
+/**
+ * Latent semantic analysis: each paper's coordinates on the `dimension` strongest singular
+ * directions of the TF-IDF matrix (randomized SVD, Halko et al. 2011, seeded), at unit length.
+ * Unlike averaged word vectors, this separates topics by the words that co-occur in this corpus.
+ *
+ * @example latentSemanticVectors(tfIdfMatrix(papers), 20, 42)[0].length // → 20
+ */
+export function latentSemanticVectors(matrix: TermMatrix, dimension: number, seed: number): Float32Array[] {
+  if (!Number.isInteger(dimension) || dimension < 1) {
+    throw new PaperscopeError('INVALID_PARAMETER', `dimension must be a positive integer, got ${dimension}`, { field: 'dimension' });
+  }
+  const n = matrix.rows.length;
+  const width = Math.min(dimension + OVERSAMPLING, n, matrix.vocabularySize);
+  if (width === 0) return matrix.rows.map(() => new Float32Array(dimension));
+  const random = createRandom(seed);
+  const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  let basis = orthonormalColumns(multiply(matrix, Array.from({ length: matrix.vocabularySize }, () => Float64Array.from({ length: width }, gaussian))));
+  for (let iteration = 0; iteration < POWER_ITERATIONS; iteration++) {
+    basis = orthonormalColumns(multiply(matrix, orthonormalColumns(multiplyTransposed(matrix, basis))));
+  }
+  // B = Qᵀ A is small (width × vocabulary); the eigenvectors of B Bᵀ rotate Q onto the singular directions.
+  const projected = multiplyTransposed(matrix, basis);
+  const gram = Array.from({ length: width }, (_, i) =>
+    Float64Array.from({ length: width }, (_, j) => projected.reduce((sum, row) => sum + (row[i] as number) * (row[j] as number), 0)),
+  );
+  const { values, vectors } = symmetricEigen(gram);
+  const order = values
+    .map((value, index) => ({ value, index }))
+    .sort((a, b) => b.value - a.value || a.index - b.index)
+    .slice(0, dimension);
+  return basis.map((row) => {
+    const coordinates = new Float32Array(dimension);
+    order.forEach(({ value, index }, j) => {
+      let sum = 0;
+      for (let m = 0; m < width; m++) sum += (row[m] as number) * ((vectors[m] as Float64Array)[index] as number);
+      coordinates[j] = sum * Math.sqrt(Math.max(0, value));
+    });
+    return normalizeVector(coordinates, 'coordinates');
+  });
+}
+
+/**
+ * Two views of the same papers side by side, each at unit length and weighted so the result has
+ * unit length too: cosine on the result is `(1 − weight)·cos₁ + weight·cos₂`.
+ */
+export function combineViews(first: readonly Float32Array[], second: readonly Float32Array[], weight: number): Float32Array[] {
+  if (!(weight >= 0 && weight <= 1)) throw new PaperscopeError('INVALID_PARAMETER', `weight must be in [0, 1], got ${weight}`, { field: 'weight' });
+  if (first.length !== second.length) {
+    throw new PaperscopeError('INVALID_INPUT', `${first.length} vectors in one view but ${second.length} in the other`, { field: 'second' });
+  }
+  const a = Math.sqrt(1 - weight);
+  const b = Math.sqrt(weight);
+  return first.map((vector, index) => {
+    const other = second[index] as Float32Array;
+    const left = normalizeVector(vector, `first[${index}]`);
+    const right = normalizeVector(other, `second[${index}]`);
+    const combined = new Float32Array(left.length + right.length);
+    left.forEach((value, i) => {
+      combined[i] = value * a;
+    });
+    right.forEach((value, i) => {
+      combined[left.length + i] = value * b;
+    });
+    return combined;
+  });
+}
+
+/** A (n × vocabulary, sparse) times M (vocabulary × width): n rows of width. */
+function multiply(matrix: TermMatrix, right: readonly Float64Array[]): Float64Array[] {
+  const width = right[0]?.length ?? 0;
+  return matrix.rows.map(({ columns, weights }) => {
+    const out = new Float64Array(width);
+    columns.forEach((column, index) => {
+      const weight = weights[index] as number;
+      const row = right[column] as Float64Array;
+      for (let j = 0; j < width; j++) out[j] = (out[j] as number) + weight * (row[j] as number);
+    });
+    return out;
+  });
+}
+
+/** Aᵀ (vocabulary × n) times M (n × width): vocabulary rows of width. */
+function multiplyTransposed(matrix: TermMatrix, left: readonly Float64Array[]): Float64Array[] {
+  const width = left[0]?.length ?? 0;
+  const out = Array.from({ length: matrix.vocabularySize }, () => new Float64Array(width));
+  matrix.rows.forEach(({ columns, weights }, i) => {
+    const row = left[i] as Float64Array;
+    columns.forEach((column, index) => {
+      const weight = weights[index] as number;
+      const target = out[column] as Float64Array;
+      for (let j = 0; j < width; j++) target[j] = (target[j] as number) + weight * (row[j] as number);
+    });
+  });
+  return out;
+}
+
+/** Modified Gram–Schmidt on the columns of a row-major matrix; dependent columns become zero. */
+function orthonormalColumns(rows: Float64Array[]): Float64Array[] {
+  const width = rows[0]?.length ?? 0;
+  for (let j = 0; j < width; j++) {
+    for (let previous = 0; previous < j; previous++) {
+      let projection = 0;
+      for (const row of rows) projection += (row[j] as number) * (row[previous] as number);
+      for (const row of rows) row[j] = (row[j] as number) - projection * (row[previous] as number);
+    }
+    let norm = 0;
+    for (const row of rows) norm += (row[j] as number) ** 2;
+    norm = Math.sqrt(norm);
+    for (const row of rows) row[j] = norm > 1e-10 ? (row[j] as number) / norm : 0;
+  }
+  return rows;
+}
+
+/** Cyclic Jacobi rotations: eigenvalues and eigenvectors (as columns) of a small symmetric matrix. */
+function symmetricEigen(input: readonly Float64Array[]): { values: number[]; vectors: Float64Array[] } {
+  const size = input.length;
+  const a = input.map((row) => Float64Array.from(row));
+  const v = Array.from({ length: size }, (_, i) => Float64Array.from({ length: size }, (_, j) => (i === j ? 1 : 0)));
+  const at = (i: number, j: number) => (a[i] as Float64Array)[j] as number;
+  for (let sweep = 0; sweep < 60; sweep++) {
+    let offDiagonal = 0;
+    for (let i = 0; i < size; i++) for (let j = i + 1; j < size; j++) offDiagonal += at(i, j) ** 2;
+    if (offDiagonal < 1e-22) break;
+    for (let p = 0; p < size; p++) {
+      for (let q = p + 1; q < size; q++) {
+        if (Math.abs(at(p, q)) < 1e-300) continue;
+        const theta = (at(q, q) - at(p, p)) / (2 * at(p, q));
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < size; k++) {
+          const akp = at(k, p);
+          const akq = at(k, q);
+          (a[k] as Float64Array)[p] = c * akp - s * akq;
+          (a[k] as Float64Array)[q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < size; k++) {
+          const apk = at(p, k);
+          const aqk = at(q, k);
+          (a[p] as Float64Array)[k] = c * apk - s * aqk;
+          (a[q] as Float64Array)[k] = s * apk + c * aqk;
+        }
+        for (let k = 0; k < size; k++) {
+          const row = v[k] as Float64Array;
+          const vkp = row[p] as number;
+          const vkq = row[q] as number;
+          row[p] = c * vkp - s * vkq;
+          row[q] = s * vkp + c * vkq;
+        }
+      }
+    }
+  }
+  return { values: a.map((row, i) => row[i] as number), vectors: v };
+}

@@ -1,0 +1,108 @@
+import { PaperscopeError } from '../../core/errors.js';
+import type { TopicsFile } from '../store/topics-file.js';
+import { assignToNearest } from './kmeans.js';
+import { type DescribedTopic, describeTopics, matchTopicIds, modelTopics, type TopicDoc } from './topics.js';
+
+export interface TopicPolicy {
+  clusters: 'auto' | number;
+  seed: number;
+  /** Re-cluster even when the previous topics could take the new papers. */
+  recluster?: boolean;
+  /** Re-cluster when the corpus has grown by more than this share since the last clustering. */
+  reclusterGrowth?: number;
+}
+
+/** The topics part of the topics file: everything but the table version and the map. */
+export type TopicSet = Omit<TopicsFile, 'tableVersion' | 'map'>;
+
+export const DEFAULT_RECLUSTER_GROWTH = 0.2;
+
+/**
+ * Why the papers must be clustered afresh rather than added to the previous topics, or undefined
+ * when the previous topics can take them.
+ *
+ * @example reclusterReason(previous, papers, { clusters: 'auto', seed: 42 }) // → "the corpus grew by 25% (> 20%) since the last clustering"
+ */
+export function reclusterReason(previous: TopicSet | undefined, papers: readonly TopicDoc[], policy: TopicPolicy): string | undefined {
+  const growth = policy.reclusterGrowth ?? DEFAULT_RECLUSTER_GROWTH;
+  if (!(growth >= 0)) throw new PaperscopeError('INVALID_PARAMETER', `reclusterGrowth must be a share ≥ 0, got ${growth}`, { field: 'reclusterGrowth' });
+  if (!previous || previous.topics.length === 0) return 'there are no topics yet';
+  if (policy.recluster) return 'a re-clustering was asked for';
+  if (previous.requested !== policy.clusters) return `the number of topics asked for changed (${previous.requested} → ${policy.clusters})`;
+  if (previous.seed !== policy.seed) return 'the clustering seed changed';
+  const dimension = papers[0]?.vector.length ?? 0;
+  if (previous.centroids.some((centroid) => centroid.length !== dimension)) return 'the embedding dimension changed';
+  const grown = previous.clusteredCount === 0 ? Number.POSITIVE_INFINITY : papers.length / previous.clusteredCount - 1;
+  if (grown > growth) return `the corpus grew by ${Math.round(grown * 100)}% (> ${Math.round(growth * 100)}%) since the last clustering`;
+  return undefined;
+}
+
+/**
+ * The topics for `papers`: the previous topics extended when the policy allows (papers they do
+ * not know join the nearest topic; labels, keywords, representatives and timelines are refreshed
+ * for the new membership), else a fresh clustering whose topics keep the ids of the old topics
+ * they match. Deterministic for the same papers, previous topics and policy.
+ */
+export function updateTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous?: TopicSet): TopicSet {
+  return reclusterReason(previous, papers, policy) === undefined && previous ? extendTopics(papers, previous) : reclusterTopics(papers, policy, previous);
+}
+
+function reclusterTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous: TopicSet | undefined): TopicSet {
+  const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed });
+  const { ids, nextId } = matchTopicIds(
+    new Map(Object.entries(previous?.assignments ?? {})),
+    papers.map((paper) => paper.id),
+    model.assignments,
+    previous?.nextId ?? 0,
+  );
+  return assemble(papers, model.topics, model.assignments, ids, {
+    silhouette: model.silhouette,
+    seed: policy.seed,
+    requested: policy.clusters,
+    clusteredCount: papers.length,
+    nextId,
+  });
+}
+
+function extendTopics(papers: readonly TopicDoc[], previous: TopicSet): TopicSet {
+  const known = new Set(previous.topics.map((topic) => topic.id));
+  const topicIds = papers.map((paper) => {
+    const kept = previous.assignments[paper.id];
+    if (kept !== undefined && known.has(kept)) return kept;
+    return previous.topics[assignToNearest(paper.vector, previous.centroids)]?.id as number;
+  });
+  // Topics left without papers (their papers were removed) are dropped.
+  const ids = [...new Set(topicIds)].sort((a, b) => a - b);
+  const local = new Map(ids.map((id, index) => [id, index]));
+  const assignments = topicIds.map((id) => local.get(id) as number);
+  return assemble(papers, describeTopics(papers, assignments, ids.length), assignments, ids, {
+    silhouette: previous.silhouette,
+    seed: previous.seed,
+    requested: previous.requested,
+    clusteredCount: previous.clusteredCount,
+    nextId: previous.nextId,
+  });
+}
+
+/** The topic set with topics ordered largest first (then by id); `ids[i]` is the id of described topic i. */
+function assemble(
+  papers: readonly TopicDoc[],
+  described: readonly DescribedTopic[],
+  assignments: readonly number[],
+  ids: readonly number[],
+  meta: Pick<TopicSet, 'silhouette' | 'seed' | 'requested' | 'clusteredCount' | 'nextId'>,
+): TopicSet {
+  const order = described
+    .map((_, index) => index)
+    .sort((a, b) => (described[b] as DescribedTopic).size - (described[a] as DescribedTopic).size || (ids[a] as number) - (ids[b] as number));
+  return {
+    k: described.length,
+    ...meta,
+    centroids: order.map((index) => (described[index] as DescribedTopic).centroid),
+    topics: order.map((index) => {
+      const { centroid: _centroid, representatives, ...topic } = described[index] as DescribedTopic;
+      return { id: ids[index] as number, ...topic, representatives: representatives.map((paper) => papers[paper]?.id ?? '') };
+    }),
+    assignments: Object.fromEntries(papers.map((paper, index) => [paper.id, ids[assignments[index] as number] as number])),
+  };
+}

@@ -1,0 +1,97 @@
+import { PaperscopeError } from '../../core/errors.js';
+import type { Embedder, EmbedProgress } from '../embed/index.js';
+import { buildLexicalIndex } from '../lexical/index.js';
+import { splitSentences } from '../text/index.js';
+import { calibrate, OFF_TOPIC_PROBES } from './calibration.js';
+import { type SentencePaper, SentenceIndex } from './sentence-index.js';
+
+export interface SentenceSource {
+  id: string;
+  title: string;
+  abstract: string;
+  contentHash: string;
+}
+
+export interface BuildSentencesOptions {
+  /** An earlier index of the same embedder: sentences of papers whose hash is unchanged are not re-embedded. */
+  previous?: SentenceIndex;
+  onProgress?: EmbedProgress;
+}
+
+/** Sentences embedded per call: bounds memory and lets progress be drawn for the slow transformer. */
+const EMBED_BATCH = 256;
+/** A paper's title is context for its sentences in BM25, but a sentence must match on its own to rank first. */
+const SENTENCE_TITLE_WEIGHT = 0.5;
+
+/**
+ * Splits every abstract into sentences and indexes each one: its vector (from `embedder`, the one
+ * that built the papers table), its offsets, and a BM25 entry; plus the embedder's similarity
+ * calibration on this corpus.
+ * @example const sentences = await buildSentenceIndex(papers, tableVersion, embedder, { previous });
+ */
+export async function buildSentenceIndex(
+  papers: readonly SentenceSource[],
+  tableVersion: number,
+  embedder: Embedder,
+  options: BuildSentencesOptions = {},
+): Promise<SentenceIndex> {
+  const dimension = embedder.info.dimension;
+  const reusable = reusableRanges(options.previous, embedder);
+  const entries: SentencePaper[] = [];
+  const offsets: number[] = [];
+  const texts: string[] = [];
+  const titles: string[] = [];
+  for (const paper of papers) {
+    const sentences = splitSentences(paper.abstract);
+    entries.push({ id: paper.id, hash: paper.contentHash, first: texts.length, count: sentences.length });
+    for (const sentence of sentences) {
+      offsets.push(sentence.start, sentence.end);
+      texts.push(sentence.text);
+      titles.push(paper.title);
+    }
+  }
+
+  const vectors = new Float32Array(texts.length * dimension);
+  const missing: number[] = [];
+  for (const entry of entries) {
+    const old = reusable.get(`${entry.id}\n${entry.hash}`);
+    if (old && old.paper.count === entry.count) {
+      vectors.set(old.index.vectors.subarray(old.paper.first * dimension, (old.paper.first + old.paper.count) * dimension), entry.first * dimension);
+    } else {
+      for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) missing.push(sentence);
+    }
+  }
+  for (let done = 0; done < missing.length; done += EMBED_BATCH) {
+    const batch = missing.slice(done, done + EMBED_BATCH);
+    const embedded = await embedder.embedDocuments(batch.map((sentence) => texts[sentence] as string));
+    batch.forEach((sentence, position) => {
+      const vector = embedded[position];
+      if (!vector || vector.length !== dimension) {
+        throw new PaperscopeError('INTERNAL', `The embedder returned no ${dimension}-d vector for sentence ${sentence}.`);
+      }
+      vectors.set(vector, sentence * dimension);
+    });
+    options.onProgress?.(Math.min(done + EMBED_BATCH, missing.length), missing.length);
+  }
+
+  const lexical = buildLexicalIndex(
+    texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text })),
+    { titleWeight: SENTENCE_TITLE_WEIGHT },
+  );
+  return new SentenceIndex({
+    tableVersion,
+    embedder: embedder.info,
+    papers: entries,
+    offsets: Uint32Array.from(offsets),
+    vectors,
+    lexical,
+    calibration: calibrate(entries, vectors, dimension, await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)))),
+  });
+}
+
+function reusableRanges(previous: SentenceIndex | undefined, embedder: Embedder) {
+  const ranges = new Map<string, { index: SentenceIndex; paper: SentencePaper }>();
+  const same = previous && previous.embedder.kind === embedder.info.kind && previous.embedder.model === embedder.info.model && previous.dimension === embedder.info.dimension;
+  if (same) for (const paper of previous.papers) ranges.set(`${paper.id}\n${paper.hash}`, { index: previous, paper });
+  return ranges;
+}

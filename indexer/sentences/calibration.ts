@@ -1,0 +1,88 @@
+import type { SentencePaper, SimilarityCalibration } from './sentence-index.js';
+
+const RANDOM_PAIRS = 2_000;
+
+/**
+ * Everyday questions no research corpus answers. Their best match in the corpus shows how high
+ * similarity climbs by chance for this embedder and corpus size.
+ */
+export const OFF_TOPIC_PROBES: readonly string[] = [
+  'What time does the bakery on the corner open on Sundays?',
+  'Which river flows through the capital of Hungary?',
+  'How many players are on a football team?',
+  'Who painted the ceiling of the Sistine Chapel?',
+  'What should I pack for a week of hiking in the mountains?',
+  'How do I remove a red wine stain from a carpet?',
+  'When is the best season to plant tulip bulbs?',
+  'What is the population of Canada?',
+  'How long should I boil an egg for a soft yolk?',
+  'Which airline has the most comfortable seats?',
+  'Why do cats purr when they are happy?',
+  'How much does it cost to replace a car battery?',
+  'What are the rules of chess castling?',
+  'Where can I buy cheap concert tickets tonight?',
+  'Who wrote the novel Pride and Prejudice?',
+  'How do volcanoes form under the ocean?',
+  'What is the weather forecast for the weekend?',
+  'How do I knit a scarf for beginners?',
+  'Which vitamins are found in oranges?',
+  'What is the history of the Roman aqueducts?',
+  'How can I train my dog to stop barking?',
+  'What is the tallest building in Asia?',
+  'How do I change the strings on an acoustic guitar?',
+  'Which wine goes well with grilled salmon?',
+];
+
+/**
+ * Similarity figures for grounding: quantiles over random pairs of sentences from different papers
+ * (drawn with a fixed-seed generator, so re-indexing the same corpus gives the same figures), and
+ * the best similarity each off-topic probe reaches in the corpus.
+ */
+export function calibrate(papers: readonly SentencePaper[], vectors: Float32Array, dimension: number, probes: readonly Float32Array[]): SimilarityCalibration {
+  const dot = (a: Float32Array, offsetA: number, b: Float32Array, offsetB: number): number => {
+    let sum = 0;
+    for (let i = 0; i < dimension; i++) sum += (a[offsetA + i] as number) * (b[offsetB + i] as number);
+    return sum;
+  };
+  const withSentences = papers.filter((paper) => paper.count > 0);
+  const pairs: number[] = [];
+  if (withSentences.length >= 2) {
+    let state = 0x9e3779b9;
+    const random = (limit: number): number => {
+      // xorshift32: tiny, deterministic, and plenty for sampling pairs.
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % limit;
+    };
+    for (let pair = 0; pair < RANDOM_PAIRS; pair++) {
+      const first = random(withSentences.length);
+      const second = (first + 1 + random(withSentences.length - 1)) % withSentences.length;
+      const a = withSentences[first] as SentencePaper;
+      const b = withSentences[second] as SentencePaper;
+      pairs.push(dot(vectors, (a.first + random(a.count)) * dimension, vectors, (b.first + random(b.count)) * dimension));
+    }
+  }
+  const sentenceCount = vectors.length / dimension;
+  const best = probes.map((probe) => {
+    let max = -1;
+    for (let sentence = 0; sentence < sentenceCount; sentence++) max = Math.max(max, dot(probe, 0, vectors, sentence * dimension));
+    return max;
+  });
+  const pairQuantile = quantiles(pairs);
+  const probeQuantile = quantiles(best);
+  return {
+    pairs: pairs.length,
+    p50: pairQuantile(0.5),
+    p90: pairQuantile(0.9),
+    p99: pairQuantile(0.99),
+    probes: best.length,
+    probeMedian: probeQuantile(0.5),
+    probeMax: probeQuantile(1),
+  };
+}
+
+function quantiles(values: readonly number[]): (q: number) => number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (q) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1e4) / 1e4;
+}

@@ -1,0 +1,109 @@
+import type { EmbedderInfo } from '../embed/index.js';
+import { type LexicalHit, type LexicalIndex, topK } from '../lexical/index.js';
+
+/** One paper's run of sentences: `count` sentences starting at sentence number `first`. */
+export interface SentencePaper {
+  id: string;
+  /** The paper's content hash when its sentences were embedded, so unchanged papers are reused. */
+  hash: string;
+  first: number;
+  count: number;
+}
+
+/**
+ * How similar unrelated text looks under this embedder, measured on the corpus at index time.
+ * Word-vector averages and MiniLM live on very different cosine scales, so a fixed threshold
+ * cannot serve both; thresholds are placed relative to these figures instead.
+ */
+export interface SimilarityCalibration {
+  /** Quantiles of the similarity of random sentence pairs from different papers. */
+  pairs: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  /** For off-topic probe questions, each one's best similarity to any sentence: median and maximum. */
+  probes: number;
+  probeMedian: number;
+  probeMax: number;
+}
+
+export interface SentenceIndexData {
+  tableVersion: number;
+  embedder: EmbedderInfo;
+  papers: SentencePaper[];
+  /** Start and end character offsets into the abstract, two per sentence. */
+  offsets: Uint32Array;
+  /** `count × dimension` unit vectors, row-major. */
+  vectors: Float32Array;
+  lexical: LexicalIndex;
+  calibration: SimilarityCalibration;
+}
+
+export interface SentenceRef {
+  paperId: string;
+  start: number;
+  end: number;
+}
+
+/** Abstract sentences, each with its vector and BM25 entry, for finding evidence across all papers. */
+export class SentenceIndex {
+  readonly tableVersion: number;
+  readonly embedder: EmbedderInfo;
+  readonly papers: readonly SentencePaper[];
+  readonly calibration: SimilarityCalibration;
+  readonly lexical: LexicalIndex;
+  readonly offsets: Uint32Array;
+  readonly vectors: Float32Array;
+  /** Sentence number → position in `papers`. */
+  readonly #paperOf: Uint32Array;
+
+  constructor(data: SentenceIndexData) {
+    this.tableVersion = data.tableVersion;
+    this.embedder = data.embedder;
+    this.papers = data.papers;
+    this.calibration = data.calibration;
+    this.lexical = data.lexical;
+    this.offsets = data.offsets;
+    this.vectors = data.vectors;
+    this.#paperOf = new Uint32Array(data.offsets.length / 2);
+    for (const [position, paper] of data.papers.entries()) this.#paperOf.fill(position, paper.first, paper.first + paper.count);
+  }
+
+  get size(): number {
+    return this.#paperOf.length;
+  }
+
+  get dimension(): number {
+    return this.embedder.dimension;
+  }
+
+  sentence(index: number): SentenceRef {
+    const paper = this.papers[this.#paperOf[index] ?? 0];
+    return { paperId: paper?.id ?? '', start: this.offsets[2 * index] ?? 0, end: this.offsets[2 * index + 1] ?? 0 };
+  }
+
+  vector(index: number): Float32Array {
+    return this.vectors.subarray(index * this.dimension, (index + 1) * this.dimension);
+  }
+
+  /**
+   * The `k` sentences most similar to a unit query vector, best first. An exact scan: a dot
+   * product per sentence is a few milliseconds per 100k sentences, and needs no second graph.
+   */
+  nearest(query: Float32Array, k: number): Array<{ index: number; score: number }> {
+    const dimension = this.dimension;
+    const scores = new Float32Array(this.size);
+    for (let sentence = 0; sentence < this.size; sentence++) {
+      let dot = 0;
+      const base = sentence * dimension;
+      for (let i = 0; i < dimension; i++) dot += (query[i] as number) * (this.vectors[base + i] as number);
+      scores[sentence] = dot;
+    }
+    return topK(Array.from(scores.keys()), scores, k).map((index) => ({ index, score: scores[index] as number }));
+  }
+
+  /** BM25 over single sentences (their paper's title counts a little). */
+  search(query: string, k: number): LexicalHit[] {
+    return this.lexical.search(query, { k });
+  }
+}

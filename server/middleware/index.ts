@@ -1,0 +1,7 @@
+/** HTTP hardening for the Hono app: each factory returns one middleware. */
+export { adminAuth } from './admin-auth.js';
+export { clientAddress } from './client.js';
+export { LiveEngine } from './live-engine.js';
+export { type RateLimitOptions, rateLimit } from './rate-limit.js';
+export { staticGuard } from './static-guard.js';
+export { requestTimeout } from './timeout.js';

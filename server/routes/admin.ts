@@ -1,0 +1,79 @@
+import { Hono } from 'hono';
+import { PaperscopeError } from '../../core/errors.js';
+import { indexPapers } from '../../indexer/index.js';
+import { formatIssue, type Paper, parseListing } from '../../indexer/parse/index.js';
+import { adminAuth, type LiveEngine } from '../middleware/index.js';
+import { jsonBody } from './api.js';
+
+export interface AdminOptions {
+  /** PAPERSCOPE_ADMIN_TOKEN; without it every admin route answers 403. */
+  token: string | undefined;
+  /** The served engine; it must know how to reopen its index (`LiveEngine.options`). */
+  live: LiveEngine;
+}
+
+/** Named as the papers' source file in the table and in messages. */
+const SOURCE = 'POST /api/papers';
+/** Problems spelled out in one 400; the first also names the parameter. */
+const PROBLEMS_SHOWN = 10;
+
+/**
+ * Reads a posted list of papers (the JSON input format: an array, or `{ "papers": [...] }`).
+ * Any bad record rejects the whole request, naming the record and the field.
+ */
+export function postedPapers(body: unknown): Paper[] {
+  const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && 'papers' in body ? body.papers : undefined;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new PaperscopeError('INVALID_PARAMETER', 'The body must be a non-empty JSON array of papers, or { "papers": [...] }.', {
+      parameter: 'papers',
+    });
+  }
+  // One record per line, so the parser's line n is record n - 1.
+  const { papers, issues } = parseListing(list.map((item) => JSON.stringify(item)).join('\n'), { file: SOURCE, format: 'jsonl' });
+  const firstIndex = new Map<string, number>();
+  for (const paper of papers) {
+    const first = firstIndex.get(paper.id);
+    if (first === undefined) firstIndex.set(paper.id, paper.source.line - 1);
+    else issues.push({ ...paper.source, field: 'id', message: `duplicate of papers[${first}] ("${paper.id}")` });
+  }
+  if (issues.length === 0) return papers;
+  const where = (line: number, field?: string) => `papers[${line - 1}]${field ? `.${field}` : ''}`;
+  const shown = issues.slice(0, PROBLEMS_SHOWN).map((issue) => `${where(issue.line, issue.field)}: ${issue.message}`);
+  const first = issues[0];
+  throw new PaperscopeError(
+    'INVALID_PARAMETER',
+    `${issues.length} invalid record field(s), nothing was added: ${shown.join('; ')}${issues.length > shown.length ? '; …' : ''}`,
+    { parameter: first ? where(first.line, first.field) : 'papers', issues: issues.map(formatIssue) },
+  );
+}
+
+/**
+ * `POST /api/papers`: adds or updates papers with the real indexer, then swaps in an engine on
+ * the new index; requests already running finish on the old one. Writes run one at a time.
+ */
+export function adminRoutes(options: AdminOptions): Hono {
+  const admin = new Hono();
+  let queue: Promise<unknown> = Promise.resolve();
+  admin.post('/papers', adminAuth(options.token), async (c) => {
+    const papers = postedPapers(await jsonBody(c.req.raw));
+    const { live } = options;
+    const engineOptions = live.options;
+    if (!engineOptions) throw new PaperscopeError('READ_ONLY', 'This server was started without a data directory to write to.');
+    const run = queue.then(async () => {
+      const { manifest } = live.current;
+      const summary = await indexPapers(papers, {
+        ...engineOptions,
+        source: SOURCE,
+        embedder: manifest.embedder.kind,
+        clusters: manifest.clustering.requested,
+        seed: manifest.clustering.seed,
+      });
+      await live.reload();
+      return summary;
+    });
+    queue = run.catch(() => {});
+    const { added, updated, unchanged, total } = await run;
+    return c.json({ added, updated, unchanged, total });
+  });
+  return admin;
+}

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { PaperscopeError } from '../../core/errors.js';
+import { MIN_SUBTOPIC_PAPERS, splitTopic, type TopicDoc } from '../../indexer/cluster/index.js';
+import type { Topic } from '../../indexer/store/index.js';
+
+/** The engine's topic queries beyond the stored topics (sub-topics, trends) and the report's hand labels. */
+
+export interface PaperRef {
+  id: string;
+  title: string;
+}
+
+export interface Subtopic {
+  /** Local to the parent topic: 0..n−1, largest first. */
+  id: number;
+  label: string;
+  size: number;
+  keywords: Array<{ term: string; weight: number }>;
+  representatives: PaperRef[];
+  months: Array<{ month: string; count: number }>;
+  papers: PaperRef[];
+}
+
+export interface SubtopicsResponse {
+  clusters: Subtopic[];
+  /** Why there are no sub-topics, when `clusters` is empty. */
+  reason?: string;
+}
+
+/**
+ * A topic's papers split into 2–5 sub-topics labelled against each other; a topic of fewer than
+ * six papers is not split and gets `{ clusters: [], reason }`.
+ *
+ * @example subtopicsOf(members, 42).clusters[0].label // → "text-to-image / reward hacking"
+ */
+export function subtopicsOf(members: ReadonlyArray<TopicDoc & { title: string }>, seed: number): SubtopicsResponse {
+  if (members.length < MIN_SUBTOPIC_PAPERS) {
+    return { clusters: [], reason: `The topic has ${members.length} papers; topics of fewer than ${MIN_SUBTOPIC_PAPERS} are not split.` };
+  }
+  const model = splitTopic(members, seed);
+  const reference = (index: number): PaperRef => ({ id: members[index]?.id ?? '', title: members[index]?.title ?? '' });
+  return {
+    clusters: model.topics.map((topic, id) => ({
+      id,
+      label: topic.label,
+      size: topic.size,
+      keywords: topic.keywords,
+      representatives: topic.representatives.map(reference),
+      months: topic.months,
+      papers: model.assignments.flatMap((assigned, index) => (assigned === id ? [reference(index)] : [])),
+    })),
+  };
+}
+
+/** Papers per month of one topic, every month from its first paper to its last. */
+export function trendOf(topic: Topic): { id: number; label: string; months: Topic['months'] } {
+  return { id: topic.id, label: topic.label, months: topic.months };
+}
+
+const handLabelsSchema = z.record(z.string().min(1), z.string().min(1));
+
+/**
+ * Hand labels for `paperscope clusters --report --labels FILE`: a JSON object mapping paper titles
+ * to topic names, e.g. `{ "The Climb Carves Wisdom…": "reward noise in RL for reasoning" }`.
+ */
+export async function readHandLabels(file: string): Promise<Record<string, string>> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new PaperscopeError('INVALID_INPUT', `Cannot read the hand labels in ${file}: ${(error as Error).message}`, { field: 'labels', file });
+  }
+  const parsed = handLabelsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PaperscopeError('INVALID_INPUT', `${file} must map paper titles to label strings; at ${issue?.path.join('.') || 'the top level'}: ${issue?.message}`, {
+      field: 'labels',
+      file,
+    });
+  }
+  return parsed.data;
+}

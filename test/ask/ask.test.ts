@@ -1,0 +1,203 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rm, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import { type LlmSettings } from '../../server/ask/index.js';
+import { createApp } from '../../server/app.js';
+import { SearchEngine } from '../../server/engine/index.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
+import { loadSentenceIndex } from '../../indexer/sentences/index.js';
+import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+
+const CLIMB = 'The Climb Carves Wisdom Deeper Than the Summit: On the Noisy Rewards in Learning to Reason';
+const NOISY_QUESTION = 'How robust is reinforcement learning for LLM reasoning to noisy rewards?';
+const KEY = 'test-key';
+
+interface SseEvent {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** A local OpenAI-compatible server: records each request and streams the reply it is given. */
+function fakeModel(reply: (request: { body: Record<string, unknown>; authorization?: string }, response: ServerResponse) => void) {
+  const requests: Array<{ body: Record<string, unknown>; authorization?: string; path?: string }> = [];
+  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    let text = '';
+    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    request.on('end', () => {
+      const recorded = { body: JSON.parse(text) as Record<string, unknown>, authorization: request.headers.authorization, path: request.url };
+      requests.push(recorded);
+      reply(recorded, response);
+    });
+  });
+  return {
+    requests,
+    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`))),
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function streamChunks(response: ServerResponse, pieces: string[]): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream' });
+  response.write(`data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant' } }] })}\n\n`);
+  for (const content of pieces) response.write(`data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`);
+  response.end('data: [DONE]\n\n');
+}
+
+function parseSse(text: string): SseEvent[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim())
+    .map((block) => {
+      const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+      const data = block
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n');
+      return { event, data: JSON.parse(data) as Record<string, unknown> };
+    });
+}
+
+describe('ask: sentence evidence, grounding, and the streamed answer', () => {
+  let dataDir: string;
+  let plain: SearchEngine;
+  const open = (llm?: LlmSettings) => SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true, llm });
+
+  beforeAll(async () => {
+    dataDir = await buildSampleIndex();
+    plain = await open();
+  }, INDEX_SAMPLE_MS);
+  afterAll(async () => plain?.close());
+
+  it('grounds a noisy-reward question, leading with and citing "The Climb Carves Wisdom…"', async () => {
+    for (const question of [NOISY_QUESTION, 'Are LLMs robust to noisy rewards?', 'noisy rewards in reasoning']) {
+      const answer = await plain.ask({ question });
+      expect(answer.grounded, question).toBe(true);
+      const titles = answer.citations.map((citation) => citation.title);
+      expect(titles, question).toContain(CLIMB);
+      // The answer leads with a sentence about noise in rewards or labels, not about speech or images.
+      expect(answer.answer.slice(0, answer.answer.indexOf('[')), question).toMatch(/nois/i);
+      expect(answer.answer.slice(0, answer.answer.indexOf('[')), question).not.toMatch(/speech|image/i);
+      expect(answer.answer).not.toMatch(/available at|https?:\/\//);
+    }
+  });
+
+  it('refuses questions the abstracts do not answer', async () => {
+    for (const question of ['what is the boiling point of tungsten', 'best pizza recipe in Naples', 'who won the world cup in 1998']) {
+      const answer = await plain.ask({ question });
+      expect(answer, question).toMatchObject({ grounded: false, citations: [], answer: 'The indexed abstracts do not answer this question.' });
+    }
+  });
+
+  it('persists the sentence index with its calibration, and rebuilds it when damaged', async () => {
+    const layout = dataDirLayout(dataDir);
+    const embedder = plain.manifest.embedder;
+    const saved = await loadSentenceIndex(layout, embedder);
+    if (!('index' in saved)) throw new Error(saved.problem);
+    expect(saved.index.size).toBeGreaterThan(500);
+    // Word-vector cosines run high: off-topic probes reach far above the random-pair median.
+    expect(saved.index.calibration.probeMax).toBeGreaterThan(saved.index.calibration.p99);
+
+    const { dir, remove } = await temporaryDir();
+    try {
+      await indexSample(dir);
+      const copy = dataDirLayout(dir);
+      await writeFile(copy.sentenceVectors, Buffer.alloc(64));
+      expect(await loadSentenceIndex(copy, embedder)).toEqual({ problem: expect.stringMatching(/bytes/) });
+      const warnings: string[] = [];
+      const engine = await SearchEngine.open({ dataDir: dir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => event.type === 'warning' && warnings.push(event.message) });
+      try {
+        expect(warnings.join('\n')).toMatch(/Rebuilding the sentence index/);
+        expect((await engine.ask({ question: NOISY_QUESTION })).grounded).toBe(true);
+        expect('index' in (await loadSentenceIndex(copy, embedder))).toBe(true);
+        await rm(copy.sentences);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await remove();
+    }
+  }, INDEX_SAMPLE_MS);
+
+  it('streams the extractive answer when no model is configured', async () => {
+    const app = createApp({ engine: plain });
+    expect((await (await app.request('/api/status')).json()) as object).toMatchObject({ llm: false });
+    const response = await app.request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: NOISY_QUESTION }) });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const events = parseSse(await response.text());
+    expect(events.map((event) => event.event)).toEqual(['evidence', 'token', 'done']);
+    const extractive = await plain.ask({ question: NOISY_QUESTION });
+    expect(events[1]?.data.text).toBe(extractive.answer);
+    expect(events[2]?.data).toMatchObject({ answer: extractive.answer, citations: extractive.citations, grounded: true, generated: false });
+    const invalid = await app.request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: '' }) });
+    expect(invalid.status).toBe(400);
+  });
+
+  it('streams a model-written answer token by token, with the evidence in the prompt and citations resolved', async () => {
+    const model = fakeModel((_request, response) => streamChunks(response, ['LLMs are ', 'robust to ', 'reward noise [1]', '; see [2] and [9].']));
+    const url = await model.start();
+    const engine = await open({ url, model: 'tiny-model', key: KEY });
+    try {
+      const app = createApp({ engine });
+      expect((await (await app.request('/api/status')).json()) as object).toMatchObject({ llm: true });
+      const response = await app.request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: NOISY_QUESTION }) });
+      const events = parseSse(await response.text());
+      expect(events[0]?.event).toBe('evidence');
+      const evidence = events[0]?.data.citations as Array<{ id: string; title: string }>;
+      expect(evidence.length).toBeGreaterThanOrEqual(2);
+      const tokens = events.filter((event) => event.event === 'token').map((event) => event.data.text);
+      expect(tokens).toEqual(['LLMs are ', 'robust to ', 'reward noise [1]', '; see [2] and [9].']);
+      const done = events[events.length - 1];
+      expect(done?.event).toBe('done');
+      expect(done?.data).toMatchObject({ answer: 'LLMs are robust to reward noise [1]; see [2] and.', grounded: true, generated: true });
+      expect(done?.data.citations).toEqual(evidence.slice(0, 2));
+
+      const [request] = model.requests;
+      expect(request?.path).toBe('/v1/chat/completions');
+      expect(request?.authorization).toBe(`Bearer ${KEY}`);
+      expect(request?.body).toMatchObject({ model: 'tiny-model', stream: true });
+      const messages = request?.body.messages as Array<{ role: string; content: string }>;
+      expect(messages[messages.length - 1]?.content).toContain(`[1] ${evidence[0]?.title}`);
+      expect(messages[messages.length - 1]?.content).toContain(NOISY_QUESTION);
+    } finally {
+      await engine.close();
+      await model.stop();
+    }
+  });
+
+  it('reports a failing model as an error event and falls back to the extractive answer', async () => {
+    const model = fakeModel((_request, response) => response.writeHead(500).end('model crashed'));
+    const url = await model.start();
+    const engine = await open({ url, model: 'tiny-model' });
+    try {
+      const response = await createApp({ engine }).request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: NOISY_QUESTION }) });
+      const events = parseSse(await response.text());
+      expect(events.map((event) => event.event)).toEqual(['evidence', 'error', 'done']);
+      expect(events[1]?.data).toMatchObject({ code: 'LLM_FAILED', status: 502, message: expect.stringMatching(/HTTP 500: model crashed/) });
+      expect(model.requests[0]?.authorization).toBeUndefined();
+      const extractive = await plain.ask({ question: NOISY_QUESTION });
+      expect(events[2]?.data).toMatchObject({ answer: extractive.answer, generated: false, grounded: true });
+    } finally {
+      await engine.close();
+      await model.stop();
+    }
+  });
+
+  it('does not call the model when the evidence is weak', async () => {
+    const model = fakeModel((_request, response) => streamChunks(response, ['made up']));
+    const url = await model.start();
+    const engine = await open({ url, model: 'tiny-model' });
+    try {
+      const response = await createApp({ engine }).request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: 'best pizza recipe in Naples' }) });
+      const events = parseSse(await response.text());
+      expect(events[events.length - 1]?.data).toMatchObject({ grounded: false, generated: false, citations: [] });
+      expect(model.requests).toHaveLength(0);
+    } finally {
+      await engine.close();
+      await model.stop();
+    }
+  });
+});

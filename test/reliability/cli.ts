@@ -1,0 +1,51 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../core/version.js';
+
+/**
+ * The CLI from source, so the tests need no build: tsx's ESM loader only (its CommonJS hook
+ * mis-resolves an ESM-only dependency of the BibTeX parser).
+ */
+export const CLI_COMMAND = [process.execPath, '--import', 'tsx/esm', path.join(PROJECT_ROOT, 'cli', 'main.ts')] as const;
+
+/** Starts `paperscope <args>` from source in a child process, with `env` added to ours. */
+export function spawnCli(args: readonly string[], env: Record<string, string> = {}): ChildProcess {
+  const [command, ...prefix] = CLI_COMMAND;
+  return spawn(command, [...prefix, ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export interface ChildOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Waits for a child to end, collecting its output. */
+export function outcomeOf(child: ChildProcess): Promise<ChildOutcome> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Resolves with the URL `paperscope serve` prints once it is ready. */
+export function serverUrl(child: ChildProcess): Promise<URL> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /ready at (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) resolve(new URL(match[1]));
+    });
+    child.once('exit', () => reject(new Error('the server exited before it was ready')));
+  });
+}

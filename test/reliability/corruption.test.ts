@@ -1,0 +1,118 @@
+import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import type { IndexEvent } from '../../indexer/index.js';
+import { type DataDirLayout, dataDirLayout } from '../../indexer/store/index.js';
+import { SearchEngine } from '../../server/engine/index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+
+type Damage = (layout: DataDirLayout) => Promise<void>;
+
+async function flipByte(file: string, where: (size: number) => number): Promise<void> {
+  const bytes = await readFile(file);
+  const offset = where(bytes.length);
+  bytes[offset] = (bytes[offset] ?? 0) ^ 0xff;
+  await writeFile(file, bytes);
+}
+
+async function editJson(file: string, edit: (value: Record<string, unknown>) => void): Promise<void> {
+  const value = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  edit(value);
+  await writeFile(file, JSON.stringify(value));
+}
+
+async function halve(file: string): Promise<void> {
+  const { length } = await readFile(file);
+  await truncate(file, Math.floor(length / 2));
+}
+
+const DAMAGES: Record<string, Damage> = {
+  'HNSW file emptied': (layout) => truncate(layout.annIndex, 0),
+  'HNSW file cut in half': (layout) => halve(layout.annIndex),
+  'HNSW file missing its last byte': async (layout) => truncate(layout.annIndex, (await readFile(layout.annIndex)).length - 1),
+  'HNSW header byte flipped': (layout) => flipByte(layout.annIndex, () => 3),
+  'HNSW middle byte flipped': (layout) => flipByte(layout.annIndex, (size) => Math.floor(size / 2)),
+  'HNSW last byte flipped': (layout) => flipByte(layout.annIndex, (size) => size - 1),
+  'HNSW file deleted': (layout) => rm(layout.annIndex),
+  'HNSW meta garbled': (layout) => writeFile(layout.annMeta, '{"dimension": 100, "count": '),
+  'HNSW meta with a wrong count': (layout) =>
+    editJson(layout.annMeta, (meta) => {
+      meta.count = Number(meta.count) + 1;
+    }),
+  'HNSW meta with a wrong checksum': (layout) =>
+    editJson(layout.annMeta, (meta) => {
+      meta.checksum = '0'.repeat(64);
+    }),
+  'HNSW meta deleted': (layout) => rm(layout.annMeta),
+  'BM25 file cut in half': (layout) => halve(layout.lexical),
+  'BM25 file garbled': (layout) => writeFile(layout.lexical, 'not json at all'),
+  'BM25 file with a wrong shape': (layout) =>
+    editJson(layout.lexical, (saved) => {
+      saved.index = { terms: 'nope' };
+    }),
+  'BM25 file from another table version': (layout) =>
+    editJson(layout.lexical, (saved) => {
+      saved.tableVersion = Number(saved.tableVersion) + 7;
+    }),
+  'topics file cut in half': (layout) => halve(layout.topics),
+  'topics file garbled': (layout) => writeFile(layout.topics, '[1, 2,'),
+  'topics file with a wrong shape': (layout) =>
+    editJson(layout.topics, (topics) => {
+      topics.topics = 'none';
+    }),
+  'topics file deleted': (layout) => rm(layout.topics),
+};
+
+const QUERIES = ['reward noise', 'reinforcement learning for reasoning', 'video generation', 'retrieval augmented'];
+
+async function open(dataDir: string, events: IndexEvent[] = []): Promise<SearchEngine> {
+  return SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => events.push(event) });
+}
+
+/** What a user sees: result ids and scores per query, and the topics. */
+async function answers(engine: SearchEngine) {
+  const searches = [];
+  for (const q of QUERIES)
+    searches.push(
+      (await engine.search({ q, k: 10, offset: 0, mode: 'hybrid', sort: 'relevance' })).results.map(({ id, score }) => ({ id, score })),
+    );
+  return { searches, clusters: engine.clusters(), status: engine.status() };
+}
+
+describe('damaged derived index files', () => {
+  let pristine: string;
+  let expected: Awaited<ReturnType<typeof answers>>;
+  let scratch: { dir: string; remove: () => Promise<void> };
+
+  beforeAll(async () => {
+    pristine = await buildSampleIndex();
+    const engine = await open(pristine);
+    expected = await answers(engine);
+    await engine.close();
+    scratch = await temporaryDir('paperscope-corrupt-');
+  }, INDEX_SAMPLE_MS);
+  afterAll(async () => scratch.remove());
+
+  it.each(Object.entries(DAMAGES))('%s: opens, rebuilds from the table, answers as before, and repairs the file', async (name, damage) => {
+    const dataDir = path.join(scratch.dir, name.replaceAll(' ', '-'));
+    await cp(pristine, dataDir, { recursive: true });
+    await damage(dataDirLayout(dataDir));
+
+    const events: IndexEvent[] = [];
+    const engine = await open(dataDir, events);
+    try {
+      expect(events.some((event) => event.type === 'warning' && event.message.startsWith('Rebuilding derived indexes'))).toBe(true);
+      expect(await answers(engine)).toEqual(expected);
+    } finally {
+      await engine.close();
+    }
+
+    // The rebuilt files were saved: the next start loads them without rebuilding.
+    const again: IndexEvent[] = [];
+    const reopened = await open(dataDir, again);
+    await reopened.close();
+    expect(again.filter((event) => event.type === 'warning' && event.message.startsWith('Rebuilding derived'))).toEqual([]);
+  });
+});
