@@ -46,6 +46,8 @@ export async function benchHttp(options: {
     [...nodeFlags(options.profileDir), CLI, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(PORT)],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
+      // The per-client rate limit would answer most of the load test with 429s.
+      env: { ...process.env, PAPERSCOPE_RATE_LIMIT: '0' },
     },
   );
   let stderr = '';

@@ -12,8 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { createRandom } from '../core/random.js';
 import { outcomeOf, serverUrl, spawnCli } from '../test/reliability/cli.js';
-import { seededRandom, syntheticPapers } from '../test/reliability/corpus.js';
+import { syntheticPapers } from '../test/reliability/corpus.js';
 import { memoryOf } from './child.js';
 
 const { values } = parseArgs({
@@ -32,7 +33,7 @@ const token = randomBytes(16).toString('hex');
 /** 100 distinct two- and three-word queries from the corpus vocabulary (seeded). */
 function queries(papers: ReturnType<typeof syntheticPapers>): string[] {
   const words = [...new Set(papers.flatMap((paper) => paper.abstract.toLowerCase().match(/[a-z]{5,}/g) ?? []))];
-  const random = seededRandom(7);
+  const random = createRandom(7);
   const chosen = new Set<string>();
   while (chosen.size < 100) {
     const length = 2 + Math.floor(random() * 2);

@@ -42,6 +42,8 @@ export function createReporter(options: ReporterOptions = {}): { onEvent: (event
   const stream = options.stream ?? process.stderr;
   let bar: cliProgress.SingleBar | undefined;
   let barStage = '';
+  // transformers.js may report a finished file twice; the second report must not draw a new bar.
+  let finishedStage = '';
   const stop = () => {
     bar?.stop();
     bar = undefined;
@@ -49,6 +51,8 @@ export function createReporter(options: ReporterOptions = {}): { onEvent: (event
   const payload = (event: ProgressEvent) => ({ bytes: formatByteProgress(event.done, event.total) });
   const onProgress = (event: ProgressEvent) => {
     const complete = event.total > 0 && event.done >= event.total;
+    if (complete && event.stage === finishedStage) return;
+    if (complete) finishedStage = event.stage;
     if (!stream.isTTY) {
       if (event.unit === 'bytes' && complete) stream.write(`${event.stage.replace(/^Downloading/, 'Downloaded')} (${formatByteProgress(event.total, 0)})\n`);
       return;

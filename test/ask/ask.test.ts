@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
@@ -9,6 +7,7 @@ import { SearchEngine } from '../../server/engine/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { loadSentenceIndex } from '../../indexer/sentences/index.js';
 import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
+import { fakeModel, streamChunks } from '../helpers/fake-model.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 
 const CLIMB = 'The Climb Carves Wisdom Deeper Than the Summit: On the Noisy Rewards in Learning to Reason';
@@ -18,32 +17,6 @@ const KEY = 'test-key';
 interface SseEvent {
   event: string;
   data: Record<string, unknown>;
-}
-
-/** A local OpenAI-compatible server: records each request and streams the reply it is given. */
-function fakeModel(reply: (request: { body: Record<string, unknown>; authorization?: string }, response: ServerResponse) => void) {
-  const requests: Array<{ body: Record<string, unknown>; authorization?: string; path?: string }> = [];
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    let text = '';
-    request.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    request.on('end', () => {
-      const recorded = { body: JSON.parse(text) as Record<string, unknown>, authorization: request.headers.authorization, path: request.url };
-      requests.push(recorded);
-      reply(recorded, response);
-    });
-  });
-  return {
-    requests,
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`))),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-function streamChunks(response: ServerResponse, pieces: string[]): void {
-  response.writeHead(200, { 'content-type': 'text/event-stream' });
-  response.write(`data: ${JSON.stringify({ choices: [{ delta: { role: 'assistant' } }] })}\n\n`);
-  for (const content of pieces) response.write(`data: ${JSON.stringify({ choices: [{ delta: { content } }] })}\n\n`);
-  response.end('data: [DONE]\n\n');
 }
 
 function parseSse(text: string): SseEvent[] {

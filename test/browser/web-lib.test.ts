@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../../web/src/lib/answer.js';
+import { applyAskEvent, toAskEvent, WAITING } from '../../web/src/lib/ask-stream.js';
 import { buildGrid, nearestPoint, toData, toScreen, zoomAt } from '../../web/src/lib/grid.js';
 import { segments } from '../../web/src/lib/highlight.js';
 import { clusterColor, PALETTE } from '../../web/src/lib/palette.js';
 import { parseRoute, searchHref } from '../../web/src/lib/route.js';
 import { fillMonths, sparklinePoints } from '../../web/src/lib/sparkline.js';
+import { parseSse } from '../../web/src/lib/sse.js';
 
 describe('segments', () => {
   it('splits text into plain and marked runs from offsets', () => {
@@ -29,7 +31,11 @@ describe('segments', () => {
       { text: 'a', marked: true },
       { text: 'bc', marked: false },
     ]);
-    expect(segments('<b>x</b>', []).map((p) => p.text).join('')).toBe('<b>x</b>');
+    expect(
+      segments('<b>x</b>', [])
+        .map((p) => p.text)
+        .join(''),
+    ).toBe('<b>x</b>');
   });
 });
 
@@ -92,8 +98,22 @@ describe('map geometry', () => {
 
 describe('sparkline and palette', () => {
   it('fills missing months with zero and scales points into the box', () => {
-    expect(fillMonths([{ month: '2025-12', count: 2 }, { month: '2025-10', count: 1 }]).map((m) => m.count)).toEqual([1, 0, 2]);
-    expect(sparklinePoints([{ month: '2025-10', count: 1 }, { month: '2025-11', count: 2 }], 10, 10)).toBe('1.0,5.0 9.0,1.0');
+    expect(
+      fillMonths([
+        { month: '2025-12', count: 2 },
+        { month: '2025-10', count: 1 },
+      ]).map((m) => m.count),
+    ).toEqual([1, 0, 2]);
+    expect(
+      sparklinePoints(
+        [
+          { month: '2025-10', count: 1 },
+          { month: '2025-11', count: 2 },
+        ],
+        10,
+        10,
+      ),
+    ).toBe('1.0,5.0 9.0,1.0');
     expect(sparklinePoints([{ month: '2025-10', count: 3 }], 10, 10).split(' ')).toHaveLength(2);
     expect(sparklinePoints([], 10, 10)).toBe('');
   });
@@ -102,5 +122,92 @@ describe('sparkline and palette', () => {
     expect(clusterColor(0)).toBe(PALETTE[0]);
     expect(clusterColor(PALETTE.length + 1)).toBe(PALETTE[1]);
     expect(PALETTE).toContain(clusterColor(-1));
+  });
+});
+
+describe('parseSse', () => {
+  it('returns complete events and keeps a partial one as the rest', () => {
+    expect(parseSse('event: token\ndata: {"text":"Hi"}\n\nevent: do')).toEqual({
+      messages: [{ event: 'token', data: '{"text":"Hi"}' }],
+      rest: 'event: do',
+    });
+    expect(parseSse('data: x\n')).toEqual({ messages: [], rest: 'data: x\n' });
+  });
+
+  it('gives the same events however the stream is cut into chunks', () => {
+    const stream =
+      'event: evidence\r\ndata: {"a":1}\r\n\r\n: keep-alive\n\nevent: token\ndata:no space\ndata:  two spaces\n\nevent: done\rdata: {}\r\r\n';
+    const whole = parseSse(stream);
+    expect(whole).toEqual({
+      messages: [
+        { event: 'evidence', data: '{"a":1}' },
+        { event: 'token', data: 'no space\n two spaces' },
+        { event: 'done', data: '{}' },
+      ],
+      rest: '',
+    });
+    for (let size = 1; size <= 7; size++) {
+      const messages = [];
+      let buffered = '';
+      for (let i = 0; i < stream.length; i += size) {
+        const parsed = parseSse(buffered + stream.slice(i, i + size));
+        messages.push(...parsed.messages);
+        buffered = parsed.rest;
+      }
+      expect(messages, `chunks of ${size}`).toEqual(whole.messages);
+    }
+  });
+
+  it('names unnamed events "message", skips comments and blocks without data, and ignores unknown fields', () => {
+    expect(parseSse('data: a\nid: 7\nretry: 10\n\n: note\nevent: ping\n\ndata\n\n').messages).toEqual([
+      { event: 'message', data: 'a' },
+      { event: 'message', data: '' },
+    ]);
+  });
+});
+
+describe('ask stream events', () => {
+  const evidence = [
+    { id: 'a', title: 'A', sentence: 'One.' },
+    { id: 'b', title: 'B', sentence: 'Two.' },
+  ];
+
+  it('shows the evidence, grows the answer per token, then replaces it with the resolved answer', () => {
+    let state = applyAskEvent(WAITING, { event: 'evidence', data: { grounded: true, citations: evidence } });
+    expect(state).toMatchObject({ phase: 'streaming', answer: '', citations: evidence });
+    state = applyAskEvent(state, { event: 'token', data: { text: 'Robust ' } });
+    state = applyAskEvent(state, { event: 'token', data: { text: '[2].' } });
+    expect(state.answer).toBe('Robust [2].');
+    const [, second] = evidence;
+    state = applyAskEvent(state, {
+      event: 'done',
+      data: { answer: 'Robust [1].', grounded: true, citations: second ? [second] : [], generated: true },
+    });
+    expect(state).toEqual({ phase: 'done', answer: 'Robust [1].', grounded: true, citations: [second], generated: true });
+  });
+
+  it('keeps the model failure to show next to the extractive answer', () => {
+    const failed = applyAskEvent(WAITING, {
+      event: 'error',
+      data: { code: 'LLM_FAILED', status: 502, message: 'The model answered HTTP 500' },
+    });
+    const done = applyAskEvent(failed, {
+      event: 'done',
+      data: { answer: 'Extractive [1].', grounded: true, citations: evidence, generated: false },
+    });
+    expect(done).toMatchObject({
+      phase: 'done',
+      answer: 'Extractive [1].',
+      generated: false,
+      modelError: 'The model answered HTTP 500 (LLM_FAILED)',
+    });
+  });
+
+  it('types known events, skips unknown ones and rejects malformed data with the event name', () => {
+    expect(toAskEvent({ event: 'token', data: '{"text":"a"}' })).toEqual({ event: 'token', data: { text: 'a' } });
+    expect(toAskEvent({ event: 'progress', data: '{}' })).toBeUndefined();
+    expect(toAskEvent({ event: 'toString', data: '{}' })).toBeUndefined();
+    expect(() => toAskEvent({ event: 'done', data: '{"answer":"x"}' })).toThrow(/malformed "done" event \(missing grounded, citations\)/);
+    expect(() => toAskEvent({ event: 'token', data: 'not json' })).toThrow(/malformed "token"/);
   });
 });

@@ -1,25 +1,25 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { build } from 'vite';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../core/version.js';
 import { startServer } from '../../server/index.js';
+import { buildWeb, CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
+import { fakeModel, streamChunks } from '../helpers/fake-model.js';
 import { BROWSER_TEST_MS } from '../helpers/limits.js';
-import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex } from '../helpers/sample-index.js';
 import { parseAnswer } from '../../web/src/lib/answer.js';
 import { toScreen } from '../../web/src/lib/grid.js';
+import { parseSse } from '../../web/src/lib/sse.js';
 
 /**
  * The web page in a real Chromium against the real server on the sample index.
  * Every test saves a screenshot to test/artifacts/ and fails on any console error,
  * which includes Content-Security-Policy violations.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(PROJECT_ROOT, 'test', 'artifacts');
 const QUERY = 'noisy rewards reasoning';
-const hasChromium = existsSync(CHROMIUM);
 
 if (!hasChromium) {
   console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (install it with "apt-get install -y chromium").`);
@@ -46,6 +46,8 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
   let browser: Browser;
   let server: { url: string; close(): Promise<void> };
   let removeWebDir: () => Promise<void>;
+  let webDir: string;
+  let dataDir: string;
   let context: BrowserContext;
   let page: Page;
   let consoleErrors: string[];
@@ -59,29 +61,12 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
   const screenshot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    // Build the page from the current sources into a temporary dir, so the test never serves a stale web/dist.
-    const web = await temporaryDir('paperscope-web-');
+    const web = await buildWeb();
+    webDir = web.dir;
     removeWebDir = web.remove;
-    await build({
-      configFile: path.join(PROJECT_ROOT, 'web', 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: web.dir, emptyOutDir: true },
-    });
-    const [dataDir] = await Promise.all([buildSampleIndex(), mkdir(ARTIFACTS, { recursive: true })]);
-    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, webDir: web.dir, offline: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--headless',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    [dataDir] = await Promise.all([buildSampleIndex(), mkdir(ARTIFACTS, { recursive: true })]);
+    server = await startServer({ dataDir, host: '127.0.0.1', port: 0, webDir, offline: true });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -90,17 +75,17 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
     await removeWebDir?.();
   });
 
-  beforeEach(async () => {
-    context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const openPage = async (options: BrowserContextOptions = {}) => {
+    context = await browser.newContext({ viewport: { width: 1200, height: 900 }, ...options });
     page = await context.newPage();
     consoleErrors = [];
     page.on('console', (message) => {
-      const where = message.location().url;
-      // Sub-topics are an optional endpoint: the page probes it and hides the feature on 404.
-      if (message.type() === 'error' && !/\/api\/clusters\/\d+\/subtopics/.test(where)) consoleErrors.push(`${message.text()} (${where})`);
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
-  });
+  };
+
+  beforeEach(() => openPage());
 
   afterEach(async () => {
     await context.close();
@@ -220,6 +205,17 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       expect(await page.locator('.topic-card svg.sparkline').count()).toBeGreaterThan(0);
       await screenshot('topics');
 
+      // Sub-topics open inside the largest topic's card, as the API splits it.
+      const { clusters: parts } = await getJson<{ clusters: Cluster[] }>(`/api/clusters/${clusters[0]?.id}/subtopics`);
+      const toggle = cards.first().getByRole('button', { name: 'Show sub-topics' });
+      await toggle.click();
+      const panel = cards.first().locator('.subtopics-panel');
+      await panel.waitFor();
+      expect(await cards.first().getByRole('button', { name: 'Hide sub-topics' }).getAttribute('aria-expanded')).toBe('true');
+      expect(await panel.locator('.subtopic-title').count()).toBe(parts.length);
+      if (parts.length === 0) expect(await panel.textContent()).toMatch(/\S/);
+      await screenshot('topics-subtopics');
+
       const topic = clusters[0];
       if (!topic) throw new Error('The sample index has no topics');
       await page.locator(`a[data-topic-link="${topic.id}"]`).click();
@@ -327,9 +323,13 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
 
       const links = page.locator('.results a[data-result-link]');
       await page.keyboard.press('ArrowDown');
-      expect(await page.evaluate<string | null>('document.activeElement.getAttribute("href")')).toBe(await links.nth(0).getAttribute('href'));
+      expect(await page.evaluate<string | null>('document.activeElement.getAttribute("href")')).toBe(
+        await links.nth(0).getAttribute('href'),
+      );
       await page.keyboard.press('ArrowDown');
-      expect(await page.evaluate<string | null>('document.activeElement.getAttribute("href")')).toBe(await links.nth(1).getAttribute('href'));
+      expect(await page.evaluate<string | null>('document.activeElement.getAttribute("href")')).toBe(
+        await links.nth(1).getAttribute('href'),
+      );
       await page.keyboard.press('ArrowUp');
       const firstTitle = await links.nth(0).textContent();
       expect(await page.evaluate<string | null>('document.activeElement.textContent')).toBe(firstTitle);
@@ -342,6 +342,164 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       await page.locator('#like-text-input').focus();
       await page.keyboard.type('a/b');
       expect(await page.locator('#like-text-input').inputValue()).toBe('a/b');
+      expectNoConsoleErrors();
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'streams a model-written answer token by token after the evidence, ends with linked citations, and stops on request',
+    async () => {
+      const pieces = [
+        'Language models ',
+        'trained with RL ',
+        'stay robust ',
+        'to substantial ',
+        'reward noise [1]',
+        ', though ',
+        'noisy labels ',
+        'can still ',
+        'mislead them [2].',
+      ];
+      const model = fakeModel((_request, response) => streamChunks(response, pieces, 120));
+      const llmServer = await startServer({
+        dataDir,
+        host: '127.0.0.1',
+        port: 0,
+        webDir,
+        offline: true,
+        llm: { url: await model.start(), model: 'fake' },
+      });
+      try {
+        const question = 'How robust is reinforcement learning for LLM reasoning to noisy rewards?';
+        // The final answer as the server resolves it (the fake model always writes the same text).
+        const stream = await fetch(`${llmServer.url}/api/ask/stream`, { method: 'POST', body: JSON.stringify({ question }) });
+        const done = parseSse(await stream.text()).messages.find((message) => message.event === 'done');
+        const expected = JSON.parse(done?.data ?? '{}') as { answer: string; generated: boolean; citations: { id: string }[] };
+        expect(expected.generated).toBe(true);
+
+        await page.goto(`${llmServer.url}/ask`);
+        // Record every distinct state of the answer while it streams: its text and how many evidence items show.
+        await page.evaluate(`(() => {
+          window.__states = [];
+          new MutationObserver(() => {
+            const answer = document.querySelector('.answer[data-phase="streaming"]');
+            if (!answer) return;
+            const state = { text: answer.querySelector('.answer-text').textContent, evidence: answer.querySelectorAll('.citations li').length };
+            const last = window.__states[window.__states.length - 1];
+            if (!last || last.text !== state.text || last.evidence !== state.evidence) window.__states.push(state);
+          }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        })()`);
+        await page.locator('#ask-input').fill(question);
+        await page.keyboard.press('Enter');
+        await page.locator('.answer[data-phase="done"]').waitFor();
+        const states = await page.evaluate<{ text: string; evidence: number }[]>('window.__states');
+        // The evidence shows before any token, then the text grows (each state extends the previous one).
+        expect(states[0]).toMatchObject({ text: '' });
+        expect(states[0]?.evidence).toBeGreaterThan(0);
+        const texts = states.map((state) => state.text).filter(Boolean);
+        expect(texts.length).toBeGreaterThanOrEqual(4);
+        for (const [i, text] of texts.entries()) expect(text.startsWith(texts[i - 1] ?? '')).toBe(true);
+        expect(await page.locator('.answer-text').getAttribute('aria-live')).toBe('polite');
+
+        // Then done.answer replaces it, with its markers linked to done.citations.
+        expect(await page.locator('.answer-text').textContent()).toBe(expected.answer);
+        const cites = page.locator('.answer-text a.cite');
+        const markers = parseAnswer(expected.answer, expected.citations.length).filter((part) => part.kind === 'cite');
+        expect(markers.length).toBeGreaterThan(0);
+        expect(await cites.count()).toBe(markers.length);
+        const hrefs = await cites.evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+        expect(hrefs).toEqual(markers.map((marker) => `/paper/${encodeURIComponent(expected.citations[marker.n - 1]?.id ?? '')}`));
+        expect(await page.locator('.citations li').count()).toBe(expected.citations.length);
+        expect(await page.locator('.answer-head .chip').textContent()).toMatch(/language model/);
+        await screenshot('ask-stream');
+
+        // Stop keeps what arrived and ends the stream.
+        await page.locator('#ask-input').fill('Are LLMs robust to noisy rewards?');
+        await page.keyboard.press('Enter');
+        const partial = page.locator('.answer[data-phase="streaming"] .answer-text');
+        await expect.poll(async () => (await partial.count()) > 0 && (await partial.textContent()) !== '').toBe(true);
+        await page.getByRole('button', { name: 'Stop' }).click();
+        await page.locator('.answer .note-muted').waitFor();
+        const kept = await page.locator('.answer-text').textContent();
+        expect(kept).not.toBe('');
+        expect(pieces.join('').startsWith(kept ?? '')).toBe(true);
+        expect(kept?.length).toBeLessThan(pieces.join('').length);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        expect(await page.locator('.answer-text').textContent()).toBe(kept);
+        expect(await page.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+        expectNoConsoleErrors();
+      } finally {
+        await llmServer.close();
+        await model.stop();
+      }
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'has no serious or critical axe-core violations on any view, in light and dark mode',
+    async () => {
+      // axe is injected as an inline script, which the page's CSP (default-src 'self') rightly refuses: bypass it for this test only.
+      await context.close();
+      await openPage({ bypassCSP: true });
+      const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+      const { results } = await getJson<{ results: { id: string }[] }>(`/api/search?q=${encodeURIComponent(QUERY)}`);
+      const views: { name: string; path: string; ready: (page: Page) => Promise<unknown> }[] = [
+        { name: 'search', path: `/?q=${encodeURIComponent(QUERY)}`, ready: (p) => p.locator('.results mark').first().waitFor() },
+        {
+          name: 'paper',
+          path: `/paper/${encodeURIComponent(results[0]?.id ?? '')}`,
+          ready: (p) => p.locator('.related .card').first().waitFor(),
+        },
+        {
+          name: 'topics',
+          path: '/topics',
+          ready: async (p) => {
+            await p.getByRole('button', { name: 'Show sub-topics' }).first().click();
+            await p.locator('.subtopics, .topic-card .hint').first().waitFor();
+          },
+        },
+        { name: 'map', path: '/map', ready: (p) => p.locator('.map-canvas canvas[data-drawn]').waitFor() },
+        {
+          name: 'ask',
+          path: `/ask?q=${encodeURIComponent('Are LLMs robust to noisy rewards?')}`,
+          ready: (p) => p.locator('.citations li').first().waitFor(),
+        },
+      ];
+      const serious: string[] = [];
+      const summary: string[] = [];
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        for (const view of views) {
+          await page.goto(`${server.url}${view.path}`);
+          await view.ready(page);
+          await page.addScriptTag({ content: axeSource });
+          const { violations, contrastChecked } = await page.evaluate<{
+            violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[];
+            contrastChecked: boolean;
+          }>(
+            `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
+              .then((r) => ({ violations: r.violations, contrastChecked: [...r.passes, ...r.violations].some((rule) => rule.id === 'color-contrast') }))`,
+          );
+          // A view whose text axe could not measure would pass vacuously.
+          expect(contrastChecked, `${view.name}/${colorScheme}: colour contrast was checked`).toBe(true);
+          summary.push(
+            `${view.name}/${colorScheme}: ${violations.length === 0 ? 'none' : violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`).join(', ')}`,
+          );
+          for (const violation of violations) {
+            if (violation.impact === 'serious' || violation.impact === 'critical')
+              serious.push(
+                `${view.name}/${colorScheme}: ${violation.id} — ${violation.help} — ${violation.nodes
+                  .slice(0, 3)
+                  .map((node) => node.target.join(' '))
+                  .join('; ')}`,
+              );
+          }
+        }
+      }
+      console.log(`axe-core violations by view:\n  ${summary.join('\n  ')}`);
+      expect(serious).toEqual([]);
       expectNoConsoleErrors();
     },
     BROWSER_TEST_MS,

@@ -41,7 +41,9 @@ describe('createReporter', () => {
     reporter.onEvent({ ...download, done: 12_300_000, total: 86_200_000 });
     expect(text()).toMatch(/^Downloading onnx\/model\.onnx \[[█░]+\] 12\.3\/86\.2 MB/);
     reporter.onEvent({ ...download, done: 86_200_000, total: 86_200_000 });
+    reporter.onEvent({ ...download, done: 86_200_000, total: 86_200_000 });
     expect(text()).toContain('Downloading onnx/model.onnx [████████████████████████████████████████] 86.2/86.2 MB');
+    expect(text().match(/86\.2\/86\.2 MB/g)).toHaveLength(1);
     reporter.onEvent({ type: 'info', message: 'Embedder: transformer' });
     expect(text().trimEnd().split('\n').at(-1)).toBe('Embedder: transformer');
   });
@@ -57,7 +59,7 @@ describe('createReporter', () => {
   it('logs each finished download as one line when there is no terminal', () => {
     const { stream, text } = captureStream(false);
     const reporter = createReporter({ stream });
-    for (const done of [0, 40_000_000, 86_200_000]) {
+    for (const done of [0, 40_000_000, 86_200_000, 86_200_000]) {
       reporter.onEvent({ type: 'progress', stage: 'Downloading onnx/model.onnx', unit: 'bytes', done, total: 86_200_000 });
     }
     reporter.onEvent({ type: 'progress', stage: 'Embedding', done: 62, total: 62 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRandom } from '../../core/random.js';
 import { parseListing } from '../../indexer/parse/index.js';
 import { splitSentences } from '../../indexer/text/index.js';
 import { SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
@@ -10,18 +11,6 @@ export interface SyntheticPaper {
   abstract: string;
   date: string;
   upvotes: number;
-}
-
-/** Mulberry32: a small seeded generator, so a failing run can be replayed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 let sentences: string[] | undefined;
@@ -38,7 +27,7 @@ function sampleSentences(): string[] {
  * a unique title built from sample words, so every paper has a vector of its own.
  */
 export function syntheticPapers(count: number, seed: number, prefix = 'synthetic'): SyntheticPaper[] {
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   const pool = sampleSentences();
   const words = [
     ...new Set(

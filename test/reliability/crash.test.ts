@@ -2,9 +2,10 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrashStage } from '../../core/config.js';
+import { createRandom } from '../../core/random.js';
 import { CRASH_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
-import { type SyntheticPaper, seededRandom, syntheticPapers } from './corpus.js';
+import { type SyntheticPaper, syntheticPapers } from './corpus.js';
 import { checkIndex, outcomeOf, spawnCli, storedIds, writeCorpus } from './harness.js';
 
 const PAPERS = 2_000;
@@ -16,7 +17,7 @@ const BATCH = 1_024;
 type Kill = { stage: CrashStage } | { afterMs: number };
 
 function killPlan(seed: number): Kill[] {
-  const random = seededRandom(seed);
+  const random = createRandom(seed);
   const moment = (): Kill => ({ afterMs: Math.round(500 + random() * 5_500) });
   return [
     { stage: 'table-created' },

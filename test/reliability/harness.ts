@@ -2,10 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { expect } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
+import { createRandom } from '../../core/random.js';
 import { documentText } from '../../indexer/index.js';
 import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
-import { type SyntheticPaper, seededRandom } from './corpus.js';
+import type { SyntheticPaper } from './corpus.js';
 
 export { outcomeOf, serverUrl, spawnCli } from './cli.js';
 
@@ -43,7 +44,7 @@ export async function checkIndex(dataDir: string, papers: readonly SyntheticPape
   try {
     expect(engine.status().papers).toBe(ids.length);
     const byId = new Map(papers.map((paper) => [paper.id, paper]));
-    const random = seededRandom(seed);
+    const random = createRandom(seed);
     for (let drawn = 0; drawn < Math.min(sample, ids.length); drawn++) {
       const id = ids[Math.floor(random() * ids.length)] ?? '';
       const paper = byId.get(id);

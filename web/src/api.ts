@@ -1,4 +1,6 @@
 /** Typed client for the Paperscope HTTP API (docs/api.md). Every call takes an AbortSignal. */
+import { toAskEvent } from './lib/ask-stream.js';
+import { parseSse } from './lib/sse.js';
 
 export interface Highlight {
   start: number;
@@ -98,6 +100,13 @@ export interface AskResponse {
   citations: Citation[];
 }
 
+/** The events of `POST /api/ask/stream`, in order: evidence, token…, [error], done (docs/api.md). */
+export type AskEvent =
+  | { event: 'evidence'; data: { grounded: boolean; citations: Citation[] } }
+  | { event: 'token'; data: { text: string } }
+  | { event: 'error'; data: { code: string; status: number; message: string } }
+  | { event: 'done'; data: AskResponse & { generated: boolean } };
+
 export interface Status {
   version: string;
   papers: number;
@@ -105,6 +114,8 @@ export interface Status {
   embedder: { kind: string; model: string; dimension: number };
   fallback: boolean;
   topics: number;
+  /** A language model writes streamed answers (`POST /api/ask/stream`). */
+  llm: boolean;
 }
 
 /** An error answered by the API (`{ error: { code, message } }`) or a failed request. */
@@ -128,26 +139,67 @@ interface ErrorBody {
   error?: { code?: string; message?: string; parameter?: string };
 }
 
-async function request<T>(path: string, signal: AbortSignal, init: RequestInit = {}): Promise<T> {
-  let response: Response;
+/** The fetch itself; a network failure becomes an ApiError, an abort stays an AbortError. */
+async function send(path: string, signal: AbortSignal, init: RequestInit): Promise<Response> {
   try {
-    response = await fetch(path, { ...init, signal, headers: { accept: 'application/json', ...init.headers } });
+    return await fetch(path, { ...init, signal });
   } catch (error) {
     if (isAbort(error)) throw error;
     throw new ApiError(`Cannot reach the Paperscope server (${String(error)})`, 0, 'NETWORK');
   }
+}
+
+/** The API's own error (`{ error: { code, message } }`) from a failed response, or its HTTP status. */
+function failure(response: Response, body: unknown, path: string): ApiError {
+  const detail = (body as ErrorBody | undefined)?.error;
+  return new ApiError(
+    detail?.message ?? `${response.status} ${response.statusText} from ${path}`,
+    response.status,
+    detail?.code ?? 'HTTP_ERROR',
+    detail?.parameter,
+  );
+}
+
+async function request<T>(path: string, signal: AbortSignal, init: RequestInit = {}): Promise<T> {
+  const response = await send(path, signal, { ...init, headers: { accept: 'application/json', ...init.headers } });
   const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const detail = (body as ErrorBody | undefined)?.error;
-    throw new ApiError(
-      detail?.message ?? `${response.status} ${response.statusText} from ${path}`,
-      response.status,
-      detail?.code ?? 'HTTP_ERROR',
-      detail?.parameter,
-    );
-  }
+  if (!response.ok) throw failure(response, body, path);
   if (body === undefined) throw new ApiError(`Invalid JSON from ${path}`, response.status, 'INVALID_RESPONSE');
   return body as T;
+}
+
+/**
+ * `POST /api/ask/stream`: the answer's Server-Sent Events as they arrive (EventSource cannot POST,
+ * so the body is read and parsed here). Ends after `done`; a stream cut short is an ApiError.
+ */
+async function* askStream(question: string, signal: AbortSignal): AsyncGenerator<AskEvent> {
+  const path = '/api/ask/stream';
+  const response = await send(path, signal, {
+    method: 'POST',
+    headers: { accept: 'text/event-stream', 'content-type': 'application/json' },
+    body: JSON.stringify({ question }),
+  });
+  if (!response.ok || !response.body) throw failure(response, await response.json().catch(() => undefined), path);
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const { messages, rest } = parseSse(buffered + decoder.decode(value, { stream: true }));
+      buffered = rest;
+      for (const message of messages) {
+        const event = toAskEvent(message);
+        if (!event) continue;
+        yield event;
+        if (event.event === 'done') return;
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  throw new ApiError(`The answer stream from ${path} ended before its final event`, response.status, 'INCOMPLETE_STREAM');
 }
 
 function post<T>(path: string, payload: unknown, signal: AbortSignal): Promise<T> {
@@ -172,16 +224,16 @@ const id = (value: string | number) => encodeURIComponent(String(value));
 
 export const api = {
   status: (signal: AbortSignal) => request<Status>('/api/status', signal),
-  search: (params: SearchParams, signal: AbortSignal) =>
-    request<SearchResponse>(`/api/search${toQuery({ ...params })}`, signal),
+  search: (params: SearchParams, signal: AbortSignal) => request<SearchResponse>(`/api/search${toQuery({ ...params })}`, signal),
   paper: (paperId: string, signal: AbortSignal) => request<Paper>(`/api/papers/${id(paperId)}`, signal),
   similarToPaper: (paperId: string, k: number, signal: AbortSignal) =>
     request<{ results: SearchResult[] }>(`/api/papers/${id(paperId)}/similar${toQuery({ k })}`, signal),
-  similarToText: (text: string, k: number, signal: AbortSignal) =>
-    post<{ results: SearchResult[] }>('/api/similar', { text, k }, signal),
+  similarToText: (text: string, k: number, signal: AbortSignal) => post<{ results: SearchResult[] }>('/api/similar', { text, k }, signal),
   clusters: (signal: AbortSignal) => request<{ clusters: Cluster[] }>('/api/clusters', signal),
   subtopics: (clusterId: number, signal: AbortSignal) =>
-    request<{ clusters: Cluster[] }>(`/api/clusters/${id(clusterId)}/subtopics`, signal),
+    // `reason` says why a small topic was not split (then `clusters` is empty).
+    request<{ clusters: Cluster[]; reason?: string }>(`/api/clusters/${id(clusterId)}/subtopics`, signal),
   map: (signal: AbortSignal) => request<{ points: MapPoint[] }>('/api/map', signal),
   ask: (question: string, signal: AbortSignal) => post<AskResponse>('/api/ask', { question }, signal),
+  askStream,
 };

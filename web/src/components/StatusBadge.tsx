@@ -14,8 +14,8 @@ export function StatusBadge() {
     );
   }
   if (status.state !== 'ready') return <span class="badge badge-muted">Connecting…</span>;
-  const { papers, embedder, fallback, built_at } = status.data;
-  const detail = `${embedder.kind} · ${embedder.model} · ${embedder.dimension} dimensions${built_at ? ` · built ${built_at.slice(0, 10)}` : ''}`;
+  const { papers, embedder, fallback, built_at, llm } = status.data;
+  const detail = `${embedder.kind} · ${embedder.model} · ${embedder.dimension} dimensions${built_at ? ` · built ${built_at.slice(0, 10)}` : ''}${llm ? ' · answers written by a language model' : ''}`;
   return (
     <span class={fallback ? 'badge badge-warn' : 'badge'} title={detail} data-fallback={fallback}>
       {plural(papers, 'paper')} · {fallback ? 'offline word vectors: lower quality' : embedder.model}

@@ -61,9 +61,18 @@ export interface Viewport {
 /** Pixels per data unit at zoom 1: the [-1, 1] square fits the viewport with a margin. */
 export const baseScale = (viewport: Viewport) => (Math.min(viewport.width, viewport.height) / 2) * 0.92;
 
+/** The screen position of data (x, y) is (originX + x · scale, originY − y · scale). */
+export function projection(view: View, viewport: Viewport): { scale: number; originX: number; originY: number } {
+  return {
+    scale: baseScale(viewport) * view.zoom,
+    originX: viewport.width / 2 + view.offsetX,
+    originY: viewport.height / 2 + view.offsetY,
+  };
+}
+
 export function toScreen(view: View, viewport: Viewport, x: number, y: number): [number, number] {
-  const scale = baseScale(viewport) * view.zoom;
-  return [viewport.width / 2 + x * scale + view.offsetX, viewport.height / 2 - y * scale + view.offsetY];
+  const { scale, originX, originY } = projection(view, viewport);
+  return [originX + x * scale, originY - y * scale];
 }
 
 export function toData(view: View, viewport: Viewport, sx: number, sy: number): [number, number] {

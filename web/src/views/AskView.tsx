@@ -1,8 +1,10 @@
+import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type AskResponse } from '../api.js';
+import { api, type Citation, isAbort } from '../api.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
-import { useApi, useDocumentTitle } from '../hooks.js';
+import { useApi, useDocumentTitle, useStatus } from '../hooks.js';
 import { parseAnswer } from '../lib/answer.js';
+import { type AnswerStream, applyAskEvent, WAITING } from '../lib/ask-stream.js';
 import { askHref, paperHref } from '../lib/route.js';
 import { navigate } from '../router.js';
 
@@ -14,7 +16,9 @@ export function AskView({ question }: { question: string }) {
   useEffect(() => {
     if (!question) input.current?.focus();
   }, [question]);
-  const answer = useApi((signal) => (question ? api.ask(question, signal) : undefined), [question]);
+  const status = useStatus();
+  // Stream only when the server has a model; an unreachable status falls back to the plain answer, whose error shows.
+  const streamed = status.state === 'ready' ? status.data.llm : status.state === 'error' ? false : undefined;
 
   const submit = (event: Event) => {
     event.preventDefault();
@@ -43,54 +47,181 @@ export function AskView({ question }: { question: string }) {
           Ask
         </button>
       </form>
-      <p class="hint">Answers are assembled from sentences in the indexed abstracts, each with its source.</p>
-      {answer.state === 'error' ? (
-        <ErrorMessage error={answer.error} context="Could not answer" />
-      ) : answer.state === 'loading' ? (
-        <Loading label="Reading the abstracts…" />
-      ) : answer.state === 'ready' ? (
-        <Answer data={answer.data} />
-      ) : null}
+      <p class="hint">
+        {streamed
+          ? 'A language model writes the answer from sentences in the indexed abstracts, citing each one.'
+          : 'Answers are assembled from sentences in the indexed abstracts, each with its source.'}
+      </p>
+      {!question ? null : streamed === undefined ? (
+        <Loading label="Connecting…" />
+      ) : streamed ? (
+        <StreamedAnswer key={question} question={question} />
+      ) : (
+        <PlainAnswer question={question} />
+      )}
     </div>
   );
 }
 
-function Answer({ data }: { data: AskResponse }) {
-  const parts = parseAnswer(data.answer, data.citations.length);
+function PlainAnswer({ question }: { question: string }) {
+  const answer = useApi((signal) => api.ask(question, signal), [question]);
+  if (answer.state === 'error') return <ErrorMessage error={answer.error} context="Could not answer" />;
+  if (answer.state !== 'ready') return <Loading label="Reading the abstracts…" />;
+  return <Answer {...answer.data} phase="done" />;
+}
+
+/** Runs `POST /api/ask/stream` for `question`; `stop` aborts it and keeps what arrived, `retry` starts over. */
+function useAnswerStream(question: string) {
+  const [stream, setStream] = useState<AnswerStream>(WAITING);
+  const [error, setError] = useState<Error | undefined>(undefined);
+  const [stopped, setStopped] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const controller = useRef<AbortController | undefined>(undefined);
+
+  useEffect(() => {
+    const current = new AbortController();
+    controller.current = current;
+    setStream(WAITING);
+    setError(undefined);
+    setStopped(false);
+    void (async () => {
+      try {
+        for await (const event of api.askStream(question, current.signal)) setStream((state) => applyAskEvent(state, event));
+      } catch (failure) {
+        if (!isAbort(failure)) setError(failure instanceof Error ? failure : new Error(String(failure)));
+      }
+    })();
+    return () => current.abort();
+  }, [question, attempt]);
+
+  return {
+    stream,
+    error,
+    stopped,
+    stop: () => {
+      controller.current?.abort();
+      setStopped(true);
+    },
+    retry: () => setAttempt((n) => n + 1),
+  };
+}
+
+function StreamedAnswer({ question }: { question: string }) {
+  const { stream, error, stopped, stop, retry } = useAnswerStream(question);
+  const running = !error && !stopped && stream.phase !== 'done';
+  if (error && stream.phase === 'waiting') return <ErrorMessage error={error} context="Could not answer" />;
+  if (stream.phase === 'waiting' && !stopped) {
+    return (
+      <div class="answer-pending">
+        <Loading label="Finding evidence…" />
+        <button type="button" class="button button-small" onClick={stop}>
+          Stop
+        </button>
+      </div>
+    );
+  }
   return (
-    <section class="answer" aria-labelledby="answer-heading" aria-live="polite">
-      <h2 id="answer-heading">Answer</h2>
-      {data.grounded ? null : (
-        <p class="note note-warn" role="note">
-          The indexed abstracts do not answer this question directly; treat what follows with care.
+    <>
+      {error ? <ErrorMessage error={error} context="The answer broke off" /> : null}
+      <Answer
+        {...stream}
+        phase={running ? 'streaming' : 'done'}
+        notes={
+          <>
+            {stream.modelError ? (
+              <p class="note note-warn" role="note">
+                The language model failed: {stream.modelError}. Showing the answer assembled from the abstracts instead.
+              </p>
+            ) : null}
+            {stopped ? (
+              <p class="note note-muted" role="note">
+                Stopped before the answer was complete.{' '}
+                <button type="button" class="button button-small" onClick={retry}>
+                  Ask again
+                </button>
+              </p>
+            ) : null}
+          </>
+        }
+        action={
+          running ? (
+            <button type="button" class="button button-small" onClick={stop}>
+              Stop
+            </button>
+          ) : null
+        }
+      />
+    </>
+  );
+}
+
+interface AnswerProps {
+  answer: string;
+  grounded: boolean;
+  citations: Citation[];
+  generated?: boolean;
+  /** streaming: tokens are still arriving and `citations` are the evidence. */
+  phase: 'streaming' | 'done';
+  notes?: ComponentChildren;
+  action?: ComponentChildren;
+}
+
+function Answer({ answer, grounded, citations, generated, phase, notes, action }: AnswerProps) {
+  const parts = parseAnswer(answer, citations.length);
+  const streaming = phase === 'streaming';
+  return (
+    <section class="answer" aria-labelledby="answer-heading" data-phase={phase}>
+      <div class="answer-main">
+        <div class="answer-head">
+          <h2 id="answer-heading">Answer</h2>
+          {streaming ? (
+            <span class="answer-progress" role="status">
+              <span class="spinner" aria-hidden="true" />
+              Writing…
+            </span>
+          ) : generated ? (
+            <span class="chip">Written by a language model</span>
+          ) : null}
+          {action}
+        </div>
+        {grounded ? null : (
+          <p class="note note-warn" role="note">
+            The indexed abstracts do not answer this question directly; treat what follows with care.
+          </p>
+        )}
+        {notes}
+        {/* aria-busy holds the announcement until the text is complete, so a screen reader reads it once, not per token. */}
+        <p class="answer-text" aria-live="polite" aria-busy={streaming}>
+          {parts.map((part, i) => {
+            if (part.kind === 'text') return part.text;
+            const citation = citations[part.n - 1];
+            return citation ? (
+              <a key={i} class="cite" href={paperHref(citation.id)} title={citation.title} data-citation={part.n}>
+                [{part.n}]
+              </a>
+            ) : null;
+          })}
+          {streaming ? <span class="caret" aria-hidden="true" /> : null}
         </p>
-      )}
-      <p class="answer-text">
-        {parts.map((part, i) => {
-          if (part.kind === 'text') return part.text;
-          const citation = data.citations[part.n - 1];
-          return citation ? (
-            <a key={i} class="cite" href={paperHref(citation.id)} title={citation.title} data-citation={part.n}>
-              [{part.n}]
-            </a>
-          ) : null;
-        })}
-      </p>
-      {data.citations.length > 0 ? (
-        <>
-          <h2>Sources</h2>
-          <ol class="citations">
-            {data.citations.map((citation, i) => (
-              <li key={`${citation.id}-${i}`} id={`citation-${i + 1}`}>
-                <a href={paperHref(citation.id)}>{citation.title}</a>
-                <blockquote>{citation.sentence}</blockquote>
-              </li>
-            ))}
-          </ol>
-        </>
-      ) : (
-        <Empty>No sources were cited.</Empty>
-      )}
+      </div>
+      {/* On wide screens the sources sit beside the answer, so a long answer can be checked without scrolling back and forth. */}
+      <div class="answer-sources">
+        {citations.length > 0 ? (
+          <>
+            <h2>{streaming ? 'Evidence' : 'Sources'}</h2>
+            <ol class="citations">
+              {citations.map((citation, i) => (
+                <li key={`${citation.id}-${i}`} id={`citation-${i + 1}`}>
+                  <a href={paperHref(citation.id)}>{citation.title}</a>
+                  <blockquote>{citation.sentence}</blockquote>
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : streaming ? null : (
+          <Empty>No sources were cited.</Empty>
+        )}
+      </div>
     </section>
   );
 }

@@ -1,5 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Cluster, isAbort, type SearchMode, type SearchParams, type SearchResponse, type SearchResult, type SearchSort } from '../api.js';
+import {
+  api,
+  type Cluster,
+  isAbort,
+  type SearchMode,
+  type SearchParams,
+  type SearchResponse,
+  type SearchResult,
+  type SearchSort,
+} from '../api.js';
 import { ResultCard } from '../components/ResultCard.js';
 import { ResultList } from '../components/ResultList.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
@@ -136,15 +145,40 @@ function Filters({ values, clusters }: { values: Values; clusters: Cluster[] }) 
       </div>
       <div class="field field-narrow">
         <label for="filter-from">From year</label>
-        <input id="filter-from" type="number" inputMode="numeric" min={1900} max={2100} placeholder="any" value={year(values.from)} onChange={onYear('from')} />
+        <input
+          id="filter-from"
+          type="number"
+          inputMode="numeric"
+          min={1900}
+          max={2100}
+          placeholder="any"
+          value={year(values.from)}
+          onChange={onYear('from')}
+        />
       </div>
       <div class="field field-narrow">
         <label for="filter-to">To year</label>
-        <input id="filter-to" type="number" inputMode="numeric" min={1900} max={2100} placeholder="any" value={year(values.to)} onChange={onYear('to')} />
+        <input
+          id="filter-to"
+          type="number"
+          inputMode="numeric"
+          min={1900}
+          max={2100}
+          placeholder="any"
+          value={year(values.to)}
+          onChange={onYear('to')}
+        />
       </div>
       <div class="field field-narrow">
         <label for="filter-upvotes">Min. upvotes</label>
-        <input id="filter-upvotes" type="number" min={0} placeholder="0" value={values.min_upvotes ?? ''} onChange={onValue('min_upvotes')} />
+        <input
+          id="filter-upvotes"
+          type="number"
+          min={0}
+          placeholder="0"
+          value={values.min_upvotes ?? ''}
+          onChange={onValue('min_upvotes')}
+        />
       </div>
       <div class="field">
         <label for="filter-sort">Sort by</label>
