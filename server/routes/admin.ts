@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { PaperscopeError } from '../../core/errors.js';
-import { indexPapers } from '../../indexer/index.js';
+import { indexPapersInWorker } from '../../indexer/worker.js';
 import { formatIssue, type Paper, parseListing } from '../../indexer/parse/index.js';
 import { adminAuth, type LiveEngine } from '../middleware/index.js';
 import { jsonBody } from './api.js';
@@ -48,8 +48,8 @@ export function postedPapers(body: unknown): Paper[] {
 }
 
 /**
- * `POST /api/papers`: adds or updates papers with the real indexer, then swaps in an engine on
- * the new index; requests already running finish on the old one. Writes run one at a time.
+ * `POST /api/papers`: adds or updates papers with the real indexer, in a worker thread so searches
+ * keep being answered, then swaps in an engine on the new index; requests already running finish on the old one. Writes run one at a time.
  */
 export function adminRoutes(options: AdminOptions): Hono {
   const admin = new Hono();
@@ -61,8 +61,9 @@ export function adminRoutes(options: AdminOptions): Hono {
     if (!engineOptions) throw new PaperscopeError('READ_ONLY', 'This server was started without a data directory to write to.');
     const run = queue.then(async () => {
       const { manifest } = live.current;
-      const summary = await indexPapers(papers, {
-        ...engineOptions,
+      const { onEvent: _onEvent, llm: _llm, ...settings } = engineOptions;
+      const summary = await indexPapersInWorker(papers, {
+        ...settings,
         source: SOURCE,
         embedder: manifest.embedder.kind,
         clusters: manifest.clustering.requested,

