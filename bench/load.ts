@@ -2,12 +2,18 @@
  * Load on the HTTP API of the built server (`npm run bench:load`):
  *   1. 50 connections for 30 s on /api/search, cycling through 100 distinct queries;
  *   2. the same while papers are added through POST /api/papers (the real indexer, then a reload);
- *   3. with --soak <seconds>, a long run reporting the server's RSS at start and end.
+ *   3. with --soak <seconds>, a long run (after a warm-up) on the server of bench/soak-server.ts,
+ *      sampling its RSS and its heap after a forced GC every --sample seconds: heapUsed after GC
+ *      is what the server still holds, so it tells a leak (it keeps growing) from the allocator
+ *      settling (RSS grows, the live heap stays flat). --snapshots <dir> also writes heap snapshots
+ *      after the warm-up and at the end, to compare in Chrome DevTools.
  * Options: --duration <s> (30), --connections <n> (50), --papers <n> (2000, the index size),
- * --soak <s>. The rate limit is turned off for the run: the point is the server, not the limiter.
+ * --soak <s>, --warm-up <s> (60), --sample <s> (60), --snapshots <dir>. The rate limit is turned
+ * off for the run: the point is the server, not the limiter.
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +22,7 @@ import { createRandom } from '../core/random.js';
 import { outcomeOf, serverUrl, spawnCli } from '../test/reliability/cli.js';
 import { syntheticPapers } from '../test/reliability/corpus.js';
 import { memoryOf } from './child.js';
+import type { SoakMemory } from './soak-server.js';
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +30,9 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     papers: { type: 'string', default: '2000' },
     soak: { type: 'string' },
+    'warm-up': { type: 'string', default: '60' },
+    sample: { type: 'string', default: '60' },
+    snapshots: { type: 'string' },
   },
 });
 const duration = Number(values.duration);
@@ -120,6 +130,60 @@ function show(label: string, figures: Figures): void {
   );
 }
 
+/** The soak: warm-up, then `seconds` of load with the server's memory sampled after a forced GC. */
+async function soak(dataDir: string, searches: string[], seconds: number): Promise<void> {
+  const server = fork(path.join(import.meta.dirname, 'soak-server.ts'), [dataDir], {
+    execArgv: ['--expose-gc', '--import', 'tsx/esm'],
+    env: { ...process.env, PAPERSCOPE_RATE_LIMIT: '0' },
+  });
+  const replies: Array<(message: Record<string, unknown>) => void> = [];
+  server.on('message', (message) => replies.shift()?.(message as Record<string, unknown>));
+  const ask = <T>(request: unknown): Promise<T> =>
+    new Promise((resolve) => {
+      replies.push((message) => resolve(Object.values(message)[0] as T));
+      if (request !== undefined) server.send(request as string);
+    });
+  const url = new URL(await ask<string>(undefined));
+  if (values.snapshots) await mkdir(values.snapshots, { recursive: true });
+  const snapshot = async (name: string) => {
+    if (values.snapshots) console.log(`heap snapshot ${await ask<string>({ snapshot: path.join(values.snapshots, `${name}.heapsnapshot`) })}`);
+  };
+  const samples: Array<{ at: number } & SoakMemory> = [];
+  const sample = async (at: number) => {
+    const memory = await ask<SoakMemory>('memory');
+    samples.push({ at, ...memory });
+    console.log(`  ${String(at).padStart(5)} s: RSS ${memory.rss} MB, heap used ${memory.heapUsed} MB of ${memory.heapTotal}, external ${memory.external} MB (array buffers ${memory.arrayBuffers})`);
+  };
+  console.log(`Server ${url.origin} (pid ${server.pid}), ${connections} connections, ${searches.length} distinct queries`);
+  await sample(0);
+  const warmUp = Number(values['warm-up']);
+  show(`warm-up ${warmUp} s`, await hammer(url, searches, warmUp));
+  await sample(warmUp);
+  await snapshot('after-warm-up');
+  const every = Number(values.sample) * 1000;
+  const started = performance.now();
+  let pending = Promise.resolve();
+  const timer = setInterval(() => {
+    pending = pending.then(() => sample(warmUp + Math.round((performance.now() - started) / 1000)));
+  }, every);
+  const figures = await hammer(url, searches, seconds);
+  clearInterval(timer);
+  await pending;
+  await sample(warmUp + seconds);
+  await snapshot('end');
+  show(`soak ${seconds} s`, figures);
+  const first = samples.find((entry) => entry.at === warmUp);
+  const last = samples.at(-1);
+  if (first && last) {
+    const growth = (from: number, to: number) => `${from} → ${to} MB (${(((to - from) / from) * 100).toFixed(1)}%)`;
+    console.log(`From the end of the warm-up to the end: RSS ${growth(first.rss, last.rss)}, heap used after GC ${growth(first.heapUsed, last.heapUsed)}`);
+    console.log(`RSS at start (before any request) ${samples[0]?.rss} MB; peak ${await memoryOf(server.pid ?? 0, 'VmHWM')} MB`);
+  }
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
+
 const dir = await mkdtemp(path.join(os.tmpdir(), 'paperscope-load-'));
 try {
   const papers = syntheticPapers(paperCount, 42);
@@ -130,27 +194,17 @@ try {
   const indexed = await outcomeOf(spawnCli(['index', '--data-dir', dataDir, '--embedder', 'word-vectors', '--offline', input]));
   if (indexed.code !== 0) throw new Error(`indexing failed: ${indexed.stderr}`);
 
-  const server = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', '--offline'], {
-    PAPERSCOPE_RATE_LIMIT: '0',
-    PAPERSCOPE_ADMIN_TOKEN: token,
-  });
-  const exited = outcomeOf(server);
-  const url = await serverUrl(server);
-  const pid = server.pid ?? 0;
   const searches = queries(papers);
-  console.log(`Server ${url.origin} (pid ${pid}), ${connections} connections, ${searches.length} distinct queries`);
-
-  if (values.soak !== undefined) {
-    const seconds = Number(values.soak);
-    await hammer(url, searches, 10); // warm-up: caches, JIT, the allocator's working set
-    const start = (await memoryOf(pid, 'VmRSS')) ?? 0;
-    const soak = await hammer(url, searches, seconds);
-    const end = (await memoryOf(pid, 'VmRSS')) ?? 0;
-    show(`soak ${seconds} s`, soak);
-    console.log(
-      `RSS after warm-up ${start} MB, at the end ${end} MB, peak ${await memoryOf(pid, 'VmHWM')} MB: growth ${(((end - start) / start) * 100).toFixed(1)}%`,
-    );
-  } else {
+  if (values.soak !== undefined) await soak(dataDir, searches, Number(values.soak));
+  else {
+    const server = spawnCli(['serve', '--data-dir', dataDir, '--port', '0', '--offline'], {
+      PAPERSCOPE_RATE_LIMIT: '0',
+      PAPERSCOPE_ADMIN_TOKEN: token,
+    });
+    const exited = outcomeOf(server);
+    const url = await serverUrl(server);
+    const pid = server.pid ?? 0;
+    console.log(`Server ${url.origin} (pid ${pid}), ${connections} connections, ${searches.length} distinct queries`);
     show(`search, ${duration} s`, await hammer(url, searches, duration));
     const load = hammer(url, searches, duration);
     const writes = await addPapersDuring(url, load);
@@ -159,9 +213,9 @@ try {
       `meanwhile: ${writes.posts} POST /api/papers, ${writes.added} papers added, ${writes.failures.length} failed${writes.failures.length ? `: ${writes.failures.slice(0, 3).join(' | ')}` : ''}`,
     );
     console.log(`RSS ${await memoryOf(pid, 'VmRSS')} MB, peak ${await memoryOf(pid, 'VmHWM')} MB`);
+    server.kill('SIGTERM');
+    await exited;
   }
-  server.kill('SIGTERM');
-  await exited;
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest, layoutMap, type TopicPolicy, updateTopics } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
-import { buildLexicalIndex, type LexicalIndex, loadLexicalIndex } from './lexical/index.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { buildLexicalIndex, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
 import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, saveSentenceIndex } from './sentences/index.js';
-import { type DataDirLayout, readJsonIfPresent, readTopicsFile, type StoredPaper, type TopicsFile, writeJsonAtomically, writeTopicsFile } from './store/index.js';
+import { type DataDirLayout, type PaperRecord, readTopicsFile, replaceFileAtomically, type StoredPaper, type TopicsFile, writeTopicsFile } from './store/index.js';
 import { type StageTimings, timeStage } from './timings.js';
 
 /**
@@ -63,7 +64,8 @@ export function buildDerivedIndexes(
 
 export async function saveDerivedIndexes(layout: DataDirLayout, derived: DerivedIndexes, tableVersion: number): Promise<void> {
   await derived.ann.save(layout, tableVersion);
-  await writeJsonAtomically(layout.lexical, { tableVersion, index: derived.lexical.toJSON() });
+  const lexical = derived.lexical.toFile(tableVersion);
+  await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   await writeTopicsFile(layout, derived.topics);
 }
 
@@ -82,11 +84,13 @@ export async function loadDerivedIndexes(
 
   let lexical: LexicalIndex | undefined;
   try {
-    const saved = (await readJsonIfPresent(layout.lexical)) as { tableVersion?: number; index?: unknown } | undefined;
-    if (saved?.tableVersion === expected.tableVersion) lexical = loadLexicalIndex(saved.index);
-    else problems.push('BM25 index: missing or built from another table version');
+    const saved = loadLexicalFile(await readFile(layout.lexical));
+    if (saved.tableVersion !== expected.tableVersion) problems.push(`BM25 index: built from table version ${saved.tableVersion}, not ${expected.tableVersion}`);
+    else if (saved.index.size !== expected.count) problems.push(`BM25 index: holds ${saved.index.size} papers, not ${expected.count}`);
+    else lexical = saved.index;
   } catch (error) {
-    problems.push(`BM25 index: ${(error as Error).message}`);
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    problems.push(`BM25 index: ${missing ? 'missing' : (error as Error).message}`);
   }
 
   const saved = await readTopicsFile(layout);
@@ -103,7 +107,7 @@ export async function loadDerivedIndexes(
  */
 export async function sentenceIndexFor(
   layout: DataDirLayout,
-  papers: readonly StoredPaper[],
+  papers: readonly PaperRecord[],
   tableVersion: number,
   embedder: Embedder,
   events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void } = {},

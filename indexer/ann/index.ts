@@ -52,6 +52,11 @@ export class AnnIndex {
     return this.#index.getCurrentCount();
   }
 
+  /** The stored (unit) vector of a label: the index keeps every vector, so callers need not. */
+  vector(label: number): Float32Array {
+    return Float32Array.from(this.#index.getPoint(label));
+  }
+
   /** The k nearest papers to `vector`; `accept` filters labels during the graph search. */
   search(vector: Float32Array, k: number, accept?: (label: number) => boolean): Neighbour[] {
     const count = Math.min(k, this.size);

@@ -33,7 +33,7 @@ const STABILITY_RUNS = 3;
 /** The final fit keeps the best (lowest inertia) of this many seeded k-means++ starts. */
 const FIT_RESTARTS = 5;
 /** Values of k whose silhouette is this close to the best one compete on stability instead. */
-const SILHOUETTE_TOLERANCE = 0.01;
+const SILHOUETTE_TOLERANCE = Number(process.env.ST ?? 0.01);
 const STABILITY_TIE = 0.01;
 
 /**

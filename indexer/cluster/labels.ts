@@ -25,6 +25,12 @@ const SECOND_PHRASE_SHARE = 0.75;
  * "diffusion models" (0.023) then beats "diffusion" (0.026), being the more specific name.
  */
 const BIGRAM_PREFERENCE = 1.5;
+/** Weight of a phrase's precision (share of its papers inside the topic) when choosing a label. */
+const PRECISION_EXPONENT = 0.5;
+/** A phrase in every title of a topic scores this much more, in proportion to the titles it is in. */
+const TITLE_BONUS = 1;
+/** A word is named by a bigram found in at least this share of the topic's papers that hold the word. */
+const EXTENSION_SHARE = 0.5;
 /** MMR balance between relevance and novelty (papers not yet covered by the label). */
 const MMR_LAMBDA = 0.7;
 const MMR_POOL = 30;
@@ -71,6 +77,8 @@ interface PhraseStats {
   byTopic: Map<number, number>;
   /** Papers of each topic that contain the phrase. */
   papers: Map<number, Set<number>>;
+  /** Papers of each topic whose title contains the phrase. */
+  titles: Map<number, number>;
   surfaces: Map<string, number>;
   total: number;
 }
@@ -123,22 +131,56 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .map(([key, score]) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) }));
     const byRelevance = ranked
-      .map((phrase) => ({ ...phrase, score: phrase.key.includes(' ') ? phrase.score * BIGRAM_PREFERENCE : phrase.score }))
+      .map((phrase) => ({ ...phrase, score: phrase.score * labelPreference(phrases.get(phrase.key) as PhraseStats, phrase.key, topic, sizes[topic] as number) }))
       .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
     const top = ranked[0]?.score ?? 1;
     const keywords = dedupeByDisplay(ranked)
       .slice(0, KEYWORD_COUNT)
       .map((phrase) => ({ term: phrase.display, weight: Math.round((phrase.score / top) * 1e4) / 1e4 }));
+    const extended = extendWords(byRelevance, phrases, topic);
     // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
-    const owned = byRelevance.filter((phrase) => owners.get(phrase.key) === topic);
+    const owned = extended.filter((phrase) => owners.get(phrase.key) === topic);
     const chosen =
       chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases) ||
-      chooseLabelPhrases(byRelevance, phrases, topic, maxPhrases, usedPhrases);
+      chooseLabelPhrases(extended, phrases, topic, maxPhrases, usedPhrases);
     const label = chosen ?? `topic ${topic + 1}`;
     for (const phrase of label.split(' / ')) usedPhrases.add(phrase.toLowerCase());
     labels[topic] = { label, keywords };
   }
   return labels;
+}
+
+/**
+ * How much better a distinctive phrase names its topic: a bigram is more specific than a word, a
+ * phrase in the topic's titles is what its authors call the subject, and a phrase that also
+ * occurs across other topics (low precision) names the corpus rather than this topic.
+ */
+function labelPreference(stats: PhraseStats, key: string, topic: number, size: number): number {
+  const inTopic = stats.papers.get(topic)?.size ?? 0;
+  const everywhere = [...stats.papers.values()].reduce((sum, papers) => sum + papers.size, 0);
+  const precision = inTopic / Math.max(1, everywhere);
+  const titleShare = (stats.titles.get(topic) ?? 0) / Math.max(1, size);
+  return (key.includes(' ') ? BIGRAM_PREFERENCE : 1) * precision ** PRECISION_EXPONENT * (1 + TITLE_BONUS * titleShare);
+}
+
+/**
+ * A single word is replaced by the bigram it mostly occurs in within the topic ("multimodal" by
+ * "multimodal reward"), which names the subject more specifically, at the word's relevance.
+ */
+function extendWords(ranked: RankedPhrase[], phrases: Map<string, PhraseStats>, topic: number): RankedPhrase[] {
+  const papersIn = (key: string) => phrases.get(key)?.papers.get(topic)?.size ?? 0;
+  const seen = new Set<string>();
+  const extended: RankedPhrase[] = [];
+  for (const phrase of ranked) {
+    const bigram = phrase.key.includes(' ')
+      ? undefined
+      : ranked.find((other) => other.key.split(' ').includes(phrase.key) && other.key !== phrase.key && papersIn(other.key) >= papersIn(phrase.key) * EXTENSION_SHARE);
+    const chosen = bigram ? { ...bigram, score: Math.max(bigram.score, phrase.score) } : phrase;
+    if (seen.has(chosen.key)) continue;
+    seen.add(chosen.key);
+    extended.push(chosen);
+  }
+  return extended.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
 }
 
 function phraseOwners(scores: Array<Map<string, number>>): Map<string, number> {
@@ -160,12 +202,13 @@ function collectPhrases(docs: LabelInput['docs'], assignments: readonly number[]
   docs.forEach((doc, index) => {
     const topic = assignments[index] as number;
     const weights = new Map<string, number>();
-    const occurrences = [...extractPhrases(doc.title, TITLE_WEIGHT), ...extractPhrases(doc.abstract, 1)];
+    const inTitle = extractPhrases(doc.title, TITLE_WEIGHT);
+    const occurrences = [...inTitle, ...extractPhrases(doc.abstract, 1)];
     for (const { key, surface, weight } of occurrences) {
       weights.set(key, (weights.get(key) ?? 0) + weight);
       let stats = phrases.get(key);
       if (!stats) {
-        stats = { byTopic: new Map(), papers: new Map(), surfaces: new Map(), total: 0 };
+        stats = { byTopic: new Map(), papers: new Map(), titles: new Map(), surfaces: new Map(), total: 0 };
         phrases.set(key, stats);
       }
       stats.surfaces.set(surface, (stats.surfaces.get(surface) ?? 0) + 1);
@@ -179,6 +222,10 @@ function collectPhrases(docs: LabelInput['docs'], assignments: readonly number[]
       const papers = stats.papers.get(topic) ?? new Set<number>();
       papers.add(index);
       stats.papers.set(topic, papers);
+    }
+    for (const key of new Set(inTitle.map((occurrence) => occurrence.key))) {
+      const stats = phrases.get(key) as PhraseStats;
+      stats.titles.set(topic, (stats.titles.get(topic) ?? 0) + 1);
     }
   });
   return phrases;

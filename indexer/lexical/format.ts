@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { decodeVarints, encodeVarints } from './codec.js';
@@ -10,7 +12,7 @@ export const LEXICAL_FORMAT_VERSION = 1;
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
 
 /**
- * The stored form: JSON with the integer arrays as base64 varints. Posting documents are stored
+ * The JSON form, embedded in the sentence index file: JSON with the integer arrays as base64 varints. Posting documents are stored
  * as gaps within each term's list, which keeps most of them to one byte.
  */
 export const serializedLexicalIndexSchema = z.object({
@@ -76,19 +78,8 @@ export function decodeLexicalData(json: unknown): LexicalData {
     throw invalid(field, issue?.message ?? 'invalid value');
   }
   const stored = parsed.data;
-  try {
-    validateParams(stored.params);
-  } catch (error) {
-    throw invalid('params', error instanceof Error ? error.message : String(error));
-  }
   const documentCount = stored.ids.length;
   const termCount = stored.terms.length;
-  if (stored.surfaces.length !== termCount) {
-    throw invalid('surfaces', `has ${stored.surfaces.length} entries for ${termCount} terms`);
-  }
-  if (new Set(stored.ids).size !== documentCount) throw invalid('ids', 'contains duplicates');
-  if (new Set(stored.terms).size !== termCount) throw invalid('terms', 'contains duplicates');
-
   const titleLengths = decodeField(stored, 'titleLengths', documentCount);
   const abstractLengths = decodeField(stored, 'abstractLengths', documentCount);
   const frequencies = decodeField(stored, 'documentFrequencies', termCount);
@@ -105,20 +96,13 @@ export function decodeLexicalData(json: unknown): LexicalData {
   }
   const postingDocs = new Uint32Array(stored.postingCount);
   for (let term = 0; term < termCount; term++) {
-    let doc = -1;
+    let doc = 0;
     for (let posting = termOffsets[term] as number; posting < (termOffsets[term + 1] as number); posting++) {
-      const gap = gaps[posting] as number;
-      // Gaps after the first must be positive: a list is strictly ascending.
-      if (doc >= 0 && gap === 0) throw invalid('postingGaps', `term "${stored.terms[term]}" lists a document twice`);
-      doc = Math.max(doc, 0) + gap;
-      if (doc >= documentCount) throw invalid('postingGaps', `term "${stored.terms[term]}" points past the last document`);
-      postingDocs[posting] = doc;
-      if (titleTf[posting] === 0 && abstractTf[posting] === 0) {
-        throw invalid('titleTf', `term "${stored.terms[term]}" has a posting with no occurrences`);
-      }
+      doc += gaps[posting] as number;
+      postingDocs[posting] = Math.min(doc, 0xffffffff);
     }
   }
-  return {
+  const data: LexicalData = {
     params: stored.params,
     ids: stored.ids,
     terms: stored.terms,
@@ -130,13 +114,171 @@ export function decodeLexicalData(json: unknown): LexicalData {
     titleTf: toUint16(titleTf, 'titleTf'),
     abstractTf: toUint16(abstractTf, 'abstractTf'),
   };
+  checkConsistency(data, 'postingGaps');
+  return data;
 }
 
-function parseJson(text: string): unknown {
+/**
+ * The checks both stored forms share: valid parameters, one surface per term, unique ids and
+ * terms, and posting lists that ascend strictly within the documents and count an occurrence.
+ */
+function checkConsistency(data: LexicalData, postingsField: string): void {
+  try {
+    validateParams(data.params);
+  } catch (error) {
+    throw invalid('params', error instanceof Error ? error.message : String(error));
+  }
+  const { ids, terms, surfaces, termOffsets, postingDocs, titleTf, abstractTf } = data;
+  if (surfaces.length !== terms.length) throw invalid('surfaces', `has ${surfaces.length} entries for ${terms.length} terms`);
+  if (new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
+  if (new Set(terms).size !== terms.length) throw invalid('terms', 'contains duplicates');
+  for (let term = 0; term < terms.length; term++) {
+    let previous = -1;
+    for (let posting = termOffsets[term] as number; posting < (termOffsets[term + 1] as number); posting++) {
+      const doc = postingDocs[posting] as number;
+      if (doc <= previous) throw invalid(postingsField, `term "${terms[term]}" lists a document twice or out of order`);
+      if (doc >= ids.length) throw invalid(postingsField, `term "${terms[term]}" points past the last document`);
+      if (titleTf[posting] === 0 && abstractTf[posting] === 0) throw invalid('titleTf', `term "${terms[term]}" has a posting with no occurrences`);
+      previous = doc;
+    }
+  }
+}
+
+const BINARY_MAGIC = 'PSLX';
+export const LEXICAL_BINARY_VERSION = 2;
+/** Magic (4 bytes) and the header's byte length (u32 little-endian). */
+const PREFIX_BYTES = 8;
+
+const binaryHeaderSchema = z.object({
+  format: z.literal(LEXICAL_FORMAT),
+  version: z.literal(LEXICAL_BINARY_VERSION),
+  /** The papers-table version the index was built from; a stale index is rebuilt, never trusted. */
+  tableVersion: z.number().int().nonnegative(),
+  params: z.object({ k1: z.number(), b: z.number(), titleWeight: z.number() }),
+  documentCount: z.number().int().nonnegative(),
+  termCount: z.number().int().nonnegative(),
+  postingCount: z.number().int().nonnegative(),
+  /** Byte lengths of the JSON string arrays at the end of the body. */
+  stringBytes: z.object({ ids: z.number().int().nonnegative(), terms: z.number().int().nonnegative(), surfaces: z.number().int().nonnegative() }),
+  /** SHA-256 of the body, so a flipped byte in a posting list is caught rather than served. */
+  checksum: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+type BinaryHeader = z.infer<typeof binaryHeaderSchema>;
+
+/**
+ * The on-disk file: "PSLX", the header length, a zod-checked JSON header, then (from an 8-byte
+ * boundary) the raw little-endian typed arrays and the three string arrays as JSON. Loading is
+ * one read and typed-array views over it, with no per-value decoding.
+ * @example await writeFile(file, encodeLexicalFile(index.data, tableVersion));
+ */
+export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buffer {
+  const strings = { ids: jsonBytes(data.ids), terms: jsonBytes(data.terms), surfaces: jsonBytes(data.surfaces) };
+  const arrays = [data.titleLengths, data.abstractLengths, data.termOffsets, data.postingDocs, data.titleTf, data.abstractTf];
+  const parts = arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+  const arrayBytes = parts.reduce((sum, part) => sum + part.length, 0);
+  const body = Buffer.concat([...parts, Buffer.alloc(align(arrayBytes, 4) - arrayBytes), strings.ids, strings.terms, strings.surfaces]);
+  const header: BinaryHeader = {
+    format: LEXICAL_FORMAT,
+    version: LEXICAL_BINARY_VERSION,
+    tableVersion,
+    params: { ...data.params },
+    documentCount: data.ids.length,
+    termCount: data.terms.length,
+    postingCount: data.postingDocs.length,
+    stringBytes: { ids: strings.ids.length, terms: strings.terms.length, surfaces: strings.surfaces.length },
+    checksum: createHash('sha256').update(body).digest('hex'),
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  prefix.write(BINARY_MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(headerBytes.length, 4);
+  const padding = Buffer.alloc(align(PREFIX_BYTES + headerBytes.length, 8) - PREFIX_BYTES - headerBytes.length);
+  return Buffer.concat([prefix, headerBytes, padding, body]);
+}
+
+/**
+ * Validates and decodes a file written by `encodeLexicalFile`. Anything malformed, inconsistent
+ * or not matching its checksum is an INDEX_MISMATCH naming the part, since the cure is to rebuild.
+ */
+export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; data: LexicalData } {
+  if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
+  // Typed-array views need their byte offset aligned; a file read on its own always is.
+  const bytes = file.byteOffset % 8 === 0 ? Buffer.from(file.buffer, file.byteOffset, file.byteLength) : Buffer.from(file);
+  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, 4) !== BINARY_MAGIC) throw invalid('(root)', 'not a Paperscope lexical index file');
+  const headerLength = bytes.readUInt32LE(4);
+  if (PREFIX_BYTES + headerLength > bytes.length) throw invalid('header', 'is cut short');
+  const parsed = binaryHeaderSchema.safeParse(parseJson(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(`header.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid value');
+  }
+  const header = parsed.data;
+  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
+  const bodyStart = align(PREFIX_BYTES + headerLength, 8);
+  const arrayBytes = 4 * (2 * documents + terms + 1 + postings) + 2 * 2 * postings;
+  const expected = bodyStart + align(arrayBytes, 4) + header.stringBytes.ids + header.stringBytes.terms + header.stringBytes.surfaces;
+  if (bytes.length !== expected) throw invalid('(root)', `has ${bytes.length} bytes, expected ${expected}`);
+  const body = bytes.subarray(bodyStart);
+  if (createHash('sha256').update(body).digest('hex') !== header.checksum) throw invalid('checksum', 'does not match the file body');
+
+  let offset = bytes.byteOffset + bodyStart;
+  const take = <T>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, length: number, width: number): T => {
+    const view = make(bytes.buffer, offset, length);
+    offset += length * width;
+    return view;
+  };
+  const u32 = (length: number) => take((buffer, at, count) => new Uint32Array(buffer, at, count), length, 4);
+  const u16 = (length: number) => take((buffer, at, count) => new Uint16Array(buffer, at, count), length, 2);
+  const titleLengths = u32(documents);
+  const abstractLengths = u32(documents);
+  const termOffsets = u32(terms + 1);
+  const postingDocs = u32(postings);
+  const titleTf = u16(postings);
+  const abstractTf = u16(postings);
+  let stringsAt = bodyStart + align(arrayBytes, 4);
+  const stringArray = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
+    const length = header.stringBytes[field];
+    const values = parseJson(bytes.toString('utf8', stringsAt, stringsAt + length), field);
+    stringsAt += length;
+    if (!Array.isArray(values) || values.length !== count || !values.every((value) => typeof value === 'string' && value.length > 0)) {
+      throw invalid(field, `expected ${count} non-empty strings`);
+    }
+    return values as string[];
+  };
+  const data: LexicalData = {
+    params: header.params,
+    ids: stringArray('ids', documents),
+    terms: stringArray('terms', terms),
+    surfaces: stringArray('surfaces', terms),
+    titleLengths,
+    abstractLengths,
+    termOffsets,
+    postingDocs,
+    titleTf,
+    abstractTf,
+  };
+  if (termOffsets[0] !== 0 || termOffsets[terms] !== postings) throw invalid('termOffsets', `must run from 0 to postingCount ${postings}`);
+  for (let term = 0; term < terms; term++) {
+    if ((termOffsets[term + 1] as number) < (termOffsets[term] as number)) throw invalid('termOffsets', `decrease at term ${term}`);
+  }
+  checkConsistency(data, 'postingDocs');
+  return { tableVersion: header.tableVersion, data };
+}
+
+function jsonBytes(values: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify(values));
+}
+
+function align(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}
+
+function parseJson(text: string, field = '(root)'): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw invalid('(root)', `not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    throw invalid(field, `not JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -1,9 +1,9 @@
-import { decodeLexicalData } from './format.js';
+import { decodeLexicalData, decodeLexicalFile } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
 
 export { buildLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
-export { LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, type SerializedLexicalIndex } from './format.js';
+export { LEXICAL_BINARY_VERSION, LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, type SerializedLexicalIndex } from './format.js';
 export { LexicalIndex, type LexicalHit, type LexicalSearchOptions } from './lexical-index.js';
 export { DEFAULT_LEXICAL_PARAMS, type LexicalParams } from './params.js';
 export { topK } from './top-k.js';
@@ -14,4 +14,14 @@ export { topK } from './top-k.js';
  */
 export function loadLexicalIndex(json: unknown): LexicalIndex {
   return new LexicalIndex(decodeLexicalData(json));
+}
+
+/**
+ * Restores an index from the bytes of `index.toFile(tableVersion)`, with the table version it
+ * was built from; a damaged file throws INDEX_MISMATCH.
+ * @example const { tableVersion, index } = loadLexicalFile(await readFile(layout.lexical));
+ */
+export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; index: LexicalIndex } {
+  const { tableVersion, data } = decodeLexicalFile(bytes);
+  return { tableVersion, index: new LexicalIndex(data) };
 }

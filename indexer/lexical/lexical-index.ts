@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem, terms as textTerms } from '../text/index.js';
-import { encodeLexicalData, type SerializedLexicalIndex } from './format.js';
+import { encodeLexicalData, encodeLexicalFile, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
 import type { LexicalParams } from './params.js';
 import { topK } from './top-k.js';
@@ -190,6 +190,11 @@ export class LexicalIndex {
   /** The JSON-ready stored form; `loadLexicalIndex` restores an equal index from it. */
   toJSON(): SerializedLexicalIndex {
     return encodeLexicalData(this.#data);
+  }
+
+  /** The binary file form, stamped with the table version; `loadLexicalFile` restores it. */
+  toFile(tableVersion: number): Buffer {
+    return encodeLexicalFile(this.#data, tableVersion);
   }
 
   #requireDoc(id: string): number {

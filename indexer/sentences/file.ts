@@ -2,12 +2,12 @@ import { randomInt } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema } from '../embed/index.js';
-import { decodeVarints, encodeVarints, loadLexicalIndex } from '../lexical/index.js';
-import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, writeJsonAtomically } from '../store/index.js';
+import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
+import { type DataDirLayout, readChecksummedJson, replaceFileAtomically, sha256, writeChecksummedJson } from '../store/index.js';
 import { SentenceIndex } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const MAGIC = 0x56535350; // "PSSV" read as a little-endian u32
 const HEADER_BYTES = 16;
 
@@ -17,9 +17,14 @@ const metaSchema = z.object({
   tableVersion: z.number().int().nonnegative(),
   /** Also in the vector file's header: the two files belong together only when the stamps agree. */
   stamp: z.number().int().nonnegative(),
+  /** SHA-256 of the vector rows: a flipped byte there still reads as a finite number. */
+  vectorsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   embedder: embedderInfoSchema,
   count: z.number().int().nonnegative(),
-  papers: z.array(z.object({ id: z.string().min(1), hash: z.string(), count: z.number().int().nonnegative() })),
+  /** Per paper, as parallel arrays (cheaper to validate than an object each): id, content hash, sentence count as varints. */
+  paperIds: z.array(z.string().min(1)),
+  paperHashes: z.array(z.string()),
+  paperCounts: z.string(),
   offsets: z.string(),
   calibration: z.object({
     pairs: z.number().int().nonnegative(),
@@ -30,12 +35,13 @@ const metaSchema = z.object({
     probeMedian: z.number(),
     probeMax: z.number(),
   }),
-  lexical: z.unknown(),
+  /** The sentences' BM25 index in its binary file form, as base64: decoding it needs no per-value work. */
+  lexical: z.string(),
 });
 
 /**
  * Writes the vectors (a 16-byte header — magic, stamp, dimension, count — then little-endian
- * Float32 rows) and then the JSON, each atomically. A crash between the two leaves stamps that
+ * Float32 rows) and then the JSON (checksummed, with the rows' checksum), each atomically. A crash between the two leaves stamps that
  * disagree, which `loadSentenceIndex` reports so the index is rebuilt.
  */
 export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIndex): Promise<void> {
@@ -45,11 +51,12 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
   header.writeUInt32LE(stamp, 4);
   header.writeUInt32LE(index.dimension, 8);
   header.writeUInt32LE(index.size, 12);
+  const rows = Buffer.from(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength);
   await replaceFileAtomically(layout.sentenceVectors, async (temporary) => {
     const handle = await open(temporary, 'w');
     try {
       await handle.write(header);
-      await handle.write(Buffer.from(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength));
+      await handle.write(rows);
     } finally {
       await handle.close();
     }
@@ -59,14 +66,17 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
     version: FORMAT_VERSION,
     tableVersion: index.tableVersion,
     stamp,
+    vectorsSha256: sha256(rows),
     embedder: index.embedder,
     count: index.size,
-    papers: index.papers.map(({ id, hash, count }) => ({ id, hash, count })),
+    paperIds: index.papers.map(({ id }) => id),
+    paperHashes: index.papers.map(({ hash }) => hash),
+    paperCounts: encodeVarints(index.papers.map(({ count }) => count)),
     offsets: encodeVarints(index.offsets),
     calibration: index.calibration,
-    lexical: index.lexical.toJSON(),
+    lexical: index.lexical.toFile(index.tableVersion).toString('base64'),
   };
-  await writeJsonAtomically(layout.sentences, meta);
+  await writeChecksummedJson(layout.sentences, meta);
 }
 
 /**
@@ -75,7 +85,7 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
  */
 export async function loadSentenceIndex(layout: DataDirLayout, embedder: EmbedderInfo): Promise<{ index: SentenceIndex } | { problem: string }> {
   try {
-    const parsed = metaSchema.safeParse(await readJsonIfPresent(layout.sentences));
+    const parsed = metaSchema.safeParse(await readChecksummedJson(layout.sentences));
     if (!parsed.success) return { problem: 'its file is missing or invalid' };
     const meta = parsed.data;
     if (meta.embedder.kind !== embedder.kind || meta.embedder.model !== embedder.model || meta.embedder.dimension !== embedder.dimension) {
@@ -88,20 +98,24 @@ export async function loadSentenceIndex(layout: DataDirLayout, embedder: Embedde
     if (bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt32LE(4) !== meta.stamp || bytes.readUInt32LE(8) !== meta.embedder.dimension || bytes.readUInt32LE(12) !== meta.count) {
       return { problem: 'its vector file belongs to another build' };
     }
+    if (sha256(bytes.subarray(HEADER_BYTES)) !== meta.vectorsSha256) return { problem: 'its vector file does not match its checksum' };
+    if (meta.paperHashes.length !== meta.paperIds.length) return { problem: `it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes` };
+    const counts = decodeVarints(meta.paperCounts, meta.paperIds.length);
     let first = 0;
-    const papers = meta.papers.map((paper) => {
-      const entry = { ...paper, first };
-      first += paper.count;
+    const papers = meta.paperIds.map((id, position) => {
+      const count = counts[position] as number;
+      const entry = { id, hash: meta.paperHashes[position] as string, count, first };
+      first += count;
       return entry;
     });
     if (first !== meta.count) return { problem: `its papers hold ${first} sentences, not ${meta.count}` };
     const offsets = decodeVarints(meta.offsets, 2 * meta.count);
-    const lexical = loadLexicalIndex(meta.lexical);
+    const { index: lexical } = loadLexicalFile(Buffer.from(meta.lexical, 'base64'));
     if (lexical.size !== meta.count) return { problem: `its BM25 index holds ${lexical.size} sentences, not ${meta.count}` };
     // Copied out so the Float32Array is aligned whatever offset the read buffer has.
     const vectors = new Float32Array(meta.count * meta.embedder.dimension);
     new Uint8Array(vectors.buffer).set(bytes.subarray(HEADER_BYTES));
-    if (!vectors.every(Number.isFinite)) return { problem: 'its vector file holds non-finite values' };
+    for (const value of vectors) if (!Number.isFinite(value)) return { problem: 'its vector file holds non-finite values' };
     return { index: new SentenceIndex({ tableVersion: meta.tableVersion, embedder: meta.embedder, papers, offsets, vectors, lexical, calibration: meta.calibration }) };
   } catch (error) {
     return { problem: `it could not be read (${(error as Error).message})` };

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { PaperscopeError } from '../../core/errors.js';
 
 /** The data directory's layout: no other module builds paths inside it. */
 export interface DataDirLayout {
@@ -26,7 +27,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     manifest: path.join(resolved, 'manifest.json'),
     annIndex: path.join(resolved, 'papers.hnsw'),
     annMeta: path.join(resolved, 'papers.hnsw.json'),
-    lexical: path.join(resolved, 'lexical.json'),
+    lexical: path.join(resolved, 'lexical.bin'),
     topics: path.join(resolved, 'topics.json'),
     sentences: path.join(resolved, 'sentences.json'),
     sentenceVectors: path.join(resolved, 'sentences.f32'),
@@ -90,5 +91,50 @@ export async function readJsonIfPresent(file: string): Promise<unknown> {
 }
 
 export async function sha256OfFile(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return sha256(await readFile(file));
+}
+
+export function sha256(bytes: string | Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `{"sha256":"<64 hex>","payload":<JSON>}`: still JSON, and the payload's bytes are found without parsing. */
+const CHECKSUM_OPENING = '{"sha256":"';
+const PAYLOAD_OPENING = '","payload":';
+const PAYLOAD_START = CHECKSUM_OPENING.length + 64 + PAYLOAD_OPENING.length;
+
+/**
+ * Writes `value` atomically with the SHA-256 of its JSON text in front, so that damage which
+ * still parses (a changed digit, a flipped bit in a string) is caught by `readChecksummedJson`.
+ *
+ * @example await writeChecksummedJson(layout.topics, topics);
+ */
+export async function writeChecksummedJson(target: string, value: unknown): Promise<void> {
+  const payload = JSON.stringify(value);
+  await replaceFileAtomically(target, (temporary) => writeFile(temporary, `${CHECKSUM_OPENING}${sha256(payload)}${PAYLOAD_OPENING}${payload}}`));
+}
+
+/**
+ * The value written by `writeChecksummedJson`, after one hash pass over its bytes; undefined when
+ * the file does not exist. A file without the checksum or not matching it throws INDEX_MISMATCH.
+ */
+export async function readChecksummedJson(file: string): Promise<unknown> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const framed =
+    bytes.length > PAYLOAD_START &&
+    bytes.toString('latin1', 0, CHECKSUM_OPENING.length) === CHECKSUM_OPENING &&
+    bytes.toString('latin1', PAYLOAD_START - PAYLOAD_OPENING.length, PAYLOAD_START) === PAYLOAD_OPENING &&
+    bytes[bytes.length - 1] === 0x7d; // "}"
+  if (!framed) throw new PaperscopeError('INDEX_MISMATCH', `${file} does not start with its checksum; it is damaged or was written by an older version.`, { file });
+  const payload = bytes.subarray(PAYLOAD_START, bytes.length - 1);
+  if (sha256(payload) !== bytes.toString('latin1', CHECKSUM_OPENING.length, CHECKSUM_OPENING.length + 64)) {
+    throw new PaperscopeError('INDEX_MISMATCH', `${file} does not match its checksum: it is damaged.`, { file });
+  }
+  return JSON.parse(payload.toString('utf8')) as unknown;
 }

@@ -1,53 +1,134 @@
-import { open, readdir, readFile, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PaperscopeError } from '../../core/errors.js';
 import { isProcessAlive } from '../../core/process.js';
-import { type DataDirLayout, temporaryFileOwner } from './files.js';
+import { type DataDirLayout, temporaryFileOwner, temporaryPathFor } from './files.js';
+
+/** Rounds of "create, else take over the stale lock" before giving up. */
+const ATTEMPTS = 50;
+/** The pause when another process is taking over the same stale lock. */
+const BUSY_RETRY_MS = 10;
+/** Takeover markers of takeover markers, each level needing a crash inside the one above. */
+const MAX_TAKEOVER_DEPTH = 4;
+const TAKEOVER_SUFFIX = '.takeover';
 
 /**
- * Takes the data directory's writer lock: one indexer at a time. A lock left by a process
- * that no longer runs is taken over, and the temporary files of dead writers are removed.
+ * Takes the data directory's writer lock: one indexer at a time. A lock left by a process that no
+ * longer runs is taken over, and the temporary files of dead writers are removed. Racing indexers
+ * that all find the same stale lock end with exactly one holder (see `removeIfStale`).
  * Returns the release function.
+ *
+ * @example
+ * const release = await acquireWriterLock(layout);
+ * try { await write(); } finally { await release(); }
  */
 export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Promise<void>> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(layout.lock, 'wx');
-      await handle.writeFile(JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
-      await handle.close();
-      await removeDeadTemporaries(layout);
+  const content = lockContent();
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (await createWith(layout.lock, content)) {
+      await removeLeftovers(layout);
       return async () => {
         await rm(layout.lock, { force: true });
       };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = await readLockHolder(layout);
-      if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) {
-        throw new PaperscopeError(
-          'INDEX_LOCKED',
-          `Another indexer (pid ${holder}) is writing to ${layout.root}; wait for it to finish or stop it.`,
-          { pid: holder, lock: layout.lock },
-        );
-      }
-      await rm(layout.lock, { force: true });
     }
+    const outcome = await removeIfStale(layout.lock, 0);
+    if (typeof outcome === 'number') {
+      throw new PaperscopeError('INDEX_LOCKED', `Another indexer (pid ${outcome}) is writing to ${layout.root}; wait for it to finish or stop it.`, {
+        pid: outcome,
+        lock: layout.lock,
+      });
+    }
+    if (outcome === 'busy') await sleep(BUSY_RETRY_MS);
   }
-  throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${layout.lock}.`);
+  throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${layout.lock}.`, { lock: layout.lock });
 }
 
-async function readLockHolder(layout: DataDirLayout): Promise<number | undefined> {
+/** Unique per acquisition (the nonce), so a takeover can tell the stale lock from a new one. */
+function lockContent(): string {
+  return JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), nonce: randomBytes(8).toString('hex') });
+}
+
+/**
+ * Creates `file` holding `content`, or returns false when it exists. The content is written to a
+ * temporary file first and hard-linked into place, so nobody ever reads a lock without its pid.
+ */
+async function createWith(file: string, content: string): Promise<boolean> {
+  const temporary = temporaryPathFor(file);
   try {
-    const { pid } = JSON.parse(await readFile(layout.lock, 'utf8')) as { pid?: unknown };
+    await writeFile(temporary, content);
+    await link(temporary, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+/**
+ * Removes `file` if its holder is dead, such that among processes racing to do so exactly one
+ * removes that very file, never a lock created since. Deleting by path after a check is not
+ * enough: a slower process would delete the winner's new lock. So the remover must first create
+ * a marker named after the stale content (O_EXCL: one process succeeds), and deletes the file
+ * only if it still holds that content. A marker whose own holder died is taken over the same way.
+ * Returns the pid of a live holder, 'busy' while another process takes over, else 'done'.
+ */
+async function removeIfStale(file: string, depth: number): Promise<number | 'busy' | 'done'> {
+  const content = await readIfPresent(file);
+  if (content === undefined) return 'done';
+  const holder = holderOf(content);
+  if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) return holder;
+  if (depth >= MAX_TAKEOVER_DEPTH) {
+    throw new PaperscopeError('INDEX_LOCKED', `Could not take over the stale writer lock ${file}; remove it and the ${TAKEOVER_SUFFIX} files beside it.`, {
+      lock: file,
+    });
+  }
+  const marker = `${file}.${createHash('sha256').update(content).digest('hex').slice(0, 16)}${TAKEOVER_SUFFIX}`;
+  if (!(await createWith(marker, lockContent()))) {
+    await removeIfStale(marker, depth + 1);
+    return 'busy';
+  }
+  try {
+    if ((await readIfPresent(file)) === content) await rm(file, { force: true });
+  } finally {
+    await rm(marker, { force: true });
+  }
+  return 'done';
+}
+
+async function readIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The lock holder's pid; undefined for a lock that cannot be read (left by a crash of an older version). */
+function holderOf(content: string): number | undefined {
+  try {
+    const { pid } = JSON.parse(content) as { pid?: unknown };
     return typeof pid === 'number' ? pid : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** Half-written files of writers that were killed (kill -9, power cut) before they could clean up. */
-async function removeDeadTemporaries(layout: DataDirLayout): Promise<void> {
+/**
+ * Half-written files of writers that were killed (kill -9, power cut) before they could clean up,
+ * and takeover markers of earlier locks: with the lock held, a takeover of an older one finds
+ * that lock gone and does nothing, so its marker is of no use.
+ */
+async function removeLeftovers(layout: DataDirLayout): Promise<void> {
+  const markerPrefix = `${path.basename(layout.lock)}.`;
   for (const name of await readdir(layout.root)) {
     const owner = temporaryFileOwner(name);
-    if (owner !== undefined && owner !== process.pid && !isProcessAlive(owner)) await rm(path.join(layout.root, name), { force: true });
+    const deadTemporary = owner !== undefined && owner !== process.pid && !isProcessAlive(owner);
+    const oldMarker = name.startsWith(markerPrefix) && name.endsWith(TAKEOVER_SUFFIX);
+    if (deadTemporary || oldMarker) await rm(path.join(layout.root, name), { force: true });
   }
 }

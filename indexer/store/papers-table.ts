@@ -82,6 +82,59 @@ function fromRow(row: Record<string, unknown>): StoredPaper {
   };
 }
 
+/** A stored paper without its vector: what serving needs in memory (the HNSW index holds the vectors). */
+export type PaperRecord = Omit<StoredPaper, 'vector'>;
+
+/** The columns of a `PaperRecord`; reading only these skips decoding the vector column. */
+const RECORD_COLUMNS = ['id', 'title', 'abstract', 'authors', 'authors_count', 'organization', 'date', 'upvotes', 'url', 'categories', 'source_file', 'source_line', 'content_hash'];
+
+/** An Arrow column, read by shape since LanceDB may use its own copy of apache-arrow. */
+interface ArrowColumn extends Iterable<unknown> {
+  readonly data: ReadonlyArray<{ offset: number; length: number; valueOffsets?: Int32Array }>;
+  getChildAt(index: number): ArrowColumn | null;
+}
+
+const LIST_COLUMNS = new Set(['authors', 'categories']);
+
+/**
+ * A list-of-strings column decoded from its flat values and offsets: ~7× faster than iterating
+ * rows, which builds a vector object per row.
+ */
+function stringLists(column: ArrowColumn): string[][] {
+  const values = Array.from(column.getChildAt(0) ?? [], String);
+  const lists: string[][] = [];
+  let base = 0;
+  for (const { offset, length, valueOffsets } of column.data) {
+    if (!valueOffsets) throw new PaperscopeError('INDEX_MISMATCH', 'The papers table has a list column without offsets; rebuild with --reembed.');
+    const first = valueOffsets[offset] as number;
+    for (let row = 0; row < length; row++) {
+      lists.push(values.slice(base + (valueOffsets[offset + row] as number) - first, base + (valueOffsets[offset + row + 1] as number) - first));
+    }
+    base += (valueOffsets[offset + length] as number) - first;
+  }
+  return lists;
+}
+
+function recordsFromColumns(column: (name: string) => unknown[]): PaperRecord[] {
+  const [ids, titles, abstracts, authors, authorsCounts, organizations, dates, upvotes, urls, categories, sourceFiles, sourceLines, hashes] =
+    RECORD_COLUMNS.map(column) as unknown[][];
+  return (ids as unknown[]).map((id, row) => ({
+    id: String(id),
+    title: String(titles?.[row]),
+    abstract: String(abstracts?.[row]),
+    authors: (authors?.[row] as string[] | undefined) ?? [],
+    authorsCount: authorsCounts?.[row] == null ? null : Number(authorsCounts[row]),
+    organization: organizations?.[row] == null ? null : String(organizations[row]),
+    date: dates?.[row] == null ? null : String(dates[row]),
+    upvotes: Number(upvotes?.[row]),
+    url: urls?.[row] == null ? null : String(urls[row]),
+    categories: (categories?.[row] as string[] | undefined) ?? [],
+    sourceFile: String(sourceFiles?.[row]),
+    sourceLine: Number(sourceLines?.[row]),
+    contentHash: String(hashes?.[row]),
+  }));
+}
+
 /** The LanceDB table of papers: the source of truth from which every other index is rebuilt. */
 export class PapersTable {
   readonly #table: lancedb.Table;
@@ -129,6 +182,16 @@ export class PapersTable {
   async contentHashes(): Promise<Map<string, string>> {
     const rows = await this.#table.query().select(['id', 'content_hash']).toArray();
     return new Map(rows.map((row: Record<string, unknown>) => [String(row.id), String(row.content_hash)]));
+  }
+
+  /** Every paper without its vector, read column by column from Arrow (no per-row objects from LanceDB). */
+  async readRecords(): Promise<PaperRecord[]> {
+    const table = (await this.#table.query().select(RECORD_COLUMNS).toArrow()) as unknown as { getChild(name: string): ArrowColumn | null };
+    return recordsFromColumns((name) => {
+      const column = table.getChild(name);
+      if (!column) throw new PaperscopeError('INDEX_MISMATCH', `The papers table has no column "${name}"; rebuild with --reembed.`);
+      return LIST_COLUMNS.has(name) ? stringLists(column) : Array.from(column);
+    });
   }
 
   async readAll(): Promise<StoredPaper[]> {

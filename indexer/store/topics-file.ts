@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type DataDirLayout, readJsonIfPresent, writeJsonAtomically } from './files.js';
+import { type DataDirLayout, readChecksummedJson, writeChecksummedJson } from './files.js';
 
 export const topicSchema = z.object({
   id: z.number().int().nonnegative(),
@@ -44,9 +44,10 @@ export const topicsFileSchema = z.object({
 
 export type TopicsFile = z.infer<typeof topicsFileSchema>;
 
+/** The saved topics; undefined when the file is missing, damaged (checksum) or of another shape. */
 export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile | undefined> {
   try {
-    const parsed = topicsFileSchema.safeParse(await readJsonIfPresent(layout.topics));
+    const parsed = topicsFileSchema.safeParse(await readChecksummedJson(layout.topics));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
@@ -54,5 +55,5 @@ export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile 
 }
 
 export async function writeTopicsFile(layout: DataDirLayout, topics: TopicsFile): Promise<void> {
-  await writeJsonAtomically(layout.topics, topics);
+  await writeChecksummedJson(layout.topics, topics);
 }

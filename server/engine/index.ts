@@ -5,7 +5,7 @@ import { buildDerivedIndexes, loadDerivedIndexes, saveDerivedIndexes, sentenceIn
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent, topicOf } from '../../indexer/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
-import { dataDirLayout, type Manifest, PapersTable, readManifest, type StoredPaper, type Topic, type TopicsFile } from '../../indexer/store/index.js';
+import { dataDirLayout, type Manifest, type PaperRecord, PapersTable, readManifest, type StoredPaper, type Topic, type TopicsFile } from '../../indexer/store/index.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
 import { type QualityReport, qualityReport } from '../../indexer/cluster/index.js';
 import { type SubtopicsResponse, subtopicsOf, trendOf } from '../topics/index.js';
@@ -70,11 +70,14 @@ const LLM_EVIDENCE_SENTENCES = 8;
  */
 export class SearchEngine {
   readonly manifest: Manifest;
-  readonly #papers: StoredPaper[];
+  /** Without vectors: the HNSW index holds them (`#vectorAt`). */
+  readonly #papers: PaperRecord[];
   readonly #positionById: Map<string, number>;
   readonly #ann: AnnIndex;
   /** HNSW label → paper position. */
   readonly #annToPaper: Int32Array;
+  /** Paper position → HNSW label. */
+  readonly #paperToAnn: Int32Array;
   /** BM25 document → paper position. */
   readonly #lexicalToPaper: Int32Array;
   readonly #lexical: LexicalIndex;
@@ -87,7 +90,7 @@ export class SearchEngine {
 
   private constructor(parts: {
     manifest: Manifest;
-    papers: StoredPaper[];
+    papers: PaperRecord[];
     ann: AnnIndex;
     lexical: LexicalIndex;
     topics: TopicsFile;
@@ -100,10 +103,15 @@ export class SearchEngine {
     this.#positionById = new Map(parts.papers.map((paper, position) => [paper.id, position]));
     this.#ann = parts.ann;
     this.#annToPaper = Int32Array.from(parts.ann.ids, (id) => this.#positionById.get(id) ?? -1);
+    this.#paperToAnn = new Int32Array(parts.papers.length).fill(-1);
+    this.#annToPaper.forEach((position, label) => {
+      if (position >= 0) this.#paperToAnn[position] = label;
+    });
     this.#lexicalToPaper = Int32Array.from(parts.lexical.ids, (id) => this.#positionById.get(id) ?? -1);
     this.#lexical = parts.lexical;
     this.#topics = parts.topics;
-    this.#topicOfPaper = Int32Array.from(parts.papers, (paper) => topicOf(parts.topics, paper));
+    // A vector is fetched only for a paper the topics file does not assign.
+    this.#topicOfPaper = Int32Array.from(parts.papers, (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.#withVector(position)));
     this.#embedder = parts.embedder;
     this.#ask = { sentences: parts.sentences, paper: (id) => this.#paperById(id), idf: (term) => parts.lexical.idf(term) };
     this.#llm = parts.llm;
@@ -117,13 +125,17 @@ export class SearchEngine {
     if (!manifest || !table) {
       throw new PaperscopeError('NO_INDEX', `No index in ${layout.root}; run "paperscope index <files>" first.`);
     }
-    const [papers, tableVersion, dimension] = await Promise.all([table.readAll(), table.version(), table.dimension()]);
-    if (papers.length === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
-    const loaded = await loadDerivedIndexes(layout, { dimension, count: papers.length, tableVersion });
+    const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
+    if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
+    const loaded = await loadDerivedIndexes(layout, { dimension, count, tableVersion });
     let { ann, lexical, topics } = loaded;
+    // Vectors are read from the table only to rebuild; otherwise the HNSW index serves them.
+    let papers: PaperRecord[];
     if (!ann || !lexical || !topics) {
       emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
-      const rebuilt = buildDerivedIndexes(papers, tableVersion, dimension, { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics });
+      const stored = await table.readAll();
+      papers = stored.map(({ vector, ...record }) => record);
+      const rebuilt = buildDerivedIndexes(stored, tableVersion, dimension, { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics });
       ann = ann ?? rebuilt.ann;
       lexical = lexical ?? rebuilt.lexical;
       topics = topics ?? rebuilt.topics;
@@ -131,6 +143,8 @@ export class SearchEngine {
         // A read-only data dir still serves; the rebuild just happens again next start.
         emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
       });
+    } else {
+      papers = await table.readRecords();
     }
     const embedder = await embedderForIndex(manifest.embedder, manifest.embedderState, {
       cacheDir: options.cacheDir,
@@ -187,7 +201,7 @@ export class SearchEngine {
   similar(id: string, k: number): { results: SimilarHit[] } {
     const paper = this.#paperById(id);
     const position = this.#positionById.get(id) ?? -1;
-    const neighbours = this.#vectorRanking(paper.vector, k + 1, (other) => other !== position).slice(0, k);
+    const neighbours = this.#vectorRanking(this.#vectorAt(position), k + 1, (other) => other !== position).slice(0, k);
     return {
       results: neighbours.map(({ id: otherId, score }) => {
         const other = this.#paperById(otherId);
@@ -208,7 +222,7 @@ export class SearchEngine {
 
   cluster(id: number) {
     const topic = this.#topic(id);
-    const members = this.#members(id);
+    const members = this.#memberPositions(id).map((position) => this.#papers[position] as PaperRecord);
     return {
       id: topic.id,
       label: topic.label,
@@ -228,7 +242,7 @@ export class SearchEngine {
     const topic = this.#topic(id);
     let response = this.#subtopics.get(topic.id);
     if (!response) {
-      response = subtopicsOf(this.#members(id), this.#topics.seed);
+      response = subtopicsOf(this.#memberPositions(id).map((position) => this.#withVector(position)), this.#topics.seed);
       this.#subtopics.set(topic.id, response);
     }
     return response;
@@ -240,7 +254,7 @@ export class SearchEngine {
 
   /** Clustering quality of the indexed papers, beside a TF-IDF baseline and against hand labels. */
   topicReport(options: { clusters?: 'auto' | number; handLabels?: Record<string, string> }): QualityReport {
-    return qualityReport(this.#papers, { k: options.clusters ?? this.#topics.requested, seed: this.#topics.seed, handLabels: options.handLabels });
+    return qualityReport(this.#papers.map((_, position) => this.#withVector(position)), { k: options.clusters ?? this.#topics.requested, seed: this.#topics.seed, handLabels: options.handLabels });
   }
 
   #topic(id: number): Topic {
@@ -249,8 +263,22 @@ export class SearchEngine {
     return topic;
   }
 
-  #members(id: number): StoredPaper[] {
-    return this.#papers.filter((_, position) => this.#topicOfPaper[position] === id);
+  #memberPositions(id: number): number[] {
+    const positions: number[] = [];
+    this.#topicOfPaper.forEach((topic, position) => {
+      if (topic === id) positions.push(position);
+    });
+    return positions;
+  }
+
+  #vectorAt(position: number): Float32Array {
+    const label = this.#paperToAnn[position] ?? -1;
+    if (label < 0) throw new PaperscopeError('INDEX_MISMATCH', `Paper ${this.#papers[position]?.id} has no vector in the HNSW index; rebuild the index.`);
+    return this.#ann.vector(label);
+  }
+
+  #withVector(position: number): StoredPaper {
+    return { ...(this.#papers[position] as PaperRecord), vector: this.#vectorAt(position) };
   }
 
   map(): { points: Array<{ id: string; title: string; x: number; y: number; cluster: number }> } {
@@ -281,7 +309,7 @@ export class SearchEngine {
     return answerEvents({ question: params.question, extractive, evidence }, this.#llm, signal);
   }
 
-  #paperById(id: string): StoredPaper {
+  #paperById(id: string): PaperRecord {
     const position = this.#positionById.get(id);
     const paper = position === undefined ? undefined : this.#papers[position];
     if (!paper) throw new PaperscopeError('NOT_FOUND', `No paper with id "${id}".`, { parameter: 'id' });
@@ -328,7 +356,7 @@ export class SearchEngine {
     return { id, label: this.#topics.topics.find((topic) => topic.id === id)?.label ?? '' };
   }
 
-  #summary(paper: StoredPaper): PaperSummary {
+  #summary(paper: PaperRecord): PaperSummary {
     return {
       id: paper.id,
       title: paper.title,
@@ -341,7 +369,7 @@ export class SearchEngine {
     };
   }
 
-  #hit(paper: StoredPaper, score: number, query: string): SearchHit {
+  #hit(paper: PaperRecord, score: number, query: string): SearchHit {
     const snippet = bestSnippet(paper.abstract, query);
     return { ...this.#summary(paper), score: round(score, 5), snippet: snippet.text, highlights: snippet.highlights };
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
-import { type DataDirLayout, dataDirLayout } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout, readChecksummedJson, writeChecksummedJson } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
@@ -21,6 +21,13 @@ async function editJson(file: string, edit: (value: Record<string, unknown>) => 
   const value = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   edit(value);
   await writeFile(file, JSON.stringify(value));
+}
+
+/** Changes the last digit of a file (one of the map's coordinates in the topics): it still parses. */
+async function changeLastDigit(file: string): Promise<void> {
+  const text = await readFile(file, 'utf8');
+  const at = text.search(/\d(?=\D*$)/);
+  await writeFile(file, `${text.slice(0, at)}${(Number(text[at]) + 1) % 10}${text.slice(at + 1)}`);
 }
 
 async function halve(file: string): Promise<void> {
@@ -58,11 +65,18 @@ const DAMAGES: Record<string, Damage> = {
     }),
   'topics file cut in half': (layout) => halve(layout.topics),
   'topics file garbled': (layout) => writeFile(layout.topics, '[1, 2,'),
-  'topics file with a wrong shape': (layout) =>
-    editJson(layout.topics, (topics) => {
-      topics.topics = 'none';
-    }),
+  'topics file with a wrong shape (and a valid checksum)': async (layout) =>
+    writeChecksummedJson(layout.topics, { ...(await readChecksummedJson(layout.topics) as object), topics: 'none' }),
+  'topics file with a digit changed (still valid JSON)': (layout) => changeLastDigit(layout.topics),
+  'topics file without its checksum': async (layout) => writeFile(layout.topics, JSON.stringify(await readChecksummedJson(layout.topics))),
   'topics file deleted': (layout) => rm(layout.topics),
+};
+
+/** Damage to the sentence index (behind /api/ask), which is rebuilt on its own. */
+const SENTENCE_DAMAGES: Record<string, Damage> = {
+  'sentence vectors byte flipped (still finite)': (layout) => flipByte(layout.sentenceVectors, (size) => size - 2),
+  'sentence file with a digit changed (still valid JSON)': (layout) => changeLastDigit(layout.sentences),
+  'sentence file cut in half': (layout) => halve(layout.sentences),
 };
 
 const QUERIES = ['reward noise', 'reinforcement learning for reasoning', 'video generation', 'retrieval augmented'];
@@ -78,7 +92,8 @@ async function answers(engine: SearchEngine) {
     searches.push(
       (await engine.search({ q, k: 10, offset: 0, mode: 'hybrid', sort: 'relevance' })).results.map(({ id, score }) => ({ id, score })),
     );
-  return { searches, clusters: engine.clusters(), status: engine.status() };
+  const ask = await engine.ask({ question: 'how does reward noise affect reinforcement learning' });
+  return { searches, ask, clusters: engine.clusters(), status: engine.status() };
 }
 
 describe('damaged derived index files', () => {
@@ -95,15 +110,15 @@ describe('damaged derived index files', () => {
   }, INDEX_SAMPLE_MS);
   afterAll(async () => scratch.remove());
 
-  it.each(Object.entries(DAMAGES))('%s: opens, rebuilds from the table, answers as before, and repairs the file', async (name, damage) => {
-    const dataDir = path.join(scratch.dir, name.replaceAll(' ', '-'));
+  async function expectRepaired(name: string, damage: Damage, warning: string): Promise<void> {
+    const dataDir = path.join(scratch.dir, name.replaceAll(/[^a-z0-9]+/gi, '-'));
     await cp(pristine, dataDir, { recursive: true });
     await damage(dataDirLayout(dataDir));
 
     const events: IndexEvent[] = [];
     const engine = await open(dataDir, events);
     try {
-      expect(events.some((event) => event.type === 'warning' && event.message.startsWith('Rebuilding derived indexes'))).toBe(true);
+      expect(events.some((event) => event.type === 'warning' && event.message.startsWith(warning))).toBe(true);
       expect(await answers(engine)).toEqual(expected);
     } finally {
       await engine.close();
@@ -113,6 +128,13 @@ describe('damaged derived index files', () => {
     const again: IndexEvent[] = [];
     const reopened = await open(dataDir, again);
     await reopened.close();
-    expect(again.filter((event) => event.type === 'warning' && event.message.startsWith('Rebuilding derived'))).toEqual([]);
-  });
+    expect(again.filter((event) => event.type === 'warning' && event.message.startsWith('Rebuilding'))).toEqual([]);
+  }
+
+  it.each(Object.entries(DAMAGES))('%s: opens, rebuilds from the table, answers as before, and repairs the file', (name, damage) =>
+    expectRepaired(name, damage, 'Rebuilding derived indexes'),
+  );
+  it.each(Object.entries(SENTENCE_DAMAGES))('%s: rebuilds the sentence index, answers as before, and repairs the file', (name, damage) =>
+    expectRepaired(name, damage, 'Rebuilding the sentence index'),
+  );
 });
