@@ -169,7 +169,7 @@ async function soak(dataDir: string, searches: string[], seconds: number): Promi
   const figures = await hammer(url, searches, seconds);
   clearInterval(timer);
   await pending;
-  await sample(warmUp + seconds);
+  if ((samples.at(-1)?.at ?? 0) < warmUp + seconds) await sample(warmUp + seconds);
   await snapshot('end');
   show(`soak ${seconds} s`, figures);
   const first = samples.find((entry) => entry.at === warmUp);

@@ -43,30 +43,35 @@ export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
   return topics.assignments[paper.id] ?? topics.topics[assignToNearest(paper.vector, topics.centroids)]?.id ?? 0;
 }
 
+/** Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`), which are kept. */
 export function buildDerivedIndexes(
   papers: readonly StoredPaper[],
   tableVersion: number,
   dimension: number,
   options: TopicOptions,
+  current: Partial<DerivedIndexes> = {},
 ): DerivedIndexes {
   return {
-    ann: timeStage(options.timings, 'hnsw', () =>
-      AnnIndex.build(
-        papers.map((paper) => paper.vector),
-        papers.map((paper) => paper.id),
-        dimension,
+    ann:
+      current.ann ??
+      timeStage(options.timings, 'hnsw', () =>
+        AnnIndex.build(
+          papers.map((paper) => paper.vector),
+          papers.map((paper) => paper.id),
+          dimension,
+        ),
       ),
-    ),
-    lexical: timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers)),
-    topics: buildTopics(papers, tableVersion, options),
+    lexical: current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers)),
+    topics: current.topics ?? buildTopics(papers, tableVersion, options),
   };
 }
 
+/** The HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved. */
 export async function saveDerivedIndexes(layout: DataDirLayout, derived: DerivedIndexes, tableVersion: number): Promise<void> {
-  await derived.ann.save(layout, tableVersion);
   const lexical = derived.lexical.toFile(tableVersion);
   await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   await writeTopicsFile(layout, derived.topics);
+  await derived.ann.save(layout, tableVersion);
 }
 
 /**

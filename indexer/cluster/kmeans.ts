@@ -25,15 +25,26 @@ export interface Clustering {
 }
 
 export const DEFAULT_CLUSTER_SEED = 42;
-/** K-means runs on at most this many papers; the rest are assigned to the nearest centroid. */
-const FIT_SAMPLE_SIZE = 10_000;
+/**
+ * K-means runs on at most this many papers; the rest are assigned to the nearest centroid. With
+ * at most 12 topics that leaves hundreds of papers per centroid, so the centres barely move with more.
+ */
+const FIT_SAMPLE_SIZE = 5_000;
 /** Silhouettes are quadratic, so they are measured on at most this many papers. */
 const SILHOUETTE_SAMPLE_SIZE = 2_000;
+/** 'auto' compares values of k on at most this many of the silhouette sample's papers. */
+const CHOICE_SAMPLE_SIZE = 1_000;
 const STABILITY_RUNS = 3;
-/** The final fit keeps the best (lowest inertia) of this many seeded k-means++ starts. */
-const FIT_RESTARTS = 5;
+/**
+ * The final fit keeps the best (lowest inertia) of a few seeded k-means++ starts: more on small
+ * corpora, where one start's local optimum matters and a start is cheap.
+ */
+const FIT_RESTARTS = { small: 5, large: 3 } as const;
+/** Lloyd stops once no centre moves more than this squared distance (centres of unit vectors). */
+const CONVERGENCE_TOLERANCE = 1e-5;
+const MAX_ITERATIONS = 50;
 /** Values of k whose silhouette is this close to the best one compete on stability instead. */
-const SILHOUETTE_TOLERANCE = Number(process.env.ST ?? 0.01);
+const SILHOUETTE_TOLERANCE = 0.01;
 const STABILITY_TIE = 0.01;
 
 /**
@@ -56,7 +67,7 @@ export function clusterPapers(input: ClusterInput): Clustering {
   const distances = cosineDistanceMatrix(silhouetteSample);
 
   const requested = input.k ?? 'auto';
-  const k = requested === 'auto' ? chooseK(silhouetteSample, distances, seed, kRange(n, input)) : checkK(requested, n);
+  const k = requested === 'auto' ? chooseK(choiceSample(silhouetteSample, distances, seed), seed, kRange(n, input)) : checkK(requested, n);
 
   const fitSample = sampleIndices(n, FIT_SAMPLE_SIZE, seed).map((index) => unit[index] as Float32Array);
   const { centroids } = bestOfRestarts(fitSample, Math.min(k, countDistinct(fitSample)), seed);
@@ -137,7 +148,21 @@ function kRange(n: number, input: ClusterInput): KRange {
   return { low: Math.max(2, Math.min(minK, high)), high };
 }
 
-function chooseK(unitSample: Float32Array[], distances: Float32Array, seed: number, range: KRange): number {
+/** A seeded subset of the silhouette sample with its part of the distance matrix. */
+function choiceSample(sample: Float32Array[], distances: Float32Array, seed: number): { points: Float32Array[]; distances: Float32Array } {
+  if (sample.length <= CHOICE_SAMPLE_SIZE) return { points: sample, distances };
+  const chosen = sampleIndices(sample.length, CHOICE_SAMPLE_SIZE, seed);
+  const size = chosen.length;
+  const subset = new Float32Array(size * size);
+  chosen.forEach((row, i) => {
+    chosen.forEach((column, j) => {
+      subset[i * size + j] = distances[row * sample.length + column] as number;
+    });
+  });
+  return { points: chosen.map((index) => sample[index] as Float32Array), distances: subset };
+}
+
+function chooseK({ points: unitSample, distances }: { points: Float32Array[]; distances: Float32Array }, seed: number, range: KRange): number {
   const distinct = countDistinct(unitSample);
   const high = Math.min(range.high, distinct - 1);
   if (high < 2) return Math.max(1, Math.min(distinct, range.high));
@@ -165,14 +190,15 @@ function chooseK(unitSample: Float32Array[], distances: Float32Array, seed: numb
  */
 function runKmeans(points: readonly Float32Array[], k: number, seed: number): { clusters: number[]; centroids: number[][] } {
   const initialization = kmeansPlusPlus(points, k, seed).map((point) => Array.from(point));
-  const result = kmeans(toArrays(points), k, { initialization, maxIterations: 100 });
+  const result = kmeans(toArrays(points), k, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
   return { clusters: result.clusters, centroids: result.centroids };
 }
 
 /** Lloyd's algorithm converges to a local optimum that depends on the seeds: keep the tightest of a few. */
 function bestOfRestarts(points: readonly Float32Array[], k: number, seed: number): { clusters: number[]; centroids: number[][] } {
   let best: { result: { clusters: number[]; centroids: number[][] }; inertia: number } | undefined;
-  for (let restart = 0; restart < FIT_RESTARTS; restart++) {
+  const restarts = points.length > SILHOUETTE_SAMPLE_SIZE ? FIT_RESTARTS.large : FIT_RESTARTS.small;
+  for (let restart = 0; restart < restarts; restart++) {
     const result = runKmeans(points, k, seed + restart);
     const inertia = points.reduce((sum, point, index) => sum + squaredDistance(point, result.centroids[result.clusters[index] as number] as number[]), 0);
     if (!best || inertia < best.inertia - 1e-9) best = { result, inertia };

@@ -1,5 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, type Token, stem, terms, tokenize } from '../text/index.js';
+import { sampleIndices } from './random.js';
 
 export interface LabelInput {
   docs: ReadonlyArray<{ title: string; abstract: string }>;
@@ -19,12 +20,17 @@ export interface TopicLabel {
 const KEYWORD_COUNT = 10;
 const TITLE_WEIGHT = 2;
 /** Phrases after the first must score at least this share of the first one's relevance. */
-const SECOND_PHRASE_SHARE = 0.75;
+const SECOND_PHRASE_SHARE = 0.6;
 /**
  * A bigram is rarer than each of its words, so its score is scaled up when choosing a label:
  * "diffusion models" (0.023) then beats "diffusion" (0.026), being the more specific name.
  */
-const BIGRAM_PREFERENCE = 1.5;
+const BIGRAM_PREFERENCE = 2;
+/** Labels are computed from at most this many papers (plus top-ups for small topics), seeded. */
+const LABEL_SAMPLE_SIZE = 10_000;
+const LABEL_SAMPLE_SEED = 42;
+/** Each topic contributes at least this many papers to the label sample (all of them if fewer). */
+const MIN_TOPIC_SAMPLE = 200;
 /** Weight of a phrase's precision (share of its papers inside the topic) when choosing a label. */
 const PRECISION_EXPONENT = 0.5;
 /** A phrase in every title of a topic scores this much more, in proportion to the titles it is in. */
@@ -34,6 +40,8 @@ const EXTENSION_SHARE = 0.5;
 /** MMR balance between relevance and novelty (papers not yet covered by the label). */
 const MMR_LAMBDA = 0.7;
 const MMR_POOL = 30;
+/** Phrases considered per topic: enough for keywords, word extension and the MMR pool. */
+const CANDIDATES = 300;
 /** A phrase in more than this share of all papers is the corpus' theme, not a topic's. */
 const MAX_CORPUS_SHARE = 0.5;
 
@@ -111,11 +119,17 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
     sizes[topic] = (sizes[topic] as number) + 1;
   });
 
-  const phrases = collectPhrases(docs, assignments);
+  const sample = labelSample(assignments, sizes);
+  const sampleSizes = new Array<number>(k).fill(0);
+  for (const index of sample) sampleSizes[assignments[index] as number] = (sampleSizes[assignments[index] as number] as number) + 1;
+  const phrases = collectPhrases(
+    sample.map((index) => docs[index] as LabelInput['docs'][number]),
+    sample.map((index) => assignments[index] as number),
+  );
   if (k > 1) {
     for (const [key, stats] of phrases) {
       const papers = [...stats.papers.values()].reduce((sum, set) => sum + set.size, 0);
-      if (papers > docs.length * MAX_CORPUS_SHARE) phrases.delete(key);
+      if (papers > sample.length * MAX_CORPUS_SHARE) phrases.delete(key);
     }
   }
   const scores = classTfIdf(phrases, k);
@@ -125,14 +139,13 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
   const labels = new Array<TopicLabel>(k);
   for (const topic of order) {
     // A phrase found in one paper only describes that paper, not the topic.
-    const minPapers = (sizes[topic] as number) >= 4 ? 2 : 1;
-    const ranked = [...(scores[topic] ?? [])]
-      .filter(([key]) => (phrases.get(key)?.papers.get(topic)?.size ?? 0) >= minPapers)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .map(([key, score]) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) }));
-    const byRelevance = ranked
-      .map((phrase) => ({ ...phrase, score: phrase.score * labelPreference(phrases.get(phrase.key) as PhraseStats, phrase.key, topic, sizes[topic] as number) }))
-      .sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
+    const minPapers = (sampleSizes[topic] as number) >= 4 ? 2 : 1;
+    const eligible = [...(scores[topic] ?? [])].filter(([key]) => (phrases.get(key)?.papers.get(topic)?.size ?? 0) >= minPapers);
+    const withDisplay = (key: string, score: number) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) });
+    const ranked = topCandidates(eligible).map(([key, score]) => withDisplay(key, score));
+    const byRelevance = topCandidates(
+      eligible.map(([key, score]) => [key, score * labelPreference(phrases.get(key) as PhraseStats, key, topic, sampleSizes[topic] as number)] as const),
+    ).map(([key, score]) => withDisplay(key, score));
     const top = ranked[0]?.score ?? 1;
     const keywords = dedupeByDisplay(ranked)
       .slice(0, KEYWORD_COUNT)
@@ -148,6 +161,30 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
     labels[topic] = { label, keywords };
   }
   return labels;
+}
+
+/** The best-scoring phrases, best first (ties by key): keywords and labels come from the top few. */
+function topCandidates(scored: ReadonlyArray<readonly [string, number]>): Array<readonly [string, number]> {
+  return [...scored].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, CANDIDATES);
+}
+
+/**
+ * The papers whose phrases are counted: all of a small corpus; on a large one a seeded sample,
+ * topped up from each topic's first members so that a small topic is still described by enough
+ * papers. Phrase frequencies from ten thousand papers rank phrases as all of them would.
+ */
+function labelSample(assignments: readonly number[], sizes: readonly number[]): number[] {
+  const n = assignments.length;
+  if (n <= LABEL_SAMPLE_SIZE) return assignments.map((_, index) => index);
+  const chosen = new Set(sampleIndices(n, LABEL_SAMPLE_SIZE, LABEL_SAMPLE_SEED));
+  const counts = new Array<number>(sizes.length).fill(0);
+  for (const index of chosen) counts[assignments[index] as number] = (counts[assignments[index] as number] as number) + 1;
+  assignments.forEach((topic, index) => {
+    if ((counts[topic] as number) >= Math.min(sizes[topic] as number, MIN_TOPIC_SAMPLE) || chosen.has(index)) return;
+    chosen.add(index);
+    counts[topic] = (counts[topic] as number) + 1;
+  });
+  return [...chosen].sort((a, b) => a - b);
 }
 
 /**

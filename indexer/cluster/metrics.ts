@@ -1,5 +1,5 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { dot, normalizeVectors } from './vectors.js';
+import { normalizeVectors } from './vectors.js';
 
 /** Pairwise cosine distances (1 − cosine) of unit vectors, as a dense row-major n×n matrix. */
 export function cosineDistanceMatrix(unit: readonly Float32Array[]): Float32Array {
@@ -8,12 +8,19 @@ export function cosineDistanceMatrix(unit: readonly Float32Array[]): Float32Arra
   for (let i = 0; i < n; i++) {
     const a = unit[i] as Float32Array;
     for (let j = i + 1; j < n; j++) {
-      const distance = 1 - dot(a, unit[j] as Float32Array);
+      const distance = 1 - dotFloat32(a, unit[j] as Float32Array);
       matrix[i * n + j] = distance;
       matrix[j * n + i] = distance;
     }
   }
   return matrix;
+}
+
+/** Typed to Float32Array so the n² loop above stays monomorphic: several times faster than over ArrayLike. */
+function dotFloat32(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
 }
 
 /** Mean silhouette over a precomputed distance matrix; 0 when fewer than two clusters are used. */

@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { terms } from '../text/index.js';
-import { createRandom } from './random.js';
+import { createRandom, sampleIndices } from './random.js';
 import { normalizeVector } from './vectors.js';
 
 export interface TextDoc {
@@ -20,6 +20,8 @@ const TITLE_REPEATS = 2;
 const MAX_VOCABULARY = 4_096;
 const OVERSAMPLING = 10;
 const POWER_ITERATIONS = 2;
+/** The singular directions of a few thousand papers describe the corpus' vocabulary as well as all of them. */
+const LSA_SAMPLE_SIZE = 5_000;
 
 /**
  * TF-IDF of titles and abstracts with the shared tokenizer: sublinear term frequency × log(n / df),
@@ -32,8 +34,8 @@ export function tfIdfMatrix(docs: readonly TextDoc[]): TermMatrix {
   const n = docs.length;
   const counts = docs.map((doc) => {
     const termCounts = new Map<string, number>();
-    const text = `${`${doc.title} `.repeat(TITLE_REPEATS)}${doc.abstract}`;
-    for (const term of terms(text)) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
+    for (const term of terms(doc.title)) termCounts.set(term, (termCounts.get(term) ?? 0) + TITLE_REPEATS);
+    for (const term of terms(doc.abstract)) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
     return termCounts;
   });
   const documentFrequency = new Map<string, number>();
@@ -74,6 +76,8 @@ export function denseRows(matrix: TermMatrix): Float32Array[] {
  * Latent semantic analysis: each paper's coordinates on the `dimension` strongest singular
  * directions of the TF-IDF matrix (randomized SVD, Halko et al. 2011, seeded), at unit length.
  * Unlike averaged word vectors, this separates topics by the words that co-occur in this corpus.
+ * The directions are found on a seeded sample of at most 5,000 papers and every paper is
+ * projected on them (A·V), so large corpora cost one sparse product beyond the sample.
  *
  * @example latentSemanticVectors(tfIdfMatrix(papers), 20, 42)[0].length // → 20
  */
@@ -81,16 +85,29 @@ export function latentSemanticVectors(matrix: TermMatrix, dimension: number, see
   if (!Number.isInteger(dimension) || dimension < 1) {
     throw new PaperscopeError('INVALID_PARAMETER', `dimension must be a positive integer, got ${dimension}`, { field: 'dimension' });
   }
-  const n = matrix.rows.length;
-  const width = Math.min(dimension + OVERSAMPLING, n, matrix.vocabularySize);
-  if (width === 0) return matrix.rows.map(() => new Float32Array(dimension));
+  const sample: TermMatrix = {
+    vocabularySize: matrix.vocabularySize,
+    rows: sampleIndices(matrix.rows.length, LSA_SAMPLE_SIZE, seed).map((index) => matrix.rows[index] as TermMatrix['rows'][number]),
+  };
+  const directions = rightSingularVectors(sample, dimension, seed);
+  return multiply(matrix, directions).map((coordinates) => normalizeVector(Float32Array.from(coordinates), 'coordinates'));
+}
+
+/**
+ * The top `dimension` right singular vectors of a sparse matrix as vocabulary rows: with Q an
+ * orthonormal basis of A's range and B = QᵀA, the eigenvectors w of B·Bᵀ (eigenvalues σ²) give
+ * v = Bᵀw / σ. Directions with σ = 0 stay zero.
+ */
+function rightSingularVectors(matrix: TermMatrix, dimension: number, seed: number): Float64Array[] {
+  const width = Math.min(dimension + OVERSAMPLING, matrix.rows.length, matrix.vocabularySize);
+  if (width === 0) return Array.from({ length: matrix.vocabularySize }, () => new Float64Array(dimension));
   const random = createRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   let basis = orthonormalColumns(multiply(matrix, Array.from({ length: matrix.vocabularySize }, () => Float64Array.from({ length: width }, gaussian))));
   for (let iteration = 0; iteration < POWER_ITERATIONS; iteration++) {
     basis = orthonormalColumns(multiply(matrix, orthonormalColumns(multiplyTransposed(matrix, basis))));
   }
-  // B = Qᵀ A is small (width × vocabulary); the eigenvectors of B Bᵀ rotate Q onto the singular directions.
+  // Bᵀ = Aᵀ Q is vocabulary × width; B Bᵀ is small (width × width).
   const projected = multiplyTransposed(matrix, basis);
   const gram = Array.from({ length: width }, (_, i) =>
     Float64Array.from({ length: width }, (_, j) => projected.reduce((sum, row) => sum + (row[i] as number) * (row[j] as number), 0)),
@@ -100,14 +117,15 @@ export function latentSemanticVectors(matrix: TermMatrix, dimension: number, see
     .map((value, index) => ({ value, index }))
     .sort((a, b) => b.value - a.value || a.index - b.index)
     .slice(0, dimension);
-  return basis.map((row) => {
-    const coordinates = new Float32Array(dimension);
+  return projected.map((row) => {
+    const direction = new Float64Array(dimension);
     order.forEach(({ value, index }, j) => {
+      if (value <= 1e-12) return;
       let sum = 0;
       for (let m = 0; m < width; m++) sum += (row[m] as number) * ((vectors[m] as Float64Array)[index] as number);
-      coordinates[j] = sum * Math.sqrt(Math.max(0, value));
+      direction[j] = sum / Math.sqrt(value);
     });
-    return normalizeVector(coordinates, 'coordinates');
+    return direction;
   });
 }
 

@@ -44,12 +44,12 @@ export interface TopicModel {
 }
 
 /** Dimensions of the text view (LSA of TF-IDF) that k-means sees beside the embedding. */
-const TEXT_DIMENSION = Number(process.env.TD ?? 20);
+const TEXT_DIMENSION = 20;
 /**
  * Share of the text view in the cosine k-means uses. On the sample with the word-vector embedder,
  * clustering on the embedding alone reaches NMI 0.20 against hand labels, with the text view 0.4–0.5.
  */
-const TEXT_WEIGHT = Number(process.env.TW ?? 0.75);
+const TEXT_WEIGHT = 0.75;
 const REPRESENTATIVE_COUNT = 3;
 /** Topics matched across re-clusterings must share at least this Jaccard overlap of papers. */
 const MIN_MATCH_OVERLAP = 0.2;

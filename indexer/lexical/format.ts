@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import os from 'node:os';
+import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { decodeVarints, encodeVarints } from './codec.js';
@@ -122,7 +122,7 @@ export function decodeLexicalData(json: unknown): LexicalData {
  * The checks both stored forms share: valid parameters, one surface per term, unique ids and
  * terms, and posting lists that ascend strictly within the documents and count an occurrence.
  */
-function checkConsistency(data: LexicalData, postingsField: string): void {
+function checkConsistency(data: LexicalData, postingsField: string, idsGenerated = false): void {
   try {
     validateParams(data.params);
   } catch (error) {
@@ -130,7 +130,7 @@ function checkConsistency(data: LexicalData, postingsField: string): void {
   }
   const { ids, terms, surfaces, termOffsets, postingDocs, titleTf, abstractTf } = data;
   if (surfaces.length !== terms.length) throw invalid('surfaces', `has ${surfaces.length} entries for ${terms.length} terms`);
-  if (new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
+  if (!idsGenerated && new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
   if (new Set(terms).size !== terms.length) throw invalid('terms', 'contains duplicates');
   for (let term = 0; term < terms.length; term++) {
     let previous = -1;
@@ -145,7 +145,7 @@ function checkConsistency(data: LexicalData, postingsField: string): void {
 }
 
 const BINARY_MAGIC = 'PSLX';
-export const LEXICAL_BINARY_VERSION = 2;
+export const LEXICAL_BINARY_VERSION = 3;
 /** Magic (4 bytes) and the header's byte length (u32 little-endian). */
 const PREFIX_BYTES = 8;
 
@@ -158,10 +158,12 @@ const binaryHeaderSchema = z.object({
   documentCount: z.number().int().nonnegative(),
   termCount: z.number().int().nonnegative(),
   postingCount: z.number().int().nonnegative(),
+  /** Ids "0", "1", … (the sentence index's) are not stored: `stringBytes.ids` is then 0. */
+  sequentialIds: z.boolean(),
   /** Byte lengths of the JSON string arrays at the end of the body. */
   stringBytes: z.object({ ids: z.number().int().nonnegative(), terms: z.number().int().nonnegative(), surfaces: z.number().int().nonnegative() }),
-  /** SHA-256 of the body, so a flipped byte in a posting list is caught rather than served. */
-  checksum: z.string().regex(/^[0-9a-f]{64}$/),
+  /** CRC-32 of the body, so a flipped byte in a posting list is caught rather than served. */
+  crc32: z.number().int().nonnegative(),
 });
 
 type BinaryHeader = z.infer<typeof binaryHeaderSchema>;
@@ -170,10 +172,11 @@ type BinaryHeader = z.infer<typeof binaryHeaderSchema>;
  * The on-disk file: "PSLX", the header length, a zod-checked JSON header, then (from an 8-byte
  * boundary) the raw little-endian typed arrays and the three string arrays as JSON. Loading is
  * one read and typed-array views over it, with no per-value decoding.
- * @example await writeFile(file, encodeLexicalFile(index.data, tableVersion));
+ * @example await writeFile(file, encodeLexicalFile(data, tableVersion));
  */
 export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buffer {
-  const strings = { ids: jsonBytes(data.ids), terms: jsonBytes(data.terms), surfaces: jsonBytes(data.surfaces) };
+  const sequentialIds = data.ids.every((id, index) => id === String(index));
+  const strings = { ids: sequentialIds ? Buffer.alloc(0) : jsonBytes(data.ids), terms: jsonBytes(data.terms), surfaces: jsonBytes(data.surfaces) };
   const arrays = [data.titleLengths, data.abstractLengths, data.termOffsets, data.postingDocs, data.titleTf, data.abstractTf];
   const parts = arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength));
   const arrayBytes = parts.reduce((sum, part) => sum + part.length, 0);
@@ -186,8 +189,9 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buff
     documentCount: data.ids.length,
     termCount: data.terms.length,
     postingCount: data.postingDocs.length,
+    sequentialIds,
     stringBytes: { ids: strings.ids.length, terms: strings.terms.length, surfaces: strings.surfaces.length },
-    checksum: createHash('sha256').update(body).digest('hex'),
+    crc32: crc32(body),
   };
   const headerBytes = Buffer.from(JSON.stringify(header));
   const prefix = Buffer.alloc(PREFIX_BYTES);
@@ -220,7 +224,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   const expected = bodyStart + align(arrayBytes, 4) + header.stringBytes.ids + header.stringBytes.terms + header.stringBytes.surfaces;
   if (bytes.length !== expected) throw invalid('(root)', `has ${bytes.length} bytes, expected ${expected}`);
   const body = bytes.subarray(bodyStart);
-  if (createHash('sha256').update(body).digest('hex') !== header.checksum) throw invalid('checksum', 'does not match the file body');
+  if (crc32(body) !== header.crc32) throw invalid('crc32', 'does not match the file body');
 
   let offset = bytes.byteOffset + bodyStart;
   const take = <T>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, length: number, width: number): T => {
@@ -248,7 +252,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   };
   const data: LexicalData = {
     params: header.params,
-    ids: stringArray('ids', documents),
+    ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : stringArray('ids', documents),
     terms: stringArray('terms', terms),
     surfaces: stringArray('surfaces', terms),
     titleLengths,
@@ -262,7 +266,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   for (let term = 0; term < terms; term++) {
     if ((termOffsets[term + 1] as number) < (termOffsets[term] as number)) throw invalid('termOffsets', `decrease at term ${term}`);
   }
-  checkConsistency(data, 'postingDocs');
+  checkConsistency(data, 'postingDocs', header.sequentialIds);
   return { tableVersion: header.tableVersion, data };
 }
 

@@ -57,7 +57,8 @@ export class LexicalIndex {
   readonly params: LexicalParams;
   readonly #data: LexicalData;
   readonly #termIds: Map<string, number>;
-  readonly #docIndexes: Map<string, number>;
+  /** Built on first lookup by id: search never needs it, and the sentence index has one id per sentence. */
+  #docIndexes: Map<string, number> | undefined;
   readonly #idf: Float64Array;
   /** The saturated, length-normalised term frequency of each posting; a query adds idf × weight. */
   readonly #weights: Float32Array;
@@ -71,7 +72,6 @@ export class LexicalIndex {
     this.#data = data;
     this.params = { ...data.params };
     this.#termIds = new Map(data.terms.map((term, index) => [term, index]));
-    this.#docIndexes = new Map(data.ids.map((id, index) => [id, index]));
     const documentCount = data.ids.length;
     this.#idf = new Float64Array(data.terms.length);
     for (let term = 0; term < data.terms.length; term++) {
@@ -100,7 +100,7 @@ export class LexicalIndex {
   }
 
   indexOf(id: string): number | undefined {
-    return this.#docIndexes.get(id);
+    return this.#docIndex().get(id);
   }
 
   /** Inverse document frequency of a stemmed term; a term absent from the corpus counts as the rarest. */
@@ -198,9 +198,14 @@ export class LexicalIndex {
   }
 
   #requireDoc(id: string): number {
-    const doc = this.#docIndexes.get(id);
+    const doc = this.#docIndex().get(id);
     if (doc === undefined) throw new PaperscopeError('NOT_FOUND', `No document "${id}" in the lexical index`, { id });
     return doc;
+  }
+
+  #docIndex(): Map<string, number> {
+    this.#docIndexes ??= new Map(this.#data.ids.map((id, index) => [id, index]));
+    return this.#docIndexes;
   }
 
   /** In more than MAX_SHARED_DOCUMENT_SHARE of the documents; a term only two documents have is never a theme. */

@@ -16,6 +16,8 @@ export interface DataDirLayout {
   /** Abstract sentences: offsets, calibration and BM25 as JSON, vectors as raw Float32. */
   sentences: string;
   sentenceVectors: string;
+  /** The sentences' BM25 index, in the lexical index's binary file form. */
+  sentenceLexical: string;
   lock: string;
 }
 
@@ -31,6 +33,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     topics: path.join(resolved, 'topics.json'),
     sentences: path.join(resolved, 'sentences.json'),
     sentenceVectors: path.join(resolved, 'sentences.f32'),
+    sentenceLexical: path.join(resolved, 'sentences.bm25'),
     lock: path.join(resolved, 'index.lock'),
   };
 }

@@ -127,31 +127,53 @@ export class SearchEngine {
     }
     const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
     if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
-    const loaded = await loadDerivedIndexes(layout, { dimension, count, tableVersion });
-    let { ann, lexical, topics } = loaded;
-    // Vectors are read from the table only to rebuild; otherwise the HNSW index serves them.
-    let papers: PaperRecord[];
-    if (!ann || !lexical || !topics) {
-      emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
-      const stored = await table.readAll();
-      papers = stored.map(({ vector, ...record }) => record);
-      const rebuilt = buildDerivedIndexes(stored, tableVersion, dimension, { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics });
-      ann = ann ?? rebuilt.ann;
-      lexical = lexical ?? rebuilt.lexical;
-      topics = topics ?? rebuilt.topics;
-      await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion).catch((error: unknown) => {
-        // A read-only data dir still serves; the rebuild just happens again next start.
-        emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
-      });
-    } else {
-      papers = await table.readRecords();
-    }
-    const embedder = await embedderForIndex(manifest.embedder, manifest.embedderState, {
+    // The embedder and the papers (without vectors: the HNSW index serves them) load while the
+    // derived indexes are read; handlers are attached now so an early failure is not unhandled.
+    const embedderLoading = embedderForIndex(manifest.embedder, manifest.embedderState, {
       cacheDir: options.cacheDir,
       modelDir: options.modelDir,
       offline: options.offline,
       ...embedderEvents(emit),
     });
+    const recordsLoading = table.readRecords();
+    embedderLoading.catch(() => {});
+    recordsLoading.catch(() => {});
+    try {
+      return await SearchEngine.#assemble(options, { layout, manifest, table, count, tableVersion, dimension, embedderLoading, recordsLoading });
+    } catch (error) {
+      void embedderLoading.then((embedder) => embedder.close()).catch(() => {});
+      throw error;
+    }
+  }
+
+  static async #assemble(
+    options: EngineOptions,
+    parts: {
+      layout: ReturnType<typeof dataDirLayout>;
+      manifest: Manifest;
+      table: PapersTable;
+      count: number;
+      tableVersion: number;
+      dimension: number;
+      embedderLoading: Promise<Embedder>;
+      recordsLoading: Promise<PaperRecord[]>;
+    },
+  ): Promise<SearchEngine> {
+    const emit = options.onEvent ?? (() => {});
+    const { layout, manifest, table, count, tableVersion, dimension } = parts;
+    const loaded = await loadDerivedIndexes(layout, { dimension, count, tableVersion });
+    let { ann, lexical, topics } = loaded;
+    if (!ann || !lexical || !topics) {
+      emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
+      const stored = await table.readAll();
+      const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
+      ({ ann, lexical, topics } = buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
+      await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion).catch((error: unknown) => {
+        // A read-only data dir still serves; the rebuild just happens again next start.
+        emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
+      });
+    }
+    const [papers, embedder] = await Promise.all([parts.recordsLoading, parts.embedderLoading]);
     const sentences = await sentenceIndexFor(layout, papers, tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }) });
     return new SearchEngine({ manifest, papers, ann, lexical, topics, embedder, sentences, llm: options.llm });
   }

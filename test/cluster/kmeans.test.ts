@@ -13,6 +13,13 @@ describe('clusterPapers', () => {
     }
   });
 
+  it('recovers blobs in a corpus larger than the samples k is chosen and fitted on', () => {
+    const { vectors, truth } = gaussianBlobs(5, 1_100, 20, 0.25, 8);
+    const result = clusterPapers({ vectors, k: 'auto' });
+    expect(result.k).toBe(5);
+    expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
+  });
+
   it('gives the same topics for the same input and seed', () => {
     const { vectors } = gaussianBlobs(5, 20, 20, 1.2, 3);
     const first = clusterPapers({ vectors, seed: 7 });

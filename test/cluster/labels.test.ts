@@ -44,6 +44,28 @@ describe('labelTopics', () => {
     expect(labels[2]).toEqual({ label: 'topic 3', keywords: [] });
   });
 
+  it('names a word by the bigram it mostly occurs in', () => {
+    const multimodal = (i: number) => ({
+      title: `Multimodal Reward Models ${i}`,
+      abstract: `Multimodal reward models judge multimodal answers; a multimodal reward guides training.`,
+    });
+    const labels = labelTopics({ docs: [0, 1, 2, 3].flatMap((i) => [multimodal(i), music(i)]), assignments: [0, 1, 0, 1, 0, 1, 0, 1], k: 2 });
+    expectCleanLabels(labels);
+    expect(labels[0]?.label).toMatch(/^multimodal reward/);
+  });
+
+  it('describes a small topic of a large corpus from a sample of it', () => {
+    const large = Array.from({ length: 10_000 }, (_, i) =>
+      i % 2 ? { title: 'Reward noise', abstract: 'Reward noise in RLVR.' } : { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' },
+    );
+    const small = Array.from({ length: 30 }, (_, i) => music(i));
+    const assignments = [...large.map((_, i) => i % 2), ...small.map(() => 2)];
+    const labels = labelTopics({ docs: [...large, ...small], assignments, k: 3 });
+    expectCleanLabels(labels);
+    expect(labels[1]?.label).toMatch(/reward noise|RLVR/);
+    expect(labels[2]?.label).toMatch(/music|soundscape/);
+  });
+
   it('respects maxPhrases', () => {
     for (const { label } of labelTopics({ docs, assignments, k: 3, maxPhrases: 1 })) expect(label).not.toContain(' / ');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLexicalIndex, type LexicalIndex, loadLexicalIndex } from '../../indexer/lexical/index.js';
+import { buildLexicalIndex, type LexicalIndex, loadLexicalFile, loadLexicalIndex } from '../../indexer/lexical/index.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
 const corpus = [
@@ -94,6 +94,31 @@ describe('serialisation', () => {
       expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field: 'surfaces' } }),
     );
     expect(() => loadLexicalIndex('{not json')).toThrow(/not JSON/);
+  });
+
+  it('round-trips through the binary file form with its table version', () => {
+    const { tableVersion, index: loaded } = loadLexicalFile(index.toFile(12));
+    expect(tableVersion).toBe(12);
+    expect(loaded.toJSON()).toEqual(index.toJSON());
+    expect(loaded.search('noisy rewards', { k: 5 })).toEqual(index.search('noisy rewards', { k: 5 }));
+    // A Buffer sliced at an odd offset (typed-array views need alignment) loads too.
+    const file = index.toFile(3);
+    const shifted = Buffer.alloc(file.length + 1);
+    file.copy(shifted, 1);
+    expect(loadLexicalFile(shifted.subarray(1)).index.toJSON()).toEqual(index.toJSON());
+  });
+
+  it('names what is wrong with a damaged binary file', () => {
+    const file = index.toFile(1);
+    const mismatch = (field: string) => expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field } });
+    expect(() => loadLexicalFile(Buffer.from('not an index'))).toThrow(/not a Paperscope lexical index/);
+    expect(() => loadLexicalFile(file.subarray(0, file.length - 1))).toThrow(mismatch('(root)'));
+    const flipped = Buffer.from(file);
+    flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 0xff;
+    expect(() => loadLexicalFile(flipped)).toThrow(mismatch('crc32'));
+    const garbledHeader = Buffer.from(file);
+    garbledHeader[9] = 0x7b;
+    expect(() => loadLexicalFile(garbledHeader)).toThrow(/not JSON|field "header/);
   });
 });
 

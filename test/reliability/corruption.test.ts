@@ -30,6 +30,20 @@ async function changeLastDigit(file: string): Promise<void> {
   await writeFile(file, `${text.slice(0, at)}${(Number(text[at]) + 1) % 10}${text.slice(at + 1)}`);
 }
 
+/** Rewrites the JSON header of the binary BM25 file (magic, u32 length, header, padding to 8, body). */
+async function editLexicalHeader(file: string, edit: (header: Record<string, unknown>) => void): Promise<void> {
+  const bytes = await readFile(file);
+  const length = bytes.readUInt32LE(4);
+  const header = JSON.parse(bytes.toString('utf8', 8, 8 + length)) as Record<string, unknown>;
+  edit(header);
+  const text = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(8);
+  prefix.write('PSLX', 0, 'latin1');
+  prefix.writeUInt32LE(text.length, 4);
+  const padding = Buffer.alloc(Math.ceil((8 + text.length) / 8) * 8 - 8 - text.length);
+  await writeFile(file, Buffer.concat([prefix, text, padding, bytes.subarray(Math.ceil((8 + length) / 8) * 8)]));
+}
+
 async function halve(file: string): Promise<void> {
   const { length } = await readFile(file);
   await truncate(file, Math.floor(length / 2));
@@ -55,13 +69,23 @@ const DAMAGES: Record<string, Damage> = {
   'HNSW meta deleted': (layout) => rm(layout.annMeta),
   'BM25 file cut in half': (layout) => halve(layout.lexical),
   'BM25 file garbled': (layout) => writeFile(layout.lexical, 'not json at all'),
-  'BM25 file with a wrong shape': (layout) =>
-    editJson(layout.lexical, (saved) => {
-      saved.index = { terms: 'nope' };
+  'BM25 file with a byte flipped near its end': (layout) => flipByte(layout.lexical, (size) => size - 2),
+  'BM25 file emptied': (layout) => truncate(layout.lexical, 0),
+  'BM25 file deleted': (layout) => rm(layout.lexical),
+  'BM25 header length byte flipped': (layout) => flipByte(layout.lexical, () => 5),
+  'BM25 middle byte flipped': (layout) => flipByte(layout.lexical, (size) => Math.floor(size / 2)),
+  'BM25 file missing its last byte': async (layout) => truncate(layout.lexical, (await readFile(layout.lexical)).length - 1),
+  'BM25 header with a wrong shape': (layout) =>
+    editLexicalHeader(layout.lexical, (header) => {
+      header.termCount = 'nope';
+    }),
+  'BM25 header with a wrong posting count': (layout) =>
+    editLexicalHeader(layout.lexical, (header) => {
+      header.postingCount = Number(header.postingCount) - 1;
     }),
   'BM25 file from another table version': (layout) =>
-    editJson(layout.lexical, (saved) => {
-      saved.tableVersion = Number(saved.tableVersion) + 7;
+    editLexicalHeader(layout.lexical, (header) => {
+      header.tableVersion = Number(header.tableVersion) + 7;
     }),
   'topics file cut in half': (layout) => halve(layout.topics),
   'topics file garbled': (layout) => writeFile(layout.topics, '[1, 2,'),
@@ -77,6 +101,8 @@ const SENTENCE_DAMAGES: Record<string, Damage> = {
   'sentence vectors byte flipped (still finite)': (layout) => flipByte(layout.sentenceVectors, (size) => size - 2),
   'sentence file with a digit changed (still valid JSON)': (layout) => changeLastDigit(layout.sentences),
   'sentence file cut in half': (layout) => halve(layout.sentences),
+  'sentence BM25 file deleted': (layout) => rm(layout.sentenceLexical),
+  'sentence BM25 middle byte flipped': (layout) => flipByte(layout.sentenceLexical, (size) => Math.floor(size / 2)),
 };
 
 const QUERIES = ['reward noise', 'reinforcement learning for reasoning', 'video generation', 'retrieval augmented'];

@@ -8,7 +8,8 @@ import { temporaryDir } from '../helpers/sample-index.js';
 import { type SyntheticPaper, syntheticPapers } from './corpus.js';
 import { checkIndex, outcomeOf, spawnCli, storedIds, writeCorpus } from './harness.js';
 
-const PAPERS = 2_000;
+/** Over 2,500, so the map's UMAP runs 200 epochs, not 500 (indexer/cluster/layout.ts): each rebuild costs about half. */
+const PAPERS = 2_600;
 const SEED = 20_251_128;
 /** Papers per committed batch in the pipeline (indexer/index.ts). */
 const BATCH = 1_024;
