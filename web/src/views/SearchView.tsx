@@ -143,32 +143,21 @@ function Filters({ values, clusters }: { values: Values; clusters: Cluster[] }) 
           ))}
         </select>
       </div>
-      <div class="field field-narrow">
-        <label for="filter-from">From year</label>
-        <input
-          id="filter-from"
-          type="number"
-          inputMode="numeric"
-          min={1900}
-          max={2100}
-          placeholder="any"
-          value={year(values.from)}
-          onChange={onYear('from')}
-        />
-      </div>
-      <div class="field field-narrow">
-        <label for="filter-to">To year</label>
-        <input
-          id="filter-to"
-          type="number"
-          inputMode="numeric"
-          min={1900}
-          max={2100}
-          placeholder="any"
-          value={year(values.to)}
-          onChange={onYear('to')}
-        />
-      </div>
+      {(['from', 'to'] as const).map((bound) => (
+        <div class="field field-narrow" key={bound}>
+          <label for={`filter-${bound}`}>{bound === 'from' ? 'From year' : 'To year'}</label>
+          <input
+            id={`filter-${bound}`}
+            type="number"
+            inputMode="numeric"
+            min={1900}
+            max={2100}
+            placeholder="any"
+            value={year(values[bound])}
+            onChange={onYear(bound)}
+          />
+        </div>
+      ))}
       <div class="field field-narrow">
         <label for="filter-upvotes">Min. upvotes</label>
         <input
