@@ -37,6 +37,12 @@ const PRECISION_EXPONENT = 0.5;
 const TITLE_BONUS = 1;
 /** A word is named by a bigram found in at least this share of the topic's papers that hold the word. */
 const EXTENSION_SHARE = 0.5;
+/** How strongly a phrase found in many of the corpus' papers (generic: "language models") is demoted. */
+const GENERIC_EXPONENT = 2;
+/** A word is taken for a noun only after this many uses as the head of a noun phrase. */
+const MIN_HEAD_USES = 2;
+/** Words before a noun phrase: the word they introduce, when it ends the phrase, is a noun. */
+const DETERMINER_BEFORE = /\b(?:a|an|the|this|that|these|those|its|their|our|each|every|such)\s+$/i;
 /** MMR balance between relevance and novelty (papers not yet covered by the label). */
 const MMR_LAMBDA = 0.7;
 const MMR_POOL = 30;
@@ -78,6 +84,12 @@ interface Occurrence {
   key: string;
   surface: string;
   weight: number;
+}
+
+/** How often a word ends a noun phrase (head) or modifies the next word: nouns name topics, adjectives do not. */
+interface WordRoles {
+  heads: number;
+  modifiers: number;
 }
 
 interface PhraseStats {
@@ -122,7 +134,7 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
   const sample = labelSample(assignments, sizes);
   const sampleSizes = new Array<number>(k).fill(0);
   for (const index of sample) sampleSizes[assignments[index] as number] = (sampleSizes[assignments[index] as number] as number) + 1;
-  const phrases = collectPhrases(
+  const { phrases, roles } = collectPhrases(
     sample.map((index) => docs[index] as LabelInput['docs'][number]),
     sample.map((index) => assignments[index] as number),
   );
@@ -144,13 +156,16 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
     const withDisplay = (key: string, score: number) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) });
     const ranked = topCandidates(eligible).map(([key, score]) => withDisplay(key, score));
     const byRelevance = topCandidates(
-      eligible.map(([key, score]) => [key, score * labelPreference(phrases.get(key) as PhraseStats, key, topic, sampleSizes[topic] as number)] as const),
+      eligible.map(
+        ([key, score]) =>
+          [key, score * labelPreference(phrases.get(key) as PhraseStats, key, topic, sampleSizes[topic] as number, sample.length)] as const,
+      ),
     ).map(([key, score]) => withDisplay(key, score));
     const top = ranked[0]?.score ?? 1;
     const keywords = dedupeByDisplay(ranked)
       .slice(0, KEYWORD_COUNT)
       .map((phrase) => ({ term: phrase.display, weight: Math.round((phrase.score / top) * 1e4) / 1e4 }));
-    const extended = extendWords(byRelevance, phrases, topic);
+    const extended = extendWords(byRelevance, phrases, roles, topic);
     // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
     const owned = extended.filter((phrase) => owners.get(phrase.key) === topic);
     const chosen =
@@ -189,35 +204,64 @@ function labelSample(assignments: readonly number[], sizes: readonly number[]): 
 
 /**
  * How much better a distinctive phrase names its topic: a bigram is more specific than a word, a
- * phrase in the topic's titles is what its authors call the subject, and a phrase that also
- * occurs across other topics (low precision) names the corpus rather than this topic.
+ * phrase in several of the topic's titles is what its authors call the subject (one title is one
+ * paper's wording), and a phrase that also occurs across other topics (low precision) or in many
+ * of the corpus' papers (generic) names the corpus rather than this topic.
  */
-function labelPreference(stats: PhraseStats, key: string, topic: number, size: number): number {
+function labelPreference(stats: PhraseStats, key: string, topic: number, size: number, corpusSize: number): number {
   const inTopic = stats.papers.get(topic)?.size ?? 0;
   const everywhere = [...stats.papers.values()].reduce((sum, papers) => sum + papers.size, 0);
   const precision = inTopic / Math.max(1, everywhere);
-  const titleShare = (stats.titles.get(topic) ?? 0) / Math.max(1, size);
-  return (key.includes(' ') ? BIGRAM_PREFERENCE : 1) * precision ** PRECISION_EXPONENT * (1 + TITLE_BONUS * titleShare);
+  const titles = stats.titles.get(topic) ?? 0;
+  const titleShare = titles >= 2 ? titles / Math.max(1, size) : 0;
+  const specificity = (1 - everywhere / Math.max(1, corpusSize)) ** GENERIC_EXPONENT;
+  return (key.includes(' ') ? BIGRAM_PREFERENCE : 1) * precision ** PRECISION_EXPONENT * specificity * (1 + TITLE_BONUS * titleShare);
 }
 
 /**
  * A single word is replaced by the bigram it mostly occurs in within the topic ("multimodal" by
- * "multimodal reward"), which names the subject more specifically, at the word's relevance.
+ * "multimodal reward"), which names the subject more specifically, at the word's relevance. A word
+ * that is not a noun ("clean", "probabilistic") cannot name a topic alone: it takes its most
+ * frequent bigram in the topic whatever that bigram's share, or is dropped when it has none.
  */
-function extendWords(ranked: RankedPhrase[], phrases: Map<string, PhraseStats>, topic: number): RankedPhrase[] {
+function extendWords(
+  ranked: RankedPhrase[],
+  phrases: Map<string, PhraseStats>,
+  roles: ReadonlyMap<string, WordRoles>,
+  topic: number,
+): RankedPhrase[] {
   const papersIn = (key: string) => phrases.get(key)?.papers.get(topic)?.size ?? 0;
   const seen = new Set<string>();
   const extended: RankedPhrase[] = [];
   for (const phrase of ranked) {
-    const bigram = phrase.key.includes(' ')
-      ? undefined
-      : ranked.find((other) => other.key.split(' ').includes(phrase.key) && other.key !== phrase.key && papersIn(other.key) >= papersIn(phrase.key) * EXTENSION_SHARE);
-    const chosen = bigram ? { ...bigram, score: Math.max(bigram.score, phrase.score) } : phrase;
+    let chosen: RankedPhrase | undefined = phrase;
+    if (!phrase.key.includes(' ')) {
+      const bigrams = ranked
+        .filter((other) => other.key.includes(' ') && other.key.split(' ').includes(phrase.key))
+        .sort((a, b) => papersIn(b.key) - papersIn(a.key) || b.score - a.score || (a.key < b.key ? -1 : 1));
+      const noun = isNounLike(phrase, roles);
+      const bigram = bigrams.find((other) => !noun || papersIn(other.key) >= papersIn(phrase.key) * EXTENSION_SHARE);
+      chosen = bigram ? { ...bigram, score: Math.max(bigram.score, phrase.score) } : noun ? phrase : undefined;
+    }
+    if (!chosen || seen.has(chosen.key)) continue;
     if (seen.has(chosen.key)) continue;
     seen.add(chosen.key);
     extended.push(chosen);
   }
   return extended.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
+}
+
+/**
+ * A word may name a topic alone when it is a noun: an acronym or name written with inner capitals
+ * (RLVR, LLMs), a hyphenated compound, or a word the corpus uses as the head of noun phrases, and at least as often as it
+ * uses it to modify the next word ("reward noise", "the noise" against "clean rewards").
+ */
+function isNounLike(phrase: RankedPhrase, roles: ReadonlyMap<string, WordRoles>): boolean {
+  // A compound ("text-to-image") is itself the established name of its subject.
+  if (/^.+\p{Lu}/u.test(phrase.display) || phrase.key.includes('-')) return true;
+  const { heads, modifiers } = roles.get(phrase.key) ?? { heads: 0, modifiers: 0 };
+  // One use as a head ("previously reported") is chance, not evidence of a noun.
+  return heads >= MIN_HEAD_USES && heads >= modifiers;
 }
 
 function phraseOwners(scores: Array<Map<string, number>>): Map<string, number> {
@@ -234,13 +278,17 @@ function phraseOwners(scores: Array<Map<string, number>>): Map<string, number> {
   return owners;
 }
 
-function collectPhrases(docs: LabelInput['docs'], assignments: readonly number[]): Map<string, PhraseStats> {
+function collectPhrases(
+  docs: LabelInput['docs'],
+  assignments: readonly number[],
+): { phrases: Map<string, PhraseStats>; roles: Map<string, WordRoles> } {
   const phrases = new Map<string, PhraseStats>();
+  const roles = new Map<string, WordRoles>();
   docs.forEach((doc, index) => {
     const topic = assignments[index] as number;
     const weights = new Map<string, number>();
-    const inTitle = extractPhrases(doc.title, TITLE_WEIGHT);
-    const occurrences = [...inTitle, ...extractPhrases(doc.abstract, 1)];
+    const inTitle = extractPhrases(doc.title, TITLE_WEIGHT, roles);
+    const occurrences = [...inTitle, ...extractPhrases(doc.abstract, 1, roles)];
     for (const { key, surface, weight } of occurrences) {
       weights.set(key, (weights.get(key) ?? 0) + weight);
       let stats = phrases.get(key);
@@ -265,7 +313,7 @@ function collectPhrases(docs: LabelInput['docs'], assignments: readonly number[]
       stats.titles.set(topic, (stats.titles.get(topic) ?? 0) + 1);
     }
   });
-  return phrases;
+  return { phrases, roles };
 }
 
 /** c-TF-IDF (Grootendorst 2022): tf within the topic × log(1 + average topic mass / corpus frequency). */
@@ -285,20 +333,31 @@ function classTfIdf(phrases: Map<string, PhraseStats>, k: number): Array<Map<str
   return scores;
 }
 
-/** Unigrams (compounds kept whole) and bigrams of adjacent content words, keyed by stems. */
-function extractPhrases(text: string, weight: number): Occurrence[] {
+/**
+ * Unigrams (compounds kept whole) and bigrams of adjacent content words, keyed by stems. Counts
+ * into `roles` how each word is used: first of a pair (modifier), last of a pair or alone after a
+ * determiner (head).
+ */
+function extractPhrases(text: string, weight: number, roles: Map<string, WordRoles>): Occurrence[] {
   const clean = text.replace(URL_PATTERN, ' ');
   const words = wholeWords(tokenize(clean));
   const occurrences: Occurrence[] = [];
+  const role = (term: string) => roles.get(term) ?? roles.set(term, { heads: 0, modifiers: 0 }).get(term) as WordRoles;
   words.forEach((token, position) => {
     if (!isPhraseWord(token)) return;
     const boilerplate = isBoilerplate(token);
     if (!boilerplate) occurrences.push({ key: token.term, surface: clean.slice(token.start, token.end), weight });
     const next = words[position + 1];
-    if (boilerplate || !next || !isPhraseWord(next) || next.term === token.term) return;
-    if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) return;
     // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
-    if (!/^\s+$/.test(clean.slice(token.end, next.start))) return;
+    const paired = next !== undefined && isPhraseWord(next) && next.term !== token.term && /^\s+$/.test(clean.slice(token.end, next.start));
+    if (paired) {
+      role(token.term).modifiers++;
+      role(next.term).heads++;
+    } else if (DETERMINER_BEFORE.test(clean.slice(Math.max(0, token.start - 8), token.start))) {
+      role(token.term).heads++;
+    }
+    if (boilerplate || !paired) return;
+    if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) return;
     occurrences.push({
       key: `${token.term} ${next.term}`,
       surface: clean.slice(token.start, next.end).replace(/\s+/g, ' '),

@@ -68,34 +68,67 @@ function isIndexable(word: string): boolean {
   return !/^\d+(?:\.\d+)?$/.test(word);
 }
 
+/** A matched word's tokens, with offsets relative to the start of the match. */
+interface WordTokens {
+  tokens: readonly Token[];
+  terms: readonly string[];
+}
+
+// A corpus repeats few distinct words, so each matched word is analysed once (possessive cut,
+// case, compound parts, stop words, stems) and its tokens are reused with shifted offsets. The
+// cache is bounded so that a long-running server cannot grow it without limit.
+const WORD_CACHE_LIMIT = 100_000;
+const wordCache = new Map<string, WordTokens>();
+
+function analyseWord(match: string): WordTokens {
+  const surface = /['’]/.test(match) ? match.replace(/['’]s$/i, '') : match;
+  const word = surface.toLowerCase();
+  const isCompound = /[-^/.]/.test(word);
+  const tokens: Token[] = [];
+  if (isIndexable(word)) tokens.push({ term: isCompound ? word : stem(word), word, start: 0, end: surface.length });
+  if (isCompound) {
+    for (const part of surface.matchAll(PART_PATTERN)) {
+      const partWord = part[0].toLowerCase();
+      if (isIndexable(partWord)) tokens.push({ term: stem(partWord), word: partWord, start: part.index, end: part.index + part[0].length });
+    }
+  }
+  return { tokens, terms: tokens.map((token) => token.term) };
+}
+
+/** Calls `visit` with each word of `text`, analysed, and its offset. */
+function forEachWord(text: string, visit: (word: WordTokens, start: number) => void): void {
+  // One global regex walked with exec: matchAll would allocate an iterator and clone the regex.
+  WORD_PATTERN.lastIndex = 0;
+  for (let match = WORD_PATTERN.exec(text); match !== null; match = WORD_PATTERN.exec(text)) {
+    let word = wordCache.get(match[0]);
+    if (word === undefined) {
+      word = analyseWord(match[0]);
+      if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.clear();
+      wordCache.set(match[0], word);
+    }
+    visit(word, match.index);
+  }
+}
+
 /**
  * Splits text into matchable tokens with their character offsets. A compound such as
  * "Text-to-Image" yields the whole ("text-to-image") and its parts ("text", "image").
  */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  for (const match of text.matchAll(WORD_PATTERN)) {
-    const surface = /['’]/.test(match[0]) ? match[0].replace(/['’]s$/i, '') : match[0];
-    const start = match.index;
-    const word = surface.toLowerCase();
-    const isCompound = /[-^/.]/.test(word);
-    if (isIndexable(word)) {
-      tokens.push({ term: isCompound ? word : stem(word), word, start, end: start + surface.length });
-    }
-    if (!isCompound) continue;
-    for (const part of surface.matchAll(PART_PATTERN)) {
-      const partWord = part[0].toLowerCase();
-      if (!isIndexable(partWord)) continue;
-      const partStart = start + part.index;
-      tokens.push({ term: stem(partWord), word: partWord, start: partStart, end: partStart + part[0].length });
-    }
-  }
+  forEachWord(text, (word, start) => {
+    for (const token of word.tokens) tokens.push({ term: token.term, word: token.word, start: start + token.start, end: start + token.end });
+  });
   return tokens;
 }
 
 /** The stemmed terms of a text, in order, compounds and their parts included. */
 export function terms(text: string): string[] {
-  return tokenize(text).map((token) => token.term);
+  const found: string[] = [];
+  forEachWord(text, (word) => {
+    for (const term of word.terms) found.push(term);
+  });
+  return found;
 }
 
 export interface Sentence {

@@ -1,5 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../core/errors.js';
-import { splitSentences, terms, tokenize } from '../../indexer/text/index.js';
+import { splitSentences, type Token, terms, tokenize } from '../../indexer/text/index.js';
 
 export interface Span {
   start: number;
@@ -21,6 +22,25 @@ export interface SnippetOptions {
 
 const ELLIPSIS = '…';
 
+interface AnalysedSentence {
+  text: string;
+  tokens: readonly Token[];
+}
+
+// The same papers come back across searches, and splitting and tokenizing their abstracts was most
+// of a search's CPU, so the analysis is kept per abstract. Keyed by the text rather than a paper id
+// so that a re-indexed paper whose abstract changed can never get a stale snippet. About 10 kB each.
+const analysedAbstracts = new LRUCache<string, readonly AnalysedSentence[]>({ max: 1_000 });
+
+function analyseAbstract(abstract: string): readonly AnalysedSentence[] {
+  let analysed = analysedAbstracts.get(abstract);
+  if (analysed === undefined) {
+    analysed = splitSentences(abstract).map((sentence) => ({ text: sentence.text, tokens: tokenize(sentence.text) }));
+    analysedAbstracts.set(abstract, analysed);
+  }
+  return analysed;
+}
+
 /**
  * The sentence(s) of an abstract that best match a query, with the matched words' spans. A second
  * sentence is added only if it matches a query term the first did not. Without any match, the
@@ -36,11 +56,11 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
   if (!Number.isInteger(maxChars) || maxChars < 20) {
     throw new PaperscopeError('INVALID_PARAMETER', `maxChars must be an integer of at least 20, got ${maxChars}`, { field: 'maxChars' });
   }
-  const sentences = splitSentences(abstract);
+  const sentences = analyseAbstract(abstract);
   if (sentences.length === 0) return { text: '', highlights: [] };
   const wanted = new Set(terms(query));
   const analysed = sentences.map((sentence) => {
-    const matches = tokenize(sentence.text).filter((token) => wanted.has(token.term));
+    const matches = sentence.tokens.filter((token) => wanted.has(token.term));
     return { text: sentence.text, matches, matched: new Set(matches.map((token) => token.term)) };
   });
   const sentenceFrequency = new Map<string, number>();

@@ -66,6 +66,33 @@ describe('labelTopics', () => {
     expect(labels[2]?.label).toMatch(/music|soundscape/);
   });
 
+  it('names a topic by a noun phrase, not by an adjective alone', () => {
+    // "clean" is this topic's most distinctive word but only modifies other words, each in a minority of its papers.
+    const heads = ['rewards', 'labels', 'signals', 'targets'];
+    const clean = (i: number) => ({
+      title: `Training with Clean ${heads[i % 4]} ${i}`,
+      abstract: `Clean ${heads[i % 4]} matter${i === 1 ? ', as do clean rewards' : ''}.`,
+    });
+    const docs = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((i) => [clean(i), music(i)]);
+    const labels = labelTopics({ docs, assignments: docs.map((_, index) => index % 2), k: 2 });
+    expectCleanLabels(labels);
+    expect(labels[0]?.keywords[0]?.term).toBe('clean');
+    expect(labels[0]?.label).toMatch(/^clean (labels|rewards|signals|targets)\b/);
+    expect(labels[0]?.label.split(' / ')).not.toContain('clean');
+  });
+
+  it('lets a noun or an acronym stand alone as a label, before a phrase shared by every topic', () => {
+    const topic = (name: string, i: number) => ({
+      title: `${name} for Language Models ${i}`,
+      abstract: `Language models use ${name}. The ${name} is studied; ${name} improves language models.`,
+    });
+    const docs = [0, 1, 2, 3].flatMap((i) => [topic('RLVR', i), topic('calibration', i), topic('tokenization', i)]);
+    const labels = labelTopics({ docs, assignments: docs.map((_, index) => index % 3), k: 3 });
+    expectCleanLabels(labels);
+    expect(labels.map((topic) => topic.label.split(' / ')[0])).toEqual(['RLVR', 'calibration', 'tokenization']);
+    for (const { label } of labels) expect(label).not.toMatch(/language models/i);
+  });
+
   it('respects maxPhrases', () => {
     for (const { label } of labelTopics({ docs, assignments, k: 3, maxPhrases: 1 })) expect(label).not.toContain(' / ');
   });

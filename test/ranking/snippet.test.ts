@@ -1,5 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bestSnippet } from '../../server/ranking/index.js';
+import { readSampleCorpus } from '../lexical/sample-corpus.js';
+import { trickyText, wordyText } from '../text/random-text.js';
+import { referenceSnippet } from '../text/reference.js';
 
 const abstract =
   'Large language models are trained with reinforcement learning. Noisy rewards are common in practice. ' +
@@ -50,5 +54,37 @@ describe('bestSnippet', () => {
     expect(snippet.text.startsWith('…')).toBe(true);
     expect(snippet.text.endsWith('…')).toBe(true);
     expect(highlighted(snippet)).toEqual(['noisy', 'rewards']);
+  });
+});
+
+describe('bestSnippet against the reference implementation', () => {
+  const abstracts = readSampleCorpus().map((paper) => paper.abstract);
+  const queries = ['noisy rewards', 'text-to-image diffusion', 'RLVR', 'GRPO policy optimization', 'reward model', 'tungsten'];
+
+  it('gives the same snippets on every sample abstract, first call and cached call alike', () => {
+    for (const abstract of abstracts) {
+      for (const query of [...queries, abstract.split(' ').slice(3, 6).join(' ')]) {
+        const expected = referenceSnippet(abstract, query);
+        expect(bestSnippet(abstract, query)).toEqual(expected);
+        expect(bestSnippet(abstract, query)).toEqual(expected);
+      }
+    }
+  });
+
+  it('gives the same snippets on random text, queries and options', () => {
+    const sentence = fc.oneof(fc.constantFrom(...abstracts.flatMap((abstract) => abstract.split('. '))), wordyText, trickyText);
+    const options = fc.record(
+      { maxSentences: fc.integer({ min: 1, max: 3 }), maxChars: fc.integer({ min: 20, max: 400 }), idf: fc.constant((term: string) => term.length) },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(fc.array(sentence, { maxLength: 6 }), fc.oneof(wordyText, trickyText), options, (parts, query, chosen) => {
+        const abstract = parts.join('. ');
+        const expected = referenceSnippet(abstract, query, chosen);
+        expect(bestSnippet(abstract, query, chosen)).toEqual(expected);
+        expect(bestSnippet(abstract, query, chosen)).toEqual(expected);
+      }),
+      { seed: 20261128, numRuns: 800 },
+    );
   });
 });

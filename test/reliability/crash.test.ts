@@ -14,22 +14,27 @@ const SEED = 20_251_128;
 /** Papers per committed batch in the pipeline (indexer/index.ts). */
 const BATCH = 1_024;
 
-/** Ten kills: five at named stages (fault injection), five at seeded random moments. */
+/**
+ * Ten kills: five at named stages (fault injection), five at seeded random moments. The two
+ * batch kills come first, while batches remain to be written; random moments fall within the first
+ * 2.5 s, sooner than any run can finish, since no killed run writes the final manifest and each
+ * restart therefore rebuilds the derived indexes.
+ */
 type Kill = { stage: CrashStage } | { afterMs: number };
 
 function killPlan(seed: number): Kill[] {
   const random = createRandom(seed);
-  const moment = (): Kill => ({ afterMs: Math.round(500 + random() * 5_500) });
+  const moment = (): Kill => ({ afterMs: Math.round(300 + random() * 2_200) });
   return [
     { stage: 'table-created' },
-    moment(),
+    { stage: 'batch-written' },
     { stage: 'batch-written' },
     moment(),
-    { stage: 'batch-written' },
     moment(),
     { stage: 'hnsw-write' },
     moment(),
     { stage: 'before-manifest' },
+    moment(),
     moment(),
   ];
 }
