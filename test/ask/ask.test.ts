@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import { type LlmSettings } from '../../server/ask/index.js';
+import type { LlmSettings } from '../../server/ask/index.js';
 import { createApp } from '../../server/app.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
