@@ -83,6 +83,8 @@ export class SearchEngine {
   readonly #lexical: LexicalIndex;
   readonly #topics: TopicsFile;
   readonly #topicOfPaper: Int32Array;
+  /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once. */
+  readonly #membersOfTopic = new Map<number, number[]>();
   readonly #subtopics = new Map<number, SubtopicsResponse>();
   readonly #embedder: Embedder;
   readonly #ask: AskSources;
@@ -112,6 +114,11 @@ export class SearchEngine {
     this.#topics = parts.topics;
     // A vector is fetched only for a paper the topics file does not assign.
     this.#topicOfPaper = Int32Array.from(parts.papers, (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.#withVector(position)));
+    this.#topicOfPaper.forEach((topic, position) => {
+      const members = this.#membersOfTopic.get(topic);
+      if (members) members.push(position);
+      else this.#membersOfTopic.set(topic, [position]);
+    });
     this.#embedder = parts.embedder;
     this.#ask = { sentences: parts.sentences, paper: (id) => this.#paperById(id), idf: (term) => parts.lexical.idf(term) };
     this.#llm = parts.llm;
@@ -285,12 +292,8 @@ export class SearchEngine {
     return topic;
   }
 
-  #memberPositions(id: number): number[] {
-    const positions: number[] = [];
-    this.#topicOfPaper.forEach((topic, position) => {
-      if (topic === id) positions.push(position);
-    });
-    return positions;
+  #memberPositions(id: number): readonly number[] {
+    return this.#membersOfTopic.get(id) ?? [];
   }
 
   #vectorAt(position: number): Float32Array {
