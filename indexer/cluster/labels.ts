@@ -41,6 +41,10 @@ const EXTENSION_SHARE = 0.5;
 const GENERIC_EXPONENT = 2;
 /** A word is taken for a noun only after this many uses as the head of a noun phrase. */
 const MIN_HEAD_USES = 2;
+/** A word in this many of a topic's titles is what its authors call the subject, whatever its grammar. */
+const MIN_TITLE_USES = 2;
+/** Endings that mark an English adjective ("probabilistic", "robust" aside): modifiers, not names. */
+const ADJECTIVE_ENDING = /(?:ic|ical|ous|ive|able|ible|ful|less)$/i;
 /** Words before a noun phrase: the word they introduce, when it ends the phrase, is a noun. */
 const DETERMINER_BEFORE = /\b(?:a|an|the|this|that|these|those|its|their|our|each|every|such)\s+$/i;
 /** MMR balance between relevance and novelty (papers not yet covered by the label). */
@@ -66,6 +70,7 @@ const LABEL_BOILERPLATE = [
   'type', 'types', 'typically', 'understanding', 'wide', 'widely', 'world', 'real', 'gain', 'gains', 'improvement',
   'improvements', 'way', 'ways', 'aim', 'aims', 'goal', 'allow', 'allows', 'help', 'helps', 'highlight', 'highlights',
   'reveal', 'reveals', 'suggest', 'suggests', 'yield', 'yields', 'open', 'source', 'publicly', 'release', 'released',
+  'respectively', 'contrast', 'cause', 'causes', 'caused', 'lack', 'fail', 'fails', 'observe', 'observed', 'finding', 'findings', 'exhibit', 'exhibits',
   'when', 'where', 'while', 'which', 'whose', 'during', 'further', 'offer', 'offers', 'provide', 'various', 'via', 'toward', 'towards', 'simple', 'effective',
   'state-of-the-art', 'large-scale', 'real-world', 'fine-grained', 'high-quality', 'open-source', 'end-to-end',
   'off-the-shelf', 'plug-and-play', 'step-by-step', 'well-known', 'trade-off', 'in-depth', 'so-called', 'long-term',
@@ -221,7 +226,7 @@ function labelPreference(stats: PhraseStats, key: string, topic: number, size: n
 /**
  * A single word is replaced by the bigram it mostly occurs in within the topic ("multimodal" by
  * "multimodal reward"), which names the subject more specifically, at the word's relevance. A word
- * that is not a noun ("clean", "probabilistic") cannot name a topic alone: it takes its most
+ * that is not a noun ("clean", "probabilistic") and is not in several of the topic's titles cannot name a topic alone: it takes its most
  * frequent bigram in the topic whatever that bigram's share, or is dropped when it has none.
  */
 function extendWords(
@@ -239,7 +244,8 @@ function extendWords(
       const bigrams = ranked
         .filter((other) => other.key.includes(' ') && other.key.split(' ').includes(phrase.key))
         .sort((a, b) => papersIn(b.key) - papersIn(a.key) || b.score - a.score || (a.key < b.key ? -1 : 1));
-      const noun = isNounLike(phrase, roles);
+      const inTitles = (phrases.get(phrase.key)?.titles.get(topic) ?? 0) >= MIN_TITLE_USES && !ADJECTIVE_ENDING.test(phrase.display);
+      const noun = inTitles || isNounLike(phrase, roles);
       const bigram = bigrams.find((other) => !noun || papersIn(other.key) >= papersIn(phrase.key) * EXTENSION_SHARE);
       chosen = bigram ? { ...bigram, score: Math.max(bigram.score, phrase.score) } : noun ? phrase : undefined;
     }
@@ -343,20 +349,22 @@ function extractPhrases(text: string, weight: number, roles: Map<string, WordRol
   const words = wholeWords(tokenize(clean));
   const occurrences: Occurrence[] = [];
   const role = (term: string) => roles.get(term) ?? roles.set(term, { heads: 0, modifiers: 0 }).get(term) as WordRoles;
+  // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
+  const pairedWithNext = words.map((token, position) => {
+    const next = words[position + 1];
+    return next !== undefined && isPhraseWord(token) && isPhraseWord(next) && next.term !== token.term && /^\s+$/.test(clean.slice(token.end, next.start));
+  });
   words.forEach((token, position) => {
     if (!isPhraseWord(token)) return;
     const boilerplate = isBoilerplate(token);
     if (!boilerplate) occurrences.push({ key: token.term, surface: clean.slice(token.start, token.end), weight });
     const next = words[position + 1];
-    // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
-    const paired = next !== undefined && isPhraseWord(next) && next.term !== token.term && /^\s+$/.test(clean.slice(token.end, next.start));
-    if (paired) {
-      role(token.term).modifiers++;
-      role(next.term).heads++;
-    } else if (DETERMINER_BEFORE.test(clean.slice(Math.max(0, token.start - 8), token.start))) {
-      role(token.term).heads++;
-    }
-    if (boilerplate || !paired) return;
+    const paired = pairedWithNext[position] === true;
+    if (paired) role(token.term).modifiers++;
+    // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
+    const endsRun = !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, token.start - 8), token.start)));
+    if (endsRun) role(token.term).heads++;
+    if (boilerplate || !paired || next === undefined) return;
     if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) return;
     occurrences.push({
       key: `${token.term} ${next.term}`,

@@ -93,6 +93,26 @@ describe('labelTopics', () => {
     for (const { label } of labels) expect(label).not.toMatch(/language models/i);
   });
 
+  it('lets a word in several of its titles name a topic, unless it reads as an adjective', () => {
+    const soundscape = [
+      { title: 'Soundscape Evaluation with Headphones', abstract: 'Listeners rated soundscape pleasantness through calibrated headphones.' },
+      { title: 'Augmented Urban Soundscape Dataset', abstract: 'We record soundscape augmentation stimuli for listeners.' },
+      { title: 'Headphone Calibration Procedure', abstract: 'Soundscape playback needs calibration for listeners.' },
+      { title: 'Affective Responses of Listeners', abstract: 'Participants judged soundscape maskers.' },
+    ];
+    const probabilistic = [
+      { title: 'Probabilistic Process Supervision', abstract: 'A probabilistic verifier scores reasoning steps for reasoning rewards.' },
+      { title: 'Ordinal Probabilistic Reward', abstract: 'Probabilistic preference models give reasoning rewards.' },
+      { title: 'Likelihood Rewards for Reasoning', abstract: 'The probabilistic likelihood of answers rewards reasoning.' },
+      { title: 'Reasoning Rewards without Verifiers', abstract: 'Probabilistic scoring of reference answers for reasoning.' },
+    ];
+    const docs = [...soundscape, ...probabilistic, ...[0, 1, 2, 3].map(diffusion)];
+    const labels = labelTopics({ docs, assignments: docs.map((_, index) => Math.floor(index / 4)), k: 3 });
+    expectCleanLabels(labels);
+    expect(labels[0]?.label.split(' / ')).toContain('soundscape');
+    expect(labels[1]?.label.split(' / ')).not.toContain('probabilistic');
+  });
+
   it('respects maxPhrases', () => {
     for (const { label } of labelTopics({ docs, assignments, k: 3, maxPhrases: 1 })) expect(label).not.toContain(' / ');
   });

@@ -1,0 +1,92 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout, readTopicsFile, type TopicsFile } from '../../indexer/store/index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { outcomeOf, spawnCli } from '../reliability/cli.js';
+
+const NEW_PAPERS = [
+  { title: 'Reward Noise in Code Generation', abstract: 'We study how noisy unit-test rewards affect reinforcement learning with verifiable rewards for code models.' },
+  { title: 'Denoising Rewards for RLVR', abstract: 'Noisy verifier rewards in RLVR are filtered by a learned reward noise model before GRPO updates.' },
+  { title: 'Soundscape Augmentation for Urban Parks', abstract: 'Listeners rated augmented soundscapes of urban parks; maskers improved soundscape pleasantness.' },
+];
+
+/** `paperscope index` from source, as a user runs it; fails the test with the CLI's output when it fails. */
+async function index(dataDir: string, paths: string[], flags: string[] = []): Promise<TopicsFile> {
+  const outcome = await outcomeOf(
+    spawnCli(['index', ...paths, '--data-dir', dataDir, '--embedder', 'word-vectors', '--offline', '--year', String(SAMPLE_YEAR), '--json', ...flags]),
+  );
+  expect(outcome.code, outcome.stderr).toBe(0);
+  const topics = await readTopicsFile(dataDirLayout(dataDir));
+  if (!topics) throw new Error(`no topics file in ${dataDir}`);
+  return topics;
+}
+
+function membersById(topics: TopicsFile): Map<number, Set<string>> {
+  const members = new Map<number, Set<string>>();
+  for (const [paper, topic] of Object.entries(topics.assignments)) members.set(topic, (members.get(topic) ?? new Set()).add(paper));
+  return members;
+}
+
+describe('topics across index runs, through the CLI', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  let first: TopicsFile;
+  let grown: TopicsFile;
+  let extra: string;
+
+  beforeAll(async () => {
+    ({ dir, remove } = await temporaryDir());
+    extra = path.join(dir, 'extra.jsonl');
+    await writeFile(extra, NEW_PAPERS.map((paper) => JSON.stringify({ ...paper, date: '2026-11-01' })).join('\n'));
+    first = await index(path.join(dir, 'data'), [SAMPLE_FILE]);
+    grown = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra]);
+  }, INDEX_SAMPLE_MS);
+  afterAll(() => remove());
+
+  it('adds new papers to the nearest existing topics without re-clustering', () => {
+    expect(first.clusteredCount).toBe(62);
+    expect(grown.clusteredCount).toBe(62);
+    const ids = (topics: TopicsFile) => topics.topics.map((topic) => topic.id).sort((a, b) => a - b);
+    expect(ids(grown)).toEqual(ids(first));
+    expect(Object.keys(grown.assignments)).toHaveLength(65);
+    for (const topic of Object.values(grown.assignments)) expect(ids(grown)).toContain(topic);
+    // Papers already there keep their topic.
+    for (const [paper, topic] of Object.entries(first.assignments)) expect(grown.assignments[paper]).toBe(topic);
+    expect(grown.topics.reduce((sum, topic) => sum + topic.size, 0)).toBe(65);
+  });
+
+  it('re-clusters on --recluster, keeping the ids of the topics that match', async () => {
+    const reclustered = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra], ['--recluster']);
+    expect(reclustered.clusteredCount).toBe(65);
+    expect(reclustered.tableVersion).toBe(grown.tableVersion);
+    const before = membersById(grown);
+    const after = membersById(reclustered);
+    let kept = 0;
+    for (const [id, members] of after) {
+      const previous = before.get(id);
+      if (!previous) {
+        // A fresh id is never one used before.
+        expect(id).toBeGreaterThanOrEqual(grown.nextId);
+        continue;
+      }
+      kept++;
+      const shared = [...members].filter((paper) => previous.has(paper)).length;
+      // A kept id names a topic that mostly holds the same papers (Jaccard ≥ 0.2).
+      expect(shared / (members.size + previous.size - shared)).toBeGreaterThanOrEqual(0.2);
+    }
+    expect(kept).toBeGreaterThan(0);
+  }, INDEX_SAMPLE_MS);
+
+  it('re-clusters by itself once the corpus has grown past --recluster-growth', async () => {
+    const more = path.join(dir, 'more.jsonl');
+    await writeFile(more, JSON.stringify({ title: 'Music Preference Alignment', abstract: 'Music generation aligned with listener preference rewards.' }));
+    const unchangedPolicy = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more]);
+    expect(unchangedPolicy.clusteredCount).toBe(65);
+    const newest = path.join(dir, 'newest.jsonl');
+    await writeFile(newest, JSON.stringify({ title: 'Label Noise in Relation Extraction', abstract: 'Noisy labels in relation classification datasets are detected and relabelled.' }));
+    const grownPast = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more, newest], ['--recluster-growth', '0.02']);
+    expect(grownPast.clusteredCount).toBe(67);
+  }, INDEX_SAMPLE_MS);
+});
