@@ -32,33 +32,80 @@ const LSA_SAMPLE_SIZE = 5_000;
  */
 export function tfIdfMatrix(docs: readonly TextDoc[]): TermMatrix {
   const n = docs.length;
-  const counts = docs.map((doc) => {
-    const termCounts = new Map<string, number>();
-    for (const term of terms(doc.title)) termCounts.set(term, (termCounts.get(term) ?? 0) + TITLE_REPEATS);
-    for (const term of terms(doc.abstract)) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
-    return termCounts;
+  // Terms become integer ids once, so the per-paper counting below touches no string-keyed maps.
+  const termIds = new Map<string, number>();
+  const idOf = (term: string) => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = termIds.size;
+      termIds.set(term, id);
+    }
+    return id;
+  };
+  let documentFrequency = new Int32Array(1024);
+  let countOf = new Float64Array(1024);
+  let lastDocument = new Int32Array(1024).fill(-1);
+  const counted = docs.map((doc, document) => {
+    const ids: number[] = [];
+    const add = (term: string, count: number) => {
+      const id = idOf(term);
+      if (id >= lastDocument.length) {
+        documentFrequency = grow(documentFrequency, id, 0);
+        countOf = grow(countOf, id, 0);
+        lastDocument = grow(lastDocument, id, -1);
+      }
+      if (lastDocument[id] !== document) {
+        lastDocument[id] = document;
+        countOf[id] = 0;
+        documentFrequency[id] = (documentFrequency[id] as number) + 1;
+        ids.push(id);
+      }
+      countOf[id] = (countOf[id] as number) + count;
+    };
+    for (const term of terms(doc.title)) add(term, TITLE_REPEATS);
+    for (const term of terms(doc.abstract)) add(term, 1);
+    return { ids: Int32Array.from(ids), counts: Float64Array.from(ids, (id) => countOf[id] as number) };
   });
-  const documentFrequency = new Map<string, number>();
-  for (const termCounts of counts) for (const term of termCounts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
-  const vocabulary = [...documentFrequency]
-    .filter(([, df]) => df >= 2 && df <= n / 2)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+  const names = [...termIds.keys()];
+  const vocabulary = names
+    .map((term, id) => ({ term, id, df: documentFrequency[id] as number }))
+    .filter(({ df }) => df >= 2 && df <= n / 2)
+    .sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : 1))
     .slice(0, MAX_VOCABULARY)
-    .map(([term]) => term)
-    .sort();
-  const column = new Map(vocabulary.map((term, index) => [term, index]));
-  const rows = counts.map((termCounts) => {
-    const entries = [...termCounts]
-      .flatMap(([term, count]) => {
-        const index = column.get(term);
-        if (index === undefined) return [];
-        return [[index, (1 + Math.log(count)) * Math.log(n / (documentFrequency.get(term) as number))] as const];
-      })
-      .sort((a, b) => a[0] - b[0]);
-    const norm = Math.sqrt(entries.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
-    return { columns: Int32Array.from(entries, ([index]) => index), weights: Float32Array.from(entries, ([, weight]) => weight / norm) };
+    .sort((a, b) => (a.term < b.term ? -1 : 1));
+  const column = new Int32Array(termIds.size).fill(-1);
+  const idf = new Float64Array(termIds.size);
+  vocabulary.forEach(({ id, df }, index) => {
+    column[id] = index;
+    idf[id] = Math.log(n / df);
+  });
+  const weightOf = new Float64Array(vocabulary.length);
+  const rows = counted.map(({ ids, counts }) => {
+    let kept = 0;
+    const columns = new Int32Array(ids.length);
+    for (let position = 0; position < ids.length; position++) {
+      const id = ids[position] as number;
+      const index = column[id] as number;
+      if (index < 0) continue;
+      const weight = (1 + Math.log(counts[position] as number)) * (idf[id] as number);
+      weightOf[index] = weight;
+      columns[kept++] = index;
+    }
+    const sorted = columns.slice(0, kept).sort();
+    let squares = 0;
+    for (const index of sorted) squares += (weightOf[index] as number) ** 2;
+    const norm = Math.sqrt(squares) || 1;
+    return { columns: sorted, weights: Float32Array.from(sorted, (index) => (weightOf[index] as number) / norm) };
   });
   return { vocabularySize: vocabulary.length, rows };
+}
+
+/** A copy of `array` with room for index `needed`, new slots set to `fill`. */
+function grow<T extends Int32Array | Float64Array>(array: T, needed: number, fill: number): T {
+  const larger = new (array.constructor as new (length: number) => T)(Math.max(needed + 1, array.length * 2));
+  larger.fill(fill, array.length);
+  larger.set(array);
+  return larger;
 }
 
 /** The matrix as dense vectors (for k-means on plain TF-IDF). */
