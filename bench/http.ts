@@ -10,6 +10,8 @@ const LOAD_SECONDS = 10;
 
 export interface LoadFigure {
   connections: number;
+  /** `repeated`: 100 queries in turn, answered from the response cache after the first round; `distinct`: never twice the same request. */
+  queries: QueryMix;
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -22,15 +24,30 @@ export interface HttpResult {
   /** Process start → first /api/search answer whose top hit matches the in-process engine's. */
   coldStartMs: number;
   rssAfterStartMb: number;
+  /** The first /api/ask, which loads the sentence index (search does not need it, so start-up skips it). */
+  firstAskMs: number;
+  rssAfterFirstAskMb: number;
   peakRssMb: number;
   load: LoadFigure[];
 }
 
 const searchPath = (q: string) => `/api/search?q=${encodeURIComponent(q)}&k=10`;
 
+export type QueryMix = 'repeated' | 'distinct';
+
+/**
+ * The `n`th request's path. A distinct request appends `n` to the query: bare numbers are not
+ * search terms, so the search does the same work, but no two requests share a cached response.
+ */
+export const pathOf = (queries: readonly string[], n: number, mix: QueryMix): string => {
+  const query = queries[n % queries.length] ?? 'reward';
+  return searchPath(mix === 'distinct' ? `${query} ${n}` : query);
+};
+
 /**
  * Starts `paperscope serve` on an index on disk, times it to its first correct answer, then loads
- * /api/search with autocannon over `queries` (embedding cache warmed first) at 10 and 50 connections.
+ * /api/search with autocannon over `queries` (caches warmed first) at 10 and 50 connections, with
+ * the queries repeated and with every request distinct.
  */
 export async function benchHttp(options: {
   n: number;
@@ -73,17 +90,25 @@ export async function benchHttp(options: {
     }
     const pid = child.pid ?? 0;
     const rssAfterStartMb = (await memoryOf(pid, 'VmRSS')) ?? 0;
+    const askStarted = performance.now();
+    const ask = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: `what is known about ${first}?` }) });
+    if (!ask.ok) throw new Error(`the server's first /api/ask answered ${ask.status}: ${await ask.text()}`);
+    await ask.arrayBuffer();
+    const firstAskMs = Math.round(performance.now() - askStarted);
+    const rssAfterFirstAskMb = (await memoryOf(pid, 'VmRSS')) ?? 0;
     for (const q of options.queries) await fetch(base + searchPath(q)).then((response) => response.arrayBuffer());
     const load: LoadFigure[] = [];
-    for (const connections of [10, 50]) load.push(await loadTest(base, options.queries, connections));
-    return { n: options.n, coldStartMs: Math.round(coldStartMs), rssAfterStartMb, peakRssMb: (await memoryOf(pid, 'VmHWM')) ?? 0, load };
+    for (const mix of ['repeated', 'distinct'] as const) {
+      for (const connections of [10, 50]) load.push(await loadTest(base, options.queries, connections, mix));
+    }
+    return { n: options.n, coldStartMs: Math.round(coldStartMs), rssAfterStartMb, firstAskMs, rssAfterFirstAskMb, peakRssMb: (await memoryOf(pid, 'VmHWM')) ?? 0, load };
   } finally {
     child.kill('SIGTERM');
     await gone;
   }
 }
 
-async function loadTest(base: string, queries: readonly string[], connections: number): Promise<LoadFigure> {
+async function loadTest(base: string, queries: readonly string[], connections: number, mix: QueryMix): Promise<LoadFigure> {
   let next = 0;
   const result = await autocannon({
     url: base,
@@ -91,12 +116,13 @@ async function loadTest(base: string, queries: readonly string[], connections: n
     duration: LOAD_SECONDS,
     requests: [
       {
-        setupRequest: (request) => ({ ...request, path: searchPath(queries[next++ % queries.length] ?? 'reward') }),
+        setupRequest: (request) => ({ ...request, path: pathOf(queries, next++, mix) }),
       },
     ],
   });
   return {
     connections,
+    queries: mix,
     requestsPerSecond: round(result.requests.average, 0),
     p50: result.latency.p50,
     p99: result.latency.p99,

@@ -1,8 +1,11 @@
 /**
  * Load on the HTTP API of the built server (`npm run bench:load`):
- *   1. 50 connections for 30 s on /api/search, cycling through 100 distinct queries;
- *   2. the same while papers are added through POST /api/papers (the real indexer, then a reload);
- *   3. with --soak <seconds>, a long run (after a warm-up) on the server of bench/soak-server.ts,
+ *   1. 50 connections for 30 s on /api/search, cycling through 100 distinct queries, so that after
+ *      the first round the server's response cache answers (`"cached": true`);
+ *   2. the same with every request distinct (see `pathOf` in http.ts), so the response cache never helps;
+ *   3. the repeated queries again while papers are added through POST /api/papers (the real
+ *      indexer, then a reload, which starts a new, empty response cache);
+ *   4. with --soak <seconds>, instead, a long run (after a warm-up) on the server of bench/soak-server.ts,
  *      sampling its RSS and its heap after a forced GC every --sample seconds: heapUsed after GC
  *      is what the server still holds, so it tells a leak (it keeps growing) from the allocator
  *      settling (RSS grows, the live heap stays flat). --snapshots <dir> also writes heap snapshots
@@ -22,6 +25,7 @@ import { createRandom } from '../core/random.js';
 import { outcomeOf, serverUrl, spawnCli } from '../test/reliability/cli.js';
 import { syntheticPapers } from '../test/reliability/corpus.js';
 import { memoryOf } from './child.js';
+import { pathOf, type QueryMix } from './http.js';
 import type { SoakMemory } from './soak-server.js';
 
 const { values } = parseArgs({
@@ -63,7 +67,7 @@ interface Figures {
   serverErrors: number;
 }
 
-async function hammer(url: URL, searches: string[], seconds: number): Promise<Figures> {
+async function hammer(url: URL, searches: string[], seconds: number, mix: QueryMix = 'repeated'): Promise<Figures> {
   let next = 0;
   let serverErrors = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -75,10 +79,7 @@ async function hammer(url: URL, searches: string[], seconds: number): Promise<Fi
         requests: [
           {
             method: 'GET',
-            setupRequest: (request) => ({
-              ...request,
-              path: `/api/search?q=${encodeURIComponent(searches[next++ % searches.length] ?? '')}`,
-            }),
+            setupRequest: (request) => ({ ...request, path: pathOf(searches, next++, mix) }),
           },
         ],
       },
@@ -126,7 +127,8 @@ async function addPapersDuring(url: URL, until: Promise<unknown>): Promise<{ add
 function show(label: string, figures: Figures): void {
   console.log(
     `${label}: ${figures.requests} requests, ${figures.rps} req/s, latency p50 ${figures.p50} ms p99 ${figures.p99} ms, ` +
-      `errors ${figures.errors}, timeouts ${figures.timeouts}, non-2xx ${figures.non2xx}, 5xx ${figures.serverErrors}`,
+      `errors ${figures.errors}, timeouts ${figures.timeouts}, non-2xx ${figures.non2xx}, 5xx ${figures.serverErrors} ` +
+      `(load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')})`,
   );
 }
 
@@ -205,7 +207,8 @@ try {
     const url = await serverUrl(server);
     const pid = server.pid ?? 0;
     console.log(`Server ${url.origin} (pid ${pid}), ${connections} connections, ${searches.length} distinct queries`);
-    show(`search, ${duration} s`, await hammer(url, searches, duration));
+    show(`search, repeated queries (response cache warm), ${duration} s`, await hammer(url, searches, duration, 'repeated'));
+    show(`search, all requests distinct (response cache useless), ${duration} s`, await hammer(url, searches, duration, 'distinct'));
     const load = hammer(url, searches, duration);
     const writes = await addPapersDuring(url, load);
     show(`search while adding papers, ${duration} s`, await load);

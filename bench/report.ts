@@ -76,7 +76,7 @@ export function printQueries(results: readonly QueryResult[]): void {
 
 export function printHttp(results: readonly HttpResult[]): void {
   table(
-    'HTTP /api/search (autocannon, 127.0.0.1, 100 distinct queries, warm cache)',
+    'HTTP /api/search (autocannon, 127.0.0.1; queries: 100 in turn, or every request distinct)',
     results.flatMap((result) =>
       result.load.map((load) => ({
         N: result.n,
@@ -84,6 +84,7 @@ export function printHttp(results: readonly HttpResult[]): void {
         'RSS after start MB': result.rssAfterStartMb,
         'peak RSS MB': result.peakRssMb,
         connections: load.connections,
+        queries: load.queries,
         'req/s': load.requestsPerSecond,
         'p50 ms': load.p50,
         'p99 ms': load.p99,

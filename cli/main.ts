@@ -1,20 +1,18 @@
 #!/usr/bin/env node
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readSettings } from '../core/config.js';
 import { toPaperscopeError } from '../core/errors.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
-import { type IndexOptions, runIndex } from '../indexer/index.js';
-import { dataDirLayout } from '../indexer/store/index.js';
-import { askSchema, SearchEngine, searchParamsSchema } from '../server/engine/index.js';
-import { startServer } from '../server/index.js';
+import type { IndexOptions } from '../indexer/index.js';
+import type { SearchEngine } from '../server/engine/index.js';
+import { askSchema, searchParamsSchema } from '../server/engine/schemas.js';
 import { validate } from '../server/routes/validate.js';
-import { readHandLabels } from '../server/topics/index.js';
-import { formatQualityReport } from '../indexer/cluster/index.js';
-import { evaluate, formatEvalReport, readEvalQueries } from './eval.js';
 import { printAnswer, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
+
+// Each command imports what it runs when it runs: loading the indexer, the object-store client and
+// the server for every command would add a second to `serve`'s cold start and to `--help`.
 
 const settings = readSettings();
 const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
@@ -54,7 +52,7 @@ interface EmbedOptions extends CommonOptions {
 }
 
 function withDataDir(command: Command): Command {
-  return command.option('--data-dir <dir>', 'index directory (env PAPERSCOPE_DATA_DIR)', settings.dataDir);
+  return command.option('--data-dir <dir>', 'index directory, or s3://bucket/prefix on object storage (env PAPERSCOPE_DATA_DIR)', settings.dataDir);
 }
 
 function withEmbedOptions(command: Command): Command {
@@ -71,6 +69,7 @@ function withEmbedOptions(command: Command): Command {
 
 async function indexWith(paths: string[], options: EmbedOptions, quiet = false) {
   const reporter = createReporter({ quiet });
+  const { runIndex } = await import('../indexer/index.js');
   try {
     return await runIndex({
       paths: paths.length > 0 ? paths : [SAMPLE_DATA],
@@ -97,6 +96,7 @@ async function indexWith(paths: string[], options: EmbedOptions, quiet = false) 
 /** Opens the index for a read command; embedder warnings go to stderr. */
 async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine) => Promise<T>): Promise<T> {
   const reporter = createReporter({ quiet: true });
+  const { SearchEngine } = await import('../server/engine/index.js');
   const engine = await SearchEngine.open({ dataDir: options.dataDir, cacheDir: settings.cacheDir, modelDir: settings.modelDir, offline: settings.offline, onEvent: reporter.onEvent });
   try {
     return await use(engine);
@@ -139,12 +139,16 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
   .option('--port <port>', 'port to listen on (env PORT)', (value) => Number(value), settings.port)
   .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
   .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean }) => {
-    const hasIndex = await access(dataDirLayout(options.dataDir).manifest).then(() => true, () => false);
+    const { openDataDir } = await import('../indexer/store/index.js');
+    const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve' })
+      .readManifest()
+      .then((manifest) => manifest !== undefined, () => true);
     if (!hasIndex && options.indexIfMissing) {
       process.stderr.write(`No index in ${options.dataDir} yet: indexing ${Array.isArray(options.indexIfMissing) ? options.indexIfMissing.join(', ') : 'the sample corpus'}\n`);
       await indexWith(Array.isArray(options.indexIfMissing) ? options.indexIfMissing : [], options);
     }
     const reporter = createReporter();
+    const { startServer } = await import('../server/index.js');
     const server = await startServer({ dataDir: options.dataDir, host: options.host, port: options.port, onEvent: reporter.onEvent });
     const status = server.engine.status();
     process.stderr.write(`Serving ${status.papers} papers (${status.embedder.kind}: ${status.embedder.model})\n`);
@@ -198,6 +202,7 @@ withDataDir(program.command('clusters').description('list the topics, or report 
   .option('--json', 'print JSON')
   .action(async (options: CommonOptions & { report?: boolean; labels?: string; clusters?: 'auto' | number }) => {
     if (options.report) {
+      const [{ readHandLabels }, { formatQualityReport }] = await Promise.all([import('../server/topics/index.js'), import('../indexer/cluster/index.js')]);
       const handLabels = options.labels ? await readHandLabels(options.labels) : undefined;
       const report = await withEngine(options, async (engine) => engine.topicReport({ clusters: options.clusters, handLabels }));
       output(options, report, () => process.stdout.write(formatQualityReport(report)));
@@ -219,6 +224,7 @@ withDataDir(program.command('eval').description('score hybrid, vector-only and B
   .requiredOption('--queries <file>', 'JSON: [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
   .option('--json', 'print JSON')
   .action(async (options: CommonOptions & { queries: string }) => {
+    const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
     const queries = await readEvalQueries(options.queries);
     const report = await withEngine(options, (engine) => evaluate(engine, queries));
     output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { IndexEvent } from '../indexer/index.js';
+import type { IndexEvent } from '../indexer/events.js';
 
 type ProgressEvent = Extract<IndexEvent, { type: 'progress' }>;
 

@@ -31,9 +31,29 @@ export const envSchema = z.object({
   XDG_CACHE_HOME: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** How often `serve` checks the index manifest for a new version; 0 turns the check off. */
+  PAPERSCOPE_RELOAD_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Object storage (an `s3://` data dir): the standard AWS variables, read by both LanceDB and the S3 client. */
+  AWS_ENDPOINT_URL: z.url().optional(),
+  AWS_REGION: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  AWS_ALLOW_HTTP: booleanFlag,
 });
 
 export type EnvConfig = z.infer<typeof envSchema>;
+
+/** Where and how to reach an object store; unset fields fall back to the S3 client's own defaults. */
+export interface ObjectStoreSettings {
+  endpoint: string | undefined;
+  region: string | undefined;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  sessionToken: string | undefined;
+  /** Plain http, for a local S3-compatible server: set by AWS_ALLOW_HTTP or an http:// endpoint. */
+  allowHttp: boolean;
+}
 
 export interface Settings {
   dataDir: string;
@@ -48,6 +68,8 @@ export interface Settings {
   rateLimitPerMinute: number;
   requestTimeoutMs: number;
   corsOrigin: string | undefined;
+  reloadIntervalMs: number;
+  objectStore: ObjectStoreSettings;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -57,9 +79,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new Error(`Invalid environment variable ${String(issue?.path[0])}: ${issue?.message}`);
   }
   const config = parsed.data;
+  if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {
+    throw new Error('Invalid environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither.');
+  }
+  const dataDir = config.PAPERSCOPE_DATA_DIR ?? '.paperscope';
   const cacheRoot = config.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return {
-    dataDir: path.resolve(config.PAPERSCOPE_DATA_DIR ?? '.paperscope'),
+    // An object-store URI (s3://bucket/prefix) is kept as it is; only a local path is resolved.
+    dataDir: /^[a-z][a-z0-9+.-]*:\/\//i.test(dataDir) ? dataDir : path.resolve(dataDir),
     cacheDir: path.resolve(config.PAPERSCOPE_CACHE_DIR ?? path.join(cacheRoot, 'paperscope')),
     modelDir: config.PAPERSCOPE_MODEL_DIR ? path.resolve(config.PAPERSCOPE_MODEL_DIR) : undefined,
     offline: config.PAPERSCOPE_OFFLINE || config.HF_HUB_OFFLINE,
@@ -74,6 +101,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     rateLimitPerMinute: config.PAPERSCOPE_RATE_LIMIT,
     requestTimeoutMs: config.PAPERSCOPE_REQUEST_TIMEOUT_MS,
     corsOrigin: config.PAPERSCOPE_CORS_ORIGIN,
+    reloadIntervalMs: config.PAPERSCOPE_RELOAD_INTERVAL_MS,
+    objectStore: {
+      endpoint: config.AWS_ENDPOINT_URL,
+      region: config.AWS_REGION,
+      accessKeyId: config.AWS_ACCESS_KEY_ID,
+      secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
+      sessionToken: config.AWS_SESSION_TOKEN,
+      allowHttp: config.AWS_ALLOW_HTTP || config.AWS_ENDPOINT_URL?.startsWith('http://') === true,
+    },
   };
 }
 

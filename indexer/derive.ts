@@ -1,10 +1,10 @@
 import { AnnIndex } from './ann/index.js';
-import { assignToNearest, layoutMap, type TopicPolicy, updateTopics } from './cluster/index.js';
+import { assignToNearest, extendMap, layoutMap, reclusterReason, type TopicPolicy, updateTopics } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
-import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, saveSentenceIndex } from './sentences/index.js';
-import { type DataDirLayout, type PaperRecord, readTopicsFile, replaceFileAtomically, type StoredPaper, type TopicsFile, writeTopicsFile } from './store/index.js';
+import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, type SentenceSource, saveSentenceIndex } from './sentences/index.js';
+import { type DataDirLayout, readTopicsFile, replaceFileAtomically, type StoredPaper, type TopicsFile, writeTopicsFile } from './store/index.js';
 import { type StageTimings, timeStage } from './timings.js';
 
 /**
@@ -29,8 +29,20 @@ export interface TopicOptions extends TopicPolicy {
  * clustering (keeping the ids of matching topics) when `reclusterReason` says so.
  */
 export function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): TopicsFile {
-  const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, options.previous));
-  const positions = timeStage(options.timings, 'map', () => layoutMap(papers.map((paper) => paper.vector), { seed: options.seed }));
+  const { previous } = options;
+  const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, previous));
+  // Extended topics keep the map readers know; a re-clustering (new vectors, perhaps) lays it out afresh.
+  const extended = previous !== undefined && reclusterReason(previous, papers, options) === undefined;
+  const positions = timeStage(options.timings, 'map', () => {
+    const vectors = papers.map((paper) => paper.vector);
+    if (!extended) return layoutMap(vectors, { seed: options.seed });
+    const known = new Map(previous.map.map((point) => [point.id, point]));
+    return extendMap(
+      vectors,
+      papers.map((paper) => known.get(paper.id)),
+      { seed: options.seed },
+    );
+  });
   return {
     tableVersion,
     ...topics,
@@ -43,27 +55,35 @@ export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
   return topics.assignments[paper.id] ?? topics.topics[assignToNearest(paper.vector, topics.centroids)]?.id ?? 0;
 }
 
-/** Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`), which are kept. */
-export function buildDerivedIndexes(
+/**
+ * From this many papers the HNSW graph is built on a worker thread while this one builds the BM25
+ * index and the topics; below it the graph takes under a second, less than starting a worker.
+ */
+const WORKER_ANN_MIN_PAPERS = 10_000;
+
+/**
+ * Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`),
+ * which are kept. The 'hnsw' timing of a graph built on a worker overlaps the other stages.
+ */
+export async function buildDerivedIndexes(
   papers: readonly StoredPaper[],
   tableVersion: number,
   dimension: number,
   options: TopicOptions,
   current: Partial<DerivedIndexes> = {},
-): DerivedIndexes {
-  return {
-    ann:
-      current.ann ??
-      timeStage(options.timings, 'hnsw', () =>
-        AnnIndex.build(
-          papers.map((paper) => paper.vector),
-          papers.map((paper) => paper.id),
-          dimension,
-        ),
-      ),
-    lexical: current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers)),
-    topics: current.topics ?? buildTopics(papers, tableVersion, options),
-  };
+): Promise<DerivedIndexes> {
+  const vectors = current.ann ? [] : papers.map((paper) => paper.vector);
+  const ids = papers.map((paper) => paper.id);
+  const annBuilding: Promise<AnnIndex> = current.ann
+    ? Promise.resolve(current.ann)
+    : timeStage(options.timings, 'hnsw', () =>
+        papers.length >= WORKER_ANN_MIN_PAPERS ? AnnIndex.buildInWorker(vectors, ids, dimension) : Promise.resolve(AnnIndex.build(vectors, ids, dimension)),
+      );
+  // A failure here must not leave the worker's promise rejected and unobserved.
+  annBuilding.catch(() => {});
+  const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers));
+  const topics = current.topics ?? buildTopics(papers, tableVersion, options);
+  return { ann: await annBuilding, lexical, topics };
 }
 
 /** The HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved. */
@@ -82,27 +102,29 @@ export async function loadDerivedIndexes(
   layout: DataDirLayout,
   expected: { dimension: number; count: number; tableVersion: number },
 ): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: string[] }> {
+  // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
+  const [annResult, lexicalResult, saved] = await Promise.all([AnnIndex.load(layout, expected), loadLexical(layout, expected), readTopicsFile(layout)]);
   const problems: string[] = [];
-  const annResult = await AnnIndex.load(layout, expected);
   const ann = 'index' in annResult ? annResult.index : undefined;
   if ('problem' in annResult) problems.push(`HNSW index: ${annResult.problem}`);
-
-  let lexical: LexicalIndex | undefined;
-  try {
-    const saved = loadLexicalFile(await readFile(layout.lexical));
-    if (saved.tableVersion !== expected.tableVersion) problems.push(`BM25 index: built from table version ${saved.tableVersion}, not ${expected.tableVersion}`);
-    else if (saved.index.size !== expected.count) problems.push(`BM25 index: holds ${saved.index.size} papers, not ${expected.count}`);
-    else lexical = saved.index;
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    problems.push(`BM25 index: ${missing ? 'missing' : (error as Error).message}`);
-  }
-
-  const saved = await readTopicsFile(layout);
+  const lexical = 'index' in lexicalResult ? lexicalResult.index : undefined;
+  if ('problem' in lexicalResult) problems.push(`BM25 index: ${lexicalResult.problem}`);
   const topics = saved?.tableVersion === expected.tableVersion ? saved : undefined;
   if (!topics) problems.push('topics: missing or built from another table version');
   // Stale topics still seed the rebuild: their ids and membership carry over.
   return { ann, lexical, topics, previousTopics: saved, problems };
+}
+
+async function loadLexical(layout: DataDirLayout, expected: { count: number; tableVersion: number }): Promise<{ index: LexicalIndex } | { problem: string }> {
+  try {
+    const saved = loadLexicalFile(await readFile(layout.lexical));
+    if (saved.tableVersion !== expected.tableVersion) return { problem: `built from table version ${saved.tableVersion}, not ${expected.tableVersion}` };
+    if (saved.index.size !== expected.count) return { problem: `holds ${saved.index.size} papers, not ${expected.count}` };
+    return { index: saved.index };
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    return { problem: missing ? 'missing' : (error as Error).message };
+  }
 }
 
 /**
@@ -112,7 +134,7 @@ export async function loadDerivedIndexes(
  */
 export async function sentenceIndexFor(
   layout: DataDirLayout,
-  papers: readonly PaperRecord[],
+  papers: readonly SentenceSource[],
   tableVersion: number,
   embedder: Embedder,
   events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void } = {},

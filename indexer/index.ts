@@ -3,21 +3,16 @@ import { crashPoint } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { APP_VERSION } from '../core/version.js';
 import { buildDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
-import { createEmbedder, type Embedder, type EmbedderChoice, type EmbedderOptions, embedderForIndex } from './embed/index.js';
+import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import { contentHash, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
 import { reclusterReason } from './cluster/index.js';
-import { acquireWriterLock, dataDirLayout, type Manifest, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import { type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import { embedderEvents, type IndexEvent } from './events.js';
 import { type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
 export type { StageTimings } from './timings.js';
-
-/** Progress and messages from a long operation, rendered by the CLI or ignored by tests. */
-export type IndexEvent =
-  | { type: 'info'; message: string }
-  | { type: 'warning'; message: string }
-  /** `unit: 'bytes'` for downloads; counts of items otherwise. */
-  | { type: 'progress'; stage: string; done: number; total: number; unit?: 'bytes' };
+export { embedderEvents, type IndexEvent } from './events.js';
 
 export interface IndexOptions {
   paths: string[];
@@ -90,11 +85,13 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const stages: StageTimings = {};
-  const layout = dataDirLayout(options.dataDir);
+  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'index' });
+  const { layout } = dataDir;
   await mkdir(layout.root, { recursive: true });
-  const release = await acquireWriterLock(layout);
+  const release = await dataDir.acquireLock();
   let embedder: Embedder | undefined;
   try {
+    await dataDir.pull();
     const { papers, issues } = await read(stages);
     for (const issue of issues) emit({ type: 'warning', message: `${issue.file}:${issue.line}${issue.field ? ` (${issue.field})` : ''}: ${issue.message}` });
     emit({ type: 'info', message: `Parsed ${papers.length} papers from ${source}${issues.length ? ` (${issues.length} skipped)` : ''}` });
@@ -165,11 +162,12 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
       if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
       storedCount = stored.length;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
-      const topicPolicy = { clusters: options.clusters, seed: options.seed ?? 42, recluster: options.recluster, reclusterGrowth: options.reclusterGrowth };
+      // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
+      const topicPolicy = { clusters: options.clusters, seed: options.seed ?? 42, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
       const previousTopics = await readTopicsFile(layout);
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
-      const derived = buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages });
+      const derived = await buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages });
       await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion));
       topicCount = derived.topics.k;
       await timeStage(stages, 'sentences', () =>
@@ -182,6 +180,8 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
     const buildMs = performance.now() - started;
     crashPoint('before-manifest');
     if (!upToDate) await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, options, topicCount));
+    // On object storage, the index files and then the manifest go up; a no-op for a local data dir.
+    await dataDir.publish();
 
     return {
       parsed: papers.length,
@@ -199,15 +199,6 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
     await embedder?.close();
     await release();
   }
-}
-
-/** An embedder's warnings, one-time setup messages and model download bytes, as index events. */
-export function embedderEvents(emit: (event: IndexEvent) => void): Pick<EmbedderOptions, 'onWarning' | 'onProgress' | 'onDownloadProgress'> {
-  return {
-    onWarning: (message) => emit({ type: 'warning', message }),
-    onProgress: (message) => emit({ type: 'info', message }),
-    onDownloadProgress: (file, done, total) => emit({ type: 'progress', stage: `Downloading ${file}`, done, total, unit: 'bytes' }),
-  };
 }
 
 function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions, k: number): Manifest {

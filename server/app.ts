@@ -4,12 +4,11 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { secureHeaders } from 'hono/secure-headers';
 import { readSettings, type Settings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import type { SearchEngine } from './engine/index.js';
-import { LiveEngine, rateLimit, requestTimeout, staticGuard } from './middleware/index.js';
+import { LiveEngine, rateLimit, requestTimeout, securityHeaders, staticGuard } from './middleware/index.js';
 import { adminRoutes } from './routes/admin.js';
 import { apiRoutes } from './routes/api.js';
 
@@ -32,32 +31,17 @@ export function createApp(options: AppOptions): Hono {
   const http = { ...readSettings(), ...options.http };
   const live = options.engine instanceof LiveEngine ? options.engine : new LiveEngine(options.engine);
 
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'self'"],
-      },
-    }),
-  );
+  app.use('*', securityHeaders());
   if (http.corsOrigin) app.use('/api/*', cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'] }));
   if (http.rateLimitPerMinute > 0) app.use('/api/*', rateLimit({ perMinute: http.rateLimitPerMinute }));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new PaperscopeError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new PaperscopeError('PAYLOAD_TOO_LARGE', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+    },
+  });
+  // A GET or HEAD request has no body for Hono, but asking it for one builds a whole Fetch Request.
+  app.use('/api/*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
 
   // Writes come before the timeout: an index update is not abandoned half-way for being slow.
   app.route('/api', adminRoutes({ token: http.adminToken, live }));

@@ -2,11 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { readSettings } from '../core/config.js';
 import type { PaperscopeError } from '../core/errors.js';
-import type { IndexEvent } from '../indexer/index.js';
+import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
 import type { LlmSettings } from './ask/index.js';
 import { SearchEngine } from './engine/index.js';
-import { LiveEngine } from './middleware/index.js';
+import { LiveEngine, watchForNewIndex } from './middleware/index.js';
 
 export { createApp } from './app.js';
 export { SearchEngine } from './engine/index.js';
@@ -21,6 +21,8 @@ export interface ServerOptions {
   /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
   llm?: LlmSettings;
   webDir?: string;
+  /** How often to look for a newly published index; 0 turns it off. Default: PAPERSCOPE_RELOAD_INTERVAL_MS. */
+  reloadIntervalMs?: number;
   onEvent?: (event: IndexEvent) => void;
   onError?: (error: PaperscopeError) => void;
 }
@@ -45,10 +47,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Live, so that POST /api/papers can swap in the updated index.
   const live = new LiveEngine(await SearchEngine.open(engineOptions), engineOptions);
   const app = createApp({ engine: live, webDir: options.webDir, onError: options.onError });
+  // Replicas pick up what another process indexed (`paperscope index`, or a writer on object storage).
+  const reloadIntervalMs = options.reloadIntervalMs ?? settings.reloadIntervalMs;
+  const watch = reloadIntervalMs > 0 ? watchForNewIndex(live, { intervalMs: reloadIntervalMs, onEvent: options.onEvent }) : undefined;
   const host = options.host ?? settings.host;
   const { server, address } = await new Promise<{ server: ReturnType<typeof serve>; address: AddressInfo }>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname: host, port: options.port ?? settings.port }, (info) => resolve({ server, address: info }));
-    server.once('error', reject);
+    server.once('error', (error) => {
+      void watch?.stop();
+      reject(error);
+    });
   });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
@@ -62,6 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         server.close((error) => (error ? reject(error) : resolve()));
         if ('closeIdleConnections' in server) server.closeIdleConnections();
       });
+      await watch?.stop();
       await live.close();
     },
   };

@@ -1,12 +1,17 @@
-import { stat } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
 import { crashPoint } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
+import { startModuleWorker } from '../../core/worker.js';
 import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, sha256OfFile, writeJsonAtomically } from '../store/index.js';
 
-/** HNSW parameters: M=16, efConstruction=200 keep recall@10 above 0.98 at ef=100 (see bench). */
-export const DEFAULT_ANN_OPTIONS = { m: 16, efConstruction: 200, efSearch: 100, seed: 100 } as const;
+import { buildGraph, DEFAULT_ANN_OPTIONS, type GraphBuildJob } from './graph.js';
+
+export { DEFAULT_ANN_OPTIONS };
 
 const annMetaSchema = z.object({
   dimension: z.number().int().positive(),
@@ -39,13 +44,35 @@ export class AnnIndex {
   }
 
   static build(vectors: readonly Float32Array[], ids: readonly string[], dimension: number): AnnIndex {
-    assertValidVectors(vectors, dimension);
-    const index = new hnswlib.HierarchicalNSW('cosine', dimension);
-    const { m, efConstruction, seed, efSearch } = DEFAULT_ANN_OPTIONS;
-    index.initIndex({ maxElements: Math.max(1, vectors.length), m, efConstruction, randomSeed: seed });
-    for (const [label, vector] of vectors.entries()) index.addPoint(Array.from(vector), label);
-    index.setEf(efSearch);
-    return new AnnIndex(index, ids, dimension);
+    return new AnnIndex(buildGraph(packRows(vectors, dimension, new ArrayBuffer(0)), vectors.length, dimension), ids, dimension);
+  }
+
+  /**
+   * The same index as `build`, built on a worker thread so that the caller's thread (the BM25
+   * index, the topics) runs beside it: hnswlib-node inserts on one thread only, so this is the
+   * parallelism it allows.
+   */
+  static async buildInWorker(vectors: readonly Float32Array[], ids: readonly string[], dimension: number): Promise<AnnIndex> {
+    const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
+    packRows(vectors, dimension, shared);
+    // Started before the first await: the caller keeps its thread busy with other indexes meanwhile.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'paperscope-hnsw-'));
+    try {
+      const job: GraphBuildJob = { vectors: shared, count: vectors.length, dimension, file: path.join(dir, 'papers.hnsw') };
+      const worker = startModuleWorker(import.meta.url, './build-worker', job);
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`the HNSW build worker exited with code ${code} before finishing`)));
+      });
+      await worker.terminate();
+      const index = new hnswlib.HierarchicalNSW('cosine', dimension);
+      await index.readIndex(job.file);
+      index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
+      return new AnnIndex(index, ids, dimension);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   get size(): number {
@@ -116,6 +143,16 @@ export class AnnIndex {
       return { problem: `it could not be read (${(error as Error).message})` };
     }
   }
+}
+
+/** The vectors, checked, one after another in `buffer` (a fresh one when it is empty). */
+function packRows(vectors: readonly Float32Array[], dimension: number, buffer: ArrayBufferLike): Float32Array {
+  assertValidVectors(vectors, dimension);
+  const rows = buffer.byteLength > 0 ? new Float32Array(buffer) : new Float32Array(vectors.length * dimension);
+  vectors.forEach((vector, row) => {
+    rows.set(vector, row * dimension);
+  });
+  return rows;
 }
 
 /** Keeps non-finite or wrong-sized vectors out of the index, where they would poison every search. */

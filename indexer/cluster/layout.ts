@@ -58,26 +58,43 @@ export function layoutMap(vectors: readonly Float32Array[], options: MapOptions 
   sampled.forEach((index, row) => {
     positions[index] = fitted[row] as number[];
   });
-  if (sampled.length < n) placeOthers(unit, sampled, sample, positions, seed);
+  if (sampled.length < n) placeAmongAnchors(unit, sampled, positions, seed);
   return scaleToUnitSquare(positions);
 }
 
-/** Puts each paper left out of the UMAP fit at the mean position of its nearest sampled papers. */
-function placeOthers(unit: Float32Array[], sampled: number[], sample: number[][], positions: number[][], seed: number): void {
+/**
+ * The map with papers added: papers that had a position keep it, so the map a reader knows does
+ * not move; each new paper is placed at the mean position of its nearest placed papers.
+ *
+ * @example extendMap(vectors, [{ x: 0.1, y: 0.2 }, undefined]) // → [{ x: 0.1, y: 0.2 }, { x: 0.1, y: 0.2 }]
+ */
+export function extendMap(vectors: readonly Float32Array[], known: ReadonlyArray<MapPoint | undefined>, options: Pick<MapOptions, 'seed'> = {}): MapPoint[] {
+  if (known.length !== vectors.length) {
+    throw new PaperscopeError('INVALID_INPUT', `${vectors.length} vectors but ${known.length} known positions`, { field: 'known' });
+  }
+  const anchors = known.flatMap((point, index) => (point ? [index] : []));
+  if (anchors.length === 0) return layoutMap(vectors, options);
+  const positions = known.map((point) => (point ? [point.x, point.y] : []));
+  if (anchors.length < vectors.length) placeAmongAnchors(normalizeVectors(vectors, 'vectors'), anchors, positions, options.seed ?? 42);
+  return positions.map(([x = 0, y = 0]) => ({ x, y }));
+}
+
+/** Puts each paper that is not an anchor at the mean position of its nearest anchors. */
+function placeAmongAnchors(unit: Float32Array[], anchors: number[], positions: number[][], seed: number): void {
   const index = new hnswlib.HierarchicalNSW('cosine', unit[0]?.length ?? 0);
-  index.initIndex(sample.length, 16, 100, seed);
-  sample.forEach((vector, row) => {
-    index.addPoint(vector, row);
+  index.initIndex(anchors.length, 16, 100, seed);
+  anchors.forEach((paper, row) => {
+    index.addPoint(Array.from(unit[paper] as Float32Array), row);
   });
   index.setEf(PLACEMENT_EF);
-  const inSample = new Set(sampled);
+  const isAnchor = new Set(anchors);
   unit.forEach((vector, paper) => {
-    if (inSample.has(paper)) return;
-    const { neighbors } = index.searchKnn(Array.from(vector), PLACEMENT_NEIGHBOURS);
+    if (isAnchor.has(paper)) return;
+    const { neighbors } = index.searchKnn(Array.from(vector), Math.min(PLACEMENT_NEIGHBOURS, anchors.length));
     let x = 0;
     let y = 0;
     for (const row of neighbors) {
-      const position = positions[sampled[row] as number] as number[];
+      const position = positions[anchors[row] as number] as number[];
       x += position[0] as number;
       y += position[1] as number;
     }

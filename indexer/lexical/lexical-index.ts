@@ -306,27 +306,29 @@ function idf(documentCount: number, df: number): number {
  * fields are summed with their weights, and the sum is saturated once with k1.
  */
 function computeWeights(data: LexicalData): Float32Array {
-  const { params, titleLengths, abstractLengths, termOffsets, postingDocs, titleTf, abstractTf } = data;
-  const averageTitle = average(titleLengths);
-  const averageAbstract = average(abstractLengths);
+  const { params, titleLengths, abstractLengths, postingDocs, titleTf, abstractTf } = data;
+  const { k1, b, titleWeight } = params;
+  // Each document's two length normalisers, computed once rather than per posting: this runs over
+  // every posting on each server start.
+  const titleNorms = lengthNorms(titleLengths, b);
+  const abstractNorms = lengthNorms(abstractLengths, b);
   const weights = new Float32Array(postingDocs.length);
-  const termCount = termOffsets.length - 1;
-  for (let term = 0; term < termCount; term++) {
-    const end = termOffsets[term + 1] as number;
-    for (let posting = termOffsets[term] as number; posting < end; posting++) {
-      const doc = postingDocs[posting] as number;
-      const title = fieldFrequency(titleTf[posting] as number, titleLengths[doc] as number, averageTitle, params.b);
-      const abstract = fieldFrequency(abstractTf[posting] as number, abstractLengths[doc] as number, averageAbstract, params.b);
-      const frequency = params.titleWeight * title + abstract;
-      weights[posting] = (frequency * (params.k1 + 1)) / (frequency + params.k1);
-    }
+  for (let posting = 0; posting < postingDocs.length; posting++) {
+    const doc = postingDocs[posting] as number;
+    const title = titleTf[posting] as number;
+    const abstract = abstractTf[posting] as number;
+    const frequency = titleWeight * (title === 0 ? 0 : title / (titleNorms[doc] as number)) + (abstract === 0 ? 0 : abstract / (abstractNorms[doc] as number));
+    weights[posting] = (frequency * (k1 + 1)) / (frequency + k1);
   }
   return weights;
 }
 
-function fieldFrequency(tf: number, length: number, averageLength: number, b: number): number {
-  if (tf === 0) return 0;
-  return tf / (1 - b + (b * length) / averageLength);
+/** BM25's length normaliser per document: 1 − b + b × length / average length. */
+function lengthNorms(lengths: Uint32Array, b: number): Float64Array {
+  const averageLength = average(lengths);
+  const norms = new Float64Array(lengths.length);
+  for (let doc = 0; doc < lengths.length; doc++) norms[doc] = 1 - b + (b * (lengths[doc] as number)) / averageLength;
+  return norms;
 }
 
 function average(values: Uint32Array): number {

@@ -6,8 +6,10 @@ import { PaperscopeError } from '../../core/errors.js';
 /** The data directory's layout: no other module builds paths inside it. */
 export interface DataDirLayout {
   root: string;
-  /** LanceDB database folder; the table `papers` lives inside it. */
+  /** LanceDB database folder or object-store URI; the table `papers` lives inside it. */
   database: string;
+  /** LanceDB's connection options for a `database` on object storage (see location.ts). */
+  storageOptions?: Record<string, string>;
   manifest: string;
   annIndex: string;
   annMeta: string;

@@ -38,9 +38,23 @@ export const topicsFileSchema = z.object({
   /** Largest first. */
   topics: z.array(topicSchema),
   /** Paper id → topic id. */
-  assignments: z.record(z.string(), z.number().int().nonnegative()),
-  map: z.array(z.object({ id: z.string(), x: z.number(), y: z.number() })),
+  assignments: z.custom<Record<string, number>>(isAssignments, 'expected paper id → topic id'),
+  map: z.custom<Array<{ id: string; x: number; y: number }>>((value) => Array.isArray(value) && value.every(isMapPoint), 'expected map points { id, x, y }'),
 });
+
+// The two per-paper fields are checked by plain loops: zod's parse, which copies each of 100k
+// entries, was the largest part of reading this file when a server starts.
+function isAssignments(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const topic of Object.values(value)) if (!Number.isInteger(topic) || (topic as number) < 0) return false;
+  return true;
+}
+
+function isMapPoint(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { id, x, y } = value as Record<string, unknown>;
+  return typeof id === 'string' && typeof x === 'number' && Number.isFinite(x) && typeof y === 'number' && Number.isFinite(y);
+}
 
 export type TopicsFile = z.infer<typeof topicsFileSchema>;
 

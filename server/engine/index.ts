@@ -1,11 +1,11 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { APP_VERSION } from '../../core/version.js';
 import type { AnnIndex } from '../../indexer/ann/index.js';
-import { buildDerivedIndexes, loadDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from '../../indexer/derive.js';
+import { buildDerivedIndexes, loadDerivedIndexes, saveDerivedIndexes, sentenceIndexFor, topicOf } from '../../indexer/derive.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
-import { embedderEvents, type IndexEvent, topicOf } from '../../indexer/index.js';
+import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
-import { dataDirLayout, type Manifest, type PaperRecord, PapersTable, readManifest, type StoredPaper, type Topic, type TopicsFile } from '../../indexer/store/index.js';
+import { type DataDirLayout, type Manifest, openDataDir, type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, readManifest, type StoredPaper, type Topic, type TopicsFile } from '../../indexer/store/index.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
 import { type QualityReport, qualityReport } from '../../indexer/cluster/index.js';
 import { type SubtopicsResponse, subtopicsOf, trendOf } from '../topics/index.js';
@@ -70,8 +70,9 @@ const LLM_EVIDENCE_SENTENCES = 8;
  */
 export class SearchEngine {
   readonly manifest: Manifest;
-  /** Without vectors: the HNSW index holds them (`#vectorAt`). */
-  readonly #papers: PaperRecord[];
+  /** Without vectors (the HNSW index holds them: `#vectorAt`) nor details (`#recordAt` decodes those per paper). */
+  readonly #papers: PaperBrief[];
+  readonly #details: (position: number) => PaperDetails;
   readonly #positionById: Map<string, number>;
   readonly #ann: AnnIndex;
   /** HNSW label → paper position. */
@@ -87,50 +88,58 @@ export class SearchEngine {
   readonly #membersOfTopic = new Map<number, number[]>();
   readonly #subtopics = new Map<number, SubtopicsResponse>();
   readonly #embedder: Embedder;
-  readonly #ask: AskSources;
+  /** Loads the sentence index behind ask; only /api/ask needs it, so it loads on the first question (or `loadAskIndex`). */
+  readonly #loadSentences: () => Promise<SentenceIndex>;
+  #sentences: Promise<SentenceIndex> | undefined;
+  #sentencesReady = false;
   readonly #llm: LlmSettings | undefined;
 
   private constructor(parts: {
     manifest: Manifest;
-    papers: PaperRecord[];
+    papers: PaperRecords;
     ann: AnnIndex;
     lexical: LexicalIndex;
     topics: TopicsFile;
     embedder: Embedder;
-    sentences: SentenceIndex;
+    loadSentences: () => Promise<SentenceIndex>;
     llm: LlmSettings | undefined;
   }) {
     this.manifest = parts.manifest;
-    this.#papers = parts.papers;
-    this.#positionById = new Map(parts.papers.map((paper, position) => [paper.id, position]));
+    this.#papers = parts.papers.briefs;
+    this.#details = parts.papers.details;
+    this.#positionById = new Map();
+    for (const [position, paper] of this.#papers.entries()) this.#positionById.set(paper.id, position);
     this.#ann = parts.ann;
-    this.#annToPaper = Int32Array.from(parts.ann.ids, (id) => this.#positionById.get(id) ?? -1);
-    this.#paperToAnn = new Int32Array(parts.papers.length).fill(-1);
+    this.#annToPaper = this.#positionsOf(parts.ann.ids);
+    this.#paperToAnn = new Int32Array(this.#papers.length).fill(-1);
     this.#annToPaper.forEach((position, label) => {
       if (position >= 0) this.#paperToAnn[position] = label;
     });
-    this.#lexicalToPaper = Int32Array.from(parts.lexical.ids, (id) => this.#positionById.get(id) ?? -1);
+    this.#lexicalToPaper = this.#positionsOf(parts.lexical.ids);
     this.#lexical = parts.lexical;
     this.#topics = parts.topics;
     // A vector is fetched only for a paper the topics file does not assign.
-    this.#topicOfPaper = Int32Array.from(parts.papers, (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.#withVector(position)));
+    this.#topicOfPaper = Int32Array.from(this.#papers, (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.#withVector(position)));
     this.#topicOfPaper.forEach((topic, position) => {
       const members = this.#membersOfTopic.get(topic);
       if (members) members.push(position);
       else this.#membersOfTopic.set(topic, [position]);
     });
     this.#embedder = parts.embedder;
-    this.#ask = { sentences: parts.sentences, paper: (id) => this.#paperById(id), idf: (term) => parts.lexical.idf(term) };
+    this.#loadSentences = parts.loadSentences;
     this.#llm = parts.llm;
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
     const emit = options.onEvent ?? (() => {});
-    const layout = dataDirLayout(options.dataDir);
+    // On object storage the index files are first copied to a local working copy; the table stays remote.
+    const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve' });
+    await dataDir.pull();
+    const { layout } = dataDir;
     const manifest = await readManifest(layout);
     const table = manifest ? await PapersTable.open(layout) : undefined;
     if (!manifest || !table) {
-      throw new PaperscopeError('NO_INDEX', `No index in ${layout.root}; run "paperscope index <files>" first.`);
+      throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
     }
     const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
     if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
@@ -156,14 +165,14 @@ export class SearchEngine {
   static async #assemble(
     options: EngineOptions,
     parts: {
-      layout: ReturnType<typeof dataDirLayout>;
+      layout: DataDirLayout;
       manifest: Manifest;
       table: PapersTable;
       count: number;
       tableVersion: number;
       dimension: number;
       embedderLoading: Promise<Embedder>;
-      recordsLoading: Promise<PaperRecord[]>;
+      recordsLoading: Promise<PaperRecords>;
     },
   ): Promise<SearchEngine> {
     const emit = options.onEvent ?? (() => {});
@@ -174,15 +183,17 @@ export class SearchEngine {
       emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
       const stored = await table.readAll();
       const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
-      ({ ann, lexical, topics } = buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
+      ({ ann, lexical, topics } = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
       await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion).catch((error: unknown) => {
         // A read-only data dir still serves; the rebuild just happens again next start.
         emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
       });
     }
     const [papers, embedder] = await Promise.all([parts.recordsLoading, parts.embedderLoading]);
-    const sentences = await sentenceIndexFor(layout, papers, tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }) });
-    return new SearchEngine({ manifest, papers, ann, lexical, topics, embedder, sentences, llm: options.llm });
+    // Abstracts are decoded only when the sentence index must be rebuilt from them.
+    const sources = () => papers.briefs.map(({ id, title, contentHash }, position) => ({ id, title, contentHash, get abstract() { return papers.details(position).abstract; } }));
+    const loadSentences = () => sentenceIndexFor(layout, sources(), tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }) });
+    return new SearchEngine({ manifest, papers, ann, lexical, topics, embedder, loadSentences, llm: options.llm });
   }
 
   async close(): Promise<void> {
@@ -199,6 +210,7 @@ export class SearchEngine {
       fallback: this.manifest.embedder.kind === 'word-vectors',
       topics: this.#topics.topics.length,
       llm: this.#llm !== undefined,
+      ask_index: this.#sentencesReady ? 'ready' : this.#sentences ? 'loading' : 'loads on the first question',
     };
   }
 
@@ -251,7 +263,7 @@ export class SearchEngine {
 
   cluster(id: number) {
     const topic = this.#topic(id);
-    const members = this.#memberPositions(id).map((position) => this.#papers[position] as PaperRecord);
+    const members = this.#memberPositions(id).map((position) => this.#papers[position] as PaperBrief);
     return {
       id: topic.id,
       label: topic.label,
@@ -303,7 +315,7 @@ export class SearchEngine {
   }
 
   #withVector(position: number): StoredPaper {
-    return { ...(this.#papers[position] as PaperRecord), vector: this.#vectorAt(position) };
+    return { ...this.#recordAt(position), vector: this.#vectorAt(position) };
   }
 
   map(): { points: Array<{ id: string; title: string; x: number; y: number; cluster: number }> } {
@@ -318,7 +330,8 @@ export class SearchEngine {
 
   /** Answers from the abstracts' own sentences, each claim cited. */
   async ask(params: AskParams) {
-    const { answer, grounded, citations, seeAlso } = answerQuestion(this.#ask, params.question, await this.#embedder.embedQuery(params.question));
+    const sources = await this.#askSources();
+    const { answer, grounded, citations, seeAlso } = answerQuestion(sources, params.question, await this.#embedder.embedQuery(params.question));
     return { answer, grounded, citations, seeAlso };
   }
 
@@ -328,17 +341,61 @@ export class SearchEngine {
    * are ordinary errors; `signal` stops a generation whose client went away.
    */
   async askStream(params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<AskEvent>> {
+    const sources = await this.#askSources();
     const vector = await this.#embedder.embedQuery(params.question);
-    const extractive = answerQuestion(this.#ask, params.question, vector);
-    const evidence = this.#llm ? answerQuestion(this.#ask, params.question, vector, { maxSentences: LLM_EVIDENCE_SENTENCES }) : extractive;
+    const extractive = answerQuestion(sources, params.question, vector);
+    const evidence = this.#llm ? answerQuestion(sources, params.question, vector, { maxSentences: LLM_EVIDENCE_SENTENCES }) : extractive;
     return answerEvents({ question: params.question, extractive, evidence }, this.#llm, signal);
   }
 
+  /**
+   * Loads the sentence index behind ask now instead of on the first question: loading it is most
+   * of a cold start's memory and time at 100k papers, and search does not need it. A stale or
+   * damaged one is rebuilt here (a warning says so); a failed load is retried on the next call.
+   */
+  async loadAskIndex(): Promise<void> {
+    await this.#askSources();
+  }
+
+  async #askSources(): Promise<AskSources> {
+    if (!this.#sentences) {
+      const loading = this.#loadSentences();
+      this.#sentences = loading;
+      loading.then(
+        () => {
+          this.#sentencesReady = true;
+        },
+        () => {
+          if (this.#sentences === loading) this.#sentences = undefined;
+        },
+      );
+    }
+    return { sentences: await this.#sentences, paper: (id) => this.#paperById(id), idf: (term) => this.#lexical.idf(term) };
+  }
+
   #paperById(id: string): PaperRecord {
+    return this.#recordAt(this.#positionOf(id));
+  }
+
+  /** Without the details, which cost a decode: enough to sort by or to name a paper. */
+  #briefById(id: string): PaperBrief {
+    return this.#papers[this.#positionOf(id)] as PaperBrief;
+  }
+
+  #positionOf(id: string): number {
     const position = this.#positionById.get(id);
-    const paper = position === undefined ? undefined : this.#papers[position];
-    if (!paper) throw new PaperscopeError('NOT_FOUND', `No paper with id "${id}".`, { parameter: 'id' });
-    return paper;
+    if (position === undefined) throw new PaperscopeError('NOT_FOUND', `No paper with id "${id}".`, { parameter: 'id' });
+    return position;
+  }
+
+  /** The paper position of each id (-1 when absent); indexes built in the table's order need no lookup per id. */
+  #positionsOf(ids: readonly string[]): Int32Array {
+    const inTableOrder = ids.length === this.#papers.length && ids.every((id, position) => id === this.#papers[position]?.id);
+    return inTableOrder ? Int32Array.from(ids, (_, position) => position) : Int32Array.from(ids, (id) => this.#positionById.get(id) ?? -1);
+  }
+
+  #recordAt(position: number): PaperRecord {
+    return { ...(this.#papers[position] as PaperBrief), ...this.#details(position) };
   }
 
   /** Without `accept` the graph search runs natively, with no call back into JS per visited node. */
@@ -365,7 +422,7 @@ export class SearchEngine {
 
   #sortBy(ranked: Array<{ id: string; score: number }>, key: 'date' | 'upvotes'): Array<{ id: string; score: number }> {
     const value = (id: string): string | number => {
-      const paper = this.#paperById(id);
+      const paper = this.#briefById(id);
       return key === 'date' ? (paper.date ?? '') : paper.upvotes;
     };
     // Stable sort keeps relevance order among equal dates or upvotes.
@@ -400,7 +457,7 @@ export class SearchEngine {
   }
 
   #reference(id: string): { id: string; title: string } {
-    return { id, title: this.#paperById(id).title };
+    return { id, title: this.#briefById(id).title };
   }
 }
 

@@ -3,5 +3,7 @@ export { adminAuth } from './admin-auth.js';
 export { clientAddress } from './client.js';
 export { LiveEngine } from './live-engine.js';
 export { type RateLimitOptions, rateLimit } from './rate-limit.js';
+export { jsonResponse, SECURITY_HEADERS, securityHeaders } from './security-headers.js';
+export { type ReloadWatch, watchForNewIndex } from './reload-watch.js';
 export { staticGuard } from './static-guard.js';
 export { requestTimeout } from './timeout.js';

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../core/errors.js';
-import { splitSentences, type Token, terms, tokenize } from '../../indexer/text/index.js';
+import { splitSentences, terms, tokenize } from '../../indexer/text/index.js';
 
 export interface Span {
   start: number;
@@ -22,23 +22,58 @@ export interface SnippetOptions {
 
 const ELLIPSIS = '…';
 
-interface AnalysedSentence {
-  text: string;
-  tokens: readonly Token[];
+/**
+ * An abstract split into sentences and tokenized, kept compact so that the cache can hold a whole
+ * corpus: token `i` has term `terms[i]` (strings shared with the tokenizer's cache) and lies in
+ * sentence `spans[3i]` at offsets `spans[3i + 1]`–`spans[3i + 2]` of that sentence.
+ */
+interface AnalysedAbstract {
+  sentences: readonly string[];
+  terms: readonly string[];
+  spans: Int32Array;
 }
 
 // The same papers come back across searches, and splitting and tokenizing their abstracts was most
 // of a search's CPU, so the analysis is kept per abstract. Keyed by the text rather than a paper id
-// so that a re-indexed paper whose abstract changed can never get a stale snippet. About 10 kB each.
-const analysedAbstracts = new LRUCache<string, readonly AnalysedSentence[]>({ max: 1_000 });
+// so that a re-indexed paper whose abstract changed can never get a stale snippet. About 1.5 kB
+// for an abstract of 800 characters: 10,000 of them take some 15 MB.
+const analysedAbstracts = new LRUCache<string, AnalysedAbstract>({ max: 10_000 });
 
-function analyseAbstract(abstract: string): readonly AnalysedSentence[] {
+function analyseAbstract(abstract: string): AnalysedAbstract {
   let analysed = analysedAbstracts.get(abstract);
   if (analysed === undefined) {
-    analysed = splitSentences(abstract).map((sentence) => ({ text: sentence.text, tokens: tokenize(sentence.text) }));
+    const sentences = splitSentences(abstract).map((sentence) => sentence.text);
+    const terms: string[] = [];
+    const spans: number[] = [];
+    sentences.forEach((sentence, index) => {
+      for (const token of tokenize(sentence)) {
+        terms.push(token.term);
+        spans.push(index, token.start, token.end);
+      }
+    });
+    analysed = { sentences, terms, spans: Int32Array.from(spans) };
     analysedAbstracts.set(abstract, analysed);
   }
   return analysed;
+}
+
+/** A query term found in a sentence, with its offsets in that sentence. */
+interface Match {
+  term: string;
+  start: number;
+  end: number;
+}
+
+/** Each sentence with the tokens whose term is `wanted`, in text order, and the set of those terms. */
+function matchSentences({ sentences, terms, spans }: AnalysedAbstract, wanted: ReadonlySet<string>) {
+  const matches: Match[][] = sentences.map(() => []);
+  terms.forEach((term, token) => {
+    if (wanted.has(term)) matches[spans[3 * token] as number]?.push({ term, start: spans[3 * token + 1] as number, end: spans[3 * token + 2] as number });
+  });
+  return sentences.map((text, index) => {
+    const found = matches[index] ?? [];
+    return { text, matches: found, matched: new Set(found.map((match) => match.term)) };
+  });
 }
 
 /**
@@ -56,16 +91,11 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
   if (!Number.isInteger(maxChars) || maxChars < 20) {
     throw new PaperscopeError('INVALID_PARAMETER', `maxChars must be an integer of at least 20, got ${maxChars}`, { field: 'maxChars' });
   }
-  const sentences = analyseAbstract(abstract);
-  if (sentences.length === 0) return { text: '', highlights: [] };
-  const wanted = new Set(terms(query));
-  const analysed = sentences.map((sentence) => {
-    const matches = sentence.tokens.filter((token) => wanted.has(token.term));
-    return { text: sentence.text, matches, matched: new Set(matches.map((token) => token.term)) };
-  });
+  const analysed = matchSentences(analyseAbstract(abstract), new Set(terms(query)));
+  if (analysed.length === 0) return { text: '', highlights: [] };
   const sentenceFrequency = new Map<string, number>();
   for (const { matched } of analysed) for (const term of matched) sentenceFrequency.set(term, (sentenceFrequency.get(term) ?? 0) + 1);
-  const weight = (term: string): number => idf?.(term) ?? Math.log(1 + sentences.length / (sentenceFrequency.get(term) ?? 1));
+  const weight = (term: string): number => idf?.(term) ?? Math.log(1 + analysed.length / (sentenceFrequency.get(term) ?? 1));
   const scores = analysed.map(({ matched }) => [...matched].reduce((sum, term) => sum + weight(term), 0));
 
   const ranked = scores

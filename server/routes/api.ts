@@ -2,6 +2,8 @@ import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { PaperscopeError } from '../../core/errors.js';
 import { askSchema, type SearchEngine, searchParamsSchema, similarParamsSchema, similarTextSchema } from '../engine/index.js';
+import { jsonResponse } from '../middleware/index.js';
+import { SearchResponseCache } from './search-cache.js';
 import { validate } from './validate.js';
 
 export async function jsonBody(request: Request): Promise<unknown> {
@@ -20,8 +22,9 @@ function topicId(raw: string): number {
 /** The JSON API; `engineFor` gives the engine a request is answered with (it is swapped on reload). */
 export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   const api = new Hono();
+  const searches = new SearchResponseCache();
   api.get('/status', (c) => c.json(engineFor(c).status()));
-  api.get('/search', async (c) => c.json(await engineFor(c).search(validate(searchParamsSchema, c.req.query()))));
+  api.get('/search', async (c) => jsonResponse(await searches.answer(engineFor(c), validate(searchParamsSchema, c.req.query()))));
   api.get('/papers/:id', (c) => c.json(engineFor(c).paper(c.req.param('id'))));
   api.get('/papers/:id/similar', (c) => {
     const { k } = validate(similarParamsSchema, c.req.query());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layoutMap } from '../../indexer/cluster/index.js';
+import { extendMap, layoutMap } from '../../indexer/cluster/index.js';
 import { gaussianBlobs } from './helpers.js';
 
 function expectOnMap(points: Array<{ x: number; y: number }>, count: number): void {
@@ -39,5 +39,30 @@ describe('layoutMap', () => {
 
   it('names a bad option', () => {
     expect(() => layoutMap(vectors, { sampleSize: 1 })).toThrow(/sampleSize must be an integer of at least 3/);
+  });
+});
+
+describe('extendMap', () => {
+  const { vectors, truth } = gaussianBlobs(3, 12, 20, 0.3, 4);
+  const corners = [
+    { x: -1, y: -1 },
+    { x: 1, y: -1 },
+    { x: 0, y: 1 },
+  ];
+
+  it('keeps every known position and puts a new paper among its own blob', () => {
+    // Every fourth paper is new; the known ones sit at their blob's corner.
+    const known = vectors.map((_, index) => (index % 4 === 3 ? undefined : corners[truth[index] as number]));
+    const points = extendMap(vectors, known, { seed: 3 });
+    expectOnMap(points, vectors.length);
+    points.forEach((point, index) => {
+      expect(point).toEqual(corners[truth[index] as number]);
+    });
+    expect(extendMap(vectors, known, { seed: 3 })).toEqual(points);
+  });
+
+  it('lays the map out afresh when no paper has a position, and names mismatched input', () => {
+    expect(extendMap(vectors, new Array(vectors.length).fill(undefined), { seed: 3 })).toEqual(layoutMap(vectors, { seed: 3 }));
+    expect(() => extendMap(vectors, [undefined])).toThrow(/36 vectors but 1 known positions/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildLexicalIndex, type LexicalIndex, loadLexicalFile, loadLexicalIndex } from '../../indexer/lexical/index.js';
+import { buildLexicalIndex, decodeVarints, encodeVarints, type LexicalIndex, loadLexicalFile, loadLexicalIndex } from '../../indexer/lexical/index.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
 const corpus = [
@@ -94,6 +94,30 @@ describe('serialisation', () => {
       expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field: 'surfaces' } }),
     );
     expect(() => loadLexicalIndex('{not json')).toThrow(/not JSON/);
+  });
+
+  it('names the term whose postings are out of order, out of range or empty', () => {
+    const stored = index.toJSON();
+    const gaps = decodeVarints(stored.postingGaps, stored.postingCount);
+    const frequencies = decodeVarints(stored.documentFrequencies, stored.terms.length);
+    // The first term found in two or more documents, and where its postings start.
+    const term = frequencies.findIndex((frequency) => frequency >= 2);
+    const start = frequencies.slice(0, term).reduce((sum, frequency) => sum + frequency, 0);
+    const withGap = (posting: number, gap: number) => {
+      const changed = Uint32Array.from(gaps);
+      changed[posting] = gap;
+      return { ...stored, postingGaps: encodeVarints(changed) };
+    };
+    expect(() => loadLexicalIndex(withGap(start + 1, 0))).toThrow(`term "${stored.terms[term]}" lists a document twice or out of order`);
+    expect(() => loadLexicalIndex(withGap(start, 1000))).toThrow(`term "${stored.terms[term]}" points past the last document`);
+    const noOccurrence = (field: 'titleTf' | 'abstractTf') => {
+      const values = decodeVarints(stored[field], stored.postingCount);
+      values[start] = 0;
+      return encodeVarints(values);
+    };
+    expect(() => loadLexicalIndex({ ...stored, titleTf: noOccurrence('titleTf'), abstractTf: noOccurrence('abstractTf') })).toThrow(
+      `term "${stored.terms[term]}" has a posting with no occurrences`,
+    );
   });
 
   it('round-trips through the binary file form with its table version', () => {

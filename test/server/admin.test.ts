@@ -1,13 +1,13 @@
-import { cp } from 'node:fs/promises';
-import path from 'node:path';
+
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import { type EngineOptions, SearchEngine } from '../../server/engine/index.js';
+import { SearchEngine } from '../../server/engine/index.js';
 import { createApp } from '../../server/index.js';
 import { LiveEngine } from '../../server/middleware/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { liveSampleCopy } from '../helpers/live-sample.js';
+import { buildSampleIndex } from '../helpers/sample-index.js';
 
 const TOKEN = 'correct horse battery staple';
 
@@ -45,16 +45,11 @@ function post(app: Hono, body: unknown, token?: string): Promise<Response> {
 
 describe('POST /api/papers', () => {
   let scratch: { dir: string; remove: () => Promise<void> };
-  let options: EngineOptions;
   let live: LiveEngine;
   let app: Hono;
 
   beforeAll(async () => {
-    scratch = await temporaryDir('paperscope-admin-');
-    const dataDir = path.join(scratch.dir, 'index');
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
-    options = { dataDir, cacheDir: readSettings().cacheDir, offline: true };
-    live = new LiveEngine(await SearchEngine.open(options), options);
+    ({ scratch, live } = await liveSampleCopy('paperscope-admin-'));
     app = createApp({ engine: live, http: { adminToken: TOKEN } });
   }, INDEX_SAMPLE_MS);
   afterAll(async () => {

@@ -57,6 +57,16 @@ describe('topics across index runs, through the CLI', () => {
     expect(grown.topics.reduce((sum, topic) => sum + topic.size, 0)).toBe(65);
   });
 
+  it('keeps the map where it was and places the new papers on it', () => {
+    const before = new Map(first.map.map((point) => [point.id, point]));
+    expect(grown.map).toHaveLength(65);
+    for (const point of grown.map) {
+      const known = before.get(point.id);
+      if (known) expect(point).toEqual(known);
+      else expect(Math.abs(point.x) <= 1 && Math.abs(point.y) <= 1).toBe(true);
+    }
+  });
+
   it('re-clusters on --recluster, keeping the ids of the topics that match', async () => {
     const reclustered = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra], ['--recluster']);
     expect(reclustered.clusteredCount).toBe(65);
@@ -84,9 +94,13 @@ describe('topics across index runs, through the CLI', () => {
     await writeFile(more, JSON.stringify({ title: 'Music Preference Alignment', abstract: 'Music generation aligned with listener preference rewards.' }));
     const unchangedPolicy = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more]);
     expect(unchangedPolicy.clusteredCount).toBe(65);
+    // New vectors do not belong to the old centroids: --reembed re-clusters.
+    const reembedded = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more], ['--reembed']);
+    expect(reembedded.clusteredCount).toBe(66);
     const newest = path.join(dir, 'newest.jsonl');
     await writeFile(newest, JSON.stringify({ title: 'Label Noise in Relation Extraction', abstract: 'Noisy labels in relation classification datasets are detected and relabelled.' }));
-    const grownPast = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more, newest], ['--recluster-growth', '0.02']);
+    const grownPast = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more, newest], ['--recluster-growth', '0.01']);
     expect(grownPast.clusteredCount).toBe(67);
+    expect(grownPast.map).toHaveLength(67);
   }, INDEX_SAMPLE_MS);
 });

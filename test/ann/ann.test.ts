@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../core/random.js';
+import { AnnIndex } from '../../indexer/ann/index.js';
+import { UNIT_TEST_MS } from '../helpers/limits.js';
+
+const DIMENSION = 24;
+
+function unitVectors(count: number, seed: number): Float32Array[] {
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => {
+    const vector = Float32Array.from({ length: DIMENSION }, () => random() * 2 - 1);
+    const norm = Math.hypot(...vector);
+    return vector.map((value) => value / norm);
+  });
+}
+
+describe('AnnIndex', () => {
+  const vectors = unitVectors(3_000, 7);
+  const ids = vectors.map((_, index) => `paper-${index}`);
+
+  it('finds every sampled vector itself first', () => {
+    const index = AnnIndex.build(vectors, ids, DIMENSION);
+    expect(index.size).toBe(3_000);
+    for (let label = 0; label < vectors.length; label += 97) {
+      const [first] = index.search(vectors[label] as Float32Array, 5);
+      expect(first?.label).toBe(label);
+      expect(first?.similarity).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('builds the same graph on a worker thread as on the calling one', async () => {
+    const here = AnnIndex.build(vectors, ids, DIMENSION);
+    const there = await AnnIndex.buildInWorker(vectors, ids, DIMENSION);
+    expect(there.size).toBe(here.size);
+    expect(there.ids).toEqual(ids);
+    for (const query of unitVectors(50, 11)) expect(there.search(query, 10)).toEqual(here.search(query, 10));
+    expect(Array.from(there.vector(123))).toEqual(Array.from(here.vector(123)));
+  }, UNIT_TEST_MS);
+
+  it('refuses non-finite and wrong-sized vectors on either thread', async () => {
+    const poisoned = [...vectors.slice(0, 3), Float32Array.from({ length: DIMENSION }, () => Number.NaN)];
+    expect(() => AnnIndex.build(poisoned, ids.slice(0, 4), DIMENSION)).toThrow(/Vector 3 contains a non-finite value/);
+    await expect(AnnIndex.buildInWorker([new Float32Array(DIMENSION - 1)], ['short'], DIMENSION)).rejects.toThrow(/Vector 0 has 23 dimensions/);
+  });
+});

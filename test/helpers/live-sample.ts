@@ -1,0 +1,15 @@
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { readSettings } from '../../core/config.js';
+import { type EngineOptions, SearchEngine } from '../../server/engine/index.js';
+import { LiveEngine } from '../../server/middleware/index.js';
+import { buildSampleIndex, temporaryDir } from './sample-index.js';
+
+/** A private, writable copy of the sample index with a live engine on it, for tests that change the index. */
+export async function liveSampleCopy(prefix: string): Promise<{ scratch: { dir: string; remove: () => Promise<void> }; options: EngineOptions; live: LiveEngine }> {
+  const scratch = await temporaryDir(prefix);
+  const dataDir = path.join(scratch.dir, 'index');
+  await cp(await buildSampleIndex(), dataDir, { recursive: true });
+  const options = { dataDir, cacheDir: readSettings().cacheDir, offline: true };
+  return { scratch, options, live: new LiveEngine(await SearchEngine.open(options), options) };
+}

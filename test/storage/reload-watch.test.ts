@@ -1,0 +1,67 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IndexEvent } from '../../indexer/index.js';
+import { runIndex } from '../../indexer/index.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
+import type { EngineOptions } from '../../server/engine/index.js';
+import { type LiveEngine, type ReloadWatch, watchForNewIndex } from '../../server/middleware/index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { liveSampleCopy } from '../helpers/live-sample.js';
+import { SAMPLE_YEAR } from '../helpers/sample-index.js';
+
+/** A server's engine on a local data dir that a separate `paperscope index` run changes. */
+describe('reloading a served local index when the manifest changes', () => {
+  let scratch: { dir: string; remove: () => Promise<void> };
+  let options: EngineOptions;
+  let live: LiveEngine;
+  let watch: ReloadWatch;
+  const events: IndexEvent[] = [];
+
+  beforeAll(async () => {
+    ({ scratch, options, live } = await liveSampleCopy('paperscope-reload-'));
+    watch = watchForNewIndex(live, { intervalMs: 100, onEvent: (event) => events.push(event) });
+  }, INDEX_SAMPLE_MS);
+
+  afterAll(async () => {
+    await watch?.stop();
+    await live?.close();
+    await scratch?.remove();
+  });
+
+  it('leaves the engine alone while the manifest is unchanged', async () => {
+    const before = live.current;
+    expect(await watch.check()).toBe(false);
+    expect(live.current).toBe(before);
+  });
+
+  it('swaps in the new index within a few polls of an index run', async () => {
+    const input = path.join(scratch.dir, 'new.jsonl');
+    await writeFile(input, `${JSON.stringify({ title: 'Wombat attention: burrowing into long contexts', abstract: 'Wombat attention digs through long contexts in linear time.' })}\n`);
+    await runIndex({ paths: [input], dataDir: options.dataDir, cacheDir: options.cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', year: SAMPLE_YEAR });
+    const deadline = Date.now() + 10_000;
+    while (live.current.status().papers !== 63 && Date.now() < deadline) await sleep(50);
+    expect(live.current.status().papers).toBe(63);
+    expect(events).toContainEqual({ type: 'info', message: expect.stringMatching(/^Reloaded the index from .*: 63 papers/) });
+  }, INDEX_SAMPLE_MS);
+
+  it('keeps serving the current index when the new one cannot be opened, and warns once', async () => {
+    const manifestFile = dataDirLayout(options.dataDir).manifest;
+    const good = await readFile(manifestFile, 'utf8');
+    const served = live.current;
+    const manifest = JSON.parse(good) as { builtAt: string; embedder: { kind: string; model: string } };
+    // A build whose model is not here: opening it fails offline.
+    await writeFile(manifestFile, JSON.stringify({ ...manifest, builtAt: new Date().toISOString(), embedder: { ...manifest.embedder, kind: 'transformer', model: 'nobody/missing-model' } }));
+    try {
+      await watch.check();
+      await watch.check();
+      expect(live.current).toBe(served);
+      const warnings = events.filter((event) => event.type === 'warning');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatchObject({ message: expect.stringContaining('still serving the one built') });
+    } finally {
+      await writeFile(manifestFile, good);
+    }
+  }, INDEX_SAMPLE_MS);
+});

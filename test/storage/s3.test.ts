@@ -1,0 +1,130 @@
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import S3rver from 's3rver';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import { ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
+import { runIndex } from '../../indexer/index.js';
+import { openDataDir } from '../../indexer/store/index.js';
+import { type RunningServer, startServer } from '../../server/index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { indexSample, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+
+const BUCKET = 'paperscope';
+const URI = `s3://${BUCKET}/corpus/v1`;
+const NEW_PAPER = {
+  title: 'Quokka gradients: marsupial-inspired optimisation for sparse transformers',
+  abstract: 'We introduce quokka gradients, an optimiser that keeps sparse transformer training stable. Quokka gradients halve the loss spikes of Adam.',
+};
+/** s3rver accepts any key pair that it is configured with; these are its documented defaults. */
+const AWS_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
+
+// biome-ignore lint/suspicious/noExplicitAny: API responses are checked by assertions, not types.
+async function getJson(url: string): Promise<any> {
+  const response = await fetch(url);
+  expect(response.status, url).toBe(200);
+  return response.json();
+}
+
+/**
+ * A real S3 server (s3rver, on 127.0.0.1) holds the LanceDB table and the index files; an indexer
+ * writes to it and two servers with separate cache dirs — stateless replicas — serve from it.
+ */
+describe('a data dir on S3-compatible object storage', () => {
+  let scratch: { dir: string; remove: () => Promise<void> };
+  let s3: Server | undefined;
+  const replicas: RunningServer[] = [];
+  const saved = new Map<string, string | undefined>();
+
+  beforeAll(async () => {
+    scratch = await temporaryDir('paperscope-s3-');
+    const s3rver = new S3rver({ silent: true, directory: path.join(scratch.dir, 's3'), configureBuckets: [{ name: BUCKET, configs: [] }] });
+    await s3rver.configureBuckets();
+    // Our own listener rather than s3rver.run(): its close() would wait ~90 s for LanceDB's pooled connections.
+    const server = createServer(s3rver.callback());
+    s3 = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    for (const [name, value] of Object.entries({ ...AWS_ENV, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` })) {
+      saved.set(name, process.env[name]);
+      process.env[name] = value;
+    }
+  }, INDEX_SAMPLE_MS);
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.close()));
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    s3?.closeAllConnections();
+    await new Promise((resolve) => s3?.close(resolve));
+    await scratch.remove();
+  });
+
+  /** A replica with its own cache dir (so its own working copy), seeded with the word vectors only. */
+  async function startReplica(name: string): Promise<RunningServer> {
+    const cacheDir = path.join(scratch.dir, name);
+    const vectors = await ensureWordVectorCache(readSettings().cacheDir);
+    await mkdir(path.join(cacheDir, 'word-vectors'), { recursive: true });
+    await copyFile(vectors, path.join(cacheDir, 'word-vectors', path.basename(vectors)));
+    const replica = await startServer({ dataDir: URI, port: 0, cacheDir, offline: true, reloadIntervalMs: 200 });
+    replicas.push(replica);
+    return replica;
+  }
+
+  it('indexes the sample into s3:// and publishes the manifest', async () => {
+    const summary = await indexSample(URI);
+    expect(summary).toMatchObject({ added: 62, total: 62 });
+    const manifest = await openDataDir(URI, { cacheDir: readSettings().cacheDir, role: 'serve' }).readManifest();
+    expect(manifest).toMatchObject({ count: 62, embedder: { kind: 'word-vectors' } });
+  }, INDEX_SAMPLE_MS);
+
+  it('downloads the index files once, then skips them while unchanged', async () => {
+    const copy = openDataDir(URI, { cacheDir: path.join(scratch.dir, 'pull-check'), role: 'serve' });
+    await copy.pull();
+    const first = await stat(copy.layout.annIndex);
+    expect(first.size).toBeGreaterThan(0);
+    await copy.pull();
+    expect((await stat(copy.layout.annIndex)).mtimeMs).toBe(first.mtimeMs);
+    await writeFile(copy.layout.annIndex, 'changed locally');
+    await copy.pull();
+    expect((await stat(copy.layout.annIndex)).size).toBe(first.size);
+  }, INDEX_SAMPLE_MS);
+
+  it('serves the same results from two replicas', async () => {
+    const [first, second] = await Promise.all([startReplica('replica-a'), startReplica('replica-b')]);
+    if (!first || !second) throw new Error('replicas did not start');
+    const query = '/api/search?q=noisy%20reward%20models&k=5';
+    const [a, b] = await Promise.all([getJson(first.url + query), getJson(second.url + query)]);
+    expect(a.results.length).toBe(5);
+    expect(a.results.map((result: { id: string }) => result.id)).toEqual(b.results.map((result: { id: string }) => result.id));
+    expect((await getJson(`${first.url}/api/status`)).papers).toBe(62);
+  }, INDEX_SAMPLE_MS);
+
+  it('refuses a second indexer while the lock object exists', async () => {
+    const release = await openDataDir(URI, { cacheDir: path.join(scratch.dir, 'other-indexer'), role: 'index' }).acquireLock();
+    try {
+      await expect(indexSample(URI)).rejects.toMatchObject({ code: 'INDEX_LOCKED', message: expect.stringContaining(`${URI}/index.lock`) });
+    } finally {
+      await release();
+    }
+  }, INDEX_SAMPLE_MS);
+
+  it('running replicas pick up papers added by another index run, without a restart', async () => {
+    const input = path.join(scratch.dir, 'new.jsonl');
+    await writeFile(input, `${JSON.stringify(NEW_PAPER)}\n`);
+    const summary = await runIndex({ paths: [input], dataDir: URI, cacheDir: readSettings().cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', year: SAMPLE_YEAR });
+    expect(summary).toMatchObject({ added: 1, total: 63 });
+    for (const replica of replicas) {
+      const deadline = Date.now() + 20_000;
+      while ((await getJson(`${replica.url}/api/status`)).papers !== 63 && Date.now() < deadline) await sleep(100);
+      expect((await getJson(`${replica.url}/api/status`)).papers).toBe(63);
+      const { results } = await getJson(`${replica.url}/api/search?q=quokka%20gradients&k=1`);
+      expect(results[0]?.title).toBe(NEW_PAPER.title);
+    }
+  }, INDEX_SAMPLE_MS);
+});
