@@ -26,7 +26,7 @@ export interface PipelineResult {
 }
 
 /** Stages that depend on the embedder; the issue's indexing target excludes them. */
-const EMBEDDING_STAGES = new Set(['fit', 'embed']);
+const EMBEDDING_STAGES = new Set(['fit', 'embed', 'sentences: embed']);
 
 /**
  * Writes a synthetic corpus of `n` papers, indexes it with the CLI (offline word-vector embedder)

@@ -40,7 +40,7 @@ export function printPipeline(results: readonly PipelineResult[]): void {
     results.flatMap(({ n, index }) => [
       ...index.stages.map((stage) => ({ N: n, stage: stage.stage, ms: stage.ms, 'papers/s': stage.papersPerSecond, 'peak RSS MB': '' })),
       { N: n, stage: 'total (process wall)', ms: index.wallMs, 'papers/s': index.papersPerSecond, 'peak RSS MB': index.peakRssMb },
-      { N: n, stage: 'total excl. fit+embed', ms: '', 'papers/s': index.papersPerSecondExclEmbedding, 'peak RSS MB': '' },
+      { N: n, stage: 'total excl. embedding', ms: '', 'papers/s': index.papersPerSecondExclEmbedding, 'peak RSS MB': '' },
     ]),
   );
   table(

@@ -137,14 +137,14 @@ export async function sentenceIndexFor(
   papers: readonly SentenceSource[],
   tableVersion: number,
   embedder: Embedder,
-  events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void } = {},
+  events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void; timings?: StageTimings } = {},
 ): Promise<SentenceIndex> {
   const saved = await loadSentenceIndex(layout, embedder.info);
   const previous = 'index' in saved ? saved.index : undefined;
   const current = previous?.tableVersion === tableVersion && previous.papers.length === papers.length && previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
   if (previous && current) return previous;
   if ('problem' in saved && saved.problem !== 'its file is missing or invalid') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem}`);
-  const index = await buildSentenceIndex(papers, tableVersion, embedder, { previous, onProgress: events.onProgress });
+  const index = await buildSentenceIndex(papers, tableVersion, embedder, { previous, onProgress: events.onProgress, timings: events.timings });
   await saveSentenceIndex(layout, index).catch((error: unknown) => events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`));
   return index;
 }

@@ -174,6 +174,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
         sentenceIndexFor(layout, stored, tableVersion, embedder as Embedder, {
           onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
           onWarning: (message) => emit({ type: 'warning', message }),
+          timings: stages,
         }),
       );
     }

@@ -1,7 +1,10 @@
 import hnswlib from 'hnswlib-node';
 
-/** HNSW parameters: M=16, efConstruction=200 keep recall@10 above 0.98 at ef=100 (see bench). */
-export const DEFAULT_ANN_OPTIONS = { m: 16, efConstruction: 200, efSearch: 100, seed: 100 } as const;
+/**
+ * HNSW parameters. At 100k × 384-d (bench vectors) ef=100 gives recall@10 0.993 whether the graph
+ * was built with efConstruction 100 or 200; 100 builds it in 41 s instead of 63 s.
+ */
+export const DEFAULT_ANN_OPTIONS = { m: 16, efConstruction: 100, efSearch: 100, seed: 100 } as const;
 
 /** What a build worker receives: `count` vectors of `dimension` floats, one after another. */
 export interface GraphBuildJob {

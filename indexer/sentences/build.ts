@@ -2,6 +2,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import type { Embedder, EmbedProgress } from '../embed/index.js';
 import { buildLexicalIndex } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
+import { type StageTimings, timeStage } from '../timings.js';
 import { calibrate, OFF_TOPIC_PROBES } from './calibration.js';
 import { type SentencePaper, SentenceIndex } from './sentence-index.js';
 
@@ -16,6 +17,8 @@ export interface BuildSentencesOptions {
   /** An earlier index of the same embedder: sentences of papers whose hash is unchanged are not re-embedded. */
   previous?: SentenceIndex;
   onProgress?: EmbedProgress;
+  /** Given, it gets the time spent embedding sentences as 'sentences: embed'. */
+  timings?: StageTimings;
 }
 
 /** Sentences embedded per call: bounds memory and lets progress be drawn for the slow transformer. */
@@ -61,18 +64,20 @@ export async function buildSentenceIndex(
       for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) missing.push(sentence);
     }
   }
-  for (let done = 0; done < missing.length; done += EMBED_BATCH) {
-    const batch = missing.slice(done, done + EMBED_BATCH);
-    const embedded = await embedder.embedDocuments(batch.map((sentence) => texts[sentence] as string));
-    batch.forEach((sentence, position) => {
-      const vector = embedded[position];
-      if (!vector || vector.length !== dimension) {
-        throw new PaperscopeError('INTERNAL', `The embedder returned no ${dimension}-d vector for sentence ${sentence}.`);
-      }
-      vectors.set(vector, sentence * dimension);
-    });
-    options.onProgress?.(Math.min(done + EMBED_BATCH, missing.length), missing.length);
-  }
+  await timeStage(options.timings, 'sentences: embed', async () => {
+    for (let done = 0; done < missing.length; done += EMBED_BATCH) {
+      const batch = missing.slice(done, done + EMBED_BATCH);
+      const embedded = await embedder.embedDocuments(batch.map((sentence) => texts[sentence] as string));
+      batch.forEach((sentence, position) => {
+        const vector = embedded[position];
+        if (!vector || vector.length !== dimension) {
+          throw new PaperscopeError('INTERNAL', `The embedder returned no ${dimension}-d vector for sentence ${sentence}.`);
+        }
+        vectors.set(vector, sentence * dimension);
+      });
+      options.onProgress?.(Math.min(done + EMBED_BATCH, missing.length), missing.length);
+    }
+  });
 
   const lexical = buildLexicalIndex(
     texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text })),
