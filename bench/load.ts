@@ -9,9 +9,11 @@
  *      sampling its RSS and its heap after a forced GC every --sample seconds: heapUsed after GC
  *      is what the server still holds, so it tells a leak (it keeps growing) from the allocator
  *      settling (RSS grows, the live heap stays flat). --snapshots <dir> also writes heap snapshots
- *      after the warm-up and at the end, to compare in Chrome DevTools.
+ *      after the warm-up and at the end, to compare in Chrome DevTools. --mix distinct makes every
+ *      soak request distinct, so the whole search path runs each time instead of the cache.
  * Options: --duration <s> (30), --connections <n> (50), --papers <n> (2000, the index size),
- * --soak <s>, --warm-up <s> (60), --sample <s> (60), --snapshots <dir>. The rate limit is turned
+ * --soak <s>, --mix repeated|distinct (repeated), --warm-up <s> (60), --sample <s> (60),
+ * --snapshots <dir>. The rate limit is turned
  * off for the run: the point is the server, not the limiter.
  */
 import { fork } from 'node:child_process';
@@ -34,11 +36,14 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     papers: { type: 'string', default: '2000' },
     soak: { type: 'string' },
+    mix: { type: 'string', default: 'repeated' },
     'warm-up': { type: 'string', default: '60' },
     sample: { type: 'string', default: '60' },
     snapshots: { type: 'string' },
   },
 });
+if (values.mix !== 'repeated' && values.mix !== 'distinct') throw new Error(`--mix takes "repeated" or "distinct", got "${values.mix}"`);
+const soakMix: QueryMix = values.mix;
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const paperCount = Number(values.papers);
@@ -156,10 +161,10 @@ async function soak(dataDir: string, searches: string[], seconds: number): Promi
     samples.push({ at, ...memory });
     console.log(`  ${String(at).padStart(5)} s: RSS ${memory.rss} MB, heap used ${memory.heapUsed} MB of ${memory.heapTotal}, external ${memory.external} MB (array buffers ${memory.arrayBuffers})`);
   };
-  console.log(`Server ${url.origin} (pid ${server.pid}), ${connections} connections, ${searches.length} distinct queries`);
+  console.log(`Server ${url.origin} (pid ${server.pid}), ${connections} connections, ${soakMix === 'distinct' ? 'every request distinct' : `${searches.length} queries in turn`}`);
   await sample(0);
   const warmUp = Number(values['warm-up']);
-  show(`warm-up ${warmUp} s`, await hammer(url, searches, warmUp));
+  show(`warm-up ${warmUp} s`, await hammer(url, searches, warmUp, soakMix));
   await sample(warmUp);
   await snapshot('after-warm-up');
   const every = Number(values.sample) * 1000;
@@ -168,7 +173,7 @@ async function soak(dataDir: string, searches: string[], seconds: number): Promi
   const timer = setInterval(() => {
     pending = pending.then(() => sample(warmUp + Math.round((performance.now() - started) / 1000)));
   }, every);
-  const figures = await hammer(url, searches, seconds);
+  const figures = await hammer(url, searches, seconds, soakMix);
   clearInterval(timer);
   await pending;
   if ((samples.at(-1)?.at ?? 0) < warmUp + seconds) await sample(warmUp + seconds);
