@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { tokenize } from '../../text/index.js';
 import type { VectorTable } from './convert.js';
 import { createNgramTable, hashedVector } from './oov.js';
+import { WordIndex } from './word-index.js';
 
 /**
  * Smooth inverse frequency sentence vectors (Arora et al., 2017): the a/(a + p(w))-weighted average
@@ -20,7 +21,7 @@ const TITLE_BOOST = 2;
 
 export interface Lexicon {
   table: VectorTable;
-  rows: Map<string, number>;
+  rows: WordIndex;
   ngrams: Float32Array;
   /** Zipf normaliser: p(rank r) = 1 / (r × harmonic). */
   harmonic: number;
@@ -31,12 +32,9 @@ export interface Lexicon {
 }
 
 export function createLexicon(table: VectorTable): Lexicon {
-  const rows = new Map<string, number>();
-  // Backwards, so that a repeated word keeps its most frequent row.
-  for (let row = table.words.length - 1; row >= 0; row--) rows.set(table.words[row] ?? '', row);
   return {
     table,
-    rows,
+    rows: new WordIndex(table.words),
     ngrams: createNgramTable(table.dimension),
     harmonic: Math.log(table.words.length) + 0.5772,
     typicalNorm: medianNorm(table),
