@@ -1,5 +1,6 @@
 import { AnnIndex } from './ann/index.js';
-import { assignToNearest, extendMap, layoutMap, reclusterReason, type TopicPolicy, updateTopics } from './cluster/index.js';
+import { assignToNearest } from './cluster/assign.js';
+import type { TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
@@ -28,7 +29,8 @@ export interface TopicOptions extends TopicPolicy {
  * The topics file for `papers`: the previous topics extended with new papers, or a fresh
  * clustering (keeping the ids of matching topics) when `reclusterReason` says so.
  */
-export function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): TopicsFile {
+export async function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<TopicsFile> {
+  const { extendMap, layoutMap, reclusterReason, updateTopics } = await import('./cluster/index.js');
   const { previous } = options;
   const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, previous));
   // Extended topics keep the map readers know; a re-clustering (new vectors, perhaps) lays it out afresh.
@@ -82,7 +84,7 @@ export async function buildDerivedIndexes(
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers));
-  const topics = current.topics ?? buildTopics(papers, tableVersion, options);
+  const topics = current.topics ?? (await buildTopics(papers, tableVersion, options));
   return { ann: await annBuilding, lexical, topics };
 }
 

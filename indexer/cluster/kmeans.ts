@@ -2,7 +2,7 @@ import { kmeans } from 'ml-kmeans';
 import { PaperscopeError } from '../../core/errors.js';
 import { adjustedRandIndex, cosineDistanceMatrix, silhouetteFromDistances } from './metrics.js';
 import { createRandom, sampleIndices } from './random.js';
-import { nearestCentroid, normalizeVector, normalizeVectors, squaredDistance } from './vectors.js';
+import { nearestCentroid, normalizeVectors, squaredDistance } from './vectors.js';
 
 export interface ClusterInput {
   vectors: readonly Float32Array[];
@@ -80,18 +80,6 @@ export function clusterPapers(input: ClusterInput): Clustering {
     silhouetteIndices.map((index) => ordered.assignments[index] as number),
   );
   return { k: ordered.centroids.length, ...ordered, silhouette };
-}
-
-/** The topic whose centroid is nearest to a paper added after clustering. */
-export function assignToNearest(vector: ArrayLike<number>, centroids: readonly ArrayLike<number>[]): number {
-  if (centroids.length === 0) throw new PaperscopeError('INVALID_INPUT', 'No centroids to assign the vector to', { field: 'centroids' });
-  const dimension = centroids[0]?.length ?? 0;
-  if (vector.length !== dimension) {
-    throw new PaperscopeError('INVALID_INPUT', `vector has ${vector.length} dimensions, the centroids have ${dimension}`, {
-      field: 'vector',
-    });
-  }
-  return nearestCentroid(normalizeVector(vector, 'vector'), centroids);
 }
 
 /** For each topic, the indices of its `count` papers nearest to the centroid, nearest first. */

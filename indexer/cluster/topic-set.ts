@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import type { TopicsFile } from '../store/topics-file.js';
-import { assignToNearest } from './kmeans.js';
+import { assignToNearest } from './assign.js';
 import { type DescribedTopic, describeTopics, matchTopicIds, modelTopics, type TopicDoc } from './topics.js';
 
 export interface TopicPolicy {

@@ -7,7 +7,7 @@ import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
 import { type DataDirLayout, type Manifest, openDataDir, type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, readManifest, type StoredPaper, type Topic, type TopicsFile } from '../../indexer/store/index.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
-import { type QualityReport, qualityReport } from '../../indexer/cluster/index.js';
+import type { QualityReport } from '../../indexer/cluster/index.js';
 import { type SubtopicsResponse, subtopicsOf, trendOf } from '../topics/index.js';
 import { answerEvents, answerQuestion, type AskEvent, type AskSources, type LlmSettings } from '../ask/index.js';
 import { bestSnippet, fuseRankings, hybridFusion } from '../ranking/index.js';
@@ -86,7 +86,7 @@ export class SearchEngine {
   readonly #topicOfPaper: Int32Array;
   /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once. */
   readonly #membersOfTopic = new Map<number, number[]>();
-  readonly #subtopics = new Map<number, SubtopicsResponse>();
+  readonly #subtopics = new Map<number, Promise<SubtopicsResponse>>();
   readonly #embedder: Embedder;
   /** Loads the sentence index behind ask; only /api/ask needs it, so it loads on the first question (or `loadAskIndex`). */
   readonly #loadSentences: () => Promise<SentenceIndex>;
@@ -279,11 +279,13 @@ export class SearchEngine {
   }
 
   /** The topic's papers split into sub-topics, computed once per topic and kept. */
-  subtopics(id: number): SubtopicsResponse {
+  subtopics(id: number): Promise<SubtopicsResponse> {
     const topic = this.#topic(id);
     let response = this.#subtopics.get(topic.id);
     if (!response) {
       response = subtopicsOf(this.#memberPositions(id).map((position) => this.#withVector(position)), this.#topics.seed);
+      // A failure is not kept: the next request tries again.
+      response.catch(() => this.#subtopics.delete(topic.id));
       this.#subtopics.set(topic.id, response);
     }
     return response;
@@ -294,7 +296,8 @@ export class SearchEngine {
   }
 
   /** Clustering quality of the indexed papers, beside a TF-IDF baseline and against hand labels. */
-  topicReport(options: { clusters?: 'auto' | number; handLabels?: Record<string, string> }): QualityReport {
+  async topicReport(options: { clusters?: 'auto' | number; handLabels?: Record<string, string> }): Promise<QualityReport> {
+    const { qualityReport } = await import('../../indexer/cluster/index.js');
     return qualityReport(this.#papers.map((_, position) => this.#withVector(position)), { k: options.clusters ?? this.#topics.requested, seed: this.#topics.seed, handLabels: options.handLabels });
   }
 

@@ -36,7 +36,7 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   });
   api.get('/clusters', (c) => c.json(engineFor(c).clusters()));
   api.get('/clusters/:id', (c) => c.json(engineFor(c).cluster(topicId(c.req.param('id')))));
-  api.get('/clusters/:id/subtopics', (c) => c.json(engineFor(c).subtopics(topicId(c.req.param('id')))));
+  api.get('/clusters/:id/subtopics', async (c) => c.json(await engineFor(c).subtopics(topicId(c.req.param('id')))));
   api.get('/clusters/:id/trend', (c) => c.json(engineFor(c).trend(topicId(c.req.param('id')))));
   api.get('/map', (c) => c.json(engineFor(c).map()));
   api.post('/ask', async (c) => c.json(await engineFor(c).ask(validate(askSchema, await jsonBody(c.req.raw)))));

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
-import { MIN_SUBTOPIC_PAPERS, splitTopic, type TopicDoc } from '../../indexer/cluster/index.js';
+import type { TopicDoc } from '../../indexer/cluster/index.js';
 import type { Topic } from '../../indexer/store/index.js';
 
 /** The engine's topic queries beyond the stored topics (sub-topics, trends) and the report's hand labels. */
@@ -32,9 +32,11 @@ export interface SubtopicsResponse {
  * A topic's papers split into 2–5 sub-topics labelled against each other; a topic of fewer than
  * six papers is not split and gets `{ clusters: [], reason }`.
  *
- * @example subtopicsOf(members, 42).clusters[0].label // → "text-to-image / reward hacking"
+ * @example (await subtopicsOf(members, 42)).clusters[0].label // → "text-to-image / reward hacking"
  */
-export function subtopicsOf(members: ReadonlyArray<TopicDoc & { title: string }>, seed: number): SubtopicsResponse {
+export async function subtopicsOf(members: ReadonlyArray<TopicDoc & { title: string }>, seed: number): Promise<SubtopicsResponse> {
+  // Loaded on first use: the server starts without the clustering code (see indexer/cluster/assign.ts).
+  const { MIN_SUBTOPIC_PAPERS, splitTopic } = await import('../../indexer/cluster/index.js');
   if (members.length < MIN_SUBTOPIC_PAPERS) {
     return { clusters: [], reason: `The topic has ${members.length} papers; topics of fewer than ${MIN_SUBTOPIC_PAPERS} are not split.` };
   }

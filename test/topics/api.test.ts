@@ -89,9 +89,9 @@ describe('topics on the sample index', () => {
     expect((await getJson(`/api/clusters/${largest.id}/subtopics`)).body).toEqual(body);
   });
 
-  it('does not split a topic of fewer than six papers, and says why', () => {
+  it('does not split a topic of fewer than six papers, and says why', async () => {
     const docs = Array.from({ length: 4 }, (_, index) => ({ id: `p${index}`, title: `Paper ${index}`, abstract: 'About rewards.', date: null, vector: [1, index] }));
-    const response = subtopicsOf(docs, 42);
+    const response = await subtopicsOf(docs, 42);
     expect(response.clusters).toEqual([]);
     expect(response.reason).toMatch(/4 papers.*fewer than 6/);
   });
@@ -122,7 +122,7 @@ describe('topics on the sample index', () => {
     const handLabels = await readHandLabels(LABELS_FILE);
     expect(Object.keys(handLabels)).toHaveLength(62);
     for (const clusters of ['auto', 5] as const) {
-      const report = engine.topicReport({ clusters, handLabels });
+      const report = await engine.topicReport({ clusters, handLabels });
       expect(report.handLabels).toEqual({ matched: 62, unmatched: 0, classes: 7 });
       if (clusters === 5) expect(report.topics.k).toBe(5);
       else expect(report.topics.k).toBe(initial.k);
