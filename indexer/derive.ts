@@ -74,13 +74,13 @@ export async function buildDerivedIndexes(
   options: TopicOptions,
   current: Partial<DerivedIndexes> = {},
 ): Promise<DerivedIndexes> {
-  const vectors = current.ann ? [] : papers.map((paper) => paper.vector);
-  const ids = papers.map((paper) => paper.id);
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
-    : timeStage(options.timings, 'hnsw', () =>
-        papers.length >= WORKER_ANN_MIN_PAPERS ? AnnIndex.buildInWorker(vectors, ids, dimension) : Promise.resolve(AnnIndex.build(vectors, ids, dimension)),
-      );
+    : timeStage(options.timings, 'hnsw', () => {
+        const vectors = papers.map((paper) => paper.vector);
+        const ids = papers.map((paper) => paper.id);
+        return papers.length >= WORKER_ANN_MIN_PAPERS ? AnnIndex.buildInWorker(vectors, ids, dimension) : Promise.resolve(AnnIndex.build(vectors, ids, dimension));
+      });
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers));

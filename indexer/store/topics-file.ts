@@ -53,7 +53,7 @@ function isAssignments(value: unknown): boolean {
 function isMapPoint(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const { id, x, y } = value as Record<string, unknown>;
-  return typeof id === 'string' && typeof x === 'number' && Number.isFinite(x) && typeof y === 'number' && Number.isFinite(y);
+  return typeof id === 'string' && Number.isFinite(x) && Number.isFinite(y);
 }
 
 export type TopicsFile = z.infer<typeof topicsFileSchema>;
