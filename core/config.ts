@@ -33,6 +33,8 @@ export const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   /** How often `serve` checks the index manifest for a new version; 0 turns the check off. */
   PAPERSCOPE_RELOAD_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
+  /** An object-store lock whose heartbeat is older than this many milliseconds is taken over. */
+  PAPERSCOPE_LOCK_TTL_MS: z.coerce.number().int().positive().default(120_000),
   /** Object storage (an `s3://` data dir): the standard AWS variables, read by both LanceDB and the S3 client. */
   AWS_ENDPOINT_URL: z.url().optional(),
   AWS_REGION: z.string().min(1).optional(),
@@ -69,6 +71,7 @@ export interface Settings {
   requestTimeoutMs: number;
   corsOrigin: string | undefined;
   reloadIntervalMs: number;
+  lockTtlMs: number;
   objectStore: ObjectStoreSettings;
 }
 
@@ -102,6 +105,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     requestTimeoutMs: config.PAPERSCOPE_REQUEST_TIMEOUT_MS,
     corsOrigin: config.PAPERSCOPE_CORS_ORIGIN,
     reloadIntervalMs: config.PAPERSCOPE_RELOAD_INTERVAL_MS,
+    lockTtlMs: config.PAPERSCOPE_LOCK_TTL_MS,
     objectStore: {
       endpoint: config.AWS_ENDPOINT_URL,
       region: config.AWS_REGION,

@@ -21,6 +21,23 @@ export function startModuleWorker(callerUrl: string, relativePath: string, worke
 }
 
 /**
+ * Runs the worker module `relativePath` (see `startModuleWorker`) to completion: resolves with the
+ * first message it posts, then ends it; rejects if it fails or exits before posting.
+ */
+export async function runModuleWorker<T>(callerUrl: string, relativePath: string, workerData: unknown): Promise<T> {
+  const worker = startModuleWorker(callerUrl, relativePath, workerData);
+  try {
+    return await new Promise<T>((resolve, reject) => {
+      worker.once('message', (message: T) => resolve(message));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the worker ${relativePath} exited with code ${code} before finishing`)));
+    });
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/**
  * The file URL Node's ESM loader would pick for `pkg` + `subpath`, read from the package's export map
  * (require.resolve would pick CJS builds, and import.meta.resolve is missing under vitest).
  */

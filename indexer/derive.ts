@@ -3,7 +3,7 @@ import { assignToNearest } from './cluster/assign.js';
 import type { TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
-import { buildLexicalIndex, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
+import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
 import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, type SentenceSource, saveSentenceIndex } from './sentences/index.js';
 import { type DataDirLayout, readTopicsFile, replaceFileAtomically, type StoredPaper, type TopicsFile, writeTopicsFile } from './store/index.js';
 import { type StageTimings, timeStage } from './timings.js';
@@ -23,28 +23,38 @@ export interface TopicOptions extends TopicPolicy {
   previous?: TopicsFile;
   /** Filled with the time of each build stage, when given. */
   timings?: StageTimings;
+  /** `countCorpusTerms(papers)`, when counted already (for the BM25 index). */
+  counted?: CorpusTerms;
 }
 
 /**
+ * From this many papers the HNSW graph and the map are built on worker threads while this one
+ * builds the BM25 index and clusters the topics; below it each takes about a second or less, not
+ * worth starting a worker for.
+ */
+const WORKER_MIN_PAPERS = 10_000;
+
+/**
  * The topics file for `papers`: the previous topics extended with new papers, or a fresh
- * clustering (keeping the ids of matching topics) when `reclusterReason` says so.
+ * clustering (keeping the ids of matching topics) when `reclusterReason` says so. On large
+ * corpora the map is laid out on a worker thread while this one clusters; its 'map' timing
+ * overlaps 'clustering'.
  */
 export async function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<TopicsFile> {
-  const { extendMap, layoutMap, reclusterReason, updateTopics } = await import('./cluster/index.js');
+  const { extendMap, extendMapInWorker, reclusterReason, updateTopics } = await import('./cluster/index.js');
   const { previous } = options;
-  const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, previous));
   // Extended topics keep the map readers know; a re-clustering (new vectors, perhaps) lays it out afresh.
   const extended = previous !== undefined && reclusterReason(previous, papers, options) === undefined;
-  const positions = timeStage(options.timings, 'map', () => {
-    const vectors = papers.map((paper) => paper.vector);
-    if (!extended) return layoutMap(vectors, { seed: options.seed });
-    const known = new Map(previous.map.map((point) => [point.id, point]));
-    return extendMap(
-      vectors,
-      papers.map((paper) => known.get(paper.id)),
-      { seed: options.seed },
-    );
-  });
+  const positionsById = new Map(extended ? previous.map.map((point) => [point.id, point]) : []);
+  const known = papers.map((paper) => positionsById.get(paper.id));
+  const vectors = papers.map((paper) => paper.vector);
+  const positioning = timeStage(options.timings, 'map', () =>
+    papers.length >= WORKER_MIN_PAPERS ? extendMapInWorker(vectors, known, options.seed) : Promise.resolve(extendMap(vectors, known, { seed: options.seed })),
+  );
+  // A failure while clustering must not leave the worker's promise rejected and unobserved.
+  positioning.catch(() => {});
+  const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, previous, options.counted));
+  const positions = await positioning;
   return {
     tableVersion,
     ...topics,
@@ -57,11 +67,6 @@ export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
   return topics.assignments[paper.id] ?? topics.topics[assignToNearest(paper.vector, topics.centroids)]?.id ?? 0;
 }
 
-/**
- * From this many papers the HNSW graph is built on a worker thread while this one builds the BM25
- * index and the topics; below it the graph takes under a second, less than starting a worker.
- */
-const WORKER_ANN_MIN_PAPERS = 10_000;
 
 /**
  * Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`),
@@ -79,12 +84,14 @@ export async function buildDerivedIndexes(
     : timeStage(options.timings, 'hnsw', () => {
         const vectors = papers.map((paper) => paper.vector);
         const ids = papers.map((paper) => paper.id);
-        return papers.length >= WORKER_ANN_MIN_PAPERS ? AnnIndex.buildInWorker(vectors, ids, dimension) : Promise.resolve(AnnIndex.build(vectors, ids, dimension));
+        return papers.length >= WORKER_MIN_PAPERS ? AnnIndex.buildInWorker(vectors, ids, dimension) : Promise.resolve(AnnIndex.build(vectors, ids, dimension));
       });
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
-  const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers));
-  const topics = current.topics ?? (await buildTopics(papers, tableVersion, options));
+  // Tokenized once for both the BM25 index and the topics' TF-IDF view.
+  const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers));
+  const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
+  const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
   return { ann: await annBuilding, lexical, topics };
 }
 

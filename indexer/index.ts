@@ -51,7 +51,12 @@ export interface IndexSummary {
   stages: StageTimings;
 }
 
-const EMBED_BATCH = 64;
+/**
+ * Papers per committed table version: a crash loses at most one batch. A large corpus is written in
+ * about `WRITE_BATCHES` batches, so it does not leave hundreds of versions and data files behind.
+ */
+const MIN_WRITE_BATCH = 1_024;
+const WRITE_BATCHES = 20;
 
 /** The text that represents a paper for embedding: the title carries the most signal. */
 export function documentText(paper: Pick<Paper, 'title' | 'abstract'>): string {
@@ -85,7 +90,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const stages: StageTimings = {};
-  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'index' });
+  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'index', onWarning: (message) => emit({ type: 'warning', message }) });
   const { layout } = dataDir;
   await mkdir(layout.root, { recursive: true });
   const release = await dataDir.acquireLock();
@@ -129,6 +134,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
       await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
     }
 
+    let written: StoredPaper[] = [];
     if (changed.length > 0) {
       const vectors = await timeStage(stages, 'embed', () =>
         active.embedDocuments(
@@ -136,7 +142,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
           (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
         ),
       );
-      const rows: StoredPaper[] = changed.map(({ paper, hash }, position) => {
+      written = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;
         const vector = vectors[position];
         if (!vector) throw new PaperscopeError('INTERNAL', `The embedder returned no vector for "${paper.title}".`);
@@ -145,8 +151,8 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
       // Record the embedder before the first batch lands, so committed rows are never orphaned.
       if (!manifest) await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, options, 1));
       await timeStage(stages, 'write', () =>
-        table.upsert(rows, EMBED_BATCH * 16, (done) => {
-          emit({ type: 'progress', stage: 'Writing', done, total: rows.length });
+        table.upsert(written, Math.max(MIN_WRITE_BATCH, Math.ceil(written.length / WRITE_BATCHES)), (done) => {
+          emit({ type: 'progress', stage: 'Writing', done, total: written.length });
           crashPoint('batch-written');
         }),
       );
@@ -158,7 +164,8 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
     let storedCount = upToDate ? await table.count() : 0;
     let topicCount = manifest?.clustering.k ?? 0;
     if (!upToDate) {
-      const stored = await timeStage(stages, 'read', () => table.readAll());
+      // A table made afresh holds exactly the rows just written (ids are unique), in that order.
+      const stored = manifest ? await timeStage(stages, 'read', () => table.readAll()) : written;
       if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
       storedCount = stored.length;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });

@@ -6,7 +6,7 @@ import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
 import { crashPoint } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
-import { startModuleWorker } from '../../core/worker.js';
+import { runModuleWorker } from '../../core/worker.js';
 import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, sha256OfFile, writeJsonAtomically } from '../store/index.js';
 
 import { buildGraph, DEFAULT_ANN_OPTIONS, type GraphBuildJob } from './graph.js';
@@ -59,13 +59,7 @@ export class AnnIndex {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'paperscope-hnsw-'));
     try {
       const job: GraphBuildJob = { vectors: shared, count: vectors.length, dimension, file: path.join(dir, 'papers.hnsw') };
-      const worker = startModuleWorker(import.meta.url, './build-worker', job);
-      await new Promise<void>((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-        worker.once('exit', (code) => reject(new Error(`the HNSW build worker exited with code ${code} before finishing`)));
-      });
-      await worker.terminate();
+      await runModuleWorker(import.meta.url, './build-worker', job);
       const index = new hnswlib.HierarchicalNSW('cosine', dimension);
       await index.readIndex(job.file);
       index.setEf(DEFAULT_ANN_OPTIONS.efSearch);

@@ -3,6 +3,7 @@ export { assignToNearest } from './assign.js';
 export { type ClusterInput, type Clustering, DEFAULT_CLUSTER_SEED, clusterPapers, representatives } from './kmeans.js';
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';
 export { DEFAULT_MAP_SAMPLE_SIZE, extendMap, type MapOptions, type MapPoint, layoutMap } from './layout.js';
+export { extendMapInWorker } from './map-job.js';
 export { adjustedRandIndex, normalizedMutualInfo, silhouetteScore } from './metrics.js';
 export { formatQualityReport, type QualityReport, type QualityReportOptions, qualityReport } from './report.js';
 export { combineViews, denseRows, latentSemanticVectors, type TermMatrix, tfIdfMatrix } from './text-view.js';

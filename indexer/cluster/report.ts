@@ -1,5 +1,6 @@
 import { clusterPapers, DEFAULT_CLUSTER_SEED } from './kmeans.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
+import { countCorpusTerms } from '../lexical/index.js';
 import { denseRows, tfIdfMatrix } from './text-view.js';
 import { modelTopics, type TopicDoc } from './topics.js';
 
@@ -39,7 +40,7 @@ export function qualityReport(docs: readonly TopicDoc[], options: QualityReportO
   const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
   const requested = options.k ?? 'auto';
   const model = modelTopics(docs, { k: requested, seed });
-  const baseline = clusterPapers({ vectors: denseRows(tfIdfMatrix(docs)), k: model.k, seed });
+  const baseline = clusterPapers({ vectors: denseRows(tfIdfMatrix(countCorpusTerms(docs))), k: model.k, seed });
   const truth = options.handLabels ? handLabelsOf(docs, options.handLabels) : undefined;
   const score = (assignments: readonly number[], k: number, silhouette: number): PartitionQuality => {
     const sizes = new Array<number>(k).fill(0);

@@ -1,12 +1,7 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { terms } from '../text/index.js';
+import type { CorpusTerms } from '../lexical/index.js';
 import { createRandom, sampleIndices } from './random.js';
 import { normalizeVector } from './vectors.js';
-
-export interface TextDoc {
-  title: string;
-  abstract: string;
-}
 
 /** Sparse TF-IDF rows over a shared vocabulary; each row has unit length (or is empty). */
 export interface TermMatrix {
@@ -24,70 +19,40 @@ const POWER_ITERATIONS = 2;
 const LSA_SAMPLE_SIZE = 5_000;
 
 /**
- * TF-IDF of titles and abstracts with the shared tokenizer: sublinear term frequency × log(n / df),
- * keeping terms found in at least two papers and at most half of them (the most frequent
- * `MAX_VOCABULARY` when more qualify), rows scaled to unit length.
+ * TF-IDF of titles and abstracts from their term counts (`countCorpusTerms`, the shared
+ * tokenizer): sublinear term frequency × log(n / df), keeping terms found in at least two papers
+ * and at most half of them (the most frequent `MAX_VOCABULARY` when more qualify), rows scaled to
+ * unit length.
  *
- * @example tfIdfMatrix(papers).rows[0] // → { columns: Int32Array [3, 17, …], weights: Float32Array [0.21, …] }
+ * @example tfIdfMatrix(countCorpusTerms(papers)).rows[0] // → { columns: Int32Array [3, 17, …], weights: Float32Array [0.21, …] }
  */
-export function tfIdfMatrix(docs: readonly TextDoc[]): TermMatrix {
-  const n = docs.length;
-  // Terms become integer ids once, so the per-paper counting below touches no string-keyed maps.
-  const termIds = new Map<string, number>();
-  const idOf = (term: string) => {
-    let id = termIds.get(term);
-    if (id === undefined) {
-      id = termIds.size;
-      termIds.set(term, id);
-    }
-    return id;
-  };
-  let documentFrequency = new Int32Array(1024);
-  let countOf = new Float64Array(1024);
-  let lastDocument = new Int32Array(1024).fill(-1);
-  const counted = docs.map((doc, document) => {
-    const ids: number[] = [];
-    const add = (term: string, count: number) => {
-      const id = idOf(term);
-      if (id >= lastDocument.length) {
-        documentFrequency = grow(documentFrequency, id, 0);
-        countOf = grow(countOf, id, 0);
-        lastDocument = grow(lastDocument, id, -1);
-      }
-      if (lastDocument[id] !== document) {
-        lastDocument[id] = document;
-        countOf[id] = 0;
-        documentFrequency[id] = (documentFrequency[id] as number) + 1;
-        ids.push(id);
-      }
-      countOf[id] = (countOf[id] as number) + count;
-    };
-    for (const term of terms(doc.title)) add(term, TITLE_REPEATS);
-    for (const term of terms(doc.abstract)) add(term, 1);
-    return { ids: Int32Array.from(ids), counts: Float64Array.from(ids, (id) => countOf[id] as number) };
-  });
-  const names = [...termIds.keys()];
-  const vocabulary = names
+export function tfIdfMatrix(counted: CorpusTerms): TermMatrix {
+  const n = counted.titleLengths.length;
+  const { documentFrequency } = counted;
+  const vocabulary = counted.terms
     .map((term, id) => ({ term, id, df: documentFrequency[id] as number }))
     .filter(({ df }) => df >= 2 && df <= n / 2)
     .sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : 1))
     .slice(0, MAX_VOCABULARY)
     .sort((a, b) => (a.term < b.term ? -1 : 1));
-  const column = new Int32Array(termIds.size).fill(-1);
-  const idf = new Float64Array(termIds.size);
+  const column = new Int32Array(counted.terms.length).fill(-1);
+  const idf = new Float64Array(counted.terms.length);
   vocabulary.forEach(({ id, df }, index) => {
     column[id] = index;
     idf[id] = Math.log(n / df);
   });
   const weightOf = new Float64Array(vocabulary.length);
-  const rows = counted.map(({ ids, counts }) => {
+  const rows = Array.from({ length: n }, (_, document) => {
+    const first = counted.starts[document] as number;
+    const end = counted.starts[document + 1] as number;
     let kept = 0;
-    const columns = new Int32Array(ids.length);
-    for (let position = 0; position < ids.length; position++) {
-      const id = ids[position] as number;
+    const columns = new Int32Array(end - first);
+    for (let entry = first; entry < end; entry++) {
+      const id = counted.termIds[entry] as number;
       const index = column[id] as number;
       if (index < 0) continue;
-      const weight = (1 + Math.log(counts[position] as number)) * (idf[id] as number);
+      const count = TITLE_REPEATS * (counted.titleCounts[entry] as number) + (counted.abstractCounts[entry] as number);
+      const weight = (1 + Math.log(count)) * (idf[id] as number);
       weightOf[index] = weight;
       columns[kept++] = index;
     }
@@ -98,14 +63,6 @@ export function tfIdfMatrix(docs: readonly TextDoc[]): TermMatrix {
     return { columns: sorted, weights: Float32Array.from(sorted, (index) => (weightOf[index] as number) / norm) };
   });
   return { vocabularySize: vocabulary.length, rows };
-}
-
-/** A copy of `array` with room for index `needed`, new slots set to `fill`. */
-function grow<T extends Int32Array | Float64Array>(array: T, needed: number, fill: number): T {
-  const larger = new (array.constructor as new (length: number) => T)(Math.max(needed + 1, array.length * 2));
-  larger.fill(fill, array.length);
-  larger.set(array);
-  return larger;
 }
 
 /** The matrix as dense vectors (for k-means on plain TF-IDF). */

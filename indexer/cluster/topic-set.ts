@@ -1,4 +1,5 @@
 import { PaperscopeError } from '../../core/errors.js';
+import type { CorpusTerms } from '../lexical/index.js';
 import type { TopicsFile } from '../store/topics-file.js';
 import { assignToNearest } from './assign.js';
 import { type DescribedTopic, describeTopics, matchTopicIds, modelTopics, type TopicDoc } from './topics.js';
@@ -41,14 +42,15 @@ export function reclusterReason(previous: TopicSet | undefined, papers: readonly
  * The topics for `papers`: the previous topics extended when the policy allows (papers they do
  * not know join the nearest topic; labels, keywords, representatives and timelines are refreshed
  * for the new membership), else a fresh clustering whose topics keep the ids of the old topics
- * they match. Deterministic for the same papers, previous topics and policy.
+ * they match. Deterministic for the same papers, previous topics and policy. `counted` is
+ * `countCorpusTerms(papers)` when the caller has it already.
  */
-export function updateTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous?: TopicSet): TopicSet {
-  return reclusterReason(previous, papers, policy) === undefined && previous ? extendTopics(papers, previous) : reclusterTopics(papers, policy, previous);
+export function updateTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous?: TopicSet, counted?: CorpusTerms): TopicSet {
+  return reclusterReason(previous, papers, policy) === undefined && previous ? extendTopics(papers, previous) : reclusterTopics(papers, policy, previous, counted);
 }
 
-function reclusterTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous: TopicSet | undefined): TopicSet {
-  const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed });
+function reclusterTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous: TopicSet | undefined, counted: CorpusTerms | undefined): TopicSet {
+  const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed, counted });
   const { ids, nextId } = matchTopicIds(
     new Map(Object.entries(previous?.assignments ?? {})),
     papers.map((paper) => paper.id),

@@ -1,6 +1,8 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { clusterPapers, DEFAULT_CLUSTER_SEED, representatives } from './kmeans.js';
 import { labelTopics } from './labels.js';
+import { sampleIndices } from './random.js';
+import { type CorpusTerms, countCorpusTerms } from '../lexical/index.js';
 import { combineViews, latentSemanticVectors, tfIdfMatrix } from './text-view.js';
 import { topicTimeline } from './timeline.js';
 import { normalizeVectors } from './vectors.js';
@@ -19,6 +21,8 @@ export interface TopicModelOptions {
   seed?: number;
   minK?: number;
   maxK?: number;
+  /** `countCorpusTerms(docs)`, when the caller has counted them already (for the BM25 index). */
+  counted?: CorpusTerms;
 }
 
 /** One topic's description for a given membership; `representatives` are indices into the docs. */
@@ -51,6 +55,11 @@ const TEXT_DIMENSION = 20;
  */
 const TEXT_WEIGHT = 0.75;
 const REPRESENTATIVE_COUNT = 3;
+/**
+ * Labels are read off a seeded sample of at most this many papers: the phrase statistics of 20,000
+ * papers rank a topic's phrases as those of all would, and phrase extraction is costly per paper.
+ */
+const LABEL_SAMPLE_SIZE = 20_000;
 /** Topics matched across re-clusterings must share at least this Jaccard overlap of papers. */
 const MIN_MATCH_OVERLAP = 0.2;
 
@@ -61,13 +70,13 @@ const MIN_MATCH_OVERLAP = 0.2;
  *
  * @example clusterVectors(papers, 42)[0].length // → embedding dimension + 20
  */
-export function clusterVectors(docs: readonly TopicDoc[], seed: number = DEFAULT_CLUSTER_SEED): Float32Array[] {
+export function clusterVectors(docs: readonly TopicDoc[], seed: number = DEFAULT_CLUSTER_SEED, counted?: CorpusTerms): Float32Array[] {
   const embeddings = normalizeVectors(
     docs.map((doc) => doc.vector),
     'vectors',
   );
   if (docs.length === 0) return [];
-  return combineViews(embeddings, latentSemanticVectors(tfIdfMatrix(docs), TEXT_DIMENSION, seed), TEXT_WEIGHT);
+  return combineViews(embeddings, latentSemanticVectors(tfIdfMatrix(counted ?? countCorpusTerms(docs)), TEXT_DIMENSION, seed), TEXT_WEIGHT);
 }
 
 /**
@@ -78,7 +87,7 @@ export function clusterVectors(docs: readonly TopicDoc[], seed: number = DEFAULT
  */
 export function modelTopics(docs: readonly TopicDoc[], options: TopicModelOptions = {}): TopicModel {
   const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
-  const clustering = clusterPapers({ vectors: clusterVectors(docs, seed), k: options.k, seed, minK: options.minK, maxK: options.maxK });
+  const clustering = clusterPapers({ vectors: clusterVectors(docs, seed, options.counted), k: options.k, seed, minK: options.minK, maxK: options.maxK });
   return {
     k: clustering.k,
     silhouette: clustering.silhouette,
@@ -108,7 +117,8 @@ export function describeTopics(docs: readonly TopicDoc[], assignments: readonly 
     sizes[topic] = (sizes[topic] as number) + 1;
   });
   const centroids = sums.map((sum, topic) => Array.from(sum, (value) => value / Math.max(1, sizes[topic] as number)));
-  const labels = labelTopics({ docs, assignments, k });
+  const labelled = sampleIndices(docs.length, LABEL_SAMPLE_SIZE, DEFAULT_CLUSTER_SEED);
+  const labels = labelTopics({ docs: labelled.map((index) => docs[index] as TopicDoc), assignments: labelled.map((index) => assignments[index] as number), k });
   const closest = representatives(unit, assignments, centroids, REPRESENTATIVE_COUNT);
   const timelines = topicTimeline(
     docs.map((doc) => doc.date),

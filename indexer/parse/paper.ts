@@ -79,7 +79,11 @@ export function contentHash(paper: Paper): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 
+/** White space other than single plain spaces: what `cleanText` has to collapse. */
+const UNCLEAN_SPACE = /[^\S ]| {2}/;
+
 /** Collapses runs of white space, as every format leaves line breaks inside fields. */
 export function cleanText(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
+  // Most fields (JSON, CSV) are clean already: one scan instead of building a new string.
+  return (UNCLEAN_SPACE.test(text) ? text.replace(/\s+/g, ' ') : text).trim();
 }

@@ -3,7 +3,7 @@ import type { Embedder, EmbedProgress } from '../embed/index.js';
 import { buildLexicalIndex } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { type StageTimings, timeStage } from '../timings.js';
-import { calibrate, OFF_TOPIC_PROBES } from './calibration.js';
+import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 import { type SentencePaper, SentenceIndex } from './sentence-index.js';
 
 export interface SentenceSource {
@@ -25,6 +25,11 @@ export interface BuildSentencesOptions {
 const EMBED_BATCH = 256;
 /** A paper's title is context for its sentences in BM25, but a sentence must match on its own to rank first. */
 const SENTENCE_TITLE_WEIGHT = 0.5;
+/**
+ * From this many sentences (some 7,000 papers) the calibration runs on a worker thread beside the
+ * BM25 build; below it, it takes less than starting a worker.
+ */
+const WORKER_MIN_SENTENCES = 50_000;
 
 /**
  * Splits every abstract into sentences and indexes each one: its vector (from `embedder`, the one
@@ -54,7 +59,8 @@ export async function buildSentenceIndex(
     }
   }
 
-  const vectors = new Float32Array(texts.length * dimension);
+  // Shared memory, so that a calibration worker reads the vectors without a copy.
+  const vectors = new Float32Array(new SharedArrayBuffer(texts.length * dimension * Float32Array.BYTES_PER_ELEMENT));
   const missing: number[] = [];
   for (const entry of entries) {
     const old = reusable.get(`${entry.id}\n${entry.hash}`);
@@ -79,6 +85,10 @@ export async function buildSentenceIndex(
     }
   });
 
+  const probes = await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
+  const calibrating = texts.length >= WORKER_MIN_SENTENCES ? calibrateInWorker(entries, vectors, dimension, probes) : Promise.resolve(calibrate(entries, vectors, dimension, probes));
+  // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
+  calibrating.catch(() => {});
   const lexical = buildLexicalIndex(
     texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text })),
     { titleWeight: SENTENCE_TITLE_WEIGHT },
@@ -90,7 +100,7 @@ export async function buildSentenceIndex(
     offsets: Uint32Array.from(offsets),
     vectors,
     lexical,
-    calibration: calibrate(entries, vectors, dimension, await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)))),
+    calibration: await calibrating,
   });
 }
 

@@ -1,3 +1,5 @@
+import { PaperscopeError } from '../../core/errors.js';
+import { runModuleWorker } from '../../core/worker.js';
 import type { SentencePaper, SimilarityCalibration } from './sentence-index.js';
 
 const RANDOM_PAIRS = 2_000;
@@ -64,11 +66,13 @@ export function calibrate(papers: readonly SentencePaper[], vectors: Float32Arra
     }
   }
   const sentenceCount = vectors.length / dimension;
-  const best = probes.map((probe) => {
-    let max = -1;
-    for (let sentence = 0; sentence < sentenceCount; sentence++) max = Math.max(max, dot(probe, 0, vectors, sentence * dimension));
-    return max;
-  });
+  const best = probes.map(() => -1);
+  // Sentence by sentence, each against every probe: one pass over the vectors instead of one per probe.
+  for (let sentence = 0; sentence < sentenceCount; sentence++) {
+    probes.forEach((probe, index) => {
+      best[index] = Math.max(best[index] as number, dot(probe, 0, vectors, sentence * dimension));
+    });
+  }
   const pairQuantile = quantiles(pairs);
   const probeQuantile = quantiles(best);
   return {
@@ -85,4 +89,19 @@ export function calibrate(papers: readonly SentencePaper[], vectors: Float32Arra
 function quantiles(values: readonly number[]): (q: number) => number {
   const sorted = [...values].sort((a, b) => a - b);
   return (q) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 1e4) / 1e4;
+}
+
+export interface CalibrationJob {
+  papers: readonly SentencePaper[];
+  /** The sentence vectors, row after row. */
+  vectors: SharedArrayBuffer;
+  dimension: number;
+  probes: readonly Float32Array[];
+}
+
+/** `calibrate` on a worker thread, reading the vectors where they are (`vectors` must be shared memory). */
+export function calibrateInWorker(papers: readonly SentencePaper[], vectors: Float32Array, dimension: number, probes: readonly Float32Array[]): Promise<SimilarityCalibration> {
+  if (!(vectors.buffer instanceof SharedArrayBuffer)) throw new PaperscopeError('INTERNAL', 'calibrateInWorker needs the vectors in a SharedArrayBuffer');
+  const job: CalibrationJob = { papers, vectors: vectors.buffer, dimension, probes };
+  return runModuleWorker<SimilarityCalibration>(import.meta.url, './calibration-worker', job);
 }

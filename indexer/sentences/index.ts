@@ -1,4 +1,4 @@
 export { buildSentenceIndex, type BuildSentencesOptions, type SentenceSource } from './build.js';
-export { calibrate, OFF_TOPIC_PROBES } from './calibration.js';
+export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 export { loadSentenceIndex, saveSentenceIndex } from './file.js';
 export { SentenceIndex, type SentenceIndexData, type SentencePaper, type SentenceRef, type SimilarityCalibration } from './sentence-index.js';

@@ -14,7 +14,10 @@ export interface DataDirLayout {
   annIndex: string;
   annMeta: string;
   lexical: string;
+  /** Topics and labels as JSON, each paper's topic and map point as typed arrays (topics-file.ts). */
   topics: string;
+  /** The checksummed-JSON topics file of earlier versions: read only when `topics` is missing. */
+  legacyTopics: string;
   /** Abstract sentences: offsets, calibration and BM25 as JSON, vectors as raw Float32. */
   sentences: string;
   sentenceVectors: string;
@@ -32,7 +35,8 @@ export function dataDirLayout(root: string): DataDirLayout {
     annIndex: path.join(resolved, 'papers.hnsw'),
     annMeta: path.join(resolved, 'papers.hnsw.json'),
     lexical: path.join(resolved, 'lexical.bin'),
-    topics: path.join(resolved, 'topics.json'),
+    topics: path.join(resolved, 'topics.bin'),
+    legacyTopics: path.join(resolved, 'topics.json'),
     sentences: path.join(resolved, 'sentences.json'),
     sentenceVectors: path.join(resolved, 'sentences.f32'),
     sentenceLexical: path.join(resolved, 'sentences.bm25'),
@@ -112,7 +116,7 @@ const PAYLOAD_START = CHECKSUM_OPENING.length + 64 + PAYLOAD_OPENING.length;
  * Writes `value` atomically with the SHA-256 of its JSON text in front, so that damage which
  * still parses (a changed digit, a flipped bit in a string) is caught by `readChecksummedJson`.
  *
- * @example await writeChecksummedJson(layout.topics, topics);
+ * @example await writeChecksummedJson(layout.sentences, meta);
  */
 export async function writeChecksummedJson(target: string, value: unknown): Promise<void> {
   const payload = JSON.stringify(value);

@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { z } from 'zod';
 import { type ObjectStoreSettings, readSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { type DataDirLayout, dataDirLayout, readJsonIfPresent, replaceFileAtomically, writeJsonAtomically } from './files.js';
@@ -40,6 +41,10 @@ export interface DataDirOptions {
   role: 'index' | 'serve';
   /** Default: the AWS_* environment variables (core/config.ts). */
   objectStore?: ObjectStoreSettings;
+  /** A lock object whose heartbeat is older than this is taken over. Default: PAPERSCOPE_LOCK_TTL_MS. */
+  lockTtlMs?: number;
+  /** Heartbeat failures and a lost lock while indexing. Default: `process.emitWarning`. */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -51,9 +56,11 @@ export interface DataDirOptions {
 export function openDataDir(value: string, options: DataDirOptions): DataDir {
   const location = parseDataDir(value);
   if (location.kind === 'local') return localDataDir(value, dataDirLayout(location.path));
-  const settings = options.objectStore ?? readSettings().objectStore;
+  const defaults = readSettings();
+  const settings = options.objectStore ?? defaults.objectStore;
   const layout = { ...dataDirLayout(workingCopyDir(options.cacheDir, location, options.role)), database: `${location.uri}/lancedb`, storageOptions: lanceStorageOptions(settings) };
-  return new RemoteDataDir(value, layout, location, s3For(settings));
+  const lock = { ttlMs: options.lockTtlMs ?? defaults.lockTtlMs, onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)) };
+  return new RemoteDataDir(value, layout, location, s3For(settings), lock);
 }
 
 function localDataDir(name: string, layout: DataDirLayout): DataDir {
@@ -73,6 +80,8 @@ const INDEX_FILES = ['annIndex', 'annMeta', 'lexical', 'topics', 'sentences', 's
 const PULL_ATTEMPTS = 3;
 /** What was last downloaded, so unchanged files are skipped. */
 const SYNC_STATE_FILE = '.sync-state.json';
+/** Rounds of "create the lock object, else take over a stale one" before giving up. */
+const LOCK_ATTEMPTS = 3;
 
 interface SyncedFile {
   etag: string;
@@ -85,13 +94,17 @@ class RemoteDataDir implements DataDir {
   readonly layout: DataDirLayout;
   readonly #location: S3Location;
   readonly #s3: Promise<S3>;
+  readonly #lockOptions: LockOptions;
   #manifestSeen: { etag: string; manifest: Manifest } | undefined;
+  /** The lock object this data dir holds, while it holds it. */
+  #held: { key: string; nonce: string } | undefined;
 
-  constructor(name: string, layout: DataDirLayout, location: S3Location, s3: Promise<S3>) {
+  constructor(name: string, layout: DataDirLayout, location: S3Location, s3: Promise<S3>, lockOptions: LockOptions) {
     this.name = name;
     this.layout = layout;
     this.#location = location;
     this.#s3 = s3;
+    this.#lockOptions = lockOptions;
   }
 
   async #send<T>(request: (s3: S3) => Promise<T>): Promise<T> {
@@ -102,7 +115,7 @@ class RemoteDataDir implements DataDir {
     await mkdir(this.layout.root, { recursive: true });
     const releaseLocal = await acquireWriterLock(this.layout);
     try {
-      const releaseRemote = await this.#createLockObject();
+      const releaseRemote = await this.#takeLockObject();
       return async () => {
         try {
           await releaseRemote();
@@ -117,31 +130,95 @@ class RemoteDataDir implements DataDir {
   }
 
   /**
-   * The lock object: refused when present, and created with If-None-Match: * so that, on a store
-   * that honours it (AWS S3, MinIO, R2), two indexers racing for it cannot both win.
+   * The lock object, created with If-None-Match: * when absent. One present is refused while its
+   * heartbeat is fresh; a stale one (its indexer was killed) is overwritten with If-Match: <its
+   * ETag>, so that of indexers racing to take it over only one write succeeds. Both conditions make
+   * the lock exclusive only on a store that honours them (AWS S3, MinIO, R2; s3rver ignores them):
+   * reading the object back after the write narrows, but does not close, the race elsewhere.
    */
-  async #createLockObject(): Promise<() => Promise<void>> {
+  async #takeLockObject(): Promise<() => Promise<void>> {
     const key = this.#key(path.basename(this.layout.lock));
-    const held = await this.#getText(key);
-    if (held !== undefined) throw this.#locked(key, held);
-    const content = JSON.stringify({ host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString(), nonce: randomBytes(8).toString('hex') });
-    try {
-      await this.#send(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: content, IfNoneMatch: '*' })));
-    } catch (error) {
-      if (statusOf(error) === 412 || statusOf(error) === 409) throw this.#locked(key, (await this.#getText(key)) ?? '');
-      throw this.#failed('create the writer lock', key, error);
+    const lock = { host: os.hostname(), pid: process.pid, startedAt: new Date().toISOString(), nonce: randomBytes(8).toString('hex') };
+    for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
+      const stored = await this.#get(key);
+      const body = JSON.stringify({ ...lock, heartbeatAt: new Date().toISOString() });
+      if (stored) {
+        const age = heartbeatAge(stored, Date.now());
+        if (age < this.#lockOptions.ttlMs) throw this.#locked(key, stored.text, age);
+      }
+      try {
+        await this.#send(({ sdk, client }) =>
+          client.send(new sdk.PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: body, ...(stored ? { IfMatch: stored.etag } : { IfNoneMatch: '*' }) })),
+        );
+      } catch (error) {
+        // Another indexer created, refreshed or took over the lock since it was read (412, or 409 for
+        // a concurrent conditional write), or deleted it (404 to If-Match): look again.
+        const status = statusOf(error);
+        if (status === 412 || status === 409 || (stored && status === 404)) continue;
+        throw this.#failed(stored ? 'take over the stale writer lock' : 'create the writer lock', key, error);
+      }
+      if ((await this.#getText(key)) === body) {
+        if (stored) this.#lockOptions.onWarning(`Took over the stale writer lock ${this.#uri(key)} (${describeHolder(stored.text)}).`);
+        return this.#holdLock(key, lock.nonce, (heartbeatAt) => JSON.stringify({ ...lock, heartbeatAt }));
+      }
     }
+    throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${this.#uri(key)}: other indexers kept changing it.`, { lock: this.#uri(key) });
+  }
+
+  /**
+   * Refreshes the held lock's heartbeat every third of the TTL until released. A refresh first
+   * checks the lock is still ours and writes with If-Match, so it never overwrites another
+   * indexer's takeover. A failed refresh warns once and is retried on the next tick; losing the
+   * lock warns and stops the refreshes, and `publish` then refuses to run.
+   */
+  #holdLock(key: string, nonce: string, render: (heartbeatAt: string) => string): () => Promise<void> {
+    const { ttlMs, onWarning } = this.#lockOptions;
+    const uri = this.#uri(key);
+    this.#held = { key, nonce };
+    let failing = false;
+    let refreshing: Promise<void> | undefined;
+    const refresh = async () => {
+      try {
+        const stored = await this.#get(key);
+        if (!stored || lockContent(stored.text).nonce !== nonce) {
+          clearInterval(timer);
+          onWarning(`Lost the writer lock ${uri}: ${stored ? `taken over by ${describeHolder(stored.text)}` : 'the object was deleted'}; this run will not publish.`);
+          return;
+        }
+        await this.#send(({ sdk, client }) =>
+          client.send(new sdk.PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: render(new Date().toISOString()), IfMatch: stored.etag })),
+        );
+        failing = false;
+      } catch (error) {
+        if (!failing) onWarning(`Could not refresh the writer lock ${uri} (retrying every ${formatSeconds(ttlMs / 3)}): ${describeError(error)}`);
+        failing = true;
+      }
+    };
+    // One refresh at a time; unref'd so that the timer alone does not keep the process running.
+    const timer = setInterval(() => {
+      refreshing ??= refresh().finally(() => {
+        refreshing = undefined;
+      });
+    }, Math.max(1, Math.floor(ttlMs / 3)));
+    timer.unref();
     return async () => {
-      // Deleted only while it is still ours: someone may have removed a lock they took for stale.
-      if ((await this.#getText(key)) === content) await this.#send(({ sdk, client }) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key })));
+      clearInterval(timer);
+      await refreshing;
+      this.#held = undefined;
+      // Deleted only while it is still ours: another indexer may have taken it over as stale.
+      const stored = await this.#get(key);
+      if (stored && lockContent(stored.text).nonce === nonce) await this.#send(({ sdk, client }) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key })));
     };
   }
 
-  #locked(key: string, content: string): PaperscopeError {
-    const uri = `s3://${this.#location.bucket}/${key}`;
-    return new PaperscopeError('INDEX_LOCKED', `Another indexer holds ${uri} (${content || 'no details'}); wait for it to finish, or delete that object if no indexer is running.`, {
-      lock: uri,
-    });
+  #locked(key: string, content: string, ageMs: number): PaperscopeError {
+    const uri = this.#uri(key);
+    const ttl = formatSeconds(this.#lockOptions.ttlMs);
+    return new PaperscopeError(
+      'INDEX_LOCKED',
+      `Another indexer holds ${uri} (${describeHolder(content)}); its heartbeat is ${formatSeconds(ageMs)} old. Wait for it to finish: the lock is taken over once its heartbeat is older than ${ttl} (PAPERSCOPE_LOCK_TTL_MS).`,
+      { lock: uri, holder: lockContent(content), heartbeatAgeMs: ageMs },
+    );
   }
 
   async pull(): Promise<void> {
@@ -188,6 +265,14 @@ class RemoteDataDir implements DataDir {
     const manifestKey = this.#key(path.basename(this.layout.manifest));
     const local = await readFile(this.layout.manifest, 'utf8').catch(() => undefined);
     if (local === undefined || local === (await this.#getText(manifestKey))) return;
+    if (this.#held) {
+      // A run that stalled past the TTL may have been taken over: its files must not replace the new holder's.
+      const { key, nonce } = this.#held;
+      const stored = await this.#getText(key);
+      if (stored === undefined || lockContent(stored).nonce !== nonce) {
+        throw new PaperscopeError('INDEX_LOCKED', `This indexer lost the writer lock ${this.#uri(key)} (${stored ? `now held by ${describeHolder(stored)}` : 'deleted'}); nothing was published. Run the index again.`, { lock: this.#uri(key) });
+      }
+    }
     for (const field of INDEX_FILES) {
       const file = this.layout[field];
       const key = this.#key(path.basename(file));
@@ -241,20 +326,82 @@ class RemoteDataDir implements DataDir {
   }
 
   async #getText(key: string): Promise<string | undefined> {
+    return (await this.#get(key))?.text;
+  }
+
+  async #get(key: string): Promise<StoredObject | undefined> {
     try {
       const response = await this.#send(({ sdk, client }) => client.send(new sdk.GetObjectCommand({ Bucket: this.#location.bucket, Key: key })));
-      return await response.Body?.transformToString('utf8');
+      return { text: (await response.Body?.transformToString('utf8')) ?? '', etag: response.ETag ?? '', lastModified: response.LastModified };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.#failed('read', key, error);
     }
   }
 
-  #failed(action: string, key: string, error: unknown): PaperscopeError {
-    const uri = `s3://${this.#location.bucket}/${key}`;
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return new PaperscopeError('INTERNAL', `Could not ${action} ${uri}: ${reason}`, { object: uri }, { cause: error });
+  #uri(key: string): string {
+    return `s3://${this.#location.bucket}/${key}`;
   }
+
+  #failed(action: string, key: string, error: unknown): PaperscopeError {
+    const uri = this.#uri(key);
+    return new PaperscopeError('INTERNAL', `Could not ${action} ${uri}: ${describeError(error)}`, { object: uri }, { cause: error });
+  }
+}
+
+interface LockOptions {
+  ttlMs: number;
+  onWarning: (message: string) => void;
+}
+
+interface StoredObject {
+  text: string;
+  etag: string;
+  lastModified: Date | undefined;
+}
+
+/** What an indexer writes into the lock object; every field optional, as the content may be foreign. */
+const lockContentSchema = z.object({
+  host: z.string().optional(),
+  pid: z.number().optional(),
+  startedAt: z.string().optional(),
+  heartbeatAt: z.string().optional(),
+  nonce: z.string().optional(),
+});
+
+type LockContent = z.infer<typeof lockContentSchema>;
+
+function lockContent(text: string): LockContent {
+  try {
+    return lockContentSchema.safeParse(JSON.parse(text)).data ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Milliseconds since the holder last showed it was alive: its heartbeat, else its start (indexers
+ * before the heartbeat wrote none), else the object's write time. Clocks of different machines are
+ * compared, so the TTL must well exceed their skew.
+ */
+function heartbeatAge(stored: StoredObject, now: number): number {
+  const lock = lockContent(stored.text);
+  const written = Date.parse(lock.heartbeatAt ?? lock.startedAt ?? '');
+  return now - (Number.isNaN(written) ? (stored.lastModified?.getTime() ?? now) : written);
+}
+
+function describeHolder(text: string): string {
+  const { host, pid, startedAt } = lockContent(text);
+  if (host === undefined && pid === undefined) return `unreadable content: ${JSON.stringify(text.slice(0, 200))}`;
+  return `host ${host ?? '?'}, pid ${pid ?? '?'}${startedAt ? `, started ${startedAt}` : ''}`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -1,5 +1,9 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { crc32 } from 'node:zlib';
 import { z } from 'zod';
-import { type DataDirLayout, readChecksummedJson, writeChecksummedJson } from './files.js';
+import { PaperscopeError } from '../../core/errors.js';
+import { type DataDirLayout, readChecksummedJson, replaceFileAtomically } from './files.js';
 
 export const topicSchema = z.object({
   id: z.number().int().nonnegative(),
@@ -15,6 +19,8 @@ export const topicSchema = z.object({
 });
 
 export type Topic = z.infer<typeof topicSchema>;
+
+type MapPoint = { id: string; x: number; y: number };
 
 /**
  * Topics, each paper's topic and the 2-D map, derived from one table version. Topic ids are stable:
@@ -38,36 +44,211 @@ export const topicsFileSchema = z.object({
   /** Largest first. */
   topics: z.array(topicSchema),
   /** Paper id → topic id. */
-  assignments: z.custom<Record<string, number>>(isAssignments, 'expected paper id → topic id'),
-  map: z.custom<Array<{ id: string; x: number; y: number }>>((value) => Array.isArray(value) && value.every(isMapPoint), 'expected map points { id, x, y }'),
+  assignments: z.custom<Record<string, number>>((value) => assignmentsProblem(value) === undefined, 'expected paper id → topic id'),
+  map: z.custom<MapPoint[]>((value) => mapProblem(value) === undefined, 'expected map points { id, x, y }'),
 });
-
-// The two per-paper fields are checked by plain loops: zod's parse, which copies each of 100k
-// entries, was the largest part of reading this file when a server starts.
-function isAssignments(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  for (const topic of Object.values(value)) if (!Number.isInteger(topic) || (topic as number) < 0) return false;
-  return true;
-}
-
-function isMapPoint(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  const { id, x, y } = value as Record<string, unknown>;
-  return typeof id === 'string' && Number.isFinite(x) && Number.isFinite(y);
-}
 
 export type TopicsFile = z.infer<typeof topicsFileSchema>;
 
-/** The saved topics; undefined when the file is missing, damaged (checksum) or of another shape. */
+const FORMAT = 'paperscope-topics';
+const FORMAT_VERSION = 1;
+const MAGIC = 'PSTP';
+/** Magic, CRC-32, then the JSON header's byte length (u32 little-endian); the CRC covers every byte from that length on. */
+const PREFIX_BYTES = 12;
+const CHECKED_FROM = 8;
+const MAX_TOPIC_ID = 2 ** 31 - 1;
+
+/** The small part of the file, checked by zod; the per-paper columns follow it. */
+const headerSchema = topicsFileSchema.omit({ assignments: true, map: true }).extend({
+  format: z.literal(FORMAT),
+  version: z.literal(FORMAT_VERSION),
+  assignmentCount: z.number().int().nonnegative(),
+  mapCount: z.number().int().nonnegative(),
+  /** The map lists the assigned papers in the same order (as the indexer writes it): ids are stored once. */
+  sharedIds: z.boolean(),
+  /** Byte lengths of the JSON id arrays at the end of the body; `map` is 0 when `sharedIds`. */
+  idBytes: z.object({ assignments: z.number().int().nonnegative(), map: z.number().int().nonnegative() }),
+});
+
+type Header = z.infer<typeof headerSchema>;
+
+/**
+ * The saved topics; undefined when the file is missing, damaged (checksum) or of another shape.
+ * Without the binary file, the JSON file of earlier versions is read, so an upgrade re-clusters nothing.
+ */
 export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile | undefined> {
+  let bytes: Buffer;
   try {
-    const parsed = topicsFileSchema.safeParse(await readChecksummedJson(layout.topics));
+    bytes = await readFile(layout.topics);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return readLegacyTopicsFile(layout.legacyTopics);
+    return undefined;
+  }
+  try {
+    return decodeTopicsFile(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Saves `topics` atomically, then removes any JSON file of earlier versions. Throws INTERNAL when a
+ * per-paper value has no binary form (a topic id that is not a non-negative 32-bit integer, a
+ * coordinate that is not finite).
+ * @example await writeTopicsFile(layout, derived.topics);
+ */
+export async function writeTopicsFile(layout: DataDirLayout, topics: TopicsFile): Promise<void> {
+  const bytes = encodeTopicsFile(topics);
+  await replaceFileAtomically(layout.topics, (temporary) => writeFile(temporary, bytes));
+  await rm(layout.legacyTopics, { force: true });
+}
+
+async function readLegacyTopicsFile(file: string): Promise<TopicsFile | undefined> {
+  try {
+    const parsed = topicsFileSchema.safeParse(await readChecksummedJson(file));
     return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
 }
 
-export async function writeTopicsFile(layout: DataDirLayout, topics: TopicsFile): Promise<void> {
-  await writeChecksummedJson(layout.topics, topics);
+/**
+ * "PSTP", the CRC-32, the header length, the JSON header, then from an 8-byte boundary the map's x
+ * and y (Float64, so coordinates read back exactly), each assignment's topic (Int32), and the
+ * assignments' and the map's paper ids as JSON string arrays. All little-endian.
+ */
+function encodeTopicsFile(topics: TopicsFile): Buffer {
+  const { assignments, map, ...summary } = topics;
+  const problem = assignmentsProblem(assignments) ?? mapProblem(map);
+  if (problem) throw new PaperscopeError('INTERNAL', `Cannot save the topics file: ${problem}.`, { problem });
+  // Indexed loops: typed-array `from` with a mapping function is several times slower at 100k.
+  const assignmentIds = Object.keys(assignments);
+  const topicIds = new Int32Array(assignmentIds.length);
+  for (let index = 0; index < assignmentIds.length; index++) topicIds[index] = assignments[assignmentIds[index] as string] as number;
+  const x = new Float64Array(map.length);
+  const y = new Float64Array(map.length);
+  let sharedIds = assignmentIds.length === map.length;
+  for (let index = 0; index < map.length; index++) {
+    const point = map[index] as MapPoint;
+    x[index] = point.x;
+    y[index] = point.y;
+    sharedIds &&= point.id === assignmentIds[index];
+  }
+  const ids = { assignments: jsonBytes(assignmentIds), map: sharedIds ? Buffer.alloc(0) : jsonBytes(map.map((point) => point.id)) };
+  const header: Header = {
+    format: FORMAT,
+    version: FORMAT_VERSION,
+    ...summary,
+    assignmentCount: assignmentIds.length,
+    mapCount: map.length,
+    sharedIds,
+    idBytes: { assignments: ids.assignments.length, map: ids.map.length },
+  };
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const padding = Buffer.alloc(align(PREFIX_BYTES + headerBytes.length, 8) - PREFIX_BYTES - headerBytes.length);
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(headerBytes.length, CHECKED_FROM);
+  const file = Buffer.concat([prefix, headerBytes, padding, bytesOf(x), bytesOf(y), bytesOf(topicIds), ids.assignments, ids.map]);
+  file.writeUInt32LE(crc32(file.subarray(CHECKED_FROM)), 4);
+  return file;
+}
+
+/** The file written by `encodeTopicsFile`; anything cut short, damaged or malformed is an INDEX_MISMATCH naming the part. */
+function decodeTopicsFile(file: Buffer): TopicsFile {
+  if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
+  // Float64 views need an 8-byte aligned offset; a file read on its own always is.
+  const bytes = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) throw invalid('(root)', 'not a Paperscope topics file');
+  if (crc32(bytes.subarray(CHECKED_FROM)) !== bytes.readUInt32LE(4)) throw invalid('(root)', 'does not match its checksum: damaged or cut short');
+  const headerLength = bytes.readUInt32LE(CHECKED_FROM);
+  if (PREFIX_BYTES + headerLength > bytes.length) throw invalid('header', 'is cut short');
+  const parsed = headerSchema.safeParse(parseJson(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength), 'header'));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw invalid(`header.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid value');
+  }
+  const { format: _format, version: _version, assignmentCount, mapCount, sharedIds, idBytes, ...summary } = parsed.data;
+  const bodyStart = align(PREFIX_BYTES + headerLength, 8);
+  const idsStart = bodyStart + 16 * mapCount + 4 * assignmentCount;
+  const expected = idsStart + idBytes.assignments + idBytes.map;
+  if (bytes.length !== expected) throw invalid('(root)', `has ${bytes.length} bytes, expected ${expected}`);
+  if (sharedIds && (mapCount !== assignmentCount || idBytes.map !== 0)) throw invalid('sharedIds', 'but the map and the assignments differ in length');
+
+  const start = bytes.byteOffset + bodyStart;
+  const x = new Float64Array(bytes.buffer, start, mapCount);
+  const y = new Float64Array(bytes.buffer, start + 8 * mapCount, mapCount);
+  const topicIds = new Int32Array(bytes.buffer, start + 16 * mapCount, assignmentCount);
+  const assignmentIds = idList(bytes, idsStart, idBytes.assignments, assignmentCount, 'assignment ids');
+  const mapIds = sharedIds ? assignmentIds : idList(bytes, idsStart + idBytes.assignments, idBytes.map, mapCount, 'map ids');
+
+  // Without a prototype, any paper id (even "__proto__") is an own key; it is also faster to fill.
+  const assignments = Object.create(null) as Record<string, number>;
+  for (let index = 0; index < assignmentCount; index++) {
+    const topic = topicIds[index] as number;
+    if (topic < 0) throw invalid('assignments', `paper "${assignmentIds[index]}" has topic ${topic}`);
+    assignments[assignmentIds[index] as string] = topic;
+  }
+  const map: MapPoint[] = new Array(mapCount);
+  for (let index = 0; index < mapCount; index++) {
+    const point = { id: mapIds[index] as string, x: x[index] as number, y: y[index] as number };
+    if (!Number.isFinite(point.x) || !Number.isFinite(point.y)) throw invalid('map', `point ${index} ("${point.id}") is not finite`);
+    map[index] = point;
+  }
+  return { ...summary, assignments, map };
+}
+
+// The per-paper fields are checked by plain loops: zod, copying each of 100k entries, was the
+// largest part of reading the JSON file when a server starts.
+function assignmentsProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'assignments are not a paper id → topic id record';
+  const record = value as Record<string, unknown>;
+  for (const id of Object.keys(record)) {
+    const topic = record[id];
+    if (!Number.isInteger(topic) || (topic as number) < 0 || (topic as number) > MAX_TOPIC_ID) return `paper "${id}" is assigned ${JSON.stringify(topic)}, not a topic id`;
+  }
+  return undefined;
+}
+
+function mapProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value)) return 'the map is not a list';
+  for (let index = 0; index < value.length; index++) {
+    const point: unknown = value[index];
+    if (typeof point !== 'object' || point === null) return `map point ${index} is not an object`;
+    const { id, x, y } = point as Record<string, unknown>;
+    if (typeof id !== 'string') return `map point ${index} has no text id`;
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return `map point ${index} ("${id}") has no finite x and y`;
+  }
+  return undefined;
+}
+
+function idList(bytes: Buffer, from: number, length: number, count: number, part: string): string[] {
+  const ids = parseJson(bytes.toString('utf8', from, from + length), part);
+  if (!Array.isArray(ids) || ids.length !== count) throw invalid(part, `expected ${count} ids`);
+  for (const id of ids) if (typeof id !== 'string') throw invalid(part, `expected text ids, found ${JSON.stringify(id)}`);
+  return ids as string[];
+}
+
+function bytesOf(array: Float64Array | Int32Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+}
+
+function jsonBytes(values: readonly string[]): Buffer {
+  return Buffer.from(JSON.stringify(values));
+}
+
+function align(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}
+
+function parseJson(text: string, part: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw invalid(part, `is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function invalid(part: string, message: string): PaperscopeError {
+  return new PaperscopeError('INDEX_MISMATCH', `Stored topics file is invalid at "${part}": ${message}; rebuild the index`, { part });
 }

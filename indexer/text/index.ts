@@ -68,8 +68,10 @@ function isIndexable(word: string): boolean {
   return !/^\d+(?:\.\d+)?$/.test(word);
 }
 
-/** A matched word's tokens, with offsets relative to the start of the match. */
-interface WordTokens {
+/** A matched word, analysed: its tokens, with offsets relative to the start of the match, and their terms. */
+export interface AnalysedWord {
+  /** The word as matched. */
+  text: string;
   tokens: readonly Token[];
   terms: readonly string[];
 }
@@ -78,9 +80,9 @@ interface WordTokens {
 // case, compound parts, stop words, stems) and its tokens are reused with shifted offsets. The
 // cache is bounded so that a long-running server cannot grow it without limit.
 const WORD_CACHE_LIMIT = 100_000;
-const wordCache = new Map<string, WordTokens>();
+const wordCache = new Map<string, AnalysedWord>();
 
-function analyseWord(match: string): WordTokens {
+function analyseWord(match: string): AnalysedWord {
   const surface = /['’]/.test(match) ? match.replace(/['’]s$/i, '') : match;
   const word = surface.toLowerCase();
   const isCompound = /[-^/.]/.test(word);
@@ -92,11 +94,14 @@ function analyseWord(match: string): WordTokens {
       if (isIndexable(partWord)) tokens.push({ term: stem(partWord), word: partWord, start: part.index, end: part.index + part[0].length });
     }
   }
-  return { tokens, terms: tokens.map((token) => token.term) };
+  return { text: match, tokens, terms: tokens.map((token) => token.term) };
 }
 
-/** Calls `visit` with each word of `text`, analysed, and its offset. */
-function forEachWord(text: string, visit: (word: WordTokens, start: number) => void): void {
+/**
+ * Calls `visit` with each word of `text`, analysed, and its offset. Occurrences of a word share
+ * one `AnalysedWord` object while it stays cached, so callers may tally words by identity.
+ */
+export function forEachWord(text: string, visit: (word: AnalysedWord, start: number) => void): void {
   // One global regex walked with exec: matchAll would allocate an iterator and clone the regex.
   WORD_PATTERN.lastIndex = 0;
   for (let match = WORD_PATTERN.exec(text); match !== null; match = WORD_PATTERN.exec(text)) {

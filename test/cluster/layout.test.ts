@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extendMap, layoutMap } from '../../indexer/cluster/index.js';
+import { extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
 import { gaussianBlobs } from './helpers.js';
 
 function expectOnMap(points: Array<{ x: number; y: number }>, count: number): void {
@@ -64,5 +64,13 @@ describe('extendMap', () => {
   it('lays the map out afresh when no paper has a position, and names mismatched input', () => {
     expect(extendMap(vectors, new Array(vectors.length).fill(undefined), { seed: 3 })).toEqual(layoutMap(vectors, { seed: 3 }));
     expect(() => extendMap(vectors, [undefined])).toThrow(/36 vectors but 1 known positions/);
+  });
+
+  it('gives the same points on a worker thread, fresh or extended', async () => {
+    const known = vectors.map((_, index) => (index % 4 === 3 ? undefined : corners[truth[index] as number]));
+    const fresh = vectors.map(() => undefined);
+    const [extended, laidOut] = await Promise.all([extendMapInWorker(vectors, known, 3), extendMapInWorker(vectors, fresh, 3)]);
+    expect(extended).toEqual(extendMap(vectors, known, { seed: 3 }));
+    expect(laidOut).toEqual(layoutMap(vectors, { seed: 3 }));
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineViews, latentSemanticVectors, tfIdfMatrix } from '../../indexer/cluster/index.js';
 import { createRandom } from '../../indexer/cluster/random.js';
+import { countCorpusTerms } from '../../indexer/lexical/index.js';
 
 const VOCABULARIES = [
   ['reward', 'noise', 'verifier', 'policy', 'rollout', 'advantage', 'rubric', 'math'],
@@ -21,12 +22,14 @@ const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, i) =>
 
 describe('text view', () => {
   it('gives unit TF-IDF rows over terms found in two papers and at most half of them', () => {
-    const matrix = tfIdfMatrix([
+    const matrix = tfIdfMatrix(
+      countCorpusTerms([
       { title: 'reward noise', abstract: 'noise hurts reward models' },
       { title: 'reward models', abstract: 'diffusion images' },
       { title: 'diffusion', abstract: 'noise in images' },
       { title: 'music', abstract: 'soundscape' },
-    ]);
+      ]),
+    );
     // "reward", "noise", "model", "diffusion", "imag" qualify; "music" is in one paper only.
     expect(matrix.vocabularySize).toBe(5);
     for (const row of matrix.rows.slice(0, 3)) expect(row.weights.reduce((sum, w) => sum + w * w, 0)).toBeCloseTo(1, 5);
@@ -35,7 +38,7 @@ describe('text view', () => {
 
   it('projects every paper of a large corpus onto directions that separate its topics', () => {
     const docs = twoTopicDocs(6_000, 3);
-    const vectors = latentSemanticVectors(tfIdfMatrix(docs), 4, 42);
+    const vectors = latentSemanticVectors(tfIdfMatrix(countCorpusTerms(docs)), 4, 42);
     expect(vectors).toHaveLength(docs.length);
     for (const vector of vectors) expect(Math.hypot(...vector)).toBeCloseTo(1, 4);
     // Papers outside the fitted sample too sit with their own topic (even index: topic 0).
@@ -43,13 +46,13 @@ describe('text view', () => {
       const own = cosine(vector, vectors[index % 2] as Float32Array);
       expect(own, `paper ${index}`).toBeGreaterThan(cosine(vector, vectors[1 - (index % 2)] as Float32Array) + 0.2);
     });
-    expect(latentSemanticVectors(tfIdfMatrix(docs), 4, 42)).toEqual(vectors);
+    expect(latentSemanticVectors(tfIdfMatrix(countCorpusTerms(docs)), 4, 42)).toEqual(vectors);
   });
 
   it('weights two views so that the result has unit length, and names bad input', () => {
     const [combined] = combineViews([Float32Array.of(3, 4)], [Float32Array.of(0, 2)], 0.25);
     expect(Math.hypot(...(combined as Float32Array))).toBeCloseTo(1, 6);
     expect(() => combineViews([Float32Array.of(1)], [], 0.5)).toThrow(/1 vectors in one view but 0/);
-    expect(() => latentSemanticVectors(tfIdfMatrix([]), 0, 1)).toThrow(/dimension must be a positive integer/);
+    expect(() => latentSemanticVectors(tfIdfMatrix(countCorpusTerms([])), 0, 1)).toThrow(/dimension must be a positive integer/);
   });
 });

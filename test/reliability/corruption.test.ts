@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
-import { type DataDirLayout, dataDirLayout, readChecksummedJson, writeChecksummedJson } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout, writeChecksummedJson } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
@@ -23,11 +23,13 @@ async function editJson(file: string, edit: (value: Record<string, unknown>) => 
   await writeFile(file, JSON.stringify(value));
 }
 
-/** Changes the last digit of a file (one of the map's coordinates in the topics): it still parses. */
+/** Changes the last ASCII digit of a file (in a JSON file, it still parses). */
 async function changeLastDigit(file: string): Promise<void> {
-  const text = await readFile(file, 'utf8');
-  const at = text.search(/\d(?=\D*$)/);
-  await writeFile(file, `${text.slice(0, at)}${(Number(text[at]) + 1) % 10}${text.slice(at + 1)}`);
+  const bytes = await readFile(file);
+  const isDigit = (byte: number) => byte >= 0x30 && byte <= 0x39;
+  const at = bytes.findLastIndex(isDigit);
+  bytes[at] = 0x30 + (((bytes[at] as number) - 0x30 + 1) % 10);
+  await writeFile(file, bytes);
 }
 
 /** Rewrites the JSON header of the binary BM25 file (magic, u32 length, header, padding to 8, body). */
@@ -89,10 +91,12 @@ const DAMAGES: Record<string, Damage> = {
     }),
   'topics file cut in half': (layout) => halve(layout.topics),
   'topics file garbled': (layout) => writeFile(layout.topics, '[1, 2,'),
-  'topics file with a wrong shape (and a valid checksum)': async (layout) =>
-    writeChecksummedJson(layout.topics, { ...(await readChecksummedJson(layout.topics) as object), topics: 'none' }),
-  'topics file with a digit changed (still valid JSON)': (layout) => changeLastDigit(layout.topics),
-  'topics file without its checksum': async (layout) => writeFile(layout.topics, JSON.stringify(await readChecksummedJson(layout.topics))),
+  'topics file replaced by an old-format one with a wrong shape (and a valid checksum)': async (layout) => {
+    await rm(layout.topics);
+    await writeChecksummedJson(layout.legacyTopics, { topics: 'none' });
+  },
+  'topics file with a digit of a paper id changed': (layout) => changeLastDigit(layout.topics),
+  'topics file with its middle byte flipped': (layout) => flipByte(layout.topics, (size) => Math.floor(size / 2)),
   'topics file deleted': (layout) => rm(layout.topics),
 };
 

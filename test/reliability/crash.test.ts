@@ -11,7 +11,7 @@ import { checkIndex, outcomeOf, spawnCli, storedIds, writeCorpus } from './harne
 /** Over 2,500, so the map's UMAP runs 200 epochs, not 500 (indexer/cluster/layout.ts): each rebuild costs about half. */
 const PAPERS = 2_600;
 const SEED = 20_251_128;
-/** Papers per committed batch in the pipeline (indexer/index.ts). */
+/** Papers per committed batch in the pipeline (indexer/index.ts: at least 1,024, so here exactly that). */
 const BATCH = 1_024;
 
 /**

@@ -69,18 +69,21 @@ describe('object store settings', () => {
     });
   });
 
-  it('still resolves a local data dir and defaults the reload interval to 5 s', () => {
+  it('still resolves a local data dir and defaults the reload interval to 5 s and the lock TTL to 2 min', () => {
     const settings = readSettings({ PAPERSCOPE_DATA_DIR: 'idx' });
     expect(settings.dataDir).toBe(path.resolve('idx'));
     expect(settings.reloadIntervalMs).toBe(5000);
     expect(settings.objectStore.allowHttp).toBe(false);
     expect(lanceStorageOptions(settings.objectStore)).toEqual({});
     expect(readSettings({ PAPERSCOPE_RELOAD_INTERVAL_MS: '0' }).reloadIntervalMs).toBe(0);
+    expect(settings.lockTtlMs).toBe(120_000);
+    expect(readSettings({ PAPERSCOPE_LOCK_TTL_MS: '30000' }).lockTtlMs).toBe(30_000);
   });
 
   it('names the variable that is wrong', () => {
     expect(() => readSettings({ AWS_ENDPOINT_URL: 'not a url' })).toThrow(/AWS_ENDPOINT_URL/);
     expect(() => readSettings({ AWS_ACCESS_KEY_ID: 'key' })).toThrow(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both/);
     expect(() => readSettings({ PAPERSCOPE_RELOAD_INTERVAL_MS: '-1' })).toThrow(/PAPERSCOPE_RELOAD_INTERVAL_MS/);
+    expect(() => readSettings({ PAPERSCOPE_LOCK_TTL_MS: '0' })).toThrow(/PAPERSCOPE_LOCK_TTL_MS/);
   });
 });

@@ -1,9 +1,6 @@
 import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
@@ -11,6 +8,7 @@ import { runIndex } from '../../indexer/index.js';
 import { openDataDir } from '../../indexer/store/index.js';
 import { type RunningServer, startServer } from '../../server/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
 import { indexSample, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
 
 const BUCKET = 'paperscope';
@@ -19,8 +17,6 @@ const NEW_PAPER = {
   title: 'Quokka gradients: marsupial-inspired optimisation for sparse transformers',
   abstract: 'We introduce quokka gradients, an optimiser that keeps sparse transformer training stable. Quokka gradients halve the loss spikes of Adam.',
 };
-/** s3rver accepts any key pair that it is configured with; these are its documented defaults. */
-const AWS_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
 // biome-ignore lint/suspicious/noExplicitAny: API responses are checked by assertions, not types.
 async function getJson(url: string): Promise<any> {
@@ -35,33 +31,17 @@ async function getJson(url: string): Promise<any> {
  */
 describe('a data dir on S3-compatible object storage', () => {
   let scratch: { dir: string; remove: () => Promise<void> };
-  let s3: Server | undefined;
+  let s3: LocalS3 | undefined;
   const replicas: RunningServer[] = [];
-  const saved = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     scratch = await temporaryDir('paperscope-s3-');
-    const s3rver = new S3rver({ silent: true, directory: path.join(scratch.dir, 's3'), configureBuckets: [{ name: BUCKET, configs: [] }] });
-    await s3rver.configureBuckets();
-    // Our own listener rather than s3rver.run(): its close() would wait ~90 s for LanceDB's pooled connections.
-    const server = createServer(s3rver.callback());
-    s3 = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    for (const [name, value] of Object.entries({ ...AWS_ENV, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` })) {
-      saved.set(name, process.env[name]);
-      process.env[name] = value;
-    }
+    s3 = await startLocalS3(path.join(scratch.dir, 's3'), BUCKET);
   }, INDEX_SAMPLE_MS);
 
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => replica.close()));
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    s3?.closeAllConnections();
-    await new Promise((resolve) => s3?.close(resolve));
+    await s3?.close();
     await scratch.remove();
   });
 

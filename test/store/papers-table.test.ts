@@ -49,3 +49,34 @@ describe('PapersTable.readRecords', () => {
     expect(read.find((record) => record.id === papers[1]?.id)).toMatchObject({ authors: [], organization: null, url: null, categories: [] });
   });
 });
+
+describe('PapersTable.upsert', () => {
+  it('appends into an empty table, then merges: updated papers replace their row, new ones are added', async () => {
+    const scratch = await temporaryDir('paperscope-upsert-');
+    try {
+      const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
+      if (!table) throw new Error('no table');
+      await table.upsert([paper(0), paper(1), paper(2)], 2);
+      await table.upsert([paper(1, { title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) }), paper(3)], 2);
+      const stored = new Map((await table.readAll()).map((row) => [row.id, row]));
+      expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3].map((n) => paper(n).id));
+      expect(stored.get(paper(1).id)).toMatchObject({ title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) });
+      expect(stored.get(paper(2).id)).toEqual(paper(2));
+    } finally {
+      await scratch.remove();
+    }
+  });
+
+  it('refuses a vector of another dimension, naming the paper, and leaves the table as it was', async () => {
+    const scratch = await temporaryDir('paperscope-upsert-');
+    try {
+      const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
+      if (!table) throw new Error('no table');
+      await table.upsert([paper(0)]);
+      await expect(table.upsert([paper(1, { vector: Float32Array.from([1, 2]) })])).rejects.toThrow(/Paper "2501\.00001" has a 2-d vector; the papers table holds 3-d ones/);
+      expect((await table.readAll()).map((row) => row.id)).toEqual([paper(0).id]);
+    } finally {
+      await scratch.remove();
+    }
+  });
+});

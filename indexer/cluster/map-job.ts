@@ -1,0 +1,27 @@
+import { runModuleWorker } from '../../core/worker.js';
+import type { MapPoint } from './layout.js';
+
+export interface MapJob {
+  /** The vectors, row after row. */
+  vectors: SharedArrayBuffer;
+  count: number;
+  dimension: number;
+  /** Positions papers keep (see `extendMap`); all undefined for a fresh layout. */
+  known: ReadonlyArray<MapPoint | undefined>;
+  seed: number;
+}
+
+/**
+ * `extendMap(vectors, known, { seed })` run on a worker thread, so that the caller's thread can
+ * cluster the topics meanwhile: the same points, since the layout is seeded.
+ */
+export async function extendMapInWorker(vectors: readonly Float32Array[], known: ReadonlyArray<MapPoint | undefined>, seed: number): Promise<MapPoint[]> {
+  const dimension = vectors[0]?.length ?? 0;
+  const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
+  const rows = new Float32Array(shared);
+  vectors.forEach((vector, row) => {
+    rows.set(vector, row * dimension);
+  });
+  const job: MapJob = { vectors: shared, count: vectors.length, dimension, known, seed };
+  return runModuleWorker<MapPoint[]>(import.meta.url, './map-worker', job);
+}

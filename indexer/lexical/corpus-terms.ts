@@ -1,0 +1,180 @@
+import { type AnalysedWord, forEachWord } from '../text/index.js';
+
+export interface FieldedText {
+  title: string;
+  abstract: string;
+}
+
+/**
+ * Each document's distinct terms with their counts in the title and the abstract, over one
+ * vocabulary: what the BM25 index and the topics' TF-IDF view are both built from, so a corpus is
+ * tokenized once for both. Document `d`'s entries are `[starts[d], starts[d + 1])` of the
+ * per-entry arrays, in order of first occurrence (title first).
+ */
+export interface CorpusTerms {
+  /** Stemmed term of each term id. */
+  terms: string[];
+  /** The most frequent readable written form of each term ("rewards" for "reward", "RLVR" for "rlvr"). */
+  surfaces: string[];
+  documentFrequency: Uint32Array;
+  titleLengths: Uint32Array;
+  abstractLengths: Uint32Array;
+  starts: Uint32Array;
+  termIds: Uint32Array;
+  titleCounts: Uint32Array;
+  abstractCounts: Uint32Array;
+}
+
+/** A Uint32Array that grows by doubling, for the lists built in one pass. */
+class Uint32Builder {
+  data = new Uint32Array(1024);
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Uint32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+
+  toArray(): Uint32Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
+/** What a word contributes wherever it occurs: its term ids, and how often it was seen (for surfaces). */
+interface WordTally {
+  termIds: number[];
+  count: number;
+}
+
+/**
+ * Tokenizes titles and abstracts with the shared tokenizer and counts their terms.
+ *
+ * @example countCorpusTerms([{ title: 'Reward noise', abstract: 'Noisy rewards.' }]).terms // → ['reward', 'nois', 'noisi']
+ */
+export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
+  const termIds = new Map<string, number>();
+  const terms: string[] = [];
+  let documentFrequency = new Uint32Array(1024);
+  // Per term: the last document it was seen in and its entry in that document's list.
+  let lastDoc = new Int32Array(1024);
+  let entryInDoc = new Uint32Array(1024);
+  const starts = new Uint32Array(docs.length + 1);
+  const entryTerms = new Uint32Builder();
+  const titleCounts = new Uint32Builder();
+  const abstractCounts = new Uint32Builder();
+  const titleLengths = new Uint32Array(docs.length);
+  const abstractLengths = new Uint32Array(docs.length);
+  // Keyed by the tokenizer's shared word objects: no string is sliced or hashed per occurrence.
+  const tallies = new Map<AnalysedWord, WordTally>();
+
+  const idOf = (term: string): number => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = terms.length;
+      termIds.set(term, id);
+      terms.push(term);
+      if (id === lastDoc.length) {
+        documentFrequency = grown(documentFrequency);
+        lastDoc = grown(lastDoc);
+        entryInDoc = grown(entryInDoc);
+      }
+      lastDoc[id] = -1;
+    }
+    return id;
+  };
+  let docIndex = 0;
+  let counts = titleCounts;
+  let length = 0;
+  const countWord = (word: AnalysedWord): void => {
+    let tally = tallies.get(word);
+    if (tally === undefined) {
+      tally = { termIds: word.terms.map(idOf), count: 0 };
+      tallies.set(word, tally);
+    }
+    tally.count++;
+    length += tally.termIds.length;
+    for (const term of tally.termIds) {
+      if (lastDoc[term] !== docIndex) {
+        lastDoc[term] = docIndex;
+        entryInDoc[term] = entryTerms.length;
+        entryTerms.push(term);
+        titleCounts.push(0);
+        abstractCounts.push(0);
+        documentFrequency[term] = (documentFrequency[term] as number) + 1;
+      }
+      const entry = entryInDoc[term] as number;
+      counts.data[entry] = (counts.data[entry] as number) + 1;
+    }
+  };
+
+  // Consecutive documents may share a title (the sentences of one abstract): its words are found once.
+  let lastTitle: string | undefined;
+  const titleWords: AnalysedWord[] = [];
+  for (; docIndex < docs.length; docIndex++) {
+    const doc = docs[docIndex] as FieldedText;
+    starts[docIndex] = entryTerms.length;
+    if (doc.title !== lastTitle) {
+      lastTitle = doc.title;
+      titleWords.length = 0;
+      forEachWord(doc.title, (word) => titleWords.push(word));
+    }
+    counts = titleCounts;
+    length = 0;
+    for (const word of titleWords) countWord(word);
+    titleLengths[docIndex] = length;
+    counts = abstractCounts;
+    length = 0;
+    forEachWord(doc.abstract, countWord);
+    abstractLengths[docIndex] = length;
+  }
+  starts[docs.length] = entryTerms.length;
+
+  return {
+    terms,
+    surfaces: pickSurfaces(terms, tallies),
+    documentFrequency: documentFrequency.slice(0, terms.length),
+    titleLengths,
+    abstractLengths,
+    starts,
+    termIds: entryTerms.toArray(),
+    titleCounts: titleCounts.toArray(),
+    abstractCounts: abstractCounts.toArray(),
+  };
+}
+
+function grown<T extends Uint32Array | Int32Array>(array: T): T {
+  const larger = new (array.constructor as new (length: number) => T)(array.length * 2);
+  larger.set(array);
+  return larger;
+}
+
+/**
+ * The most frequent written form of each term. Capitals are kept only inside a word ("RLVR",
+ * "LLMs", "ReNO"), where they are part of the name; a capital first letter is just sentence case.
+ */
+function pickSurfaces(terms: readonly string[], tallies: ReadonlyMap<AnalysedWord, WordTally>): string[] {
+  const counts = terms.map(() => new Map<string, number>());
+  for (const [word, tally] of tallies) {
+    word.tokens.forEach((token, position) => {
+      const surface = word.text.slice(token.start, token.end);
+      const readable = /\p{Lu}/u.test(surface.slice(1)) ? surface : surface.toLowerCase();
+      const forTerm = counts[tally.termIds[position] as number] as Map<string, number>;
+      forTerm.set(readable, (forTerm.get(readable) ?? 0) + tally.count);
+    });
+  }
+  return counts.map((forTerm, term) => {
+    let best = terms[term] as string;
+    let bestCount = 0;
+    for (const [surface, count] of forTerm) {
+      if (count > bestCount) {
+        best = surface;
+        bestCount = count;
+      }
+    }
+    return best;
+  });
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { calibrate, calibrateInWorker, type SentencePaper } from '../../indexer/sentences/index.js';
+
+/** Unit vectors in 8 dimensions, `count` sentences over papers of 3 sentences each, seeded. */
+function sentences(count: number): { papers: SentencePaper[]; vectors: Float32Array } {
+  const dimension = 8;
+  const vectors = new Float32Array(new SharedArrayBuffer(count * dimension * 4));
+  let state = 7;
+  for (let i = 0; i < vectors.length; i++) {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    vectors[i] = state / 2 ** 31 - 0.5;
+  }
+  for (let row = 0; row < count; row++) {
+    const vector = vectors.subarray(row * dimension, (row + 1) * dimension);
+    const norm = Math.hypot(...vector);
+    vector.forEach((value, d) => {
+      vector[d] = value / norm;
+    });
+  }
+  const papers = Array.from({ length: Math.ceil(count / 3) }, (_, paper) => ({ id: `p${paper}`, hash: `h${paper}`, first: paper * 3, count: Math.min(3, count - paper * 3) }));
+  return { papers, vectors };
+}
+
+describe('calibrate', () => {
+  const { papers, vectors } = sentences(600);
+  const probes = [vectors.slice(0, 8), Float32Array.from({ length: 8 }, (_, d) => (d === 0 ? 1 : 0))];
+
+  it('gives pair quantiles in order and each probe its best similarity in the corpus', () => {
+    const calibration = calibrate(papers, vectors, 8, probes);
+    expect(calibration.pairs).toBe(2_000);
+    expect(calibration.p50).toBeLessThanOrEqual(calibration.p90);
+    expect(calibration.p90).toBeLessThanOrEqual(calibration.p99);
+    // The first probe is sentence 0 itself; the second, an axis, best matches the largest first coordinate.
+    expect(calibration.probeMax).toBeCloseTo(1, 4);
+    let best = -1;
+    for (let row = 0; row < 600; row++) best = Math.max(best, vectors[row * 8] as number);
+    expect(calibrate(papers, vectors, 8, probes.slice(1)).probeMax).toBeCloseTo(best, 4);
+  });
+
+  it('gives the same figures on a worker thread, and needs shared memory there', async () => {
+    expect(await calibrateInWorker(papers, vectors, 8, probes)).toEqual(calibrate(papers, vectors, 8, probes));
+    expect(() => calibrateInWorker(papers, vectors.slice(), 8, probes)).toThrow(/needs the vectors in a SharedArrayBuffer/);
+  });
+});

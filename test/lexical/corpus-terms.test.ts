@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { buildLexicalIndex, countCorpusTerms } from '../../indexer/lexical/index.js';
+
+const docs = [
+  { id: 'a', title: 'Reward noise', abstract: 'Noisy rewards hurt RLVR. Reward models help.' },
+  { id: 'b', title: 'Diffusion models', abstract: 'RLVR for diffusion.' },
+];
+
+describe('countCorpusTerms', () => {
+  it("counts each document's distinct terms in its title and abstract, over one vocabulary", () => {
+    const counted = countCorpusTerms(docs);
+    const entries = (doc: number) =>
+      Array.from({ length: (counted.starts[doc + 1] as number) - (counted.starts[doc] as number) }, (_, offset) => {
+        const entry = (counted.starts[doc] as number) + offset;
+        return [counted.terms[counted.termIds[entry] as number], counted.titleCounts[entry], counted.abstractCounts[entry]];
+      });
+    expect(entries(0)).toEqual([
+      ['reward', 1, 2],
+      ['nois', 1, 0],
+      ['noisi', 0, 1],
+      ['hurt', 0, 1],
+      ['rlvr', 0, 1],
+      ['model', 0, 1],
+      ['help', 0, 1],
+    ]);
+    expect(entries(1)).toEqual([
+      ['diffus', 1, 1],
+      ['model', 1, 0],
+      ['rlvr', 0, 1],
+    ]);
+    const df = (term: string) => counted.documentFrequency[counted.terms.indexOf(term)];
+    expect([df('reward'), df('model'), df('rlvr')]).toEqual([1, 2, 2]);
+    expect([...counted.titleLengths]).toEqual([2, 2]);
+    expect([...counted.abstractLengths]).toEqual([7, 2]);
+    // Capitals inside a word are part of the name; a capital first letter is sentence case.
+    expect(counted.surfaces[counted.terms.indexOf('rlvr')]).toBe('RLVR');
+    expect(counted.surfaces[counted.terms.indexOf('reward')]).toBe('reward');
+  });
+
+  it('builds the same BM25 index when counted beforehand, and refuses counts of other documents', () => {
+    const counted = countCorpusTerms(docs);
+    expect(buildLexicalIndex(docs, {}, counted).toFile(1)).toEqual(buildLexicalIndex(docs).toFile(1));
+    expect(() => buildLexicalIndex(docs.slice(0, 1), {}, counted)).toThrow(/Term counts for 2 documents given with 1 documents/);
+  });
+});
