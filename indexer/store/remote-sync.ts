@@ -45,6 +45,11 @@ export interface DataDirOptions {
   lockTtlMs?: number;
   /** Heartbeat failures and a lost lock while indexing. Default: `process.emitWarning`. */
   onWarning?: (message: string) => void;
+  /**
+   * Index files of at least this size are uploaded in parts of (at least) this size rather than in
+   * one PUT; at least 5 MiB, S3's smallest part. Default: MULTIPART_THRESHOLD_BYTES (64 MiB).
+   */
+  multipartThresholdBytes?: number;
 }
 
 /**
@@ -60,7 +65,8 @@ export function openDataDir(value: string, options: DataDirOptions): DataDir {
   const settings = options.objectStore ?? defaults.objectStore;
   const layout = { ...dataDirLayout(workingCopyDir(options.cacheDir, location, options.role)), database: `${location.uri}/lancedb`, storageOptions: lanceStorageOptions(settings) };
   const lock = { ttlMs: options.lockTtlMs ?? defaults.lockTtlMs, onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)) };
-  return new RemoteDataDir(value, layout, location, s3For(settings), lock);
+  const partBytes = Math.max(MIN_PART_BYTES, options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES);
+  return new RemoteDataDir(value, layout, location, s3For(settings), lock, partBytes);
 }
 
 function localDataDir(name: string, layout: DataDirLayout): DataDir {
@@ -82,6 +88,13 @@ const PULL_ATTEMPTS = 3;
 const SYNC_STATE_FILE = '.sync-state.json';
 /** Rounds of "create the lock object, else take over a stale one" before giving up. */
 const LOCK_ATTEMPTS = 3;
+/** One PUT takes at most 5 GB; above this size a file goes in parts, which S3 requires be ≥ 5 MiB. */
+const MULTIPART_THRESHOLD_BYTES = 64 * 1024 * 1024;
+const MIN_PART_BYTES = 5 * 1024 * 1024;
+/** S3 allows 10,000 parts; parts are sized for fewer, with margin. */
+const MAX_PARTS = 9_000;
+/** Parts uploaded at once: each is buffered, so this many times the part size is held in memory. */
+const PART_QUEUE = 4;
 
 interface SyncedFile {
   etag: string;
@@ -95,16 +108,19 @@ class RemoteDataDir implements DataDir {
   readonly #location: S3Location;
   readonly #s3: Promise<S3>;
   readonly #lockOptions: LockOptions;
+  /** The multipart threshold, and the smallest part size. */
+  readonly #partBytes: number;
   #manifestSeen: { etag: string; manifest: Manifest } | undefined;
   /** The lock object this data dir holds, while it holds it. */
   #held: { key: string; nonce: string } | undefined;
 
-  constructor(name: string, layout: DataDirLayout, location: S3Location, s3: Promise<S3>, lockOptions: LockOptions) {
+  constructor(name: string, layout: DataDirLayout, location: S3Location, s3: Promise<S3>, lockOptions: LockOptions, partBytes: number) {
     this.name = name;
     this.layout = layout;
     this.#location = location;
     this.#s3 = s3;
     this.#lockOptions = lockOptions;
+    this.#partBytes = partBytes;
   }
 
   async #send<T>(request: (s3: S3) => Promise<T>): Promise<T> {
@@ -279,7 +295,7 @@ class RemoteDataDir implements DataDir {
       const size = (await stat(file).catch(() => undefined))?.size;
       try {
         if (size === undefined) await this.#send(({ sdk, client }) => client.send(new sdk.DeleteObjectCommand({ Bucket: this.#location.bucket, Key: key })));
-        else await this.#send(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: this.#location.bucket, Key: key, Body: createReadStream(file), ContentLength: size })));
+        else await this.#uploadFile(key, file, size);
       } catch (error) {
         throw this.#failed('upload', key, error);
       }
@@ -287,6 +303,21 @@ class RemoteDataDir implements DataDir {
     await this.#send(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: this.#location.bucket, Key: manifestKey, Body: local }))).catch((error: unknown) => {
       throw this.#failed('upload', manifestKey, error);
     });
+  }
+
+  /**
+   * One PUT below the threshold; above it a multipart upload, which a failure aborts (so no parts
+   * are left behind to be billed). The part size grows with the file to stay under S3's part limit.
+   */
+  async #uploadFile(key: string, file: string, size: number): Promise<void> {
+    const params = { Bucket: this.#location.bucket, Key: key, Body: createReadStream(file), ContentLength: size };
+    if (size < this.#partBytes) {
+      await this.#send(({ sdk, client }) => client.send(new sdk.PutObjectCommand(params)));
+      return;
+    }
+    const [{ client }, { Upload }] = await Promise.all([this.#s3, import('@aws-sdk/lib-storage')]);
+    const partSize = Math.max(this.#partBytes, Math.ceil(size / MAX_PARTS));
+    await new Upload({ client, params, partSize, queueSize: PART_QUEUE, leavePartsOnError: false }).done();
   }
 
   async readManifest(): Promise<Manifest | undefined> {
