@@ -5,7 +5,18 @@ import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
 import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, type SentenceSource, saveSentenceIndex } from './sentences/index.js';
-import { type DataDirLayout, readTopicsFile, replaceFileAtomically, type StoredPaper, type TopicsFile, writeTopicsFile } from './store/index.js';
+import {
+  type DataDirLayout,
+  type PaperRecords,
+  type PapersTable,
+  readRecordsFile,
+  readTopicsFile,
+  replaceFileAtomically,
+  type StoredPaper,
+  type TopicsFile,
+  writeRecordsFile,
+  writeTopicsFile,
+} from './store/index.js';
 import { type StageTimings, timeStage } from './timings.js';
 
 /**
@@ -95,11 +106,15 @@ export async function buildDerivedIndexes(
   return { ann: await annBuilding, lexical, topics };
 }
 
-/** The HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved. */
-export async function saveDerivedIndexes(layout: DataDirLayout, derived: DerivedIndexes, tableVersion: number): Promise<void> {
+/**
+ * Saves the derived indexes and the records snapshot of `papers` (the table's rows, in order). The
+ * HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved.
+ */
+export async function saveDerivedIndexes(layout: DataDirLayout, derived: DerivedIndexes, tableVersion: number, papers: readonly StoredPaper[]): Promise<void> {
   const lexical = derived.lexical.toFile(tableVersion);
   await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   await writeTopicsFile(layout, derived.topics);
+  await writeRecordsFile(layout, papers, tableVersion);
   await derived.ann.save(layout, tableVersion);
 }
 
@@ -122,6 +137,22 @@ export async function loadDerivedIndexes(
   if (!topics) problems.push('topics: missing or built from another table version');
   // Stale topics still seed the rebuild: their ids and membership carry over.
   return { ann, lexical, topics, previousTopics: saved, problems };
+}
+
+/**
+ * The papers' records (all but the vectors): from the snapshot when it is intact and of this table
+ * version, else from the table itself, with a warning unless the snapshot is simply missing.
+ */
+export async function loadRecords(
+  layout: DataDirLayout,
+  table: PapersTable,
+  expected: { tableVersion: number; count: number },
+  onWarning: (message: string) => void = () => {},
+): Promise<PaperRecords> {
+  const snapshot = await readRecordsFile(layout, expected);
+  if ('records' in snapshot) return snapshot.records;
+  if (snapshot.problem !== 'missing') onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem}`);
+  return table.readRecords();
 }
 
 async function loadLexical(layout: DataDirLayout, expected: { count: number; tableVersion: number }): Promise<{ index: LexicalIndex } | { problem: string }> {

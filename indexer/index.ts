@@ -175,7 +175,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
       const derived = await buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages });
-      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion));
+      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
       topicCount = derived.topics.k;
       await timeStage(stages, 'sentences', () =>
         sentenceIndexFor(layout, stored, tableVersion, embedder as Embedder, {

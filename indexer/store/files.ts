@@ -18,6 +18,8 @@ export interface DataDirLayout {
   topics: string;
   /** The checksummed-JSON topics file of earlier versions: read only when `topics` is missing. */
   legacyTopics: string;
+  /** The papers without their vectors, as a snapshot of the table for a fast server start. */
+  records: string;
   /** Abstract sentences: offsets, calibration and BM25 as JSON, vectors as raw Float32. */
   sentences: string;
   sentenceVectors: string;
@@ -37,6 +39,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     lexical: path.join(resolved, 'lexical.bin'),
     topics: path.join(resolved, 'topics.bin'),
     legacyTopics: path.join(resolved, 'topics.json'),
+    records: path.join(resolved, 'records.arrow'),
     sentences: path.join(resolved, 'sentences.json'),
     sentenceVectors: path.join(resolved, 'sentences.f32'),
     sentenceLexical: path.join(resolved, 'sentences.bm25'),

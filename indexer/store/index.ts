@@ -12,6 +12,7 @@ export {
 export { type Manifest, manifestSchema, readManifest, writeManifest } from './manifest.js';
 export { type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, type StoredPaper } from './papers-table.js';
 export { readTopicsFile, type Topic, type TopicsFile, topicsFileSchema, writeTopicsFile } from './topics-file.js';
+export { readRecordsFile, writeRecordsFile } from './records-file.js';
 export { acquireWriterLock } from './lock.js';
 export { type DataDirLocation, parseDataDir } from './location.js';
 export { type DataDir, type DataDirOptions, openDataDir } from './remote-sync.js';

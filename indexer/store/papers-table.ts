@@ -259,6 +259,33 @@ function detailsFromColumns(column: (name: string) => ArrowColumn): (row: number
   });
 }
 
+/** An Arrow table, read by shape: LanceDB and the records file hand back different copies of apache-arrow. */
+export interface ArrowTableLike {
+  readonly numRows: number;
+  getChild(name: string): ArrowColumn | null;
+}
+
+/** The records of an Arrow table with the record columns; `source` names it in errors. */
+export function recordsFromArrow(table: ArrowTableLike, source: string): PaperRecords {
+  const column = (name: string): ArrowColumn => {
+    const found = table.getChild(name);
+    if (!found) throw new PaperscopeError('INDEX_MISMATCH', `${source} has no column "${name}"; rebuild with --reembed.`);
+    return found;
+  };
+  return { briefs: briefsFromColumns((name) => Array.from(column(name))), details: detailsFromColumns(column) };
+}
+
+/** Papers without their vectors, as an Arrow IPC file: the records columns, in the papers' order. */
+export function recordsToArrowFile(papers: readonly StoredPaper[]): Uint8Array {
+  const schema = new arrow.Schema(paperSchema(1).fields.filter((field) => field.name !== 'vector'));
+  return arrow.tableToIPC(toArrowTable(papers, schema), 'file');
+}
+
+/** Reads an Arrow IPC file written by `recordsToArrowFile` (its buffers are used in place). */
+export function arrowFileTable(bytes: Uint8Array): ArrowTableLike {
+  return arrow.tableFromIPC(bytes);
+}
+
 function connect(layout: DataDirLayout): Promise<lancedb.Connection> {
   return lancedb.connect(layout.database, layout.storageOptions ? { storageOptions: layout.storageOptions } : undefined);
 }
@@ -319,13 +346,7 @@ export class PapersTable {
 
   /** Every paper without its vector, read column by column from Arrow (no per-row objects from LanceDB). */
   async readRecords(): Promise<PaperRecords> {
-    const table = (await this.#table.query().select(RECORD_COLUMNS).toArrow()) as unknown as { getChild(name: string): ArrowColumn | null };
-    const column = (name: string): ArrowColumn => {
-      const found = table.getChild(name);
-      if (!found) throw new PaperscopeError('INDEX_MISMATCH', `The papers table has no column "${name}"; rebuild with --reembed.`);
-      return found;
-    };
-    return { briefs: briefsFromColumns((name) => Array.from(column(name))), details: detailsFromColumns(column) };
+    return recordsFromArrow((await this.#table.query().select(RECORD_COLUMNS).toArrow()) as unknown as ArrowTableLike, 'The papers table');
   }
 
   async readAll(): Promise<StoredPaper[]> {

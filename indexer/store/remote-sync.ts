@@ -81,7 +81,7 @@ function localDataDir(name: string, layout: DataDirLayout): DataDir {
 }
 
 /** The derived index files, copied in this order; the manifest is not among them: it goes last. */
-const INDEX_FILES = ['annIndex', 'annMeta', 'lexical', 'topics', 'sentences', 'sentenceVectors', 'sentenceLexical'] as const satisfies readonly (keyof DataDirLayout)[];
+const INDEX_FILES = ['annIndex', 'annMeta', 'lexical', 'topics', 'records', 'sentences', 'sentenceVectors', 'sentenceLexical'] as const satisfies readonly (keyof DataDirLayout)[];
 /** Passes of `pull` when a writer publishes during one. */
 const PULL_ATTEMPTS = 3;
 /** What was last downloaded, so unchanged files are skipped. */

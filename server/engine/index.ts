@@ -1,7 +1,7 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { APP_VERSION } from '../../core/version.js';
 import type { AnnIndex } from '../../indexer/ann/index.js';
-import { buildDerivedIndexes, loadDerivedIndexes, saveDerivedIndexes, sentenceIndexFor, topicOf } from '../../indexer/derive.js';
+import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexes, sentenceIndexFor, topicOf } from '../../indexer/derive.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
@@ -151,7 +151,7 @@ export class SearchEngine {
       offline: options.offline,
       ...embedderEvents(emit),
     });
-    const recordsLoading = table.readRecords();
+    const recordsLoading = loadRecords(layout, table, { tableVersion, count }, (message) => emit({ type: 'warning', message }));
     embedderLoading.catch(() => {});
     recordsLoading.catch(() => {});
     try {
@@ -184,7 +184,7 @@ export class SearchEngine {
       const stored = await table.readAll();
       const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
       ({ ann, lexical, topics } = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
-      await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion).catch((error: unknown) => {
+      await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion, stored).catch((error: unknown) => {
         // A read-only data dir still serves; the rebuild just happens again next start.
         emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
       });

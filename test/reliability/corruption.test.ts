@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
-import { type DataDirLayout, dataDirLayout, writeChecksummedJson } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout, PapersTable, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
@@ -109,6 +109,18 @@ const SENTENCE_DAMAGES: Record<string, Damage> = {
   'sentence BM25 middle byte flipped': (layout) => flipByte(layout.sentenceLexical, (size) => Math.floor(size / 2)),
 };
 
+/** Damage to the records snapshot, which is never trusted then: the papers are read from the table. */
+const RECORDS_DAMAGES: Record<string, Damage> = {
+  'records file cut in half': (layout) => halve(layout.records),
+  'records file with its middle byte flipped': (layout) => flipByte(layout.records, (size) => Math.floor(size / 2)),
+  'records file garbled': (layout) => writeFile(layout.records, 'not an Arrow file'),
+  'records file from another table version': async (layout) => {
+    const table = await PapersTable.open(layout);
+    if (!table) throw new Error('no papers table');
+    await writeRecordsFile(layout, await table.readAll(), (await table.version()) + 7);
+  },
+};
+
 const SENTENCE_WARNING = 'Rebuilding the sentence index';
 
 const QUERIES = ['reward noise', 'reinforcement learning for reasoning', 'video generation', 'retrieval augmented'];
@@ -142,13 +154,17 @@ describe('damaged derived index files', () => {
   }, INDEX_SAMPLE_MS);
   afterAll(async () => scratch.remove());
 
-  async function expectRepaired(name: string, damage: Damage, warning: string): Promise<void> {
+  /** A copy of the pristine index with `damage` done to it, opened. */
+  async function openDamaged(name: string, damage: Damage): Promise<{ dataDir: string; engine: SearchEngine; events: IndexEvent[] }> {
     const dataDir = path.join(scratch.dir, name.replaceAll(/[^a-z0-9]+/gi, '-'));
     await cp(pristine, dataDir, { recursive: true });
     await damage(dataDirLayout(dataDir));
-
     const events: IndexEvent[] = [];
-    const engine = await open(dataDir, events);
+    return { dataDir, events, engine: await open(dataDir, events) };
+  }
+
+  async function expectRepaired(name: string, damage: Damage, warning: string): Promise<void> {
+    const { dataDir, engine, events } = await openDamaged(name, damage);
     try {
       if (warning === SENTENCE_WARNING) {
         // Search does not need the sentence index: opening neither reads nor rebuilds it.
@@ -172,6 +188,23 @@ describe('damaged derived index files', () => {
 
   it.each(Object.entries(DAMAGES))('%s: opens, rebuilds from the table, answers as before, and repairs the file', (name, damage) =>
     expectRepaired(name, damage, 'Rebuilding derived indexes'),
+  );
+  async function expectReadFromTable(name: string, damage: Damage, warns: boolean): Promise<void> {
+    const { engine, events } = await openDamaged(name, damage);
+    try {
+      expect(await answers(engine)).toEqual(expected);
+      const warnings = events.filter((event) => event.type === 'warning').map((event) => event.message);
+      expect(warnings).toEqual(warns ? [expect.stringMatching(/^Reading the papers from the table instead of the records file: /)] : []);
+    } finally {
+      await engine.close();
+    }
+  }
+
+  it.each(Object.entries(RECORDS_DAMAGES))('%s: reads the papers from the table instead, with a warning, and answers as before', (name, damage) =>
+    expectReadFromTable(name, damage, true),
+  );
+  it('reads the papers from the table, without a warning, when there is no records file', () =>
+    expectReadFromTable('records file deleted', (layout) => rm(layout.records), false),
   );
   it.each(Object.entries(SENTENCE_DAMAGES))('%s: rebuilds the sentence index, answers as before, and repairs the file', (name, damage) =>
     expectRepaired(name, damage, SENTENCE_WARNING),

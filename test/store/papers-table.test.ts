@@ -1,33 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dataDirLayout, PapersTable, type StoredPaper } from '../../indexer/store/index.js';
+import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
-
-const paper = (n: number, overrides: Partial<StoredPaper> = {}): StoredPaper => ({
-  id: `2501.${String(n).padStart(5, '0')}`,
-  title: `Paper ${n}`,
-  abstract: `Abstract ${n}: noisy rewards — naïve “quotes” and ünïcödé.`,
-  authors: [`Author ${n}`, `Co-author ${n}`],
-  authorsCount: 2,
-  organization: `Lab ${n}`,
-  date: `2025-01-${String(n + 1).padStart(2, '0')}`,
-  upvotes: n,
-  url: `https://example.org/${n}`,
-  categories: ['cs.LG'],
-  sourceFile: 'papers.jsonl',
-  sourceLine: n + 1,
-  contentHash: `hash-${n}`,
-  vector: Float32Array.from([n, 1, 0]),
-  ...overrides,
-});
+import { storedPaper } from '../helpers/stored-paper.js';
 
 describe('PapersTable.readRecords', () => {
   let scratch: { dir: string; remove: () => Promise<void> };
   const papers = [
-    paper(0),
-    paper(1, { authors: [], authorsCount: null, organization: null, url: null, date: null, categories: [] }),
-    paper(2, { authors: ['Solo'], categories: ['cs.CL', 'cs.AI', 'stat.ML'] }),
-    paper(3),
-    paper(4, { abstract: '' }),
+    storedPaper(0),
+    storedPaper(1, { authors: [], authorsCount: null, organization: null, url: null, date: null, categories: [] }),
+    storedPaper(2, { authors: ['Solo'], categories: ['cs.CL', 'cs.AI', 'stat.ML'] }),
+    storedPaper(3),
+    storedPaper(4, { abstract: '' }),
   ];
 
   beforeAll(async () => {
@@ -56,12 +39,12 @@ describe('PapersTable.upsert', () => {
     try {
       const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
       if (!table) throw new Error('no table');
-      await table.upsert([paper(0), paper(1), paper(2)], 2);
-      await table.upsert([paper(1, { title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) }), paper(3)], 2);
+      await table.upsert([storedPaper(0), storedPaper(1), storedPaper(2)], 2);
+      await table.upsert([storedPaper(1, { title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) }), storedPaper(3)], 2);
       const stored = new Map((await table.readAll()).map((row) => [row.id, row]));
-      expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3].map((n) => paper(n).id));
-      expect(stored.get(paper(1).id)).toMatchObject({ title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) });
-      expect(stored.get(paper(2).id)).toEqual(paper(2));
+      expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3].map((n) => storedPaper(n).id));
+      expect(stored.get(storedPaper(1).id)).toMatchObject({ title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) });
+      expect(stored.get(storedPaper(2).id)).toEqual(storedPaper(2));
     } finally {
       await scratch.remove();
     }
@@ -72,9 +55,9 @@ describe('PapersTable.upsert', () => {
     try {
       const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
       if (!table) throw new Error('no table');
-      await table.upsert([paper(0)]);
-      await expect(table.upsert([paper(1, { vector: Float32Array.from([1, 2]) })])).rejects.toThrow(/Paper "2501\.00001" has a 2-d vector; the papers table holds 3-d ones/);
-      expect((await table.readAll()).map((row) => row.id)).toEqual([paper(0).id]);
+      await table.upsert([storedPaper(0)]);
+      await expect(table.upsert([storedPaper(1, { vector: Float32Array.from([1, 2]) })])).rejects.toThrow(/Paper "2501\.00001" has a 2-d vector; the papers table holds 3-d ones/);
+      expect((await table.readAll()).map((row) => row.id)).toEqual([storedPaper(0).id]);
     } finally {
       await scratch.remove();
     }
