@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema } from '../embed/index.js';
 import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
@@ -50,14 +50,10 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
   header.writeUInt32LE(index.dimension, 8);
   header.writeUInt32LE(index.size, 12);
   const rows = Buffer.from(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength);
+  // writeFile and appendFile write until done: one write() call may stop short (at 2 GB on Linux).
   await replaceFileAtomically(layout.sentenceVectors, async (temporary) => {
-    const handle = await open(temporary, 'w');
-    try {
-      await handle.write(header);
-      await handle.write(rows);
-    } finally {
-      await handle.close();
-    }
+    await writeFile(temporary, header);
+    await appendFile(temporary, rows);
   });
   const meta: z.infer<typeof metaSchema> = {
     format: FORMAT,

@@ -334,6 +334,11 @@ export class PapersTable {
     return this.#table.version();
   }
 
+  /** Reads the table as it was at `version` from now on (LanceDB keeps every version). */
+  async checkout(version: number): Promise<void> {
+    await this.#table.checkout(version);
+  }
+
   async count(): Promise<number> {
     return this.#table.countRows();
   }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import type { DataDirLayout } from './files.js';
@@ -30,15 +30,17 @@ const headerSchema = z.object({
 /** Writes the snapshot of `papers` (in table order) for `tableVersion`, atomically. */
 export async function writeRecordsFile(layout: DataDirLayout, papers: readonly StoredPaper[], tableVersion: number): Promise<void> {
   const header = Buffer.from(JSON.stringify({ format: FORMAT, version: FORMAT_VERSION, tableVersion, count: papers.length } satisfies z.infer<typeof headerSchema>));
-  const bodyStart = align(PREFIX_BYTES + header.length);
+  const prefix = Buffer.alloc(align(PREFIX_BYTES + header.length));
+  prefix.write(MAGIC, 0, 'latin1');
+  prefix.writeUInt32LE(header.length, CHECKED_FROM);
+  header.copy(prefix, PREFIX_BYTES);
   const body = recordsToArrowFile(papers);
-  const file = Buffer.alloc(bodyStart + body.length);
-  file.write(MAGIC, 0, 'latin1');
-  file.writeUInt32LE(header.length, CHECKED_FROM);
-  header.copy(file, PREFIX_BYTES);
-  file.set(body, bodyStart);
-  file.writeUInt32LE(crc32(file.subarray(CHECKED_FROM)), 4);
-  await replaceFileAtomically(layout.records, (temporary) => writeFile(temporary, file));
+  // Checksummed and written in two parts: the body is the size of the corpus, not copied again.
+  prefix.writeUInt32LE(crc32(body, crc32(prefix.subarray(CHECKED_FROM))), 4);
+  await replaceFileAtomically(layout.records, async (temporary) => {
+    await writeFile(temporary, prefix);
+    await appendFile(temporary, body);
+  });
 }
 
 /** The snapshot's records when it is intact and of `expected`, else why it cannot be used. */

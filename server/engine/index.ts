@@ -141,6 +141,13 @@ export class SearchEngine {
     if (!manifest || !table) {
       throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
     }
+    // An indexer may be writing rows its manifest does not describe yet: read the table as the
+    // manifest does, so the derived files (stamped with that version) are the ones to load.
+    if ((await table.version()) !== manifest.tableVersion) {
+      await table.checkout(manifest.tableVersion).catch((error: unknown) => {
+        emit({ type: 'warning', message: `Reading the latest papers table: version ${manifest.tableVersion} of the manifest could not be opened (${(error as Error).message})` });
+      });
+    }
     const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
     if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
     // The embedder and the papers (without vectors: the HNSW index serves them) load while the
