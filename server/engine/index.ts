@@ -142,8 +142,10 @@ export class SearchEngine {
       throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
     }
     // An indexer may be writing rows its manifest does not describe yet: read the table as the
-    // manifest does, so the derived files (stamped with that version) are the ones to load.
-    if ((await table.version()) !== manifest.tableVersion) {
+    // manifest does, so the derived files (stamped with that version) are the ones to load. A
+    // manifest written before the first build finished (count 0) describes no papers yet: then the
+    // rows committed so far are served, rebuilt from the table.
+    if (manifest.count > 0 && (await table.version()) !== manifest.tableVersion) {
       await table.checkout(manifest.tableVersion).catch((error: unknown) => {
         emit({ type: 'warning', message: `Reading the latest papers table: version ${manifest.tableVersion} of the manifest could not be opened (${(error as Error).message})` });
       });
