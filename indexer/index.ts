@@ -56,6 +56,14 @@ export interface IndexSummary {
  * about `WRITE_BATCHES` batches, so it does not leave hundreds of versions and data files behind.
  */
 const MIN_WRITE_BATCH = 1_024;
+/**
+ * Every run that writes adds fragments and table versions. Past this many small fragments the table
+ * is compacted (a few dozen incremental runs; a fresh build makes about 20) and versions older than
+ * `KEEP_VERSIONS_MS` are pruned, so the data dir does not grow without bound. A week leaves any
+ * replica time to have read the version its manifest names.
+ */
+const MAX_SMALL_FRAGMENTS = 64;
+const KEEP_VERSIONS_MS = 7 * 24 * 60 * 60 * 1000;
 const WRITE_BATCHES = 20;
 
 /** The text that represents a paper for embedding: the title carries the most signal. */
@@ -158,6 +166,10 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
       );
     }
 
+    if (changed.length > 0) {
+      const compacted = await timeStage(stages, 'compact', () => table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }));
+      if (compacted) emit({ type: 'info', message: `Compacted the papers table: ${compacted.fragmentsRemoved} fragments merged, ${compacted.versionsRemoved} old versions removed` });
+    }
     const tableVersion = await table.version();
     const upToDate = manifest && changed.length === 0 && manifest.tableVersion === tableVersion && (options.clusters === manifest.clustering.requested) && !options.recluster;
     // Nothing changed: the derived indexes are current, so the table's rows need not be read back.

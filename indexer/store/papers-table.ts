@@ -334,7 +334,24 @@ export class PapersTable {
     return this.#table.version();
   }
 
-  /** Reads the table as it was at `version` from now on (LanceDB keeps every version). */
+  /**
+   * Compacts the table once it holds more than `maxSmallFragments` small fragments (each write adds
+   * some), pruning the versions older than `pruneBefore` as it does; returns what was done, or
+   * undefined when the table did not need it. The current version is never pruned.
+   */
+  async compact(options: { maxSmallFragments: number; pruneBefore: Date }): Promise<{ fragmentsRemoved: number; versionsRemoved: number } | undefined> {
+    const { fragmentStats } = await this.#table.stats();
+    if (fragmentStats.numSmallFragments <= options.maxSmallFragments) return undefined;
+    const { compaction, prune } = await this.#table.optimize({ cleanupOlderThan: options.pruneBefore });
+    return { fragmentsRemoved: compaction.fragmentsRemoved, versionsRemoved: prune.oldVersionsRemoved };
+  }
+
+  /** How many versions the table keeps. */
+  async versionCount(): Promise<number> {
+    return (await this.#table.listVersions()).length;
+  }
+
+  /** Reads the table as it was at `version` from now on (LanceDB keeps every version until pruned). */
   async checkout(version: number): Promise<void> {
     await this.#table.checkout(version);
   }

@@ -62,4 +62,24 @@ describe('PapersTable.upsert', () => {
       await scratch.remove();
     }
   });
+
+  it('compacts a fragmented table past the threshold, pruning old versions and keeping every row', async () => {
+    const scratch = await temporaryDir('paperscope-compact-');
+    try {
+      const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
+      if (!table) throw new Error('no table');
+      const papers = [0, 1, 2, 3, 4].map((n) => storedPaper(n));
+      // One paper per batch: five fragments, five versions beyond the empty table.
+      await table.upsert(papers, 1);
+      expect(await table.compact({ maxSmallFragments: 5, pruneBefore: new Date() })).toBeUndefined();
+      const versions = await table.versionCount();
+      const done = await table.compact({ maxSmallFragments: 2, pruneBefore: new Date() });
+      expect(done?.fragmentsRemoved).toBe(5);
+      expect(done?.versionsRemoved).toBeGreaterThan(0);
+      expect(await table.versionCount()).toBeLessThan(versions);
+      expect((await table.readAll()).sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(papers);
+    } finally {
+      await scratch.remove();
+    }
+  });
 });
