@@ -78,7 +78,6 @@ export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
   return topics.assignments[paper.id] ?? topics.topics[assignToNearest(paper.vector, topics.centroids)]?.id ?? 0;
 }
 
-
 /**
  * Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`),
  * which are kept. The 'hnsw' timing of a graph built on a worker overlaps the other stages.

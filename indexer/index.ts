@@ -56,6 +56,7 @@ export interface IndexSummary {
  * about `WRITE_BATCHES` batches, so it does not leave hundreds of versions and data files behind.
  */
 const MIN_WRITE_BATCH = 1_024;
+const WRITE_BATCHES = 20;
 /**
  * Every run that writes adds fragments and table versions. Past this many small fragments the table
  * is compacted (a few dozen incremental runs; a fresh build makes about 20) and versions older than
@@ -64,7 +65,6 @@ const MIN_WRITE_BATCH = 1_024;
  */
 const MAX_SMALL_FRAGMENTS = 64;
 const KEEP_VERSIONS_MS = 7 * 24 * 60 * 60 * 1000;
-const WRITE_BATCHES = 20;
 
 /** The text that represents a paper for embedding: the title carries the most signal. */
 export function documentText(paper: Pick<Paper, 'title' | 'abstract'>): string {
@@ -164,9 +164,6 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
           crashPoint('batch-written');
         }),
       );
-    }
-
-    if (changed.length > 0) {
       const compacted = await timeStage(stages, 'compact', () => table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }));
       if (compacted) emit({ type: 'info', message: `Compacted the papers table: ${compacted.fragmentsRemoved} fragments merged, ${compacted.versionsRemoved} old versions removed` });
     }
