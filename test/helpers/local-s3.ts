@@ -1,6 +1,11 @@
+import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import S3rver from 's3rver';
+import { expect } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import { ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
 
 /** s3rver accepts any key pair that it is configured with; these are its documented defaults. */
 const AWS_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
@@ -39,4 +44,22 @@ export async function startLocalS3(directory: string, bucket: string): Promise<L
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * A fresh cache dir `dir` for one process or replica (so its own working copy of an s3:// data
+ * dir), seeded with the converted word vectors, which take seconds to build.
+ */
+export async function seededCacheDir(dir: string): Promise<string> {
+  const vectors = await ensureWordVectorCache(readSettings().cacheDir);
+  await mkdir(path.join(dir, 'word-vectors'), { recursive: true });
+  await copyFile(vectors, path.join(dir, 'word-vectors', path.basename(vectors)));
+  return dir;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: API responses are checked by assertions, not types.
+export async function getJson(url: string): Promise<any> {
+  const response = await fetch(url);
+  expect(response.status, url).toBe(200);
+  return response.json();
 }

@@ -1,14 +1,13 @@
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import { ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
 import { runIndex } from '../../indexer/index.js';
 import { openDataDir } from '../../indexer/store/index.js';
 import { type RunningServer, startServer } from '../../server/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
+import { getJson, type LocalS3, seededCacheDir, startLocalS3 } from '../helpers/local-s3.js';
 import { indexSample, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
 
 const BUCKET = 'paperscope';
@@ -17,13 +16,6 @@ const NEW_PAPER = {
   title: 'Quokka gradients: marsupial-inspired optimisation for sparse transformers',
   abstract: 'We introduce quokka gradients, an optimiser that keeps sparse transformer training stable. Quokka gradients halve the loss spikes of Adam.',
 };
-
-// biome-ignore lint/suspicious/noExplicitAny: API responses are checked by assertions, not types.
-async function getJson(url: string): Promise<any> {
-  const response = await fetch(url);
-  expect(response.status, url).toBe(200);
-  return response.json();
-}
 
 /**
  * A real S3 server (s3rver, on 127.0.0.1) holds the LanceDB table and the index files; an indexer
@@ -47,10 +39,7 @@ describe('a data dir on S3-compatible object storage', () => {
 
   /** A replica with its own cache dir (so its own working copy), seeded with the word vectors only. */
   async function startReplica(name: string): Promise<RunningServer> {
-    const cacheDir = path.join(scratch.dir, name);
-    const vectors = await ensureWordVectorCache(readSettings().cacheDir);
-    await mkdir(path.join(cacheDir, 'word-vectors'), { recursive: true });
-    await copyFile(vectors, path.join(cacheDir, 'word-vectors', path.basename(vectors)));
+    const cacheDir = await seededCacheDir(path.join(scratch.dir, name));
     const replica = await startServer({ dataDir: URI, port: 0, cacheDir, offline: true, reloadIntervalMs: 200 });
     replicas.push(replica);
     return replica;
