@@ -1,9 +1,9 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { type DataDirLayout, readChecksummedJson, replaceFileAtomically } from './files.js';
+import { openSealedFile, sealFile } from './sealed-file.js';
 
 export const topicSchema = z.object({
   id: z.number().int().nonnegative(),
@@ -53,9 +53,6 @@ export type TopicsFile = z.infer<typeof topicsFileSchema>;
 const FORMAT = 'paperscope-topics';
 const FORMAT_VERSION = 1;
 const MAGIC = 'PSTP';
-/** Magic, CRC-32, then the JSON header's byte length (u32 little-endian); the CRC covers every byte from that length on. */
-const PREFIX_BYTES = 12;
-const CHECKED_FROM = 8;
 const MAX_TOPIC_ID = 2 ** 31 - 1;
 
 /** The small part of the file, checked by zod; the per-paper columns follow it. */
@@ -113,9 +110,9 @@ async function readLegacyTopicsFile(file: string): Promise<TopicsFile | undefine
 }
 
 /**
- * "PSTP", the CRC-32, the header length, the JSON header, then from an 8-byte boundary the map's x
- * and y (Float64, so coordinates read back exactly), each assignment's topic (Int32), and the
- * assignments' and the map's paper ids as JSON string arrays. All little-endian.
+ * A sealed file (`sealFile`, magic "PSTP") whose body holds the map's x and y (Float64, so
+ * coordinates read back exactly), each assignment's topic (Int32), and the assignments' and the
+ * map's paper ids as JSON string arrays. All little-endian.
  */
 function encodeTopicsFile(topics: TopicsFile): Buffer {
   const { assignments, map, ...summary } = topics;
@@ -144,43 +141,32 @@ function encodeTopicsFile(topics: TopicsFile): Buffer {
     sharedIds,
     idBytes: { assignments: ids.assignments.length, map: ids.map.length },
   };
-  const headerBytes = Buffer.from(JSON.stringify(header));
-  const padding = Buffer.alloc(align(PREFIX_BYTES + headerBytes.length, 8) - PREFIX_BYTES - headerBytes.length);
-  const prefix = Buffer.alloc(PREFIX_BYTES);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(headerBytes.length, CHECKED_FROM);
-  const file = Buffer.concat([prefix, headerBytes, padding, bytesOf(x), bytesOf(y), bytesOf(topicIds), ids.assignments, ids.map]);
-  file.writeUInt32LE(crc32(file.subarray(CHECKED_FROM)), 4);
-  return file;
+  return Buffer.concat(sealFile(MAGIC, header, [bytesOf(x), bytesOf(y), bytesOf(topicIds), ids.assignments, ids.map]));
 }
 
 /** The file written by `encodeTopicsFile`; anything cut short, damaged or malformed is an INDEX_MISMATCH naming the part. */
 function decodeTopicsFile(file: Buffer): TopicsFile {
   if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
-  // Float64 views need an 8-byte aligned offset; a file read on its own always is.
-  const bytes = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
-  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, MAGIC.length) !== MAGIC) throw invalid('(root)', 'not a Paperscope topics file');
-  if (crc32(bytes.subarray(CHECKED_FROM)) !== bytes.readUInt32LE(4)) throw invalid('(root)', 'does not match its checksum: damaged or cut short');
-  const headerLength = bytes.readUInt32LE(CHECKED_FROM);
-  if (PREFIX_BYTES + headerLength > bytes.length) throw invalid('header', 'is cut short');
-  const parsed = headerSchema.safeParse(parseJson(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength), 'header'));
+  const sealed = openSealedFile(file, MAGIC, 'topics');
+  if ('problem' in sealed) throw invalid('(root)', sealed.problem);
+  const parsed = headerSchema.safeParse(sealed.header);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw invalid(`header.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid value');
   }
   const { format: _format, version: _version, assignmentCount, mapCount, sharedIds, idBytes, ...summary } = parsed.data;
-  const bodyStart = align(PREFIX_BYTES + headerLength, 8);
-  const idsStart = bodyStart + 16 * mapCount + 4 * assignmentCount;
+  const { body } = sealed;
+  const idsStart = 16 * mapCount + 4 * assignmentCount;
   const expected = idsStart + idBytes.assignments + idBytes.map;
-  if (bytes.length !== expected) throw invalid('(root)', `has ${bytes.length} bytes, expected ${expected}`);
+  if (body.length !== expected) throw invalid('(root)', `has a body of ${body.length} bytes, expected ${expected}`);
   if (sharedIds && (mapCount !== assignmentCount || idBytes.map !== 0)) throw invalid('sharedIds', 'but the map and the assignments differ in length');
 
-  const start = bytes.byteOffset + bodyStart;
-  const x = new Float64Array(bytes.buffer, start, mapCount);
-  const y = new Float64Array(bytes.buffer, start + 8 * mapCount, mapCount);
-  const topicIds = new Int32Array(bytes.buffer, start + 16 * mapCount, assignmentCount);
-  const assignmentIds = idList(bytes, idsStart, idBytes.assignments, assignmentCount, 'assignment ids');
-  const mapIds = sharedIds ? assignmentIds : idList(bytes, idsStart + idBytes.assignments, idBytes.map, mapCount, 'map ids');
+  const start = body.byteOffset;
+  const x = new Float64Array(body.buffer, start, mapCount);
+  const y = new Float64Array(body.buffer, start + 8 * mapCount, mapCount);
+  const topicIds = new Int32Array(body.buffer, start + 16 * mapCount, assignmentCount);
+  const assignmentIds = idList(body, idsStart, idBytes.assignments, assignmentCount, 'assignment ids');
+  const mapIds = sharedIds ? assignmentIds : idList(body, idsStart + idBytes.assignments, idBytes.map, mapCount, 'map ids');
 
   // Without a prototype, any paper id (even "__proto__") is an own key; it is also faster to fill.
   const assignments = Object.create(null) as Record<string, number>;
@@ -235,10 +221,6 @@ function bytesOf(array: Float64Array | Int32Array): Buffer {
 
 function jsonBytes(values: readonly string[]): Buffer {
   return Buffer.from(JSON.stringify(values));
-}
-
-function align(value: number, to: number): number {
-  return Math.ceil(value / to) * to;
 }
 
 function parseJson(text: string, part: string): unknown {

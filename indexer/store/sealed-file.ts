@@ -1,0 +1,48 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * The framing of the binary derived files (topics, records): a 4-letter magic, a CRC-32 of every
+ * byte from offset 8 on, the JSON header's byte length (u32 LE), the header, zero padding to an
+ * 8-byte boundary (so typed arrays can view the body in place), then the body.
+ */
+const PREFIX_BYTES = 12;
+const CHECKED_FROM = 8;
+
+/**
+ * The file as parts to write one after another: the prefix up to the padding, then `body` as
+ * given, so that a large body is checksummed without being copied.
+ */
+export function sealFile(magic: string, header: unknown, body: readonly Uint8Array[]): Uint8Array[] {
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  const prefix = Buffer.alloc(alignTo8(PREFIX_BYTES + headerBytes.length));
+  prefix.write(magic, 0, 'latin1');
+  prefix.writeUInt32LE(headerBytes.length, CHECKED_FROM);
+  headerBytes.copy(prefix, PREFIX_BYTES);
+  let checksum = crc32(prefix.subarray(CHECKED_FROM));
+  for (const part of body) checksum = crc32(part, checksum);
+  prefix.writeUInt32LE(checksum, 4);
+  return [prefix, ...body];
+}
+
+/**
+ * The parsed (unchecked) header and the 8-byte aligned body of a file written by `sealFile`, or
+ * why it is not one: another file (`kind` names the expected one), damaged or cut short.
+ */
+export function openSealedFile(file: Buffer, magic: string, kind: string): { header: unknown; body: Buffer } | { problem: string } {
+  // Views into the body need an 8-byte aligned buffer; a file read on its own always is.
+  const bytes = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
+  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, magic.length) !== magic) return { problem: `not a Paperscope ${kind} file` };
+  if (crc32(bytes.subarray(CHECKED_FROM)) !== bytes.readUInt32LE(4)) return { problem: 'it does not match its checksum: damaged or cut short' };
+  const headerLength = bytes.readUInt32LE(CHECKED_FROM);
+  const bodyStart = alignTo8(PREFIX_BYTES + headerLength);
+  if (bodyStart > bytes.length) return { problem: 'its header is cut short' };
+  try {
+    return { header: JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)), body: bytes.subarray(bodyStart) };
+  } catch (error) {
+    return { problem: `its header is not JSON: ${(error as Error).message}` };
+  }
+}
+
+function alignTo8(offset: number): number {
+  return Math.ceil(offset / 8) * 8;
+}
