@@ -20,7 +20,8 @@ export interface StoredPaper extends Omit<Paper, 'source'> {
   vector: Float32Array;
 }
 
-function paperSchema(dimension: number): Schema {
+/** The schema of the records columns: every column but the vector. */
+function recordSchema(): Schema {
   const text = (name: string, nullable = false) => new arrow.Field(name, new arrow.Utf8(), nullable);
   return new arrow.Schema([
     text('id'),
@@ -36,8 +37,12 @@ function paperSchema(dimension: number): Schema {
     text('source_file'),
     new arrow.Field('source_line', new arrow.Int32(), false),
     text('content_hash'),
-    new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false),
   ]);
+}
+
+function paperSchema(dimension: number): Schema {
+  const vector = new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false);
+  return new arrow.Schema([...recordSchema().fields, vector]);
 }
 
 /** The field of a stored paper that each column holds, but for the vector. */
@@ -277,8 +282,7 @@ export function recordsFromArrow(table: ArrowTableLike, source: string): PaperRe
 
 /** Papers without their vectors, as an Arrow IPC file: the records columns, in the papers' order. */
 export function recordsToArrowFile(papers: readonly StoredPaper[]): Uint8Array {
-  const schema = new arrow.Schema(paperSchema(1).fields.filter((field) => field.name !== 'vector'));
-  return arrow.tableToIPC(toArrowTable(papers, schema), 'file');
+  return arrow.tableToIPC(toArrowTable(papers, recordSchema()), 'file');
 }
 
 /** Reads an Arrow IPC file written by `recordsToArrowFile` (its buffers are used in place). */

@@ -29,45 +29,56 @@ describe('PapersTable.readRecords', () => {
     const stored = (await table?.readAll())?.map(({ vector, ...rest }) => rest);
     expect(read).toEqual(stored);
     expect(read.map((record) => record.id).sort()).toEqual(papers.map((record) => record.id));
-    expect(read.find((record) => record.id === papers[1]?.id)).toMatchObject({ authors: [], organization: null, url: null, categories: [] });
+    expect(read.find((record) => record.id === papers[1]?.id)).toMatchObject({
+      authors: [],
+      organization: null,
+      url: null,
+      categories: [],
+    });
   });
 });
 
 describe('PapersTable.upsert', () => {
-  it('appends into an empty table, then merges: updated papers replace their row, new ones are added', async () => {
+  /** Runs `test` on a new empty table of 3-d vectors, removed afterwards. */
+  async function withEmptyTable(test: (table: PapersTable) => Promise<void>): Promise<void> {
     const scratch = await temporaryDir('paperscope-upsert-');
     try {
       const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
       if (!table) throw new Error('no table');
+      await test(table);
+    } finally {
+      await scratch.remove();
+    }
+  }
+
+  it('appends into an empty table, then merges: updated papers replace their row, new ones are added', () =>
+    withEmptyTable(async (table) => {
       await table.upsert([storedPaper(0), storedPaper(1), storedPaper(2)], 2);
-      await table.upsert([storedPaper(1, { title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) }), storedPaper(3)], 2);
+      await table.upsert(
+        [storedPaper(1, { title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) }), storedPaper(3)],
+        2,
+      );
       const stored = new Map((await table.readAll()).map((row) => [row.id, row]));
       expect([...stored.keys()].sort()).toEqual([0, 1, 2, 3].map((n) => storedPaper(n).id));
-      expect(stored.get(storedPaper(1).id)).toMatchObject({ title: 'Paper 1, revised', contentHash: 'hash-1b', vector: Float32Array.from([9, 9, 9]) });
+      expect(stored.get(storedPaper(1).id)).toMatchObject({
+        title: 'Paper 1, revised',
+        contentHash: 'hash-1b',
+        vector: Float32Array.from([9, 9, 9]),
+      });
       expect(stored.get(storedPaper(2).id)).toEqual(storedPaper(2));
-    } finally {
-      await scratch.remove();
-    }
-  });
+    }));
 
-  it('refuses a vector of another dimension, naming the paper, and leaves the table as it was', async () => {
-    const scratch = await temporaryDir('paperscope-upsert-');
-    try {
-      const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
-      if (!table) throw new Error('no table');
+  it('refuses a vector of another dimension, naming the paper, and leaves the table as it was', () =>
+    withEmptyTable(async (table) => {
       await table.upsert([storedPaper(0)]);
-      await expect(table.upsert([storedPaper(1, { vector: Float32Array.from([1, 2]) })])).rejects.toThrow(/Paper "2501\.00001" has a 2-d vector; the papers table holds 3-d ones/);
+      await expect(table.upsert([storedPaper(1, { vector: Float32Array.from([1, 2]) })])).rejects.toThrow(
+        /Paper "2501\.00001" has a 2-d vector; the papers table holds 3-d ones/,
+      );
       expect((await table.readAll()).map((row) => row.id)).toEqual([storedPaper(0).id]);
-    } finally {
-      await scratch.remove();
-    }
-  });
+    }));
 
-  it('compacts a fragmented table past the threshold, pruning old versions and keeping every row', async () => {
-    const scratch = await temporaryDir('paperscope-compact-');
-    try {
-      const table = await PapersTable.open(dataDirLayout(scratch.dir), 3);
-      if (!table) throw new Error('no table');
+  it('compacts a fragmented table past the threshold, pruning old versions and keeping every row', () =>
+    withEmptyTable(async (table) => {
       const papers = [0, 1, 2, 3, 4].map((n) => storedPaper(n));
       // One paper per batch: five fragments, five versions beyond the empty table.
       await table.upsert(papers, 1);
@@ -78,8 +89,5 @@ describe('PapersTable.upsert', () => {
       expect(done?.versionsRemoved).toBeGreaterThan(0);
       expect(await table.versionCount()).toBeLessThan(versions);
       expect((await table.readAll()).sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(papers);
-    } finally {
-      await scratch.remove();
-    }
-  });
+    }));
 });
