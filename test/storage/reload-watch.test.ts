@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IndexEvent } from '../../indexer/index.js';
 import { runIndex } from '../../indexer/index.js';
-import { dataDirLayout } from '../../indexer/store/index.js';
+import { dataDirLayout, replaceFileAtomically } from '../../indexer/store/index.js';
 import type { EngineOptions } from '../../server/engine/index.js';
 import { type LiveEngine, type ReloadWatch, watchForNewIndex } from '../../server/middleware/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
@@ -51,8 +51,10 @@ describe('reloading a served local index when the manifest changes', () => {
     const good = await readFile(manifestFile, 'utf8');
     const served = live.current;
     const manifest = JSON.parse(good) as { builtAt: string; embedder: { kind: string; model: string } };
+    // Replaced atomically, as the indexer does: the watcher polls every 100 ms and must never read half a manifest.
+    const replaceManifest = (text: string) => replaceFileAtomically(manifestFile, (temporary) => writeFile(temporary, text));
     // A build whose model is not here: opening it fails offline.
-    await writeFile(manifestFile, JSON.stringify({ ...manifest, builtAt: new Date().toISOString(), embedder: { ...manifest.embedder, kind: 'transformer', model: 'nobody/missing-model' } }));
+    await replaceManifest(JSON.stringify({ ...manifest, builtAt: new Date().toISOString(), embedder: { ...manifest.embedder, kind: 'transformer', model: 'nobody/missing-model' } }));
     try {
       await watch.check();
       await watch.check();
@@ -61,7 +63,7 @@ describe('reloading a served local index when the manifest changes', () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatchObject({ message: expect.stringContaining('still serving the one built') });
     } finally {
-      await writeFile(manifestFile, good);
+      await replaceManifest(good);
     }
   }, INDEX_SAMPLE_MS);
 });
