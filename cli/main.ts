@@ -5,9 +5,8 @@ import { readSettings } from '../core/config.js';
 import { toPaperscopeError } from '../core/errors.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
 import type { IndexOptions } from '../indexer/index.js';
-import type { SearchEngine } from '../server/engine/index.js';
-import { askSchema, searchParamsSchema } from '../server/engine/schemas.js';
-import { validate } from '../server/routes/validate.js';
+import { askSchema, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
+import { validate } from '../server/routes/index.js';
 import { printAnswer, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 

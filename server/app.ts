@@ -7,10 +7,9 @@ import { cors } from 'hono/cors';
 import { readSettings, type Settings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
-import type { SearchEngine } from './engine/index.js';
-import { LiveEngine, rateLimit, requestTimeout, securityHeaders, staticGuard } from './middleware/index.js';
-import { adminRoutes } from './routes/admin.js';
-import { apiRoutes } from './routes/api.js';
+import { LiveEngine, type SearchEngine } from './engine/index.js';
+import { rateLimit, requestTimeout, securityHeaders, staticGuard } from './middleware/index.js';
+import { adminRoutes, apiRoutes } from './routes/index.js';
 
 export interface AppOptions {
   /** A LiveEngine (with its options) can be reloaded, which POST /api/papers needs. */

@@ -5,8 +5,7 @@ import type { PaperscopeError } from '../core/errors.js';
 import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
 import type { LlmSettings } from './ask/index.js';
-import { SearchEngine } from './engine/index.js';
-import { LiveEngine, watchForNewIndex } from './middleware/index.js';
+import { LiveEngine, SearchEngine, watchForNewIndex } from './engine/index.js';
 
 export { createApp } from './app.js';
 export { SearchEngine } from './engine/index.js';

@@ -36,3 +36,52 @@ export const askSchema = z
   .strict();
 
 export type AskParams = z.infer<typeof askSchema>;
+
+/** The response shapes: what the HTTP API (docs/api.md) and the CLI print. */
+export interface ClusterRef {
+  id: number;
+  label: string;
+}
+
+export interface PaperSummary {
+  id: string;
+  title: string;
+  date: string | null;
+  authors_count: number | null;
+  organization: string | null;
+  upvotes: number;
+  url: string | null;
+  cluster: ClusterRef;
+}
+
+export interface SearchHit extends PaperSummary {
+  score: number;
+  snippet: string;
+  highlights: Array<{ start: number; end: number }>;
+}
+
+export interface SearchResponse {
+  query: string;
+  took_ms: number;
+  total: number;
+  offset: number;
+  results: SearchHit[];
+}
+
+export interface SimilarHit extends SearchHit {
+  shared_terms: string[];
+}
+
+export interface PaperDetail extends PaperSummary {
+  abstract: string;
+  authors: string[];
+  categories: string[];
+}
+
+export interface MapPoint {
+  id: string;
+  title: string;
+  x: number;
+  y: number;
+  cluster: number;
+}

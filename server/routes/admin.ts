@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { PaperscopeError } from '../../core/errors.js';
 import { indexPapersInWorker } from '../../indexer/worker.js';
 import { formatIssue, type Paper, parseListing } from '../../indexer/parse/index.js';
-import { adminAuth, type LiveEngine } from '../middleware/index.js';
+import type { LiveEngine } from '../engine/index.js';
+import { adminAuth } from '../middleware/index.js';
 import { jsonBody } from './api.js';
 
 export interface AdminOptions {

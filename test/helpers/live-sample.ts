@@ -1,8 +1,7 @@
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { readSettings } from '../../core/config.js';
-import { type EngineOptions, SearchEngine } from '../../server/engine/index.js';
-import { LiveEngine } from '../../server/middleware/index.js';
+import { type EngineOptions, LiveEngine, SearchEngine } from '../../server/engine/index.js';
 import { buildSampleIndex, temporaryDir } from './sample-index.js';
 
 /** A private, writable copy of the sample index with a live engine on it, for tests that change the index. */

@@ -2,9 +2,8 @@
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import { SearchEngine } from '../../server/engine/index.js';
+import { LiveEngine, SearchEngine } from '../../server/engine/index.js';
 import { createApp } from '../../server/index.js';
-import { LiveEngine } from '../../server/middleware/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { liveSampleCopy } from '../helpers/live-sample.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { createApp, SearchEngine } from '../../server/index.js';
-import { LiveEngine, SECURITY_HEADERS } from '../../server/middleware/index.js';
-import { type SearchParams, searchParamsSchema } from '../../server/engine/index.js';
-import { SearchResponseCache, searchKey } from '../../server/routes/search-cache.js';
+import { LiveEngine, type SearchParams, searchParamsSchema } from '../../server/engine/index.js';
+import { SECURITY_HEADERS } from '../../server/middleware/index.js';
+import { SearchResponseCache, searchKey } from '../../server/routes/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
 import { listen } from './socket.js';

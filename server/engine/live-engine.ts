@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import { type EngineOptions, SearchEngine } from '../engine/index.js';
+import type { EngineOptions } from './load.js';
+import { SearchEngine } from './search-engine.js';
 
 /**
  * The engine the server answers with, swapped whole when the index changes. Each request keeps

@@ -1,0 +1,97 @@
+import { PaperscopeError } from '../../core/errors.js';
+import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexes, sentenceIndexFor } from '../../indexer/derive.js';
+import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
+import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
+import type { SentenceIndex } from '../../indexer/sentences/index.js';
+import { type DataDirLayout, type Manifest, openDataDir, type PaperRecords, PapersTable, readManifest } from '../../indexer/store/index.js';
+import type { LlmSettings } from '../ask/index.js';
+import { EngineState } from './state.js';
+
+export interface EngineOptions {
+  dataDir: string;
+  cacheDir: string;
+  modelDir?: string;
+  offline: boolean;
+  /** An OpenAI-compatible server that writes answers from the evidence (`POST /api/ask/stream`). */
+  llm?: LlmSettings;
+  onEvent?: (event: IndexEvent) => void;
+}
+
+/**
+ * Opens the index in `options.dataDir`: the papers, the derived indexes and the embedder that
+ * built it. Derived indexes that are missing or stale are rebuilt from the papers table instead
+ * of failing. The sentence index behind ask is returned as a loader: only ask needs it.
+ */
+export async function loadEngine(options: EngineOptions): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex> }> {
+  const emit = options.onEvent ?? (() => {});
+  // On object storage the index files are first copied to a local working copy; the table stays remote.
+  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve' });
+  await dataDir.pull();
+  const { layout } = dataDir;
+  const manifest = await readManifest(layout);
+  const table = manifest ? await PapersTable.open(layout) : undefined;
+  if (!manifest || !table) {
+    throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
+  }
+  // An indexer may be writing rows its manifest does not describe yet: read the table as the
+  // manifest does, so the derived files (stamped with that version) are the ones to load. A
+  // manifest written before the first build finished (count 0) describes no papers yet: then the
+  // rows committed so far are served, rebuilt from the table.
+  if (manifest.count > 0 && (await table.version()) !== manifest.tableVersion) {
+    await table.checkout(manifest.tableVersion).catch((error: unknown) => {
+      emit({ type: 'warning', message: `Reading the latest papers table: version ${manifest.tableVersion} of the manifest could not be opened (${(error as Error).message})` });
+    });
+  }
+  const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
+  if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
+  // The embedder and the papers (without vectors: the HNSW index serves them) load while the
+  // derived indexes are read; handlers are attached now so an early failure is not unhandled.
+  const embedderLoading = embedderForIndex(manifest.embedder, manifest.embedderState, {
+    cacheDir: options.cacheDir,
+    modelDir: options.modelDir,
+    offline: options.offline,
+    ...embedderEvents(emit),
+  });
+  const recordsLoading = loadRecords(layout, table, { tableVersion, count }, (message) => emit({ type: 'warning', message }));
+  embedderLoading.catch(() => {});
+  recordsLoading.catch(() => {});
+  try {
+    return await assemble(emit, { layout, manifest, table, count, tableVersion, dimension, embedderLoading, recordsLoading });
+  } catch (error) {
+    void embedderLoading.then((embedder) => embedder.close()).catch(() => {});
+    throw error;
+  }
+}
+
+async function assemble(
+  emit: (event: IndexEvent) => void,
+  parts: {
+    layout: DataDirLayout;
+    manifest: Manifest;
+    table: PapersTable;
+    count: number;
+    tableVersion: number;
+    dimension: number;
+    embedderLoading: Promise<Embedder>;
+    recordsLoading: Promise<PaperRecords>;
+  },
+): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex> }> {
+  const { layout, manifest, table, count, tableVersion, dimension } = parts;
+  const loaded = await loadDerivedIndexes(layout, { dimension, count, tableVersion });
+  let { ann, lexical, topics } = loaded;
+  if (!ann || !lexical || !topics) {
+    emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
+    const stored = await table.readAll();
+    const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
+    ({ ann, lexical, topics } = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
+    await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion, stored).catch((error: unknown) => {
+      // A read-only data dir still serves; the rebuild just happens again next start.
+      emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
+    });
+  }
+  const [papers, embedder] = await Promise.all([parts.recordsLoading, parts.embedderLoading]);
+  // Abstracts are decoded only when the sentence index must be rebuilt from them.
+  const sources = () => papers.briefs.map(({ id, title, contentHash }, position) => ({ id, title, contentHash, get abstract() { return papers.details(position).abstract; } }));
+  const loadSentences = () => sentenceIndexFor(layout, sources(), tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }) });
+  return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences };
+}

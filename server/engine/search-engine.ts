@@ -1,0 +1,121 @@
+import { APP_VERSION } from '../../core/version.js';
+import type { QualityReport } from '../../indexer/cluster/index.js';
+import type { Manifest } from '../../indexer/store/index.js';
+import type { AskEvent, LlmSettings } from '../ask/index.js';
+import type { SubtopicsResponse } from '../topics/index.js';
+import { AskIndex, ask, askStream } from './ask.js';
+import { type EngineOptions, loadEngine } from './load.js';
+import { map } from './map.js';
+import type { AskParams, MapPoint, PaperDetail, SearchHit, SearchParams, SearchResponse, SimilarHit } from './schemas.js';
+import { search } from './search.js';
+import { paper, similar, similarToText } from './similar.js';
+import type { EngineState } from './state.js';
+import { cluster, clusters, subtopics, topicReport, trend } from './topics.js';
+
+/**
+ * The loaded index and the operations on it. Loading lives in load.ts, each operation in its own
+ * file (search.ts, similar.ts, topics.ts, map.ts, ask.ts); this class only binds them to one
+ * loaded index, with the per-index caches (sub-topics, the sentence index behind ask).
+ *
+ * @example
+ * const engine = await SearchEngine.open({ dataDir: 'index', cacheDir, offline: true });
+ * const { results } = await engine.search(searchParamsSchema.parse({ q: 'diffusion' }));
+ */
+export class SearchEngine {
+  readonly manifest: Manifest;
+  readonly #state: EngineState;
+  readonly #askIndex: AskIndex;
+  readonly #subtopics = new Map<number, Promise<SubtopicsResponse>>();
+  readonly #llm: LlmSettings | undefined;
+
+  private constructor(state: EngineState, askIndex: AskIndex, llm: LlmSettings | undefined) {
+    this.manifest = state.manifest;
+    this.#state = state;
+    this.#askIndex = askIndex;
+    this.#llm = llm;
+  }
+
+  static async open(options: EngineOptions): Promise<SearchEngine> {
+    const { state, loadSentences } = await loadEngine(options);
+    return new SearchEngine(state, new AskIndex(loadSentences), options.llm);
+  }
+
+  async close(): Promise<void> {
+    await this.#state.embedder.close();
+  }
+
+  status() {
+    return {
+      version: APP_VERSION,
+      papers: this.#state.papers.length,
+      built_at: this.manifest.builtAt,
+      build_ms: this.manifest.buildMs,
+      embedder: this.manifest.embedder,
+      fallback: this.manifest.embedder.kind === 'word-vectors',
+      topics: this.#state.topics.topics.length,
+      llm: this.#llm !== undefined,
+      ask_index: this.#askIndex.status,
+    };
+  }
+
+  search(params: SearchParams): Promise<SearchResponse> {
+    return search(this.#state, params);
+  }
+
+  paper(id: string): PaperDetail {
+    return paper(this.#state, id);
+  }
+
+  similar(id: string, k: number): { results: SimilarHit[] } {
+    return similar(this.#state, id, k);
+  }
+
+  similarToText(text: string, k: number): Promise<{ results: SearchHit[] }> {
+    return similarToText(this.#state, text, k);
+  }
+
+  clusters() {
+    return clusters(this.#state);
+  }
+
+  cluster(id: number) {
+    return cluster(this.#state, id);
+  }
+
+  /** The topic's papers split into sub-topics, computed once per topic and kept. */
+  subtopics(id: number): Promise<SubtopicsResponse> {
+    return subtopics(this.#state, this.#subtopics, id);
+  }
+
+  trend(id: number) {
+    return trend(this.#state, id);
+  }
+
+  /** Clustering quality of the indexed papers, beside a TF-IDF baseline and against hand labels. */
+  topicReport(options: { clusters?: 'auto' | number; handLabels?: Record<string, string> }): Promise<QualityReport> {
+    return topicReport(this.#state, options);
+  }
+
+  map(): { points: MapPoint[] } {
+    return map(this.#state);
+  }
+
+  /** Answers from the abstracts' own sentences, each claim cited. */
+  ask(params: AskParams) {
+    return ask(this.#state, this.#askIndex, params);
+  }
+
+  /** The answer as events for `POST /api/ask/stream`; `signal` stops a generation whose client went away. */
+  askStream(params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<AskEvent>> {
+    return askStream(this.#state, this.#askIndex, this.#llm, params, signal);
+  }
+
+  /**
+   * Loads the sentence index behind ask now instead of on the first question: loading it is most
+   * of a cold start's memory and time at 100k papers, and search does not need it. A stale or
+   * damaged one is rebuilt here (a warning says so); a failed load is retried on the next call.
+   */
+  async loadAskIndex(): Promise<void> {
+    await this.#askIndex.load();
+  }
+}

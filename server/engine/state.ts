@@ -1,0 +1,143 @@
+import { PaperscopeError } from '../../core/errors.js';
+import type { AnnIndex } from '../../indexer/ann/index.js';
+import { topicOf } from '../../indexer/derive.js';
+import type { Embedder } from '../../indexer/embed/index.js';
+import type { LexicalIndex } from '../../indexer/lexical/index.js';
+import type { Manifest, PaperBrief, PaperDetails, PaperRecord, PaperRecords, StoredPaper, Topic, TopicsFile } from '../../indexer/store/index.js';
+import { bestSnippet } from '../ranking/index.js';
+import type { ClusterRef, PaperSummary, SearchHit } from './schemas.js';
+
+/**
+ * Everything a query needs, loaded once: the papers, the HNSW and BM25 indexes, the topics, the
+ * embedder that built the index, and the maps between a paper's id, its position in the papers
+ * table, its HNSW label, its BM25 document and its topic. The operations (search.ts, similar.ts …)
+ * read papers only through it.
+ */
+export class EngineState {
+  readonly manifest: Manifest;
+  readonly embedder: Embedder;
+  /** Without vectors (the HNSW index holds them: `vectorAt`) nor details (`recordAt` decodes those per paper). */
+  readonly papers: PaperBrief[];
+  readonly #details: (position: number) => PaperDetails;
+  readonly positionById = new Map<string, number>();
+  readonly ann: AnnIndex;
+  /** HNSW label → paper position. */
+  readonly #annToPaper: Int32Array;
+  /** Paper position → HNSW label. */
+  readonly #paperToAnn: Int32Array;
+  /** BM25 document → paper position. */
+  readonly lexicalToPaper: Int32Array;
+  readonly lexical: LexicalIndex;
+  readonly topics: TopicsFile;
+  readonly topicOfPaper: Int32Array;
+  /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once. */
+  readonly #membersOfTopic = new Map<number, number[]>();
+
+  constructor(parts: { manifest: Manifest; papers: PaperRecords; ann: AnnIndex; lexical: LexicalIndex; topics: TopicsFile; embedder: Embedder }) {
+    this.manifest = parts.manifest;
+    this.embedder = parts.embedder;
+    this.papers = parts.papers.briefs;
+    this.#details = parts.papers.details;
+    for (const [position, paper] of this.papers.entries()) this.positionById.set(paper.id, position);
+    this.ann = parts.ann;
+    this.#annToPaper = this.#positionsOf(parts.ann.ids);
+    this.#paperToAnn = new Int32Array(this.papers.length).fill(-1);
+    this.#annToPaper.forEach((position, label) => {
+      if (position >= 0) this.#paperToAnn[position] = label;
+    });
+    this.lexicalToPaper = this.#positionsOf(parts.lexical.ids);
+    this.lexical = parts.lexical;
+    this.topics = parts.topics;
+    // A vector is fetched only for a paper the topics file does not assign.
+    this.topicOfPaper = Int32Array.from(this.papers, (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.withVector(position)));
+    this.topicOfPaper.forEach((topic, position) => {
+      const members = this.#membersOfTopic.get(topic);
+      if (members) members.push(position);
+      else this.#membersOfTopic.set(topic, [position]);
+    });
+  }
+
+  topic(id: number): Topic {
+    const topic = this.topics.topics.find((candidate) => candidate.id === id);
+    if (!topic) throw new PaperscopeError('NOT_FOUND', `No topic with id ${id}.`, { parameter: 'id' });
+    return topic;
+  }
+
+  memberPositions(id: number): readonly number[] {
+    return this.#membersOfTopic.get(id) ?? [];
+  }
+
+  vectorAt(position: number): Float32Array {
+    const label = this.#paperToAnn[position] ?? -1;
+    if (label < 0) throw new PaperscopeError('INDEX_MISMATCH', `Paper ${this.papers[position]?.id} has no vector in the HNSW index; rebuild the index.`);
+    return this.ann.vector(label);
+  }
+
+  withVector(position: number): StoredPaper {
+    return { ...this.recordAt(position), vector: this.vectorAt(position) };
+  }
+
+  paperById(id: string): PaperRecord {
+    return this.recordAt(this.positionOf(id));
+  }
+
+  /** Without the details, which cost a decode: enough to sort by or to name a paper. */
+  briefById(id: string): PaperBrief {
+    return this.papers[this.positionOf(id)] as PaperBrief;
+  }
+
+  positionOf(id: string): number {
+    const position = this.positionById.get(id);
+    if (position === undefined) throw new PaperscopeError('NOT_FOUND', `No paper with id "${id}".`, { parameter: 'id' });
+    return position;
+  }
+
+  /** The paper position of each id (-1 when absent); indexes built in the table's order need no lookup per id. */
+  #positionsOf(ids: readonly string[]): Int32Array {
+    const inTableOrder = ids.length === this.papers.length && ids.every((id, position) => id === this.papers[position]?.id);
+    return inTableOrder ? Int32Array.from(ids, (_, position) => position) : Int32Array.from(ids, (id) => this.positionById.get(id) ?? -1);
+  }
+
+  recordAt(position: number): PaperRecord {
+    return { ...(this.papers[position] as PaperBrief), ...this.#details(position) };
+  }
+
+  /** Without `accept` the graph search runs natively, with no call back into JS per visited node. */
+  vectorRanking(vector: Float32Array, k: number, accept?: (position: number) => boolean): Array<{ id: string; score: number }> {
+    return this.ann
+      .search(vector, k, accept && ((label) => accept(this.#annToPaper[label] ?? -1)))
+      .map(({ label, similarity }) => ({ id: this.ann.ids[label] ?? '', score: similarity }));
+  }
+
+  #clusterRef(position: number): ClusterRef {
+    const id = this.topicOfPaper[position] ?? 0;
+    return { id, label: this.topics.topics.find((topic) => topic.id === id)?.label ?? '' };
+  }
+
+  summary(paper: PaperRecord): PaperSummary {
+    return {
+      id: paper.id,
+      title: paper.title,
+      date: paper.date,
+      authors_count: paper.authorsCount,
+      organization: paper.organization,
+      upvotes: paper.upvotes,
+      url: paper.url,
+      cluster: this.#clusterRef(this.positionById.get(paper.id) ?? 0),
+    };
+  }
+
+  hit(paper: PaperRecord, score: number, query: string): SearchHit {
+    const snippet = bestSnippet(paper.abstract, query);
+    return { ...this.summary(paper), score: round(score, 5), snippet: snippet.text, highlights: snippet.highlights };
+  }
+
+  reference(id: string): { id: string; title: string } {
+    return { id, title: this.briefById(id).title };
+  }
+}
+
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -1,0 +1,5 @@
+/** The HTTP routes: the JSON API, the admin writes, and the input validation the CLI shares. */
+export { type AdminOptions, adminRoutes } from './admin.js';
+export { apiRoutes } from './api.js';
+export { SearchResponseCache, searchKey } from './search-cache.js';
+export { validate } from './validate.js';
