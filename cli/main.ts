@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { readSettings } from '../core/config.js';
+import { armCrashPoint, readSettings, type Settings } from '../core/config.js';
 import { toPaperscopeError } from '../core/errors.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
 import type { IndexOptions } from '../indexer/index.js';
@@ -13,7 +13,8 @@ import { createReporter } from './reporter.js';
 // Each command imports what it runs when it runs: loading the indexer, the object-store client and
 // the server for every command would add a second to `serve`'s cold start and to `--help`.
 
-const settings = readSettings();
+const settings = settingsOrExit();
+armCrashPoint(settings.crashAt);
 const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
 
 function positiveInteger(value: string): number {
@@ -77,6 +78,8 @@ async function indexWith(paths: string[], options: EmbedOptions, quiet = false) 
       modelDir: options.modelDir,
       offline: Boolean(options.offline),
       hubUrl: settings.hubUrl,
+      objectStore: settings.objectStore,
+      lockTtlMs: settings.lockTtlMs,
       embedder: options.embedder,
       model: options.model,
       clusters: options.clusters,
@@ -96,7 +99,14 @@ async function indexWith(paths: string[], options: EmbedOptions, quiet = false) 
 async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine) => Promise<T>): Promise<T> {
   const reporter = createReporter({ quiet: true });
   const { SearchEngine } = await import('../server/engine/index.js');
-  const engine = await SearchEngine.open({ dataDir: options.dataDir, cacheDir: settings.cacheDir, modelDir: settings.modelDir, offline: settings.offline, onEvent: reporter.onEvent });
+  const engine = await SearchEngine.open({
+    dataDir: options.dataDir,
+    cacheDir: settings.cacheDir,
+    modelDir: settings.modelDir,
+    offline: settings.offline,
+    objectStore: settings.objectStore,
+    onEvent: reporter.onEvent,
+  });
   try {
     return await use(engine);
   } finally {
@@ -139,7 +149,7 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
   .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
   .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean }) => {
     const { openDataDir } = await import('../indexer/store/index.js');
-    const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve' })
+    const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve', objectStore: settings.objectStore })
       .readManifest()
       .then((manifest) => manifest !== undefined, () => true);
     if (!hasIndex && options.indexIfMissing) {
@@ -236,9 +246,20 @@ withDataDir(program.command('status').description('what the index holds and whic
     output(options, response, () => printStatus(response));
   });
 
-program.parseAsync().catch((error: unknown) => {
+program.parseAsync().catch(exitWith);
+
+function exitWith(error: unknown): never {
   const failure = toPaperscopeError(error);
   process.stderr.write(`paperscope: ${failure.message}\n`);
   if (failure.code === 'INTERNAL' && failure.cause instanceof Error && failure.cause.stack) process.stderr.write(`${failure.cause.stack}\n`);
   process.exit(failure.exitCode);
-});
+}
+
+/** The environment, read once for every command; a malformed variable exits with its code and name. */
+function settingsOrExit(): Settings {
+  try {
+    return readSettings();
+  } catch (error) {
+    return exitWith(error);
+  }
+}

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { PaperscopeError } from './errors.js';
 
 /** The only place that reads the environment. Everything else receives a typed config. */
 const booleanFlag = z
@@ -73,17 +74,26 @@ export interface Settings {
   reloadIntervalMs: number;
   lockTtlMs: number;
   objectStore: ObjectStoreSettings;
+  /** Fault injection for the crash test (PAPERSCOPE_CRASH_AT); the CLI arms it with `armCrashPoint`. */
+  crashAt: CrashStage | undefined;
 }
 
+/**
+ * Reads and checks the environment. Only the entry points call it (cli/main.ts, server/index.ts's
+ * `startServer`, tests and benches); everything below receives the settings it needs.
+ */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`Invalid environment variable ${String(issue?.path[0])}: ${issue?.message}`);
+    const variable = String(issue?.path[0]);
+    throw new PaperscopeError('INVALID_CONFIG', `Invalid environment variable ${variable}: ${issue?.message}`, { variable });
   }
   const config = parsed.data;
   if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {
-    throw new Error('Invalid environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither.');
+    throw new PaperscopeError('INVALID_CONFIG', 'Invalid environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither.', {
+      variable: 'AWS_ACCESS_KEY_ID',
+    });
   }
   const dataDir = config.PAPERSCOPE_DATA_DIR ?? '.paperscope';
   const cacheRoot = config.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
@@ -114,18 +124,29 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       sessionToken: config.AWS_SESSION_TOKEN,
       allowHttp: config.AWS_ALLOW_HTTP || config.AWS_ENDPOINT_URL?.startsWith('http://') === true,
     },
+    crashAt: config.PAPERSCOPE_CRASH_AT,
   };
 }
 
 export type CrashStage = NonNullable<EnvConfig['PAPERSCOPE_CRASH_AT']>;
 
-let crashStage: CrashStage | undefined | null = null;
+let armedStage: CrashStage | undefined;
+
+/** Arms `crashPoint` for this process; the CLI passes PAPERSCOPE_CRASH_AT from its settings. */
+export function armCrashPoint(stage: CrashStage | undefined): void {
+  armedStage = stage;
+}
 
 /**
- * Fault injection for the crash test: with PAPERSCOPE_CRASH_AT=<stage>, the process kills itself
- * with SIGKILL when it reaches that stage, as a power cut would. A no-op otherwise.
+ * Fault injection for the crash test: once armed with a stage, the process kills itself with
+ * SIGKILL when it reaches that stage, as a power cut would. A no-op otherwise.
  */
 export function crashPoint(stage: CrashStage): void {
-  if (crashStage === null) crashStage = envSchema.shape.PAPERSCOPE_CRASH_AT.safeParse(process.env.PAPERSCOPE_CRASH_AT).data;
-  if (crashStage === stage) process.kill(process.pid, 'SIGKILL');
+  if (armedStage === stage) process.kill(process.pid, 'SIGKILL');
+}
+
+/** The HTTP settings with every variable unset: what `createApp` uses for what it is not given. */
+export function defaultHttpSettings(): Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'> {
+  const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = readSettings({});
+  return { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken };
 }

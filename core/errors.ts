@@ -5,6 +5,8 @@
 export const errorCatalog = {
   INVALID_INPUT: { status: 400, exit: 2 },
   INVALID_PARAMETER: { status: 400, exit: 2 },
+  /** An environment variable (or a setting passed in its place) is malformed. */
+  INVALID_CONFIG: { status: 500, exit: 11 },
   NOT_FOUND: { status: 404, exit: 3 },
   NO_INDEX: { status: 503, exit: 4 },
   INDEX_MISMATCH: { status: 409, exit: 5 },

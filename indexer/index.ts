@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { crashPoint } from '../core/config.js';
+import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { APP_VERSION } from '../core/version.js';
 import { buildDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
@@ -34,6 +34,10 @@ export interface IndexOptions {
   reembed?: boolean;
   /** Model hub or mirror for transformer downloads (default https://huggingface.co/). */
   hubUrl?: string;
+  /** For an `s3://` data dir (core/config.ts reads it from the AWS_* variables). */
+  objectStore?: ObjectStoreSettings;
+  /** An object-store lock whose heartbeat is older than this is taken over (PAPERSCOPE_LOCK_TTL_MS). */
+  lockTtlMs?: number;
   onEvent?: (event: IndexEvent) => void;
 }
 
@@ -98,7 +102,13 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const stages: StageTimings = {};
-  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'index', onWarning: (message) => emit({ type: 'warning', message }) });
+  const dataDir = openDataDir(options.dataDir, {
+    cacheDir: options.cacheDir,
+    role: 'index',
+    objectStore: options.objectStore,
+    lockTtlMs: options.lockTtlMs,
+    onWarning: (message) => emit({ type: 'warning', message }),
+  });
   const { layout } = dataDir;
   await mkdir(layout.root, { recursive: true });
   const release = await dataDir.acquireLock();

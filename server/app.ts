@@ -4,7 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { readSettings, type Settings } from '../core/config.js';
+import { defaultHttpSettings, type Settings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import { LiveEngine, type SearchEngine } from './engine/index.js';
@@ -14,7 +14,7 @@ import { adminRoutes, apiRoutes } from './routes/index.js';
 export interface AppOptions {
   /** A LiveEngine (with its options) can be reloaded, which POST /api/papers needs. */
   engine: SearchEngine | LiveEngine;
-  /** Rate limit, timeout, CORS origin and admin token; by default from the environment. */
+  /** Rate limit, timeout, CORS origin and admin token (`startServer` passes the environment's); unset: the defaults. */
   http?: Partial<Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'>>;
   /** The built web page; defaults to web/dist in the project. */
   webDir?: string;
@@ -27,7 +27,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp(options: AppOptions): Hono {
   const webDir = options.webDir ?? path.join(PROJECT_ROOT, 'web', 'dist');
   const app = new Hono();
-  const http = { ...readSettings(), ...options.http };
+  const http = { ...defaultHttpSettings(), ...options.http };
   const live = options.engine instanceof LiveEngine ? options.engine : new LiveEngine(options.engine);
 
   app.use('*', securityHeaders());

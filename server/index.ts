@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { readSettings } from '../core/config.js';
+import { readSettings, type Settings } from '../core/config.js';
 import type { PaperscopeError } from '../core/errors.js';
 import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
@@ -20,6 +20,8 @@ export interface ServerOptions {
   /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
   llm?: LlmSettings;
   webDir?: string;
+  /** Rate limit, timeout, CORS origin and admin token; default: from the environment. */
+  http?: Partial<Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'>>;
   /** How often to look for a newly published index; 0 turns it off. Default: PAPERSCOPE_RELOAD_INTERVAL_MS. */
   reloadIntervalMs?: number;
   onEvent?: (event: IndexEvent) => void;
@@ -32,7 +34,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** Loads the index in `dataDir` and serves the API and the web page; port 0 picks a free port. */
+/**
+ * Loads the index in `dataDir` and serves the API and the web page; port 0 picks a free port.
+ * The environment is read here, once; what is below receives its settings.
+ */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const settings = readSettings();
   const engineOptions = {
@@ -41,11 +46,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     modelDir: options.modelDir ?? settings.modelDir,
     offline: options.offline ?? settings.offline,
     llm: options.llm ?? settings.llm,
+    objectStore: settings.objectStore,
+    lockTtlMs: settings.lockTtlMs,
     onEvent: options.onEvent,
   };
   // Live, so that POST /api/papers can swap in the updated index.
   const live = new LiveEngine(await SearchEngine.open(engineOptions), engineOptions);
-  const app = createApp({ engine: live, webDir: options.webDir, onError: options.onError });
+  const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = settings;
+  const http = { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken, ...options.http };
+  const app = createApp({ engine: live, http, webDir: options.webDir, onError: options.onError });
   // Replicas pick up what another process indexed (`paperscope index`, or a writer on object storage).
   const reloadIntervalMs = options.reloadIntervalMs ?? settings.reloadIntervalMs;
   const watch = reloadIntervalMs > 0 ? watchForNewIndex(live, { intervalMs: reloadIntervalMs, onEvent: options.onEvent }) : undefined;

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type ObjectStoreSettings, readSettings } from '../../core/config.js';
+import type { ObjectStoreSettings } from '../../core/config.js';
 import { type DataDirLayout, dataDirLayout } from './files.js';
 import { lanceStorageOptions, parseDataDir, workingCopyDir } from './location.js';
 import { acquireWriterLock } from './lock.js';
@@ -34,9 +34,9 @@ export interface DataDirOptions {
   cacheDir: string;
   /** The indexer and the server keep separate working copies (see `workingCopyDir`). */
   role: 'index' | 'serve';
-  /** Where and how to reach the store (core/config.ts reads it from the AWS_* variables). Default: the AWS_* environment variables (core/config.ts). */
+  /** Where and how to reach the store (core/config.ts reads it from the AWS_* variables). Default: nothing set, the S3 client's own defaults. */
   objectStore?: ObjectStoreSettings;
-  /** A lock object whose heartbeat is older than this is taken over. Default: PAPERSCOPE_LOCK_TTL_MS. */
+  /** A lock object whose heartbeat is older than this is taken over. Default: LOCK_TTL_MS (PAPERSCOPE_LOCK_TTL_MS sets it at the top). */
   lockTtlMs?: number;
   /** Heartbeat failures and a lost lock while indexing. Default: `process.emitWarning`. */
   onWarning?: (message: string) => void;
@@ -47,6 +47,11 @@ export interface DataDirOptions {
   multipartThresholdBytes?: number;
 }
 
+/** Object-store settings with nothing set: the S3 client and LanceDB fall back to their own defaults. */
+const NO_OBJECT_STORE_SETTINGS: ObjectStoreSettings = { endpoint: undefined, region: undefined, accessKeyId: undefined, secretAccessKey: undefined, sessionToken: undefined, allowHttp: false };
+/** The default of PAPERSCOPE_LOCK_TTL_MS. */
+const LOCK_TTL_MS = 120_000;
+
 /**
  * @example
  * const dataDir = openDataDir('s3://corpus/papers', { cacheDir, role: 'serve', objectStore: settings.objectStore });
@@ -56,10 +61,9 @@ export interface DataDirOptions {
 export function openDataDir(value: string, options: DataDirOptions): DataDir {
   const location = parseDataDir(value);
   if (location.kind === 'local') return localDataDir(value, dataDirLayout(location.path));
-  const defaults = readSettings();
-  const settings = options.objectStore ?? defaults.objectStore;
+  const settings = options.objectStore ?? NO_OBJECT_STORE_SETTINGS;
   const layout = { ...dataDirLayout(workingCopyDir(options.cacheDir, location, options.role)), database: `${location.uri}/lancedb`, storageOptions: lanceStorageOptions(settings) };
-  const lock = { ttlMs: options.lockTtlMs ?? defaults.lockTtlMs, onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)) };
+  const lock = { ttlMs: options.lockTtlMs ?? LOCK_TTL_MS, onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)) };
   const partBytes = Math.max(MIN_PART_BYTES, options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES);
   return new RemoteDataDir(value, layout, new RemoteStore(location, settings), lock, partBytes);
 }

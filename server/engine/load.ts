@@ -1,3 +1,4 @@
+import type { ObjectStoreSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexes, sentenceIndexFor } from '../../indexer/derive.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
@@ -14,6 +15,10 @@ export interface EngineOptions {
   offline: boolean;
   /** An OpenAI-compatible server that writes answers from the evidence (`POST /api/ask/stream`). */
   llm?: LlmSettings;
+  /** For an `s3://` data dir (core/config.ts reads it from the AWS_* variables). */
+  objectStore?: ObjectStoreSettings;
+  /** The lock TTL of `POST /api/papers`'s index runs on object storage. */
+  lockTtlMs?: number;
   onEvent?: (event: IndexEvent) => void;
 }
 
@@ -25,7 +30,7 @@ export interface EngineOptions {
 export async function loadEngine(options: EngineOptions): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex> }> {
   const emit = options.onEvent ?? (() => {});
   // On object storage the index files are first copied to a local working copy; the table stays remote.
-  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve' });
+  const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve', objectStore: options.objectStore });
   await dataDir.pull();
   const { layout } = dataDir;
   const manifest = await readManifest(layout);

@@ -23,7 +23,7 @@ export function watchForNewIndex(live: LiveEngine, options: { intervalMs: number
   const engineOptions = live.options;
   if (!engineOptions) throw new Error('The engine was not given the options to reopen its index.');
   const emit = options.onEvent ?? (() => {});
-  const dataDir = openDataDir(engineOptions.dataDir, { cacheDir: engineOptions.cacheDir, role: 'serve' });
+  const dataDir = openDataDir(engineOptions.dataDir, { cacheDir: engineOptions.cacheDir, role: 'serve', objectStore: engineOptions.objectStore });
   let checking: Promise<boolean> | undefined;
   let warnedFor: string | undefined;
 

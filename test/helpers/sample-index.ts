@@ -16,10 +16,12 @@ export async function temporaryDir(prefix = 'paperscope-test-'): Promise<{ dir: 
 
 /** Indexes the sample with the offline embedder into `dataDir`. */
 export async function indexSample(dataDir: string, overrides: { clusters?: 'auto' | number; paths?: string[] } = {}): Promise<IndexSummary> {
+  const settings = readSettings();
   return runIndex({
     paths: overrides.paths ?? [SAMPLE_FILE],
     dataDir,
-    cacheDir: readSettings().cacheDir,
+    cacheDir: settings.cacheDir,
+    objectStore: settings.objectStore,
     offline: true,
     embedder: 'word-vectors',
     clusters: overrides.clusters ?? 'auto',

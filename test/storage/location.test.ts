@@ -86,4 +86,9 @@ describe('object store settings', () => {
     expect(() => readSettings({ PAPERSCOPE_RELOAD_INTERVAL_MS: '-1' })).toThrow(/PAPERSCOPE_RELOAD_INTERVAL_MS/);
     expect(() => readSettings({ PAPERSCOPE_LOCK_TTL_MS: '0' })).toThrow(/PAPERSCOPE_LOCK_TTL_MS/);
   });
+
+  it('reports a malformed variable as a configuration error of the catalog, naming the variable', () => {
+    expect(() => readSettings({ PAPERSCOPE_RATE_LIMIT: 'many' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', details: { variable: 'PAPERSCOPE_RATE_LIMIT' } }));
+    expect(() => readSettings({ AWS_SECRET_ACCESS_KEY: 'secret' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
 });

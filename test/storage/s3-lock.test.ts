@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
 import { openDataDir } from '../../indexer/store/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { type LocalS3, startLocalS3 } from '../helpers/local-s3.js';
@@ -46,7 +47,7 @@ describe('the lock object of an s3:// data dir', () => {
 
   /** Each indexer gets its own cache dir, so its own local writer lock: only the lock object is shared. */
   function indexer(name: string, onWarning?: (message: string) => void) {
-    return openDataDir(URI, { cacheDir: path.join(scratch.dir, name), role: 'index', lockTtlMs: TTL_MS, onWarning: onWarning ?? (() => {}) });
+    return openDataDir(URI, { cacheDir: path.join(scratch.dir, name), role: 'index', objectStore: readSettings().objectStore, lockTtlMs: TTL_MS, onWarning: onWarning ?? (() => {}) });
   }
 
   async function plant(body: LockBody): Promise<void> {

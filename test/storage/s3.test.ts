@@ -48,12 +48,12 @@ describe('a data dir on S3-compatible object storage', () => {
   it('indexes the sample into s3:// and publishes the manifest', async () => {
     const summary = await indexSample(URI);
     expect(summary).toMatchObject({ added: 62, total: 62 });
-    const manifest = await openDataDir(URI, { cacheDir: readSettings().cacheDir, role: 'serve' }).readManifest();
+    const manifest = await openDataDir(URI, { cacheDir: readSettings().cacheDir, role: 'serve', objectStore: readSettings().objectStore }).readManifest();
     expect(manifest).toMatchObject({ count: 62, embedder: { kind: 'word-vectors' } });
   }, INDEX_SAMPLE_MS);
 
   it('downloads the index files once, then skips them while unchanged', async () => {
-    const copy = openDataDir(URI, { cacheDir: path.join(scratch.dir, 'pull-check'), role: 'serve' });
+    const copy = openDataDir(URI, { cacheDir: path.join(scratch.dir, 'pull-check'), role: 'serve', objectStore: readSettings().objectStore });
     await copy.pull();
     const first = await stat(copy.layout.annIndex);
     expect(first.size).toBeGreaterThan(0);
@@ -75,7 +75,7 @@ describe('a data dir on S3-compatible object storage', () => {
   }, INDEX_SAMPLE_MS);
 
   it('refuses a second indexer while the lock object exists', async () => {
-    const release = await openDataDir(URI, { cacheDir: path.join(scratch.dir, 'other-indexer'), role: 'index' }).acquireLock();
+    const release = await openDataDir(URI, { cacheDir: path.join(scratch.dir, 'other-indexer'), role: 'index', objectStore: readSettings().objectStore }).acquireLock();
     try {
       await expect(indexSample(URI)).rejects.toMatchObject({ code: 'INDEX_LOCKED', message: expect.stringContaining(`${URI}/index.lock`) });
     } finally {
@@ -86,7 +86,7 @@ describe('a data dir on S3-compatible object storage', () => {
   it('running replicas pick up papers added by another index run, without a restart', async () => {
     const input = path.join(scratch.dir, 'new.jsonl');
     await writeFile(input, `${JSON.stringify(NEW_PAPER)}\n`);
-    const summary = await runIndex({ paths: [input], dataDir: URI, cacheDir: readSettings().cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', year: SAMPLE_YEAR });
+    const summary = await runIndex({ paths: [input], dataDir: URI, cacheDir: readSettings().cacheDir, objectStore: readSettings().objectStore, offline: true, embedder: 'word-vectors', clusters: 'auto', year: SAMPLE_YEAR });
     expect(summary).toMatchObject({ added: 1, total: 63 });
     for (const replica of replicas) {
       const deadline = Date.now() + 20_000;
