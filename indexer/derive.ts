@@ -168,15 +168,16 @@ async function loadLexical(layout: DataDirLayout, expected: { count: number; tab
 
 /**
  * The sentence index for `tableVersion`: the saved one when it is current, else rebuilt with the
- * index's embedder (reusing the saved vectors of unchanged papers) and saved. A save failure is
- * reported through `onWarning` and does not stop a read-only server.
+ * index's embedder (reusing the saved vectors of unchanged papers) and saved, through `events.save`
+ * when given (the server saves only under the writer lock). A save failure is reported through
+ * `onWarning` and does not stop a read-only server.
  */
 export async function sentenceIndexFor(
   layout: DataDirLayout,
   papers: readonly SentenceSource[],
   tableVersion: number,
   embedder: Embedder,
-  events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void; timings?: StageTimings } = {},
+  events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void; timings?: StageTimings; save?: (write: () => Promise<void>) => Promise<void> } = {},
 ): Promise<SentenceIndex> {
   const saved = await loadSentenceIndex(layout, embedder.info);
   const previous = 'index' in saved ? saved.index : undefined;
@@ -184,6 +185,7 @@ export async function sentenceIndexFor(
   if (previous && current) return previous;
   if ('problem' in saved && saved.problem !== 'its file is missing or invalid') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem}`);
   const index = await buildSentenceIndex(papers, tableVersion, embedder, { previous, onProgress: events.onProgress, timings: events.timings });
-  await saveSentenceIndex(layout, index).catch((error: unknown) => events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`));
+  const save = events.save ?? ((write) => write());
+  await save(() => saveSentenceIndex(layout, index)).catch((error: unknown) => events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`));
   return index;
 }

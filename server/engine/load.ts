@@ -4,7 +4,7 @@ import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexe
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
-import { type DataDirLayout, type Manifest, openDataDir, type PaperRecords, PapersTable, readManifest } from '../../indexer/store/index.js';
+import { acquireWriterLock, type DataDirLayout, type Manifest, openDataDir, type PaperRecords, PapersTable, readManifest } from '../../indexer/store/index.js';
 import type { LlmSettings } from '../ask/index.js';
 import { EngineState } from './state.js';
 
@@ -89,7 +89,8 @@ async function assemble(
     const stored = await table.readAll();
     const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
     ({ ann, lexical, topics } = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
-    await saveDerivedIndexes(layout, { ann, lexical, topics }, tableVersion, stored).catch((error: unknown) => {
+    const rebuilt = { ann, lexical, topics };
+    await saveRepair(layout, manifest, () => saveDerivedIndexes(layout, rebuilt, tableVersion, stored)).catch((error: unknown) => {
       // A read-only data dir still serves; the rebuild just happens again next start.
       emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
     });
@@ -97,6 +98,26 @@ async function assemble(
   const [papers, embedder] = await Promise.all([parts.recordsLoading, parts.embedderLoading]);
   // Abstracts are decoded only when the sentence index must be rebuilt from them.
   const sources = () => papers.briefs.map(({ id, title, contentHash }, position) => ({ id, title, contentHash, get abstract() { return papers.details(position).abstract; } }));
-  const loadSentences = () => sentenceIndexFor(layout, sources(), tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }) });
+  const loadSentences = () =>
+    sentenceIndexFor(layout, sources(), tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }), save: (write) => saveRepair(layout, manifest, write) });
   return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences };
+}
+
+/**
+ * Saves files the server rebuilt, as an indexer would: under the data dir's writer lock, and only
+ * while the manifest is still the one loaded, so a repair never writes beside an index run nor
+ * over what one has published since. Otherwise the repair stays in memory (and is made again at
+ * the next start, unless an index run has replaced the files meanwhile).
+ */
+async function saveRepair(layout: DataDirLayout, loaded: Manifest, write: () => Promise<void>): Promise<void> {
+  const release = await acquireWriterLock(layout);
+  try {
+    const current = await readManifest(layout);
+    if (current?.builtAt !== loaded.builtAt || current.tableVersion !== loaded.tableVersion) {
+      throw new PaperscopeError('INDEX_LOCKED', `An index run has published a new index in ${layout.root} since it was loaded; the repair is kept in memory only.`);
+    }
+    await write();
+  } finally {
+    await release();
+  }
 }

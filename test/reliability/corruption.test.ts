@@ -1,12 +1,15 @@
-import { cp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { cp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
-import { type DataDirLayout, dataDirLayout, PapersTable, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout, PapersTable, sha256, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { CLI_COMMAND } from './cli.js';
 
 type Damage = (layout: DataDirLayout) => Promise<void>;
 
@@ -125,6 +128,22 @@ const SENTENCE_WARNING = 'Rebuilding the sentence index';
 
 const QUERIES = ['reward noise', 'reinforcement learning for reasoning', 'video generation', 'retrieval augmented'];
 
+/** Takes the data dir's writer lock in another process (lock-child.ts), as an index run would; returns the release. */
+async function holdLockInAnotherProcess(dataDir: string): Promise<() => Promise<void>> {
+  const [node, loader, tsx] = CLI_COMMAND;
+  const child = spawn(node, [loader, tsx, path.join(import.meta.dirname, 'lock-child.ts'), dataDir]);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => (await lines.next()).value as string | undefined;
+  expect(await next()).toBe('ready');
+  child.stdin.write('go\n');
+  expect(await next()).toBe('won');
+  return async () => {
+    child.stdin.write('release\n');
+    expect(await next()).toBe('released');
+    child.stdin.end();
+  };
+}
+
 async function open(dataDir: string, events: IndexEvent[] = []): Promise<SearchEngine> {
   return SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => events.push(event) });
 }
@@ -209,4 +228,41 @@ describe('damaged derived index files', () => {
   it.each(Object.entries(SENTENCE_DAMAGES))('%s: rebuilds the sentence index, answers as before, and repairs the file', (name, damage) =>
     expectRepaired(name, damage, SENTENCE_WARNING),
   );
+
+  it('writes nothing while an index run holds the writer lock: the repair stays in memory, and is saved once the lock is free', async () => {
+    const damage: Damage = async (layout) => {
+      await halve(layout.lexical);
+      await halve(layout.sentences);
+    };
+    const dataDir = path.join(scratch.dir, 'repair-while-locked');
+    await cp(pristine, dataDir, { recursive: true });
+    const layout = dataDirLayout(dataDir);
+    await damage(layout);
+    const release = await holdLockInAnotherProcess(dataDir);
+    const files = async () => {
+      const names = (await readdir(dataDir)).filter((name) => name !== 'index.lock').sort();
+      return Promise.all(names.map(async (name) => [name, sha256(await readFile(path.join(dataDir, name)).catch(() => Buffer.from('(a directory)')))]));
+    };
+    const before = await files();
+    const events: IndexEvent[] = [];
+    try {
+      const engine = await open(dataDir, events);
+      try {
+        expect(await answers(engine)).toEqual(expected);
+      } finally {
+        await engine.close();
+      }
+      expect(await files()).toEqual(before);
+      const warnings = events.filter((event) => event.type === 'warning').map((event) => event.message);
+      expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^Could not save the rebuilt indexes: Another indexer/), expect.stringMatching(/^Could not save the sentence index: Another indexer/)]));
+    } finally {
+      await release();
+    }
+    const again: IndexEvent[] = [];
+    await (await open(dataDir, again)).close();
+    expect(again.some((event) => event.type === 'warning' && event.message.startsWith('Rebuilding derived indexes'))).toBe(true);
+    const repaired: IndexEvent[] = [];
+    await (await open(dataDir, repaired)).close();
+    expect(repaired.filter((event) => event.type === 'warning')).toEqual([]);
+  });
 });
