@@ -50,7 +50,14 @@ export class RemoteLock {
       }
       try {
         await store.send(({ sdk, client }) =>
-          client.send(new sdk.PutObjectCommand({ Bucket: store.location.bucket, Key: key, Body: body, ...(stored ? { IfMatch: stored.etag } : { IfNoneMatch: '*' }) })),
+          client.send(
+            new sdk.PutObjectCommand({
+              Bucket: store.location.bucket,
+              Key: key,
+              Body: body,
+              ...(stored ? { IfMatch: stored.etag } : { IfNoneMatch: '*' }),
+            }),
+          ),
         );
       } catch (error) {
         // Another indexer created, refreshed or took over the lock since it was read (412, or 409 for
@@ -64,7 +71,9 @@ export class RemoteLock {
         return this.#hold(lock.nonce, (heartbeatAt) => JSON.stringify({ ...lock, heartbeatAt }));
       }
     }
-    throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${store.uri(key)}: other indexers kept changing it.`, { lock: store.uri(key) });
+    throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${store.uri(key)}: other indexers kept changing it.`, {
+      lock: store.uri(key),
+    });
   }
 
   /** Throws when this process took the lock and another indexer has since taken it over (or it was deleted). */
@@ -74,7 +83,11 @@ export class RemoteLock {
     const uri = this.#store.uri(this.#key);
     const stored = await this.#store.getText(this.#key);
     if (stored === undefined || lockContent(stored).nonce !== this.#nonce) {
-      throw new PaperscopeError('INDEX_LOCKED', `This indexer lost the writer lock ${uri} (${stored ? `now held by ${describeHolder(stored)}` : 'deleted'}); nothing was published. Run the index again.`, { lock: uri });
+      throw new PaperscopeError(
+        'INDEX_LOCKED',
+        `This indexer lost the writer lock ${uri} (${stored ? `now held by ${describeHolder(stored)}` : 'deleted'}); nothing was published. Run the index again.`,
+        { lock: uri },
+      );
     }
   }
 
@@ -97,24 +110,37 @@ export class RemoteLock {
         const stored = await store.get(key);
         if (!stored || lockContent(stored.text).nonce !== nonce) {
           clearInterval(timer);
-          onWarning(`Lost the writer lock ${uri}: ${stored ? `taken over by ${describeHolder(stored.text)}` : 'the object was deleted'}; this run will not publish.`);
+          onWarning(
+            `Lost the writer lock ${uri}: ${stored ? `taken over by ${describeHolder(stored.text)}` : 'the object was deleted'}; this run will not publish.`,
+          );
           return;
         }
         await store.send(({ sdk, client }) =>
-          client.send(new sdk.PutObjectCommand({ Bucket: store.location.bucket, Key: key, Body: render(new Date().toISOString()), IfMatch: stored.etag })),
+          client.send(
+            new sdk.PutObjectCommand({
+              Bucket: store.location.bucket,
+              Key: key,
+              Body: render(new Date().toISOString()),
+              IfMatch: stored.etag,
+            }),
+          ),
         );
         failing = false;
       } catch (error) {
-        if (!failing) onWarning(`Could not refresh the writer lock ${uri} (retrying every ${formatSeconds(ttlMs / 3)}): ${describeError(error)}`);
+        if (!failing)
+          onWarning(`Could not refresh the writer lock ${uri} (retrying every ${formatSeconds(ttlMs / 3)}): ${describeError(error)}`);
         failing = true;
       }
     };
     // One refresh at a time; unref'd so that the timer alone does not keep the process running.
-    const timer = setInterval(() => {
-      refreshing ??= refresh().finally(() => {
-        refreshing = undefined;
-      });
-    }, Math.max(1, Math.floor(ttlMs / 3)));
+    const timer = setInterval(
+      () => {
+        refreshing ??= refresh().finally(() => {
+          refreshing = undefined;
+        });
+      },
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
     timer.unref();
     return async () => {
       clearInterval(timer);

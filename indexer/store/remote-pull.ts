@@ -9,7 +9,16 @@ import { type Manifest, manifestSchema } from './manifest.js';
 import type { RemoteStore } from './remote-store.js';
 
 /** The derived index files, copied in this order; the manifest is not among them: it goes last. */
-export const INDEX_FILES = ['annIndex', 'annMeta', 'lexical', 'topics', 'records', 'sentences', 'sentenceVectors', 'sentenceLexical'] as const satisfies readonly (keyof DataDirLayout)[];
+export const INDEX_FILES = [
+  'annIndex',
+  'annMeta',
+  'lexical',
+  'topics',
+  'records',
+  'sentences',
+  'sentenceVectors',
+  'sentenceLexical',
+] as const satisfies readonly (keyof DataDirLayout)[];
 /** Passes of `pull` when a writer publishes during one. */
 const PULL_ATTEMPTS = 3;
 /** What was last downloaded, so unchanged files are skipped. */
@@ -51,9 +60,11 @@ async function pullFile(store: RemoteStore, file: string, state: Record<string, 
   if (known && local && known.etag === remote.etag && known.size === local.size && known.mtimeMs === local.mtimeMs) return remote.etag;
   let etag = remote.etag;
   await replaceFileAtomically(file, async (temporary) => {
-    const response = await store.send(({ sdk, client }) => client.send(new sdk.GetObjectCommand({ Bucket: store.location.bucket, Key: key }))).catch((error: unknown) => {
-      throw store.failed('download', key, error);
-    });
+    const response = await store
+      .send(({ sdk, client }) => client.send(new sdk.GetObjectCommand({ Bucket: store.location.bucket, Key: key })))
+      .catch((error: unknown) => {
+        throw store.failed('download', key, error);
+      });
     etag = response.ETag ?? etag;
     await pipeline(response.Body as Readable, createWriteStream(temporary));
   });
@@ -88,7 +99,10 @@ export class RemoteManifest {
     const parsed = manifestSchema.safeParse(raw);
     if (!parsed.success) {
       const reason = raw === undefined ? 'not valid JSON' : parsed.error.issues[0]?.message;
-      throw new PaperscopeError('INDEX_MISMATCH', `The index manifest ${this.#store.uri(this.#key)} is not one this version of Paperscope reads (${reason}).`);
+      throw new PaperscopeError(
+        'INDEX_MISMATCH',
+        `The index manifest ${this.#store.uri(this.#key)} is not one this version of Paperscope reads (${reason}).`,
+      );
     }
     this.#seen = { etag: head.etag, manifest: parsed.data };
     return parsed.data;

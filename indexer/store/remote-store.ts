@@ -46,7 +46,9 @@ export class RemoteStore {
 
   async head(key: string): Promise<{ etag: string } | undefined> {
     try {
-      const response = await this.send(({ sdk, client }) => client.send(new sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: key })));
+      const response = await this.send(({ sdk, client }) =>
+        client.send(new sdk.HeadObjectCommand({ Bucket: this.location.bucket, Key: key })),
+      );
       return { etag: response.ETag ?? '' };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -60,8 +62,14 @@ export class RemoteStore {
 
   async get(key: string): Promise<StoredObject | undefined> {
     try {
-      const response = await this.send(({ sdk, client }) => client.send(new sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: key })));
-      return { text: (await response.Body?.transformToString('utf8')) ?? '', etag: response.ETag ?? '', lastModified: response.LastModified };
+      const response = await this.send(({ sdk, client }) =>
+        client.send(new sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: key })),
+      );
+      return {
+        text: (await response.Body?.transformToString('utf8')) ?? '',
+        etag: response.ETag ?? '',
+        lastModified: response.LastModified,
+      };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw this.failed('read', key, error);
@@ -104,9 +112,10 @@ function s3For(settings: ObjectStoreSettings): Promise<S3> {
         followRegionRedirects: true,
         // Self-hosted servers (MinIO, s3rver) address buckets by path, not by host name.
         forcePathStyle: settings.endpoint !== undefined,
-        credentials: settings.accessKeyId && settings.secretAccessKey
-          ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, sessionToken: settings.sessionToken }
-          : undefined,
+        credentials:
+          settings.accessKeyId && settings.secretAccessKey
+            ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey, sessionToken: settings.sessionToken }
+            : undefined,
       });
       return { sdk, client };
     });

@@ -48,7 +48,14 @@ export interface DataDirOptions {
 }
 
 /** Object-store settings with nothing set: the S3 client and LanceDB fall back to their own defaults. */
-const NO_OBJECT_STORE_SETTINGS: ObjectStoreSettings = { endpoint: undefined, region: undefined, accessKeyId: undefined, secretAccessKey: undefined, sessionToken: undefined, allowHttp: false };
+const NO_OBJECT_STORE_SETTINGS: ObjectStoreSettings = {
+  endpoint: undefined,
+  region: undefined,
+  accessKeyId: undefined,
+  secretAccessKey: undefined,
+  sessionToken: undefined,
+  allowHttp: false,
+};
 /** The default of PAPERSCOPE_LOCK_TTL_MS. */
 const LOCK_TTL_MS = 120_000;
 
@@ -62,8 +69,15 @@ export function openDataDir(value: string, options: DataDirOptions): DataDir {
   const location = parseDataDir(value);
   if (location.kind === 'local') return localDataDir(value, dataDirLayout(location.path));
   const settings = options.objectStore ?? NO_OBJECT_STORE_SETTINGS;
-  const layout = { ...dataDirLayout(workingCopyDir(options.cacheDir, location, options.role)), database: `${location.uri}/lancedb`, storageOptions: lanceStorageOptions(settings) };
-  const lock = { ttlMs: options.lockTtlMs ?? LOCK_TTL_MS, onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)) };
+  const layout = {
+    ...dataDirLayout(workingCopyDir(options.cacheDir, location, options.role)),
+    database: `${location.uri}/lancedb`,
+    storageOptions: lanceStorageOptions(settings),
+  };
+  const lock = {
+    ttlMs: options.lockTtlMs ?? LOCK_TTL_MS,
+    onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)),
+  };
   const partBytes = Math.max(MIN_PART_BYTES, options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES);
   return new RemoteDataDir(value, layout, new RemoteStore(location, settings), lock, partBytes);
 }
@@ -87,7 +101,13 @@ class RemoteDataDir implements DataDir {
   readonly #manifest: RemoteManifest;
   readonly #partBytes: number;
 
-  constructor(name: string, layout: DataDirLayout, store: RemoteStore, lock: { ttlMs: number; onWarning: (message: string) => void }, partBytes: number) {
+  constructor(
+    name: string,
+    layout: DataDirLayout,
+    store: RemoteStore,
+    lock: { ttlMs: number; onWarning: (message: string) => void },
+    partBytes: number,
+  ) {
     this.name = name;
     this.layout = layout;
     this.#store = store;

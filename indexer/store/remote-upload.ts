@@ -2,8 +2,8 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataDirLayout } from './files.js';
-import { INDEX_FILES } from './remote-pull.js';
 import type { RemoteLock } from './remote-lock.js';
+import { INDEX_FILES } from './remote-pull.js';
 import type { RemoteStore } from './remote-store.js';
 
 /** One PUT takes at most 5 GB; above this size a file goes in parts, which S3 requires be ≥ 5 MiB. */
@@ -35,9 +35,11 @@ export async function publishIndexFiles(store: RemoteStore, layout: DataDirLayou
       throw store.failed('upload', key, error);
     }
   }
-  await store.send(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: store.location.bucket, Key: manifestKey, Body: local }))).catch((error: unknown) => {
-    throw store.failed('upload', manifestKey, error);
-  });
+  await store
+    .send(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: store.location.bucket, Key: manifestKey, Body: local })))
+    .catch((error: unknown) => {
+      throw store.failed('upload', manifestKey, error);
+    });
 }
 
 /**

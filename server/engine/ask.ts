@@ -1,5 +1,5 @@
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
-import { answerEvents, answerQuestion, type AskEvent, type AskSources, type LlmSettings } from '../ask/index.js';
+import { type AskEvent, type AskSources, answerEvents, answerQuestion, type LlmSettings } from '../ask/index.js';
 import type { AskParams } from './schemas.js';
 import type { EngineState } from './state.js';
 
@@ -47,7 +47,11 @@ export class AskIndex {
 /** Answers from the abstracts' own sentences, each claim cited. */
 export async function ask(state: EngineState, index: AskIndex, params: AskParams) {
   const sources = await index.sources(state);
-  const { answer, grounded, citations, seeAlso } = answerQuestion(sources, params.question, await state.embedder.embedQuery(params.question));
+  const { answer, grounded, citations, seeAlso } = answerQuestion(
+    sources,
+    params.question,
+    await state.embedder.embedQuery(params.question),
+  );
   return { answer, grounded, citations, seeAlso };
 }
 
@@ -56,7 +60,13 @@ export async function ask(state: EngineState, index: AskIndex, params: AskParams
  * answer. Evidence is gathered before this resolves, so its failures are ordinary errors; `signal`
  * stops a generation whose client went away.
  */
-export async function askStream(state: EngineState, index: AskIndex, llm: LlmSettings | undefined, params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<AskEvent>> {
+export async function askStream(
+  state: EngineState,
+  index: AskIndex,
+  llm: LlmSettings | undefined,
+  params: AskParams,
+  signal: AbortSignal,
+): Promise<AsyncGenerator<AskEvent>> {
   const sources = await index.sources(state);
   const vector = await state.embedder.embedQuery(params.question);
   const extractive = answerQuestion(sources, params.question, vector);

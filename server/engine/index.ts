@@ -1,7 +1,7 @@
 /** The engine: loads an index (load.ts) and answers queries, one file per operation; the server swaps it live. */
-export { SearchEngine } from './search-engine.js';
-export type { EngineOptions } from './load.js';
+
 export { LiveEngine } from './live-engine.js';
+export type { EngineOptions } from './load.js';
 export { type ReloadWatch, watchForNewIndex } from './reload-watch.js';
 export {
   type AskParams,
@@ -18,3 +18,4 @@ export {
   similarParamsSchema,
   similarTextSchema,
 } from './schemas.js';
+export { SearchEngine } from './search-engine.js';

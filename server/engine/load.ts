@@ -4,7 +4,15 @@ import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexe
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
-import { acquireWriterLock, type DataDirLayout, type Manifest, openDataDir, type PaperRecords, PapersTable, readManifest } from '../../indexer/store/index.js';
+import {
+  acquireWriterLock,
+  type DataDirLayout,
+  type Manifest,
+  openDataDir,
+  type PaperRecords,
+  PapersTable,
+  readManifest,
+} from '../../indexer/store/index.js';
 import type { LlmSettings } from '../ask/index.js';
 import { EngineState } from './state.js';
 
@@ -44,7 +52,10 @@ export async function loadEngine(options: EngineOptions): Promise<{ state: Engin
   // rows committed so far are served, rebuilt from the table.
   if (manifest.count > 0 && (await table.version()) !== manifest.tableVersion) {
     await table.checkout(manifest.tableVersion).catch((error: unknown) => {
-      emit({ type: 'warning', message: `Reading the latest papers table: version ${manifest.tableVersion} of the manifest could not be opened (${(error as Error).message})` });
+      emit({
+        type: 'warning',
+        message: `Reading the latest papers table: version ${manifest.tableVersion} of the manifest could not be opened (${(error as Error).message})`,
+      });
     });
   }
   const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
@@ -97,9 +108,20 @@ async function assemble(
   }
   const [papers, embedder] = await Promise.all([parts.recordsLoading, parts.embedderLoading]);
   // Abstracts are decoded only when the sentence index must be rebuilt from them.
-  const sources = () => papers.briefs.map(({ id, title, contentHash }, position) => ({ id, title, contentHash, get abstract() { return papers.details(position).abstract; } }));
+  const sources = () =>
+    papers.briefs.map(({ id, title, contentHash }, position) => ({
+      id,
+      title,
+      contentHash,
+      get abstract() {
+        return papers.details(position).abstract;
+      },
+    }));
   const loadSentences = () =>
-    sentenceIndexFor(layout, sources(), tableVersion, embedder, { onWarning: (message) => emit({ type: 'warning', message }), save: (write) => saveRepair(layout, manifest, write) });
+    sentenceIndexFor(layout, sources(), tableVersion, embedder, {
+      onWarning: (message) => emit({ type: 'warning', message }),
+      save: (write) => saveRepair(layout, manifest, write),
+    });
   return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences };
 }
 
@@ -114,7 +136,10 @@ async function saveRepair(layout: DataDirLayout, loaded: Manifest, write: () => 
   try {
     const current = await readManifest(layout);
     if (current?.builtAt !== loaded.builtAt || current.tableVersion !== loaded.tableVersion) {
-      throw new PaperscopeError('INDEX_LOCKED', `An index run has published a new index in ${layout.root} since it was loaded; the repair is kept in memory only.`);
+      throw new PaperscopeError(
+        'INDEX_LOCKED',
+        `An index run has published a new index in ${layout.root} since it was loaded; the repair is kept in memory only.`,
+      );
     }
     await write();
   } finally {

@@ -23,7 +23,11 @@ export function watchForNewIndex(live: LiveEngine, options: { intervalMs: number
   const engineOptions = live.options;
   if (!engineOptions) throw new Error('The engine was not given the options to reopen its index.');
   const emit = options.onEvent ?? (() => {});
-  const dataDir = openDataDir(engineOptions.dataDir, { cacheDir: engineOptions.cacheDir, role: 'serve', objectStore: engineOptions.objectStore });
+  const dataDir = openDataDir(engineOptions.dataDir, {
+    cacheDir: engineOptions.cacheDir,
+    role: 'serve',
+    objectStore: engineOptions.objectStore,
+  });
   let checking: Promise<boolean> | undefined;
   let warnedFor: string | undefined;
 
@@ -36,13 +40,19 @@ export function watchForNewIndex(live: LiveEngine, options: { intervalMs: number
       if (!stored || stored.count === 0 || (stored.builtAt === served.builtAt && stored.tableVersion === served.tableVersion)) return false;
       build = `${stored.builtAt}/${stored.tableVersion}`;
       await live.reload();
-      emit({ type: 'info', message: `Reloaded the index from ${dataDir.name}: ${stored.count} papers, table version ${stored.tableVersion}` });
+      emit({
+        type: 'info',
+        message: `Reloaded the index from ${dataDir.name}: ${stored.count} papers, table version ${stored.tableVersion}`,
+      });
       return true;
     } catch (error) {
       if (warnedFor !== build) {
         warnedFor = build;
         const served = live.current.manifest;
-        emit({ type: 'warning', message: `Could not load the new index from ${dataDir.name}; still serving the one built ${served.builtAt}: ${(error as Error).message}` });
+        emit({
+          type: 'warning',
+          message: `Could not load the new index from ${dataDir.name}; still serving the one built ${served.builtAt}: ${(error as Error).message}`,
+        });
       }
       return false;
     }

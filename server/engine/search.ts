@@ -42,7 +42,11 @@ function filterFor(state: EngineState, params: SearchParams): ((position: number
   };
 }
 
-function sortBy(state: EngineState, ranked: Array<{ id: string; score: number }>, key: 'date' | 'upvotes'): Array<{ id: string; score: number }> {
+function sortBy(
+  state: EngineState,
+  ranked: Array<{ id: string; score: number }>,
+  key: 'date' | 'upvotes',
+): Array<{ id: string; score: number }> {
   const value = (id: string): string | number => {
     const paper = state.briefById(id);
     return key === 'date' ? (paper.date ?? '') : paper.upvotes;

@@ -24,6 +24,9 @@ export function similar(state: EngineState, id: string, k: number): { results: S
 /** Papers related to a pasted text: its vector and its words, fused. */
 export async function similarToText(state: EngineState, text: string, k: number): Promise<{ results: SearchHit[] }> {
   const vector = await state.embedder.embedQuery(text);
-  const ranked = fuseRankings([state.vectorRanking(vector, k * 3), state.lexical.search(text, { k: k * 3 })], hybridFusion(state.manifest.embedder.kind));
+  const ranked = fuseRankings(
+    [state.vectorRanking(vector, k * 3), state.lexical.search(text, { k: k * 3 })],
+    hybridFusion(state.manifest.embedder.kind),
+  );
   return { results: ranked.slice(0, k).map(({ id, score }) => state.hit(state.paperById(id), score, text)) };
 }

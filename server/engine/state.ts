@@ -3,7 +3,16 @@ import type { AnnIndex } from '../../indexer/ann/index.js';
 import { topicOf } from '../../indexer/derive.js';
 import type { Embedder } from '../../indexer/embed/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
-import type { Manifest, PaperBrief, PaperDetails, PaperRecord, PaperRecords, StoredPaper, Topic, TopicsFile } from '../../indexer/store/index.js';
+import type {
+  Manifest,
+  PaperBrief,
+  PaperDetails,
+  PaperRecord,
+  PaperRecords,
+  StoredPaper,
+  Topic,
+  TopicsFile,
+} from '../../indexer/store/index.js';
 import { bestSnippet } from '../ranking/index.js';
 import type { ClusterRef, PaperSummary, SearchHit } from './schemas.js';
 
@@ -33,7 +42,14 @@ export class EngineState {
   /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once. */
   readonly #membersOfTopic = new Map<number, number[]>();
 
-  constructor(parts: { manifest: Manifest; papers: PaperRecords; ann: AnnIndex; lexical: LexicalIndex; topics: TopicsFile; embedder: Embedder }) {
+  constructor(parts: {
+    manifest: Manifest;
+    papers: PaperRecords;
+    ann: AnnIndex;
+    lexical: LexicalIndex;
+    topics: TopicsFile;
+    embedder: Embedder;
+  }) {
     this.manifest = parts.manifest;
     this.embedder = parts.embedder;
     this.papers = parts.papers.briefs;
@@ -49,7 +65,10 @@ export class EngineState {
     this.lexical = parts.lexical;
     this.topics = parts.topics;
     // A vector is fetched only for a paper the topics file does not assign.
-    this.topicOfPaper = Int32Array.from(this.papers, (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.withVector(position)));
+    this.topicOfPaper = Int32Array.from(
+      this.papers,
+      (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.withVector(position)),
+    );
     this.topicOfPaper.forEach((topic, position) => {
       const members = this.#membersOfTopic.get(topic);
       if (members) members.push(position);
@@ -69,7 +88,8 @@ export class EngineState {
 
   vectorAt(position: number): Float32Array {
     const label = this.#paperToAnn[position] ?? -1;
-    if (label < 0) throw new PaperscopeError('INDEX_MISMATCH', `Paper ${this.papers[position]?.id} has no vector in the HNSW index; rebuild the index.`);
+    if (label < 0)
+      throw new PaperscopeError('INDEX_MISMATCH', `Paper ${this.papers[position]?.id} has no vector in the HNSW index; rebuild the index.`);
     return this.ann.vector(label);
   }
 

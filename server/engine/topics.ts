@@ -45,7 +45,10 @@ export function trend(state: EngineState, id: number) {
 }
 
 /** Clustering quality of the indexed papers, beside a TF-IDF baseline and against hand labels. */
-export async function topicReport(state: EngineState, options: { clusters?: 'auto' | number; handLabels?: Record<string, string> }): Promise<QualityReport> {
+export async function topicReport(
+  state: EngineState,
+  options: { clusters?: 'auto' | number; handLabels?: Record<string, string> },
+): Promise<QualityReport> {
   // The clustering code loads only when asked: a server's start does not need it.
   const { qualityReport } = await import('../../indexer/cluster/index.js');
   return qualityReport(
