@@ -5,7 +5,7 @@ import { APP_VERSION } from '../core/version.js';
 import { buildDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import { contentHash, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
-import { reclusterReason } from './cluster/index.js';
+import { DEFAULT_CLUSTER_SEED, reclusterReason } from './cluster/index.js';
 import { type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { type StageTimings, timeStage } from './timings.js';
@@ -189,7 +189,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
       storedCount = stored.length;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
       // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
-      const topicPolicy = { clusters: options.clusters, seed: options.seed ?? 42, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
+      const topicPolicy = { clusters: options.clusters, seed: options.seed ?? DEFAULT_CLUSTER_SEED, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
       const previousTopics = await readTopicsFile(layout);
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
@@ -238,7 +238,7 @@ function manifestFor(embedder: Embedder, count: number, tableVersion: number, bu
     embedderState: embedder.state(),
     count,
     tableVersion,
-    clustering: { k, requested: options.clusters, seed: options.seed ?? 42 },
+    clustering: { k, requested: options.clusters, seed: options.seed ?? DEFAULT_CLUSTER_SEED },
   };
 }
 

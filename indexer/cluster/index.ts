@@ -1,6 +1,7 @@
 /** Topics: k-means clusters of paper vectors, their labels, timelines and a 2-D map. */
 export { assignToNearest } from './assign.js';
-export { type ClusterInput, type Clustering, DEFAULT_CLUSTER_SEED, clusterPapers, representatives } from './kmeans.js';
+export { type ClusterInput, type Clustering, clusterPapers, representatives } from './kmeans.js';
+export { DEFAULT_CLUSTER_SEED } from './random.js';
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';
 export { DEFAULT_MAP_SAMPLE_SIZE, extendMap, type MapOptions, type MapPoint, layoutMap } from './layout.js';
 export { extendMapInWorker } from './map-job.js';

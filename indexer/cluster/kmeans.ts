@@ -1,7 +1,7 @@
 import { kmeans } from 'ml-kmeans';
 import { PaperscopeError } from '../../core/errors.js';
 import { adjustedRandIndex, cosineDistanceMatrix, silhouetteFromDistances } from './metrics.js';
-import { createRandom, sampleIndices } from './random.js';
+import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
 import { nearestCentroid, normalizeVectors, squaredDistance } from './vectors.js';
 
 export interface ClusterInput {
@@ -24,7 +24,6 @@ export interface Clustering {
   silhouette: number;
 }
 
-export const DEFAULT_CLUSTER_SEED = 42;
 /**
  * K-means runs on at most this many papers; the rest are assigned to the nearest centroid. With
  * at most 12 topics that leaves hundreds of papers per centroid, so the centres barely move with more.

@@ -1,7 +1,7 @@
 import hnswlib from 'hnswlib-node';
 import { UMAP } from 'umap-js';
 import { PaperscopeError } from '../../core/errors.js';
-import { createRandom, sampleIndices } from './random.js';
+import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
 import { normalizeVectors } from './vectors.js';
 
 export interface MapOptions {
@@ -31,7 +31,7 @@ const PLACEMENT_EF = 20;
  * @example layoutMap(vectors) // → [{ x: -0.42, y: 0.17 }, …], one point per vector
  */
 export function layoutMap(vectors: readonly Float32Array[], options: MapOptions = {}): MapPoint[] {
-  const seed = options.seed ?? 42;
+  const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
   const sampleSize = options.sampleSize ?? DEFAULT_MAP_SAMPLE_SIZE;
   if (!Number.isInteger(seed)) throw new PaperscopeError('INVALID_PARAMETER', `seed must be an integer, got ${seed}`, { field: 'seed' });
   if (!Number.isInteger(sampleSize) || sampleSize < 3) {
@@ -75,7 +75,7 @@ export function extendMap(vectors: readonly Float32Array[], known: ReadonlyArray
   const anchors = known.flatMap((point, index) => (point ? [index] : []));
   if (anchors.length === 0) return layoutMap(vectors, options);
   const positions = known.map((point) => (point ? [point.x, point.y] : []));
-  if (anchors.length < vectors.length) placeAmongAnchors(normalizeVectors(vectors, 'vectors'), anchors, positions, options.seed ?? 42);
+  if (anchors.length < vectors.length) placeAmongAnchors(normalizeVectors(vectors, 'vectors'), anchors, positions, options.seed ?? DEFAULT_CLUSTER_SEED);
   return positions.map(([x = 0, y = 0]) => ({ x, y }));
 }
 

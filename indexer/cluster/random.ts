@@ -2,6 +2,9 @@ import { createRandom } from '../../core/random.js';
 
 export { createRandom };
 
+/** The seed of every seeded step (k-means, the label sample, the map) when none is given. */
+export const DEFAULT_CLUSTER_SEED = 42;
+
 /** `size` distinct indices below `n`, chosen by seed and returned in ascending order. */
 export function sampleIndices(n: number, size: number, seed: number): number[] {
   const all = Array.from({ length: n }, (_, index) => index);

@@ -1,4 +1,5 @@
-import { clusterPapers, DEFAULT_CLUSTER_SEED } from './kmeans.js';
+import { clusterPapers } from './kmeans.js';
+import { DEFAULT_CLUSTER_SEED } from './random.js';
 import { adjustedRandIndex, normalizedMutualInfo } from './metrics.js';
 import { countCorpusTerms } from '../lexical/index.js';
 import { denseRows, tfIdfMatrix } from './text-view.js';

@@ -1,7 +1,7 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { clusterPapers, DEFAULT_CLUSTER_SEED, representatives } from './kmeans.js';
+import { clusterPapers, representatives } from './kmeans.js';
 import { labelTopics } from './labels.js';
-import { sampleIndices } from './random.js';
+import { DEFAULT_CLUSTER_SEED } from './random.js';
 import { type CorpusTerms, countCorpusTerms } from '../lexical/index.js';
 import { combineViews, latentSemanticVectors, tfIdfMatrix } from './text-view.js';
 import { topicTimeline } from './timeline.js';
@@ -55,12 +55,6 @@ const TEXT_DIMENSION = 20;
  */
 const TEXT_WEIGHT = 0.75;
 const REPRESENTATIVE_COUNT = 3;
-/**
- * Labels are read off a seeded sample of at most this many papers: with a dozen topics ('auto' chooses
- * at most 12) that leaves hundreds of papers per topic, whose phrase statistics rank its phrases as all would, and
- * phrase extraction costs ≈ 0.25 ms per paper.
- */
-const LABEL_SAMPLE_SIZE = 10_000;
 /** Topics matched across re-clusterings must share at least this Jaccard overlap of papers. */
 const MIN_MATCH_OVERLAP = 0.2;
 
@@ -118,8 +112,8 @@ export function describeTopics(docs: readonly TopicDoc[], assignments: readonly 
     sizes[topic] = (sizes[topic] as number) + 1;
   });
   const centroids = sums.map((sum, topic) => Array.from(sum, (value) => value / Math.max(1, sizes[topic] as number)));
-  const labelled = sampleIndices(docs.length, LABEL_SAMPLE_SIZE, DEFAULT_CLUSTER_SEED);
-  const labels = labelTopics({ docs: labelled.map((index) => docs[index] as TopicDoc), assignments: labelled.map((index) => assignments[index] as number), k });
+  // labelTopics reads a large corpus off its own seeded sample, topped up for small topics.
+  const labels = labelTopics({ docs, assignments, k });
   const closest = representatives(unit, assignments, centroids, REPRESENTATIVE_COUNT);
   const timelines = topicTimeline(
     docs.map((doc) => doc.date),

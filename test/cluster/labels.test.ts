@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { labelTopics } from '../../indexer/cluster/index.js';
+import { DEFAULT_CLUSTER_SEED, describeTopics, labelTopics } from '../../indexer/cluster/index.js';
+import { sampleIndices } from '../../indexer/cluster/random.js';
 import { expectCleanLabels } from './helpers.js';
 
 const filler = 'We propose a novel method and show that our approach achieves significant results.';
@@ -120,5 +121,21 @@ describe('labelTopics', () => {
   it('names mismatched input', () => {
     expect(() => labelTopics({ docs, assignments: [0], k: 3 })).toThrow(/15 docs but 1 assignments/);
     expect(() => labelTopics({ docs: [noisy(0)], assignments: [3], k: 3 })).toThrow(/assignments\[0\] is 3/);
+  });
+});
+
+describe('describeTopics on a corpus larger than the label sample', () => {
+  it('labels a topic whose papers the seeded sample missed, from the top-up for small topics', () => {
+    const n = 10_500;
+    const missed = new Set(sampleIndices(n, 10_000, DEFAULT_CLUSTER_SEED));
+    const lone = Array.from({ length: n }, (_, index) => index).find((index) => !missed.has(index)) as number;
+    const topicOf = (index: number) => (index === lone ? 2 : index % 2);
+    const text = [{ title: 'Reward noise', abstract: 'Reward noise in RLVR.' }, { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' }];
+    const docs = Array.from({ length: n }, (_, index) => ({ id: `p${index}`, ...(index === lone ? music(index) : (text[index % 2] as (typeof text)[number])), date: null, vector: [topicOf(index), 1] }));
+    const assignments = docs.map((_, index) => topicOf(index));
+    const [noise, , small] = describeTopics(docs, assignments, 3);
+    expect(noise?.label).toMatch(/reward noise|RLVR/);
+    expect(small?.size).toBe(1);
+    expect(small?.label).toMatch(/music|soundscape/i);
   });
 });
