@@ -7,13 +7,17 @@ import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalInde
 import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, type SentenceSource, saveSentenceIndex } from './sentences/index.js';
 import {
   type DataDirLayout,
+  damagedFile,
+  type LoadProblem,
   type PaperRecords,
   type PapersTable,
   readRecordsFile,
   readTopicsFile,
   replaceFileAtomically,
+  staleFile,
   type StoredPaper,
   type TopicsFile,
+  unreadableFile,
   writeRecordsFile,
   writeTopicsFile,
 } from './store/index.js';
@@ -129,9 +133,9 @@ export async function loadDerivedIndexes(
   const [annResult, lexicalResult, saved] = await Promise.all([AnnIndex.load(layout, expected), loadLexical(layout, expected), readTopicsFile(layout)]);
   const problems: string[] = [];
   const ann = 'index' in annResult ? annResult.index : undefined;
-  if ('problem' in annResult) problems.push(`HNSW index: ${annResult.problem}`);
+  if ('problem' in annResult) problems.push(`HNSW index: ${annResult.problem.message}`);
   const lexical = 'index' in lexicalResult ? lexicalResult.index : undefined;
-  if ('problem' in lexicalResult) problems.push(`BM25 index: ${lexicalResult.problem}`);
+  if ('problem' in lexicalResult) problems.push(`BM25 index: ${lexicalResult.problem.message}`);
   const topics = saved?.tableVersion === expected.tableVersion ? saved : undefined;
   if (!topics) problems.push('topics: missing or built from another table version');
   // Stale topics still seed the rebuild: their ids and membership carry over.
@@ -150,19 +154,24 @@ export async function loadRecords(
 ): Promise<PaperRecords> {
   const snapshot = await readRecordsFile(layout, expected);
   if ('records' in snapshot) return snapshot.records;
-  if (snapshot.problem !== 'missing') onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem}`);
+  if (snapshot.problem.kind !== 'missing') onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem.message}`);
   return table.readRecords();
 }
 
-async function loadLexical(layout: DataDirLayout, expected: { count: number; tableVersion: number }): Promise<{ index: LexicalIndex } | { problem: string }> {
+async function loadLexical(layout: DataDirLayout, expected: { count: number; tableVersion: number }): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {
+  let bytes: Buffer;
   try {
-    const saved = loadLexicalFile(await readFile(layout.lexical));
-    if (saved.tableVersion !== expected.tableVersion) return { problem: `built from table version ${saved.tableVersion}, not ${expected.tableVersion}` };
-    if (saved.index.size !== expected.count) return { problem: `holds ${saved.index.size} papers, not ${expected.count}` };
+    bytes = await readFile(layout.lexical);
+  } catch (error) {
+    return { problem: unreadableFile(error) };
+  }
+  try {
+    const saved = loadLexicalFile(bytes);
+    if (saved.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
+    if (saved.index.size !== expected.count) return { problem: staleFile(`holds ${saved.index.size} papers, not ${expected.count}`) };
     return { index: saved.index };
   } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-    return { problem: missing ? 'missing' : (error as Error).message };
+    return { problem: damagedFile((error as Error).message) };
   }
 }
 
@@ -183,7 +192,7 @@ export async function sentenceIndexFor(
   const previous = 'index' in saved ? saved.index : undefined;
   const current = previous?.tableVersion === tableVersion && previous.papers.length === papers.length && previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
   if (previous && current) return previous;
-  if ('problem' in saved && saved.problem !== 'its file is missing or invalid') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem}`);
+  if ('problem' in saved && saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem.message}`);
   const index = await buildSentenceIndex(papers, tableVersion, embedder, { previous, onProgress: events.onProgress, timings: events.timings });
   const save = events.save ?? ((write) => write());
   await save(() => saveSentenceIndex(layout, index)).catch((error: unknown) => events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`));

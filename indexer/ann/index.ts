@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { crashPoint } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { runModuleWorker } from '../../core/worker.js';
-import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, sha256OfFile, writeJsonAtomically } from '../store/index.js';
+import { type DataDirLayout, damagedFile, type LoadProblem, missingFile, readJsonIfPresent, replaceFileAtomically, sha256OfFile, staleFile, unreadableFile, writeJsonAtomically } from '../store/index.js';
 
 import { buildGraph, DEFAULT_ANN_OPTIONS, type GraphBuildJob } from './graph.js';
 
@@ -112,29 +112,31 @@ export class AnnIndex {
   static async load(
     layout: DataDirLayout,
     expected: { dimension: number; count: number; tableVersion: number },
-  ): Promise<{ index: AnnIndex } | { problem: string }> {
+  ): Promise<{ index: AnnIndex } | { problem: LoadProblem }> {
     let meta: AnnMeta;
     try {
-      const parsed = annMetaSchema.safeParse(await readJsonIfPresent(layout.annMeta));
-      if (!parsed.success) return { problem: 'its manifest is missing or invalid' };
+      const raw = await readJsonIfPresent(layout.annMeta);
+      if (raw === undefined) return { problem: missingFile('its manifest is missing') };
+      const parsed = annMetaSchema.safeParse(raw);
+      if (!parsed.success) return { problem: damagedFile('its manifest is invalid') };
       meta = parsed.data;
     } catch {
-      return { problem: 'its manifest is not valid JSON' };
+      return { problem: damagedFile('its manifest is not valid JSON') };
     }
-    if (meta.dimension !== expected.dimension) return { problem: `it has dimension ${meta.dimension}, not ${expected.dimension}` };
-    if (meta.count !== expected.count || meta.ids.length !== expected.count) return { problem: `it holds ${meta.count} papers, not ${expected.count}` };
-    if (meta.tableVersion !== expected.tableVersion) return { problem: `it was built from table version ${meta.tableVersion}, not ${expected.tableVersion}` };
+    if (meta.dimension !== expected.dimension) return { problem: staleFile(`it has dimension ${meta.dimension}, not ${expected.dimension}`) };
+    if (meta.count !== expected.count || meta.ids.length !== expected.count) return { problem: staleFile(`it holds ${meta.count} papers, not ${expected.count}`) };
+    if (meta.tableVersion !== expected.tableVersion) return { problem: staleFile(`it was built from table version ${meta.tableVersion}, not ${expected.tableVersion}`) };
     try {
       const { size } = await stat(layout.annIndex);
-      if (size !== meta.bytes) return { problem: `the file has ${size} bytes, not ${meta.bytes}` };
-      if ((await sha256OfFile(layout.annIndex)) !== meta.checksum) return { problem: 'its checksum does not match' };
+      if (size !== meta.bytes) return { problem: damagedFile(`the file has ${size} bytes, not ${meta.bytes}`) };
+      if ((await sha256OfFile(layout.annIndex)) !== meta.checksum) return { problem: damagedFile('its checksum does not match') };
       const index = new hnswlib.HierarchicalNSW('cosine', meta.dimension);
       await index.readIndex(layout.annIndex);
-      if (index.getCurrentCount() !== meta.count) return { problem: 'the file holds a different number of points' };
+      if (index.getCurrentCount() !== meta.count) return { problem: damagedFile('the file holds a different number of points') };
       index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
       return { index: new AnnIndex(index, meta.ids, meta.dimension) };
     } catch (error) {
-      return { problem: `it could not be read (${(error as Error).message})` };
+      return { problem: unreadableFile(error, 'the file is missing') };
     }
   }
 }

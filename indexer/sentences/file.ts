@@ -3,7 +3,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema } from '../embed/index.js';
 import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
-import { type DataDirLayout, readChecksummedJson, replaceFileAtomically, sha256, writeChecksummedJson } from '../store/index.js';
+import { type DataDirLayout, damagedFile, type LoadProblem, missingFile, readChecksummedJson, replaceFileAtomically, sha256, staleFile, writeChecksummedJson } from '../store/index.js';
 import { SentenceIndex } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
@@ -79,23 +79,25 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
  * Loads the saved sentence index, whatever table version it was built from (the caller decides
  * whether it is current, and may reuse a stale one's vectors). Says why when it cannot.
  */
-export async function loadSentenceIndex(layout: DataDirLayout, embedder: EmbedderInfo): Promise<{ index: SentenceIndex } | { problem: string }> {
+export async function loadSentenceIndex(layout: DataDirLayout, embedder: EmbedderInfo): Promise<{ index: SentenceIndex } | { problem: LoadProblem }> {
   try {
-    const parsed = metaSchema.safeParse(await readChecksummedJson(layout.sentences));
-    if (!parsed.success) return { problem: 'its file is missing or invalid' };
+    const raw = await readChecksummedJson(layout.sentences);
+    if (raw === undefined) return { problem: missingFile('its file is missing') };
+    const parsed = metaSchema.safeParse(raw);
+    if (!parsed.success) return { problem: damagedFile('its file is invalid') };
     const meta = parsed.data;
     if (meta.embedder.kind !== embedder.kind || meta.embedder.model !== embedder.model || meta.embedder.dimension !== embedder.dimension) {
-      return { problem: `it was built by ${meta.embedder.kind} ${meta.embedder.model}, not ${embedder.kind} ${embedder.model}` };
+      return { problem: staleFile(`it was built by ${meta.embedder.kind} ${meta.embedder.model}, not ${embedder.kind} ${embedder.model}`) };
     }
     const bytes = await readFile(layout.sentenceVectors).catch(() => undefined);
-    if (!bytes) return { problem: 'its vector file is missing' };
+    if (!bytes) return { problem: damagedFile('its vector file is missing') };
     const expectedBytes = HEADER_BYTES + meta.count * meta.embedder.dimension * 4;
-    if (bytes.length !== expectedBytes) return { problem: `its vector file has ${bytes.length} bytes, not ${expectedBytes}` };
+    if (bytes.length !== expectedBytes) return { problem: damagedFile(`its vector file has ${bytes.length} bytes, not ${expectedBytes}`) };
     if (bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt32LE(4) !== meta.stamp || bytes.readUInt32LE(8) !== meta.embedder.dimension || bytes.readUInt32LE(12) !== meta.count) {
-      return { problem: 'its vector file belongs to another build' };
+      return { problem: damagedFile('its vector file belongs to another build') };
     }
-    if (sha256(bytes.subarray(HEADER_BYTES)) !== meta.vectorsSha256) return { problem: 'its vector file does not match its checksum' };
-    if (meta.paperHashes.length !== meta.paperIds.length) return { problem: `it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes` };
+    if (sha256(bytes.subarray(HEADER_BYTES)) !== meta.vectorsSha256) return { problem: damagedFile('its vector file does not match its checksum') };
+    if (meta.paperHashes.length !== meta.paperIds.length) return { problem: damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`) };
     const counts = decodeVarints(meta.paperCounts, meta.paperIds.length);
     let first = 0;
     const papers = meta.paperIds.map((id, position) => {
@@ -104,20 +106,20 @@ export async function loadSentenceIndex(layout: DataDirLayout, embedder: Embedde
       first += count;
       return entry;
     });
-    if (first !== meta.count) return { problem: `its papers hold ${first} sentences, not ${meta.count}` };
+    if (first !== meta.count) return { problem: damagedFile(`its papers hold ${first} sentences, not ${meta.count}`) };
     const offsets = decodeVarints(meta.offsets, 2 * meta.count);
     const lexicalFile = await readFile(layout.sentenceLexical).catch(() => undefined);
-    if (!lexicalFile) return { problem: 'its BM25 file is missing' };
+    if (!lexicalFile) return { problem: damagedFile('its BM25 file is missing') };
     const { tableVersion: lexicalVersion, index: lexical } = loadLexicalFile(lexicalFile);
-    if (lexicalVersion !== meta.tableVersion) return { problem: `its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}` };
-    if (lexical.size !== meta.count) return { problem: `its BM25 index holds ${lexical.size} sentences, not ${meta.count}` };
+    if (lexicalVersion !== meta.tableVersion) return { problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`) };
+    if (lexical.size !== meta.count) return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`) };
     // A view when the read buffer is aligned (a whole-file read is), else copied out.
     const start = bytes.byteOffset + HEADER_BYTES;
     const vectors = start % 4 === 0 ? new Float32Array(bytes.buffer, start, meta.count * meta.embedder.dimension) : new Float32Array(bytes.buffer.slice(start, start + meta.count * meta.embedder.dimension * 4));
     // An indexed loop: iterating tens of millions of floats with for…of is several times slower.
-    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i])) return { problem: 'its vector file holds non-finite values' };
+    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vector file holds non-finite values') };
     return { index: new SentenceIndex({ tableVersion: meta.tableVersion, embedder: meta.embedder, papers, offsets, vectors, lexical, calibration: meta.calibration }) };
   } catch (error) {
-    return { problem: `it could not be read (${(error as Error).message})` };
+    return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };
   }
 }

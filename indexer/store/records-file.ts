@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { DataDirLayout } from './files.js';
 import { replaceFileAtomically } from './files.js';
 import { arrowFileTable, type PaperRecords, recordsFromArrow, recordsToArrowFile, type StoredPaper } from './papers-table.js';
+import { damagedFile, type LoadProblem, staleFile, unreadableFile } from './load-problem.js';
 import { openSealedFile, sealFile } from './sealed-file.js';
 
 /**
@@ -34,25 +35,25 @@ export async function writeRecordsFile(layout: DataDirLayout, papers: readonly S
 }
 
 /** The snapshot's records when it is intact and of `expected`, else why it cannot be used. */
-export async function readRecordsFile(layout: DataDirLayout, expected: { tableVersion: number; count: number }): Promise<{ records: PaperRecords } | { problem: string }> {
+export async function readRecordsFile(layout: DataDirLayout, expected: { tableVersion: number; count: number }): Promise<{ records: PaperRecords } | { problem: LoadProblem }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(layout.records);
   } catch (error) {
-    return { problem: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : (error as Error).message };
+    return { problem: unreadableFile(error) };
   }
   const sealed = openSealedFile(bytes, MAGIC, 'records');
-  if ('problem' in sealed) return sealed;
+  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
   const parsed = headerSchema.safeParse(sealed.header);
-  if (!parsed.success) return { problem: 'its header is invalid' };
+  if (!parsed.success) return { problem: damagedFile('its header is invalid') };
   const header = parsed.data;
-  if (header.tableVersion !== expected.tableVersion) return { problem: `built from table version ${header.tableVersion}, not ${expected.tableVersion}` };
-  if (header.count !== expected.count) return { problem: `holds ${header.count} papers, not ${expected.count}` };
+  if (header.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${header.tableVersion}, not ${expected.tableVersion}`) };
+  if (header.count !== expected.count) return { problem: staleFile(`holds ${header.count} papers, not ${expected.count}`) };
   try {
     const table = arrowFileTable(sealed.body);
-    if (table.numRows !== header.count) return { problem: `its Arrow body holds ${table.numRows} rows, not ${header.count}` };
+    if (table.numRows !== header.count) return { problem: damagedFile(`its Arrow body holds ${table.numRows} rows, not ${header.count}`) };
     return { records: recordsFromArrow(table, 'The records file') };
   } catch (error) {
-    return { problem: `its Arrow body could not be read (${(error as Error).message})` };
+    return { problem: damagedFile(`its Arrow body could not be read (${(error as Error).message})`) };
   }
 }

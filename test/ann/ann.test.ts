@@ -1,7 +1,10 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import { AnnIndex } from '../../indexer/ann/index.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
+import { temporaryDir } from '../helpers/sample-index.js';
 
 const DIMENSION = 24;
 
@@ -42,4 +45,31 @@ describe('AnnIndex', () => {
     expect(() => AnnIndex.build(poisoned, ids.slice(0, 4), DIMENSION)).toThrow(/Vector 3 contains a non-finite value/);
     await expect(AnnIndex.buildInWorker([new Float32Array(DIMENSION - 1)], ['short'], DIMENSION)).rejects.toThrow(/Vector 0 has 23 dimensions/);
   });
+
+  it('says by kind why a saved graph is not loaded: missing, stale or damaged', async () => {
+    const scratch = await temporaryDir('paperscope-ann-');
+    try {
+      const layout = dataDirLayout(scratch.dir);
+      const small = vectors.slice(0, 200);
+      await AnnIndex.build(small, ids.slice(0, 200), DIMENSION).save(layout, 3);
+      const expected = { dimension: DIMENSION, count: 200, tableVersion: 3 };
+      const kind = async (wanted = expected) => {
+        const loaded = await AnnIndex.load(layout, wanted);
+        return 'problem' in loaded ? loaded.problem.kind : 'loaded';
+      };
+      expect(await kind()).toBe('loaded');
+      expect(await kind({ ...expected, tableVersion: 4 })).toBe('stale');
+      expect(await kind({ ...expected, count: 201 })).toBe('stale');
+      const graph = await readFile(layout.annIndex);
+      graph[graph.length - 1] = (graph[graph.length - 1] as number) ^ 0xff;
+      await writeFile(layout.annIndex, graph);
+      expect(await kind()).toBe('damaged');
+      await writeFile(layout.annMeta, '{"dimension": 24, "count": ');
+      expect(await kind()).toBe('damaged');
+      await rm(layout.annMeta);
+      expect(await kind()).toBe('missing');
+    } finally {
+      await scratch.remove();
+    }
+  }, UNIT_TEST_MS);
 });

@@ -69,7 +69,7 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     const layout = dataDirLayout(dataDir);
     const embedder = plain.manifest.embedder;
     const saved = await loadSentenceIndex(layout, embedder);
-    if (!('index' in saved)) throw new Error(saved.problem);
+    if (!('index' in saved)) throw new Error(saved.problem.message);
     expect(saved.index.size).toBeGreaterThan(500);
     // Word-vector cosines run high: off-topic probes reach far above the random-pair median.
     expect(saved.index.calibration.probeMax).toBeGreaterThan(saved.index.calibration.p99);
@@ -79,7 +79,7 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
       await indexSample(dir);
       const copy = dataDirLayout(dir);
       await writeFile(copy.sentenceVectors, Buffer.alloc(64));
-      expect(await loadSentenceIndex(copy, embedder)).toEqual({ problem: expect.stringMatching(/bytes/) });
+      expect(await loadSentenceIndex(copy, embedder)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/bytes/) } });
       const warnings: string[] = [];
       const engine = await SearchEngine.open({ dataDir: dir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => event.type === 'warning' && warnings.push(event.message) });
       try {

@@ -30,7 +30,7 @@ describe('records file', () => {
     const version = await table.version();
     await writeRecordsFile(layout, await table.readAll(), version);
     const snapshot = await readRecordsFile(layout, { tableVersion: version, count: papers.length });
-    if (!('records' in snapshot)) throw new Error(snapshot.problem);
+    if (!('records' in snapshot)) throw new Error(snapshot.problem.message);
     expect(everything(snapshot.records)).toEqual(everything(await table.readRecords()));
   });
 
@@ -41,20 +41,20 @@ describe('records file', () => {
     const good = await readFile(layout.records);
     const problem = async () => {
       const result = await readRecordsFile(layout, expected);
-      return 'problem' in result ? result.problem : 'usable';
+      return 'problem' in result ? `${result.problem.kind}: ${result.problem.message}` : 'usable';
     };
-    expect(await readRecordsFile(layout, { ...expected, tableVersion: version + 1 })).toEqual({ problem: `built from table version ${version}, not ${version + 1}` });
-    expect(await readRecordsFile(layout, { ...expected, count: 4 })).toEqual({ problem: 'holds 3 papers, not 4' });
+    expect(await readRecordsFile(layout, { ...expected, tableVersion: version + 1 })).toEqual({ problem: { kind: 'stale', message: `built from table version ${version}, not ${version + 1}` } });
+    expect(await readRecordsFile(layout, { ...expected, count: 4 })).toEqual({ problem: { kind: 'stale', message: 'holds 3 papers, not 4' } });
     const flipped = Buffer.from(good);
     flipped[flipped.length - 40] = (flipped[flipped.length - 40] as number) ^ 0xff;
     await writeFile(layout.records, flipped);
-    expect(await problem()).toBe('it does not match its checksum: damaged or cut short');
+    expect(await problem()).toBe('damaged: it does not match its checksum: damaged or cut short');
     await writeFile(layout.records, good.subarray(0, good.length - 1));
-    expect(await problem()).toBe('it does not match its checksum: damaged or cut short');
+    expect(await problem()).toBe('damaged: it does not match its checksum: damaged or cut short');
     await writeFile(layout.records, 'not an Arrow file');
-    expect(await problem()).toBe('not a Paperscope records file');
+    expect(await problem()).toBe('damaged: not a Paperscope records file');
     await rm(layout.records);
-    expect(await problem()).toBe('missing');
+    expect(await problem()).toBe('missing: missing');
     await writeFile(layout.records, good);
     expect(await problem()).toBe('usable');
   });
