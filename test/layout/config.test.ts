@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 
 /** The entry points, which read the environment once and pass the settings down. */
@@ -26,5 +28,13 @@ describe('configuration flows down', () => {
     }
     expect(files.length).toBeGreaterThan(50);
     expect(readers).toEqual([]);
+  });
+});
+
+describe('the test run', () => {
+  it('uses a scratch cache dir and temporary dir, beside each other under one root that is removed at the end', () => {
+    const root = path.dirname(os.tmpdir());
+    expect(path.basename(root)).toMatch(/^paperscope-tests-/);
+    expect(readSettings().cacheDir).toBe(path.join(root, 'cache'));
   });
 });

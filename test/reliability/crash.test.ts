@@ -2,7 +2,6 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrashStage } from '../../core/config.js';
-import { createRandom } from '../../core/random.js';
 import { CRASH_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 import { type SyntheticPaper, syntheticPapers } from './corpus.js';
@@ -15,29 +14,26 @@ const SEED = 20_251_128;
 const BATCH = 1_024;
 
 /**
- * Ten kills: five at named stages (fault injection), five at seeded random moments. The two
- * batch kills come first, while batches remain to be written; random moments fall within the first
- * 2.5 s, sooner than any run can finish, since no killed run writes the final manifest and each
- * restart therefore rebuilds the derived indexes.
+ * Ten kills, each at a named point of the run, never after a number of milliseconds a faster
+ * machine could outrun: five at fault-injection stages (the process kills itself there), five as
+ * soon as the indexer reports reaching a step (the test kills it on that line of its output, with
+ * the step's work still ahead). The two batch kills come first, while batches remain to be written;
+ * no killed run writes the final manifest, so each restart rebuilds the derived indexes.
  */
-type Kill = { stage: CrashStage } | { afterMs: number };
+type Kill = { stage: CrashStage } | { onOutput: RegExp };
 
-function killPlan(seed: number): Kill[] {
-  const random = createRandom(seed);
-  const moment = (): Kill => ({ afterMs: Math.round(300 + random() * 2_200) });
-  return [
-    { stage: 'table-created' },
-    { stage: 'batch-written' },
-    { stage: 'batch-written' },
-    moment(),
-    moment(),
-    { stage: 'hnsw-write' },
-    moment(),
-    { stage: 'before-manifest' },
-    moment(),
-    moment(),
-  ];
-}
+const KILL_PLAN: Kill[] = [
+  { stage: 'table-created' },
+  { stage: 'batch-written' },
+  { stage: 'batch-written' },
+  { onOutput: /^Parsed \d+ papers/m },
+  { onOutput: /^Embedder: /m },
+  { stage: 'hnsw-write' },
+  { onOutput: /^Building the search indexes/m },
+  { stage: 'before-manifest' },
+  { onOutput: /^(Clustering topics|Adding new papers to the existing topics)/m },
+  { onOutput: /^Embedder: /m },
+];
 
 const INDEX_ARGS = ['--embedder', 'word-vectors', '--offline', '--clusters', '4'];
 
@@ -62,12 +58,17 @@ describe('kill -9 during indexing', () => {
       const args = ['index', '--data-dir', dataDir, ...INDEX_ARGS, input];
       let committed = 0;
       let previousIds = new Set<string>();
-      for (const [round, kill] of killPlan(SEED).entries()) {
+      for (const [round, kill] of KILL_PLAN.entries()) {
         const child = spawnCli(args, 'stage' in kill ? { PAPERSCOPE_CRASH_AT: kill.stage } : {});
-        const timer = 'afterMs' in kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
+        if ('onOutput' in kill) {
+          let output = '';
+          child.stderr?.on('data', (chunk: Buffer) => {
+            output += chunk.toString();
+            if (kill.onOutput.test(output)) child.kill('SIGKILL');
+          });
+        }
         const outcome = await outcomeOf(child);
-        clearTimeout(timer);
-        const where = `round ${round} (${JSON.stringify(kill)})`;
+        const where = `round ${round} (${'stage' in kill ? kill.stage : String(kill.onOutput)})`;
         // Every planned kill lands: no run may finish before its kill.
         expect(outcome.signal, `${where}: ${outcome.stderr}`).toBe('SIGKILL');
 

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout, readTopicsFile, type TopicsFile } from '../../indexer/store/index.js';
@@ -45,6 +45,13 @@ describe('topics across index runs, through the CLI', () => {
   }, INDEX_SAMPLE_MS);
   afterAll(() => remove());
 
+  /** A copy of the grown index for a test that changes it, so that each test runs alone or in any order. */
+  async function grownCopy(name: string): Promise<string> {
+    const copy = path.join(dir, name);
+    await cp(path.join(dir, 'data'), copy, { recursive: true });
+    return copy;
+  }
+
   it('adds new papers to the nearest existing topics without re-clustering', () => {
     expect(first.clusteredCount).toBe(62);
     expect(grown.clusteredCount).toBe(62);
@@ -68,7 +75,7 @@ describe('topics across index runs, through the CLI', () => {
   });
 
   it('re-clusters on --recluster, keeping the ids of the topics that match', async () => {
-    const reclustered = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra], ['--recluster']);
+    const reclustered = await index(await grownCopy('reclustered'), [SAMPLE_FILE, extra], ['--recluster']);
     expect(reclustered.clusteredCount).toBe(65);
     expect(reclustered.tableVersion).toBe(grown.tableVersion);
     const before = membersById(grown);
@@ -92,14 +99,16 @@ describe('topics across index runs, through the CLI', () => {
   it('re-clusters by itself once the corpus has grown past --recluster-growth', async () => {
     const more = path.join(dir, 'more.jsonl');
     await writeFile(more, JSON.stringify({ title: 'Music Preference Alignment', abstract: 'Music generation aligned with listener preference rewards.' }));
-    const unchangedPolicy = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more]);
-    expect(unchangedPolicy.clusteredCount).toBe(65);
+    const data = await grownCopy('growing');
+    // 66 papers, 62 of them clustered: grown by 6%, under the default 20%.
+    const unchangedPolicy = await index(data, [SAMPLE_FILE, extra, more]);
+    expect(unchangedPolicy.clusteredCount).toBe(grown.clusteredCount);
     // New vectors do not belong to the old centroids: --reembed re-clusters.
-    const reembedded = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more], ['--reembed']);
+    const reembedded = await index(data, [SAMPLE_FILE, extra, more], ['--reembed']);
     expect(reembedded.clusteredCount).toBe(66);
     const newest = path.join(dir, 'newest.jsonl');
     await writeFile(newest, JSON.stringify({ title: 'Label Noise in Relation Extraction', abstract: 'Noisy labels in relation classification datasets are detected and relabelled.' }));
-    const grownPast = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra, more, newest], ['--recluster-growth', '0.01']);
+    const grownPast = await index(data, [SAMPLE_FILE, extra, more, newest], ['--recluster-growth', '0.01']);
     expect(grownPast.clusteredCount).toBe(67);
     expect(grownPast.map).toHaveLength(67);
   }, INDEX_SAMPLE_MS);
