@@ -6,7 +6,7 @@ import { buildDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from './der
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import { contentHash, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
 import { DEFAULT_CLUSTER_SEED, reclusterReason } from './cluster/index.js';
-import { type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import { type DataDir, type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { type StageTimings, timeStage } from './timings.js';
 
@@ -83,9 +83,8 @@ export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict'>;
  * derived indexes and the manifest. Unchanged papers are not re-embedded; an index built by
  * another embedder is never mixed with new vectors.
  */
-export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
-  const read = (stages: StageTimings) => timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
-  return indexInput(options.paths.join(', '), read, options);
+export function runIndex(options: IndexOptions): Promise<IndexSummary> {
+  return createIndexer().run(options);
 }
 
 /**
@@ -94,21 +93,76 @@ export async function runIndex(options: IndexOptions): Promise<IndexSummary> {
  *
  * @example await indexPapers(parseListing(text, { file: 'post', format: 'jsonl' }).papers, { ...options, source: 'post' });
  */
-export async function indexPapers(papers: Paper[], options: PipelineOptions & { source: string }): Promise<IndexSummary> {
-  return indexInput(options.source, async () => ({ papers, issues: [] }), options);
+export function indexPapers(papers: Paper[], options: PipelineOptions & { source: string }): Promise<IndexSummary> {
+  return createIndexer().add(papers, options);
 }
 
-async function indexInput(source: string, read: (stages: StageTimings) => Promise<ParseResult>, options: PipelineOptions): Promise<IndexSummary> {
+/** The parts an indexer is made of; each defaults to the real one. */
+export interface IndexerComponents {
+  /**
+   * Makes the embedder of a new index, and reopens the one an existing index was built with.
+   * Default: the embedders of indexer/embed, as `options.embedder` and the manifest name them.
+   */
+  embedder?: {
+    create(options: PipelineOptions, emit: (event: IndexEvent) => void): Promise<Embedder>;
+    reopen(manifest: Manifest, options: PipelineOptions, emit: (event: IndexEvent) => void): Promise<Embedder>;
+  };
+  /** Opens the data dir to write. Default: `openDataDir` (a local folder or `s3://`). */
+  store?: (options: PipelineOptions, onWarning: (message: string) => void) => DataDir;
+}
+
+export interface Indexer {
+  /** Reads the input files and indexes their papers (`runIndex`). */
+  run(options: IndexOptions): Promise<IndexSummary>;
+  /** Indexes papers already parsed (`indexPapers`). */
+  add(papers: Paper[], options: PipelineOptions & { source: string }): Promise<IndexSummary>;
+}
+
+const DEFAULT_EMBEDDERS: Required<IndexerComponents>['embedder'] = {
+  create: (options, emit) =>
+    createEmbedder({
+      choice: options.embedder,
+      model: options.model,
+      modelDir: options.modelDir,
+      cacheDir: options.cacheDir,
+      offline: options.offline,
+      hubUrl: options.hubUrl,
+      ...embedderEvents(emit),
+    }),
+  reopen: (manifest, options, emit) => reopenEmbedder(manifest, options, emit),
+};
+
+const openStore: Required<IndexerComponents>['store'] = (options, onWarning) =>
+  openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'index', objectStore: options.objectStore, lockTtlMs: options.lockTtlMs, onWarning });
+
+/**
+ * An indexer with its components, the defaults for those not given: tests pass a fast fake
+ * embedder where embedding quality is not what they check.
+ *
+ * @example
+ * const summary = await createIndexer({ embedder: hashedWordsEmbedder }).run(options);
+ */
+export function createIndexer(components: IndexerComponents = {}): Indexer {
+  const parts = { embedder: components.embedder ?? DEFAULT_EMBEDDERS, store: components.store ?? openStore };
+  return {
+    run: (options) => {
+      const read = (stages: StageTimings) => timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
+      return indexInput(parts, options.paths.join(', '), read, options);
+    },
+    add: (papers, options) => indexInput(parts, options.source, async () => ({ papers, issues: [] }), options),
+  };
+}
+
+async function indexInput(
+  parts: Required<IndexerComponents>,
+  source: string,
+  read: (stages: StageTimings) => Promise<ParseResult>,
+  options: PipelineOptions,
+): Promise<IndexSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const stages: StageTimings = {};
-  const dataDir = openDataDir(options.dataDir, {
-    cacheDir: options.cacheDir,
-    role: 'index',
-    objectStore: options.objectStore,
-    lockTtlMs: options.lockTtlMs,
-    onWarning: (message) => emit({ type: 'warning', message }),
-  });
+  const dataDir = parts.store(options, (message) => emit({ type: 'warning', message }));
   const { layout } = dataDir;
   await mkdir(layout.root, { recursive: true });
   const release = await dataDir.acquireLock();
@@ -120,15 +174,7 @@ async function indexInput(source: string, read: (stages: StageTimings) => Promis
     emit({ type: 'info', message: `Parsed ${papers.length} papers from ${source}${issues.length ? ` (${issues.length} skipped)` : ''}` });
 
     const manifest = options.reembed ? undefined : await readManifest(layout);
-    embedder = manifest ? await reopenEmbedder(manifest, options, emit) : await createEmbedder({
-      choice: options.embedder,
-      model: options.model,
-      modelDir: options.modelDir,
-      cacheDir: options.cacheDir,
-      offline: options.offline,
-      hubUrl: options.hubUrl,
-      ...embedderEvents(emit),
-    });
+    embedder = manifest ? await parts.embedder.reopen(manifest, options, emit) : await parts.embedder.create(options, emit);
     const active = embedder;
     const dimension = embedder.info.dimension;
     emit({ type: 'info', message: `Embedder: ${embedder.info.kind} (${embedder.info.model}, ${dimension} dimensions)` });
