@@ -2,8 +2,8 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { DataDirLayout } from './files.js';
 import { replaceFileAtomically } from './files.js';
-import { arrowFileTable, type PaperRecords, recordsFromArrow, recordsToArrowFile, type StoredPaper } from './papers-table.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from './load-problem.js';
+import { arrowFileTable, type PaperRecords, recordsFromArrow, recordsToArrowFile, type StoredPaper } from './papers-table.js';
 import { openSealedFile, sealFile } from './sealed-file.js';
 
 /**
