@@ -52,16 +52,8 @@ export async function readEvalQueries(file: string): Promise<EvalQueries> {
  * @example const report = await evaluate(engine, await readEvalQueries('test/eval/queries.json'));
  */
 export async function evaluate(engine: SearchEngine, queries: EvalQueries): Promise<EvalReport> {
-  const idByTitle = new Map(engine.map().points.map((point) => [normaliseTitle(point.title), point.id]));
-  const judged = queries.map(({ query, relevant }) => {
-    const judgments = new Map<string, number>();
-    for (const [title, grade] of Object.entries(relevant)) {
-      const id = idByTitle.get(normaliseTitle(title));
-      if (!id) throw new PaperscopeError('INVALID_INPUT', `Query "${query}" names a paper that is not in the index: "${title}"`, { query, title });
-      judgments.set(id, grade);
-    }
-    return { query, judgments };
-  });
+  const judge = titleJudge(engine);
+  const judged = queries.map(({ query, relevant }) => ({ query, judgments: judge(query, relevant) }));
   const systems = {} as EvalReport['systems'];
   for (const mode of EVAL_SYSTEMS) {
     const runs: Array<{ ranked: string[]; judgments: Map<string, number> }> = [];
@@ -86,6 +78,23 @@ export function formatEvalReport(report: EvalReport): string {
     return `${mode.padEnd(8)} ${scores.ndcg10.toFixed(3).padStart(8)} ${scores.recall5.toFixed(3).padStart(9)} ${scores.mrr.toFixed(3).padStart(6)}`;
   });
   return [`${report.queries} queries`, `${'system'.padEnd(8)} ${'nDCG@10'.padStart(8)} ${'Recall@5'.padStart(9)} ${'MRR'.padStart(6)}`, ...rows].join('\n');
+}
+
+/**
+ * Graded titles as graded paper ids, matched ignoring case and spacing; a title that matches no
+ * paper is an INVALID_INPUT naming the query and the title.
+ */
+export function titleJudge(engine: SearchEngine): (query: string, relevant: Record<string, number>) => Map<string, number> {
+  const idByTitle = new Map(engine.map().points.map((point) => [normaliseTitle(point.title), point.id]));
+  return (query, relevant) => {
+    const judgments = new Map<string, number>();
+    for (const [title, grade] of Object.entries(relevant)) {
+      const id = idByTitle.get(normaliseTitle(title));
+      if (!id) throw new PaperscopeError('INVALID_INPUT', `Query "${query}" names a paper that is not in the index: "${title}"`, { query, title });
+      judgments.set(id, grade);
+    }
+    return judgments;
+  };
 }
 
 function normaliseTitle(title: string): string {

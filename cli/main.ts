@@ -1,13 +1,15 @@
 #!/usr/bin/env node
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { armCrashPoint, readSettings, type Settings } from '../core/config.js';
-import { toPaperscopeError } from '../core/errors.js';
+import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
 import type { IndexOptions } from '../indexer/index.js';
-import { askSchema, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
+import { askSchema, type EngineOptions, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
 import { validate } from '../server/routes/index.js';
-import { printAnswer, printClusters, printResults, printStatus } from './print.js';
+import { printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
 // Each command imports what it runs when it runs: loading the indexer, the object-store client and
@@ -96,7 +98,7 @@ async function indexWith(paths: string[], options: EmbedOptions, quiet = false) 
 }
 
 /** Opens the index for a read command; embedder warnings go to stderr. */
-async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine) => Promise<T>): Promise<T> {
+async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine) => Promise<T>, extra: Pick<EngineOptions, 'llm'> = {}): Promise<T> {
   const reporter = createReporter({ quiet: true });
   const { SearchEngine } = await import('../server/engine/index.js');
   const engine = await SearchEngine.open({
@@ -106,6 +108,7 @@ async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine)
     offline: settings.offline,
     objectStore: settings.objectStore,
     onEvent: reporter.onEvent,
+    ...extra,
   });
   try {
     return await use(engine);
@@ -221,22 +224,57 @@ withDataDir(program.command('clusters').description('list the topics, or report 
     output(options, response, () => printClusters(response.clusters));
   });
 
-withDataDir(program.command('ask').description('answer a question from the abstracts, with citations').argument('<question>', 'a question in plain language'))
+withDataDir(program.command('ask').description('answer a question from the abstracts, with citations (written by PAPERSCOPE_LLM_URL\'s model when set)').argument('<question>', 'a question in plain language'))
   .option('--json', 'print JSON')
   .action(async (question: string, options: CommonOptions) => {
     const params = validate(askSchema, { question });
-    const response = await withEngine(options, (engine) => engine.ask(params));
-    output(options, response, () => printAnswer(response));
+    const { streamAnswer } = await import('./ask.js');
+    await withEngine(options, (engine) => streamAnswer(engine, params, { json: Boolean(options.json) }), { llm: settings.llm });
   });
 
-withDataDir(program.command('eval').description('score hybrid, vector-only and BM25-only search on labelled queries (nDCG@10, Recall@5, MRR)'))
-  .requiredOption('--queries <file>', 'JSON: [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
+withEmbedOptions(
+  program
+    .command('eval')
+    .description('score search (nDCG@10, Recall@5, MRR of hybrid, vector-only and BM25-only) or ask (answered, best paper cited, citation precision, refusals) on labelled questions'),
+)
+  .option('--queries <file>', 'search: JSON [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
+  .option('--ask <file>', 'ask: JSON { "answerable": [{ "question", "paraphrase"?, "relevant": { "<title>": 1-3 } }], "unanswerable": ["…"] }')
+  .option('--ask-beir <dir>', 'ask: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
+  .option('--split <name>', 'qrels split for --ask-beir', 'test')
+  .option('--keep-index <dir>', 'with --ask-beir: index the corpus into this data dir and keep it, so a later run reuses it')
+  .option('--details', 'list the questions whose best paper was not cited')
   .option('--json', 'print JSON')
-  .action(async (options: CommonOptions & { queries: string }) => {
-    const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
-    const queries = await readEvalQueries(options.queries);
-    const report = await withEngine(options, (engine) => evaluate(engine, queries));
-    output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));
+  .action(async (options: EmbedOptions & { queries?: string; ask?: string; askBeir?: string; split: string; keepIndex?: string; details?: boolean }) => {
+    const chosen = [options.queries, options.ask, options.askBeir].filter(Boolean).length;
+    if (chosen !== 1) throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --ask and --ask-beir', { parameter: 'queries' });
+    if (options.queries) {
+      const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
+      const queries = await readEvalQueries(options.queries);
+      const report = await withEngine(options, (engine) => evaluate(engine, queries));
+      output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));
+      return;
+    }
+    const { evaluateAsk, formatAskReport, judgeAskQuestions, readAskQuestions } = await import('./ask-eval.js');
+    if (options.ask) {
+      const questions = await readAskQuestions(options.ask);
+      const report = await withEngine(options, (engine) => evaluateAsk(engine, judgeAskQuestions(engine, questions), questions.unanswerable));
+      output(options, report, () => process.stdout.write(`${formatAskReport(report, options.details)}\n`));
+      return;
+    }
+    const { readBeirSplit, writeBeirCorpus } = await import('./beir.js');
+    const beir = await readBeirSplit(options.askBeir as string, options.split);
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'paperscope-beir-'));
+    try {
+      const corpusFile = path.join(scratch, 'corpus.jsonl');
+      await writeBeirCorpus(corpusFile, beir.corpus);
+      const dataDir = options.keepIndex ?? path.join(scratch, 'index');
+      await indexWith([corpusFile], { ...options, dataDir }, Boolean(options.json));
+      const answerable = beir.queries.map(({ text, judgments }) => ({ question: text, paraphrase: false, judgments }));
+      const report = await withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
+      output(options, report, () => process.stdout.write(`${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`));
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
 withDataDir(program.command('status').description('what the index holds and which embedder built it'))

@@ -30,10 +30,16 @@ export function printClusters(clusters: ReturnType<SearchEngine['clusters']>['cl
   }
 }
 
-export function printAnswer(response: Awaited<ReturnType<SearchEngine['ask']>>): void {
+export function printAnswer(response: { answer: string; grounded: boolean; partial: boolean; citations: Array<{ id: string; title: string }>; seeAlso: Array<{ id: string; title: string }> }): void {
+  if (response.partial) write('The abstracts answer this question only in part.\n');
   write(response.answer);
   if (response.citations.length > 0) write();
   for (const [index, citation] of response.citations.entries()) write(`[${index + 1}] ${citation.title} (${citation.id})`);
+  if (response.seeAlso.length > 0) {
+    write();
+    write(response.grounded ? 'See also:' : 'Closest papers:');
+    for (const paper of response.seeAlso) write(`  - ${paper.title} (${paper.id})`);
+  }
 }
 
 export function printStatus(status: ReturnType<SearchEngine['status']>): void {

@@ -56,6 +56,8 @@ export class SentenceIndex {
   readonly vectors: Float32Array;
   /** Sentence number → position in `papers`. */
   readonly #paperOf: Uint32Array;
+  /** Paper id → position in `papers`, built on the first `sentencesOf`. */
+  #positionOf: Map<string, number> | undefined;
 
   constructor(data: SentenceIndexData) {
     this.tableVersion = data.tableVersion;
@@ -80,6 +82,13 @@ export class SentenceIndex {
   sentence(index: number): SentenceRef {
     const paper = this.papers[this.#paperOf[index] ?? 0];
     return { paperId: paper?.id ?? '', start: this.offsets[2 * index] ?? 0, end: this.offsets[2 * index + 1] ?? 0 };
+  }
+
+  /** The sentence numbers of one paper, in abstract order; none for a paper the index does not hold. */
+  sentencesOf(paperId: string): number[] {
+    this.#positionOf ??= new Map(this.papers.map((paper, position) => [paper.id, position]));
+    const paper = this.papers[this.#positionOf.get(paperId) ?? -1];
+    return paper ? Array.from({ length: paper.count }, (_, offset) => paper.first + offset) : [];
   }
 
   vector(index: number): Float32Array {

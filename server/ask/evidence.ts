@@ -1,5 +1,5 @@
-import type { SentenceIndex, SimilarityCalibration } from '../../indexer/sentences/index.js';
-import { type ComposedAnswer, composeAnswer, type Evidence, fuseRankings, hybridFusion } from '../ranking/index.js';
+import { OFF_TOPIC_PROBES, type SentenceIndex, type SimilarityCalibration } from '../../indexer/sentences/index.js';
+import { type AnswerOptions, type ComposedAnswer, composeAnswer, type PaperCandidate } from '../ranking/index.js';
 import { isBoilerplate } from './boilerplate.js';
 
 /** What answering needs from a loaded index. */
@@ -8,11 +8,12 @@ export interface AskSources {
   paper: (id: string) => { title: string; abstract: string };
   /** Paper-level IDF, so that a question's rare words weigh most when judging coverage. */
   idf: (term: string) => number;
+  /** The best paper-level BM25 score of a text: how strongly the corpus matches its words. */
+  topLexicalScore: (text: string) => number;
 }
 
-/** Sentences each ranker contributes before fusion, and fused sentences handed to MMR. */
-const CANDIDATES = 40;
-const EVIDENCE = 24;
+/** Papers of the search read for an answer: deeper than the claims quoted, so reading can pass over a hit without a claim. */
+export const ASK_PAPERS = 6;
 /**
  * How far above chance a sentence must be to ground an answer by similarity alone (a paraphrase
  * sharing no words). Chance is the higher of the 99th percentile of unrelated sentence pairs and
@@ -27,36 +28,57 @@ export function groundingSimilarity(calibration: SimilarityCalibration): number 
 }
 
 /**
- * The best evidence sentences for a question across all papers: sentence-vector similarity and
- * sentence BM25 fused with the same weights as hybrid search, boilerplate ("Code is available at …")
- * skipped. `relevance` is the fused score.
+ * How far above the best BM25 score any off-topic probe reaches on this corpus a question's must be
+ * for the search to count as having found something when no sentence grounds the answer (a
+ * paraphrase shares few and common words with the abstracts, but more than an everyday question).
+ * Calibrated on the team set's paraphrases and unanswerable questions and on SciFact's train
+ * claims (README, "Ask: how it is measured").
  */
-export function gatherEvidence(sources: AskSources, question: string, questionVector: Float32Array): Evidence[] {
-  const { sentences } = sources;
-  const vector = sentences.nearest(questionVector, CANDIDATES).map(({ index, score }) => ({ id: String(index), score }));
-  const lexical = sentences.search(question, CANDIDATES).map(({ index, score }) => ({ id: String(index), score }));
-  const evidence: Evidence[] = [];
-  for (const { id, score } of fuseRankings([vector, lexical], hybridFusion(sentences.embedder.kind))) {
-    if (evidence.length >= EVIDENCE) break;
-    const index = Number(id);
-    const ref = sentences.sentence(index);
-    const paper = sources.paper(ref.paperId);
-    const text = paper.abstract.slice(ref.start, ref.end);
-    if (isBoilerplate(text)) continue;
-    evidence.push({ paperId: ref.paperId, title: paper.title, sentence: text, relevance: score, vector: sentences.vector(index) });
+const LEXICAL_ABOVE_PROBES = 1.25;
+const lexicalBars = new WeakMap<SentenceIndex, number>();
+
+/** The BM25 score a question must beat: `LEXICAL_ABOVE_PROBES` × the probes' best, computed once per loaded index. */
+export function lexicalGroundingScore(sources: AskSources): number {
+  let bar = lexicalBars.get(sources.sentences);
+  if (bar === undefined) {
+    bar = LEXICAL_ABOVE_PROBES * Math.max(0, ...OFF_TOPIC_PROBES.map((probe) => sources.topLexicalScore(probe)));
+    lexicalBars.set(sources.sentences, bar);
   }
-  return evidence;
+  return bar;
+}
+
+/** The search's papers with their abstract sentences and vectors; boilerplate ("Code is available at …") is left out. */
+export function readPapers(sources: AskSources, hits: ReadonlyArray<{ id: string }>): PaperCandidate[] {
+  const { sentences } = sources;
+  return hits.map(({ id }) => {
+    const paper = sources.paper(id);
+    const candidates = sentences.sentencesOf(id).flatMap((index) => {
+      const ref = sentences.sentence(index);
+      const text = paper.abstract.slice(ref.start, ref.end);
+      return isBoilerplate(text) ? [] : [{ text, vector: sentences.vector(index) }];
+    });
+    return { id, title: paper.title, sentences: candidates };
+  });
 }
 
 /**
- * An extractive answer: evidence gathered, then picked by MMR and cited by `composeAnswer`, with
- * grounding thresholds from the index's calibration.
- * @example answerQuestion(sources, 'Are LLMs robust to reward noise?', await embedder.embedQuery(question))
+ * An extractive answer read from the papers a search found (best first), with grounding
+ * thresholds from the index's calibration.
+ * @example answerQuestion(sources, question, await embedder.embedQuery(question), (await engine.search({ q: question, k: ASK_PAPERS })).results)
  */
-export function answerQuestion(sources: AskSources, question: string, questionVector: Float32Array, options: { maxSentences?: number } = {}): ComposedAnswer {
-  return composeAnswer(question, gatherEvidence(sources, question, questionVector), {
+export function answerQuestion(
+  sources: AskSources,
+  question: string,
+  questionVector: Float32Array,
+  hits: ReadonlyArray<{ id: string }>,
+  options: Pick<AnswerOptions, 'maxClaims'> = {},
+): ComposedAnswer {
+  const { calibration } = sources.sentences;
+  return composeAnswer(question, readPapers(sources, hits), {
+    searchFound: sources.topLexicalScore(question) > lexicalGroundingScore(sources),
     questionVector,
-    minSimilarity: groundingSimilarity(sources.sentences.calibration),
+    minSimilarity: groundingSimilarity(calibration),
+    chanceSimilarity: calibration.p90,
     idf: sources.idf,
     ...options,
   });

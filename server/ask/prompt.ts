@@ -8,17 +8,18 @@ const SYSTEM_PROMPT = [
   'Do not use outside knowledge. Answer in at most five sentences of plain text.',
 ].join(' ');
 
+const PARTIAL_NOTE = 'The evidence covers only part of the question: say once which part it does not answer.';
+
 /**
- * The chat messages for a grounded question: one numbered evidence block per cited paper, with
- * its title and the sentences quoted from it, so `[n]` in the reply maps to `citations[n - 1]`.
+ * The chat messages for a grounded question: one numbered evidence block per cited paper, with its
+ * title and the sentence the extractive answer quotes from it, so the model writes from the same
+ * evidence and `[n]` in its reply maps to `citations[n - 1]`.
  */
-export function evidenceMessages(question: string, evidence: Pick<ComposedAnswer, 'citations' | 'quotes'>): ChatMessage[] {
-  const blocks = evidence.citations.map((citation, position) => {
-    const quotes = evidence.quotes.filter((quote) => quote.citation === position + 1).map((quote) => quote.sentence);
-    return `[${position + 1}] ${citation.title}\n${quotes.join(' ')}`;
-  });
+export function evidenceMessages(question: string, evidence: Pick<ComposedAnswer, 'citations' | 'partial'>): ChatMessage[] {
+  const blocks = evidence.citations.map((citation, position) => `[${position + 1}] ${citation.title}\n${citation.sentence}`);
+  const note = evidence.partial ? `\n\n${PARTIAL_NOTE}` : '';
   return [
     { role: 'system', content: SYSTEM_PROMPT },
-    { role: 'user', content: `Evidence:\n\n${blocks.join('\n\n')}\n\nQuestion: ${question}` },
+    { role: 'user', content: `Evidence:\n\n${blocks.join('\n\n')}${note}\n\nQuestion: ${question}` },
   ];
 }

@@ -1,10 +1,9 @@
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
-import { type AskEvent, type AskSources, answerEvents, answerQuestion, type LlmSettings } from '../ask/index.js';
+import { ASK_PAPERS, type AskEvent, type AskSources, answerEvents, answerQuestion, type LlmSettings } from '../ask/index.js';
+import type { ComposedAnswer } from '../ranking/index.js';
 import type { AskParams } from './schemas.js';
+import { search } from './search.js';
 import type { EngineState } from './state.js';
-
-/** Sentences of evidence a model gets to write from (the extractive answer quotes 4). */
-const LLM_EVIDENCE_SENTENCES = 8;
 
 /**
  * The sentence index behind ask, loaded on the first question (or `load()`): only ask needs it.
@@ -40,25 +39,32 @@ export class AskIndex {
   }
 
   async sources(state: EngineState): Promise<AskSources> {
-    return { sentences: await this.load(), paper: (id) => state.paperById(id), idf: (term) => state.lexical.idf(term) };
+    return {
+      sentences: await this.load(),
+      paper: (id) => state.paperById(id),
+      idf: (term) => state.lexical.idf(term),
+      topLexicalScore: (text) => state.lexical.search(text, { k: 1 })[0]?.score ?? 0,
+    };
   }
+}
+
+/** Retrieve, then read: the search's papers, and the sentences chosen inside them. */
+async function answer(state: EngineState, index: AskIndex, question: string): Promise<ComposedAnswer> {
+  const sources = await index.sources(state);
+  const { results } = await search(state, { q: question, k: ASK_PAPERS, offset: 0, mode: 'hybrid', sort: 'relevance' });
+  return answerQuestion(sources, question, await state.embedder.embedQuery(question), results);
 }
 
 /** Answers from the abstracts' own sentences, each claim cited. */
 export async function ask(state: EngineState, index: AskIndex, params: AskParams) {
-  const sources = await index.sources(state);
-  const { answer, grounded, citations, seeAlso } = answerQuestion(
-    sources,
-    params.question,
-    await state.embedder.embedQuery(params.question),
-  );
-  return { answer, grounded, citations, seeAlso };
+  const { answer: text, grounded, partial, citations, seeAlso } = await answer(state, index, params.question);
+  return { answer: text, grounded, partial, citations, seeAlso };
 }
 
 /**
- * The answer as events: written by the configured model from the evidence, or the extractive
- * answer. Evidence is gathered before this resolves, so its failures are ordinary errors; `signal`
- * stops a generation whose client went away.
+ * The answer as events: written by the configured model from the chosen sentences, or the
+ * extractive answer. Evidence is gathered before this resolves, so its failures are ordinary
+ * errors; `signal` stops a generation whose client went away.
  */
 export async function askStream(
   state: EngineState,
@@ -67,9 +73,5 @@ export async function askStream(
   params: AskParams,
   signal: AbortSignal,
 ): Promise<AsyncGenerator<AskEvent>> {
-  const sources = await index.sources(state);
-  const vector = await state.embedder.embedQuery(params.question);
-  const extractive = answerQuestion(sources, params.question, vector);
-  const evidence = llm ? answerQuestion(sources, params.question, vector, { maxSentences: LLM_EVIDENCE_SENTENCES }) : extractive;
-  return answerEvents({ question: params.question, extractive, evidence }, llm, signal);
+  return answerEvents({ question: params.question, extractive: await answer(state, index, params.question) }, llm, signal);
 }

@@ -1,64 +1,82 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, stem, terms } from '../../indexer/text/index.js';
+import { findingStrength, isQuestionSentence } from './findings.js';
 
-export interface Evidence {
-  paperId: string;
-  title: string;
-  sentence: string;
-  /** Higher is better. When `questionVector` is not given, it is taken as the question–sentence similarity. */
-  relevance: number;
+/** One sentence of a candidate paper's abstract, with its vector when the index has one. */
+export interface SentenceCandidate {
+  text: string;
   vector?: Float32Array;
+}
+
+/** A paper the search found, with the sentences of its abstract that may be quoted. */
+export interface PaperCandidate {
+  id: string;
+  title: string;
+  sentences: readonly SentenceCandidate[];
 }
 
 export interface Citation {
   id: string;
   title: string;
-  /** The first cited sentence of this paper. */
+  /** The sentence quoted from this paper, verbatim. */
   sentence: string;
 }
 
 export interface ComposedAnswer {
   answer: string;
-  /** `[n]` in the answer refers to `citations[n - 1]`; one entry per paper. */
+  /** `[n]` in the answer refers to `citations[n - 1]`: one claim per paper, best paper first. */
   citations: Citation[];
-  /** Every quoted sentence in answer order, with the number of its citation (from 1). */
-  quotes: Array<{ citation: number; sentence: string }>;
   grounded: boolean;
-  /** Only when not grounded: the closest papers, offered as reading rather than as an answer. */
+  /** Grounded, but the quoted sentences cover only part of what the question asks. */
+  partial: boolean;
+  /** The closest papers, offered as further reading (the only thing offered when not grounded). */
   seeAlso: Array<{ id: string; title: string }>;
 }
 
 export interface AnswerOptions {
-  /** MMR trade-off: 1 ranks by relevance only, 0 by novelty only. */
-  lambda?: number;
-  maxSentences?: number;
-  maxPerPaper?: number;
-  /** Distinct question terms one sentence (with its paper's title) must match to ground the answer lexically. */
-  minMatchedTerms?: number;
   /**
-   * Share of the question's term weight (IDF when `idf` is given) that one sentence with its title
-   * must match to ground the answer lexically: "best pizza recipe" matching "best" and "recipe" is
-   * not enough when "pizza" is the point.
+   * The search matched the question's words more strongly than off-topic questions match this
+   * corpus: the papers are relevant even when no single sentence grounds the answer (a paraphrase),
+   * which is then answered as partial.
    */
-  minCoverage?: number;
+  searchFound?: boolean;
+  /** When given with sentence vectors, similarity is the cosine to it. */
+  questionVector?: Float32Array;
   /** Corpus IDF of a stemmed term; terms absent from the corpus should weigh the most. */
   idf?: (term: string) => number;
+  /** Claims (papers) quoted at most. */
+  maxClaims?: number;
+  /** Distinct question terms one sentence with its paper's title must match to ground the answer lexically. */
+  minMatchedTerms?: number;
+  /**
+   * Share of the question's term weight one sentence with its title must match to ground the answer
+   * lexically: "best pizza recipe" matching "best" and "recipe" is not enough when "pizza" is the point.
+   */
+  minCoverage?: number;
+  /** Share of the question's term weight the quoted evidence must match for a full (not partial) answer. */
+  fullCoverage?: number;
   /** Similarity at or above which a sentence grounds the answer even without shared words (paraphrase). */
   minSimilarity?: number;
-  /** When given with evidence vectors, similarity is the cosine to it; otherwise `relevance` is used. */
-  questionVector?: Float32Array;
+  /** Similarity that unrelated text reaches by chance: below it, similarity says nothing. */
+  chanceSimilarity?: number;
+  /** How much a reported result outweighs background of the same relevance when picking a paper's claim. */
+  findingWeight?: number;
+  /** A paper is quoted only when its claim is at least this share as relevant as the best paper's. */
+  minRelativeRelevance?: number;
   seeAlso?: number;
 }
 
 const DEFAULTS = {
-  lambda: 0.7,
-  maxSentences: 4,
-  maxPerPaper: 2,
+  maxClaims: 4,
   minMatchedTerms: 2,
-  minCoverage: 0.5,
+  minCoverage: 0.4,
+  fullCoverage: 0.75,
   minSimilarity: 0.5,
+  chanceSimilarity: 0.2,
+  findingWeight: 0.3,
+  minRelativeRelevance: 0.4,
   seeAlso: 3,
-} satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf'>;
+} satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound'>;
 
 export const NOT_ANSWERED = 'The indexed abstracts do not answer this question.';
 
@@ -66,110 +84,101 @@ export const NOT_ANSWERED = 'The indexed abstracts do not answer this question.'
 const QUESTION_WORDS = ['does', 'why', 'when', 'explain', 'describe', 'tell', 'know', 'way', 'ways', 'kind', 'kinds', 'difference'];
 const NON_TOPIC_TERMS: ReadonlySet<string> = new Set([...QUESTION_WORDS, ...BOILERPLATE_WORDS].map((word) => stem(word)));
 
+/** How one sentence bears on the question. */
+interface Reading {
+  paper: PaperCandidate;
+  sentence: string;
+  /** In [0, 1]: the larger of the sentence's own term coverage and its similarity above chance. */
+  relevance: number;
+  /** This sentence (with its title) alone would ground the answer. */
+  supports: boolean;
+  /** Question term weight matched by the sentence with its title. */
+  coverage: number;
+  similarity: number;
+}
+
 /**
- * Composes an extractive, cited answer. Sentences are picked by MMR (relevance against similarity
- * to sentences already picked; vectors when present, else term Jaccard), at most `maxPerPaper` per
- * paper. The answer is grounded when some sentence matches at least `minMatchedTerms` of the
- * question's topical terms (fewer if the question has fewer), together at least `minCoverage` of
- * the question's term weight, or is at least `minSimilarity` similar to the question. Otherwise it says the abstracts do not answer, cites nothing, and
- * lists the closest papers under `seeAlso`, so a reader can check without being misled.
- * @example composeAnswer('How robust is RL to noisy rewards?', evidence)
+ * Reads the papers a search found (best first) and answers from them: in each paper, the sentence
+ * that best bears on the question, findings preferred to background (`findingWeight`), questions
+ * never quoted; one numbered claim per paper, in search order, at most `maxClaims`, each quoted
+ * verbatim. The answer is grounded when some sentence, with its paper's title, matches at least
+ * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
+ * `minSimilarity` similar to the question; partial when what is quoted covers less than `fullCoverage`
+ * of that weight and no quoted sentence is that similar. Otherwise it says the abstracts do not
+ * answer, cites nothing, and lists the papers found under `seeAlso`.
+ * @example composeAnswer('How robust is RL to noisy rewards?', papers, { questionVector, idf })
  */
-export function composeAnswer(question: string, evidence: readonly Evidence[], options: AnswerOptions = {}): ComposedAnswer {
+export function composeAnswer(question: string, papers: readonly PaperCandidate[], options: AnswerOptions = {}): ComposedAnswer {
   const settings = { ...DEFAULTS, ...options };
   validate(settings);
   const questionTerms = new Set(terms(question).filter((term) => !NON_TOPIC_TERMS.has(term)));
   const required = Math.min(settings.minMatchedTerms, questionTerms.size);
   const weight = (term: string): number => options.idf?.(term) ?? 1;
   const questionWeight = [...questionTerms].reduce((sum, term) => sum + weight(term), 0);
-  const candidates = evidence.map((item) => {
-    const sentenceTerms = new Set(terms(item.sentence));
-    const withTitle = new Set([...sentenceTerms, ...terms(item.title)]);
-    const matchedWeight = [...questionTerms].filter((term) => withTitle.has(term)).reduce((sum, term) => sum + weight(term), 0);
-    const similarity = settings.questionVector && item.vector ? cosine(settings.questionVector, item.vector) : item.relevance;
-    return {
-      item,
-      sentenceTerms,
-      similarity,
-      matchedInSentence: countShared(questionTerms, sentenceTerms),
-      matchedWithTitle: countShared(questionTerms, withTitle),
-      coverage: questionWeight > 0 ? matchedWeight / questionWeight : 0,
-    };
-  });
+  const share = (matched: Iterable<string>): number => (questionWeight > 0 ? [...matched].reduce((sum, term) => sum + weight(term), 0) / questionWeight : 0);
+  const aboveChance = (similarity: number): number =>
+    Math.max(0, Math.min(1, (similarity - settings.chanceSimilarity) / Math.max(1e-6, settings.minSimilarity - settings.chanceSimilarity)));
 
-  const supports = (candidate: (typeof candidates)[number]): boolean =>
-    (required > 0 && candidate.matchedWithTitle >= required && candidate.coverage >= settings.minCoverage) ||
-    candidate.similarity >= settings.minSimilarity;
-  if (!candidates.some(supports)) return refusal(evidence, settings.seeAlso);
-
-  // Only sentences that touch the question may be quoted, however relevant their paper.
-  const eligible = candidates.filter((candidate) => candidate.matchedInSentence > 0 || candidate.similarity >= settings.minSimilarity);
-  // Relevance is scaled by the best one so that it is commensurate with similarities in [0, 1].
-  const top = Math.max(...eligible.map((candidate) => candidate.item.relevance));
-  const normalised = (relevance: number): number => (top > 0 ? relevance / top : 1);
-
-  const selected: typeof eligible = [];
-  const perPaper = new Map<string, number>();
-  while (selected.length < settings.maxSentences) {
-    let best: (typeof eligible)[number] | undefined;
-    let bestScore = -Infinity;
-    for (const candidate of eligible) {
-      if (selected.includes(candidate) || (perPaper.get(candidate.item.paperId) ?? 0) >= settings.maxPerPaper) continue;
-      const redundancy = Math.max(0, ...selected.map((chosen) => similarity(candidate, chosen)));
-      const score = settings.lambda * normalised(candidate.item.relevance) - (1 - settings.lambda) * redundancy;
-      if (score > bestScore) {
-        best = candidate;
-        bestScore = score;
+  const claims: Reading[] = [];
+  let grounded = false;
+  for (const paper of papers) {
+    const titleTerms = new Set(terms(paper.title));
+    let claim: Reading | undefined;
+    let claimScore = -Infinity;
+    for (const { text, vector } of paper.sentences) {
+      if (isQuestionSentence(text)) continue;
+      const sentenceTerms = new Set(terms(text));
+      const inSentence = [...questionTerms].filter((term) => sentenceTerms.has(term));
+      const withTitle = [...questionTerms].filter((term) => sentenceTerms.has(term) || titleTerms.has(term));
+      const similarity = settings.questionVector && vector ? cosine(settings.questionVector, vector) : 0;
+      const relevance = Math.max(share(inSentence), aboveChance(similarity));
+      if (relevance <= 0) continue;
+      const coverage = share(withTitle);
+      const reading = {
+        paper,
+        sentence: text,
+        relevance,
+        coverage,
+        similarity,
+        supports: (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || similarity >= settings.minSimilarity,
+      };
+      grounded ||= reading.supports;
+      const score = relevance + settings.findingWeight * findingStrength(text);
+      if (score > claimScore) {
+        claim = reading;
+        claimScore = score;
       }
     }
-    if (!best) break;
-    selected.push(best);
-    perPaper.set(best.item.paperId, (perPaper.get(best.item.paperId) ?? 0) + 1);
+    if (claim) claims.push(claim);
   }
-  if (selected.length === 0) return refusal(evidence, settings.seeAlso);
+  const bySearch = !grounded && options.searchFound === true && claims.length > 0;
+  if (!grounded && !bySearch) return refusal(papers, settings.seeAlso);
 
-  // A paper's sentences are kept together, papers in the order they were first picked.
-  const paperOrder = [...new Set(selected.map((candidate) => candidate.item.paperId))];
-  const ordered = paperOrder.flatMap((paperId) => selected.filter((candidate) => candidate.item.paperId === paperId));
-  const citations: Citation[] = paperOrder.map((paperId) => {
-    const first = ordered.find((candidate) => candidate.item.paperId === paperId)?.item as Evidence;
-    return { id: paperId, title: first.title, sentence: first.sentence };
-  });
-  const quotes = ordered.map((candidate) => ({ citation: paperOrder.indexOf(candidate.item.paperId) + 1, sentence: candidate.item.sentence }));
-  const answer = quotes.map((quote) => withMarker(quote.sentence, quote.citation)).join(' ');
-  return { answer, citations, quotes, grounded: true, seeAlso: [] };
+  const bestRelevance = Math.max(...claims.map((claim) => claim.relevance));
+  // The search's best paper with a claim leads; the others are quoted when their claim is close to the best one.
+  const quoted = claims.filter((claim, index) => index === 0 || claim.supports || claim.relevance >= settings.minRelativeRelevance * bestRelevance).slice(0, settings.maxClaims);
+  const citations = quoted.map((claim) => ({ id: claim.paper.id, title: claim.paper.title, sentence: claim.sentence }));
+  const covered = new Set(quoted.flatMap((claim) => [...questionTerms].filter((term) => terms(`${claim.paper.title} ${claim.sentence}`).includes(term))));
+  const partial = bySearch || (share(covered) < settings.fullCoverage && !quoted.some((claim) => claim.similarity >= settings.minSimilarity));
+  const cited = new Set(citations.map((citation) => citation.id));
+  return {
+    answer: citations.map((citation, index) => withMarker(citation.sentence, index + 1)).join(' '),
+    citations,
+    grounded: true,
+    partial,
+    seeAlso: papers.filter((paper) => !cited.has(paper.id)).slice(0, settings.seeAlso).map(({ id, title }) => ({ id, title })),
+  };
 }
 
-function refusal(evidence: readonly Evidence[], count: number): ComposedAnswer {
-  const seeAlso: Array<{ id: string; title: string }> = [];
-  for (const item of [...evidence].sort((a, b) => b.relevance - a.relevance)) {
-    if (seeAlso.length >= count) break;
-    if (!seeAlso.some((paper) => paper.id === item.paperId)) seeAlso.push({ id: item.paperId, title: item.title });
-  }
-  return { answer: NOT_ANSWERED, citations: [], quotes: [], grounded: false, seeAlso };
+function refusal(papers: readonly PaperCandidate[], count: number): ComposedAnswer {
+  return { answer: NOT_ANSWERED, citations: [], grounded: false, partial: false, seeAlso: papers.slice(0, count).map(({ id, title }) => ({ id, title })) };
 }
 
 /** "A sentence." → "A sentence [2]." so the marker reads as part of the claim it supports. */
 function withMarker(sentence: string, marker: number): string {
   const trimmed = sentence.trim();
-  const match = /[.!?]+$/.exec(trimmed);
+  const match = /[.!]+$/.exec(trimmed);
   return match ? `${trimmed.slice(0, match.index)} [${marker}]${match[0]}` : `${trimmed} [${marker}].`;
-}
-
-function similarity(
-  a: { item: Evidence; sentenceTerms: ReadonlySet<string> },
-  b: { item: Evidence; sentenceTerms: ReadonlySet<string> },
-): number {
-  if (a.item.vector && b.item.vector) return cosine(a.item.vector, b.item.vector);
-  const shared = countShared(a.sentenceTerms, b.sentenceTerms);
-  const union = a.sentenceTerms.size + b.sentenceTerms.size - shared;
-  return union === 0 ? 0 : shared / union;
-}
-
-function countShared(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  let shared = 0;
-  for (const term of a) if (b.has(term)) shared++;
-  return shared;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -192,13 +201,16 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 function validate(settings: typeof DEFAULTS): void {
+  const share = (value: number) => value >= 0 && value <= 1;
   const checks: Array<[keyof typeof DEFAULTS, boolean]> = [
-    ['lambda', settings.lambda >= 0 && settings.lambda <= 1],
-    ['maxSentences', Number.isInteger(settings.maxSentences) && settings.maxSentences >= 1],
-    ['maxPerPaper', Number.isInteger(settings.maxPerPaper) && settings.maxPerPaper >= 1],
+    ['maxClaims', Number.isInteger(settings.maxClaims) && settings.maxClaims >= 1],
     ['minMatchedTerms', Number.isInteger(settings.minMatchedTerms) && settings.minMatchedTerms >= 1],
-    ['minCoverage', settings.minCoverage >= 0 && settings.minCoverage <= 1],
+    ['minCoverage', share(settings.minCoverage)],
+    ['fullCoverage', share(settings.fullCoverage)],
     ['minSimilarity', Number.isFinite(settings.minSimilarity)],
+    ['chanceSimilarity', Number.isFinite(settings.chanceSimilarity) && settings.chanceSimilarity < settings.minSimilarity],
+    ['findingWeight', Number.isFinite(settings.findingWeight) && settings.findingWeight >= 0],
+    ['minRelativeRelevance', share(settings.minRelativeRelevance)],
     ['seeAlso', Number.isInteger(settings.seeAlso) && settings.seeAlso >= 0],
   ];
   for (const [field, valid] of checks) {
