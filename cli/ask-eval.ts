@@ -5,7 +5,9 @@ import type { SearchEngine } from '../server/engine/index.js';
 import { recallAtK } from '../server/ranking/index.js';
 import { titleJudge } from './eval.js';
 
-const grades = z.record(z.string().min(1), z.number().int().min(1).max(3)).refine((map) => Object.keys(map).length > 0, 'must name at least one paper');
+const grades = z
+  .record(z.string().min(1), z.number().int().min(1).max(3))
+  .refine((map) => Object.keys(map).length > 0, 'must name at least one paper');
 
 /**
  * Questions for `eval --ask`: answerable ones with the titles of the papers that answer them, graded
@@ -62,7 +64,9 @@ export async function readAskQuestions(file: string): Promise<AskQuestions> {
   const parsed = askQuestionsSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PaperscopeError('INVALID_INPUT', `Invalid question file ${file} at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { file });
+    throw new PaperscopeError('INVALID_INPUT', `Invalid question file ${file} at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, {
+      file,
+    });
   }
   return parsed.data;
 }
@@ -70,7 +74,11 @@ export async function readAskQuestions(file: string): Promise<AskQuestions> {
 /** The question file's titles resolved to the engine's paper ids; a title no paper has is an error naming it. */
 export function judgeAskQuestions(engine: SearchEngine, questions: AskQuestions): JudgedQuestion[] {
   const judge = titleJudge(engine);
-  return questions.answerable.map(({ question, paraphrase, relevant }) => ({ question, paraphrase: paraphrase ?? false, judgments: judge(question, relevant) }));
+  return questions.answerable.map(({ question, paraphrase, relevant }) => ({
+    question,
+    paraphrase: paraphrase ?? false,
+    judgments: judge(question, relevant),
+  }));
 }
 
 /**
@@ -80,7 +88,11 @@ export function judgeAskQuestions(engine: SearchEngine, questions: AskQuestions)
  * one sentence from each of the top 3 hits cites the best paper exactly when it is there).
  * @example await evaluateAsk(engine, judgeAskQuestions(engine, await readAskQuestions(file)), file.unanswerable)
  */
-export async function evaluateAsk(engine: SearchEngine, answerable: readonly JudgedQuestion[], unanswerable: readonly string[]): Promise<AskReport> {
+export async function evaluateAsk(
+  engine: SearchEngine,
+  answerable: readonly JudgedQuestion[],
+  unanswerable: readonly string[],
+): Promise<AskReport> {
   const runs: Array<Outcome & { paraphrase: boolean }> = [];
   const misses: AskReport['misses'] = [];
   let citedQuestions = 0;
@@ -107,7 +119,12 @@ export async function evaluateAsk(engine: SearchEngine, answerable: readonly Jud
     runs.push(outcome);
     if (!outcome.bestCited) {
       const titles = answer.citations.map((citation) => citation.title);
-      misses.push({ question, grounded: answer.grounded, cited: titles, best: [...judgments].filter(([, grade]) => grade === top).map(([id]) => titleOf(engine, id)) });
+      misses.push({
+        question,
+        grounded: answer.grounded,
+        cited: titles,
+        best: [...judgments].filter(([, grade]) => grade === top).map(([id]) => titleOf(engine, id)),
+      });
     }
   }
   let refused = 0;
@@ -162,7 +179,8 @@ function isQuestion(sentence: string): boolean {
 export function formatAskReport(report: AskReport, details = false): string {
   const columns: Array<[string, AskScores]> = [['all', report.all]];
   if (report.keyword && report.paraphrase) columns.push(['keyword', report.keyword], ['paraphrase', report.paraphrase]);
-  const row = (label: string, value: (scores: AskScores) => string) => `${label.padEnd(26)}${columns.map(([, scores]) => value(scores).padStart(12)).join('')}`;
+  const row = (label: string, value: (scores: AskScores) => string) =>
+    `${label.padEnd(26)}${columns.map(([, scores]) => value(scores).padStart(12)).join('')}`;
   const { questions, refused } = report.unanswerable;
   const lines = [
     ' '.repeat(26) + columns.map(([name]) => name.padStart(12)).join(''),
@@ -172,12 +190,19 @@ export function formatAskReport(report: AskReport, details = false): string {
     row('citation precision', (scores) => scores.citationPrecision.toFixed(3)),
     row('search: best in top 3', (scores) => scores.bestInTop3.toFixed(3)),
     row('search: Recall@3', (scores) => scores.recall3.toFixed(3)),
-    questions > 0 ? `unanswerable refused      ${refused} of ${questions} (${(refused / questions).toFixed(3)})` : 'unanswerable refused      (none asked)',
+    questions > 0
+      ? `unanswerable refused      ${refused} of ${questions} (${(refused / questions).toFixed(3)})`
+      : 'unanswerable refused      (none asked)',
     `cited questions           ${report.citedQuestions}`,
   ];
   if (details) {
     for (const miss of report.misses) {
-      lines.push('', `${miss.grounded ? 'MISSED ' : 'REFUSED'} ${miss.question}`, ...miss.best.map((title) => `  best:  ${title}`), ...miss.cited.map((title) => `  cited: ${title}`));
+      lines.push(
+        '',
+        `${miss.grounded ? 'MISSED ' : 'REFUSED'} ${miss.question}`,
+        ...miss.best.map((title) => `  best:  ${title}`),
+        ...miss.cited.map((title) => `  cited: ${title}`),
+      );
     }
   }
   return lines.join('\n');

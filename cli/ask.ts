@@ -16,8 +16,12 @@ export async function streamAnswer(engine: SearchEngine, params: AskParams, opti
   try {
     let final: FinalAnswer | undefined;
     for await (const event of await engine.askStream(params, controller.signal)) {
-      if (event.event === 'evidence' && event.data.grounded && engine.status().llm && !options.json) process.stderr.write('Writing the answer from the evidence with the language model…\n');
-      if (event.event === 'error') process.stderr.write(`The language model failed: ${event.data.message}. Showing the answer assembled from the abstracts instead.\n`);
+      if (event.event === 'evidence' && event.data.grounded && engine.status().llm && !options.json)
+        process.stderr.write('Writing the answer from the evidence with the language model…\n');
+      if (event.event === 'error')
+        process.stderr.write(
+          `The language model failed: ${event.data.message}. Showing the answer assembled from the abstracts instead.\n`,
+        );
       if (event.event === 'done') final = event.data;
     }
     if (!final) throw new Error('The answer stream ended without an answer');

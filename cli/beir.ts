@@ -36,7 +36,10 @@ export async function readBeirSplit(dir: string, split: string): Promise<BeirSpl
     const judgments = judged.get(String(record._id));
     return judgments ? [{ id: String(record._id), text: String(record.text ?? ''), judgments }] : [];
   });
-  if (queries.length === 0) throw new PaperscopeError('INVALID_INPUT', `No query of ${path.join(dir, 'queries.jsonl')} is judged in ${qrelsFile}`, { file: qrelsFile });
+  if (queries.length === 0)
+    throw new PaperscopeError('INVALID_INPUT', `No query of ${path.join(dir, 'queries.jsonl')} is judged in ${qrelsFile}`, {
+      file: qrelsFile,
+    });
   return { corpus, queries };
 }
 
@@ -63,7 +66,8 @@ function jsonLines(file: string, text: string): Array<{ record: Record<string, u
     } catch (error) {
       throw malformed(file, index + 1, (error as Error).message);
     }
-    if (typeof record !== 'object' || record === null || !('_id' in record)) throw malformed(file, index + 1, 'expected an object with "_id"');
+    if (typeof record !== 'object' || record === null || !('_id' in record))
+      throw malformed(file, index + 1, 'expected an object with "_id"');
     records.push({ record: record as Record<string, unknown> });
   }
   return records;

@@ -11,7 +11,10 @@ export type AskEvent =
   | { event: 'evidence'; data: { grounded: boolean; partial: boolean; citations: Citation[] } }
   | { event: 'token'; data: { text: string } }
   | { event: 'error'; data: { code: string; status: number; message: string } }
-  | { event: 'done'; data: { answer: string; grounded: boolean; partial: boolean; citations: Citation[]; seeAlso: SeeAlso; generated: boolean } };
+  | {
+      event: 'done';
+      data: { answer: string; grounded: boolean; partial: boolean; citations: Citation[]; seeAlso: SeeAlso; generated: boolean };
+    };
 
 export interface PreparedAnswer {
   question: string;
@@ -51,5 +54,8 @@ export async function* answerEvents(prepared: PreparedAnswer, llm: LlmSettings |
   const resolved = resolveCitations(text, citations);
   // Evidence the model did not cite is still worth reading.
   const unused = citations.filter((citation) => !resolved.citations.includes(citation)).map(({ id, title }) => ({ id, title }));
-  yield { event: 'done', data: { answer: resolved.answer, grounded, partial, citations: resolved.citations, seeAlso: [...unused, ...seeAlso], generated: true } };
+  yield {
+    event: 'done',
+    data: { answer: resolved.answer, grounded, partial, citations: resolved.citations, seeAlso: [...unused, ...seeAlso], generated: true },
+  };
 }

@@ -115,7 +115,8 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
   const required = Math.min(settings.minMatchedTerms, questionTerms.size);
   const weight = (term: string): number => options.idf?.(term) ?? 1;
   const questionWeight = [...questionTerms].reduce((sum, term) => sum + weight(term), 0);
-  const share = (matched: Iterable<string>): number => (questionWeight > 0 ? [...matched].reduce((sum, term) => sum + weight(term), 0) / questionWeight : 0);
+  const share = (matched: Iterable<string>): number =>
+    questionWeight > 0 ? [...matched].reduce((sum, term) => sum + weight(term), 0) / questionWeight : 0;
   const aboveChance = (similarity: number): number =>
     Math.max(0, Math.min(1, (similarity - settings.chanceSimilarity) / Math.max(1e-6, settings.minSimilarity - settings.chanceSimilarity)));
 
@@ -140,7 +141,8 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
         relevance,
         coverage,
         similarity,
-        supports: (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || similarity >= settings.minSimilarity,
+        supports:
+          (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || similarity >= settings.minSimilarity,
       };
       grounded ||= reading.supports;
       const score = relevance + settings.findingWeight * findingStrength(text);
@@ -156,22 +158,36 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
 
   const bestRelevance = Math.max(...claims.map((claim) => claim.relevance));
   // The search's best paper with a claim leads; the others are quoted when their claim is close to the best one.
-  const quoted = claims.filter((claim, index) => index === 0 || claim.supports || claim.relevance >= settings.minRelativeRelevance * bestRelevance).slice(0, settings.maxClaims);
+  const quoted = claims
+    .filter((claim, index) => index === 0 || claim.supports || claim.relevance >= settings.minRelativeRelevance * bestRelevance)
+    .slice(0, settings.maxClaims);
   const citations = quoted.map((claim) => ({ id: claim.paper.id, title: claim.paper.title, sentence: claim.sentence }));
-  const covered = new Set(quoted.flatMap((claim) => [...questionTerms].filter((term) => terms(`${claim.paper.title} ${claim.sentence}`).includes(term))));
-  const partial = bySearch || (share(covered) < settings.fullCoverage && !quoted.some((claim) => claim.similarity >= settings.minSimilarity));
+  const covered = new Set(
+    quoted.flatMap((claim) => [...questionTerms].filter((term) => terms(`${claim.paper.title} ${claim.sentence}`).includes(term))),
+  );
+  const partial =
+    bySearch || (share(covered) < settings.fullCoverage && !quoted.some((claim) => claim.similarity >= settings.minSimilarity));
   const cited = new Set(citations.map((citation) => citation.id));
   return {
     answer: citations.map((citation, index) => withMarker(citation.sentence, index + 1)).join(' '),
     citations,
     grounded: true,
     partial,
-    seeAlso: papers.filter((paper) => !cited.has(paper.id)).slice(0, settings.seeAlso).map(({ id, title }) => ({ id, title })),
+    seeAlso: papers
+      .filter((paper) => !cited.has(paper.id))
+      .slice(0, settings.seeAlso)
+      .map(({ id, title }) => ({ id, title })),
   };
 }
 
 function refusal(papers: readonly PaperCandidate[], count: number): ComposedAnswer {
-  return { answer: NOT_ANSWERED, citations: [], grounded: false, partial: false, seeAlso: papers.slice(0, count).map(({ id, title }) => ({ id, title })) };
+  return {
+    answer: NOT_ANSWERED,
+    citations: [],
+    grounded: false,
+    partial: false,
+    seeAlso: papers.slice(0, count).map(({ id, title }) => ({ id, title })),
+  };
 }
 
 /** "A sentence." → "A sentence [2]." so the marker reads as part of the claim it supports. */

@@ -4,15 +4,20 @@
  * propose…"). An answer quotes findings first: they are what a paper contributes.
  */
 
-const REPORTING_VERB = String.raw`(?:find|found|show|showed|shown|demonstrate[sd]?|observe[sd]?|reveal(?:s|ed)?|confirm(?:s|ed)?|establish(?:es|ed)?|identify|identified|uncover(?:s|ed)?|prove[sd]?|report(?:s|ed)?|discover(?:s|ed)?|indicate[sd]?|suggest(?:s|ed)?|verif(?:y|ies|ied)|validate[sd]?)`;
+const REPORTING_VERB =
+  '(?:find|found|show|showed|shown|demonstrate[sd]?|observe[sd]?|reveal(?:s|ed)?|confirm(?:s|ed)?|establish(?:es|ed)?|identify|identified|uncover(?:s|ed)?|prove[sd]?|report(?:s|ed)?|discover(?:s|ed)?|indicate[sd]?|suggest(?:s|ed)?|verif(?:y|ies|ied)|validate[sd]?)';
 const FINDING_PATTERNS: readonly RegExp[] = [
   // "we find", "our analysis reveals", "results show", "experiments demonstrate", "this suggests"
-  new RegExp(String.raw`\b(?:we|our\s+\w+(?:\s+\w+)?|results?|experiments?|evaluations?|analys[ie]s|studies|findings|evidence|this|these)\s+(?:\w+\s+)?${REPORTING_VERB}\b`, 'i'),
+  new RegExp(
+    String.raw`\b(?:we|our\s+\w+(?:\s+\w+)?|results?|experiments?|evaluations?|analys[ie]s|studies|findings|evidence|this|these)\s+(?:\w+\s+)?${REPORTING_VERB}\b`,
+    'i',
+  ),
   /\b(?:outperform(?:s|ed|ing)?|surpass(?:es|ed|ing)?|improv(?:es|ed|ing)|reduc(?:es|ed|ing)|increas(?:es|ed|ing)|boost(?:s|ed|ing)?|yield(?:s|ed|ing)?|achiev(?:es|ed|ing)|lead(?:s|ing)?\s+to|correlat(?:es|ed|ing)|degrad(?:es|ed|ing)|hurt(?:s|ing)?|fail(?:s|ed)?|robust(?:ness)?|comparable|on\s+par)\b/i,
 ];
 // A number that measures something: "40%", "+17.7 points", "from 5% to 72%", "8.4", "2.5x".
 const MEASURE = /(?:\d+(?:\.\d+)?\s*(?:%|\\%|pp\b|points?\b|x\b|×|times\b)|\b\d+\.\d+\b|\bfrom\s+\d[\d.]*\s*%?\s+to\s+\d)/i;
-const COMPARISON = /\b(?:than|compared\s+(?:to|with)|versus|vs\.?|relative\s+to|over\s+(?:the\s+)?(?:baselines?|prior|previous|existing|standard))\b/i;
+const COMPARISON =
+  /\b(?:than|compared\s+(?:to|with)|versus|vs\.?|relative\s+to|over\s+(?:the\s+)?(?:baselines?|prior|previous|existing|standard))\b/i;
 
 const BACKGROUND_PATTERNS: readonly RegExp[] = [
   /^\s*(?:recent(?:ly)?|traditionally|typically|currently|existing|prior|previous|despite|while|although)\b/i,

@@ -9,6 +9,7 @@ import { loadSentenceIndex } from '../../indexer/sentences/index.js';
 import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
 import { fakeModel, streamChunks } from '../helpers/fake-model.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { outcomeOf, spawnCli } from '../reliability/cli.js';
 
 const CLIMB = 'The Climb Carves Wisdom Deeper Than the Summit: On the Noisy Rewards in Learning to Reason';
 const NOISY_QUESTION = 'How robust is reinforcement learning for LLM reasoning to noisy rewards?';
@@ -106,7 +107,8 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     expect(events.map((event) => event.event)).toEqual(['evidence', 'token', 'done']);
     const extractive = await plain.ask({ question: NOISY_QUESTION });
     expect(events[1]?.data.text).toBe(extractive.answer);
-    expect(events[2]?.data).toMatchObject({ answer: extractive.answer, citations: extractive.citations, grounded: true, generated: false });
+    expect(events[2]?.data).toEqual({ ...extractive, generated: false });
+    expect(extractive.seeAlso.length).toBeGreaterThan(0);
     const invalid = await app.request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: '' }) });
     expect(invalid.status).toBe(400);
   });
@@ -121,21 +123,26 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
       const response = await app.request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: NOISY_QUESTION }) });
       const events = parseSse(await response.text());
       expect(events[0]?.event).toBe('evidence');
-      const evidence = events[0]?.data.citations as Array<{ id: string; title: string }>;
-      expect(evidence.length).toBeGreaterThanOrEqual(2);
+      const evidence = events[0]?.data.citations as Array<{ id: string; title: string; sentence: string }>;
+      expect(evidence.length).toBeGreaterThanOrEqual(3);
+      // The model writes from the very sentences the extractive answer quotes.
+      const extractive = await plain.ask({ question: NOISY_QUESTION });
+      expect(evidence).toEqual(extractive.citations);
       const tokens = events.filter((event) => event.event === 'token').map((event) => event.data.text);
       expect(tokens).toEqual(['LLMs are ', 'robust to ', 'reward noise [1]', '; see [2] and [9].']);
       const done = events[events.length - 1];
       expect(done?.event).toBe('done');
       expect(done?.data).toMatchObject({ answer: 'LLMs are robust to reward noise [1]; see [2] and.', grounded: true, generated: true });
       expect(done?.data.citations).toEqual(evidence.slice(0, 2));
+      // Evidence the model left uncited comes first in seeAlso, then the papers the answer did not quote.
+      expect(done?.data.seeAlso).toEqual([...evidence.slice(2).map(({ id, title }) => ({ id, title })), ...extractive.seeAlso]);
 
       const [request] = model.requests;
       expect(request?.path).toBe('/v1/chat/completions');
       expect(request?.authorization).toBe(`Bearer ${KEY}`);
       expect(request?.body).toMatchObject({ model: 'tiny-model', stream: true });
       const messages = request?.body.messages as Array<{ role: string; content: string }>;
-      expect(messages[messages.length - 1]?.content).toContain(`[1] ${evidence[0]?.title}`);
+      expect(messages[messages.length - 1]?.content).toContain(`[1] ${evidence[0]?.title}\n${evidence[0]?.sentence}`);
       expect(messages[messages.length - 1]?.content).toContain(NOISY_QUESTION);
     } finally {
       await engine.close();
@@ -160,6 +167,28 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
       await model.stop();
     }
   });
+
+  it('paperscope ask has the model of PAPERSCOPE_LLM_URL write the answer, from the same evidence', async () => {
+    const model = fakeModel((_request, response) => streamChunks(response, ['Rewards can be ', 'very noisy [1].']));
+    const url = await model.start();
+    try {
+      const env = { PAPERSCOPE_LLM_URL: url, PAPERSCOPE_LLM_MODEL: 'tiny-model', PAPERSCOPE_OFFLINE: '1' };
+      const run = await outcomeOf(spawnCli(['ask', NOISY_QUESTION, '--data-dir', dataDir, '--json'], env));
+      expect(run.code, run.stderr).toBe(0);
+      const extractive = await plain.ask({ question: NOISY_QUESTION });
+      const printed = JSON.parse(run.stdout) as Record<string, unknown>;
+      expect(printed).toMatchObject({ answer: 'Rewards can be very noisy [1].', generated: true, grounded: true, citations: extractive.citations.slice(0, 1) });
+      expect(model.requests).toHaveLength(1);
+      const messages = model.requests[0]?.body.messages as Array<{ content: string }>;
+      for (const citation of extractive.citations) expect(messages[1]?.content).toContain(citation.sentence);
+
+      const human = await outcomeOf(spawnCli(['ask', NOISY_QUESTION, '--data-dir', dataDir], env));
+      expect(human.stdout).toMatch(/^Rewards can be very noisy \[1\]\.\n\n\[1\] /);
+      expect(human.stdout).toMatch(/See also:/);
+    } finally {
+      await model.stop();
+    }
+  }, INDEX_SAMPLE_MS);
 
   it('does not call the model when the evidence is weak', async () => {
     const model = fakeModel((_request, response) => streamChunks(response, ['made up']));

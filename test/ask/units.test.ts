@@ -47,17 +47,15 @@ describe('resolveCitations', () => {
 });
 
 describe('evidenceMessages', () => {
-  it('numbers one evidence block per cited paper with its quotes, and asks for [n] citations only from it', () => {
-    const messages = evidenceMessages('Why?', {
-      citations: citations.slice(0, 2),
-      quotes: [
-        { citation: 1, sentence: 'First.' },
-        { citation: 2, sentence: 'Second.' },
-        { citation: 1, sentence: 'More of A.' },
-      ],
-    });
+  it('numbers one evidence block per cited paper with the sentence quoted from it, and asks for [n] citations only from it', () => {
+    const messages = evidenceMessages('Why?', { citations: citations.slice(0, 2), partial: false });
     expect(messages[0]?.role).toBe('system');
     expect(messages[0]?.content).toMatch(/only the numbered evidence/);
-    expect(messages[1]?.content).toBe('Evidence:\n\n[1] A\nFirst. More of A.\n\n[2] B\nSecond.\n\nQuestion: Why?');
+    expect(messages[1]?.content).toBe('Evidence:\n\n[1] A\nFirst.\n\n[2] B\nSecond.\n\nQuestion: Why?');
+  });
+
+  it('tells the model when the evidence answers only part of the question', () => {
+    const [, user] = evidenceMessages('Why?', { citations: citations.slice(0, 1), partial: true });
+    expect(user?.content).toBe('Evidence:\n\n[1] A\nFirst.\n\nThe evidence covers only part of the question: say once which part it does not answer.\n\nQuestion: Why?');
   });
 });

@@ -173,7 +173,7 @@ describe('ask stream events', () => {
   ];
 
   it('shows the evidence, grows the answer per token, then replaces it with the resolved answer', () => {
-    let state = applyAskEvent(WAITING, { event: 'evidence', data: { grounded: true, citations: evidence } });
+    let state = applyAskEvent(WAITING, { event: 'evidence', data: { grounded: true, partial: false, citations: evidence } });
     expect(state).toMatchObject({ phase: 'streaming', answer: '', citations: evidence });
     state = applyAskEvent(state, { event: 'token', data: { text: 'Robust ' } });
     state = applyAskEvent(state, { event: 'token', data: { text: '[2].' } });
@@ -181,9 +181,9 @@ describe('ask stream events', () => {
     const [, second] = evidence;
     state = applyAskEvent(state, {
       event: 'done',
-      data: { answer: 'Robust [1].', grounded: true, citations: second ? [second] : [], generated: true },
+      data: { answer: 'Robust [1].', grounded: true, partial: true, citations: second ? [second] : [], seeAlso: [{ id: 'a', title: 'A' }], generated: true },
     });
-    expect(state).toEqual({ phase: 'done', answer: 'Robust [1].', grounded: true, citations: [second], generated: true });
+    expect(state).toEqual({ phase: 'done', answer: 'Robust [1].', grounded: true, partial: true, citations: [second], seeAlso: [{ id: 'a', title: 'A' }], generated: true });
   });
 
   it('keeps the model failure to show next to the extractive answer', () => {
@@ -193,7 +193,7 @@ describe('ask stream events', () => {
     });
     const done = applyAskEvent(failed, {
       event: 'done',
-      data: { answer: 'Extractive [1].', grounded: true, citations: evidence, generated: false },
+      data: { answer: 'Extractive [1].', grounded: true, partial: false, citations: evidence, seeAlso: [], generated: false },
     });
     expect(done).toMatchObject({
       phase: 'done',
@@ -207,7 +207,7 @@ describe('ask stream events', () => {
     expect(toAskEvent({ event: 'token', data: '{"text":"a"}' })).toEqual({ event: 'token', data: { text: 'a' } });
     expect(toAskEvent({ event: 'progress', data: '{}' })).toBeUndefined();
     expect(toAskEvent({ event: 'toString', data: '{}' })).toBeUndefined();
-    expect(() => toAskEvent({ event: 'done', data: '{"answer":"x"}' })).toThrow(/malformed "done" event \(missing grounded, citations\)/);
+    expect(() => toAskEvent({ event: 'done', data: '{"answer":"x"}' })).toThrow(/malformed "done" event \(missing grounded, citations, seeAlso\)/);
     expect(() => toAskEvent({ event: 'token', data: 'not json' })).toThrow(/malformed "token"/);
   });
 });

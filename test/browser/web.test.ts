@@ -285,7 +285,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ question }),
       });
-      const expected = (await response.json()) as { answer: string; grounded: boolean; citations: unknown[] };
+      const expected = (await response.json()) as { answer: string; grounded: boolean; partial: boolean; citations: unknown[]; seeAlso: unknown[] };
       const markers = parseAnswer(expected.answer, expected.citations.length).filter((part) => part.kind === 'cite');
       expect(markers.length).toBeGreaterThan(0);
 
@@ -298,13 +298,31 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       expect(await cites.count()).toBe(markers.length);
       expect(await cites.first().getAttribute('href')).toMatch(/^\/paper\//);
       expect(await page.locator('.citations li blockquote').count()).toBe(expected.citations.length);
-      expect(await page.locator('.answer .note-warn').count()).toBe(expected.grounded ? 0 : 1);
+      expect(await page.locator('.answer .note-warn').count()).toBe(expected.partial ? 1 : 0);
+      expect(await page.locator('.see-also li').count()).toBe(expected.seeAlso.length);
       await screenshot('ask');
 
       const citedTitle = await cites.first().getAttribute('title');
       await cites.first().click();
       await page.waitForURL(/\/paper\//);
       expect(await page.locator('h1#paper-title').textContent()).toBe(citedTitle);
+      expectNoConsoleErrors();
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
+    'refuses an off-topic question once, without a second warning, and lists the closest papers',
+    async () => {
+      await page.goto(`${server.url}/ask?q=${encodeURIComponent('How do I bake sourdough bread with a starter?')}`);
+      await page.locator('.answer[data-phase="done"]').waitFor();
+      expect(await page.locator('.answer-text').textContent()).toBe('The indexed abstracts do not answer this question.');
+      expect(await page.locator('.answer .note-warn').count()).toBe(0);
+      expect(await page.locator('.answer').textContent()).not.toMatch(/do not answer this question directly/);
+      expect(await page.locator('#see-also-heading').textContent()).toBe('Closest papers');
+      expect(await page.locator('.see-also li a').count()).toBe(3);
+      expect(await page.locator('.see-also li a').first().getAttribute('href')).toMatch(/^\/paper\//);
+      await screenshot('ask-refused');
       expectNoConsoleErrors();
     },
     BROWSER_TEST_MS,
@@ -374,8 +392,9 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         // The final answer as the server resolves it (the fake model always writes the same text).
         const stream = await fetch(`${llmServer.url}/api/ask/stream`, { method: 'POST', body: JSON.stringify({ question }) });
         const done = parseSse(await stream.text()).messages.find((message) => message.event === 'done');
-        const expected = JSON.parse(done?.data ?? '{}') as { answer: string; generated: boolean; citations: { id: string }[] };
+        const expected = JSON.parse(done?.data ?? '{}') as { answer: string; generated: boolean; citations: { id: string }[]; seeAlso: { id: string; title: string }[] };
         expect(expected.generated).toBe(true);
+        expect(expected.seeAlso.length).toBeGreaterThan(0);
 
         await page.goto(`${llmServer.url}/ask`);
         // Record every distinct state of the answer while it streams: its text and how many evidence items show.
@@ -411,6 +430,8 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         expect(hrefs).toEqual(markers.map((marker) => `/paper/${encodeURIComponent(expected.citations[marker.n - 1]?.id ?? '')}`));
         expect(await page.locator('.citations li').count()).toBe(expected.citations.length);
         expect(await page.locator('.answer-head .chip').textContent()).toMatch(/language model/);
+        // done's seeAlso shows under the sources.
+        expect(await page.locator('.see-also li a').allTextContents()).toEqual(expected.seeAlso.map((paper) => paper.title));
         await screenshot('ask-stream');
 
         // Stop keeps what arrived and ends the stream.

@@ -1,89 +1,133 @@
 import { describe, expect, it } from 'vitest';
-import { composeAnswer, type Evidence, NOT_ANSWERED } from '../../server/ranking/index.js';
+import { composeAnswer, findingStrength, isQuestionSentence, NOT_ANSWERED, type PaperCandidate } from '../../server/ranking/index.js';
 
-const evidence: Evidence[] = [
-  { paperId: 'climb', title: 'On the Noisy Rewards in Learning to Reason', sentence: 'LLMs are robust to substantial reward noise.', relevance: 0.9 },
-  { paperId: 'climb', title: 'On the Noisy Rewards in Learning to Reason', sentence: 'Flipping 40% of rewards still allows rapid convergence in reinforcement learning.', relevance: 0.85 },
-  { paperId: 'climb', title: 'On the Noisy Rewards in Learning to Reason', sentence: 'Noisy rewards barely slow reasoning training.', relevance: 0.84 },
-  { paperId: 'climb', title: 'On the Noisy Rewards in Learning to Reason', sentence: 'Robustness to noisy rewards holds for math tasks.', relevance: 0.83 },
-  { paperId: 'climb', title: 'On the Noisy Rewards in Learning to Reason', sentence: 'Reward noise of 40% costs only three points of accuracy.', relevance: 0.82 },
-  { paperId: 'olr', title: 'Learning to Reason under Noisy Supervision', sentence: 'Noisy labels in RLVR are corrected by online label refinement.', relevance: 0.7 },
-  { paperId: 'hacking', title: 'Reward Hacking in Text-to-Image RL', sentence: 'Reward models for images can be hacked by the policy.', relevance: 0.4 },
+const paper = (id: string, title: string, ...sentences: string[]): PaperCandidate => ({
+  id,
+  title,
+  sentences: sentences.map((text) => ({ text })),
+});
+
+// In search order, as the engine passes them.
+const papers: PaperCandidate[] = [
+  paper(
+    'climb',
+    'On the Noisy Rewards in Learning to Reason',
+    'Recent studies on post-training LLMs through reinforcement learning focus on verifiable rewards.',
+    'How robust is reinforcement learning to noisy rewards?',
+    'We found that LLMs demonstrate strong robustness to substantial reward noise, reaching 72% accuracy with 40% of rewards flipped.',
+  ),
+  paper(
+    'olr',
+    'Learning to Reason under Noisy Supervision',
+    'Its vulnerability to noisy labels in reinforcement learning remains critically underexplored.',
+    'Online label refinement improves robustness to noisy rewards by 3.6%.',
+  ),
+  paper('hacking', 'Reward Hacking in Text-to-Image RL', 'Image reward models can be hacked by the policy.'),
 ];
 
 describe('composeAnswer', () => {
-  const result = composeAnswer('How robust is reinforcement learning to noisy rewards?', evidence);
+  const result = composeAnswer('How robust is reinforcement learning to noisy rewards?', papers);
 
-  it('cites every sentence with a marker that maps to its paper', () => {
+  it('quotes one claim per paper, best paper first, each sentence verbatim with its marker', () => {
     expect(result.grounded).toBe(true);
-    const markers = [...result.answer.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]));
-    expect(markers.length).toBeGreaterThanOrEqual(3);
-    for (const marker of markers) expect(result.citations[marker - 1]).toBeDefined();
-    expect(new Set(result.citations.map((citation) => citation.id)).size).toBe(result.citations.length);
+    expect(result.citations.map((citation) => citation.id)).toEqual(['climb', 'olr']);
+    expect(result.answer).toBe(
+      'We found that LLMs demonstrate strong robustness to substantial reward noise, reaching 72% accuracy with 40% of rewards flipped [1]. ' +
+        'Online label refinement improves robustness to noisy rewards by 3.6% [2].',
+    );
     for (const citation of result.citations) {
-      const marker = result.citations.indexOf(citation) + 1;
-      expect(result.answer).toContain(`${citation.sentence.replace(/\.$/, '')} [${marker}].`);
+      expect(papers.find((candidate) => candidate.id === citation.id)?.sentences.map((sentence) => sentence.text)).toContain(
+        citation.sentence,
+      );
     }
   });
 
-  it('keeps one paper from filling the answer (MMR and at most 2 per paper)', () => {
-    expect(result.citations.map((citation) => citation.id)).toEqual(['climb', 'olr', 'hacking']);
-    expect(result.answer.match(/\[1\]/g)).toHaveLength(2);
+  it('prefers the reported finding to background that matches as many words, and never quotes a question', () => {
+    // The question sentence matches every word of the question, and the background sentence shares its words.
+    expect(result.citations[0]?.sentence).toMatch(/^We found/);
+    expect(result.citations.some((citation) => isQuestionSentence(citation.sentence))).toBe(false);
+    const onlyQuestion = composeAnswer('How robust is reinforcement learning to noisy rewards?', [
+      paper('q', 'T', 'How robust is reinforcement learning to noisy rewards?'),
+    ]);
+    expect(onlyQuestion.grounded).toBe(false);
   });
 
-  it('reuses the marker for a second sentence of the same paper, kept next to the first', () => {
-    expect(result.answer).toMatch(/^[^[]+\[1\]\. [^[]+\[1\]\. [^[]+\[2\]\./);
+  it('leaves out a paper whose best sentence barely touches the question, and offers it to read instead', () => {
+    expect(result.citations.map((citation) => citation.id)).not.toContain('hacking');
+    expect(result.seeAlso).toEqual([{ id: 'hacking', title: 'Reward Hacking in Text-to-Image RL' }]);
+    expect(result.partial).toBe(false);
   });
 
-  it('prefers dissimilar sentences when vectors say two are near duplicates', () => {
-    const unit = (...values: number[]) => Float32Array.from(values);
-    const withVectors: Evidence[] = [
-      { paperId: 'p', title: 'T', sentence: 'Noisy rewards first.', relevance: 1, vector: unit(1, 0) },
-      { paperId: 'p', title: 'T', sentence: 'Noisy rewards again.', relevance: 0.95, vector: unit(1, 0) },
-      { paperId: 'p', title: 'T', sentence: 'Noisy rewards differ.', relevance: 0.9, vector: unit(0, 1) },
-    ];
-    const answer = composeAnswer('noisy rewards', withVectors, { maxSentences: 2 });
-    expect(answer.answer).toBe('Noisy rewards first [1]. Noisy rewards differ [1].');
-  });
-
-  it('refuses an off-topic question, citing nothing but listing papers to see', () => {
-    const offTopic = composeAnswer('What is the boiling point of tungsten?', evidence.map((item) => ({ ...item, relevance: 0.1 })));
-    expect(offTopic).toEqual({
+  it('refuses an off-topic question, citing nothing but listing the papers found', () => {
+    expect(composeAnswer('What is the boiling point of tungsten?', papers)).toEqual({
       answer: NOT_ANSWERED,
       citations: [],
-      quotes: [],
       grounded: false,
-      seeAlso: [
-        { id: 'climb', title: 'On the Noisy Rewards in Learning to Reason' },
-        { id: 'olr', title: 'Learning to Reason under Noisy Supervision' },
-        { id: 'hacking', title: 'Reward Hacking in Text-to-Image RL' },
-      ],
+      partial: false,
+      seeAlso: papers.map(({ id, title }) => ({ id, title })),
     });
   });
 
   it('grounds a paraphrase by similarity alone, and refuses when that is low too', () => {
-    const paraphrase: Evidence[] = [{ paperId: 'p', title: 'T', sentence: 'Corrupted feedback barely hurts.', relevance: 0.1, vector: Float32Array.from([1, 0]) }];
+    const paraphrase = [
+      { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([1, 0]) }] },
+    ];
     const question = 'Do imperfect signals matter?';
-    expect(composeAnswer(question, paraphrase, { questionVector: Float32Array.from([0.8, 0.6]) }).grounded).toBe(true);
-    expect(composeAnswer(question, paraphrase, { questionVector: Float32Array.from([0, 1]) }).grounded).toBe(false);
+    const options = { minSimilarity: 0.7, chanceSimilarity: 0.2 };
+    expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0.8, 0.6]) })).toMatchObject({
+      grounded: true,
+      partial: false,
+    });
+    expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0, 1]) }).grounded).toBe(false);
   });
 
-  it('lists every quoted sentence with its citation number, in answer order', () => {
-    expect(result.quotes.map((quote) => quote.citation)).toEqual([1, 1, 2, 3]);
-    expect(result.answer).toBe(result.quotes.map((quote) => `${quote.sentence.replace(/\.$/, '')} [${quote.citation}].`).join(' '));
+  it('answers as partial when only the search found the papers, and says nothing then if no sentence touches the question', () => {
+    const related = [
+      { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([0.6, 0.8]) }] },
+    ];
+    const options = { minSimilarity: 0.9, chanceSimilarity: 0.2, questionVector: Float32Array.from([1, 0]) };
+    expect(composeAnswer('Do imperfect signals matter?', related, options).grounded).toBe(false);
+    expect(composeAnswer('Do imperfect signals matter?', related, { ...options, searchFound: true })).toMatchObject({
+      grounded: true,
+      partial: true,
+      citations: [{ id: 'p' }],
+    });
+    const unrelated = { ...options, questionVector: Float32Array.from([-1, 0]), searchFound: true };
+    expect(composeAnswer('Do imperfect signals matter?', related, unrelated).grounded).toBe(false);
   });
 
   it('does not ground on common question words when the rare ones are unmatched (IDF coverage)', () => {
-    const recipe: Evidence[] = [{ paperId: 'p', title: 'BaseReward', sentence: 'We give the best recipe for reward models.', relevance: 0.1 }];
+    const recipe = [paper('p', 'BaseReward', 'We give the best recipe for reward models.')];
     const idf = (term: string): number => ({ best: 1, recip: 2 })[term] ?? 5;
     expect(composeAnswer('best pizza recipe', recipe, { idf }).grounded).toBe(false);
     expect(composeAnswer('best reward model recipe', recipe, { idf }).grounded).toBe(true);
     expect(composeAnswer('best pizza recipe', recipe, { idf, minCoverage: 0.3 }).grounded).toBe(true);
   });
 
-  it('handles no evidence and rejects bad options', () => {
+  it('caps the claims, handles no papers and rejects bad options', () => {
+    expect(composeAnswer('noisy rewards', papers, { maxClaims: 1 }).citations).toHaveLength(1);
     expect(composeAnswer('noisy rewards', []).grounded).toBe(false);
-    expect(() => composeAnswer('q', evidence, { lambda: 2 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
-    expect(() => composeAnswer('q', evidence, { minCoverage: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    expect(() => composeAnswer('q', papers, { maxClaims: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    expect(() => composeAnswer('q', papers, { minCoverage: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+  });
+});
+
+describe('findingStrength', () => {
+  it('rates reported results above motivation, set-up and questions', () => {
+    const findings = [
+      'We found that LLMs demonstrate strong robustness to substantial reward noise.',
+      'Experiments show that RLPR outperforms VeriFree by 7.6 points on TheoremQA.',
+      'CRM improves RewardBench accuracy by up to 9.94 points under 40% noise.',
+    ];
+    const background = [
+      'Recent studies on post-training large language models typically focus on verifiable tasks.',
+      'However, the potential of reward models during RL training time still remains largely under-explored.',
+      'In this paper, we propose a new framework for reward modeling.',
+    ];
+    for (const finding of findings)
+      for (const other of background) expect(findingStrength(finding), `${finding} vs ${other}`).toBeGreaterThan(findingStrength(other));
+    expect(isQuestionSentence('How can we measure the consistency of reward models?')).toBe(true);
+    expect(isQuestionSentence('Reasoning or memorization?"')).toBe(true);
+    expect(isQuestionSentence('We ask whether noise matters.')).toBe(false);
   });
 });

@@ -97,12 +97,16 @@ export interface Citation {
 export interface AskResponse {
   answer: string;
   grounded: boolean;
+  /** Grounded, but the quoted sentences cover only part of the question. */
+  partial: boolean;
   citations: Citation[];
+  /** Papers worth reading beside the answer (the closest papers when it is not grounded). */
+  seeAlso: Array<{ id: string; title: string }>;
 }
 
 /** The events of `POST /api/ask/stream`, in order: evidence, token…, [error], done (docs/api.md). */
 export type AskEvent =
-  | { event: 'evidence'; data: { grounded: boolean; citations: Citation[] } }
+  | { event: 'evidence'; data: { grounded: boolean; partial: boolean; citations: Citation[] } }
   | { event: 'token'; data: { text: string } }
   | { event: 'error'; data: { code: string; status: number; message: string } }
   | { event: 'done'; data: AskResponse & { generated: boolean } };

@@ -7,20 +7,31 @@ export interface AnswerStream {
   phase: 'waiting' | 'streaming' | 'done';
   answer: string;
   grounded: boolean;
+  partial: boolean;
   /** The evidence while streaming (token `[n]` refer to it), then the citations `done` resolved. */
   citations: Citation[];
   generated: boolean;
+  /** Sent with `done`: further reading, or the closest papers when the question is not answered. */
+  seeAlso: Array<{ id: string; title: string }>;
   /** The model failed ("message (CODE)"); the extractive answer replaces its text. */
   modelError?: string;
 }
 
-export const WAITING: AnswerStream = { phase: 'waiting', answer: '', grounded: true, citations: [], generated: false };
+export const WAITING: AnswerStream = {
+  phase: 'waiting',
+  answer: '',
+  grounded: true,
+  partial: false,
+  citations: [],
+  generated: false,
+  seeAlso: [],
+};
 
 /** The next state after one event: tokens append, `done` replaces the text and citations. */
 export function applyAskEvent(state: AnswerStream, event: AskEvent): AnswerStream {
   switch (event.event) {
     case 'evidence':
-      return { ...state, phase: 'streaming', grounded: event.data.grounded, citations: event.data.citations };
+      return { ...state, phase: 'streaming', grounded: event.data.grounded, partial: event.data.partial, citations: event.data.citations };
     case 'token':
       return { ...state, phase: 'streaming', answer: state.answer + event.data.text };
     case 'error':
@@ -34,7 +45,7 @@ const REQUIRED: Record<AskEvent['event'], readonly string[]> = {
   evidence: ['grounded', 'citations'],
   token: ['text'],
   error: ['code', 'message'],
-  done: ['answer', 'grounded', 'citations'],
+  done: ['answer', 'grounded', 'citations', 'seeAlso'],
 };
 
 /**

@@ -158,7 +158,9 @@ function StreamedAnswer({ question }: { question: string }) {
 interface AnswerProps {
   answer: string;
   grounded: boolean;
+  partial: boolean;
   citations: Citation[];
+  seeAlso: Array<{ id: string; title: string }>;
   generated?: boolean;
   /** streaming: tokens are still arriving and `citations` are the evidence. */
   phase: 'streaming' | 'done';
@@ -166,7 +168,7 @@ interface AnswerProps {
   action?: ComponentChildren;
 }
 
-function Answer({ answer, grounded, citations, generated, phase, notes, action }: AnswerProps) {
+function Answer({ answer, grounded, partial, citations, seeAlso, generated, phase, notes, action }: AnswerProps) {
   const parts = parseAnswer(answer, citations.length);
   const streaming = phase === 'streaming';
   return (
@@ -184,11 +186,12 @@ function Answer({ answer, grounded, citations, generated, phase, notes, action }
           ) : null}
           {action}
         </div>
-        {grounded ? null : (
+        {/* A refusal says so in the answer itself; only a partial answer needs a note, and only one. */}
+        {grounded && partial ? (
           <p class="note note-warn" role="note">
-            The indexed abstracts do not answer this question directly; treat what follows with care.
+            The abstracts answer this question only in part: the sentences below are the closest evidence found.
           </p>
-        )}
+        ) : null}
         {notes}
         {/* aria-busy holds the announcement until the text is complete, so a screen reader reads it once, not per token. */}
         <p class="answer-text" aria-live="polite" aria-busy={streaming}>
@@ -218,9 +221,21 @@ function Answer({ answer, grounded, citations, generated, phase, notes, action }
               ))}
             </ol>
           </>
-        ) : streaming ? null : (
+        ) : streaming || seeAlso.length > 0 ? null : (
           <Empty>No sources were cited.</Empty>
         )}
+        {!streaming && seeAlso.length > 0 ? (
+          <nav class="see-also" aria-labelledby="see-also-heading">
+            <h2 id="see-also-heading">{grounded ? 'See also' : 'Closest papers'}</h2>
+            <ul>
+              {seeAlso.map((paper) => (
+                <li key={paper.id}>
+                  <a href={paperHref(paper.id)}>{paper.title}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
       </div>
     </section>
   );
