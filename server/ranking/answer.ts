@@ -63,6 +63,11 @@ export interface AnswerOptions {
   findingWeight?: number;
   /** A paper is quoted only when its claim is at least this share as relevant as the best paper's. */
   minRelativeRelevance?: number;
+  /**
+   * Relevance a claim gives up per place in the search's ranking when choosing which papers fill
+   * the claims after the first: a clearly better sentence from a slightly lower paper gets in.
+   */
+  rankPenalty?: number;
   seeAlso?: number;
 }
 
@@ -75,6 +80,7 @@ const DEFAULTS = {
   chanceSimilarity: 0.2,
   findingWeight: 0.3,
   minRelativeRelevance: 0.4,
+  rankPenalty: 0.1,
   seeAlso: 3,
 } satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound'>;
 
@@ -100,8 +106,9 @@ interface Reading {
 /**
  * Reads the papers a search found (best first) and answers from them: in each paper, the sentence
  * that best bears on the question, findings preferred to background (`findingWeight`), questions
- * never quoted; one numbered claim per paper, in search order, at most `maxClaims`, each quoted
- * verbatim. The answer is grounded when some sentence, with its paper's title, matches at least
+ * never quoted; one numbered claim per paper, each quoted verbatim, in search order, at most
+ * `maxClaims` (after the search's best, the papers whose claims are most relevant for their rank:
+ * `rankPenalty`). The answer is grounded when some sentence, with its paper's title, matches at least
  * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
  * `minSimilarity` similar to the question; partial when what is quoted covers less than `fullCoverage`
  * of that weight and no quoted sentence is that similar. Otherwise it says the abstracts do not
@@ -157,10 +164,15 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
   if (!grounded && !bySearch) return refusal(papers, settings.seeAlso);
 
   const bestRelevance = Math.max(...claims.map((claim) => claim.relevance));
-  // The search's best paper with a claim leads; the others are quoted when their claim is close to the best one.
-  const quoted = claims
-    .filter((claim, index) => index === 0 || claim.supports || claim.relevance >= settings.minRelativeRelevance * bestRelevance)
-    .slice(0, settings.maxClaims);
+  // The search's best paper with a claim leads; the others are quoted when their claim is close to
+  // the best one, the most relevant (for their rank) first, and shown in the search's order.
+  const [lead, ...others] = claims
+    .map((claim, rank) => ({ claim, rank }))
+    .filter(({ claim, rank }) => rank === 0 || claim.supports || claim.relevance >= settings.minRelativeRelevance * bestRelevance);
+  const value = ({ claim, rank }: { claim: Reading; rank: number }) => claim.relevance - settings.rankPenalty * rank;
+  const quoted = [...(lead ? [lead] : []), ...others.sort((a, b) => value(b) - value(a)).slice(0, settings.maxClaims - 1)]
+    .sort((a, b) => a.rank - b.rank)
+    .map(({ claim }) => claim);
   const citations = quoted.map((claim) => ({ id: claim.paper.id, title: claim.paper.title, sentence: claim.sentence }));
   const covered = new Set(
     quoted.flatMap((claim) => [...questionTerms].filter((term) => terms(`${claim.paper.title} ${claim.sentence}`).includes(term))),
@@ -227,6 +239,7 @@ function validate(settings: typeof DEFAULTS): void {
     ['chanceSimilarity', Number.isFinite(settings.chanceSimilarity) && settings.chanceSimilarity < settings.minSimilarity],
     ['findingWeight', Number.isFinite(settings.findingWeight) && settings.findingWeight >= 0],
     ['minRelativeRelevance', share(settings.minRelativeRelevance)],
+    ['rankPenalty', Number.isFinite(settings.rankPenalty) && settings.rankPenalty >= 0],
     ['seeAlso', Number.isInteger(settings.seeAlso) && settings.seeAlso >= 0],
   ];
   for (const [field, valid] of checks) {

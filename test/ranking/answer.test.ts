@@ -104,6 +104,17 @@ describe('composeAnswer', () => {
     expect(composeAnswer('best pizza recipe', recipe, { idf, minCoverage: 0.3 }).grounded).toBe(true);
   });
 
+  it('fills the claims after the first with the papers whose sentences bear most on the question, shown in search order', () => {
+    const ranked = [
+      paper('a', 'Noisy rewards', 'Noisy rewards barely slow reinforcement learning.'),
+      paper('b', 'Rewards', 'Reward models score answers.'),
+      paper('c', 'Robustness', 'Reinforcement learning stays robust to noisy rewards.'),
+    ];
+    const answer = composeAnswer('Is reinforcement learning robust to noisy rewards?', ranked, { maxClaims: 2, minRelativeRelevance: 0 });
+    expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'c']);
+    expect(answer.seeAlso.map((item) => item.id)).toEqual(['b']);
+  });
+
   it('caps the claims, handles no papers and rejects bad options', () => {
     expect(composeAnswer('noisy rewards', papers, { maxClaims: 1 }).citations).toHaveLength(1);
     expect(composeAnswer('noisy rewards', []).grounded).toBe(false);
