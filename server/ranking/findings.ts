@@ -35,7 +35,7 @@ export function isQuestionSentence(sentence: string): boolean {
 /**
  * How strongly a sentence reads as a reported result, in [0, 1]: a reporting verb or a result verb,
  * a measured number, a comparison; lowered for background and set-up phrasing.
- * @example findingStrength('We found that LLMs demonstrate strong robustness to substantial reward noise.') // 0.5
+ * @example findingStrength('We found that LLMs demonstrate strong robustness to substantial reward noise.') // 0.75
  */
 export function findingStrength(sentence: string): number {
   let score = 0;
