@@ -56,6 +56,8 @@ describe('evidenceMessages', () => {
 
   it('tells the model when the evidence answers only part of the question', () => {
     const [, user] = evidenceMessages('Why?', { citations: citations.slice(0, 1), partial: true });
-    expect(user?.content).toBe('Evidence:\n\n[1] A\nFirst.\n\nThe evidence covers only part of the question: say once which part it does not answer.\n\nQuestion: Why?');
+    expect(user?.content).toBe(
+      'Evidence:\n\n[1] A\nFirst.\n\nThe evidence covers only part of the question: say once which part it does not answer.\n\nQuestion: Why?',
+    );
   });
 });

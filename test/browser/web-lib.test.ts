@@ -181,9 +181,24 @@ describe('ask stream events', () => {
     const [, second] = evidence;
     state = applyAskEvent(state, {
       event: 'done',
-      data: { answer: 'Robust [1].', grounded: true, partial: true, citations: second ? [second] : [], seeAlso: [{ id: 'a', title: 'A' }], generated: true },
+      data: {
+        answer: 'Robust [1].',
+        grounded: true,
+        partial: true,
+        citations: second ? [second] : [],
+        seeAlso: [{ id: 'a', title: 'A' }],
+        generated: true,
+      },
     });
-    expect(state).toEqual({ phase: 'done', answer: 'Robust [1].', grounded: true, partial: true, citations: [second], seeAlso: [{ id: 'a', title: 'A' }], generated: true });
+    expect(state).toEqual({
+      phase: 'done',
+      answer: 'Robust [1].',
+      grounded: true,
+      partial: true,
+      citations: [second],
+      seeAlso: [{ id: 'a', title: 'A' }],
+      generated: true,
+    });
   });
 
   it('keeps the model failure to show next to the extractive answer', () => {
@@ -207,7 +222,9 @@ describe('ask stream events', () => {
     expect(toAskEvent({ event: 'token', data: '{"text":"a"}' })).toEqual({ event: 'token', data: { text: 'a' } });
     expect(toAskEvent({ event: 'progress', data: '{}' })).toBeUndefined();
     expect(toAskEvent({ event: 'toString', data: '{}' })).toBeUndefined();
-    expect(() => toAskEvent({ event: 'done', data: '{"answer":"x"}' })).toThrow(/malformed "done" event \(missing grounded, citations, seeAlso\)/);
+    expect(() => toAskEvent({ event: 'done', data: '{"answer":"x"}' })).toThrow(
+      /malformed "done" event \(missing grounded, citations, seeAlso\)/,
+    );
     expect(() => toAskEvent({ event: 'token', data: 'not json' })).toThrow(/malformed "token"/);
   });
 });

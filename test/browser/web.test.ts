@@ -285,7 +285,13 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ question }),
       });
-      const expected = (await response.json()) as { answer: string; grounded: boolean; partial: boolean; citations: unknown[]; seeAlso: unknown[] };
+      const expected = (await response.json()) as {
+        answer: string;
+        grounded: boolean;
+        partial: boolean;
+        citations: unknown[];
+        seeAlso: unknown[];
+      };
       const markers = parseAnswer(expected.answer, expected.citations.length).filter((part) => part.kind === 'cite');
       expect(markers.length).toBeGreaterThan(0);
 
@@ -392,7 +398,12 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         // The final answer as the server resolves it (the fake model always writes the same text).
         const stream = await fetch(`${llmServer.url}/api/ask/stream`, { method: 'POST', body: JSON.stringify({ question }) });
         const done = parseSse(await stream.text()).messages.find((message) => message.event === 'done');
-        const expected = JSON.parse(done?.data ?? '{}') as { answer: string; generated: boolean; citations: { id: string }[]; seeAlso: { id: string; title: string }[] };
+        const expected = JSON.parse(done?.data ?? '{}') as {
+          answer: string;
+          generated: boolean;
+          citations: { id: string }[];
+          seeAlso: { id: string; title: string }[];
+        };
         expect(expected.generated).toBe(true);
         expect(expected.seeAlso.length).toBeGreaterThan(0);
 
