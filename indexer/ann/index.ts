@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -7,7 +7,19 @@ import { z } from 'zod';
 import { crashPoint } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { runModuleWorker } from '../../core/worker.js';
-import { type DataDirLayout, damagedFile, type LoadProblem, missingFile, readJsonIfPresent, replaceFileAtomically, sha256OfFile, staleFile, unreadableFile, writeJsonAtomically } from '../store/index.js';
+import {
+  type DataDirLayout,
+  damagedFile,
+  type LoadProblem,
+  missingFile,
+  openSealedFile,
+  readJsonIfPresent,
+  replaceFileAtomically,
+  sealFile,
+  sha256OfFile,
+  staleFile,
+  unreadableFile,
+} from '../store/index.js';
 
 import { buildGraph, DEFAULT_ANN_OPTIONS, type GraphBuildJob } from './graph.js';
 
@@ -24,6 +36,9 @@ const annMetaSchema = z.object({
 });
 
 export type AnnMeta = z.infer<typeof annMetaSchema>;
+
+/** The sealed metadata file's magic: the header is the metadata, the body empty. */
+const META_MAGIC = 'PSHM';
 
 export interface Neighbour {
   /** Position of the paper in the `ids` the index was built from. */
@@ -102,7 +117,9 @@ export class AnnIndex {
       bytes: size,
       ids: [...this.ids],
     };
-    await writeJsonAtomically(layout.annMeta, meta);
+    const sealed = Buffer.concat(sealFile(META_MAGIC, meta, []));
+    await replaceFileAtomically(layout.annMeta, (temporary) => writeFile(temporary, sealed));
+    await rm(layout.legacyAnnMeta, { force: true });
   }
 
   /**
@@ -113,16 +130,9 @@ export class AnnIndex {
     layout: DataDirLayout,
     expected: { dimension: number; count: number; tableVersion: number },
   ): Promise<{ index: AnnIndex } | { problem: LoadProblem }> {
-    let meta: AnnMeta;
-    try {
-      const raw = await readJsonIfPresent(layout.annMeta);
-      if (raw === undefined) return { problem: missingFile('its manifest is missing') };
-      const parsed = annMetaSchema.safeParse(raw);
-      if (!parsed.success) return { problem: damagedFile('its manifest is invalid') };
-      meta = parsed.data;
-    } catch {
-      return { problem: damagedFile('its manifest is not valid JSON') };
-    }
+    const read = await readMeta(layout);
+    if ('problem' in read) return read;
+    const { meta } = read;
     if (meta.dimension !== expected.dimension) return { problem: staleFile(`it has dimension ${meta.dimension}, not ${expected.dimension}`) };
     if (meta.count !== expected.count || meta.ids.length !== expected.count) return { problem: staleFile(`it holds ${meta.count} papers, not ${expected.count}`) };
     if (meta.tableVersion !== expected.tableVersion) return { problem: staleFile(`it was built from table version ${meta.tableVersion}, not ${expected.tableVersion}`) };
@@ -161,4 +171,27 @@ export function assertValidVectors(vectors: readonly Float32Array[], dimension: 
       throw new PaperscopeError('INVALID_INPUT', `Vector ${position} contains a non-finite value.`);
     }
   });
+}
+
+/** The saved metadata: the sealed file, else the JSON file of earlier versions (still loadable). */
+async function readMeta(layout: DataDirLayout): Promise<{ meta: AnnMeta } | { problem: LoadProblem }> {
+  let raw: unknown;
+  try {
+    const bytes = await readFile(layout.annMeta).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (bytes === undefined) {
+      raw = await readJsonIfPresent(layout.legacyAnnMeta);
+      if (raw === undefined) return { problem: missingFile('its manifest is missing') };
+    } else {
+      const sealed = openSealedFile(bytes, META_MAGIC, 'HNSW metadata');
+      if ('problem' in sealed) return { problem: damagedFile(`its manifest: ${sealed.problem}`) };
+      raw = sealed.header;
+    }
+  } catch (error) {
+    return { problem: damagedFile(`its manifest could not be read (${(error as Error).message})`) };
+  }
+  const parsed = annMetaSchema.safeParse(raw);
+  return parsed.success ? { meta: parsed.data } : { problem: damagedFile('its manifest is invalid') };
 }

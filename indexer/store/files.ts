@@ -12,7 +12,10 @@ export interface DataDirLayout {
   storageOptions?: Record<string, string>;
   manifest: string;
   annIndex: string;
+  /** The graph's ids, counts and checksum, in the sealed framing (sealed-file.ts). */
   annMeta: string;
+  /** The JSON metadata of earlier versions: read only when `annMeta` is missing, removed by the next save. */
+  legacyAnnMeta: string;
   lexical: string;
   /** Topics and labels as JSON, each paper's topic and map point as typed arrays (topics-file.ts). */
   topics: string;
@@ -35,7 +38,8 @@ export function dataDirLayout(root: string): DataDirLayout {
     database: path.join(resolved, 'lancedb'),
     manifest: path.join(resolved, 'manifest.json'),
     annIndex: path.join(resolved, 'papers.hnsw'),
-    annMeta: path.join(resolved, 'papers.hnsw.json'),
+    annMeta: path.join(resolved, 'papers.hnsw.meta'),
+    legacyAnnMeta: path.join(resolved, 'papers.hnsw.json'),
     lexical: path.join(resolved, 'lexical.bin'),
     topics: path.join(resolved, 'topics.bin'),
     legacyTopics: path.join(resolved, 'topics.json'),

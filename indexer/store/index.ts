@@ -13,6 +13,7 @@ export { type Manifest, manifestSchema, readManifest, writeManifest } from './ma
 export { type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, type StoredPaper } from './papers-table.js';
 export { readTopicsFile, type Topic, type TopicsFile, topicsFileSchema, writeTopicsFile } from './topics-file.js';
 export { readRecordsFile, writeRecordsFile } from './records-file.js';
+export { openSealedFile, sealFile } from './sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from './load-problem.js';
 export { acquireWriterLock } from './lock.js';
 export { type DataDirLocation, parseDataDir } from './location.js';

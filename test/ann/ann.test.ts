@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import { AnnIndex } from '../../indexer/ann/index.js';
-import { dataDirLayout } from '../../indexer/store/index.js';
+import { dataDirLayout, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 
@@ -58,6 +58,15 @@ describe('AnnIndex', () => {
         return 'problem' in loaded ? loaded.problem.kind : 'loaded';
       };
       expect(await kind()).toBe('loaded');
+      // The JSON metadata of earlier versions still loads, until the next save replaces it.
+      const sealed = await readFile(layout.annMeta);
+      const opened = openSealedFile(sealed, 'PSHM', 'HNSW metadata');
+      if ('problem' in opened) throw new Error(opened.problem);
+      await rm(layout.annMeta);
+      await writeFile(layout.legacyAnnMeta, JSON.stringify(opened.header));
+      expect(await kind()).toBe('loaded');
+      await writeFile(layout.annMeta, sealed);
+      await rm(layout.legacyAnnMeta);
       expect(await kind({ ...expected, tableVersion: 4 })).toBe('stale');
       expect(await kind({ ...expected, count: 201 })).toBe('stale');
       const graph = await readFile(layout.annIndex);

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
-import { type DataDirLayout, dataDirLayout, PapersTable, sha256, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout, openSealedFile, PapersTable, sealFile, sha256, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
@@ -18,12 +18,6 @@ async function flipByte(file: string, where: (size: number) => number): Promise<
   const offset = where(bytes.length);
   bytes[offset] = (bytes[offset] ?? 0) ^ 0xff;
   await writeFile(file, bytes);
-}
-
-async function editJson(file: string, edit: (value: Record<string, unknown>) => void): Promise<void> {
-  const value = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  edit(value);
-  await writeFile(file, JSON.stringify(value));
 }
 
 /** Changes the last ASCII digit of a file (in a JSON file, it still parses). */
@@ -49,6 +43,15 @@ async function editLexicalHeader(file: string, edit: (header: Record<string, unk
   await writeFile(file, Buffer.concat([prefix, text, padding, bytes.subarray(Math.ceil((8 + length) / 8) * 8)]));
 }
 
+/** Rewrites the header of a sealed file and seals it again, so that only what the header says is wrong. */
+async function editSealedHeader(file: string, magic: string, edit: (header: Record<string, unknown>) => void): Promise<void> {
+  const sealed = openSealedFile(await readFile(file), magic, 'sealed');
+  if ('problem' in sealed) throw new Error(sealed.problem);
+  const header = sealed.header as Record<string, unknown>;
+  edit(header);
+  await writeFile(file, Buffer.concat(sealFile(magic, header, [sealed.body])));
+}
+
 async function halve(file: string): Promise<void> {
   const { length } = await readFile(file);
   await truncate(file, Math.floor(length / 2));
@@ -64,13 +67,14 @@ const DAMAGES: Record<string, Damage> = {
   'HNSW file deleted': (layout) => rm(layout.annIndex),
   'HNSW meta garbled': (layout) => writeFile(layout.annMeta, '{"dimension": 100, "count": '),
   'HNSW meta with a wrong count': (layout) =>
-    editJson(layout.annMeta, (meta) => {
+    editSealedHeader(layout.annMeta, 'PSHM', (meta) => {
       meta.count = Number(meta.count) + 1;
     }),
   'HNSW meta with a wrong checksum': (layout) =>
-    editJson(layout.annMeta, (meta) => {
+    editSealedHeader(layout.annMeta, 'PSHM', (meta) => {
       meta.checksum = '0'.repeat(64);
     }),
+  'HNSW meta with a digit of a paper id changed': (layout) => changeLastDigit(layout.annMeta),
   'HNSW meta deleted': (layout) => rm(layout.annMeta),
   'BM25 file cut in half': (layout) => halve(layout.lexical),
   'BM25 file garbled': (layout) => writeFile(layout.lexical, 'not json at all'),
