@@ -145,8 +145,11 @@ export function crashPoint(stage: CrashStage): void {
   if (armedStage === stage) process.kill(process.pid, 'SIGKILL');
 }
 
+/** What the HTTP app takes: rate limit, timeout, CORS origin and admin token. */
+export type HttpSettings = Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'>;
+
 /** The HTTP settings with every variable unset: what `createApp` uses for what it is not given. */
-export function defaultHttpSettings(): Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'> {
+export function defaultHttpSettings(): HttpSettings {
   const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = readSettings({});
   return { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken };
 }

@@ -4,7 +4,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { defaultHttpSettings, type Settings } from '../core/config.js';
+import { defaultHttpSettings, type HttpSettings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import { LiveEngine, type SearchEngine } from './engine/index.js';
@@ -15,7 +15,7 @@ export interface AppOptions {
   /** A LiveEngine (with its options) can be reloaded, which POST /api/papers needs. */
   engine: SearchEngine | LiveEngine;
   /** Rate limit, timeout, CORS origin and admin token (`startServer` passes the environment's); unset: the defaults. */
-  http?: Partial<Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'>>;
+  http?: Partial<HttpSettings>;
   /** The built web page; defaults to web/dist in the project. */
   webDir?: string;
   onError?: (error: PaperscopeError) => void;

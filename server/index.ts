@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { readSettings, type Settings } from '../core/config.js';
+import { type HttpSettings, readSettings } from '../core/config.js';
 import type { PaperscopeError } from '../core/errors.js';
 import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
@@ -21,7 +21,7 @@ export interface ServerOptions {
   llm?: LlmSettings;
   webDir?: string;
   /** Rate limit, timeout, CORS origin and admin token; default: from the environment. */
-  http?: Partial<Pick<Settings, 'rateLimitPerMinute' | 'requestTimeoutMs' | 'corsOrigin' | 'adminToken'>>;
+  http?: Partial<HttpSettings>;
   /** How often to look for a newly published index; 0 turns it off. Default: PAPERSCOPE_RELOAD_INTERVAL_MS. */
   reloadIntervalMs?: number;
   onEvent?: (event: IndexEvent) => void;
