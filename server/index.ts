@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type HttpSettings, readSettings } from '../core/config.js';
+import { readSettings } from '../core/config.js';
 import type { PaperscopeError } from '../core/errors.js';
 import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
@@ -20,8 +20,6 @@ export interface ServerOptions {
   /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
   llm?: LlmSettings;
   webDir?: string;
-  /** Rate limit, timeout, CORS origin and admin token; default: from the environment. */
-  http?: Partial<HttpSettings>;
   /** How often to look for a newly published index; 0 turns it off. Default: PAPERSCOPE_RELOAD_INTERVAL_MS. */
   reloadIntervalMs?: number;
   onEvent?: (event: IndexEvent) => void;
@@ -53,8 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Live, so that POST /api/papers can swap in the updated index.
   const live = new LiveEngine(await SearchEngine.open(engineOptions), engineOptions);
   const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = settings;
-  const http = { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken, ...options.http };
-  const app = createApp({ engine: live, http, webDir: options.webDir, onError: options.onError });
+  const app = createApp({ engine: live, http: { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken }, webDir: options.webDir, onError: options.onError });
   // Replicas pick up what another process indexed (`paperscope index`, or a writer on object storage).
   const reloadIntervalMs = options.reloadIntervalMs ?? settings.reloadIntervalMs;
   const watch = reloadIntervalMs > 0 ? watchForNewIndex(live, { intervalMs: reloadIntervalMs, onEvent: options.onEvent }) : undefined;
