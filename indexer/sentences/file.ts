@@ -1,24 +1,19 @@
-import { randomInt } from 'node:crypto';
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema } from '../embed/index.js';
 import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
-import { type DataDirLayout, damagedFile, type LoadProblem, missingFile, readChecksummedJson, replaceFileAtomically, sha256, staleFile, writeChecksummedJson } from '../store/index.js';
+import { type DataDirLayout, damagedFile, type LoadProblem, missingFile, openSealedFile, replaceFileAtomically, sealFile, staleFile } from '../store/index.js';
 import { SentenceIndex } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
-const FORMAT_VERSION = 3;
-const MAGIC = 0x56535350; // "PSSV" read as a little-endian u32
-const HEADER_BYTES = 16;
+const FORMAT_VERSION = 4;
+/** The sealed file's magic (sealed-file.ts): the header is the metadata, the body the Float32 rows. */
+const MAGIC = 'PSSN';
 
 const metaSchema = z.object({
   format: z.literal(FORMAT),
   version: z.literal(FORMAT_VERSION),
   tableVersion: z.number().int().nonnegative(),
-  /** Also in the vector file's header: the two files belong together only when the stamps agree. */
-  stamp: z.number().int().nonnegative(),
-  /** SHA-256 of the vector rows: a flipped byte there still reads as a finite number. */
-  vectorsSha256: z.string().regex(/^[0-9a-f]{64}$/),
   embedder: embedderInfoSchema,
   count: z.number().int().nonnegative(),
   /** Per paper, as parallel arrays (cheaper to validate than an object each): id, content hash, sentence count as varints. */
@@ -38,29 +33,18 @@ const metaSchema = z.object({
 });
 
 /**
- * Writes the vectors (a 16-byte header — magic, stamp, dimension, count — then little-endian
- * Float32 rows) and then the JSON (checksummed, with the rows' checksum), each atomically. A crash between the two leaves stamps that
- * disagree, which `loadSentenceIndex` reports so the index is rebuilt.
+ * Writes the sentences' BM25 file, then the sealed file of the metadata and the vectors (whose
+ * CRC-32 covers the rows: a flipped byte there still reads as a finite number), each atomically.
+ * The sealed file goes last and names the table version the BM25 file must have, so a crash
+ * between the two is reported by `loadSentenceIndex` and the index rebuilt.
  */
 export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIndex): Promise<void> {
-  const stamp = randomInt(0, 2 ** 32 - 1);
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.writeUInt32LE(MAGIC, 0);
-  header.writeUInt32LE(stamp, 4);
-  header.writeUInt32LE(index.dimension, 8);
-  header.writeUInt32LE(index.size, 12);
-  const rows = Buffer.from(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength);
-  // writeFile and appendFile write until done: one write() call may stop short (at 2 GB on Linux).
-  await replaceFileAtomically(layout.sentenceVectors, async (temporary) => {
-    await writeFile(temporary, header);
-    await appendFile(temporary, rows);
-  });
+  const lexical = index.lexical.toFile(index.tableVersion);
+  await replaceFileAtomically(layout.sentenceLexical, (temporary) => writeFile(temporary, lexical));
   const meta: z.infer<typeof metaSchema> = {
     format: FORMAT,
     version: FORMAT_VERSION,
     tableVersion: index.tableVersion,
-    stamp,
-    vectorsSha256: sha256(rows),
     embedder: index.embedder,
     count: index.size,
     paperIds: index.papers.map(({ id }) => id),
@@ -69,34 +53,36 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
     offsets: encodeVarints(index.offsets),
     calibration: index.calibration,
   };
-  // The BM25 file depends only on the sentences' text, which the table version fixes; the JSON goes last.
-  const lexical = index.lexical.toFile(index.tableVersion);
-  await replaceFileAtomically(layout.sentenceLexical, (temporary) => writeFile(temporary, lexical));
-  await writeChecksummedJson(layout.sentences, meta);
+  const rows = Buffer.from(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength);
+  // writeFile and appendFile write until done: one write() call may stop short (at 2 GB on Linux).
+  await replaceFileAtomically(layout.sentences, async (temporary) => {
+    for (const part of sealFile(MAGIC, meta, [rows])) await appendFile(temporary, part);
+  });
+  await Promise.all([rm(layout.legacySentences, { force: true }), rm(layout.legacySentenceVectors, { force: true })]);
 }
 
 /**
  * Loads the saved sentence index, whatever table version it was built from (the caller decides
- * whether it is current, and may reuse a stale one's vectors). Says why when it cannot.
+ * whether it is current, and may reuse a stale one's vectors). Says why when it cannot; one of an
+ * earlier version's format is `missing` to it, and rebuilt.
  */
 export async function loadSentenceIndex(layout: DataDirLayout, embedder: EmbedderInfo): Promise<{ index: SentenceIndex } | { problem: LoadProblem }> {
   try {
-    const raw = await readChecksummedJson(layout.sentences);
-    if (raw === undefined) return { problem: missingFile('its file is missing') };
-    const parsed = metaSchema.safeParse(raw);
-    if (!parsed.success) return { problem: damagedFile('its file is invalid') };
+    const bytes = await readFile(layout.sentences).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (bytes === undefined) return { problem: missingFile('its file is missing') };
+    const sealed = openSealedFile(bytes, MAGIC, 'sentence index');
+    if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
+    const parsed = metaSchema.safeParse(sealed.header);
+    if (!parsed.success) return { problem: damagedFile('its header is invalid') };
     const meta = parsed.data;
     if (meta.embedder.kind !== embedder.kind || meta.embedder.model !== embedder.model || meta.embedder.dimension !== embedder.dimension) {
       return { problem: staleFile(`it was built by ${meta.embedder.kind} ${meta.embedder.model}, not ${embedder.kind} ${embedder.model}`) };
     }
-    const bytes = await readFile(layout.sentenceVectors).catch(() => undefined);
-    if (!bytes) return { problem: damagedFile('its vector file is missing') };
-    const expectedBytes = HEADER_BYTES + meta.count * meta.embedder.dimension * 4;
-    if (bytes.length !== expectedBytes) return { problem: damagedFile(`its vector file has ${bytes.length} bytes, not ${expectedBytes}`) };
-    if (bytes.readUInt32LE(0) !== MAGIC || bytes.readUInt32LE(4) !== meta.stamp || bytes.readUInt32LE(8) !== meta.embedder.dimension || bytes.readUInt32LE(12) !== meta.count) {
-      return { problem: damagedFile('its vector file belongs to another build') };
-    }
-    if (sha256(bytes.subarray(HEADER_BYTES)) !== meta.vectorsSha256) return { problem: damagedFile('its vector file does not match its checksum') };
+    const expectedBytes = meta.count * meta.embedder.dimension * 4;
+    if (sealed.body.length !== expectedBytes) return { problem: damagedFile(`its vectors take ${sealed.body.length} bytes, not ${expectedBytes}`) };
     if (meta.paperHashes.length !== meta.paperIds.length) return { problem: damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`) };
     const counts = decodeVarints(meta.paperCounts, meta.paperIds.length);
     let first = 0;
@@ -113,11 +99,10 @@ export async function loadSentenceIndex(layout: DataDirLayout, embedder: Embedde
     const { tableVersion: lexicalVersion, index: lexical } = loadLexicalFile(lexicalFile);
     if (lexicalVersion !== meta.tableVersion) return { problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`) };
     if (lexical.size !== meta.count) return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`) };
-    // A view when the read buffer is aligned (a whole-file read is), else copied out.
-    const start = bytes.byteOffset + HEADER_BYTES;
-    const vectors = start % 4 === 0 ? new Float32Array(bytes.buffer, start, meta.count * meta.embedder.dimension) : new Float32Array(bytes.buffer.slice(start, start + meta.count * meta.embedder.dimension * 4));
+    // The sealed body is 8-byte aligned: a view, not a copy.
+    const vectors = new Float32Array(sealed.body.buffer, sealed.body.byteOffset, meta.count * meta.embedder.dimension);
     // An indexed loop: iterating tens of millions of floats with for…of is several times slower.
-    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vector file holds non-finite values') };
+    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vectors hold non-finite values') };
     return { index: new SentenceIndex({ tableVersion: meta.tableVersion, embedder: meta.embedder, papers, offsets, vectors, lexical, calibration: meta.calibration }) };
   } catch (error) {
     return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };

@@ -23,9 +23,11 @@ export interface DataDirLayout {
   legacyTopics: string;
   /** The papers without their vectors, as a snapshot of the table for a fast server start. */
   records: string;
-  /** Abstract sentences: offsets, calibration and BM25 as JSON, vectors as raw Float32. */
+  /** Abstract sentences: offsets, calibration and papers as the sealed header, the vectors as its Float32 body. */
   sentences: string;
-  sentenceVectors: string;
+  /** The sentence index of earlier versions (checksummed JSON beside raw Float32 rows): removed by the next save. */
+  legacySentences: string;
+  legacySentenceVectors: string;
   /** The sentences' BM25 index, in the lexical index's binary file form. */
   sentenceLexical: string;
   lock: string;
@@ -44,8 +46,9 @@ export function dataDirLayout(root: string): DataDirLayout {
     topics: path.join(resolved, 'topics.bin'),
     legacyTopics: path.join(resolved, 'topics.json'),
     records: path.join(resolved, 'records.arrow'),
-    sentences: path.join(resolved, 'sentences.json'),
-    sentenceVectors: path.join(resolved, 'sentences.f32'),
+    sentences: path.join(resolved, 'sentences.bin'),
+    legacySentences: path.join(resolved, 'sentences.json'),
+    legacySentenceVectors: path.join(resolved, 'sentences.f32'),
     sentenceLexical: path.join(resolved, 'sentences.bm25'),
     lock: path.join(resolved, 'index.lock'),
   };
@@ -123,7 +126,7 @@ const PAYLOAD_START = CHECKSUM_OPENING.length + 64 + PAYLOAD_OPENING.length;
  * Writes `value` atomically with the SHA-256 of its JSON text in front, so that damage which
  * still parses (a changed digit, a flipped bit in a string) is caught by `readChecksummedJson`.
  *
- * @example await writeChecksummedJson(layout.sentences, meta);
+ * @example await writeChecksummedJson(file, { version: 1 });
  */
 export async function writeChecksummedJson(target: string, value: unknown): Promise<void> {
   const payload = JSON.stringify(value);

@@ -16,7 +16,6 @@ export const INDEX_FILES = [
   'topics',
   'records',
   'sentences',
-  'sentenceVectors',
   'sentenceLexical',
 ] as const satisfies readonly (keyof DataDirLayout)[];
 /** Passes of `pull` when a writer publishes during one. */

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { LlmSettings } from '../../server/ask/index.js';
@@ -79,8 +79,8 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     try {
       await indexSample(dir);
       const copy = dataDirLayout(dir);
-      await writeFile(copy.sentenceVectors, Buffer.alloc(64));
-      expect(await loadSentenceIndex(copy, embedder)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/bytes/) } });
+      await writeFile(copy.sentences, (await readFile(copy.sentences)).subarray(0, 64));
+      expect(await loadSentenceIndex(copy, embedder)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/cut short/) } });
       const warnings: string[] = [];
       const engine = await SearchEngine.open({ dataDir: dir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => event.type === 'warning' && warnings.push(event.message) });
       try {

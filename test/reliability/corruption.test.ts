@@ -109,8 +109,8 @@ const DAMAGES: Record<string, Damage> = {
 
 /** Damage to the sentence index (behind /api/ask), which is rebuilt on its own. */
 const SENTENCE_DAMAGES: Record<string, Damage> = {
-  'sentence vectors byte flipped (still finite)': (layout) => flipByte(layout.sentenceVectors, (size) => size - 2),
-  'sentence file with a digit changed (still valid JSON)': (layout) => changeLastDigit(layout.sentences),
+  'sentence vectors byte flipped (still finite)': (layout) => flipByte(layout.sentences, (size) => size - 2),
+  'sentence header byte flipped': (layout) => flipByte(layout.sentences, () => 20),
   'sentence file cut in half': (layout) => halve(layout.sentences),
   'sentence BM25 file deleted': (layout) => rm(layout.sentenceLexical),
   'sentence BM25 middle byte flipped': (layout) => flipByte(layout.sentenceLexical, (size) => Math.floor(size / 2)),
@@ -232,6 +232,24 @@ describe('damaged derived index files', () => {
   it.each(Object.entries(SENTENCE_DAMAGES))('%s: rebuilds the sentence index, answers as before, and repairs the file', (name, damage) =>
     expectRepaired(name, damage, SENTENCE_WARNING),
   );
+
+  it('rebuilds the sentence index of an earlier version (JSON and raw vectors) without a warning, and removes its files', async () => {
+    const { dataDir, engine, events } = await openDamaged('earlier sentence files', async (layout) => {
+      await rm(layout.sentences);
+      await writeFile(layout.legacySentences, '{"format":"paperscope-sentences","version":3}');
+      await writeFile(layout.legacySentenceVectors, Buffer.alloc(16));
+    });
+    try {
+      expect(await answers(engine)).toEqual(expected);
+      expect(events.filter((event) => event.type === 'warning')).toEqual([]);
+    } finally {
+      await engine.close();
+    }
+    const layout = dataDirLayout(dataDir);
+    expect(await readdir(dataDir)).toEqual(expect.arrayContaining([path.basename(layout.sentences)]));
+    expect(await readdir(dataDir)).not.toEqual(expect.arrayContaining([path.basename(layout.legacySentences)]));
+    expect(await readdir(dataDir)).not.toEqual(expect.arrayContaining([path.basename(layout.legacySentenceVectors)]));
+  });
 
   it('writes nothing while an index run holds the writer lock: the repair stays in memory, and is saved once the lock is free', async () => {
     const damage: Damage = async (layout) => {

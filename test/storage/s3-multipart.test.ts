@@ -11,7 +11,7 @@ import { temporaryDir } from '../helpers/sample-index.js';
 
 const BUCKET = 'paperscope';
 const URI = `s3://${BUCKET}/corpus/multipart`;
-const VECTORS_KEY = 'corpus/multipart/sentences.f32';
+const VECTORS_KEY = 'corpus/multipart/sentences.bin';
 /** S3's smallest part: files of this size or more go in parts. */
 const PART_BYTES = 5 * 1024 * 1024;
 /** Three parts: two full ones and a shorter last one. */
@@ -78,7 +78,7 @@ describe('multipart upload of large index files', () => {
 
   async function writeIndex(dataDir: DataDir, manifest: string, vectors: Buffer): Promise<void> {
     await mkdir(dataDir.layout.root, { recursive: true });
-    await writeFile(dataDir.layout.sentenceVectors, vectors);
+    await writeFile(dataDir.layout.sentences, vectors);
     await writeFile(dataDir.layout.annIndex, 'a small file');
     await writeFile(dataDir.layout.manifest, manifest);
   }
@@ -101,7 +101,7 @@ describe('multipart upload of large index files', () => {
 
     const replica = open('replica', 'serve');
     await replica.pull();
-    const pulled = await readFile(replica.layout.sentenceVectors);
+    const pulled = await readFile(replica.layout.sentences);
     expect(pulled.length).toBe(VECTORS_BYTES);
     expect(pulled.equals(vectors)).toBe(true);
     expect(await readFile(replica.layout.manifest, 'utf8')).toBe('{"version":1}');
