@@ -2,18 +2,22 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { armCrashPoint, readSettings, type Settings } from '../core/config.js';
-import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { armCrashPoint, DATA_DIR_NAME, readSettings, type Settings } from '../core/config.js';
+import { errorCatalog, isPaperscopeError, PaperscopeError, toPaperscopeError } from '../core/errors.js';
+import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
-import type { IndexOptions } from '../indexer/index.js';
+import type { IndexEvent, IndexOptions } from '../indexer/index.js';
 import { askSchema, type EngineOptions, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
 import { validate } from '../server/routes/index.js';
-import { printClusters, printResults, printStatus } from './print.js';
+import { formatIndexSummary, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
 // Each command imports what it runs when it runs: loading the indexer, the object-store client and
 // the server for every command would add a second to `serve`'s cold start and to `--help`.
+
+// A reader that stops early (`paperscope search … | head -1`) closes the pipe: normal, not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : exitWith(error)));
 
 const settings = settingsOrExit();
 armCrashPoint(settings.crashAt);
@@ -23,6 +27,21 @@ function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive whole number');
   return number;
+}
+
+function portNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isInteger(number) || number < 0 || number > 65535) {
+    throw new InvalidArgumentError('expected a port number from 0 to 65535 (0 picks a free port)');
+  }
+  return number;
+}
+
+/** The CLI names its own flags in messages: `--min-upvotes`, not the API's `min_upvotes`. */
+function cliName(parameter: string): string {
+  if (parameter === 'q') return 'query';
+  if (parameter === 'question') return 'question';
+  return `option --${parameter.replace(/_/g, '-')}`;
 }
 
 function shareOf(value: string): number {
@@ -64,13 +83,21 @@ function withEmbedOptions(command: Command): Command {
     .option('--model-dir <dir>', 'local transformer model folder (env PAPERSCOPE_MODEL_DIR)', settings.modelDir)
     .option('--offline', 'never download a model (env PAPERSCOPE_OFFLINE=1)', settings.offline)
     .option('--clusters <k>', 'number of topics, or "auto"', clusterCount, 'auto' as const)
-    .option('--year <year>', 'year for dates that have none (default: this year)', positiveInteger)
+    .option('--year <year>', 'year for dates that have none (default: the latest such date not after the page\'s own date or the file\'s time)', positiveInteger)
     .option('--strict', 'fail on the first malformed record instead of skipping it')
     .option('--reembed', 'rebuild every vector, e.g. to switch embedder');
 }
 
-async function indexWith(paths: string[], options: EmbedOptions, quiet = false) {
-  const reporter = createReporter({ quiet });
+/** Runs the indexer with a terminal reporter (warnings only when `quiet`); `alsoTo` gets the events too (the first-run progress page). */
+async function indexWith(paths: string[], options: EmbedOptions, { quiet = false, alsoTo }: { quiet?: boolean; alsoTo?: (event: IndexEvent) => void } = {}) {
+  const terminal = createReporter({ quiet });
+  const reporter = {
+    onEvent: (event: IndexEvent) => {
+      terminal.onEvent(event);
+      alsoTo?.(event);
+    },
+    stop: terminal.stop,
+  };
   const { runIndex } = await import('../indexer/index.js');
   try {
     return await runIndex({
@@ -109,11 +136,35 @@ async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine)
     objectStore: settings.objectStore,
     onEvent: reporter.onEvent,
     ...extra,
-  });
+  }).catch(explainNoIndex(options.dataDir));
   try {
     return await use(engine);
   } finally {
     await engine.close();
+  }
+}
+
+/** A missing index, told with where it was looked for and how to point elsewhere. */
+function explainNoIndex(dataDir: string): (error: unknown) => never {
+  return (error) => {
+    throw isPaperscopeError(error) && error.code === 'NO_INDEX' ? noIndexHere(dataDir, error) : error;
+  };
+}
+
+function noIndexHere(dataDir: string, cause: PaperscopeError): PaperscopeError {
+  const given = process.argv.includes('--data-dir') ? 'given with --data-dir' : process.env.PAPERSCOPE_DATA_DIR ? 'from PAPERSCOPE_DATA_DIR' : `no ${DATA_DIR_NAME} in ${process.cwd()} or above it`;
+  return new PaperscopeError(
+    'NO_INDEX',
+    `No index in ${dataDir} (${given}).\nBuild one with "paperscope index <files>", or point to an index with --data-dir <dir> or PAPERSCOPE_DATA_DIR=<dir>.`,
+    { dataDir },
+    { cause },
+  );
+}
+
+function requireTopic(engine: SearchEngine, id: number): void {
+  const ids = engine.clusters().clusters.map((cluster) => cluster.id);
+  if (!ids.includes(id)) {
+    throw new PaperscopeError('NOT_FOUND', `No topic ${id}: the topics are ${ids.join(', ')} ("paperscope clusters" lists them).`, { parameter: 'topic' });
   }
 }
 
@@ -126,7 +177,10 @@ const program = new Command()
   .name('paperscope')
   .description('Index research paper listings locally, then search, browse related papers, explore topics and ask questions.')
   .version(APP_VERSION)
-  .showHelpAfterError();
+  .option('--verbose', 'show the stack trace of an error')
+  // Inherited by every command added below: usage errors throw to exitWith() instead of exiting with 1.
+  .exitOverride()
+  .showHelpAfterError('(add --help for usage)');
 
 withEmbedOptions(
   program
@@ -140,30 +194,35 @@ withEmbedOptions(
   .action(async (paths: string[], options: EmbedOptions) => {
     const summary = await indexWith(paths, options);
     output(options, summary, () => {
-      process.stdout.write(
-        `Indexed ${summary.total} papers in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.issues.length} skipped; ${summary.topics} topics; embedder ${summary.embedder.kind} (${summary.embedder.model}).\n`,
-      );
+      process.stdout.write(`${formatIndexSummary(summary)}\n`);
     });
   });
 
 withEmbedOptions(program.command('serve').description('serve the web app and the API'))
   .option('--host <host>', 'address to listen on (env HOST)', settings.host)
-  .option('--port <port>', 'port to listen on (env PORT)', (value) => Number(value), settings.port)
+  .option('--port <port>', 'port to listen on, 0 for any free port (env PORT)', portNumber, settings.port)
   .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
   .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean }) => {
     const { openDataDir } = await import('../indexer/store/index.js');
     const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve', objectStore: settings.objectStore })
       .readManifest()
       .then((manifest) => manifest !== undefined, () => true);
-    if (!hasIndex && options.indexIfMissing) {
-      process.stderr.write(`No index in ${options.dataDir} yet: indexing ${Array.isArray(options.indexIfMissing) ? options.indexIfMissing.join(', ') : 'the sample corpus'}\n`);
-      await indexWith(Array.isArray(options.indexIfMissing) ? options.indexIfMissing : [], options);
-    }
     const reporter = createReporter();
     const { startServer } = await import('../server/index.js');
-    const server = await startServer({ dataDir: options.dataDir, host: options.host, port: options.port, onEvent: reporter.onEvent });
+    const { indexIfMissing } = options;
+    // A first run opens the port at once: the page shows the indexing progress, then the app.
+    const firstRun = !hasIndex && indexIfMissing
+      ? {
+          onListening: (url: string) =>
+            process.stderr.write(`No index in ${options.dataDir} yet: indexing ${Array.isArray(indexIfMissing) ? indexIfMissing.join(', ') : 'the sample corpus'}; ${url} shows the progress\n`),
+          prepare: (onProgress: (event: IndexEvent) => void) => indexWith(Array.isArray(indexIfMissing) ? indexIfMissing : [], options, { alsoTo: onProgress }),
+        }
+      : {};
+    const server = await startServer({ dataDir: options.dataDir, host: options.host, port: options.port, onEvent: reporter.onEvent, ...firstRun }).catch(
+      explainNoIndex(options.dataDir),
+    );
     const status = server.engine.status();
-    process.stderr.write(`Serving ${status.papers} papers (${status.embedder.kind}: ${status.embedder.model})\n`);
+    process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`);
     process.stdout.write(`Paperscope is ready at ${server.url}\n`);
     const shutdown = () => {
       process.stderr.write('Shutting down…\n');
@@ -194,9 +253,13 @@ withDataDir(program.command('search').description('search the index').argument('
       topic: options.topic,
       min_upvotes: options.minUpvotes,
       sort: options.sort,
+    }, cliName);
+    const response = await withEngine(options, (engine) => {
+      // An unknown topic is a mistake to name, not a search that finds nothing.
+      if (params.topic !== undefined) requireTopic(engine, params.topic);
+      return engine.search(params);
     });
-    const response = await withEngine(options, (engine) => engine.search(params));
-    output(options, response, () => printResults(response.results, { total: response.total, tookMs: response.took_ms }));
+    output(options, response, () => printResults(response.results, { total: response.total, tookMs: response.took_ms, offset: response.offset }));
   });
 
 withDataDir(program.command('similar').description('papers related to a paper').argument('<id>', 'paper id, as shown by search'))
@@ -213,6 +276,12 @@ withDataDir(program.command('clusters').description('list the topics, or report 
   .option('--clusters <k>', 'number of topics for --report, or "auto" (default: as indexed)', clusterCount)
   .option('--json', 'print JSON')
   .action(async (options: CommonOptions & { report?: boolean; labels?: string; clusters?: 'auto' | number }) => {
+    if (!options.report && (options.clusters !== undefined || options.labels !== undefined)) {
+      throw new PaperscopeError(
+        'INVALID_INPUT',
+        `${options.clusters !== undefined ? '--clusters' : '--labels'} only applies with --report. To change the number of topics of the index, run "paperscope index --clusters <k>".`,
+      );
+    }
     if (options.report) {
       const [{ readHandLabels }, { formatQualityReport }] = await Promise.all([import('../server/topics/index.js'), import('../indexer/cluster/index.js')]);
       const handLabels = options.labels ? await readHandLabels(options.labels) : undefined;
@@ -227,7 +296,7 @@ withDataDir(program.command('clusters').description('list the topics, or report 
 withDataDir(program.command('ask').description('answer a question from the abstracts, with citations (written by PAPERSCOPE_LLM_URL\'s model when set)').argument('<question>', 'a question in plain language'))
   .option('--json', 'print JSON')
   .action(async (question: string, options: CommonOptions) => {
-    const params = validate(askSchema, { question });
+    const params = validate(askSchema, { question }, cliName);
     const { streamAnswer } = await import('./ask.js');
     await withEngine(options, (engine) => streamAnswer(engine, params, { json: Boolean(options.json) }), { llm: settings.llm });
   });
@@ -268,7 +337,7 @@ withEmbedOptions(
       const corpusFile = path.join(scratch, 'corpus.jsonl');
       await writeBeirCorpus(corpusFile, beir.corpus);
       const dataDir = options.keepIndex ?? path.join(scratch, 'index');
-      await indexWith([corpusFile], { ...options, dataDir }, Boolean(options.json));
+      await indexWith([corpusFile], { ...options, dataDir }, { quiet: Boolean(options.json) });
       const answerable = beir.queries.map(({ text, judgments }) => ({ question: text, paraphrase: false, judgments }));
       const report = await withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
       output(options, report, () => process.stdout.write(`${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`));
@@ -286,10 +355,21 @@ withDataDir(program.command('status').description('what the index holds and whic
 
 program.parseAsync().catch(exitWith);
 
+/**
+ * Every failure ends here: one or two lines a person can act on, and the catalog's exit code (see
+ * the README). `--verbose` adds the stack; it is read from argv because the error may come before
+ * the options are parsed.
+ */
 function exitWith(error: unknown): never {
+  if (error instanceof CommanderError) {
+    // Commander has printed the message (and the usage hint) already.
+    process.exit(error.exitCode === 0 ? 0 : errorCatalog.INVALID_INPUT.exit);
+  }
   const failure = toPaperscopeError(error);
   process.stderr.write(`paperscope: ${failure.message}\n`);
-  if (failure.code === 'INTERNAL' && failure.cause instanceof Error && failure.cause.stack) process.stderr.write(`${failure.cause.stack}\n`);
+  const origin = failure.cause instanceof Error ? failure.cause : failure;
+  if (process.argv.includes('--verbose')) process.stderr.write(`${origin.stack ?? ''}\n`);
+  else if (failure.code === 'INTERNAL') process.stderr.write('This was not expected: run again with --verbose to see where it happened.\n');
   process.exit(failure.exitCode);
 }
 

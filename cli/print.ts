@@ -1,3 +1,5 @@
+import { plural } from '../core/plural.js';
+import type { IndexSummary } from '../indexer/index.js';
 import type { SearchEngine, SearchHit } from '../server/engine/index.js';
 
 /** Human-readable output of the read commands; --json bypasses all of this. */
@@ -5,26 +7,52 @@ import type { SearchEngine, SearchHit } from '../server/engine/index.js';
 const write = (line = '') => process.stdout.write(`${line}\n`);
 
 function metadata(hit: Pick<SearchHit, 'date' | 'authors_count' | 'organization' | 'upvotes' | 'cluster'>): string {
-  const who = hit.organization ?? (hit.authors_count ? `${hit.authors_count} authors` : undefined);
-  return [hit.date, who, hit.upvotes ? `${hit.upvotes} upvotes` : undefined, `topic: ${hit.cluster.label}`].filter(Boolean).join(' · ');
+  const who = hit.organization ?? (hit.authors_count ? plural(hit.authors_count, 'author') : undefined);
+  return [hit.date, who, hit.upvotes ? plural(hit.upvotes, 'upvote') : undefined, `topic: ${hit.cluster.label}`]
+    .filter(Boolean)
+    .join(' · ');
 }
 
-export function printResults(results: Array<SearchHit & { shared_terms?: string[] }>, summary?: { total: number; tookMs: number }): void {
-  if (results.length === 0) write('No matching papers.');
+/** The one line `paperscope index` ends with. */
+export function formatIndexSummary(summary: IndexSummary): string {
+  const problems = [
+    summary.skipped ? `${summary.skipped} skipped` : '',
+    summary.kept ? `${plural(summary.kept, 'paper')} kept without a bad field` : '',
+  ].filter(Boolean);
+  return (
+    `Indexed ${plural(summary.total, 'paper')} in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ` +
+    `${summary.unchanged} unchanged${problems.length ? `, ${problems.join(', ')}` : ''}; ${plural(summary.topics, 'topic')}; ` +
+    `embedder ${summary.embedder.kind} (${summary.embedder.model}).`
+  );
+}
+
+/** Results numbered from `offset + 1`, so that a second page goes on where the first stopped. */
+export function printResults(
+  results: Array<SearchHit & { shared_terms?: string[] }>,
+  summary?: { total: number; tookMs: number; offset?: number },
+): void {
+  const first = (summary?.offset ?? 0) + 1;
+  if (results.length === 0)
+    write(summary?.total ? `No results from ${first} on: ${plural(summary.total, 'result')} in all.` : 'No matching papers.');
   results.forEach((hit, rank) => {
-    write(`${String(rank + 1).padStart(2)}. ${hit.title}`);
+    write(`${String(first + rank).padStart(2)}. ${hit.title}`);
     write(`    ${hit.id} · ${metadata(hit)}`);
     if (hit.shared_terms?.length) write(`    shared: ${hit.shared_terms.join(', ')}`);
     write(`    ${hit.snippet}`);
     write();
   });
-  if (summary) write(`${results.length} of ${summary.total} shown (${summary.tookMs} ms)`);
+  if (summary && results.length > 0) write(`${first}–${first + results.length - 1} of ${summary.total} shown (${summary.tookMs} ms)`);
 }
 
 export function printClusters(clusters: ReturnType<SearchEngine['clusters']>['clusters']): void {
   for (const cluster of clusters) {
-    write(`[${cluster.id}] ${cluster.label} (${cluster.size} papers)`);
-    write(`    keywords: ${cluster.keywords.slice(0, 6).map((keyword) => keyword.term).join(', ')}`);
+    write(`[${cluster.id}] ${cluster.label} (${plural(cluster.size, 'paper')})`);
+    write(
+      `    keywords: ${cluster.keywords
+        .slice(0, 6)
+        .map((keyword) => keyword.term)
+        .join(', ')}`,
+    );
     for (const paper of cluster.representatives) write(`    - ${paper.title}`);
     write();
   }
@@ -44,6 +72,10 @@ export function printAnswer(response: { answer: string; grounded: boolean; parti
 
 export function printStatus(status: ReturnType<SearchEngine['status']>): void {
   write(`Paperscope ${status.version}`);
-  write(`${status.papers} papers, ${status.topics} topics, built ${status.built_at} in ${(status.build_ms / 1000).toFixed(1)} s`);
-  write(`embedder: ${status.embedder.kind} (${status.embedder.model}, ${status.embedder.dimension} dimensions)${status.fallback ? ' — offline fallback, lower quality' : ''}`);
+  write(
+    `${plural(status.papers, 'paper')}, ${plural(status.topics, 'topic')}, built ${status.built_at} in ${(status.build_ms / 1000).toFixed(1)} s`,
+  );
+  write(
+    `embedder: ${status.embedder.kind} (${status.embedder.model}, ${status.embedder.dimension} dimensions)${status.fallback ? ' — offline fallback, lower quality' : ''}`,
+  );
 }

@@ -28,11 +28,18 @@ export interface ReporterOptions {
   quiet?: boolean;
   /** Where to draw (default stderr, so that stdout stays clean for --json output). */
   stream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Without a terminal, a long stage writes a line at most this often (default 5 s). */
+  lineEveryMs?: number;
+  /** The clock, in milliseconds (tests pass their own). */
+  now?: () => number;
 }
+
+const LINE_EVERY_MS = 5_000;
 
 /**
  * Renders indexing events: messages as lines, long stages as progress bars (model downloads in
- * bytes). Without a terminal, bars are not drawn; a finished download is logged as one line instead.
+ * bytes). Without a terminal (a log, CI), a stage still running writes a line every few seconds
+ * ("Embedding: 1,024 of 5,000 (20%)"), and one more when it is done; a short stage writes nothing.
  *
  * @example
  * const reporter = createReporter();
@@ -49,12 +56,34 @@ export function createReporter(options: ReporterOptions = {}): { onEvent: (event
     bar = undefined;
   };
   const payload = (event: ProgressEvent) => ({ bytes: formatByteProgress(event.done, event.total) });
+  const now = options.now ?? (() => performance.now());
+  const lineEveryMs = options.lineEveryMs ?? LINE_EVERY_MS;
+  // Without a terminal: when the stage began, and whether a line was written for it.
+  let lineStage = '';
+  let lastLineAt = 0;
+  let wroteLine = false;
+  const onLine = (event: ProgressEvent, complete: boolean) => {
+    if (event.stage !== lineStage) {
+      lineStage = event.stage;
+      lastLineAt = now();
+      wroteLine = false;
+    }
+    if (event.unit === 'bytes') {
+      if (complete) stream.write(`${event.stage.replace(/^Downloading/, 'Downloaded')} (${formatByteProgress(event.total, 0)})\n`);
+      return;
+    }
+    if (!(complete ? wroteLine : now() - lastLineAt >= lineEveryMs)) return;
+    const share = event.total > 0 ? ` (${Math.floor((100 * event.done) / event.total)}%)` : '';
+    stream.write(`${event.stage}: ${event.done.toLocaleString('en')} of ${event.total.toLocaleString('en')}${complete ? ', done' : share}\n`);
+    lastLineAt = now();
+    wroteLine = true;
+  };
   const onProgress = (event: ProgressEvent) => {
     const complete = event.total > 0 && event.done >= event.total;
     if (complete && event.stage === finishedStage) return;
     if (complete) finishedStage = event.stage;
     if (!stream.isTTY) {
-      if (event.unit === 'bytes' && complete) stream.write(`${event.stage.replace(/^Downloading/, 'Downloaded')} (${formatByteProgress(event.total, 0)})\n`);
+      onLine(event, complete);
       return;
     }
     if (!bar || barStage !== event.stage) {

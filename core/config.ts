@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -95,7 +96,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       variable: 'AWS_ACCESS_KEY_ID',
     });
   }
-  const dataDir = config.PAPERSCOPE_DATA_DIR ?? '.paperscope';
+  const dataDir = config.PAPERSCOPE_DATA_DIR ?? findDataDir(process.cwd());
   const cacheRoot = config.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return {
     // An object-store URI (s3://bucket/prefix) is kept as it is; only a local path is resolved.
@@ -126,6 +127,21 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     crashAt: config.PAPERSCOPE_CRASH_AT,
   };
+}
+
+export const DATA_DIR_NAME = '.paperscope';
+
+/**
+ * The default data dir: the nearest `.paperscope` in `cwd` or a directory above it, as git finds
+ * `.git`, so a command run from inside a project uses the project's index wherever it is typed;
+ * `<cwd>/.paperscope` when there is none yet.
+ */
+export function findDataDir(cwd: string): string {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, DATA_DIR_NAME);
+    if (statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) return candidate;
+    if (path.dirname(dir) === dir) return path.join(path.resolve(cwd), DATA_DIR_NAME);
+  }
 }
 
 export type CrashStage = NonNullable<EnvConfig['PAPERSCOPE_CRASH_AT']>;

@@ -40,7 +40,13 @@ export interface TopicOptions extends TopicPolicy {
   timings?: StageTimings;
   /** `countCorpusTerms(papers)`, when counted already (for the BM25 index). */
   counted?: CorpusTerms;
+  /** Called as each of the `DERIVED_STEPS` that is built is done. */
+  onStep?: (step: DerivedStep) => void;
 }
+
+/** What `buildDerivedIndexes` builds, for progress reports; the HNSW graph and the map finish in any order. */
+export const DERIVED_STEPS = ['HNSW graph', 'BM25 index', 'topics', 'map'] as const;
+export type DerivedStep = (typeof DERIVED_STEPS)[number];
 
 /**
  * From this many papers the HNSW graph and the map are built on worker threads while this one
@@ -69,7 +75,9 @@ export async function buildTopics(papers: readonly StoredPaper[], tableVersion: 
   // A failure while clustering must not leave the worker's promise rejected and unobserved.
   positioning.catch(() => {});
   const topics = timeStage(options.timings, 'clustering', () => updateTopics(papers, options, previous, options.counted));
+  options.onStep?.('topics');
   const positions = await positioning;
+  options.onStep?.('map');
   return {
     tableVersion,
     ...topics,
@@ -102,9 +110,11 @@ export async function buildDerivedIndexes(
       });
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
+  if (!current.ann) void annBuilding.then(() => options.onStep?.('HNSW graph'), () => {});
   // Tokenized once for both the BM25 index and the topics' TF-IDF view.
   const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers));
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
+  if (!current.lexical) options.onStep?.('BM25 index');
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
   return { ann: await annBuilding, lexical, topics };
 }

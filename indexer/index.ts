@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
+import { plural } from '../core/plural.js';
 import { APP_VERSION } from '../core/version.js';
-import { buildDerivedIndexes, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
+import { buildDerivedIndexes, DERIVED_STEPS, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
-import { contentHash, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
+import { contentHash, countIssues, formatIssue, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
 import { DEFAULT_CLUSTER_SEED, reclusterReason } from './cluster/index.js';
-import { type DataDir, type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import { type DataDir, type DataDirLayout, type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { type StageTimings, timeStage } from './timings.js';
 
@@ -43,6 +44,10 @@ export interface IndexOptions {
 
 export interface IndexSummary {
   parsed: number;
+  /** Records not read at all (missing title or abstract, unreadable, duplicate…). */
+  skipped: number;
+  /** Papers read with a bad optional field dropped. */
+  kept: number;
   added: number;
   updated: number;
   unchanged: number;
@@ -170,10 +175,13 @@ async function indexInput(
   try {
     await dataDir.pull();
     const { papers, issues } = await read(stages);
-    for (const issue of issues) emit({ type: 'warning', message: `${issue.file}:${issue.line}${issue.field ? ` (${issue.field})` : ''}: ${issue.message}` });
-    emit({ type: 'info', message: `Parsed ${papers.length} papers from ${source}${issues.length ? ` (${issues.length} skipped)` : ''}` });
+    for (const issue of issues) emit({ type: 'warning', message: formatIssue(issue) });
+    const counts = countIssues(issues);
+    emit({ type: 'info', message: `Parsed ${plural(papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
 
     const manifest = options.reembed ? undefined : await readManifest(layout);
+    // Re-embedding rebuilds the table, so what it held decides what is "updated" rather than "added".
+    const previousIds = options.reembed ? await storedIds(layout) : new Set<string>();
     embedder = manifest ? await parts.embedder.reopen(manifest, options, emit) : await parts.embedder.create(options, emit);
     const active = embedder;
     const dimension = embedder.info.dimension;
@@ -191,7 +199,7 @@ async function indexInput(
     const known = manifest ? await timeStage(stages, 'hashes', () => table.contentHashes()) : new Map<string, string>();
     const hashed = timeStage(stages, 'hashes', () => papers.map((paper) => ({ paper, hash: contentHash(paper) })));
     const changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
-    const added = changed.filter(({ paper }) => !known.has(paper.id)).length;
+    const added = changed.filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id)).length;
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
@@ -239,7 +247,9 @@ async function indexInput(
       const previousTopics = await readTopicsFile(layout);
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
-      const derived = await buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages });
+      let built = 0;
+      const onStep = () => emit({ type: 'progress', stage: 'Building', done: ++built, total: DERIVED_STEPS.length });
+      const derived = await buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages, onStep });
       await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
       topicCount = derived.topics.k;
       await timeStage(stages, 'sentences', () =>
@@ -258,6 +268,7 @@ async function indexInput(
 
     return {
       parsed: papers.length,
+      ...counts,
       added,
       updated: changed.length - added,
       unchanged: papers.length - changed.length,
@@ -272,6 +283,17 @@ async function indexInput(
     await embedder?.close();
     await release();
   }
+}
+
+function issueCounts({ skipped, kept }: { skipped: number; kept: number }): string {
+  const parts = [skipped ? `${skipped} skipped` : '', kept ? `${plural(kept, 'paper')} kept without a bad field` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** The ids in the papers table, or none when it cannot be read (a re-embed rebuilds it anyway). */
+async function storedIds(layout: DataDirLayout): Promise<Set<string>> {
+  const table = await PapersTable.open(layout).catch(() => undefined);
+  return new Set(table ? (await table.contentHashes().catch(() => new Map<string, string>())).keys() : []);
 }
 
 function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions, k: number): Manifest {

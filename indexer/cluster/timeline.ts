@@ -13,7 +13,7 @@ const ISO_DATE = /^\d{4}-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?$/;
 
 /**
  * When each topic's papers appeared. Dates are ISO (YYYY-MM-DD or YYYY-MM); papers without a
- * date count towards no month.
+ * date, or with a year alone (YYYY), count towards no month.
  */
 export function topicTimeline(dates: ReadonlyArray<string | null>, assignments: readonly number[], k: number): TopicTimeline[] {
   if (dates.length !== assignments.length) {
@@ -29,7 +29,8 @@ export function topicTimeline(dates: ReadonlyArray<string | null>, assignments: 
         index,
       });
     }
-    if (date === null) return;
+    // A year alone names no month.
+    if (date === null || /^\d{4}$/.test(date)) return;
     if (!ISO_DATE.test(date)) {
       throw new PaperscopeError('INVALID_INPUT', `dates[${index}] is "${date}", not an ISO date (YYYY-MM-DD)`, {
         field: 'dates',

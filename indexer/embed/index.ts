@@ -27,24 +27,27 @@ function wordVectorsFrom(options: Pick<EmbedderOptions, 'cacheDir' | 'onProgress
 }
 
 /**
- * The embedder for a new index. `auto` prefers the transformer (from `modelDir`, the cache, or a
- * download when online) and falls back to word vectors with a warning; `transformer` never falls back.
+ * The embedder for a new index. `auto` prefers the default transformer (from the cache, or a download
+ * when online) and falls back to word vectors with a warning. A model or folder named explicitly
+ * (`model`, `modelDir`) is a choice, not a preference: like `transformer`, it never falls back.
  *
  * @example
  * const embedder = await createEmbedder({ choice: 'auto', cacheDir, offline, onWarning: console.warn });
  */
 export async function createEmbedder(options: EmbedderOptions): Promise<Embedder> {
+  const explicit = options.model !== undefined || options.modelDir !== undefined;
   switch (options.choice) {
     case 'word-vectors':
       return wordVectorsFrom(options, options.state);
     case 'transformer':
       return transformerFrom(options);
     case 'auto':
+      if (explicit) return transformerFrom(options);
       try {
         return await transformerFrom(options);
       } catch (error) {
         options.onWarning?.(
-          `The transformer model ${options.model ?? DEFAULT_MODEL_ID} is unavailable, so word vectors are used instead (lower quality). ` +
+          `The transformer model ${DEFAULT_MODEL_ID} is unavailable, so word vectors are used instead (lower quality). ` +
             `Cause: ${describe(error)}`,
         );
         return wordVectorsFrom(options, options.state);

@@ -15,13 +15,22 @@ const xmlParser = new XMLParser({
   isArray: (name) => ['entry', 'author', 'link', 'category'].includes(name),
 });
 
+/** A saved web page: an HTML doctype or <html> root, after any XML declaration, comments and space. */
+const HTML_START = /^\s*(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*<(?:!DOCTYPE\s+html|html)[\s>]/i;
+
+export const FORMATS_READ =
+  'Paperscope reads HF Daily Papers pages saved as text (.txt: select the page, copy, paste), JSON, JSONL, CSV, arXiv API Atom XML and BibTeX.';
+
 /**
  * An arXiv API (Atom) feed. Document type declarations are refused outright, so that no entity
  * is ever expanded (the "billion laughs" attack) whatever the XML library does with them.
  */
 export const parseAtom: FormatParser = (text, context) => {
   const lines = lineIndex(text);
-  const declaration = /<!(?:DOCTYPE|ENTITY)/i.exec(text);
+  if (HTML_START.test(text)) throw parseFailure(context.file, 1, `a web page (HTML), not an Atom feed. ${FORMATS_READ}`);
+  // Markup quoted in CDATA sections and comments is text, not a declaration (offsets are kept).
+  const markup = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, (quoted) => quoted.replace(/[^\n]/g, ' '));
+  const declaration = /<!(?:DOCTYPE|ENTITY)/i.exec(markup);
   if (declaration) {
     const { line, column } = lines.locate(declaration.index);
     throw parseFailure(context.file, line, 'XML DOCTYPE and ENTITY declarations are not accepted', column);
@@ -38,7 +47,7 @@ export const parseAtom: FormatParser = (text, context) => {
     throw parseFailure(context.file, 1, `invalid XML: ${error instanceof Error ? error.message : String(error)}`);
   }
   const feed = field(document, 'feed');
-  if (feed === undefined) throw parseFailure(context.file, 1, 'not an Atom feed: no <feed> element');
+  if (feed === undefined) throw parseFailure(context.file, 1, `not an Atom feed: no <feed> element. ${FORMATS_READ}`);
 
   // Approximate: the n-th parsed entry is the n-th "<entry" in the text.
   const entryLines = [...text.matchAll(/<(?:[\w.-]+:)?entry[\s>/]/g)].map((match) => lines.locate(match.index).line);
@@ -56,7 +65,7 @@ export const parseAtom: FormatParser = (text, context) => {
     const published = textOf(field(entry, 'published')) ?? textOf(field(entry, 'updated'));
     const date = published === undefined ? null : toIsoDate(published);
     if (published !== undefined && date === null) {
-      result.issues.push({ ...source, field: 'published', message: `not a date: "${published.slice(0, 40)}"` });
+      result.issues.push({ ...source, field: 'published', message: `not a date: "${published.slice(0, 40)}"`, kept: true });
     }
     addPaper(
       result,

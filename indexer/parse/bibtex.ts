@@ -1,4 +1,5 @@
 import { type Creator, type Entry, parse } from '@retorquere/bibtex-parser';
+import { checkMacroExpansion } from './bibtex-macros.js';
 import { findArxivId } from './paper.js';
 import { addPaper, arxivHint, emptyResult, type FormatParser, isoDay, lineIndex, parseFailure, toIsoDate } from './record.js';
 
@@ -9,6 +10,7 @@ import { addPaper, arxivHint, emptyResult, type FormatParser, isoDay, lineIndex,
  */
 export const parseBibtex: FormatParser = (text, context) => {
   const lines = lineIndex(text);
+  checkMacroExpansion(text, context.file, (offset) => lines.locate(offset).line);
   let library: ReturnType<typeof parse>;
   try {
     // No sentence-casing or case-protection markup: titles are shown as written.
@@ -22,28 +24,40 @@ export const parseBibtex: FormatParser = (text, context) => {
   const result = emptyResult();
   let cursor = 0;
   // Entries come in order and `input` is their verbatim text, so each is found after the last.
-  const lineOf = (input: string): number => {
+  const offsetOf = (input: string): number => {
     const offset = text.indexOf(input, cursor);
-    if (offset === -1) return lines.locate(cursor).line;
+    if (offset === -1) return cursor;
     cursor = offset + input.length;
-    return lines.locate(offset).line;
+    return offset;
   };
 
+  /**
+   * After a broken entry the parser resumes at the next "@", even one inside the broken entry's own
+   * text (an unterminated `@string{x = "… @article{…}`). An entry starting mid-line right where a
+   * broken one was given up belongs to it, and is not read as a paper.
+   */
+  const insideBroken = new Map<number, number>();
   for (const error of library.errors) {
     const offset = error.input ? text.indexOf(error.input) : -1;
     if (offset === -1) {
       const line = Number(/line (\d+)/.exec(error.error)?.[1] ?? 1);
       result.issues.push({ file: context.file, line, message: `entry skipped: ${error.error}` });
-    } else {
-      // The parser's own position is where it gave up, often the next entry; the entry's start is clearer.
-      const message = error.error.replace(/ at line \d+, column \d+/, '');
-      result.issues.push({ file: context.file, line: lines.locate(offset).line, message: `entry skipped: ${message}` });
+      continue;
     }
+    // The parser's own position is where it gave up, often the next entry; the entry's start is clearer.
+    const message = error.error.replace(/ at line \d+, column \d+/, '');
+    const line = lines.locate(offset).line;
+    result.issues.push({ file: context.file, line, message: `entry skipped: ${message}` });
+    const end = offset + (error.input?.length ?? 0);
+    if (text[end] === '@' && text.slice(text.lastIndexOf('\n', end - 1) + 1, end).trim() !== '') insideBroken.set(end, line);
   }
   for (const entry of library.entries) {
     // The parser keeps a husk (no input, some fields) of an entry it failed on; its error is reported above.
     if (entry.input === '') continue;
-    addEntry(entry, lineOf(entry.input));
+    const offset = offsetOf(entry.input);
+    const broken = insideBroken.get(offset);
+    if (broken === undefined) addEntry(entry, lines.locate(offset).line);
+    else result.issues.push({ file: context.file, line: lines.locate(offset).line, message: `skipped: this "@${entry.type}" is inside the broken entry of line ${broken}` });
   }
   return result;
 
@@ -57,7 +71,7 @@ export const parseBibtex: FormatParser = (text, context) => {
     const arxivId = findArxivId(arxivHint(eprint), arxivHint(fields.arxiv), arxivHint(doi), arxivHint(fields.url));
     const url = fields.url ?? (arxivId ? `https://arxiv.org/abs/${arxivId}` : doi ? `https://doi.org/${doi}` : undefined);
     const { date, problem } = entryDate(fields);
-    if (problem) result.issues.push({ ...source, field: problem.field, message: problem.message });
+    if (problem) result.issues.push({ ...source, field: problem.field, message: problem.message, kept: true });
     addPaper(
       result,
       {
@@ -96,8 +110,8 @@ function creatorName(creator: Creator): string[] {
 }
 
 /**
- * `date` (BibLaTeX) or `year` with an optional `month` and `day`. A year alone gives January 1st,
- * so that a paper still sorts by year.
+ * `date` (BibLaTeX) or `year` with an optional `month` and `day`, at the precision given: a year
+ * alone is "2023", not 1 January; a year and month is "2023-05".
  */
 function entryDate(fields: Entry['fields']): { date: string | null; problem?: { field: string; message: string } } {
   if (fields.date) {
@@ -105,9 +119,10 @@ function entryDate(fields: Entry['fields']): { date: string | null; problem?: { 
     return date ? { date } : { date: null, problem: { field: 'date', message: `not a date: "${fields.date.slice(0, 40)}"` } };
   }
   if (!fields.year) return { date: null };
-  const month = fields.month ? monthNumber(fields.month) : 1;
-  const date = /^\d{4}$/.test(fields.year.trim()) && month ? isoDay(Number(fields.year), month, Number(fields.day ?? 1)) : null;
-  if (date) return { date };
+  const year = fields.year.trim();
+  const month = fields.month ? monthNumber(fields.month) : null;
+  const date = !/^\d{4}$/.test(year) || (fields.month && !month) ? null : isoDay(Number(year), month ?? 1, Number(fields.day ?? 1));
+  if (date) return { date: date.slice(0, fields.day ? 10 : month ? 7 : 4) };
   return { date: null, problem: { field: 'year', message: `not a date: year "${fields.year}", month "${fields.month ?? ''}"` } };
 }
 

@@ -1,5 +1,5 @@
 import type { ParseIssue, ParseResult } from './paper.js';
-import { addPaper, emptyResult, type FormatParser, isoDay, type PaperDraft } from './record.js';
+import { addPaper, emptyResult, type FormatParser, isoDay, latestDayUpTo, type PaperDraft, type ParseContext } from './record.js';
 
 /**
  * Text copied from a Hugging Face Daily Papers page. Paragraphs are separated by blank lines; a
@@ -16,7 +16,13 @@ export const parseHfPage: FormatParser = (text, context) => {
   const blocks = dropChrome(paragraphs(text).map(classify));
 
   let pending: Paragraph[] = [];
+  let dating = dateReader(context, context.listedOn);
   for (const block of blocks) {
+    if (block.kind === 'listing-date') {
+      // The page's own date: the dates of its papers are not after it.
+      dating = dateReader(context, dating(block.paragraph.lines[0] ?? '') ?? context.listedOn);
+      continue;
+    }
     if (block.kind === 'text') {
       pending.push(block.paragraph);
       continue;
@@ -26,12 +32,27 @@ export const parseHfPage: FormatParser = (text, context) => {
       result.issues.push({ file: context.file, line, message: 'metadata block without a paper before it' });
       continue;
     }
-    addPapers(result, pending, block.paragraph, context.file, context.year);
+    addPapers(result, pending, block.paragraph, context.file, dating);
     pending = [];
   }
-  if (pending.length > 0) addPapers(result, pending, undefined, context.file, context.year);
+  if (pending.length > 0) addPapers(result, pending, undefined, context.file, dating);
   return result;
 };
+
+/** Reads a date line ("May 28, 2025 2", "Apr 4") as YYYY-MM-DD, or null. */
+type DateReader = (line: string) => string | null;
+
+/** Dates without a year take `--year` when given, else the most recent such day not after `reference`. */
+function dateReader(context: ParseContext, reference: string): DateReader {
+  return (line) => {
+    const match = DATE_LINE.exec(line);
+    const month = monthNumber(match?.[1] ?? '');
+    if (!match || !month) return null;
+    const day = Number(match[2]);
+    if (match[3]) return isoDay(Number(match[3]), month, day);
+    return context.year === undefined ? latestDayUpTo(reference, month, day) : isoDay(context.year, month, day);
+  };
+}
 
 interface Paragraph {
   /** 1-based line of the first line. */
@@ -39,7 +60,7 @@ interface Paragraph {
   lines: string[];
 }
 
-type Block = { kind: 'text' | 'meta'; paragraph: Paragraph };
+type Block = { kind: 'text' | 'meta' | 'listing-date'; paragraph: Paragraph };
 
 function paragraphs(text: string): Paragraph[] {
   const found: Paragraph[] = [];
@@ -92,17 +113,21 @@ function classify(paragraph: Paragraph): Block {
 }
 
 /**
- * Drops the page header ("new", "Daily Papers", …, then the page's own date such as "Jun 4"), also
- * where pages were pasted one after another.
+ * Drops the page header ("new", "Daily Papers", …) and marks the page's own date that ends it (such
+ * as "Jun 4") as the listing's date, also where pages were pasted one after another.
  */
 function dropChrome(blocks: Block[]): Block[] {
   let afterChrome = true;
-  return blocks.filter(({ kind, paragraph: { lines } }) => {
+  const kept: Block[] = [];
+  for (const block of blocks) {
+    const { lines } = block.paragraph;
     const line = lines.length === 1 ? (lines[0] ?? '') : '';
-    const isChrome = (kind === 'text' && CHROME.has(line.toLowerCase())) || (afterChrome && kind === 'meta' && isDateLine(line));
-    afterChrome = isChrome;
-    return !isChrome;
-  });
+    const isListingDate: boolean = afterChrome && block.kind === 'meta' && isDateLine(line);
+    afterChrome = (block.kind === 'text' && CHROME.has(line.toLowerCase())) || isListingDate;
+    if (isListingDate) kept.push({ kind: 'listing-date', paragraph: block.paragraph });
+    else if (!afterChrome) kept.push(block);
+  }
+  return kept;
 }
 
 /** Titles are one line and do not end like a sentence; abstracts do. */
@@ -116,7 +141,7 @@ function looksLikeTitle(paragraph: Paragraph): boolean {
  * first, and the block belongs to the last one. An abstract runs until the next title-like
  * paragraph that is itself followed by a paragraph (its abstract).
  */
-function addPapers(result: ParseResult, texts: Paragraph[], meta: Paragraph | undefined, file: string, year: number) {
+function addPapers(result: ParseResult, texts: Paragraph[], meta: Paragraph | undefined, file: string, dating: DateReader) {
   let index = 0;
   while (index < texts.length) {
     const title = texts[index] as Paragraph;
@@ -130,14 +155,14 @@ function addPapers(result: ParseResult, texts: Paragraph[], meta: Paragraph | un
       title: title.lines.join(' '),
       abstract: abstract.join(' '),
       url: null,
-      ...(isLast && meta ? readMeta(meta, file, year, result.issues) : {}),
+      ...(isLast && meta ? readMeta(meta, file, dating, result.issues) : {}),
     };
     addPaper(result, draft, { file, line: title.line });
     index = next;
   }
 }
 
-function readMeta(meta: Paragraph, file: string, year: number, issues: ParseIssue[]): Partial<PaperDraft> {
+function readMeta(meta: Paragraph, file: string, dating: DateReader, issues: ParseIssue[]): Partial<PaperDraft> {
   const separator = meta.lines.indexOf(SEPARATOR);
   const who = separator === -1 ? [] : meta.lines.slice(0, separator);
   const after = meta.lines.slice(separator + 1);
@@ -151,17 +176,16 @@ function readMeta(meta: Paragraph, file: string, year: number, issues: ParseIssu
 
   const dateLineNumber = meta.line + separator + 1;
   const [dateLine = '', ...extra] = after;
-  const match = DATE_LINE.exec(dateLine);
-  const month = monthNumber(match?.[1] ?? '');
-  const date = match && month ? isoDay(match[3] ? Number(match[3]) : year, month, Number(match[2])) : null;
+  const date = dating(dateLine);
   if (date) {
     draft.date = date;
-    draft.upvotes = match?.[4] ? Number(match[4]) : 0;
+    const upvotes = DATE_LINE.exec(dateLine)?.[4];
+    draft.upvotes = upvotes ? Number(upvotes) : 0;
   } else {
-    issues.push({ file, line: dateLineNumber, field: 'date', message: `expected a date such as "May 28, 2025", found "${dateLine.slice(0, 40)}"` });
+    issues.push({ file, line: dateLineNumber, field: 'date', message: `expected a date such as "May 28, 2025", found "${dateLine.slice(0, 40)}"`, kept: true });
   }
   if (extra.length > 0) {
-    issues.push({ file, line: dateLineNumber + 1, message: `unexpected line after the date: "${extra[0]?.slice(0, 40)}"` });
+    issues.push({ file, line: dateLineNumber + 1, message: `unexpected line after the date: "${extra[0]?.slice(0, 40)}"`, kept: true });
   }
   return draft;
 }

@@ -1,5 +1,6 @@
 import { createScanner, type ParseError, parseTree, printParseErrorCode, SyntaxKind } from 'jsonc-parser';
 import { addLooseRecord } from './loose-record.js';
+import type { ParseIssue } from './paper.js';
 import { emptyResult, type FormatParser, lineIndex, parseFailure } from './record.js';
 
 /** A JSON array of paper objects, or an object with a `papers` array. Invalid JSON fails whole. */
@@ -20,8 +21,11 @@ export const parseJson: FormatParser = (text, context) => {
   const lines = elementLines(text, !Array.isArray(value));
   list.forEach((item, index) => {
     const line = lines[index] ?? 1;
+    const before = result.issues.length;
     if (isObject(item)) addLooseRecord(result, item, { file: context.file, line });
     else result.issues.push({ file: context.file, line, message: `expected a paper object, found ${typeName(item)}` });
+    // A JSON file may be one line long: the line alone would not say which record is meant.
+    for (let at = before; at < result.issues.length; at++) result.issues[at] = { ...(result.issues[at] as ParseIssue), record: index + 1 };
   });
   return result;
 };

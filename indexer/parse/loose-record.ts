@@ -8,7 +8,9 @@ import { addPaper, arxivHint, toIsoDate } from './record.js';
  */
 export function addLooseRecord(result: ParseResult, record: Record<string, unknown>, source: Paper['source']): void {
   const fields = new Map(Object.entries(record).map(([key, value]) => [key.trim().toLowerCase(), value]));
-  const report = (field: string, message: string) => result.issues.push({ ...source, field, message });
+  // A bad optional field is dropped and the record kept; a bad title or abstract loses it.
+  const report = (field: string, message: string) =>
+    result.issues.push({ ...source, field, message, ...(field === 'title' || field === 'abstract' ? {} : { kept: true }) });
   const read = (field: string): unknown => {
     const value = fields.get(field);
     return typeof value === 'string' && value.trim() === '' ? undefined : (value ?? undefined);

@@ -10,8 +10,8 @@ export const paperSchema = z.object({
   authors: z.array(z.string()),
   authorsCount: z.number().int().nonnegative().nullable(),
   organization: z.string().nullable(),
-  /** ISO date, YYYY-MM-DD. */
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable(),
+  /** ISO date at the precision the source gives: YYYY-MM-DD, or YYYY-MM, or YYYY (a year alone is not 1 January). */
+  date: z.string().regex(/^\d{4}(?:-\d{2}(?:-\d{2})?)?$/).nullable(),
   upvotes: z.number().int().nonnegative(),
   url: z.string().nullable(),
   categories: z.array(z.string()),
@@ -24,8 +24,12 @@ export type Paper = z.infer<typeof paperSchema>;
 export interface ParseIssue {
   file: string;
   line: number;
+  /** 1-based position in a JSON array, which may hold many records on one line. */
+  record?: number;
   field?: string;
   message: string;
+  /** The record was still read: only this field was dropped (or a character replaced). */
+  kept?: true;
 }
 
 export interface ParseResult {
@@ -33,9 +37,23 @@ export interface ParseResult {
   issues: ParseIssue[];
 }
 
+/**
+ * How many records the issues stand for: `skipped` were not read at all, `kept` were read with a
+ * field dropped. A record can have several issues; it counts once, as skipped if any issue lost it.
+ */
+export function countIssues(issues: readonly ParseIssue[]): { skipped: number; kept: number } {
+  const lost = new Map<string, boolean>();
+  for (const issue of issues) {
+    const key = `${issue.file}\u0000${issue.line}\u0000${issue.record ?? ''}`;
+    lost.set(key, (lost.get(key) ?? false) || !issue.kept);
+  }
+  const skipped = [...lost.values()].filter(Boolean).length;
+  return { skipped, kept: lost.size - skipped };
+}
+
 export function formatIssue(issue: ParseIssue): string {
-  const field = issue.field ? ` (field "${issue.field}")` : '';
-  return `${issue.file}:${issue.line}${field}: ${issue.message}`;
+  const where = [issue.record === undefined ? '' : `record ${issue.record}`, issue.field ? `field "${issue.field}"` : ''].filter(Boolean).join(', ');
+  return `${issue.file}:${issue.line}${where ? ` (${where})` : ''}: ${issue.message}`;
 }
 
 const ARXIV_NEW = /(?:arxiv\.org\/(?:abs|pdf)\/|arxiv:\s*|\b)(\d{4}\.\d{4,5})(?:v\d+)?\b/i;

@@ -22,10 +22,13 @@ const PARSERS = {
  * (invalid JSON or XML, a CSV without a usable header, an XML DOCTYPE), and
  * PaperscopeError('INVALID_INPUT') when the format cannot be told.
  *
+ * Year-less dates are placed by `year` when given, else before `listedOn` (default: today).
+ *
  * @example parseListing(text, { file: 'daily.txt', year: 2026 }).papers[0]?.title
  */
-export function parseListing(text: string, options: { file: string; format?: InputFormat; year?: number }): ParseResult {
+export function parseListing(text: string, options: { file: string; format?: InputFormat; year?: number; listedOn?: string }): ParseResult {
   const content = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const format = options.format ?? detectFormat(options.file, content);
-  return PARSERS[format](content, { file: options.file, year: options.year ?? new Date().getUTCFullYear() });
+  const listedOn = options.listedOn ?? new Date().toISOString().slice(0, 10);
+  return PARSERS[format](content, { file: options.file, year: options.year, listedOn });
 }

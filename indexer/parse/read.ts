@@ -8,6 +8,18 @@ import { parseListing } from './parse.js';
 
 /** How many issues a strict failure spells out in its message; all are in `details.issues`. */
 const ISSUES_IN_MESSAGE = 20;
+/**
+ * Largest input file read. A file is decoded into one string, and V8's strings stop at about 512 MiB;
+ * a larger file is refused (and reported) while the other files are read.
+ */
+export const MAX_INPUT_BYTES = 500 * 1024 * 1024;
+
+export interface ReadOptions {
+  year?: number;
+  strict?: boolean;
+  /** Refuse files larger than this many bytes (default MAX_INPUT_BYTES). */
+  maxFileBytes?: number;
+}
 
 /**
  * Reads every listing under `paths` (files, or directories searched recursively for files with a
@@ -17,12 +29,13 @@ const ISSUES_IN_MESSAGE = 20;
  *
  * @example const { papers, issues } = await readListings(['data/'], { year: 2026 });
  */
-export async function readListings(paths: string[], options: { year?: number; strict?: boolean } = {}): Promise<ParseResult> {
+export async function readListings(paths: string[], options: ReadOptions = {}): Promise<ParseResult> {
   const result: ParseResult = { papers: [], issues: [] };
   const seen = new Map<string, string>();
   for (const file of await listFiles(paths)) {
-    const { papers, issues } = await readOne(file, options.year);
-    result.issues.push(...issues);
+    const { papers, issues } = await readOne(file, options.year, options.maxFileBytes ?? MAX_INPUT_BYTES);
+    // One at a time: spreading 100,000 issues into push() overflows the stack.
+    for (const issue of issues) result.issues.push(issue);
     for (const paper of papers) {
       const first = seen.get(paper.id);
       if (first === undefined) {
@@ -51,27 +64,32 @@ async function listFiles(paths: string[]): Promise<string[]> {
     const info = await stat(given).catch((error: unknown) => {
       throw new PaperscopeError('INVALID_INPUT', `Cannot read input ${given}: ${(error as Error).message}`, { file: given }, { cause: error });
     });
-    if (info.isDirectory()) files.push(...(await listDirectory(given)));
+    if (info.isDirectory()) await listDirectory(given, files);
     else files.push(given);
   }
   return files;
 }
 
-/** Symbolic links to directories are not followed, so a link cannot make the walk loop. */
-async function listDirectory(directory: string): Promise<string[]> {
+/** Adds the directory's listings to `files`. Symbolic links to directories are not followed, so a link cannot make the walk loop. */
+async function listDirectory(directory: string, files: string[]): Promise<void> {
   const entries = (await readdir(directory, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
-  const files: string[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) files.push(...(await listDirectory(full)));
+    if (entry.isDirectory()) await listDirectory(full, files);
     else if (hasKnownExtension(entry.name) && (entry.isFile() || (await stat(full).catch(() => null))?.isFile())) files.push(full);
   }
-  return files;
 }
 
-async function readOne(file: string, year: number | undefined): Promise<ParseResult> {
-  const bytes = await readFile(file);
+async function readOne(file: string, year: number | undefined, maxBytes: number): Promise<ParseResult> {
+  const refused = (message: string): ParseResult => ({ papers: [], issues: [{ file, line: 1, message }] });
+  const info = await stat(file).catch(() => undefined);
+  const size = info?.size ?? 0;
+  if (size > maxBytes) {
+    return refused(`file not read: ${megabytes(size)} is more than the ${megabytes(maxBytes)} a file may hold; split it into smaller files`);
+  }
+  const bytes = await readFile(file).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+  if (bytes instanceof Error) return refused(`file not read: ${bytes.message}`);
   const issues: ParseIssue[] = [];
   if (!isUtf8(bytes)) {
     const bad = invalidUtf8Lines(bytes);
@@ -80,15 +98,24 @@ async function readOne(file: string, year: number | undefined): Promise<ParseRes
       file,
       line: bad[0] ?? 1,
       message: `invalid UTF-8 on ${bad.length} line(s) (${listed}); the bad bytes were read as U+FFFD`,
+      kept: true,
     });
   }
   // TextDecoder drops a UTF-8 byte order mark and replaces invalid bytes.
   const text = new TextDecoder('utf-8').decode(bytes);
   try {
-    const parsed = parseListing(text, { file, ...(year === undefined ? {} : { year }) });
+    // A page saved long ago dates "Apr 4" by when it was saved, not by today.
+    const listedOn = (info?.mtime ?? new Date()).toISOString().slice(0, 10);
+    const parsed = parseListing(text, { file, listedOn, ...(year === undefined ? {} : { year }) });
     return { papers: parsed.papers, issues: [...issues, ...parsed.issues] };
   } catch (error) {
-    if (!(error instanceof PaperscopeError && error.code === 'PARSE_FAILED')) throw error;
+    if (!(error instanceof PaperscopeError)) {
+      // A parser bug: the run stops, but says which file to look at.
+      const message = error instanceof Error ? error.message : String(error);
+      throw new PaperscopeError('INTERNAL', `Reading ${file} failed: ${message}`, { file }, { cause: error });
+    }
+    // A file whose format cannot be told is skipped like an unreadable one.
+    if (error.code !== 'PARSE_FAILED' && error.code !== 'INVALID_INPUT') throw error;
     const { line, column, reason } = error.details ?? {};
     const message = `${typeof column === 'number' ? `column ${column}: ` : ''}${typeof reason === 'string' ? reason : error.message}`;
     return { papers: [], issues: [...issues, { file, line: typeof line === 'number' ? line : 1, message }] };
@@ -106,4 +133,8 @@ function invalidUtf8Lines(bytes: Buffer): number[] {
     start = stop + 1;
   }
   return bad;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }

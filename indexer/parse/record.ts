@@ -4,8 +4,14 @@ import { cleanText, type Paper, type ParseResult, paperId, paperSchema } from '.
 /** What every format parser receives besides the text. */
 export interface ParseContext {
   file: string;
-  /** Year given to dates that lack one (HF pages show "Jan 12" for the current year). */
-  year: number;
+  /** Year given to every date that lacks one (`--year`); without it, see `listedOn`. */
+  year?: number | undefined;
+  /**
+   * The day the listing was saved (YYYY-MM-DD: the file's modification time, else today). HF pages
+   * show "Jan 12" for dates of the current year; such a date is the most recent Jan 12 not after
+   * the page's own date, or not after this day when the page shows none.
+   */
+  listedOn: string;
 }
 
 export type FormatParser = (text: string, context: ParseContext) => ParseResult;
@@ -112,6 +118,21 @@ export function arxivHint(value: string | null | undefined): string | undefined 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})/;
 const EXPLICIT_ZONE = /(?:Z|GMT|UTC|[+-]\d{2}:?\d{2})$/i;
 
+/**
+ * The most recent `month`/`day` not after `reference` (YYYY-MM-DD), as YYYY-MM-DD; null when no
+ * year has that day (a 29 February is looked for up to eight years back).
+ *
+ * @example latestDayUpTo('2026-03-01', 4, 4) // '2025-04-04'
+ */
+export function latestDayUpTo(reference: string, month: number, day: number): string | null {
+  const year = Number(reference.slice(0, 4));
+  for (let back = 0; back <= 8; back++) {
+    const date = isoDay(year - back, month, day);
+    if (date !== null && date <= reference) return date;
+  }
+  return null;
+}
+
 /** YYYY-MM-DD when `year`, `month` (1-12) and `day` name a real day, else null. */
 export function isoDay(year: number, month: number, day: number): string | null {
   if (!Number.isInteger(year) || year < 1000 || year > 9999) return null;
@@ -121,7 +142,8 @@ export function isoDay(year: number, month: number, day: number): string | null 
 }
 
 /**
- * The calendar day a date string names, as YYYY-MM-DD, or null when it is not a date.
+ * The calendar day a date string names, as YYYY-MM-DD (YYYY or YYYY-MM for "2024" or "2024-05"),
+ * or null when it is not a date.
  * ISO strings keep the day as written (whatever the offset); other strings go through
  * `Date`, read in UTC when they carry a zone (or are ISO partial dates such as "2024-05"), else in
  * local time as `Date` parses them. A four-digit year is required, since `Date` accepts "1".
@@ -130,9 +152,12 @@ export function toIsoDate(value: string): string | null {
   const text = value.trim();
   const iso = ISO_DATE.exec(text);
   if (iso) return isoDay(Number(iso[1]), Number(iso[2]), Number(iso[3]));
+  // A year, or a year and month, keeps its precision: "2024" is not 1 January 2024.
+  const partial = /^(\d{4})(?:-(\d{2}))?$/.exec(text);
+  if (partial) return isoDay(Number(partial[1]), Number(partial[2] ?? 1), 1)?.slice(0, partial[2] ? 7 : 4) ?? null;
   if (!/\b\d{4}\b/.test(text)) return null;
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) return null;
-  if (/^\d{4}(?:-\d{2})?$/.test(text) || EXPLICIT_ZONE.test(text)) return date.toISOString().slice(0, 10);
+  if (EXPLICIT_ZONE.test(text)) return date.toISOString().slice(0, 10);
   return isoDay(date.getFullYear(), date.getMonth() + 1, date.getDate());
 }

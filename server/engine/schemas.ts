@@ -4,30 +4,59 @@ import { z } from 'zod';
  * Query schemas shared by the HTTP API and the CLI. Numbers are coerced because both receive
  * strings; the inferred types are what the engine takes.
  */
-const isoDate = z.string().regex(/^\d{4}(?:-\d{2}(?:-\d{2})?)?$/, 'expected a date like 2025, 2025-05 or 2025-05-28');
+const DATE_SHAPE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+
+/** A year, month or day that exists: 2025-13 and 2025-02-30 are refused, not read as nothing. */
+function isCalendarDate(value: string): boolean {
+  const [, year, month = '01', day = '01'] = DATE_SHAPE.exec(value) ?? [];
+  if (year === undefined) return false;
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+}
+
+const isoDate = z.string().refine(isCalendarDate, 'expected a date like 2025, 2025-05 or 2025-05-28');
+
+/** A whole number in a range, coerced from the query string or the command line. */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .min(min, `must be ${min} or more`)
+    .max(max, `must be at most ${max.toLocaleString('en-US')}`);
+
+/**
+ * Dates compare on the precision they share (`from` 2025-05 and `to` 2025 overlap): a `from` after
+ * `to` would match nothing, which is a mistake to report rather than an empty page.
+ */
+function datesInOrder(params: { from?: string | undefined; to?: string | undefined }): boolean {
+  if (params.from === undefined || params.to === undefined) return true;
+  const shared = Math.min(params.from.length, params.to.length);
+  return params.from.slice(0, shared) <= params.to.slice(0, shared);
+}
 
 export const searchParamsSchema = z
   .object({
     q: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
-    k: z.coerce.number().int().min(1).max(100).default(10),
-    offset: z.coerce.number().int().min(0).max(10_000).default(0),
+    k: wholeNumber(1, 100).default(10),
+    offset: wholeNumber(0, 10_000).default(0),
     mode: z.enum(['hybrid', 'vector', 'lexical']).default('hybrid'),
     from: isoDate.optional(),
     to: isoDate.optional(),
-    topic: z.coerce.number().int().min(0).optional(),
-    min_upvotes: z.coerce.number().int().min(0).optional(),
+    topic: wholeNumber(0).optional(),
+    min_upvotes: wholeNumber(0).optional(),
     sort: z.enum(['relevance', 'date', 'upvotes']).default('relevance'),
   })
-  .strict();
+  .strict()
+  .refine(datesInOrder, { path: ['from'], message: 'is after the end date: no paper can match both' });
 
 export type SearchParams = z.infer<typeof searchParamsSchema>;
 
-export const similarParamsSchema = z.object({ k: z.coerce.number().int().min(1).max(100).default(10) }).strict();
+export const similarParamsSchema = z.object({ k: wholeNumber(1, 100).default(10) }).strict();
 
 export const similarTextSchema = z
   .object({
     text: z.string().trim().min(1, 'must not be empty').max(20_000, 'must be at most 20,000 characters'),
-    k: z.coerce.number().int().min(1).max(100).default(10),
+    k: wholeNumber(1, 100).default(10),
   })
   .strict();
 

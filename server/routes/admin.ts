@@ -17,6 +17,23 @@ export interface AdminOptions {
 const SOURCE = 'POST /api/papers';
 /** Problems spelled out in one 400; the first also names the parameter. */
 const PROBLEMS_SHOWN = 10;
+/**
+ * A paper is an object of strings, numbers and lists of strings; far deeper values are refused
+ * before JSON.stringify, whose recursion would overflow the stack (a 500) on 100,000 levels.
+ */
+const MAX_NESTING = 32;
+
+/** Whether `value` has containers nested more than `limit` deep; iterative, so any depth is safe. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * Reads a posted list of papers (the JSON input format: an array, or `{ "papers": [...] }`).
@@ -27,6 +44,12 @@ export function postedPapers(body: unknown): Paper[] {
   if (!Array.isArray(list) || list.length === 0) {
     throw new PaperscopeError('INVALID_PARAMETER', 'The body must be a non-empty JSON array of papers, or { "papers": [...] }.', {
       parameter: 'papers',
+    });
+  }
+  const deep = list.findIndex((item) => nestedDeeperThan(item, MAX_NESTING));
+  if (deep !== -1) {
+    throw new PaperscopeError('INVALID_PARAMETER', `papers[${deep}] is nested more than ${MAX_NESTING} levels deep; a paper is a flat object.`, {
+      parameter: `papers[${deep}]`,
     });
   }
   // One record per line, so the parser's line n is record n - 1.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../../web/src/lib/answer.js';
+import { formatDate } from '../../web/src/lib/format.js';
 import { applyAskEvent, toAskEvent, WAITING } from '../../web/src/lib/ask-stream.js';
 import { buildGrid, nearestPoint, toData, toScreen, zoomAt } from '../../web/src/lib/grid.js';
 import { segments } from '../../web/src/lib/highlight.js';
@@ -226,5 +227,14 @@ describe('ask stream events', () => {
       /malformed "done" event \(missing grounded, citations, seeAlso\)/,
     );
     expect(() => toAskEvent({ event: 'token', data: 'not json' })).toThrow(/malformed "token"/);
+  });
+});
+
+describe('formatDate', () => {
+  it('shows a date at the precision it has', () => {
+    expect(formatDate('2025-05-28')).toBe('28 May 2025');
+    expect(formatDate('2025-05')).toBe('May 2025');
+    expect(formatDate('2025')).toBe('2025');
+    expect(formatDate(null)).toBe('undated');
   });
 });

@@ -31,6 +31,14 @@ describe('topicTimeline', () => {
     expect(timelines[2]).toEqual({ first: null, last: null, median: null, months: [] });
   });
 
+  it('counts a year alone towards no month, and a year and month towards its month', () => {
+    const [topic] = topicTimeline(['2024', '2024-02', '2024-01-20'], [0, 0, 0], 1);
+    expect(topic?.months).toEqual([
+      { month: '2024-01', count: 1 },
+      { month: '2024-02', count: 1 },
+    ]);
+  });
+
   it('names a bad date or topic', () => {
     expect(() => topicTimeline(['2024-13-01'], [0], 1)).toThrow(/dates\[0\] is "2024-13-01", not an ISO date/);
     expect(() => topicTimeline(['2024-01-01'], [2], 1)).toThrow(/assignments\[0\] is 2/);

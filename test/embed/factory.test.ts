@@ -1,11 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type RequestListener } from 'node:http';
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { isPaperscopeError } from '../../core/errors.js';
-import { createEmbedder, type Embedder, embedderForIndex, MODEL_REGISTRY } from '../../indexer/embed/index.js';
+import {
+  createEmbedder,
+  createTransformerEmbedder,
+  DEFAULT_MODEL_ID,
+  type Embedder,
+  embedderForIndex,
+  MODEL_REGISTRY,
+} from '../../indexer/embed/index.js';
 import { makeTinyModel } from '../../scripts/make-tiny-model.js';
 
 const TINY_MODEL = fileURLToPath(new URL('../fixtures/generated/tiny-bert', import.meta.url));
@@ -13,6 +21,14 @@ const TINY_MODEL = fileURLToPath(new URL('../fixtures/generated/tiny-bert', impo
 const UNCACHED_MODEL = 'paperscope-test/never-cached';
 /** The word-vector cache is shared with the other tests (it is converted once, ~40 MB). */
 const WORD_VECTOR_CACHE = readSettings().cacheDir;
+
+async function failureOf(promise: Promise<unknown>): Promise<{ code: string; message: string } | undefined> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) =>
+      isPaperscopeError(error) ? { code: error.code, message: error.message } : { code: 'not a catalog error', message: String(error) },
+  );
+}
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   return promise.then(
@@ -52,22 +68,29 @@ describe('model registry', () => {
 
 describe('createEmbedder', () => {
   it('auto mode falls back to word vectors quickly, with a warning that says why and how to fix it', async () => {
+    // A cache dir with the word vectors and no transformer model, so "not cached" holds on any machine.
+    const cacheDir = path.join(scratch, 'no-model-cache');
+    await mkdir(cacheDir, { recursive: true });
+    await symlink(path.join(WORD_VECTOR_CACHE, 'word-vectors'), path.join(cacheDir, 'word-vectors'));
     const warnings: string[] = [];
     const embedder = keep(
-      await createEmbedder({
-        choice: 'auto',
-        model: UNCACHED_MODEL,
-        cacheDir: WORD_VECTOR_CACHE,
-        offline: true,
-        onWarning: (message) => warnings.push(message),
-      }),
+      await createEmbedder({ choice: 'auto', cacheDir, offline: true, onWarning: (message) => warnings.push(message) }),
     );
     expect(embedder.info.kind).toBe('word-vectors');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(UNCACHED_MODEL);
+    expect(warnings[0]).toContain(DEFAULT_MODEL_ID);
     expect(warnings[0]).toMatch(/not available offline/);
     expect(warnings[0]).toMatch(/--model-dir/);
     expect(warnings[0]).toMatch(/run once online/);
+  });
+
+  it('auto mode never falls back from a model or folder named explicitly', async () => {
+    const [model, folder] = await Promise.all([
+      failureOf(createEmbedder({ choice: 'auto', model: UNCACHED_MODEL, cacheDir: WORD_VECTOR_CACHE, offline: true })),
+      failureOf(createEmbedder({ choice: 'auto', modelDir: path.join(scratch, 'nope'), cacheDir: WORD_VECTOR_CACHE, offline: true })),
+    ]);
+    expect(model).toMatchObject({ code: 'MODEL_UNAVAILABLE', message: expect.stringContaining(UNCACHED_MODEL) });
+    expect(folder).toMatchObject({ code: 'MODEL_UNAVAILABLE', message: expect.stringContaining(path.join(scratch, 'nope')) });
   });
 
   it('auto mode uses the transformer in --model-dir without a warning', async () => {
@@ -113,5 +136,43 @@ describe('embedderForIndex', () => {
     expect(otherDimension).toBe('INDEX_MISMATCH');
     expect(unavailable).toBe('MODEL_UNAVAILABLE');
     expect(explicitOther).toBe('INDEX_MISMATCH');
+  });
+});
+
+describe('a model hub that answers badly', () => {
+  /** A hub on 127.0.0.1 answering every request with `respond`; resolves to its URL. */
+  async function withHub(respond: RequestListener, use: (url: string) => Promise<void>): Promise<void> {
+    const hub = createServer(respond);
+    await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+    try {
+      await use(`http://127.0.0.1:${(hub.address() as { port: number }).port}/`);
+    } finally {
+      await new Promise((resolve) => hub.close(resolve));
+    }
+  }
+
+  it('says which file failed to download from where, for a 404 and for a page that is not the file', async () => {
+    await withHub(
+      (_request, response) => response.writeHead(404, 'Not Found').end('Entry not found'),
+      async (hubUrl) => {
+        const failure = await failureOf(
+          createTransformerEmbedder({ cacheDir: path.join(scratch, 'hub-404'), offline: false, hubUrl, workers: 1 }),
+        );
+        expect(failure?.code).toBe('MODEL_UNAVAILABLE');
+        expect(failure?.message).toContain(`${hubUrl}${DEFAULT_MODEL_ID}/resolve/main/`);
+        expect(failure?.message).toMatch(/answered 404 Not Found/);
+        expect(failure?.message).not.toMatch(/tokenizer_class/);
+      },
+    );
+    await withHub(
+      (_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>a login page</html>'),
+      async (hubUrl) => {
+        const failure = await failureOf(
+          createTransformerEmbedder({ cacheDir: path.join(scratch, 'hub-html'), offline: false, hubUrl, workers: 1 }),
+        );
+        expect(failure?.code).toBe('MODEL_UNAVAILABLE');
+        expect(failure?.message).toMatch(/not valid JSON, in what http:\/\/127\.0\.0\.1:\d+\/.+\.json sent/);
+      },
+    );
   });
 });

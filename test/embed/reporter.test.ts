@@ -66,6 +66,28 @@ describe('createReporter', () => {
     expect(text()).toBe('Downloaded onnx/model.onnx (86.2 MB)\n');
   });
 
+  it('writes a line every few seconds of a long stage when there is no terminal, and one when it is done', () => {
+    const { stream, text } = captureStream(false);
+    let clock = 0;
+    const reporter = createReporter({ stream, now: () => clock, lineEveryMs: 5_000 });
+    const embedding = (done: number) => reporter.onEvent({ type: 'progress', stage: 'Embedding', done, total: 5_000 });
+    embedding(0);
+    clock = 2_000;
+    embedding(1_000);
+    clock = 5_500;
+    embedding(2_000);
+    clock = 7_000;
+    embedding(3_000);
+    clock = 11_000;
+    embedding(4_000);
+    embedding(5_000);
+    expect(text()).toBe('Embedding: 2,000 of 5,000 (40%)\nEmbedding: 4,000 of 5,000 (80%)\nEmbedding: 5,000 of 5,000, done\n');
+    // A short stage writes nothing.
+    reporter.onEvent({ type: 'progress', stage: 'Building', done: 1, total: 4 });
+    reporter.onEvent({ type: 'progress', stage: 'Building', done: 4, total: 4 });
+    expect(text().split('\n')).toHaveLength(4);
+  });
+
   it('prints only warnings when quiet', () => {
     const { stream, text } = captureStream(true);
     const reporter = createReporter({ stream, quiet: true });

@@ -83,11 +83,20 @@ describe('the HTTP API on the sample index', () => {
       ['/api/search?q=x&mode=fuzzy', 'mode'],
       ['/api/search?q=x&from=yesterday', 'from'],
       ['/api/search?q=x&colour=blue', 'colour'],
+      ['/api/search?q=x&from=2025-13', 'from'],
+      ['/api/search?q=x&to=2025-02-30', 'to'],
+      ['/api/search?q=x&from=2025-06&to=2025-05', 'from'],
+      ['/api/search?q=x&min_upvotes=-1', 'min_upvotes'],
     ] as const) {
       const { status, body } = await getJson(url);
       expect(status, url).toBe(400);
       expect(body.error, url).toMatchObject({ code: 'INVALID_PARAMETER', parameter });
     }
+    // The API names its own parameters, never the CLI's flags.
+    const negative = await getJson('/api/search?q=x&min_upvotes=-1');
+    expect((negative.body.error as { message: string }).message).toBe('Invalid parameter "min_upvotes": must be 0 or more');
+    // Dates overlapping on their shared precision are in order.
+    expect((await getJson('/api/search?q=reward&from=2025-05&to=2025')).status).toBe(200);
     const ask = await post('/api/ask', { question: '' });
     expect(ask.status).toBe(400);
     const notJson = await app.request('/api/ask', { method: 'POST', body: 'question?' });

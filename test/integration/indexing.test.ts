@@ -57,7 +57,7 @@ describe('indexing the sample corpus', () => {
       clusters: 'auto',
       year: 2026,
     });
-    expect(summary).toMatchObject({ added: 1, updated: 1, unchanged: 61, total: 63 });
+    expect(summary).toMatchObject({ added: 1, updated: 1, unchanged: 61, total: 63, skipped: 1, kept: 0 });
     expect(summary.issues).toHaveLength(1);
     expect(summary.issues[0]).toMatchObject({ file: expect.stringContaining('extra.jsonl'), line: 2, field: 'abstract' });
   }, INDEX_SAMPLE_MS);

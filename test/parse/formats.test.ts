@@ -61,7 +61,7 @@ describe('arXiv Atom feed', () => {
     ]);
     expect(issues).toEqual([
       { file: 'feed.xml', line: 3, field: 'abstract', message: 'missing abstract' },
-      { file: 'feed.xml', line: 6, field: 'published', message: 'not a date: "yesterday"' },
+      { file: 'feed.xml', line: 6, field: 'published', message: 'not a date: "yesterday"', kept: true },
     ]);
   });
 
@@ -73,7 +73,7 @@ describe('arXiv Atom feed', () => {
   });
 
   it('fails on well-formed XML that is not a feed', () => {
-    expect(failure(() => parseListing('<rss><item/></rss>', { file: 'x.xml' })).message).toBe('x.xml:1: not an Atom feed: no <feed> element');
+    expect(failure(() => parseListing('<rss><item/></rss>', { file: 'x.xml' })).message).toMatch(/^x\.xml:1: not an Atom feed: no <feed> element\. Paperscope reads /);
   });
 });
 
@@ -88,7 +88,8 @@ describe('BibTeX', () => {
         'Preference data collected from naïve annotators is noisy. We show that reward models trained on it still rank policies correctly, with 95% agreement on held-out pairs.',
       authors: ['Jörg Müller', 'María García', 'François Dupont'],
       authorsCount: 3,
-      date: '2024-03-01',
+      // Year and month only: the day is not invented.
+      date: '2024-03',
       url: 'https://arxiv.org/abs/2403.01234',
       categories: ['cs.LG', 'label noise', 'reward models'],
       source: { line: 4 },
@@ -97,7 +98,8 @@ describe('BibTeX', () => {
     expect(papers[1]).toMatchObject({
       id: 'scaling-laws-for-reward-model-overoptimization',
       url: 'https://doi.org/10.5555/3618408.3618845',
-      date: '2023-01-01',
+      // A year alone is a year, not 1 January.
+      date: '2023',
       source: { line: 26 },
     });
   });
@@ -122,7 +124,7 @@ describe('BibTeX', () => {
     const { papers, issues } = parseListing(bib, { file: 'refs.bib' });
     expect(papers.map((paper) => [paper.title, paper.source.line, paper.date])).toEqual([
       ['First', 1, null],
-      ['Last', 8, '2021-05-01'],
+      ['Last', 8, '2021-05'],
     ]);
     expect(issues).toEqual([{ file: 'refs.bib', line: 3, message: 'entry skipped: Token mismatch, expected "}", found "@article{last, title"... in "article"' }]);
   });
@@ -170,7 +172,7 @@ describe('CSV', () => {
     expect(issues).toEqual([
       { file: 'list.csv', line: 3, field: 'title', message: 'missing title' },
       { file: 'list.csv', line: 4, message: 'row has 2 cells but the header has 3' },
-      { file: 'list.csv', line: 5, field: 'date', message: 'not a date: "not a date"' },
+      { file: 'list.csv', line: 5, field: 'date', message: 'not a date: "not a date"', kept: true },
       { file: 'list.csv', line: 6, message: 'unclosed quote; this row is skipped' },
     ]);
   });
@@ -222,13 +224,13 @@ describe('JSON', () => {
       ['Bad fields', 4, null, 0, []],
     ]);
     expect(issues).toEqual([
-      { file: 'list.json', line: 3, field: 'abstract', message: 'missing abstract' },
-      { file: 'list.json', line: 4, field: 'date', message: 'not a date: "someday"' },
-      { file: 'list.json', line: 4, field: 'authors', message: 'expected a list of strings or a string, found 5' },
-      { file: 'list.json', line: 4, field: 'upvotes', message: 'expected a whole number ≥ 0, found -2' },
-      { file: 'list.json', line: 5, message: 'expected a paper object, found a string' },
-      { file: 'list.json', line: 6, field: 'title', message: 'expected text, found 42' },
-      { file: 'list.json', line: 6, field: 'title', message: 'missing title' },
+      { file: 'list.json', line: 3, record: 2, field: 'abstract', message: 'missing abstract' },
+      { file: 'list.json', line: 4, record: 3, field: 'date', message: 'not a date: "someday"', kept: true },
+      { file: 'list.json', line: 4, record: 3, field: 'authors', message: 'expected a list of strings or a string, found 5', kept: true },
+      { file: 'list.json', line: 4, record: 3, field: 'upvotes', message: 'expected a whole number ≥ 0, found -2', kept: true },
+      { file: 'list.json', line: 5, record: 4, message: 'expected a paper object, found a string' },
+      { file: 'list.json', line: 6, record: 5, field: 'title', message: 'expected text, found 42' },
+      { file: 'list.json', line: 6, record: 5, field: 'title', message: 'missing title' },
     ]);
   });
 

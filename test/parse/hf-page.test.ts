@@ -97,9 +97,25 @@ describe('HF Daily Papers page: the sample', () => {
     }
   });
 
-  it('defaults a year-less date to the current UTC year', () => {
-    const { papers: current } = parseListing(sampleText, { file: SAMPLE });
-    expect(current.find((paper) => paper.source.line === 45)?.date).toBe(`${new Date().getUTCFullYear()}-04-04`);
+  it('dates a year-less day by the page, never after the page was saved', () => {
+    // The sample page's own date is "Jun 4": saved in March 2027, that is 4 June 2026, and "Apr 4" is 2026.
+    const savedLater = parseListing(sampleText, { file: SAMPLE, listedOn: '2027-03-01' });
+    expect(savedLater.papers.find((paper) => paper.source.line === 45)?.date).toBe('2026-04-04');
+    // Saved on 1 May 2026, the page's "Jun 4" is 2025, and so its "Apr 4" is 2025.
+    const savedEarly = parseListing(sampleText, { file: SAMPLE, listedOn: '2026-05-01' });
+    expect(savedEarly.papers.find((paper) => paper.source.line === 45)?.date).toBe('2025-04-04');
+    for (const { papers } of [savedLater, savedEarly]) {
+      // No paper is dated after the day the listing was saved.
+      expect(papers.filter((paper) => paper.date !== null && paper.date > '2027-03-01')).toEqual([]);
+    }
+  });
+
+  it('places a year-less date before the saving day when the page shows no date of its own', () => {
+    const page = ['A Paper', '', 'Its abstract.', '', '  • 2 authors', '·', 'Dec 30 3'].join('\n');
+    const { papers } = parseListing(page, { file: 'page.txt', listedOn: '2027-01-02' });
+    expect(papers[0]?.date).toBe('2026-12-30');
+    // --year still wins.
+    expect(parseListing(page, { file: 'page.txt', listedOn: '2027-01-02', year: 2027 }).papers[0]?.date).toBe('2027-12-30');
   });
 });
 
@@ -134,7 +150,7 @@ describe('HF Daily Papers page: malformed text', () => {
     const result = parseListing(page, { file: 'page.txt', year: 2025 });
     expect(result.issues).toEqual([
       { file: 'page.txt', line: 3, field: 'abstract', message: 'missing abstract' },
-      { file: 'page.txt', line: 15, field: 'date', message: expect.stringContaining('Feb 30, 2025 4') },
+      { file: 'page.txt', line: 15, field: 'date', message: expect.stringContaining('Feb 30, 2025 4'), kept: true },
     ]);
     expect(result.papers.map((paper) => [paper.title, paper.id, paper.date, paper.upvotes, paper.authorsCount])).toEqual([
       ['A Good Paper', 'a-good-paper', null, 0, 2],

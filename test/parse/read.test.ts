@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,7 +67,7 @@ describe('readListings', () => {
     ]);
     const file = await write('latin.jsonl', bytes);
     const { papers, issues } = await readListings([file]);
-    expect(issues).toEqual([{ file, line: 2, message: expect.stringMatching(/^invalid UTF-8 on 1 line\(s\) \(2\)/) }]);
+    expect(issues).toEqual([{ file, line: 2, message: expect.stringMatching(/^invalid UTF-8 on 1 line\(s\) \(2\)/), kept: true }]);
     expect(papers.map((paper) => paper.title)).toEqual(['Fine', 'Bad \uFFFD(']);
   });
 
@@ -95,9 +95,19 @@ describe('readListings', () => {
     expect(papers[0]).toMatchObject({ date: '2031-01-12', upvotes: 3, authorsCount: 2 });
   });
 
-  it('fails on a named file whose format cannot be told', async () => {
+  it("dates a year-less day by the file's modification time, not by today", async () => {
+    const file = await write('old-page.txt', ['A Paper', '', 'Its abstract.', '', '  • 2 authors', '·', 'Dec 30 3'].join('\n'));
+    const saved = new Date('2021-01-05T12:00:00Z');
+    await utimes(file, saved, saved);
+    const { papers } = await readListings([file]);
+    expect(papers[0]?.date).toBe('2020-12-30');
+  });
+
+  it('reports a named file whose format cannot be told, naming it', async () => {
     const file = await write('notes.bin', 'plain words, no structure');
-    await expect(readListings([file])).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining(file) });
+    const { papers, issues } = await readListings([file]);
+    expect(papers).toEqual([]);
+    expect(issues).toEqual([{ file, line: 1, message: expect.stringContaining(`Cannot tell the format of ${file}`) }]);
   });
 
   it('fails on a path that does not exist, naming it', async () => {

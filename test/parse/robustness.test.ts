@@ -107,7 +107,7 @@ describe('hostile and large input', () => {
     expect(() => parseListing(deep, { file: 'deep.json' })).toThrow(PaperscopeError);
     const valid = `[${'['.repeat(50_000)}${']'.repeat(50_000)}]`;
     expect(parseListing(valid, { file: 'deep.json' }).issues).toEqual([
-      { file: 'deep.json', line: 1, message: 'expected a paper object, found an array' },
+      { file: 'deep.json', line: 1, record: 1, message: 'expected a paper object, found an array' },
     ]);
   });
 });

@@ -113,7 +113,7 @@ async function loadFailure(located: Located, hubUrl: string, error: unknown): Pr
   const purge = located.cached && (await missingModelFiles(located.folder)).length === 0;
   if (purge) await purgeCachedModel(located.folder);
   const message = located.download
-    ? `Could not download ${located.name} from ${hubUrl} into ${located.folder}: ${cause}. Pass --model-dir <folder> with the model files, or retry when online.`
+    ? `Could not download ${located.name} from ${hubUrl} into ${located.folder}: ${cause}. Check HF_ENDPOINT if it is set, pass --model-dir <folder> with the model files, or retry when online.`
     : `Could not load the model in ${located.folder}: ${cause}.`;
   return new PaperscopeError(
     'MODEL_UNAVAILABLE',

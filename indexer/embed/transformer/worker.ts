@@ -33,6 +33,12 @@ interface Loaded {
   padId: number;
 }
 
+/**
+ * What the hub answered, newest last: transformers.js reports a 404 or an HTML page as "reading
+ * 'tokenizer_class'" or a JSON syntax error, so a failed load names the request behind it.
+ */
+const answers: Array<{ url: string; status: number; statusText: string }> = [];
+
 /** Fails a request that gets no response headers in time, instead of hanging on an unreachable hub. */
 function fetchWithConnectTimeout(timeoutMs: number): typeof env.fetch {
   return async (input, init) => {
@@ -42,7 +48,9 @@ function fetchWithConnectTimeout(timeoutMs: number): typeof env.fetch {
       timeoutMs,
     );
     try {
-      return await fetch(input, { ...init, signal: controller.signal });
+      const response = await fetch(input, { ...init, signal: controller.signal });
+      answers.push({ url: String(input), status: response.status, statusText: response.statusText });
+      return response;
     } finally {
       // Only the wait for headers is bounded; a slow but progressing body download may take minutes.
       clearTimeout(timer);
@@ -159,5 +167,13 @@ try {
     );
   });
 } catch (error) {
-  post({ type: 'failed', message: message(error) });
+  post({ type: 'failed', message: withHubAnswer(message(error)) });
+}
+
+/** The download behind a load failure: the first refused request (whose error says nothing), else the last one made. */
+function withHubAnswer(cause: string): string {
+  const refused = answers.find((answer) => answer.status >= 400);
+  if (refused) return `${refused.url} answered ${refused.status} ${refused.statusText}`.trimEnd();
+  const last = answers.at(-1);
+  return last ? `${cause}, in what ${last.url} sent` : cause;
 }

@@ -1,0 +1,8 @@
+/**
+ * "1 paper", "2 papers", "1,204 papers": a count and its noun. Shared by the CLI and the web page.
+ *
+ * @example plural(1, 'topic') // "1 topic"
+ */
+export function plural(count: number, word: string, many = `${word}s`): string {
+  return `${count.toLocaleString('en')} ${count === 1 ? word : many}`;
+}

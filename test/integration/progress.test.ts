@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import { type IndexEvent, runIndex } from '../../indexer/index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+
+describe('indexing progress', () => {
+  it(
+    'reports every long step: embedding, writing, the index build (HNSW, BM25, topics, map) and the sentence index',
+    async () => {
+      const scratch = await temporaryDir();
+      const events: IndexEvent[] = [];
+      try {
+        await runIndex({
+          paths: [SAMPLE_FILE],
+          dataDir: scratch.dir,
+          cacheDir: readSettings().cacheDir,
+          offline: true,
+          embedder: 'word-vectors',
+          clusters: 'auto',
+          year: SAMPLE_YEAR,
+          onEvent: (event) => events.push(event),
+        });
+      } finally {
+        await scratch.remove();
+      }
+      const progress = events.flatMap((event) => (event.type === 'progress' ? [event] : []));
+      expect(new Set(progress.map((event) => event.stage))).toEqual(new Set(['Embedding', 'Writing', 'Building', 'Embedding sentences']));
+      expect(progress.filter((event) => event.stage === 'Building').map((event) => `${event.done}/${event.total}`)).toEqual(['1/4', '2/4', '3/4', '4/4']);
+    },
+    INDEX_SAMPLE_MS,
+  );
+});
