@@ -57,7 +57,12 @@ export const parseBibtex: FormatParser = (text, context) => {
     const offset = offsetOf(entry.input);
     const broken = insideBroken.get(offset);
     if (broken === undefined) addEntry(entry, lines.locate(offset).line);
-    else result.issues.push({ file: context.file, line: lines.locate(offset).line, message: `skipped: this "@${entry.type}" is inside the broken entry of line ${broken}` });
+    else
+      result.issues.push({
+        file: context.file,
+        line: lines.locate(offset).line,
+        message: `skipped: this "@${entry.type}" is inside the broken entry of line ${broken}`,
+      });
   }
   return result;
 

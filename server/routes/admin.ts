@@ -48,9 +48,13 @@ export function postedPapers(body: unknown): Paper[] {
   }
   const deep = list.findIndex((item) => nestedDeeperThan(item, MAX_NESTING));
   if (deep !== -1) {
-    throw new PaperscopeError('INVALID_PARAMETER', `papers[${deep}] is nested more than ${MAX_NESTING} levels deep; a paper is a flat object.`, {
-      parameter: `papers[${deep}]`,
-    });
+    throw new PaperscopeError(
+      'INVALID_PARAMETER',
+      `papers[${deep}] is nested more than ${MAX_NESTING} levels deep; a paper is a flat object.`,
+      {
+        parameter: `papers[${deep}]`,
+      },
+    );
   }
   // One record per line, so the parser's line n is record n - 1.
   const { papers, issues } = parseListing(list.map((item) => JSON.stringify(item)).join('\n'), { file: SOURCE, format: 'jsonl' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../../web/src/lib/answer.js';
-import { formatDate } from '../../web/src/lib/format.js';
 import { applyAskEvent, toAskEvent, WAITING } from '../../web/src/lib/ask-stream.js';
+import { formatDate } from '../../web/src/lib/format.js';
 import { buildGrid, nearestPoint, toData, toScreen, zoomAt } from '../../web/src/lib/grid.js';
 import { segments } from '../../web/src/lib/highlight.js';
 import { clusterColor, PALETTE } from '../../web/src/lib/palette.js';

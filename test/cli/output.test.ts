@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { errorCatalog } from '../../core/errors.js';
 import { formatIndexSummary, printResults } from '../../cli/print.js';
+import { errorCatalog } from '../../core/errors.js';
 import type { IndexSummary } from '../../indexer/index.js';
 import type { SearchHit } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';

@@ -1,5 +1,5 @@
-import { createServer, type RequestListener } from 'node:http';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { createServer, type RequestListener } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -15,7 +15,8 @@ describe('the repository', () => {
     const found = await promisify(execFile)('git', ['grep', '-n', '-I', '-E', MACHINE_PATH, '--', '.'], { cwd: PROJECT_ROOT }).then(
       ({ stdout }) => stdout.trim().split('\n'),
       // git grep exits with 1 when nothing matches.
-      (error: { code?: number; stderr?: string }) => (error.code === 1 ? [] : Promise.reject(new Error(`git grep failed: ${error.stderr}`))),
+      (error: { code?: number; stderr?: string }) =>
+        error.code === 1 ? [] : Promise.reject(new Error(`git grep failed: ${error.stderr}`)),
     );
     expect(found).toEqual([]);
   });

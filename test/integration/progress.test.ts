@@ -26,7 +26,12 @@ describe('indexing progress', () => {
       }
       const progress = events.flatMap((event) => (event.type === 'progress' ? [event] : []));
       expect(new Set(progress.map((event) => event.stage))).toEqual(new Set(['Embedding', 'Writing', 'Building', 'Embedding sentences']));
-      expect(progress.filter((event) => event.stage === 'Building').map((event) => `${event.done}/${event.total}`)).toEqual(['1/4', '2/4', '3/4', '4/4']);
+      expect(progress.filter((event) => event.stage === 'Building').map((event) => `${event.done}/${event.total}`)).toEqual([
+        '1/4',
+        '2/4',
+        '3/4',
+        '4/4',
+      ]);
     },
     INDEX_SAMPLE_MS,
   );
