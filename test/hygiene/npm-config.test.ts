@@ -21,4 +21,11 @@ describe('installing', () => {
     expect(run).toMatch(/^export ONNXRUNTIME_NODE_INSTALL=skip$/m);
     expect(run.indexOf('ONNXRUNTIME_NODE_INSTALL=skip')).toBeLessThan(run.indexOf('npm ci'));
   });
+
+  it("denies onnxruntime-node's install script (a CUDA download) and allows the ones the build needs", async () => {
+    const manifest = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      allowScripts?: Record<string, boolean>;
+    };
+    expect(manifest.allowScripts).toMatchObject({ 'onnxruntime-node': false, 'hnswlib-node': true });
+  });
 });
