@@ -314,7 +314,8 @@ function manifestFor(embedder: Embedder, count: number, tableVersion: number, bu
 async function reopenEmbedder(manifest: Manifest, options: PipelineOptions, emit: (event: IndexEvent) => void): Promise<Embedder> {
   const built = manifest.embedder;
   const wantsOtherKind = options.embedder !== 'auto' && options.embedder !== built.kind;
-  const wantsOtherModel = options.model !== undefined && built.kind === 'transformer' && options.model !== built.model;
+  // A model named for an index of word vectors is a choice that cannot be honoured, not one to ignore.
+  const wantsOtherModel = options.model !== undefined && (built.kind !== 'transformer' || options.model !== built.model);
   if (wantsOtherKind || wantsOtherModel) {
     throw new PaperscopeError(
       'INDEX_MISMATCH',

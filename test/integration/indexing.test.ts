@@ -65,6 +65,9 @@ describe('indexing the sample corpus', () => {
   it('refuses to mix vectors from another embedder and leaves the index intact', async () => {
     const attempt = runIndex({ paths: [SAMPLE_FILE], dataDir: dir, cacheDir: readSettings().cacheDir, offline: true, embedder: 'transformer', clusters: 'auto' });
     await expect(attempt).rejects.toMatchObject({ code: 'INDEX_MISMATCH' });
+    // A model named for this word-vector index is refused too, not silently ignored.
+    const model = runIndex({ paths: [SAMPLE_FILE], dataDir: dir, cacheDir: readSettings().cacheDir, offline: true, embedder: 'auto', model: 'Xenova/bge-small-en-v1.5', clusters: 'auto' });
+    await expect(model).rejects.toMatchObject({ code: 'INDEX_MISMATCH', message: expect.stringMatching(/--reembed/) });
     expect(await (await PapersTable.open(dataDirLayout(dir)))?.count()).toBe(63);
   }, INDEX_SAMPLE_MS);
 

@@ -26,7 +26,7 @@ const KILL_PLAN: Kill[] = [
   { stage: 'table-created' },
   { stage: 'batch-written' },
   { stage: 'batch-written' },
-  { onOutput: /^Parsed \d+ papers/m },
+  { onOutput: /^Parsed [\d,]+ papers?/m },
   { onOutput: /^Embedder: /m },
   { stage: 'hnsw-write' },
   { onOutput: /^Building the search indexes/m },
