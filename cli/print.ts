@@ -9,8 +9,10 @@ function metadata(hit: Pick<SearchHit, 'date' | 'authors_count' | 'organization'
   return [hit.date, who, hit.upvotes ? `${hit.upvotes} upvotes` : undefined, `topic: ${hit.cluster.label}`].filter(Boolean).join(' · ');
 }
 
-export function printResults(results: Array<SearchHit & { shared_terms?: string[] }>, summary?: { total: number; tookMs: number }): void {
-  if (results.length === 0) write('No matching papers.');
+export function printResults(results: Array<SearchHit & { shared_terms?: string[] }>, summary?: { total: number; tookMs: number; nextOffset?: number | null }): void {
+  if (results.length === 0) {
+    write(summary && summary.total > 0 ? `No papers this far down: ${summary.total} match.` : 'No papers match. Try fewer or other words, another --mode, or no quotes.');
+  }
   results.forEach((hit, rank) => {
     write(`${String(rank + 1).padStart(2)}. ${hit.title}`);
     write(`    ${hit.id} · ${metadata(hit)}`);
@@ -18,7 +20,9 @@ export function printResults(results: Array<SearchHit & { shared_terms?: string[
     write(`    ${hit.snippet}`);
     write();
   });
-  if (summary) write(`${results.length} of ${summary.total} shown (${summary.tookMs} ms)`);
+  if (summary && results.length > 0) {
+    write(`${results.length} of ${summary.total} shown (${summary.tookMs} ms)${summary.nextOffset ? `; more with --offset ${summary.nextOffset}` : ''}`);
+  }
 }
 
 export function printClusters(clusters: ReturnType<SearchEngine['clusters']>['clusters']): void {
