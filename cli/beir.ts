@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { PaperscopeError } from '../core/errors.js';
 
@@ -46,6 +47,26 @@ export async function readBeirSplit(dir: string, split: string): Promise<BeirSpl
 /** Writes the corpus as JSONL the indexer reads (`id`, `title`, `abstract`). */
 export async function writeBeirCorpus(file: string, corpus: BeirSplit['corpus']): Promise<void> {
   await writeFile(file, `${corpus.map((paper) => JSON.stringify(paper)).join('\n')}\n`);
+}
+
+/**
+ * Writes the corpus where the indexer reads it, in a scratch folder, and runs `use` with that file
+ * and the data dir to index into: `keepIndex` when given (kept, so a later run only re-reads it),
+ * else one in the scratch folder. The scratch folder is removed afterwards.
+ */
+export async function withBeirIndex<T>(
+  beir: BeirSplit,
+  keepIndex: string | undefined,
+  use: (corpusFile: string, dataDir: string) => Promise<T>,
+): Promise<T> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'paperscope-beir-'));
+  try {
+    const corpusFile = path.join(scratch, 'corpus.jsonl');
+    await writeBeirCorpus(corpusFile, beir.corpus);
+    return await use(corpusFile, keepIndex ?? path.join(scratch, 'index'));
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
 }
 
 async function readText(file: string): Promise<string> {

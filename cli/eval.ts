@@ -1,33 +1,48 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaperscopeError } from '../core/errors.js';
-import type { SearchEngine, SearchParams } from '../server/engine/index.js';
-import { meanReciprocalRank, ndcgAtK, recallAtK } from '../server/ranking/index.js';
+import type { SearchEngine } from '../server/engine/index.js';
+import { type Judgments, meanReciprocalRank, ndcgAtK, OkapiBm25, recallAtK } from '../server/ranking/index.js';
 
 /** A labelled query set: each query with the titles of its relevant papers graded 1–3. */
 export const evalQueriesSchema = z
   .array(
     z.object({
       query: z.string().trim().min(1),
-      relevant: z.record(z.string().min(1), z.number().int().min(1).max(3)).refine((grades) => Object.keys(grades).length > 0, 'must name at least one paper'),
+      relevant: z
+        .record(z.string().min(1), z.number().int().min(1).max(3))
+        .refine((grades) => Object.keys(grades).length > 0, 'must name at least one paper'),
     }),
   )
   .min(1, 'must hold at least one query');
 
 export type EvalQueries = z.infer<typeof evalQueriesSchema>;
 
-export const EVAL_SYSTEMS = ['hybrid', 'vector', 'lexical'] as const satisfies ReadonlyArray<SearchParams['mode']>;
+/** The engine's three modes, then a plain Okapi BM25 over the same papers: the baseline to beat. */
+export const EVAL_SYSTEMS = ['hybrid', 'vector', 'lexical', 'bm25'] as const;
+
+export type EvalSystem = (typeof EVAL_SYSTEMS)[number];
 
 export interface SystemScores {
   ndcg10: number;
   recall5: number;
-  mrr: number;
+  recall100: number;
+  mrr10: number;
 }
 
 export interface EvalReport {
   queries: number;
-  systems: Record<(typeof EVAL_SYSTEMS)[number], SystemScores>;
+  systems: Record<EvalSystem, SystemScores>;
 }
+
+/** A query with the graded relevance of papers by id (0 = judged not relevant). */
+export interface JudgedQuery {
+  query: string;
+  judgments: Judgments;
+}
+
+/** Results scored per query: enough for Recall@100. */
+const RUN_DEPTH = 100;
 
 /** Reads and validates a query file; a bad file is an INVALID_INPUT naming the file and the field. */
 export async function readEvalQueries(file: string): Promise<EvalQueries> {
@@ -40,44 +55,68 @@ export async function readEvalQueries(file: string): Promise<EvalQueries> {
   const parsed = evalQueriesSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PaperscopeError('INVALID_INPUT', `Invalid query file ${file} at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, { file });
+    throw new PaperscopeError('INVALID_INPUT', `Invalid query file ${file} at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`, {
+      file,
+    });
   }
   return parsed.data;
 }
 
 /**
- * Runs every query through hybrid, vector-only and BM25-only search and averages nDCG@10,
- * Recall@5 and MRR. Titles are matched to the index's papers ignoring case and spacing; a title
- * that matches none is an error naming the query and the title.
+ * Scores labelled queries whose relevant papers are named by title. Titles are matched to the
+ * index's papers ignoring case and spacing; a title that matches none is an error naming the query
+ * and the title.
  * @example const report = await evaluate(engine, await readEvalQueries('test/eval/queries.json'));
  */
 export async function evaluate(engine: SearchEngine, queries: EvalQueries): Promise<EvalReport> {
   const judge = titleJudge(engine);
-  const judged = queries.map(({ query, relevant }) => ({ query, judgments: judge(query, relevant) }));
+  return evaluateJudged(
+    engine,
+    queries.map(({ query, relevant }) => ({ query, judgments: judge(query, relevant) })),
+  );
+}
+
+/**
+ * Runs every query through hybrid, vector-only and lexical search and through a plain Okapi BM25
+ * built over the same papers in this run, and averages nDCG@10, Recall@5, Recall@100 and MRR@10.
+ */
+export async function evaluateJudged(engine: SearchEngine, judged: readonly JudgedQuery[]): Promise<EvalReport> {
+  const baseline = new OkapiBm25(engine.map().points.map(({ id, title }) => ({ id, text: `${title}\n${engine.paper(id).abstract}` })));
   const systems = {} as EvalReport['systems'];
-  for (const mode of EVAL_SYSTEMS) {
-    const runs: Array<{ ranked: string[]; judgments: Map<string, number> }> = [];
+  for (const system of EVAL_SYSTEMS) {
+    const runs: Array<{ ranked: string[]; judgments: Judgments }> = [];
     for (const { query, judgments } of judged) {
-      const { results } = await engine.search({ q: query, k: 10, offset: 0, mode, sort: 'relevance' });
-      runs.push({ ranked: results.map((hit) => hit.id), judgments });
+      const hits =
+        system === 'bm25'
+          ? baseline.search(query, RUN_DEPTH)
+          : (await engine.search({ q: query, k: RUN_DEPTH, offset: 0, mode: system, sort: 'relevance' })).results;
+      runs.push({ ranked: hits.map((hit) => hit.id), judgments });
     }
-    const mean = (score: (run: (typeof runs)[number]) => number): number => round(runs.reduce((sum, run) => sum + score(run), 0) / runs.length);
-    systems[mode] = {
+    const mean = (score: (run: (typeof runs)[number]) => number): number =>
+      round(runs.reduce((sum, run) => sum + score(run), 0) / runs.length);
+    systems[system] = {
       ndcg10: mean((run) => ndcgAtK(run.ranked, run.judgments, 10)),
       recall5: mean((run) => recallAtK(run.ranked, run.judgments, 5)),
-      mrr: round(meanReciprocalRank(runs)),
+      recall100: mean((run) => recallAtK(run.ranked, run.judgments, RUN_DEPTH)),
+      mrr10: round(meanReciprocalRank(runs, 10)),
     };
   }
-  return { queries: queries.length, systems };
+  return { queries: judged.length, systems };
 }
 
 /** The report as an aligned text table. */
 export function formatEvalReport(report: EvalReport): string {
-  const rows = EVAL_SYSTEMS.map((mode) => {
-    const scores = report.systems[mode];
-    return `${mode.padEnd(8)} ${scores.ndcg10.toFixed(3).padStart(8)} ${scores.recall5.toFixed(3).padStart(9)} ${scores.mrr.toFixed(3).padStart(6)}`;
-  });
-  return [`${report.queries} queries`, `${'system'.padEnd(8)} ${'nDCG@10'.padStart(8)} ${'Recall@5'.padStart(9)} ${'MRR'.padStart(6)}`, ...rows].join('\n');
+  const columns: Array<[string, keyof SystemScores]> = [
+    ['nDCG@10', 'ndcg10'],
+    ['Recall@5', 'recall5'],
+    ['Recall@100', 'recall100'],
+    ['MRR@10', 'mrr10'],
+  ];
+  const header = ['system'.padEnd(8), ...columns.map(([name]) => name.padStart(10))].join(' ');
+  const rows = EVAL_SYSTEMS.map((system) =>
+    [system.padEnd(8), ...columns.map(([, key]) => report.systems[system][key].toFixed(3).padStart(10))].join(' '),
+  );
+  return [`${report.queries} queries (bm25: plain Okapi BM25, k1 0.9, b 0.4, over the same papers)`, header, ...rows].join('\n');
 }
 
 /**

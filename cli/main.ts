@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { armCrashPoint, DATA_DIR_NAME, readSettings, type Settings } from '../core/config.js';
@@ -259,7 +257,9 @@ withDataDir(program.command('search').description('search the index').argument('
       if (params.topic !== undefined) requireTopic(engine, params.topic);
       return engine.search(params);
     });
-    output(options, response, () => printResults(response.results, { total: response.total, tookMs: response.took_ms, offset: response.offset }));
+    output(options, response, () =>
+      printResults(response.results, { total: response.total, tookMs: response.took_ms, offset: response.offset, nextOffset: response.next_offset }),
+    );
   });
 
 withDataDir(program.command('similar').description('papers related to a paper').argument('<id>', 'paper id, as shown by search'))
@@ -304,23 +304,34 @@ withDataDir(program.command('ask').description('answer a question from the abstr
 withEmbedOptions(
   program
     .command('eval')
-    .description('score search (nDCG@10, Recall@5, MRR of hybrid, vector-only and BM25-only) or ask (answered, best paper cited, citation precision, refusals) on labelled questions'),
+    .description('score search (nDCG@10, Recall@5, Recall@100, MRR@10 of hybrid, vector-only and lexical beside a plain BM25) or ask (answered, best paper cited, citation precision, refusals) on labelled questions'),
 )
   .option('--queries <file>', 'search: JSON [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
   .option('--ask <file>', 'ask: JSON { "answerable": [{ "question", "paraphrase"?, "relevant": { "<title>": 1-3 } }], "unanswerable": ["…"] }')
+  .option('--beir <dir>', 'search: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
   .option('--ask-beir <dir>', 'ask: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
-  .option('--split <name>', 'qrels split for --ask-beir', 'test')
-  .option('--keep-index <dir>', 'with --ask-beir: index the corpus into this data dir and keep it, so a later run reuses it')
+  .option('--split <name>', 'qrels split for --beir and --ask-beir', 'test')
+  .option('--keep-index <dir>', 'with --beir or --ask-beir: index the corpus into this data dir and keep it, so a later run reuses it')
   .option('--details', 'list the questions whose best paper was not cited')
   .option('--json', 'print JSON')
-  .action(async (options: EmbedOptions & { queries?: string; ask?: string; askBeir?: string; split: string; keepIndex?: string; details?: boolean }) => {
-    const chosen = [options.queries, options.ask, options.askBeir].filter(Boolean).length;
-    if (chosen !== 1) throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --ask and --ask-beir', { parameter: 'queries' });
+  .action(async (options: EmbedOptions & { queries?: string; beir?: string; ask?: string; askBeir?: string; split: string; keepIndex?: string; details?: boolean }) => {
+    const chosen = [options.queries, options.beir, options.ask, options.askBeir].filter(Boolean).length;
+    if (chosen !== 1) throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --beir, --ask and --ask-beir', { parameter: 'queries' });
     if (options.queries) {
       const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
       const queries = await readEvalQueries(options.queries);
       const report = await withEngine(options, (engine) => evaluate(engine, queries));
       output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));
+      return;
+    }
+    if (options.beir) {
+      const [{ evaluateJudged, formatEvalReport }, { readBeirSplit, withBeirIndex }] = await Promise.all([import('./eval.js'), import('./beir.js')]);
+      const beir = await readBeirSplit(options.beir, options.split);
+      const report = await withBeirIndex(beir, options.keepIndex, async (corpusFile, dataDir) => {
+        await indexWith([corpusFile], { ...options, dataDir }, { quiet: Boolean(options.json) });
+        return withEngine({ ...options, dataDir }, (engine) => evaluateJudged(engine, beir.queries.map(({ text, judgments }) => ({ query: text, judgments }))));
+      });
+      output(options, report, () => process.stdout.write(`${beir.queries.length} queries of ${options.beir} (${options.split})\n${formatEvalReport(report)}\n`));
       return;
     }
     const { evaluateAsk, formatAskReport, judgeAskQuestions, readAskQuestions } = await import('./ask-eval.js');
@@ -330,20 +341,14 @@ withEmbedOptions(
       output(options, report, () => process.stdout.write(`${formatAskReport(report, options.details)}\n`));
       return;
     }
-    const { readBeirSplit, writeBeirCorpus } = await import('./beir.js');
+    const { readBeirSplit, withBeirIndex } = await import('./beir.js');
     const beir = await readBeirSplit(options.askBeir as string, options.split);
-    const scratch = await mkdtemp(path.join(os.tmpdir(), 'paperscope-beir-'));
-    try {
-      const corpusFile = path.join(scratch, 'corpus.jsonl');
-      await writeBeirCorpus(corpusFile, beir.corpus);
-      const dataDir = options.keepIndex ?? path.join(scratch, 'index');
+    const report = await withBeirIndex(beir, options.keepIndex, async (corpusFile, dataDir) => {
       await indexWith([corpusFile], { ...options, dataDir }, { quiet: Boolean(options.json) });
       const answerable = beir.queries.map(({ text, judgments }) => ({ question: text, paraphrase: false, judgments }));
-      const report = await withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
-      output(options, report, () => process.stdout.write(`${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`));
-    } finally {
-      await rm(scratch, { recursive: true, force: true });
-    }
+      return withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
+    });
+    output(options, report, () => process.stdout.write(`${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`));
   });
 
 withDataDir(program.command('status').description('what the index holds and which embedder built it'))

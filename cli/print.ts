@@ -29,11 +29,16 @@ export function formatIndexSummary(summary: IndexSummary): string {
 /** Results numbered from `offset + 1`, so that a second page goes on where the first stopped. */
 export function printResults(
   results: Array<SearchHit & { shared_terms?: string[] }>,
-  summary?: { total: number; tookMs: number; offset?: number },
+  summary?: { total: number; tookMs: number; offset?: number; nextOffset?: number | null },
 ): void {
   const first = (summary?.offset ?? 0) + 1;
-  if (results.length === 0)
-    write(summary?.total ? `No results from ${first} on: ${plural(summary.total, 'result')} in all.` : 'No matching papers.');
+  if (results.length === 0) {
+    write(
+      summary?.total
+        ? `No results from ${first} on: ${plural(summary.total, 'result')} in all.`
+        : 'No papers match. Try fewer or other words, another --mode, or no quotes.',
+    );
+  }
   results.forEach((hit, rank) => {
     write(`${String(first + rank).padStart(2)}. ${hit.title}`);
     write(`    ${hit.id} · ${metadata(hit)}`);
@@ -41,7 +46,10 @@ export function printResults(
     write(`    ${hit.snippet}`);
     write();
   });
-  if (summary && results.length > 0) write(`${first}–${first + results.length - 1} of ${summary.total} shown (${summary.tookMs} ms)`);
+  if (summary && results.length > 0) {
+    const more = summary.nextOffset ? `; more with --offset ${summary.nextOffset}` : '';
+    write(`${first}–${first + results.length - 1} of ${summary.total} shown (${summary.tookMs} ms)${more}`);
+  }
 }
 
 export function printClusters(clusters: ReturnType<SearchEngine['clusters']>['clusters']): void {

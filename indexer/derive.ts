@@ -112,7 +112,7 @@ export async function buildDerivedIndexes(
   annBuilding.catch(() => {});
   if (!current.ann) void annBuilding.then(() => options.onStep?.('HNSW graph'), () => {});
   // Tokenized once for both the BM25 index and the topics' TF-IDF view.
-  const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers));
+  const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
   if (!current.lexical) options.onStep?.('BM25 index');
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
@@ -179,6 +179,7 @@ async function loadLexical(layout: DataDirLayout, expected: { count: number; tab
     const saved = loadLexicalFile(bytes);
     if (saved.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
     if (saved.index.size !== expected.count) return { problem: staleFile(`holds ${saved.index.size} papers, not ${expected.count}`) };
+    if (!saved.index.hasPositions) return { problem: staleFile('written by an older version, without word positions') };
     return { index: saved.index };
   } catch (error) {
     return { problem: damagedFile((error as Error).message) };

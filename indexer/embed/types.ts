@@ -24,6 +24,12 @@ export interface Embedder {
   state(): unknown;
   embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]>;
   embedQuery(text: string): Promise<Float32Array>;
+  /**
+   * Cosine similarity of `word` to each of `others` by the embedder's own word vectors, undefined
+   * where either word has none; only embedders built on word vectors have this (search uses it to
+   * weigh a query word's variants in the corpus, "noisy" for "noise").
+   */
+  wordSimilarities?(word: string, others: readonly string[]): Array<number | undefined>;
   close(): Promise<void>;
 }
 

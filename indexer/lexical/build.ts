@@ -14,13 +14,13 @@ const UINT16_MAX = 0xffff;
 /**
  * Builds a BM25F index of titles and abstracts. Document order is kept: hit `index` is the
  * position in `docs`. Ids must be unique. `counted` is `countCorpusTerms(docs)` when the caller
- * has it already.
+ * has it already; counted with positions, the index ranks by proximity and matches phrases too.
  * @example const index = buildLexicalIndex(papers, { titleWeight: 2.5 });
  */
 export function buildLexicalIndex(
   docs: ReadonlyArray<LexicalDocument>,
   options: Partial<LexicalParams> = {},
-  counted: CorpusTerms = countCorpusTerms(docs),
+  counted: CorpusTerms = countCorpusTerms(docs, { positions: true }),
 ): LexicalIndex {
   const params = { ...DEFAULT_LEXICAL_PARAMS, ...options } satisfies LexicalParams;
   validateParams(params);
@@ -36,7 +36,11 @@ export function buildLexicalIndex(
     seenIds.set(doc.id, docIndex);
   });
   if (counted.starts.length !== docs.length + 1) {
-    throw new PaperscopeError('INVALID_INPUT', `Term counts for ${counted.starts.length - 1} documents given with ${docs.length} documents`, { field: 'counted' });
+    throw new PaperscopeError(
+      'INVALID_INPUT',
+      `Term counts for ${counted.starts.length - 1} documents given with ${docs.length} documents`,
+      { field: 'counted' },
+    );
   }
 
   // Invert the per-document lists; walking documents in order leaves every posting list sorted.
@@ -50,18 +54,23 @@ export function buildLexicalIndex(
   const titleTf = new Uint16Array(postingCount);
   const abstractTf = new Uint16Array(postingCount);
   const cursor = termOffsets.slice(0, terms.length);
+  const postingEntries = new Uint32Array(postingCount);
   for (let doc = 0; doc < docs.length; doc++) {
     for (let entry = starts[doc] as number; entry < (starts[doc + 1] as number); entry++) {
       const term = counted.termIds[entry] as number;
       const posting = cursor[term] as number;
       cursor[term] = posting + 1;
       postingDocs[posting] = doc;
+      postingEntries[posting] = entry;
       titleTf[posting] = Math.min(counted.titleCounts[entry] as number, UINT16_MAX);
       abstractTf[posting] = Math.min(counted.abstractCounts[entry] as number, UINT16_MAX);
     }
   }
 
   return new LexicalIndex({
+    ...(counted.positions && counted.positionStarts
+      ? { positions: postingPositions(counted.positions, counted.positionStarts, postingEntries, titleTf, abstractTf) }
+      : {}),
     params,
     ids: docs.map((doc) => doc.id),
     terms,
@@ -73,4 +82,29 @@ export function buildLexicalIndex(
     titleTf,
     abstractTf,
   });
+}
+
+/**
+ * Word positions in posting order, as the index keeps them: each posting's title positions, then
+ * its abstract ones (as many as its capped counts), saturated at 65535 (a 16-bit position is
+ * plenty for titles and abstracts; past it, proximity and phrases just stop matching).
+ */
+function postingPositions(
+  positions: Uint32Array,
+  positionStarts: Uint32Array,
+  postingEntries: Uint32Array,
+  titleTf: Uint16Array,
+  abstractTf: Uint16Array,
+): Uint16Array {
+  let total = 0;
+  for (let posting = 0; posting < postingEntries.length; posting++) total += (titleTf[posting] as number) + (abstractTf[posting] as number);
+  const stored = new Uint16Array(total);
+  let at = 0;
+  for (let posting = 0; posting < postingEntries.length; posting++) {
+    const entry = postingEntries[posting] as number;
+    const start = positionStarts[entry] as number;
+    const count = (titleTf[posting] as number) + (abstractTf[posting] as number);
+    for (let i = 0; i < count; i++) stored[at++] = Math.min(positions[start + i] as number, UINT16_MAX);
+  }
+  return stored;
 }

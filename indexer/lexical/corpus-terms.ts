@@ -23,7 +23,21 @@ export interface CorpusTerms {
   termIds: Uint32Array;
   titleCounts: Uint32Array;
   abstractCounts: Uint32Array;
+  /**
+   * With `{ positions: true }`: word positions of each entry's occurrences, title ones first, at
+   * `positions[positionStarts[e] .. positionStarts[e + 1])` (the entry's title + abstract count).
+   */
+  positions?: Uint32Array;
+  positionStarts?: Uint32Array;
 }
+
+/**
+ * Word positions count every word, stop words included, so that a quoted phrase matches with the
+ * same gaps as in the text; a compound's parts take consecutive positions ("text-to-image":
+ * text 0, image 1) and the whole compound the first of them. Abstract positions start this far past
+ * the title's last word, so no phrase or proximity window spans the two fields.
+ */
+export const FIELD_GAP = 16;
 
 /** A Uint32Array that grows by doubling, for the lists built in one pass. */
 class Uint32Builder {
@@ -47,7 +61,18 @@ class Uint32Builder {
 /** What a word contributes wherever it occurs: its term ids, and how often it was seen (for surfaces). */
 interface WordTally {
   termIds: number[];
+  /** Position of each term relative to the word's first (see FIELD_GAP), and how many positions the word takes. */
+  offsets: number[];
+  span: number;
   count: number;
+}
+
+/** Relative positions of a word's tokens: a compound's whole sits on its first part, each part on its own. */
+export function tokenOffsets(word: AnalysedWord): { offsets: number[]; span: number } {
+  let part = 0;
+  // Only a compound's whole keeps its separators ("text-to-image"); its parts and plain words do not.
+  const offsets = word.tokens.map((token, index) => (index === 0 && /[-^/.]/.test(token.word) ? 0 : part++));
+  return { offsets, span: Math.max(1, part) };
 }
 
 /**
@@ -55,7 +80,8 @@ interface WordTally {
  *
  * @example countCorpusTerms([{ title: 'Reward noise', abstract: 'Noisy rewards.' }]).terms // → ['reward', 'nois', 'noisi']
  */
-export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
+export function countCorpusTerms(docs: readonly FieldedText[], options: { positions?: boolean } = {}): CorpusTerms {
+  const withPositions = options.positions ?? false;
   const termIds = new Map<string, number>();
   const terms: string[] = [];
   let documentFrequency = new Uint32Array(1024);
@@ -66,6 +92,10 @@ export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
   const entryTerms = new Uint32Builder();
   const titleCounts = new Uint32Builder();
   const abstractCounts = new Uint32Builder();
+  // Per document, each occurrence's entry and position; regrouped by entry when the document ends.
+  const occurrenceEntries = new Uint32Builder();
+  const occurrencePositions = new Uint32Builder();
+  const positions = new Uint32Builder();
   const titleLengths = new Uint32Array(docs.length);
   const abstractLengths = new Uint32Array(docs.length);
   // Keyed by the tokenizer's shared word objects: no string is sliced or hashed per occurrence.
@@ -89,15 +119,17 @@ export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
   let docIndex = 0;
   let counts = titleCounts;
   let length = 0;
+  let position = 0;
   const countWord = (word: AnalysedWord): void => {
     let tally = tallies.get(word);
     if (tally === undefined) {
-      tally = { termIds: word.terms.map(idOf), count: 0 };
+      tally = { termIds: word.terms.map(idOf), ...tokenOffsets(word), count: 0 };
       tallies.set(word, tally);
     }
     tally.count++;
     length += tally.termIds.length;
-    for (const term of tally.termIds) {
+    for (let index = 0; index < tally.termIds.length; index++) {
+      const term = tally.termIds[index] as number;
       if (lastDoc[term] !== docIndex) {
         lastDoc[term] = docIndex;
         entryInDoc[term] = entryTerms.length;
@@ -108,7 +140,30 @@ export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
       }
       const entry = entryInDoc[term] as number;
       counts.data[entry] = (counts.data[entry] as number) + 1;
+      if (withPositions) {
+        occurrenceEntries.push(entry);
+        occurrencePositions.push(position + (tally.offsets[index] as number));
+      }
     }
+    position += tally.span;
+  };
+  // Counting sort of the document's occurrences by entry; within an entry they stay in text order, title first.
+  const placePositions = (firstEntry: number): void => {
+    const entries = entryTerms.length - firstEntry;
+    const cursor = new Uint32Array(entries + 1);
+    for (let entry = 0; entry < entries; entry++)
+      cursor[entry + 1] =
+        (cursor[entry] as number) + (titleCounts.data[firstEntry + entry] as number) + (abstractCounts.data[firstEntry + entry] as number);
+    const base = positions.length;
+    for (let i = 0; i < (cursor[entries] as number); i++) positions.push(0);
+    for (let i = 0; i < occurrenceEntries.length; i++) {
+      const entry = (occurrenceEntries.data[i] as number) - firstEntry;
+      const at = cursor[entry] as number;
+      cursor[entry] = at + 1;
+      positions.data[base + at] = occurrencePositions.data[i] as number;
+    }
+    occurrenceEntries.length = 0;
+    occurrencePositions.length = 0;
   };
 
   // Consecutive documents may share a title (the sentences of one abstract): its words are found once.
@@ -124,14 +179,25 @@ export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
     }
     counts = titleCounts;
     length = 0;
+    position = 0;
     for (const word of titleWords) countWord(word);
     titleLengths[docIndex] = length;
     counts = abstractCounts;
     length = 0;
+    position += FIELD_GAP;
     forEachWord(doc.abstract, countWord);
     abstractLengths[docIndex] = length;
+    if (withPositions) placePositions(starts[docIndex] as number);
   }
   starts[docs.length] = entryTerms.length;
+  let positionStarts: Uint32Array | undefined;
+  if (withPositions) {
+    positionStarts = new Uint32Array(entryTerms.length + 1);
+    for (let entry = 0; entry < entryTerms.length; entry++) {
+      positionStarts[entry + 1] =
+        (positionStarts[entry] as number) + (titleCounts.data[entry] as number) + (abstractCounts.data[entry] as number);
+    }
+  }
 
   return {
     terms,
@@ -143,6 +209,7 @@ export function countCorpusTerms(docs: readonly FieldedText[]): CorpusTerms {
     termIds: entryTerms.toArray(),
     titleCounts: titleCounts.toArray(),
     abstractCounts: abstractCounts.toArray(),
+    ...(withPositions ? { positions: positions.toArray(), positionStarts } : {}),
   };
 }
 

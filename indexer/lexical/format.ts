@@ -29,6 +29,8 @@ export const serializedLexicalIndexSchema = z.object({
   postingGaps: base64,
   titleTf: base64,
   abstractTf: base64,
+  /** Word positions of the occurrences, in posting order; absent from indexes written without them. */
+  positions: base64.optional(),
 });
 
 export type SerializedLexicalIndex = z.infer<typeof serializedLexicalIndexSchema>;
@@ -63,6 +65,7 @@ export function encodeLexicalData(data: LexicalData): SerializedLexicalIndex {
     postingGaps: encodeVarints(gaps),
     titleTf: encodeVarints(data.titleTf),
     abstractTf: encodeVarints(data.abstractTf),
+    ...(data.positions ? { positions: encodeVarints(data.positions) } : {}),
   };
 }
 
@@ -115,6 +118,13 @@ export function decodeLexicalData(json: unknown): LexicalData {
     abstractTf: toUint16(abstractTf, 'abstractTf'),
   };
   checkConsistency(data, 'postingGaps');
+  if (stored.positions !== undefined) {
+    let occurrences = 0;
+    for (let posting = 0; posting < stored.postingCount; posting++)
+      occurrences += (titleTf[posting] as number) + (abstractTf[posting] as number);
+    data.positions = toUint16(decodeField(stored, 'positions', occurrences), 'positions');
+    checkPositions(data.titleTf, data.abstractTf, data.positions);
+  }
   return data;
 }
 
@@ -139,7 +149,8 @@ function checkConsistency(data: LexicalData, postingsField: string, idsGenerated
     const doc = postingDocs[posting] as number;
     if (doc <= previous) throw invalid(postingsField, `term "${terms[bad]}" lists a document twice or out of order`);
     if (doc >= ids.length) throw invalid(postingsField, `term "${terms[bad]}" points past the last document`);
-    if (titleTf[posting] === 0 && abstractTf[posting] === 0) throw invalid('titleTf', `term "${terms[bad]}" has a posting with no occurrences`);
+    if (titleTf[posting] === 0 && abstractTf[posting] === 0)
+      throw invalid('titleTf', `term "${terms[bad]}" has a posting with no occurrences`);
     previous = doc;
   }
 }
@@ -149,7 +160,13 @@ function checkConsistency(data: LexicalData, postingsField: string, idsGenerated
  * occurrence, else -1. A tight loop of its own: it visits every posting on each server start,
  * and runs ~3× faster than with the error reporting inline.
  */
-function firstInvalidTerm(termOffsets: Uint32Array, postingDocs: Uint32Array, titleTf: Uint16Array, abstractTf: Uint16Array, documentCount: number): number {
+function firstInvalidTerm(
+  termOffsets: Uint32Array,
+  postingDocs: Uint32Array,
+  titleTf: Uint16Array,
+  abstractTf: Uint16Array,
+  documentCount: number,
+): number {
   const termCount = termOffsets.length - 1;
   for (let term = 0; term < termCount; term++) {
     let previous = -1;
@@ -164,13 +181,17 @@ function firstInvalidTerm(termOffsets: Uint32Array, postingDocs: Uint32Array, ti
 }
 
 const BINARY_MAGIC = 'PSLX';
-export const LEXICAL_BINARY_VERSION = 3;
+/** Version 4 added word positions; version 3 files (without them) are still read. */
+export const LEXICAL_BINARY_VERSION = 4;
+const READABLE_BINARY_VERSIONS = [3, 4] as const;
 /** Magic (4 bytes) and the header's byte length (u32 little-endian). */
 const PREFIX_BYTES = 8;
 
 const binaryHeaderSchema = z.object({
   format: z.literal(LEXICAL_FORMAT),
-  version: z.literal(LEXICAL_BINARY_VERSION),
+  version: z.union(READABLE_BINARY_VERSIONS.map((version) => z.literal(version))),
+  /** How many word positions follow the counts (0: none stored; absent before version 4). */
+  positionCount: z.number().int().nonnegative().default(0),
   /** The papers-table version the index was built from; a stale index is rebuilt, never trusted. */
   tableVersion: z.number().int().nonnegative(),
   params: z.object({ k1: z.number(), b: z.number(), titleWeight: z.number() }),
@@ -180,7 +201,11 @@ const binaryHeaderSchema = z.object({
   /** Ids "0", "1", … (the sentence index's) are not stored: `stringBytes.ids` is then 0. */
   sequentialIds: z.boolean(),
   /** Byte lengths of the JSON string arrays at the end of the body. */
-  stringBytes: z.object({ ids: z.number().int().nonnegative(), terms: z.number().int().nonnegative(), surfaces: z.number().int().nonnegative() }),
+  stringBytes: z.object({
+    ids: z.number().int().nonnegative(),
+    terms: z.number().int().nonnegative(),
+    surfaces: z.number().int().nonnegative(),
+  }),
   /** CRC-32 of the body, so a flipped byte in a posting list is caught rather than served. */
   crc32: z.number().int().nonnegative(),
 });
@@ -195,8 +220,20 @@ type BinaryHeader = z.infer<typeof binaryHeaderSchema>;
  */
 export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buffer {
   const sequentialIds = data.ids.every((id, index) => id === String(index));
-  const strings = { ids: sequentialIds ? Buffer.alloc(0) : jsonBytes(data.ids), terms: jsonBytes(data.terms), surfaces: jsonBytes(data.surfaces) };
-  const arrays = [data.titleLengths, data.abstractLengths, data.termOffsets, data.postingDocs, data.titleTf, data.abstractTf];
+  const strings = {
+    ids: sequentialIds ? Buffer.alloc(0) : jsonBytes(data.ids),
+    terms: jsonBytes(data.terms),
+    surfaces: jsonBytes(data.surfaces),
+  };
+  const arrays = [
+    data.titleLengths,
+    data.abstractLengths,
+    data.termOffsets,
+    data.postingDocs,
+    data.titleTf,
+    data.abstractTf,
+    ...(data.positions ? [data.positions] : []),
+  ];
   const parts = arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength));
   const arrayBytes = parts.reduce((sum, part) => sum + part.length, 0);
   const body = Buffer.concat([...parts, Buffer.alloc(align(arrayBytes, 4) - arrayBytes), strings.ids, strings.terms, strings.surfaces]);
@@ -208,6 +245,7 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buff
     documentCount: data.ids.length,
     termCount: data.terms.length,
     postingCount: data.postingDocs.length,
+    positionCount: data.positions?.length ?? 0,
     sequentialIds,
     stringBytes: { ids: strings.ids.length, terms: strings.terms.length, surfaces: strings.surfaces.length },
     crc32: crc32(body),
@@ -228,7 +266,8 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
   // Typed-array views need their byte offset aligned; a file read on its own always is.
   const bytes = file.byteOffset % 8 === 0 ? Buffer.from(file.buffer, file.byteOffset, file.byteLength) : Buffer.from(file);
-  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, 4) !== BINARY_MAGIC) throw invalid('(root)', 'not a Paperscope lexical index file');
+  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, 4) !== BINARY_MAGIC)
+    throw invalid('(root)', 'not a Paperscope lexical index file');
   const headerLength = bytes.readUInt32LE(4);
   if (PREFIX_BYTES + headerLength > bytes.length) throw invalid('header', 'is cut short');
   const parsed = binaryHeaderSchema.safeParse(parseJson(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)));
@@ -239,7 +278,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   const header = parsed.data;
   const { documentCount: documents, termCount: terms, postingCount: postings } = header;
   const bodyStart = align(PREFIX_BYTES + headerLength, 8);
-  const arrayBytes = 4 * (2 * documents + terms + 1 + postings) + 2 * 2 * postings;
+  const arrayBytes = 4 * (2 * documents + terms + 1 + postings) + 2 * 2 * postings + 2 * header.positionCount;
   const expected = bodyStart + align(arrayBytes, 4) + header.stringBytes.ids + header.stringBytes.terms + header.stringBytes.surfaces;
   if (bytes.length !== expected) throw invalid('(root)', `has ${bytes.length} bytes, expected ${expected}`);
   const body = bytes.subarray(bodyStart);
@@ -259,6 +298,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   const postingDocs = u32(postings);
   const titleTf = u16(postings);
   const abstractTf = u16(postings);
+  const positions = header.positionCount > 0 ? u16(header.positionCount) : undefined;
   let stringsAt = bodyStart + align(arrayBytes, 4);
   const stringArray = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
     const length = header.stringBytes[field];
@@ -280,13 +320,29 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
     postingDocs,
     titleTf,
     abstractTf,
+    ...(positions ? { positions } : {}),
   };
   if (termOffsets[0] !== 0 || termOffsets[terms] !== postings) throw invalid('termOffsets', `must run from 0 to postingCount ${postings}`);
   for (let term = 0; term < terms; term++) {
     if ((termOffsets[term + 1] as number) < (termOffsets[term] as number)) throw invalid('termOffsets', `decrease at term ${term}`);
   }
   checkConsistency(data, 'postingDocs', header.sequentialIds);
+  if (positions) checkPositions(titleTf, abstractTf, positions);
   return { tableVersion: header.tableVersion, data };
+}
+
+/** One position per counted occurrence, ascending within each posting. */
+function checkPositions(titleTf: Uint16Array, abstractTf: Uint16Array, positions: Uint16Array): void {
+  let at = 0;
+  for (let posting = 0; posting < titleTf.length; posting++) {
+    const end = at + (titleTf[posting] as number) + (abstractTf[posting] as number);
+    if (end > positions.length) throw invalid('positions', `end before posting ${posting}`);
+    for (let index = at + 1; index < end; index++) {
+      if ((positions[index] as number) < (positions[index - 1] as number)) throw invalid('positions', `descend in posting ${posting}`);
+    }
+    at = end;
+  }
+  if (at !== positions.length) throw invalid('positions', `has ${positions.length} entries for ${at} occurrences`);
 }
 
 function jsonBytes(values: readonly string[]): Buffer {
@@ -305,11 +361,11 @@ function parseJson(text: string, field = '(root)'): unknown {
   }
 }
 
-type EncodedField = 'titleLengths' | 'abstractLengths' | 'documentFrequencies' | 'postingGaps' | 'titleTf' | 'abstractTf';
+type EncodedField = 'titleLengths' | 'abstractLengths' | 'documentFrequencies' | 'postingGaps' | 'titleTf' | 'abstractTf' | 'positions';
 
 function decodeField(stored: SerializedLexicalIndex, field: EncodedField, count: number): Uint32Array {
   try {
-    return decodeVarints(stored[field], count);
+    return decodeVarints(stored[field] ?? '', count);
   } catch (error) {
     throw invalid(field, error instanceof Error ? error.message : String(error));
   }

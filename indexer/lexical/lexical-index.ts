@@ -1,8 +1,9 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { BOILERPLATE_WORDS, STOP_WORDS, stem, terms as textTerms } from '../text/index.js';
+import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
 import { encodeLexicalData, encodeLexicalFile, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
-import type { LexicalParams } from './params.js';
+import { type LexicalParams, PROXIMITY } from './params.js';
+import { parseQuery } from './query.js';
 import { topK } from './top-k.js';
 
 export interface LexicalHit {
@@ -16,6 +17,14 @@ export interface LexicalSearchOptions {
   k: number;
   /** Applied before ranking: only documents it accepts compete for the `k` places. */
   filter?: (docIndex: number) => boolean;
+  /** Extra terms (stemmed, as `variants` gives them) and their weight relative to a query term. */
+  expansions?: ReadonlyMap<string, number>;
+}
+
+export interface LexicalRanking {
+  hits: LexicalHit[];
+  /** Documents that match: at least one query term, every quoted phrase, and the filter. */
+  total: number;
 }
 
 /**
@@ -35,11 +44,20 @@ export interface LexicalData {
   postingDocs: Uint32Array;
   titleTf: Uint16Array;
   abstractTf: Uint16Array;
+  /**
+   * Word positions of each posting's occurrences (title ones first, ascending), in posting order;
+   * absent in an index built without them (the sentence index), which then ranks without proximity
+   * and matches quoted phrases as plain terms.
+   */
+  positions?: Uint16Array;
 }
 
 /** How many distinctive terms are kept per document for `termsOf` and `sharedTerms`. */
 const DISTINCTIVE_PER_DOC = 64;
 const NO_TERM = 0xffffffff;
+/** Variants of a query word considered, and the shortest stem that has any. */
+const MAX_VARIANTS = 16;
+const MIN_VARIANT_STEM = 4;
 
 const BOILERPLATE_STEMS: ReadonlySet<string> = new Set([...BOILERPLATE_WORDS, ...GENERIC_WORDS].map((word) => stem(word)));
 /**
@@ -63,10 +81,13 @@ export class LexicalIndex {
   /** The saturated, length-normalised term frequency of each posting; a query adds idf × weight. */
   readonly #weights: Float32Array;
   readonly #maxIdf: number;
+  /** Posting p's positions are `positions[#positionStarts[p] .. #positionStarts[p + 1])`. */
+  readonly #positionStarts: Uint32Array | undefined;
   // Per-query scratch, reused so that a query allocates nothing proportional to the corpus.
   readonly #scores: Float64Array;
   readonly #admitted: Int8Array;
   #distinctive: Uint32Array | undefined;
+  #sorted: Uint32Array | undefined;
 
   constructor(data: LexicalData) {
     this.#data = data;
@@ -80,12 +101,18 @@ export class LexicalIndex {
     }
     this.#maxIdf = idf(documentCount, 0);
     this.#weights = computeWeights(data);
+    this.#positionStarts = data.positions && positionStarts(data);
     this.#scores = new Float64Array(documentCount);
     this.#admitted = new Int8Array(documentCount);
   }
 
   get size(): number {
     return this.#data.ids.length;
+  }
+
+  /** Whether word positions are stored: proximity ranking and exact phrases. */
+  get hasPositions(): boolean {
+    return this.#positionStarts !== undefined;
   }
 
   get ids(): readonly string[] {
@@ -114,21 +141,42 @@ export class LexicalIndex {
    * @example index.search('noisy rewards', { k: 10, filter: (i) => years[i] >= 2025 })
    */
   search(query: string, options: LexicalSearchOptions): LexicalHit[] {
-    const { k, filter } = options;
+    return this.rank(query, options).hits;
+  }
+
+  /**
+   * The `k` best documents and how many match. BM25F over titles and abstracts; with positions,
+   * the best `PROXIMITY.depth` are re-ranked with a bonus for query terms near each other, and
+   * quoted phrases ("reward noise") must occur exactly. The first `PROXIMITY.depth` places do not
+   * depend on `k`, so pages of one query agree.
+   */
+  rank(query: string, options: LexicalSearchOptions): LexicalRanking {
+    const { k, filter, expansions } = options;
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
+    const parsed = parseQuery(query);
     const queryCounts = new Map<number, number>();
-    for (const term of textTerms(query)) {
+    for (const term of parsed.terms) {
       const id = this.#termIds.get(term);
       if (id !== undefined) queryCounts.set(id, (queryCounts.get(id) ?? 0) + 1);
     }
+    const termWeights = new Map(queryCounts);
+    for (const [term, weight] of expansions ?? []) {
+      const id = this.#termIds.get(term);
+      if (id !== undefined && !termWeights.has(id)) termWeights.set(id, weight);
+    }
+    const phrases = this.#positionStarts
+      ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
+      : [];
+    // A phrase with a word no document has matches nothing.
+    if (phrases.some((phrase) => phrase.some(({ term }) => term < 0))) return { hits: [], total: 0 };
     const scores = this.#scores;
     const admitted = this.#admitted;
     const { termOffsets, postingDocs } = this.#data;
-    const touched: number[] = [];
+    let touched: number[] = [];
     const checked: number[] = [];
-    for (const [term, count] of queryCounts) {
+    for (const [term, count] of termWeights) {
       const termWeight = (this.#idf[term] as number) * count;
       const end = termOffsets[term + 1] as number;
       for (let posting = termOffsets[term] as number; posting < end; posting++) {
@@ -145,11 +193,76 @@ export class LexicalIndex {
         scores[doc] = (scores[doc] as number) + termWeight * (this.#weights[posting] as number);
       }
     }
-    const best = topK(touched, scores, k);
-    const hits = best.map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
+    if (phrases.length > 0) {
+      const kept: number[] = [];
+      for (const doc of touched) {
+        if (phrases.every((phrase) => this.#hasPhrase(doc, phrase))) kept.push(doc);
+        else scores[doc] = 0;
+      }
+      touched = kept;
+    }
+    const best = topK(touched, scores, Math.max(k, this.#positionStarts ? PROXIMITY.depth : 0));
+    if (this.#positionStarts && queryCounts.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryCounts.keys()], best);
+    const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
     for (const doc of touched) scores[doc] = 0;
     for (const doc of checked) admitted[doc] = 0;
-    return hits;
+    return { hits, total: touched.length };
+  }
+
+  /** Whether each document matches the query as `rank` counts it: a query term or expansion, and every quoted phrase. */
+  matches(query: string, docs: readonly number[], expansions?: ReadonlyMap<string, number>): boolean[] {
+    const parsed = parseQuery(query);
+    const terms = [...new Set([...parsed.terms, ...(expansions?.keys() ?? [])].map((term) => this.#termIds.get(term) ?? -1))].filter(
+      (term) => term >= 0,
+    );
+    const phrases = this.#positionStarts
+      ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
+      : [];
+    return docs.map(
+      (doc) =>
+        terms.some((term) => this.#postingOf(term, doc) >= 0) &&
+        phrases.every((phrase) => phrase.every(({ term }) => term >= 0) && this.#hasPhrase(doc, phrase)),
+    );
+  }
+
+  /**
+   * Single-word terms of the corpus that extend `term` ("noisi" for "nois"), with their readable
+   * forms, most frequent first: the candidates for a query word's variants. Stems under
+   * `MIN_VARIANT_STEM` letters are too short to say anything ("ai" would bring "aim").
+   */
+  variants(term: string, limit = MAX_VARIANTS): Array<{ term: string; surface: string }> {
+    if (term.length < MIN_VARIANT_STEM || !/^\p{L}+$/u.test(term)) return [];
+    const sorted = this.#sortedTerms();
+    const { terms, surfaces, termOffsets } = this.#data;
+    let low = 0;
+    let high = sorted.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((terms[sorted[middle] as number] as string) < term) low = middle + 1;
+      else high = middle;
+    }
+    const found: number[] = [];
+    for (let at = low; at < sorted.length; at++) {
+      const candidate = terms[sorted[at] as number] as string;
+      if (!candidate.startsWith(term)) break;
+      if (candidate !== term && /^\p{L}+$/u.test(candidate)) found.push(sorted[at] as number);
+    }
+    const frequency = (id: number) => (termOffsets[id + 1] as number) - (termOffsets[id] as number);
+    return found
+      .sort((a, b) => frequency(b) - frequency(a) || a - b)
+      .slice(0, limit)
+      .map((id) => ({ term: terms[id] as string, surface: (surfaces[id] as string).toLowerCase() }));
+  }
+
+  /** Term ids in the terms' string order, built on the first `variants` call. */
+  #sortedTerms(): Uint32Array {
+    if (!this.#sorted) {
+      const { terms } = this.#data;
+      this.#sorted = Uint32Array.from(terms.keys()).sort((a, b) =>
+        (terms[a] as string) < (terms[b] as string) ? -1 : (terms[a] as string) > (terms[b] as string) ? 1 : 0,
+      );
+    }
+    return this.#sorted;
   }
 
   /** The document's most distinctive terms (highest BM25 weight), as readable words. */
@@ -180,7 +293,8 @@ export class LexicalIndex {
         if (term === NO_TERM || scored.has(term)) continue;
         if (this.#isTheme(term)) continue;
         const product = this.#termWeight(docA, term) * this.#termWeight(docB, term);
-        if (product > 0) scored.set(term, isName(this.#data.terms[term] as string, this.#data.surfaces[term] as string) ? product * NAME_BOOST : product);
+        if (product > 0)
+          scored.set(term, isName(this.#data.terms[term] as string, this.#data.surfaces[term] as string) ? product * NAME_BOOST : product);
       }
     }
     const ranked = [...scored].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([term]) => term);
@@ -195,6 +309,96 @@ export class LexicalIndex {
   /** The binary file form, stamped with the table version; `loadLexicalFile` restores it. */
   toFile(tableVersion: number): Buffer {
     return encodeLexicalFile(this.#data, tableVersion);
+  }
+
+  /**
+   * Adds the proximity bonus to the scores of `docs` (the head of `ranked`) and re-sorts that head
+   * in place; the rest of `ranked` stays below it, as every bonus is positive.
+   */
+  #addProximity(docs: number[], terms: number[], ranked: number[]): void {
+    const scores = this.#scores;
+    const { k1 } = this.params;
+    // Pairs of positions in `terms`, each with the IDF of the two standing together.
+    const pairs: Array<{ a: number; b: number; idf: number }> = [];
+    for (let a = 0; a < terms.length; a++) {
+      for (let b = a + 1; b < terms.length; b++) pairs.push({ a, b, idf: this.#pairIdf(terms[a] as number, terms[b] as number) });
+    }
+    for (const doc of docs) {
+      // Each term's positions are looked up once per document, not once per pair.
+      const found = terms.map((term) => this.#positionsOf(term, doc));
+      let bonus = 0;
+      for (const { a, b, idf: pairIdf } of pairs) {
+        const first = found[a];
+        const second = found[b];
+        if (!first || !second) continue;
+        const closeness = windowCloseness(first, second, PROXIMITY.window);
+        if (closeness > 0) bonus += (pairIdf * closeness * (k1 + 1)) / (closeness + k1);
+      }
+      scores[doc] = (scores[doc] as number) + PROXIMITY.weight * bonus;
+    }
+    const head = [...docs].sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+    head.forEach((doc, index) => {
+      ranked[index] = doc;
+    });
+  }
+
+  /**
+   * The IDF of two terms standing within the proximity window of each other, as of a term of its
+   * own: in a corpus about rewards "reward" is in every paper, but "reward" near "noise" is rare,
+   * and that is what the bonus should weigh. The document frequency is counted over the shorter
+   * posting list, or estimated from `PROXIMITY.sample` documents evenly spread along it.
+   */
+  #pairIdf(first: number, second: number): number {
+    const { termOffsets, postingDocs } = this.#data;
+    const length = (term: number) => (termOffsets[term + 1] as number) - (termOffsets[term] as number);
+    const [shorter, other] = length(first) <= length(second) ? [first, second] : [second, first];
+    const count = length(shorter);
+    const step = Math.max(1, count / PROXIMITY.sample);
+    let seen = 0;
+    let near = 0;
+    for (let at = 0; at < count; at += step) {
+      const doc = postingDocs[(termOffsets[shorter] as number) + Math.floor(at)] as number;
+      seen++;
+      const otherPositions = this.#positionsOf(other, doc);
+      const shorterPositions = otherPositions && this.#positionsOf(shorter, doc);
+      if (shorterPositions && otherPositions && windowCloseness(shorterPositions, otherPositions, PROXIMITY.window) > 0) near++;
+    }
+    return idf(this.size, seen === 0 ? 0 : (near / seen) * count);
+  }
+
+  /** Whether the document holds the phrase: its terms at the same gaps as in the query. */
+  #hasPhrase(doc: number, phrase: ReadonlyArray<{ term: number; offset: number }>): boolean {
+    const lists = phrase.map(({ term }) => this.#positionsOf(term, doc));
+    if (lists.some((list) => list === undefined)) return false;
+    const [first, ...rest] = lists as Uint16Array[];
+    const offsets = phrase.map(({ offset }) => offset);
+    return (first as Uint16Array).some((start) =>
+      rest.every((list, index) => sortedIncludes(list, start + (offsets[index + 1] as number) - (offsets[0] as number))),
+    );
+  }
+
+  /** The positions of a term in a document, undefined when absent (binary search in the posting list). */
+  #positionsOf(term: number, doc: number): Uint16Array | undefined {
+    const starts = this.#positionStarts;
+    const positions = this.#data.positions;
+    if (!starts || !positions) return undefined;
+    const posting = this.#postingOf(term, doc);
+    return posting < 0 ? undefined : positions.subarray(starts[posting] as number, starts[posting + 1] as number);
+  }
+
+  /** The posting of `term` for `doc`, -1 when the document lacks the term. */
+  #postingOf(term: number, doc: number): number {
+    const { termOffsets, postingDocs } = this.#data;
+    let low = termOffsets[term] as number;
+    let high = (termOffsets[term + 1] as number) - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const found = postingDocs[middle] as number;
+      if (found === doc) return middle;
+      if (found < doc) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
   }
 
   #requireDoc(id: string): number {
@@ -217,17 +421,8 @@ export class LexicalIndex {
 
   /** idf × saturated tf of a term in a document, 0 when absent (binary search in the posting list). */
   #termWeight(doc: number, term: number): number {
-    const { termOffsets, postingDocs } = this.#data;
-    let low = termOffsets[term] as number;
-    let high = (termOffsets[term + 1] as number) - 1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      const found = postingDocs[middle] as number;
-      if (found === doc) return (this.#idf[term] as number) * (this.#weights[middle] as number);
-      if (found < doc) low = middle + 1;
-      else high = middle - 1;
-    }
-    return 0;
+    const posting = this.#postingOf(term, doc);
+    return posting < 0 ? 0 : (this.#idf[term] as number) * (this.#weights[posting] as number);
   }
 
   /**
@@ -296,6 +491,43 @@ export class LexicalIndex {
   }
 }
 
+/** Where each posting's positions start: the running sum of its title and abstract counts. */
+function positionStarts(data: LexicalData): Uint32Array {
+  const { titleTf, abstractTf } = data;
+  const starts = new Uint32Array(titleTf.length + 1);
+  for (let posting = 0; posting < titleTf.length; posting++)
+    starts[posting + 1] = (starts[posting] as number) + (titleTf[posting] as number) + (abstractTf[posting] as number);
+  return starts;
+}
+
+/** Σ 1 / distance² over the pairs of occurrences at most `window` words apart (both lists ascending). */
+function windowCloseness(first: Uint16Array, second: Uint16Array, window: number): number {
+  let sum = 0;
+  let from = 0;
+  for (const position of first) {
+    while (from < second.length && (second[from] as number) < position - window) from++;
+    for (let index = from; index < second.length; index++) {
+      const distance = Math.abs((second[index] as number) - position);
+      if ((second[index] as number) > position + window) break;
+      if (distance > 0) sum += 1 / (distance * distance);
+    }
+  }
+  return sum;
+}
+
+function sortedIncludes(list: Uint16Array, value: number): boolean {
+  let low = 0;
+  let high = list.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const found = list[middle] as number;
+    if (found === value) return true;
+    if (found < value) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
 /** BM25's IDF in the form that stays positive for terms in more than half the documents. */
 function idf(documentCount: number, df: number): number {
   return Math.log(1 + (documentCount - df + 0.5) / (df + 0.5));
@@ -317,7 +549,9 @@ function computeWeights(data: LexicalData): Float32Array {
     const doc = postingDocs[posting] as number;
     const title = titleTf[posting] as number;
     const abstract = abstractTf[posting] as number;
-    const frequency = titleWeight * (title === 0 ? 0 : title / (titleNorms[doc] as number)) + (abstract === 0 ? 0 : abstract / (abstractNorms[doc] as number));
+    const frequency =
+      titleWeight * (title === 0 ? 0 : title / (titleNorms[doc] as number)) +
+      (abstract === 0 ? 0 : abstract / (abstractNorms[doc] as number));
     weights[posting] = (frequency * (k1 + 1)) / (frequency + k1);
   }
   return weights;

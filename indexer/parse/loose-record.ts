@@ -3,7 +3,8 @@ import { addPaper, arxivHint, toIsoDate } from './record.js';
 
 /**
  * Reads a flat record (a JSON object or a CSV row) into a paper. Field names are case-insensitive;
- * `summary` stands for `abstract`. A missing title or abstract loses the record; a bad optional
+ * `summary` stands for `abstract`, and BEIR's corpus fields `_id` and `text` for `id` and `abstract`.
+ * A missing title or abstract loses the record; a bad optional
  * field (date, upvotes, …) is reported and left at its default, and the paper is kept.
  */
 export function addLooseRecord(result: ParseResult, record: Record<string, unknown>, source: Paper['source']): void {
@@ -31,9 +32,9 @@ export function addLooseRecord(result: ParseResult, record: Record<string, unkno
   };
 
   const title = text('title');
-  const abstract = text('abstract') ?? text('summary');
+  const abstract = text('abstract') ?? text('summary') ?? text('text');
   const url = text('url');
-  const rawId = read('id');
+  const rawId = read('id') ?? read('_id');
   let id: string | undefined;
   if (typeof rawId === 'string' || typeof rawId === 'number') {
     const given = String(rawId).trim();

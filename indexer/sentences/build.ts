@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import type { Embedder, EmbedProgress } from '../embed/index.js';
-import { buildLexicalIndex } from '../lexical/index.js';
+import { buildLexicalIndex, countCorpusTerms } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
@@ -89,10 +89,9 @@ export async function buildSentenceIndex(
   const calibrating = texts.length >= WORKER_MIN_SENTENCES ? calibrateInWorker(entries, vectors, dimension, probes) : Promise.resolve(calibrate(entries, vectors, dimension, probes));
   // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
   calibrating.catch(() => {});
-  const lexical = buildLexicalIndex(
-    texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text })),
-    { titleWeight: SENTENCE_TITLE_WEIGHT },
-  );
+  const sentenceDocs = texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text }));
+  // Sentences are matched by their words alone: positions would only cost memory.
+  const lexical = buildLexicalIndex(sentenceDocs, { titleWeight: SENTENCE_TITLE_WEIGHT }, countCorpusTerms(sentenceDocs));
   return new SentenceIndex({
     tableVersion,
     embedder: embedder.info,

@@ -92,8 +92,12 @@ export interface SearchHit extends PaperSummary {
 export interface SearchResponse {
   query: string;
   took_ms: number;
+  /** Papers that match the query and the filters, the same for every k and offset. */
   total: number;
   offset: number;
+  has_more: boolean;
+  /** The offset of the next page; null at the end. */
+  next_offset: number | null;
   results: SearchHit[];
 }
 

@@ -1,30 +1,61 @@
-import { fuseRankings, hybridFusion } from '../ranking/index.js';
+import { parseQuery } from '../../indexer/lexical/index.js';
+import { expandQuery, hybridPlan, type RankingSource, rankPapers } from '../ranking/index.js';
 import type { SearchParams, SearchResponse } from './schemas.js';
 import { type EngineState, round } from './state.js';
 
-/** How many candidates each ranker contributes before fusion, per result asked for. */
-const CANDIDATES_PER_RESULT = 4;
-const MIN_CANDIDATES = 50;
-
-/** Hybrid (HNSW + BM25, fused), vector or keyword search, filtered inside both rankers, sorted and paged. */
+/**
+ * Hybrid, vector or keyword search (server/ranking/hybrid.ts ranks and counts), filtered inside
+ * both rankers, sorted and paged.
+ */
 export async function search(state: EngineState, params: SearchParams): Promise<SearchResponse> {
   const started = performance.now();
-  const accept = filterFor(state, params);
-  const depth = Math.max(MIN_CANDIDATES, (params.offset + params.k) * CANDIDATES_PER_RESULT);
-  const rankings: Array<Array<{ id: string; score: number }>> = [];
-  if (params.mode !== 'lexical') {
-    const vector = await state.embedder.embedQuery(params.q);
-    rankings.push(state.vectorRanking(vector, depth, accept));
-  }
-  if (params.mode !== 'vector') {
-    const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
-    rankings.push(state.lexical.search(params.q, { k: depth, filter: lexicalAccept }));
-  }
-  let ranked = rankings.length === 1 ? (rankings[0] ?? []) : fuseRankings(rankings, hybridFusion(state.manifest.embedder.kind));
+  const vector = params.mode === 'lexical' ? undefined : await state.embedder.embedQuery(params.q);
+  const floor = params.mode === 'lexical' ? 0 : await state.vectorFloor();
+  const request = { query: params.q, vector, mode: params.mode, depth: params.offset + params.k };
+  let { ranked, total } = rankPapers(
+    rankingSource(state, filterFor(state, params)),
+    request,
+    hybridPlan(state.manifest.embedder.kind),
+    floor,
+  );
   if (params.sort !== 'relevance') ranked = sortBy(state, ranked, params.sort);
   const page = ranked.slice(params.offset, params.offset + params.k);
   const results = page.map(({ id, score }) => state.hit(state.paperById(id), score, params.q));
-  return { query: params.q, took_ms: round(performance.now() - started), total: ranked.length, offset: params.offset, results };
+  const hasMore = params.offset + params.k < total;
+  return {
+    query: params.q,
+    took_ms: round(performance.now() - started),
+    total,
+    offset: params.offset,
+    has_more: hasMore,
+    next_offset: hasMore ? params.offset + params.k : null,
+    results,
+  };
+}
+
+/** The indexes as ranking sees them, the filters applied inside both rankers. */
+function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined): RankingSource {
+  const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
+  const similarities = state.embedder.wordSimilarities?.bind(state.embedder);
+  // One search asks for the same query's expansions twice (ranking, then matching vector hits).
+  const expanded = new Map<string, ReadonlyMap<string, number>>();
+  const expansions = (query: string) => {
+    if (!similarities) return undefined;
+    const found = expanded.get(query) ?? expandQuery(query, (term) => state.lexical.variants(term), similarities);
+    expanded.set(query, found);
+    return found;
+  };
+  return {
+    lexical: (query, k) => state.lexical.rank(query, { k, filter: lexicalAccept, expansions: expansions(query) }),
+    nearest: (vector, k) => state.vectorRanking(vector, k, accept),
+    lexicalMatches: (query, ids) =>
+      state.lexical.matches(
+        query,
+        ids.map((id) => state.lexical.indexOf(id) ?? -1),
+        expansions(query),
+      ),
+    hasPhrase: (query) => parseQuery(query).phrases.length > 0,
+  };
 }
 
 /** Filters run inside both rankers, so a filtered search finds every match that exists; undefined when none is set. */

@@ -3,6 +3,7 @@ import type { AnnIndex } from '../../indexer/ann/index.js';
 import { topicOf } from '../../indexer/derive.js';
 import type { Embedder } from '../../indexer/embed/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
+import { OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
 import type {
   Manifest,
   PaperBrief,
@@ -13,7 +14,7 @@ import type {
   Topic,
   TopicsFile,
 } from '../../indexer/store/index.js';
-import { bestSnippet } from '../ranking/index.js';
+import { bestSnippet, similarityFloor } from '../ranking/index.js';
 import type { ClusterRef, PaperSummary, SearchHit } from './schemas.js';
 
 /**
@@ -41,6 +42,7 @@ export class EngineState {
   readonly topicOfPaper: Int32Array;
   /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once. */
   readonly #membersOfTopic = new Map<number, number[]>();
+  #floor: Promise<number> | undefined;
 
   constructor(parts: {
     manifest: Manifest;
@@ -120,6 +122,23 @@ export class EngineState {
 
   recordAt(position: number): PaperRecord {
     return { ...(this.papers[position] as PaperBrief), ...this.#details(position) };
+  }
+
+  /**
+   * The similarity a paper must reach to match a query by vector (`similarityFloor`): the off-topic
+   * probes' nearest papers, one HNSW search each, on the first vector search. A failure is not kept.
+   */
+  vectorFloor(): Promise<number> {
+    if (!this.#floor) {
+      const floor = Promise.all(
+        OFF_TOPIC_PROBES.map(async (probe) => this.vectorRanking(await this.embedder.embedQuery(probe), 1)[0]?.score ?? -1),
+      ).then(similarityFloor);
+      floor.catch(() => {
+        if (this.#floor === floor) this.#floor = undefined;
+      });
+      this.#floor = floor;
+    }
+    return this.#floor;
   }
 
   /** Without `accept` the graph search runs natively, with no call back into JS per visited node. */

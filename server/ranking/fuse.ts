@@ -39,8 +39,8 @@ export function fuseRankings(lists: ReadonlyArray<ReadonlyArray<Scored>>, option
 }
 
 /**
- * RRF settings for hybrid search, lists in the order [vector, lexical], by the embedder that built
- * the index. Word-vector averages are weak on these short, jargon-heavy queries (vector-only nDCG@10
+ * RRF settings for papers similar to a pasted text (`POST /api/similar`), lists in the order
+ * [vector, lexical], by the embedder that built the index (search ranks by `hybridPlan`). Word-vector averages are weak on these short, jargon-heavy queries (vector-only nDCG@10
  * 0.76 against BM25's 0.93 on the dev queries), so BM25 leads and vectors break its ties and add
  * papers it misses: weight 8 was tuned on the labelled dev queries (test/eval/dev-queries.json) and checked on
  * test/eval/queries.json. Transformer embeddings are on a par with BM25, so both count equally.

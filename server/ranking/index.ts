@@ -7,7 +7,19 @@ export {
   type PaperCandidate,
   type SentenceCandidate,
 } from './answer.js';
+export { EXPANSION, type ExpansionSettings, expandQuery } from './expansion.js';
 export { findingStrength, isQuestionSentence } from './findings.js';
 export { type FuseOptions, fuseRankings, hybridFusion, type Scored } from './fuse.js';
+export {
+  type HybridPlan,
+  hybridPlan,
+  MIN_POOL,
+  type RankingSource,
+  type RankRequest,
+  rankPapers,
+  similarityFloor,
+  VECTOR_MATCH_DEPTH,
+} from './hybrid.js';
 export { type Judgments, meanReciprocalRank, ndcgAtK, recallAtK, reciprocalRank } from './metrics.js';
+export { OkapiBm25, type OkapiDocument, type OkapiOptions } from './okapi.js';
 export { bestSnippet, type Snippet, type SnippetOptions, type Span } from './snippet.js';

@@ -75,6 +75,31 @@ describe('the HTTP API on the sample index', () => {
     expect((second.body.results as Hit[]).map((hit) => hit.id)).toEqual((first.body.results as Hit[]).slice(2).map((hit) => hit.id));
   });
 
+  it('counts the papers that match, the same for every k and offset, and says whether more follow', async () => {
+    for (const mode of ['hybrid', 'lexical', 'vector']) {
+      const pages = [];
+      for (const [k, offset] of [[10, 0], [20, 0], [5, 5]]) pages.push((await getJson(`/api/search?q=reward%20noise&mode=${mode}&k=${k}&offset=${offset}`)).body);
+      const [first = {}, , third = {}] = pages as Array<Record<string, unknown>>;
+      const total = first.total as number;
+      expect(new Set(pages.map((page) => page.total)).size, mode).toBe(1);
+      expect(total).toBeLessThanOrEqual(62);
+      expect(first).toMatchObject({ has_more: total > 10, next_offset: total > 10 ? 10 : null });
+      expect((third.results as Hit[]).map((hit) => hit.id)).toEqual((first.results as Hit[]).slice(5, 10).map((hit) => hit.id));
+    }
+    expect((await getJson('/api/search?q=reward%20noise&mode=lexical&k=10')).body.total).toBe(60);
+    // A word no paper uses, and nothing near it: no results, not 62 of 62.
+    expect((await getJson('/api/search?q=qwxzvpt&k=10')).body).toMatchObject({ total: 0, results: [], has_more: false, next_offset: null });
+  });
+
+  it('puts the paper about reward noise first for "reward noise", and matches quoted phrases exactly', async () => {
+    for (const mode of ['hybrid', 'lexical']) {
+      const { body } = await getJson(`/api/search?q=reward%20noise&mode=${mode}&k=3`);
+      expect((body.results as Hit[])[0]?.title, mode).toBe(CLIMB);
+    }
+    const phrase = await getJson(`/api/search?q=${encodeURIComponent('"noisy rewards"')}&k=10`);
+    expect(phrase.body).toMatchObject({ total: 1, results: [{ title: CLIMB }] });
+  });
+
   it('rejects invalid parameters with a 400 naming the parameter', async () => {
     for (const [url, parameter] of [
       ['/api/search?q=', 'q'],

@@ -262,6 +262,13 @@ describe('JSONL', () => {
     expect(papers[2]).toMatchObject({ abstract: 'An abstract under its other name.', organization: 'Example Lab' });
   });
 
+  it('reads BEIR corpus records: _id is the id and text the abstract', () => {
+    const jsonl = '{"_id": "4983", "title": "Microstructural development", "text": "Alterations of white matter.", "metadata": {}}\r\n';
+    const { papers, issues } = parseListing(jsonl, { file: 'corpus.jsonl' });
+    expect(issues).toEqual([]);
+    expect(papers).toMatchObject([{ id: '4983', title: 'Microstructural development', abstract: 'Alterations of white matter.' }]);
+  });
+
   it('reports an invalid line and keeps the others', () => {
     const jsonl = '{"title": "A", "abstract": "One."}\n{"title": "B", "abstract": \n[1]\n{"title": "C", "abstract": "Three."}';
     const { papers, issues } = parseListing(jsonl, { file: 'list.jsonl' });

@@ -16,7 +16,7 @@ function countingEngine(tookMs = 7.25) {
     calls: 0,
     async search(params: SearchParams): Promise<SearchResponse> {
       engine.calls++;
-      return { query: params.q, took_ms: tookMs, total: params.k, offset: params.offset, results: [] };
+      return { query: params.q, took_ms: tookMs, total: params.k, offset: params.offset, has_more: false, next_offset: null, results: [] };
     },
   };
   return engine;
@@ -38,7 +38,7 @@ describe('SearchResponseCache', () => {
     const engine = countingEngine();
     const [first, second, third, fourth] = await answers(cache, engine, ['noisy rewards', 'noisy rewards', 'noisy rewards', 'noisy rewards']);
     expect(engine.calls).toBe(2);
-    expect(first).toEqual({ query: 'noisy rewards', took_ms: 7.25, total: 10, offset: 0, results: [], cached: false });
+    expect(first).toEqual({ query: 'noisy rewards', took_ms: 7.25, total: 10, offset: 0, has_more: false, next_offset: null, results: [], cached: false });
     expect(second).toEqual(first);
     expect(third).toEqual({ ...first, took_ms: expect.any(Number), cached: true });
     expect(third?.took_ms).toBeLessThan(7.25);

@@ -31,8 +31,11 @@ export interface SearchResult {
 export interface SearchResponse {
   query: string;
   took_ms: number;
+  /** Papers that match, whatever k and offset. */
   total: number;
   offset: number;
+  has_more: boolean;
+  next_offset: number | null;
   results: SearchResult[];
 }
 

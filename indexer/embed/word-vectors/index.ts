@@ -178,6 +178,30 @@ class WordVectorEmbedder implements Embedder {
     return vector;
   }
 
+  wordSimilarities(word: string, others: readonly string[]): Array<number | undefined> {
+    const { rows, table } = this.#lexicon;
+    const { dimension, codes } = table;
+    const row = rows.get(word);
+    if (row === undefined) return others.map(() => undefined);
+    // The rows' scales cancel out of a cosine: the int8 codes are enough.
+    const norm = (at: number): number => {
+      let sum = 0;
+      for (let j = 0; j < dimension; j++) sum += (codes[at + j] as number) ** 2;
+      return Math.sqrt(sum);
+    };
+    const base = row * dimension;
+    const baseNorm = norm(base);
+    return others.map((other) => {
+      const otherRow = rows.get(other);
+      if (otherRow === undefined) return undefined;
+      const at = otherRow * dimension;
+      let sum = 0;
+      for (let j = 0; j < dimension; j++) sum += (codes[base + j] as number) * (codes[at + j] as number);
+      const denominator = baseNorm * norm(at);
+      return denominator === 0 ? undefined : sum / denominator;
+    });
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the lexicon is shared, read-only and lives as long as the process.
   }

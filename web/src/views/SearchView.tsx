@@ -98,7 +98,7 @@ function Results({ values, search }: { values: Values; search: Load<SearchRespon
       {page.total === 0 ? (
         <Empty>
           <p>No paper matches “{page.query}” with these filters.</p>
-          <p>Try fewer words, another mode, or clear the filters.</p>
+          <p>Try fewer or other words, no quotes, another mode, or clear the filters.</p>
         </Empty>
       ) : (
         <ResultList label={`Results for ${page.query}`} busy={busy}>

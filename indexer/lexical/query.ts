@@ -1,0 +1,51 @@
+import { forEachWord } from '../text/index.js';
+import { tokenOffsets } from './corpus-terms.js';
+
+/** A term of a quoted phrase and its word offset from the phrase's start (stop words count). */
+export interface PhraseTerm {
+  term: string;
+  offset: number;
+}
+
+export interface ParsedQuery {
+  /** Every term, quoted or not, in order and with repeats (a repeated term weighs more). */
+  terms: string[];
+  /** Quoted parts, each required to occur exactly: the same terms at the same gaps. */
+  phrases: PhraseTerm[][];
+}
+
+// Straight and typographic double quotes; an unmatched last quote is ignored.
+const QUOTE = /["“”„]/;
+
+/**
+ * Splits a query into its terms and its quoted phrases, analysed as the index analyses text.
+ * @example parseQuery('"reward noise" RLVR') // → { terms: ['reward', 'nois', 'rlvr'], phrases: [[{ term: 'reward', offset: 0 }, { term: 'nois', offset: 1 }]] }
+ */
+export function parseQuery(text: string): ParsedQuery {
+  const parts = text.split(QUOTE);
+  // An odd number of quotes leaves the text after the last one unquoted.
+  const closed = parts.length % 2 === 1 ? parts.length : parts.length - 1;
+  const terms: string[] = [];
+  const phrases: PhraseTerm[][] = [];
+  parts.forEach((part, index) => {
+    const quoted = index % 2 === 1 && index < closed;
+    const phrase = analyse(part);
+    for (const { term } of phrase) terms.push(term);
+    if (quoted && phrase.length > 0) phrases.push(phrase);
+  });
+  return { terms, phrases };
+}
+
+function analyse(text: string): PhraseTerm[] {
+  const found: PhraseTerm[] = [];
+  let position = 0;
+  forEachWord(text, (word) => {
+    const { offsets, span } = tokenOffsets(word);
+    word.terms.forEach((term, index) => {
+      found.push({ term, offset: position + (offsets[index] as number) });
+    });
+    position += span;
+  });
+  const first = found[0]?.offset ?? 0;
+  return found.map(({ term, offset }) => ({ term, offset: offset - first }));
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { buildLexicalIndex, countCorpusTerms, loadLexicalFile, loadLexicalIndex, parseQuery } from '../../indexer/lexical/index.js';
+
+// Three documents have "reward" and "noise" once each, at different distances.
+const filler = 'alpha beta gamma delta epsilon zeta eta theta iota kappa';
+const corpus = [
+  { id: 'apart', title: 'Study one', abstract: `The reward is given. ${filler} Then noise is added.` },
+  { id: 'near', title: 'Study two', abstract: `We add reward noise here. ${filler} Nothing else.` },
+  { id: 'reversed', title: 'Study three', abstract: `The noise in the reward. ${filler} Nothing else.` },
+  { id: 'other', title: 'Study four', abstract: `Only policy gradients. ${filler} Nothing else at all here.` },
+];
+
+describe('proximity and phrases', () => {
+  const index = buildLexicalIndex(corpus);
+  const ids = (query: string, k = 10) => index.rank(query, { k }).hits.map((hit) => hit.id);
+
+  it('ranks documents whose query terms stand together above those where they are far apart', () => {
+    expect(ids('reward noise').slice(0, 3)).toEqual(['near', 'reversed', 'apart']);
+    // Without positions BM25 alone puts the shortest abstract first.
+    const flat = buildLexicalIndex(corpus, {}, countCorpusTerms(corpus));
+    expect(flat.hasPositions).toBe(false);
+    expect(flat.search('reward noise', { k: 3 })[0]?.id).toBe('apart');
+  });
+
+  it('matches a quoted phrase exactly, stop words counted as gaps, and counts only the documents holding it', () => {
+    expect(index.rank('"reward noise"', { k: 10 })).toMatchObject({ total: 1, hits: [{ id: 'near' }] });
+    expect(ids('"noise in the reward"')).toEqual(['reversed']);
+    expect(ids('"noise the reward"')).toEqual([]);
+    expect(index.rank('"reward unseenword"', { k: 10 })).toEqual({ hits: [], total: 0 });
+    // An unmatched quote is ignored: the words are searched as usual.
+    expect(index.rank('"reward noise', { k: 10 }).total).toBe(3);
+  });
+
+  it('counts every matching document whatever k is, and keeps the head of the ranking for every k', () => {
+    const totals = [1, 2, 10].map((k) => index.rank('reward noise policy', { k }).total);
+    expect(totals).toEqual([4, 4, 4]);
+    expect(ids('reward noise policy', 2)).toEqual(ids('reward noise policy', 10).slice(0, 2));
+    expect(index.matches('"reward noise"', [0, 1, 2, 3])).toEqual([false, true, false, false]);
+    expect(index.matches('policy', [0, 3])).toEqual([false, true]);
+  });
+
+  it("adds weighted expansions, and lists a stem's longer single-word variants", () => {
+    const variants = buildLexicalIndex([
+      { id: 'x', title: 'Noisy rewards', abstract: 'Noisy labels.' },
+      { id: 'y', title: 'Noise', abstract: 'Noise and noiseless signals, a noisier world.' },
+    ]);
+    expect(
+      variants
+        .variants('nois')
+        .map((variant) => variant.term)
+        .sort(),
+    ).toEqual(['noiseless', 'noisi', 'noisier']);
+    expect(variants.variants('noi')).toEqual([]);
+    expect(variants.rank('noise', { k: 5 }).total).toBe(1);
+    expect(variants.rank('noise', { k: 5, expansions: new Map([['noisi', 0.5]]) })).toMatchObject({
+      total: 2,
+      hits: [{ id: 'y' }, { id: 'x' }],
+    });
+  });
+
+  it('keeps positions through the binary file and the JSON form', () => {
+    const fromFile = loadLexicalFile(index.toFile(3)).index;
+    const fromJson = loadLexicalIndex(JSON.stringify(index.toJSON()));
+    for (const loaded of [fromFile, fromJson]) {
+      expect(loaded.hasPositions).toBe(true);
+      expect(loaded.rank('"noise in the reward"', { k: 5 })).toEqual(index.rank('"noise in the reward"', { k: 5 }));
+      expect(loaded.search('reward noise', { k: 5 })).toEqual(index.search('reward noise', { k: 5 }));
+    }
+  });
+
+  it('refuses a file whose positions are damaged, naming them', () => {
+    const file = index.toFile(3);
+    const header = JSON.parse(file.toString('utf8', 8, 8 + file.readUInt32LE(4))) as { positionCount: number };
+    expect(header.positionCount).toBeGreaterThan(0);
+    const json = index.toJSON();
+    expect(() => loadLexicalIndex({ ...json, positions: 'AQ==' })).toThrow(/field "positions"/);
+  });
+});
+
+describe('parseQuery', () => {
+  it('splits terms from quoted phrases, with word offsets that count stop words and compound parts', () => {
+    expect(parseQuery('"reward noise" RLVR')).toEqual({
+      terms: ['reward', 'nois', 'rlvr'],
+      phrases: [
+        [
+          { term: 'reward', offset: 0 },
+          { term: 'nois', offset: 1 },
+        ],
+      ],
+    });
+    expect(parseQuery('“noise in the reward”').phrases).toEqual([
+      [
+        { term: 'nois', offset: 0 },
+        { term: 'reward', offset: 3 },
+      ],
+    ]);
+    expect(parseQuery('"text-to-image models"').phrases[0]).toEqual([
+      { term: 'text-to-image', offset: 0 },
+      { term: 'text', offset: 0 },
+      { term: 'imag', offset: 1 },
+      { term: 'model', offset: 2 },
+    ]);
+    expect(parseQuery('"the of"').phrases).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import {
+  expandQuery,
+  hybridPlan,
+  OkapiBm25,
+  type RankingSource,
+  rankPapers,
+  type Scored,
+  similarityFloor,
+} from '../../server/ranking/index.js';
+
+describe('OkapiBm25', () => {
+  it('scores plain Okapi BM25 (k1 0.9, b 0.4) over unstemmed words', () => {
+    const bm25 = new OkapiBm25([
+      { id: 'a', text: 'reward noise reward' },
+      { id: 'b', text: 'noise' },
+      { id: 'c', text: 'rewards only here' },
+    ]);
+    const [first, second] = bm25.search('reward', 3);
+    // idf = ln(1 + (3 − 1 + 0.5) / (1 + 0.5)); tf 2 in a 3-word document, average length 7/3.
+    const idf = Math.log(1 + 2.5 / 1.5);
+    const norm = 0.9 * (1 - 0.4 + (0.4 * 3) / (7 / 3));
+    expect(first).toEqual({ id: 'a', score: expect.closeTo((idf * 2 * 1.9) / (2 + norm), 12) });
+    // "rewards" is not "reward": no stemming.
+    expect(second).toBeUndefined();
+  });
+});
+
+/** A ranking source over fixed lists: what `rankPapers` sees of an index. */
+function source(lexical: Scored[], nearest: Scored[], options: { phrase?: boolean; lexicalIds?: string[] } = {}): RankingSource {
+  const matching = new Set(options.lexicalIds ?? lexical.map((hit) => hit.id));
+  return {
+    lexical: (_query, k) => ({ hits: lexical.slice(0, k), total: matching.size }),
+    nearest: (_vector, k) => nearest.slice(0, k),
+    lexicalMatches: (_query, ids) => ids.map((id) => matching.has(id)),
+    hasPhrase: () => options.phrase ?? false,
+  };
+}
+
+const hits = (...ids: string[]) => ids.map((id, index) => ({ id, score: 1 - index / 10 }));
+const vector = new Float32Array([1]);
+
+describe('rankPapers', () => {
+  const lexical = hits('a', 'b', 'c');
+  const near = [
+    { id: 'x', score: 0.9 },
+    { id: 'a', score: 0.8 },
+    { id: 'y', score: 0.5 },
+    { id: 'z', score: 0.1 },
+  ];
+
+  it('with word vectors keeps the lexical order and adds the vector-only papers above the floor after it', () => {
+    const ranked = rankPapers(source(lexical, near), { query: 'q', vector, mode: 'hybrid', depth: 10 }, hybridPlan('word-vectors'), 0.3);
+    expect(ranked.ranked.map((hit) => hit.id)).toEqual(['a', 'b', 'c', 'x', 'y']);
+    expect(ranked.total).toBe(5);
+  });
+
+  it('counts the same total for every depth, and adds nothing a quoted phrase excludes', () => {
+    const totals = [1, 5, 200].map(
+      (depth) => rankPapers(source(lexical, near), { query: 'q', vector, mode: 'hybrid', depth }, hybridPlan('word-vectors'), 0.3).total,
+    );
+    expect(totals).toEqual([5, 5, 5]);
+    const quoted = rankPapers(
+      source(lexical, near, { phrase: true }),
+      { query: '"q"', vector, mode: 'hybrid', depth: 10 },
+      hybridPlan('word-vectors'),
+      0.3,
+    );
+    expect(quoted).toEqual({ ranked: lexical, total: 3 });
+  });
+
+  it("fuses a transformer's ranking by reciprocal rank, counting each paper once", () => {
+    const fused = rankPapers(source(lexical, near), { query: 'q', vector, mode: 'hybrid', depth: 10 }, hybridPlan('transformer'), 0.3);
+    expect(fused.ranked[0]?.id).toBe('a');
+    expect(new Set(fused.ranked.map((hit) => hit.id))).toEqual(new Set(['a', 'b', 'c', 'x', 'y']));
+    expect(fused.total).toBe(5);
+  });
+
+  it('returns only papers above the floor in vector mode, and nothing for a query that matches nothing', () => {
+    expect(rankPapers(source(lexical, near), { query: 'q', vector, mode: 'vector', depth: 10 }, hybridPlan('word-vectors'), 0.3)).toEqual({
+      ranked: near.slice(0, 3),
+      total: 3,
+    });
+    expect(
+      rankPapers(source([], near.slice(3)), { query: 'q', vector, mode: 'hybrid', depth: 10 }, hybridPlan('word-vectors'), 0.3),
+    ).toEqual({ ranked: [], total: 0 });
+  });
+
+  it('sets the floor at the lowest best similarity an off-topic probe reaches', () => {
+    expect(similarityFloor([0.4, 0.21, 0.33])).toBe(0.21);
+  });
+});
+
+describe('expandQuery', () => {
+  const variants = (term: string) =>
+    term === 'nois'
+      ? [
+          { term: 'noisi', surface: 'noisy' },
+          { term: 'noiseless', surface: 'noiseless' },
+        ]
+      : [];
+  const similarities = (word: string, others: readonly string[]) =>
+    others.map((other) => (word === 'noise' && other === 'noisy' ? 0.5 : 0.02));
+
+  it("weighs a query word's corpus variants by word-vector similarity, leaving out dissimilar ones and quoted words", () => {
+    expect(expandQuery('reward noise', variants, similarities)).toEqual(new Map([['noisi', 0.25]]));
+    expect(expandQuery('"reward noise"', variants, similarities)).toEqual(new Map());
+  });
+});
