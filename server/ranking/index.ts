@@ -10,4 +10,5 @@ export {
 export { findingStrength, isQuestionSentence } from './findings.js';
 export { type FuseOptions, fuseRankings, hybridFusion, type Scored } from './fuse.js';
 export { type Judgments, meanReciprocalRank, ndcgAtK, recallAtK, reciprocalRank } from './metrics.js';
+export { embeddingWeight, type RelatedHit, RelatedPapers, type RelatedSource } from './related.js';
 export { bestSnippet, type Snippet, type SnippetOptions, type Span } from './snippet.js';
