@@ -62,7 +62,7 @@ interface EmbedOptions extends CommonOptions {
   model?: string;
   modelDir?: string;
   offline?: boolean;
-  clusters: 'auto' | number;
+  clusters?: 'auto' | number;
   year?: number;
   strict?: boolean;
   reembed?: boolean;
@@ -80,7 +80,7 @@ function withEmbedOptions(command: Command): Command {
     .option('--model <id>', 'transformer model id (default Xenova/all-MiniLM-L6-v2)')
     .option('--model-dir <dir>', 'local transformer model folder (env PAPERSCOPE_MODEL_DIR)', settings.modelDir)
     .option('--offline', 'never download a model (env PAPERSCOPE_OFFLINE=1)', settings.offline)
-    .option('--clusters <k>', 'number of topics, or "auto"', clusterCount, 'auto' as const)
+    .option('--clusters <k>', 'number of topics, or "auto" (default: as the index was last built, else auto)', clusterCount)
     .option('--year <year>', 'year for dates that have none (default: the latest such date not after the page\'s own date or the file\'s time)', positiveInteger)
     .option('--strict', 'fail on the first malformed record instead of skipping it')
     .option('--reembed', 'rebuild every vector, e.g. to switch embedder');
@@ -271,8 +271,8 @@ withDataDir(program.command('similar').description('papers related to a paper').
   });
 
 withDataDir(program.command('clusters').description('list the topics, or report how good they are'))
-  .option('--report', 'print k, silhouette and sizes beside a TF-IDF k-means baseline (NMI/ARI with --labels)')
-  .option('--labels <file>', 'JSON object mapping paper titles to hand labels, scored against with --report')
+  .option('--report', 'print k, silhouette, sizes and label quality beside NMF and k-means on TF-IDF (NMI/ARI with --labels)')
+  .option('--labels <file>', 'JSON object mapping paper ids or titles to hand labels, scored against with --report')
   .option('--clusters <k>', 'number of topics for --report, or "auto" (default: as indexed)', clusterCount)
   .option('--json', 'print JSON')
   .action(async (options: CommonOptions & { report?: boolean; labels?: string; clusters?: 'auto' | number }) => {
@@ -304,9 +304,10 @@ withDataDir(program.command('ask').description('answer a question from the abstr
 withEmbedOptions(
   program
     .command('eval')
-    .description('score search (nDCG@10, Recall@5, Recall@100, MRR@10 of hybrid, vector-only and lexical beside a plain BM25) or ask (answered, best paper cited, citation precision, refusals) on labelled questions'),
+    .description('score search (nDCG@10, Recall@5, Recall@100, MRR@10 of hybrid, vector-only and lexical beside a plain BM25), related papers (same-topic precision@5 beside TF-IDF cosine) or ask (answered, best paper cited, citation precision, refusals) on labelled data'),
 )
   .option('--queries <file>', 'search: JSON [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
+  .option('--labels <file>', 'related papers: JSON object mapping paper ids or titles to hand labels; same-topic precision@5 beside TF-IDF cosine')
   .option('--ask <file>', 'ask: JSON { "answerable": [{ "question", "paraphrase"?, "relevant": { "<title>": 1-3 } }], "unanswerable": ["…"] }')
   .option('--beir <dir>', 'search: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
   .option('--ask-beir <dir>', 'ask: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
@@ -314,9 +315,16 @@ withEmbedOptions(
   .option('--keep-index <dir>', 'with --beir or --ask-beir: index the corpus into this data dir and keep it, so a later run reuses it')
   .option('--details', 'list the questions whose best paper was not cited')
   .option('--json', 'print JSON')
-  .action(async (options: EmbedOptions & { queries?: string; beir?: string; ask?: string; askBeir?: string; split: string; keepIndex?: string; details?: boolean }) => {
-    const chosen = [options.queries, options.beir, options.ask, options.askBeir].filter(Boolean).length;
-    if (chosen !== 1) throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --beir, --ask and --ask-beir', { parameter: 'queries' });
+  .action(async (options: EmbedOptions & { queries?: string; labels?: string; beir?: string; ask?: string; askBeir?: string; split: string; keepIndex?: string; details?: boolean }) => {
+    const chosen = [options.queries, options.labels, options.beir, options.ask, options.askBeir].filter(Boolean).length;
+    if (chosen !== 1) throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --labels, --beir, --ask and --ask-beir', { parameter: 'queries' });
+    if (options.labels) {
+      const [{ evaluateRelated, formatRelatedReport }, { readHandLabels }] = await Promise.all([import('./eval.js'), import('../server/topics/index.js')]);
+      const handLabels = await readHandLabels(options.labels);
+      const report = await withEngine(options, (engine) => evaluateRelated(engine, handLabels));
+      output(options, report, () => process.stdout.write(`${formatRelatedReport(report)}\n`));
+      return;
+    }
     if (options.queries) {
       const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
       const queries = await readEvalQueries(options.queries);

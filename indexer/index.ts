@@ -23,7 +23,8 @@ export interface IndexOptions {
   offline: boolean;
   embedder: EmbedderChoice;
   model?: string;
-  clusters: 'auto' | number;
+  /** Number of topics, or 'auto'; when not given, what the index was last built with (else 'auto'). */
+  clusters?: 'auto' | number;
   seed?: number;
   /** Cluster the topics afresh even when new papers could join the existing ones. */
   recluster?: boolean;
@@ -182,6 +183,8 @@ async function indexInput(
     const manifest = options.reembed ? undefined : await readManifest(layout);
     // Re-embedding rebuilds the table, so what it held decides what is "updated" rather than "added".
     const previousIds = options.reembed ? await storedIds(layout) : new Set<string>();
+    // A number of topics asked for once holds until another is asked for, across --reembed too.
+    const clusters = options.clusters ?? (manifest ?? (await readManifest(layout).catch(() => undefined)))?.clustering.requested ?? 'auto';
     embedder = manifest ? await parts.embedder.reopen(manifest, options, emit) : await parts.embedder.create(options, emit);
     const active = embedder;
     const dimension = embedder.info.dimension;
@@ -221,7 +224,7 @@ async function indexInput(
         return { ...fields, sourceFile: source.file, sourceLine: source.line, contentHash: hash, vector };
       });
       // Record the embedder before the first batch lands, so committed rows are never orphaned.
-      if (!manifest) await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, options, 1));
+      if (!manifest) await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, { ...options, clusters }, 1));
       await timeStage(stages, 'write', () =>
         table.upsert(written, Math.max(MIN_WRITE_BATCH, Math.ceil(written.length / WRITE_BATCHES)), (done) => {
           emit({ type: 'progress', stage: 'Writing', done, total: written.length });
@@ -232,7 +235,7 @@ async function indexInput(
       if (compacted) emit({ type: 'info', message: `Compacted the papers table: ${compacted.fragmentsRemoved} fragments merged, ${compacted.versionsRemoved} old versions removed` });
     }
     const tableVersion = await table.version();
-    const upToDate = manifest && changed.length === 0 && manifest.tableVersion === tableVersion && (options.clusters === manifest.clustering.requested) && !options.recluster;
+    const upToDate = manifest && changed.length === 0 && manifest.tableVersion === tableVersion && clusters === manifest.clustering.requested && !options.recluster;
     // Nothing changed: the derived indexes are current, so the table's rows need not be read back.
     let storedCount = upToDate ? await table.count() : 0;
     let topicCount = manifest?.clustering.k ?? 0;
@@ -243,7 +246,7 @@ async function indexInput(
       storedCount = stored.length;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
       // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
-      const topicPolicy = { clusters: options.clusters, seed: options.seed ?? DEFAULT_CLUSTER_SEED, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
+      const topicPolicy = { clusters, seed: options.seed ?? DEFAULT_CLUSTER_SEED, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
       const previousTopics = await readTopicsFile(layout);
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
@@ -262,7 +265,7 @@ async function indexInput(
     }
     const buildMs = performance.now() - started;
     crashPoint('before-manifest');
-    if (!upToDate) await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, options, topicCount));
+    if (!upToDate) await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, { ...options, clusters }, topicCount));
     // On object storage, the index files and then the manifest go up; a no-op for a local data dir.
     await dataDir.publish();
 
@@ -296,7 +299,7 @@ async function storedIds(layout: DataDirLayout): Promise<Set<string>> {
   return new Set(table ? (await table.contentHashes().catch(() => new Map<string, string>())).keys() : []);
 }
 
-function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions, k: number): Manifest {
+function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions & { clusters: 'auto' | number }, k: number): Manifest {
   return {
     format: 1,
     appVersion: APP_VERSION,

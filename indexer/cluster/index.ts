@@ -1,5 +1,8 @@
-/** Topics: k-means clusters of paper vectors, their labels, timelines and a 2-D map. */
+/** Topics: NMF and k-means clusters of paper vectors and words, their labels, timelines and a 2-D map. */
 export { assignToNearest } from './assign.js';
+export { nmfTopics, sparseCosine, sparseKmeans } from './baselines.js';
+export { classicTfIdf } from './classic-tfidf.js';
+export { dominantTopics, type Factorization, nmf } from './nmf.js';
 export { type ClusterInput, type Clustering, clusterPapers, representatives } from './kmeans.js';
 export { DEFAULT_CLUSTER_SEED } from './random.js';
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';
@@ -8,6 +11,7 @@ export { extendMapInWorker } from './map-job.js';
 export { adjustedRandIndex, normalizedMutualInfo, silhouetteScore } from './metrics.js';
 export { formatQualityReport, type QualityReport, type QualityReportOptions, qualityReport } from './report.js';
 export { combineViews, denseRows, latentSemanticVectors, type TermMatrix, tfIdfMatrix } from './text-view.js';
+export { describeSubtopics, secondLevel } from './subtopics.js';
 export { type TopicTimeline, topicTimeline } from './timeline.js';
 export { DEFAULT_RECLUSTER_GROWTH, reclusterReason, type TopicPolicy, type TopicSet, updateTopics } from './topic-set.js';
 export {

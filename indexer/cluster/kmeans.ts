@@ -12,6 +12,12 @@ export interface ClusterInput {
   k?: number | 'auto';
   minK?: number;
   maxK?: number;
+  /**
+   * A first partition of the papers that k-means is fitted on (their indices into `vectors`), for
+   * the chosen k: Lloyd starts from its centroids instead of k-means++ seeds. Ignored when it has
+   * fewer than k topics.
+   */
+  start?: (fitted: readonly number[], k: number) => readonly number[];
 }
 
 export interface Clustering {
@@ -45,6 +51,14 @@ const MAX_ITERATIONS = 50;
 /** Values of k whose silhouette is this close to the best one compete on stability instead. */
 const SILHOUETTE_TOLERANCE = 0.01;
 const STABILITY_TIE = 0.01;
+const MAX_AUTO_K = 12;
+/**
+ * From this many papers 'auto' chooses at least `BROWSABLE_MIN_K` topics, unless fewer topics
+ * have a silhouette higher by more than `BROWSABLE_TOLERANCE` (well-separated groups).
+ */
+const BROWSABLE_CORPUS = 1_000;
+const BROWSABLE_MIN_K = 8;
+const BROWSABLE_TOLERANCE = 0.05;
 
 /**
  * Groups paper vectors into topics with k-means (k-means++ initialisation, fixed seed) on unit
@@ -68,8 +82,11 @@ export function clusterPapers(input: ClusterInput): Clustering {
   const requested = input.k ?? 'auto';
   const k = requested === 'auto' ? chooseK(choiceSample(silhouetteSample, distances, seed), seed, kRange(n, input)) : checkK(requested, n);
 
-  const fitSample = sampleIndices(n, FIT_SAMPLE_SIZE, seed).map((index) => unit[index] as Float32Array);
-  const { centroids } = bestOfRestarts(fitSample, Math.min(k, countDistinct(fitSample)), seed);
+  const fitted = sampleIndices(n, FIT_SAMPLE_SIZE, seed);
+  const fitSample = fitted.map((index) => unit[index] as Float32Array);
+  const fitK = Math.min(k, countDistinct(fitSample));
+  const started = input.start ? startCentroids(fitSample, input.start(fitted, fitK), fitK) : undefined;
+  const { centroids } = started ? lloydFrom(fitSample, started) : bestOfRestarts(fitSample, fitK, seed);
   const ordered = orderTopics(
     unit.map((vector) => nearestCentroid(vector, centroids)),
     centroids,
@@ -116,23 +133,27 @@ export function representatives(
 interface KRange {
   low: number;
   high: number;
+  /** Prefer at least this many topics unless fewer fit the data clearly better. */
+  browsable?: number;
 }
 
 /**
  * The k values tried by 'auto'. Below 3 topics a map is not worth exploring, and silhouettes in
- * high dimensions tend to favour a coarse split, so corpora of 30+ papers start at 3. The top
- * grows with √n and stops at 12, which is about as many topics as a legend can show.
+ * high dimensions tend to favour a coarse split, so corpora of 30+ papers start at 3; corpora of
+ * 1,000+ prefer 8 or more: a person browses a thousand papers through topics of at most a few
+ * hundred. The top grows with √n and stops at 12, which is about as many topics as a legend can show.
  */
 function kRange(n: number, input: ClusterInput): KRange {
   const minK = input.minK ?? (n >= 30 ? 3 : 2);
-  const maxK = input.maxK ?? Math.min(12, Math.floor(Math.sqrt(n / 2)) + 4);
+  const maxK = input.maxK ?? Math.max(minK, Math.min(MAX_AUTO_K, Math.floor(Math.sqrt(n / 2)) + 4));
   if (!Number.isInteger(minK) || minK < 1) throw invalidParameter('minK', `minK must be a positive integer, got ${minK}`);
   if (!Number.isInteger(maxK) || maxK < minK) {
     throw invalidParameter('maxK', `maxK must be an integer at least minK (${minK}), got ${maxK}`);
   }
   // A silhouette needs at least two topics and one topic with two papers.
   const high = Math.min(maxK, n - 1);
-  return { low: Math.max(2, Math.min(minK, high)), high };
+  const browsable = input.minK === undefined && n >= BROWSABLE_CORPUS ? BROWSABLE_MIN_K : undefined;
+  return { low: Math.max(2, Math.min(minK, high)), high, browsable };
 }
 
 /** A seeded subset of the silhouette sample with its part of the distance matrix. */
@@ -163,8 +184,12 @@ function chooseK({ points: unitSample, distances }: { points: Float32Array[]; di
     }
     scores.push({ k, silhouette, stability: mean(agreements) });
   }
-  const best = Math.max(...scores.map((score) => score.silhouette));
-  const nearBest = scores.filter((score) => score.silhouette >= best - SILHOUETTE_TOLERANCE);
+  const overall = Math.max(...scores.map((score) => score.silhouette));
+  const browsable = scores.filter((score) => score.k >= (range.browsable ?? Number.POSITIVE_INFINITY));
+  const browsableBest = Math.max(...browsable.map((score) => score.silhouette));
+  const candidates = browsableBest >= overall - BROWSABLE_TOLERANCE ? browsable : scores;
+  const best = Math.max(...candidates.map((score) => score.silhouette));
+  const nearBest = candidates.filter((score) => score.silhouette >= best - SILHOUETTE_TOLERANCE);
   const mostStable = Math.max(...nearBest.map((score) => score.stability));
   // Scores are in ascending k, so the first stable one is the smallest.
   const chosen = nearBest.find((score) => score.stability >= mostStable - STABILITY_TIE);
@@ -178,6 +203,29 @@ function chooseK({ points: unitSample, distances }: { points: Float32Array[]; di
 function runKmeans(points: readonly Float32Array[], k: number, seed: number): { clusters: number[]; centroids: number[][] } {
   const initialization = kmeansPlusPlus(points, k, seed).map((point) => Array.from(point));
   const result = kmeans(toArrays(points), k, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
+  return { clusters: result.clusters, centroids: result.centroids };
+}
+
+/** Mean of each start topic's vectors; undefined when the start leaves a topic empty. */
+function startCentroids(points: readonly Float32Array[], start: readonly number[], k: number): number[][] | undefined {
+  if (start.length !== points.length) throw new PaperscopeError('INVALID_INPUT', `start has ${start.length} topics for ${points.length} papers`, { field: 'start' });
+  const dimension = points[0]?.length ?? 0;
+  const sums = Array.from({ length: k }, () => new Array<number>(dimension).fill(0));
+  const sizes = new Array<number>(k).fill(0);
+  start.forEach((topic, index) => {
+    const sum = sums[topic];
+    if (!sum) return;
+    sizes[topic] = (sizes[topic] as number) + 1;
+    (points[index] as Float32Array).forEach((value, d) => {
+      sum[d] = (sum[d] as number) + value;
+    });
+  });
+  if (sizes.some((size) => size === 0)) return undefined;
+  return sums.map((sum, topic) => sum.map((value) => value / (sizes[topic] as number)));
+}
+
+function lloydFrom(points: readonly Float32Array[], initialization: number[][]): { clusters: number[]; centroids: number[][] } {
+  const result = kmeans(toArrays(points), initialization.length, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
   return { clusters: result.clusters, centroids: result.centroids };
 }
 

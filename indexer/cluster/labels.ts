@@ -13,6 +13,10 @@ export interface LabelInput {
 export interface TopicLabel {
   /** One to three phrases joined by " / ", unique across topics. */
   label: string;
+  /** Share of the topic's (sampled) papers holding one of the label's phrases. */
+  coverage: number;
+  /** How many times more often the label's phrases occur in the topic's papers than in the others' (Infinity: only inside). */
+  distinctiveness: number;
   /** The topic's most distinctive phrases; the strongest has weight 1. */
   keywords: Array<{ term: string; weight: number }>;
 }
@@ -79,11 +83,21 @@ const LABEL_BOILERPLATE = [
   'off-the-shelf', 'plug-and-play', 'step-by-step', 'well-known', 'trade-off', 'in-depth', 'so-called', 'long-term',
 ];
 
+/** Function words the `stopword` list lacks ("its", "may"): never a keyword. */
+const LABEL_STOP_WORDS = [
+  'its', 'itself', 'may', 'might', 'must', 'shall', 'should', 'would', 'could', 'per', 'whose', 'whom', 'thereby', 'hence',
+  'whereas', 'wherein', 'along', 'around', 'beyond', 'either', 'neither', 'nor', 'else', 'ever', 'every', 'few', 'less',
+  'least', 'perhaps', 'quite', 'rather', 'since', 'sometimes', 'together', 'unless', 'until', 'already', 'always', 'almost',
+  'although', 'become', 'becomes', 'behind', 'below', 'beside', 'besides', 'cannot', 'get', 'gets', 'give', 'gives', 'indeed',
+  'last', 'latter', 'mostly', 'namely', 'next', 'none', 'nothing', 'now', 'part', 'seem', 'seems', 'something', 'though',
+  'throughout', 'whole', 'whether', 'without', 'within', 'upon', 'thus', 'yet', 'well', 'still', 'often', 'much', 'many',
+];
+
 /** Boilerplate heads that still make a technical phrase after a topical word ("reward model"). */
 const HEAD_TERMS: ReadonlySet<string> = new Set(['model', 'learn', 'data', 'train', 'evalu', 'benchmark', 'task', 'framework']);
 
 const BOILERPLATE_TERMS: ReadonlySet<string> = new Set(
-  [...BOILERPLATE_WORDS, ...LABEL_BOILERPLATE].flatMap((word) => [word, stem(word)]),
+  [...BOILERPLATE_WORDS, ...LABEL_BOILERPLATE, ...LABEL_STOP_WORDS].flatMap((word) => [word, stem(word)]),
 );
 
 const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+/gi;
@@ -177,11 +191,10 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
     // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
     const owned = extended.filter((phrase) => owners.get(phrase.key) === topic);
     const chosen =
-      chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases) ||
-      chooseLabelPhrases(extended, phrases, topic, maxPhrases, usedPhrases);
-    const label = chosen ?? `topic ${topic + 1}`;
-    for (const phrase of label.split(' / ')) usedPhrases.add(phrase.toLowerCase());
-    labels[topic] = { label, keywords };
+      chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases) ?? chooseLabelPhrases(extended, phrases, topic, maxPhrases, usedPhrases) ?? [];
+    const label = chosen.length > 0 ? chosen.map((phrase) => phrase.display).join(' / ') : `topic ${topic + 1}`;
+    for (const phrase of chosen) usedPhrases.add(phrase.display.toLowerCase());
+    labels[topic] = { label, keywords, ...labelQuality(chosen, phrases, topic, sampleSizes[topic] as number, sample.length) };
   }
   return labels;
 }
@@ -208,6 +221,25 @@ function labelSample(assignments: readonly number[], sizes: readonly number[]): 
     counts[topic] = (counts[topic] as number) + 1;
   });
   return [...chosen].sort((a, b) => a - b);
+}
+
+/** Coverage and distinctiveness of the papers holding any of the label's phrases (see `TopicLabel`). */
+function labelQuality(
+  chosen: readonly RankedPhrase[],
+  phrases: Map<string, PhraseStats>,
+  topic: number,
+  size: number,
+  corpusSize: number,
+): Pick<TopicLabel, 'coverage' | 'distinctiveness'> {
+  const inside = new Set<number>();
+  const outside = new Set<number>();
+  for (const phrase of chosen) {
+    for (const [other, papers] of phrases.get(phrase.key)?.papers ?? []) for (const paper of papers) (other === topic ? inside : outside).add(paper);
+  }
+  const coverage = size > 0 ? inside.size / size : 0;
+  const outsideShare = corpusSize > size ? outside.size / (corpusSize - size) : 0;
+  const distinctiveness = outsideShare > 0 ? coverage / outsideShare : coverage > 0 ? Number.POSITIVE_INFINITY : 0;
+  return { coverage: Math.round(coverage * 1e4) / 1e4, distinctiveness: Number.isFinite(distinctiveness) ? Math.round(distinctiveness * 100) / 100 : distinctiveness };
 }
 
 /**
@@ -449,7 +481,7 @@ function chooseLabelPhrases(
   topic: number,
   maxPhrases: number,
   usedPhrases: ReadonlySet<string>,
-): string | undefined {
+): RankedPhrase[] | undefined {
   const pool = ranked.filter((phrase) => !usedPhrases.has(phrase.display.toLowerCase())).slice(0, MMR_POOL);
   const first = pool[0];
   if (!first) return undefined;
@@ -471,7 +503,7 @@ function chooseLabelPhrases(
     }
     candidate = best?.phrase;
   }
-  return chosen.map((phrase) => phrase.display).join(' / ');
+  return chosen;
 }
 
 /** Stems that differ only in their ending ("noise", "noisi") share a root: one label says it once. */

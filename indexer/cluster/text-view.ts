@@ -93,18 +93,18 @@ export function latentSemanticVectors(matrix: TermMatrix, dimension: number, see
     vocabularySize: matrix.vocabularySize,
     rows: sampleIndices(matrix.rows.length, LSA_SAMPLE_SIZE, seed).map((index) => matrix.rows[index] as TermMatrix['rows'][number]),
   };
-  const directions = rightSingularVectors(sample, dimension, seed);
+  const { directions } = rightSingularVectors(sample, dimension, seed);
   return multiply(matrix, directions).map((coordinates) => normalizeVector(Float32Array.from(coordinates), 'coordinates'));
 }
 
 /**
- * The top `dimension` right singular vectors of a sparse matrix as vocabulary rows: with Q an
- * orthonormal basis of A's range and B = QᵀA, the eigenvectors w of B·Bᵀ (eigenvalues σ²) give
- * v = Bᵀw / σ. Directions with σ = 0 stay zero.
+ * The top `dimension` right singular vectors of a sparse matrix as vocabulary rows, with their
+ * singular values: with Q an orthonormal basis of A's range and B = QᵀA, the eigenvectors w of
+ * B·Bᵀ (eigenvalues σ²) give v = Bᵀw / σ. Directions with σ = 0 stay zero.
  */
-function rightSingularVectors(matrix: TermMatrix, dimension: number, seed: number): Float64Array[] {
+export function rightSingularVectors(matrix: TermMatrix, dimension: number, seed: number): { directions: Float64Array[]; values: number[] } {
   const width = Math.min(dimension + OVERSAMPLING, matrix.rows.length, matrix.vocabularySize);
-  if (width === 0) return Array.from({ length: matrix.vocabularySize }, () => new Float64Array(dimension));
+  if (width === 0) return { directions: Array.from({ length: matrix.vocabularySize }, () => new Float64Array(dimension)), values: new Array<number>(dimension).fill(0) };
   const random = createRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   let basis = orthonormalColumns(multiply(matrix, Array.from({ length: matrix.vocabularySize }, () => Float64Array.from({ length: width }, gaussian))));
@@ -121,7 +121,7 @@ function rightSingularVectors(matrix: TermMatrix, dimension: number, seed: numbe
     .map((value, index) => ({ value, index }))
     .sort((a, b) => b.value - a.value || a.index - b.index)
     .slice(0, dimension);
-  return projected.map((row) => {
+  const directions = projected.map((row) => {
     const direction = new Float64Array(dimension);
     order.forEach(({ value, index }, j) => {
       if (value <= 1e-12) return;
@@ -131,6 +131,7 @@ function rightSingularVectors(matrix: TermMatrix, dimension: number, seed: numbe
     });
     return direction;
   });
+  return { directions, values: Array.from({ length: dimension }, (_, j) => Math.sqrt(Math.max(0, order[j]?.value ?? 0))) };
 }
 
 /**
@@ -160,7 +161,7 @@ export function combineViews(first: readonly Float32Array[], second: readonly Fl
 }
 
 /** A (n × vocabulary, sparse) times M (vocabulary × width): n rows of width. */
-function multiply(matrix: TermMatrix, right: readonly Float64Array[]): Float64Array[] {
+export function multiply(matrix: TermMatrix, right: readonly Float64Array[]): Float64Array[] {
   const width = right[0]?.length ?? 0;
   return matrix.rows.map(({ columns, weights }) => {
     const out = new Float64Array(width);

@@ -2,6 +2,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import type { CorpusTerms } from '../lexical/index.js';
 import type { TopicsFile } from '../store/topics-file.js';
 import { assignToNearest } from './assign.js';
+import { secondLevel } from './subtopics.js';
 import { type DescribedTopic, describeTopics, matchTopicIds, modelTopics, type TopicDoc } from './topics.js';
 
 export interface TopicPolicy {
@@ -86,25 +87,31 @@ function extendTopics(papers: readonly TopicDoc[], previous: TopicSet): TopicSet
   });
 }
 
-/** The topic set with topics ordered largest first (then by id); `ids[i]` is the id of described topic i. */
+/**
+ * The topic set with topics ordered largest first (then by id); `ids[i]` is the id of described
+ * topic i and `local[p]` the described topic of paper p.
+ */
 function assemble(
   papers: readonly TopicDoc[],
   described: readonly DescribedTopic[],
-  assignments: readonly number[],
+  local: readonly number[],
   ids: readonly number[],
   meta: Pick<TopicSet, 'silhouette' | 'seed' | 'requested' | 'clusteredCount' | 'nextId'>,
 ): TopicSet {
   const order = described
     .map((_, index) => index)
     .sort((a, b) => (described[b] as DescribedTopic).size - (described[a] as DescribedTopic).size || (ids[a] as number) - (ids[b] as number));
+  const assignments = Object.fromEntries(papers.map((paper, index) => [paper.id, ids[local[index] as number] as number]));
   return {
     k: described.length,
     ...meta,
     centroids: order.map((index) => (described[index] as DescribedTopic).centroid),
     topics: order.map((index) => {
-      const { centroid: _centroid, representatives, ...topic } = described[index] as DescribedTopic;
+      const { centroid: _centroid, coverage: _coverage, distinctiveness: _distinctiveness, representatives, ...topic } = described[index] as DescribedTopic;
       return { id: ids[index] as number, ...topic, representatives: representatives.map((paper) => papers[paper]?.id ?? '') };
     }),
-    assignments: Object.fromEntries(papers.map((paper, index) => [paper.id, ids[assignments[index] as number] as number])),
+    assignments,
+    // Precomputed so that the Topics view and the map show the second level without clustering on request.
+    subtopics: secondLevel(papers, assignments, meta.seed),
   };
 }

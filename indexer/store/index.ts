@@ -11,7 +11,7 @@ export {
 } from './files.js';
 export { type Manifest, manifestSchema, readManifest, writeManifest } from './manifest.js';
 export { type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, type StoredPaper } from './papers-table.js';
-export { readTopicsFile, type Topic, type TopicsFile, topicsFileSchema, writeTopicsFile } from './topics-file.js';
+export { readTopicsFile, type SubtopicSet, type Topic, type TopicsFile, topicsFileSchema, writeTopicsFile } from './topics-file.js';
 export { readRecordsFile, writeRecordsFile } from './records-file.js';
 export { openSealedFile, sealFile } from './sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from './load-problem.js';

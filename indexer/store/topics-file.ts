@@ -20,6 +20,17 @@ export const topicSchema = z.object({
 
 export type Topic = z.infer<typeof topicSchema>;
 
+/** A topic's second level, computed with the topics: sub-topics with local ids (largest first) and their papers' ids. */
+export const subtopicSetSchema = z.object({
+  clusters: z.array(
+    topicSchema.omit({ id: true, first: true, last: true, median: true }).extend({ id: z.number().int().nonnegative(), papers: z.array(z.string()) }),
+  ),
+  /** Why the topic has no sub-topics, when `clusters` is empty. */
+  reason: z.string().optional(),
+});
+
+export type SubtopicSet = z.infer<typeof subtopicSetSchema>;
+
 type MapPoint = { id: string; x: number; y: number };
 
 /**
@@ -43,6 +54,8 @@ export const topicsFileSchema = z.object({
   centroids: z.array(z.array(z.number())),
   /** Largest first. */
   topics: z.array(topicSchema),
+  /** Topic id → its sub-topics; absent in files written before the second level was stored. */
+  subtopics: z.record(z.string(), subtopicSetSchema).optional(),
   /** Paper id → topic id. */
   assignments: z.custom<Record<string, number>>((value) => assignmentsProblem(value) === undefined, 'expected paper id → topic id'),
   map: z.custom<MapPoint[]>((value) => mapProblem(value) === undefined, 'expected map points { id, x, y }'),

@@ -2,13 +2,14 @@ import { APP_VERSION } from '../../core/version.js';
 import type { QualityReport } from '../../indexer/cluster/index.js';
 import type { Manifest } from '../../indexer/store/index.js';
 import type { AskEvent, LlmSettings } from '../ask/index.js';
+import type { RelatedPapers } from '../ranking/index.js';
 import type { SubtopicsResponse } from '../topics/index.js';
 import { AskIndex, ask, askStream } from './ask.js';
 import { type EngineOptions, loadEngine } from './load.js';
 import { map } from './map.js';
 import type { AskParams, MapPoint, PaperDetail, SearchHit, SearchParams, SearchResponse, SimilarHit } from './schemas.js';
 import { search } from './search.js';
-import { paper, similar, similarToText } from './similar.js';
+import { paper, relatedPapers, similar, similarToText } from './similar.js';
 import type { EngineState } from './state.js';
 import { cluster, clusters, subtopics, topicReport, trend } from './topics.js';
 
@@ -26,6 +27,8 @@ export class SearchEngine {
   readonly #state: EngineState;
   readonly #askIndex: AskIndex;
   readonly #subtopics = new Map<number, Promise<SubtopicsResponse>>();
+  /** Built on the first related-papers request. */
+  #related: RelatedPapers | undefined;
   readonly #llm: LlmSettings | undefined;
 
   private constructor(state: EngineState, askIndex: AskIndex, llm: LlmSettings | undefined) {
@@ -66,8 +69,9 @@ export class SearchEngine {
     return paper(this.#state, id);
   }
 
-  similar(id: string, k: number): { results: SimilarHit[] } {
-    return similar(this.#state, id, k);
+  similar(id: string, k: number): { results: SimilarHit[]; note?: string } {
+    this.#related ??= relatedPapers(this.#state);
+    return similar(this.#state, this.#related, id, k);
   }
 
   similarToText(text: string, k: number): Promise<{ results: SearchHit[] }> {

@@ -1,4 +1,4 @@
-import { fuseRankings, hybridFusion } from '../ranking/index.js';
+import { embeddingWeight, fuseRankings, hybridFusion, RelatedPapers } from '../ranking/index.js';
 import type { PaperDetail, SearchHit, SimilarHit } from './schemas.js';
 import type { EngineState } from './state.js';
 
@@ -8,17 +8,29 @@ export function paper(state: EngineState, id: string): PaperDetail {
   return { ...state.summary(paper), abstract: paper.abstract, authors: paper.authors, categories: paper.categories };
 }
 
-/** The paper's nearest neighbours in the HNSW graph, each with the distinctive terms the two share. */
-export function similar(state: EngineState, id: string, k: number): { results: SimilarHit[] } {
+/** What related papers are computed from: the corpus' TF-IDF and its calibration, built once per loaded index. */
+export function relatedPapers(state: EngineState): RelatedPapers {
+  return new RelatedPapers({
+    docs: state.papers.map((brief, position) => ({ title: brief.title, abstract: state.recordAt(position).abstract })),
+    vector: (position) => state.vectorAt(position),
+    nearestByVector: (position, count) =>
+      state.vectorRanking(state.vectorAt(position), count).map((hit) => state.positionById.get(hit.id) ?? -1),
+    embeddingWeight: embeddingWeight(state.manifest.embedder.kind),
+  });
+}
+
+/**
+ * Related papers (see `RelatedPapers`), each with the distinctive terms the two share; none, with a
+ * note saying so, when nothing is close.
+ */
+export function similar(state: EngineState, related: RelatedPapers, id: string, k: number): { results: SimilarHit[]; note?: string } {
   const paper = state.paperById(id);
-  const position = state.positionById.get(id) ?? -1;
-  const neighbours = state.vectorRanking(state.vectorAt(position), k + 1, (other) => other !== position).slice(0, k);
-  return {
-    results: neighbours.map(({ id: otherId, score }) => {
-      const other = state.paperById(otherId);
-      return { ...state.hit(other, score, paper.title), shared_terms: state.lexical.sharedTerms(id, otherId, 6) };
-    }),
-  };
+  const hits = related.of(state.positionOf(id), k);
+  const results = hits.map(({ position, closeness }) => {
+    const other = state.recordAt(position);
+    return { ...state.hit(other, closeness, paper.title), shared_terms: state.lexical.sharedTerms(id, other.id, 6) };
+  });
+  return hits.length > 0 ? { results } : { results, note: 'No paper in this index is close to this one.' };
 }
 
 /** Papers related to a pasted text: its vector and its words, fused. */

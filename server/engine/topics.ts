@@ -24,15 +24,17 @@ export function cluster(state: EngineState, id: number) {
   };
 }
 
-/** The topic's papers split into sub-topics, computed once per topic and kept in `cache`. */
+/** The topic's sub-topics: stored with the topics, or (older index files) computed once and kept in `cache`. */
 export function subtopics(state: EngineState, cache: Map<number, Promise<SubtopicsResponse>>, id: number): Promise<SubtopicsResponse> {
   const topic = state.topic(id);
   let response = cache.get(topic.id);
   if (!response) {
-    response = subtopicsOf(
-      state.memberPositions(id).map((position) => state.withVector(position)),
-      state.topics.seed,
-    );
+    const stored = state.topics.subtopics?.[String(topic.id)];
+    // A stored second level needs only the members' titles; without one the members are clustered now.
+    const members = state
+      .memberPositions(id)
+      .map((position) => (stored ? { ...(state.papers[position] as PaperBrief), abstract: '', vector: [] } : state.withVector(position)));
+    response = subtopicsOf(members, state.topics.seed, stored);
     // A failure is not kept: the next request tries again.
     response.catch(() => cache.delete(topic.id));
     cache.set(topic.id, response);

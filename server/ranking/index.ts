@@ -22,4 +22,5 @@ export {
 } from './hybrid.js';
 export { type Judgments, meanReciprocalRank, ndcgAtK, recallAtK, reciprocalRank } from './metrics.js';
 export { OkapiBm25, type OkapiDocument, type OkapiOptions } from './okapi.js';
+export { embeddingWeight, type RelatedHit, RelatedPapers, type RelatedSource } from './related.js';
 export { bestSnippet, type Snippet, type SnippetOptions, type Span } from './snippet.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import type { TopicDoc } from '../../indexer/cluster/index.js';
-import type { Topic } from '../../indexer/store/index.js';
+import type { SubtopicSet, Topic } from '../../indexer/store/index.js';
 
 /** The engine's topic queries beyond the stored topics (sub-topics, trends) and the report's hand labels. */
 
@@ -29,29 +29,24 @@ export interface SubtopicsResponse {
 }
 
 /**
- * A topic's papers split into 2–5 sub-topics labelled against each other; a topic of fewer than
- * six papers is not split and gets `{ clusters: [], reason }`.
+ * A topic's sub-topics (2–5, labelled against each other) with their papers named: the second level
+ * stored with the topics when there is one, else computed now from the members (a topic of fewer
+ * than six papers is not split and gets `{ clusters: [], reason }`).
  *
- * @example (await subtopicsOf(members, 42)).clusters[0].label // → "text-to-image / reward hacking"
+ * @example (await subtopicsOf(members, 42, stored)).clusters[0].label // → "text-to-image / reward hacking"
  */
-export async function subtopicsOf(members: ReadonlyArray<TopicDoc & { title: string }>, seed: number): Promise<SubtopicsResponse> {
+export async function subtopicsOf(members: ReadonlyArray<TopicDoc & { title: string }>, seed: number, stored?: SubtopicSet): Promise<SubtopicsResponse> {
   // Loaded on first use: the server starts without the clustering code (see indexer/cluster/assign.ts).
-  const { MIN_SUBTOPIC_PAPERS, splitTopic } = await import('../../indexer/cluster/index.js');
-  if (members.length < MIN_SUBTOPIC_PAPERS) {
-    return { clusters: [], reason: `The topic has ${members.length} papers; topics of fewer than ${MIN_SUBTOPIC_PAPERS} are not split.` };
-  }
-  const model = splitTopic(members, seed);
-  const reference = (index: number): PaperRef => ({ id: members[index]?.id ?? '', title: members[index]?.title ?? '' });
+  const set = stored ?? (await import('../../indexer/cluster/index.js')).describeSubtopics(members, seed);
+  const titles = new Map(members.map((member) => [member.id, member.title]));
+  const reference = (id: string): PaperRef => ({ id, title: titles.get(id) ?? '' });
   return {
-    clusters: model.topics.map((topic, id) => ({
-      id,
-      label: topic.label,
-      size: topic.size,
-      keywords: topic.keywords,
-      representatives: topic.representatives.map(reference),
-      months: topic.months,
-      papers: model.assignments.flatMap((assigned, index) => (assigned === id ? [reference(index)] : [])),
+    clusters: set.clusters.map(({ representatives, papers, ...subtopic }) => ({
+      ...subtopic,
+      representatives: representatives.filter((id) => titles.has(id)).map(reference),
+      papers: papers.filter((id) => titles.has(id)).map(reference),
     })),
+    ...(set.reason === undefined ? {} : { reason: set.reason }),
   };
 }
 
@@ -63,7 +58,7 @@ export function trendOf(topic: Topic): { id: number; label: string; months: Topi
 const handLabelsSchema = z.record(z.string().min(1), z.string().min(1));
 
 /**
- * Hand labels for `paperscope clusters --report --labels FILE`: a JSON object mapping paper titles
+ * Hand labels for `paperscope clusters --report --labels FILE`: a JSON object mapping paper ids or titles
  * to topic names, e.g. `{ "The Climb Carves Wisdom…": "reward noise in RL for reasoning" }`.
  */
 export async function readHandLabels(file: string): Promise<Record<string, string>> {
@@ -76,7 +71,7 @@ export async function readHandLabels(file: string): Promise<Record<string, strin
   const parsed = handLabelsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PaperscopeError('INVALID_INPUT', `${file} must map paper titles to label strings; at ${issue?.path.join('.') || 'the top level'}: ${issue?.message}`, {
+    throw new PaperscopeError('INVALID_INPUT', `${file} must map paper ids or titles to label strings; at ${issue?.path.join('.') || 'the top level'}: ${issue?.message}`, {
       field: 'labels',
       file,
     });

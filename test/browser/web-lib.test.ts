@@ -5,7 +5,7 @@ import { formatDate } from '../../web/src/lib/format.js';
 import { buildGrid, nearestPoint, toData, toScreen, zoomAt } from '../../web/src/lib/grid.js';
 import { segments } from '../../web/src/lib/highlight.js';
 import { clusterColor, PALETTE } from '../../web/src/lib/palette.js';
-import { parseRoute, searchHref } from '../../web/src/lib/route.js';
+import { mapHref, parseRoute, searchHref } from '../../web/src/lib/route.js';
 import { fillMonths, sparklinePoints } from '../../web/src/lib/sparkline.js';
 import { parseSse } from '../../web/src/lib/sse.js';
 
@@ -58,7 +58,8 @@ describe('routes', () => {
   it('parses every view and round-trips search filters through the URL', () => {
     expect(parseRoute('/paper/a%2Fb', '')).toEqual({ name: 'paper', id: 'a/b' });
     expect(parseRoute('/topics/', '')).toEqual({ name: 'topics' });
-    expect(parseRoute('/map', '')).toEqual({ name: 'map' });
+    expect(parseRoute('/map', '')).toEqual({ name: 'map', query: '' });
+    expect(parseRoute('/map', mapHref('noisy rewards').slice('/map'.length))).toEqual({ name: 'map', query: 'noisy rewards' });
     expect(parseRoute('/ask', '?q=why%3F')).toEqual({ name: 'ask', question: 'why?' });
     expect(parseRoute('/nope', '').name).toBe('not-found');
     const href = searchHref({ q: 'noisy rewards', topic: '2', sort: '' });

@@ -236,6 +236,23 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
   );
 
   it(
+    'rings the results of a search on the map, reached from the search results',
+    async () => {
+      const { results } = await getJson<{ results: Array<{ id: string }> }>('/api/search?q=reward%20noise&k=50');
+      await page.goto(`${server.url}/?q=reward+noise`);
+      await page.locator('.map-link').click();
+      await page.waitForURL('**/map?q=reward+noise');
+      const canvas = page.locator('.map-canvas canvas');
+      await canvas.waitFor();
+      await expect.poll(async () => Number(await canvas.getAttribute('data-ringed'))).toBe(results.length);
+      expect(await page.locator('.map-query').textContent()).toContain('reward noise');
+      await screenshot('map-search');
+      expectNoConsoleErrors();
+    },
+    BROWSER_TEST_MS,
+  );
+
+  it(
     'draws every paper on the map canvas, shows a title on hover and opens it on click',
     async () => {
       const status = await getJson<Status>('/api/status');
@@ -266,6 +283,8 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       const tooltip = page.locator('.map-tooltip strong');
       await tooltip.waitFor();
       expect(await tooltip.textContent()).toBe(target.title);
+      // Each topic is named on the canvas.
+      expect(Number(await canvas.getAttribute('data-named'))).toBe(status.topics);
       await screenshot('map');
 
       await page.mouse.down();

@@ -20,6 +20,12 @@ describe('clusterPapers', () => {
     expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
   });
 
+  it('prefers 8 or more topics on 1,000+ papers unless fewer fit the data clearly better', () => {
+    // One round cloud: no k fits much better than another, so a browsable number is chosen.
+    const { vectors } = gaussianBlobs(1, 1_200, 20, 1, 5);
+    expect(clusterPapers({ vectors, k: 'auto' }).k).toBeGreaterThanOrEqual(8);
+  });
+
   it('gives the same topics for the same input and seed', () => {
     const { vectors } = gaussianBlobs(5, 20, 20, 1.2, 3);
     const first = clusterPapers({ vectors, seed: 7 });

@@ -34,6 +34,22 @@ describe('labelTopics', () => {
     }
   });
 
+  it('keeps function words out of keywords, and reports how much of its topic each label covers', () => {
+    // "its" is in every abstract of one topic and in none of the others: distinctive, yet no subject.
+    const its = (i: number) => ({ title: `Protein Folding ${i}`, abstract: `The protein and its folding; its structure and its stability ${i}.` });
+    const mixed = [0, 1, 2, 3].flatMap((i) => [its(i), music(i)]);
+    const labels = labelTopics({ docs: mixed, assignments: mixed.map((_, index) => index % 2), k: 2 });
+    for (const { keywords } of labels) expect(keywords.map((keyword) => keyword.term)).not.toContain('its');
+    expect(labels[0]?.label).toMatch(/protein|folding/);
+    expect(labels[0]?.coverage).toBe(1);
+    expect(labels[0]?.distinctiveness).toBe(Number.POSITIVE_INFINITY);
+    const covered = labelTopics({ docs, assignments, k: 3 });
+    for (const { coverage, distinctiveness } of covered) {
+      expect(coverage).toBeGreaterThan(0.5);
+      expect(distinctiveness).toBeGreaterThan(1);
+    }
+  });
+
   it('is deterministic', () => {
     expect(labelTopics({ docs, assignments, k: 3 })).toEqual(labelTopics({ docs, assignments, k: 3 }));
   });
@@ -42,7 +58,7 @@ describe('labelTopics', () => {
     const twins = [noisy(1), noisy(2), noisy(3), noisy(4)];
     const labels = labelTopics({ docs: twins, assignments: [0, 1, 0, 1], k: 3 });
     expectCleanLabels(labels);
-    expect(labels[2]).toEqual({ label: 'topic 3', keywords: [] });
+    expect(labels[2]).toEqual({ label: 'topic 3', keywords: [], coverage: 0, distinctiveness: 0 });
   });
 
   it('names a word by the bigram it mostly occurs in', () => {

@@ -112,4 +112,19 @@ describe('topics across index runs, through the CLI', () => {
     expect(grownPast.clusteredCount).toBe(67);
     expect(grownPast.map).toHaveLength(67);
   }, INDEX_SAMPLE_MS);
+
+  it('remembers --clusters N in later runs until another number is asked for', async () => {
+    const data = path.join(dir, 'remembered');
+    const four = await index(data, [SAMPLE_FILE], ['--clusters', '4']);
+    expect(four.k).toBe(4);
+    expect(four.requested).toBe(4);
+    // A plain run adds papers to the 4 topics instead of re-clustering for 'auto'.
+    const plain = await index(data, [SAMPLE_FILE, extra]);
+    expect(plain.requested).toBe(4);
+    expect(plain.k).toBe(4);
+    expect(plain.clusteredCount).toBe(62);
+    const auto = await index(data, [SAMPLE_FILE, extra], ['--clusters', 'auto']);
+    expect(auto.requested).toBe('auto');
+    expect(auto.clusteredCount).toBe(65);
+  }, INDEX_SAMPLE_MS);
 });

@@ -234,7 +234,7 @@ export const api = {
   search: (params: SearchParams, signal: AbortSignal) => request<SearchResponse>(`/api/search${toQuery({ ...params })}`, signal),
   paper: (paperId: string, signal: AbortSignal) => request<Paper>(`/api/papers/${id(paperId)}`, signal),
   similarToPaper: (paperId: string, k: number, signal: AbortSignal) =>
-    request<{ results: SearchResult[] }>(`/api/papers/${id(paperId)}/similar${toQuery({ k })}`, signal),
+    request<{ results: SearchResult[]; note?: string }>(`/api/papers/${id(paperId)}/similar${toQuery({ k })}`, signal),
   similarToText: (text: string, k: number, signal: AbortSignal) => post<{ results: SearchResult[] }>('/api/similar', { text, k }, signal),
   clusters: (signal: AbortSignal) => request<{ clusters: Cluster[] }>('/api/clusters', signal),
   subtopics: (clusterId: number, signal: AbortSignal) =>

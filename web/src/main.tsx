@@ -41,7 +41,7 @@ function App() {
         ) : route.name === 'topics' ? (
           <TopicsView />
         ) : route.name === 'map' ? (
-          <MapView />
+          <MapView query={route.query} />
         ) : route.name === 'ask' ? (
           <AskView question={route.question} />
         ) : (

@@ -13,6 +13,8 @@ interface Props {
   labels: Map<number, string>;
   /** Topic to emphasise; the others are drawn faded. */
   focus: number | null;
+  /** Papers to ring, such as the results of the current search. */
+  highlighted?: ReadonlySet<string>;
   onOpen: (id: string) => void;
 }
 
@@ -20,7 +22,7 @@ interface Props {
  * Papers as dots on a canvas: one path per topic colour, redrawn on pan/zoom within an animation
  * frame, hit-tested through a spatial grid so hovering stays cheap with tens of thousands of points.
  */
-export function MapCanvas({ points, labels, focus, onOpen }: Props) {
+export function MapCanvas({ points, labels, focus, highlighted, onOpen }: Props) {
   const wrapper = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const view = useRef<View>(HOME);
@@ -39,6 +41,15 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
     });
     return groups;
   }, [points]);
+  // Each topic's name sits at the median of its dots: inside the topic's main mass even when a few stray.
+  const centres = useMemo(
+    () =>
+      [...byCluster].map(([cluster, indices]) => {
+        const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+        return { cluster, x: median(indices.map((i) => points[i]?.x ?? 0)), y: median(indices.map((i) => points[i]?.y ?? 0)) };
+      }),
+    [byCluster, points],
+  );
 
   const draw = () => {
     const element = canvas.current;
@@ -75,6 +86,23 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
       context.fill();
     }
     context.globalAlpha = 1;
+    let ringed = 0;
+    if (highlighted && highlighted.size > 0) {
+      context.beginPath();
+      points.forEach((point, i) => {
+        if (!highlighted.has(point.id)) return;
+        const x = originX + (xs[i] ?? 0) * scale;
+        const y = originY - (ys[i] ?? 0) * scale;
+        context.moveTo(x + radius + 3, y);
+        context.arc(x, y, radius + 3, 0, Math.PI * 2);
+        ringed++;
+      });
+      context.lineWidth = 2;
+      context.strokeStyle = getComputedStyle(element).color;
+      context.stroke();
+    }
+    element.dataset.ringed = String(ringed);
+    drawTopicNames(context, element, centres, labels, focus, (x, y) => toScreen(view.current, size, x, y));
     const hovered = hover ? points[hover.index] : undefined;
     if (hovered) {
       const [x, y] = toScreen(view.current, size, hovered.x, hovered.y);
@@ -121,7 +149,7 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
   useEffect(() => {
     redraw();
     return () => cancelAnimationFrame(frame.current);
-  }, [size, points, focus, hover]);
+  }, [size, points, focus, hover, highlighted]);
 
   // Wheel zoom needs a non-passive listener to stop the page from scrolling.
   useEffect(() => {
@@ -241,4 +269,37 @@ export function MapCanvas({ points, labels, focus, onOpen }: Props) {
       </button>
     </div>
   );
+}
+
+/**
+ * Each topic's name (the first phrase of its label) at its centre, outlined in the page colour so it
+ * reads over dots; the focused topic's name alone when one is focused.
+ */
+function drawTopicNames(
+  context: CanvasRenderingContext2D,
+  element: HTMLCanvasElement,
+  centres: ReadonlyArray<{ cluster: number; x: number; y: number }>,
+  labels: Map<number, string>,
+  focus: number | null,
+  toScreenAt: (x: number, y: number) => [number, number],
+): void {
+  const style = getComputedStyle(element);
+  context.font = `600 12px ${style.fontFamily}`;
+  context.textAlign = 'center';
+  context.textBaseline = 'middle';
+  context.lineJoin = 'round';
+  context.lineWidth = 4;
+  let named = 0;
+  for (const { cluster, x, y } of centres) {
+    const label = labels.get(cluster);
+    if (!label || (focus !== null && focus !== cluster)) continue;
+    const name = label.split(' / ')[0] ?? label;
+    const [screenX, screenY] = toScreenAt(x, y);
+    context.strokeStyle = style.backgroundColor && style.backgroundColor !== 'rgba(0, 0, 0, 0)' ? style.backgroundColor : '#fff';
+    context.strokeText(name, screenX, screenY);
+    context.fillStyle = style.color;
+    context.fillText(name, screenX, screenY);
+    named++;
+  }
+  element.dataset.named = String(named);
 }

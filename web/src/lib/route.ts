@@ -3,7 +3,7 @@ export type Route =
   | { name: 'search'; params: URLSearchParams }
   | { name: 'paper'; id: string }
   | { name: 'topics' }
-  | { name: 'map' }
+  | { name: 'map'; query: string }
   | { name: 'ask'; question: string }
   | { name: 'not-found'; path: string };
 
@@ -12,7 +12,7 @@ export function parseRoute(pathname: string, search: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/' || path === '/search') return { name: 'search', params };
   if (path === '/topics') return { name: 'topics' };
-  if (path === '/map') return { name: 'map' };
+  if (path === '/map') return { name: 'map', query: params.get('q') ?? '' };
   if (path === '/ask') return { name: 'ask', question: params.get('q') ?? '' };
   const paper = /^\/paper\/([^/]+)$/.exec(path);
   if (paper?.[1]) {
@@ -50,4 +50,6 @@ export function searchValues(params: URLSearchParams): Partial<Record<SearchKey,
 
 export const paperHref = (id: string) => `/paper/${encodeURIComponent(id)}`;
 export const topicHref = (topic: number, q?: string) => searchHref({ topic: String(topic), q });
+/** The map, with the results of a search highlighted when `q` is given. */
+export const mapHref = (q?: string) => (q ? `/map?${new URLSearchParams({ q })}` : '/map');
 export const askHref = (question: string) => (question ? `/ask?${new URLSearchParams({ q: question })}` : '/ask');

@@ -8,9 +8,20 @@ import { clusterColor } from '../lib/palette.js';
 import { paperHref } from '../lib/route.js';
 import { navigate } from '../router.js';
 
-export function MapView() {
+/** Search results shown on the map: enough to see where a query's subject lies. */
+const HIGHLIGHTED_RESULTS = 50;
+
+export function MapView({ query }: { query: string }) {
   useDocumentTitle('Map');
   const map = useApi((signal) => api.map(signal).then((body) => body.points), []);
+  const results = useApi(
+    (signal) =>
+      query
+        ? api.search({ q: query, k: HIGHLIGHTED_RESULTS }, signal).then((body) => new Set(body.results.map((hit) => hit.id)))
+        : Promise.resolve(new Set<string>()),
+    [query],
+  );
+  const highlighted = results.state === 'ready' ? results.data : undefined;
   const clusters = useClusters();
   const [focus, setFocus] = useState<number | null>(null);
   const labels = new Map((clusters.state === 'ready' ? clusters.data : []).map((c) => [c.id, c.label]));
@@ -30,9 +41,15 @@ export function MapView() {
         <>
           <p class="hint">
             {plural(map.data.length, 'paper')} placed by similarity: nearby dots are about similar things. Hover for a title, click to open.
+            {query && highlighted ? (
+              <span class="map-query" data-highlighted={highlighted.size}>
+                {' '}
+                The {plural(highlighted.size, 'best result')} for “{query}” are ringed.
+              </span>
+            ) : null}
           </p>
           <div class="map-layout">
-            <MapCanvas points={map.data} labels={labels} focus={focus} onOpen={(id) => navigate(paperHref(id))} />
+            <MapCanvas points={map.data} labels={labels} focus={focus} highlighted={highlighted} onOpen={(id) => navigate(paperHref(id))} />
             <section class="legend" aria-labelledby="legend-heading">
               <h2 id="legend-heading">Topics</h2>
               <ul>

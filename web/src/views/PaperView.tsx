@@ -27,7 +27,7 @@ export function PaperView({ id }: { id: string }) {
         ) : similar.state !== 'ready' ? (
           <Loading label="Finding related papers…" />
         ) : similar.data.results.length === 0 ? (
-          <Empty>No related papers in this index.</Empty>
+          <Empty>{similar.data.note ?? 'No related papers in this index.'}</Empty>
         ) : (
           <ResultList label="Related papers">
             {similar.data.results.map((result) => (

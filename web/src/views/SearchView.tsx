@@ -15,7 +15,7 @@ import { Empty, ErrorMessage, Loading } from '../components/States.js';
 import { TopicChip } from '../components/TopicChip.js';
 import { type Load, useApi, useClusters, useDocumentTitle } from '../hooks.js';
 import { plural } from '../lib/format.js';
-import { paperHref, type SearchKey, searchHref, searchValues } from '../lib/route.js';
+import { mapHref, paperHref, type SearchKey, searchHref, searchValues } from '../lib/route.js';
 import { navigate } from '../router.js';
 
 const PAGE_SIZE = 20;
@@ -94,6 +94,14 @@ function Results({ values, search }: { values: Values; search: Load<SearchRespon
       <h2 id="results-heading" class="results-summary" aria-live="polite">
         {page.total === 0 ? 'No results' : plural(page.total, 'result')} for “{page.query}”
         <span class="took"> · {page.took_ms.toFixed(1)} ms</span>
+        {page.total > 0 ? (
+          <>
+            {' · '}
+            <a class="map-link" href={mapHref(page.query)}>
+              show on the map
+            </a>
+          </>
+        ) : null}
       </h2>
       {page.total === 0 ? (
         <Empty>

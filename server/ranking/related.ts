@@ -1,0 +1,218 @@
+import { LRUCache } from 'lru-cache';
+import { createRandom } from '../../core/random.js';
+import { sparseCosine } from '../../indexer/cluster/baselines.js';
+import { classicTfIdf } from '../../indexer/cluster/classic-tfidf.js';
+import type { TermMatrix } from '../../indexer/cluster/text-view.js';
+
+/** What related papers need of the corpus, by paper position. */
+export interface RelatedSource {
+  docs: ReadonlyArray<{ title: string; abstract: string }>;
+  /** The paper's embedding (any length; compared by cosine). */
+  vector: (position: number) => Float32Array;
+  /** The `k` papers nearest to `position` by embedding (the paper itself may be among them). */
+  nearestByVector: (position: number, k: number) => number[];
+  /** How much the embedding counts beside the words: see `embeddingWeight`. */
+  embeddingWeight: number;
+  seed?: number;
+}
+
+export interface RelatedHit {
+  position: number;
+  /** How far above chance the pair is, in standard deviations of random pairs (text and embedding fused). */
+  closeness: number;
+}
+
+/**
+ * The embedding's share beside TF-IDF. Measured on the 62-paper sample against hand labels
+ * (same-topic precision@5), averaged word vectors alone reach 0.37 against 0.48 for TF-IDF cosine,
+ * and add nothing at equal weight; a sentence transformer is a real semantic model, so it counts as
+ * much as the words.
+ */
+export function embeddingWeight(kind: 'transformer' | 'word-vectors'): number {
+  return kind === 'word-vectors' ? 0.3 : 1;
+}
+
+/** Candidates each view contributes before fusion. */
+const CANDIDATES = 40;
+/** Each paper's profile: its nearest papers by fused closeness, compared between papers (second order). */
+const PROFILE_SIZE = 20;
+/** Random pairs the closeness scale is calibrated on. */
+const CALIBRATION_PAIRS = 4_000;
+/**
+ * The floor, in standard deviations above random pairs of the corpus. A paper whose closest paper is
+ * below `NOTHING_CLOSE` gets none (a protein-folding abstract among the sample's reward papers
+ * scores 1.4, the sample's own papers 0.8–4.8, median 2.4); the others show only papers closer
+ * than the average random pair. On a corpus about one theme random pairs are already related, so
+ * a stricter floor hides papers of the same topic (at 3, half the sample would show none).
+ */
+const NOTHING_CLOSE = 1.5;
+const BELOW_CHANCE = 0;
+const PROFILE_CACHE = 2_000;
+
+interface Scale {
+  mean: number;
+  deviation: number;
+}
+
+/**
+ * Related papers from the corpus' own statistics beside the embedding: TF-IDF cosine over title
+ * and abstract ("more like this" over the whole abstract) and embedding cosine, each put on the
+ * scale of random pairs of this corpus and added with the embedder's weight. Candidates above the
+ * floor are ranked by how much their own nearest papers overlap the paper's (second-order
+ * similarity: two papers of one topic share neighbours even when their wording differs).
+ */
+export class RelatedPapers {
+  readonly #source: RelatedSource;
+  readonly #matrix: TermMatrix;
+  /** Term → papers holding it, with their weights: TF-IDF cosine against one paper touches only these. */
+  readonly #postings: Array<{ docs: number[]; weights: number[] }>;
+  readonly #unit: (position: number) => Float32Array;
+  readonly #text: Scale;
+  readonly #embedding: Scale;
+  readonly #fused: Scale;
+  readonly #profiles = new LRUCache<number, Map<number, number>>({ max: PROFILE_CACHE });
+
+  constructor(source: RelatedSource) {
+    this.#source = source;
+    this.#matrix = classicTfIdf(source.docs);
+    this.#postings = Array.from({ length: this.#matrix.vocabularySize }, () => ({ docs: [] as number[], weights: [] as number[] }));
+    this.#matrix.rows.forEach(({ columns, weights }, doc) => {
+      columns.forEach((column, entry) => {
+        const list = this.#postings[column] as { docs: number[]; weights: number[] };
+        list.docs.push(doc);
+        list.weights.push(weights[entry] as number);
+      });
+    });
+    const units = new Map<number, Float32Array>();
+    this.#unit = (position) => {
+      let unit = units.get(position);
+      if (!unit) {
+        unit = toUnit(source.vector(position));
+        if (units.size < PROFILE_CACHE * 4) units.set(position, unit);
+      }
+      return unit;
+    };
+    const pairs = randomPairs(source.docs.length, CALIBRATION_PAIRS, source.seed ?? 42);
+    const texts = pairs.map(([a, b]) => this.#textCosine(a, b));
+    const embeddings = pairs.map(([a, b]) => dot(this.#unit(a), this.#unit(b)));
+    this.#text = scaleOf(texts);
+    this.#embedding = scaleOf(embeddings);
+    this.#fused = scaleOf(texts.map((text, index) => this.#combine(text, embeddings[index] as number)));
+  }
+
+  /**
+   * Up to `k` related papers, closest first by shared neighbourhood; [] when nothing is close.
+   *
+   * @example related.of(12, 10) // → [{ position: 40, closeness: 7.9 }, …]
+   */
+  of(position: number, k: number): RelatedHit[] {
+    const own = this.#profile(position);
+    const hits: Array<RelatedHit & { overlap: number }> = [];
+    const best = own.values().next().value ?? Number.NEGATIVE_INFINITY;
+    if (best < NOTHING_CLOSE) return [];
+    for (const [other, closeness] of own) {
+      if (closeness < BELOW_CHANCE) break;
+      hits.push({ position: other, closeness, overlap: profileCosine(own, this.#profile(other), position, other) });
+    }
+    return hits
+      .sort((a, b) => b.overlap - a.overlap || b.closeness - a.closeness || a.position - b.position)
+      .slice(0, k)
+      .map(({ position: other, closeness }) => ({ position: other, closeness: Math.round(closeness * 100) / 100 }));
+  }
+
+  /** The paper's nearest papers by fused closeness, closest first (insertion order). */
+  #profile(position: number): Map<number, number> {
+    const cached = this.#profiles.get(position);
+    if (cached) return cached;
+    const text = this.#textNeighbours(position);
+    const candidates = new Set([...text.keys()].slice(0, CANDIDATES));
+    for (const other of this.#source.nearestByVector(position, CANDIDATES + 1)) if (other !== position) candidates.add(other);
+    const scored = [...candidates]
+      .map((other) => ({
+        other,
+        closeness: this.#closeness(text.get(other) ?? this.#textCosine(position, other), dot(this.#unit(position), this.#unit(other))),
+      }))
+      .sort((a, b) => b.closeness - a.closeness || a.other - b.other)
+      .slice(0, PROFILE_SIZE);
+    const profile = new Map(scored.map(({ other, closeness }) => [other, closeness]));
+    this.#profiles.set(position, profile);
+    return profile;
+  }
+
+  /** TF-IDF cosine with every paper sharing a term, highest first. */
+  #textNeighbours(position: number): Map<number, number> {
+    const { columns, weights } = this.#matrix.rows[position] as TermMatrix['rows'][number];
+    const scores = new Map<number, number>();
+    columns.forEach((column, entry) => {
+      const weight = weights[entry] as number;
+      const { docs, weights: others } = this.#postings[column] as { docs: number[]; weights: number[] };
+      docs.forEach((doc, index) => {
+        if (doc !== position) scores.set(doc, (scores.get(doc) ?? 0) + weight * (others[index] as number));
+      });
+    });
+    return new Map([...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]));
+  }
+
+  #textCosine(a: number, b: number): number {
+    return sparseCosine(this.#matrix.rows[a] as TermMatrix['rows'][number], this.#matrix.rows[b] as TermMatrix['rows'][number]);
+  }
+
+  #combine(text: number, embedding: number): number {
+    return standardize(text, this.#text) + this.#source.embeddingWeight * standardize(embedding, this.#embedding);
+  }
+
+  /** The fused score in standard deviations above the mean of random pairs. */
+  #closeness(text: number, embedding: number): number {
+    return standardize(this.#combine(text, embedding), this.#fused);
+  }
+}
+
+/** Cosine of two profiles, each paper counting itself at its profile's top closeness. */
+function profileCosine(a: Map<number, number>, b: Map<number, number>, selfA: number, selfB: number): number {
+  const withSelf = (profile: Map<number, number>, self: number) => {
+    const top = Math.max(0, ...profile.values());
+    const entries = new Map<number, number>([[self, top]]);
+    for (const [other, closeness] of profile) entries.set(other, Math.max(0, closeness));
+    return entries;
+  };
+  const left = withSelf(a, selfA);
+  const right = withSelf(b, selfB);
+  let product = 0;
+  for (const [other, value] of left) product += value * (right.get(other) ?? 0);
+  const norm = (profile: Map<number, number>) => Math.sqrt([...profile.values()].reduce((sum, value) => sum + value * value, 0));
+  const denominator = norm(left) * norm(right);
+  return denominator > 0 ? product / denominator : 0;
+}
+
+function standardize(value: number, scale: Scale): number {
+  return (value - scale.mean) / scale.deviation;
+}
+
+function scaleOf(values: readonly number[]): Scale {
+  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, values.length);
+  return { mean, deviation: Math.sqrt(variance) || 1 };
+}
+
+function randomPairs(n: number, count: number, seed: number): Array<[number, number]> {
+  if (n < 2) return [];
+  const random = createRandom(seed);
+  return Array.from({ length: count }, () => {
+    const a = Math.floor(random() * n);
+    const b = (a + 1 + Math.floor(random() * (n - 1))) % n;
+    return [a, b];
+  });
+}
+
+function toUnit(vector: Float32Array): Float32Array {
+  let norm = 0;
+  for (const value of vector) norm += value * value;
+  norm = Math.sqrt(norm) || 1;
+  return vector.map((value) => value / norm);
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
+}

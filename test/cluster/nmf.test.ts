@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../core/random.js';
+import {
+  classicTfIdf,
+  dominantTopics,
+  nmf,
+  normalizedMutualInfo,
+  sparseCosine,
+  sparseKmeans,
+  type TermMatrix,
+} from '../../indexer/cluster/index.js';
+
+/** Papers drawn from `blocks` disjoint vocabularies of 10 words each: a planted topic per block. */
+function plantedMatrix(papers: number, blocks: number, seed: number): { matrix: TermMatrix; truth: number[] } {
+  const random = createRandom(seed);
+  const truth = Array.from({ length: papers }, (_, index) => index % blocks);
+  const rows = truth.map((block) => {
+    const entries: Array<[number, number]> = [];
+    for (let word = 0; word < 10; word++) if (random() < 0.6 || word === 0) entries.push([block * 10 + word, 0.5 + random()]);
+    const norm = Math.hypot(...entries.map(([, weight]) => weight));
+    return { columns: Int32Array.from(entries, ([column]) => column), weights: Float32Array.from(entries, ([, weight]) => weight / norm) };
+  });
+  return { matrix: { vocabularySize: blocks * 10, rows }, truth };
+}
+
+describe('nmf', () => {
+  it('recovers planted topics, with non-negative factors, the same for the same seed', () => {
+    const { matrix, truth } = plantedMatrix(90, 3, 7);
+    const first = nmf(matrix, 3, { seed: 42 });
+    expect(normalizedMutualInfo(truth, dominantTopics(first.weights))).toBeCloseTo(1, 6);
+    for (const row of [...first.weights, ...first.components]) for (const value of row) expect(value).toBeGreaterThanOrEqual(0);
+    expect(nmf(matrix, 3, { seed: 42 }).weights).toEqual(first.weights);
+  });
+
+  it('lowers the reconstruction error as it iterates', () => {
+    const { matrix } = plantedMatrix(60, 4, 3);
+    const error = (k: number, maxIterations: number) => {
+      const { weights, components } = nmf(matrix, k, { seed: 1, maxIterations, tolerance: 0 });
+      let sum = 0;
+      matrix.rows.forEach(({ columns, weights: values }, i) => {
+        const dense = new Float64Array(matrix.vocabularySize);
+        columns.forEach((column, entry) => {
+          dense[column] = values[entry] as number;
+        });
+        for (let column = 0; column < matrix.vocabularySize; column++) {
+          let product = 0;
+          for (let j = 0; j < k; j++)
+            product += ((weights[i] as Float64Array)[j] as number) * ((components[j] as Float64Array)[column] as number);
+          sum += ((dense[column] as number) - product) ** 2;
+        }
+      });
+      return sum;
+    };
+    expect(error(4, 30)).toBeLessThan(error(4, 1));
+  });
+});
+
+describe('sparseKmeans', () => {
+  it('recovers planted topics', () => {
+    const { matrix, truth } = plantedMatrix(60, 4, 11);
+    expect(normalizedMutualInfo(truth, sparseKmeans(matrix, 4, 42))).toBeCloseTo(1, 6);
+  });
+});
+
+describe('classicTfIdf', () => {
+  it('keeps words of two or more papers, drops stop words, weighs sublinearly and scales rows to unit length', () => {
+    const matrix = classicTfIdf([
+      { title: 'Reward noise', abstract: 'The reward reward reward is noisy.' },
+      { title: 'Reward models', abstract: 'Noisy labels in the reward model.' },
+      { title: 'Protein folding', abstract: 'Structures of proteins.' },
+    ]);
+    // "reward" and "noisy" are in two papers; "the", "is", "in" are stop words; the rest are in one paper.
+    expect(matrix.vocabularySize).toBe(2);
+    const [first, second, third] = matrix.rows as [TermMatrix['rows'][number], TermMatrix['rows'][number], TermMatrix['rows'][number]];
+    expect(third.columns).toHaveLength(0);
+    expect(Math.hypot(...first.weights)).toBeCloseTo(1, 6);
+    // 4 × "reward" against 1 × "noisy" with equal idf: 1 + ln 4 against 1.
+    const [noisy, reward] = [...first.weights];
+    expect((reward as number) / (noisy as number)).toBeCloseTo(1 + Math.log(4), 5);
+    expect(sparseCosine(first, second)).toBeGreaterThan(0.5);
+  });
+});
