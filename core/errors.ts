@@ -22,7 +22,7 @@ export const errorCatalog = {
   /** The configured language model server failed; answers fall back to extractive ones. */
   LLM_FAILED: { status: 502, exit: 10 },
   /** The server cannot listen where it was asked to (port in use, no permission, unknown address). */
-  CANNOT_LISTEN: { status: 503, exit: 11 },
+  CANNOT_LISTEN: { status: 503, exit: 12 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

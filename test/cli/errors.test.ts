@@ -41,7 +41,7 @@ describe('CLI errors a person can read', () => {
     expect(outcome.stderr).not.toMatch(/EPIPE|Error/);
   });
 
-  it('says in one line that a busy port is busy, with exit code 11 and no stack', async () => {
+  it('says in one line that a busy port is busy, with its own exit code and no stack', async () => {
     const outcome = await outcomeOf(spawnCli(['serve', '--port', String(busyPort), '--data-dir', dataDir]));
     expectReadableFailure(outcome, errorCatalog.CANNOT_LISTEN.exit, /already in use.*--port/);
     expect(ownLines(outcome)).toHaveLength(1);
