@@ -5,9 +5,10 @@ import { armCrashPoint, DATA_DIR_NAME, readSettings, type Settings } from '../co
 import { errorCatalog, isPaperscopeError, PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
-import type { IndexEvent, IndexOptions } from '../indexer/index.js';
+import type { IndexEvent, IndexOptions, PipelineOptions } from '../indexer/index.js';
 import { askSchema, type EngineOptions, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
 import { validate } from '../server/routes/index.js';
+import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
 import { formatIndexSummary, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -86,6 +87,26 @@ function withEmbedOptions(command: Command): Command {
     .option('--reembed', 'rebuild every vector, e.g. to switch embedder');
 }
 
+/** What the indexer needs besides its input, from a command's options and the settings. */
+function pipelineOptions(options: EmbedOptions, onEvent: PipelineOptions['onEvent']): PipelineOptions {
+  return {
+    dataDir: options.dataDir,
+    cacheDir: settings.cacheDir,
+    modelDir: options.modelDir,
+    offline: Boolean(options.offline),
+    hubUrl: settings.hubUrl,
+    objectStore: settings.objectStore,
+    lockTtlMs: settings.lockTtlMs,
+    embedder: options.embedder,
+    model: options.model,
+    clusters: options.clusters,
+    reembed: options.reembed,
+    recluster: options.recluster,
+    reclusterGrowth: options.reclusterGrowth,
+    onEvent,
+  };
+}
+
 /** Runs the indexer with a terminal reporter (warnings only when `quiet`); `alsoTo` gets the events too (the first-run progress page). */
 async function indexWith(paths: string[], options: EmbedOptions, { quiet = false, alsoTo }: { quiet?: boolean; alsoTo?: (event: IndexEvent) => void } = {}) {
   const terminal = createReporter({ quiet });
@@ -99,23 +120,10 @@ async function indexWith(paths: string[], options: EmbedOptions, { quiet = false
   const { runIndex } = await import('../indexer/index.js');
   try {
     return await runIndex({
+      ...pipelineOptions(options, reporter.onEvent),
       paths: paths.length > 0 ? paths : [SAMPLE_DATA],
-      dataDir: options.dataDir,
-      cacheDir: settings.cacheDir,
-      modelDir: options.modelDir,
-      offline: Boolean(options.offline),
-      hubUrl: settings.hubUrl,
-      objectStore: settings.objectStore,
-      lockTtlMs: settings.lockTtlMs,
-      embedder: options.embedder,
-      model: options.model,
-      clusters: options.clusters,
       year: options.year,
       strict: options.strict,
-      reembed: options.reembed,
-      recluster: options.recluster,
-      reclusterGrowth: options.reclusterGrowth,
-      onEvent: reporter.onEvent,
     });
   } finally {
     reporter.stop();
@@ -196,11 +204,14 @@ withEmbedOptions(
     });
   });
 
+const sourceHelpers = { settings, withEmbedOptions, pipelineOptions: (options: { dataDir: string }, onEvent: PipelineOptions['onEvent']) => pipelineOptions(options as EmbedOptions, onEvent) };
+
 withEmbedOptions(program.command('serve').description('serve the web app and the API'))
   .option('--host <host>', 'address to listen on (env HOST)', settings.host)
   .option('--port <port>', 'port to listen on, 0 for any free port (env PORT)', portNumber, settings.port)
   .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
-  .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean }) => {
+  .option('--sync-every <interval>', 'run "sync" at start and then this often (6h, 30m, 90s), indexing in the background', syncInterval)
+  .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean; syncEvery?: number }) => {
     const { openDataDir } = await import('../indexer/store/index.js');
     const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve', objectStore: settings.objectStore })
       .readManifest()
@@ -222,8 +233,10 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
     const status = server.engine.status();
     process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`);
     process.stdout.write(`Paperscope is ready at ${server.url}\n`);
+    const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
     const shutdown = () => {
       process.stderr.write('Shutting down…\n');
+      stopSync?.();
       server.close().then(() => process.exit(0), () => process.exit(1));
     };
     process.once('SIGINT', shutdown);
@@ -365,6 +378,8 @@ withDataDir(program.command('status').description('what the index holds and whic
     const response = await withEngine(options, async (engine) => engine.status());
     output(options, response, () => printStatus(response));
   });
+
+addSourceCommands(program, sourceHelpers);
 
 program.parseAsync().catch(exitWith);
 

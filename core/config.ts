@@ -28,8 +28,14 @@ export const envSchema = z.object({
   /** Fault injection for the crash test: the indexer kills itself at this stage (see crashPoint). */
   PAPERSCOPE_CRASH_AT: z.enum(['table-created', 'batch-written', 'hnsw-write', 'before-manifest']).optional(),
   HF_HUB_OFFLINE: booleanFlag,
-  /** A Hugging Face Hub mirror to download models from. */
-  HF_ENDPOINT: z.url().optional(),
+  /** A Hugging Face Hub mirror to download models from, and the base of `fetch hf-daily`'s API. */
+  HF_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** The arXiv API endpoint `fetch arxiv` reads. */
+  PAPERSCOPE_ARXIV_API: z.url({ protocol: /^https?$/ }).default('https://export.arxiv.org/api/query'),
+  /** Pause between two requests of a fetch, and the first retry's wait (arXiv asks API clients for 3 s). */
+  PAPERSCOPE_FETCH_PAUSE_MS: z.coerce.number().int().min(0).default(3_000),
+  /** A fetch request that has not answered after this many milliseconds fails (and is retried). */
+  PAPERSCOPE_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   XDG_CACHE_HOME: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -59,6 +65,14 @@ export interface ObjectStoreSettings {
   allowHttp: boolean;
 }
 
+export interface SourceSettings {
+  arxivApi: string;
+  /** Hugging Face's base URL (HF_ENDPOINT, as its own clients read it). */
+  hfEndpoint: string;
+  pauseMs: number;
+  timeoutMs: number;
+}
+
 export interface Settings {
   dataDir: string;
   cacheDir: string;
@@ -75,6 +89,8 @@ export interface Settings {
   reloadIntervalMs: number;
   lockTtlMs: number;
   objectStore: ObjectStoreSettings;
+  /** Where `fetch` and `sync` read papers from, and how politely. */
+  sources: SourceSettings;
   /** Fault injection for the crash test (PAPERSCOPE_CRASH_AT); the CLI arms it with `armCrashPoint`. */
   crashAt: CrashStage | undefined;
 }
@@ -124,6 +140,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       secretAccessKey: config.AWS_SECRET_ACCESS_KEY,
       sessionToken: config.AWS_SESSION_TOKEN,
       allowHttp: config.AWS_ALLOW_HTTP || config.AWS_ENDPOINT_URL?.startsWith('http://') === true,
+    },
+    sources: {
+      arxivApi: config.PAPERSCOPE_ARXIV_API,
+      hfEndpoint: config.HF_ENDPOINT ?? 'https://huggingface.co',
+      pauseMs: config.PAPERSCOPE_FETCH_PAUSE_MS,
+      timeoutMs: config.PAPERSCOPE_FETCH_TIMEOUT_MS,
     },
     crashAt: config.PAPERSCOPE_CRASH_AT,
   };

@@ -23,6 +23,8 @@ export const errorCatalog = {
   LLM_FAILED: { status: 502, exit: 10 },
   /** The server cannot listen where it was asked to (port in use, no permission, unknown address). */
   CANNOT_LISTEN: { status: 503, exit: 12 },
+  /** A paper source (arXiv, Hugging Face) failed or answered something unreadable; what came before was kept. */
+  SOURCE_FAILED: { status: 502, exit: 13 },
   INTERNAL: { status: 500, exit: 1 },
 } as const satisfies Record<string, { status: number; exit: number }>;
 

@@ -7,7 +7,7 @@ import { buildDerivedIndexes, DERIVED_STEPS, saveDerivedIndexes, sentenceIndexFo
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import { contentHash, countIssues, formatIssue, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
 import { DEFAULT_CLUSTER_SEED, reclusterReason } from './cluster/index.js';
-import { type DataDir, type DataDirLayout, type Manifest, openDataDir, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import { type DataDir, type DataDirLayout, type Manifest, openDataDir, type PaperRecords, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { type StageTimings, timeStage } from './timings.js';
 
@@ -99,8 +99,18 @@ export function runIndex(options: IndexOptions): Promise<IndexSummary> {
  *
  * @example await indexPapers(parseListing(text, { file: 'post', format: 'jsonl' }).papers, { ...options, source: 'post' });
  */
-export function indexPapers(papers: Paper[], options: PipelineOptions & { source: string }): Promise<IndexSummary> {
+export function indexPapers(papers: Paper[], options: AddOptions): Promise<IndexSummary> {
   return createIndexer().add(papers, options);
+}
+
+export interface AddOptions extends PipelineOptions {
+  /** Names the papers in messages. */
+  source: string;
+  /**
+   * Matches the papers to the stored ones (given when there is an index) before anything is
+   * written, under the writer lock: e.g. a fetched copy that keeps a stored paper's id and upvotes.
+   */
+  reconcile?: (papers: Paper[], stored: PaperRecords | undefined) => Paper[];
 }
 
 /** The parts an indexer is made of; each defaults to the real one. */
@@ -121,7 +131,7 @@ export interface Indexer {
   /** Reads the input files and indexes their papers (`runIndex`). */
   run(options: IndexOptions): Promise<IndexSummary>;
   /** Indexes papers already parsed (`indexPapers`). */
-  add(papers: Paper[], options: PipelineOptions & { source: string }): Promise<IndexSummary>;
+  add(papers: Paper[], options: AddOptions): Promise<IndexSummary>;
 }
 
 const DEFAULT_EMBEDDERS: Required<IndexerComponents>['embedder'] = {
@@ -155,7 +165,7 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
       const read = (stages: StageTimings) => timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
       return indexInput(parts, options.paths.join(', '), read, options);
     },
-    add: (papers, options) => indexInput(parts, options.source, async () => ({ papers, issues: [] }), options),
+    add: (papers, options) => indexInput(parts, options.source, async () => ({ papers, issues: [] }), options, options.reconcile),
   };
 }
 
@@ -164,6 +174,7 @@ async function indexInput(
   source: string,
   read: (stages: StageTimings) => Promise<ParseResult>,
   options: PipelineOptions,
+  reconcile?: AddOptions['reconcile'],
 ): Promise<IndexSummary> {
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
@@ -175,10 +186,10 @@ async function indexInput(
   let embedder: Embedder | undefined;
   try {
     await dataDir.pull();
-    const { papers, issues } = await read(stages);
+    const { papers: parsed, issues } = await read(stages);
     for (const issue of issues) emit({ type: 'warning', message: formatIssue(issue) });
     const counts = countIssues(issues);
-    emit({ type: 'info', message: `Parsed ${plural(papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
+    emit({ type: 'info', message: `Parsed ${plural(parsed.length, 'paper')} from ${source}${issueCounts(counts)}` });
 
     const manifest = options.reembed ? undefined : await readManifest(layout);
     // Re-embedding rebuilds the table, so what it held decides what is "updated" rather than "added".
@@ -198,6 +209,7 @@ async function indexInput(
       throw new PaperscopeError('INDEX_MISMATCH', `The papers table holds ${await table.dimension()}-d vectors but the embedder makes ${dimension}-d ones; run "paperscope index --reembed".`);
     }
     crashPoint('table-created');
+    const papers = reconcile ? reconcile(parsed, manifest ? await table.readRecords() : undefined) : parsed;
 
     const known = manifest ? await timeStage(stages, 'hashes', () => table.contentHashes()) : new Map<string, string>();
     const hashed = timeStage(stages, 'hashes', () => papers.map((paper) => ({ paper, hash: contentHash(paper) })));

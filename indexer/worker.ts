@@ -3,8 +3,11 @@ import { type ErrorCode, PaperscopeError } from '../core/errors.js';
 import type { IndexEvent, IndexSummary, PipelineOptions } from './index.js';
 import type { Paper } from './parse/index.js';
 
-/** Options that cross the thread boundary: everything but the callbacks. */
-export type WorkerIndexOptions = Omit<PipelineOptions, 'onEvent'> & { source: string };
+/**
+ * Options that cross the thread boundary: everything but the callbacks. `matchStored` stands for
+ * `reconcile` with the live sources' matching (indexer/sources), which a function cannot cross.
+ */
+export type WorkerIndexOptions = Omit<PipelineOptions, 'onEvent'> & { source: string; matchStored?: boolean };
 
 export interface WorkerIndexJob {
   papers: Paper[];

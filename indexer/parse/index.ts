@@ -10,3 +10,5 @@ export { detectFormat, type InputFormat } from './detect.js';
 export * from './paper.js';
 export { parseListing } from './parse.js';
 export { readListings } from './read.js';
+/** For sources that build papers from their own records (indexer/sources). */
+export { addPaper, arxivHint, emptyResult, type PaperDraft, toIsoDate } from './record.js';

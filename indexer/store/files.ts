@@ -31,6 +31,8 @@ export interface DataDirLayout {
   /** The sentences' BM25 index, in the lexical index's binary file form. */
   sentenceLexical: string;
   lock: string;
+  /** The sources `fetch` has read from, for `sync` to read again (checksummed JSON). */
+  sources: string;
 }
 
 export function dataDirLayout(root: string): DataDirLayout {
@@ -51,6 +53,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     legacySentenceVectors: path.join(resolved, 'sentences.f32'),
     sentenceLexical: path.join(resolved, 'sentences.bm25'),
     lock: path.join(resolved, 'index.lock'),
+    sources: path.join(resolved, 'sources.json'),
   };
 }
 
