@@ -7,7 +7,6 @@ import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalInde
 import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, type SentenceSource, saveSentenceIndex } from './sentences/index.js';
 import {
   type DataDirLayout,
-  damagedFile,
   type LoadProblem,
   type PaperRecords,
   type PapersTable,
@@ -126,6 +125,7 @@ export async function buildDerivedIndexes(
  * HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved.
  */
 export async function saveDerivedIndexes(layout: DataDirLayout, derived: DerivedIndexes, tableVersion: number, papers: readonly StoredPaper[]): Promise<void> {
+  // Written part by part: the posting arrays are not copied into one buffer.
   const lexical = derived.lexical.toFile(tableVersion);
   await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   await writeTopicsFile(layout, derived.topics);
@@ -177,15 +177,12 @@ async function loadLexical(layout: DataDirLayout, expected: { count: number; tab
   } catch (error) {
     return { problem: unreadableFile(error) };
   }
-  try {
-    const saved = loadLexicalFile(bytes);
-    if (saved.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
-    if (saved.index.size !== expected.count) return { problem: staleFile(`holds ${saved.index.size} papers, not ${expected.count}`) };
-    if (!saved.index.hasPositions) return { problem: staleFile('written by an older version, without word positions') };
-    return { index: saved.index };
-  } catch (error) {
-    return { problem: damagedFile((error as Error).message) };
-  }
+  const saved = loadLexicalFile(bytes);
+  if ('problem' in saved) return saved;
+  if (saved.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
+  if (saved.index.size !== expected.count) return { problem: staleFile(`holds ${saved.index.size} papers, not ${expected.count}`) };
+  if (!saved.index.hasPositions) return { problem: staleFile('written without word positions') };
+  return { index: saved.index };
 }
 
 /**

@@ -1,7 +1,7 @@
 import os from 'node:os';
-import { crc32 } from 'node:zlib';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
+import { damagedFile, type LoadProblem, openSealedFile, sealFile, staleFile } from '../store/index.js';
 import { decodeVarints, encodeVarints } from './codec.js';
 import type { LexicalData } from './lexical-index.js';
 import { validateParams } from './params.js';
@@ -180,18 +180,17 @@ function firstInvalidTerm(
   return -1;
 }
 
-const BINARY_MAGIC = 'PSLX';
-/** Version 4 added word positions; version 3 files (without them) are still read. */
-export const LEXICAL_BINARY_VERSION = 4;
-const READABLE_BINARY_VERSIONS = [3, 4] as const;
-/** Magic (4 bytes) and the header's byte length (u32 little-endian). */
-const PREFIX_BYTES = 8;
+/** The sealed file's magic (store/sealed-file.ts); files of the framing before it start with `LEGACY_MAGIC`. */
+const BINARY_MAGIC = 'PSBM';
+const LEGACY_MAGIC = 'PSLX';
+/** Version 5 moved to the sealed framing (versions 3 and 4 were "PSLX" files, now rebuilt). */
+export const LEXICAL_BINARY_VERSION = 5;
 
 const binaryHeaderSchema = z.object({
   format: z.literal(LEXICAL_FORMAT),
-  version: z.union(READABLE_BINARY_VERSIONS.map((version) => z.literal(version))),
-  /** How many word positions follow the counts (0: none stored; absent before version 4). */
-  positionCount: z.number().int().nonnegative().default(0),
+  version: z.number().int(),
+  /** How many word positions follow the counts (0: none stored). */
+  positionCount: z.number().int().nonnegative(),
   /** The papers-table version the index was built from; a stale index is rebuilt, never trusted. */
   tableVersion: z.number().int().nonnegative(),
   params: z.object({ k1: z.number(), b: z.number(), titleWeight: z.number() }),
@@ -206,19 +205,18 @@ const binaryHeaderSchema = z.object({
     terms: z.number().int().nonnegative(),
     surfaces: z.number().int().nonnegative(),
   }),
-  /** CRC-32 of the body, so a flipped byte in a posting list is caught rather than served. */
-  crc32: z.number().int().nonnegative(),
 });
 
 type BinaryHeader = z.infer<typeof binaryHeaderSchema>;
 
 /**
- * The on-disk file: "PSLX", the header length, a zod-checked JSON header, then (from an 8-byte
- * boundary) the raw little-endian typed arrays and the three string arrays as JSON. Loading is
- * one read and typed-array views over it, with no per-value decoding.
+ * The on-disk file, sealed (`sealFile`: magic, CRC-32, JSON header): the body holds the raw
+ * little-endian typed arrays, then the three string arrays as JSON. The parts are returned to be
+ * written one after another, so the arrays are checksummed and written without being copied;
+ * loading is one read and typed-array views over it, with no per-value decoding.
  * @example await writeFile(file, encodeLexicalFile(data, tableVersion));
  */
-export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buffer {
+export function encodeLexicalFile(data: LexicalData, tableVersion: number): Uint8Array[] {
   const sequentialIds = data.ids.every((id, index) => id === String(index));
   const strings = {
     ids: sequentialIds ? Buffer.alloc(0) : jsonBytes(data.ids),
@@ -234,9 +232,8 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buff
     data.abstractTf,
     ...(data.positions ? [data.positions] : []),
   ];
-  const parts = arrays.map((array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength));
+  const parts = arrays.map((array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   const arrayBytes = parts.reduce((sum, part) => sum + part.length, 0);
-  const body = Buffer.concat([...parts, Buffer.alloc(align(arrayBytes, 4) - arrayBytes), strings.ids, strings.terms, strings.surfaces]);
   const header: BinaryHeader = {
     format: LEXICAL_FORMAT,
     version: LEXICAL_BINARY_VERSION,
@@ -248,45 +245,45 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Buff
     positionCount: data.positions?.length ?? 0,
     sequentialIds,
     stringBytes: { ids: strings.ids.length, terms: strings.terms.length, surfaces: strings.surfaces.length },
-    crc32: crc32(body),
   };
-  const headerBytes = Buffer.from(JSON.stringify(header));
-  const prefix = Buffer.alloc(PREFIX_BYTES);
-  prefix.write(BINARY_MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(headerBytes.length, 4);
-  const padding = Buffer.alloc(align(PREFIX_BYTES + headerBytes.length, 8) - PREFIX_BYTES - headerBytes.length);
-  return Buffer.concat([prefix, headerBytes, padding, body]);
+  return sealFile(BINARY_MAGIC, header, [...parts, Buffer.alloc(align(arrayBytes, 4) - arrayBytes), strings.ids, strings.terms, strings.surfaces]);
 }
 
 /**
- * Validates and decodes a file written by `encodeLexicalFile`. Anything malformed, inconsistent
- * or not matching its checksum is an INDEX_MISMATCH naming the part, since the cure is to rebuild.
+ * Decodes a file written by `encodeLexicalFile`, or says why it cannot be used: `stale` when it
+ * is of an earlier format (the caller rebuilds it), `damaged` when it does not read back as
+ * written (checksum, header or an inconsistent body).
  */
-export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; data: LexicalData } {
-  if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
-  // Typed-array views need their byte offset aligned; a file read on its own always is.
-  const bytes = file.byteOffset % 8 === 0 ? Buffer.from(file.buffer, file.byteOffset, file.byteLength) : Buffer.from(file);
-  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, 4) !== BINARY_MAGIC)
-    throw invalid('(root)', 'not a Paperscope lexical index file');
-  const headerLength = bytes.readUInt32LE(4);
-  if (PREFIX_BYTES + headerLength > bytes.length) throw invalid('header', 'is cut short');
-  const parsed = binaryHeaderSchema.safeParse(parseJson(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)));
+export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+  const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+  if (bytes.toString('latin1', 0, 4) === LEGACY_MAGIC) return { problem: staleFile('written by an older version of Paperscope, in an earlier format') };
+  const sealed = openSealedFile(bytes, BINARY_MAGIC, 'lexical index');
+  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
+  const parsed = binaryHeaderSchema.safeParse(sealed.header);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw invalid(`header.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid value');
+    return { problem: damagedFile(`its header is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid value'}`) };
   }
   const header = parsed.data;
-  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
-  const bodyStart = align(PREFIX_BYTES + headerLength, 8);
-  const arrayBytes = 4 * (2 * documents + terms + 1 + postings) + 2 * 2 * postings + 2 * header.positionCount;
-  const expected = bodyStart + align(arrayBytes, 4) + header.stringBytes.ids + header.stringBytes.terms + header.stringBytes.surfaces;
-  if (bytes.length !== expected) throw invalid('(root)', `has ${bytes.length} bytes, expected ${expected}`);
-  const body = bytes.subarray(bodyStart);
-  if (crc32(body) !== header.crc32) throw invalid('crc32', 'does not match the file body');
+  if (header.version !== LEXICAL_BINARY_VERSION) return { problem: staleFile(`it is of format version ${header.version}, not ${LEXICAL_BINARY_VERSION}`) };
+  try {
+    return { tableVersion: header.tableVersion, data: decodeBody(header, sealed.body) };
+  } catch (error) {
+    return { problem: damagedFile((error as Error).message) };
+  }
+}
 
-  let offset = bytes.byteOffset + bodyStart;
+/** The typed arrays as views over the 8-byte aligned `body`; anything inconsistent throws INDEX_MISMATCH naming the part. */
+function decodeBody(header: BinaryHeader, body: Buffer): LexicalData {
+  if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
+  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
+  const arrayBytes = 4 * (2 * documents + terms + 1 + postings) + 2 * 2 * postings + 2 * header.positionCount;
+  const expected = align(arrayBytes, 4) + header.stringBytes.ids + header.stringBytes.terms + header.stringBytes.surfaces;
+  if (body.length !== expected) throw invalid('(root)', `has a body of ${body.length} bytes, expected ${expected}`);
+
+  let offset = body.byteOffset;
   const take = <T>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, length: number, width: number): T => {
-    const view = make(bytes.buffer, offset, length);
+    const view = make(body.buffer, offset, length);
     offset += length * width;
     return view;
   };
@@ -299,10 +296,10 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   const titleTf = u16(postings);
   const abstractTf = u16(postings);
   const positions = header.positionCount > 0 ? u16(header.positionCount) : undefined;
-  let stringsAt = bodyStart + align(arrayBytes, 4);
+  let stringsAt = align(arrayBytes, 4);
   const stringArray = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
     const length = header.stringBytes[field];
-    const values = parseJson(bytes.toString('utf8', stringsAt, stringsAt + length), field);
+    const values = parseJson(body.toString('utf8', stringsAt, stringsAt + length), field);
     stringsAt += length;
     if (!Array.isArray(values) || values.length !== count || !values.every((value) => typeof value === 'string' && value.length > 0)) {
       throw invalid(field, `expected ${count} non-empty strings`);
@@ -328,7 +325,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   }
   checkConsistency(data, 'postingDocs', header.sequentialIds);
   if (positions) checkPositions(titleTf, abstractTf, positions);
-  return { tableVersion: header.tableVersion, data };
+  return data;
 }
 
 /** One position per counted occurrence, ascending within each posting. */

@@ -1,5 +1,6 @@
 import { decodeLexicalData, decodeLexicalFile } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
+import type { LoadProblem } from '../store/index.js';
 
 export { buildLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
@@ -19,11 +20,11 @@ export function loadLexicalIndex(json: unknown): LexicalIndex {
 }
 
 /**
- * Restores an index from the bytes of `index.toFile(tableVersion)`, with the table version it
- * was built from; a damaged file throws INDEX_MISMATCH.
- * @example const { tableVersion, index } = loadLexicalFile(await readFile(layout.lexical));
+ * Restores an index from the bytes of the parts `index.toFile(tableVersion)` wrote, with the table
+ * version it was built from, or says why it cannot: `stale` (an earlier format) or `damaged`.
+ * @example const saved = loadLexicalFile(await readFile(layout.lexical));
  */
-export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; index: LexicalIndex } {
-  const { tableVersion, data } = decodeLexicalFile(bytes);
-  return { tableVersion, index: new LexicalIndex(data) };
+export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem } {
+  const decoded = decodeLexicalFile(bytes);
+  return 'problem' in decoded ? decoded : { tableVersion: decoded.tableVersion, index: new LexicalIndex(decoded.data) };
 }

@@ -306,8 +306,8 @@ export class LexicalIndex {
     return encodeLexicalData(this.#data);
   }
 
-  /** The binary file form, stamped with the table version; `loadLexicalFile` restores it. */
-  toFile(tableVersion: number): Buffer {
+  /** The binary file form, stamped with the table version, as parts to write in order; `loadLexicalFile` restores it. */
+  toFile(tableVersion: number): Uint8Array[] {
     return encodeLexicalFile(this.#data, tableVersion);
   }
 

