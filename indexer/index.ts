@@ -50,6 +50,8 @@ export interface IndexSummary {
   /** Papers read with a bad optional field dropped. */
   kept: number;
   added: number;
+  /** The ids of the papers added (not updated): a live source's run remembers them as the new ones. */
+  addedIds: string[];
   updated: number;
   unchanged: number;
   total: number;
@@ -214,7 +216,8 @@ async function indexInput(
     const known = manifest ? await timeStage(stages, 'hashes', () => table.contentHashes()) : new Map<string, string>();
     const hashed = timeStage(stages, 'hashes', () => papers.map((paper) => ({ paper, hash: contentHash(paper) })));
     const changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
-    const added = changed.filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id)).length;
+    const addedIds = changed.filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id)).map(({ paper }) => paper.id);
+    const added = addedIds.length;
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
@@ -285,6 +288,7 @@ async function indexInput(
       parsed: papers.length,
       ...counts,
       added,
+      addedIds,
       updated: changed.length - added,
       unchanged: papers.length - changed.length,
       total: storedCount,

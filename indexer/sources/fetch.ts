@@ -8,7 +8,7 @@ import { ARXIV_PAGE_SIZE, afterArxivPage, arxivPageUrl, parseArxivPage } from '.
 import { dailyPapersUrl, daysBetween, parseDailyPapers } from './hf-daily.js';
 import { politeClient } from './http.js';
 import { reconcile } from './merge.js';
-import { type Resume, readSources, rememberSource, type SourceSpec, sourceKey } from './registry.js';
+import { type Resume, readSources, rememberLatestRun, rememberSource, type SourceEntry, type SourceSpec, sourceKey } from './registry.js';
 
 export interface FetchContext {
   settings: SourceSettings;
@@ -38,7 +38,24 @@ const SOURCE_NAMES: Record<SourceSpec['kind'], string> = { arxiv: 'arXiv', 'hf-d
  * still indexed and the error (SOURCE_FAILED) says how many were kept.
  */
 export function fetchSource(spec: SourceSpec, context: FetchContext): Promise<FetchSummary> {
-  return runSource(spec, spec, context);
+  return recordingRun(context.sourcesFile, (added) => runSource(spec, spec, context, added));
+}
+
+/**
+ * Runs a fetch or a sync and, once it is over, remembers the papers it added as the new ones. A run
+ * that failed before adding anything leaves the previous run's new papers marked.
+ */
+async function recordingRun<T>(sourcesFile: string, run: (added: string[]) => Promise<T>): Promise<T> {
+  const added: string[] = [];
+  let failed = false;
+  try {
+    return await run(added);
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    if (!failed || added.length > 0) await rememberLatestRun(sourcesFile, { at: new Date().toISOString(), added });
+  }
 }
 
 /**
@@ -74,11 +91,20 @@ export async function syncSources(context: FetchContext, onSynced?: (summary: Fe
       'NOT_FOUND',
       `No sources remembered in ${context.sourcesFile}: run "paperscope fetch arxiv" or "paperscope fetch hf-daily" first.`,
     );
+  return recordingRun(context.sourcesFile, (added) => syncEntries(entries, context, added, onSynced));
+}
+
+async function syncEntries(
+  entries: SourceEntry[],
+  context: FetchContext,
+  added: string[],
+  onSynced: ((summary: FetchSummary) => void) | undefined,
+): Promise<FetchSummary[]> {
   const summaries: FetchSummary[] = [];
   const failures: string[] = [];
   for (const entry of entries) {
     try {
-      const summary = await runSource(entry.spec, syncRequest(entry.spec, entry.lastRunAt), context);
+      const summary = await runSource(entry.spec, syncRequest(entry.spec, entry.lastRunAt), context, added);
       summaries.push(summary);
       onSynced?.(summary);
     } catch (error) {
@@ -95,7 +121,8 @@ export async function syncSources(context: FetchContext, onSynced?: (summary: Fe
   return summaries;
 }
 
-async function runSource(spec: SourceSpec, request: SourceSpec, context: FetchContext): Promise<FetchSummary> {
+/** Reads one source and indexes what it got; the ids it added go into `added`, even when it then fails. */
+async function runSource(spec: SourceSpec, request: SourceSpec, context: FetchContext, added: string[]): Promise<FetchSummary> {
   const name = SOURCE_NAMES[spec.kind];
   const emit = context.onEvent ?? (() => {});
   const client = politeClient({ source: name, pauseMs: context.settings.pauseMs, timeoutMs: context.settings.timeoutMs, onEvent: emit });
@@ -118,6 +145,7 @@ async function runSource(spec: SourceSpec, request: SourceSpec, context: FetchCo
     emit({ type: 'warning', message: `${issue.file} #${issue.line}${issue.field ? ` (${issue.field})` : ''}: ${issue.message}` });
   const index =
     read.papers.length > 0 ? await context.indexer.add(read.papers, { ...context.pipeline, source: name, reconcile }) : undefined;
+  added.push(...(index?.addedIds ?? []));
   if (read.requests > 0)
     await rememberSource(context.sourcesFile, {
       spec,

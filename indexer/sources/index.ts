@@ -10,5 +10,5 @@ export { type ArxivQuery, arxivPageUrl, parseArxivPage } from './arxiv.js';
 export { type FetchContext, type FetchSummary, fetchSource, syncRequest, syncSources, workerIndexer } from './fetch.js';
 export { dailyPapersUrl, daysBetween, parseDailyPapers } from './hf-daily.js';
 export { reconcile } from './merge.js';
-export { readSources, type SourceEntry, type SourceSpec, sourceSpecSchema } from './registry.js';
+export { type LatestRun, readLatestRun, readSources, type SourceEntry, type SourceSpec, sourceSpecSchema } from './registry.js';
 export { parseRetryAfter, type RetryPolicy, retryDelay } from './retry.js';

@@ -8,6 +8,7 @@ export {
   askSchema,
   type ClusterRef,
   type MapPoint,
+  type NewPapers,
   type PaperDetail,
   type PaperSummary,
   type SearchHit,

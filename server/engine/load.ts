@@ -35,7 +35,9 @@ export interface EngineOptions {
  * built it. Derived indexes that are missing or stale are rebuilt from the papers table instead
  * of failing. The sentence index behind ask is returned as a loader: only ask needs it.
  */
-export async function loadEngine(options: EngineOptions): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex> }> {
+export async function loadEngine(
+  options: EngineOptions,
+): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex>; sourcesFile: string }> {
   const emit = options.onEvent ?? (() => {});
   // On object storage the index files are first copied to a local working copy; the table stays remote.
   const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve', objectStore: options.objectStore });
@@ -72,7 +74,8 @@ export async function loadEngine(options: EngineOptions): Promise<{ state: Engin
   embedderLoading.catch(() => {});
   recordsLoading.catch(() => {});
   try {
-    return await assemble(emit, { layout, manifest, table, count, tableVersion, dimension, embedderLoading, recordsLoading });
+    const loaded = await assemble(emit, { layout, manifest, table, count, tableVersion, dimension, embedderLoading, recordsLoading });
+    return { ...loaded, sourcesFile: layout.sources };
   } catch (error) {
     void embedderLoading.then((embedder) => embedder.close()).catch(() => {});
     throw error;

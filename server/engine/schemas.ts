@@ -105,6 +105,12 @@ export interface SimilarHit extends SearchHit {
   shared_terms: string[];
 }
 
+/** `/api/status`'s `new_papers`: the papers the latest fetch or sync added that this index holds. */
+export interface NewPapers {
+  synced_at: string;
+  ids: string[];
+}
+
 export interface PaperDetail extends PaperSummary {
   abstract: string;
   authors: string[];

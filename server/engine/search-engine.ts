@@ -1,5 +1,6 @@
 import { APP_VERSION } from '../../core/version.js';
 import type { QualityReport } from '../../indexer/cluster/index.js';
+import { readLatestRun } from '../../indexer/sources/index.js';
 import type { Manifest } from '../../indexer/store/index.js';
 import type { AskEvent, LlmSettings } from '../ask/index.js';
 import type { RelatedPapers } from '../ranking/index.js';
@@ -7,7 +8,7 @@ import type { SubtopicsResponse } from '../topics/index.js';
 import { AskIndex, ask, askStream } from './ask.js';
 import { type EngineOptions, loadEngine } from './load.js';
 import { map } from './map.js';
-import type { AskParams, MapPoint, PaperDetail, SearchHit, SearchParams, SearchResponse, SimilarHit } from './schemas.js';
+import type { AskParams, MapPoint, NewPapers, PaperDetail, SearchHit, SearchParams, SearchResponse, SimilarHit } from './schemas.js';
 import { search } from './search.js';
 import { paper, relatedPapers, similar, similarToText } from './similar.js';
 import type { EngineState } from './state.js';
@@ -30,17 +31,19 @@ export class SearchEngine {
   /** Built on the first related-papers request. */
   #related: RelatedPapers | undefined;
   readonly #llm: LlmSettings | undefined;
+  readonly #sourcesFile: string;
 
-  private constructor(state: EngineState, askIndex: AskIndex, llm: LlmSettings | undefined) {
+  private constructor(state: EngineState, askIndex: AskIndex, llm: LlmSettings | undefined, sourcesFile: string) {
     this.manifest = state.manifest;
+    this.#sourcesFile = sourcesFile;
     this.#state = state;
     this.#askIndex = askIndex;
     this.#llm = llm;
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
-    const { state, loadSentences } = await loadEngine(options);
-    return new SearchEngine(state, new AskIndex(loadSentences), options.llm);
+    const { state, loadSentences, sourcesFile } = await loadEngine(options);
+    return new SearchEngine(state, new AskIndex(loadSentences), options.llm, sourcesFile);
   }
 
   async close(): Promise<void> {
@@ -59,6 +62,16 @@ export class SearchEngine {
       llm: this.#llm !== undefined,
       ask_index: this.#askIndex.status,
     };
+  }
+
+  /**
+   * The papers the latest fetch or sync added, among those this index holds; null before any.
+   * Read on each call: a background sync records its run after the index it published was loaded.
+   */
+  async newPapers(): Promise<NewPapers | null> {
+    const latest = await readLatestRun(this.#sourcesFile);
+    if (!latest) return null;
+    return { synced_at: latest.at, ids: latest.added.filter((id) => this.#state.positionById.has(id)) };
   }
 
   search(params: SearchParams): Promise<SearchResponse> {

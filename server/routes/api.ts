@@ -23,7 +23,10 @@ function topicId(raw: string): number {
 export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   const api = new Hono();
   const searches = new SearchResponseCache();
-  api.get('/status', (c) => c.json(engineFor(c).status()));
+  api.get('/status', async (c) => {
+    const engine = engineFor(c);
+    return c.json({ ...engine.status(), new_papers: await engine.newPapers() });
+  });
   api.get('/search', async (c) => jsonResponse(await searches.answer(engineFor(c), validate(searchParamsSchema, c.req.query()))));
   api.get('/papers/:id', (c) => c.json(engineFor(c).paper(c.req.param('id'))));
   api.get('/papers/:id/similar', (c) => {

@@ -123,6 +123,8 @@ export interface Status {
   topics: number;
   /** A language model writes streamed answers (`POST /api/ask/stream`). */
   llm: boolean;
+  /** The papers the latest fetch or sync added; null before any. */
+  new_papers: { synced_at: string; ids: string[] } | null;
 }
 
 /** An error answered by the API (`{ error: { code, message } }`) or a failed request. */

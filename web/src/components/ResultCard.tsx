@@ -2,6 +2,7 @@ import type { SearchResult } from '../api.js';
 import { formatDate, plural } from '../lib/format.js';
 import { paperHref } from '../lib/route.js';
 import { Highlighted } from './Highlighted.js';
+import { NewBadge } from './NewBadge.js';
 import { TopicChip } from './TopicChip.js';
 
 export function ResultCard({ result, query }: { result: SearchResult; query?: string }) {
@@ -11,7 +12,8 @@ export function ResultCard({ result, query }: { result: SearchResult; query?: st
       <h3 class="card-title">
         <a href={paperHref(result.id)} data-result-link>
           {result.title}
-        </a>
+        </a>{' '}
+        <NewBadge id={result.id} />
       </h3>
       <p class="meta">
         <time dateTime={result.date ?? undefined}>{formatDate(result.date)}</time>

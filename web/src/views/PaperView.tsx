@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, isAbort, type Paper, type SearchResult } from '../api.js';
+import { NewBadge } from '../components/NewBadge.js';
 import { ResultCard } from '../components/ResultCard.js';
 import { ResultList } from '../components/ResultList.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
@@ -49,7 +50,7 @@ function PaperDetails({ paper }: { paper: Paper }) {
   return (
     <article class="paper" aria-labelledby="paper-title">
       <h1 id="paper-title" tabIndex={-1} ref={heading}>
-        {paper.title}
+        {paper.title} <NewBadge id={paper.id} />
       </h1>
       <dl class="paper-meta">
         <div>
