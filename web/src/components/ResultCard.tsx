@@ -12,7 +12,7 @@ export function ResultCard({ result, query }: { result: SearchResult; query?: st
       <h3 class="card-title">
         <a href={paperHref(result.id)} data-result-link>
           {result.title}
-        </a>{' '}
+        </a>
         <NewBadge id={result.id} />
       </h3>
       <p class="meta">

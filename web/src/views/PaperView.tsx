@@ -50,7 +50,8 @@ function PaperDetails({ paper }: { paper: Paper }) {
   return (
     <article class="paper" aria-labelledby="paper-title">
       <h1 id="paper-title" tabIndex={-1} ref={heading}>
-        {paper.title} <NewBadge id={paper.id} />
+        {paper.title}
+        <NewBadge id={paper.id} />
       </h1>
       <dl class="paper-meta">
         <div>
