@@ -375,7 +375,7 @@ withEmbedOptions(
 withDataDir(program.command('status').description('what the index holds and which embedder built it'))
   .option('--json', 'print JSON')
   .action(async (options: CommonOptions) => {
-    const response = await withEngine(options, async (engine) => engine.status());
+    const response = await withEngine(options, async (engine) => ({ ...engine.status(), new_papers: await engine.newPapers() }));
     output(options, response, () => printStatus(response));
   });
 

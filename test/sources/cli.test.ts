@@ -47,6 +47,8 @@ describe('paperscope fetch and sync', () => {
       const daily = await paperscope('fetch', 'hf-daily', '--date', '2026-01-12', '--json', ...embed);
       expect(JSON.parse(daily.stdout)).toMatchObject({ fetched: 2, index: { added: 1, updated: 1, total: 4 } });
       expect(await papers()).toBe(4);
+      // Only the daily paper arXiv did not have is new after that fetch.
+      expect(JSON.parse((await paperscope('status', '--json')).stdout).new_papers.ids).toEqual(['2601.00009']);
 
       const again = await paperscope('fetch', 'arxiv', '--query', 'cat:cs.CL', '--max', '3', '--json', ...embed);
       expect(JSON.parse(again.stdout)).toMatchObject({ fetched: 3, index: { added: 0, total: 4 } });
