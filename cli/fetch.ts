@@ -82,10 +82,11 @@ async function sourceContext(
 ): Promise<FetchContext> {
   const { openDataDir } = await import('../indexer/store/index.js');
   const { settings } = helpers;
+  const dataDir = openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'index', objectStore: settings.objectStore });
   return {
     settings: settings.sources,
-    sourcesFile: openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'index', objectStore: settings.objectStore }).layout
-      .sources,
+    sourcesFile: dataDir.layout.sources,
+    sourcesCopy: dataDir,
     indexer,
     pipeline: helpers.pipelineOptions(options, onEvent),
     onEvent,

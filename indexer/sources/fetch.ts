@@ -3,6 +3,7 @@ import { PaperscopeError, toPaperscopeError } from '../../core/errors.js';
 import type { IndexEvent } from '../events.js';
 import type { Indexer, IndexSummary, PipelineOptions } from '../index.js';
 import type { Paper, ParseIssue } from '../parse/index.js';
+import type { DataDir } from '../store/index.js';
 import { indexPapersInWorker } from '../worker.js';
 import { ARXIV_PAGE_SIZE, afterArxivPage, arxivPageUrl, parseArxivPage } from './arxiv.js';
 import { dailyPapersUrl, daysBetween, parseDailyPapers } from './hf-daily.js';
@@ -14,6 +15,8 @@ export interface FetchContext {
   settings: SourceSettings;
   /** The data dir's sources file (`DataDirLayout.sources`). */
   sourcesFile: string;
+  /** On object storage, keeps the sources file in step with the store: pulled before a run, uploaded after. */
+  sourcesCopy?: Pick<DataDir, 'pullSources' | 'publishSources'>;
   /** Adds the fetched papers: `createIndexer()`, or `workerIndexer` beside a server. */
   indexer: Pick<Indexer, 'add'>;
   pipeline: PipelineOptions;
@@ -37,15 +40,16 @@ const SOURCE_NAMES: Record<SourceSpec['kind'], string> = { arxiv: 'arXiv', 'hf-d
  * remembers the source for `sync`. When a request fails for good, the papers read before it are
  * still indexed and the error (SOURCE_FAILED) says how many were kept.
  */
-export function fetchSource(spec: SourceSpec, context: FetchContext): Promise<FetchSummary> {
-  return recordingRun(context.sourcesFile, (added) => runSource(spec, spec, context, added));
+export async function fetchSource(spec: SourceSpec, context: FetchContext): Promise<FetchSummary> {
+  await context.sourcesCopy?.pullSources();
+  return recordingRun(context, (added) => runSource(spec, spec, context, added));
 }
 
 /**
  * Runs a fetch or a sync and, once it is over, remembers the papers it added as the new ones. A run
  * that failed before adding anything leaves the previous run's new papers marked.
  */
-async function recordingRun<T>(sourcesFile: string, run: (added: string[]) => Promise<T>): Promise<T> {
+async function recordingRun<T>(context: FetchContext, run: (added: string[]) => Promise<T>): Promise<T> {
   const added: string[] = [];
   let failed = false;
   try {
@@ -54,7 +58,8 @@ async function recordingRun<T>(sourcesFile: string, run: (added: string[]) => Pr
     failed = true;
     throw error;
   } finally {
-    if (!failed || added.length > 0) await rememberLatestRun(sourcesFile, { at: new Date().toISOString(), added });
+    if (!failed || added.length > 0) await rememberLatestRun(context.sourcesFile, { at: new Date().toISOString(), added });
+    await context.sourcesCopy?.publishSources();
   }
 }
 
@@ -85,13 +90,14 @@ export function syncRequest(spec: SourceSpec, lastRunAt: string): SourceSpec {
  * `onSynced` hears of each source as it is done.
  */
 export async function syncSources(context: FetchContext, onSynced?: (summary: FetchSummary) => void): Promise<FetchSummary[]> {
+  await context.sourcesCopy?.pullSources();
   const entries = await readSources(context.sourcesFile);
   if (entries.length === 0)
     throw new PaperscopeError(
       'NOT_FOUND',
       `No sources remembered in ${context.sourcesFile}: run "paperscope fetch arxiv" or "paperscope fetch hf-daily" first.`,
     );
-  return recordingRun(context.sourcesFile, (added) => syncEntries(entries, context, added, onSynced));
+  return recordingRun(context, (added) => syncEntries(entries, context, added, onSynced));
 }
 
 async function syncEntries(

@@ -31,9 +31,7 @@ interface SyncedFile {
 
 /** Brings the local copy of the index files up to date with the store, skipping unchanged files. */
 export async function pullIndexFiles(store: RemoteStore, layout: DataDirLayout): Promise<void> {
-  await mkdir(layout.root, { recursive: true });
-  const statePath = path.join(layout.root, SYNC_STATE_FILE);
-  const state = ((await readJsonIfPresent(statePath).catch(() => undefined)) ?? {}) as Record<string, SyncedFile>;
+  const { state, statePath } = await readSyncState(layout);
   for (let attempt = 0; attempt < PULL_ATTEMPTS; attempt++) {
     // The manifest first and again at the end: if it changed, a writer published meanwhile and
     // the files may be of two versions, so the pass is repeated.
@@ -44,12 +42,35 @@ export async function pullIndexFiles(store: RemoteStore, layout: DataDirLayout):
   }
 }
 
+/**
+ * Brings the local sources file up to date with the store. Unlike an index file, a local copy the
+ * store lacks is kept: it may hold a fetch whose upload failed.
+ */
+export async function pullSourcesFile(store: RemoteStore, layout: DataDirLayout): Promise<void> {
+  const { state, statePath } = await readSyncState(layout);
+  await pullFile(store, layout.sources, state, { keepWhenAbsent: true });
+  await writeJsonAtomically(statePath, state);
+}
+
+async function readSyncState(layout: DataDirLayout): Promise<{ state: Record<string, SyncedFile>; statePath: string }> {
+  await mkdir(layout.root, { recursive: true });
+  const statePath = path.join(layout.root, SYNC_STATE_FILE);
+  const state = ((await readJsonIfPresent(statePath).catch(() => undefined)) ?? {}) as Record<string, SyncedFile>;
+  return { state, statePath };
+}
+
 /** Downloads one file unless the local copy is the one last downloaded; returns the stored ETag. */
-async function pullFile(store: RemoteStore, file: string, state: Record<string, SyncedFile>): Promise<string | undefined> {
+async function pullFile(
+  store: RemoteStore,
+  file: string,
+  state: Record<string, SyncedFile>,
+  options: { keepWhenAbsent?: boolean } = {},
+): Promise<string | undefined> {
   const name = path.basename(file);
   const key = store.key(name);
   const remote = await store.head(key);
   if (!remote) {
+    if (options.keepWhenAbsent) return undefined;
     await rm(file, { force: true });
     delete state[name];
     return undefined;

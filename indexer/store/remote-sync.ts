@@ -6,9 +6,9 @@ import { lanceStorageOptions, parseDataDir, workingCopyDir } from './location.js
 import { acquireWriterLock } from './lock.js';
 import { type Manifest, readManifest } from './manifest.js';
 import { RemoteLock } from './remote-lock.js';
-import { pullIndexFiles, RemoteManifest } from './remote-pull.js';
+import { pullIndexFiles, pullSourcesFile, RemoteManifest } from './remote-pull.js';
 import { RemoteStore } from './remote-store.js';
-import { MIN_PART_BYTES, MULTIPART_THRESHOLD_BYTES, publishIndexFiles } from './remote-upload.js';
+import { MIN_PART_BYTES, MULTIPART_THRESHOLD_BYTES, publishIndexFiles, publishSourcesFile } from './remote-upload.js';
 
 /**
  * A data dir as the indexer and the server use it: a layout of local files to read and write,
@@ -28,6 +28,10 @@ export interface DataDir {
   publish(): Promise<void>;
   /** The stored manifest, cheaply (an ETag check) when unchanged; undefined without an index. */
   readManifest(): Promise<Manifest | undefined>;
+  /** Brings the local sources file (`fetch`'s, `sync`'s) up to date with the store; an ETag check when unchanged. */
+  pullSources(): Promise<void>;
+  /** Uploads the local sources file. */
+  publishSources(): Promise<void>;
 }
 
 export interface DataDirOptions {
@@ -90,6 +94,8 @@ function localDataDir(name: string, layout: DataDirLayout): DataDir {
     pull: async () => {},
     publish: async () => {},
     readManifest: () => readManifest(layout),
+    pullSources: async () => {},
+    publishSources: async () => {},
   };
 }
 
@@ -144,5 +150,13 @@ class RemoteDataDir implements DataDir {
 
   readManifest(): Promise<Manifest | undefined> {
     return this.#manifest.read();
+  }
+
+  pullSources(): Promise<void> {
+    return pullSourcesFile(this.#store, this.layout);
+  }
+
+  publishSources(): Promise<void> {
+    return publishSourcesFile(this.#store, this.layout);
   }
 }

@@ -43,6 +43,21 @@ export async function publishIndexFiles(store: RemoteStore, layout: DataDirLayou
 }
 
 /**
+ * Uploads the sources file, when there is one: `fetch` and `sync` write it beside the index, outside
+ * an index run. It is small, so it goes in one PUT from memory, as the manifest does.
+ */
+export async function publishSourcesFile(store: RemoteStore, layout: DataDirLayout): Promise<void> {
+  const key = store.key(path.basename(layout.sources));
+  const body = await readFile(layout.sources).catch(() => undefined);
+  if (body === undefined) return;
+  await store
+    .send(({ sdk, client }) => client.send(new sdk.PutObjectCommand({ Bucket: store.location.bucket, Key: key, Body: body })))
+    .catch((error: unknown) => {
+      throw store.failed('upload', key, error);
+    });
+}
+
+/**
  * One PUT below the threshold; above it a multipart upload, which a failure aborts (so no parts
  * are left behind to be billed). The part size grows with the file to stay under S3's part limit.
  */

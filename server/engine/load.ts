@@ -4,6 +4,7 @@ import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexe
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
+import { type LatestRun, readLatestRun } from '../../indexer/sources/index.js';
 import {
   acquireWriterLock,
   type DataDirLayout,
@@ -37,7 +38,7 @@ export interface EngineOptions {
  */
 export async function loadEngine(
   options: EngineOptions,
-): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex>; sourcesFile: string }> {
+): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex>; latestRun: () => Promise<LatestRun | undefined> }> {
   const emit = options.onEvent ?? (() => {});
   // On object storage the index files are first copied to a local working copy; the table stays remote.
   const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve', objectStore: options.objectStore });
@@ -75,7 +76,12 @@ export async function loadEngine(
   recordsLoading.catch(() => {});
   try {
     const loaded = await assemble(emit, { layout, manifest, table, count, tableVersion, dimension, embedderLoading, recordsLoading });
-    return { ...loaded, sourcesFile: layout.sources };
+    // The sources file is read on each call: a sync records its run after publishing the index it added.
+    const latestRun = async () => {
+      await dataDir.pullSources();
+      return readLatestRun(layout.sources);
+    };
+    return { ...loaded, latestRun };
   } catch (error) {
     void embedderLoading.then((embedder) => embedder.close()).catch(() => {});
     throw error;

@@ -1,6 +1,6 @@
 import { APP_VERSION } from '../../core/version.js';
 import type { QualityReport } from '../../indexer/cluster/index.js';
-import { readLatestRun } from '../../indexer/sources/index.js';
+import type { LatestRun } from '../../indexer/sources/index.js';
 import type { Manifest } from '../../indexer/store/index.js';
 import type { AskEvent, LlmSettings } from '../ask/index.js';
 import type { RelatedPapers } from '../ranking/index.js';
@@ -31,19 +31,24 @@ export class SearchEngine {
   /** Built on the first related-papers request. */
   #related: RelatedPapers | undefined;
   readonly #llm: LlmSettings | undefined;
-  readonly #sourcesFile: string;
+  readonly #latestRun: () => Promise<LatestRun | undefined>;
 
-  private constructor(state: EngineState, askIndex: AskIndex, llm: LlmSettings | undefined, sourcesFile: string) {
+  private constructor(
+    state: EngineState,
+    askIndex: AskIndex,
+    llm: LlmSettings | undefined,
+    latestRun: () => Promise<LatestRun | undefined>,
+  ) {
     this.manifest = state.manifest;
-    this.#sourcesFile = sourcesFile;
+    this.#latestRun = latestRun;
     this.#state = state;
     this.#askIndex = askIndex;
     this.#llm = llm;
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
-    const { state, loadSentences, sourcesFile } = await loadEngine(options);
-    return new SearchEngine(state, new AskIndex(loadSentences), options.llm, sourcesFile);
+    const { state, loadSentences, latestRun } = await loadEngine(options);
+    return new SearchEngine(state, new AskIndex(loadSentences), options.llm, latestRun);
   }
 
   async close(): Promise<void> {
@@ -66,10 +71,11 @@ export class SearchEngine {
 
   /**
    * The papers the latest fetch or sync added, among those this index holds; null before any.
-   * Read on each call: a background sync records its run after the index it published was loaded.
+   * Read on each call (on object storage, an ETag check): a background sync records its run after
+   * the index it published was loaded.
    */
   async newPapers(): Promise<NewPapers | null> {
-    const latest = await readLatestRun(this.#sourcesFile);
+    const latest = await this.#latestRun();
     if (!latest) return null;
     return { synced_at: latest.at, ids: latest.added.filter((id) => this.#state.positionById.has(id)) };
   }

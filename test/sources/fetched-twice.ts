@@ -1,7 +1,7 @@
 import { readSettings } from '../../core/config.js';
 import { createIndexer } from '../../indexer/index.js';
 import { type FetchContext, fetchSource } from '../../indexer/sources/index.js';
-import { dataDirLayout } from '../../indexer/store/index.js';
+import { openDataDir } from '../../indexer/store/index.js';
 import type { StandIn } from './stand-in.js';
 
 /** The daily paper the second fetch finds: the only one new after it. */
@@ -14,13 +14,16 @@ export const LATE_PAPER = {
 
 export const DAILY = { kind: 'hf-daily' as const, date: '2026-01-12' };
 
-/** A fetch context on `dataDir` with the word-vector embedder a server can reopen. */
+/** A fetch context on `dataDir` (local or s3://) with the word-vector embedder a server can reopen, as the CLI makes it. */
 export function fetchContext(standIn: StandIn, dataDir: string): FetchContext {
+  const { cacheDir, objectStore } = readSettings();
+  const opened = openDataDir(dataDir, { cacheDir, role: 'index', objectStore });
   return {
     settings: { arxivApi: `${standIn.url}/api/query`, hfEndpoint: standIn.url, pauseMs: 10, timeoutMs: 2_000 },
-    sourcesFile: dataDirLayout(dataDir).sources,
+    sourcesFile: opened.layout.sources,
+    sourcesCopy: opened,
     indexer: createIndexer(),
-    pipeline: { dataDir, cacheDir: readSettings().cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto' },
+    pipeline: { dataDir, cacheDir, objectStore, offline: true, embedder: 'word-vectors', clusters: 'auto' },
   };
 }
 
