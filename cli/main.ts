@@ -9,7 +9,7 @@ import type { IndexEvent, IndexOptions, PipelineOptions } from '../indexer/index
 import { askSchema, type EngineOptions, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
 import { validate } from '../server/routes/index.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
-import { formatIndexSummary, printClusters, printResults, printStatus } from './print.js';
+import { formatIndexSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
 // Each command imports what it runs when it runs: loading the indexer, the object-store client and
@@ -370,6 +370,21 @@ withEmbedOptions(
       return withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
     });
     output(options, report, () => process.stdout.write(`${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`));
+  });
+
+withEmbedOptions(
+  program
+    .command('check')
+    .description('check every stored paper against its content hash, the manifest and the derived files; repair from the source files given')
+    .argument('[paths...]', 'source files or folders to repair damaged papers from'),
+)
+  .option('--json', 'print the report as JSON')
+  .action(async (paths: string[], options: EmbedOptions) => {
+    const reporter = createReporter({ quiet: true });
+    const { checkIndex } = await import('../indexer/check.js');
+    const report = await checkIndex({ ...pipelineOptions(options, reporter.onEvent), paths, year: options.year, strict: options.strict }).finally(reporter.stop);
+    output(options, report, () => printCheck(report));
+    if (report.damage.length > 0) process.exitCode = errorCatalog.INDEX_DAMAGED.exit;
   });
 
 withDataDir(program.command('status').description('what the index holds and which embedder built it'))

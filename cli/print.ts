@@ -1,4 +1,5 @@
 import { plural } from '../core/plural.js';
+import type { CheckReport } from '../indexer/check.js';
 import type { IndexSummary } from '../indexer/index.js';
 import type { SearchEngine, SearchHit } from '../server/engine/index.js';
 
@@ -18,6 +19,8 @@ export function formatIndexSummary(summary: IndexSummary): string {
   const problems = [
     summary.skipped ? `${summary.skipped} skipped` : '',
     summary.kept ? `${plural(summary.kept, 'paper')} kept without a bad field` : '',
+    summary.repaired ? `${summary.repaired} repaired` : '',
+    summary.damaged.length ? `${summary.damaged.length} damaged (not in the input; see the warnings)` : '',
   ].filter(Boolean);
   return (
     `Indexed ${plural(summary.total, 'paper')} in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ` +
@@ -86,4 +89,12 @@ export function printStatus(status: ReturnType<SearchEngine['status']>): void {
   write(
     `embedder: ${status.embedder.kind} (${status.embedder.model}, ${status.embedder.dimension} dimensions)${status.fallback ? ' — offline fallback, lower quality' : ''}`,
   );
+}
+
+export function printCheck(report: CheckReport): void {
+  if (report.repair) write(`Indexed the source files again: ${report.repair.repaired} damaged papers repaired, ${report.repair.added} added, ${report.repair.updated} updated.`);
+  write(`${report.papers} papers checked against their content hashes (table version ${report.tableVersion ?? 'none'}).`);
+  for (const problem of report.damage) write(`damaged: ${problem}`);
+  for (const problem of report.derived) write(`to rebuild: ${problem}`);
+  if (report.damage.length === 0) write(report.derived.length === 0 ? 'No damage found.' : 'No damage to the papers; the derived files above are rebuilt from the table by the next serve or index.');
 }

@@ -11,6 +11,8 @@ export const errorCatalog = {
   NO_INDEX: { status: 503, exit: 4 },
   INDEX_MISMATCH: { status: 409, exit: 5 },
   INDEX_LOCKED: { status: 409, exit: 6 },
+  /** The papers table (the source of truth) cannot be read in full, or rows no longer match their hash. */
+  INDEX_DAMAGED: { status: 503, exit: 14 },
   MODEL_UNAVAILABLE: { status: 503, exit: 7 },
   EMBEDDINGS_UNAVAILABLE: { status: 503, exit: 7 },
   PARSE_FAILED: { status: 400, exit: 8 },

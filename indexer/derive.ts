@@ -10,6 +10,7 @@ import {
   type LoadProblem,
   type PaperRecords,
   type PapersTable,
+  readPreviousTopics,
   readRecordsFile,
   readTopicsFile,
   replaceFileAtomically,
@@ -150,8 +151,8 @@ export async function loadDerivedIndexes(
   if ('problem' in lexicalResult) problems.push(`BM25 index: ${lexicalResult.problem.message}`);
   const topics = saved?.tableVersion === expected.tableVersion ? saved : undefined;
   if (!topics) problems.push('topics: missing or built from another table version');
-  // Stale topics still seed the rebuild: their ids and membership carry over.
-  return { ann, lexical, topics, previousTopics: saved, problems };
+  // Stale topics, or the backup of damaged ones, still seed the rebuild: their ids and membership carry over.
+  return { ann, lexical, topics, previousTopics: saved ?? (await readPreviousTopics(layout)), problems };
 }
 
 /**
@@ -163,11 +164,21 @@ export async function loadRecords(
   table: PapersTable,
   expected: { tableVersion: number; count: number },
   onWarning: (message: string) => void = () => {},
+  save: (write: () => Promise<void>) => Promise<void> = (write) => write(),
 ): Promise<PaperRecords> {
   const snapshot = await readRecordsFile(layout, expected);
   if ('records' in snapshot) return snapshot.records;
   if (snapshot.problem.kind !== 'missing') onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem.message}`);
-  return table.readRecords();
+  const records = await table.readRecords();
+  // Written again so the next start reads it, unless an indexer has written a newer one meanwhile.
+  if (!snapshot.newer) {
+    const rows = records.briefs.map((brief, row) => {
+      const { sourceFile, ...details } = records.details(row);
+      return { ...brief, ...details, sourceFile, vector: new Float32Array(0) };
+    });
+    await save(() => writeRecordsFile(layout, rows, expected.tableVersion)).catch((error: unknown) => onWarning(`Could not save the records file: ${(error as Error).message}`));
+  }
+  return records;
 }
 
 async function loadLexical(layout: DataDirLayout, expected: { count: number; tableVersion: number }): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {

@@ -5,9 +5,24 @@ import { plural } from '../core/plural.js';
 import { APP_VERSION } from '../core/version.js';
 import { buildDerivedIndexes, DERIVED_STEPS, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
-import { contentHash, countIssues, formatIssue, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
+import { contentHash, countIssues, formatIssue, legacySlugId, normalizeTitle, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
 import { DEFAULT_CLUSTER_SEED, reclusterReason } from './cluster/index.js';
-import { type DataDir, type DataDirLayout, type Manifest, openDataDir, type PaperRecords, PapersTable, readManifest, readTopicsFile, type StoredPaper, writeManifest } from './store/index.js';
+import {
+  type DamagedPaper,
+  damagedPapers,
+  type DataDir,
+  type DataDirLayout,
+  type Manifest,
+  openDataDir,
+  type PaperRecords,
+  PapersTable,
+  readManifest,
+  readManifestOrProblem,
+  readPreviousTopics,
+  rebuildManifest,
+  type StoredPaper,
+  writeManifest,
+} from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { type StageTimings, timeStage } from './timings.js';
 
@@ -54,6 +69,10 @@ export interface IndexSummary {
   addedIds: string[];
   updated: number;
   unchanged: number;
+  /** Stored papers that no longer matched their content hash and were written again from the input. */
+  repaired: number;
+  /** Stored papers that no longer match their content hash and were not in the input to repair them from. */
+  damaged: DamagedPaper[];
   total: number;
   issues: ParseIssue[];
   embedder: Manifest['embedder'];
@@ -188,16 +207,27 @@ async function indexInput(
   let embedder: Embedder | undefined;
   try {
     await dataDir.pull();
-    const { papers: parsed, issues } = await read(stages);
+    const input = await read(stages);
+    const { issues } = input;
     for (const issue of issues) emit({ type: 'warning', message: formatIssue(issue) });
     const counts = countIssues(issues);
-    emit({ type: 'info', message: `Parsed ${plural(parsed.length, 'paper')} from ${source}${issueCounts(counts)}` });
+    emit({ type: 'info', message: `Parsed ${plural(input.papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
 
-    const manifest = options.reembed ? undefined : await readManifest(layout);
+    // A table that holds papers is never dropped because a derived file is missing: its manifest is
+    // rebuilt from it, and re-embedding keeps every stored paper that the input does not replace.
+    const present = await PapersTable.open(layout);
+    const found = options.reembed ? undefined : await readManifestOrProblem(layout);
+    let manifest = found && 'manifest' in found ? found.manifest : undefined;
+    const rebuilt = found && 'problem' in found && present !== undefined ? await rebuildManifest(layout, present, found.problem) : undefined;
+    if (rebuilt && found && 'problem' in found) emit({ type: 'warning', message: `${layout.manifest} ${found.problem}: rebuilt it from the papers table (${rebuilt.count} papers)` });
+    manifest ??= rebuilt;
     // Re-embedding rebuilds the table, so what it held decides what is "updated" rather than "added".
     const previousIds = options.reembed ? await storedIds(layout) : new Set<string>();
     // A number of topics asked for once holds until another is asked for, across --reembed too.
     const clusters = options.clusters ?? (manifest ?? (await readManifest(layout).catch(() => undefined)))?.clustering.requested ?? 'auto';
+    const kept = options.reembed && present ? await keptPapers(present, input.papers) : [];
+    const candidates = [...input.papers, ...kept];
+    if (kept.length > 0) emit({ type: 'info', message: `Re-embedding ${plural(kept.length, 'stored paper')} that are not in ${source}` });
     embedder = manifest ? await parts.embedder.reopen(manifest, options, emit) : await parts.embedder.create(options, emit);
     const active = embedder;
     const dimension = embedder.info.dimension;
@@ -211,13 +241,38 @@ async function indexInput(
       throw new PaperscopeError('INDEX_MISMATCH', `The papers table holds ${await table.dimension()}-d vectors but the embedder makes ${dimension}-d ones; run "paperscope index --reembed".`);
     }
     crashPoint('table-created');
-    const papers = reconcile ? reconcile(parsed, manifest ? await table.readRecords() : undefined) : parsed;
+    const papers = reconcile ? reconcile(candidates, manifest ? await table.readRecords() : undefined) : candidates;
+    // Tables made before the vector column recorded its embedder get the record on their next run.
+    if (manifest && !rebuilt && (await table.recordedEmbedder()) === undefined) await table.recordEmbedder(manifest.embedder, manifest.embedderState);
 
-    const known = manifest ? await timeStage(stages, 'hashes', () => table.contentHashes()) : new Map<string, string>();
-    const hashed = timeStage(stages, 'hashes', () => papers.map((paper) => ({ paper, hash: contentHash(paper) })));
+    // Every stored row is checked against its content hash (one read without vectors, one hash per
+    // paper): a damaged row in the input counts as changed and is written again from it.
+    const stored = manifest ? await timeStage(stages, 'verify', () => table.readRecords()) : undefined;
+    const damagedRows = stored ? damagedPapers(stored) : [];
+    const damagedIds = new Set(damagedRows.map(({ id }) => id));
+    const known = new Map(stored?.briefs.map(({ id, contentHash: hash }) => [id, damagedIds.has(id) ? 'damaged' : hash]));
+    const identified = manifest ? await withStoredIds(papers, known, table) : papers;
+    const hashed = timeStage(stages, 'hashes', () => identified.map((paper) => ({ paper, hash: contentHash(paper) })));
     const changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
-    const addedIds = changed.filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id)).map(({ paper }) => paper.id);
+    const keptIds = new Set(kept.map((paper) => paper.id));
+    const inputIds = new Set(identified.map(({ id }) => id));
+    // A damaged row whose id itself was garbled is found by where its paper was read from: the
+    // input paper read there replaces it.
+    const garbled = new Map(damagedRows.filter(({ id }) => !inputIds.has(id)).map(({ id, source: where }) => [`${where.file}:${where.line}`, id]));
+    const superseded = new Map<string, string>();
+    for (const { id, source: where } of identified) {
+      const damagedId = known.has(id) ? undefined : garbled.get(`${where.file}:${where.line}`);
+      if (damagedId !== undefined) superseded.set(id, damagedId);
+    }
+    const replaced = new Set(superseded.values());
+    const addedIds = changed.filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id) && !keptIds.has(paper.id) && !superseded.has(paper.id)).map(({ paper }) => paper.id);
     const added = addedIds.length;
+    const repaired = changed.filter(({ paper }) => damagedIds.has(paper.id) || superseded.has(paper.id)).length;
+    const damaged = damagedRows.filter(({ id }) => !inputIds.has(id) && !replaced.has(id));
+    for (const { id, source: where } of damagedRows) {
+      const repair = inputIds.has(id) || replaced.has(id) ? 'written again from the input' : `index ${where.file} again (or run "paperscope check ${where.file}") to repair it`;
+      emit({ type: 'warning', message: `Paper "${id}" (from ${where.file}:${where.line}) is damaged in the papers table: its row does not match its content hash; ${repair}` });
+    }
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
@@ -239,18 +294,23 @@ async function indexInput(
         return { ...fields, sourceFile: source.file, sourceLine: source.line, contentHash: hash, vector };
       });
       // Record the embedder before the first batch lands, so committed rows are never orphaned.
-      if (!manifest) await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, { ...options, clusters }, 1));
+      if (!manifest) {
+        await table.recordEmbedder(embedder.info, embedder.state());
+        await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, { ...options, clusters }, 1));
+      }
       await timeStage(stages, 'write', () =>
         table.upsert(written, Math.max(MIN_WRITE_BATCH, Math.ceil(written.length / WRITE_BATCHES)), (done) => {
           emit({ type: 'progress', stage: 'Writing', done, total: written.length });
           crashPoint('batch-written');
         }),
       );
+      // Only now that their papers are written again: a crash before leaves the damaged rows, never less.
+      if (replaced.size > 0) await table.deleteIds([...replaced]);
       const compacted = await timeStage(stages, 'compact', () => table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }));
       if (compacted) emit({ type: 'info', message: `Compacted the papers table: ${compacted.fragmentsRemoved} fragments merged, ${compacted.versionsRemoved} old versions removed` });
     }
     const tableVersion = await table.version();
-    const upToDate = manifest && changed.length === 0 && manifest.tableVersion === tableVersion && clusters === manifest.clustering.requested && !options.recluster;
+    const upToDate = manifest && !rebuilt && changed.length === 0 && manifest.tableVersion === tableVersion && clusters === manifest.clustering.requested && !options.recluster;
     // Nothing changed: the derived indexes are current, so the table's rows need not be read back.
     let storedCount = upToDate ? await table.count() : 0;
     let topicCount = manifest?.clustering.k ?? 0;
@@ -262,7 +322,7 @@ async function indexInput(
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
       // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
       const topicPolicy = { clusters, seed: options.seed ?? DEFAULT_CLUSTER_SEED, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
-      const previousTopics = await readTopicsFile(layout);
+      const previousTopics = await readPreviousTopics(layout);
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
       let built = 0;
@@ -285,12 +345,14 @@ async function indexInput(
     await dataDir.publish();
 
     return {
-      parsed: papers.length,
+      parsed: input.papers.length,
       ...counts,
       added,
       addedIds,
-      updated: changed.length - added,
-      unchanged: papers.length - changed.length,
+      updated: changed.length - added - kept.length - repaired,
+      repaired,
+      damaged,
+      unchanged: input.papers.length - (changed.length - kept.length),
       total: storedCount,
       issues,
       embedder: embedder.info,
@@ -313,6 +375,38 @@ function issueCounts({ skipped, kept }: { skipped: number; kept: number }): stri
 async function storedIds(layout: DataDirLayout): Promise<Set<string>> {
   const table = await PapersTable.open(layout).catch(() => undefined);
   return new Set(table ? (await table.contentHashes().catch(() => new Map<string, string>())).keys() : []);
+}
+
+/**
+ * Papers stored before ids of long titles carried a hash keep the id they are stored under, when
+ * the stored paper has the same normalised title; another paper that shares the first 80
+ * characters keeps its own id.
+ */
+async function withStoredIds(papers: readonly Paper[], known: ReadonlyMap<string, string>, table: PapersTable): Promise<readonly Paper[]> {
+  const legacy = new Map<Paper, string>();
+  for (const paper of papers) {
+    const id = known.has(paper.id) ? undefined : legacySlugId(paper);
+    if (id !== undefined && known.has(id)) legacy.set(paper, id);
+  }
+  if (legacy.size === 0) return papers;
+  const titles = await table.titlesOf([...legacy.values()]);
+  return papers.map((paper) => {
+    const id = legacy.get(paper);
+    const stored = id === undefined ? undefined : titles.get(id);
+    return id !== undefined && stored !== undefined && normalizeTitle(stored) === normalizeTitle(paper.title) ? { ...paper, id } : paper;
+  });
+}
+
+/** The stored papers that `input` does not replace, as parsed papers again (for --reembed). */
+async function keptPapers(table: PapersTable, input: readonly Paper[]): Promise<Paper[]> {
+  const replaced = new Set(input.map((paper) => paper.id));
+  const { briefs, details } = await table.readRecords();
+  return briefs.flatMap((brief, row) => {
+    if (replaced.has(brief.id)) return [];
+    const { sourceFile, ...detail } = details(row);
+    const { sourceLine, contentHash: _hash, ...fields } = brief;
+    return [{ ...fields, ...detail, source: { file: sourceFile, line: sourceLine } }];
+  });
 }
 
 function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions & { clusters: 'auto' | number }, k: number): Manifest {

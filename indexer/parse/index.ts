@@ -11,4 +11,4 @@ export * from './paper.js';
 export { parseListing } from './parse.js';
 export { readListings } from './read.js';
 /** For sources that build papers from their own records (indexer/sources). */
-export { addPaper, arxivHint, emptyResult, type PaperDraft, toIsoDate } from './record.js';
+export { addPaper, arxivHint, emptyResult, MAX_ABSTRACT_CHARS, MAX_COUNT, MAX_TITLE_CHARS, type PaperDraft, toIsoDate } from './record.js';

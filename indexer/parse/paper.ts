@@ -81,9 +81,29 @@ export function normalizeTitle(title: string): string {
     .trim();
 }
 
+const SLUG_CHARS = 80;
+
+/**
+ * The title's slug. One longer than 80 characters is cut there and gets a hash of the whole
+ * normalised title appended, so titles that differ only after the cut stay two papers; shorter
+ * ones are the slug alone, as ids always were.
+ */
 export function slugifyTitle(title: string): string {
-  const slug = normalizeTitle(title).replace(/ /g, '-').slice(0, 80).replace(/-+$/, '');
-  return slug || `paper-${createHash('sha256').update(title).digest('hex').slice(0, 12)}`;
+  const normalized = normalizeTitle(title);
+  const slug = normalized.replace(/ /g, '-');
+  if (!slug) return `paper-${createHash('sha256').update(title).digest('hex').slice(0, 12)}`;
+  if (slug.length <= SLUG_CHARS) return slug;
+  return `${slug.slice(0, SLUG_CHARS).replace(/-+$/, '')}-${createHash('sha256').update(normalized).digest('hex').slice(0, 8)}`;
+}
+
+/**
+ * The id that versions before the hash gave a paper whose slug is cut (the first 80 characters),
+ * or undefined when its id is not such a slug: an index may still hold the paper under it.
+ */
+export function legacySlugId(paper: Pick<Paper, 'id' | 'title'>): string | undefined {
+  const slug = normalizeTitle(paper.title).replace(/ /g, '-');
+  if (slug.length <= SLUG_CHARS || paper.id !== slugifyTitle(paper.title)) return undefined;
+  return paper.id.slice(0, paper.id.lastIndexOf('-'));
 }
 
 /** The stable id: the arXiv id when known, else a slug of the normalised title. */
@@ -92,8 +112,10 @@ export function paperId(title: string, ...arxivHints: Array<string | null | unde
 }
 
 /** Hash of everything that is indexed, so that re-indexing skips unchanged papers. */
-export function contentHash(paper: Paper): string {
-  const { source: _source, ...content } = paper;
+export function contentHash(paper: Omit<Paper, 'source'>): string {
+  // Fields in one fixed order, so a paper rebuilt from a stored row hashes as its parsed original did.
+  const { id, title, abstract, authors, authorsCount, organization, date, upvotes, url, categories } = paper;
+  const content = { id, title, abstract, authors, authorsCount, organization, date, upvotes, url, categories };
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }
 

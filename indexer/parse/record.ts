@@ -30,6 +30,16 @@ export interface PaperDraft {
   categories?: string[];
 }
 
+/**
+ * Longest title and abstract kept, in characters: real abstracts stay under 5,000 (arXiv allows
+ * 1,920). Longer text is cut at a word boundary and reported, so one huge record cannot make
+ * every search that shows it slow.
+ */
+export const MAX_TITLE_CHARS = 1_000;
+export const MAX_ABSTRACT_CHARS = 20_000;
+/** Counts are stored as 32-bit integers: a larger one is refused (reported, the field left empty), never wrapped. */
+export const MAX_COUNT = 2 ** 31 - 1;
+
 export function emptyResult(): ParseResult {
   return { papers: [], issues: [] };
 }
@@ -39,8 +49,8 @@ export function emptyResult(): ParseResult {
  * invalid field to `result.issues`.
  */
 export function addPaper(result: ParseResult, draft: PaperDraft, source: Paper['source']): void {
-  const title = cleanText(draft.title ?? '');
-  const abstract = cleanText(draft.abstract ?? '');
+  const title = capped(cleanText(draft.title ?? ''), MAX_TITLE_CHARS, 'title', source, result);
+  const abstract = capped(cleanText(draft.abstract ?? ''), MAX_ABSTRACT_CHARS, 'abstract', source, result);
   if (!title) result.issues.push({ ...source, field: 'title', message: 'missing title' });
   if (!abstract) result.issues.push({ ...source, field: 'abstract', message: 'missing abstract' });
   if (!title || !abstract) return;
@@ -53,10 +63,15 @@ export function addPaper(result: ParseResult, draft: PaperDraft, source: Paper['
     title,
     abstract,
     authors,
-    authorsCount: draft.authorsCount !== undefined ? draft.authorsCount : authors.length > 0 ? authors.length : null,
+    authorsCount: boundedCount(
+      draft.authorsCount !== undefined ? draft.authorsCount : authors.length > 0 ? authors.length : null,
+      'authorsCount',
+      source,
+      result,
+    ),
     organization: organization || null,
     date: draft.date ?? null,
-    upvotes: draft.upvotes ?? 0,
+    upvotes: boundedCount(draft.upvotes ?? 0, 'upvotes', source, result) ?? 0,
     url: draft.url?.trim() || null,
     categories,
     source,
@@ -69,6 +84,33 @@ export function addPaper(result: ParseResult, draft: PaperDraft, source: Paper['
   for (const issue of parsed.error.issues) {
     result.issues.push({ ...source, field: issue.path.map(String).join('.'), message: issue.message });
   }
+}
+
+/** `count`, or null with an issue when it is larger than a stored count can hold. */
+function boundedCount(count: number | null, field: string, source: Paper['source'], result: ParseResult): number | null {
+  if (count === null || count <= MAX_COUNT) return count;
+  result.issues.push({
+    ...source,
+    field,
+    kept: true,
+    message: `${count} is more than the largest count stored (${MAX_COUNT})`,
+  });
+  return null;
+}
+
+/** `text` cut to `limit` characters at a space (when one is near), with an issue saying so. */
+function capped(text: string, limit: number, field: string, source: Paper['source'], result: ParseResult): string {
+  if (text.length <= limit) return text;
+  const space = text.lastIndexOf(' ', limit);
+  // Never half of a surrogate pair.
+  const cut = text.slice(0, space > limit * 0.9 ? space : limit).replace(/[\uD800-\uDBFF]$/, '');
+  result.issues.push({
+    ...source,
+    field,
+    kept: true,
+    message: `${text.length} characters, cut to the first ${cut.length} (the limit is ${limit})`,
+  });
+  return cut;
 }
 
 /** The error for input that cannot be read at all; the message starts with `file:line[:column]`. */

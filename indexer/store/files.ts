@@ -19,6 +19,11 @@ export interface DataDirLayout {
   lexical: string;
   /** Topics and labels as JSON, each paper's topic and map point as typed arrays (topics-file.ts). */
   topics: string;
+  /**
+   * A second copy of `topics`, written with it: when `topics` is damaged or lost, the rebuilt topics
+   * start from it and keep their ids (papers keep their topic, new ones join the nearest).
+   */
+  topicsBackup: string;
   /** The checksummed-JSON topics file of earlier versions: read only when `topics` is missing. */
   legacyTopics: string;
   /** The papers without their vectors, as a snapshot of the table for a fast server start. */
@@ -46,6 +51,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     legacyAnnMeta: path.join(resolved, 'papers.hnsw.json'),
     lexical: path.join(resolved, 'lexical.bin'),
     topics: path.join(resolved, 'topics.bin'),
+    topicsBackup: path.join(resolved, 'topics.backup.bin'),
     legacyTopics: path.join(resolved, 'topics.json'),
     records: path.join(resolved, 'records.arrow'),
     sentences: path.join(resolved, 'sentences.bin'),
@@ -148,9 +154,18 @@ export async function readChecksummedJson(file: string): Promise<unknown> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  return parseChecksummedJson(bytes, file);
+}
+
+/** Whether `bytes` start as `writeChecksummedJson` writes them (the checksum itself unchecked). */
+export function isChecksummedJson(bytes: Buffer): boolean {
+  return bytes.length > PAYLOAD_START && bytes.toString('latin1', 0, CHECKSUM_OPENING.length) === CHECKSUM_OPENING;
+}
+
+/** The value in bytes written by `writeChecksummedJson`; `file` names them in errors. */
+export function parseChecksummedJson(bytes: Buffer, file: string): unknown {
   const framed =
-    bytes.length > PAYLOAD_START &&
-    bytes.toString('latin1', 0, CHECKSUM_OPENING.length) === CHECKSUM_OPENING &&
+    isChecksummedJson(bytes) &&
     bytes.toString('latin1', PAYLOAD_START - PAYLOAD_OPENING.length, PAYLOAD_START) === PAYLOAD_OPENING &&
     bytes[bytes.length - 1] === 0x7d; // "}"
   if (!framed) throw new PaperscopeError('INDEX_MISMATCH', `${file} does not start with its checksum; it is damaged or was written by an older version.`, { file });

@@ -9,12 +9,29 @@ export {
   writeChecksummedJson,
   writeJsonAtomically,
 } from './files.js';
-export { type Manifest, manifestSchema, readManifest, writeManifest } from './manifest.js';
+export {
+  type Manifest,
+  manifestSchema,
+  parseManifest,
+  readManifest,
+  readManifestOrProblem,
+  rebuildManifest,
+  writeManifest,
+} from './manifest.js';
 export { type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, type StoredPaper } from './papers-table.js';
-export { readTopicsFile, type SubtopicSet, type Topic, type TopicsFile, topicsFileSchema, writeTopicsFile } from './topics-file.js';
+export {
+  readPreviousTopics,
+  readTopicsFile,
+  type SubtopicSet,
+  type Topic,
+  type TopicsFile,
+  topicsFileSchema,
+  writeTopicsFile,
+} from './topics-file.js';
 export { readRecordsFile, writeRecordsFile } from './records-file.js';
 export { openSealedFile, sealFile } from './sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from './load-problem.js';
 export { acquireWriterLock } from './lock.js';
+export { type DamagedPaper, damagedPapers } from './integrity.js';
 export { type DataDirLocation, parseDataDir } from './location.js';
 export { type DataDir, type DataDirOptions, openDataDir } from './remote-sync.js';

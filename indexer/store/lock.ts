@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { link, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
-import { isProcessAlive } from '../../core/process.js';
+import { isProcessAlive, processStartTime } from '../../core/process.js';
 import { type DataDirLayout, temporaryFileOwner, temporaryPathFor } from './files.js';
 
 /** Rounds of "create, else take over the stale lock" before giving up. */
@@ -24,19 +26,28 @@ const TAKEOVER_SUFFIX = '.takeover';
  * const release = await acquireWriterLock(layout);
  * try { await write(); } finally { await release(); }
  */
-export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Promise<void>> {
+export async function acquireWriterLock(layout: DataDirLayout, options: { ttlMs?: number } = {}): Promise<() => Promise<void>> {
+  const ttlMs = options.ttlMs ?? readSettings().lockTtlMs;
   const content = lockContent();
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (await createWith(layout.lock, content)) {
       await removeLeftovers(layout);
+      // The heartbeat is the file's modification time, so the content (which a takeover is keyed on) never changes.
+      const heartbeat = setInterval(() => {
+        const now = new Date();
+        utimes(layout.lock, now, now).catch(() => {});
+      }, ttlMs / 3);
+      heartbeat.unref();
       return async () => {
+        clearInterval(heartbeat);
         await rm(layout.lock, { force: true });
       };
     }
-    const outcome = await removeIfStale(layout.lock, 0);
-    if (typeof outcome === 'number') {
-      throw new PaperscopeError('INDEX_LOCKED', `Another indexer (pid ${outcome}) is writing to ${layout.root}; wait for it to finish or stop it.`, {
-        pid: outcome,
+    const outcome = await removeIfStale(layout.lock, 0, ttlMs);
+    if (typeof outcome === 'object') {
+      throw new PaperscopeError('INDEX_LOCKED', `Another indexer (${outcome.description}) is writing to ${layout.root}; wait for it to finish or stop it.`, {
+        pid: outcome.pid,
+        host: outcome.host,
         lock: layout.lock,
       });
     }
@@ -45,9 +56,18 @@ export async function acquireWriterLock(layout: DataDirLayout): Promise<() => Pr
   throw new PaperscopeError('INDEX_LOCKED', `Could not take the writer lock ${layout.lock}.`, { lock: layout.lock });
 }
 
-/** Unique per acquisition (the nonce), so a takeover can tell the stale lock from a new one. */
+/**
+ * Unique per acquisition (the nonce), so a takeover can tell the stale lock from a new one. The
+ * host and the process's start time tell a live holder from a process that later got its pid.
+ */
 function lockContent(): string {
-  return JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString(), nonce: randomBytes(8).toString('hex') });
+  return JSON.stringify({
+    host: os.hostname(),
+    pid: process.pid,
+    processStart: processStartTime(process.pid),
+    startedAt: new Date().toISOString(),
+    nonce: randomBytes(8).toString('hex'),
+  });
 }
 
 /**
@@ -74,13 +94,17 @@ async function createWith(file: string, content: string): Promise<boolean> {
  * enough: a slower process would delete the winner's new lock. So the remover must first create
  * a marker named after the stale content (O_EXCL: one process succeeds), and deletes the file
  * only if it still holds that content. A marker whose own holder died is taken over the same way.
- * Returns the pid of a live holder, 'busy' while another process takes over, else 'done'.
+ * Returns the live holder, 'busy' while another process takes over, else 'done'.
  */
-async function removeIfStale(file: string, depth: number): Promise<number | 'busy' | 'done'> {
+async function removeIfStale(file: string, depth: number, ttlMs: number): Promise<LiveHolder | 'busy' | 'done'> {
   const content = await readIfPresent(file);
   if (content === undefined) return 'done';
-  const holder = holderOf(content);
-  if (holder !== undefined && holder !== process.pid && isProcessAlive(holder)) return holder;
+  const heartbeatMs = await stat(file).then(
+    (info) => info.mtimeMs,
+    () => 0,
+  );
+  const holder = liveHolder(content, Date.now() - heartbeatMs, ttlMs);
+  if (holder) return holder;
   if (depth >= MAX_TAKEOVER_DEPTH) {
     throw new PaperscopeError('INDEX_LOCKED', `Could not take over the stale writer lock ${file}; remove it and the ${TAKEOVER_SUFFIX} files beside it.`, {
       lock: file,
@@ -88,7 +112,7 @@ async function removeIfStale(file: string, depth: number): Promise<number | 'bus
   }
   const marker = `${file}.${createHash('sha256').update(content).digest('hex').slice(0, 16)}${TAKEOVER_SUFFIX}`;
   if (!(await createWith(marker, lockContent()))) {
-    await removeIfStale(marker, depth + 1);
+    await removeIfStale(marker, depth + 1, ttlMs);
     return 'busy';
   }
   try {
@@ -108,14 +132,36 @@ async function readIfPresent(file: string): Promise<string | undefined> {
   }
 }
 
-/** The lock holder's pid; undefined for a lock that cannot be read (left by a crash of an older version). */
-function holderOf(content: string): number | undefined {
+interface LiveHolder {
+  pid: number;
+  host: string | undefined;
+  description: string;
+}
+
+/**
+ * The holder of a lock, if it still runs. On this host: its pid is alive and, where /proc tells,
+ * started when the lock says (else the pid now belongs to another process). On another host, or
+ * for a lock without a start time: its heartbeat (the file's mtime) is younger than `ttlMs`.
+ * Undefined for a lock that cannot be read (left by a crash of an older version).
+ */
+function liveHolder(content: string, heartbeatAgeMs: number, ttlMs: number): LiveHolder | undefined {
+  let lock: { pid?: unknown; host?: unknown; processStart?: unknown };
   try {
-    const { pid } = JSON.parse(content) as { pid?: unknown };
-    return typeof pid === 'number' ? pid : undefined;
+    lock = JSON.parse(content) as typeof lock;
   } catch {
     return undefined;
   }
+  const { pid } = lock;
+  const host = typeof lock.host === 'string' ? lock.host : undefined;
+  if (typeof pid !== 'number' || (pid === process.pid && (host === undefined || host === os.hostname()))) return undefined;
+  const heartbeat = `heartbeat ${Math.round(heartbeatAgeMs / 1000)} s ago`;
+  const fresh = heartbeatAgeMs < ttlMs;
+  if (host !== undefined && host !== os.hostname()) return fresh ? { pid, host, description: `pid ${pid} on ${host}, ${heartbeat}` } : undefined;
+  if (!isProcessAlive(pid)) return undefined;
+  const started = processStartTime(pid);
+  const verifiable = typeof lock.processStart === 'string' && started !== undefined;
+  if (verifiable ? started === lock.processStart : fresh) return { pid, host, description: `pid ${pid}${host ? ` on ${host}` : ''}, ${heartbeat}` };
+  return undefined;
 }
 
 /**

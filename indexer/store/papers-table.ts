@@ -1,12 +1,19 @@
 import './lance-log-level.js';
 import * as lancedb from '@lancedb/lancedb';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Data, DataType, FixedSizeList, List, Schema, Table, Utf8 } from 'apache-arrow';
 import { PaperscopeError } from '../../core/errors.js';
+import type { EmbedderInfo } from '../embed/types.js';
 import type { Paper } from '../parse/paper.js';
 import type { DataDirLayout } from './files.js';
+import { datasetUpTo, localVersions } from './version-fallback.js';
 
 const TABLE_NAME = 'papers';
+/** How many older versions a reader tries when the one it wants cannot be read. */
+const MAX_FALLBACK_VERSIONS = 20;
+/** Metadata key of the vector column: the embedder and its fitted state, so a lost manifest can be rebuilt. */
+const EMBEDDER_KEY = 'paperscope.embedder';
 
 // LanceDB loads apache-arrow with require(): batches built with that same copy pass its instanceof
 // checks as they are, while objects of the ESM copy go through a sanitizer that rebuilds them.
@@ -71,7 +78,7 @@ function toArrowTable(papers: readonly StoredPaper[], schema: Schema): Table {
     if (field.name === 'vector') return vectorData(papers, field.type as FixedSizeList);
     const key = COLUMN_FIELDS[field.name as keyof typeof COLUMN_FIELDS];
     if (!key) throw new PaperscopeError('INTERNAL', `No value for the papers table's column "${field.name}".`);
-    return columnData(field.type, papers.map((paper) => paper[key]));
+    return columnData(field.type, papers.map((paper) => paper[key]), (row) => `paper "${papers[row]?.id}", field "${key}"`);
   });
   const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: papers.length, nullCount: 0, children }));
   return new arrow.Table(schema, [batch]);
@@ -79,9 +86,12 @@ function toArrowTable(papers: readonly StoredPaper[], schema: Schema): Table {
 
 type ColumnValue = string | number | string[] | null;
 
-function columnData(type: DataType, values: readonly ColumnValue[]): Data {
+function columnData(type: DataType, values: readonly ColumnValue[], where: (row: number) => string): Data {
   if (arrow.DataType.isUtf8(type)) return utf8Data(type, values as ReadonlyArray<string | null>);
   if (arrow.DataType.isInt(type)) {
+    // An Int32Array would wrap a larger count silently (2147483648 → -2147483648).
+    const outOfRange = values.findIndex((value) => typeof value === 'number' && (value > 2 ** 31 - 1 || value < -(2 ** 31)));
+    if (outOfRange !== -1) throw new PaperscopeError('INVALID_INPUT', `${where(outOfRange)}: ${values[outOfRange]} does not fit the papers table's 32-bit column.`, { value: values[outOfRange] });
     const { nullCount, nullBitmap } = validity(values);
     return arrow.makeData({ type, length: values.length, nullCount, nullBitmap, data: Int32Array.from(values as ReadonlyArray<number | null>, (value) => value ?? 0) });
   }
@@ -290,16 +300,38 @@ export function arrowFileTable(bytes: Uint8Array): ArrowTableLike {
   return arrow.tableFromIPC(bytes);
 }
 
+/** The gist of an error: its first line, without the Rust source locations LanceDB appends. */
+function firstLine(error: unknown): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+  return message.replace(/,\s*\/\S+\.rs:\d+:\d+.*$/, '');
+}
+
+function unreadableVersion(layout: Pick<DataDirLayout, 'database'>, which: string, cause: unknown): PaperscopeError {
+  return new PaperscopeError(
+    'INDEX_DAMAGED',
+    `The ${which} version of the papers table in ${layout.database} cannot be read: ${firstLine(cause)}. Its version file (in papers.lance/_versions) is cut short or damaged; restore it from a backup, or move it aside to go back to the version before.`,
+    { table: layout.database },
+    { cause },
+  );
+}
+
 function connect(layout: DataDirLayout): Promise<lancedb.Connection> {
   return lancedb.connect(layout.database, layout.storageOptions ? { storageOptions: layout.storageOptions } : undefined);
+}
+
+function connectTo(database: string): Promise<lancedb.Connection> {
+  return lancedb.connect(database);
 }
 
 /** The LanceDB table of papers: the source of truth from which every other index is rebuilt. */
 export class PapersTable {
   readonly #table: lancedb.Table;
+  /** The database folder or URI, to name in errors. */
+  readonly #where: string;
 
-  private constructor(table: lancedb.Table) {
+  private constructor(table: lancedb.Table, where: string) {
     this.#table = table;
+    this.#where = where;
   }
 
   /** Opens the table, creating it for `dimension`-d vectors when `dimension` is given. */
@@ -307,12 +339,64 @@ export class PapersTable {
     const database = await connect(layout);
     // Opened by name rather than looked up in tableNames(): listing a prefix is the one call some
     // S3-compatible servers get wrong, and a table that is there must always open.
-    if (dimension !== undefined) return new PapersTable(await database.createEmptyTable(TABLE_NAME, paperSchema(dimension), { existOk: true }));
     try {
-      return new PapersTable(await database.openTable(TABLE_NAME));
+      return new PapersTable(await database.openTable(TABLE_NAME), layout.database);
+    } catch (error) {
+      if (!(error instanceof Error && /was not found/.test(error.message))) throw unreadableVersion(layout, 'newest', error);
+    }
+    // Only when missing: creating with existOk compares schemas, and the stored one carries metadata.
+    return dimension === undefined ? undefined : new PapersTable(await database.createEmptyTable(TABLE_NAME, paperSchema(dimension), { existOk: true }), layout.database);
+  }
+
+  /**
+   * Opens the table to read it at `version` (default: the newest). When the newest version's file
+   * is cut short, zero-filled or otherwise unreadable, the newest older one that reads is opened
+   * instead (read-only), with a warning; when `version` itself is gone (pruned), the newest.
+   * Undefined when there is no table.
+   */
+  static async openForReading(layout: DataDirLayout, options: { version?: number; onWarning: (message: string) => void }): Promise<PapersTable | undefined> {
+    const { version, onWarning } = options;
+    const database = await connect(layout);
+    let problem: unknown;
+    try {
+      const latest = new PapersTable(await database.openTable(TABLE_NAME), layout.database);
+      if (await latest.#isSound()) {
+        if (version === undefined || (await latest.version()) === version) return latest;
+        try {
+          await latest.checkout(version);
+          return latest;
+        } catch (error) {
+          onWarning(`Reading the latest papers table: version ${version} of the manifest could not be opened (${firstLine(error)})`);
+          return latest;
+        }
+      }
+      problem = new Error('its newest version file holds no schema (zero-filled or damaged)');
     } catch (error) {
       if (error instanceof Error && /was not found/.test(error.message)) return undefined;
-      throw error;
+      problem = error;
+    }
+    // Lance opens no version, not even an older one, past a damaged newest one: on a local data dir
+    // each older version is opened through a view that lists only the versions up to it.
+    const candidates = layout.storageOptions ? [] : (await localVersions(path.join(layout.database, `${TABLE_NAME}.lance`))).slice(1, 1 + MAX_FALLBACK_VERSIONS);
+    for (const { version: candidate } of candidates) {
+      const older = await connectTo(await datasetUpTo(layout.database, TABLE_NAME, candidate))
+        .then((view) => view.openTable(TABLE_NAME))
+        .then((table) => new PapersTable(table, layout.database))
+        .catch(() => undefined);
+      if (older && (await older.#isSound())) {
+        onWarning(`The newest version of the papers table in ${layout.database} cannot be read (${firstLine(problem)}); reading version ${candidate} instead. Run "paperscope check" to see what is damaged.`);
+        return older;
+      }
+    }
+    throw unreadableVersion(layout, 'newest', problem);
+  }
+
+  /** A version whose file is zero-filled opens with no columns at version 0: it is not a table. */
+  async #isSound(): Promise<boolean> {
+    try {
+      return (await this.#table.version()) > 0 && (await this.#table.schema()).fields.some((field) => field.name === 'vector');
+    } catch {
+      return false;
     }
   }
 
@@ -320,7 +404,7 @@ export class PapersTable {
   static async recreate(layout: DataDirLayout, dimension: number): Promise<PapersTable> {
     const database = await connect(layout);
     const table = await database.createEmptyTable(TABLE_NAME, paperSchema(dimension), { mode: 'overwrite' });
-    return new PapersTable(table);
+    return new PapersTable(table, layout.database);
   }
 
   async dimension(): Promise<number> {
@@ -329,9 +413,30 @@ export class PapersTable {
     // Checked by shape: LanceDB may hand back types from its own copy of apache-arrow.
     const listSize = (vector?.type as { listSize?: unknown } | undefined)?.listSize;
     if (typeof listSize !== 'number') {
+      if (!(await this.#isSound())) throw unreadableVersion({ database: this.#where }, 'newest', new Error('its version file holds no schema (zero-filled or damaged)'));
       throw new PaperscopeError('INDEX_MISMATCH', 'The papers table has no vector column; rebuild with --reembed.');
     }
     return listSize;
+  }
+
+  /**
+   * Records which embedder (and fitted state) made the vectors, in the vector column's metadata:
+   * the table then describes itself, and a missing manifest.json is rebuilt from it.
+   */
+  async recordEmbedder(embedder: EmbedderInfo, embedderState: unknown): Promise<void> {
+    await this.#table.updateFieldMetadata([{ path: 'vector', metadata: { [EMBEDDER_KEY]: JSON.stringify({ embedder, embedderState }) } }]);
+  }
+
+  /** What `recordEmbedder` stored (unchecked JSON), or undefined for a table made by an older version. */
+  async recordedEmbedder(): Promise<unknown> {
+    const schema = await this.#table.schema();
+    const text = schema.fields.find((field) => field.name === 'vector')?.metadata?.get(EMBEDDER_KEY);
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return undefined;
+    }
   }
 
   async version(): Promise<number> {
@@ -366,17 +471,35 @@ export class PapersTable {
 
   /** id → content hash of every stored paper, without reading vectors. */
   async contentHashes(): Promise<Map<string, string>> {
-    const rows = await this.#table.query().select(['id', 'content_hash']).toArray();
+    const rows = await this.#reading('the content hashes', () => this.#table.query().select(['id', 'content_hash']).toArray());
     return new Map(rows.map((row: Record<string, unknown>) => [String(row.id), String(row.content_hash)]));
+  }
+
+  /** id → title of the stored papers among `ids`, which must be slugs (letters, digits, hyphens). */
+  async titlesOf(ids: readonly string[]): Promise<Map<string, string>> {
+    const slugs = ids.filter((id) => /^[a-z0-9-]+$/.test(id));
+    if (slugs.length === 0) return new Map();
+    const rows = await this.#table
+      .query()
+      .where(`id IN (${slugs.map((id) => `'${id}'`).join(', ')})`)
+      .select(['id', 'title'])
+      .toArray();
+    return new Map(rows.map((row: Record<string, unknown>) => [String(row.id), String(row.title)]));
+  }
+
+  /** Deletes the papers with these ids (one committed version). */
+  async deleteIds(ids: readonly string[]): Promise<void> {
+    await this.#table.delete(`id IN (${ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ')})`);
   }
 
   /** Every paper without its vector, read column by column from Arrow (no per-row objects from LanceDB). */
   async readRecords(): Promise<PaperRecords> {
-    return recordsFromArrow((await this.#table.query().select(RECORD_COLUMNS).toArrow()) as unknown as ArrowTableLike, 'The papers table');
+    const table = await this.#reading('the papers', () => this.#table.query().select(RECORD_COLUMNS).toArrow());
+    return recordsFromArrow(table as unknown as ArrowTableLike, 'The papers table');
   }
 
   async readAll(): Promise<StoredPaper[]> {
-    const rows = await this.#table.query().toArray();
+    const rows = await this.#reading('the papers and their vectors', () => this.#table.query().toArray());
     return rows.map((row: Record<string, unknown>) => fromRow(row));
   }
 
@@ -391,8 +514,25 @@ export class PapersTable {
     for (let start = 0; start < papers.length; start += batchSize) {
       const batch = toArrowTable(papers.slice(start, start + batchSize), schema);
       if (empty) await this.#table.add(batch);
-      else await this.#table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(batch);
+      else await this.#reading('the papers to merge into', () => this.#table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(batch));
       onBatch?.(Math.min(start + batchSize, papers.length));
+    }
+  }
+
+  /**
+   * Runs a read of the table, turning a failure inside LanceDB (a data file deleted, cut short or
+   * garbled) into one INDEX_DAMAGED error that names the table and what to do.
+   */
+  async #reading<T>(what: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw new PaperscopeError(
+        'INDEX_DAMAGED',
+        `Could not read ${what} of the papers table in ${this.#where} (version ${await this.#table.version().catch(() => '?')}): a data file is missing or damaged (${(error as Error).message.split('\n')[0]}). Run "paperscope check" to see what is affected.`,
+        { table: this.#where },
+        { cause: error },
+      );
     }
   }
 }

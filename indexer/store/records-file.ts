@@ -35,7 +35,7 @@ export async function writeRecordsFile(layout: DataDirLayout, papers: readonly S
 }
 
 /** The snapshot's records when it is intact and of `expected`, else why it cannot be used. */
-export async function readRecordsFile(layout: DataDirLayout, expected: { tableVersion: number; count: number }): Promise<{ records: PaperRecords } | { problem: LoadProblem }> {
+export async function readRecordsFile(layout: DataDirLayout, expected: { tableVersion: number; count: number }): Promise<{ records: PaperRecords } | { problem: LoadProblem; newer?: boolean }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(layout.records);
@@ -47,7 +47,11 @@ export async function readRecordsFile(layout: DataDirLayout, expected: { tableVe
   const parsed = headerSchema.safeParse(sealed.header);
   if (!parsed.success) return { problem: damagedFile('its header is invalid') };
   const header = parsed.data;
-  if (header.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${header.tableVersion}, not ${expected.tableVersion}`) };
+  if (header.tableVersion !== expected.tableVersion) {
+    const problem = staleFile(`built from table version ${header.tableVersion}, not ${expected.tableVersion}`);
+    // A newer one is an indexer's, written before its manifest: not to be replaced by a reader.
+    return header.tableVersion > expected.tableVersion ? { problem, newer: true } : { problem };
+  }
   if (header.count !== expected.count) return { problem: staleFile(`holds ${header.count} papers, not ${expected.count}`) };
   try {
     const table = arrowFileTable(sealed.body);

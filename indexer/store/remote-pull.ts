@@ -3,9 +3,8 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PaperscopeError } from '../../core/errors.js';
 import { type DataDirLayout, readJsonIfPresent, replaceFileAtomically, writeJsonAtomically } from './files.js';
-import { type Manifest, manifestSchema } from './manifest.js';
+import { type Manifest, parseManifest } from './manifest.js';
 import type { RemoteStore } from './remote-store.js';
 
 /** The derived index files, copied in this order; the manifest is not among them: it goes last. */
@@ -110,21 +109,8 @@ export class RemoteManifest {
     if (this.#seen?.etag === head.etag) return this.#seen.manifest;
     const text = await this.#store.getText(this.#key);
     if (text === undefined) return undefined;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      raw = undefined;
-    }
-    const parsed = manifestSchema.safeParse(raw);
-    if (!parsed.success) {
-      const reason = raw === undefined ? 'not valid JSON' : parsed.error.issues[0]?.message;
-      throw new PaperscopeError(
-        'INDEX_MISMATCH',
-        `The index manifest ${this.#store.uri(this.#key)} is not one this version of Paperscope reads (${reason}).`,
-      );
-    }
-    this.#seen = { etag: head.etag, manifest: parsed.data };
-    return parsed.data;
+    const manifest = parseManifest(Buffer.from(text), this.#store.uri(this.#key));
+    this.#seen = { etag: head.etag, manifest };
+    return manifest;
   }
 }

@@ -110,7 +110,23 @@ export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile 
 export async function writeTopicsFile(layout: DataDirLayout, topics: TopicsFile): Promise<void> {
   const bytes = encodeTopicsFile(topics);
   await replaceFileAtomically(layout.topics, (temporary) => writeFile(temporary, bytes));
+  await replaceFileAtomically(layout.topicsBackup, (temporary) => writeFile(temporary, bytes));
   await rm(layout.legacyTopics, { force: true });
+}
+
+/**
+ * The topics to carry ids over from: the topics file, else its backup copy when the file is
+ * missing or damaged (any table version: they seed a rebuild, never serve).
+ */
+export async function readPreviousTopics(layout: DataDirLayout): Promise<TopicsFile | undefined> {
+  const saved = await readTopicsFile(layout);
+  if (saved) return saved;
+  const backup = await readFile(layout.topicsBackup).catch(() => undefined);
+  try {
+    return backup && decodeTopicsFile(backup);
+  } catch {
+    return undefined;
+  }
 }
 
 async function readLegacyTopicsFile(file: string): Promise<TopicsFile | undefined> {

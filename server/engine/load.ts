@@ -13,6 +13,8 @@ import {
   type PaperRecords,
   PapersTable,
   readManifest,
+  readManifestOrProblem,
+  rebuildManifest,
 } from '../../indexer/store/index.js';
 import type { LlmSettings } from '../ask/index.js';
 import { EngineState } from './state.js';
@@ -44,22 +46,24 @@ export async function loadEngine(
   const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve', objectStore: options.objectStore });
   await dataDir.pull();
   const { layout } = dataDir;
-  const manifest = await readManifest(layout);
-  const table = manifest ? await PapersTable.open(layout) : undefined;
-  if (!manifest || !table) {
-    throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
-  }
+  const read = await readManifestOrProblem(layout);
+  let manifest = 'manifest' in read ? read.manifest : undefined;
   // An indexer may be writing rows its manifest does not describe yet: read the table as the
   // manifest does, so the derived files (stamped with that version) are the ones to load. A
   // manifest written before the first build finished (count 0) describes no papers yet: then the
   // rows committed so far are served, rebuilt from the table.
-  if (manifest.count > 0 && (await table.version()) !== manifest.tableVersion) {
-    await table.checkout(manifest.tableVersion).catch((error: unknown) => {
+  const version = manifest && manifest.count > 0 ? manifest.tableVersion : undefined;
+  const table = await PapersTable.openForReading(layout, { version, onWarning: (message) => emit({ type: 'warning', message }) });
+  if ('problem' in read && table) {
+    manifest = await rebuildManifest(layout, table, read.problem);
+    if (manifest)
       emit({
         type: 'warning',
-        message: `Reading the latest papers table: version ${manifest.tableVersion} of the manifest could not be opened (${(error as Error).message})`,
+        message: `${layout.manifest} ${read.problem}: serving the papers table as it is (the next "paperscope index" writes it again)`,
       });
-    });
+  }
+  if (!manifest || !table) {
+    throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
   }
   const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
   if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
@@ -71,7 +75,13 @@ export async function loadEngine(
     offline: options.offline,
     ...embedderEvents(emit),
   });
-  const recordsLoading = loadRecords(layout, table, { tableVersion, count }, (message) => emit({ type: 'warning', message }));
+  const recordsLoading = loadRecords(
+    layout,
+    table,
+    { tableVersion, count },
+    (message) => emit({ type: 'warning', message }),
+    (write) => saveRepair(layout, manifest, write),
+  );
   embedderLoading.catch(() => {});
   recordsLoading.catch(() => {});
   try {

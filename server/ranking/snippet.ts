@@ -23,6 +23,12 @@ export interface SnippetOptions {
 const ELLIPSIS = '…';
 
 /**
+ * Snippets are chosen from at most this many characters of an abstract, so the work per shown paper
+ * is bounded even for an abstract stored before the parser capped their length (see MAX_ABSTRACT_CHARS).
+ */
+const SNIPPET_WINDOW_CHARS = 20_000;
+
+/**
  * An abstract split into sentences and tokenized, kept compact so that the cache can hold a whole
  * corpus: token `i` has term `terms[i]` (strings shared with the tokenizer's cache) and lies in
  * sentence `spans[3i]` at offsets `spans[3i + 1]`–`spans[3i + 2]` of that sentence.
@@ -68,7 +74,8 @@ interface Match {
 function matchSentences({ sentences, terms, spans }: AnalysedAbstract, wanted: ReadonlySet<string>) {
   const matches: Match[][] = sentences.map(() => []);
   terms.forEach((term, token) => {
-    if (wanted.has(term)) matches[spans[3 * token] as number]?.push({ term, start: spans[3 * token + 1] as number, end: spans[3 * token + 2] as number });
+    if (wanted.has(term))
+      matches[spans[3 * token] as number]?.push({ term, start: spans[3 * token + 1] as number, end: spans[3 * token + 2] as number });
   });
   return sentences.map((text, index) => {
     const found = matches[index] ?? [];
@@ -86,12 +93,14 @@ function matchSentences({ sentences, terms, spans }: AnalysedAbstract, wanted: R
 export function bestSnippet(abstract: string, query: string, options: SnippetOptions = {}): Snippet {
   const { maxSentences = 2, maxChars = 320, idf } = options;
   if (!Number.isInteger(maxSentences) || maxSentences < 1) {
-    throw new PaperscopeError('INVALID_PARAMETER', `maxSentences must be a positive integer, got ${maxSentences}`, { field: 'maxSentences' });
+    throw new PaperscopeError('INVALID_PARAMETER', `maxSentences must be a positive integer, got ${maxSentences}`, {
+      field: 'maxSentences',
+    });
   }
   if (!Number.isInteger(maxChars) || maxChars < 20) {
     throw new PaperscopeError('INVALID_PARAMETER', `maxChars must be an integer of at least 20, got ${maxChars}`, { field: 'maxChars' });
   }
-  const analysed = matchSentences(analyseAbstract(abstract), new Set(terms(query)));
+  const analysed = matchSentences(analyseAbstract(boundedWindow(abstract)), new Set(terms(query)));
   if (analysed.length === 0) return { text: '', highlights: [] };
   const sentenceFrequency = new Map<string, number>();
   for (const { matched } of analysed) for (const term of matched) sentenceFrequency.set(term, (sentenceFrequency.get(term) ?? 0) + 1);
@@ -131,6 +140,13 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
   return trimAround(text, mergeSpans(highlights), maxChars);
 }
 
+/** The start of `text` up to SNIPPET_WINDOW_CHARS, cut at a space when there is one near the end. */
+function boundedWindow(text: string): string {
+  if (text.length <= SNIPPET_WINDOW_CHARS) return text;
+  const space = text.lastIndexOf(' ', SNIPPET_WINDOW_CHARS);
+  return text.slice(0, space > SNIPPET_WINDOW_CHARS / 2 ? space : SNIPPET_WINDOW_CHARS);
+}
+
 /** Sorts spans and merges the overlapping ones (a compound and its parts both match). */
 function mergeSpans(spans: Span[]): Span[] {
   const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
@@ -151,13 +167,19 @@ function trimAround(text: string, spans: Span[], maxChars: number): Snippet {
   if (text.length <= maxChars) return { text, highlights: spans };
   const budget = maxChars - 2 * ELLIPSIS.length;
   const lead = Math.floor(budget / 5);
+  // Window starts grow with the anchor and spans are sorted and disjoint, so the spans inside each
+  // window are counted with two pointers in one pass: linear in the highlights, not quadratic.
   let bestStart = 0;
   let bestCount = -1;
+  let first = 0;
+  let after = 0;
   for (const anchor of spans.length > 0 ? spans : [{ start: 0, end: 0 }]) {
     const start = Math.max(0, Math.min(anchor.start - lead, text.length - budget));
-    const count = spans.filter((span) => span.start >= start && span.end <= start + budget).length;
-    if (count > bestCount) {
-      bestCount = count;
+    while (first < spans.length && (spans[first] as Span).start < start) first++;
+    after = Math.max(after, first);
+    while (after < spans.length && (spans[after] as Span).end <= start + budget) after++;
+    if (after - first > bestCount) {
+      bestCount = after - first;
       bestStart = start;
     }
   }

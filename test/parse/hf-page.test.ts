@@ -22,7 +22,7 @@ describe('HF Daily Papers page: the sample', () => {
   it('reads an author count, a full date and upvotes', () => {
     const paper = byTitle('The Climb Carves Wisdom Deeper Than the Summit: On the Noisy Rewards in Learning to Reason');
     expect(paper).toMatchObject({
-      id: 'the-climb-carves-wisdom-deeper-than-the-summit-on-the-noisy-rewards-in-learning',
+      id: 'the-climb-carves-wisdom-deeper-than-the-summit-on-the-noisy-rewards-in-learning-5e1a3409',
       authors: [],
       authorsCount: 5,
       organization: null,

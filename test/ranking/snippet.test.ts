@@ -77,7 +77,11 @@ describe('bestSnippet with its per-abstract cache', () => {
   it('gives the same snippets again on random text, queries and options', () => {
     const sentence = fc.oneof(fc.constantFrom(...abstracts.flatMap((abstract) => abstract.split('. '))), wordyText, trickyText);
     const options = fc.record(
-      { maxSentences: fc.integer({ min: 1, max: 3 }), maxChars: fc.integer({ min: 20, max: 400 }), idf: fc.constant((term: string) => term.length) },
+      {
+        maxSentences: fc.integer({ min: 1, max: 3 }),
+        maxChars: fc.integer({ min: 20, max: 400 }),
+        idf: fc.constant((term: string) => term.length),
+      },
       { requiredKeys: [] },
     );
     fc.assert(
@@ -88,5 +92,23 @@ describe('bestSnippet with its per-abstract cache', () => {
       }),
       { seed: 20261128, numRuns: 800 },
     );
+  });
+});
+
+describe('bestSnippet on a huge abstract', () => {
+  // One sentence of about 1 MB holding the query words 150,000 times: comparing every highlight
+  // with every other took minutes; the snippet now comes from a bounded window in one pass.
+  const huge = 'charlie noise alpha '.repeat(52_000);
+
+  it('answers from a bounded window, with the words highlighted', () => {
+    const snippet = bestSnippet(huge, 'charlie noise');
+    expect(snippet.text.length).toBeLessThanOrEqual(320);
+    expect(snippet.highlights.length).toBeGreaterThan(20);
+    expect(new Set(highlighted(snippet))).toEqual(new Set(['charlie', 'noise']));
+  });
+
+  it('ends its window before the end of the abstract', () => {
+    const tail = `${huge}only the tail mentions zebras.`;
+    expect(bestSnippet(tail, 'zebras').highlights).toEqual([]);
   });
 });

@@ -49,7 +49,7 @@ describe('reloading a served local index when the manifest changes', () => {
     const manifestFile = dataDirLayout(options.dataDir).manifest;
     const good = await readFile(manifestFile, 'utf8');
     const served = live.current;
-    const manifest = JSON.parse(good) as { builtAt: string; embedder: { kind: string; model: string } };
+    const manifest = (JSON.parse(good) as { payload: { builtAt: string; embedder: { kind: string; model: string } } }).payload;
     // Replaced atomically, as the indexer does: the watcher polls every 100 ms and must never read half a manifest.
     const replaceManifest = (text: string) => replaceFileAtomically(manifestFile, (temporary) => writeFile(temporary, text));
     // A build whose model is not here: opening it fails offline.

@@ -1,0 +1,97 @@
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import { type IndexEvent, runIndex } from '../../indexer/index.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
+import { SearchEngine } from '../../server/engine/index.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+
+async function flipMiddleByte(file: string): Promise<void> {
+  const bytes = await readFile(file);
+  const middle = Math.floor(bytes.length / 2);
+  bytes[middle] = (bytes[middle] as number) ^ 0xff;
+  await writeFile(file, bytes);
+}
+
+async function warningsOpening(dataDir: string, use: (engine: SearchEngine) => void = () => {}): Promise<string[]> {
+  const events: IndexEvent[] = [];
+  const engine = await SearchEngine.open({
+    dataDir,
+    cacheDir: readSettings().cacheDir,
+    offline: true,
+    onEvent: (event) => events.push(event),
+  });
+  try {
+    use(engine);
+  } finally {
+    await engine.close();
+  }
+  return events.flatMap((event) => (event.type === 'warning' ? [event.message] : []));
+}
+
+/** Each paper's topic id, and each topic's id and label. */
+function topicsOf(engine: SearchEngine) {
+  return {
+    papers: Object.fromEntries(engine.map().points.map((point) => [point.id, point.cluster])),
+    topics: engine.clusters().clusters.map(({ id, label, size }) => ({ id, label, size })),
+  };
+}
+
+describe('derived files rebuilt after damage', () => {
+  let scratch: { dir: string; remove: () => Promise<void> };
+  let copies = 0;
+
+  async function copy(): Promise<string> {
+    const dataDir = path.join(scratch.dir, `index-${copies++}`);
+    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    return dataDir;
+  }
+
+  beforeAll(async () => {
+    scratch = await temporaryDir('paperscope-derived-');
+  });
+  afterAll(async () => scratch?.remove());
+
+  it(
+    'a damaged records file is written again: the warning comes once, not on every start',
+    async () => {
+      const dataDir = await copy();
+      await flipMiddleByte(dataDirLayout(dataDir).records);
+      expect(await warningsOpening(dataDir)).toEqual([
+        expect.stringMatching(/^Reading the papers from the table instead of the records file: /),
+      ]);
+      expect(await warningsOpening(dataDir)).toEqual([]);
+    },
+    INDEX_SAMPLE_MS,
+  );
+
+  it(
+    'topics rebuilt after their file is damaged keep their ids, as a re-clustering does',
+    async () => {
+      const dataDir = await copy();
+      // A history: re-clustered into 5 topics, whose ids are carried over from the first clustering.
+      await runIndex({
+        paths: [SAMPLE_FILE],
+        dataDir,
+        cacheDir: readSettings().cacheDir,
+        offline: true,
+        embedder: 'word-vectors',
+        clusters: 5,
+        year: SAMPLE_YEAR,
+      });
+      let before: ReturnType<typeof topicsOf> | undefined;
+      expect(await warningsOpening(dataDir, (engine) => (before = topicsOf(engine)))).toEqual([]);
+      // Not numbered afresh (0 to 4), which is what a clustering without the old topics gives.
+      expect(before?.topics.map(({ id }) => id).sort()).not.toEqual([0, 1, 2, 3, 4]);
+
+      await flipMiddleByte(dataDirLayout(dataDir).topics);
+      let after: ReturnType<typeof topicsOf> | undefined;
+      const warnings = await warningsOpening(dataDir, (engine) => (after = topicsOf(engine)));
+      expect(warnings).toEqual([expect.stringMatching(/^Rebuilding derived indexes from the papers table: .*topics/)]);
+      expect(after).toEqual(before);
+    },
+    INDEX_SAMPLE_MS,
+  );
+});
