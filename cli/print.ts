@@ -20,7 +20,7 @@ export function formatIndexSummary(summary: IndexSummary): string {
     summary.skipped ? `${summary.skipped} skipped` : '',
     summary.kept ? `${plural(summary.kept, 'paper')} kept without a bad field` : '',
     summary.repaired ? `${summary.repaired} repaired` : '',
-    summary.damaged.length ? `${summary.damaged.length} damaged (not in the input; see the warnings)` : '',
+    summary.damaged?.length ? `${summary.damaged.length} damaged (not in the input; see the warnings)` : '',
   ].filter(Boolean);
   return (
     `Indexed ${plural(summary.total, 'paper')} in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ` +

@@ -40,7 +40,13 @@ describe('a 1 MB abstract indexed beside the sample', () => {
     expect(summary.total).toBe(63);
     const cut = summary.issues.filter((issue) => issue.file === longFile);
     expect(cut).toEqual([
-      { file: longFile, line: 1, field: 'abstract', kept: true, message: expect.stringContaining(`the limit is ${MAX_ABSTRACT_CHARS}`) },
+      expect.objectContaining({
+        file: longFile,
+        line: 1,
+        field: 'abstract',
+        kept: true,
+        message: expect.stringContaining(`the limit is ${MAX_ABSTRACT_CHARS}`),
+      }),
     ]);
   });
 
