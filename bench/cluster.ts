@@ -11,7 +11,9 @@ import { readListings } from '../indexer/parse/index.js';
 import { generateCorpus } from './corpus.js';
 import { clusteredVectors } from './vectors.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '100000' }, seed: { type: 'string', default: '7' }, k: { type: 'string', default: 'auto' } } });
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '100000' }, seed: { type: 'string', default: '7' }, k: { type: 'string', default: 'auto' } },
+});
 const n = Number(values.n);
 const seed = Number(values.seed);
 const k = values.k === 'auto' ? 'auto' : Number(values.k);
@@ -31,11 +33,19 @@ function time<T>(stage: string, run: () => T): T {
   console.log(`${stage.padEnd(34)} ${(ms / 1000).toFixed(1).padStart(7)} s`);
   return result;
 }
-const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 console.log(`${n} papers, seed ${seed}, k ${values.k}; load average before ${load()}`);
 const combined = time('text view (TF-IDF + LSA)', () => clusterVectors(docs, seed));
 const clustering = time('k-means (choose k, fit, assign)', () => clusterPapers({ vectors: combined, k, seed }));
 time('labels and descriptions', () => describeTopics(docs, clustering.assignments, clustering.k));
-time('map (UMAP + placement)', () => layoutMap(docs.map((doc) => doc.vector as Float32Array), { seed }));
+time('map (UMAP + placement)', () =>
+  layoutMap(
+    docs.map((doc) => doc.vector as Float32Array),
+    { seed },
+  ),
+);
 const total = timings.reduce((sum, [, ms]) => sum + ms, 0);
 console.log(`${'total'.padEnd(34)} ${(total / 1000).toFixed(1).padStart(7)} s   (k = ${clustering.k}; load average after ${load()})`);

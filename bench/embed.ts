@@ -62,24 +62,40 @@ try {
     date: new Date().toISOString(),
     cores: os.availableParallelism(),
     loadAverage: { before: loadBefore, after: loadAverage() },
-    transformerModel: values['model-dir'] ? `model folder ${values['model-dir']}` : 'tiny fixture (scripts/make-tiny-model.ts), standing in for the real model',
+    transformerModel: values['model-dir']
+      ? `model folder ${values['model-dir']}`
+      : 'tiny fixture (scripts/make-tiny-model.ts), standing in for the real model',
     wordVectorConversionMs: conversionMs,
     results,
   };
 
   const rows = [
-    ['', ...results.map((r) => (r.kind === 'transformer' && !values['model-dir'] ? `transformer (tiny fixture)` : `${r.kind} (${r.model})`))],
+    [
+      '',
+      ...results.map((r) => (r.kind === 'transformer' && !values['model-dir'] ? `transformer (tiny fixture)` : `${r.kind} (${r.model})`)),
+    ],
     ['load (ms)', ...results.map((r) => r.loadMs)],
     ['RSS after load / peak (MB)', ...results.map((r) => `${r.rssAfterLoadMb} / ${r.peakRssMb}`)],
     [`sample: abstracts/s (${results[0]?.sample.abstracts})`, ...results.map((r) => r.sample.perSecond)],
     ['synthetic 1,000: fit ms, abstracts/s', ...results.map((r) => `${r.synthetic.fitMs} ms, ${r.synthetic.perSecond}/s`)],
     ['query embedding (ms)', ...results.map((r) => r.queryMs)],
     ['/api/status idle p50 / p99 (ms)', ...results.map((r) => `${r.statusIdle.p50Ms} / ${r.statusIdle.p99Ms}`)],
-    ['/api/status while fitting + embedding 1,000, p50 / p99 / max (ms)', ...results.map((r) => `${r.statusWhileEmbedding.p50Ms} / ${r.statusWhileEmbedding.p99Ms} / ${r.statusWhileEmbedding.maxMs}`)],
-    ['  requests, rounds of 1,000, abstracts/s', ...results.map((r) => `${r.statusWhileEmbedding.requests}, ${r.statusWhileEmbedding.rounds}, ${r.statusWhileEmbedding.perSecond}/s`)],
+    [
+      '/api/status while fitting + embedding 1,000, p50 / p99 / max (ms)',
+      ...results.map((r) => `${r.statusWhileEmbedding.p50Ms} / ${r.statusWhileEmbedding.p99Ms} / ${r.statusWhileEmbedding.maxMs}`),
+    ],
+    [
+      '  requests, rounds of 1,000, abstracts/s',
+      ...results.map((r) => `${r.statusWhileEmbedding.requests}, ${r.statusWhileEmbedding.rounds}, ${r.statusWhileEmbedding.perSecond}/s`),
+    ],
   ].map((row) => row.map(String));
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0))) ?? [];
-  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  const lines = rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
   console.log(`Embedders on ${report.cores} cores, load average ${report.loadAverage.before} → ${report.loadAverage.after}`);
   console.log(`Transformer: ${report.transformerModel}.`);
   if (conversionMs !== undefined) console.log(`Word vectors, first-run conversion into an empty cache: ${conversionMs} ms`);

@@ -91,7 +91,11 @@ export async function benchHttp(options: {
     const pid = child.pid ?? 0;
     const rssAfterStartMb = (await memoryOf(pid, 'VmRSS')) ?? 0;
     const askStarted = performance.now();
-    const ask = await fetch(`${base}/api/ask`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: `what is known about ${first}?` }) });
+    const ask = await fetch(`${base}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: `what is known about ${first}?` }),
+    });
     if (!ask.ok) throw new Error(`the server's first /api/ask answered ${ask.status}: ${await ask.text()}`);
     await ask.arrayBuffer();
     const firstAskMs = Math.round(performance.now() - askStarted);
@@ -101,7 +105,15 @@ export async function benchHttp(options: {
     for (const mix of ['repeated', 'distinct'] as const) {
       for (const connections of [10, 50]) load.push(await loadTest(base, options.queries, connections, mix));
     }
-    return { n: options.n, coldStartMs: Math.round(coldStartMs), rssAfterStartMb, firstAskMs, rssAfterFirstAskMb, peakRssMb: (await memoryOf(pid, 'VmHWM')) ?? 0, load };
+    return {
+      n: options.n,
+      coldStartMs: Math.round(coldStartMs),
+      rssAfterStartMb,
+      firstAskMs,
+      rssAfterFirstAskMb,
+      peakRssMb: (await memoryOf(pid, 'VmHWM')) ?? 0,
+      load,
+    };
   } finally {
     child.kill('SIGTERM');
     await gone;

@@ -133,7 +133,10 @@ function show(label: string, figures: Figures): void {
   console.log(
     `${label}: ${figures.requests} requests, ${figures.rps} req/s, latency p50 ${figures.p50} ms p99 ${figures.p99} ms, ` +
       `errors ${figures.errors}, timeouts ${figures.timeouts}, non-2xx ${figures.non2xx}, 5xx ${figures.serverErrors} ` +
-      `(load average ${os.loadavg().map((value) => value.toFixed(2)).join(' ')})`,
+      `(load average ${os
+        .loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')})`,
   );
 }
 
@@ -153,15 +156,20 @@ async function soak(dataDir: string, searches: string[], seconds: number): Promi
   const url = new URL(await ask<string>(undefined));
   if (values.snapshots) await mkdir(values.snapshots, { recursive: true });
   const snapshot = async (name: string) => {
-    if (values.snapshots) console.log(`heap snapshot ${await ask<string>({ snapshot: path.join(values.snapshots, `${name}.heapsnapshot`) })}`);
+    if (values.snapshots)
+      console.log(`heap snapshot ${await ask<string>({ snapshot: path.join(values.snapshots, `${name}.heapsnapshot`) })}`);
   };
   const samples: Array<{ at: number } & SoakMemory> = [];
   const sample = async (at: number) => {
     const memory = await ask<SoakMemory>('memory');
     samples.push({ at, ...memory });
-    console.log(`  ${String(at).padStart(5)} s: RSS ${memory.rss} MB, heap used ${memory.heapUsed} MB of ${memory.heapTotal}, external ${memory.external} MB (array buffers ${memory.arrayBuffers})`);
+    console.log(
+      `  ${String(at).padStart(5)} s: RSS ${memory.rss} MB, heap used ${memory.heapUsed} MB of ${memory.heapTotal}, external ${memory.external} MB (array buffers ${memory.arrayBuffers})`,
+    );
   };
-  console.log(`Server ${url.origin} (pid ${server.pid}), ${connections} connections, ${soakMix === 'distinct' ? 'every request distinct' : `${searches.length} queries in turn`}`);
+  console.log(
+    `Server ${url.origin} (pid ${server.pid}), ${connections} connections, ${soakMix === 'distinct' ? 'every request distinct' : `${searches.length} queries in turn`}`,
+  );
   await sample(0);
   const warmUp = Number(values['warm-up']);
   show(`warm-up ${warmUp} s`, await hammer(url, searches, warmUp, soakMix));
@@ -183,7 +191,9 @@ async function soak(dataDir: string, searches: string[], seconds: number): Promi
   const last = samples.at(-1);
   if (first && last) {
     const growth = (from: number, to: number) => `${from} → ${to} MB (${(((to - from) / from) * 100).toFixed(1)}%)`;
-    console.log(`From the end of the warm-up to the end: RSS ${growth(first.rss, last.rss)}, heap used after GC ${growth(first.heapUsed, last.heapUsed)}`);
+    console.log(
+      `From the end of the warm-up to the end: RSS ${growth(first.rss, last.rss)}, heap used after GC ${growth(first.heapUsed, last.heapUsed)}`,
+    );
     console.log(`RSS at start (before any request) ${samples[0]?.rss} MB; peak ${await memoryOf(server.pid ?? 0, 'VmHWM')} MB`);
   }
   const exited = new Promise((resolve) => server.once('exit', resolve));

@@ -17,7 +17,8 @@ export interface SoakMemory {
 }
 
 const dataDir = process.argv[2];
-if (!dataDir || !process.send) throw new Error('usage: node --expose-gc --import tsx/esm bench/soak-server.ts <data-dir>, from a parent with an IPC channel');
+if (!dataDir || !process.send)
+  throw new Error('usage: node --expose-gc --import tsx/esm bench/soak-server.ts <data-dir>, from a parent with an IPC channel');
 const send = process.send.bind(process);
 const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, offline: true });
 const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;

@@ -42,15 +42,18 @@ await probe();
 latencies.length = 0;
 send('ready');
 let next = performance.now();
-const timer = setInterval(() => {
-  // Catch up on every request that fell due, so a stalled tick does not lower the request rate.
-  for (const now = performance.now(); next <= now; next += intervalMs) {
-    const request = probe().then(() => {
-      pending.delete(request);
-    });
-    pending.add(request);
-  }
-}, Math.max(1, intervalMs / 2));
+const timer = setInterval(
+  () => {
+    // Catch up on every request that fell due, so a stalled tick does not lower the request rate.
+    for (const now = performance.now(); next <= now; next += intervalMs) {
+      const request = probe().then(() => {
+        pending.delete(request);
+      });
+      pending.add(request);
+    }
+  },
+  Math.max(1, intervalMs / 2),
+);
 
 process.on('message', async (message) => {
   if (message !== 'stop') return;

@@ -12,7 +12,8 @@ import { readSampleCorpus } from '../test/lexical/sample-corpus.js';
 import { loadAverage, round } from './stats.js';
 
 const abstractCount = Number(process.argv[2] ?? 10_000);
-if (!Number.isInteger(abstractCount) || abstractCount < 1) throw new Error(`abstractCount must be a positive integer, got "${process.argv[2]}"`);
+if (!Number.isInteger(abstractCount) || abstractCount < 1)
+  throw new Error(`abstractCount must be a positive integer, got "${process.argv[2]}"`);
 const abstracts = readSampleCorpus().map((paper) => paper.abstract);
 const corpus = Array.from({ length: abstractCount }, (_, index) => abstracts[index % abstracts.length] as string);
 const queries = ['noisy rewards in reinforcement learning', 'text-to-image diffusion reward hacking', 'RLVR', 'GRPO policy optimization'];
@@ -33,10 +34,11 @@ const tokenizeMs = time(() => {
 const snippetRounds = 20;
 const snippetCalls = (list: readonly string[]): number => {
   let calls = 0;
-  for (const query of queries) for (const abstract of list) {
-    bestSnippet(abstract, query);
-    calls++;
-  }
+  for (const query of queries)
+    for (const abstract of list) {
+      bestSnippet(abstract, query);
+      calls++;
+    }
   return calls;
 };
 snippetCalls(abstracts);
@@ -50,7 +52,9 @@ const coldMs = time(() => {
   coldCalls = snippetCalls(distinct);
 });
 
-console.log(`tokenize: ${abstractCount} abstracts, ${tokenCount} terms in ${round(tokenizeMs)} ms = ${round(tokenCount / tokenizeMs / 1000, 2)} M terms/s, ${round((tokenizeMs * 1000) / abstractCount, 1)} µs/abstract`);
+console.log(
+  `tokenize: ${abstractCount} abstracts, ${tokenCount} terms in ${round(tokenizeMs)} ms = ${round(tokenCount / tokenizeMs / 1000, 2)} M terms/s, ${round((tokenizeMs * 1000) / abstractCount, 1)} µs/abstract`,
+);
 console.log(`bestSnippet warm: ${warmCalls} calls in ${round(warmMs)} ms = ${Math.round((warmCalls / warmMs) * 1000)} calls/s`);
 console.log(`bestSnippet cold: ${coldCalls} calls in ${round(coldMs)} ms = ${Math.round((coldCalls / coldMs) * 1000)} calls/s`);
 console.log(`load average ${loadAverage()}`);

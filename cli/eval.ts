@@ -140,7 +140,8 @@ export interface RelatedReport {
 export async function evaluateRelated(engine: SearchEngine, handLabels: Readonly<Record<string, string>>, k = 5): Promise<RelatedReport> {
   const points = engine.map().points;
   const labels = new Map(Object.entries(handLabels).map(([title, label]) => [normaliseTitle(title), label]));
-  const labelOf = (position: number) => labels.get(normaliseTitle(points[position]?.id ?? '')) ?? labels.get(normaliseTitle(points[position]?.title ?? ''));
+  const labelOf = (position: number) =>
+    labels.get(normaliseTitle(points[position]?.id ?? '')) ?? labels.get(normaliseTitle(points[position]?.title ?? ''));
   const positionOf = new Map(points.map((point, position) => [point.id, position]));
   const scored = points.flatMap((_, position) => (labelOf(position) === undefined ? [] : [position]));
   if (scored.length === 0)
@@ -190,7 +191,8 @@ export function titleJudge(engine: SearchEngine): (query: string, relevant: Reco
     const judgments = new Map<string, number>();
     for (const [title, grade] of Object.entries(relevant)) {
       const id = idByTitle.get(normaliseTitle(title));
-      if (!id) throw new PaperscopeError('INVALID_INPUT', `Query "${query}" names a paper that is not in the index: "${title}"`, { query, title });
+      if (!id)
+        throw new PaperscopeError('INVALID_INPUT', `Query "${query}" names a paper that is not in the index: "${title}"`, { query, title });
       judgments.set(id, grade);
     }
     return judgments;

@@ -45,7 +45,8 @@ function cliName(parameter: string): string {
 
 function shareOf(value: string): number {
   const number = Number(value);
-  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('expected a share of 0 or more, such as 0.2 for 20%');
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+    throw new InvalidArgumentError('expected a share of 0 or more, such as 0.2 for 20%');
   return number;
 }
 
@@ -72,17 +73,29 @@ interface EmbedOptions extends CommonOptions {
 }
 
 function withDataDir(command: Command): Command {
-  return command.option('--data-dir <dir>', 'index directory, or s3://bucket/prefix on object storage (env PAPERSCOPE_DATA_DIR)', settings.dataDir);
+  return command.option(
+    '--data-dir <dir>',
+    'index directory, or s3://bucket/prefix on object storage (env PAPERSCOPE_DATA_DIR)',
+    settings.dataDir,
+  );
 }
 
 function withEmbedOptions(command: Command): Command {
   return withDataDir(command)
-    .addOption(new Option('--embedder <kind>', 'embedder to build a new index with').choices(['auto', 'transformer', 'word-vectors']).default('auto'))
+    .addOption(
+      new Option('--embedder <kind>', 'embedder to build a new index with')
+        .choices(['auto', 'transformer', 'word-vectors'])
+        .default('auto'),
+    )
     .option('--model <id>', 'transformer model id (default Xenova/all-MiniLM-L6-v2)')
     .option('--model-dir <dir>', 'local transformer model folder (env PAPERSCOPE_MODEL_DIR)', settings.modelDir)
     .option('--offline', 'never download a model (env PAPERSCOPE_OFFLINE=1)', settings.offline)
     .option('--clusters <k>', 'number of topics, or "auto" (default: as the index was last built, else auto)', clusterCount)
-    .option('--year <year>', 'year for dates that have none (default: the latest such date not after the page\'s own date or the file\'s time)', positiveInteger)
+    .option(
+      '--year <year>',
+      "year for dates that have none (default: the latest such date not after the page's own date or the file's time)",
+      positiveInteger,
+    )
     .option('--strict', 'fail on the first malformed record instead of skipping it')
     .option('--reembed', 'rebuild every vector, e.g. to switch embedder');
 }
@@ -108,7 +121,11 @@ function pipelineOptions(options: EmbedOptions, onEvent: PipelineOptions['onEven
 }
 
 /** Runs the indexer with a terminal reporter (warnings only when `quiet`); `alsoTo` gets the events too (the first-run progress page). */
-async function indexWith(paths: string[], options: EmbedOptions, { quiet = false, alsoTo }: { quiet?: boolean; alsoTo?: (event: IndexEvent) => void } = {}) {
+async function indexWith(
+  paths: string[],
+  options: EmbedOptions,
+  { quiet = false, alsoTo }: { quiet?: boolean; alsoTo?: (event: IndexEvent) => void } = {},
+) {
   const terminal = createReporter({ quiet });
   const reporter = {
     onEvent: (event: IndexEvent) => {
@@ -131,7 +148,11 @@ async function indexWith(paths: string[], options: EmbedOptions, { quiet = false
 }
 
 /** Opens the index for a read command; embedder warnings go to stderr. */
-async function withEngine<T>(options: CommonOptions, use: (engine: SearchEngine) => Promise<T>, extra: Pick<EngineOptions, 'llm'> = {}): Promise<T> {
+async function withEngine<T>(
+  options: CommonOptions,
+  use: (engine: SearchEngine) => Promise<T>,
+  extra: Pick<EngineOptions, 'llm'> = {},
+): Promise<T> {
   const reporter = createReporter({ quiet: true });
   const { SearchEngine } = await import('../server/engine/index.js');
   const engine = await SearchEngine.open({
@@ -158,7 +179,11 @@ function explainNoIndex(dataDir: string): (error: unknown) => never {
 }
 
 function noIndexHere(dataDir: string, cause: PaperscopeError): PaperscopeError {
-  const given = process.argv.includes('--data-dir') ? 'given with --data-dir' : process.env.PAPERSCOPE_DATA_DIR ? 'from PAPERSCOPE_DATA_DIR' : `no ${DATA_DIR_NAME} in ${process.cwd()} or above it`;
+  const given = process.argv.includes('--data-dir')
+    ? 'given with --data-dir'
+    : process.env.PAPERSCOPE_DATA_DIR
+      ? 'from PAPERSCOPE_DATA_DIR'
+      : `no ${DATA_DIR_NAME} in ${process.cwd()} or above it`;
   return new PaperscopeError(
     'NO_INDEX',
     `No index in ${dataDir} (${given}).\nBuild one with "paperscope index <files>", or point to an index with --data-dir <dir> or PAPERSCOPE_DATA_DIR=<dir>.`,
@@ -170,7 +195,9 @@ function noIndexHere(dataDir: string, cause: PaperscopeError): PaperscopeError {
 function requireTopic(engine: SearchEngine, id: number): void {
   const ids = engine.clusters().clusters.map((cluster) => cluster.id);
   if (!ids.includes(id)) {
-    throw new PaperscopeError('NOT_FOUND', `No topic ${id}: the topics are ${ids.join(', ')} ("paperscope clusters" lists them).`, { parameter: 'topic' });
+    throw new PaperscopeError('NOT_FOUND', `No topic ${id}: the topics are ${ids.join(', ')} ("paperscope clusters" lists them).`, {
+      parameter: 'topic',
+    });
   }
 }
 
@@ -204,7 +231,11 @@ withEmbedOptions(
     });
   });
 
-const sourceHelpers = { settings, withEmbedOptions, pipelineOptions: (options: { dataDir: string }, onEvent: PipelineOptions['onEvent']) => pipelineOptions(options as EmbedOptions, onEvent) };
+const sourceHelpers = {
+  settings,
+  withEmbedOptions,
+  pipelineOptions: (options: { dataDir: string }, onEvent: PipelineOptions['onEvent']) => pipelineOptions(options as EmbedOptions, onEvent),
+};
 
 withEmbedOptions(program.command('serve').description('serve the web app and the API'))
   .option('--host <host>', 'address to listen on (env HOST)', settings.host)
@@ -215,21 +246,32 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
     const { openDataDir } = await import('../indexer/store/index.js');
     const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve', objectStore: settings.objectStore })
       .readManifest()
-      .then((manifest) => manifest !== undefined, () => true);
+      .then(
+        (manifest) => manifest !== undefined,
+        () => true,
+      );
     const reporter = createReporter();
     const { startServer } = await import('../server/index.js');
     const { indexIfMissing } = options;
     // A first run opens the port at once: the page shows the indexing progress, then the app.
-    const firstRun = !hasIndex && indexIfMissing
-      ? {
-          onListening: (url: string) =>
-            process.stderr.write(`No index in ${options.dataDir} yet: indexing ${Array.isArray(indexIfMissing) ? indexIfMissing.join(', ') : 'the sample corpus'}; ${url} shows the progress\n`),
-          prepare: (onProgress: (event: IndexEvent) => void) => indexWith(Array.isArray(indexIfMissing) ? indexIfMissing : [], options, { alsoTo: onProgress }),
-        }
-      : {};
-    const server = await startServer({ dataDir: options.dataDir, host: options.host, port: options.port, onEvent: reporter.onEvent, ...firstRun }).catch(
-      explainNoIndex(options.dataDir),
-    );
+    const firstRun =
+      !hasIndex && indexIfMissing
+        ? {
+            onListening: (url: string) =>
+              process.stderr.write(
+                `No index in ${options.dataDir} yet: indexing ${Array.isArray(indexIfMissing) ? indexIfMissing.join(', ') : 'the sample corpus'}; ${url} shows the progress\n`,
+              ),
+            prepare: (onProgress: (event: IndexEvent) => void) =>
+              indexWith(Array.isArray(indexIfMissing) ? indexIfMissing : [], options, { alsoTo: onProgress }),
+          }
+        : {};
+    const server = await startServer({
+      dataDir: options.dataDir,
+      host: options.host,
+      port: options.port,
+      onEvent: reporter.onEvent,
+      ...firstRun,
+    }).catch(explainNoIndex(options.dataDir));
     const status = server.engine.status();
     process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`);
     process.stdout.write(`Paperscope is ready at ${server.url}\n`);
@@ -237,7 +279,10 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
     const shutdown = () => {
       process.stderr.write('Shutting down…\n');
       stopSync?.();
-      server.close().then(() => process.exit(0), () => process.exit(1));
+      server.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGINT', shutdown);
     process.once('SIGTERM', shutdown);
@@ -254,24 +299,33 @@ withDataDir(program.command('search').description('search the index').argument('
   .addOption(new Option('--sort <key>', 'order').choices(['relevance', 'date', 'upvotes']).default('relevance'))
   .option('--json', 'print JSON')
   .action(async (query: string, options: CommonOptions & Record<string, string | undefined>) => {
-    const params = validate(searchParamsSchema, {
-      q: query,
-      k: options.k,
-      offset: options.offset,
-      mode: options.mode,
-      from: options.from,
-      to: options.to,
-      topic: options.topic,
-      min_upvotes: options.minUpvotes,
-      sort: options.sort,
-    }, cliName);
+    const params = validate(
+      searchParamsSchema,
+      {
+        q: query,
+        k: options.k,
+        offset: options.offset,
+        mode: options.mode,
+        from: options.from,
+        to: options.to,
+        topic: options.topic,
+        min_upvotes: options.minUpvotes,
+        sort: options.sort,
+      },
+      cliName,
+    );
     const response = await withEngine(options, (engine) => {
       // An unknown topic is a mistake to name, not a search that finds nothing.
       if (params.topic !== undefined) requireTopic(engine, params.topic);
       return engine.search(params);
     });
     output(options, response, () =>
-      printResults(response.results, { total: response.total, tookMs: response.took_ms, offset: response.offset, nextOffset: response.next_offset }),
+      printResults(response.results, {
+        total: response.total,
+        tookMs: response.took_ms,
+        offset: response.offset,
+        nextOffset: response.next_offset,
+      }),
     );
   });
 
@@ -296,7 +350,10 @@ withDataDir(program.command('clusters').description('list the topics, or report 
       );
     }
     if (options.report) {
-      const [{ readHandLabels }, { formatQualityReport }] = await Promise.all([import('../server/topics/index.js'), import('../indexer/cluster/index.js')]);
+      const [{ readHandLabels }, { formatQualityReport }] = await Promise.all([
+        import('../server/topics/index.js'),
+        import('../indexer/cluster/index.js'),
+      ]);
       const handLabels = options.labels ? await readHandLabels(options.labels) : undefined;
       const report = await withEngine(options, async (engine) => engine.topicReport({ clusters: options.clusters, handLabels }));
       output(options, report, () => process.stdout.write(formatQualityReport(report)));
@@ -306,7 +363,12 @@ withDataDir(program.command('clusters').description('list the topics, or report 
     output(options, response, () => printClusters(response.clusters));
   });
 
-withDataDir(program.command('ask').description('answer a question from the abstracts, with citations (written by PAPERSCOPE_LLM_URL\'s model when set)').argument('<question>', 'a question in plain language'))
+withDataDir(
+  program
+    .command('ask')
+    .description("answer a question from the abstracts, with citations (written by PAPERSCOPE_LLM_URL's model when set)")
+    .argument('<question>', 'a question in plain language'),
+)
   .option('--json', 'print JSON')
   .action(async (question: string, options: CommonOptions) => {
     const params = validate(askSchema, { question }, cliName);
@@ -317,72 +379,122 @@ withDataDir(program.command('ask').description('answer a question from the abstr
 withEmbedOptions(
   program
     .command('eval')
-    .description('score search (nDCG@10, Recall@5, Recall@100, MRR@10 of hybrid, vector-only and lexical beside a plain BM25), related papers (same-topic precision@5 beside TF-IDF cosine) or ask (answered, best paper cited, citation precision, refusals) on labelled data'),
+    .description(
+      'score search (nDCG@10, Recall@5, Recall@100, MRR@10 of hybrid, vector-only and lexical beside a plain BM25), related papers (same-topic precision@5 beside TF-IDF cosine) or ask (answered, best paper cited, citation precision, refusals) on labelled data',
+    ),
 )
   .option('--queries <file>', 'search: JSON [{ "query": "…", "relevant": { "<paper title>": 1-3 } }]')
-  .option('--labels <file>', 'related papers: JSON object mapping paper ids or titles to hand labels; same-topic precision@5 beside TF-IDF cosine')
-  .option('--ask <file>', 'ask: JSON { "answerable": [{ "question", "paraphrase"?, "relevant": { "<title>": 1-3 } }], "unanswerable": ["…"] }')
+  .option(
+    '--labels <file>',
+    'related papers: JSON object mapping paper ids or titles to hand labels; same-topic precision@5 beside TF-IDF cosine',
+  )
+  .option(
+    '--ask <file>',
+    'ask: JSON { "answerable": [{ "question", "paraphrase"?, "relevant": { "<title>": 1-3 } }], "unanswerable": ["…"] }',
+  )
   .option('--beir <dir>', 'search: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
   .option('--ask-beir <dir>', 'ask: a BEIR folder (corpus.jsonl, queries.jsonl, qrels/); its corpus is indexed into a temporary data dir')
   .option('--split <name>', 'qrels split for --beir and --ask-beir', 'test')
   .option('--keep-index <dir>', 'with --beir or --ask-beir: index the corpus into this data dir and keep it, so a later run reuses it')
   .option('--details', 'list the questions whose best paper was not cited')
   .option('--json', 'print JSON')
-  .action(async (options: EmbedOptions & { queries?: string; labels?: string; beir?: string; ask?: string; askBeir?: string; split: string; keepIndex?: string; details?: boolean }) => {
-    const chosen = [options.queries, options.labels, options.beir, options.ask, options.askBeir].filter(Boolean).length;
-    if (chosen !== 1) throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --labels, --beir, --ask and --ask-beir', { parameter: 'queries' });
-    if (options.labels) {
-      const [{ evaluateRelated, formatRelatedReport }, { readHandLabels }] = await Promise.all([import('./eval.js'), import('../server/topics/index.js')]);
-      const handLabels = await readHandLabels(options.labels);
-      const report = await withEngine(options, (engine) => evaluateRelated(engine, handLabels));
-      output(options, report, () => process.stdout.write(`${formatRelatedReport(report)}\n`));
-      return;
-    }
-    if (options.queries) {
-      const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
-      const queries = await readEvalQueries(options.queries);
-      const report = await withEngine(options, (engine) => evaluate(engine, queries));
-      output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));
-      return;
-    }
-    if (options.beir) {
-      const [{ evaluateJudged, formatEvalReport }, { readBeirSplit, withBeirIndex }] = await Promise.all([import('./eval.js'), import('./beir.js')]);
-      const beir = await readBeirSplit(options.beir, options.split);
+  .action(
+    async (
+      options: EmbedOptions & {
+        queries?: string;
+        labels?: string;
+        beir?: string;
+        ask?: string;
+        askBeir?: string;
+        split: string;
+        keepIndex?: string;
+        details?: boolean;
+      },
+    ) => {
+      const chosen = [options.queries, options.labels, options.beir, options.ask, options.askBeir].filter(Boolean).length;
+      if (chosen !== 1)
+        throw new PaperscopeError('INVALID_PARAMETER', 'eval needs exactly one of --queries, --labels, --beir, --ask and --ask-beir', {
+          parameter: 'queries',
+        });
+      if (options.labels) {
+        const [{ evaluateRelated, formatRelatedReport }, { readHandLabels }] = await Promise.all([
+          import('./eval.js'),
+          import('../server/topics/index.js'),
+        ]);
+        const handLabels = await readHandLabels(options.labels);
+        const report = await withEngine(options, (engine) => evaluateRelated(engine, handLabels));
+        output(options, report, () => process.stdout.write(`${formatRelatedReport(report)}\n`));
+        return;
+      }
+      if (options.queries) {
+        const { evaluate, formatEvalReport, readEvalQueries } = await import('./eval.js');
+        const queries = await readEvalQueries(options.queries);
+        const report = await withEngine(options, (engine) => evaluate(engine, queries));
+        output(options, report, () => process.stdout.write(`${formatEvalReport(report)}\n`));
+        return;
+      }
+      if (options.beir) {
+        const [{ evaluateJudged, formatEvalReport }, { readBeirSplit, withBeirIndex }] = await Promise.all([
+          import('./eval.js'),
+          import('./beir.js'),
+        ]);
+        const beir = await readBeirSplit(options.beir, options.split);
+        const report = await withBeirIndex(beir, options.keepIndex, async (corpusFile, dataDir) => {
+          await indexWith([corpusFile], { ...options, dataDir }, { quiet: Boolean(options.json) });
+          return withEngine({ ...options, dataDir }, (engine) =>
+            evaluateJudged(
+              engine,
+              beir.queries.map(({ text, judgments }) => ({ query: text, judgments })),
+            ),
+          );
+        });
+        output(options, report, () =>
+          process.stdout.write(`${beir.queries.length} queries of ${options.beir} (${options.split})\n${formatEvalReport(report)}\n`),
+        );
+        return;
+      }
+      const { evaluateAsk, formatAskReport, judgeAskQuestions, readAskQuestions } = await import('./ask-eval.js');
+      if (options.ask) {
+        const questions = await readAskQuestions(options.ask);
+        const report = await withEngine(options, (engine) =>
+          evaluateAsk(engine, judgeAskQuestions(engine, questions), questions.unanswerable),
+        );
+        output(options, report, () => process.stdout.write(`${formatAskReport(report, options.details)}\n`));
+        return;
+      }
+      const { readBeirSplit, withBeirIndex } = await import('./beir.js');
+      const beir = await readBeirSplit(options.askBeir as string, options.split);
       const report = await withBeirIndex(beir, options.keepIndex, async (corpusFile, dataDir) => {
         await indexWith([corpusFile], { ...options, dataDir }, { quiet: Boolean(options.json) });
-        return withEngine({ ...options, dataDir }, (engine) => evaluateJudged(engine, beir.queries.map(({ text, judgments }) => ({ query: text, judgments }))));
+        const answerable = beir.queries.map(({ text, judgments }) => ({ question: text, paraphrase: false, judgments }));
+        return withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
       });
-      output(options, report, () => process.stdout.write(`${beir.queries.length} queries of ${options.beir} (${options.split})\n${formatEvalReport(report)}\n`));
-      return;
-    }
-    const { evaluateAsk, formatAskReport, judgeAskQuestions, readAskQuestions } = await import('./ask-eval.js');
-    if (options.ask) {
-      const questions = await readAskQuestions(options.ask);
-      const report = await withEngine(options, (engine) => evaluateAsk(engine, judgeAskQuestions(engine, questions), questions.unanswerable));
-      output(options, report, () => process.stdout.write(`${formatAskReport(report, options.details)}\n`));
-      return;
-    }
-    const { readBeirSplit, withBeirIndex } = await import('./beir.js');
-    const beir = await readBeirSplit(options.askBeir as string, options.split);
-    const report = await withBeirIndex(beir, options.keepIndex, async (corpusFile, dataDir) => {
-      await indexWith([corpusFile], { ...options, dataDir }, { quiet: Boolean(options.json) });
-      const answerable = beir.queries.map(({ text, judgments }) => ({ question: text, paraphrase: false, judgments }));
-      return withEngine({ ...options, dataDir }, (engine) => evaluateAsk(engine, answerable, []));
-    });
-    output(options, report, () => process.stdout.write(`${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`));
-  });
+      output(options, report, () =>
+        process.stdout.write(
+          `${beir.queries.length} claims of ${options.askBeir} (${options.split})\n${formatAskReport(report, options.details)}\n`,
+        ),
+      );
+    },
+  );
 
 withEmbedOptions(
   program
     .command('check')
-    .description('check every stored paper against its content hash, the manifest and the derived files; repair from the source files given')
+    .description(
+      'check every stored paper against its content hash, the manifest and the derived files; repair from the source files given',
+    )
     .argument('[paths...]', 'source files or folders to repair damaged papers from'),
 )
   .option('--json', 'print the report as JSON')
   .action(async (paths: string[], options: EmbedOptions) => {
     const reporter = createReporter({ quiet: true });
     const { checkIndex } = await import('../indexer/check.js');
-    const report = await checkIndex({ ...pipelineOptions(options, reporter.onEvent), paths, year: options.year, strict: options.strict }).finally(reporter.stop);
+    const report = await checkIndex({
+      ...pipelineOptions(options, reporter.onEvent),
+      paths,
+      year: options.year,
+      strict: options.strict,
+    }).finally(reporter.stop);
     output(options, report, () => printCheck(report));
     if (report.damage.length > 0) process.exitCode = errorCatalog.INDEX_DAMAGED.exit;
   });

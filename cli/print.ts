@@ -69,7 +69,13 @@ export function printClusters(clusters: ReturnType<SearchEngine['clusters']>['cl
   }
 }
 
-export function printAnswer(response: { answer: string; grounded: boolean; partial: boolean; citations: Array<{ id: string; title: string }>; seeAlso: Array<{ id: string; title: string }> }): void {
+export function printAnswer(response: {
+  answer: string;
+  grounded: boolean;
+  partial: boolean;
+  citations: Array<{ id: string; title: string }>;
+  seeAlso: Array<{ id: string; title: string }>;
+}): void {
   if (response.partial) write('The abstracts answer this question only in part.\n');
   write(response.answer);
   if (response.citations.length > 0) write();
@@ -92,9 +98,17 @@ export function printStatus(status: ReturnType<SearchEngine['status']>): void {
 }
 
 export function printCheck(report: CheckReport): void {
-  if (report.repair) write(`Indexed the source files again: ${report.repair.repaired} damaged papers repaired, ${report.repair.added} added, ${report.repair.updated} updated.`);
+  if (report.repair)
+    write(
+      `Indexed the source files again: ${report.repair.repaired} damaged papers repaired, ${report.repair.added} added, ${report.repair.updated} updated.`,
+    );
   write(`${report.papers} papers checked against their content hashes (table version ${report.tableVersion ?? 'none'}).`);
   for (const problem of report.damage) write(`damaged: ${problem}`);
   for (const problem of report.derived) write(`to rebuild: ${problem}`);
-  if (report.damage.length === 0) write(report.derived.length === 0 ? 'No damage found.' : 'No damage to the papers; the derived files above are rebuilt from the table by the next serve or index.');
+  if (report.damage.length === 0)
+    write(
+      report.derived.length === 0
+        ? 'No damage found.'
+        : 'No damage to the papers; the derived files above are rebuilt from the table by the next serve or index.',
+    );
 }

@@ -74,7 +74,9 @@ export function createReporter(options: ReporterOptions = {}): { onEvent: (event
     }
     if (!(complete ? wroteLine : now() - lastLineAt >= lineEveryMs)) return;
     const share = event.total > 0 ? ` (${Math.floor((100 * event.done) / event.total)}%)` : '';
-    stream.write(`${event.stage}: ${event.done.toLocaleString('en')} of ${event.total.toLocaleString('en')}${complete ? ', done' : share}\n`);
+    stream.write(
+      `${event.stage}: ${event.done.toLocaleString('en')} of ${event.total.toLocaleString('en')}${complete ? ', done' : share}\n`,
+    );
     lastLineAt = now();
     wroteLine = true;
   };

@@ -108,9 +108,13 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const config = parsed.data;
   if (Boolean(config.AWS_ACCESS_KEY_ID) !== Boolean(config.AWS_SECRET_ACCESS_KEY)) {
-    throw new PaperscopeError('INVALID_CONFIG', 'Invalid environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither.', {
-      variable: 'AWS_ACCESS_KEY_ID',
-    });
+    throw new PaperscopeError(
+      'INVALID_CONFIG',
+      'Invalid environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: set both or neither.',
+      {
+        variable: 'AWS_ACCESS_KEY_ID',
+      },
+    );
   }
   const dataDir = config.PAPERSCOPE_DATA_DIR ?? findDataDir(process.cwd());
   const cacheRoot = config.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');

@@ -11,7 +11,12 @@ import { Worker } from 'node:worker_threads';
  * ignores `--import` in a worker's execArgv. `preload` packages ([name, subpath]) are imported
  * before tsx's hooks, which would slow large bundles down.
  */
-export function startModuleWorker(callerUrl: string, relativePath: string, workerData: unknown, preload: Array<[string, string]> = []): Worker {
+export function startModuleWorker(
+  callerUrl: string,
+  relativePath: string,
+  workerData: unknown,
+  preload: Array<[string, string]> = [],
+): Worker {
   if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`${relativePath}.js`, callerUrl), { workerData });
   const imports = [...preload.map(([pkg, subpath]) => esmEntry(callerUrl, pkg, subpath)), esmEntry(callerUrl, 'tsx', './esm/api')];
   const entry = new URL(`${relativePath}.ts`, callerUrl).href;

@@ -72,7 +72,9 @@ export async function buildTopics(papers: readonly StoredPaper[], tableVersion: 
   // papers then sit together (2-D silhouette by topic on SciFact 0.17, against −0.04 for the embedding alone).
   const vectors = timeStage(options.timings, 'map', () => clusterVectors(papers, options.seed, options.counted));
   const positioning = timeStage(options.timings, 'map', () =>
-    papers.length >= WORKER_MIN_PAPERS ? extendMapInWorker(vectors, known, options.seed) : Promise.resolve(extendMap(vectors, known, { seed: options.seed })),
+    papers.length >= WORKER_MIN_PAPERS
+      ? extendMapInWorker(vectors, known, options.seed)
+      : Promise.resolve(extendMap(vectors, known, { seed: options.seed })),
   );
   // A failure while clustering must not leave the worker's promise rejected and unobserved.
   positioning.catch(() => {});
@@ -108,11 +110,17 @@ export async function buildDerivedIndexes(
     : timeStage(options.timings, 'hnsw', () => {
         const vectors = papers.map((paper) => paper.vector);
         const ids = papers.map((paper) => paper.id);
-        return papers.length >= WORKER_MIN_PAPERS ? AnnIndex.buildInWorker(vectors, ids, dimension) : Promise.resolve(AnnIndex.build(vectors, ids, dimension));
+        return papers.length >= WORKER_MIN_PAPERS
+          ? AnnIndex.buildInWorker(vectors, ids, dimension)
+          : Promise.resolve(AnnIndex.build(vectors, ids, dimension));
       });
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
-  if (!current.ann) void annBuilding.then(() => options.onStep?.('HNSW graph'), () => {});
+  if (!current.ann)
+    void annBuilding.then(
+      () => options.onStep?.('HNSW graph'),
+      () => {},
+    );
   // Tokenized once for both the BM25 index and the topics' TF-IDF view.
   const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
@@ -125,7 +133,12 @@ export async function buildDerivedIndexes(
  * Saves the derived indexes and the records snapshot of `papers` (the table's rows, in order). The
  * HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved.
  */
-export async function saveDerivedIndexes(layout: DataDirLayout, derived: DerivedIndexes, tableVersion: number, papers: readonly StoredPaper[]): Promise<void> {
+export async function saveDerivedIndexes(
+  layout: DataDirLayout,
+  derived: DerivedIndexes,
+  tableVersion: number,
+  papers: readonly StoredPaper[],
+): Promise<void> {
   // Written part by part: the posting arrays are not copied into one buffer.
   const lexical = derived.lexical.toFile(tableVersion);
   await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
@@ -143,7 +156,11 @@ export async function loadDerivedIndexes(
   expected: { dimension: number; count: number; tableVersion: number },
 ): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: string[] }> {
   // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
-  const [annResult, lexicalResult, saved] = await Promise.all([AnnIndex.load(layout, expected), loadLexical(layout, expected), readTopicsFile(layout)]);
+  const [annResult, lexicalResult, saved] = await Promise.all([
+    AnnIndex.load(layout, expected),
+    loadLexical(layout, expected),
+    readTopicsFile(layout),
+  ]);
   const problems: string[] = [];
   const ann = 'index' in annResult ? annResult.index : undefined;
   if ('problem' in annResult) problems.push(`HNSW index: ${annResult.problem.message}`);
@@ -168,7 +185,8 @@ export async function loadRecords(
 ): Promise<PaperRecords> {
   const snapshot = await readRecordsFile(layout, expected);
   if ('records' in snapshot) return snapshot.records;
-  if (snapshot.problem.kind !== 'missing') onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem.message}`);
+  if (snapshot.problem.kind !== 'missing')
+    onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem.message}`);
   const records = await table.readRecords();
   // Written again so the next start reads it, unless an indexer has written a newer one meanwhile.
   if (!snapshot.newer) {
@@ -176,12 +194,17 @@ export async function loadRecords(
       const { sourceFile, ...details } = records.details(row);
       return { ...brief, ...details, sourceFile, vector: new Float32Array(0) };
     });
-    await save(() => writeRecordsFile(layout, rows, expected.tableVersion)).catch((error: unknown) => onWarning(`Could not save the records file: ${(error as Error).message}`));
+    await save(() => writeRecordsFile(layout, rows, expected.tableVersion)).catch((error: unknown) =>
+      onWarning(`Could not save the records file: ${(error as Error).message}`),
+    );
   }
   return records;
 }
 
-async function loadLexical(layout: DataDirLayout, expected: { count: number; tableVersion: number }): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {
+async function loadLexical(
+  layout: DataDirLayout,
+  expected: { count: number; tableVersion: number },
+): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(layout.lexical);
@@ -190,7 +213,8 @@ async function loadLexical(layout: DataDirLayout, expected: { count: number; tab
   }
   const saved = loadLexicalFile(bytes);
   if ('problem' in saved) return saved;
-  if (saved.tableVersion !== expected.tableVersion) return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
+  if (saved.tableVersion !== expected.tableVersion)
+    return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
   if (saved.index.size !== expected.count) return { problem: staleFile(`holds ${saved.index.size} papers, not ${expected.count}`) };
   if (!saved.index.hasPositions) return { problem: staleFile('written without word positions') };
   return { index: saved.index };
@@ -207,15 +231,29 @@ export async function sentenceIndexFor(
   papers: readonly SentenceSource[],
   tableVersion: number,
   embedder: Embedder,
-  events: { onProgress?: EmbedProgress; onWarning?: (message: string) => void; timings?: StageTimings; save?: (write: () => Promise<void>) => Promise<void> } = {},
+  events: {
+    onProgress?: EmbedProgress;
+    onWarning?: (message: string) => void;
+    timings?: StageTimings;
+    save?: (write: () => Promise<void>) => Promise<void>;
+  } = {},
 ): Promise<SentenceIndex> {
   const saved = await loadSentenceIndex(layout, embedder.info);
   const previous = 'index' in saved ? saved.index : undefined;
-  const current = previous?.tableVersion === tableVersion && previous.papers.length === papers.length && previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
+  const current =
+    previous?.tableVersion === tableVersion &&
+    previous.papers.length === papers.length &&
+    previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
   if (previous && current) return previous;
   if ('problem' in saved && saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem.message}`);
-  const index = await buildSentenceIndex(papers, tableVersion, embedder, { previous, onProgress: events.onProgress, timings: events.timings });
+  const index = await buildSentenceIndex(papers, tableVersion, embedder, {
+    previous,
+    onProgress: events.onProgress,
+    timings: events.timings,
+  });
   const save = events.save ?? ((write) => write());
-  await save(() => saveSentenceIndex(layout, index)).catch((error: unknown) => events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`));
+  await save(() => saveSentenceIndex(layout, index)).catch((error: unknown) =>
+    events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`),
+  );
   return index;
 }

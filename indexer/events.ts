@@ -8,7 +8,9 @@ export type IndexEvent =
   | { type: 'progress'; stage: string; done: number; total: number; unit?: 'bytes' };
 
 /** An embedder's warnings, one-time setup messages and model download bytes, as index events. */
-export function embedderEvents(emit: (event: IndexEvent) => void): Pick<EmbedderOptions, 'onWarning' | 'onProgress' | 'onDownloadProgress'> {
+export function embedderEvents(
+  emit: (event: IndexEvent) => void,
+): Pick<EmbedderOptions, 'onWarning' | 'onProgress' | 'onDownloadProgress'> {
   return {
     onWarning: (message) => emit({ type: 'warning', message }),
     onProgress: (message) => emit({ type: 'info', message }),

@@ -5,7 +5,17 @@ import { plural } from '../core/plural.js';
 import { APP_VERSION } from '../core/version.js';
 import { buildDerivedIndexes, DERIVED_STEPS, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
-import { contentHash, countIssues, formatIssue, legacySlugId, normalizeTitle, type Paper, type ParseIssue, type ParseResult, readListings } from './parse/index.js';
+import {
+  contentHash,
+  countIssues,
+  formatIssue,
+  legacySlugId,
+  normalizeTitle,
+  type Paper,
+  type ParseIssue,
+  type ParseResult,
+  readListings,
+} from './parse/index.js';
 import { DEFAULT_CLUSTER_SEED, reclusterReason } from './cluster/index.js';
 import {
   type DamagedPaper,
@@ -170,7 +180,13 @@ const DEFAULT_EMBEDDERS: Required<IndexerComponents>['embedder'] = {
 };
 
 const openStore: Required<IndexerComponents>['store'] = (options, onWarning) =>
-  openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'index', objectStore: options.objectStore, lockTtlMs: options.lockTtlMs, onWarning });
+  openDataDir(options.dataDir, {
+    cacheDir: options.cacheDir,
+    role: 'index',
+    objectStore: options.objectStore,
+    lockTtlMs: options.lockTtlMs,
+    onWarning,
+  });
 
 /**
  * An indexer with its components, the defaults for those not given: tests pass a fast fake
@@ -183,7 +199,8 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
   const parts = { embedder: components.embedder ?? DEFAULT_EMBEDDERS, store: components.store ?? openStore };
   return {
     run: (options) => {
-      const read = (stages: StageTimings) => timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
+      const read = (stages: StageTimings) =>
+        timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
       return indexInput(parts, options.paths.join(', '), read, options);
     },
     add: (papers, options) => indexInput(parts, options.source, async () => ({ papers, issues: [] }), options, options.reconcile),
@@ -218,8 +235,10 @@ async function indexInput(
     const present = await PapersTable.open(layout);
     const found = options.reembed ? undefined : await readManifestOrProblem(layout);
     let manifest = found && 'manifest' in found ? found.manifest : undefined;
-    const rebuilt = found && 'problem' in found && present !== undefined ? await rebuildManifest(layout, present, found.problem) : undefined;
-    if (rebuilt && found && 'problem' in found) emit({ type: 'warning', message: `${layout.manifest} ${found.problem}: rebuilt it from the papers table (${rebuilt.count} papers)` });
+    const rebuilt =
+      found && 'problem' in found && present !== undefined ? await rebuildManifest(layout, present, found.problem) : undefined;
+    if (rebuilt && found && 'problem' in found)
+      emit({ type: 'warning', message: `${layout.manifest} ${found.problem}: rebuilt it from the papers table (${rebuilt.count} papers)` });
     manifest ??= rebuilt;
     // Re-embedding rebuilds the table, so what it held decides what is "updated" rather than "added".
     const previousIds = options.reembed ? await storedIds(layout) : new Set<string>();
@@ -233,17 +252,19 @@ async function indexInput(
     const dimension = embedder.info.dimension;
     emit({ type: 'info', message: `Embedder: ${embedder.info.kind} (${embedder.info.model}, ${dimension} dimensions)` });
 
-    const table = manifest
-      ? await PapersTable.open(layout, dimension)
-      : await PapersTable.recreate(layout, dimension);
+    const table = manifest ? await PapersTable.open(layout, dimension) : await PapersTable.recreate(layout, dimension);
     if (!table) throw new PaperscopeError('INTERNAL', `Could not open the papers table in ${layout.database}.`);
     if ((await table.dimension()) !== dimension) {
-      throw new PaperscopeError('INDEX_MISMATCH', `The papers table holds ${await table.dimension()}-d vectors but the embedder makes ${dimension}-d ones; run "paperscope index --reembed".`);
+      throw new PaperscopeError(
+        'INDEX_MISMATCH',
+        `The papers table holds ${await table.dimension()}-d vectors but the embedder makes ${dimension}-d ones; run "paperscope index --reembed".`,
+      );
     }
     crashPoint('table-created');
     const papers = reconcile ? reconcile(candidates, manifest ? await table.readRecords() : undefined) : candidates;
     // Tables made before the vector column recorded its embedder get the record on their next run.
-    if (manifest && !rebuilt && (await table.recordedEmbedder()) === undefined) await table.recordEmbedder(manifest.embedder, manifest.embedderState);
+    if (manifest && !rebuilt && (await table.recordedEmbedder()) === undefined)
+      await table.recordEmbedder(manifest.embedder, manifest.embedderState);
 
     // Every stored row is checked against its content hash (one read without vectors, one hash per
     // paper): a damaged row in the input counts as changed and is written again from it.
@@ -258,20 +279,30 @@ async function indexInput(
     const inputIds = new Set(identified.map(({ id }) => id));
     // A damaged row whose id itself was garbled is found by where its paper was read from: the
     // input paper read there replaces it.
-    const garbled = new Map(damagedRows.filter(({ id }) => !inputIds.has(id)).map(({ id, source: where }) => [`${where.file}:${where.line}`, id]));
+    const garbled = new Map(
+      damagedRows.filter(({ id }) => !inputIds.has(id)).map(({ id, source: where }) => [`${where.file}:${where.line}`, id]),
+    );
     const superseded = new Map<string, string>();
     for (const { id, source: where } of identified) {
       const damagedId = known.has(id) ? undefined : garbled.get(`${where.file}:${where.line}`);
       if (damagedId !== undefined) superseded.set(id, damagedId);
     }
     const replaced = new Set(superseded.values());
-    const addedIds = changed.filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id) && !keptIds.has(paper.id) && !superseded.has(paper.id)).map(({ paper }) => paper.id);
+    const addedIds = changed
+      .filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id) && !keptIds.has(paper.id) && !superseded.has(paper.id))
+      .map(({ paper }) => paper.id);
     const added = addedIds.length;
     const repaired = changed.filter(({ paper }) => damagedIds.has(paper.id) || superseded.has(paper.id)).length;
     const damaged = damagedRows.filter(({ id }) => !inputIds.has(id) && !replaced.has(id));
     for (const { id, source: where } of damagedRows) {
-      const repair = inputIds.has(id) || replaced.has(id) ? 'written again from the input' : `index ${where.file} again (or run "paperscope check ${where.file}") to repair it`;
-      emit({ type: 'warning', message: `Paper "${id}" (from ${where.file}:${where.line}) is damaged in the papers table: its row does not match its content hash; ${repair}` });
+      const repair =
+        inputIds.has(id) || replaced.has(id)
+          ? 'written again from the input'
+          : `index ${where.file} again (or run "paperscope check ${where.file}") to repair it`;
+      emit({
+        type: 'warning',
+        message: `Paper "${id}" (from ${where.file}:${where.line}) is damaged in the papers table: its row does not match its content hash; ${repair}`,
+      });
     }
 
     if (!manifest) {
@@ -306,11 +337,23 @@ async function indexInput(
       );
       // Only now that their papers are written again: a crash before leaves the damaged rows, never less.
       if (replaced.size > 0) await table.deleteIds([...replaced]);
-      const compacted = await timeStage(stages, 'compact', () => table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }));
-      if (compacted) emit({ type: 'info', message: `Compacted the papers table: ${compacted.fragmentsRemoved} fragments merged, ${compacted.versionsRemoved} old versions removed` });
+      const compacted = await timeStage(stages, 'compact', () =>
+        table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }),
+      );
+      if (compacted)
+        emit({
+          type: 'info',
+          message: `Compacted the papers table: ${compacted.fragmentsRemoved} fragments merged, ${compacted.versionsRemoved} old versions removed`,
+        });
     }
     const tableVersion = await table.version();
-    const upToDate = manifest && !rebuilt && changed.length === 0 && manifest.tableVersion === tableVersion && clusters === manifest.clustering.requested && !options.recluster;
+    const upToDate =
+      manifest &&
+      !rebuilt &&
+      changed.length === 0 &&
+      manifest.tableVersion === tableVersion &&
+      clusters === manifest.clustering.requested &&
+      !options.recluster;
     // Nothing changed: the derived indexes are current, so the table's rows need not be read back.
     let storedCount = upToDate ? await table.count() : 0;
     let topicCount = manifest?.clustering.k ?? 0;
@@ -321,13 +364,26 @@ async function indexInput(
       storedCount = stored.length;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
       // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
-      const topicPolicy = { clusters, seed: options.seed ?? DEFAULT_CLUSTER_SEED, recluster: options.recluster || options.reembed, reclusterGrowth: options.reclusterGrowth };
+      const topicPolicy = {
+        clusters,
+        seed: options.seed ?? DEFAULT_CLUSTER_SEED,
+        recluster: options.recluster || options.reembed,
+        reclusterGrowth: options.reclusterGrowth,
+      };
       const previousTopics = await readPreviousTopics(layout);
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
-      emit({ type: 'info', message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)' });
+      emit({
+        type: 'info',
+        message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)',
+      });
       let built = 0;
       const onStep = () => emit({ type: 'progress', stage: 'Building', done: ++built, total: DERIVED_STEPS.length });
-      const derived = await buildDerivedIndexes(stored, tableVersion, dimension, { ...topicPolicy, previous: previousTopics, timings: stages, onStep });
+      const derived = await buildDerivedIndexes(stored, tableVersion, dimension, {
+        ...topicPolicy,
+        previous: previousTopics,
+        timings: stages,
+        onStep,
+      });
       await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
       topicCount = derived.topics.k;
       await timeStage(stages, 'sentences', () =>
@@ -340,7 +396,8 @@ async function indexInput(
     }
     const buildMs = performance.now() - started;
     crashPoint('before-manifest');
-    if (!upToDate) await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, { ...options, clusters }, topicCount));
+    if (!upToDate)
+      await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, { ...options, clusters }, topicCount));
     // On object storage, the index files and then the manifest go up; a no-op for a local data dir.
     await dataDir.publish();
 
@@ -409,7 +466,14 @@ async function keptPapers(table: PapersTable, input: readonly Paper[]): Promise<
   });
 }
 
-function manifestFor(embedder: Embedder, count: number, tableVersion: number, buildMs: number, options: PipelineOptions & { clusters: 'auto' | number }, k: number): Manifest {
+function manifestFor(
+  embedder: Embedder,
+  count: number,
+  tableVersion: number,
+  buildMs: number,
+  options: PipelineOptions & { clusters: 'auto' | number },
+  k: number,
+): Manifest {
   return {
     format: 1,
     appVersion: APP_VERSION,

@@ -23,7 +23,11 @@ export type WorkerIndexMessage =
  * `indexPapers` in a worker thread, so that a server adding papers keeps answering searches while
  * the papers are embedded and the indexes rebuilt (k-means, UMAP and BM25 are CPU-bound).
  */
-export function indexPapersInWorker(papers: Paper[], options: WorkerIndexOptions, onEvent?: (event: IndexEvent) => void): Promise<IndexSummary> {
+export function indexPapersInWorker(
+  papers: Paper[],
+  options: WorkerIndexOptions,
+  onEvent?: (event: IndexEvent) => void,
+): Promise<IndexSummary> {
   const job: WorkerIndexJob = { papers, options };
   const worker = startModuleWorker(import.meta.url, './worker-entry', job);
   return new Promise<IndexSummary>((resolve, reject) => {

@@ -31,7 +31,8 @@ export function createApp(options: AppOptions): Hono {
   const live = options.engine instanceof LiveEngine ? options.engine : new LiveEngine(options.engine);
 
   app.use('*', securityHeaders());
-  if (http.corsOrigin) app.use('/api/*', cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'] }));
+  if (http.corsOrigin)
+    app.use('/api/*', cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'] }));
   if (http.rateLimitPerMinute > 0) app.use('/api/*', rateLimit({ perMinute: http.rateLimitPerMinute }));
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -45,7 +46,10 @@ export function createApp(options: AppOptions): Hono {
   // Writes come before the timeout: an index update is not abandoned half-way for being slow.
   app.route('/api', adminRoutes({ token: http.adminToken, live }));
   app.use('/api/*', requestTimeout(http.requestTimeoutMs), live.pin());
-  app.route('/api', apiRoutes((c) => live.for(c)));
+  app.route(
+    '/api',
+    apiRoutes((c) => live.for(c)),
+  );
   app.all('/api/*', () => {
     throw new PaperscopeError('NOT_FOUND', 'No such API endpoint.');
   });

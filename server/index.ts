@@ -61,7 +61,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const progress = new StartingProgress();
   let handle: Hono['fetch'] = startingApp(progress).fetch;
-  const { server, url } = await listen(options.host ?? settings.host, options.port ?? settings.port, (request, env) => handle(request, env));
+  const { server, url } = await listen(options.host ?? settings.host, options.port ?? settings.port, (request, env) =>
+    handle(request, env),
+  );
   let live: LiveEngine;
   try {
     options.onListening?.(url);
@@ -74,7 +76,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = settings;
-  handle = createApp({ engine: live, http: { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken }, webDir: options.webDir, onError: options.onError }).fetch;
+  handle = createApp({
+    engine: live,
+    http: { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken },
+    webDir: options.webDir,
+    onError: options.onError,
+  }).fetch;
   // Replicas pick up what another process indexed (`paperscope index`, or a writer on object storage).
   const reloadIntervalMs = options.reloadIntervalMs ?? settings.reloadIntervalMs;
   const watch = reloadIntervalMs > 0 ? watchForNewIndex(live, { intervalMs: reloadIntervalMs, onEvent: options.onEvent }) : undefined;
@@ -129,5 +136,10 @@ const LISTEN_PROBLEMS: Record<string, string> = {
 function listenFailure(error: unknown, host: string, port: number): PaperscopeError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   const problem = LISTEN_PROBLEMS[code] ?? (error instanceof Error ? error.message : String(error));
-  return new PaperscopeError('CANNOT_LISTEN', `Cannot listen on ${host}:${port}: ${problem}.`, { host, port, reason: code }, { cause: error });
+  return new PaperscopeError(
+    'CANNOT_LISTEN',
+    `Cannot listen on ${host}:${port}: ${problem}.`,
+    { host, port, reason: code },
+    { cause: error },
+  );
 }

@@ -133,9 +133,12 @@ export class AnnIndex {
     const read = await readMeta(layout);
     if ('problem' in read) return read;
     const { meta } = read;
-    if (meta.dimension !== expected.dimension) return { problem: staleFile(`it has dimension ${meta.dimension}, not ${expected.dimension}`) };
-    if (meta.count !== expected.count || meta.ids.length !== expected.count) return { problem: staleFile(`it holds ${meta.count} papers, not ${expected.count}`) };
-    if (meta.tableVersion !== expected.tableVersion) return { problem: staleFile(`it was built from table version ${meta.tableVersion}, not ${expected.tableVersion}`) };
+    if (meta.dimension !== expected.dimension)
+      return { problem: staleFile(`it has dimension ${meta.dimension}, not ${expected.dimension}`) };
+    if (meta.count !== expected.count || meta.ids.length !== expected.count)
+      return { problem: staleFile(`it holds ${meta.count} papers, not ${expected.count}`) };
+    if (meta.tableVersion !== expected.tableVersion)
+      return { problem: staleFile(`it was built from table version ${meta.tableVersion}, not ${expected.tableVersion}`) };
     try {
       const { size } = await stat(layout.annIndex);
       if (size !== meta.bytes) return { problem: damagedFile(`the file has ${size} bytes, not ${meta.bytes}`) };

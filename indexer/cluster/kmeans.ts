@@ -170,7 +170,11 @@ function choiceSample(sample: Float32Array[], distances: Float32Array, seed: num
   return { points: chosen.map((index) => sample[index] as Float32Array), distances: subset };
 }
 
-function chooseK({ points: unitSample, distances }: { points: Float32Array[]; distances: Float32Array }, seed: number, range: KRange): number {
+function chooseK(
+  { points: unitSample, distances }: { points: Float32Array[]; distances: Float32Array },
+  seed: number,
+  range: KRange,
+): number {
   const distinct = countDistinct(unitSample);
   const high = Math.min(range.high, distinct - 1);
   if (high < 2) return Math.max(1, Math.min(distinct, range.high));
@@ -208,7 +212,8 @@ function runKmeans(points: readonly Float32Array[], k: number, seed: number): { 
 
 /** Mean of each start topic's vectors; undefined when the start leaves a topic empty. */
 function startCentroids(points: readonly Float32Array[], start: readonly number[], k: number): number[][] | undefined {
-  if (start.length !== points.length) throw new PaperscopeError('INVALID_INPUT', `start has ${start.length} topics for ${points.length} papers`, { field: 'start' });
+  if (start.length !== points.length)
+    throw new PaperscopeError('INVALID_INPUT', `start has ${start.length} topics for ${points.length} papers`, { field: 'start' });
   const dimension = points[0]?.length ?? 0;
   const sums = Array.from({ length: k }, () => new Array<number>(dimension).fill(0));
   const sizes = new Array<number>(k).fill(0);
@@ -225,7 +230,11 @@ function startCentroids(points: readonly Float32Array[], start: readonly number[
 }
 
 function lloydFrom(points: readonly Float32Array[], initialization: number[][]): { clusters: number[]; centroids: number[][] } {
-  const result = kmeans(toArrays(points), initialization.length, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
+  const result = kmeans(toArrays(points), initialization.length, {
+    initialization,
+    maxIterations: MAX_ITERATIONS,
+    tolerance: CONVERGENCE_TOLERANCE,
+  });
   return { clusters: result.clusters, centroids: result.centroids };
 }
 
@@ -235,7 +244,10 @@ function bestOfRestarts(points: readonly Float32Array[], k: number, seed: number
   const restarts = points.length > SILHOUETTE_SAMPLE_SIZE ? FIT_RESTARTS.large : FIT_RESTARTS.small;
   for (let restart = 0; restart < restarts; restart++) {
     const result = runKmeans(points, k, seed + restart);
-    const inertia = points.reduce((sum, point, index) => sum + squaredDistance(point, result.centroids[result.clusters[index] as number] as number[]), 0);
+    const inertia = points.reduce(
+      (sum, point, index) => sum + squaredDistance(point, result.centroids[result.clusters[index] as number] as number[]),
+      0,
+    );
     if (!best || inertia < best.inertia - 1e-9) best = { result, inertia };
   }
   return (best as { result: { clusters: number[]; centroids: number[][] } }).result;

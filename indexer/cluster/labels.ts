@@ -64,33 +64,264 @@ const MAX_CORPUS_SHARE = 0.5;
 
 /** Words that say nothing about a topic's subject, on top of the shared boilerplate list. */
 const LABEL_BOILERPLATE = [
-  'ability', 'abilities', 'able', 'accuracy', 'achieving', 'analysis', 'baseline', 'baselines', 'better', 'capability',
-  'capabilities', 'challenge', 'challenges', 'challenging', 'compared', 'comparable', 'competitive', 'comprehensive',
-  'crucial', 'critical', 'current', 'demonstrated', 'design', 'designed', 'despite', 'due', 'effectiveness', 'efficacy',
-  'enable', 'enables', 'enabling', 'enhance', 'enhances', 'enhancing', 'ensure', 'essential', 'evaluate', 'evaluated',
-  'example', 'extensive', 'general', 'generalize', 'given', 'high', 'higher', 'impact', 'important', 'importance',
-  'include', 'including', 'insight', 'insights', 'issue', 'issues', 'lead', 'leads', 'leverage', 'leverages',
-  'leveraging', 'limitation', 'limitations', 'limited', 'low', 'lower', 'make', 'makes', 'making', 'need', 'notably',
-  'number', 'particular', 'particularly', 'potential', 'practical', 'previous', 'prior', 'promising', 'range',
-  'remain', 'remains', 'require', 'requires', 'requiring', 'robust', 'setting', 'settings', 'several', 'shown',
-  'specific', 'specifically', 'strong', 'substantial', 'substantially', 'superior', 'surpass', 'surpasses', 'sota',
-  'type', 'types', 'typically', 'understanding', 'wide', 'widely', 'world', 'real', 'gain', 'gains', 'improvement',
-  'improvements', 'way', 'ways', 'aim', 'aims', 'goal', 'allow', 'allows', 'help', 'helps', 'highlight', 'highlights',
-  'reveal', 'reveals', 'suggest', 'suggests', 'yield', 'yields', 'open', 'source', 'publicly', 'release', 'released',
-  'respectively', 'contrast', 'cause', 'causes', 'caused', 'lack', 'fail', 'fails', 'observe', 'observed', 'finding', 'findings', 'exhibit', 'exhibits',
-  'when', 'where', 'while', 'which', 'whose', 'during', 'further', 'offer', 'offers', 'provide', 'various', 'via', 'toward', 'towards', 'simple', 'effective',
-  'state-of-the-art', 'large-scale', 'real-world', 'fine-grained', 'high-quality', 'open-source', 'end-to-end',
-  'off-the-shelf', 'plug-and-play', 'step-by-step', 'well-known', 'trade-off', 'in-depth', 'so-called', 'long-term',
+  'ability',
+  'abilities',
+  'able',
+  'accuracy',
+  'achieving',
+  'analysis',
+  'baseline',
+  'baselines',
+  'better',
+  'capability',
+  'capabilities',
+  'challenge',
+  'challenges',
+  'challenging',
+  'compared',
+  'comparable',
+  'competitive',
+  'comprehensive',
+  'crucial',
+  'critical',
+  'current',
+  'demonstrated',
+  'design',
+  'designed',
+  'despite',
+  'due',
+  'effectiveness',
+  'efficacy',
+  'enable',
+  'enables',
+  'enabling',
+  'enhance',
+  'enhances',
+  'enhancing',
+  'ensure',
+  'essential',
+  'evaluate',
+  'evaluated',
+  'example',
+  'extensive',
+  'general',
+  'generalize',
+  'given',
+  'high',
+  'higher',
+  'impact',
+  'important',
+  'importance',
+  'include',
+  'including',
+  'insight',
+  'insights',
+  'issue',
+  'issues',
+  'lead',
+  'leads',
+  'leverage',
+  'leverages',
+  'leveraging',
+  'limitation',
+  'limitations',
+  'limited',
+  'low',
+  'lower',
+  'make',
+  'makes',
+  'making',
+  'need',
+  'notably',
+  'number',
+  'particular',
+  'particularly',
+  'potential',
+  'practical',
+  'previous',
+  'prior',
+  'promising',
+  'range',
+  'remain',
+  'remains',
+  'require',
+  'requires',
+  'requiring',
+  'robust',
+  'setting',
+  'settings',
+  'several',
+  'shown',
+  'specific',
+  'specifically',
+  'strong',
+  'substantial',
+  'substantially',
+  'superior',
+  'surpass',
+  'surpasses',
+  'sota',
+  'type',
+  'types',
+  'typically',
+  'understanding',
+  'wide',
+  'widely',
+  'world',
+  'real',
+  'gain',
+  'gains',
+  'improvement',
+  'improvements',
+  'way',
+  'ways',
+  'aim',
+  'aims',
+  'goal',
+  'allow',
+  'allows',
+  'help',
+  'helps',
+  'highlight',
+  'highlights',
+  'reveal',
+  'reveals',
+  'suggest',
+  'suggests',
+  'yield',
+  'yields',
+  'open',
+  'source',
+  'publicly',
+  'release',
+  'released',
+  'respectively',
+  'contrast',
+  'cause',
+  'causes',
+  'caused',
+  'lack',
+  'fail',
+  'fails',
+  'observe',
+  'observed',
+  'finding',
+  'findings',
+  'exhibit',
+  'exhibits',
+  'when',
+  'where',
+  'while',
+  'which',
+  'whose',
+  'during',
+  'further',
+  'offer',
+  'offers',
+  'provide',
+  'various',
+  'via',
+  'toward',
+  'towards',
+  'simple',
+  'effective',
+  'state-of-the-art',
+  'large-scale',
+  'real-world',
+  'fine-grained',
+  'high-quality',
+  'open-source',
+  'end-to-end',
+  'off-the-shelf',
+  'plug-and-play',
+  'step-by-step',
+  'well-known',
+  'trade-off',
+  'in-depth',
+  'so-called',
+  'long-term',
 ];
 
 /** Function words the `stopword` list lacks ("its", "may"): never a keyword. */
 const LABEL_STOP_WORDS = [
-  'its', 'itself', 'may', 'might', 'must', 'shall', 'should', 'would', 'could', 'per', 'whose', 'whom', 'thereby', 'hence',
-  'whereas', 'wherein', 'along', 'around', 'beyond', 'either', 'neither', 'nor', 'else', 'ever', 'every', 'few', 'less',
-  'least', 'perhaps', 'quite', 'rather', 'since', 'sometimes', 'together', 'unless', 'until', 'already', 'always', 'almost',
-  'although', 'become', 'becomes', 'behind', 'below', 'beside', 'besides', 'cannot', 'get', 'gets', 'give', 'gives', 'indeed',
-  'last', 'latter', 'mostly', 'namely', 'next', 'none', 'nothing', 'now', 'part', 'seem', 'seems', 'something', 'though',
-  'throughout', 'whole', 'whether', 'without', 'within', 'upon', 'thus', 'yet', 'well', 'still', 'often', 'much', 'many',
+  'its',
+  'itself',
+  'may',
+  'might',
+  'must',
+  'shall',
+  'should',
+  'would',
+  'could',
+  'per',
+  'whose',
+  'whom',
+  'thereby',
+  'hence',
+  'whereas',
+  'wherein',
+  'along',
+  'around',
+  'beyond',
+  'either',
+  'neither',
+  'nor',
+  'else',
+  'ever',
+  'every',
+  'few',
+  'less',
+  'least',
+  'perhaps',
+  'quite',
+  'rather',
+  'since',
+  'sometimes',
+  'together',
+  'unless',
+  'until',
+  'already',
+  'always',
+  'almost',
+  'although',
+  'become',
+  'becomes',
+  'behind',
+  'below',
+  'beside',
+  'besides',
+  'cannot',
+  'get',
+  'gets',
+  'give',
+  'gives',
+  'indeed',
+  'last',
+  'latter',
+  'mostly',
+  'namely',
+  'next',
+  'none',
+  'nothing',
+  'now',
+  'part',
+  'seem',
+  'seems',
+  'something',
+  'though',
+  'throughout',
+  'whole',
+  'whether',
+  'without',
+  'within',
+  'upon',
+  'thus',
+  'yet',
+  'well',
+  'still',
+  'often',
+  'much',
+  'many',
 ];
 
 /** Boilerplate heads that still make a technical phrase after a topical word ("reward model"). */
@@ -191,7 +422,9 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
     // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
     const owned = extended.filter((phrase) => owners.get(phrase.key) === topic);
     const chosen =
-      chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases) ?? chooseLabelPhrases(extended, phrases, topic, maxPhrases, usedPhrases) ?? [];
+      chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases) ??
+      chooseLabelPhrases(extended, phrases, topic, maxPhrases, usedPhrases) ??
+      [];
     const label = chosen.length > 0 ? chosen.map((phrase) => phrase.display).join(' / ') : `topic ${topic + 1}`;
     for (const phrase of chosen) usedPhrases.add(phrase.display.toLowerCase());
     labels[topic] = { label, keywords, ...labelQuality(chosen, phrases, topic, sampleSizes[topic] as number, sample.length) };
@@ -234,12 +467,16 @@ function labelQuality(
   const inside = new Set<number>();
   const outside = new Set<number>();
   for (const phrase of chosen) {
-    for (const [other, papers] of phrases.get(phrase.key)?.papers ?? []) for (const paper of papers) (other === topic ? inside : outside).add(paper);
+    for (const [other, papers] of phrases.get(phrase.key)?.papers ?? [])
+      for (const paper of papers) (other === topic ? inside : outside).add(paper);
   }
   const coverage = size > 0 ? inside.size / size : 0;
   const outsideShare = corpusSize > size ? outside.size / (corpusSize - size) : 0;
   const distinctiveness = outsideShare > 0 ? coverage / outsideShare : coverage > 0 ? Number.POSITIVE_INFINITY : 0;
-  return { coverage: Math.round(coverage * 1e4) / 1e4, distinctiveness: Number.isFinite(distinctiveness) ? Math.round(distinctiveness * 100) / 100 : distinctiveness };
+  return {
+    coverage: Math.round(coverage * 1e4) / 1e4,
+    distinctiveness: Number.isFinite(distinctiveness) ? Math.round(distinctiveness * 100) / 100 : distinctiveness,
+  };
 }
 
 /**
@@ -383,11 +620,17 @@ function extractPhrases(text: string, weight: number, roles: Map<string, WordRol
   const clean = text.replace(URL_PATTERN, ' ');
   const words = wholeWords(tokenize(clean));
   const occurrences: Occurrence[] = [];
-  const role = (term: string) => roles.get(term) ?? roles.set(term, { heads: 0, modifiers: 0 }).get(term) as WordRoles;
+  const role = (term: string) => roles.get(term) ?? (roles.set(term, { heads: 0, modifiers: 0 }).get(term) as WordRoles);
   // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
   const pairedWithNext = words.map((token, position) => {
     const next = words[position + 1];
-    return next !== undefined && isPhraseWord(token) && isPhraseWord(next) && next.term !== token.term && /^\s+$/.test(clean.slice(token.end, next.start));
+    return (
+      next !== undefined &&
+      isPhraseWord(token) &&
+      isPhraseWord(next) &&
+      next.term !== token.term &&
+      /^\s+$/.test(clean.slice(token.end, next.start))
+    );
   });
   words.forEach((token, position) => {
     if (!isPhraseWord(token)) return;
@@ -397,7 +640,8 @@ function extractPhrases(text: string, weight: number, roles: Map<string, WordRol
     const paired = pairedWithNext[position] === true;
     if (paired) role(token.term).modifiers++;
     // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
-    const endsRun = !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, token.start - 8), token.start)));
+    const endsRun =
+      !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, token.start - 8), token.start)));
     if (endsRun) role(token.term).heads++;
     if (boilerplate || !paired || next === undefined) return;
     if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) return;
@@ -448,7 +692,10 @@ function displayForm(stats: PhraseStats): string {
     byLower.set(lower, variants);
   }
   const total = (variants: Map<string, number>) => [...variants.values()].reduce((sum, count) => sum + count, 0);
-  const [, variants] = mostFrequent([...byLower].map(([lower, group]) => [lower, total(group)] as const), byLower);
+  const [, variants] = mostFrequent(
+    [...byLower].map(([lower, group]) => [lower, total(group)] as const),
+    byLower,
+  );
   const [surface] = mostFrequent([...variants], variants);
   return surface.replace(/[\p{L}\p{N}]+/gu, (part) => (/^.+\p{Lu}/u.test(part) ? part : part.toLowerCase()));
 }

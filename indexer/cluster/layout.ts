@@ -68,14 +68,19 @@ export function layoutMap(vectors: readonly Float32Array[], options: MapOptions 
  *
  * @example extendMap(vectors, [{ x: 0.1, y: 0.2 }, undefined]) // → [{ x: 0.1, y: 0.2 }, { x: 0.1, y: 0.2 }]
  */
-export function extendMap(vectors: readonly Float32Array[], known: ReadonlyArray<MapPoint | undefined>, options: Pick<MapOptions, 'seed'> = {}): MapPoint[] {
+export function extendMap(
+  vectors: readonly Float32Array[],
+  known: ReadonlyArray<MapPoint | undefined>,
+  options: Pick<MapOptions, 'seed'> = {},
+): MapPoint[] {
   if (known.length !== vectors.length) {
     throw new PaperscopeError('INVALID_INPUT', `${vectors.length} vectors but ${known.length} known positions`, { field: 'known' });
   }
   const anchors = known.flatMap((point, index) => (point ? [index] : []));
   if (anchors.length === 0) return layoutMap(vectors, options);
   const positions = known.map((point) => (point ? [point.x, point.y] : []));
-  if (anchors.length < vectors.length) placeAmongAnchors(normalizeVectors(vectors, 'vectors'), anchors, positions, options.seed ?? DEFAULT_CLUSTER_SEED);
+  if (anchors.length < vectors.length)
+    placeAmongAnchors(normalizeVectors(vectors, 'vectors'), anchors, positions, options.seed ?? DEFAULT_CLUSTER_SEED);
   return positions.map(([x = 0, y = 0]) => ({ x, y }));
 }
 

@@ -15,7 +15,11 @@ export interface MapJob {
  * `extendMap(vectors, known, { seed })` run on a worker thread, so that the caller's thread can
  * cluster the topics meanwhile: the same points, since the layout is seeded.
  */
-export async function extendMapInWorker(vectors: readonly Float32Array[], known: ReadonlyArray<MapPoint | undefined>, seed: number): Promise<MapPoint[]> {
+export async function extendMapInWorker(
+  vectors: readonly Float32Array[],
+  known: ReadonlyArray<MapPoint | undefined>,
+  seed: number,
+): Promise<MapPoint[]> {
   const dimension = vectors[0]?.length ?? 0;
   const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
   const rows = new Float32Array(shared);

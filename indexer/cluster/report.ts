@@ -23,7 +23,11 @@ export interface QualityReport {
   papers: number;
   requested: number | 'auto';
   seed: number;
-  topics: PartitionQuality & { silhouette: number; labels: Array<{ label: string; coverage: number; distinctiveness: number }>; ms: number };
+  topics: PartitionQuality & {
+    silhouette: number;
+    labels: Array<{ label: string; coverage: number; distinctiveness: number }>;
+    ms: number;
+  };
   /** The classic topic models on TF-IDF of title + abstract (`classicTfIdf`) with the same k and seed. */
   baselines: Array<PartitionQuality & { method: string; ms: number }>;
   handLabels: { matched: number; unmatched: number; classes: number } | null;

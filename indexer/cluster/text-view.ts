@@ -102,12 +102,25 @@ export function latentSemanticVectors(matrix: TermMatrix, dimension: number, see
  * singular values: with Q an orthonormal basis of A's range and B = QᵀA, the eigenvectors w of
  * B·Bᵀ (eigenvalues σ²) give v = Bᵀw / σ. Directions with σ = 0 stay zero.
  */
-export function rightSingularVectors(matrix: TermMatrix, dimension: number, seed: number): { directions: Float64Array[]; values: number[] } {
+export function rightSingularVectors(
+  matrix: TermMatrix,
+  dimension: number,
+  seed: number,
+): { directions: Float64Array[]; values: number[] } {
   const width = Math.min(dimension + OVERSAMPLING, matrix.rows.length, matrix.vocabularySize);
-  if (width === 0) return { directions: Array.from({ length: matrix.vocabularySize }, () => new Float64Array(dimension)), values: new Array<number>(dimension).fill(0) };
+  if (width === 0)
+    return {
+      directions: Array.from({ length: matrix.vocabularySize }, () => new Float64Array(dimension)),
+      values: new Array<number>(dimension).fill(0),
+    };
   const random = createRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  let basis = orthonormalColumns(multiply(matrix, Array.from({ length: matrix.vocabularySize }, () => Float64Array.from({ length: width }, gaussian))));
+  let basis = orthonormalColumns(
+    multiply(
+      matrix,
+      Array.from({ length: matrix.vocabularySize }, () => Float64Array.from({ length: width }, gaussian)),
+    ),
+  );
   for (let iteration = 0; iteration < POWER_ITERATIONS; iteration++) {
     basis = orthonormalColumns(multiply(matrix, orthonormalColumns(multiplyTransposed(matrix, basis))));
   }
@@ -139,9 +152,12 @@ export function rightSingularVectors(matrix: TermMatrix, dimension: number, seed
  * unit length too: cosine on the result is `(1 − weight)·cos₁ + weight·cos₂`.
  */
 export function combineViews(first: readonly Float32Array[], second: readonly Float32Array[], weight: number): Float32Array[] {
-  if (!(weight >= 0 && weight <= 1)) throw new PaperscopeError('INVALID_PARAMETER', `weight must be in [0, 1], got ${weight}`, { field: 'weight' });
+  if (!(weight >= 0 && weight <= 1))
+    throw new PaperscopeError('INVALID_PARAMETER', `weight must be in [0, 1], got ${weight}`, { field: 'weight' });
   if (first.length !== second.length) {
-    throw new PaperscopeError('INVALID_INPUT', `${first.length} vectors in one view but ${second.length} in the other`, { field: 'second' });
+    throw new PaperscopeError('INVALID_INPUT', `${first.length} vectors in one view but ${second.length} in the other`, {
+      field: 'second',
+    });
   }
   const a = Math.sqrt(1 - weight);
   const b = Math.sqrt(weight);

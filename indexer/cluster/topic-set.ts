@@ -27,7 +27,8 @@ export const DEFAULT_RECLUSTER_GROWTH = 0.2;
  */
 export function reclusterReason(previous: TopicSet | undefined, papers: readonly TopicDoc[], policy: TopicPolicy): string | undefined {
   const growth = policy.reclusterGrowth ?? DEFAULT_RECLUSTER_GROWTH;
-  if (!(growth >= 0)) throw new PaperscopeError('INVALID_PARAMETER', `reclusterGrowth must be a share ≥ 0, got ${growth}`, { field: 'reclusterGrowth' });
+  if (!(growth >= 0))
+    throw new PaperscopeError('INVALID_PARAMETER', `reclusterGrowth must be a share ≥ 0, got ${growth}`, { field: 'reclusterGrowth' });
   if (!previous || previous.topics.length === 0) return 'there are no topics yet';
   if (policy.recluster) return 'a re-clustering was asked for';
   if (previous.requested !== policy.clusters) return `the number of topics asked for changed (${previous.requested} → ${policy.clusters})`;
@@ -47,10 +48,17 @@ export function reclusterReason(previous: TopicSet | undefined, papers: readonly
  * `countCorpusTerms(papers)` when the caller has it already.
  */
 export function updateTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous?: TopicSet, counted?: CorpusTerms): TopicSet {
-  return reclusterReason(previous, papers, policy) === undefined && previous ? extendTopics(papers, previous) : reclusterTopics(papers, policy, previous, counted);
+  return reclusterReason(previous, papers, policy) === undefined && previous
+    ? extendTopics(papers, previous)
+    : reclusterTopics(papers, policy, previous, counted);
 }
 
-function reclusterTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous: TopicSet | undefined, counted: CorpusTerms | undefined): TopicSet {
+function reclusterTopics(
+  papers: readonly TopicDoc[],
+  policy: TopicPolicy,
+  previous: TopicSet | undefined,
+  counted: CorpusTerms | undefined,
+): TopicSet {
   const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed, counted });
   const { ids, nextId } = matchTopicIds(
     new Map(Object.entries(previous?.assignments ?? {})),
@@ -100,14 +108,22 @@ function assemble(
 ): TopicSet {
   const order = described
     .map((_, index) => index)
-    .sort((a, b) => (described[b] as DescribedTopic).size - (described[a] as DescribedTopic).size || (ids[a] as number) - (ids[b] as number));
+    .sort(
+      (a, b) => (described[b] as DescribedTopic).size - (described[a] as DescribedTopic).size || (ids[a] as number) - (ids[b] as number),
+    );
   const assignments = Object.fromEntries(papers.map((paper, index) => [paper.id, ids[local[index] as number] as number]));
   return {
     k: described.length,
     ...meta,
     centroids: order.map((index) => (described[index] as DescribedTopic).centroid),
     topics: order.map((index) => {
-      const { centroid: _centroid, coverage: _coverage, distinctiveness: _distinctiveness, representatives, ...topic } = described[index] as DescribedTopic;
+      const {
+        centroid: _centroid,
+        coverage: _coverage,
+        distinctiveness: _distinctiveness,
+        representatives,
+        ...topic
+      } = described[index] as DescribedTopic;
       return { id: ids[index] as number, ...topic, representatives: representatives.map((paper) => papers[paper]?.id ?? '') };
     }),
     assignments,

@@ -93,7 +93,14 @@ export function clusterVectors(docs: readonly TopicDoc[], seed: number = DEFAULT
 export function modelTopics(docs: readonly TopicDoc[], options: TopicModelOptions = {}): TopicModel {
   const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
   const start = (fitted: readonly number[], k: number) => nmfTopics(classicTfIdf(fitted.map((index) => docs[index] as TopicDoc)), k, seed);
-  const clustering = clusterPapers({ vectors: clusterVectors(docs, seed, options.counted), k: options.k, seed, minK: options.minK, maxK: options.maxK, start });
+  const clustering = clusterPapers({
+    vectors: clusterVectors(docs, seed, options.counted),
+    k: options.k,
+    seed,
+    minK: options.minK,
+    maxK: options.maxK,
+    start,
+  });
   return {
     k: clustering.k,
     silhouette: clustering.silhouette,
@@ -116,7 +123,11 @@ export function describeTopics(docs: readonly TopicDoc[], assignments: readonly 
   const sizes = new Array<number>(k).fill(0);
   assignments.forEach((topic, index) => {
     const sum = sums[topic];
-    if (!sum) throw new PaperscopeError('INVALID_INPUT', `assignments[${index}] is ${topic}, not a topic id below ${k}`, { field: 'assignments', index });
+    if (!sum)
+      throw new PaperscopeError('INVALID_INPUT', `assignments[${index}] is ${topic}, not a topic id below ${k}`, {
+        field: 'assignments',
+        index,
+      });
     (unit[index] as Float32Array).forEach((value, d) => {
       sum[d] = (sum[d] as number) + value;
     });
@@ -157,7 +168,9 @@ export function matchTopicIds(
   nextId: number,
 ): { ids: number[]; nextId: number } {
   if (paperIds.length !== assignments.length) {
-    throw new PaperscopeError('INVALID_INPUT', `${paperIds.length} paper ids but ${assignments.length} assignments`, { field: 'assignments' });
+    throw new PaperscopeError('INVALID_INPUT', `${paperIds.length} paper ids but ${assignments.length} assignments`, {
+      field: 'assignments',
+    });
   }
   const k = assignments.reduce((max, topic) => Math.max(max, topic + 1), 0);
   const newSizes = new Array<number>(k).fill(0);
@@ -198,9 +211,13 @@ const MAX_SUBTOPICS = 5;
  */
 export function splitTopic(docs: readonly TopicDoc[], seed: number = DEFAULT_CLUSTER_SEED): TopicModel {
   if (docs.length < MIN_SUBTOPIC_PAPERS) {
-    throw new PaperscopeError('INVALID_INPUT', `A topic needs at least ${MIN_SUBTOPIC_PAPERS} papers to be split, this one has ${docs.length}`, {
-      field: 'docs',
-    });
+    throw new PaperscopeError(
+      'INVALID_INPUT',
+      `A topic needs at least ${MIN_SUBTOPIC_PAPERS} papers to be split, this one has ${docs.length}`,
+      {
+        field: 'docs',
+      },
+    );
   }
   return modelTopics(docs, { k: 'auto', minK: 2, maxK: Math.min(MAX_SUBTOPICS, docs.length - 1), seed });
 }

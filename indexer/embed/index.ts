@@ -73,14 +73,13 @@ export async function embedderForIndex(
     throw new PaperscopeError(
       'INDEX_MISMATCH',
       `The index was built with ${info.model}, but the model given is ${transformerModelName(requested)}. ` +
-        (options.modelDir ? `Point --model-dir at the ${info.model} model, or rebuild the index.` : 'Use the same model, or rebuild the index.'),
+        (options.modelDir
+          ? `Point --model-dir at the ${info.model} model, or rebuild the index.`
+          : 'Use the same model, or rebuild the index.'),
       { built: info, requested: transformerModelName(requested) },
     );
   }
-  const embedder =
-    info.kind === 'word-vectors'
-      ? await wordVectorsFrom(options, state)
-      : await transformerFrom(requested);
+  const embedder = info.kind === 'word-vectors' ? await wordVectorsFrom(options, state) : await transformerFrom(requested);
   const actual = embedder.info;
   if (actual.kind !== info.kind || actual.model !== info.model || actual.dimension !== info.dimension) {
     await embedder.close();

@@ -246,7 +246,13 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Uint
     sequentialIds,
     stringBytes: { ids: strings.ids.length, terms: strings.terms.length, surfaces: strings.surfaces.length },
   };
-  return sealFile(BINARY_MAGIC, header, [...parts, Buffer.alloc(align(arrayBytes, 4) - arrayBytes), strings.ids, strings.terms, strings.surfaces]);
+  return sealFile(BINARY_MAGIC, header, [
+    ...parts,
+    Buffer.alloc(align(arrayBytes, 4) - arrayBytes),
+    strings.ids,
+    strings.terms,
+    strings.surfaces,
+  ]);
 }
 
 /**
@@ -256,7 +262,8 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Uint
  */
 export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
   const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-  if (bytes.toString('latin1', 0, 4) === LEGACY_MAGIC) return { problem: staleFile('written by an older version of Paperscope, in an earlier format') };
+  if (bytes.toString('latin1', 0, 4) === LEGACY_MAGIC)
+    return { problem: staleFile('written by an older version of Paperscope, in an earlier format') };
   const sealed = openSealedFile(bytes, BINARY_MAGIC, 'lexical index');
   if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
   const parsed = binaryHeaderSchema.safeParse(sealed.header);
@@ -265,7 +272,8 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
     return { problem: damagedFile(`its header is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid value'}`) };
   }
   const header = parsed.data;
-  if (header.version !== LEXICAL_BINARY_VERSION) return { problem: staleFile(`it is of format version ${header.version}, not ${LEXICAL_BINARY_VERSION}`) };
+  if (header.version !== LEXICAL_BINARY_VERSION)
+    return { problem: staleFile(`it is of format version ${header.version}, not ${LEXICAL_BINARY_VERSION}`) };
   try {
     return { tableVersion: header.tableVersion, data: decodeBody(header, sealed.body) };
   } catch (error) {

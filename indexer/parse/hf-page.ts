@@ -79,20 +79,11 @@ function paragraphs(text: string): Paragraph[] {
   return found;
 }
 
-const MONTHS = [
-  'january', 'february', 'march', 'april', 'may', 'june',
-  'july', 'august', 'september', 'october', 'november', 'december',
-];
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 const DATE_LINE = /^([A-Za-z]{3,9})\.? (\d{1,2})(?:, (\d{4}))?(?: (\d+))?$/;
 const AUTHORS_LINE = /^(?:[•·*-]\s*)?(\d+) authors?$/;
 const SEPARATOR = '·';
-const CHROME = new Set([
-  'new',
-  'get trending papers in your email inbox!',
-  'subscribe',
-  'daily papers',
-  'byak and the research community',
-]);
+const CHROME = new Set(['new', 'get trending papers in your email inbox!', 'subscribe', 'daily papers', 'byak and the research community']);
 
 function monthNumber(word: string): number | null {
   const lower = word.toLowerCase();
@@ -182,7 +173,13 @@ function readMeta(meta: Paragraph, file: string, dating: DateReader, issues: Par
     const upvotes = DATE_LINE.exec(dateLine)?.[4];
     draft.upvotes = upvotes ? Number(upvotes) : 0;
   } else {
-    issues.push({ file, line: dateLineNumber, field: 'date', message: `expected a date such as "May 28, 2025", found "${dateLine.slice(0, 40)}"`, kept: true });
+    issues.push({
+      file,
+      line: dateLineNumber,
+      field: 'date',
+      message: `expected a date such as "May 28, 2025", found "${dateLine.slice(0, 40)}"`,
+      kept: true,
+    });
   }
   if (extra.length > 0) {
     issues.push({ file, line: dateLineNumber + 1, message: `unexpected line after the date: "${extra[0]?.slice(0, 40)}"`, kept: true });

@@ -11,7 +11,10 @@ export const paperSchema = z.object({
   authorsCount: z.number().int().nonnegative().nullable(),
   organization: z.string().nullable(),
   /** ISO date at the precision the source gives: YYYY-MM-DD, or YYYY-MM, or YYYY (a year alone is not 1 January). */
-  date: z.string().regex(/^\d{4}(?:-\d{2}(?:-\d{2})?)?$/).nullable(),
+  date: z
+    .string()
+    .regex(/^\d{4}(?:-\d{2}(?:-\d{2})?)?$/)
+    .nullable(),
   upvotes: z.number().int().nonnegative(),
   url: z.string().nullable(),
   categories: z.array(z.string()),
@@ -52,7 +55,9 @@ export function countIssues(issues: readonly ParseIssue[]): { skipped: number; k
 }
 
 export function formatIssue(issue: ParseIssue): string {
-  const where = [issue.record === undefined ? '' : `record ${issue.record}`, issue.field ? `field "${issue.field}"` : ''].filter(Boolean).join(', ');
+  const where = [issue.record === undefined ? '' : `record ${issue.record}`, issue.field ? `field "${issue.field}"` : '']
+    .filter(Boolean)
+    .join(', ');
   return `${issue.file}:${issue.line}${where ? ` (${where})` : ''}: ${issue.message}`;
 }
 

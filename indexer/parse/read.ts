@@ -62,7 +62,12 @@ async function listFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const given of paths) {
     const info = await stat(given).catch((error: unknown) => {
-      throw new PaperscopeError('INVALID_INPUT', `Cannot read input ${given}: ${(error as Error).message}`, { file: given }, { cause: error });
+      throw new PaperscopeError(
+        'INVALID_INPUT',
+        `Cannot read input ${given}: ${(error as Error).message}`,
+        { file: given },
+        { cause: error },
+      );
     });
     if (info.isDirectory()) await listDirectory(given, files);
     else files.push(given);
@@ -86,7 +91,9 @@ async function readOne(file: string, year: number | undefined, maxBytes: number)
   const info = await stat(file).catch(() => undefined);
   const size = info?.size ?? 0;
   if (size > maxBytes) {
-    return refused(`file not read: ${megabytes(size)} is more than the ${megabytes(maxBytes)} a file may hold; split it into smaller files`);
+    return refused(
+      `file not read: ${megabytes(size)} is more than the ${megabytes(maxBytes)} a file may hold; split it into smaller files`,
+    );
   }
   const bytes = await readFile(file).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
   if (bytes instanceof Error) return refused(`file not read: ${bytes.message}`);

@@ -65,7 +65,10 @@ export async function buildSentenceIndex(
   for (const entry of entries) {
     const old = reusable.get(`${entry.id}\n${entry.hash}`);
     if (old && old.paper.count === entry.count) {
-      vectors.set(old.index.vectors.subarray(old.paper.first * dimension, (old.paper.first + old.paper.count) * dimension), entry.first * dimension);
+      vectors.set(
+        old.index.vectors.subarray(old.paper.first * dimension, (old.paper.first + old.paper.count) * dimension),
+        entry.first * dimension,
+      );
     } else {
       for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) missing.push(sentence);
     }
@@ -86,7 +89,10 @@ export async function buildSentenceIndex(
   });
 
   const probes = await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
-  const calibrating = texts.length >= WORKER_MIN_SENTENCES ? calibrateInWorker(entries, vectors, dimension, probes) : Promise.resolve(calibrate(entries, vectors, dimension, probes));
+  const calibrating =
+    texts.length >= WORKER_MIN_SENTENCES
+      ? calibrateInWorker(entries, vectors, dimension, probes)
+      : Promise.resolve(calibrate(entries, vectors, dimension, probes));
   // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
   calibrating.catch(() => {});
   const sentenceDocs = texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text }));
@@ -105,7 +111,11 @@ export async function buildSentenceIndex(
 
 function reusableRanges(previous: SentenceIndex | undefined, embedder: Embedder) {
   const ranges = new Map<string, { index: SentenceIndex; paper: SentencePaper }>();
-  const same = previous && previous.embedder.kind === embedder.info.kind && previous.embedder.model === embedder.info.model && previous.dimension === embedder.info.dimension;
+  const same =
+    previous &&
+    previous.embedder.kind === embedder.info.kind &&
+    previous.embedder.model === embedder.info.model &&
+    previous.dimension === embedder.info.dimension;
   if (same) for (const paper of previous.papers) ranges.set(`${paper.id}\n${paper.hash}`, { index: previous, paper });
   return ranges;
 }

@@ -40,7 +40,12 @@ export const OFF_TOPIC_PROBES: readonly string[] = [
  * (drawn with a fixed-seed generator, so re-indexing the same corpus gives the same figures), and
  * the best similarity each off-topic probe reaches in the corpus.
  */
-export function calibrate(papers: readonly SentencePaper[], vectors: Float32Array, dimension: number, probes: readonly Float32Array[]): SimilarityCalibration {
+export function calibrate(
+  papers: readonly SentencePaper[],
+  vectors: Float32Array,
+  dimension: number,
+  probes: readonly Float32Array[],
+): SimilarityCalibration {
   const dot = (a: Float32Array, offsetA: number, b: Float32Array, offsetB: number): number => {
     let sum = 0;
     for (let i = 0; i < dimension; i++) sum += (a[offsetA + i] as number) * (b[offsetB + i] as number);
@@ -100,8 +105,14 @@ export interface CalibrationJob {
 }
 
 /** `calibrate` on a worker thread, reading the vectors where they are (`vectors` must be shared memory). */
-export function calibrateInWorker(papers: readonly SentencePaper[], vectors: Float32Array, dimension: number, probes: readonly Float32Array[]): Promise<SimilarityCalibration> {
-  if (!(vectors.buffer instanceof SharedArrayBuffer)) throw new PaperscopeError('INTERNAL', 'calibrateInWorker needs the vectors in a SharedArrayBuffer');
+export function calibrateInWorker(
+  papers: readonly SentencePaper[],
+  vectors: Float32Array,
+  dimension: number,
+  probes: readonly Float32Array[],
+): Promise<SimilarityCalibration> {
+  if (!(vectors.buffer instanceof SharedArrayBuffer))
+    throw new PaperscopeError('INTERNAL', 'calibrateInWorker needs the vectors in a SharedArrayBuffer');
   const job: CalibrationJob = { papers, vectors: vectors.buffer, dimension, probes };
   return runModuleWorker<SimilarityCalibration>(import.meta.url, './calibration-worker', job);
 }

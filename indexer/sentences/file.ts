@@ -2,7 +2,16 @@ import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema } from '../embed/index.js';
 import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
-import { type DataDirLayout, damagedFile, type LoadProblem, missingFile, openSealedFile, replaceFileAtomically, sealFile, staleFile } from '../store/index.js';
+import {
+  type DataDirLayout,
+  damagedFile,
+  type LoadProblem,
+  missingFile,
+  openSealedFile,
+  replaceFileAtomically,
+  sealFile,
+  staleFile,
+} from '../store/index.js';
 import { SentenceIndex } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
@@ -66,7 +75,10 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
  * whether it is current, and may reuse a stale one's vectors). Says why when it cannot; one of an
  * earlier version's format is `missing` to it, and rebuilt.
  */
-export async function loadSentenceIndex(layout: DataDirLayout, embedder: EmbedderInfo): Promise<{ index: SentenceIndex } | { problem: LoadProblem }> {
+export async function loadSentenceIndex(
+  layout: DataDirLayout,
+  embedder: EmbedderInfo,
+): Promise<{ index: SentenceIndex } | { problem: LoadProblem }> {
   try {
     const bytes = await readFile(layout.sentences).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -82,8 +94,10 @@ export async function loadSentenceIndex(layout: DataDirLayout, embedder: Embedde
       return { problem: staleFile(`it was built by ${meta.embedder.kind} ${meta.embedder.model}, not ${embedder.kind} ${embedder.model}`) };
     }
     const expectedBytes = meta.count * meta.embedder.dimension * 4;
-    if (sealed.body.length !== expectedBytes) return { problem: damagedFile(`its vectors take ${sealed.body.length} bytes, not ${expectedBytes}`) };
-    if (meta.paperHashes.length !== meta.paperIds.length) return { problem: damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`) };
+    if (sealed.body.length !== expectedBytes)
+      return { problem: damagedFile(`its vectors take ${sealed.body.length} bytes, not ${expectedBytes}`) };
+    if (meta.paperHashes.length !== meta.paperIds.length)
+      return { problem: damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`) };
     const counts = decodeVarints(meta.paperCounts, meta.paperIds.length);
     let first = 0;
     const papers = meta.paperIds.map((id, position) => {
@@ -99,13 +113,25 @@ export async function loadSentenceIndex(layout: DataDirLayout, embedder: Embedde
     const saved = loadLexicalFile(lexicalFile);
     if ('problem' in saved) return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` } };
     const { tableVersion: lexicalVersion, index: lexical } = saved;
-    if (lexicalVersion !== meta.tableVersion) return { problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`) };
+    if (lexicalVersion !== meta.tableVersion)
+      return { problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`) };
     if (lexical.size !== meta.count) return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`) };
     // The sealed body is 8-byte aligned: a view, not a copy.
     const vectors = new Float32Array(sealed.body.buffer, sealed.body.byteOffset, meta.count * meta.embedder.dimension);
     // An indexed loop: iterating tens of millions of floats with for…of is several times slower.
-    for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vectors hold non-finite values') };
-    return { index: new SentenceIndex({ tableVersion: meta.tableVersion, embedder: meta.embedder, papers, offsets, vectors, lexical, calibration: meta.calibration }) };
+    for (let i = 0; i < vectors.length; i++)
+      if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vectors hold non-finite values') };
+    return {
+      index: new SentenceIndex({
+        tableVersion: meta.tableVersion,
+        embedder: meta.embedder,
+        papers,
+        offsets,
+        vectors,
+        lexical,
+        calibration: meta.calibration,
+      }),
+    };
   } catch (error) {
     return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };
   }

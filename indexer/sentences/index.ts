@@ -1,4 +1,10 @@
 export { buildSentenceIndex, type BuildSentencesOptions, type SentenceSource } from './build.js';
 export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 export { loadSentenceIndex, saveSentenceIndex } from './file.js';
-export { SentenceIndex, type SentenceIndexData, type SentencePaper, type SentenceRef, type SimilarityCalibration } from './sentence-index.js';
+export {
+  SentenceIndex,
+  type SentenceIndexData,
+  type SentencePaper,
+  type SentenceRef,
+  type SimilarityCalibration,
+} from './sentence-index.js';

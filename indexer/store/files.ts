@@ -139,7 +139,9 @@ const PAYLOAD_START = CHECKSUM_OPENING.length + 64 + PAYLOAD_OPENING.length;
  */
 export async function writeChecksummedJson(target: string, value: unknown): Promise<void> {
   const payload = JSON.stringify(value);
-  await replaceFileAtomically(target, (temporary) => writeFile(temporary, `${CHECKSUM_OPENING}${sha256(payload)}${PAYLOAD_OPENING}${payload}}`));
+  await replaceFileAtomically(target, (temporary) =>
+    writeFile(temporary, `${CHECKSUM_OPENING}${sha256(payload)}${PAYLOAD_OPENING}${payload}}`),
+  );
 }
 
 /**
@@ -168,7 +170,12 @@ export function parseChecksummedJson(bytes: Buffer, file: string): unknown {
     isChecksummedJson(bytes) &&
     bytes.toString('latin1', PAYLOAD_START - PAYLOAD_OPENING.length, PAYLOAD_START) === PAYLOAD_OPENING &&
     bytes[bytes.length - 1] === 0x7d; // "}"
-  if (!framed) throw new PaperscopeError('INDEX_MISMATCH', `${file} does not start with its checksum; it is damaged or was written by an older version.`, { file });
+  if (!framed)
+    throw new PaperscopeError(
+      'INDEX_MISMATCH',
+      `${file} does not start with its checksum; it is damaged or was written by an older version.`,
+      { file },
+    );
   const payload = bytes.subarray(PAYLOAD_START, bytes.length - 1);
   if (sha256(payload) !== bytes.toString('latin1', CHECKSUM_OPENING.length, CHECKSUM_OPENING.length + 64)) {
     throw new PaperscopeError('INDEX_MISMATCH', `${file} does not match its checksum: it is damaged.`, { file });

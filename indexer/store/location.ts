@@ -8,7 +8,8 @@ export type DataDirLocation = { kind: 'local'; path: string } | { kind: 's3'; ur
 
 /** Schemes LanceDB reaches but the index-file sync cannot (it speaks the S3 protocol only). */
 const UNSYNCED_SCHEMES: Record<string, string> = {
-  'gs:': 'for Google Cloud Storage use its S3-compatible API: s3://bucket/prefix with AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC keys',
+  'gs:':
+    'for Google Cloud Storage use its S3-compatible API: s3://bucket/prefix with AWS_ENDPOINT_URL=https://storage.googleapis.com and HMAC keys',
   'az:': 'Azure Blob Storage has no S3-compatible API; serve from a local copy instead',
   'abfs:': 'Azure Blob Storage has no S3-compatible API; serve from a local copy instead',
 };
@@ -28,18 +29,26 @@ export function parseDataDir(value: string): DataDirLocation {
   if (scheme === 'file:' && authority === '') return { kind: 'local', path: path.resolve(decodeURIComponent(pathname)) };
   if (scheme !== 's3:') {
     const hint = UNSYNCED_SCHEMES[scheme] ?? 'supported are local paths and s3:// URIs';
-    throw new PaperscopeError('INVALID_PARAMETER', `The data dir ${value} uses ${scheme}//, which Paperscope cannot sync its index files with: ${hint}.`, {
-      field: 'dataDir',
-      value,
-    });
+    throw new PaperscopeError(
+      'INVALID_PARAMETER',
+      `The data dir ${value} uses ${scheme}//, which Paperscope cannot sync its index files with: ${hint}.`,
+      {
+        field: 'dataDir',
+        value,
+      },
+    );
   }
   const prefix = decodeURIComponent(pathname).replace(/^\/|\/$/g, '');
   const badPrefix = prefix !== '' && prefix.split('/').some((part) => part === '' || part === '.' || part === '..');
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(authority) || rest !== '' || badPrefix) {
-    throw new PaperscopeError('INVALID_PARAMETER', `The data dir ${value} is not of the form s3://bucket/prefix (a bucket name, then a prefix without empty, "." or ".." parts).`, {
-      field: 'dataDir',
-      value,
-    });
+    throw new PaperscopeError(
+      'INVALID_PARAMETER',
+      `The data dir ${value} is not of the form s3://bucket/prefix (a bucket name, then a prefix without empty, "." or ".." parts).`,
+      {
+        field: 'dataDir',
+        value,
+      },
+    );
   }
   return { kind: 's3', uri: `s3://${authority}${prefix ? `/${prefix}` : ''}`, bucket: authority, prefix };
 }

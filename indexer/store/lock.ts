@@ -45,11 +45,15 @@ export async function acquireWriterLock(layout: DataDirLayout, options: { ttlMs?
     }
     const outcome = await removeIfStale(layout.lock, 0, ttlMs);
     if (typeof outcome === 'object') {
-      throw new PaperscopeError('INDEX_LOCKED', `Another indexer (${outcome.description}) is writing to ${layout.root}; wait for it to finish or stop it.`, {
-        pid: outcome.pid,
-        host: outcome.host,
-        lock: layout.lock,
-      });
+      throw new PaperscopeError(
+        'INDEX_LOCKED',
+        `Another indexer (${outcome.description}) is writing to ${layout.root}; wait for it to finish or stop it.`,
+        {
+          pid: outcome.pid,
+          host: outcome.host,
+          lock: layout.lock,
+        },
+      );
     }
     if (outcome === 'busy') await sleep(BUSY_RETRY_MS);
   }
@@ -106,9 +110,13 @@ async function removeIfStale(file: string, depth: number, ttlMs: number): Promis
   const holder = liveHolder(content, Date.now() - heartbeatMs, ttlMs);
   if (holder) return holder;
   if (depth >= MAX_TAKEOVER_DEPTH) {
-    throw new PaperscopeError('INDEX_LOCKED', `Could not take over the stale writer lock ${file}; remove it and the ${TAKEOVER_SUFFIX} files beside it.`, {
-      lock: file,
-    });
+    throw new PaperscopeError(
+      'INDEX_LOCKED',
+      `Could not take over the stale writer lock ${file}; remove it and the ${TAKEOVER_SUFFIX} files beside it.`,
+      {
+        lock: file,
+      },
+    );
   }
   const marker = `${file}.${createHash('sha256').update(content).digest('hex').slice(0, 16)}${TAKEOVER_SUFFIX}`;
   if (!(await createWith(marker, lockContent()))) {
@@ -156,11 +164,13 @@ function liveHolder(content: string, heartbeatAgeMs: number, ttlMs: number): Liv
   if (typeof pid !== 'number' || (pid === process.pid && (host === undefined || host === os.hostname()))) return undefined;
   const heartbeat = `heartbeat ${Math.round(heartbeatAgeMs / 1000)} s ago`;
   const fresh = heartbeatAgeMs < ttlMs;
-  if (host !== undefined && host !== os.hostname()) return fresh ? { pid, host, description: `pid ${pid} on ${host}, ${heartbeat}` } : undefined;
+  if (host !== undefined && host !== os.hostname())
+    return fresh ? { pid, host, description: `pid ${pid} on ${host}, ${heartbeat}` } : undefined;
   if (!isProcessAlive(pid)) return undefined;
   const started = processStartTime(pid);
   const verifiable = typeof lock.processStart === 'string' && started !== undefined;
-  if (verifiable ? started === lock.processStart : fresh) return { pid, host, description: `pid ${pid}${host ? ` on ${host}` : ''}, ${heartbeat}` };
+  if (verifiable ? started === lock.processStart : fresh)
+    return { pid, host, description: `pid ${pid}${host ? ` on ${host}` : ''}, ${heartbeat}` };
   return undefined;
 }
 

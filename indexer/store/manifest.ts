@@ -19,7 +19,11 @@ export const manifestSchema = z.object({
   embedderState: z.unknown(),
   count: z.number().int().nonnegative(),
   tableVersion: z.number().int().nonnegative(),
-  clustering: z.object({ k: z.number().int().positive(), requested: z.union([z.literal('auto'), z.number().int().positive()]), seed: z.number().int() }),
+  clustering: z.object({
+    k: z.number().int().positive(),
+    requested: z.union([z.literal('auto'), z.number().int().positive()]),
+    seed: z.number().int(),
+  }),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -48,7 +52,12 @@ export function parseManifest(bytes: Buffer, where: string): Manifest {
     raw = isChecksummedJson(bytes) ? parseChecksummedJson(bytes, where) : (JSON.parse(bytes.toString('utf8')) as unknown);
   } catch (error) {
     const reason = error instanceof PaperscopeError ? error.message : `${where} is not valid JSON`;
-    throw new PaperscopeError('INDEX_MISMATCH', `The index manifest is damaged: ${reason}`, { file: where, damaged: true }, { cause: error });
+    throw new PaperscopeError(
+      'INDEX_MISMATCH',
+      `The index manifest is damaged: ${reason}`,
+      { file: where, damaged: true },
+      { cause: error },
+    );
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {

@@ -78,9 +78,16 @@ function toArrowTable(papers: readonly StoredPaper[], schema: Schema): Table {
     if (field.name === 'vector') return vectorData(papers, field.type as FixedSizeList);
     const key = COLUMN_FIELDS[field.name as keyof typeof COLUMN_FIELDS];
     if (!key) throw new PaperscopeError('INTERNAL', `No value for the papers table's column "${field.name}".`);
-    return columnData(field.type, papers.map((paper) => paper[key]), (row) => `paper "${papers[row]?.id}", field "${key}"`);
+    return columnData(
+      field.type,
+      papers.map((paper) => paper[key]),
+      (row) => `paper "${papers[row]?.id}", field "${key}"`,
+    );
   });
-  const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: papers.length, nullCount: 0, children }));
+  const batch = new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(schema.fields), length: papers.length, nullCount: 0, children }),
+  );
   return new arrow.Table(schema, [batch]);
 }
 
@@ -91,9 +98,20 @@ function columnData(type: DataType, values: readonly ColumnValue[], where: (row:
   if (arrow.DataType.isInt(type)) {
     // An Int32Array would wrap a larger count silently (2147483648 → -2147483648).
     const outOfRange = values.findIndex((value) => typeof value === 'number' && (value > 2 ** 31 - 1 || value < -(2 ** 31)));
-    if (outOfRange !== -1) throw new PaperscopeError('INVALID_INPUT', `${where(outOfRange)}: ${values[outOfRange]} does not fit the papers table's 32-bit column.`, { value: values[outOfRange] });
+    if (outOfRange !== -1)
+      throw new PaperscopeError(
+        'INVALID_INPUT',
+        `${where(outOfRange)}: ${values[outOfRange]} does not fit the papers table's 32-bit column.`,
+        { value: values[outOfRange] },
+      );
     const { nullCount, nullBitmap } = validity(values);
-    return arrow.makeData({ type, length: values.length, nullCount, nullBitmap, data: Int32Array.from(values as ReadonlyArray<number | null>, (value) => value ?? 0) });
+    return arrow.makeData({
+      type,
+      length: values.length,
+      nullCount,
+      nullBitmap,
+      data: Int32Array.from(values as ReadonlyArray<number | null>, (value) => value ?? 0),
+    });
   }
   if (arrow.DataType.isList(type)) {
     const lists = values as readonly string[][];
@@ -136,7 +154,11 @@ function vectorData(papers: readonly StoredPaper[], type: FixedSizeList): Data {
   const flat = new Float32Array(papers.length * dimension);
   papers.forEach((paper, row) => {
     if (paper.vector.length !== dimension) {
-      throw new PaperscopeError('INDEX_MISMATCH', `Paper "${paper.id}" has a ${paper.vector.length}-d vector; the papers table holds ${dimension}-d ones.`, { id: paper.id, field: 'vector' });
+      throw new PaperscopeError(
+        'INDEX_MISMATCH',
+        `Paper "${paper.id}" has a ${paper.vector.length}-d vector; the papers table holds ${dimension}-d ones.`,
+        { id: paper.id, field: 'vector' },
+      );
     }
     flat.set(paper.vector, row * dimension);
   });
@@ -226,7 +248,9 @@ function stringListReader(column: ArrowColumn): (row: number) => string[] {
     const strings: string[] = [];
     for (let item = chunk.valueOffsets[local] as number; item < (chunk.valueOffsets[local + 1] as number); item++) {
       // A null item reads as "null", as String(null) made it before.
-      strings.push(isValid(items, item) ? utf8.decode(items.values.subarray(items.valueOffsets[item], items.valueOffsets[item + 1])) : 'null');
+      strings.push(
+        isValid(items, item) ? utf8.decode(items.values.subarray(items.valueOffsets[item], items.valueOffsets[item + 1])) : 'null',
+      );
     }
     return strings;
   };
@@ -248,7 +272,15 @@ export interface PaperRecords {
 }
 
 function briefsFromColumns(column: (name: string) => unknown[]): PaperBrief[] {
-  const [ids, titles, authorsCounts, dates, upvotes, sourceLines, hashes] = ['id', 'title', 'authors_count', 'date', 'upvotes', 'source_line', 'content_hash'].map(column) as unknown[][];
+  const [ids, titles, authorsCounts, dates, upvotes, sourceLines, hashes] = [
+    'id',
+    'title',
+    'authors_count',
+    'date',
+    'upvotes',
+    'source_line',
+    'content_hash',
+  ].map(column) as unknown[][];
   return (ids as unknown[]).map((id, row) => ({
     id: String(id),
     title: String(titles?.[row]),
@@ -345,7 +377,9 @@ export class PapersTable {
       if (!(error instanceof Error && /was not found/.test(error.message))) throw unreadableVersion(layout, 'newest', error);
     }
     // Only when missing: creating with existOk compares schemas, and the stored one carries metadata.
-    return dimension === undefined ? undefined : new PapersTable(await database.createEmptyTable(TABLE_NAME, paperSchema(dimension), { existOk: true }), layout.database);
+    return dimension === undefined
+      ? undefined
+      : new PapersTable(await database.createEmptyTable(TABLE_NAME, paperSchema(dimension), { existOk: true }), layout.database);
   }
 
   /**
@@ -354,7 +388,10 @@ export class PapersTable {
    * instead (read-only), with a warning; when `version` itself is gone (pruned), the newest.
    * Undefined when there is no table.
    */
-  static async openForReading(layout: DataDirLayout, options: { version?: number; onWarning: (message: string) => void }): Promise<PapersTable | undefined> {
+  static async openForReading(
+    layout: DataDirLayout,
+    options: { version?: number; onWarning: (message: string) => void },
+  ): Promise<PapersTable | undefined> {
     const { version, onWarning } = options;
     const database = await connect(layout);
     let problem: unknown;
@@ -377,14 +414,18 @@ export class PapersTable {
     }
     // Lance opens no version, not even an older one, past a damaged newest one: on a local data dir
     // each older version is opened through a view that lists only the versions up to it.
-    const candidates = layout.storageOptions ? [] : (await localVersions(path.join(layout.database, `${TABLE_NAME}.lance`))).slice(1, 1 + MAX_FALLBACK_VERSIONS);
+    const candidates = layout.storageOptions
+      ? []
+      : (await localVersions(path.join(layout.database, `${TABLE_NAME}.lance`))).slice(1, 1 + MAX_FALLBACK_VERSIONS);
     for (const { version: candidate } of candidates) {
       const older = await connectTo(await datasetUpTo(layout.database, TABLE_NAME, candidate))
         .then((view) => view.openTable(TABLE_NAME))
         .then((table) => new PapersTable(table, layout.database))
         .catch(() => undefined);
       if (older && (await older.#isSound())) {
-        onWarning(`The newest version of the papers table in ${layout.database} cannot be read (${firstLine(problem)}); reading version ${candidate} instead. Run "paperscope check" to see what is damaged.`);
+        onWarning(
+          `The newest version of the papers table in ${layout.database} cannot be read (${firstLine(problem)}); reading version ${candidate} instead. Run "paperscope check" to see what is damaged.`,
+        );
         return older;
       }
     }
@@ -413,7 +454,12 @@ export class PapersTable {
     // Checked by shape: LanceDB may hand back types from its own copy of apache-arrow.
     const listSize = (vector?.type as { listSize?: unknown } | undefined)?.listSize;
     if (typeof listSize !== 'number') {
-      if (!(await this.#isSound())) throw unreadableVersion({ database: this.#where }, 'newest', new Error('its version file holds no schema (zero-filled or damaged)'));
+      if (!(await this.#isSound()))
+        throw unreadableVersion(
+          { database: this.#where },
+          'newest',
+          new Error('its version file holds no schema (zero-filled or damaged)'),
+        );
       throw new PaperscopeError('INDEX_MISMATCH', 'The papers table has no vector column; rebuild with --reembed.');
     }
     return listSize;
@@ -448,7 +494,10 @@ export class PapersTable {
    * some), pruning the versions older than `pruneBefore` as it does; returns what was done, or
    * undefined when the table did not need it. The current version is never pruned.
    */
-  async compact(options: { maxSmallFragments: number; pruneBefore: Date }): Promise<{ fragmentsRemoved: number; versionsRemoved: number } | undefined> {
+  async compact(options: {
+    maxSmallFragments: number;
+    pruneBefore: Date;
+  }): Promise<{ fragmentsRemoved: number; versionsRemoved: number } | undefined> {
     const { fragmentStats } = await this.#table.stats();
     if (fragmentStats.numSmallFragments <= options.maxSmallFragments) return undefined;
     const { compaction, prune } = await this.#table.optimize({ cleanupOlderThan: options.pruneBefore });
@@ -514,7 +563,10 @@ export class PapersTable {
     for (let start = 0; start < papers.length; start += batchSize) {
       const batch = toArrowTable(papers.slice(start, start + batchSize), schema);
       if (empty) await this.#table.add(batch);
-      else await this.#reading('the papers to merge into', () => this.#table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(batch));
+      else
+        await this.#reading('the papers to merge into', () =>
+          this.#table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(batch),
+        );
       onBatch?.(Math.min(start + batchSize, papers.length));
     }
   }

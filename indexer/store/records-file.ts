@@ -35,7 +35,10 @@ export async function writeRecordsFile(layout: DataDirLayout, papers: readonly S
 }
 
 /** The snapshot's records when it is intact and of `expected`, else why it cannot be used. */
-export async function readRecordsFile(layout: DataDirLayout, expected: { tableVersion: number; count: number }): Promise<{ records: PaperRecords } | { problem: LoadProblem; newer?: boolean }> {
+export async function readRecordsFile(
+  layout: DataDirLayout,
+  expected: { tableVersion: number; count: number },
+): Promise<{ records: PaperRecords } | { problem: LoadProblem; newer?: boolean }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(layout.records);

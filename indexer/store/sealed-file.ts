@@ -32,8 +32,10 @@ export function sealFile(magic: string, header: unknown, body: readonly Uint8Arr
 export function openSealedFile(file: Buffer, magic: string, kind: string): { header: unknown; body: Buffer } | { problem: string } {
   // Views into the body need an 8-byte aligned buffer; a file read on its own always is.
   const bytes = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
-  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, magic.length) !== magic) return { problem: `not a Paperscope ${kind} file` };
-  if (crc32(bytes.subarray(CHECKED_FROM)) !== bytes.readUInt32LE(4)) return { problem: 'it does not match its checksum: damaged or cut short' };
+  if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, magic.length) !== magic)
+    return { problem: `not a Paperscope ${kind} file` };
+  if (crc32(bytes.subarray(CHECKED_FROM)) !== bytes.readUInt32LE(4))
+    return { problem: 'it does not match its checksum: damaged or cut short' };
   const headerLength = bytes.readUInt32LE(CHECKED_FROM);
   const bodyStart = alignTo8(PREFIX_BYTES + headerLength);
   if (bodyStart > bytes.length) return { problem: 'its header is cut short' };

@@ -23,7 +23,9 @@ export type Topic = z.infer<typeof topicSchema>;
 /** A topic's second level, computed with the topics: sub-topics with local ids (largest first) and their papers' ids. */
 export const subtopicSetSchema = z.object({
   clusters: z.array(
-    topicSchema.omit({ id: true, first: true, last: true, median: true }).extend({ id: z.number().int().nonnegative(), papers: z.array(z.string()) }),
+    topicSchema
+      .omit({ id: true, first: true, last: true, median: true })
+      .extend({ id: z.number().int().nonnegative(), papers: z.array(z.string()) }),
   ),
   /** Why the topic has no sub-topics, when `clusters` is empty. */
   reason: z.string().optional(),
@@ -188,7 +190,8 @@ function decodeTopicsFile(file: Buffer): TopicsFile {
   const idsStart = 16 * mapCount + 4 * assignmentCount;
   const expected = idsStart + idBytes.assignments + idBytes.map;
   if (body.length !== expected) throw invalid('(root)', `has a body of ${body.length} bytes, expected ${expected}`);
-  if (sharedIds && (mapCount !== assignmentCount || idBytes.map !== 0)) throw invalid('sharedIds', 'but the map and the assignments differ in length');
+  if (sharedIds && (mapCount !== assignmentCount || idBytes.map !== 0))
+    throw invalid('sharedIds', 'but the map and the assignments differ in length');
 
   const start = body.byteOffset;
   const x = new Float64Array(body.buffer, start, mapCount);
@@ -220,7 +223,8 @@ function assignmentsProblem(value: unknown): string | undefined {
   const record = value as Record<string, unknown>;
   for (const id of Object.keys(record)) {
     const topic = record[id];
-    if (!Number.isInteger(topic) || (topic as number) < 0 || (topic as number) > MAX_TOPIC_ID) return `paper "${id}" is assigned ${JSON.stringify(topic)}, not a topic id`;
+    if (!Number.isInteger(topic) || (topic as number) < 0 || (topic as number) > MAX_TOPIC_ID)
+      return `paper "${id}" is assigned ${JSON.stringify(topic)}, not a topic id`;
   }
   return undefined;
 }

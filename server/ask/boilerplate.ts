@@ -1,6 +1,7 @@
 const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+|\b\S+\.(?:com|org|io|net|ai)\/\S*/gi;
 // "Code is available at …", "Our code and data are publicly available", "We release the dataset".
-const RESOURCE = '(?:code|codes|source code|data|dataset|datasets|models?|weights|checkpoints|scripts|implementation|benchmark|resources|videos?|demo|project page|homepage|recipes?)';
+const RESOURCE =
+  '(?:code|codes|source code|data|dataset|datasets|models?|weights|checkpoints|scripts|implementation|benchmark|resources|videos?|demo|project page|homepage|recipes?)';
 const AVAILABILITY = new RegExp(
   [
     String.raw`\b${RESOURCE}\b[^.;]{0,80}\b(?:(?:is|are|will be|have been|has been)\s+(?:made\s+)?(?:publicly\s+|freely\s+|openly\s+)?(?:available|released|accessible|open[- ]?sourced)|can be found)\b`,

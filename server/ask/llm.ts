@@ -47,7 +47,9 @@ export async function* streamChat(
       signal: combined,
     });
   } catch (error) {
-    throw timeout.aborted ? fail(`did not answer within ${timeoutMs / 1000} s`, error) : fail(`could not be reached: ${describe(error)}`, error);
+    throw timeout.aborted
+      ? fail(`did not answer within ${timeoutMs / 1000} s`, error)
+      : fail(`could not be reached: ${describe(error)}`, error);
   }
   if (!response.ok || !response.body) {
     const body = await response.text().catch(() => '');
@@ -71,7 +73,9 @@ export async function* streamChat(
     }
   } catch (error) {
     if (error instanceof PaperscopeError) throw error;
-    throw timeout.aborted ? fail(`did not finish within ${timeoutMs / 1000} s`, error) : fail(`broke off the stream: ${describe(error)}`, error);
+    throw timeout.aborted
+      ? fail(`did not finish within ${timeoutMs / 1000} s`, error)
+      : fail(`broke off the stream: ${describe(error)}`, error);
   }
   throw fail('ended the stream without [DONE]');
 }

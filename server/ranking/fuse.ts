@@ -20,7 +20,8 @@ export interface FuseOptions {
  */
 export function fuseRankings(lists: ReadonlyArray<ReadonlyArray<Scored>>, options: FuseOptions = {}): Scored[] {
   const { k = 60, weights = lists.map(() => 1) } = options;
-  if (!Number.isFinite(k) || k < 0) throw new PaperscopeError('INVALID_PARAMETER', `RRF k must be a non-negative number, got ${k}`, { field: 'k' });
+  if (!Number.isFinite(k) || k < 0)
+    throw new PaperscopeError('INVALID_PARAMETER', `RRF k must be a non-negative number, got ${k}`, { field: 'k' });
   if (weights.length !== lists.length) {
     throw new PaperscopeError('INVALID_PARAMETER', `Expected ${lists.length} fusion weights, got ${weights.length}`, { field: 'weights' });
   }

@@ -15,7 +15,8 @@ export async function jsonBody(request: Request): Promise<unknown> {
 }
 
 function topicId(raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new PaperscopeError('INVALID_PARAMETER', `Invalid parameter "id": "${raw}" is not a topic id`, { parameter: 'id' });
+  if (!/^\d+$/.test(raw))
+    throw new PaperscopeError('INVALID_PARAMETER', `Invalid parameter "id": "${raw}" is not a topic id`, { parameter: 'id' });
   return Number(raw);
 }
 

@@ -35,7 +35,11 @@ export interface SubtopicsResponse {
  *
  * @example (await subtopicsOf(members, 42, stored)).clusters[0].label // → "text-to-image / reward hacking"
  */
-export async function subtopicsOf(members: ReadonlyArray<TopicDoc & { title: string }>, seed: number, stored?: SubtopicSet): Promise<SubtopicsResponse> {
+export async function subtopicsOf(
+  members: ReadonlyArray<TopicDoc & { title: string }>,
+  seed: number,
+  stored?: SubtopicSet,
+): Promise<SubtopicsResponse> {
   // Loaded on first use: the server starts without the clustering code (see indexer/cluster/assign.ts).
   const set = stored ?? (await import('../../indexer/cluster/index.js')).describeSubtopics(members, seed);
   const titles = new Map(members.map((member) => [member.id, member.title]));
@@ -66,15 +70,22 @@ export async function readHandLabels(file: string): Promise<Record<string, strin
   try {
     raw = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new PaperscopeError('INVALID_INPUT', `Cannot read the hand labels in ${file}: ${(error as Error).message}`, { field: 'labels', file });
+    throw new PaperscopeError('INVALID_INPUT', `Cannot read the hand labels in ${file}: ${(error as Error).message}`, {
+      field: 'labels',
+      file,
+    });
   }
   const parsed = handLabelsSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PaperscopeError('INVALID_INPUT', `${file} must map paper ids or titles to label strings; at ${issue?.path.join('.') || 'the top level'}: ${issue?.message}`, {
-      field: 'labels',
-      file,
-    });
+    throw new PaperscopeError(
+      'INVALID_INPUT',
+      `${file} must map paper ids or titles to label strings; at ${issue?.path.join('.') || 'the top level'}: ${issue?.message}`,
+      {
+        field: 'labels',
+        file,
+      },
+    );
   }
   return parsed.data;
 }

@@ -31,54 +31,64 @@ describe('AnnIndex', () => {
     }
   });
 
-  it('builds the same graph on a worker thread as on the calling one', async () => {
-    const here = AnnIndex.build(vectors, ids, DIMENSION);
-    const there = await AnnIndex.buildInWorker(vectors, ids, DIMENSION);
-    expect(there.size).toBe(here.size);
-    expect(there.ids).toEqual(ids);
-    for (const query of unitVectors(50, 11)) expect(there.search(query, 10)).toEqual(here.search(query, 10));
-    expect(Array.from(there.vector(123))).toEqual(Array.from(here.vector(123)));
-  }, UNIT_TEST_MS);
+  it(
+    'builds the same graph on a worker thread as on the calling one',
+    async () => {
+      const here = AnnIndex.build(vectors, ids, DIMENSION);
+      const there = await AnnIndex.buildInWorker(vectors, ids, DIMENSION);
+      expect(there.size).toBe(here.size);
+      expect(there.ids).toEqual(ids);
+      for (const query of unitVectors(50, 11)) expect(there.search(query, 10)).toEqual(here.search(query, 10));
+      expect(Array.from(there.vector(123))).toEqual(Array.from(here.vector(123)));
+    },
+    UNIT_TEST_MS,
+  );
 
   it('refuses non-finite and wrong-sized vectors on either thread', async () => {
     const poisoned = [...vectors.slice(0, 3), Float32Array.from({ length: DIMENSION }, () => Number.NaN)];
     expect(() => AnnIndex.build(poisoned, ids.slice(0, 4), DIMENSION)).toThrow(/Vector 3 contains a non-finite value/);
-    await expect(AnnIndex.buildInWorker([new Float32Array(DIMENSION - 1)], ['short'], DIMENSION)).rejects.toThrow(/Vector 0 has 23 dimensions/);
+    await expect(AnnIndex.buildInWorker([new Float32Array(DIMENSION - 1)], ['short'], DIMENSION)).rejects.toThrow(
+      /Vector 0 has 23 dimensions/,
+    );
   });
 
-  it('says by kind why a saved graph is not loaded: missing, stale or damaged', async () => {
-    const scratch = await temporaryDir('paperscope-ann-');
-    try {
-      const layout = dataDirLayout(scratch.dir);
-      const small = vectors.slice(0, 200);
-      await AnnIndex.build(small, ids.slice(0, 200), DIMENSION).save(layout, 3);
-      const expected = { dimension: DIMENSION, count: 200, tableVersion: 3 };
-      const kind = async (wanted = expected) => {
-        const loaded = await AnnIndex.load(layout, wanted);
-        return 'problem' in loaded ? loaded.problem.kind : 'loaded';
-      };
-      expect(await kind()).toBe('loaded');
-      // The JSON metadata of earlier versions still loads, until the next save replaces it.
-      const sealed = await readFile(layout.annMeta);
-      const opened = openSealedFile(sealed, 'PSHM', 'HNSW metadata');
-      if ('problem' in opened) throw new Error(opened.problem);
-      await rm(layout.annMeta);
-      await writeFile(layout.legacyAnnMeta, JSON.stringify(opened.header));
-      expect(await kind()).toBe('loaded');
-      await writeFile(layout.annMeta, sealed);
-      await rm(layout.legacyAnnMeta);
-      expect(await kind({ ...expected, tableVersion: 4 })).toBe('stale');
-      expect(await kind({ ...expected, count: 201 })).toBe('stale');
-      const graph = await readFile(layout.annIndex);
-      graph[graph.length - 1] = (graph[graph.length - 1] as number) ^ 0xff;
-      await writeFile(layout.annIndex, graph);
-      expect(await kind()).toBe('damaged');
-      await writeFile(layout.annMeta, '{"dimension": 24, "count": ');
-      expect(await kind()).toBe('damaged');
-      await rm(layout.annMeta);
-      expect(await kind()).toBe('missing');
-    } finally {
-      await scratch.remove();
-    }
-  }, UNIT_TEST_MS);
+  it(
+    'says by kind why a saved graph is not loaded: missing, stale or damaged',
+    async () => {
+      const scratch = await temporaryDir('paperscope-ann-');
+      try {
+        const layout = dataDirLayout(scratch.dir);
+        const small = vectors.slice(0, 200);
+        await AnnIndex.build(small, ids.slice(0, 200), DIMENSION).save(layout, 3);
+        const expected = { dimension: DIMENSION, count: 200, tableVersion: 3 };
+        const kind = async (wanted = expected) => {
+          const loaded = await AnnIndex.load(layout, wanted);
+          return 'problem' in loaded ? loaded.problem.kind : 'loaded';
+        };
+        expect(await kind()).toBe('loaded');
+        // The JSON metadata of earlier versions still loads, until the next save replaces it.
+        const sealed = await readFile(layout.annMeta);
+        const opened = openSealedFile(sealed, 'PSHM', 'HNSW metadata');
+        if ('problem' in opened) throw new Error(opened.problem);
+        await rm(layout.annMeta);
+        await writeFile(layout.legacyAnnMeta, JSON.stringify(opened.header));
+        expect(await kind()).toBe('loaded');
+        await writeFile(layout.annMeta, sealed);
+        await rm(layout.legacyAnnMeta);
+        expect(await kind({ ...expected, tableVersion: 4 })).toBe('stale');
+        expect(await kind({ ...expected, count: 201 })).toBe('stale');
+        const graph = await readFile(layout.annIndex);
+        graph[graph.length - 1] = (graph[graph.length - 1] as number) ^ 0xff;
+        await writeFile(layout.annIndex, graph);
+        expect(await kind()).toBe('damaged');
+        await writeFile(layout.annMeta, '{"dimension": 24, "count": ');
+        expect(await kind()).toBe('damaged');
+        await rm(layout.annMeta);
+        expect(await kind()).toBe('missing');
+      } finally {
+        await scratch.remove();
+      }
+    },
+    UNIT_TEST_MS,
+  );
 });

@@ -62,41 +62,56 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
   it('refuses questions the abstracts do not answer', async () => {
     for (const question of ['what is the boiling point of tungsten', 'best pizza recipe in Naples', 'who won the world cup in 1998']) {
       const answer = await plain.ask({ question });
-      expect(answer, question).toMatchObject({ grounded: false, citations: [], answer: 'The indexed abstracts do not answer this question.' });
+      expect(answer, question).toMatchObject({
+        grounded: false,
+        citations: [],
+        answer: 'The indexed abstracts do not answer this question.',
+      });
     }
   });
 
-  it('persists the sentence index with its calibration, and rebuilds it when damaged', async () => {
-    const layout = dataDirLayout(dataDir);
-    const embedder = plain.manifest.embedder;
-    const saved = await loadSentenceIndex(layout, embedder);
-    if (!('index' in saved)) throw new Error(saved.problem.message);
-    expect(saved.index.size).toBeGreaterThan(500);
-    // Word-vector cosines run high: off-topic probes reach far above the random-pair median.
-    expect(saved.index.calibration.probeMax).toBeGreaterThan(saved.index.calibration.p99);
+  it(
+    'persists the sentence index with its calibration, and rebuilds it when damaged',
+    async () => {
+      const layout = dataDirLayout(dataDir);
+      const embedder = plain.manifest.embedder;
+      const saved = await loadSentenceIndex(layout, embedder);
+      if (!('index' in saved)) throw new Error(saved.problem.message);
+      expect(saved.index.size).toBeGreaterThan(500);
+      // Word-vector cosines run high: off-topic probes reach far above the random-pair median.
+      expect(saved.index.calibration.probeMax).toBeGreaterThan(saved.index.calibration.p99);
 
-    const { dir, remove } = await temporaryDir();
-    try {
-      await indexSample(dir);
-      const copy = dataDirLayout(dir);
-      await writeFile(copy.sentences, (await readFile(copy.sentences)).subarray(0, 64));
-      expect(await loadSentenceIndex(copy, embedder)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/cut short/) } });
-      const warnings: string[] = [];
-      const engine = await SearchEngine.open({ dataDir: dir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => event.type === 'warning' && warnings.push(event.message) });
+      const { dir, remove } = await temporaryDir();
       try {
-        // The sentence index loads (and here is rebuilt) on the first question, not when the engine opens.
-        expect(warnings).toEqual([]);
-        expect((await engine.ask({ question: NOISY_QUESTION })).grounded).toBe(true);
-        expect(warnings.join('\n')).toMatch(/Rebuilding the sentence index/);
-        expect('index' in (await loadSentenceIndex(copy, embedder))).toBe(true);
-        await rm(copy.sentences);
+        await indexSample(dir);
+        const copy = dataDirLayout(dir);
+        await writeFile(copy.sentences, (await readFile(copy.sentences)).subarray(0, 64));
+        expect(await loadSentenceIndex(copy, embedder)).toEqual({
+          problem: { kind: 'damaged', message: expect.stringMatching(/cut short/) },
+        });
+        const warnings: string[] = [];
+        const engine = await SearchEngine.open({
+          dataDir: dir,
+          cacheDir: readSettings().cacheDir,
+          offline: true,
+          onEvent: (event) => event.type === 'warning' && warnings.push(event.message),
+        });
+        try {
+          // The sentence index loads (and here is rebuilt) on the first question, not when the engine opens.
+          expect(warnings).toEqual([]);
+          expect((await engine.ask({ question: NOISY_QUESTION })).grounded).toBe(true);
+          expect(warnings.join('\n')).toMatch(/Rebuilding the sentence index/);
+          expect('index' in (await loadSentenceIndex(copy, embedder))).toBe(true);
+          await rm(copy.sentences);
+        } finally {
+          await engine.close();
+        }
       } finally {
-        await engine.close();
+        await remove();
       }
-    } finally {
-      await remove();
-    }
-  }, INDEX_SAMPLE_MS);
+    },
+    INDEX_SAMPLE_MS,
+  );
 
   it('streams the extractive answer when no model is configured', async () => {
     const app = createApp({ engine: plain });
@@ -114,7 +129,9 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
   });
 
   it('streams a model-written answer token by token, with the evidence in the prompt and citations resolved', async () => {
-    const model = fakeModel((_request, response) => streamChunks(response, ['LLMs are ', 'robust to ', 'reward noise [1]', '; see [2] and [9].']));
+    const model = fakeModel((_request, response) =>
+      streamChunks(response, ['LLMs are ', 'robust to ', 'reward noise [1]', '; see [2] and [9].']),
+    );
     const url = await model.start();
     const engine = await open({ url, model: 'tiny-model', key: KEY });
     try {
@@ -155,7 +172,10 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     const url = await model.start();
     const engine = await open({ url, model: 'tiny-model' });
     try {
-      const response = await createApp({ engine }).request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: NOISY_QUESTION }) });
+      const response = await createApp({ engine }).request('/api/ask/stream', {
+        method: 'POST',
+        body: JSON.stringify({ question: NOISY_QUESTION }),
+      });
       const events = parseSse(await response.text());
       expect(events.map((event) => event.event)).toEqual(['evidence', 'error', 'done']);
       expect(events[1]?.data).toMatchObject({ code: 'LLM_FAILED', status: 502, message: expect.stringMatching(/HTTP 500: model crashed/) });
@@ -168,34 +188,46 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     }
   });
 
-  it('paperscope ask has the model of PAPERSCOPE_LLM_URL write the answer, from the same evidence', async () => {
-    const model = fakeModel((_request, response) => streamChunks(response, ['Rewards can be ', 'very noisy [1].']));
-    const url = await model.start();
-    try {
-      const env = { PAPERSCOPE_LLM_URL: url, PAPERSCOPE_LLM_MODEL: 'tiny-model', PAPERSCOPE_OFFLINE: '1' };
-      const run = await outcomeOf(spawnCli(['ask', NOISY_QUESTION, '--data-dir', dataDir, '--json'], env));
-      expect(run.code, run.stderr).toBe(0);
-      const extractive = await plain.ask({ question: NOISY_QUESTION });
-      const printed = JSON.parse(run.stdout) as Record<string, unknown>;
-      expect(printed).toMatchObject({ answer: 'Rewards can be very noisy [1].', generated: true, grounded: true, citations: extractive.citations.slice(0, 1) });
-      expect(model.requests).toHaveLength(1);
-      const messages = model.requests[0]?.body.messages as Array<{ content: string }>;
-      for (const citation of extractive.citations) expect(messages[1]?.content).toContain(citation.sentence);
+  it(
+    'paperscope ask has the model of PAPERSCOPE_LLM_URL write the answer, from the same evidence',
+    async () => {
+      const model = fakeModel((_request, response) => streamChunks(response, ['Rewards can be ', 'very noisy [1].']));
+      const url = await model.start();
+      try {
+        const env = { PAPERSCOPE_LLM_URL: url, PAPERSCOPE_LLM_MODEL: 'tiny-model', PAPERSCOPE_OFFLINE: '1' };
+        const run = await outcomeOf(spawnCli(['ask', NOISY_QUESTION, '--data-dir', dataDir, '--json'], env));
+        expect(run.code, run.stderr).toBe(0);
+        const extractive = await plain.ask({ question: NOISY_QUESTION });
+        const printed = JSON.parse(run.stdout) as Record<string, unknown>;
+        expect(printed).toMatchObject({
+          answer: 'Rewards can be very noisy [1].',
+          generated: true,
+          grounded: true,
+          citations: extractive.citations.slice(0, 1),
+        });
+        expect(model.requests).toHaveLength(1);
+        const messages = model.requests[0]?.body.messages as Array<{ content: string }>;
+        for (const citation of extractive.citations) expect(messages[1]?.content).toContain(citation.sentence);
 
-      const human = await outcomeOf(spawnCli(['ask', NOISY_QUESTION, '--data-dir', dataDir], env));
-      expect(human.stdout).toMatch(/^Rewards can be very noisy \[1\]\.\n\n\[1\] /);
-      expect(human.stdout).toMatch(/See also:/);
-    } finally {
-      await model.stop();
-    }
-  }, INDEX_SAMPLE_MS);
+        const human = await outcomeOf(spawnCli(['ask', NOISY_QUESTION, '--data-dir', dataDir], env));
+        expect(human.stdout).toMatch(/^Rewards can be very noisy \[1\]\.\n\n\[1\] /);
+        expect(human.stdout).toMatch(/See also:/);
+      } finally {
+        await model.stop();
+      }
+    },
+    INDEX_SAMPLE_MS,
+  );
 
   it('does not call the model when the evidence is weak', async () => {
     const model = fakeModel((_request, response) => streamChunks(response, ['made up']));
     const url = await model.start();
     const engine = await open({ url, model: 'tiny-model' });
     try {
-      const response = await createApp({ engine }).request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: 'best pizza recipe in Naples' }) });
+      const response = await createApp({ engine }).request('/api/ask/stream', {
+        method: 'POST',
+        body: JSON.stringify({ question: 'best pizza recipe in Naples' }),
+      });
       const events = parseSse(await response.text());
       expect(events[events.length - 1]?.data).toMatchObject({ grounded: false, generated: false, citations: [] });
       expect(model.requests).toHaveLength(0);

@@ -17,7 +17,12 @@ function sentences(count: number): { papers: SentencePaper[]; vectors: Float32Ar
       vector[d] = value / norm;
     });
   }
-  const papers = Array.from({ length: Math.ceil(count / 3) }, (_, paper) => ({ id: `p${paper}`, hash: `h${paper}`, first: paper * 3, count: Math.min(3, count - paper * 3) }));
+  const papers = Array.from({ length: Math.ceil(count / 3) }, (_, paper) => ({
+    id: `p${paper}`,
+    hash: `h${paper}`,
+    first: paper * 3,
+    count: Math.min(3, count - paper * 3),
+  }));
   return { papers, vectors };
 }
 

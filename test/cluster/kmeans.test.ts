@@ -77,7 +77,11 @@ describe('representatives', () => {
       expect(indices).toHaveLength(3);
       for (const index of indices) expect(assignments[index]).toBe(topic);
     });
-    expect(representatives(vectors, assignments, centroids, 50).flat().sort((a, b) => a - b)).toEqual(vectors.map((_, i) => i));
+    expect(
+      representatives(vectors, assignments, centroids, 50)
+        .flat()
+        .sort((a, b) => a - b),
+    ).toEqual(vectors.map((_, i) => i));
   });
 });
 

@@ -36,7 +36,10 @@ describe('labelTopics', () => {
 
   it('keeps function words out of keywords, and reports how much of its topic each label covers', () => {
     // "its" is in every abstract of one topic and in none of the others: distinctive, yet no subject.
-    const its = (i: number) => ({ title: `Protein Folding ${i}`, abstract: `The protein and its folding; its structure and its stability ${i}.` });
+    const its = (i: number) => ({
+      title: `Protein Folding ${i}`,
+      abstract: `The protein and its folding; its structure and its stability ${i}.`,
+    });
     const mixed = [0, 1, 2, 3].flatMap((i) => [its(i), music(i)]);
     const labels = labelTopics({ docs: mixed, assignments: mixed.map((_, index) => index % 2), k: 2 });
     for (const { keywords } of labels) expect(keywords.map((keyword) => keyword.term)).not.toContain('its');
@@ -66,14 +69,20 @@ describe('labelTopics', () => {
       title: `Multimodal Reward Models ${i}`,
       abstract: `Multimodal reward models judge multimodal answers; a multimodal reward guides training.`,
     });
-    const labels = labelTopics({ docs: [0, 1, 2, 3].flatMap((i) => [multimodal(i), music(i)]), assignments: [0, 1, 0, 1, 0, 1, 0, 1], k: 2 });
+    const labels = labelTopics({
+      docs: [0, 1, 2, 3].flatMap((i) => [multimodal(i), music(i)]),
+      assignments: [0, 1, 0, 1, 0, 1, 0, 1],
+      k: 2,
+    });
     expectCleanLabels(labels);
     expect(labels[0]?.label).toMatch(/^multimodal reward/);
   });
 
   it('describes a small topic of a large corpus from a sample of it', () => {
     const large = Array.from({ length: 10_000 }, (_, i) =>
-      i % 2 ? { title: 'Reward noise', abstract: 'Reward noise in RLVR.' } : { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' },
+      i % 2
+        ? { title: 'Reward noise', abstract: 'Reward noise in RLVR.' }
+        : { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' },
     );
     const small = Array.from({ length: 30 }, (_, i) => music(i));
     const assignments = [...large.map((_, i) => i % 2), ...small.map(() => 2)];
@@ -112,7 +121,10 @@ describe('labelTopics', () => {
 
   it('lets a word in several of its titles name a topic, unless it reads as an adjective', () => {
     const soundscape = [
-      { title: 'Soundscape Evaluation with Headphones', abstract: 'Listeners rated soundscape pleasantness through calibrated headphones.' },
+      {
+        title: 'Soundscape Evaluation with Headphones',
+        abstract: 'Listeners rated soundscape pleasantness through calibrated headphones.',
+      },
       { title: 'Augmented Urban Soundscape Dataset', abstract: 'We record soundscape augmentation stimuli for listeners.' },
       { title: 'Headphone Calibration Procedure', abstract: 'Soundscape playback needs calibration for listeners.' },
       { title: 'Affective Responses of Listeners', abstract: 'Participants judged soundscape maskers.' },
@@ -146,8 +158,16 @@ describe('describeTopics on a corpus larger than the label sample', () => {
     const missed = new Set(sampleIndices(n, 10_000, DEFAULT_CLUSTER_SEED));
     const lone = Array.from({ length: n }, (_, index) => index).find((index) => !missed.has(index)) as number;
     const topicOf = (index: number) => (index === lone ? 2 : index % 2);
-    const text = [{ title: 'Reward noise', abstract: 'Reward noise in RLVR.' }, { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' }];
-    const docs = Array.from({ length: n }, (_, index) => ({ id: `p${index}`, ...(index === lone ? music(index) : (text[index % 2] as (typeof text)[number])), date: null, vector: [topicOf(index), 1] }));
+    const text = [
+      { title: 'Reward noise', abstract: 'Reward noise in RLVR.' },
+      { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' },
+    ];
+    const docs = Array.from({ length: n }, (_, index) => ({
+      id: `p${index}`,
+      ...(index === lone ? music(index) : (text[index % 2] as (typeof text)[number])),
+      date: null,
+      vector: [topicOf(index), 1],
+    }));
     const assignments = docs.map((_, index) => topicOf(index));
     const [noise, , small] = describeTopics(docs, assignments, 3);
     expect(noise?.label).toMatch(/reward noise|RLVR/);

@@ -35,13 +35,22 @@ describe('normalizedMutualInfo', () => {
 
 describe('silhouetteScore', () => {
   it('is 1 for tight, opposite clusters', () => {
-    const vectors = [[1, 0], [2, 0], [0, 1], [0, 3]].map((v) => Float32Array.from(v));
+    const vectors = [
+      [1, 0],
+      [2, 0],
+      [0, 1],
+      [0, 3],
+    ].map((v) => Float32Array.from(v));
     expect(silhouetteScore(vectors, [0, 0, 1, 1])).toBeCloseTo(1, 6);
   });
 
   it('matches a hand-computed cosine example', () => {
     // d(p0,p1) = d(p1,p2) = 1 − cos 45°, d(p0,p2) = 1; p1 sits between, p2 is alone.
-    const vectors = [[1, 0], [1, 1], [0, 1]].map((v) => Float32Array.from(v));
+    const vectors = [
+      [1, 0],
+      [1, 1],
+      [0, 1],
+    ].map((v) => Float32Array.from(v));
     const near = 1 - Math.SQRT1_2;
     const expected = ((1 - near) / 1 + 0 + 0) / 3;
     expect(silhouetteScore(vectors, [0, 0, 1])).toBeCloseTo(expected, 6);

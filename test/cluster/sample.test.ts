@@ -26,7 +26,11 @@ describe('topics of the sample corpus', () => {
       expect(again.assignments).toEqual(clustering.assignments);
       expect(labelTopics({ docs, assignments: again.assignments, k: again.k })).toEqual(labels);
 
-      const timelines = topicTimeline(docs.map((doc) => doc.date), clustering.assignments, clustering.k);
+      const timelines = topicTimeline(
+        docs.map((doc) => doc.date),
+        clustering.assignments,
+        clustering.k,
+      );
       const chosen = representatives(vectors, clustering.assignments, clustering.centroids);
       timelines.forEach((timeline, topic) => {
         const dated = docs.filter((doc, index) => doc.date && clustering.assignments[index] === topic).length;

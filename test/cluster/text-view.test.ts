@@ -24,10 +24,10 @@ describe('text view', () => {
   it('gives unit TF-IDF rows over terms found in two papers and at most half of them', () => {
     const matrix = tfIdfMatrix(
       countCorpusTerms([
-      { title: 'reward noise', abstract: 'noise hurts reward models' },
-      { title: 'reward models', abstract: 'diffusion images' },
-      { title: 'diffusion', abstract: 'noise in images' },
-      { title: 'music', abstract: 'soundscape' },
+        { title: 'reward noise', abstract: 'noise hurts reward models' },
+        { title: 'reward models', abstract: 'diffusion images' },
+        { title: 'diffusion', abstract: 'noise in images' },
+        { title: 'music', abstract: 'soundscape' },
       ]),
     );
     // "reward", "noise", "model", "diffusion", "imag" qualify; "music" is in one paper only.

@@ -73,7 +73,11 @@ describe('planWindows', () => {
 });
 
 describe('transformer embedder on the tiny model (offline)', () => {
-  const texts = ['Noisy rewards in reinforcement learning for reasoning', 'diffusion models for image generation', 'protein structure prediction'];
+  const texts = [
+    'Noisy rewards in reinforcement learning for reasoning',
+    'diffusion models for image generation',
+    'protein structure prediction',
+  ];
 
   it('reports its model, dimension and window', () => {
     expect(plain.info).toEqual({ kind: 'transformer', model: 'tiny-bert', dimension: 32 });
@@ -150,7 +154,9 @@ describe('transformer embedder on the tiny model (offline)', () => {
 describe('model resolution and failures', () => {
   it('names the folder and the missing files when the model folder is missing or incomplete', async () => {
     const missing = path.join(scratch, 'no-such-model');
-    expect(await expectModelUnavailable(createTransformerEmbedder({ modelDir: missing, cacheDir: scratch, offline: true }))).toContain(missing);
+    expect(await expectModelUnavailable(createTransformerEmbedder({ modelDir: missing, cacheDir: scratch, offline: true }))).toContain(
+      missing,
+    );
 
     const incomplete = path.join(scratch, 'incomplete');
     await cp(TINY_MODEL, incomplete, { recursive: true });
@@ -161,12 +167,13 @@ describe('model resolution and failures', () => {
   });
 
   it('lists where it looked when offline and the model is not cached, without any network', async () => {
-    const message = await expectModelUnavailable(createTransformerEmbedder({ model: 'Xenova/all-MiniLM-L6-v2', cacheDir: scratch, offline: true }));
+    const message = await expectModelUnavailable(
+      createTransformerEmbedder({ model: 'Xenova/all-MiniLM-L6-v2', cacheDir: scratch, offline: true }),
+    );
     expect(message).toContain(modelCacheFolder(scratch, 'Xenova/all-MiniLM-L6-v2'));
     expect(message).toMatch(/--model-dir/);
     expect(message).toMatch(/offline/);
   });
-
 });
 
 describe('download, cache and corrupt files (local test hub)', () => {
@@ -281,7 +288,9 @@ describe('download, cache and corrupt files (local test hub)', () => {
     const corruptDir = path.join(scratch, 'corrupt');
     await cp(TINY_MODEL, corruptDir, { recursive: true });
     await truncate(path.join(corruptDir, 'onnx', 'model.onnx'), 1_000);
-    const message = await expectModelUnavailable(createTransformerEmbedder({ modelDir: corruptDir, cacheDir: scratch, offline: true, workers: 1 }));
+    const message = await expectModelUnavailable(
+      createTransformerEmbedder({ modelDir: corruptDir, cacheDir: scratch, offline: true, workers: 1 }),
+    );
     expect(message).toContain(corruptDir);
     expect(message).toMatch(/protobuf|load|pars/i);
   });

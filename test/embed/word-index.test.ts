@@ -6,7 +6,9 @@ describe('WordIndex', () => {
   it('finds the first row of every word, as a Map filled backwards would', () => {
     const random = createRandom(5);
     const letters = 'abcdefghijklmnopqrstuvwxyzé-';
-    const words = Array.from({ length: 20_000 }, () => Array.from({ length: 1 + Math.floor(random() * 8) }, () => letters[Math.floor(random() * letters.length)]).join(''));
+    const words = Array.from({ length: 20_000 }, () =>
+      Array.from({ length: 1 + Math.floor(random() * 8) }, () => letters[Math.floor(random() * letters.length)]).join(''),
+    );
     // Repeats, the empty word and look-alikes.
     words.push(...words.slice(0, 500), '', 'reward', 'Reward', 'reward ');
     const expected = new Map<string, number>();

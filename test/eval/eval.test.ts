@@ -72,7 +72,10 @@ describe('retrieval quality on the sample (offline embedder)', () => {
       });
       const malformed = path.join(dir, 'malformed.json');
       await writeFile(malformed, JSON.stringify([{ query: 'q', relevant: { Title: 5 } }]));
-      await expect(readEvalQueries(malformed)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/0\.relevant\.Title/) });
+      await expect(readEvalQueries(malformed)).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringMatching(/0\.relevant\.Title/),
+      });
     } finally {
       await remove();
     }

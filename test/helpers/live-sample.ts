@@ -5,7 +5,9 @@ import { type EngineOptions, LiveEngine, SearchEngine } from '../../server/engin
 import { buildSampleIndex, temporaryDir } from './sample-index.js';
 
 /** A private, writable copy of the sample index with a live engine on it, for tests that change the index. */
-export async function liveSampleCopy(prefix: string): Promise<{ scratch: { dir: string; remove: () => Promise<void> }; options: EngineOptions; live: LiveEngine }> {
+export async function liveSampleCopy(
+  prefix: string,
+): Promise<{ scratch: { dir: string; remove: () => Promise<void> }; options: EngineOptions; live: LiveEngine }> {
   const scratch = await temporaryDir(prefix);
   const dataDir = path.join(scratch.dir, 'index');
   await cp(await buildSampleIndex(), dataDir, { recursive: true });

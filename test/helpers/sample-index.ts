@@ -15,7 +15,10 @@ export async function temporaryDir(prefix = 'paperscope-test-'): Promise<{ dir: 
 }
 
 /** Indexes the sample with the offline embedder into `dataDir`. */
-export async function indexSample(dataDir: string, overrides: { clusters?: 'auto' | number; paths?: string[] } = {}): Promise<IndexSummary> {
+export async function indexSample(
+  dataDir: string,
+  overrides: { clusters?: 'auto' | number; paths?: string[] } = {},
+): Promise<IndexSummary> {
   const settings = readSettings();
   return runIndex({
     paths: overrides.paths ?? [SAMPLE_FILE],

@@ -39,7 +39,9 @@ describe('the HTTP API on the sample index', () => {
   afterAll(() => engine.close());
 
   it('ranks the noisy-rewards paper in the top 3 for a question about noisy rewards in RL for LLM reasoning', async () => {
-    const { status, body } = await getJson(`/api/search?q=${encodeURIComponent('noisy rewards in reinforcement learning for LLM reasoning')}&k=10`);
+    const { status, body } = await getJson(
+      `/api/search?q=${encodeURIComponent('noisy rewards in reinforcement learning for LLM reasoning')}&k=10`,
+    );
     expect(status).toBe(200);
     const results = body.results as Hit[];
     expect(results).toHaveLength(10);
@@ -78,7 +80,12 @@ describe('the HTTP API on the sample index', () => {
   it('counts the papers that match, the same for every k and offset, and says whether more follow', async () => {
     for (const mode of ['hybrid', 'lexical', 'vector']) {
       const pages = [];
-      for (const [k, offset] of [[10, 0], [20, 0], [5, 5]]) pages.push((await getJson(`/api/search?q=reward%20noise&mode=${mode}&k=${k}&offset=${offset}`)).body);
+      for (const [k, offset] of [
+        [10, 0],
+        [20, 0],
+        [5, 5],
+      ])
+        pages.push((await getJson(`/api/search?q=reward%20noise&mode=${mode}&k=${k}&offset=${offset}`)).body);
       const [first = {}, , third = {}] = pages as Array<Record<string, unknown>>;
       const total = first.total as number;
       expect(new Set(pages.map((page) => page.total)).size, mode).toBe(1);
@@ -146,7 +153,10 @@ describe('the HTTP API on the sample index', () => {
   });
 
   it('finds papers like a pasted text', async () => {
-    const { status, body } = await post('/api/similar', { text: 'We fine-tune diffusion models for text-to-image generation with human preference rewards.', k: 5 });
+    const { status, body } = await post('/api/similar', {
+      text: 'We fine-tune diffusion models for text-to-image generation with human preference rewards.',
+      k: 5,
+    });
     expect(status).toBe(200);
     expect((body.results as Hit[]).map((hit) => hit.title).join(' ')).toMatch(/Diffusion|Image|Visual/i);
   });
@@ -167,7 +177,9 @@ describe('the HTTP API on the sample index', () => {
   });
 
   it('answers a question with cited abstract sentences', async () => {
-    const { status, body } = await post('/api/ask', { question: 'How robust is reinforcement learning for LLM reasoning to noisy rewards?' });
+    const { status, body } = await post('/api/ask', {
+      question: 'How robust is reinforcement learning for LLM reasoning to noisy rewards?',
+    });
     expect(status).toBe(200);
     const citations = body.citations as Array<{ id: string; title: string; sentence: string }>;
     expect(body.grounded).toBe(true);
@@ -183,16 +195,20 @@ describe('the HTTP API on the sample index', () => {
     expect(body).toMatchObject({ papers: 62, fallback: true, embedder: { kind: 'word-vectors' } });
   });
 
-  it('serves the same API over a real listening socket, with security headers', async () => {
-    const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, offline: true });
-    try {
-      const response = await fetch(`${server.url}/api/search?q=reward%20noise&k=3`);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
-      expect(((await response.json()) as { results: Hit[] }).results).toHaveLength(3);
-    } finally {
-      await server.close();
-    }
-  }, INDEX_SAMPLE_MS);
+  it(
+    'serves the same API over a real listening socket, with security headers',
+    async () => {
+      const server = await startServer({ dataDir, host: '127.0.0.1', port: 0, offline: true });
+      try {
+        const response = await fetch(`${server.url}/api/search?q=reward%20noise&k=3`);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+        expect(((await response.json()) as { results: Hit[] }).results).toHaveLength(3);
+      } finally {
+        await server.close();
+      }
+    },
+    INDEX_SAMPLE_MS,
+  );
 });

@@ -25,33 +25,65 @@ describe('re-embedding an index with another embedder', () => {
   afterAll(() => remove());
 
   const transformerRun = (reembed: boolean) =>
-    runIndex({ paths: [SAMPLE_FILE], dataDir, cacheDir, modelDir, offline: true, embedder: 'transformer', clusters: 'auto', year: SAMPLE_YEAR, reembed });
+    runIndex({
+      paths: [SAMPLE_FILE],
+      dataDir,
+      cacheDir,
+      modelDir,
+      offline: true,
+      embedder: 'transformer',
+      clusters: 'auto',
+      year: SAMPLE_YEAR,
+      reembed,
+    });
 
   it('refuses to mix transformer vectors into a word-vector index', async () => {
     await expect(transformerRun(false)).rejects.toMatchObject({ code: 'INDEX_MISMATCH', message: expect.stringMatching(/--reembed/) });
   });
 
-  it('rebuilds every vector with --reembed, and queries then use the transformer', async () => {
-    const summary = await transformerRun(true);
-    // The same 62 papers, re-embedded: updated, not added.
-    expect(summary).toMatchObject({ total: 62, added: 0, updated: 62, unchanged: 0, embedder: { kind: 'transformer', dimension: TINY_HIDDEN_SIZE } });
+  it(
+    'rebuilds every vector with --reembed, and queries then use the transformer',
+    async () => {
+      const summary = await transformerRun(true);
+      // The same 62 papers, re-embedded: updated, not added.
+      expect(summary).toMatchObject({
+        total: 62,
+        added: 0,
+        updated: 62,
+        unchanged: 0,
+        embedder: { kind: 'transformer', dimension: TINY_HIDDEN_SIZE },
+      });
 
-    const engine = await SearchEngine.open({ dataDir, cacheDir, modelDir, offline: true });
-    try {
-      expect(engine.status()).toMatchObject({ papers: 62, fallback: false, embedder: { kind: 'transformer', dimension: TINY_HIDDEN_SIZE } });
-      // Hybrid, which embeds the query with the transformer: the tiny random model's vector matches
-      // alone need not clear the similarity floor its own off-topic probes set.
-      const { results } = await engine.search({ q: 'noisy rewards for reasoning', k: 5, offset: 0, mode: 'hybrid', sort: 'relevance' });
-      expect(results).toHaveLength(5);
-      const related = engine.similar(results[0]?.id ?? '', 3);
-      expect(related.results.map((hit) => hit.id)).not.toContain(results[0]?.id);
-    } finally {
-      await engine.close();
-    }
-  }, INDEX_SAMPLE_MS);
+      const engine = await SearchEngine.open({ dataDir, cacheDir, modelDir, offline: true });
+      try {
+        expect(engine.status()).toMatchObject({
+          papers: 62,
+          fallback: false,
+          embedder: { kind: 'transformer', dimension: TINY_HIDDEN_SIZE },
+        });
+        // Hybrid, which embeds the query with the transformer: the tiny random model's vector matches
+        // alone need not clear the similarity floor its own off-topic probes set.
+        const { results } = await engine.search({ q: 'noisy rewards for reasoning', k: 5, offset: 0, mode: 'hybrid', sort: 'relevance' });
+        expect(results).toHaveLength(5);
+        const related = engine.similar(results[0]?.id ?? '', 3);
+        expect(related.results.map((hit) => hit.id)).not.toContain(results[0]?.id);
+      } finally {
+        await engine.close();
+      }
+    },
+    INDEX_SAMPLE_MS,
+  );
 
   it('then refuses word vectors until re-embedded again', async () => {
-    const attempt = runIndex({ paths: [SAMPLE_FILE], dataDir, cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', year: SAMPLE_YEAR });
+    const attempt = runIndex({
+      paths: [SAMPLE_FILE],
+      dataDir,
+      cacheDir,
+      offline: true,
+      embedder: 'word-vectors',
+      clusters: 'auto',
+      year: SAMPLE_YEAR,
+    });
     await expect(attempt).rejects.toMatchObject({ code: 'INDEX_MISMATCH' });
   });
 });

@@ -1,13 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { buildLexicalIndex, decodeVarints, encodeVarints, type LexicalIndex, loadLexicalFile, loadLexicalIndex } from '../../indexer/lexical/index.js';
+import {
+  buildLexicalIndex,
+  decodeVarints,
+  encodeVarints,
+  type LexicalIndex,
+  loadLexicalFile,
+  loadLexicalIndex,
+} from '../../indexer/lexical/index.js';
 import { openSealedFile, sealFile } from '../../indexer/store/index.js';
 import { legacyLexicalFile } from '../helpers/legacy-files.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
 const corpus = [
-  { id: 'a', title: 'Noisy rewards in reinforcement learning', abstract: 'We study noisy rewards. Rewards that are noisy hurt policy optimization.' },
+  {
+    id: 'a',
+    title: 'Noisy rewards in reinforcement learning',
+    abstract: 'We study noisy rewards. Rewards that are noisy hurt policy optimization.',
+  },
   { id: 'b', title: 'Policy optimization with GRPO', abstract: 'GRPO is a policy optimization method; rewards are verifiable (RLVR).' },
-  { id: 'c', title: 'Text-to-image diffusion', abstract: 'A text-to-image model generates an image from text prompts with reward guidance.' },
+  {
+    id: 'c',
+    title: 'Text-to-image diffusion',
+    abstract: 'A text-to-image model generates an image from text prompts with reward guidance.',
+  },
   { id: 'd', title: 'Scaling laws', abstract: 'We measure scaling of language models with compute and data size.' },
   { id: 'e', title: 'Robust reasoning', abstract: 'Reasoning under label noise: the reward signal is noisy and the policy still learns.' },
 ];
@@ -153,14 +168,17 @@ describe('serialisation', () => {
     // A header that is sealed (its checksum matches) but says the wrong thing.
     const sealed = openSealedFile(file, 'PSBM', 'lexical index');
     if ('problem' in sealed) throw new Error(sealed.problem);
-    const reseal = (edit: Record<string, unknown>) => Buffer.concat(sealFile('PSBM', { ...(sealed.header as object), ...edit }, [sealed.body]));
+    const reseal = (edit: Record<string, unknown>) =>
+      Buffer.concat(sealFile('PSBM', { ...(sealed.header as object), ...edit }, [sealed.body]));
     expect(problem(reseal({ postingCount: 'many' }))).toEqual(damaged(/postingCount/));
     expect(problem(reseal({ termCount: (sealed.header as { termCount: number }).termCount + 1 }))).toEqual(damaged(/expected/));
   });
 
   it('reports a file of an earlier format or version as stale, to be rebuilt', () => {
     const file = Buffer.concat(index.toFile(1));
-    expect(loadLexicalFile(legacyLexicalFile(file))).toEqual({ problem: { kind: 'stale', message: expect.stringMatching(/older version/) } });
+    expect(loadLexicalFile(legacyLexicalFile(file))).toEqual({
+      problem: { kind: 'stale', message: expect.stringMatching(/older version/) },
+    });
     const sealed = openSealedFile(file, 'PSBM', 'lexical index');
     if ('problem' in sealed) throw new Error(sealed.problem);
     const future = Buffer.concat(sealFile('PSBM', { ...(sealed.header as object), version: 99 }, [sealed.body]));
@@ -170,7 +188,11 @@ describe('serialisation', () => {
 
 describe('distinctive and shared terms', () => {
   const docs = [
-    { id: 'x', title: 'RLVR under noisy rewards', abstract: 'RLVR with noisy rewards: we propose a model. Noisy labels and RLVR training.' },
+    {
+      id: 'x',
+      title: 'RLVR under noisy rewards',
+      abstract: 'RLVR with noisy rewards: we propose a model. Noisy labels and RLVR training.',
+    },
     { id: 'y', title: 'Noisy rewards for RLVR', abstract: 'Rewards are noisy in RLVR. Our method improves results.' },
     { id: 'z', title: 'Diffusion sampling', abstract: 'Faster diffusion sampling with fewer steps.' },
   ];

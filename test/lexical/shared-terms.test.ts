@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { buildLexicalIndex } from '../../indexer/lexical/index.js';
 
-const filler = (n: number) => ({ id: `filler-${n}`, title: `Unrelated study ${n}`, abstract: `Protein folding and crystal growth number ${n} in chemistry.` });
+const filler = (n: number) => ({
+  id: `filler-${n}`,
+  title: `Unrelated study ${n}`,
+  abstract: `Protein folding and crystal growth number ${n} in chemistry.`,
+});
 
 describe('sharedTerms', () => {
   const index = buildLexicalIndex([
     {
       id: 'a',
       title: 'Reward noise in RLVR',
-      abstract: 'We surprisingly find that RLVR is robust to reward noise. It is crucial to ensure accurate rewards; methods fail in various scenarios.',
+      abstract:
+        'We surprisingly find that RLVR is robust to reward noise. It is crucial to ensure accurate rewards; methods fail in various scenarios.',
     },
     {
       id: 'b',
@@ -27,7 +32,11 @@ describe('sharedTerms', () => {
 
   it('leaves out the theme of the corpus: a term in most papers relates none in particular', () => {
     const themed = buildLexicalIndex(
-      Array.from({ length: 10 }, (_, n) => ({ id: `p${n}`, title: `Diffusion paper ${n}`, abstract: n < 2 ? 'Diffusion with golden noise seeds.' : 'Diffusion sampling.' })),
+      Array.from({ length: 10 }, (_, n) => ({
+        id: `p${n}`,
+        title: `Diffusion paper ${n}`,
+        abstract: n < 2 ? 'Diffusion with golden noise seeds.' : 'Diffusion sampling.',
+      })),
     );
     const shared = themed.sharedTerms('p0', 'p1', 5);
     expect(shared).toEqual(expect.arrayContaining(['golden', 'seeds', 'noise']));

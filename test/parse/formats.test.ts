@@ -39,7 +39,9 @@ describe('arXiv Atom feed', () => {
       upvotes: 0,
       organization: null,
     });
-    expect(papers[0]?.abstract).toMatch(/^While large-scale unsupervised .* classification loss & no sampling from the LM during fine-tuning\.$/);
+    expect(papers[0]?.abstract).toMatch(
+      /^While large-scale unsupervised .* classification loss & no sampling from the LM during fine-tuning\.$/,
+    );
     expect(papers[1]?.abstract).toMatch(/Goodhart’s law\.$/);
     expect(papers[2]?.abstract).toBe('We study a toy model where <noise> enters the boundary conditions.');
   });
@@ -73,7 +75,9 @@ describe('arXiv Atom feed', () => {
   });
 
   it('fails on well-formed XML that is not a feed', () => {
-    expect(failure(() => parseListing('<rss><item/></rss>', { file: 'x.xml' })).message).toMatch(/^x\.xml:1: not an Atom feed: no <feed> element\. Paperscope reads /);
+    expect(failure(() => parseListing('<rss><item/></rss>', { file: 'x.xml' })).message).toMatch(
+      /^x\.xml:1: not an Atom feed: no <feed> element\. Paperscope reads /,
+    );
   });
 });
 
@@ -126,7 +130,9 @@ describe('BibTeX', () => {
       ['First', 1, null],
       ['Last', 8, '2021-05'],
     ]);
-    expect(issues).toEqual([{ file: 'refs.bib', line: 3, message: 'entry skipped: Token mismatch, expected "}", found "@article{last, title"... in "article"' }]);
+    expect(issues).toEqual([
+      { file: 'refs.bib', line: 3, message: 'entry skipped: Token mismatch, expected "}", found "@article{last, title"... in "article"' },
+    ]);
   });
 });
 

@@ -22,7 +22,21 @@ const PIECES: Record<InputFormat, string[]> = {
   json: ['[', ']', '{', '}', ',', ':', '"title"', '"abstract"', '"papers"', '"x"', '1', 'null', '\n', '"date"', '"2024-13-45"'],
   jsonl: ['{', '}', ',', ':', '"title"', '"abstract"', '"x"', '[]', '\n', '"upvotes"', '-1', '"authors"'],
   csv: ['title,abstract\n', ',', '"', '""', '\n', '\r\n', 'x', ' ', 'date', '2024-02-30'],
-  atom: ['<feed>', '</feed>', '<entry>', '</entry>', '<title>', '</title>', '<summary>', '</summary>', 'x', '&amp;', '<!DOCTYPE x>', '<![CDATA[', ']]>'],
+  atom: [
+    '<feed>',
+    '</feed>',
+    '<entry>',
+    '</entry>',
+    '<title>',
+    '</title>',
+    '<summary>',
+    '</summary>',
+    'x',
+    '&amp;',
+    '<!DOCTYPE x>',
+    '<![CDATA[',
+    ']]>',
+  ],
   bibtex: ['@article{', 'k,', 'title={', 'abstract={', '}', '{', '\\"u', '\\', '"', '=', ',', '\n', '@string{', '%'],
 };
 

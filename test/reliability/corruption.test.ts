@@ -5,7 +5,16 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import type { IndexEvent } from '../../indexer/index.js';
-import { type DataDirLayout, dataDirLayout, openSealedFile, PapersTable, sealFile, sha256, writeChecksummedJson, writeRecordsFile } from '../../indexer/store/index.js';
+import {
+  type DataDirLayout,
+  dataDirLayout,
+  openSealedFile,
+  PapersTable,
+  sealFile,
+  sha256,
+  writeChecksummedJson,
+  writeRecordsFile,
+} from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { legacyLexicalFile } from '../helpers/legacy-files.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
@@ -83,7 +92,8 @@ const DAMAGES: Record<string, Damage> = {
     editSealedHeader(layout.lexical, 'PSBM', (header) => {
       header.tableVersion = Number(header.tableVersion) + 7;
     }),
-  'BM25 file in the format before the sealed one': async (layout) => writeFile(layout.lexical, legacyLexicalFile(await readFile(layout.lexical))),
+  'BM25 file in the format before the sealed one': async (layout) =>
+    writeFile(layout.lexical, legacyLexicalFile(await readFile(layout.lexical))),
   'topics file cut in half': (layout) => halve(layout.topics),
   'topics file garbled': (layout) => writeFile(layout.topics, '[1, 2,'),
   'topics file replaced by an old-format one with a wrong shape (and a valid checksum)': async (layout) => {
@@ -100,7 +110,8 @@ const SENTENCE_DAMAGES: Record<string, Damage> = {
   'sentence vectors byte flipped (still finite)': (layout) => flipByte(layout.sentences, (size) => size - 2),
   'sentence header byte flipped': (layout) => flipByte(layout.sentences, () => 20),
   'sentence file cut in half': (layout) => halve(layout.sentences),
-  'sentence BM25 file in the format before the sealed one': async (layout) => writeFile(layout.sentenceLexical, legacyLexicalFile(await readFile(layout.sentenceLexical))),
+  'sentence BM25 file in the format before the sealed one': async (layout) =>
+    writeFile(layout.sentenceLexical, legacyLexicalFile(await readFile(layout.sentenceLexical))),
   'sentence BM25 file deleted': (layout) => rm(layout.sentenceLexical),
   'sentence BM25 middle byte flipped': (layout) => flipByte(layout.sentenceLexical, (size) => Math.floor(size / 2)),
 };
@@ -212,12 +223,12 @@ describe('damaged derived index files', () => {
     }
   }
 
-  it.each(Object.entries(RECORDS_DAMAGES))('%s: reads the papers from the table instead, with a warning, and answers as before', (name, damage) =>
-    expectReadFromTable(name, damage, true),
+  it.each(Object.entries(RECORDS_DAMAGES))(
+    '%s: reads the papers from the table instead, with a warning, and answers as before',
+    (name, damage) => expectReadFromTable(name, damage, true),
   );
   it('reads the papers from the table, without a warning, when there is no records file', () =>
-    expectReadFromTable('records file deleted', (layout) => rm(layout.records), false),
-  );
+    expectReadFromTable('records file deleted', (layout) => rm(layout.records), false));
   it.each(Object.entries(SENTENCE_DAMAGES))('%s: rebuilds the sentence index, answers as before, and repairs the file', (name, damage) =>
     expectRepaired(name, damage, SENTENCE_WARNING),
   );
@@ -252,7 +263,9 @@ describe('damaged derived index files', () => {
     const release = await holdLockInAnotherProcess(dataDir);
     const files = async () => {
       const names = (await readdir(dataDir)).filter((name) => name !== 'index.lock').sort();
-      return Promise.all(names.map(async (name) => [name, sha256(await readFile(path.join(dataDir, name)).catch(() => Buffer.from('(a directory)')))]));
+      return Promise.all(
+        names.map(async (name) => [name, sha256(await readFile(path.join(dataDir, name)).catch(() => Buffer.from('(a directory)')))]),
+      );
     };
     const before = await files();
     const events: IndexEvent[] = [];
@@ -265,7 +278,12 @@ describe('damaged derived index files', () => {
       }
       expect(await files()).toEqual(before);
       const warnings = events.filter((event) => event.type === 'warning').map((event) => event.message);
-      expect(warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^Could not save the rebuilt indexes: Another indexer/), expect.stringMatching(/^Could not save the sentence index: Another indexer/)]));
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^Could not save the rebuilt indexes: Another indexer/),
+          expect.stringMatching(/^Could not save the sentence index: Another indexer/),
+        ]),
+      );
     } finally {
       await release();
     }

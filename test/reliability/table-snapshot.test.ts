@@ -27,7 +27,12 @@ describe('a server opening while an indexer writes', () => {
     // Rows an indexer has committed but not yet published a manifest for.
     await table.upsert([storedPaper(1, { title: 'Unpublished paper on reward noise', vector: new Float32Array(dimension).fill(0.1) })]);
     const events: IndexEvent[] = [];
-    const engine = await SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true, onEvent: (event) => events.push(event) });
+    const engine = await SearchEngine.open({
+      dataDir,
+      cacheDir: readSettings().cacheDir,
+      offline: true,
+      onEvent: (event) => events.push(event),
+    });
     try {
       expect(events.filter((event) => event.type === 'warning')).toEqual([]);
       expect(engine.status().papers).toBe(62);

@@ -36,9 +36,23 @@ describe('SearchResponseCache', () => {
   it('keeps a response the second time it is asked for, then answers from the cache with the time of the lookup', async () => {
     const cache = new SearchResponseCache();
     const engine = countingEngine();
-    const [first, second, third, fourth] = await answers(cache, engine, ['noisy rewards', 'noisy rewards', 'noisy rewards', 'noisy rewards']);
+    const [first, second, third, fourth] = await answers(cache, engine, [
+      'noisy rewards',
+      'noisy rewards',
+      'noisy rewards',
+      'noisy rewards',
+    ]);
     expect(engine.calls).toBe(2);
-    expect(first).toEqual({ query: 'noisy rewards', took_ms: 7.25, total: 10, offset: 0, has_more: false, next_offset: null, results: [], cached: false });
+    expect(first).toEqual({
+      query: 'noisy rewards',
+      took_ms: 7.25,
+      total: 10,
+      offset: 0,
+      has_more: false,
+      next_offset: null,
+      results: [],
+      cached: false,
+    });
     expect(second).toEqual(first);
     expect(third).toEqual({ ...first, took_ms: expect.any(Number), cached: true });
     expect(third?.took_ms).toBeLessThan(7.25);
@@ -68,7 +82,16 @@ describe('SearchResponseCache', () => {
   it('keeps different parameters apart', async () => {
     const cache = new SearchResponseCache();
     const engine = countingEngine();
-    const variants: Array<Record<string, string>> = [{ q: 'a' }, { q: 'A' }, { q: 'a', k: '5' }, { q: 'a', offset: '10' }, { q: 'a', mode: 'lexical' }, { q: 'a', topic: '1' }, { q: 'a', from: '2025' }, { q: 'a', sort: 'date' }];
+    const variants: Array<Record<string, string>> = [
+      { q: 'a' },
+      { q: 'A' },
+      { q: 'a', k: '5' },
+      { q: 'a', offset: '10' },
+      { q: 'a', mode: 'lexical' },
+      { q: 'a', topic: '1' },
+      { q: 'a', from: '2025' },
+      { q: 'a', sort: 'date' },
+    ];
     for (const round of [1, 2]) {
       for (const variant of variants) expect(parsed(await cache.answer(engine, params(variant))).cached, `round ${round}`).toBe(false);
     }
@@ -89,7 +112,10 @@ describe('SearchResponseCache', () => {
   it('does not keep a response larger than its size bound', async () => {
     const cache = new SearchResponseCache({ maxChars: 50 });
     const engine = countingEngine();
-    await answers(cache, engine, ['a query long enough to exceed fifty characters of JSON', 'a query long enough to exceed fifty characters of JSON']);
+    await answers(cache, engine, [
+      'a query long enough to exceed fifty characters of JSON',
+      'a query long enough to exceed fifty characters of JSON',
+    ]);
     expect(parsed(await cache.answer(engine, params({ q: 'a query long enough to exceed fifty characters of JSON' }))).cached).toBe(false);
   });
 

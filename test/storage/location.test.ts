@@ -10,7 +10,12 @@ describe('parseDataDir', () => {
   });
 
   it('splits an s3:// URI into bucket and prefix, without trailing slashes', () => {
-    expect(parseDataDir('s3://corpus/papers/v1/')).toEqual({ kind: 's3', uri: 's3://corpus/papers/v1', bucket: 'corpus', prefix: 'papers/v1' });
+    expect(parseDataDir('s3://corpus/papers/v1/')).toEqual({
+      kind: 's3',
+      uri: 's3://corpus/papers/v1',
+      bucket: 'corpus',
+      prefix: 'papers/v1',
+    });
     expect(parseDataDir('S3://corpus')).toEqual({ kind: 's3', uri: 's3://corpus', bucket: 'corpus', prefix: '' });
   });
 
@@ -88,7 +93,9 @@ describe('object store settings', () => {
   });
 
   it('reports a malformed variable as a configuration error of the catalog, naming the variable', () => {
-    expect(() => readSettings({ PAPERSCOPE_RATE_LIMIT: 'many' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', details: { variable: 'PAPERSCOPE_RATE_LIMIT' } }));
+    expect(() => readSettings({ PAPERSCOPE_RATE_LIMIT: 'many' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', details: { variable: 'PAPERSCOPE_RATE_LIMIT' } }),
+    );
     expect(() => readSettings({ AWS_SECRET_ACCESS_KEY: 'secret' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
   });
 });

@@ -35,34 +35,59 @@ describe('reloading a served local index when the manifest changes', () => {
     expect(live.current).toBe(before);
   });
 
-  it('swaps in the new index within a few polls of an index run', async () => {
-    const input = path.join(scratch.dir, 'new.jsonl');
-    await writeFile(input, `${JSON.stringify({ title: 'Wombat attention: burrowing into long contexts', abstract: 'Wombat attention digs through long contexts in linear time.' })}\n`);
-    await runIndex({ paths: [input], dataDir: options.dataDir, cacheDir: options.cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', year: SAMPLE_YEAR });
-    const deadline = Date.now() + 10_000;
-    while (live.current.status().papers !== 63 && Date.now() < deadline) await sleep(50);
-    expect(live.current.status().papers).toBe(63);
-    expect(events).toContainEqual({ type: 'info', message: expect.stringMatching(/^Reloaded the index from .*: 63 papers/) });
-  }, INDEX_SAMPLE_MS);
+  it(
+    'swaps in the new index within a few polls of an index run',
+    async () => {
+      const input = path.join(scratch.dir, 'new.jsonl');
+      await writeFile(
+        input,
+        `${JSON.stringify({ title: 'Wombat attention: burrowing into long contexts', abstract: 'Wombat attention digs through long contexts in linear time.' })}\n`,
+      );
+      await runIndex({
+        paths: [input],
+        dataDir: options.dataDir,
+        cacheDir: options.cacheDir,
+        offline: true,
+        embedder: 'word-vectors',
+        clusters: 'auto',
+        year: SAMPLE_YEAR,
+      });
+      const deadline = Date.now() + 10_000;
+      while (live.current.status().papers !== 63 && Date.now() < deadline) await sleep(50);
+      expect(live.current.status().papers).toBe(63);
+      expect(events).toContainEqual({ type: 'info', message: expect.stringMatching(/^Reloaded the index from .*: 63 papers/) });
+    },
+    INDEX_SAMPLE_MS,
+  );
 
-  it('keeps serving the current index when the new one cannot be opened, and warns once', async () => {
-    const manifestFile = dataDirLayout(options.dataDir).manifest;
-    const good = await readFile(manifestFile, 'utf8');
-    const served = live.current;
-    const manifest = (JSON.parse(good) as { payload: { builtAt: string; embedder: { kind: string; model: string } } }).payload;
-    // Replaced atomically, as the indexer does: the watcher polls every 100 ms and must never read half a manifest.
-    const replaceManifest = (text: string) => replaceFileAtomically(manifestFile, (temporary) => writeFile(temporary, text));
-    // A build whose model is not here: opening it fails offline.
-    await replaceManifest(JSON.stringify({ ...manifest, builtAt: new Date().toISOString(), embedder: { ...manifest.embedder, kind: 'transformer', model: 'nobody/missing-model' } }));
-    try {
-      await watch.check();
-      await watch.check();
-      expect(live.current).toBe(served);
-      const warnings = events.filter((event) => event.type === 'warning');
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatchObject({ message: expect.stringContaining('still serving the one built') });
-    } finally {
-      await replaceManifest(good);
-    }
-  }, INDEX_SAMPLE_MS);
+  it(
+    'keeps serving the current index when the new one cannot be opened, and warns once',
+    async () => {
+      const manifestFile = dataDirLayout(options.dataDir).manifest;
+      const good = await readFile(manifestFile, 'utf8');
+      const served = live.current;
+      const manifest = (JSON.parse(good) as { payload: { builtAt: string; embedder: { kind: string; model: string } } }).payload;
+      // Replaced atomically, as the indexer does: the watcher polls every 100 ms and must never read half a manifest.
+      const replaceManifest = (text: string) => replaceFileAtomically(manifestFile, (temporary) => writeFile(temporary, text));
+      // A build whose model is not here: opening it fails offline.
+      await replaceManifest(
+        JSON.stringify({
+          ...manifest,
+          builtAt: new Date().toISOString(),
+          embedder: { ...manifest.embedder, kind: 'transformer', model: 'nobody/missing-model' },
+        }),
+      );
+      try {
+        await watch.check();
+        await watch.check();
+        expect(live.current).toBe(served);
+        const warnings = events.filter((event) => event.type === 'warning');
+        expect(warnings).toHaveLength(1);
+        expect(warnings[0]).toMatchObject({ message: expect.stringContaining('still serving the one built') });
+      } finally {
+        await replaceManifest(good);
+      }
+    },
+    INDEX_SAMPLE_MS,
+  );
 });

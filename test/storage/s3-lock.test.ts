@@ -32,7 +32,12 @@ describe('the lock object of an s3:// data dir', () => {
   beforeAll(async () => {
     scratch = await temporaryDir('paperscope-s3-lock-');
     s3 = await startLocalS3(path.join(scratch.dir, 's3'), BUCKET);
-    client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
   });
 
   afterEach(async () => {
@@ -47,7 +52,13 @@ describe('the lock object of an s3:// data dir', () => {
 
   /** Each indexer gets its own cache dir, so its own local writer lock: only the lock object is shared. */
   function indexer(name: string, onWarning?: (message: string) => void) {
-    return openDataDir(URI, { cacheDir: path.join(scratch.dir, name), role: 'index', objectStore: readSettings().objectStore, lockTtlMs: TTL_MS, onWarning: onWarning ?? (() => {}) });
+    return openDataDir(URI, {
+      cacheDir: path.join(scratch.dir, name),
+      role: 'index',
+      objectStore: readSettings().objectStore,
+      lockTtlMs: TTL_MS,
+      onWarning: onWarning ?? (() => {}),
+    });
   }
 
   async function plant(body: LockBody): Promise<void> {
@@ -66,13 +77,17 @@ describe('the lock object of an s3:// data dir', () => {
 
   const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 
-  it('takes over a lock left by a killed indexer (old format, no heartbeat) and the index run succeeds', async () => {
-    await plant({ host: 'gone-host', pid: 4242, startedAt: ago(3_600_000), nonce: 'dead' });
-    // The default TTL (PAPERSCOPE_LOCK_TTL_MS, 2 minutes) applies: the lock is an hour old.
-    const summary = await indexSample(URI);
-    expect(summary).toMatchObject({ added: 62, total: 62 });
-    expect(await stored()).toBeUndefined();
-  }, INDEX_SAMPLE_MS);
+  it(
+    'takes over a lock left by a killed indexer (old format, no heartbeat) and the index run succeeds',
+    async () => {
+      await plant({ host: 'gone-host', pid: 4242, startedAt: ago(3_600_000), nonce: 'dead' });
+      // The default TTL (PAPERSCOPE_LOCK_TTL_MS, 2 minutes) applies: the lock is an hour old.
+      const summary = await indexSample(URI);
+      expect(summary).toMatchObject({ added: 62, total: 62 });
+      expect(await stored()).toBeUndefined();
+    },
+    INDEX_SAMPLE_MS,
+  );
 
   it('takes over a lock whose heartbeat is older than the TTL', async () => {
     await plant({ host: 'gone-host', pid: 4242, startedAt: ago(60_000), heartbeatAt: ago(TTL_MS * 2), nonce: 'dead' });
@@ -92,8 +107,13 @@ describe('the lock object of an s3:// data dir', () => {
   it('refuses a lock with a fresh heartbeat, naming the object, the holder and the heartbeat age', async () => {
     await plant({ host: 'busy-host', pid: 77, startedAt: ago(60_000), heartbeatAt: ago(100), nonce: 'alive' });
     const refusal = indexer('refused').acquireLock();
-    await expect(refusal).rejects.toMatchObject({ code: 'INDEX_LOCKED', details: { lock: `${URI}/index.lock`, holder: { host: 'busy-host', pid: 77 } } });
-    await expect(refusal).rejects.toThrow(new RegExp(`${URI}/index\\.lock \\(host busy-host, pid 77, started .+\\); its heartbeat is 0\\.\\d s old`));
+    await expect(refusal).rejects.toMatchObject({
+      code: 'INDEX_LOCKED',
+      details: { lock: `${URI}/index.lock`, holder: { host: 'busy-host', pid: 77 } },
+    });
+    await expect(refusal).rejects.toThrow(
+      new RegExp(`${URI}/index\\.lock \\(host busy-host, pid 77, started .+\\); its heartbeat is 0\\.\\d s old`),
+    );
     expect((await stored())?.nonce).toBe('alive');
   });
 
@@ -107,7 +127,10 @@ describe('the lock object of an s3:// data dir', () => {
       expect(later?.startedAt).toBe(first?.startedAt);
       expect(Date.parse(later?.heartbeatAt ?? '')).toBeGreaterThan(Date.parse(first?.heartbeatAt ?? ''));
       // Older than the TTL since it was taken, yet fresh: a rival is refused.
-      await expect(indexer('rival').acquireLock()).rejects.toMatchObject({ code: 'INDEX_LOCKED', message: expect.stringContaining(`${URI}/index.lock`) });
+      await expect(indexer('rival').acquireLock()).rejects.toMatchObject({
+        code: 'INDEX_LOCKED',
+        message: expect.stringContaining(`${URI}/index.lock`),
+      });
     } finally {
       await release();
     }
@@ -128,7 +151,10 @@ describe('the lock object of an s3:// data dir', () => {
       while (warnings.length === 0 && Date.now() < deadline) await sleep(20);
       expect(warnings).toEqual([expect.stringContaining(`Lost the writer lock ${URI}/index.lock: taken over by host new-host, pid 99`)]);
       await writeFile(dataDir.layout.manifest, '{"count": 0}');
-      await expect(dataDir.publish()).rejects.toMatchObject({ code: 'INDEX_LOCKED', message: expect.stringContaining('lost the writer lock') });
+      await expect(dataDir.publish()).rejects.toMatchObject({
+        code: 'INDEX_LOCKED',
+        message: expect.stringContaining('lost the writer lock'),
+      });
       await sleep(TTL_MS / 2);
       expect(await stored()).toEqual(taken);
     } finally {

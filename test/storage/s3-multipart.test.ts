@@ -114,7 +114,10 @@ describe('multipart upload of large index files', () => {
     intercept = ({ method, key, query }) => {
       if (key !== VECTORS_KEY) return undefined;
       if (method === 'PUT' && query.get('partNumber') === '2') {
-        return { status: 403, body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Part refused by the test</Message></Error>' };
+        return {
+          status: 403,
+          body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Part refused by the test</Message></Error>',
+        };
       }
       // s3rver 3.7 does not implement AbortMultipartUpload; S3 answers it with 204.
       if (method === 'DELETE' && query.has('uploadId')) return { status: 204, body: '' };

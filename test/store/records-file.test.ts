@@ -24,7 +24,8 @@ describe('records file', () => {
   });
   afterAll(async () => scratch.remove());
 
-  const everything = (records: Awaited<ReturnType<PapersTable['readRecords']>>) => records.briefs.map((brief, row) => ({ ...brief, ...records.details(row) }));
+  const everything = (records: Awaited<ReturnType<PapersTable['readRecords']>>) =>
+    records.briefs.map((brief, row) => ({ ...brief, ...records.details(row) }));
 
   it('gives back exactly what the table gives, for its table version and count', async () => {
     const version = await table.version();
@@ -43,8 +44,12 @@ describe('records file', () => {
       const result = await readRecordsFile(layout, expected);
       return 'problem' in result ? `${result.problem.kind}: ${result.problem.message}` : 'usable';
     };
-    expect(await readRecordsFile(layout, { ...expected, tableVersion: version + 1 })).toEqual({ problem: { kind: 'stale', message: `built from table version ${version}, not ${version + 1}` } });
-    expect(await readRecordsFile(layout, { ...expected, count: 4 })).toEqual({ problem: { kind: 'stale', message: 'holds 3 papers, not 4' } });
+    expect(await readRecordsFile(layout, { ...expected, tableVersion: version + 1 })).toEqual({
+      problem: { kind: 'stale', message: `built from table version ${version}, not ${version + 1}` },
+    });
+    expect(await readRecordsFile(layout, { ...expected, count: 4 })).toEqual({
+      problem: { kind: 'stale', message: 'holds 3 papers, not 4' },
+    });
     const flipped = Buffer.from(good);
     flipped[flipped.length - 40] = (flipped[flipped.length - 40] as number) ^ 0xff;
     await writeFile(layout.records, flipped);

@@ -1,7 +1,14 @@
 import { access, readFile, truncate, writeFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type DataDirLayout, dataDirLayout, readTopicsFile, type TopicsFile, writeChecksummedJson, writeTopicsFile } from '../../indexer/store/index.js';
+import {
+  type DataDirLayout,
+  dataDirLayout,
+  readTopicsFile,
+  type TopicsFile,
+  writeChecksummedJson,
+  writeTopicsFile,
+} from '../../indexer/store/index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 
 const TOPICS: TopicsFile = {
@@ -13,7 +20,19 @@ const TOPICS: TopicsFile = {
   clusteredCount: 2,
   nextId: 1,
   centroids: [[0.6, 0.8]],
-  topics: [{ id: 0, label: 'reward noise', keywords: [{ term: 'reward', weight: 1 }], size: 2, representatives: ['a'], first: '2025-01', last: '2025-02', median: '2025-01', months: [{ month: '2025-01', count: 2 }] }],
+  topics: [
+    {
+      id: 0,
+      label: 'reward noise',
+      keywords: [{ term: 'reward', weight: 1 }],
+      size: 2,
+      representatives: ['a'],
+      first: '2025-01',
+      last: '2025-02',
+      median: '2025-01',
+      months: [{ month: '2025-01', count: 2 }],
+    },
+  ],
   assignments: { a: 0, b: 0 },
   map: [
     { id: 'a', x: 0.5, y: -1 },
@@ -23,7 +42,10 @@ const TOPICS: TopicsFile = {
 
 /** `count` papers as the indexer writes them: the map lists the assigned papers in the same order. */
 function manyPapers(count: number): TopicsFile {
-  const ids = Array.from({ length: count }, (_, index) => `24${String(index % 12).padStart(2, '0')}.${String(index).padStart(5, '0')}v${1 + (index % 3)}`);
+  const ids = Array.from(
+    { length: count },
+    (_, index) => `24${String(index % 12).padStart(2, '0')}.${String(index).padStart(5, '0')}v${1 + (index % 3)}`,
+  );
   return {
     ...TOPICS,
     k: 12,
@@ -56,10 +78,12 @@ function editSealed(file: string, edit: Edit): Promise<void> {
   });
 }
 
-const flip = (at: (bytes: Buffer, bodyStart: number) => number): Edit => (bytes, { bodyStart }) => {
-  const offset = at(bytes, bodyStart);
-  bytes[offset] = (bytes[offset] ?? 0) ^ 0x01;
-};
+const flip =
+  (at: (bytes: Buffer, bodyStart: number) => number): Edit =>
+  (bytes, { bodyStart }) => {
+    const offset = at(bytes, bodyStart);
+    bytes[offset] = (bytes[offset] ?? 0) ^ 0x01;
+  };
 
 /** Replaces text in the JSON header by text of the same length. */
 function replaceInHeader(from: string, to: string) {
@@ -76,10 +100,11 @@ const blankFirstId: Edit = (bytes) => {
   bytes.fill(' ', start, bytes.indexOf('",', start) + 2);
 };
 
-const exists = (file: string) => access(file).then(
-  () => true,
-  () => false,
-);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 
 // Values with no binary form, which the JSON file of earlier versions could still hold.
 const INVALID_PER_PAPER: [string, Partial<Record<keyof TopicsFile, unknown>>][] = [
@@ -148,15 +173,49 @@ describe('topics file', () => {
     ['missing its last byte', async ({ topics }) => truncate(topics, (await readFile(topics)).length - 1)],
     ['emptied', ({ topics }) => truncate(topics, 0)],
     ['garbled', ({ topics }) => writeFile(topics, '[1, 2,')],
-    ['with a header byte flipped', ({ topics }) => editFile(topics, flip(() => 20))],
-    ['with a coordinate bit flipped (still a finite number)', ({ topics }) => editFile(topics, flip((_, bodyStart) => bodyStart))],
-    ['with an id byte flipped', ({ topics }) => editFile(topics, flip((bytes) => bytes.length - 3))],
-    ['with its checksum changed', ({ topics }) => editFile(topics, flip(() => 5))],
+    [
+      'with a header byte flipped',
+      ({ topics }) =>
+        editFile(
+          topics,
+          flip(() => 20),
+        ),
+    ],
+    [
+      'with a coordinate bit flipped (still a finite number)',
+      ({ topics }) =>
+        editFile(
+          topics,
+          flip((_, bodyStart) => bodyStart),
+        ),
+    ],
+    [
+      'with an id byte flipped',
+      ({ topics }) =>
+        editFile(
+          topics,
+          flip((bytes) => bytes.length - 3),
+        ),
+    ],
+    [
+      'with its checksum changed',
+      ({ topics }) =>
+        editFile(
+          topics,
+          flip(() => 5),
+        ),
+    ],
     ['in the JSON form', ({ topics }) => writeChecksummedJson(topics, manyPapers(50))],
     ['of a wrong shape (checksum valid)', ({ topics }) => editSealed(topics, replaceInHeader('"requested":"auto"', '"requested":"oops"'))],
     ['of another format version (checksum valid)', ({ topics }) => editSealed(topics, replaceInHeader('"version":1', '"version":9'))],
-    ['with a negative topic id (checksum valid)', ({ topics }) => editSealed(topics, (bytes, { bodyStart }) => bytes.writeInt32LE(-1, bodyStart + 16 * 50))],
-    ['with a coordinate that is not a number (checksum valid)', ({ topics }) => editSealed(topics, (bytes, { bodyStart }) => bytes.writeDoubleLE(Number.NaN, bodyStart + 8))],
+    [
+      'with a negative topic id (checksum valid)',
+      ({ topics }) => editSealed(topics, (bytes, { bodyStart }) => bytes.writeInt32LE(-1, bodyStart + 16 * 50)),
+    ],
+    [
+      'with a coordinate that is not a number (checksum valid)',
+      ({ topics }) => editSealed(topics, (bytes, { bodyStart }) => bytes.writeDoubleLE(Number.NaN, bodyStart + 8)),
+    ],
     ['with one id too few (checksum valid)', ({ topics }) => editSealed(topics, blankFirstId)],
   ])('is undefined when %s', async (_name, damage) => {
     await writeTopicsFile(layout, manyPapers(50));

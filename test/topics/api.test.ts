@@ -89,11 +89,19 @@ describe('topics on the sample index', () => {
     expect((await getJson(`/api/clusters/${largest.id}/subtopics`)).body).toEqual(body);
     // The second level was computed with the topics and stored beside them: every topic has one.
     expect(Object.keys(initial.subtopics ?? {}).sort()).toEqual(initial.topics.map((topic) => String(topic.id)).sort());
-    expect(clusters.map((cluster) => cluster.label)).toEqual(initial.subtopics?.[String(largest.id)]?.clusters.map((cluster) => cluster.label));
+    expect(clusters.map((cluster) => cluster.label)).toEqual(
+      initial.subtopics?.[String(largest.id)]?.clusters.map((cluster) => cluster.label),
+    );
   });
 
   it('does not split a topic of fewer than six papers, and says why', async () => {
-    const docs = Array.from({ length: 4 }, (_, index) => ({ id: `p${index}`, title: `Paper ${index}`, abstract: 'About rewards.', date: null, vector: [1, index] }));
+    const docs = Array.from({ length: 4 }, (_, index) => ({
+      id: `p${index}`,
+      title: `Paper ${index}`,
+      abstract: 'About rewards.',
+      date: null,
+      vector: [1, index],
+    }));
     const response = await subtopicsOf(docs, 42);
     expect(response.clusters).toEqual([]);
     expect(response.reason).toMatch(/4 papers.*fewer than 6/);
@@ -121,40 +129,50 @@ describe('topics on the sample index', () => {
     }
   });
 
-  it('reports clustering quality against the hand labels beside NMF and k-means on TF-IDF', async () => {
-    const handLabels = await readHandLabels(LABELS_FILE);
-    expect(Object.keys(handLabels)).toHaveLength(62);
-    for (const clusters of ['auto', 5] as const) {
-      const report = await engine.topicReport({ clusters, handLabels });
-      expect(report.handLabels).toEqual({ matched: 62, unmatched: 0, classes: 7 });
-      if (clusters === 5) expect(report.topics.k).toBe(5);
-      else expect(report.topics.k).toBe(initial.k);
-      expect(report.baselines.map((baseline) => baseline.method)).toEqual(['NMF on TF-IDF', 'k-means on TF-IDF']);
-      for (const quality of [report.topics, ...report.baselines]) {
-        expect(quality.k).toBe(report.topics.k);
-        expect(quality.nmi).toBeGreaterThanOrEqual(0);
-        expect(quality.nmi).toBeLessThanOrEqual(1);
-        expect(quality.sizes.reduce((sum, size) => sum + size, 0)).toBe(62);
+  it(
+    'reports clustering quality against the hand labels beside NMF and k-means on TF-IDF',
+    async () => {
+      const handLabels = await readHandLabels(LABELS_FILE);
+      expect(Object.keys(handLabels)).toHaveLength(62);
+      for (const clusters of ['auto', 5] as const) {
+        const report = await engine.topicReport({ clusters, handLabels });
+        expect(report.handLabels).toEqual({ matched: 62, unmatched: 0, classes: 7 });
+        if (clusters === 5) expect(report.topics.k).toBe(5);
+        else expect(report.topics.k).toBe(initial.k);
+        expect(report.baselines.map((baseline) => baseline.method)).toEqual(['NMF on TF-IDF', 'k-means on TF-IDF']);
+        for (const quality of [report.topics, ...report.baselines]) {
+          expect(quality.k).toBe(report.topics.k);
+          expect(quality.nmi).toBeGreaterThanOrEqual(0);
+          expect(quality.nmi).toBeLessThanOrEqual(1);
+          expect(quality.sizes.reduce((sum, size) => sum + size, 0)).toBe(62);
+        }
+        // The topics agree with the hand labels at least as well as the classic topic model, NMF.
+        expect(report.topics.nmi).toBeGreaterThanOrEqual(report.baselines[0]?.nmi as number);
+        expect(formatQualityReport(report)).toMatch(
+          /NMI \d\.\d{3}, ARI -?\d\.\d{3}[\s\S]*baseline: NMF on TF-IDF[\s\S]*baseline: k-means on TF-IDF/,
+        );
       }
-      // The topics agree with the hand labels at least as well as the classic topic model, NMF.
-      expect(report.topics.nmi).toBeGreaterThanOrEqual(report.baselines[0]?.nmi as number);
-      expect(formatQualityReport(report)).toMatch(/NMI \d\.\d{3}, ARI -?\d\.\d{3}[\s\S]*baseline: NMF on TF-IDF[\s\S]*baseline: k-means on TF-IDF/);
-    }
-  }, UNIT_TEST_MS * 3);
+    },
+    UNIT_TEST_MS * 3,
+  );
 
-  it('adds three new papers to existing topics without re-clustering, ids unchanged', async () => {
-    const file = path.join(dataDir, 'new-papers.json');
-    await writeFile(file, JSON.stringify(NEW_PAPERS));
-    const summary = await indexSample(dataDir, { paths: [file] });
-    expect(summary.added).toBe(3);
-    const after = (await readTopicsFile(dataDirLayout(dataDir))) as TopicsFile;
-    expect(after.clusteredCount).toBe(62);
-    expect(after.silhouette).toBe(initial.silhouette);
-    expect(after.topics.map((topic) => topic.id).sort()).toEqual(initial.topics.map((topic) => topic.id).sort());
-    for (const [paper, topic] of Object.entries(initial.assignments)) expect(after.assignments[paper]).toBe(topic);
-    const added = Object.keys(after.assignments).filter((paper) => !(paper in initial.assignments));
-    expect(added).toHaveLength(3);
-    for (const paper of added) expect(initial.topics.map((topic) => topic.id)).toContain(after.assignments[paper]);
-    expect(after.topics.reduce((sum, topic) => sum + topic.size, 0)).toBe(65);
-  }, INDEX_SAMPLE_MS);
+  it(
+    'adds three new papers to existing topics without re-clustering, ids unchanged',
+    async () => {
+      const file = path.join(dataDir, 'new-papers.json');
+      await writeFile(file, JSON.stringify(NEW_PAPERS));
+      const summary = await indexSample(dataDir, { paths: [file] });
+      expect(summary.added).toBe(3);
+      const after = (await readTopicsFile(dataDirLayout(dataDir))) as TopicsFile;
+      expect(after.clusteredCount).toBe(62);
+      expect(after.silhouette).toBe(initial.silhouette);
+      expect(after.topics.map((topic) => topic.id).sort()).toEqual(initial.topics.map((topic) => topic.id).sort());
+      for (const [paper, topic] of Object.entries(initial.assignments)) expect(after.assignments[paper]).toBe(topic);
+      const added = Object.keys(after.assignments).filter((paper) => !(paper in initial.assignments));
+      expect(added).toHaveLength(3);
+      for (const paper of added) expect(initial.topics.map((topic) => topic.id)).toContain(after.assignments[paper]);
+      expect(after.topics.reduce((sum, topic) => sum + topic.size, 0)).toBe(65);
+    },
+    INDEX_SAMPLE_MS,
+  );
 });

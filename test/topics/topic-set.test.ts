@@ -66,7 +66,9 @@ describe('topic sets', () => {
     const oldMembers = membersOf(before);
     const newMembers = membersOf(after);
     // The best-overlapping pair of old and new topics is always matched.
-    const pairs = [...newMembers].flatMap(([id, papers]) => [...oldMembers].map(([oldId, old]) => ({ id, oldId, overlap: jaccard(papers, old) })));
+    const pairs = [...newMembers].flatMap(([id, papers]) =>
+      [...oldMembers].map(([oldId, old]) => ({ id, oldId, overlap: jaccard(papers, old) })),
+    );
     const best = pairs.sort((a, b) => b.overlap - a.overlap)[0];
     expect(best?.overlap).toBeGreaterThanOrEqual(0.2);
     expect(best?.id).toBe(best?.oldId);

@@ -84,10 +84,7 @@ async function load(): Promise<Loaded> {
   });
 
   const probe = 'a';
-  const special = findSpecialTokens(
-    tokenizer.encode(probe),
-    tokenizer.encode(probe, { add_special_tokens: false }),
-  );
+  const special = findSpecialTokens(tokenizer.encode(probe), tokenizer.encode(probe, { add_special_tokens: false }));
   const limits = [setup.maxTokens, finite(tokenizer.model_max_length), finite(model.config.max_position_embeddings)];
   const known = limits.filter((limit): limit is number => limit !== undefined);
   // An encoder-only model has one ONNX session, "model"; its inputs decide whether token_type_ids is passed.
@@ -120,9 +117,7 @@ async function forward(loaded: Loaded, windows: readonly number[][]): Promise<Fl
     attention_mask: new Tensor('int64', mask, dims),
     token_type_ids: new Tensor('int64', new BigInt64Array(batch * sequence), dims),
   };
-  const inputs = Object.fromEntries(
-    loaded.inputNames.flatMap((name) => (available[name] ? [[name, available[name]]] : [])),
-  );
+  const inputs = Object.fromEntries(loaded.inputNames.flatMap((name) => (available[name] ? [[name, available[name]]] : [])));
   const output = (await loaded.model(inputs)) as Record<string, Tensor>;
   const hidden = output.last_hidden_state ?? Object.values(output)[0];
   if (hidden?.dims.length !== 3) throw new Error('The model has no [batch, sequence, hidden] output');
@@ -145,7 +140,10 @@ async function embed(loaded: Loaded, texts: readonly string[], prefix: string): 
   return plans.map((plan) => {
     const vectors = pooled.slice(next, next + plan.length);
     next += plan.length;
-    return combineWindows(vectors, plan.map((window) => window.length));
+    return combineWindows(
+      vectors,
+      plan.map((window) => window.length),
+    );
   });
 }
 
@@ -162,7 +160,11 @@ try {
   post({ type: 'ready', dimension: probe?.length ?? 0, windowTokens: loaded.windowTokens });
   port.on('message', (request: WorkerRequest) => {
     embed(loaded, request.texts, request.prefix).then(
-      (vectors) => post({ type: 'result', id: request.id, vectors }, vectors.map((v) => v.buffer as ArrayBuffer)),
+      (vectors) =>
+        post(
+          { type: 'result', id: request.id, vectors },
+          vectors.map((v) => v.buffer as ArrayBuffer),
+        ),
       (error: unknown) => post({ type: 'error', id: request.id, message: message(error) }),
     );
   });

@@ -59,13 +59,9 @@ export async function locateSource(packageDir?: string): Promise<SourceLocation>
     .then((text) => z.object({ version: z.string() }).parse(JSON.parse(text)).version)
     .catch(() => null);
   if (version === null) {
-    throw new PaperscopeError(
-      'EMBEDDINGS_UNAVAILABLE',
-      `Cannot read the version of ${SOURCE_PACKAGE} from ${manifest}`,
-      {
-        file: manifest,
-      },
-    );
+    throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `Cannot read the version of ${SOURCE_PACKAGE} from ${manifest}`, {
+      file: manifest,
+    });
   }
   return { file, version };
 }
@@ -174,7 +170,8 @@ export async function readCache(file: string): Promise<{ header: CacheHeader; ta
   } catch (error) {
     return { problem: unreadableFile(error) };
   }
-  if (bytes.toString('latin1', 0, LEGACY_MAGIC.length) === LEGACY_MAGIC) return { problem: staleFile('written by an older version of Paperscope') };
+  if (bytes.toString('latin1', 0, LEGACY_MAGIC.length) === LEGACY_MAGIC)
+    return { problem: staleFile('written by an older version of Paperscope') };
   const sealed = openSealedFile(bytes, MAGIC, 'word-vector cache');
   if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
   const parsed = headerSchema.safeParse(sealed.header);
@@ -185,7 +182,8 @@ export async function readCache(file: string): Promise<{ header: CacheHeader; ta
   const { body } = sealed;
   const codesStart = rows * 4;
   const vocabularyStart = codesStart + rows * dimension;
-  if (body.length !== vocabularyStart + header.vocabularyBytes) return { problem: damagedFile(`its body has ${body.length} bytes, not ${vocabularyStart + header.vocabularyBytes}`) };
+  if (body.length !== vocabularyStart + header.vocabularyBytes)
+    return { problem: damagedFile(`its body has ${body.length} bytes, not ${vocabularyStart + header.vocabularyBytes}`) };
   const words = body.toString('utf8', vocabularyStart).split('\n');
   if (words.length !== rows) return { problem: damagedFile(`it has ${words.length} words, not ${rows}`) };
   // Views: the sealed body is 8-byte aligned.

@@ -94,20 +94,13 @@ export function parseWinkEmbeddings(source: Buffer, file: string, onProgress?: (
     filled[row] = 1;
     quantizeRow(values, dimension, codes, row, scales);
     rows++;
-    if (rows % 50_000 === 0)
-      onProgress?.(`Word vectors: converted ${rows.toLocaleString('en')} of ${size.toLocaleString('en')}`);
+    if (rows % 50_000 === 0) onProgress?.(`Word vectors: converted ${rows.toLocaleString('en')} of ${size.toLocaleString('en')}`);
   }
   if (rows !== size) fail(`"vectors" has ${rows} rows, expected ${size}`, pos);
   return { words: words as string[], dimension, scales, codes };
 }
 
-function quantizeRow(
-  values: Float64Array,
-  dimension: number,
-  codes: Int8Array,
-  row: number,
-  scales: Float32Array,
-): void {
+function quantizeRow(values: Float64Array, dimension: number, codes: Int8Array, row: number, scales: Float32Array): void {
   let max = 0;
   for (let j = 0; j < dimension; j++) max = Math.max(max, Math.abs(values[j] ?? 0));
   const scale = max / 127;

@@ -207,12 +207,10 @@ export function firstPrincipalComponent(vectors: readonly Float32Array[], dimens
       const vi = vector[i] ?? 0;
       start[i] = (start[i] ?? 0) + vi;
       if (vi === 0) continue;
-      for (let j = i; j < dimension; j++)
-        gram[i * dimension + j] = (gram[i * dimension + j] ?? 0) + vi * (vector[j] ?? 0);
+      for (let j = i; j < dimension; j++) gram[i * dimension + j] = (gram[i * dimension + j] ?? 0) + vi * (vector[j] ?? 0);
     }
   }
-  for (let i = 0; i < dimension; i++)
-    for (let j = 0; j < i; j++) gram[i * dimension + j] = gram[j * dimension + i] ?? 0;
+  for (let i = 0; i < dimension; i++) for (let j = 0; j < i; j++) gram[i * dimension + j] = gram[j * dimension + i] ?? 0;
   let current = unit(start.some((value) => value !== 0) ? start : start.fill(1));
   for (let iteration = 0; iteration < 200; iteration++) {
     const next = new Float64Array(dimension);

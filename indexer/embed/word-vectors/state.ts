@@ -35,11 +35,9 @@ export function parseState(state: unknown, dimension: number): FittedCorpus {
       : null
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'state'}: ${issue.message}`).join('; ');
   if (!parsed.success || problem !== null) {
-    throw new PaperscopeError(
-      'INDEX_MISMATCH',
-      `The index's word-vector state is invalid (${problem}); rebuild the index with --reembed`,
-      { problem },
-    );
+    throw new PaperscopeError('INDEX_MISMATCH', `The index's word-vector state is invalid (${problem}); rebuild the index with --reembed`, {
+      problem,
+    });
   }
   const { documents, meanWords, dfFloor, words, df, common } = parsed.data;
   return {
