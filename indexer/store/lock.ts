@@ -3,7 +3,6 @@ import { link, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { isProcessAlive, processStartTime } from '../../core/process.js';
 import { type DataDirLayout, temporaryFileOwner, temporaryPathFor } from './files.js';
@@ -15,6 +14,8 @@ const BUSY_RETRY_MS = 10;
 /** Takeover markers of takeover markers, each level needing a crash inside the one above. */
 const MAX_TAKEOVER_DEPTH = 4;
 const TAKEOVER_SUFFIX = '.takeover';
+/** The default of PAPERSCOPE_LOCK_TTL_MS: a lock whose heartbeat is older than this is stale. */
+export const LOCK_TTL_MS = 120_000;
 
 /**
  * Takes the data directory's writer lock: one indexer at a time. A lock left by a process that no
@@ -27,7 +28,7 @@ const TAKEOVER_SUFFIX = '.takeover';
  * try { await write(); } finally { await release(); }
  */
 export async function acquireWriterLock(layout: DataDirLayout, options: { ttlMs?: number } = {}): Promise<() => Promise<void>> {
-  const ttlMs = options.ttlMs ?? readSettings().lockTtlMs;
+  const ttlMs = options.ttlMs ?? LOCK_TTL_MS;
   const content = lockContent();
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (await createWith(layout.lock, content)) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ObjectStoreSettings } from '../../core/config.js';
 import { type DataDirLayout, dataDirLayout } from './files.js';
 import { lanceStorageOptions, parseDataDir, workingCopyDir } from './location.js';
-import { acquireWriterLock } from './lock.js';
+import { acquireWriterLock, LOCK_TTL_MS } from './lock.js';
 import { type Manifest, readManifest } from './manifest.js';
 import { RemoteLock } from './remote-lock.js';
 import { pullIndexFiles, pullSourcesFile, RemoteManifest } from './remote-pull.js';
@@ -60,9 +60,6 @@ const NO_OBJECT_STORE_SETTINGS: ObjectStoreSettings = {
   sessionToken: undefined,
   allowHttp: false,
 };
-/** The default of PAPERSCOPE_LOCK_TTL_MS. */
-const LOCK_TTL_MS = 120_000;
-
 /**
  * @example
  * const dataDir = openDataDir('s3://corpus/papers', { cacheDir, role: 'serve', objectStore: settings.objectStore });
@@ -71,7 +68,8 @@ const LOCK_TTL_MS = 120_000;
  */
 export function openDataDir(value: string, options: DataDirOptions): DataDir {
   const location = parseDataDir(value);
-  if (location.kind === 'local') return localDataDir(value, dataDirLayout(location.path));
+  const lockTtlMs = options.lockTtlMs ?? LOCK_TTL_MS;
+  if (location.kind === 'local') return localDataDir(value, dataDirLayout(location.path), lockTtlMs);
   const settings = options.objectStore ?? NO_OBJECT_STORE_SETTINGS;
   const layout = {
     ...dataDirLayout(workingCopyDir(options.cacheDir, location, options.role)),
@@ -79,18 +77,18 @@ export function openDataDir(value: string, options: DataDirOptions): DataDir {
     storageOptions: lanceStorageOptions(settings),
   };
   const lock = {
-    ttlMs: options.lockTtlMs ?? LOCK_TTL_MS,
+    ttlMs: lockTtlMs,
     onWarning: options.onWarning ?? ((message: string) => process.emitWarning(message)),
   };
   const partBytes = Math.max(MIN_PART_BYTES, options.multipartThresholdBytes ?? MULTIPART_THRESHOLD_BYTES);
   return new RemoteDataDir(value, layout, new RemoteStore(location, settings), lock, partBytes);
 }
 
-function localDataDir(name: string, layout: DataDirLayout): DataDir {
+function localDataDir(name: string, layout: DataDirLayout, lockTtlMs: number): DataDir {
   return {
     name,
     layout,
-    acquireLock: () => acquireWriterLock(layout),
+    acquireLock: () => acquireWriterLock(layout, { ttlMs: lockTtlMs }),
     pull: async () => {},
     publish: async () => {},
     readManifest: () => readManifest(layout),
@@ -104,6 +102,7 @@ class RemoteDataDir implements DataDir {
   readonly layout: DataDirLayout;
   readonly #store: RemoteStore;
   readonly #lock: RemoteLock;
+  readonly #lockTtlMs: number;
   readonly #manifest: RemoteManifest;
   readonly #partBytes: number;
 
@@ -118,13 +117,14 @@ class RemoteDataDir implements DataDir {
     this.layout = layout;
     this.#store = store;
     this.#lock = new RemoteLock(store, path.basename(layout.lock), lock);
+    this.#lockTtlMs = lock.ttlMs;
     this.#manifest = new RemoteManifest(store, layout);
     this.#partBytes = partBytes;
   }
 
   async acquireLock(): Promise<() => Promise<void>> {
     await mkdir(this.layout.root, { recursive: true });
-    const releaseLocal = await acquireWriterLock(this.layout);
+    const releaseLocal = await acquireWriterLock(this.layout, { ttlMs: this.#lockTtlMs });
     try {
       const releaseRemote = await this.#lock.take();
       return async () => {
