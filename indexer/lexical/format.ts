@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
-import { damagedFile, type LoadProblem, openSealedFile, sealFile, staleFile } from '../store/index.js';
+import { damagedFile, type LoadProblem, staleFile } from '../../core/load-problem.js';
+import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import { decodeVarints, encodeVarints } from './codec.js';
 import type { LexicalData } from './lexical-index.js';
 import { validateParams } from './params.js';
@@ -180,7 +181,7 @@ function firstInvalidTerm(
   return -1;
 }
 
-/** The sealed file's magic (store/sealed-file.ts); files of the framing before it start with `LEGACY_MAGIC`. */
+/** The sealed file's magic (core/sealed-file.ts); files of the framing before it start with `LEGACY_MAGIC`. */
 const BINARY_MAGIC = 'PSBM';
 const LEGACY_MAGIC = 'PSLX';
 /** Version 5 moved to the sealed framing (versions 3 and 4 were "PSLX" files, now rebuilt). */

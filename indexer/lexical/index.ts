@@ -1,6 +1,6 @@
 import { decodeLexicalData, decodeLexicalFile } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
-import type { LoadProblem } from '../store/index.js';
+import type { LoadProblem } from '../../core/load-problem.js';
 
 export { buildLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';

@@ -16,7 +16,7 @@ import { SentenceIndex } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
 const FORMAT_VERSION = 4;
-/** The sealed file's magic (sealed-file.ts): the header is the metadata, the body the Float32 rows. */
+/** The sealed file's magic (core/sealed-file.ts): the header is the metadata, the body the Float32 rows. */
 const MAGIC = 'PSSN';
 
 const metaSchema = z.object({

@@ -12,7 +12,7 @@ export interface DataDirLayout {
   storageOptions?: Record<string, string>;
   manifest: string;
   annIndex: string;
-  /** The graph's ids, counts and checksum, in the sealed framing (sealed-file.ts). */
+  /** The graph's ids, counts and checksum, in the sealed framing (core/sealed-file.ts). */
   annMeta: string;
   /** The JSON metadata of earlier versions: read only when `annMeta` is missing, removed by the next save. */
   legacyAnnMeta: string;

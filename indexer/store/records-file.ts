@@ -1,10 +1,10 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
+import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import type { DataDirLayout } from './files.js';
 import { replaceFileAtomically } from './files.js';
-import { damagedFile, type LoadProblem, staleFile, unreadableFile } from './load-problem.js';
 import { arrowFileTable, type PaperRecords, recordsFromArrow, recordsToArrowFile, type StoredPaper } from './papers-table.js';
-import { openSealedFile, sealFile } from './sealed-file.js';
 
 /**
  * The papers' records (everything but the vectors) as a snapshot beside the table, stamped with its

@@ -2,8 +2,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
+import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import { type DataDirLayout, readChecksummedJson, replaceFileAtomically } from './files.js';
-import { openSealedFile, sealFile } from './sealed-file.js';
 
 export const topicSchema = z.object({
   id: z.number().int().nonnegative(),

@@ -4,11 +4,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { z } from 'zod';
 import { PaperscopeError } from '../../../core/errors.js';
-import { damagedFile, type LoadProblem, openSealedFile, sealFile, staleFile, unreadableFile } from '../../store/index.js';
+import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../../core/load-problem.js';
+import { openSealedFile, sealFile } from '../../../core/sealed-file.js';
 import { parseWinkEmbeddings, type VectorTable } from './convert.js';
 
 /**
- * The binary cache is one sealed file (store/sealed-file.ts: magic, CRC-32, JSON header), so that
+ * The binary cache is one sealed file (core/sealed-file.ts: magic, CRC-32, JSON header), so that
  * a single rename publishes it atomically and a damaged one is converted again. Its body:
  *   Float32 scales [rows] | Int8 codes [rows × dimension] | vocabulary, UTF-8, one word per line.
  */
