@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
-import { type IndexSummary, runIndex } from '../../indexer/index.js';
+import { type IndexEvent, type IndexSummary, runIndex } from '../../indexer/index.js';
+import { SearchEngine } from '../../server/engine/index.js';
 
 export const SAMPLE_FILE = path.join(PROJECT_ROOT, 'data', 'hf-daily-papers-reward-noise.txt');
 /** Year-less dates in the sample are read as this year, so tests do not change on New Year's Day. */
@@ -42,4 +43,16 @@ export function buildSampleIndex(): Promise<string> {
     return dir;
   })();
   return sampleIndex;
+}
+
+/** Opens the index in `dataDir` offline, collecting every event its loading emits (warnings of repairs among them). */
+export async function openCollectingEvents(dataDir: string): Promise<{ engine: SearchEngine; events: IndexEvent[] }> {
+  const events: IndexEvent[] = [];
+  const engine = await SearchEngine.open({
+    dataDir,
+    cacheDir: readSettings().cacheDir,
+    offline: true,
+    onEvent: (event) => events.push(event),
+  });
+  return { engine, events };
 }

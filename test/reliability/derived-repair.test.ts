@@ -2,11 +2,11 @@ import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import { type IndexEvent, runIndex } from '../../indexer/index.js';
+import { runIndex } from '../../indexer/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
-import { SearchEngine } from '../../server/engine/index.js';
+import type { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, openCollectingEvents, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
 
 async function flipMiddleByte(file: string): Promise<void> {
   const bytes = await readFile(file);
@@ -16,13 +16,7 @@ async function flipMiddleByte(file: string): Promise<void> {
 }
 
 async function warningsOpening(dataDir: string, use: (engine: SearchEngine) => void = () => {}): Promise<string[]> {
-  const events: IndexEvent[] = [];
-  const engine = await SearchEngine.open({
-    dataDir,
-    cacheDir: readSettings().cacheDir,
-    offline: true,
-    onEvent: (event) => events.push(event),
-  });
+  const { engine, events } = await openCollectingEvents(dataDir);
   try {
     use(engine);
   } finally {

@@ -8,7 +8,7 @@ import { type IndexEvent, runIndex } from '../../indexer/index.js';
 import { dataDirLayout, PapersTable, readManifest } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, openCollectingEvents, temporaryDir } from '../helpers/sample-index.js';
 import { storedIds } from './harness.js';
 
 const ONE_MORE = {
@@ -74,13 +74,7 @@ describe('a data dir whose manifest.json is missing', () => {
     'is served from the table with a warning',
     async () => {
       const dataDir = await copyWithoutManifest();
-      const events: IndexEvent[] = [];
-      const engine = await SearchEngine.open({
-        dataDir,
-        cacheDir: readSettings().cacheDir,
-        offline: true,
-        onEvent: (event) => events.push(event),
-      });
+      const { engine, events } = await openCollectingEvents(dataDir);
       try {
         expect(engine.status().papers).toBe(62);
         expect(events.some((event) => event.type === 'warning' && event.message.includes('manifest.json is missing'))).toBe(true);

@@ -1,12 +1,9 @@
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSettings } from '../../core/config.js';
-import type { IndexEvent } from '../../indexer/index.js';
 import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
-import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, openCollectingEvents, temporaryDir } from '../helpers/sample-index.js';
 import { storedPaper } from '../helpers/stored-paper.js';
 
 describe('a server opening while an indexer writes', () => {
@@ -26,13 +23,7 @@ describe('a server opening while an indexer writes', () => {
     const dimension = await table.dimension();
     // Rows an indexer has committed but not yet published a manifest for.
     await table.upsert([storedPaper(1, { title: 'Unpublished paper on reward noise', vector: new Float32Array(dimension).fill(0.1) })]);
-    const events: IndexEvent[] = [];
-    const engine = await SearchEngine.open({
-      dataDir,
-      cacheDir: readSettings().cacheDir,
-      offline: true,
-      onEvent: (event) => events.push(event),
-    });
+    const { engine, events } = await openCollectingEvents(dataDir);
     try {
       expect(events.filter((event) => event.type === 'warning')).toEqual([]);
       expect(engine.status().papers).toBe(62);
