@@ -7,8 +7,8 @@ export { decodeVarints, encodeVarints } from './codec.js';
 export { type CorpusTerms, countCorpusTerms, type FieldedText } from './corpus-terms.js';
 export { LEXICAL_BINARY_VERSION, LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, type SerializedLexicalIndex } from './format.js';
 export { type LexicalHit, LexicalIndex, type LexicalRanking, type LexicalSearchOptions } from './lexical-index.js';
-export { DEFAULT_LEXICAL_PARAMS, type LexicalParams, PROXIMITY } from './params.js';
-export { type ParsedQuery, type PhraseTerm, parseQuery } from './query.js';
+export { DEFAULT_LEXICAL_PARAMS, type LexicalParams, PROXIMITY, QUERY_TERMS } from './params.js';
+export { type ParsedQuery, type PhraseTerm, parseQuery, queryTermWeights } from './query.js';
 export { topK } from './top-k.js';
 
 /**

@@ -3,7 +3,7 @@ import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
 import { encodeLexicalData, encodeLexicalFile, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
-import { parseQuery } from './query.js';
+import { parseQuery, queryTermWeights } from './query.js';
 import { topK } from './top-k.js';
 
 export interface LexicalHit {
@@ -19,6 +19,8 @@ export interface LexicalSearchOptions {
   filter?: (docIndex: number) => boolean;
   /** Extra terms (stemmed, as `variants` gives them) and their weight relative to a query term. */
   expansions?: ReadonlyMap<string, number>;
+  /** 'counted' for a pasted text, whose repeated words weigh more; a query counts each term once (`queryTermWeights`). */
+  repeats?: 'once' | 'counted';
 }
 
 export interface LexicalRanking {
@@ -151,17 +153,17 @@ export class LexicalIndex {
    * depend on `k`, so pages of one query agree.
    */
   rank(query: string, options: LexicalSearchOptions): LexicalRanking {
-    const { k, filter, expansions } = options;
+    const { k, filter, expansions, repeats } = options;
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
     const parsed = parseQuery(query);
-    const queryCounts = new Map<number, number>();
-    for (const term of parsed.terms) {
+    const queryTerms = new Map<number, number>();
+    for (const [term, weight] of queryTermWeights(parsed.terms, { repeats })) {
       const id = this.#termIds.get(term);
-      if (id !== undefined) queryCounts.set(id, (queryCounts.get(id) ?? 0) + 1);
+      if (id !== undefined) queryTerms.set(id, weight);
     }
-    const termWeights = new Map(queryCounts);
+    const termWeights = new Map(queryTerms);
     for (const [term, weight] of expansions ?? []) {
       const id = this.#termIds.get(term);
       if (id !== undefined && !termWeights.has(id)) termWeights.set(id, weight);
@@ -176,8 +178,8 @@ export class LexicalIndex {
     const { termOffsets, postingDocs } = this.#data;
     let touched: number[] = [];
     const checked: number[] = [];
-    for (const [term, count] of termWeights) {
-      const termWeight = (this.#idf[term] as number) * count;
+    for (const [term, weight] of termWeights) {
+      const termWeight = (this.#idf[term] as number) * weight;
       const end = termOffsets[term + 1] as number;
       for (let posting = termOffsets[term] as number; posting < end; posting++) {
         const doc = postingDocs[posting] as number;
@@ -202,7 +204,7 @@ export class LexicalIndex {
       touched = kept;
     }
     const best = topK(touched, scores, Math.max(k, this.#positionStarts ? PROXIMITY.depth : 0));
-    if (this.#positionStarts && queryCounts.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryCounts.keys()], best);
+    if (this.#positionStarts && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
     for (const doc of touched) scores[doc] = 0;
     for (const doc of checked) admitted[doc] = 0;

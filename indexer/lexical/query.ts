@@ -1,5 +1,6 @@
 import { forEachWord } from '../text/index.js';
 import { tokenOffsets } from './corpus-terms.js';
+import { QUERY_TERMS } from './params.js';
 
 /** A term of a quoted phrase and its word offset from the phrase's start (stop words count). */
 export interface PhraseTerm {
@@ -49,3 +50,27 @@ function analyse(text: string): PhraseTerm[] {
   const first = found[0]?.offset ?? 0;
   return found.map(({ term, offset }) => ({ term, offset: offset - first }));
 }
+
+/**
+ * Each distinct query term's weight before its IDF: one, however often the query repeats the term
+ * (a claim that says "cells" twice is no more about cells), and `compoundWeight` for a compound's
+ * whole ("cancer-associated"), whose parts ("cancer", "associ") are query terms of their own. A
+ * pasted text (`repeats: 'counted'`) is about the words it repeats, so there a term weighs as often
+ * as it occurs.
+ * @example queryTermWeights(['cancer-associated', 'cancer', 'associ', 'cell', 'cell']) // → { cancer-associated: 0.5, cancer: 1, associ: 1, cell: 1 }
+ */
+export function queryTermWeights(
+  terms: readonly string[],
+  options: { repeats?: 'once' | 'counted'; compoundWeight?: number } = {},
+): Map<string, number> {
+  const { repeats = 'once', compoundWeight = QUERY_TERMS.compoundWeight } = options;
+  const weights = new Map<string, number>();
+  for (const term of terms) {
+    const weight = COMPOUND.test(term) ? compoundWeight : 1;
+    weights.set(term, repeats === 'counted' ? (weights.get(term) ?? 0) + weight : weight);
+  }
+  return weights;
+}
+
+// A compound keeps its separators in its whole term, never in its parts (see tokenOffsets).
+const COMPOUND = /[-^/.]/;

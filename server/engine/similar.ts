@@ -37,7 +37,7 @@ export function similar(state: EngineState, related: RelatedPapers, id: string, 
 export async function similarToText(state: EngineState, text: string, k: number): Promise<{ results: SearchHit[] }> {
   const vector = await state.embedder.embedQuery(text);
   const ranked = fuseRankings(
-    [state.vectorRanking(vector, k * 3), state.lexical.search(text, { k: k * 3 })],
+    [state.vectorRanking(vector, k * 3), state.lexical.search(text, { k: k * 3, repeats: 'counted' })],
     hybridFusion(state.manifest.embedder.kind),
   );
   return { results: ranked.slice(0, k).map(({ id, score }) => state.hit(state.paperById(id), score, text)) };

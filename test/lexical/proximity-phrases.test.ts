@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { buildLexicalIndex, countCorpusTerms, loadLexicalFile, loadLexicalIndex, parseQuery } from '../../indexer/lexical/index.js';
+import {
+  buildLexicalIndex,
+  countCorpusTerms,
+  loadLexicalFile,
+  loadLexicalIndex,
+  parseQuery,
+  QUERY_TERMS,
+  queryTermWeights,
+} from '../../indexer/lexical/index.js';
 import { openSealedFile } from '../../indexer/store/index.js';
 
 // Three documents have "reward" and "noise" once each, at different distances.
@@ -104,5 +112,38 @@ describe('parseQuery', () => {
       { term: 'model', offset: 2 },
     ]);
     expect(parseQuery('"the of"').phrases).toEqual([]);
+  });
+});
+
+describe('query term weights', () => {
+  it('counts a repeated term once in a query and as often as it occurs in a pasted text, and a compound whole below its parts', () => {
+    const terms = parseQuery('Cancer-associated fibroblasts interact with cancer cells').terms;
+    expect(queryTermWeights(terms)).toEqual(
+      new Map([
+        ['cancer-associated', QUERY_TERMS.compoundWeight],
+        ['cancer', 1],
+        ['associ', 1],
+        ['fibroblast', 1],
+        ['interact', 1],
+        ['cell', 1],
+      ]),
+    );
+    expect(queryTermWeights(terms, { repeats: 'counted' }).get('cancer')).toBe(2);
+    expect(QUERY_TERMS.compoundWeight).toBeLessThan(1);
+  });
+
+  it('ranks a query that repeats a word as the query that says it once', () => {
+    const index = buildLexicalIndex([
+      { id: 'cells', title: 'Cells', abstract: 'Cells and more cells divide; cell cycle of cells.' },
+      { id: 'fibroblasts', title: 'Fibroblasts', abstract: 'Fibroblasts shape the tumour stroma; a cell appears once.' },
+      { id: 'other', title: 'Other', abstract: 'Nothing relevant here at all.' },
+    ]);
+    const once = index.rank('fibroblast cell', { k: 3 });
+    expect(index.rank('fibroblast cell cells', { k: 3 })).toEqual(once);
+    expect(once.hits[0]?.id).toBe('fibroblasts');
+    // Counted (a pasted text), the word said three times weighs three times as much.
+    const scoreOf = (hits: Array<{ id: string; score: number }>) => hits.find((hit) => hit.id === 'cells')?.score ?? 0;
+    const counted = index.rank('fibroblast cell cells cell', { k: 3, repeats: 'counted' }).hits;
+    expect(scoreOf(counted)).toBeCloseTo(3 * scoreOf(once.hits), 6);
   });
 });
