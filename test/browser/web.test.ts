@@ -202,10 +202,14 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       await cards.first().waitFor();
       expect(await cards.count()).toBe(clusters.length);
       expect(await page.locator('.topic-card svg.sparkline').count()).toBeGreaterThan(0);
+      // The second level is named on each card at once, as the API splits the topic.
+      const { clusters: parts } = await getJson<{ clusters: Cluster[] }>(`/api/clusters/${clusters[0]?.id}/subtopics`);
+      expect(parts.length).toBeGreaterThan(0);
+      await cards.first().locator('.subtopic-names').waitFor();
+      expect(await cards.first().locator('.subtopic-names .chip').allTextContents()).toEqual(parts.map((part) => part.label));
       await screenshot('topics');
 
-      // Sub-topics open inside the largest topic's card, as the API splits it.
-      const { clusters: parts } = await getJson<{ clusters: Cluster[] }>(`/api/clusters/${clusters[0]?.id}/subtopics`);
+      // Sub-topics open inside the largest topic's card with their papers.
       const toggle = cards.first().getByRole('button', { name: 'Show sub-topics' });
       await toggle.click();
       const panel = cards.first().locator('.subtopics-panel');
@@ -272,6 +276,23 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       })()`);
       expect(painted).toBeGreaterThan(points.length * 10);
       expect(await page.locator('.legend-item').count()).toBe(status.topics);
+
+      // A level deeper, each sub-topic is named instead (a topic not split keeps its name), chosen or by zooming in.
+      const { clusters } = await getJson<{ clusters: Cluster[] }>('/api/clusters');
+      const levels = await Promise.all(clusters.map((c) => getJson<{ clusters: Cluster[] }>(`/api/clusters/${c.id}/subtopics`)));
+      const subtopicNames = levels.reduce((sum, level) => sum + Math.max(1, level.clusters.length), 0);
+      expect(subtopicNames).toBeGreaterThan(status.topics);
+      const level = async () => [await canvas.getAttribute('data-level'), Number(await canvas.getAttribute('data-named'))];
+      await page.getByRole('button', { name: 'Sub-topics' }).click();
+      await expect.poll(level).toEqual(['subtopics', subtopicNames]);
+      await screenshot('map-subtopics');
+      await page.getByRole('button', { name: 'Topics', exact: true }).click();
+      await expect.poll(level).toEqual(['topics', status.topics]);
+      await canvas.focus();
+      for (let step = 0; step < 5; step++) await page.keyboard.press('+');
+      await expect.poll(level).toEqual(['subtopics', subtopicNames]);
+      await page.keyboard.press('0');
+      await expect.poll(level).toEqual(['topics', status.topics]);
 
       // Hover the most isolated point, placed with the page's own projection, so the hit is unambiguous.
       const box = await canvas.boundingBox();

@@ -51,7 +51,23 @@ function shared<T>(load: (signal: AbortSignal) => Promise<T>): (signal: AbortSig
 const loadClusters = shared((signal) => api.clusters(signal).then((body) => body.clusters));
 const loadStatus = shared((signal) => api.status(signal));
 
+/** A topic's second level, as `GET /api/clusters/:id/subtopics` gives it. */
+export interface SecondLevel {
+  clusters: Cluster[];
+  /** Why the topic was not split, when `clusters` is empty. */
+  reason?: string;
+}
+
+// The second level is stored with the topics, so every topic's is fetched at once for the overview and the map.
+const loadSecondLevel = shared(async (signal) => {
+  const clusters = await loadClusters(signal);
+  const levels = await Promise.all(clusters.map((cluster) => api.subtopics(cluster.id, signal)));
+  return new Map(clusters.map((cluster, index) => [cluster.id, levels[index] as SecondLevel]));
+});
+
 export const useClusters = (): Load<Cluster[]> => useApi(loadClusters, []);
+/** Topic id → its sub-topics. */
+export const useSecondLevel = (): Load<Map<number, SecondLevel>> => useApi(loadSecondLevel, []);
 export const useStatus = (): Load<Status> => useApi(loadStatus, []);
 
 export function useDocumentTitle(title: string): void {

@@ -7,6 +7,17 @@ const HOVER_RADIUS_PX = 8;
 const CLICK_SLOP_PX = 4;
 const SQUARE_BELOW_PX = 2.5;
 const HOME: View = { zoom: 1, offsetX: 0, offsetY: 0 };
+/** Zoomed in this far, the map names sub-topics instead of topics, as a level deeper. */
+export const SUBTOPIC_ZOOM = 2.5;
+
+export type MapLevel = 'topics' | 'subtopics';
+
+/** A sub-topic to name on the map: its topic, its label and its papers' ids. */
+export interface MapSubtopic {
+  topic: number;
+  label: string;
+  papers: readonly string[];
+}
 
 interface Props {
   points: MapPoint[];
@@ -15,6 +26,10 @@ interface Props {
   focus: number | null;
   /** Papers to ring, such as the results of the current search. */
   highlighted?: ReadonlySet<string>;
+  /** Sub-topics to name at the sub-topic level (a topic that has none keeps its own name there). */
+  subtopics?: readonly MapSubtopic[];
+  /** The level chosen; zooming in past `SUBTOPIC_ZOOM` shows sub-topics too. */
+  level: MapLevel;
   onOpen: (id: string) => void;
 }
 
@@ -22,7 +37,7 @@ interface Props {
  * Papers as dots on a canvas: one path per topic colour, redrawn on pan/zoom within an animation
  * frame, hit-tested through a spatial grid so hovering stays cheap with tens of thousands of points.
  */
-export function MapCanvas({ points, labels, focus, highlighted, onOpen }: Props) {
+export function MapCanvas({ points, labels, focus, highlighted, subtopics, level, onOpen }: Props) {
   const wrapper = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const view = useRef<View>(HOME);
@@ -41,15 +56,23 @@ export function MapCanvas({ points, labels, focus, highlighted, onOpen }: Props)
     });
     return groups;
   }, [points]);
-  // Each topic's name sits at the median of its dots: inside the topic's main mass even when a few stray.
-  const centres = useMemo(
-    () =>
-      [...byCluster].map(([cluster, indices]) => {
-        const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-        return { cluster, x: median(indices.map((i) => points[i]?.x ?? 0)), y: median(indices.map((i) => points[i]?.y ?? 0)) };
-      }),
-    [byCluster, points],
-  );
+  // Each name sits at the median of its dots: inside the group's main mass even when a few stray.
+  const topicCentres = useMemo(() => [...byCluster].map(([cluster, indices]) => centre(cluster, indices, points)), [byCluster, points]);
+  const subtopicCentres = useMemo(() => {
+    const indexOf = new Map(points.map((point, i) => [point.id, i]));
+    const split = new Set(subtopics?.map((part) => part.topic));
+    return [
+      ...(subtopics ?? []).map((part) =>
+        centre(
+          part.topic,
+          part.papers.flatMap((id) => indexOf.get(id) ?? []),
+          points,
+          part.label,
+        ),
+      ),
+      ...topicCentres.filter((name) => !split.has(name.cluster)),
+    ];
+  }, [subtopics, topicCentres, points]);
 
   const draw = () => {
     const element = canvas.current;
@@ -102,7 +125,11 @@ export function MapCanvas({ points, labels, focus, highlighted, onOpen }: Props)
       context.stroke();
     }
     element.dataset.ringed = String(ringed);
-    drawTopicNames(context, element, centres, labels, focus, (x, y) => toScreen(view.current, size, x, y));
+    const shownLevel: MapLevel = subtopics && (level === 'subtopics' || view.current.zoom >= SUBTOPIC_ZOOM) ? 'subtopics' : 'topics';
+    element.dataset.level = shownLevel;
+    drawNames(context, element, shownLevel === 'subtopics' ? subtopicCentres : topicCentres, labels, shownLevel, focus, (x, y) =>
+      toScreen(view.current, size, x, y),
+    );
     const hovered = hover ? points[hover.index] : undefined;
     if (hovered) {
       const [x, y] = toScreen(view.current, size, hovered.x, hovered.y);
@@ -149,7 +176,7 @@ export function MapCanvas({ points, labels, focus, highlighted, onOpen }: Props)
   useEffect(() => {
     redraw();
     return () => cancelAnimationFrame(frame.current);
-  }, [size, points, focus, hover, highlighted]);
+  }, [size, points, focus, hover, highlighted, subtopicCentres, topicCentres, level, labels]);
 
   // Wheel zoom needs a non-passive listener to stop the page from scrolling.
   useEffect(() => {
@@ -271,35 +298,53 @@ export function MapCanvas({ points, labels, focus, highlighted, onOpen }: Props)
   );
 }
 
+/** Where a name goes: a topic's (labelled from `labels` when drawn) or a sub-topic's, with its own label. */
+interface Centre {
+  cluster: number;
+  x: number;
+  y: number;
+  label?: string;
+}
+
+function centre(cluster: number, indices: readonly number[], points: readonly MapPoint[], label?: string): Centre {
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  return { cluster, x: median(indices.map((i) => points[i]?.x ?? 0)), y: median(indices.map((i) => points[i]?.y ?? 0)), label };
+}
+
+/** The first phrase of a label ("reward noise / RLVR" → "reward noise"): short enough to sit on the map. */
+function firstPhrase(label: string | undefined): string {
+  return label?.split(' / ')[0] ?? '';
+}
+
 /**
- * Each topic's name (the first phrase of its label) at its centre, outlined in the page colour so it
- * reads over dots; the focused topic's name alone when one is focused.
+ * Names at their centres (topics, or sub-topics in a smaller type), outlined in the page colour so
+ * they read over dots; only the focused topic's when one is focused.
  */
-function drawTopicNames(
+function drawNames(
   context: CanvasRenderingContext2D,
   element: HTMLCanvasElement,
-  centres: ReadonlyArray<{ cluster: number; x: number; y: number }>,
+  centres: readonly Centre[],
   labels: Map<number, string>,
+  level: MapLevel,
   focus: number | null,
   toScreenAt: (x: number, y: number) => [number, number],
 ): void {
   const style = getComputedStyle(element);
-  context.font = `600 12px ${style.fontFamily}`;
+  context.font = level === 'topics' ? `600 12px ${style.fontFamily}` : `500 11px ${style.fontFamily}`;
   context.textAlign = 'center';
   context.textBaseline = 'middle';
   context.lineJoin = 'round';
   context.lineWidth = 4;
-  let named = 0;
-  for (const { cluster, x, y } of centres) {
-    const label = labels.get(cluster);
-    if (!label || (focus !== null && focus !== cluster)) continue;
-    const name = label.split(' / ')[0] ?? label;
+  let count = 0;
+  for (const { cluster, x, y, label } of centres) {
+    const name = firstPhrase(label ?? labels.get(cluster));
+    if (!name || (focus !== null && focus !== cluster)) continue;
     const [screenX, screenY] = toScreenAt(x, y);
     context.strokeStyle = style.backgroundColor && style.backgroundColor !== 'rgba(0, 0, 0, 0)' ? style.backgroundColor : '#fff';
     context.strokeText(name, screenX, screenY);
     context.fillStyle = style.color;
     context.fillText(name, screenX, screenY);
-    named++;
+    count++;
   }
-  element.dataset.named = String(named);
+  element.dataset.named = String(count);
 }

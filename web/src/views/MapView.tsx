@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { MapCanvas } from '../components/MapCanvas.js';
+import { MapCanvas, type MapLevel, type MapSubtopic } from '../components/MapCanvas.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
-import { useApi, useClusters, useDocumentTitle } from '../hooks.js';
+import { useApi, useClusters, useDocumentTitle, useSecondLevel } from '../hooks.js';
 import { plural } from '../lib/format.js';
 import { clusterColor } from '../lib/palette.js';
 import { paperHref } from '../lib/route.js';
@@ -23,6 +23,17 @@ export function MapView({ query }: { query: string }) {
   );
   const highlighted = results.state === 'ready' ? results.data : undefined;
   const clusters = useClusters();
+  const secondLevel = useSecondLevel();
+  const subtopics = useMemo<MapSubtopic[] | undefined>(
+    () =>
+      secondLevel.state === 'ready'
+        ? [...secondLevel.data].flatMap(([topic, { clusters: parts }]) =>
+            parts.map((part) => ({ topic, label: part.label, papers: part.papers.map((paper) => paper.id) })),
+          )
+        : undefined,
+    [secondLevel],
+  );
+  const [level, setLevel] = useState<MapLevel>('topics');
   const [focus, setFocus] = useState<number | null>(null);
   const labels = new Map((clusters.state === 'ready' ? clusters.data : []).map((c) => [c.id, c.label]));
   const counts = new Map<number, number>();
@@ -49,9 +60,33 @@ export function MapView({ query }: { query: string }) {
             ) : null}
           </p>
           <div class="map-layout">
-            <MapCanvas points={map.data} labels={labels} focus={focus} highlighted={highlighted} onOpen={(id) => navigate(paperHref(id))} />
+            <MapCanvas
+              points={map.data}
+              labels={labels}
+              focus={focus}
+              highlighted={highlighted}
+              subtopics={subtopics}
+              level={level}
+              onOpen={(id) => navigate(paperHref(id))}
+            />
             <section class="legend" aria-labelledby="legend-heading">
               <h2 id="legend-heading">Topics</h2>
+              {/* Nomic Atlas style levels: the names drawn are the topics' or, a level deeper, their sub-topics'. */}
+              <fieldset class="map-levels">
+                <legend class="visually-hidden">Names on the map</legend>
+                {(['topics', 'subtopics'] as const).map((choice) => (
+                  <button
+                    key={choice}
+                    type="button"
+                    class="button button-small"
+                    aria-pressed={level === choice}
+                    disabled={choice === 'subtopics' && !subtopics}
+                    onClick={() => setLevel(choice)}
+                  >
+                    {choice === 'topics' ? 'Topics' : 'Sub-topics'}
+                  </button>
+                ))}
+              </fieldset>
               <ul>
                 {[...counts.keys()]
                   .sort((a, b) => a - b)
@@ -70,7 +105,7 @@ export function MapView({ query }: { query: string }) {
                     </li>
                   ))}
               </ul>
-              <p class="hint">Select a topic to highlight it.</p>
+              <p class="hint">Select a topic to highlight it. Zoom in, or choose Sub-topics, to name each topic's sub-topics.</p>
             </section>
           </div>
         </>

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
-import { api, type Cluster, isAbort } from '../api.js';
+import type { Cluster } from '../api.js';
 import { Sparkline } from '../components/Sparkline.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
-import { useClusters, useDocumentTitle } from '../hooks.js';
+import { type Load, type SecondLevel, useClusters, useDocumentTitle, useSecondLevel } from '../hooks.js';
 import { plural } from '../lib/format.js';
 import { clusterColor } from '../lib/palette.js';
 import { paperHref, topicHref } from '../lib/route.js';
@@ -10,6 +10,7 @@ import { paperHref, topicHref } from '../lib/route.js';
 export function TopicsView() {
   useDocumentTitle('Topics');
   const clusters = useClusters();
+  const secondLevel = useSecondLevel();
 
   return (
     <div class="topics-view">
@@ -25,7 +26,7 @@ export function TopicsView() {
           <p class="hint">{plural(clusters.data.length, 'topic')} found by clustering the papers. Open a topic to search within it.</p>
           <ul class="topic-grid">
             {clusters.data.map((cluster) => (
-              <TopicCard key={cluster.id} cluster={cluster} />
+              <TopicCard key={cluster.id} cluster={cluster} secondLevel={secondLevel} />
             ))}
           </ul>
         </>
@@ -36,30 +37,15 @@ export function TopicsView() {
 
 const SUBTOPIC_PAPERS = 4;
 
-type SubState =
-  | { state: 'closed' }
-  | { state: 'loading' }
-  | { state: 'ready'; clusters: Cluster[]; reason?: string }
-  | { state: 'error'; error: Error };
-
-function TopicCard({ cluster }: { cluster: Cluster }) {
-  const [sub, setSub] = useState<SubState>({ state: 'closed' });
+function TopicCard({ cluster, secondLevel }: { cluster: Cluster; secondLevel: Load<Map<number, SecondLevel>> }) {
+  const [open, setOpen] = useState(false);
   const headingId = `topic-${cluster.id}`;
-
-  const toggle = async () => {
-    if (sub.state === 'ready') return setSub({ state: 'closed' });
-    setSub({ state: 'loading' });
-    try {
-      const body = await api.subtopics(cluster.id, new AbortController().signal);
-      setSub({ state: 'ready', ...body });
-    } catch (error) {
-      if (!isAbort(error)) setSub({ state: 'error', error: error as Error });
-    }
-  };
+  const sub = secondLevel.state === 'ready' ? secondLevel.data.get(cluster.id) : undefined;
+  const shown = open ? sub : undefined;
 
   return (
     // An open card spans the whole row, so its sub-topics sit side by side instead of stretching one column.
-    <li class={sub.state === 'ready' && sub.clusters.length > 0 ? 'topic-card is-expanded' : 'topic-card'} aria-labelledby={headingId}>
+    <li class={shown && shown.clusters.length > 0 ? 'topic-card is-expanded' : 'topic-card'} aria-labelledby={headingId}>
       <div class="topic-head">
         <span class="swatch swatch-lg" aria-hidden="true" style={{ backgroundColor: clusterColor(cluster.id) }} />
         <h2 id={headingId}>
@@ -80,6 +66,17 @@ function TopicCard({ cluster }: { cluster: Cluster }) {
           ))}
         </p>
       ) : null}
+      {sub && sub.clusters.length > 0 ? (
+        // The second level at a glance, as the map's sub-topic level names it.
+        <p class="chips subtopic-names">
+          <span class="chips-heading">Sub-topics:</span>
+          {sub.clusters.map((child) => (
+            <span class="chip" key={child.id}>
+              {child.label}
+            </span>
+          ))}
+        </p>
+      ) : null}
       {cluster.representatives.length > 0 ? (
         <>
           <h3 class="topic-subheading">Representative papers</h3>
@@ -96,22 +93,22 @@ function TopicCard({ cluster }: { cluster: Cluster }) {
         <button
           type="button"
           class="button button-small"
-          aria-expanded={sub.state === 'ready'}
+          aria-expanded={shown !== undefined}
           aria-controls={`${headingId}-subtopics`}
-          onClick={toggle}
-          disabled={sub.state === 'loading'}
+          onClick={() => setOpen(!open)}
+          disabled={sub === undefined}
         >
-          {sub.state === 'loading' ? 'Loading sub-topics…' : sub.state === 'ready' ? 'Hide sub-topics' : 'Show sub-topics'}
+          {secondLevel.state === 'loading' ? 'Loading sub-topics…' : shown ? 'Hide sub-topics' : 'Show sub-topics'}
         </button>
       </div>
-      {sub.state === 'error' ? <ErrorMessage error={sub.error} context="Could not load sub-topics" /> : null}
-      {sub.state === 'ready' ? (
+      {secondLevel.state === 'error' ? <ErrorMessage error={secondLevel.error} context="Could not load sub-topics" /> : null}
+      {shown ? (
         <section class="subtopics-panel" id={`${headingId}-subtopics`} aria-label={`Sub-topics of ${cluster.label}`}>
-          {sub.clusters.length === 0 ? (
-            <p class="hint">{sub.reason ?? 'This topic is too small to split.'}</p>
+          {shown.clusters.length === 0 ? (
+            <p class="hint">{shown.reason ?? 'This topic is too small to split.'}</p>
           ) : (
             <ul class="subtopics">
-              {sub.clusters.map((child) => (
+              {shown.clusters.map((child) => (
                 <li key={child.id}>
                   <h3 class="subtopic-title">
                     {child.label} <span class="topic-size">{plural(child.size, 'paper')}</span>
