@@ -39,13 +39,16 @@ const PROFILE_SIZE = 20;
 /** Random pairs the closeness scale is calibrated on. */
 const CALIBRATION_PAIRS = 4_000;
 /**
- * The floor, in standard deviations above random pairs of the corpus. A paper whose closest paper is
- * below `NOTHING_CLOSE` gets none (a protein-folding abstract among the sample's reward papers
- * scores 1.4, the sample's own papers 0.8–4.8, median 2.4); the others show only papers closer
- * than the average random pair. On a corpus about one theme random pairs are already related, so
- * a stricter floor hides papers of the same topic (at 3, half the sample would show none).
+ * The floor, in standard deviations above random pairs of the corpus. A paper whose few closest
+ * papers (`CLOSE_COUNT`) are on average below `NOTHING_CLOSE` gets none: one close paper can be a
+ * coincidence of wording (a protein-folding abstract added to the sample finds one paper at 1.4 but
+ * its third is no closer than a random pair, mean 0.2), while the sample's own papers, even those
+ * alone in their theme, have several close ones (mean 0.9–4.1, median 1.9). The others show only
+ * papers closer than the average random pair. On a corpus about one theme random pairs are already
+ * related, so a stricter floor hides papers of the same topic.
  */
-const NOTHING_CLOSE = 1.5;
+const NOTHING_CLOSE = 0.5;
+const CLOSE_COUNT = 5;
 const BELOW_CHANCE = 0;
 const PROFILE_CACHE = 2_000;
 
@@ -108,8 +111,8 @@ export class RelatedPapers {
   of(position: number, k: number): RelatedHit[] {
     const own = this.#profile(position);
     const hits: Array<RelatedHit & { overlap: number }> = [];
-    const best = own.values().next().value ?? Number.NEGATIVE_INFINITY;
-    if (best < NOTHING_CLOSE) return [];
+    const closest = [...own.values()].slice(0, CLOSE_COUNT);
+    if (closest.length === 0 || mean(closest) < NOTHING_CLOSE) return [];
     for (const [other, closeness] of own) {
       if (closeness < BELOW_CHANCE) break;
       hits.push({ position: other, closeness, overlap: profileCosine(own, this.#profile(other), position, other) });
@@ -184,14 +187,18 @@ function profileCosine(a: Map<number, number>, b: Map<number, number>, selfA: nu
   return denominator > 0 ? product / denominator : 0;
 }
 
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+}
+
 function standardize(value: number, scale: Scale): number {
   return (value - scale.mean) / scale.deviation;
 }
 
 function scaleOf(values: readonly number[]): Scale {
-  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
-  const variance = values.reduce((sum, value) => sum + (value - mean) ** 2, 0) / Math.max(1, values.length);
-  return { mean, deviation: Math.sqrt(variance) || 1 };
+  const average = mean(values);
+  const variance = mean(values.map((value) => (value - average) ** 2));
+  return { mean: average, deviation: Math.sqrt(variance) || 1 };
 }
 
 function randomPairs(n: number, count: number, seed: number): Array<[number, number]> {

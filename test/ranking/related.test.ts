@@ -33,6 +33,8 @@ describe('related papers on the sample with a protein-folding abstract added (of
       const report = await evaluateRelated(engine, await readHandLabels(LABELS));
       expect(report.papers).toBe(62);
       expect(report.ours.precision).toBeGreaterThan(report.baseline.precision);
+      // Every paper of the sample has papers of its theme: only the protein-folding abstract gets none.
+      expect(report.ours.withNone).toBe(0);
     },
     UNIT_TEST_MS * 3,
   );
