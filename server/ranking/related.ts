@@ -43,7 +43,7 @@ const CALIBRATION_PAIRS = 4_000;
  * papers (`CLOSE_COUNT`) are on average below `NOTHING_CLOSE` gets none: one close paper can be a
  * coincidence of wording (a protein-folding abstract added to the sample finds one paper at 1.4 but
  * its third is no closer than a random pair, mean 0.2), while the sample's own papers, even those
- * alone in their theme, have several close ones (mean 0.9–4.1, median 1.9). The others show only
+ * alone in their theme, have several close ones (mean 0.9–3.3, median 1.9). The others show only
  * papers closer than the average random pair. On a corpus about one theme random pairs are already
  * related, so a stricter floor hides papers of the same topic.
  */
