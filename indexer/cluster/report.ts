@@ -95,6 +95,7 @@ export function formatQualityReport(report: QualityReport): string {
       ({ label, coverage, distinctiveness }, index) =>
         `          [${index}] ${label} (${report.topics.sizes[index]}): in ${Math.round(coverage * 100)}% of its papers, ${Number.isFinite(distinctiveness) ? `${distinctiveness.toFixed(1)}× as often as outside` : 'in none outside'}`,
     ),
+    `          labels: a phrase of the label in ${Math.round(meanOf(report.topics.labels.map((label) => label.coverage)) * 100)}% of a topic's papers on average`,
     ...report.baselines.flatMap((baseline) => [
       `baseline: ${baseline.method}, k = ${baseline.k}${agreement(baseline)} (${seconds(baseline.ms)})`,
       `          sizes ${baseline.sizes.join(', ')}`,
@@ -125,6 +126,10 @@ function handLabelsOf(docs: readonly TopicDoc[], labels: Readonly<Record<string,
     classes.push(classIds.get(label) as number);
   });
   return { indices, classes };
+}
+
+function meanOf(values: readonly number[]): number {
+  return values.length > 0 ? values.reduce((sum, value) => sum + value, 0) / values.length : 0;
 }
 
 function timed<T>(run: () => T): [T, number] {

@@ -39,16 +39,16 @@ const PROFILE_SIZE = 20;
 /** Random pairs the closeness scale is calibrated on. */
 const CALIBRATION_PAIRS = 4_000;
 /**
- * The floor, in standard deviations above random pairs of the corpus. A paper whose few closest
- * papers (`CLOSE_COUNT`) are on average below `NOTHING_CLOSE` gets none: one close paper can be a
- * coincidence of wording (a protein-folding abstract added to the sample finds one paper at 1.4 but
- * its third is no closer than a random pair, mean 0.2), while the sample's own papers, even those
- * alone in their theme, have several close ones (mean 0.9–3.3, median 1.9). The others show only
- * papers closer than the average random pair. On a corpus about one theme random pairs are already
- * related, so a stricter floor hides papers of the same topic.
+ * The floor, in standard deviations above random pairs of the corpus. A paper whose three closest
+ * papers are on average below `NOTHING_CLOSE` gets none: one close paper can be a coincidence of
+ * wording (a protein-folding abstract added to the sample finds one paper at 1.4, but its second is
+ * at 0.2 and its third no closer than a random pair: mean 0.5), while every paper of the sample,
+ * even one of a theme only two papers share, has a few close ones (mean 1.0–4.0). The others show
+ * only papers closer than the average random pair. On a corpus about one theme random pairs are
+ * already related, so a stricter floor hides papers of the same topic.
  */
-const NOTHING_CLOSE = 0.5;
-const CLOSE_COUNT = 5;
+const NOTHING_CLOSE = 0.75;
+const CLOSE_COUNT = 3;
 const BELOW_CHANCE = 0;
 const PROFILE_CACHE = 2_000;
 

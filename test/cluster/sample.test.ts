@@ -20,6 +20,15 @@ describe('topics of the sample corpus', () => {
           labels.map((topic, id) => `  ${id}: ${topic.label}  [${topic.keywords.map((keyword) => keyword.term).join(', ')}]`).join('\n'),
       );
       expectCleanLabels(labels);
+      // Labels describe their members: one of the label's phrases is in most of its topic's papers, and
+      // several times as often as outside it (topics of a paper or two aside: their phrases are one paper's).
+      const sizes = labels.map((_, topic) => clustering.assignments.filter((assigned) => assigned === topic).length);
+      const meanCoverage = labels.reduce((sum, topic) => sum + topic.coverage, 0) / labels.length;
+      console.log(`mean label coverage ${meanCoverage.toFixed(3)}`);
+      expect(meanCoverage).toBeGreaterThan(0.7);
+      labels.forEach((topic, id) => {
+        if ((sizes[id] as number) > 2) expect(topic.distinctiveness).toBeGreaterThanOrEqual(3);
+      });
       expect(clustering.k).toBeGreaterThanOrEqual(3);
       expect(clustering.k).toBeLessThanOrEqual(9);
       const again = clusterPapers({ vectors, k });
