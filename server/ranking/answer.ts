@@ -61,13 +61,17 @@ export interface AnswerOptions {
   chanceSimilarity?: number;
   /** How much a reported result outweighs background of the same relevance when picking a paper's claim. */
   findingWeight?: number;
-  /** A paper is quoted only when its claim is at least this share as relevant as the best paper's. */
-  minRelativeRelevance?: number;
   /**
-   * Relevance a claim gives up per place in the search's ranking when choosing which papers fill
-   * the claims after the first: a clearly better sentence from a slightly lower paper gets in.
+   * How much a paper's place in the search's ranking counts when choosing which papers' claims are
+   * quoted: a paper at place `r` (0 for the first) starts from `1 / (1 + rankDecay × r)`, to which
+   * `evidenceWeight × relevance` of its claim is added. The search's order is the stronger signal on
+   * paraphrases, where the claims' own relevance is low everywhere; relevance lets a clearly better
+   * sentence from a lower paper in.
    */
-  rankPenalty?: number;
+  rankDecay?: number;
+  evidenceWeight?: number;
+  /** A paper after the first is quoted only when its claim's value is at least this share of the best claim's. */
+  minRelativeValue?: number;
   seeAlso?: number;
 }
 
@@ -79,8 +83,9 @@ const DEFAULTS = {
   minSimilarity: 0.5,
   chanceSimilarity: 0.2,
   findingWeight: 0.3,
-  minRelativeRelevance: 0.4,
-  rankPenalty: 0.1,
+  rankDecay: 0.25,
+  evidenceWeight: 0.5,
+  minRelativeValue: 0.5,
   seeAlso: 3,
 } satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound'>;
 
@@ -107,8 +112,8 @@ interface Reading {
  * Reads the papers a search found (best first) and answers from them: in each paper, the sentence
  * that best bears on the question, findings preferred to background (`findingWeight`), questions
  * never quoted; one numbered claim per paper, each quoted verbatim, in search order, at most
- * `maxClaims` (after the search's best, the papers whose claims are most relevant for their rank:
- * `rankPenalty`). The answer is grounded when some sentence, with its paper's title, matches at least
+ * `maxClaims` (after the search's best, the papers valued most for their place in the search plus
+ * their claim's relevance: `rankDecay`, `evidenceWeight`, `minRelativeValue`). The answer is grounded when some sentence, with its paper's title, matches at least
  * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
  * `minSimilarity` similar to the question; partial when what is quoted covers less than `fullCoverage`
  * of that weight and no quoted sentence is that similar. Otherwise it says the abstracts do not
@@ -163,14 +168,17 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
   const bySearch = !grounded && options.searchFound === true && claims.length > 0;
   if (!grounded && !bySearch) return refusal(papers, settings.seeAlso);
 
-  const bestRelevance = Math.max(...claims.map((claim) => claim.relevance));
-  // The search's best paper with a claim leads; the others are quoted when their claim is close to
-  // the best one, the most relevant (for their rank) first, and shown in the search's order.
-  const [lead, ...others] = claims
-    .map((claim, rank) => ({ claim, rank }))
-    .filter(({ claim, rank }) => rank === 0 || claim.supports || claim.relevance >= settings.minRelativeRelevance * bestRelevance);
-  const value = ({ claim, rank }: { claim: Reading; rank: number }) => claim.relevance - settings.rankPenalty * rank;
-  const quoted = [...(lead ? [lead] : []), ...others.sort((a, b) => value(b) - value(a)).slice(0, settings.maxClaims - 1)]
+  // The search's best paper with a claim leads; the others are quoted by value (their place in the
+  // search and their claim's relevance), best first up to `maxClaims`, and shown in the search's order.
+  const valued = claims.map((claim) => {
+    const rank = papers.indexOf(claim.paper);
+    return { claim, rank, value: 1 / (1 + settings.rankDecay * rank) + settings.evidenceWeight * claim.relevance };
+  });
+  const bestValue = Math.max(...valued.map(({ value }) => value));
+  const [lead, ...others] = valued.filter(
+    ({ claim, value }, index) => index === 0 || claim.supports || value >= settings.minRelativeValue * bestValue,
+  );
+  const quoted = [...(lead ? [lead] : []), ...others.sort((a, b) => b.value - a.value).slice(0, settings.maxClaims - 1)]
     .sort((a, b) => a.rank - b.rank)
     .map(({ claim }) => claim);
   const citations = quoted.map((claim) => ({ id: claim.paper.id, title: claim.paper.title, sentence: claim.sentence }));
@@ -238,8 +246,9 @@ function validate(settings: typeof DEFAULTS): void {
     ['minSimilarity', Number.isFinite(settings.minSimilarity)],
     ['chanceSimilarity', Number.isFinite(settings.chanceSimilarity) && settings.chanceSimilarity < settings.minSimilarity],
     ['findingWeight', Number.isFinite(settings.findingWeight) && settings.findingWeight >= 0],
-    ['minRelativeRelevance', share(settings.minRelativeRelevance)],
-    ['rankPenalty', Number.isFinite(settings.rankPenalty) && settings.rankPenalty >= 0],
+    ['rankDecay', Number.isFinite(settings.rankDecay) && settings.rankDecay >= 0],
+    ['evidenceWeight', Number.isFinite(settings.evidenceWeight) && settings.evidenceWeight >= 0],
+    ['minRelativeValue', share(settings.minRelativeValue)],
     ['seeAlso', Number.isInteger(settings.seeAlso) && settings.seeAlso >= 0],
   ];
   for (const [field, valid] of checks) {

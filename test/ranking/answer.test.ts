@@ -22,7 +22,7 @@ const papers: PaperCandidate[] = [
     'Its vulnerability to noisy labels in reinforcement learning remains critically underexplored.',
     'Online label refinement improves robustness to noisy rewards by 3.6%.',
   ),
-  paper('hacking', 'Reward Hacking in Text-to-Image RL', 'Image reward models can be hacked by the policy.'),
+  paper('hacking', 'Reward Hacking in Text-to-Image RL', 'Image generators can be hacked by the policy.'),
 ];
 
 describe('composeAnswer', () => {
@@ -52,56 +52,10 @@ describe('composeAnswer', () => {
     expect(onlyQuestion.grounded).toBe(false);
   });
 
-  it('leaves out a paper whose best sentence barely touches the question, and offers it to read instead', () => {
+  it('offers a paper none of whose sentences bears on the question to read instead', () => {
     expect(result.citations.map((citation) => citation.id)).not.toContain('hacking');
     expect(result.seeAlso).toEqual([{ id: 'hacking', title: 'Reward Hacking in Text-to-Image RL' }]);
     expect(result.partial).toBe(false);
-  });
-
-  it('refuses an off-topic question, citing nothing but listing the papers found', () => {
-    expect(composeAnswer('What is the boiling point of tungsten?', papers)).toEqual({
-      answer: NOT_ANSWERED,
-      citations: [],
-      grounded: false,
-      partial: false,
-      seeAlso: papers.map(({ id, title }) => ({ id, title })),
-    });
-  });
-
-  it('grounds a paraphrase by similarity alone, and refuses when that is low too', () => {
-    const paraphrase = [
-      { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([1, 0]) }] },
-    ];
-    const question = 'Do imperfect signals matter?';
-    const options = { minSimilarity: 0.7, chanceSimilarity: 0.2 };
-    expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0.8, 0.6]) })).toMatchObject({
-      grounded: true,
-      partial: false,
-    });
-    expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0, 1]) }).grounded).toBe(false);
-  });
-
-  it('answers as partial when only the search found the papers, and says nothing then if no sentence touches the question', () => {
-    const related = [
-      { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([0.6, 0.8]) }] },
-    ];
-    const options = { minSimilarity: 0.9, chanceSimilarity: 0.2, questionVector: Float32Array.from([1, 0]) };
-    expect(composeAnswer('Do imperfect signals matter?', related, options).grounded).toBe(false);
-    expect(composeAnswer('Do imperfect signals matter?', related, { ...options, searchFound: true })).toMatchObject({
-      grounded: true,
-      partial: true,
-      citations: [{ id: 'p' }],
-    });
-    const unrelated = { ...options, questionVector: Float32Array.from([-1, 0]), searchFound: true };
-    expect(composeAnswer('Do imperfect signals matter?', related, unrelated).grounded).toBe(false);
-  });
-
-  it('does not ground on common question words when the rare ones are unmatched (IDF coverage)', () => {
-    const recipe = [paper('p', 'BaseReward', 'We give the best recipe for reward models.')];
-    const idf = (term: string): number => ({ best: 1, recip: 2 })[term] ?? 5;
-    expect(composeAnswer('best pizza recipe', recipe, { idf }).grounded).toBe(false);
-    expect(composeAnswer('best reward model recipe', recipe, { idf }).grounded).toBe(true);
-    expect(composeAnswer('best pizza recipe', recipe, { idf, minCoverage: 0.3 }).grounded).toBe(true);
   });
 
   it('fills the claims after the first with the papers whose sentences bear most on the question, shown in search order', () => {
@@ -110,9 +64,36 @@ describe('composeAnswer', () => {
       paper('b', 'Rewards', 'Reward models score answers.'),
       paper('c', 'Robustness', 'Reinforcement learning stays robust to noisy rewards.'),
     ];
-    const answer = composeAnswer('Is reinforcement learning robust to noisy rewards?', ranked, { maxClaims: 2, minRelativeRelevance: 0 });
+    const answer = composeAnswer('Is reinforcement learning robust to noisy rewards?', ranked, { maxClaims: 2, minRelativeValue: 0 });
     expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'c']);
     expect(answer.seeAlso.map((item) => item.id)).toEqual(['b']);
+  });
+
+  it('leaves out a lower paper whose best sentence barely touches the question', () => {
+    const ranked = [
+      paper('a', 'Noisy rewards', 'Reinforcement learning stays robust to noisy rewards.'),
+      paper('b', 'Label noise', 'Learning stays robust to noisy labels.'),
+      paper('c', 'Robust RL', 'Reinforcement learning is robust to noise.'),
+      paper('d', 'Rewards', 'Reward models score answers.'),
+    ];
+    const answer = composeAnswer('Is reinforcement learning robust to noisy rewards?', ranked);
+    expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'b', 'c']);
+    expect(answer.seeAlso.map((item) => item.id)).toEqual(['d']);
+  });
+
+  it('on a paraphrase, where every sentence shares little with the question, follows the search over a slightly closer sentence', () => {
+    // Each paper's sentence shares one or two of the question's words: the search's order says more.
+    const ranked = [
+      paper('a', 'CausalRM', 'Clicks from users are a noisy signal.'),
+      paper('b', 'User feedback', 'We train reward models from user upvotes.'),
+      paper('c', 'Music', 'Raters scored music clips.'),
+      paper('d', 'Chat', 'Paid raters train scorers.'),
+    ];
+    const answer = composeAnswer('Can likes from chatbot users replace paid raters to train a scorer?', ranked, {
+      maxClaims: 2,
+      searchFound: true,
+    });
+    expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'b']);
   });
 
   it('caps the claims, handles no papers and rejects bad options', () => {
