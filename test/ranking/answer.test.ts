@@ -58,6 +58,52 @@ describe('composeAnswer', () => {
     expect(result.partial).toBe(false);
   });
 
+  it('refuses an off-topic question, citing nothing but listing the papers found', () => {
+    expect(composeAnswer('What is the boiling point of tungsten?', papers)).toEqual({
+      answer: NOT_ANSWERED,
+      citations: [],
+      grounded: false,
+      partial: false,
+      seeAlso: papers.map(({ id, title }) => ({ id, title })),
+    });
+  });
+
+  it('grounds a paraphrase by similarity alone, and refuses when that is low too', () => {
+    const paraphrase = [
+      { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([1, 0]) }] },
+    ];
+    const question = 'Do imperfect signals matter?';
+    const options = { minSimilarity: 0.7, chanceSimilarity: 0.2 };
+    expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0.8, 0.6]) })).toMatchObject({
+      grounded: true,
+      partial: false,
+    });
+    expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0, 1]) }).grounded).toBe(false);
+  });
+
+  it('answers as partial when only the search found the papers, and says nothing then if no sentence touches the question', () => {
+    const related = [
+      { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([0.6, 0.8]) }] },
+    ];
+    const options = { minSimilarity: 0.9, chanceSimilarity: 0.2, questionVector: Float32Array.from([1, 0]) };
+    expect(composeAnswer('Do imperfect signals matter?', related, options).grounded).toBe(false);
+    expect(composeAnswer('Do imperfect signals matter?', related, { ...options, searchFound: true })).toMatchObject({
+      grounded: true,
+      partial: true,
+      citations: [{ id: 'p' }],
+    });
+    const unrelated = { ...options, questionVector: Float32Array.from([-1, 0]), searchFound: true };
+    expect(composeAnswer('Do imperfect signals matter?', related, unrelated).grounded).toBe(false);
+  });
+
+  it('does not ground on common question words when the rare ones are unmatched (IDF coverage)', () => {
+    const recipe = [paper('p', 'BaseReward', 'We give the best recipe for reward models.')];
+    const idf = (term: string): number => ({ best: 1, recip: 2 })[term] ?? 5;
+    expect(composeAnswer('best pizza recipe', recipe, { idf }).grounded).toBe(false);
+    expect(composeAnswer('best reward model recipe', recipe, { idf }).grounded).toBe(true);
+    expect(composeAnswer('best pizza recipe', recipe, { idf, minCoverage: 0.3 }).grounded).toBe(true);
+  });
+
   it('fills the claims after the first with the papers whose sentences bear most on the question, shown in search order', () => {
     const ranked = [
       paper('a', 'Noisy rewards', 'Noisy rewards barely slow reinforcement learning.'),
