@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaperscopeError } from '../core/errors.js';
+import { ASK_PAPERS } from '../server/ask/index.js';
 import type { SearchEngine } from '../server/engine/index.js';
 import { recallAtK } from '../server/ranking/index.js';
 import { titleJudge } from './eval.js';
@@ -49,8 +50,17 @@ export interface AskReport {
   unanswerable: { questions: number; refused: number };
   /** Cited sentences that are themselves questions (should be 0). */
   citedQuestions: number;
-  /** Answerable questions whose best paper was not cited, with what was cited instead. */
-  misses: Array<{ question: string; grounded: boolean; cited: string[]; best: string[] }>;
+  /**
+   * Answerable questions whose best paper was not cited, with what was cited instead and where the
+   * search ranked the best paper (1-based, null past the first 100): read for the answer when within `read`.
+   */
+  misses: Array<{
+    question: string;
+    grounded: boolean;
+    cited: string[];
+    best: Array<{ title: string; rank: number | null }>;
+    read: number;
+  }>;
 }
 
 /** Reads and validates an ask question file; a bad file is an INVALID_INPUT naming the file and the field. */
@@ -118,12 +128,17 @@ export async function evaluateAsk(
     };
     runs.push(outcome);
     if (!outcome.bestCited) {
-      const titles = answer.citations.map((citation) => citation.title);
+      const { results: ranked } = await engine.search({ q: question, k: MISS_DEPTH, offset: 0, mode: 'hybrid', sort: 'relevance' });
+      const rankOf = (id: string) => {
+        const at = ranked.findIndex((hit) => hit.id === id);
+        return at < 0 ? null : at + 1;
+      };
       misses.push({
         question,
         grounded: answer.grounded,
-        cited: titles,
-        best: [...judgments].filter(([, grade]) => grade === top).map(([id]) => titleOf(engine, id)),
+        cited: answer.citations.map((citation) => citation.title),
+        best: [...judgments].filter(([, grade]) => grade === top).map(([id]) => ({ title: titleOf(engine, id), rank: rankOf(id) })),
+        read: ASK_PAPERS,
       });
     }
   }
@@ -139,6 +154,9 @@ export async function evaluateAsk(
     misses,
   };
 }
+
+/** How deep the search is followed to say where a missed best paper ranked. */
+const MISS_DEPTH = 100;
 
 interface Outcome {
   answered: boolean;
@@ -200,7 +218,10 @@ export function formatAskReport(report: AskReport, details = false): string {
       lines.push(
         '',
         `${miss.grounded ? 'MISSED ' : 'REFUSED'} ${miss.question}`,
-        ...miss.best.map((title) => `  best:  ${title}`),
+        ...miss.best.map(
+          ({ title, rank }) =>
+            `  best:  ${title} (search rank ${rank ?? `> ${MISS_DEPTH}`}${rank !== null && rank <= miss.read ? ', read' : `, not among the ${miss.read} read`})`,
+        ),
         ...miss.cited.map((title) => `  cited: ${title}`),
       );
     }
