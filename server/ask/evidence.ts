@@ -8,7 +8,10 @@ export interface AskSources {
   paper: (id: string) => { title: string; abstract: string };
   /** Paper-level IDF, so that a question's rare words weigh most when judging coverage. */
   idf: (term: string) => number;
-  /** The best paper-level BM25 score of a text: how strongly the corpus matches its words. */
+  /**
+   * The best paper-level BM25 score of a text: how strongly the corpus matches its words. Pass the
+   * same function for the same index: the off-topic bar is computed once per function.
+   */
   topLexicalScore: (text: string) => number;
 }
 
@@ -38,14 +41,22 @@ export function groundingSimilarity(calibration: SimilarityCalibration): number 
  * claims (README, "Ask: how it is measured").
  */
 const LEXICAL_ABOVE_PROBES = 1.25;
-const lexicalBars = new WeakMap<SentenceIndex, number>();
+/**
+ * Keyed by the scorer, not the sentence index: the bar belongs to the BM25 that scores the
+ * questions, so a scorer on another scale (a changed BM25, a rebuilt index) gets its own.
+ */
+const lexicalBars = new WeakMap<AskSources['topLexicalScore'], number>();
 
-/** The BM25 score a question must beat: `LEXICAL_ABOVE_PROBES` × the probes' best, computed once per loaded index. */
+/**
+ * The BM25 score a question must beat: `LEXICAL_ABOVE_PROBES` × the probes' best under the same
+ * scorer, computed once per scorer. Being a ratio, it holds whatever the scale of the scores.
+ */
 export function lexicalGroundingScore(sources: AskSources): number {
-  let bar = lexicalBars.get(sources.sentences);
+  const score = sources.topLexicalScore;
+  let bar = lexicalBars.get(score);
   if (bar === undefined) {
-    bar = LEXICAL_ABOVE_PROBES * Math.max(0, ...OFF_TOPIC_PROBES.map((probe) => sources.topLexicalScore(probe)));
-    lexicalBars.set(sources.sentences, bar);
+    bar = LEXICAL_ABOVE_PROBES * Math.max(0, ...OFF_TOPIC_PROBES.map((probe) => score(probe)));
+    lexicalBars.set(score, bar);
   }
   return bar;
 }

@@ -13,6 +13,8 @@ export class AskIndex {
   readonly #load: () => Promise<SentenceIndex>;
   #sentences: Promise<SentenceIndex> | undefined;
   #ready = false;
+  /** One scorer per loaded state, so the refusal bar computed from it is computed once (see `lexicalGroundingScore`). */
+  readonly #scorers = new WeakMap<EngineState, (text: string) => number>();
 
   constructor(load: () => Promise<SentenceIndex>) {
     this.#load = load;
@@ -39,11 +41,16 @@ export class AskIndex {
   }
 
   async sources(state: EngineState): Promise<AskSources> {
+    let topLexicalScore = this.#scorers.get(state);
+    if (!topLexicalScore) {
+      topLexicalScore = (text: string) => state.lexical.search(text, { k: 1 })[0]?.score ?? 0;
+      this.#scorers.set(state, topLexicalScore);
+    }
     return {
       sentences: await this.load(),
       paper: (id) => state.paperById(id),
       idf: (term) => state.lexical.idf(term),
-      topLexicalScore: (text) => state.lexical.search(text, { k: 1 })[0]?.score ?? 0,
+      topLexicalScore,
     };
   }
 }

@@ -1,9 +1,13 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import type { LlmSettings } from '../../server/ask/index.js';
 import { createApp } from '../../server/app.js';
+import { ASK_PAPERS, answerQuestion, type LlmSettings, lexicalGroundingScore } from '../../server/ask/index.js';
+import { AskIndex } from '../../server/engine/ask.js';
 import { SearchEngine } from '../../server/engine/index.js';
+import { loadEngine } from '../../server/engine/load.js';
+import { searchParamsSchema } from '../../server/engine/schemas.js';
+import { search } from '../../server/engine/search.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { loadSentenceIndex } from '../../indexer/sentences/index.js';
 import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
@@ -112,6 +116,32 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     },
     INDEX_SAMPLE_MS,
   );
+
+  it('refuses and answers alike whatever the scale of the BM25 scores: the bar is a ratio to the off-topic probes', async () => {
+    const { state, loadSentences } = await loadEngine({ dataDir, cacheDir: readSettings().cacheDir, offline: true });
+    try {
+      const sources = await new AskIndex(loadSentences).sources(state);
+      // The search's BM25 on another scale (as a change to its weighting would put it): the same decisions.
+      const rescaled = { ...sources, topLexicalScore: (text: string) => 3 * sources.topLexicalScore(text) };
+      // A paraphrase answered because the search matched it more strongly than any probe; an off-topic question sharing a word or two.
+      const questions = [
+        'Do chatbots tuned against an inconsistent scorer end up giving less useful replies?',
+        "What is the time complexity of Dijkstra's algorithm?",
+      ];
+      const decisions = [];
+      for (const question of questions) {
+        const { results } = await search(state, searchParamsSchema.parse({ q: question, k: ASK_PAPERS }));
+        const vector = await state.embedder.embedQuery(question);
+        const answer = answerQuestion(sources, question, vector, results);
+        expect(answerQuestion(rescaled, question, vector, results), question).toEqual(answer);
+        decisions.push(answer.grounded);
+      }
+      expect(decisions).toEqual([true, false]);
+      expect(lexicalGroundingScore(rescaled)).toBeCloseTo(3 * lexicalGroundingScore(sources), 6);
+    } finally {
+      await state.embedder.close();
+    }
+  });
 
   it('streams the extractive answer when no model is configured', async () => {
     const app = createApp({ engine: plain });
