@@ -13,10 +13,8 @@ const QUESTIONS = path.join(PROJECT_ROOT, 'test', 'eval', 'ask-questions.json');
 
 /**
  * Ask quality on the team's question set with the offline embedder. Floors sit at or just under
- * the measured figures (answered 0.951, best paper cited 0.829 against the search's best-in-top-3
- * 0.829, 11 of 12 unanswerable refused), so a regression fails and noise does not. (Best paper cited
- * was 0.854 while hybrid search let word vectors vote by rank; since issue 21 they no longer reorder
- * the lexical ranking, which loses one paraphrased question here and gains 0.067 nDCG@10 on SciFact.)
+ * the measured figures (answered 0.951, best paper cited 0.878 — paraphrased 0.643 — against the
+ * search's best-in-top-3 0.829, 11 of 12 unanswerable refused), so a regression fails and noise does not.
  */
 describe('ask quality on the team question set (offline embedder)', () => {
   let engine: SearchEngine;
@@ -36,11 +34,12 @@ describe('ask quality on the team question set (offline embedder)', () => {
     expect(questions.unanswerable.length).toBeGreaterThanOrEqual(10);
   });
 
-  it('answers at least 90%, cites the best paper at least as often as the search ranks it in the top 3, and refuses 9 in 10 unanswerable', () => {
+  it('answers at least 90%, cites the best paper more often than the search ranks it in the top 3, and refuses 9 in 10 unanswerable', () => {
     expect(report.all.answered).toBeGreaterThanOrEqual(0.9);
-    expect(report.all.bestCited).toBeGreaterThanOrEqual(0.82);
-    expect(report.all.bestCited).toBeGreaterThanOrEqual(report.all.bestInTop3);
+    expect(report.all.bestCited).toBeGreaterThanOrEqual(0.87);
+    expect(report.all.bestCited).toBeGreaterThan(report.all.bestInTop3);
     expect(report.keyword?.bestCited).toBe(1);
+    expect(report.paraphrase?.bestCited).toBeGreaterThanOrEqual(0.64);
     expect(report.unanswerable.refused / report.unanswerable.questions).toBeGreaterThanOrEqual(0.9);
   });
 
