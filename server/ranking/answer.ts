@@ -72,6 +72,12 @@ export interface AnswerOptions {
   evidenceWeight?: number;
   /** A paper after the first is quoted only when its claim's value is at least this share of the best claim's. */
   minRelativeValue?: number;
+  /**
+   * When sentences ground the answer, a paper after the first is also quoted only when its claim is
+   * at least this share as relevant as the best one: then relevance is a reliable signal. On an
+   * answer grounded only by the search (a paraphrase) it is not, and the search's order decides.
+   */
+  minRelativeRelevance?: number;
   seeAlso?: number;
 }
 
@@ -86,6 +92,7 @@ const DEFAULTS = {
   rankDecay: 0.25,
   evidenceWeight: 0.5,
   minRelativeValue: 0.5,
+  minRelativeRelevance: 0.4,
   seeAlso: 3,
 } satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound'>;
 
@@ -113,7 +120,7 @@ interface Reading {
  * that best bears on the question, findings preferred to background (`findingWeight`), questions
  * never quoted; one numbered claim per paper, each quoted verbatim, in search order, at most
  * `maxClaims` (after the search's best, the papers valued most for their place in the search plus
- * their claim's relevance: `rankDecay`, `evidenceWeight`, `minRelativeValue`). The answer is grounded when some sentence, with its paper's title, matches at least
+ * their claim's relevance: `rankDecay`, `evidenceWeight`, `minRelativeValue`, `minRelativeRelevance`). The answer is grounded when some sentence, with its paper's title, matches at least
  * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
  * `minSimilarity` similar to the question; partial when what is quoted covers less than `fullCoverage`
  * of that weight and no quoted sentence is that similar. Otherwise it says the abstracts do not
@@ -175,8 +182,10 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
     return { claim, rank, value: 1 / (1 + settings.rankDecay * rank) + settings.evidenceWeight * claim.relevance };
   });
   const bestValue = Math.max(...valued.map(({ value }) => value));
+  const minRelevance = bySearch ? 0 : settings.minRelativeRelevance * Math.max(...claims.map((claim) => claim.relevance));
   const [lead, ...others] = valued.filter(
-    ({ claim, value }, index) => index === 0 || claim.supports || value >= settings.minRelativeValue * bestValue,
+    ({ claim, value }, index) =>
+      index === 0 || claim.supports || (value >= settings.minRelativeValue * bestValue && claim.relevance >= minRelevance),
   );
   const quoted = [...(lead ? [lead] : []), ...others.sort((a, b) => b.value - a.value).slice(0, settings.maxClaims - 1)]
     .sort((a, b) => a.rank - b.rank)
@@ -249,6 +258,7 @@ function validate(settings: typeof DEFAULTS): void {
     ['rankDecay', Number.isFinite(settings.rankDecay) && settings.rankDecay >= 0],
     ['evidenceWeight', Number.isFinite(settings.evidenceWeight) && settings.evidenceWeight >= 0],
     ['minRelativeValue', share(settings.minRelativeValue)],
+    ['minRelativeRelevance', share(settings.minRelativeRelevance)],
     ['seeAlso', Number.isInteger(settings.seeAlso) && settings.seeAlso >= 0],
   ];
   for (const [field, valid] of checks) {

@@ -127,18 +127,20 @@ describe('composeAnswer', () => {
     expect(answer.seeAlso.map((item) => item.id)).toEqual(['d']);
   });
 
-  it('on a paraphrase, where every sentence shares little with the question, follows the search over a slightly closer sentence', () => {
-    // Each paper's sentence shares one or two of the question's words: the search's order says more.
+  it('on a paraphrase, where no sentence grounds the answer, follows the search over a somewhat closer sentence', () => {
+    // Each sentence shares one of the question's words, none enough to ground the answer: the
+    // search found the papers, and its order says more than the rarer word of the fourth paper.
     const ranked = [
       paper('a', 'CausalRM', 'Clicks from users are a noisy signal.'),
-      paper('b', 'User feedback', 'We train reward models from user upvotes.'),
-      paper('c', 'Music', 'Raters scored music clips.'),
-      paper('d', 'Chat', 'Paid raters train scorers.'),
+      paper('b', 'User feedback', 'We learn reward models from user upvotes.'),
+      paper('c', 'Music', 'Music clips were scored.'),
+      paper('d', 'Chat', 'Raters scored replies.'),
     ];
-    const answer = composeAnswer('Can likes from chatbot users replace paid raters to train a scorer?', ranked, {
-      maxClaims: 2,
-      searchFound: true,
-    });
+    const question = 'Can likes from chatbot users replace paid raters to train a scorer?';
+    const options = { maxClaims: 2, idf: (term: string) => (term === 'rater' ? 3.5 : 1) };
+    expect(composeAnswer(question, ranked, options).grounded).toBe(false);
+    const answer = composeAnswer(question, ranked, { ...options, searchFound: true });
+    expect(answer).toMatchObject({ grounded: true, partial: true });
     expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'b']);
   });
 
