@@ -15,7 +15,8 @@ import {
 import { SentenceIndex } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
-const FORMAT_VERSION = 4;
+// 5: sentences split again where a name ends in a capital letter ("MusicRL-R."), so older files are rebuilt.
+const FORMAT_VERSION = 5;
 /** The sealed file's magic (core/sealed-file.ts): the header is the metadata, the body the Float32 rows. */
 const MAGIC = 'PSSN';
 

@@ -249,9 +249,10 @@ export interface Sentence {
 }
 
 // Abbreviations that end in a dot without ending a sentence. Initials ("J. Smith", "U.S.") are
-// matched case-sensitively, so that a sentence ending in a lower-case letter ("of size k.") still ends.
+// matched case-sensitively, so that a sentence ending in a lower-case letter ("of size k.") still ends,
+// and only standing alone or after another initial: a name's last letter ("MusicRL-R.") ends one.
 const ABBREVIATION_END = /\b(?:e\.g|i\.e|et al|vs|cf|fig|eq|approx|resp|etc|no|sec|ref)\.$/i;
-const INITIAL_END = /\b[A-Z]\.$/;
+const INITIAL_END = /(?:^|[\s(.])[A-Z]\.$/;
 
 /** Splits an abstract into sentences with offsets, keeping "e.g." and "2.5" inside a sentence. */
 export function splitSentences(text: string): Sentence[] {

@@ -37,6 +37,12 @@ describe('splitSentences', () => {
     ]);
   });
 
+  it('ends a sentence after a name whose last part is a capital letter', () => {
+    expect(
+      splitSentences('We finetune MusicLM into MusicRL-R. We deploy it in the U.S. to users.').map((sentence) => sentence.text),
+    ).toEqual(['We finetune MusicLM into MusicRL-R.', 'We deploy it in the U.S. to users.']);
+  });
+
   it('returns offsets into the original text', () => {
     const text = '  First one.  Second one!  ';
     for (const sentence of splitSentences(text)) expect(text.slice(sentence.start, sentence.end)).toBe(sentence.text);
