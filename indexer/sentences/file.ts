@@ -22,7 +22,7 @@ const MAGIC = 'PSSN';
 
 const metaSchema = z.object({
   format: z.literal(FORMAT),
-  version: z.literal(FORMAT_VERSION),
+  version: z.number().int(),
   tableVersion: z.number().int().nonnegative(),
   embedder: embedderInfoSchema,
   count: z.number().int().nonnegative(),
@@ -73,8 +73,8 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
 
 /**
  * Loads the saved sentence index, whatever table version it was built from (the caller decides
- * whether it is current, and may reuse a stale one's vectors). Says why when it cannot; one of an
- * earlier version's format is `missing` to it, and rebuilt.
+ * whether it is current, and may reuse a stale one's vectors). Says why when it cannot; a file of an
+ * earlier format is `stale` (its sentences may be split differently), and rebuilt whole.
  */
 export async function loadSentenceIndex(
   layout: DataDirLayout,
@@ -91,6 +91,7 @@ export async function loadSentenceIndex(
     const parsed = metaSchema.safeParse(sealed.header);
     if (!parsed.success) return { problem: damagedFile('its header is invalid') };
     const meta = parsed.data;
+    if (meta.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${meta.version}, not ${FORMAT_VERSION}`) };
     if (meta.embedder.kind !== embedder.kind || meta.embedder.model !== embedder.model || meta.embedder.dimension !== embedder.dimension) {
       return { problem: staleFile(`it was built by ${meta.embedder.kind} ${meta.embedder.model}, not ${embedder.kind} ${embedder.model}`) };
     }

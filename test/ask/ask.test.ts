@@ -10,6 +10,7 @@ import { searchParamsSchema } from '../../server/engine/schemas.js';
 import { search } from '../../server/engine/search.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { loadSentenceIndex } from '../../indexer/sentences/index.js';
+import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
 import { fakeModel, streamChunks } from '../helpers/fake-model.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
@@ -89,6 +90,13 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
       try {
         await indexSample(dir);
         const copy = dataDirLayout(dir);
+        // A file of an earlier format (sentences split differently) is stale, never read as current.
+        const sealed = openSealedFile(await readFile(copy.sentences), 'PSSN', 'sentence index');
+        if ('problem' in sealed) throw new Error(sealed.problem);
+        await writeFile(copy.sentences, Buffer.concat(sealFile('PSSN', { ...(sealed.header as object), version: 4 }, [sealed.body])));
+        expect(await loadSentenceIndex(copy, embedder)).toEqual({
+          problem: { kind: 'stale', message: expect.stringMatching(/format version 4, not 5/) },
+        });
         await writeFile(copy.sentences, (await readFile(copy.sentences)).subarray(0, 64));
         expect(await loadSentenceIndex(copy, embedder)).toEqual({
           problem: { kind: 'damaged', message: expect.stringMatching(/cut short/) },
