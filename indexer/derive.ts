@@ -222,7 +222,7 @@ async function loadLexical(
 
 /**
  * The sentence index for `tableVersion`: the saved one when it is current, else rebuilt with the
- * index's embedder (reusing the saved vectors of unchanged papers) and saved, through `events.save`
+ * index's embedder (reusing the saved vectors of unchanged papers, even when the BM25 file is lost) and saved, through `events.save`
  * when given (the server saves only under the writer lock). A save failure is reported through
  * `onWarning` and does not stop a read-only server.
  */
@@ -239,13 +239,14 @@ export async function sentenceIndexFor(
   } = {},
 ): Promise<SentenceIndex> {
   const saved = await loadSentenceIndex(layout, embedder.info);
-  const previous = 'index' in saved ? saved.index : undefined;
+  const previous = 'index' in saved ? saved.index : saved.vectors;
   const current =
     previous?.tableVersion === tableVersion &&
     previous.papers.length === papers.length &&
     previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
-  if (previous && current) return previous;
+  if ('index' in saved && current) return saved.index;
   if ('problem' in saved && saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem.message}`);
+  // A saved index whose BM25 file alone is lost gives its vectors: only that file is built again.
   const index = await buildSentenceIndex(papers, tableVersion, embedder, {
     previous,
     onProgress: events.onProgress,

@@ -4,7 +4,7 @@ import { buildLexicalIndex, countCorpusTerms } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
-import { type SentencePaper, SentenceIndex } from './sentence-index.js';
+import { type SentencePaper, SentenceIndex, type SentenceVectors, type SimilarityCalibration } from './sentence-index.js';
 
 export interface SentenceSource {
   id: string;
@@ -14,8 +14,11 @@ export interface SentenceSource {
 }
 
 export interface BuildSentencesOptions {
-  /** An earlier index of the same embedder: sentences of papers whose hash is unchanged are not re-embedded. */
-  previous?: SentenceIndex;
+  /**
+   * An earlier index of the same embedder (or its vectors alone, when its BM25 file was lost):
+   * sentences of papers whose hash is unchanged are not re-embedded.
+   */
+  previous?: SentenceVectors;
   onProgress?: EmbedProgress;
   /** Given, it gets the time spent embedding sentences as 'sentences: embed'. */
   timings?: StageTimings;
@@ -88,9 +91,11 @@ export async function buildSentenceIndex(
     }
   });
 
-  const probes = await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
-  const calibrating =
-    texts.length >= WORKER_MIN_SENTENCES
+  const kept = keptCalibration(options.previous, entries, missing.length);
+  const probes = kept ? [] : await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
+  const calibrating = kept
+    ? Promise.resolve(kept)
+    : texts.length >= WORKER_MIN_SENTENCES
       ? calibrateInWorker(entries, vectors, dimension, probes)
       : Promise.resolve(calibrate(entries, vectors, dimension, probes));
   // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
@@ -109,13 +114,30 @@ export async function buildSentenceIndex(
   });
 }
 
-function reusableRanges(previous: SentenceIndex | undefined, embedder: Embedder) {
-  const ranges = new Map<string, { index: SentenceIndex; paper: SentencePaper }>();
+/** The same sentences with every vector reused: the calibration, which depends on nothing else, is kept too. */
+function keptCalibration(
+  previous: SentenceVectors | undefined,
+  entries: readonly SentencePaper[],
+  embedded: number,
+): SimilarityCalibration | undefined {
+  const same =
+    previous !== undefined &&
+    embedded === 0 &&
+    previous.papers.length === entries.length &&
+    previous.papers.every((paper, position) => {
+      const entry = entries[position];
+      return entry?.id === paper.id && entry.hash === paper.hash && entry.first === paper.first && entry.count === paper.count;
+    });
+  return same ? previous.calibration : undefined;
+}
+
+function reusableRanges(previous: SentenceVectors | undefined, embedder: Embedder) {
+  const ranges = new Map<string, { index: SentenceVectors; paper: SentencePaper }>();
   const same =
     previous &&
     previous.embedder.kind === embedder.info.kind &&
     previous.embedder.model === embedder.info.model &&
-    previous.dimension === embedder.info.dimension;
+    previous.embedder.dimension === embedder.info.dimension;
   if (same) for (const paper of previous.papers) ranges.set(`${paper.id}\n${paper.hash}`, { index: previous, paper });
   return ranges;
 }

@@ -12,7 +12,7 @@ import {
   sealFile,
   staleFile,
 } from '../store/index.js';
-import { SentenceIndex } from './sentence-index.js';
+import { SentenceIndex, type SentenceVectors } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
 // 5: sentences split again where a name ends in a capital letter ("MusicRL-R."), so older files are rebuilt.
@@ -74,12 +74,13 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
 /**
  * Loads the saved sentence index, whatever table version it was built from (the caller decides
  * whether it is current, and may reuse a stale one's vectors). Says why when it cannot; a file of an
- * earlier format is `stale` (its sentences may be split differently), and rebuilt whole.
+ * earlier format is `stale` (its sentences may be split differently), and rebuilt whole. When only
+ * its BM25 file is missing, stale or damaged, the problem comes with the sound `vectors`.
  */
 export async function loadSentenceIndex(
   layout: DataDirLayout,
   embedder: EmbedderInfo,
-): Promise<{ index: SentenceIndex } | { problem: LoadProblem }> {
+): Promise<{ index: SentenceIndex } | { problem: LoadProblem; vectors?: SentenceVectors }> {
   try {
     const bytes = await readFile(layout.sentences).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -110,30 +111,34 @@ export async function loadSentenceIndex(
     });
     if (first !== meta.count) return { problem: damagedFile(`its papers hold ${first} sentences, not ${meta.count}`) };
     const offsets = decodeVarints(meta.offsets, 2 * meta.count);
-    const lexicalFile = await readFile(layout.sentenceLexical).catch(() => undefined);
-    if (!lexicalFile) return { problem: damagedFile('its BM25 file is missing') };
-    const saved = loadLexicalFile(lexicalFile);
-    if ('problem' in saved) return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` } };
-    const { tableVersion: lexicalVersion, index: lexical } = saved;
-    if (lexicalVersion !== meta.tableVersion)
-      return { problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`) };
-    if (lexical.size !== meta.count) return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`) };
     // The sealed body is 8-byte aligned: a view, not a copy.
     const vectors = new Float32Array(sealed.body.buffer, sealed.body.byteOffset, meta.count * meta.embedder.dimension);
     // An indexed loop: iterating tens of millions of floats with for…of is several times slower.
     for (let i = 0; i < vectors.length; i++)
       if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vectors hold non-finite values') };
-    return {
-      index: new SentenceIndex({
-        tableVersion: meta.tableVersion,
-        embedder: meta.embedder,
-        papers,
-        offsets,
-        vectors,
-        lexical,
-        calibration: meta.calibration,
-      }),
+    const sentences: SentenceVectors = {
+      tableVersion: meta.tableVersion,
+      embedder: meta.embedder,
+      papers,
+      offsets,
+      vectors,
+      calibration: meta.calibration,
     };
+    // Without a sound BM25 file the vectors still serve: rebuilding that file re-embeds nothing.
+    const lexicalFile = await readFile(layout.sentenceLexical).catch(() => undefined);
+    if (!lexicalFile) return { problem: damagedFile('its BM25 file is missing'), vectors: sentences };
+    const saved = loadLexicalFile(lexicalFile);
+    if ('problem' in saved)
+      return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` }, vectors: sentences };
+    const { tableVersion: lexicalVersion, index: lexical } = saved;
+    if (lexicalVersion !== meta.tableVersion)
+      return {
+        problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`),
+        vectors: sentences,
+      };
+    if (lexical.size !== meta.count)
+      return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`), vectors: sentences };
+    return { index: new SentenceIndex({ ...sentences, papers, lexical }) };
   } catch (error) {
     return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };
   }

@@ -6,5 +6,6 @@ export {
   type SentenceIndexData,
   type SentencePaper,
   type SentenceRef,
+  type SentenceVectors,
   type SimilarityCalibration,
 } from './sentence-index.js';

@@ -39,6 +39,19 @@ export interface SentenceIndexData {
   calibration: SimilarityCalibration;
 }
 
+/**
+ * A sentence index without its BM25 part: what a saved index whose BM25 file is lost or stale
+ * still offers, so that rebuilding that file re-embeds nothing.
+ */
+export interface SentenceVectors {
+  readonly tableVersion: number;
+  readonly embedder: EmbedderInfo;
+  readonly papers: readonly SentencePaper[];
+  readonly offsets: Uint32Array;
+  readonly vectors: Float32Array;
+  readonly calibration: SimilarityCalibration;
+}
+
 export interface SentenceRef {
   paperId: string;
   start: number;
