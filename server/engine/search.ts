@@ -9,6 +9,8 @@ import { type EngineState, round } from './state.js';
  */
 export async function search(state: EngineState, params: SearchParams): Promise<SearchResponse> {
   const started = performance.now();
+  // An unknown topic is a wrong id, not a filter that happens to match nothing.
+  if (params.topic !== undefined) state.topic(params.topic, 'topic');
   const vector = params.mode === 'lexical' ? undefined : await state.embedder.embedQuery(params.q);
   const floor = params.mode === 'lexical' ? 0 : await state.vectorFloor();
   const request = { query: params.q, vector, mode: params.mode, depth: params.offset + params.k };

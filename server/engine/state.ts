@@ -78,9 +78,10 @@ export class EngineState {
     });
   }
 
-  topic(id: number): Topic {
+  /** The topic `id`; a 404 naming `parameter`, the query or path parameter that gave it, when there is none. */
+  topic(id: number, parameter = 'id'): Topic {
     const topic = this.topics.topics.find((candidate) => candidate.id === id);
-    if (!topic) throw new PaperscopeError('NOT_FOUND', `No topic with id ${id}.`, { parameter: 'id' });
+    if (!topic) throw new PaperscopeError('NOT_FOUND', `No topic with id ${id}.`, { parameter });
     return topic;
   }
 

@@ -170,6 +170,20 @@ describe('the HTTP API on the sample index', () => {
     const one = await getJson(`/api/clusters/${clusters[0]?.id}`);
     expect(one.body).toMatchObject({ id: clusters[0]?.id, label: clusters[0]?.label });
     expect((await getJson('/api/clusters/999')).status).toBe(404);
+    // Every route that takes a topic id answers 404 naming an unknown one, never an empty 200.
+    for (const [url, parameter] of [
+      ['/api/search?q=reward&topic=999', 'topic'],
+      ['/api/clusters/999', 'id'],
+      ['/api/clusters/999/subtopics', 'id'],
+      ['/api/clusters/999/trend', 'id'],
+    ] as const) {
+      const { status, body } = await getJson(url);
+      expect(status, url).toBe(404);
+      expect(body.error, url).toMatchObject({ code: 'NOT_FOUND', message: 'No topic with id 999.', parameter });
+    }
+    const inTopic = await getJson(`/api/search?q=reward&topic=${clusters[0]?.id}&k=100`);
+    expect(inTopic.status).toBe(200);
+    for (const hit of inTopic.body.results as Hit[]) expect(hit.cluster.id).toBe(clusters[0]?.id);
     const map = await getJson('/api/map');
     const points = map.body.points as Array<{ x: number; y: number }>;
     expect(points).toHaveLength(62);
