@@ -8,8 +8,14 @@ export default defineConfig({
     // Integration tests build real indexes; the limits are named in test/helpers/limits.ts.
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // Native addons (LanceDB, HNSW, ONNX) want processes, not threads: one per core.
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // Test files run one after another in each process, sharing its loaded modules (the word vectors
+    // among them) instead of importing everything again per file: a fifth of the suite's time. Tests
+    // leave no global state behind (they restore spies and environment variables, and each gets its
+    // own data dirs), which test/layout/ checks can't, so keep it that way.
+    isolate: false,
   },
 });

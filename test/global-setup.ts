@@ -1,7 +1,9 @@
 import { copyFile, link, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { readSettings } from '../core/config.js';
+import { PROJECT_ROOT } from '../core/version.js';
 import { cacheFilePath } from '../indexer/embed/word-vectors/cache.js';
 import { ensureWordVectorCache } from '../indexer/embed/word-vectors/index.js';
 
@@ -12,9 +14,10 @@ import { ensureWordVectorCache } from '../indexer/embed/word-vectors/index.js';
  * a test cannot remove its own (the sample index each test file shares).
  *
  * The word vectors are converted once per machine into the user's cache dir, as a user's first index
- * would, and linked (or copied) into the scratch cache.
+ * would, and linked (or copied) into the scratch cache. The root is given to the tests as `scratchRoot`
+ * (the sample index is built there once for the whole run, test/helpers/sample-index.ts).
  */
-export default async function setup(): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const vectors = await ensureWordVectorCache(readSettings().cacheDir);
   const root = await mkdtemp(path.join(os.tmpdir(), 'paperscope-tests-'));
   const cacheDir = path.join(root, 'cache');
@@ -25,5 +28,17 @@ export default async function setup(): Promise<() => Promise<void>> {
   await link(vectors, scratchVectors).catch(() => copyFile(vectors, scratchVectors));
   process.env.PAPERSCOPE_CACHE_DIR = cacheDir;
   process.env.TMPDIR = tmp;
-  return () => rm(root, { recursive: true, force: true });
+  project.provide('scratchRoot', root);
+  // The CLI transpiled for this run's child processes (test/reliability/cli.ts), if a test spawned it.
+  const cliBuild = path.join(PROJECT_ROOT, '.test-cli', path.basename(root));
+  return async () => {
+    await Promise.all([rm(root, { recursive: true, force: true }), rm(cliBuild, { recursive: true, force: true })]);
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's scratch root (its cache dir and TMPDIR are inside). */
+    scratchRoot: string;
+  }
 }

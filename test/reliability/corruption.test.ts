@@ -19,7 +19,7 @@ import { SearchEngine } from '../../server/engine/index.js';
 import { legacyLexicalFile } from '../helpers/legacy-files.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
-import { CLI_COMMAND } from './cli.js';
+import { TSX_COMMAND } from './cli.js';
 
 type Damage = (layout: DataDirLayout) => Promise<void>;
 
@@ -134,7 +134,7 @@ const QUERIES = ['reward noise', 'reinforcement learning for reasoning', 'video 
 
 /** Takes the data dir's writer lock in another process (lock-child.ts), as an index run would; returns the release. */
 async function holdLockInAnotherProcess(dataDir: string): Promise<() => Promise<void>> {
-  const [node, loader, tsx] = CLI_COMMAND;
+  const [node, loader, tsx] = TSX_COMMAND;
   const child = spawn(node, [loader, tsx, path.join(import.meta.dirname, 'lock-child.ts'), dataDir]);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => (await lines.next()).value as string | undefined;

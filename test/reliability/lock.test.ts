@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
-import { CLI_COMMAND } from './cli.js';
+import { TSX_COMMAND } from './cli.js';
 
 const CONTENDERS = 6;
 const ROUNDS = 6;
@@ -18,7 +18,7 @@ interface Contender {
 
 /** A process running lock-child.ts, answering one line per command. */
 function contender(dataDir: string): Contender {
-  const [node, loader, tsx] = CLI_COMMAND;
+  const [node, loader, tsx] = TSX_COMMAND;
   const child = spawn(node, [loader, tsx, path.join(import.meta.dirname, 'lock-child.ts'), dataDir]);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
