@@ -13,9 +13,9 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     // Test files run one after another in each process, sharing its loaded modules (the word vectors
-    // among them) instead of importing everything again per file: a fifth of the suite's time. Tests
-    // leave no global state behind (they restore spies and environment variables, and each gets its
-    // own data dirs), which test/layout/ checks can't, so keep it that way.
+    // among them) instead of importing everything again per file, a fifth of the suite's time. So a
+    // test must leave no global state behind: it restores spies and environment variables, and works
+    // in data dirs of its own.
     isolate: false,
   },
 });
