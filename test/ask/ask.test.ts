@@ -11,7 +11,7 @@ import { search } from '../../server/engine/search.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { loadSentenceIndex } from '../../indexer/sentences/index.js';
 import { openSealedFile, sealFile } from '../../core/sealed-file.js';
-import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex } from '../helpers/sample-index.js';
 import { fakeModel, streamChunks } from '../helpers/fake-model.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { outcomeOf, spawnCli } from '../reliability/cli.js';
@@ -86,9 +86,8 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
       // Word-vector cosines run high: off-topic probes reach far above the random-pair median.
       expect(saved.index.calibration.probeMax).toBeGreaterThan(saved.index.calibration.p99);
 
-      const { dir, remove } = await temporaryDir();
+      const dir = await buildSampleIndex();
       try {
-        await indexSample(dir);
         const copy = dataDirLayout(dir);
         // A file of an earlier format (sentences split differently) is stale, never read as current.
         const sealed = openSealedFile(await readFile(copy.sentences), 'PSSN', 'sentence index');
@@ -119,7 +118,7 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
           await engine.close();
         }
       } finally {
-        await remove();
+        await rm(dir, { recursive: true, force: true });
       }
     },
     INDEX_SAMPLE_MS,

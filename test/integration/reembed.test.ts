@@ -1,3 +1,4 @@
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
@@ -5,7 +6,7 @@ import { runIndex } from '../../indexer/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { makeTinyModel, TINY_HIDDEN_SIZE } from '../../scripts/make-tiny-model.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { indexSample, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
 
 /** Switching an index from the word vectors to the transformer path, on the tiny test model. */
 describe('re-embedding an index with another embedder', () => {
@@ -20,7 +21,7 @@ describe('re-embedding an index with another embedder', () => {
     dataDir = path.join(scratch.dir, 'index');
     modelDir = path.join(scratch.dir, 'tiny-bert');
     await makeTinyModel(modelDir);
-    await indexSample(dataDir);
+    await cp(await buildSampleIndex(), dataDir, { recursive: true });
   }, INDEX_SAMPLE_MS);
   afterAll(() => remove());
 

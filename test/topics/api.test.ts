@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { cp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { dataDirLayout, readTopicsFile, type TopicsFile } from '../../indexer/st
 import { createApp, SearchEngine } from '../../server/index.js';
 import { readHandLabels, subtopicsOf } from '../../server/topics/index.js';
 import { INDEX_SAMPLE_MS, UNIT_TEST_MS } from '../helpers/limits.js';
-import { indexSample, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, indexSample, temporaryDir } from '../helpers/sample-index.js';
 
 const LABELS_FILE = path.join(import.meta.dirname, '..', 'fixtures', 'topic-labels.json');
 
@@ -57,7 +57,7 @@ describe('topics on the sample index', () => {
 
   beforeAll(async () => {
     ({ dir: dataDir, remove } = await temporaryDir());
-    await indexSample(dataDir);
+    await cp(await buildSampleIndex(), dataDir, { recursive: true });
     initial = (await readTopicsFile(dataDirLayout(dataDir))) as TopicsFile;
     engine = await SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true });
     app = createApp({ engine });
