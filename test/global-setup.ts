@@ -15,7 +15,7 @@ import { ensureWordVectorCache } from '../indexer/embed/word-vectors/index.js';
  *
  * The word vectors are converted once per machine into the user's cache dir, as a user's first index
  * would, and linked (or copied) into the scratch cache. The root is given to the tests as `scratchRoot`
- * (the sample index is built there once for the whole run, test/helpers/sample-index.ts).
+ * (what every test file would otherwise build again is built there once, test/helpers/once-per-run.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const vectors = await ensureWordVectorCache(readSettings().cacheDir);

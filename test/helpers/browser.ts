@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { PROJECT_ROOT } from '../../core/version.js';
+import { builtOncePerRun } from './once-per-run.js';
 import { temporaryDir } from './sample-index.js';
 
 /** Debian's Chromium, installed by .ci/run; browser tests and benchmarks skip or stop without it. */
@@ -26,13 +28,19 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Builds the page from the current sources into a temporary dir, so nothing serves a stale web/dist. */
+/**
+ * The page built from the current sources, so nothing serves a stale web/dist: built once per run,
+ * and copied into a temporary dir for each caller.
+ */
 export async function buildWeb(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const web = await temporaryDir('paperscope-web-');
-  await build({
-    configFile: path.join(PROJECT_ROOT, 'web', 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir: web.dir, emptyOutDir: true },
+  const page = await builtOncePerRun('web', async (outDir) => {
+    await build({
+      configFile: path.join(PROJECT_ROOT, 'web', 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir, emptyOutDir: true },
+    });
   });
+  const web = await temporaryDir('paperscope-web-');
+  await cp(page, web.dir, { recursive: true });
   return web;
 }

@@ -1,11 +1,11 @@
-import { cp, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { inject } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 import { type IndexEvent, type IndexSummary, runIndex } from '../../indexer/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
+import { builtOncePerRun } from './once-per-run.js';
 
 export const SAMPLE_FILE = path.join(PROJECT_ROOT, 'data', 'hf-daily-papers-reward-noise.txt');
 /** Year-less dates in the sample are read as this year, so tests do not change on New Year's Day. */
@@ -39,38 +39,12 @@ export async function indexSample(
  * run (indexing the sample in every test file that needs it cost the suite more than any test did).
  */
 export async function buildSampleIndex(): Promise<string> {
-  const shared = await runSampleIndex();
+  const shared = await builtOncePerRun('sample-index', async (dir) => {
+    await indexSample(dir);
+  });
   const { dir } = await temporaryDir('paperscope-sample-');
   await cp(shared, dir, { recursive: true });
   return dir;
-}
-
-/**
- * The run's sample index, in its scratch root: the first file to ask builds it (files that ask at
- * the same time may each build one; the first to finish is kept, and the others are removed).
- */
-function runSampleIndex(): Promise<string> {
-  runSample ??= findOrBuildRunSample();
-  return runSample;
-}
-
-let runSample: Promise<string> | undefined;
-
-async function findOrBuildRunSample(): Promise<string> {
-  const shared = path.join(inject('scratchRoot'), 'sample-index');
-  const built = await stat(path.join(shared, 'manifest.json')).then(
-    () => true,
-    () => false,
-  );
-  if (built) return shared;
-  const { dir, remove } = await temporaryDir('paperscope-sample-build-');
-  await indexSample(dir);
-  // A rename is atomic: another file sees either no index there or a whole one.
-  await rename(dir, shared).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-    await remove();
-  });
-  return shared;
 }
 
 /** Opens the index in `dataDir` offline, collecting every event its loading emits (warnings of repairs among them). */
