@@ -161,6 +161,166 @@ export function tinyModelBytes(vocabSize: number, hidden = TINY_HIDDEN_SIZE, pos
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
 }
 
+/** The shape of a BERT encoder (all-MiniLM-L6-v2's by default). */
+export interface BertShape {
+  layers: number;
+  hidden: number;
+  heads: number;
+  intermediate: number;
+  vocabSize: number;
+  positions: number;
+}
+
+export const MINILM_L6_SHAPE: BertShape = { layers: 6, hidden: 384, heads: 12, intermediate: 1536, vocabSize: 30522, positions: 512 };
+
+/**
+ * A BERT encoder graph as Hugging Face exports it (embeddings + LayerNorm, then per layer
+ * self-attention with the additive padding mask, residual + LayerNorm, GELU feed-forward, residual +
+ * LayerNorm), seeded random weights. `quantized` stores every weight matrix in int8 and multiplies
+ * with MatMulInteger on dynamically quantized activations, as onnxruntime's `quantize_dynamic`
+ * writes the `model_quantized.onnx` the model repositories offer.
+ */
+export function bertModelBytes(shape: BertShape, options: { quantized?: boolean; seed?: number } = {}): Uint8Array {
+  const { layers, hidden, heads, intermediate, vocabSize, positions } = shape;
+  const next = createRandom(options.seed ?? 20240605);
+  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  const { INT, INTS, FLOAT: FLOAT_ATTRIBUTE } = onnx.AttributeProto.AttributeType;
+  const initializer: onnxProto.onnx.ITensorProto[] = [];
+  const nodes: onnxProto.onnx.INodeProto[] = [];
+  const weight = (name: string, dims: number[], scale: number): string => {
+    initializer.push(
+      floatTensor(
+        name,
+        dims,
+        randomFloats(
+          dims.reduce((a, b) => a * b, 1),
+          scale,
+          next,
+        ),
+      ),
+    );
+    return name;
+  };
+  const constant = (name: string, dims: number[], values: number[]): string => {
+    initializer.push(int64Tensor(name, dims, values));
+    return name;
+  };
+  const scalar = (name: string, value: number): string => {
+    initializer.push(floatTensor(name, [], Float32Array.of(value)));
+    return name;
+  };
+  const add = (opType: string, input: string[], output: string, attribute: onnxProto.onnx.IAttributeProto[] = []): string => {
+    nodes.push(node(opType, input, [output], attribute));
+    return output;
+  };
+  /** x·W + b, W of `rows` × `columns`; int8 weights with per-tensor scale when quantized. */
+  const dense = (x: string, name: string, rows: number, columns: number): string => {
+    const bias = weight(`${name}.bias`, [columns], 0.02);
+    // The same draws either way, so the quantized model is the float one's weights rounded to int8.
+    const values = randomFloats(rows * columns, 1 / Math.sqrt(rows), next);
+    if (!options.quantized) {
+      initializer.push(floatTensor(`${name}.weight`, [rows, columns], values));
+      return add('Add', [add('MatMul', [x, `${name}.weight`], `${name}.matmul`), bias], name);
+    }
+    // Symmetric per-tensor int8, as quantize_dynamic writes weights.
+    const step = values.reduce((max, value) => Math.max(max, Math.abs(value)), 0) / 127 || 1;
+    const codes = Int8Array.from(values, (value) => Math.round(value / step));
+    initializer.push({
+      name: `${name}.weight_quantized`,
+      dims: [rows, columns],
+      dataType: onnx.TensorProto.DataType.INT8,
+      rawData: new Uint8Array(codes.buffer),
+    });
+    initializer.push({ name: `${name}.weight_zero_point`, dims: [], dataType: onnx.TensorProto.DataType.INT8, rawData: new Uint8Array(1) });
+    const weightScale = scalar(`${name}.weight_scale`, step);
+    nodes.push(node('DynamicQuantizeLinear', [x], [`${name}.x_quantized`, `${name}.x_scale`, `${name}.x_zero_point`]));
+    const product = add(
+      'MatMulInteger',
+      [`${name}.x_quantized`, `${name}.weight_quantized`, `${name}.x_zero_point`, `${name}.weight_zero_point`],
+      `${name}.int32`,
+    );
+    const asFloat = add('Cast', [product], `${name}.float`, [{ name: 'to', type: INT, i: FLOAT }]);
+    const scales = add('Mul', [`${name}.x_scale`, weightScale], `${name}.scale`);
+    return add('Add', [add('Mul', [asFloat, scales], `${name}.scaled`), bias], name);
+  };
+  const layerNorm = (x: string, name: string): string =>
+    add('LayerNormalization', [x, weight(`${name}.gamma`, [hidden], 0.1), weight(`${name}.beta`, [hidden], 0.02)], name, [
+      { name: 'axis', type: INT, i: -1 },
+      { name: 'epsilon', type: FLOAT_ATTRIBUTE, f: 1e-12 },
+    ]);
+  const headSize = hidden / heads;
+  constant('zero', [], [0]);
+  constant('one', [], [1]);
+  constant('axes_mask', [2], [1, 2]);
+  constant('split_heads', [4], [0, 0, heads, headSize]);
+  constant('merge_heads', [3], [0, 0, hidden]);
+  scalar('one_float', 1);
+  scalar('mask_fill', -10000);
+  scalar('attention_scale', 1 / Math.sqrt(headSize));
+  scalar('half', 0.5);
+  scalar('sqrt_half', Math.SQRT1_2);
+
+  add('Gather', [weight('word_embeddings', [vocabSize, hidden], 0.05), 'input_ids'], 'words');
+  add('Gather', [weight('token_type_embeddings', [2, hidden], 0.05), 'token_type_ids'], 'types');
+  add('Shape', ['input_ids'], 'shape');
+  add('Gather', ['shape', 'one'], 'seq_len');
+  add('Range', ['zero', 'seq_len', 'one'], 'position_ids');
+  add('Gather', [weight('position_embeddings', [positions, hidden], 0.05), 'position_ids'], 'positions');
+  let x = layerNorm(add('Add', [add('Add', ['words', 'types'], 'sum_wt'), 'positions'], 'embedded'), 'embeddings.norm');
+  // Padding gets −10000 before the softmax: [batch, 1, 1, sequence].
+  add('Cast', ['attention_mask'], 'mask_float', [{ name: 'to', type: INT, i: FLOAT }]);
+  add('Unsqueeze', ['mask_float', 'axes_mask'], 'mask4');
+  add('Mul', [add('Sub', ['one_float', 'mask4'], 'mask_inverted'), 'mask_fill'], 'mask_bias');
+  for (let layer = 0; layer < layers; layer++) {
+    const p = `layer${layer}`;
+    const heads4 = (name: string, perm: number[]) =>
+      add(
+        'Transpose',
+        [add('Reshape', [dense(x, `${p}.${name}`, hidden, hidden), 'split_heads'], `${p}.${name}.heads`)],
+        `${p}.${name}.t`,
+        [{ name: 'perm', type: INTS, ints: perm }],
+      );
+    const query = heads4('query', [0, 2, 1, 3]);
+    const key = heads4('key', [0, 2, 3, 1]);
+    const value = heads4('value', [0, 2, 1, 3]);
+    const scores = add(
+      'Add',
+      [add('Mul', [add('MatMul', [query, key], `${p}.qk`), 'attention_scale'], `${p}.scaled`), 'mask_bias'],
+      `${p}.scores`,
+    );
+    const probabilities = add('Softmax', [scores], `${p}.probabilities`, [{ name: 'axis', type: INT, i: -1 }]);
+    const context = add('Transpose', [add('MatMul', [probabilities, value], `${p}.context4`)], `${p}.context_t`, [
+      { name: 'perm', type: INTS, ints: [0, 2, 1, 3] },
+    ]);
+    const merged = add('Reshape', [context, 'merge_heads'], `${p}.context`);
+    const attended = layerNorm(add('Add', [dense(merged, `${p}.attention_output`, hidden, hidden), x], `${p}.residual1`), `${p}.norm1`);
+    const up = dense(attended, `${p}.intermediate`, hidden, intermediate);
+    // GELU, exact form: 0.5·x·(1 + erf(x/√2)).
+    const erf = add('Erf', [add('Mul', [up, 'sqrt_half'], `${p}.gelu_in`)], `${p}.erf`);
+    const gelu = add('Mul', [add('Mul', [up, 'half'], `${p}.half_x`), add('Add', [erf, 'one_float'], `${p}.erf1`)], `${p}.gelu`);
+    x = layerNorm(add('Add', [dense(gelu, `${p}.output`, intermediate, hidden), attended], `${p}.residual2`), `${p}.norm2`);
+  }
+  nodes.push(node('Identity', [x], ['last_hidden_state']));
+
+  const model: onnxProto.onnx.IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'paperscope-make-tiny-model',
+    graph: {
+      name: 'bert',
+      node: nodes,
+      initializer,
+      input: [
+        tensorValue('input_ids', INT64, ['batch', 'sequence']),
+        tensorValue('attention_mask', INT64, ['batch', 'sequence']),
+        tensorValue('token_type_ids', INT64, ['batch', 'sequence']),
+      ],
+      output: [tensorValue('last_hidden_state', FLOAT, ['batch', 'sequence', String(hidden)])],
+    },
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
+
 function tokenizerJson(vocab: string[]): unknown {
   const ids = Object.fromEntries(vocab.map((token, id) => [token, id]));
   const special = (token: string) => ({ id: token, ids: [ids[token]], tokens: [token] });
@@ -212,23 +372,92 @@ function tokenizerJson(vocab: string[]): unknown {
  */
 export async function makeTinyModel(outDir: string): Promise<void> {
   const vocab = tinyVocabulary();
+  await writeModelFolder(outDir, {
+    vocab,
+    shape: {
+      layers: 1,
+      hidden: TINY_HIDDEN_SIZE,
+      heads: 2,
+      intermediate: 2 * TINY_HIDDEN_SIZE,
+      vocabSize: vocab.length,
+      positions: TINY_MAX_TOKENS,
+    },
+    maxTokens: TINY_MAX_TOKENS,
+    models: { 'model.onnx': () => tinyModelBytes(vocab.length) },
+  });
+}
+
+/**
+ * A model folder of all-MiniLM-L6-v2's architecture and size (6 layers, 384 hidden, 12 heads, 1536
+ * intermediate, 30,522 tokens, 90 MB of float32 weights; random, seeded) with the quantized copy
+ * beside it, for measuring the transformer's real cost offline. The vocabulary holds the
+ * characters, the commonest word endings as "##" pieces and then `words` (most frequent first), so
+ * English text splits into about as many tokens as with the real WordPiece vocabulary.
+ */
+export async function makeMiniLmSizedModel(outDir: string, words: readonly string[]): Promise<void> {
+  const shape = MINILM_L6_SHAPE;
+  const vocab = wordPieceVocabulary(words, shape.vocabSize);
+  await writeModelFolder(outDir, {
+    vocab,
+    shape,
+    // all-MiniLM-L6-v2 is trained on sequences of at most 256 tokens (its sentence-transformers window).
+    maxTokens: 256,
+    models: {
+      'model.onnx': () => bertModelBytes(shape),
+      'model_quantized.onnx': () => bertModelBytes(shape, { quantized: true }),
+    },
+  });
+}
+
+/** Endings shared by many words become "##" pieces: about a sixth of BERT's vocabulary is such pieces. */
+const SUFFIX_SHARE = 1 / 6;
+
+export function wordPieceVocabulary(words: readonly string[], size: number): string[] {
+  const vocab = tinyVocabulary();
+  const seen = new Set(vocab);
+  const add = (token: string): void => {
+    if (vocab.length < size && !seen.has(token)) {
+      seen.add(token);
+      vocab.push(token);
+    }
+  };
+  const plain = words.filter((word) => /^[a-z]+$/.test(word));
+  const endings = new Map<string, number>();
+  for (const word of plain.slice(0, 100_000)) {
+    for (let length = 2; length <= Math.min(6, word.length - 2); length++) {
+      const ending = word.slice(-length);
+      endings.set(ending, (endings.get(ending) ?? 0) + 1);
+    }
+  }
+  const suffixes = [...endings].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, Math.floor(size * SUFFIX_SHARE));
+  for (const [ending] of suffixes) add(`##${ending}`);
+  for (const word of plain) add(word);
+  for (let filler = 0; vocab.length < size; filler++) add(`[unused${filler}]`);
+  return vocab;
+}
+
+async function writeModelFolder(
+  outDir: string,
+  folder: { vocab: string[]; shape: BertShape; maxTokens: number; models: Record<string, () => Uint8Array> },
+): Promise<void> {
+  const { vocab, shape } = folder;
   const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.join(staging, 'onnx'), { recursive: true });
   const config = {
     model_type: 'bert',
     architectures: ['BertModel'],
-    hidden_size: TINY_HIDDEN_SIZE,
-    num_hidden_layers: 1,
-    num_attention_heads: 2,
-    intermediate_size: 2 * TINY_HIDDEN_SIZE,
+    hidden_size: shape.hidden,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    intermediate_size: shape.intermediate,
     vocab_size: vocab.length,
-    max_position_embeddings: TINY_MAX_TOKENS,
+    max_position_embeddings: shape.positions,
     type_vocab_size: 2,
     pad_token_id: 0,
   };
   const tokenizerConfig = {
     tokenizer_class: 'BertTokenizer',
-    model_max_length: TINY_MAX_TOKENS,
+    model_max_length: folder.maxTokens,
     do_lower_case: true,
     cls_token: '[CLS]',
     sep_token: '[SEP]',
@@ -240,8 +469,9 @@ export async function makeTinyModel(outDir: string): Promise<void> {
     writeFile(path.join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`),
     writeFile(path.join(staging, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab))),
     writeFile(path.join(staging, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig, null, 2)}\n`),
-    writeFile(path.join(staging, 'onnx', 'model.onnx'), tinyModelBytes(vocab.length)),
   ]);
+  // One model at a time: the full-size one is 90 MB.
+  for (const [file, bytes] of Object.entries(folder.models)) await writeFile(path.join(staging, 'onnx', file), bytes());
   try {
     await rename(staging, outDir);
   } catch (error) {

@@ -13,7 +13,7 @@ export interface ClusterInput {
   minK?: number;
   maxK?: number;
   /**
-   * A first partition of the papers that k-means is fitted on (their indices into `vectors`), for
+   * A first partition of (a sample of) the papers k-means is fitted on (their indices into `vectors`), for
    * the chosen k: Lloyd starts from its centroids instead of k-means++ seeds. Ignored when it has
    * fewer than k topics.
    */
@@ -35,6 +35,11 @@ export interface Clustering {
  * at most 12 topics that leaves hundreds of papers per centroid, so the centres barely move with more.
  */
 const FIT_SAMPLE_SIZE = 5_000;
+/**
+ * The first partition (`start`) is computed on at most this many of the fitted papers: it only
+ * places the centres Lloyd starts from, and NMF's cost grows with the papers it factorises.
+ */
+const START_SAMPLE_SIZE = 2_000;
 /** Silhouettes are quadratic, so they are measured on at most this many papers. */
 const SILHOUETTE_SAMPLE_SIZE = 2_000;
 /** 'auto' compares values of k on at most this many of the silhouette sample's papers. */
@@ -85,7 +90,17 @@ export function clusterPapers(input: ClusterInput): Clustering {
   const fitted = sampleIndices(n, FIT_SAMPLE_SIZE, seed);
   const fitSample = fitted.map((index) => unit[index] as Float32Array);
   const fitK = Math.min(k, countDistinct(fitSample));
-  const started = input.start ? startCentroids(fitSample, input.start(fitted, fitK), fitK) : undefined;
+  const startRows = sampleIndices(fitted.length, START_SAMPLE_SIZE, seed);
+  const started = input.start
+    ? startCentroids(
+        startRows.map((row) => fitSample[row] as Float32Array),
+        input.start(
+          startRows.map((row) => fitted[row] as number),
+          fitK,
+        ),
+        fitK,
+      )
+    : undefined;
   const { centroids } = started ? lloydFrom(fitSample, started) : bestOfRestarts(fitSample, fitK, seed);
   const ordered = orderTopics(
     unit.map((vector) => nearestCentroid(vector, centroids)),

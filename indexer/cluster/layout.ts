@@ -8,6 +8,8 @@ export interface MapOptions {
   seed?: number;
   /** UMAP is fitted on at most this many papers; the others are placed among their neighbours. */
   sampleSize?: number;
+  /** UMAP's optimisation epochs (default: `defaultEpochs` of the fitted sample). */
+  epochs?: number;
 }
 
 export interface MapPoint {
@@ -21,8 +23,19 @@ export interface MapPoint {
  */
 export const DEFAULT_MAP_SAMPLE_SIZE = 3_000;
 const PLACEMENT_NEIGHBOURS = 5;
+const MAX_EPOCHS = 500;
+const MIN_EPOCHS = 100;
+const EPOCH_BUDGET = 300_000;
 /** Search breadth for placement: approximate neighbours are enough to average a position. */
 const PLACEMENT_EF = 20;
+
+/**
+ * Like the reference UMAP, larger samples need fewer epochs to settle: the epochs fall with the
+ * sample so that the optimisation's cost (epochs × points) stays at most `EPOCH_BUDGET`.
+ */
+export function defaultEpochs(points: number): number {
+  return Math.max(MIN_EPOCHS, Math.min(MAX_EPOCHS, Math.round(EPOCH_BUDGET / Math.max(1, points))));
+}
 
 /**
  * A 2-D map of the papers (UMAP on unit vectors, seeded, so the same input gives the same map).
@@ -49,8 +62,7 @@ export function layoutMap(vectors: readonly Float32Array[], options: MapOptions 
   const umap = new UMAP({
     nComponents: 2,
     nNeighbors: Math.min(15, sample.length - 1),
-    // Like the reference UMAP, larger samples need fewer epochs to settle.
-    nEpochs: sample.length > 2_500 ? 200 : 500,
+    nEpochs: options.epochs ?? defaultEpochs(sample.length),
     random: createRandom(seed),
   });
   const fitted = umap.fit(sample);

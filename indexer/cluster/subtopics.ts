@@ -7,10 +7,11 @@ import { MIN_SUBTOPIC_PAPERS, splitTopic, type TopicDoc } from './topics.js';
 /**
  * A topic is split on at most this many of its papers (seeded); the others join the nearest
  * sub-topic. Splitting costs about as much as clustering the topic's papers afresh, so on a large
- * corpus an unbounded second level would cost a dozen top-level clusterings; 500 papers give five
- * sub-topics a hundred papers each to be labelled from (SciFact's 12 topics: 16 s CPU unbounded).
+ * corpus an unbounded second level would cost a dozen top-level clusterings; 250 papers give five
+ * sub-topics fifty papers each to be labelled from (SciFact's 12 topics: 16 s CPU unbounded,
+ * 9.4 s at 500 papers a topic).
  */
-const SPLIT_SAMPLE_SIZE = 500;
+const SPLIT_SAMPLE_SIZE = 250;
 
 /**
  * A topic's second level: its papers split into 2–5 sub-topics labelled against each other, with

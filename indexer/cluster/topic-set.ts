@@ -44,22 +44,33 @@ export function reclusterReason(previous: TopicSet | undefined, papers: readonly
  * The topics for `papers`: the previous topics extended when the policy allows (papers they do
  * not know join the nearest topic; labels, keywords, representatives and timelines are refreshed
  * for the new membership), else a fresh clustering whose topics keep the ids of the old topics
- * they match. Deterministic for the same papers, previous topics and policy. `counted` is
- * `countCorpusTerms(papers)` when the caller has it already.
+ * they match. Deterministic for the same papers, previous topics and policy. `prepared` holds
+ * `countCorpusTerms(papers)` and `clusterVectors(papers, policy.seed)` when the caller has them already.
  */
-export function updateTopics(papers: readonly TopicDoc[], policy: TopicPolicy, previous?: TopicSet, counted?: CorpusTerms): TopicSet {
+export function updateTopics(
+  papers: readonly TopicDoc[],
+  policy: TopicPolicy,
+  previous?: TopicSet,
+  prepared: PreparedViews = {},
+): TopicSet {
   return reclusterReason(previous, papers, policy) === undefined && previous
     ? extendTopics(papers, previous)
-    : reclusterTopics(papers, policy, previous, counted);
+    : reclusterTopics(papers, policy, previous, prepared);
+}
+
+/** What the caller computed already: the terms counted for BM25, the view the map is laid out on. */
+export interface PreparedViews {
+  counted?: CorpusTerms;
+  vectors?: readonly Float32Array[];
 }
 
 function reclusterTopics(
   papers: readonly TopicDoc[],
   policy: TopicPolicy,
   previous: TopicSet | undefined,
-  counted: CorpusTerms | undefined,
+  prepared: PreparedViews,
 ): TopicSet {
-  const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed, counted });
+  const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed, ...prepared });
   const { ids, nextId } = matchTopicIds(
     new Map(Object.entries(previous?.assignments ?? {})),
     papers.map((paper) => paper.id),

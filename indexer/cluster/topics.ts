@@ -25,6 +25,8 @@ export interface TopicModelOptions {
   maxK?: number;
   /** `countCorpusTerms(docs)`, when the caller has counted them already (for the BM25 index). */
   counted?: CorpusTerms;
+  /** `clusterVectors(docs, seed, counted)`, when the caller has it already (the map is laid out on it). */
+  vectors?: readonly Float32Array[];
 }
 
 /** One topic's description for a given membership; `representatives` are indices into the docs. */
@@ -92,9 +94,12 @@ export function clusterVectors(docs: readonly TopicDoc[], seed: number = DEFAULT
  */
 export function modelTopics(docs: readonly TopicDoc[], options: TopicModelOptions = {}): TopicModel {
   const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
+  if (options.vectors && options.vectors.length !== docs.length) {
+    throw new PaperscopeError('INVALID_INPUT', `${options.vectors.length} cluster vectors for ${docs.length} papers`, { field: 'vectors' });
+  }
   const start = (fitted: readonly number[], k: number) => nmfTopics(classicTfIdf(fitted.map((index) => docs[index] as TopicDoc)), k, seed);
   const clustering = clusterPapers({
-    vectors: clusterVectors(docs, seed, options.counted),
+    vectors: options.vectors ?? clusterVectors(docs, seed, options.counted),
     k: options.k,
     seed,
     minK: options.minK,

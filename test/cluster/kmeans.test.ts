@@ -20,6 +20,21 @@ describe('clusterPapers', () => {
     expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
   });
 
+  it('computes the first partition on at most 2,000 of the fitted papers and still recovers the blobs', () => {
+    const { vectors, truth } = gaussianBlobs(3, 1_000, 20, 0.25, 9);
+    let partitioned = 0;
+    const result = clusterPapers({
+      vectors,
+      k: 3,
+      start: (fitted) => {
+        partitioned = fitted.length;
+        return fitted.map((index) => truth[index] as number);
+      },
+    });
+    expect(partitioned).toBe(2_000);
+    expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
+  });
+
   it('prefers 8 or more topics on 1,000+ papers unless fewer fit the data clearly better', () => {
     // One round cloud: no k fits much better than another, so a browsable number is chosen.
     const { vectors } = gaussianBlobs(1, 1_200, 20, 1, 5);

@@ -21,6 +21,17 @@ describe('labelTopics', () => {
   const docs = [0, 1, 2, 3, 4].flatMap((i) => [noisy(i), diffusion(i), music(i)]);
   const assignments = docs.map((_, index) => index % 3);
 
+  it('labels a paper object whose text changed from its new text, not from the phrases kept for it', () => {
+    const papers = docs.map((doc) => ({ ...doc }));
+    const before = labelTopics({ docs: papers, assignments, k: 3 });
+    expect(labelTopics({ docs: papers, assignments, k: 3 })).toEqual(before);
+    papers.forEach((paper, index) => {
+      if (index % 3 === 2)
+        Object.assign(paper, { title: 'Protein Folding Prediction', abstract: `${filler} Protein folding and protein structure.` });
+    });
+    expect(labelTopics({ docs: papers, assignments, k: 3 })[2]?.label).toMatch(/protein/i);
+  });
+
   it('names each topic by its distinctive phrases, keeping acronyms', () => {
     const labels = labelTopics({ docs, assignments, k: 3 });
     expectCleanLabels(labels);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
+import { defaultEpochs } from '../../indexer/cluster/layout.js';
 import { gaussianBlobs } from './helpers.js';
 
 function expectOnMap(points: Array<{ x: number; y: number }>, count: number): void {
@@ -10,6 +11,15 @@ function expectOnMap(points: Array<{ x: number; y: number }>, count: number): vo
     expect(Math.abs(y)).toBeLessThanOrEqual(1 + 1e-9);
   }
 }
+
+describe('defaultEpochs', () => {
+  it('gives small samples the reference 500 epochs and large ones fewer, at least 100', () => {
+    expect(defaultEpochs(62)).toBe(500);
+    expect(defaultEpochs(1_000)).toBe(300);
+    expect(defaultEpochs(3_000)).toBe(100);
+    expect(defaultEpochs(100_000)).toBe(100);
+  });
+});
 
 describe('layoutMap', () => {
   const { vectors } = gaussianBlobs(3, 12, 20, 0.3, 4);

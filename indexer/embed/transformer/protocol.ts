@@ -17,6 +17,8 @@ export interface WorkerSetup {
   connectTimeoutMs: number;
   /** Base URL of the model hub (transformers.js `env.remoteHost`). */
   hubUrl: string;
+  /** Load `onnx/model_quantized.onnx` (int8 weights) instead of `onnx/model.onnx`. */
+  quantized: boolean;
 }
 
 export interface WorkerRequest {

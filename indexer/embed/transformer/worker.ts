@@ -15,7 +15,7 @@ import {
   env,
 } from '@huggingface/transformers';
 import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
-import { type SpecialTokens, combineWindows, findSpecialTokens, meanPoolRow, planWindows } from './windows.js';
+import { type SpecialTokens, combineWindows, findSpecialTokens, meanPoolRow, lengthSortedBatches, planWindows } from './windows.js';
 
 const FALLBACK_WINDOW_TOKENS = 512;
 
@@ -78,7 +78,7 @@ async function load(): Promise<Loaded> {
   const tokenizer = await AutoTokenizer.from_pretrained(setup.source, common);
   const model = await AutoModel.from_pretrained(setup.source, {
     ...common,
-    dtype: 'fp32',
+    dtype: setup.quantized ? 'q8' : 'fp32',
     device: 'cpu',
     session_options: { intraOpNumThreads: setup.threads, interOpNumThreads: 1 },
   });
@@ -132,9 +132,18 @@ async function embed(loaded: Loaded, texts: readonly string[], prefix: string): 
     planWindows(loaded.tokenizer.encode(text, { add_special_tokens: false }), prefixIds, loaded.special, loaded.windowTokens),
   );
   const windows = plans.flat();
-  const pooled: Float32Array[] = [];
-  for (let start = 0; start < windows.length; start += setup.batchSize) {
-    pooled.push(...(await forward(loaded, windows.slice(start, start + setup.batchSize))));
+  const pooled: Float32Array[] = new Array(windows.length);
+  for (const batch of lengthSortedBatches(
+    windows.map((window) => window.length),
+    setup.batchSize,
+  )) {
+    const vectors = await forward(
+      loaded,
+      batch.map((index) => windows[index] as number[]),
+    );
+    batch.forEach((index, row) => {
+      pooled[index] = vectors[row] as Float32Array;
+    });
   }
   let next = 0;
   return plans.map((plan) => {

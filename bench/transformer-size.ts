@@ -1,0 +1,93 @@
+/**
+ * The transformer at real size, offline (`npm run bench:transformer -- [--corpus FILE] [--limit N]`):
+ * a model of all-MiniLM-L6-v2's architecture and size with random weights (bench/minilm-model.ts,
+ * built once into the cache dir) embeds real abstracts — a BEIR corpus.jsonl or any file
+ * `paperscope index` reads, default the sample — in float32 and in its int8 quantized copy. Prints
+ * load time, abstracts per second, tokens per abstract, the share needing a second window, peak
+ * RSS and the load average, and writes them to bench/results/transformer-size.json.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { AutoTokenizer } from '@huggingface/transformers';
+import { readSettings } from '../core/config.js';
+import { PROJECT_ROOT } from '../core/version.js';
+import { createTransformerEmbedder } from '../indexer/embed/index.js';
+import { documentText } from '../indexer/index.js';
+import { readListings } from '../indexer/parse/index.js';
+import { SAMPLE_FILE, SAMPLE_YEAR } from '../test/helpers/sample-index.js';
+import { miniLmSizedModel } from './minilm-model.js';
+import { loadAverage, round } from './stats.js';
+
+const { values } = parseArgs({ options: { corpus: { type: 'string' }, limit: { type: 'string', default: '500' } } });
+const limit = Number(values.limit);
+if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit takes a whole number, got "${values.limit}"`);
+const log = (line: string) => process.stderr.write(`${line} (load ${loadAverage()})\n`);
+
+const cacheDir = readSettings().cacheDir;
+const modelDir = await miniLmSizedModel(cacheDir, log);
+const { papers } = await readListings([values.corpus ?? SAMPLE_FILE], { year: SAMPLE_YEAR });
+const texts = papers.slice(0, limit).map(documentText);
+
+// Token counts as the embedder sees them: the window is 256 tokens with [CLS] and [SEP].
+const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
+const tokens = texts.map((text) => tokenizer.encode(text).length);
+const meanTokens = tokens.reduce((sum, count) => sum + count, 0) / tokens.length;
+const overWindow = tokens.filter((count) => count > 256).length / tokens.length;
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'paperscope-bench-transformer-'));
+const results = [];
+try {
+  for (const quantized of [false, true]) {
+    const variant = quantized ? 'int8 (model_quantized.onnx)' : 'float32 (model.onnx)';
+    log(`${variant}: loading`);
+    const loadStarted = performance.now();
+    const embedder = await createTransformerEmbedder({ modelDir, cacheDir: work, offline: true, quantized });
+    const loadMs = performance.now() - loadStarted;
+    try {
+      log(`${variant}: embedding ${texts.length} abstracts`);
+      const loadBefore = loadAverage();
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await embedder.embedDocuments(texts);
+      const ms = performance.now() - started;
+      const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
+      results.push({
+        variant,
+        loadMs: Math.round(loadMs),
+        abstracts: texts.length,
+        ms: Math.round(ms),
+        perSecond: round((texts.length / ms) * 1000),
+        // Inference runs on worker threads: process CPU time covers them too.
+        cpuSecondsPerAbstract: round(cpuMs / 1000 / texts.length, 3),
+        loadAverage: { before: loadBefore, after: loadAverage() },
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      });
+    } finally {
+      await embedder.close();
+    }
+  }
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
+
+const report = {
+  date: new Date().toISOString(),
+  cores: os.availableParallelism(),
+  model: `${modelDir} (all-MiniLM-L6-v2's architecture and size, random weights)`,
+  corpus: values.corpus ?? SAMPLE_FILE,
+  meanTokens: round(meanTokens),
+  shareOverWindow: round(overWindow, 3),
+  results,
+};
+console.log(`Transformer at real size on ${report.cores} cores; ${texts.length} abstracts of ${report.corpus}`);
+console.log(`tokens per abstract ${report.meanTokens}, longer than the 256-token window ${Math.round(overWindow * 100)}%`);
+for (const r of results) {
+  console.log(
+    `${r.variant.padEnd(28)} load ${r.loadMs} ms, ${r.perSecond} abstracts/s (${r.cpuSecondsPerAbstract} CPU s each), peak RSS ${r.peakRssMb} MB, load average ${r.loadAverage.before} → ${r.loadAverage.after}`,
+  );
+}
+const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');
+await mkdir(resultsDir, { recursive: true });
+await writeFile(path.join(resultsDir, 'transformer-size.json'), `${JSON.stringify(report, null, 2)}\n`);
