@@ -10,12 +10,12 @@ async function run(session: InferenceSession, rows: number[][]): Promise<{ data:
   const sequence = Math.max(...rows.map((row) => row.length));
   const ids = new BigInt64Array(rows.length * sequence);
   const mask = new BigInt64Array(rows.length * sequence);
-  rows.forEach((row, r) =>
+  rows.forEach((row, r) => {
     row.forEach((id, t) => {
       ids[r * sequence + t] = BigInt(id);
       mask[r * sequence + t] = 1n;
-    }),
-  );
+    });
+  });
   const dims = [rows.length, sequence];
   const output = await session.run({
     input_ids: new Tensor('int64', ids, dims),
