@@ -24,8 +24,9 @@ export interface MapPoint {
 export const DEFAULT_MAP_SAMPLE_SIZE = 3_000;
 const PLACEMENT_NEIGHBOURS = 5;
 const MAX_EPOCHS = 500;
-const MIN_EPOCHS = 100;
-const EPOCH_BUDGET = 300_000;
+/** On SciFact 100 epochs of the 3,000-paper sample cost nearly as much as 200 and drew topics apart less (2-D silhouette 0.17 against 0.23). */
+const MIN_EPOCHS = 200;
+const EPOCH_BUDGET = 600_000;
 /** Search breadth for placement: approximate neighbours are enough to average a position. */
 const PLACEMENT_EF = 20;
 

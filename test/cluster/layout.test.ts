@@ -13,11 +13,11 @@ function expectOnMap(points: Array<{ x: number; y: number }>, count: number): vo
 }
 
 describe('defaultEpochs', () => {
-  it('gives small samples the reference 500 epochs and large ones fewer, at least 100', () => {
+  it('gives small samples the reference 500 epochs and large ones fewer, at least 200', () => {
     expect(defaultEpochs(62)).toBe(500);
-    expect(defaultEpochs(1_000)).toBe(300);
-    expect(defaultEpochs(3_000)).toBe(100);
-    expect(defaultEpochs(100_000)).toBe(100);
+    expect(defaultEpochs(2_000)).toBe(300);
+    expect(defaultEpochs(3_000)).toBe(200);
+    expect(defaultEpochs(100_000)).toBe(200);
   });
 });
 
