@@ -572,8 +572,7 @@ function collectPhrases(
   const roles = new Map<string, WordRoles>();
   docs.forEach((doc, index) => {
     const topic = assignments[index] as number;
-    const weights = new Map<string, number>();
-    const { inTitle, occurrences, roles: docRoles } = docPhrases(doc);
+    const { keys, titleKeys, roles: docRoles } = docPhrases(doc);
     for (const [term, { heads, modifiers }] of docRoles) {
       const role = roles.get(term);
       if (role) {
@@ -581,26 +580,20 @@ function collectPhrases(
         role.modifiers += modifiers;
       } else roles.set(term, { heads, modifiers });
     }
-    for (const { key, surface, weight } of occurrences) {
-      weights.set(key, (weights.get(key) ?? 0) + weight);
+    for (const { key, weight, surfaces } of keys) {
       let stats = phrases.get(key);
       if (!stats) {
         stats = { byTopic: new Map(), papers: new Map(), titles: new Map(), surfaces: new Map(), total: 0 };
         phrases.set(key, stats);
       }
-      stats.surfaces.set(surface, (stats.surfaces.get(surface) ?? 0) + 1);
-    }
-    for (const [key, raw] of weights) {
-      const stats = phrases.get(key) as PhraseStats;
-      // Sublinear, so that one paper repeating a word does not make it the topic's word.
-      const weight = 1 + Math.log(raw);
+      for (const [surface, count] of surfaces) stats.surfaces.set(surface, (stats.surfaces.get(surface) ?? 0) + count);
       stats.byTopic.set(topic, (stats.byTopic.get(topic) ?? 0) + weight);
       stats.total += weight;
       const papers = stats.papers.get(topic) ?? new Set<number>();
       papers.add(index);
       stats.papers.set(topic, papers);
     }
-    for (const key of new Set(inTitle.map((occurrence) => occurrence.key))) {
+    for (const key of titleKeys) {
       const stats = phrases.get(key) as PhraseStats;
       stats.titles.set(topic, (stats.titles.get(topic) ?? 0) + 1);
     }
@@ -608,9 +601,11 @@ function collectPhrases(
   return { phrases, roles };
 }
 
+/** A paper's phrases, each once: its sublinear weight in the paper and how it was spelled. */
 interface DocPhrases {
-  inTitle: Occurrence[];
-  occurrences: Occurrence[];
+  keys: Array<{ key: string; weight: number; surfaces: Array<[string, number]> }>;
+  /** Phrases of the title, each once. */
+  titleKeys: string[];
   roles: Array<[string, WordRoles]>;
 }
 
@@ -625,7 +620,19 @@ function docPhrases(doc: LabelInput['docs'][number]): DocPhrases {
   if (known && known.title === doc.title && known.abstract === doc.abstract) return known.phrases;
   const roles = new Map<string, WordRoles>();
   const inTitle = extractPhrases(doc.title, TITLE_WEIGHT, roles);
-  const phrases = { inTitle, occurrences: [...inTitle, ...extractPhrases(doc.abstract, 1, roles)], roles: [...roles] };
+  const byKey = new Map<string, { raw: number; surfaces: Map<string, number> }>();
+  for (const { key, surface, weight } of [...inTitle, ...extractPhrases(doc.abstract, 1, roles)]) {
+    const entry =
+      byKey.get(key) ?? (byKey.set(key, { raw: 0, surfaces: new Map() }).get(key) as { raw: number; surfaces: Map<string, number> });
+    entry.raw += weight;
+    entry.surfaces.set(surface, (entry.surfaces.get(surface) ?? 0) + 1);
+  }
+  const phrases: DocPhrases = {
+    // Sublinear, so that one paper repeating a word does not make it the topic's word.
+    keys: [...byKey].map(([key, { raw, surfaces }]) => ({ key, weight: 1 + Math.log(raw), surfaces: [...surfaces] })),
+    titleKeys: [...new Set(inTitle.map((occurrence) => occurrence.key))],
+    roles: [...roles],
+  };
   extracted.set(doc, { title: doc.title, abstract: doc.abstract, phrases });
   return phrases;
 }
