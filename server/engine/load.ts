@@ -4,7 +4,7 @@ import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexe
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
-import { type LatestRun, readLatestRun } from '../../indexer/sources/index.js';
+import type { LatestRun } from '../../indexer/sources/index.js';
 import {
   acquireWriterLock,
   type DataDirLayout,
@@ -89,6 +89,8 @@ export async function loadEngine(
     // The sources file is read on each call: a sync records its run after publishing the index it added.
     const latestRun = async () => {
       await dataDir.pullSources();
+      // Loaded on first use: the sources import the parsers, which every server start would pay for.
+      const { readLatestRun } = await import('../../indexer/sources/index.js');
       return readLatestRun(layout.sources);
     };
     return { ...loaded, latestRun };

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { PaperscopeError } from '../../core/errors.js';
 import { indexPapersInWorker } from '../../indexer/worker.js';
-import { formatIssue, type Paper, parseListing } from '../../indexer/parse/index.js';
+import type { Paper } from '../../indexer/parse/index.js';
 import type { LiveEngine } from '../engine/index.js';
 import { adminAuth } from '../middleware/index.js';
 import { jsonBody } from './api.js';
@@ -39,7 +39,7 @@ function nestedDeeperThan(value: unknown, limit: number): boolean {
  * Reads a posted list of papers (the JSON input format: an array, or `{ "papers": [...] }`).
  * Any bad record rejects the whole request, naming the record and the field.
  */
-export function postedPapers(body: unknown): Paper[] {
+export async function postedPapers(body: unknown): Promise<Paper[]> {
   const list = Array.isArray(body) ? body : typeof body === 'object' && body !== null && 'papers' in body ? body.papers : undefined;
   if (!Array.isArray(list) || list.length === 0) {
     throw new PaperscopeError('INVALID_PARAMETER', 'The body must be a non-empty JSON array of papers, or { "papers": [...] }.', {
@@ -56,6 +56,8 @@ export function postedPapers(body: unknown): Paper[] {
       },
     );
   }
+  // Loaded on first use: the parsers (BibTeX's above all) would add a sixth of a second to every server start.
+  const { formatIssue, parseListing } = await import('../../indexer/parse/index.js');
   // One record per line, so the parser's line n is record n - 1.
   const { papers, issues } = parseListing(list.map((item) => JSON.stringify(item)).join('\n'), { file: SOURCE, format: 'jsonl' });
   const firstIndex = new Map<string, number>();
@@ -83,7 +85,7 @@ export function adminRoutes(options: AdminOptions): Hono {
   const admin = new Hono();
   let queue: Promise<unknown> = Promise.resolve();
   admin.post('/papers', adminAuth(options.token), async (c) => {
-    const papers = postedPapers(await jsonBody(c.req.raw));
+    const papers = await postedPapers(await jsonBody(c.req.raw));
     const { live } = options;
     const engineOptions = live.options;
     if (!engineOptions) throw new PaperscopeError('READ_ONLY', 'This server was started without a data directory to write to.');

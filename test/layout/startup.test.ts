@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_ROOT } from '../../core/version.js';
+
+/** The project files `entry` loads at start: static imports and re-exports, not `import type` nor `import()`. */
+async function loadedAtStart(entry: string): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const pending = [entry];
+  while (pending.length > 0) {
+    const file = pending.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = await readFile(path.join(PROJECT_ROOT, file), 'utf8');
+    for (const [, specifier] of text.matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?\sfrom\s+'(\.{1,2}\/[^']+)'/gms)) {
+      pending.push(
+        path.relative(PROJECT_ROOT, path.resolve(path.dirname(path.join(PROJECT_ROOT, file)), specifier as string)).replace(/\.js$/, '.ts'),
+      );
+    }
+  }
+  return seen;
+}
+
+describe('server start', () => {
+  it('loads no input parser: they are imported when papers are posted or sources read', async () => {
+    const loaded = await loadedAtStart('server/index.ts');
+    expect(loaded.has('server/engine/load.ts')).toBe(true);
+    expect([...loaded].filter((file) => file.startsWith('indexer/parse/') && file !== 'indexer/parse/paper.ts')).toEqual([]);
+  });
+});
