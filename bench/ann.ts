@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { AnnIndex, DEFAULT_ANN_OPTIONS } from '../indexer/ann/index.js';
-import { type LatencySummary, recall, round, summarize, timeEach } from './stats.js';
+import { type LatencySummary, loadAverage, recall, round, summarize, timeEach } from './stats.js';
 import { type ClusteredVectors, clusteredVectors } from './vectors.js';
 
 const K = 10;
@@ -13,6 +13,8 @@ const LANCE_BATCH = 10_000;
 
 export interface AnnContender {
   name: string;
+  /** The LanceDB index type a tuned peer's row belongs to. */
+  peer?: string;
   buildMs?: number;
   latency: LatencySummary;
   recallAt10: number;
@@ -23,6 +25,8 @@ export interface AnnContender {
 
 export interface AnnResult {
   n: number;
+  /** The 1-minute load average when the comparison ended. */
+  load: number;
   dimension: number;
   queries: number;
   contenders: AnnContender[];
@@ -30,7 +34,8 @@ export interface AnnResult {
 
 /**
  * Side by side on the same clustered unit vectors and queries: exact top-10 in plain JS, LanceDB's
- * unindexed scan, LanceDB with its HNSW_SQ index, and Paperscope's HNSW at its configured ef.
+ * unindexed scan, LanceDB's IVF_PQ and HNSW_SQ indexes over sweeps of their search settings, and
+ * Paperscope's HNSW at its configured ef.
  */
 export async function benchAnn(options: {
   n: number;
@@ -94,22 +99,76 @@ export async function benchAnn(options: {
     }
     contenders.push(contender('LanceDB flat (no index)', flatTimes, flatFound));
 
-    log('  LanceDB HNSW_SQ index build');
-    try {
-      const indexStarted = performance.now();
-      await table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine' }) });
-      const indexMs = performance.now() - indexStarted;
-      const indexedFound: number[][] = [];
-      for (const query of queryRows.slice(0, 10)) await search(query); // warm-up
-      const indexedTimes = await timeEach(queryRows, async (query) => indexedFound.push(labelsOf(await search(query))));
-      contenders.push(contender('LanceDB HNSW_SQ', indexedTimes, indexedFound, indexMs));
-    } catch (error) {
-      contenders.push({ name: 'LanceDB HNSW_SQ', latency: summarize([]), recallAt10: 0, speedup: 0, error: (error as Error).message });
+    // Tuned as LanceDB's documentation recommends: the same (cosine) distance the index was trained
+    // with, IVF_PQ with the default partitions (√N) and sub-vectors, searched over a sweep of
+    // nprobes with a refine factor (re-ranking the candidates by their full vectors), and HNSW_SQ
+    // with one partition (its docs: "setting this to 1 works well for most tables"), over a sweep of
+    // ef with a refine factor.
+    const tuned: Array<{ kind: string; index: () => lancedb.Index; settings: QuerySettings[] }> = [
+      {
+        kind: 'IVF_PQ',
+        index: () => lancedb.Index.ivfPq({ distanceType: 'cosine' }),
+        settings: [20, 50, 100].flatMap((nprobes) => [5, 20].map((refineFactor) => ({ nprobes, refineFactor }))),
+      },
+      {
+        kind: 'IVF_HNSW_SQ',
+        index: () => lancedb.Index.hnswSq({ distanceType: 'cosine', numPartitions: 1 }),
+        settings: [{ ef: 15 }, ...[50, 100, 200, 400].map((ef) => ({ ef, refineFactor: 5 }))],
+      },
+    ];
+    for (const { kind, index, settings } of tuned) {
+      log(`  LanceDB ${kind} index build`);
+      try {
+        const indexStarted = performance.now();
+        await table.createIndex('vector', { config: index(), replace: true });
+        const indexMs = performance.now() - indexStarted;
+        for (const setting of settings) {
+          const tunedSearch = (query: Float32Array) => {
+            let search = table.vectorSearch(Array.from(query)).distanceType('cosine').limit(K);
+            if (setting.nprobes !== undefined) search = search.nprobes(setting.nprobes);
+            if (setting.ef !== undefined) search = search.ef(setting.ef);
+            if (setting.refineFactor !== undefined) search = search.refineFactor(setting.refineFactor);
+            return search.select(['label', '_distance']).toArray();
+          };
+          for (const query of queryRows.slice(0, 10)) await tunedSearch(query); // warm-up
+          const found: number[][] = [];
+          const times = await timeEach(queryRows, async (query) => found.push(labelsOf(await tunedSearch(query))));
+          contenders.push({ ...contender(`LanceDB ${kind} ${describe(setting)}`, times, found, indexMs), peer: kind });
+        }
+      } catch (error) {
+        contenders.push({ name: `LanceDB ${kind}`, latency: summarize([]), recallAt10: 0, speedup: 0, error: (error as Error).message });
+      }
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  return { n, dimension, queries: queries.count, contenders };
+  return { n, load: loadAverage(), dimension, queries: queries.count, contenders };
+}
+
+/** A LanceDB vector query's search parameters. */
+interface QuerySettings {
+  nprobes?: number;
+  ef?: number;
+  refineFactor?: number;
+}
+
+function describe(setting: QuerySettings): string {
+  return Object.entries(setting)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+}
+
+/**
+ * For each tuned peer, its fastest setting that reaches `recall` (Paperscope's), else its most
+ * accurate one: the peers compared at equal recall.
+ */
+export function atEqualRecall(contenders: readonly AnnContender[], recall: number): AnnContender[] {
+  const peers = [...new Set(contenders.flatMap((c) => (c.peer ? [c.peer] : [])))];
+  return peers.map((peer) => {
+    const rows = contenders.filter((c) => c.peer === peer);
+    const reaching = rows.filter((c) => c.recallAt10 >= recall).sort((a, b) => b.latency.perSecond - a.latency.perSecond);
+    return reaching[0] ?? ([...rows].sort((a, b) => b.recallAt10 - a.recallAt10)[0] as AnnContender);
+  });
 }
 
 /** The exact top-k rows by dot product (the vectors are unit length, so cosine), best first. */

@@ -1,4 +1,6 @@
-import { writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import type { Paper } from '../indexer/parse/index.js';
 import { splitSentences } from '../indexer/text/index.js';
 import { seededRandom } from './random.js';
@@ -57,29 +59,52 @@ export function generateCorpus(sample: readonly Pick<Paper, 'title' | 'abstract'
     const titleWords = Array.from({ length: 5 + Math.floor(random() * 7) }, () =>
       ownWords.length > 0 && random() < OWN_TOPIC_SHARE ? pick(ownWords) : pick(allTitleWords),
     );
-    const year = 2020 + Math.floor(random() * 6);
-    const month = 1 + Math.floor(random() * 12);
-    const day = 1 + Math.floor(random() * 28);
-    // Sequence numbers keep ids unique even when two papers share a month.
-    const id = `${String(year % 100).padStart(2, '0')}${String(month).padStart(2, '0')}.${String(index).padStart(6, '0')}`;
-    return {
-      id,
-      title: titleWords.join(' '),
-      abstract: sentences.join(' '),
-      authors: Array.from(
-        { length: 1 + Math.floor(random() * 6) },
-        () => `${String.fromCharCode(65 + Math.floor(random() * 26))}. ${pick(SURNAMES)}`,
-      ),
-      date: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
-      url: `https://arxiv.org/abs/${id}`,
-      categories: [pick(CATEGORIES), ...(random() < 0.4 ? [pick(CATEGORIES)] : [])],
-      upvotes: Math.floor(random() ** 3 * 300),
-      organization: random() < 0.5 ? pick(ORGANIZATIONS) : null,
-    };
+    return { ...paperMetadata(random, index), title: titleWords.join(' '), abstract: sentences.join(' ') };
   });
 }
 
-/** Writes papers as JSON Lines, a format `paperscope index` reads. */
-export async function writeCorpus(file: string, papers: readonly SyntheticPaper[]): Promise<void> {
-  await writeFile(file, `${papers.map((paper) => JSON.stringify(paper)).join('\n')}\n`);
+/**
+ * Everything of a synthetic paper but its text: a date (2020–2025) and an id unique by `index`,
+ * authors, categories, upvotes and an organisation, drawn from `random`.
+ */
+export function paperMetadata(random: () => number, index: number): Omit<SyntheticPaper, 'title' | 'abstract'> {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const year = 2020 + Math.floor(random() * 6);
+  const month = 1 + Math.floor(random() * 12);
+  const day = 1 + Math.floor(random() * 28);
+  // Sequence numbers keep ids unique even when two papers share a month.
+  const id = `${String(year % 100).padStart(2, '0')}${String(month).padStart(2, '0')}.${String(index).padStart(6, '0')}`;
+  return {
+    id,
+    authors: Array.from(
+      { length: 1 + Math.floor(random() * 6) },
+      () => `${String.fromCharCode(65 + Math.floor(random() * 26))}. ${pick(SURNAMES)}`,
+    ),
+    date: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+    url: `https://arxiv.org/abs/${id}`,
+    categories: [pick(CATEGORIES), ...(random() < 0.4 ? [pick(CATEGORIES)] : [])],
+    upvotes: Math.floor(random() ** 3 * 300),
+    organization: random() < 0.5 ? pick(ORGANIZATIONS) : null,
+  };
+}
+
+/**
+ * Writes papers as JSON Lines, a format `paperscope index` reads, streaming: a million papers are
+ * more text than one string can hold. Returns how many were written.
+ */
+export async function writeCorpus(file: string, papers: Iterable<SyntheticPaper>): Promise<number> {
+  const out = createWriteStream(file);
+  let count = 0;
+  let chunk = '';
+  for (const paper of papers) {
+    chunk += `${JSON.stringify(paper)}\n`;
+    count++;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await finished(out);
+  return count;
 }

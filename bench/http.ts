@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { CLI, exited, memoryOf, nodeFlags } from './child.js';
-import { round } from './stats.js';
+import { loadAverage, round } from './stats.js';
 
-const PORT = 38_517;
 const POLL_MS = 20;
 const START_TIMEOUT_MS = 300_000;
 const LOAD_SECONDS = 10;
@@ -17,10 +16,13 @@ export interface LoadFigure {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The 1-minute load average after the run (autocannon shares the machine). */
+  load: number;
 }
 
 export interface HttpResult {
   n: number;
+  corpus: string;
   /** Process start → first /api/search answer whose top hit matches the in-process engine's. */
   coldStartMs: number;
   rssAfterStartMb: number;
@@ -51,16 +53,19 @@ export const pathOf = (queries: readonly string[], n: number, mix: QueryMix): st
  */
 export async function benchHttp(options: {
   n: number;
+  corpus: string;
   dataDir: string;
   queries: readonly string[];
   expectedTop: readonly string[];
   profileDir?: string;
 }): Promise<HttpResult> {
-  const base = `http://127.0.0.1:${PORT}`;
+  // A random high port: several benches may run on one machine at once.
+  const port = 20_000 + Math.floor(Math.random() * 40_000);
+  const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...nodeFlags(options.profileDir), CLI, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(PORT)],
+    [...nodeFlags(options.profileDir), CLI, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(port)],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       // The per-client rate limit would answer most of the load test with 429s.
@@ -107,6 +112,7 @@ export async function benchHttp(options: {
     }
     return {
       n: options.n,
+      corpus: options.corpus,
       coldStartMs: Math.round(coldStartMs),
       rssAfterStartMb,
       firstAskMs,
@@ -140,5 +146,6 @@ async function loadTest(base: string, queries: readonly string[], connections: n
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    load: loadAverage(),
   };
 }

@@ -1,29 +1,22 @@
 /**
- * Build, serialise, load and query times of the lexical index on 100k synthetic abstracts made of
- * the sample corpus's sentences. Run: npx tsx bench/lexical.ts [documentCount]
+ * The lexical index alone on the realistic corpus: build, file round trip, and query latency with
+ * MaxScore pruning against scoring every posting, on the same queries (and a check that the two
+ * rank alike). Run: npx tsx bench/lexical.ts --datasets DIR [--n 100000] [--expansions]
+ * (`--expansions` adds each query word's variants at weight 0.3, as word vectors would weigh them.)
  */
-import { buildLexicalIndex, loadLexicalIndex } from '../indexer/lexical/index.js';
-import { splitSentences } from '../indexer/text/index.js';
-import { readSampleCorpus } from '../test/lexical/sample-corpus.js';
+import { parseArgs } from 'node:util';
+import { buildLexicalIndex, loadLexicalFile } from '../indexer/lexical/index.js';
+import { benchQueries } from './queries.js';
+import { readDatasets, realisticCorpus } from './realistic-corpus.js';
+import { loadAverage, round, summarize } from './stats.js';
 
-const documentCount = Number(process.argv[2] ?? 100_000);
-const sample = readSampleCorpus();
-const sentences = sample.flatMap((paper) => splitSentences(paper.abstract).map((sentence) => sentence.text));
-const titleWords = sample.flatMap((paper) => paper.title.split(/\s+/));
-
-// A fixed-seed generator, so every run measures the same corpus.
-let seed = 42;
-const random = (): number => {
-  seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-  return seed / 2 ** 31;
-};
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-
-const docs = Array.from({ length: documentCount }, (_, index) => ({
-  id: `doc-${index}`,
-  title: Array.from({ length: 6 + Math.floor(random() * 6) }, () => pick(titleWords)).join(' '),
-  abstract: Array.from({ length: 6 + Math.floor(random() * 5) }, () => pick(sentences)).join(' '),
-}));
+const { values } = parseArgs({
+  options: { datasets: { type: 'string' }, n: { type: 'string', default: '100000' }, expansions: { type: 'boolean', default: false } },
+});
+if (!values.datasets) throw new Error('give --datasets DIR (a folder with scifact/corpus.jsonl and/or arxiv-2007/papers.jsonl)');
+const n = Number(values.n);
+const sources = [...(await readDatasets(values.datasets)).values()].flat();
+const docs = [...realisticCorpus(sources, n, 7)];
 
 const time = <T>(run: () => T): [T, number] => {
   const start = performance.now();
@@ -31,33 +24,38 @@ const time = <T>(run: () => T): [T, number] => {
   return [result, performance.now() - start];
 };
 
-const [index, buildMs] = time(() => buildLexicalIndex(docs));
-const [json, serialiseMs] = time(() => JSON.stringify(index.toJSON()));
-const [loaded, loadMs] = time(() => loadLexicalIndex(JSON.parse(json)));
+const [built, buildMs] = time(() => buildLexicalIndex(docs));
+const [parts, encodeMs] = time(() => built.toFile(1));
+const bytes = Buffer.concat(parts);
+const [loaded, loadMs] = time(() => loadLexicalFile(bytes));
+if ('problem' in loaded) throw new Error(`the index does not read back: ${loaded.problem.message}`);
+const index = loaded.index;
 
-const queries = [
-  'noisy rewards in reinforcement learning for LLM reasoning',
-  'text-to-image diffusion reward hacking',
-  'RLVR',
-  'GRPO policy optimization',
-  'reward model robustness',
-  'test-time scaling',
-];
-for (const query of queries) loaded.search(query, { k: 10 });
-const rounds = 20;
-const [, queryMs] = time(() => {
-  for (let round = 0; round < rounds; round++) for (const query of queries) loaded.search(query, { k: 10 });
-});
-const [, filteredMs] = time(() => {
-  for (let round = 0; round < rounds; round++) for (const query of queries) loaded.search(query, { k: 10, filter: (doc) => doc % 7 === 0 });
-});
-const [, sharedMs] = time(() => loaded.sharedTerms('doc-1', 'doc-2', 6));
+const queries = benchQueries(sources, 300, 7);
+const expansionsOf = (query: string) =>
+  values.expansions
+    ? new Map(
+        query
+          .toLowerCase()
+          .split(/\s+/)
+          .flatMap((word) => index.variants(word).map((variant) => [variant.term, 0.3] as const)),
+      )
+    : undefined;
+const expansions = queries.map(expansionsOf);
+const run = (prune: boolean) => queries.map((query, at) => index.rank(query, { k: 10, prune, expansions: expansions[at] }));
+run(true);
+run(false);
+const timed = (prune: boolean) =>
+  queries.map((query, at) => time(() => index.rank(query, { k: 10, prune, expansions: expansions[at] }))[1]);
+const pruned = summarize(timed(true));
+const exhaustive = summarize(timed(false));
+const disagree = run(true).filter((ranking, at) => JSON.stringify(ranking) !== JSON.stringify(run(false)[at])).length;
 
-console.log(`documents: ${documentCount}, vocabulary: ${index.toJSON().terms.length}`);
-console.log(`build: ${buildMs.toFixed(0)} ms`);
-console.log(`serialise: ${serialiseMs.toFixed(0)} ms, JSON size: ${(json.length / 1e6).toFixed(1)} MB`);
-console.log(`load: ${loadMs.toFixed(0)} ms (JSON.parse + validation + decoding)`);
-console.log(`query (k=10): ${(queryMs / (rounds * queries.length)).toFixed(2)} ms mean`);
-console.log(`filtered query (1 in 7 documents): ${(filteredMs / (rounds * queries.length)).toFixed(2)} ms mean`);
-console.log(`first sharedTerms (computes distinctive terms for all documents): ${sharedMs.toFixed(0)} ms`);
-console.log(`heap used: ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
+console.log(`documents: ${n}, vocabulary: ${index.toJSON().terms.length}, load average ${loadAverage()}`);
+console.log(
+  `build ${round(buildMs / 1000, 1)} s, file ${round(bytes.length / 2 ** 20, 0)} MB written in ${round(encodeMs)} ms, read in ${round(loadMs)} ms`,
+);
+console.log(`queries: ${queries.length} of 2–6 words from the sources${values.expansions ? ', with variants' : ''}`);
+console.log(`  MaxScore:   p50 ${pruned.p50} ms, p99 ${pruned.p99} ms, ${pruned.perSecond} q/s`);
+console.log(`  exhaustive: p50 ${exhaustive.p50} ms, p99 ${exhaustive.p99} ms, ${exhaustive.perSecond} q/s`);
+console.log(`  rankings that differ: ${disagree} (load average ${loadAverage()})`);

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import type { IndexSummary } from '../indexer/index.js';
-import type { Paper } from '../indexer/parse/index.js';
 import { runCli } from './child.js';
-import { generateCorpus, writeCorpus } from './corpus.js';
-import { round } from './stats.js';
+import { loadAverage, round } from './stats.js';
 
 export interface StageFigure {
   stage: string;
@@ -13,7 +11,11 @@ export interface StageFigure {
 
 export interface PipelineResult {
   n: number;
+  /** What was indexed: "realistic", "sample" or a real dataset's name. */
+  corpus: string;
   generateMs: number;
+  /** The 1-minute load average when indexing ended. */
+  load: number;
   index: {
     wallMs: number;
     buildMs: number;
@@ -29,27 +31,27 @@ export interface PipelineResult {
 const EMBEDDING_STAGES = new Set(['fit', 'embed', 'sentences: embed']);
 
 /**
- * Writes a synthetic corpus of `n` papers, indexes it with the CLI (offline word-vector embedder)
- * into `dataDir`, then indexes it again unchanged.
+ * Writes the corpus (`write` returns how many papers it wrote), indexes it with the CLI (offline
+ * word-vector embedder) into `dataDir`, then indexes it again unchanged.
  */
 export async function benchPipeline(options: {
-  n: number;
-  seed: number;
-  sample: readonly Paper[];
+  corpus: string;
+  write: (file: string) => Promise<number>;
   workDir: string;
   dataDir: string;
   profileDir?: string;
   log: (line: string) => void;
 }): Promise<PipelineResult> {
-  const { n, log } = options;
-  const corpus = path.join(options.workDir, `corpus-${n}.jsonl`);
+  const { log } = options;
+  const corpus = path.join(options.workDir, `corpus-${options.corpus}.jsonl`);
   const generateStarted = performance.now();
-  await writeCorpus(corpus, generateCorpus(options.sample, n, options.seed));
+  const n = await options.write(corpus);
   const generateMs = performance.now() - generateStarted;
   const args = ['index', corpus, '--data-dir', options.dataDir, '--embedder', 'word-vectors', '--offline', '--json'];
 
   log(`  index ${n} papers`);
   const first = await runCli(args, { profileDir: options.profileDir });
+  const load = loadAverage();
   const summary = JSON.parse(first.stdout) as IndexSummary;
   const stages = Object.entries(summary.stages).map(([stage, ms]) => ({
     stage,
@@ -63,6 +65,8 @@ export async function benchPipeline(options: {
   const second = JSON.parse(again.stdout) as IndexSummary;
   return {
     n,
+    corpus: options.corpus,
+    load,
     generateMs: Math.round(generateMs),
     index: {
       wallMs: Math.round(first.wallMs),

@@ -3,7 +3,7 @@ import type { Paper } from '../indexer/parse/index.js';
 import { splitSentences } from '../indexer/text/index.js';
 import { SearchEngine } from '../server/index.js';
 import { seededRandom } from './random.js';
-import { type LatencySummary, round, summarize, timeEach } from './stats.js';
+import { type LatencySummary, loadAverage, round, summarize, timeEach } from './stats.js';
 
 /**
  * `count` distinct search queries of 2–6 consecutive words from the sample's titles and
@@ -33,6 +33,9 @@ type Mode = 'vector' | 'lexical' | 'hybrid';
 
 export interface QueryResult {
   n: number;
+  corpus: string;
+  /** The 1-minute load average after the measurement. */
+  load: number;
   openMs: number;
   heapMb: number;
   /** First time each query is seen: includes embedding it. */
@@ -47,7 +50,12 @@ const WARM_ROUNDS = 3;
 const MODES: Mode[] = ['vector', 'lexical', 'hybrid'];
 
 /** In-process latency of the engine's search over an index on disk, per mode. */
-export async function benchQueryLatency(options: { n: number; dataDir: string; queries: readonly string[] }): Promise<QueryResult> {
+export async function benchQueryLatency(options: {
+  n: number;
+  corpus: string;
+  dataDir: string;
+  queries: readonly string[];
+}): Promise<QueryResult> {
   const settings = readSettings();
   const openStarted = performance.now();
   const engine = await SearchEngine.open({ dataDir: options.dataDir, cacheDir: settings.cacheDir, offline: true });
@@ -67,6 +75,8 @@ export async function benchQueryLatency(options: { n: number; dataDir: string; q
     const expectedTop = await Promise.all(options.queries.map(async (q) => (await search(q, 'hybrid')).results[0]?.id ?? ''));
     return {
       n: options.n,
+      corpus: options.corpus,
+      load: loadAverage(),
       openMs: Math.round(openMs),
       heapMb: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
       coldCache,

@@ -1,4 +1,4 @@
-import type { AnnResult } from './ann.js';
+import { type AnnResult, atEqualRecall } from './ann.js';
 import type { HttpResult } from './http.js';
 import type { PipelineResult } from './pipeline.js';
 import type { QueryResult } from './queries.js';
@@ -17,7 +17,7 @@ function table(title: string, rows: Array<Record<string, string | number | undef
 export function printAnn(results: readonly AnnResult[]): void {
   table(
     'Vector search, top-10 on clustered unit vectors (same queries for every contender)',
-    results.flatMap(({ n, dimension, contenders }) =>
+    results.flatMap(({ n, dimension, contenders, load }) =>
       contenders.map((c) => ({
         N: n,
         dim: dimension,
@@ -29,24 +29,65 @@ export function printAnn(results: readonly AnnResult[]): void {
         'recall@10': c.recallAt10,
         '× exact JS': c.speedup,
         note: c.error ?? (c.latency.count < 200 ? `${c.latency.count} queries (time budget)` : ''),
+        load,
       })),
     ),
+  );
+}
+
+/** Each tuned LanceDB index at its fastest setting with Paperscope's recall, beside exact search and ours. */
+export function printAnnAtEqualRecall(results: readonly AnnResult[]): void {
+  table(
+    "Vector search at equal recall: each LanceDB index's fastest setting reaching Paperscope's recall@10 (else its best)",
+    results.flatMap(({ n, dimension, contenders, load }) => {
+      const ours = contenders.find((c) => c.name.startsWith('Paperscope'));
+      const exact = contenders[0];
+      const rows = [exact, ours, ...atEqualRecall(contenders, ours?.recallAt10 ?? 1)].filter((c) => c !== undefined);
+      return rows.map((c) => ({
+        N: n,
+        dim: dimension,
+        contender: c.name,
+        'q/s': c.latency.perSecond,
+        'p50 ms': c.latency.p50,
+        'p99 ms': c.latency.p99,
+        'recall@10': c.recallAt10,
+        reaches: c.recallAt10 >= (ours?.recallAt10 ?? 1) ? 'yes' : 'no',
+        load,
+      }));
+    }),
   );
 }
 
 export function printPipeline(results: readonly PipelineResult[]): void {
   table(
     'Indexing, by stage (CLI, word-vector embedder)',
-    results.flatMap(({ n, index }) => [
-      ...index.stages.map((stage) => ({ N: n, stage: stage.stage, ms: stage.ms, 'papers/s': stage.papersPerSecond, 'peak RSS MB': '' })),
-      { N: n, stage: 'total (process wall)', ms: index.wallMs, 'papers/s': index.papersPerSecond, 'peak RSS MB': index.peakRssMb },
-      { N: n, stage: 'total excl. embedding', ms: '', 'papers/s': index.papersPerSecondExclEmbedding, 'peak RSS MB': '' },
+    results.flatMap(({ n, corpus, index, load }) => [
+      ...index.stages.map((stage) => ({
+        N: n,
+        corpus,
+        stage: stage.stage,
+        ms: stage.ms,
+        'papers/s': stage.papersPerSecond,
+        'peak RSS MB': '',
+        load: '',
+      })),
+      {
+        N: n,
+        corpus,
+        stage: 'total (process wall)',
+        ms: index.wallMs,
+        'papers/s': index.papersPerSecond,
+        'peak RSS MB': index.peakRssMb,
+        load,
+      },
+      { N: n, corpus, stage: 'total excl. embedding', ms: '', 'papers/s': index.papersPerSecondExclEmbedding, 'peak RSS MB': '', load },
     ]),
   );
   table(
     'Re-indexing an unchanged corpus',
-    results.map(({ n, reindexUnchanged: r }) => ({
+    results.map(({ n, corpus, reindexUnchanged: r }) => ({
       N: n,
+      corpus,
       'wall ms': r.wallMs,
       'pipeline ms': r.buildMs,
       unchanged: r.unchanged,
@@ -61,6 +102,7 @@ export function printQueries(results: readonly QueryResult[]): void {
     results.flatMap((result) =>
       (['vector', 'lexical', 'hybrid'] as const).map((mode) => ({
         N: result.n,
+        corpus: result.corpus,
         mode,
         'cold p50': result.coldCache[mode].p50,
         'cold p99': result.coldCache[mode].p99,
@@ -69,6 +111,7 @@ export function printQueries(results: readonly QueryResult[]): void {
         'warm p99': result.warmCache[mode].p99,
         'warm q/s': result.warmCache[mode].perSecond,
         'engine open ms': result.openMs,
+        load: result.load,
       })),
     ),
   );
@@ -80,6 +123,7 @@ export function printHttp(results: readonly HttpResult[]): void {
     results.flatMap((result) =>
       result.load.map((load) => ({
         N: result.n,
+        corpus: result.corpus,
         'cold start ms': result.coldStartMs,
         'RSS after start MB': result.rssAfterStartMb,
         'peak RSS MB': result.peakRssMb,
@@ -90,6 +134,7 @@ export function printHttp(results: readonly HttpResult[]): void {
         'p99 ms': load.p99,
         errors: load.errors,
         non2xx: load.non2xx,
+        load: load.load,
       })),
     ),
   );

@@ -2,6 +2,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
 import { encodeLexicalData, encodeLexicalFile, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
+import { maxScoreTopK, type ScoredTerm, termBound } from './max-score.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
 import { parseQuery, queryTermWeights } from './query.js';
 import { topK } from './top-k.js';
@@ -21,6 +22,11 @@ export interface LexicalSearchOptions {
   expansions?: ReadonlyMap<string, number>;
   /** 'counted' for a pasted text, whose repeated words weigh more; a query counts each term once (`queryTermWeights`). */
   repeats?: 'once' | 'counted';
+  /**
+   * Dynamic pruning (MaxScore) for queries without a filter or a quoted phrase; on by default.
+   * The ranking is the same either way: off scores every posting, to check or measure it.
+   */
+  prune?: boolean;
 }
 
 export interface LexicalRanking {
@@ -82,12 +88,16 @@ export class LexicalIndex {
   readonly #idf: Float64Array;
   /** The saturated, length-normalised term frequency of each posting; a query adds idf × weight. */
   readonly #weights: Float32Array;
+  /** The largest posting weight of each term: with the query weight, the term's upper bound for pruning. */
+  readonly #maxWeights: Float32Array;
   readonly #maxIdf: number;
   /** Posting p's positions are `positions[#positionStarts[p] .. #positionStarts[p + 1])`. */
   readonly #positionStarts: Uint32Array | undefined;
   // Per-query scratch, reused so that a query allocates nothing proportional to the corpus.
   readonly #scores: Float64Array;
   readonly #admitted: Int8Array;
+  /** One bit per document, for counting the union of posting lists. */
+  readonly #seen: Uint32Array;
   #distinctive: Uint32Array | undefined;
   #sorted: Uint32Array | undefined;
 
@@ -103,9 +113,11 @@ export class LexicalIndex {
     }
     this.#maxIdf = idf(documentCount, 0);
     this.#weights = computeWeights(data);
+    this.#maxWeights = maxWeights(data.termOffsets, this.#weights);
     this.#positionStarts = data.positions && positionStarts(data);
     this.#scores = new Float64Array(documentCount);
     this.#admitted = new Int8Array(documentCount);
+    this.#seen = new Uint32Array(Math.ceil(documentCount / 32));
   }
 
   get size(): number {
@@ -173,15 +185,61 @@ export class LexicalIndex {
       : [];
     // A phrase with a word no document has matches nothing.
     if (phrases.some((phrase) => phrase.some(({ term }) => term < 0))) return { hits: [], total: 0 };
+    const depth = Math.max(k, this.#positionStarts ? PROXIMITY.depth : 0);
+    const terms = this.#scoredTerms(termWeights);
+    const { best, total, scored } =
+      options.prune !== false && !filter && phrases.length === 0
+        ? this.#prunedTop(terms, depth)
+        : this.#exhaustiveTop(terms, depth, phrases, filter);
+    const scores = this.#scores;
+    if (this.#positionStarts && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
+    const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
+    for (const doc of scored) scores[doc] = 0;
+    return { hits, total };
+  }
+
+  /**
+   * The query's terms with their postings and weights, highest upper bound first (rare terms
+   * first): the order both rankers sum in, so their scores agree to the bit, and the order in which
+   * MaxScore can stop walking lists soonest.
+   */
+  #scoredTerms(termWeights: ReadonlyMap<number, number>): ScoredTerm[] {
+    const { termOffsets } = this.#data;
+    return [...termWeights]
+      .map(([term, weight]) => ({
+        term,
+        start: termOffsets[term] as number,
+        end: termOffsets[term + 1] as number,
+        queryWeight: (this.#idf[term] as number) * weight,
+        maxWeight: this.#maxWeights[term] as number,
+      }))
+      .sort((a, b) => termBound(b) - termBound(a) || a.term - b.term);
+  }
+
+  /**
+   * The `depth` best documents by BM25F, found with MaxScore over the terms' upper bounds, and the
+   * number that match (the union of the posting lists). Exact: the proximity bonus re-ranks only
+   * these `depth`, so the head is the one exhaustive scoring gives.
+   */
+  #prunedTop(terms: readonly ScoredTerm[], depth: number): { best: number[]; total: number; scored: number[] } {
+    const { best, touched, total } = maxScoreTopK(terms, this.#data.postingDocs, this.#weights, depth, this.#scores, this.#seen);
+    return { best, total, scored: touched };
+  }
+
+  /** Every posting of every term scored, the filter and the phrases applied: the `depth` best and the number that match. */
+  #exhaustiveTop(
+    terms: readonly ScoredTerm[],
+    depth: number,
+    phrases: ReadonlyArray<ReadonlyArray<{ term: number; offset: number }>>,
+    filter: ((docIndex: number) => boolean) | undefined,
+  ): { best: number[]; total: number; scored: number[] } {
     const scores = this.#scores;
     const admitted = this.#admitted;
-    const { termOffsets, postingDocs } = this.#data;
+    const { postingDocs } = this.#data;
     let touched: number[] = [];
     const checked: number[] = [];
-    for (const [term, weight] of termWeights) {
-      const termWeight = (this.#idf[term] as number) * weight;
-      const end = termOffsets[term + 1] as number;
-      for (let posting = termOffsets[term] as number; posting < end; posting++) {
+    for (const { start, end, queryWeight } of terms) {
+      for (let posting = start; posting < end; posting++) {
         const doc = postingDocs[posting] as number;
         if (filter) {
           if (admitted[doc] === 0) {
@@ -192,9 +250,10 @@ export class LexicalIndex {
         }
         // Every weight is positive, so a zero score means "not seen yet".
         if (scores[doc] === 0) touched.push(doc);
-        scores[doc] = (scores[doc] as number) + termWeight * (this.#weights[posting] as number);
+        scores[doc] = (scores[doc] as number) + queryWeight * (this.#weights[posting] as number);
       }
     }
+    for (const doc of checked) admitted[doc] = 0;
     if (phrases.length > 0) {
       const kept: number[] = [];
       for (const doc of touched) {
@@ -203,12 +262,7 @@ export class LexicalIndex {
       }
       touched = kept;
     }
-    const best = topK(touched, scores, Math.max(k, this.#positionStarts ? PROXIMITY.depth : 0));
-    if (this.#positionStarts && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
-    const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
-    for (const doc of touched) scores[doc] = 0;
-    for (const doc of checked) admitted[doc] = 0;
-    return { hits, total: touched.length };
+    return { best: topK(touched, scores, depth), total: touched.length, scored: touched };
   }
 
   /** Whether each document matches the query as `rank` counts it: a query term or expansion, and every quoted phrase. */
@@ -491,6 +545,20 @@ export class LexicalIndex {
     this.#distinctive = best;
     return best;
   }
+}
+
+/** Each term's largest posting weight. */
+function maxWeights(termOffsets: Uint32Array, weights: Float32Array): Float32Array {
+  const termCount = termOffsets.length - 1;
+  const found = new Float32Array(termCount);
+  for (let term = 0; term < termCount; term++) {
+    let max = 0;
+    const end = termOffsets[term + 1] as number;
+    for (let posting = termOffsets[term] as number; posting < end; posting++)
+      if ((weights[posting] as number) > max) max = weights[posting] as number;
+    found[term] = max;
+  }
+  return found;
 }
 
 /** Where each posting's positions start: the running sum of its title and abstract counts. */
