@@ -1,5 +1,4 @@
-import type { AskEvent } from '../server/ask/index.js';
-import type { AskParams, SearchEngine } from '../server/engine/index.js';
+import type { ApiAskEvent as AskEvent, AskParams, SearchEngine } from '../server/engine/index.js';
 import { printAnswer } from './print.js';
 
 export type FinalAnswer = Extract<AskEvent, { event: 'done' }>['data'];

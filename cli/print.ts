@@ -74,16 +74,16 @@ export function printAnswer(response: {
   grounded: boolean;
   partial: boolean;
   citations: Array<{ id: string; title: string }>;
-  seeAlso: Array<{ id: string; title: string }>;
+  see_also: Array<{ id: string; title: string }>;
 }): void {
   if (response.partial) write('The abstracts answer this question only in part.\n');
   write(response.answer);
   if (response.citations.length > 0) write();
   for (const [index, citation] of response.citations.entries()) write(`[${index + 1}] ${citation.title} (${citation.id})`);
-  if (response.seeAlso.length > 0) {
+  if (response.see_also.length > 0) {
     write();
     write(response.grounded ? 'See also:' : 'Closest papers:');
-    for (const paper of response.seeAlso) write(`  - ${paper.title} (${paper.id})`);
+    for (const paper of response.see_also) write(`  - ${paper.title} (${paper.id})`);
   }
 }
 

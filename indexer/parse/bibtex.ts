@@ -84,6 +84,8 @@ export const parseBibtex: FormatParser = (text, context) => {
         abstract: plain(fields.abstract),
         id: arxivId ?? undefined,
         authors: (fields.author ?? []).flatMap(creatorName).map((name) => plain(name) ?? name),
+        // A literal list for the parser ("A and B"), one name for a paper.
+        organization: fields.organization?.map((name) => plain(name) ?? name).join(' and ') ?? null,
         date,
         url: url ?? null,
         categories: [...(fields.primaryclass ? [fields.primaryclass] : []), ...(fields.keywords ?? [])],

@@ -1,7 +1,7 @@
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
 import { ASK_PAPERS, type AskEvent, type AskSources, answerEvents, answerQuestion, type LlmSettings } from '../ask/index.js';
 import type { ComposedAnswer } from '../ranking/index.js';
-import type { AskParams } from './schemas.js';
+import type { AskParams, AskResponse } from './schemas.js';
 import { search } from './search.js';
 import type { EngineState } from './state.js';
 
@@ -65,7 +65,20 @@ async function answer(state: EngineState, index: AskIndex, question: string): Pr
 /** Answers from the abstracts' own sentences, each claim cited. */
 export async function ask(state: EngineState, index: AskIndex, params: AskParams) {
   const { answer: text, grounded, partial, citations, seeAlso } = await answer(state, index, params.question);
-  return { answer: text, grounded, partial, citations, seeAlso };
+  return { answer: text, grounded, partial, citations, see_also: seeAlso } satisfies AskResponse;
+}
+
+/** The events as the API names their fields (snake_case): the final answer's `seeAlso` is `see_also`. */
+export type ApiAskEvent = Exclude<AskEvent, { event: 'done' }> | { event: 'done'; data: AskResponse & { generated: boolean } };
+
+async function* apiEvents(events: AsyncGenerator<AskEvent>): AsyncGenerator<ApiAskEvent> {
+  for await (const event of events) {
+    if (event.event !== 'done') yield event;
+    else {
+      const { seeAlso, ...rest } = event.data;
+      yield { event: 'done', data: { ...rest, see_also: seeAlso } };
+    }
+  }
 }
 
 /**
@@ -79,6 +92,6 @@ export async function askStream(
   llm: LlmSettings | undefined,
   params: AskParams,
   signal: AbortSignal,
-): Promise<AsyncGenerator<AskEvent>> {
-  return answerEvents({ question: params.question, extractive: await answer(state, index, params.question) }, llm, signal);
+): Promise<AsyncGenerator<ApiAskEvent>> {
+  return apiEvents(answerEvents({ question: params.question, extractive: await answer(state, index, params.question) }, llm, signal));
 }

@@ -66,61 +66,185 @@ export const askSchema = z
 
 export type AskParams = z.infer<typeof askSchema>;
 
-/** The response shapes: what the HTTP API (docs/api.md) and the CLI print. */
-export interface ClusterRef {
-  id: number;
-  label: string;
-}
+/** Browsing without a query: every paper that passes the filters, newest (or most upvoted) first. */
+export const browseParamsSchema = z
+  .object({
+    sort: z.enum(['date', 'upvotes']).default('date'),
+    k: wholeNumber(1, 100).default(20),
+    offset: wholeNumber(0, 1_000_000).default(0),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    topic: wholeNumber(0).optional(),
+    min_upvotes: wholeNumber(0).optional(),
+  })
+  .strict()
+  .refine(datesInOrder, { path: ['from'], message: 'is after the end date: no paper can match both' });
 
-export interface PaperSummary {
-  id: string;
-  title: string;
-  date: string | null;
-  authors_count: number | null;
-  organization: string | null;
-  upvotes: number;
-  url: string | null;
-  cluster: ClusterRef;
-}
+export type BrowseParams = z.infer<typeof browseParamsSchema>;
 
-export interface SearchHit extends PaperSummary {
-  score: number;
-  snippet: string;
-  highlights: Array<{ start: number; end: number }>;
-}
+export const EXPORT_FORMATS = ['bibtex', 'ris', 'csv', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-export interface SearchResponse {
-  query: string;
-  took_ms: number;
-  /** Papers that match the query and the filters, the same for every k and offset. */
-  total: number;
-  offset: number;
-  has_more: boolean;
-  /** The offset of the next page; null at the end. */
-  next_offset: number | null;
-  results: SearchHit[];
-}
+/** `format` beside a list endpoint's own parameters: JSON (the default) or a file for a reference manager. */
+export const formatParamSchema = z.object({ format: z.enum(['json', ...EXPORT_FORMATS]).default('json') });
 
-export interface SimilarHit extends SearchHit {
-  shared_terms: string[];
-}
+/**
+ * The response shapes: what the HTTP API (docs/api.md, /api/openapi.json) and the CLI print. The
+ * TypeScript types are inferred from them, for the engine, the web page and the tests alike.
+ */
+export const clusterRefSchema = z.object({ id: z.number().int(), label: z.string() });
+export type ClusterRef = z.infer<typeof clusterRefSchema>;
+
+const paperRefSchema = z.object({ id: z.string(), title: z.string() });
+
+export const paperSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  date: z.string().nullable().meta({ description: 'ISO date at the precision known: 2025, 2025-05 or 2025-05-28' }),
+  authors_count: z.number().int().nullable(),
+  organization: z.string().nullable(),
+  upvotes: z.number().int(),
+  url: z.string().nullable(),
+  arxiv_id: z
+    .string()
+    .nullable()
+    .meta({
+      description:
+        'The arXiv identifier when known: the abstract is https://arxiv.org/abs/{arxiv_id}, the PDF https://arxiv.org/pdf/{arxiv_id}',
+    }),
+  cluster: clusterRefSchema,
+});
+export type PaperSummary = z.infer<typeof paperSummarySchema>;
+
+export const searchHitSchema = paperSummarySchema.extend({
+  score: z.number(),
+  snippet: z.string(),
+  highlights: z.array(z.object({ start: z.number().int(), end: z.number().int() })).meta({ description: 'Character offsets into snippet' }),
+});
+export type SearchHit = z.infer<typeof searchHitSchema>;
+
+/** A page of a list: `total` papers match, the same for every k and offset; `next_offset` is null at the end. */
+const pageFields = {
+  took_ms: z.number(),
+  total: z.number().int(),
+  offset: z.number().int(),
+  has_more: z.boolean(),
+  next_offset: z.number().int().nullable(),
+};
+
+export const searchResponseSchema = z.object({
+  query: z.string(),
+  ...pageFields,
+  results: z.array(searchHitSchema),
+  cached: z.boolean().optional().meta({ description: 'The answer came from the response cache' }),
+});
+export type SearchResponse = z.infer<typeof searchResponseSchema>;
+
+export const browseResponseSchema = z.object({
+  ...pageFields,
+  sort: z.enum(['date', 'upvotes']),
+  results: z.array(searchHitSchema.omit({ score: true })).meta({ description: 'Snippets open the abstracts; highlights are empty' }),
+});
+export type BrowseResponse = z.infer<typeof browseResponseSchema>;
+export type BrowseHit = BrowseResponse['results'][number];
+
+export const similarHitSchema = searchHitSchema.extend({ shared_terms: z.array(z.string()) });
+export type SimilarHit = z.infer<typeof similarHitSchema>;
+
+export const similarResponseSchema = z.object({
+  results: z.array(similarHitSchema),
+  note: z.string().optional().meta({ description: 'Why no paper is shown, when none is close' }),
+});
+
+export const similarTextResponseSchema = z.object({ results: z.array(searchHitSchema) });
 
 /** `/api/status`'s `new_papers`: the papers the latest fetch or sync added that this index holds. */
-export interface NewPapers {
-  synced_at: string;
-  ids: string[];
-}
+export const newPapersSchema = z.object({ synced_at: z.string(), ids: z.array(z.string()) });
+export type NewPapers = z.infer<typeof newPapersSchema>;
 
-export interface PaperDetail extends PaperSummary {
-  abstract: string;
-  authors: string[];
-  categories: string[];
-}
+export const statusSchema = z.object({
+  version: z.string(),
+  papers: z.number().int(),
+  built_at: z.string().nullable(),
+  build_ms: z.number().nullable().optional(),
+  embedder: z.object({ kind: z.enum(['transformer', 'word-vectors']), model: z.string(), dimension: z.number().int() }),
+  fallback: z.boolean().meta({ description: 'The index was built by the offline word-vector embedder' }),
+  topics: z.number().int(),
+  llm: z.boolean().meta({ description: 'A model server writes the answers of POST /api/ask/stream' }),
+  ask_index: z.string().optional(),
+  new_papers: newPapersSchema.nullable(),
+});
+export type Status = z.infer<typeof statusSchema>;
 
-export interface MapPoint {
-  id: string;
-  title: string;
-  x: number;
-  y: number;
-  cluster: number;
-}
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  ready: z.boolean().meta({ description: 'The index is open; false while a first run indexes or loads' }),
+  version: z.string(),
+});
+
+export const paperDetailSchema = paperSummarySchema.extend({
+  abstract: z.string(),
+  authors: z.array(z.string()),
+  categories: z.array(z.string()),
+});
+export type PaperDetail = z.infer<typeof paperDetailSchema>;
+
+const monthsSchema = z.array(z.object({ month: z.string(), count: z.number().int() }));
+
+const topicFields = {
+  id: z.number().int(),
+  label: z.string(),
+  size: z.number().int(),
+  keywords: z.array(z.object({ term: z.string(), weight: z.number() })),
+  representatives: z.array(paperRefSchema),
+  months: monthsSchema,
+  papers: z.array(paperRefSchema),
+};
+
+export const clusterSchema = z.object({
+  ...topicFields,
+  first: z.string().nullable(),
+  last: z.string().nullable(),
+  median: z.string().nullable(),
+});
+export type Cluster = z.infer<typeof clusterSchema>;
+
+export const clustersResponseSchema = z.object({ clusters: z.array(clusterSchema) });
+
+export const subtopicsResponseSchema = z.object({
+  clusters: z.array(z.object(topicFields)).meta({ description: 'Sub-topic ids are local to the topic: 0..n-1, largest first' }),
+  reason: z.string().optional().meta({ description: 'Why the topic was not split, when clusters is empty' }),
+});
+
+export const trendResponseSchema = z.object({ id: z.number().int(), label: z.string(), months: monthsSchema });
+
+export const mapPointSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  x: z.number(),
+  y: z.number(),
+  cluster: z.number().int(),
+});
+export type MapPoint = z.infer<typeof mapPointSchema>;
+
+export const mapResponseSchema = z.object({ points: z.array(mapPointSchema) });
+
+export const citationSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  sentence: z.string().meta({ description: 'Quoted verbatim' }),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+export const askResponseSchema = z.object({
+  answer: z.string().meta({ description: '[n] refers to citations[n-1]' }),
+  grounded: z.boolean(),
+  partial: z.boolean(),
+  citations: z.array(citationSchema),
+  see_also: z.array(paperRefSchema).meta({ description: 'Papers read but not quoted (the closest papers when not grounded)' }),
+});
+export type AskResponse = z.infer<typeof askResponseSchema>;
+
+export const errorResponseSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), parameter: z.string().optional() }),
+});

@@ -2,13 +2,25 @@ import { APP_VERSION } from '../../core/version.js';
 import type { QualityReport } from '../../indexer/cluster/index.js';
 import type { LatestRun } from '../../indexer/sources/index.js';
 import type { Manifest } from '../../indexer/store/index.js';
-import type { AskEvent, LlmSettings } from '../ask/index.js';
+import type { LlmSettings } from '../ask/index.js';
 import type { RelatedPapers } from '../ranking/index.js';
 import type { SubtopicsResponse } from '../topics/index.js';
-import { AskIndex, ask, askStream } from './ask.js';
+import { type ApiAskEvent, AskIndex, ask, askStream } from './ask.js';
+import { browse } from './browse.js';
 import { type EngineOptions, loadEngine } from './load.js';
 import { map } from './map.js';
-import type { AskParams, MapPoint, NewPapers, PaperDetail, SearchHit, SearchParams, SearchResponse, SimilarHit } from './schemas.js';
+import type {
+  AskParams,
+  BrowseParams,
+  BrowseResponse,
+  MapPoint,
+  NewPapers,
+  PaperDetail,
+  SearchHit,
+  SearchParams,
+  SearchResponse,
+  SimilarHit,
+} from './schemas.js';
 import { search } from './search.js';
 import { paper, relatedPapers, similar, similarToText } from './similar.js';
 import type { EngineState } from './state.js';
@@ -88,6 +100,11 @@ export class SearchEngine {
     return paper(this.#state, id);
   }
 
+  /** The papers that pass the filters, without a query, newest or most upvoted first. */
+  browse(params: BrowseParams): BrowseResponse {
+    return browse(this.#state, params);
+  }
+
   similar(id: string, k: number): { results: SimilarHit[]; note?: string } {
     this.#related ??= relatedPapers(this.#state);
     return similar(this.#state, this.#related, id, k);
@@ -129,7 +146,7 @@ export class SearchEngine {
   }
 
   /** The answer as events for `POST /api/ask/stream`; `signal` stops a generation whose client went away. */
-  askStream(params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<AskEvent>> {
+  askStream(params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<ApiAskEvent>> {
     return askStream(this.#state, this.#askIndex, this.#llm, params, signal);
   }
 

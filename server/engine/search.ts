@@ -1,6 +1,9 @@
 import { parseQuery } from '../../indexer/lexical/index.js';
 import { expandQuery, hybridPlan, type RankingSource, rankPapers } from '../ranking/index.js';
 import type { SearchParams, SearchResponse } from './schemas.js';
+
+type Filters = Pick<SearchParams, 'from' | 'to' | 'topic' | 'min_upvotes'>;
+
 import { type EngineState, round } from './state.js';
 
 /**
@@ -61,7 +64,7 @@ function rankingSource(state: EngineState, accept: ((position: number) => boolea
 }
 
 /** Filters run inside both rankers, so a filtered search finds every match that exists; undefined when none is set. */
-function filterFor(state: EngineState, params: SearchParams): ((position: number) => boolean) | undefined {
+export function filterFor(state: EngineState, params: Filters): ((position: number) => boolean) | undefined {
   const { from, to, topic, min_upvotes: minUpvotes } = params;
   if (from === undefined && to === undefined && topic === undefined && minUpvotes === undefined) return undefined;
   return (position) => {

@@ -3,6 +3,7 @@ import type { AnnIndex } from '../../indexer/ann/index.js';
 import { topicOf } from '../../indexer/derive.js';
 import type { Embedder } from '../../indexer/embed/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
+import { findArxivId } from '../../indexer/parse/index.js';
 import { OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
 import type {
   Manifest,
@@ -15,7 +16,7 @@ import type {
   TopicsFile,
 } from '../../indexer/store/index.js';
 import { bestSnippet, similarityFloor } from '../ranking/index.js';
-import type { ClusterRef, PaperSummary, SearchHit } from './schemas.js';
+import type { BrowseHit, ClusterRef, PaperSummary, SearchHit } from './schemas.js';
 
 /**
  * Everything a query needs, loaded once: the papers, the HNSW and BM25 indexes, the topics, the
@@ -163,6 +164,7 @@ export class EngineState {
       organization: paper.organization,
       upvotes: paper.upvotes,
       url: paper.url,
+      arxiv_id: findArxivId(paper.id, paper.url),
       cluster: this.#clusterRef(this.positionById.get(paper.id) ?? 0),
     };
   }
@@ -170,6 +172,11 @@ export class EngineState {
   hit(paper: PaperRecord, score: number, query: string): SearchHit {
     const snippet = bestSnippet(paper.abstract, query);
     return { ...this.summary(paper), score: round(score, 5), snippet: snippet.text, highlights: snippet.highlights };
+  }
+
+  /** A listed paper without a query: its abstract's opening as the snippet. */
+  preview(paper: PaperRecord): BrowseHit {
+    return { ...this.summary(paper), snippet: bestSnippet(paper.abstract, '').text, highlights: [] };
   }
 
   reference(id: string): { id: string; title: string } {
