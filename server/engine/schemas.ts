@@ -105,13 +105,10 @@ export const paperSummarySchema = z.object({
   organization: z.string().nullable(),
   upvotes: z.number().int(),
   url: z.string().nullable(),
-  arxiv_id: z
-    .string()
-    .nullable()
-    .meta({
-      description:
-        'The arXiv identifier when known: the abstract is https://arxiv.org/abs/{arxiv_id}, the PDF https://arxiv.org/pdf/{arxiv_id}',
-    }),
+  arxiv_id: z.string().nullable().meta({
+    description:
+      'The arXiv identifier when known: the abstract is https://arxiv.org/abs/{arxiv_id}, the PDF https://arxiv.org/pdf/{arxiv_id}',
+  }),
   cluster: clusterRefSchema,
 });
 export type PaperSummary = z.infer<typeof paperSummarySchema>;

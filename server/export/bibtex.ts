@@ -54,7 +54,10 @@ function baseKey(paper: Pick<PaperDetail, 'authors' | 'organization' | 'date' | 
 export function citationKeys(papers: ReadonlyArray<Pick<PaperDetail, 'id' | 'authors' | 'organization' | 'date' | 'title'>>): string[] {
   const bases = papers.map(baseKey);
   const groups = new Map<string, string[]>();
-  papers.forEach((paper, index) => groups.set(bases[index] as string, [...(groups.get(bases[index] as string) ?? []), paper.id]));
+  papers.forEach((paper, index) => {
+    const base = bases[index] as string;
+    groups.set(base, [...(groups.get(base) ?? []), paper.id]);
+  });
   return papers.map((paper, index) => {
     const base = bases[index] as string;
     const ids = [...new Set(groups.get(base))].sort();
