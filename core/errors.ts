@@ -8,6 +8,8 @@ export const errorCatalog = {
   /** An environment variable (or a setting passed in its place) is malformed. */
   INVALID_CONFIG: { status: 500, exit: 11 },
   NOT_FOUND: { status: 404, exit: 3 },
+  /** An API path asked with a method it does not answer; the response's `Allow` lists those it does. */
+  METHOD_NOT_ALLOWED: { status: 405, exit: 2 },
   NO_INDEX: { status: 503, exit: 4 },
   INDEX_MISMATCH: { status: 409, exit: 5 },
   INDEX_LOCKED: { status: 409, exit: 6 },

@@ -9,7 +9,7 @@ import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import { LiveEngine, type SearchEngine } from './engine/index.js';
 import { rateLimit, requestTimeout, securityHeaders, staticGuard } from './middleware/index.js';
-import { adminRoutes, apiRoutes } from './routes/index.js';
+import { adminRoutes, apiFallback, apiRoutes, health, referenceRoutes } from './routes/index.js';
 
 export interface AppOptions {
   /** A LiveEngine (with its options) can be reloaded, which POST /api/papers needs. */
@@ -31,6 +31,8 @@ export function createApp(options: AppOptions): Hono {
   const live = options.engine instanceof LiveEngine ? options.engine : new LiveEngine(options.engine);
 
   app.use('*', securityHeaders());
+  // Before the rate limit and the index: load balancers ask often, and the answer needs neither.
+  app.get('/api/health', (c) => c.json(health(true)));
   if (http.corsOrigin)
     app.use('/api/*', cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'] }));
   if (http.rateLimitPerMinute > 0) app.use('/api/*', rateLimit({ perMinute: http.rateLimitPerMinute }));
@@ -50,9 +52,11 @@ export function createApp(options: AppOptions): Hono {
     '/api',
     apiRoutes((c) => live.for(c)),
   );
-  app.all('/api/*', () => {
-    throw new PaperscopeError('NOT_FOUND', 'No such API endpoint.');
-  });
+  app.route('/api', referenceRoutes());
+  app.all(
+    '/api/*',
+    apiFallback(() => app.routes),
+  );
 
   app.use('*', staticGuard());
   // Vite fingerprints asset names, so they can be cached for good; the page itself is revalidated.

@@ -245,3 +245,16 @@ export type AskResponse = z.infer<typeof askResponseSchema>;
 export const errorResponseSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), parameter: z.string().optional() }),
 });
+
+/** `POST /api/papers`: the JSON input format, read by the indexer's own parser (which names a bad record and field). */
+export const postedPapersSchema = z.union([
+  z.array(z.looseObject({ title: z.string(), abstract: z.string() })),
+  z.object({ papers: z.array(z.looseObject({ title: z.string(), abstract: z.string() })) }),
+]);
+
+export const postedPapersResponseSchema = z.object({
+  added: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  total: z.number().int(),
+});

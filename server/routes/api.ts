@@ -1,7 +1,17 @@
 import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { PaperscopeError } from '../../core/errors.js';
-import { askSchema, type SearchEngine, searchParamsSchema, similarParamsSchema, similarTextSchema } from '../engine/index.js';
+import {
+  askSchema,
+  browseParamsSchema,
+  type ExportFormat,
+  formatParamSchema,
+  type SearchEngine,
+  searchParamsSchema,
+  similarParamsSchema,
+  similarTextSchema,
+} from '../engine/index.js';
+import { exportPapers } from '../export/index.js';
 import { jsonResponse } from '../middleware/index.js';
 import { SearchResponseCache } from './search-cache.js';
 import { validate } from './validate.js';
@@ -20,6 +30,22 @@ function topicId(raw: string): number {
   return Number(raw);
 }
 
+/** `format` apart from an endpoint's own parameters, which are validated strictly without it. */
+function splitFormat(query: Record<string, string>): { format: 'json' | ExportFormat; rest: Record<string, string> } {
+  const { format, ...rest } = query;
+  return { format: validate(formatParamSchema, { format }).format, rest };
+}
+
+/** The papers as a file to save or copy (BibTeX, RIS, CSV, JSON Lines), named after what was asked. */
+function exportResponse(c: Context, engine: SearchEngine, ids: readonly string[], format: ExportFormat, name: string): Response {
+  const file = exportPapers(
+    ids.map((id) => engine.paper(id)),
+    format,
+  );
+  const filename = `paperscope-${name.replace(/[^\w.-]+/g, '_')}.${file.extension}`;
+  return c.body(file.body, 200, { 'Content-Type': file.contentType, 'Content-Disposition': `attachment; filename="${filename}"` });
+}
+
 /** The JSON API; `engineFor` gives the engine a request is answered with (it is swapped on reload). */
 export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   const api = new Hono();
@@ -28,8 +54,39 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
     const engine = engineFor(c);
     return c.json({ ...engine.status(), new_papers: await engine.newPapers() });
   });
-  api.get('/search', async (c) => jsonResponse(await searches.answer(engineFor(c), validate(searchParamsSchema, c.req.query()))));
-  api.get('/papers/:id', (c) => c.json(engineFor(c).paper(c.req.param('id'))));
+  api.get('/search', async (c) => {
+    const { format, rest } = splitFormat(c.req.query());
+    const params = validate(searchParamsSchema, rest);
+    if (format === 'json') return jsonResponse(await searches.answer(engineFor(c), params));
+    const engine = engineFor(c);
+    const { results } = await engine.search(params);
+    return exportResponse(
+      c,
+      engine,
+      results.map((hit) => hit.id),
+      format,
+      'search',
+    );
+  });
+  api.get('/papers', (c) => {
+    const { format, rest } = splitFormat(c.req.query());
+    const engine = engineFor(c);
+    const page = engine.browse(validate(browseParamsSchema, rest));
+    if (format === 'json') return c.json(page);
+    return exportResponse(
+      c,
+      engine,
+      page.results.map((paper) => paper.id),
+      format,
+      'papers',
+    );
+  });
+  api.get('/papers/:id', (c) => {
+    const { format } = validate(formatParamSchema, { format: c.req.query('format') });
+    const engine = engineFor(c);
+    const paper = engine.paper(c.req.param('id'));
+    return format === 'json' ? c.json(paper) : exportResponse(c, engine, [paper.id], format, paper.id);
+  });
   api.get('/papers/:id/similar', (c) => {
     const { k } = validate(similarParamsSchema, c.req.query());
     return c.json(engineFor(c).similar(c.req.param('id'), k));
@@ -39,7 +96,19 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
     return c.json(await engineFor(c).similarToText(text, k));
   });
   api.get('/clusters', (c) => c.json(engineFor(c).clusters()));
-  api.get('/clusters/:id', (c) => c.json(engineFor(c).cluster(topicId(c.req.param('id')))));
+  api.get('/clusters/:id', (c) => {
+    const { format } = validate(formatParamSchema, { format: c.req.query('format') });
+    const engine = engineFor(c);
+    const topic = engine.cluster(topicId(c.req.param('id')));
+    if (format === 'json') return c.json(topic);
+    return exportResponse(
+      c,
+      engine,
+      topic.papers.map((paper) => paper.id),
+      format,
+      `topic-${topic.id}`,
+    );
+  });
   api.get('/clusters/:id/subtopics', async (c) => c.json(await engineFor(c).subtopics(topicId(c.req.param('id')))));
   api.get('/clusters/:id/trend', (c) => c.json(engineFor(c).trend(topicId(c.req.param('id')))));
   api.get('/map', (c) => c.json(engineFor(c).map()));

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { IndexEvent } from '../../indexer/events.js';
 import { securityHeaders } from '../middleware/index.js';
+import { health } from './health.js';
 
 /** What `/api/status` answers before the index is open; `ready: false` tells it from the real status. */
 export interface StartingStatus {
@@ -99,6 +100,7 @@ export function startingApp(progress: StartingProgress): Hono {
     c.header('Cache-Control', 'no-store');
   });
   app.get('/api/status', (c) => c.json(progress.status));
+  app.get('/api/health', (c) => c.json(health(false)));
   app.all('/api/*', (c) => {
     c.header('Retry-After', '2');
     return c.json({ error: { code: 'NO_INDEX', message: `The index is not ready yet: ${progress.status.summary}.` } }, 503);

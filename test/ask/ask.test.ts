@@ -160,7 +160,7 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     const extractive = await plain.ask({ question: NOISY_QUESTION });
     expect(events[1]?.data.text).toBe(extractive.answer);
     expect(events[2]?.data).toEqual({ ...extractive, generated: false });
-    expect(extractive.seeAlso.length).toBeGreaterThan(0);
+    expect(extractive.see_also.length).toBeGreaterThan(0);
     const invalid = await app.request('/api/ask/stream', { method: 'POST', body: JSON.stringify({ question: '' }) });
     expect(invalid.status).toBe(400);
   });
@@ -188,8 +188,8 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
       expect(done?.event).toBe('done');
       expect(done?.data).toMatchObject({ answer: 'LLMs are robust to reward noise [1]; see [2] and.', grounded: true, generated: true });
       expect(done?.data.citations).toEqual(evidence.slice(0, 2));
-      // Evidence the model left uncited comes first in seeAlso, then the papers the answer did not quote.
-      expect(done?.data.seeAlso).toEqual([...evidence.slice(2).map(({ id, title }) => ({ id, title })), ...extractive.seeAlso]);
+      // Evidence the model left uncited comes first in see_also, then the papers the answer did not quote.
+      expect(done?.data.see_also).toEqual([...evidence.slice(2).map(({ id, title }) => ({ id, title })), ...extractive.see_also]);
 
       const [request] = model.requests;
       expect(request?.path).toBe('/v1/chat/completions');

@@ -188,7 +188,7 @@ describe('ask stream events', () => {
         grounded: true,
         partial: true,
         citations: second ? [second] : [],
-        seeAlso: [{ id: 'a', title: 'A' }],
+        see_also: [{ id: 'a', title: 'A' }],
         generated: true,
       },
     });
@@ -198,7 +198,7 @@ describe('ask stream events', () => {
       grounded: true,
       partial: true,
       citations: [second],
-      seeAlso: [{ id: 'a', title: 'A' }],
+      see_also: [{ id: 'a', title: 'A' }],
       generated: true,
     });
   });
@@ -210,7 +210,7 @@ describe('ask stream events', () => {
     });
     const done = applyAskEvent(failed, {
       event: 'done',
-      data: { answer: 'Extractive [1].', grounded: true, partial: false, citations: evidence, seeAlso: [], generated: false },
+      data: { answer: 'Extractive [1].', grounded: true, partial: false, citations: evidence, see_also: [], generated: false },
     });
     expect(done).toMatchObject({
       phase: 'done',
@@ -225,7 +225,7 @@ describe('ask stream events', () => {
     expect(toAskEvent({ event: 'progress', data: '{}' })).toBeUndefined();
     expect(toAskEvent({ event: 'toString', data: '{}' })).toBeUndefined();
     expect(() => toAskEvent({ event: 'done', data: '{"answer":"x"}' })).toThrow(
-      /malformed "done" event \(missing grounded, citations, seeAlso\)/,
+      /malformed "done" event \(missing grounded, citations, see_also\)/,
     );
     expect(() => toAskEvent({ event: 'token', data: 'not json' })).toThrow(/malformed "token"/);
   });

@@ -330,7 +330,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         grounded: boolean;
         partial: boolean;
         citations: unknown[];
-        seeAlso: unknown[];
+        see_also: unknown[];
       };
       const markers = parseAnswer(expected.answer, expected.citations.length).filter((part) => part.kind === 'cite');
       expect(markers.length).toBeGreaterThan(0);
@@ -345,7 +345,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       expect(await cites.first().getAttribute('href')).toMatch(/^\/paper\//);
       expect(await page.locator('.citations li blockquote').count()).toBe(expected.citations.length);
       expect(await page.locator('.answer .note-warn').count()).toBe(expected.partial ? 1 : 0);
-      expect(await page.locator('.see-also li').count()).toBe(expected.seeAlso.length);
+      expect(await page.locator('.see-also li').count()).toBe(expected.see_also.length);
       await screenshot('ask');
 
       const citedTitle = await cites.first().getAttribute('title');
@@ -442,10 +442,10 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
           answer: string;
           generated: boolean;
           citations: { id: string }[];
-          seeAlso: { id: string; title: string }[];
+          see_also: { id: string; title: string }[];
         };
         expect(expected.generated).toBe(true);
-        expect(expected.seeAlso.length).toBeGreaterThan(0);
+        expect(expected.see_also.length).toBeGreaterThan(0);
 
         await page.goto(`${llmServer.url}/ask`);
         // Record every distinct state of the answer while it streams: its text and how many evidence items show.
@@ -481,8 +481,8 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         expect(hrefs).toEqual(markers.map((marker) => `/paper/${encodeURIComponent(expected.citations[marker.n - 1]?.id ?? '')}`));
         expect(await page.locator('.citations li').count()).toBe(expected.citations.length);
         expect(await page.locator('.answer-head .chip').textContent()).toMatch(/language model/);
-        // done's seeAlso shows under the sources.
-        expect(await page.locator('.see-also li a').allTextContents()).toEqual(expected.seeAlso.map((paper) => paper.title));
+        // done's see_also shows under the sources.
+        expect(await page.locator('.see-also li a').allTextContents()).toEqual(expected.see_also.map((paper) => paper.title));
         await screenshot('ask-stream');
 
         // Stop keeps what arrived and ends the stream.

@@ -30,6 +30,7 @@ const hit = (id: string): SearchHit => ({
   organization: null,
   upvotes: 1,
   url: null,
+  arxiv_id: null,
   cluster: { id: 0, label: 'rewards' },
   score: 1,
   snippet: 'A snippet.',

@@ -1,7 +1,26 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { readSettings } from '../../core/config.js';
+import { PROJECT_ROOT } from '../../core/version.js';
+import { parseListing } from '../../indexer/parse/index.js';
+import {
+  askResponseSchema,
+  browseResponseSchema,
+  clustersResponseSchema,
+  healthSchema,
+  mapResponseSchema,
+  paperDetailSchema,
+  searchResponseSchema,
+  similarResponseSchema,
+  statusSchema,
+  subtopicsResponseSchema,
+  trendResponseSchema,
+} from '../../server/engine/index.js';
 import { createApp, SearchEngine, startServer } from '../../server/index.js';
+import { API_OPERATIONS, operationParameters } from '../../server/routes/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
 
@@ -225,4 +244,177 @@ describe('the HTTP API on the sample index', () => {
     },
     INDEX_SAMPLE_MS,
   );
+});
+
+describe('the API described, browsed, exported, and its HTTP basics', () => {
+  let engine: SearchEngine;
+  let app: Hono;
+
+  beforeAll(async () => {
+    engine = await SearchEngine.open({ dataDir: await buildSampleIndex(), cacheDir: readSettings().cacheDir, offline: true });
+    app = createApp({ engine, webDir: path.join(PROJECT_ROOT, 'web', 'public') });
+  }, INDEX_SAMPLE_MS);
+  afterAll(() => engine.close());
+
+  const get = (url: string, init?: RequestInit) => app.request(url, init);
+  const json = async (url: string) => {
+    const response = await get(url);
+    expect(response.status, url).toBe(200);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const honoPath = (openApiPath: string) => openApiPath.replace(/\{(\w+)\}/g, ':$1');
+  const documented = () => API_OPERATIONS.map((operation) => `${operation.method.toUpperCase()} ${honoPath(operation.path)}`).sort();
+
+  it('serves an OpenAPI 3.1 document of every API route, built from the validating schemas', async () => {
+    const document = await json('/api/openapi.json');
+    expect(document.openapi).toBe('3.1.0');
+    const paths = document.paths as Record<
+      string,
+      Record<string, { parameters?: Array<{ name: string; schema: { minimum?: number; maximum?: number } }> }>
+    >;
+    for (const path of ['/api/search', '/api/papers/{id}', '/api/clusters', '/api/clusters/{id}', '/api/ask'])
+      expect(Object.keys(paths)).toContain(path);
+    const k = paths['/api/search']?.get?.parameters?.find((parameter) => parameter.name === 'k');
+    expect(k?.schema).toMatchObject({ minimum: 1, maximum: 100 });
+    expect(paths['/api/search']?.get?.parameters?.map((parameter) => parameter.name)).toContain('format');
+    // Every route the app answers under /api is documented, and nothing else is.
+    const routes = [
+      ...new Set(
+        app.routes
+          .filter((route) => route.method !== 'ALL' && route.path.startsWith('/api/'))
+          .map((route) => `${route.method} ${route.path}`),
+      ),
+    ].sort();
+    expect(routes).toEqual(documented());
+  });
+
+  it('keeps docs/api.md in step with the document: a section per operation naming its parameters', async () => {
+    const markdown = await readFile(path.join(PROJECT_ROOT, 'docs', 'api.md'), 'utf8');
+    const sections = new Map(
+      markdown
+        .split(/^## /m)
+        .slice(1)
+        .map((section) => [/^`(\w+ [^`?]+)/.exec(section)?.[1] ?? section.slice(0, 40), section]),
+    );
+    expect([...sections.keys()].sort()).toEqual(documented());
+    for (const operation of API_OPERATIONS) {
+      const section = sections.get(`${operation.method.toUpperCase()} ${honoPath(operation.path)}`) ?? '';
+      for (const parameter of operationParameters(operation).filter((each) => each.in === 'query'))
+        expect(section, `${operation.path} ${parameter.name}`).toContain(`\`${parameter.name}\``);
+    }
+  });
+
+  it('answers what the response schemas say, with snake_case names throughout', async () => {
+    const first = ((await json('/api/search?q=reward%20noise&k=3')).results as Hit[])[0] as Hit;
+    const checks: Array<[string, z.ZodType]> = [
+      ['/api/search?q=reward%20noise&k=3', searchResponseSchema],
+      ['/api/papers?k=3', browseResponseSchema],
+      [`/api/papers/${encodeURIComponent(first.id)}`, paperDetailSchema],
+      [`/api/papers/${encodeURIComponent(first.id)}/similar?k=3`, similarResponseSchema],
+      ['/api/clusters', clustersResponseSchema],
+      [`/api/clusters/${first.cluster.id}/trend`, trendResponseSchema],
+      [`/api/clusters/${first.cluster.id}/subtopics`, subtopicsResponseSchema],
+      ['/api/map', mapResponseSchema],
+      ['/api/status', statusSchema],
+      ['/api/health', healthSchema],
+    ];
+    const keys = (value: unknown): string[] =>
+      Array.isArray(value)
+        ? value.flatMap(keys)
+        : typeof value === 'object' && value !== null
+          ? Object.entries(value).flatMap(([key, child]) => [key, ...keys(child)])
+          : [];
+    for (const [url, schema] of checks) {
+      const body = await json(url);
+      // Parsing drops keys a schema does not know, so equality means nothing is undocumented.
+      expect(schema.parse(body), url).toEqual(body);
+      expect(
+        keys(body).filter((key) => !/^[a-z0-9]+(?:_[a-z0-9]+)*$/.test(key)),
+        url,
+      ).toEqual([]);
+    }
+    const answer = await app.request('/api/ask', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'Are LLMs robust to reward noise?' }),
+    });
+    const asked = await answer.json();
+    expect(askResponseSchema.parse(asked)).toEqual(asked);
+  });
+
+  it('serves a reference page without scripts at /api/docs', async () => {
+    const response = await get('/api/docs');
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    const page = await response.text();
+    for (const operation of API_OPERATIONS) expect(page).toContain(`${operation.method.toUpperCase()} ${operation.path}`);
+    expect(page).not.toMatch(/<script|https?:\/\/(?!arxiv)/);
+  });
+
+  it('exports search results as BibTeX (one entry per result, read back by our reader), CSV, RIS and JSON Lines', async () => {
+    const hits = (await json('/api/search?q=reward%20noise&k=3')).results as Hit[];
+    const bibtex = await get('/api/search?q=reward%20noise&k=3&format=bibtex');
+    expect(bibtex.headers.get('content-type')).toMatch(/^application\/x-bibtex/);
+    expect(bibtex.headers.get('content-disposition')).toBe('attachment; filename="paperscope-search.bib"');
+    const text = await bibtex.text();
+    expect(text.match(/^@misc\{/gm)).toHaveLength(3);
+    expect(parseListing(text, { file: 'search.bib' }).papers.map((paper) => paper.id)).toEqual(hits.map((hit) => hit.id));
+    const csv = await (await get('/api/search?q=reward%20noise&k=3&format=csv')).text();
+    expect(csv.split('\n')[0]?.split(',')).toContain('title');
+    expect(parseListing(csv, { file: 'search.csv' }).papers.map((paper) => paper.title)).toEqual(hits.map((hit) => hit.title));
+    expect((await (await get('/api/search?q=reward%20noise&k=3&format=ris')).text()).match(/^TY {2}- /gm)).toHaveLength(3);
+    expect((await (await get('/api/search?q=reward%20noise&k=3&format=jsonl')).text()).trimEnd().split('\n')).toHaveLength(3);
+    const one = await (await get(`/api/papers/${encodeURIComponent(hits[0]?.id ?? '')}?format=bibtex`)).text();
+    expect(one.match(/^@misc\{/gm)).toHaveLength(1);
+    const topic = hits[0]?.cluster.id ?? 0;
+    const size = ((await json(`/api/clusters/${topic}`)).papers as unknown[]).length;
+    expect((await (await get(`/api/clusters/${topic}?format=ris`)).text()).match(/^TY {2}- /gm)).toHaveLength(size);
+    const wrong = await get('/api/search?q=x&format=pdf');
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({ error: { parameter: 'format' } });
+  });
+
+  it('lists papers without a query: newest first, by upvotes, filtered and paged', async () => {
+    const byDate = await json('/api/papers?k=100');
+    expect(byDate.total).toBe(62);
+    const dates = (byDate.results as Hit[]).map((paper) => paper.date ?? '');
+    expect(dates).toEqual([...dates].sort().reverse());
+    const top = (await json('/api/papers?sort=upvotes&k=5')).results as Hit[];
+    expect(top).toHaveLength(5);
+    const upvotes = top.map((paper) => paper.upvotes);
+    expect(upvotes).toEqual([...upvotes].sort((a, b) => b - a));
+    const all = ((await json('/api/papers?sort=upvotes&k=100')).results as Hit[]).map((paper) => paper.upvotes);
+    expect(upvotes[0]).toBe(Math.max(...all));
+    const page = await json('/api/papers?k=10&offset=50');
+    expect(page).toMatchObject({ total: 62, offset: 50, has_more: true, next_offset: 60 });
+    expect((page.results as Hit[]).map((paper) => paper.id)).toEqual((byDate.results as Hit[]).slice(50, 60).map((paper) => paper.id));
+    const topic = (top[0] as Hit).cluster.id;
+    const inTopic = await json(`/api/papers?topic=${topic}&min_upvotes=1&from=2025&k=100`);
+    for (const paper of inTopic.results as Hit[]) {
+      expect(paper.cluster.id).toBe(topic);
+      expect(paper.upvotes).toBeGreaterThanOrEqual(1);
+      expect((paper.date ?? '') >= '2025').toBe(true);
+    }
+    expect((await get('/api/papers?q=reward')).status).toBe(400);
+  });
+
+  it('answers health with 200 JSON, unknown API paths with a JSON 404, a wrong method with 405 and Allow, and has a favicon', async () => {
+    const health = await get('/api/health');
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', ready: true });
+    const unknown = await get('/api/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    const wrong = await get('/api/search?q=x', { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    expect(await wrong.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
+    const post = await get('/api/papers/some-id', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect((await get('/api/ask')).headers.get('allow')).toBe('POST');
+    const icon = await get('/favicon.svg');
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toMatch(/image\/svg\+xml/);
+  });
 });

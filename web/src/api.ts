@@ -104,7 +104,7 @@ export interface AskResponse {
   partial: boolean;
   citations: Citation[];
   /** Papers worth reading beside the answer (the closest papers when it is not grounded). */
-  seeAlso: Array<{ id: string; title: string }>;
+  see_also: Array<{ id: string; title: string }>;
 }
 
 /** The events of `POST /api/ask/stream`, in order: evidence, token…, [error], done (docs/api.md). */

@@ -12,7 +12,7 @@ export interface AnswerStream {
   citations: Citation[];
   generated: boolean;
   /** Sent with `done`: further reading, or the closest papers when the question is not answered. */
-  seeAlso: Array<{ id: string; title: string }>;
+  see_also: Array<{ id: string; title: string }>;
   /** The model failed ("message (CODE)"); the extractive answer replaces its text. */
   modelError?: string;
 }
@@ -24,7 +24,7 @@ export const WAITING: AnswerStream = {
   partial: false,
   citations: [],
   generated: false,
-  seeAlso: [],
+  see_also: [],
 };
 
 /** The next state after one event: tokens append, `done` replaces the text and citations. */
@@ -45,7 +45,7 @@ const REQUIRED: Record<AskEvent['event'], readonly string[]> = {
   evidence: ['grounded', 'citations'],
   token: ['text'],
   error: ['code', 'message'],
-  done: ['answer', 'grounded', 'citations', 'seeAlso'],
+  done: ['answer', 'grounded', 'citations', 'see_also'],
 };
 
 /**

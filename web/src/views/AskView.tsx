@@ -160,7 +160,7 @@ interface AnswerProps {
   grounded: boolean;
   partial: boolean;
   citations: Citation[];
-  seeAlso: Array<{ id: string; title: string }>;
+  see_also: Array<{ id: string; title: string }>;
   generated?: boolean;
   /** streaming: tokens are still arriving and `citations` are the evidence. */
   phase: 'streaming' | 'done';
@@ -168,7 +168,7 @@ interface AnswerProps {
   action?: ComponentChildren;
 }
 
-function Answer({ answer, grounded, partial, citations, seeAlso, generated, phase, notes, action }: AnswerProps) {
+function Answer({ answer, grounded, partial, citations, see_also: seeAlso, generated, phase, notes, action }: AnswerProps) {
   const parts = parseAnswer(answer, citations.length);
   const streaming = phase === 'streaming';
   return (
