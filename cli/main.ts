@@ -6,7 +6,16 @@ import { errorCatalog, isPaperscopeError, PaperscopeError, toPaperscopeError } f
 import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
 import type { IndexEvent, IndexOptions, PipelineOptions } from '../indexer/index.js';
-import { askSchema, type EngineOptions, type SearchEngine, searchParamsSchema } from '../server/engine/index.js';
+import {
+  askSchema,
+  browseParamsSchema,
+  type EngineOptions,
+  EXPORT_FORMATS,
+  type ExportFormat,
+  type SearchEngine,
+  searchParamsSchema,
+} from '../server/engine/index.js';
+import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/index.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
 import { formatIndexSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
@@ -327,6 +336,33 @@ withDataDir(program.command('search').description('search the index').argument('
         nextOffset: response.next_offset,
       }),
     );
+  });
+
+withDataDir(
+  program
+    .command('export')
+    .description('write papers as BibTeX, RIS, CSV or JSON Lines: a search, a topic, or the whole index (newest first)'),
+)
+  .option('--query <query>', "export this search's results")
+  .option('--topic <id>', "only this topic's papers (with --query, the search within it)")
+  .addOption(new Option('--format <format>', 'file format').choices([...EXPORT_FORMATS]).default('bibtex'))
+  .option('-k, --k <k>', 'number of search results (with --query)', '100')
+  .action(async (options: CommonOptions & { query?: string; topic?: string; format: ExportFormat; k: string }) => {
+    const { topic } = validate(browseParamsSchema, { topic: options.topic }, cliName);
+    const search =
+      options.query === undefined
+        ? undefined
+        : validate(searchParamsSchema, { q: options.query, k: options.k, topic: options.topic }, cliName);
+    const papers = await withEngine(options, async (engine) => {
+      if (topic !== undefined) requireTopic(engine, topic);
+      const ids = search
+        ? (await engine.search(search)).results.map((hit) => hit.id)
+        : topic !== undefined
+          ? engine.cluster(topic).papers.map((paper) => paper.id)
+          : engine.browse({ sort: 'date', k: Number.MAX_SAFE_INTEGER, offset: 0 }).results.map((paper) => paper.id);
+      return ids.map((id) => engine.paper(id));
+    });
+    process.stdout.write(exportPapers(papers, options.format).body);
   });
 
 withDataDir(program.command('similar').description('papers related to a paper').argument('<id>', 'paper id, as shown by search'))

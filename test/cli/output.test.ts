@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatIndexSummary, printResults } from '../../cli/print.js';
 import { errorCatalog } from '../../core/errors.js';
 import type { IndexSummary } from '../../indexer/index.js';
+import { parseListing } from '../../indexer/parse/index.js';
 import type { SearchHit } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
@@ -94,5 +95,12 @@ describe('CLI commands that used to answer the wrong question', () => {
     const outcome = await outcomeOf(spawnCli(['clusters', '--clusters', '3', '--data-dir', dataDir]));
     expect(outcome.code).toBe(errorCatalog.INVALID_INPUT.exit);
     expect(outcome.stderr).toMatch(/--clusters only applies with --report.*paperscope index --clusters/);
+  });
+
+  it('exports a search as BibTeX that the indexer reads back', async () => {
+    const search = await outcomeOf(spawnCli(['export', '--query', 'reward noise', '-k', '3', '--data-dir', dataDir]));
+    expect(search.code, search.stderr).toBe(0);
+    expect(search.stdout.match(/^@misc\{/gm)).toHaveLength(3);
+    expect(parseListing(search.stdout, { file: 'export.bib' }).papers).toHaveLength(3);
   });
 });
