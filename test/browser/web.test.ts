@@ -225,7 +225,16 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
       await page.waitForURL((url) => url.searchParams.get('topic') === String(topic.id));
       expect(await page.locator('#filter-topic').inputValue()).toBe(String(topic.id));
       await page.locator('.results .card').first().waitFor();
-      expect(await page.locator('.results .card').count()).toBe(topic.size);
+      // Without a query the topic's papers are listed newest first, a page at a time.
+      expect(await page.locator('.results .card').count()).toBe(Math.min(topic.size, 20));
+      expect(await page.locator('.results-summary').textContent()).toContain(`${topic.size} papers in “${topic.label}”, newest first`);
+      const bibtexHref = await page.locator('a[data-export="bibtex"]').getAttribute('href');
+      expect(new URL(bibtexHref ?? '', server.url).searchParams.get('topic')).toBe(String(topic.id));
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+      await page.locator('button[data-copy-bibtex]').click();
+      await page.getByRole('status').filter({ hasText: 'BibTeX copied' }).waitFor();
+      const copied = await page.evaluate<string>('navigator.clipboard.readText()');
+      expect(copied.match(/^@misc\{/gm)).toHaveLength(Math.min(topic.size, 100));
 
       // Typing now ranks within the topic: every result carries that topic's chip.
       await page.locator('#search-input').fill('reward');

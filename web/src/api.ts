@@ -1,43 +1,29 @@
 /** Typed client for the Paperscope HTTP API (docs/api.md). Every call takes an AbortSignal. */
+
+import type {
+  AskResponse,
+  BrowseHit,
+  BrowseResponse,
+  Citation,
+  Cluster,
+  ExportFormat,
+  MapPoint,
+  PaperDetail,
+  SearchHit,
+  SearchResponse,
+  Status,
+} from '../../server/engine/schemas.js';
 import { toAskEvent } from './lib/ask-stream.js';
 import { parseSse } from './lib/sse.js';
 
-export interface Highlight {
-  start: number;
-  end: number;
-}
+/** The response types are the server's own, inferred from the zod schemas that describe the API (type-only: nothing of the server is bundled). */
+export type { AskResponse, BrowseResponse, Citation, Cluster, ExportFormat, MapPoint, SearchResponse, Status };
+export type Paper = PaperDetail;
+export type ClusterRef = SearchHit['cluster'];
+export type Highlight = SearchHit['highlights'][number];
 
-export interface ClusterRef {
-  id: number;
-  label: string;
-}
-
-export interface SearchResult {
-  id: string;
-  title: string;
-  score: number;
-  date: string | null;
-  authors_count: number | null;
-  organization: string | null;
-  upvotes: number;
-  url: string | null;
-  snippet: string;
-  highlights: Highlight[];
-  cluster: ClusterRef | null;
-  /** Present on /api/papers/:id/similar: the terms that explain the match. */
-  shared_terms?: string[];
-}
-
-export interface SearchResponse {
-  query: string;
-  took_ms: number;
-  /** Papers that match, whatever k and offset. */
-  total: number;
-  offset: number;
-  has_more: boolean;
-  next_offset: number | null;
-  results: SearchResult[];
-}
+/** A paper in a list: a search hit, a browsed paper (no score), or a related paper (with the terms that explain the match). */
+export type SearchResult = BrowseHit & { score?: number; shared_terms?: string[] };
 
 export type SearchMode = 'hybrid' | 'vector' | 'lexical';
 export type SearchSort = 'relevance' | 'date' | 'upvotes';
@@ -54,58 +40,8 @@ export interface SearchParams {
   sort?: SearchSort;
 }
 
-export interface Paper {
-  id: string;
-  title: string;
-  abstract: string;
-  date: string | null;
-  authors: string[];
-  authors_count: number | null;
-  organization: string | null;
-  upvotes: number;
-  url: string | null;
-  categories: string[];
-  cluster: ClusterRef | null;
-}
-
-export interface PaperRef {
-  id: string;
-  title: string;
-}
-
-export interface Cluster {
-  id: number;
-  label: string;
-  size: number;
-  keywords: { term: string; weight: number }[];
-  representatives: PaperRef[];
-  months: { month: string; count: number }[];
-  papers: PaperRef[];
-}
-
-export interface MapPoint {
-  id: string;
-  title: string;
-  x: number;
-  y: number;
-  cluster: number;
-}
-
-export interface Citation {
-  id: string;
-  title: string;
-  sentence: string;
-}
-
-export interface AskResponse {
-  answer: string;
-  grounded: boolean;
-  /** Grounded, but the quoted sentences cover only part of the question. */
-  partial: boolean;
-  citations: Citation[];
-  /** Papers worth reading beside the answer (the closest papers when it is not grounded). */
-  see_also: Array<{ id: string; title: string }>;
-}
+/** `GET /api/papers`: the filters of a search, without a query. */
+export type BrowseParams = Omit<SearchParams, 'q' | 'mode' | 'sort'> & { sort?: 'date' | 'upvotes' };
 
 /** The events of `POST /api/ask/stream`, in order: evidence, token…, [error], done (docs/api.md). */
 export type AskEvent =
@@ -113,19 +49,6 @@ export type AskEvent =
   | { event: 'token'; data: { text: string } }
   | { event: 'error'; data: { code: string; status: number; message: string } }
   | { event: 'done'; data: AskResponse & { generated: boolean } };
-
-export interface Status {
-  version: string;
-  papers: number;
-  built_at: string | null;
-  embedder: { kind: string; model: string; dimension: number };
-  fallback: boolean;
-  topics: number;
-  /** A language model writes streamed answers (`POST /api/ask/stream`). */
-  llm: boolean;
-  /** The papers the latest fetch or sync added; null before any. */
-  new_papers: { synced_at: string; ids: string[] } | null;
-}
 
 /** An error answered by the API (`{ error: { code, message } }`) or a failed request. */
 export class ApiError extends Error {
@@ -231,9 +154,32 @@ export function toQuery(params: Record<string, string | number | undefined>): st
 
 const id = (value: string | number) => encodeURIComponent(String(value));
 
+/**
+ * Where a list or a paper can be downloaded as a file: the same endpoint and parameters, with
+ * `format`. A search or a browse exports its first 100 papers.
+ */
+export function exportUrl(what: { search: SearchParams } | { browse: BrowseParams } | { paper: string }, format: ExportFormat): string {
+  if ('paper' in what) return `/api/papers/${id(what.paper)}${toQuery({ format })}`;
+  if ('search' in what) return `/api/search${toQuery({ ...what.search, k: 100, offset: undefined, format })}`;
+  return `/api/papers${toQuery({ ...what.browse, k: 100, offset: undefined, format })}`;
+}
+
+/** arXiv's abstract and PDF pages of a paper whose arXiv id is known. */
+export function arxivLinks(arxivId: string | null): { abstract: string; pdf: string } | undefined {
+  if (!arxivId) return undefined;
+  return { abstract: `https://arxiv.org/abs/${arxivId}`, pdf: `https://arxiv.org/pdf/${arxivId}` };
+}
+
 export const api = {
   status: (signal: AbortSignal) => request<Status>('/api/status', signal),
   search: (params: SearchParams, signal: AbortSignal) => request<SearchResponse>(`/api/search${toQuery({ ...params })}`, signal),
+  browse: (params: BrowseParams, signal: AbortSignal) => request<BrowseResponse>(`/api/papers${toQuery({ ...params })}`, signal),
+  /** A file of papers (BibTeX, RIS, CSV, JSON Lines) as text, e.g. to copy BibTeX. */
+  exportText: async (url: string, signal: AbortSignal) => {
+    const response = await send(url, signal, {});
+    if (!response.ok) throw failure(response, await response.json().catch(() => undefined), url);
+    return response.text();
+  },
   paper: (paperId: string, signal: AbortSignal) => request<Paper>(`/api/papers/${id(paperId)}`, signal),
   similarToPaper: (paperId: string, k: number, signal: AbortSignal) =>
     request<{ results: SearchResult[]; note?: string }>(`/api/papers/${id(paperId)}/similar${toQuery({ k })}`, signal),

@@ -1,4 +1,4 @@
-import type { SearchResult } from '../api.js';
+import { arxivLinks, type SearchResult } from '../api.js';
 import { formatDate, plural } from '../lib/format.js';
 import { paperHref } from '../lib/route.js';
 import { Highlighted } from './Highlighted.js';
@@ -6,6 +6,7 @@ import { NewBadge } from './NewBadge.js';
 import { TopicChip } from './TopicChip.js';
 
 export function ResultCard({ result, query }: { result: SearchResult; query?: string }) {
+  const arxiv = arxivLinks(result.arxiv_id);
   const who = result.organization ?? (result.authors_count ? plural(result.authors_count, 'author') : null);
   return (
     <li class="card">
@@ -24,6 +25,16 @@ export function ResultCard({ result, query }: { result: SearchResult; query?: st
           <a class="source" href={result.url} target="_blank" rel="noopener noreferrer">
             Source<span class="visually-hidden"> for {result.title} (opens in a new tab)</span>
           </a>
+        ) : null}
+        {arxiv ? (
+          <>
+            <a class="source" href={arxiv.abstract} target="_blank" rel="noopener noreferrer" data-arxiv="abstract">
+              arXiv<span class="visually-hidden"> abstract of {result.title} (opens in a new tab)</span>
+            </a>
+            <a class="source" href={arxiv.pdf} target="_blank" rel="noopener noreferrer" data-arxiv="pdf">
+              PDF<span class="visually-hidden"> of {result.title} on arXiv (opens in a new tab)</span>
+            </a>
+          </>
         ) : null}
       </p>
       {result.snippet ? (

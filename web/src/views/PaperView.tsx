@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, isAbort, type Paper, type SearchResult } from '../api.js';
+import { api, arxivLinks, exportUrl, isAbort, type Paper, type SearchResult } from '../api.js';
+import { ExportLinks } from '../components/ExportLinks.js';
 import { NewBadge } from '../components/NewBadge.js';
 import { ResultCard } from '../components/ResultCard.js';
 import { ResultList } from '../components/ResultList.js';
@@ -46,6 +47,7 @@ function PaperDetails({ paper }: { paper: Paper }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // Move focus to the new page's heading so keyboard and screen-reader users start there.
   useEffect(() => heading.current?.focus(), [paper.id]);
+  const arxiv = arxivLinks(paper.arxiv_id);
   const authors = paper.authors.length > 0 ? paper.authors.join(', ') : paper.authors_count ? plural(paper.authors_count, 'author') : null;
   return (
     <article class="paper" aria-labelledby="paper-title">
@@ -93,13 +95,24 @@ function PaperDetails({ paper }: { paper: Paper }) {
       </dl>
       <h2 class="visually-hidden">Abstract</h2>
       <p class="abstract">{paper.abstract || 'No abstract.'}</p>
-      {paper.url ? (
-        <p>
+      <p class="paper-links">
+        {paper.url ? (
           <a class="button" href={paper.url} target="_blank" rel="noopener noreferrer">
             Open source page<span class="visually-hidden"> (opens in a new tab)</span>
           </a>
-        </p>
-      ) : null}
+        ) : null}
+        {arxiv ? (
+          <>
+            <a class="button" href={arxiv.abstract} target="_blank" rel="noopener noreferrer" data-arxiv="abstract">
+              arXiv abstract<span class="visually-hidden"> (opens in a new tab)</span>
+            </a>
+            <a class="button" href={arxiv.pdf} target="_blank" rel="noopener noreferrer" data-arxiv="pdf">
+              PDF<span class="visually-hidden"> on arXiv (opens in a new tab)</span>
+            </a>
+          </>
+        ) : null}
+      </p>
+      <ExportLinks url={(format) => exportUrl({ paper: paper.id }, format)} count={1} />
     </article>
   );
 }

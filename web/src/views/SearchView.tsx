@@ -1,26 +1,41 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import {
   api,
+  type BrowseParams,
   type Cluster,
+  exportUrl,
   isAbort,
   type SearchMode,
   type SearchParams,
-  type SearchResponse,
   type SearchResult,
   type SearchSort,
 } from '../api.js';
+import { ExportLinks } from '../components/ExportLinks.js';
 import { ResultCard } from '../components/ResultCard.js';
 import { ResultList } from '../components/ResultList.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
 import { TopicChip } from '../components/TopicChip.js';
 import { type Load, useApi, useClusters, useDocumentTitle } from '../hooks.js';
 import { plural } from '../lib/format.js';
-import { mapHref, paperHref, type SearchKey, searchHref, searchValues } from '../lib/route.js';
+import { mapHref, type SearchKey, searchHref, searchValues } from '../lib/route.js';
 import { navigate } from '../router.js';
 
 const PAGE_SIZE = 20;
 
 type Values = Partial<Record<SearchKey, string>>;
+
+/** Without a query: the filters alone, newest first unless sorted by upvotes. */
+function toBrowseParams(values: Values, offset: number): BrowseParams {
+  return {
+    k: PAGE_SIZE,
+    offset: offset || undefined,
+    from: values.from,
+    to: values.to,
+    topic: values.topic,
+    min_upvotes: values.min_upvotes,
+    sort: values.sort === 'upvotes' ? 'upvotes' : undefined,
+  };
+}
 
 /** URL values are passed through as typed; the server validates them and its message is shown. */
 function toSearchParams(values: Values, offset: number): SearchParams {
@@ -45,36 +60,44 @@ export function SearchView({ params }: { params: URLSearchParams }) {
   const topic = clusterList.find((c) => String(c.id) === values.topic);
   useDocumentTitle(values.q ? `“${values.q}”` : topic ? topic.label : 'Search');
 
-  const search = useApi((signal) => (values.q ? api.search(toSearchParams(values, 0), signal) : undefined), [key]);
+  const filtered = Boolean(values.from || values.to || values.topic || values.min_upvotes || values.sort);
+  const list = useApi<Page>(
+    (signal) => (values.q ? api.search(toSearchParams(values, 0), signal) : api.browse(toBrowseParams(values, 0), signal)),
+    [key],
+  );
 
   return (
     <div class="search-view">
       <h1 class="visually-hidden">Search</h1>
       <Filters values={values} clusters={clusterList} />
-      {values.q ? (
-        // Keyed so a new query or filter starts again from the first page.
-        <Results key={key} values={values} search={search} />
-      ) : topic ? (
-        <TopicPapers topic={topic} />
-      ) : (
-        <Welcome clusters={clusterList} />
-      )}
+      {values.q || filtered ? null : <Welcome clusters={clusterList} />}
+      {/* Keyed so a new query or filter starts again from the first page. */}
+      <Results key={key} values={values} list={list} topic={topic} />
     </div>
   );
 }
 
-function Results({ values, search }: { values: Values; search: Load<SearchResponse> }) {
+interface Page {
+  total: number;
+  took_ms: number;
+  results: SearchResult[];
+}
+
+/** A query's ranked results, or (with an empty search box) the papers the filters leave, newest first. */
+function Results({ values, list, topic }: { values: Values; list: Load<Page>; topic: Cluster | undefined }) {
+  const query = values.q;
+  const filtered = Boolean(values.from || values.to || values.topic || values.min_upvotes || values.sort);
   const [more, setMore] = useState<{ results: SearchResult[]; loading: boolean; error?: Error }>({ results: [], loading: false });
   const moreController = useRef<AbortController | undefined>(undefined);
 
   useEffect(() => () => moreController.current?.abort(), []);
 
-  if (search.state === 'error') return <ErrorMessage error={search.error} context="Search failed" />;
-  const page = search.state === 'ready' ? search.data : search.state === 'loading' ? search.previous : undefined;
+  if (list.state === 'error') return <ErrorMessage error={list.error} context="Search failed" />;
+  const page = list.state === 'ready' ? list.data : list.state === 'loading' ? list.previous : undefined;
   if (!page) return <Loading label="Searching…" />;
 
   const results = [...page.results, ...more.results];
-  const busy = search.state === 'loading';
+  const busy = list.state === 'loading';
 
   const loadMore = async () => {
     moreController.current?.abort();
@@ -82,44 +105,52 @@ function Results({ values, search }: { values: Values; search: Load<SearchRespon
     moreController.current = controller;
     setMore((prev) => ({ ...prev, loading: true, error: undefined }));
     try {
-      const next = await api.search(toSearchParams(values, results.length), controller.signal);
+      const next = query
+        ? await api.search(toSearchParams(values, results.length), controller.signal)
+        : await api.browse(toBrowseParams(values, results.length), controller.signal);
       setMore((prev) => ({ results: [...prev.results, ...next.results], loading: false }));
     } catch (error) {
       if (!isAbort(error)) setMore((prev) => ({ ...prev, loading: false, error: error as Error }));
     }
   };
 
+  const exported = query ? { search: toSearchParams(values, 0) } : { browse: toBrowseParams(values, 0) };
+  const what = query ? `“${query}”` : topic ? `“${topic.label}”` : '';
   return (
     <section aria-labelledby="results-heading">
       <h2 id="results-heading" class="results-summary" aria-live="polite">
-        {page.total === 0 ? 'No results' : plural(page.total, 'result')} for “{page.query}”
+        {query
+          ? `${page.total === 0 ? 'No results' : plural(page.total, 'result')} for ${what}`
+          : `${plural(page.total, 'paper')}${what ? ` in ${what}` : ''}, ${values.sort === 'upvotes' ? 'most upvoted' : 'newest'} first`}
         <span class="took"> · {page.took_ms.toFixed(1)} ms</span>
-        {page.total > 0 ? (
+        {query && page.total > 0 ? (
           <>
             {' · '}
-            <a class="map-link" href={mapHref(page.query)}>
+            <a class="map-link" href={mapHref(query)}>
               show on the map
             </a>
           </>
         ) : null}
       </h2>
+      {page.total > 0 ? <ExportLinks url={(format) => exportUrl(exported, format)} count={Math.min(page.total, 100)} /> : null}
+      {!query && filtered ? <p class="hint">Type in the search box to rank these papers by relevance.</p> : null}
       {page.total === 0 ? (
         <Empty>
-          <p>No paper matches “{page.query}” with these filters.</p>
-          <p>Try fewer or other words, no quotes, another mode, or clear the filters.</p>
+          <p>{query ? `No paper matches ${what} with these filters.` : 'No paper passes these filters.'}</p>
+          <p>{query ? 'Try fewer or other words, no quotes, another mode, or clear the filters.' : 'Clear or widen the filters.'}</p>
         </Empty>
       ) : (
-        <ResultList label={`Results for ${page.query}`} busy={busy}>
+        <ResultList label={query ? `Results for ${query}` : 'Papers'} busy={busy}>
           {results.map((result) => (
-            <ResultCard key={result.id} result={result} query={values.q} />
+            <ResultCard key={result.id} result={result} query={query} />
           ))}
         </ResultList>
       )}
-      <div class="results-bottom" data-results-for={busy ? undefined : page.query} data-count={results.length}>
+      <div class="results-bottom" data-results-for={busy ? undefined : (query ?? '')} data-count={results.length}>
         {more.error ? <ErrorMessage error={more.error} context="Could not load more results" /> : null}
         {results.length < page.total ? (
           <button type="button" class="button" onClick={loadMore} disabled={more.loading}>
-            {more.loading ? 'Loading…' : `More results (${page.total - results.length} left)`}
+            {more.loading ? 'Loading…' : `More ${query ? 'results' : 'papers'} (${page.total - results.length} left)`}
           </button>
         ) : null}
       </div>
@@ -179,8 +210,8 @@ function Filters({ values, clusters }: { values: Values; clusters: Cluster[] }) 
       </div>
       <div class="field">
         <label for="filter-sort">Sort by</label>
-        <select id="filter-sort" value={values.sort ?? 'relevance'} onChange={onValue('sort')}>
-          <option value="relevance">Relevance</option>
+        <select id="filter-sort" value={values.sort ?? (values.q ? 'relevance' : 'date')} onChange={onValue('sort')}>
+          {values.q ? <option value="relevance">Relevance</option> : null}
           <option value="date">Newest first</option>
           <option value="upvotes">Most upvoted</option>
         </select>
@@ -202,29 +233,6 @@ function Filters({ values, clusters }: { values: Values; clusters: Cluster[] }) 
         </a>
       ) : null}
     </form>
-  );
-}
-
-/** A topic chosen without a query: list its papers, since search needs words to rank by. */
-function TopicPapers({ topic }: { topic: Cluster }) {
-  return (
-    <section aria-labelledby="topic-heading">
-      <h2 id="topic-heading" class="results-summary">
-        {plural(topic.size, 'paper')} in “{topic.label}”
-      </h2>
-      <p class="hint">Type in the search box to rank within this topic.</p>
-      <ResultList label={`Papers in ${topic.label}`}>
-        {topic.papers.map((paper) => (
-          <li class="card card-compact" key={paper.id}>
-            <h3 class="card-title">
-              <a href={paperHref(paper.id)} data-result-link>
-                {paper.title}
-              </a>
-            </h3>
-          </li>
-        ))}
-      </ResultList>
-    </section>
   );
 }
 
