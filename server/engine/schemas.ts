@@ -14,7 +14,10 @@ function isCalendarDate(value: string): boolean {
   return date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
 }
 
-const isoDate = z.string().refine(isCalendarDate, 'expected a date like 2025, 2025-05 or 2025-05-28');
+const isoDate = z
+  .string()
+  .refine(isCalendarDate, 'expected a date like 2025, 2025-05 or 2025-05-28')
+  .meta({ description: 'A date that exists, at any precision: 2025, 2025-05 or 2025-05-28 (inclusive)', pattern: DATE_SHAPE.source });
 
 /** A whole number in a range, coerced from the query string or the command line. */
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -36,15 +39,26 @@ function datesInOrder(params: { from?: string | undefined; to?: string | undefin
 
 export const searchParamsSchema = z
   .object({
-    q: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+    q: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(500, 'must be at most 500 characters')
+      .meta({ description: 'Words (matched stemmed) and "quoted phrases" (matched exactly, required)' }),
     k: wholeNumber(1, 100).default(10),
     offset: wholeNumber(0, 10_000).default(0),
-    mode: z.enum(['hybrid', 'vector', 'lexical']).default('hybrid'),
+    mode: z
+      .enum(['hybrid', 'vector', 'lexical'])
+      .default('hybrid')
+      .meta({ description: 'Words and meaning fused, meaning only, or words only' }),
     from: isoDate.optional(),
     to: isoDate.optional(),
-    topic: wholeNumber(0).optional(),
-    min_upvotes: wholeNumber(0).optional(),
-    sort: z.enum(['relevance', 'date', 'upvotes']).default('relevance'),
+    topic: wholeNumber(0).optional().meta({ description: 'Only the papers of this topic (GET /api/clusters lists them)' }),
+    min_upvotes: wholeNumber(0).optional().meta({ description: 'Only papers with at least this many upvotes' }),
+    sort: z
+      .enum(['relevance', 'date', 'upvotes'])
+      .default('relevance')
+      .meta({ description: 'Newest or most upvoted first among the matches' }),
   })
   .strict()
   .refine(datesInOrder, { path: ['from'], message: 'is after the end date: no paper can match both' });
@@ -69,13 +83,13 @@ export type AskParams = z.infer<typeof askSchema>;
 /** Browsing without a query: every paper that passes the filters, newest (or most upvoted) first. */
 export const browseParamsSchema = z
   .object({
-    sort: z.enum(['date', 'upvotes']).default('date'),
+    sort: z.enum(['date', 'upvotes']).default('date').meta({ description: 'Newest first (undated last), or most upvoted first' }),
     k: wholeNumber(1, 100).default(20),
     offset: wholeNumber(0, 1_000_000).default(0),
     from: isoDate.optional(),
     to: isoDate.optional(),
-    topic: wholeNumber(0).optional(),
-    min_upvotes: wholeNumber(0).optional(),
+    topic: wholeNumber(0).optional().meta({ description: 'Only the papers of this topic (GET /api/clusters lists them)' }),
+    min_upvotes: wholeNumber(0).optional().meta({ description: 'Only papers with at least this many upvotes' }),
   })
   .strict()
   .refine(datesInOrder, { path: ['from'], message: 'is after the end date: no paper can match both' });

@@ -57,6 +57,7 @@ describe('indexing the sample corpus', () => {
           JSON.stringify({
             title: 'Reward Noise in Code Generation',
             abstract: 'We study how noisy unit-test rewards affect reinforcement learning for code models.',
+            url: 'https://arxiv.org/abs/2601.01234v2',
           }),
           '{"title": "Missing abstract"}',
         ].join('\n'),
@@ -152,6 +153,9 @@ describe('indexing the sample corpus', () => {
         expect(results).toHaveLength(3);
         const climb = engine.similar(results[0]?.id ?? '', 1);
         expect(climb.results).toHaveLength(1);
+        // A paper known by its arXiv link carries the id the page links the abstract and PDF with.
+        expect(engine.paper('2601.01234')).toMatchObject({ arxiv_id: '2601.01234', url: 'https://arxiv.org/abs/2601.01234v2' });
+        expect(engine.paper(results[0]?.id ?? '').arxiv_id).toBeNull();
       } finally {
         await engine.close();
       }
