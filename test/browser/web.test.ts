@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../core/version.js';
+import type { Cluster, MapPoint, Status } from '../../server/engine/index.js';
 import { startServer } from '../../server/index.js';
 import { buildWeb, CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 import { fakeModel, streamChunks } from '../helpers/fake-model.js';
@@ -23,23 +24,6 @@ const QUERY = 'noisy rewards reasoning';
 
 if (!hasChromium) {
   console.warn(`Skipping the browser tests: ${CHROMIUM} is missing (install it with "apt-get install -y chromium").`);
-}
-
-interface Status {
-  papers: number;
-  topics: number;
-  fallback: boolean;
-}
-interface Cluster {
-  id: number;
-  label: string;
-  size: number;
-}
-interface MapPoint {
-  id: string;
-  title: string;
-  x: number;
-  y: number;
 }
 
 describe.skipIf(!hasChromium)('web page in Chromium', () => {

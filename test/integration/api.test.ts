@@ -13,6 +13,8 @@ import {
   healthSchema,
   mapResponseSchema,
   paperDetailSchema,
+  type SearchHit,
+  type SimilarHit,
   searchResponseSchema,
   similarResponseSchema,
   statusSchema,
@@ -26,17 +28,8 @@ import { buildSampleIndex } from '../helpers/sample-index.js';
 
 const CLIMB = 'The Climb Carves Wisdom Deeper Than the Summit: On the Noisy Rewards in Learning to Reason';
 
-interface Hit {
-  id: string;
-  title: string;
-  score: number;
-  snippet: string;
-  highlights: Array<{ start: number; end: number }>;
-  cluster: { id: number; label: string };
-  date: string | null;
-  upvotes: number;
-  shared_terms?: string[];
-}
+/** A search, browse or related-papers result, typed by the API's own response schemas. */
+type Hit = SearchHit & Partial<SimilarHit>;
 
 describe('the HTTP API on the sample index', () => {
   let engine: SearchEngine;
