@@ -77,6 +77,16 @@ export const parseBibtex: FormatParser = (text, context) => {
     const url = fields.url ?? (arxivId ? `https://arxiv.org/abs/${arxivId}` : doi ? `https://doi.org/${doi}` : undefined);
     const { date, problem } = entryDate(fields);
     if (problem) result.issues.push({ ...source, field: problem.field, message: problem.message, kept: true });
+    // Paperscope's own fields (its exports write them), so that a re-imported export loses nothing.
+    const count = (field: 'upvotes' | 'authors_count'): number | undefined => {
+      const value = fields[field]?.trim();
+      if (value === undefined) return undefined;
+      if (/^\d+$/.test(value)) return Number(value);
+      result.issues.push({ ...source, field, message: `not a whole number: "${value.slice(0, 40)}"`, kept: true });
+      return undefined;
+    };
+    const upvotes = count('upvotes');
+    const authorsCount = count('authors_count');
     addPaper(
       result,
       {
@@ -89,6 +99,8 @@ export const parseBibtex: FormatParser = (text, context) => {
         date,
         url: url ?? null,
         categories: [...(fields.primaryclass ? [fields.primaryclass] : []), ...(fields.keywords ?? [])],
+        ...(upvotes === undefined ? {} : { upvotes }),
+        ...(authorsCount === undefined ? {} : { authorsCount }),
       },
       source,
     );

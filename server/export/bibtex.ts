@@ -115,6 +115,10 @@ export function toBibtex(papers: readonly PaperDetail[]): string {
       const [primary, ...others] = paper.categories;
       if (primary) fields.push(['primaryclass', escapeBibtex(primary)]);
       if (others.length > 0) fields.push(['keywords', others.map(escapeBibtex).join(', ')]);
+      // Paperscope's own fields, which other tools ignore: what BibTeX has no field for, kept for a re-import.
+      if (paper.upvotes > 0) fields.push(['upvotes', String(paper.upvotes)]);
+      if (paper.authors_count !== null && paper.authors_count !== paper.authors.length)
+        fields.push(['authors_count', String(paper.authors_count)]);
       fields.push(['abstract', escapeBibtex(paper.abstract)]);
       // The month is a BibTeX macro (`may`), the one value written without braces.
       const body = fields.map(([name, value]) => `  ${name} = ${name === 'month' ? value : `{${value}}`}`).join(',\n');

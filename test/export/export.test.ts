@@ -39,8 +39,12 @@ const TRICKY: PaperDetail = {
   cluster: { id: 3, label: 'reward noise' },
 };
 
-/** The fields a BibTeX file can carry, as our own reader gives them back. */
-const bibliographic = (paper: Pick<Paper, 'id' | 'title' | 'abstract' | 'authors' | 'date' | 'url' | 'categories' | 'organization'>) => ({
+/** The fields a BibTeX export carries, as our own reader gives them back. */
+const bibliographic = (
+  paper: Pick<Paper, 'id' | 'title' | 'abstract' | 'authors' | 'date' | 'url' | 'categories' | 'organization' | 'upvotes'> & {
+    authors_count: number | null;
+  },
+) => ({
   id: paper.id,
   title: paper.title,
   abstract: paper.abstract,
@@ -49,6 +53,8 @@ const bibliographic = (paper: Pick<Paper, 'id' | 'title' | 'abstract' | 'authors
   url: paper.url,
   categories: [paper.categories[0], ...paper.categories.slice(1).sort()],
   organization: paper.organization,
+  upvotes: paper.upvotes,
+  authors_count: paper.authors_count,
 });
 
 describe('exports', () => {
@@ -63,9 +69,17 @@ describe('exports', () => {
     const { body } = exportPapers(papers, 'bibtex');
     const read = parseListing(body, { file: 'export.bib' });
     expect(read.issues).toEqual([]);
-    expect(read.papers.map(bibliographic)).toEqual(
+    expect(read.papers.map((paper) => bibliographic({ ...paper, authors_count: paper.authorsCount }))).toEqual(
       papers.map((paper) => bibliographic({ ...paper, abstract: paper.abstract.replace(/\s+/g, ' ') })),
     );
+  });
+
+  it("reads Paperscope's own upvotes and authors_count fields, and names one that is not a whole number", () => {
+    const read = parseListing('@misc{a,\n  title = {T},\n  abstract = {A.},\n  upvotes = {many},\n  authors_count = {3}\n}\n', {
+      file: 'x.bib',
+    });
+    expect(read.papers).toMatchObject([{ upvotes: 0, authorsCount: 3 }]);
+    expect(read.issues).toEqual([{ file: 'x.bib', line: 1, field: 'upvotes', message: 'not a whole number: "many"', kept: true }]);
   });
 
   it('gives stable, distinct citation keys: author, year and first title word, collisions suffixed by id', () => {
