@@ -59,6 +59,8 @@ export function createApp(options: AppOptions): Hono {
   );
 
   app.use('*', staticGuard());
+  // Browsers and feed readers ask for /favicon.ico whatever the page links; the icon is an SVG.
+  app.get('/favicon.ico', (c) => c.redirect('/favicon.svg', 301));
   // Vite fingerprints asset names, so they can be cached for good; the page itself is revalidated.
   app.use('/assets/*', async (c, next) => {
     await next();

@@ -406,6 +406,9 @@ describe('the API described, browsed, exported, and its HTTP basics', () => {
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect((await get('/api/ask')).headers.get('allow')).toBe('POST');
+    const legacy = await get('/favicon.ico');
+    expect(legacy.status).toBe(301);
+    expect(legacy.headers.get('location')).toBe('/favicon.svg');
     const icon = await get('/favicon.svg');
     expect(icon.status).toBe(200);
     expect(icon.headers.get('content-type')).toMatch(/image\/svg\+xml/);
