@@ -37,9 +37,15 @@ function splitFormat(query: Record<string, string>): { format: 'json' | ExportFo
 }
 
 /** The papers as a file to save or copy (BibTeX, RIS, CSV, JSON Lines), named after what was asked. */
-function exportResponse(c: Context, engine: SearchEngine, ids: readonly string[], format: ExportFormat, name: string): Response {
+function exportResponse(
+  c: Context,
+  engine: SearchEngine,
+  papers: ReadonlyArray<{ id: string }>,
+  format: ExportFormat,
+  name: string,
+): Response {
   const file = exportPapers(
-    ids.map((id) => engine.paper(id)),
+    papers.map(({ id }) => engine.paper(id)),
     format,
   );
   const filename = `paperscope-${name.replace(/[^\w.-]+/g, '_')}.${file.extension}`;
@@ -60,32 +66,20 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
     if (format === 'json') return jsonResponse(await searches.answer(engineFor(c), params));
     const engine = engineFor(c);
     const { results } = await engine.search(params);
-    return exportResponse(
-      c,
-      engine,
-      results.map((hit) => hit.id),
-      format,
-      'search',
-    );
+    return exportResponse(c, engine, results, format, 'search');
   });
   api.get('/papers', (c) => {
     const { format, rest } = splitFormat(c.req.query());
     const engine = engineFor(c);
     const page = engine.browse(validate(browseParamsSchema, rest));
     if (format === 'json') return c.json(page);
-    return exportResponse(
-      c,
-      engine,
-      page.results.map((paper) => paper.id),
-      format,
-      'papers',
-    );
+    return exportResponse(c, engine, page.results, format, 'papers');
   });
   api.get('/papers/:id', (c) => {
     const { format } = validate(formatParamSchema, { format: c.req.query('format') });
     const engine = engineFor(c);
     const paper = engine.paper(c.req.param('id'));
-    return format === 'json' ? c.json(paper) : exportResponse(c, engine, [paper.id], format, paper.id);
+    return format === 'json' ? c.json(paper) : exportResponse(c, engine, [paper], format, paper.id);
   });
   api.get('/papers/:id/similar', (c) => {
     const { k } = validate(similarParamsSchema, c.req.query());
@@ -101,13 +95,7 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
     const engine = engineFor(c);
     const topic = engine.cluster(topicId(c.req.param('id')));
     if (format === 'json') return c.json(topic);
-    return exportResponse(
-      c,
-      engine,
-      topic.papers.map((paper) => paper.id),
-      format,
-      `topic-${topic.id}`,
-    );
+    return exportResponse(c, engine, topic.papers, format, `topic-${topic.id}`);
   });
   api.get('/clusters/:id/subtopics', async (c) => c.json(await engineFor(c).subtopics(topicId(c.req.param('id')))));
   api.get('/clusters/:id/trend', (c) => c.json(engineFor(c).trend(topicId(c.req.param('id')))));
