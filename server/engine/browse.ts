@@ -8,6 +8,8 @@ import { type EngineState, round } from './state.js';
  */
 export function browse(state: EngineState, params: BrowseParams): BrowseResponse {
   const started = performance.now();
+  // As in search: an unknown topic is a mistake to name, not an empty list.
+  if (params.topic !== undefined) state.topic(params.topic, 'topic');
   const accept = filterFor(state, params);
   const positions: number[] = [];
   for (let position = 0; position < state.papers.length; position++) if (!accept || accept(position)) positions.push(position);

@@ -388,6 +388,9 @@ describe('the API described, browsed, exported, and its HTTP basics', () => {
       expect((paper.date ?? '') >= '2025').toBe(true);
     }
     expect((await get('/api/papers?q=reward')).status).toBe(400);
+    const unknown = await get('/api/papers?topic=999');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: { code: 'NOT_FOUND', parameter: 'topic' } });
   });
 
   it('answers health with 200 JSON, unknown API paths with a JSON 404, a wrong method with 405 and Allow, and has a favicon', async () => {
