@@ -3,7 +3,8 @@ import type { AnnIndex } from '../../indexer/ann/index.js';
 import { topicOf } from '../../indexer/derive.js';
 import type { Embedder } from '../../indexer/embed/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
-import { findArxivId } from '../../indexer/parse/index.js';
+// paper.ts alone: the input parsers load only when papers are posted (test/layout/startup.test.ts).
+import { findArxivId } from '../../indexer/parse/paper.js';
 import { OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
 import type {
   Manifest,
