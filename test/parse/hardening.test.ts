@@ -91,12 +91,11 @@ describe('input an adversary would write', () => {
     expect(issues[0]).toMatchObject({ file: odd, message: expect.stringMatching(/Cannot tell the format/) });
   });
 
-  it('refuses a posted paper nested 100,000 levels deep with a 400, not a stack overflow', () => {
+  it('refuses a posted paper nested 100,000 levels deep with a 400, not a stack overflow', async () => {
     const deep = JSON.parse(`{"title":"T","abstract":"A","authors":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
-    const error = failureOf(() => postedPapers([JSON.parse(paper('Fine')), deep]));
-    expect(error.code).toBe('INVALID_PARAMETER');
-    expect(error.status).toBe(400);
-    expect(error.details).toMatchObject({ parameter: 'papers[1]' });
+    const error = await postedPapers([JSON.parse(paper('Fine')), deep]).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(PaperscopeError);
+    expect(error).toMatchObject({ code: 'INVALID_PARAMETER', status: 400, details: { parameter: 'papers[1]' } });
   });
 
   it('names the record of a single-line JSON array, not only "line 1"', () => {
