@@ -79,6 +79,7 @@ interface EmbedOptions extends CommonOptions {
   reembed?: boolean;
   recluster?: boolean;
   reclusterGrowth?: number;
+  prune?: boolean;
 }
 
 function withDataDir(command: Command): Command {
@@ -150,6 +151,7 @@ async function indexWith(
       paths: paths.length > 0 ? paths : [SAMPLE_DATA],
       year: options.year,
       strict: options.strict,
+      prune: options.prune,
     });
   } finally {
     reporter.stop();
@@ -178,6 +180,17 @@ async function withEngine<T>(
   } finally {
     await engine.close();
   }
+}
+
+/** Whether the data dir holds an index; one whose manifest cannot be read counts (opening it says what is wrong). */
+async function indexExists(dataDir: string): Promise<boolean> {
+  const { openDataDir } = await import('../indexer/store/index.js');
+  return openDataDir(dataDir, { cacheDir: settings.cacheDir, role: 'serve', objectStore: settings.objectStore })
+    .readManifest()
+    .then(
+      (manifest) => manifest !== undefined,
+      () => true,
+    );
 }
 
 /** A missing index, told with where it was looked for and how to point elsewhere. */
@@ -232,12 +245,33 @@ withEmbedOptions(
 )
   .option('--recluster', 'cluster the topics afresh instead of adding new papers to the existing ones')
   .option('--recluster-growth <share>', 're-cluster when the corpus grew by more than this share since the last clustering', shareOf, 0.2)
+  .option('--prune', 'remove the indexed papers read from these paths that they no longer hold')
   .option('--json', 'print the summary as JSON')
   .action(async (paths: string[], options: EmbedOptions) => {
     const summary = await indexWith(paths, options);
     output(options, summary, () => {
       process.stdout.write(`${formatIndexSummary(summary)}\n`);
     });
+  });
+
+withDataDir(
+  program
+    .command('remove')
+    .description('remove papers from the index; topics, map and the search indexes follow')
+    .argument('<ids...>', 'paper ids, as shown by search'),
+)
+  .option('--json', 'print the summary as JSON')
+  .action(async (ids: string[], options: CommonOptions) => {
+    // Checked first, so that a mistyped data dir is not created empty.
+    if (!(await indexExists(options.dataDir)))
+      throw noIndexHere(options.dataDir, new PaperscopeError('NO_INDEX', `No index in ${options.dataDir}.`));
+    const reporter = createReporter({ quiet: Boolean(options.json) });
+    const { removePapers } = await import('../indexer/index.js');
+    const embedOptions = { ...options, embedder: 'auto' as const, modelDir: settings.modelDir, offline: settings.offline };
+    const summary = await removePapers(ids, pipelineOptions(embedOptions, reporter.onEvent))
+      .catch(explainNoIndex(options.dataDir))
+      .finally(reporter.stop);
+    output(options, summary, () => process.stdout.write(`${formatIndexSummary(summary)}\n`));
   });
 
 const sourceHelpers = {
@@ -251,51 +285,93 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
   .option('--port <port>', 'port to listen on, 0 for any free port (env PORT)', portNumber, settings.port)
   .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
   .option('--sync-every <interval>', 'run "sync" at start and then this often (6h, 30m, 90s), indexing in the background', syncInterval)
-  .action(async (options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean; syncEvery?: number }) => {
-    const { openDataDir } = await import('../indexer/store/index.js');
-    const hasIndex = await openDataDir(options.dataDir, { cacheDir: settings.cacheDir, role: 'serve', objectStore: settings.objectStore })
-      .readManifest()
-      .then(
-        (manifest) => manifest !== undefined,
-        () => true,
-      );
-    const reporter = createReporter();
-    const { startServer } = await import('../server/index.js');
-    const { indexIfMissing } = options;
-    // A first run opens the port at once: the page shows the indexing progress, then the app.
-    const firstRun =
-      !hasIndex && indexIfMissing
-        ? {
-            onListening: (url: string) =>
-              process.stderr.write(
-                `No index in ${options.dataDir} yet: indexing ${Array.isArray(indexIfMissing) ? indexIfMissing.join(', ') : 'the sample corpus'}; ${url} shows the progress\n`,
-              ),
-            prepare: (onProgress: (event: IndexEvent) => void) =>
-              indexWith(Array.isArray(indexIfMissing) ? indexIfMissing : [], options, { alsoTo: onProgress }),
-          }
-        : {};
-    const server = await startServer({
-      dataDir: options.dataDir,
-      host: options.host,
-      port: options.port,
-      onEvent: reporter.onEvent,
-      ...firstRun,
-    }).catch(explainNoIndex(options.dataDir));
-    const status = server.engine.status();
-    process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`);
-    process.stdout.write(`Paperscope is ready at ${server.url}\n`);
-    const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
-    const shutdown = () => {
-      process.stderr.write('Shutting down…\n');
-      stopSync?.();
-      server.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    };
-    process.once('SIGINT', shutdown);
-    process.once('SIGTERM', shutdown);
-  });
+  .option('--mcp', 'also serve MCP (streamable HTTP) at /mcp, for requests with the admin token (PAPERSCOPE_ADMIN_TOKEN)')
+  .action(
+    async (
+      options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean; syncEvery?: number; mcp?: boolean },
+    ) => {
+      const hasIndex = await indexExists(options.dataDir);
+      const reporter = createReporter();
+      const { startServer } = await import('../server/index.js');
+      const { indexIfMissing } = options;
+      // A first run opens the port at once: the page shows the indexing progress, then the app.
+      const firstRun =
+        !hasIndex && indexIfMissing
+          ? {
+              onListening: (url: string) =>
+                process.stderr.write(
+                  `No index in ${options.dataDir} yet: indexing ${Array.isArray(indexIfMissing) ? indexIfMissing.join(', ') : 'the sample corpus'}; ${url} shows the progress\n`,
+                ),
+              prepare: (onProgress: (event: IndexEvent) => void) =>
+                indexWith(Array.isArray(indexIfMissing) ? indexIfMissing : [], options, { alsoTo: onProgress }),
+            }
+          : {};
+      const server = await startServer({
+        dataDir: options.dataDir,
+        host: options.host,
+        port: options.port,
+        mcp: options.mcp,
+        onEvent: reporter.onEvent,
+        ...firstRun,
+      }).catch(explainNoIndex(options.dataDir));
+      const status = server.engine.status();
+      process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`);
+      process.stdout.write(`Paperscope is ready at ${server.url}\n`);
+      const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
+      const shutdown = () => {
+        process.stderr.write('Shutting down…\n');
+        stopSync?.();
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
+    },
+  );
+
+withDataDir(
+  program.command('mcp').description('serve the index to an AI assistant over the Model Context Protocol, on stdin and stdout'),
+).action(async (options: CommonOptions) => {
+  // Stdout carries the protocol: whatever a library logs goes to stderr instead.
+  for (const method of ['log', 'info', 'debug', 'warn'] as const) console[method] = console.error;
+  const reporter = createReporter({ quiet: true });
+  const [{ LiveEngine, SearchEngine, watchForNewIndex }, { createMcpServer }, { StdioServerTransport }] = await Promise.all([
+    import('../server/engine/index.js'),
+    import('../server/mcp/index.js'),
+    import('@modelcontextprotocol/sdk/server/stdio.js'),
+  ]);
+  const engineOptions = {
+    dataDir: options.dataDir,
+    cacheDir: settings.cacheDir,
+    modelDir: settings.modelDir,
+    offline: settings.offline,
+    objectStore: settings.objectStore,
+    onEvent: reporter.onEvent,
+  };
+  const live = new LiveEngine(await SearchEngine.open(engineOptions).catch(explainNoIndex(options.dataDir)), engineOptions);
+  // An assistant keeps this process for its whole session: a newer index (paperscope index) is swapped in.
+  const watch =
+    settings.reloadIntervalMs > 0
+      ? watchForNewIndex(live, { intervalMs: settings.reloadIntervalMs, onEvent: reporter.onEvent })
+      : undefined;
+  const server = createMcpServer((task) => live.use(task));
+  const stop = async () => {
+    await watch?.stop();
+    await live.close();
+    process.exit(0);
+  };
+  const transport = new StdioServerTransport();
+  // The client closing stdin ends the session.
+  process.stdin.once('end', () => void server.close());
+  transport.onclose = () => void stop();
+  await server.connect(transport);
+  const status = live.current.status();
+  process.stderr.write(
+    `Paperscope MCP server on stdio: ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`,
+  );
+});
 
 withDataDir(program.command('search').description('search the index').argument('<query>', 'what to look for'))
   .option('-k, --k <k>', 'number of results', '10')

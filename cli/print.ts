@@ -17,6 +17,7 @@ function metadata(hit: Pick<SearchHit, 'date' | 'authors_count' | 'organization'
 /** The one line `paperscope index` ends with. */
 export function formatIndexSummary(summary: IndexSummary): string {
   const problems = [
+    summary.removed ? `${summary.removed} removed` : '',
     summary.skipped ? `${summary.skipped} skipped` : '',
     summary.kept ? `${plural(summary.kept, 'paper')} kept without a bad field` : '',
     summary.repaired ? `${summary.repaired} repaired` : '',

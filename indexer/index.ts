@@ -34,6 +34,7 @@ import {
   writeManifest,
 } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
+import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
@@ -59,6 +60,8 @@ export interface IndexOptions {
   strict?: boolean;
   /** Rebuild every vector, e.g. to switch embedder. */
   reembed?: boolean;
+  /** Drop stored papers read from `paths` that they no longer hold (`index --prune`). */
+  prune?: boolean;
   /** Model hub or mirror for transformer downloads (default https://huggingface.co/). */
   hubUrl?: string;
   /** For an `s3://` data dir (core/config.ts reads it from the AWS_* variables). */
@@ -79,6 +82,9 @@ export interface IndexSummary {
   addedIds: string[];
   updated: number;
   unchanged: number;
+  /** Papers removed (`remove`, `index --prune`), and their ids. */
+  removed: number;
+  removedIds: string[];
   /** Stored papers that no longer matched their content hash and were written again from the input. */
   repaired: number;
   /** Stored papers that no longer match their content hash and were not in the input to repair them from. */
@@ -113,7 +119,7 @@ export function documentText(paper: Pick<Paper, 'title' | 'abstract'>): string {
 }
 
 /** What indexing needs besides the input: `runIndex` reads files, `indexPapers` takes parsed papers. */
-export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict'>;
+export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict' | 'prune'>;
 
 /**
  * Parses the inputs, embeds new and changed papers, writes them to the table, then rebuilds the
@@ -132,6 +138,15 @@ export function runIndex(options: IndexOptions): Promise<IndexSummary> {
  */
 export function indexPapers(papers: Paper[], options: AddOptions): Promise<IndexSummary> {
   return createIndexer().add(papers, options);
+}
+
+/**
+ * Removes papers by id, with the same guarantees as `runIndex`: the table, topics, map and every
+ * derived index follow, under the writer lock. An unknown id is a NOT_FOUND naming it, and nothing
+ * is removed.
+ */
+export function removePapers(ids: string[], options: PipelineOptions): Promise<IndexSummary> {
+  return createIndexer().remove(ids, options);
 }
 
 export interface AddOptions extends PipelineOptions {
@@ -163,6 +178,19 @@ export interface Indexer {
   run(options: IndexOptions): Promise<IndexSummary>;
   /** Indexes papers already parsed (`indexPapers`). */
   add(papers: Paper[], options: AddOptions): Promise<IndexSummary>;
+  /** Removes stored papers by id (`removePapers`). */
+  remove(ids: string[], options: PipelineOptions): Promise<IndexSummary>;
+}
+
+/**
+ * What a run takes from the input and the stored papers. `read` is absent when there is no input
+ * (a removal); `remove` picks, under the writer lock, the stored papers to drop.
+ */
+interface RunPlan {
+  source: string;
+  read?: (stages: StageTimings) => Promise<ParseResult>;
+  reconcile?: AddOptions['reconcile'];
+  remove?: (stored: PaperRecords, read: { ids: ReadonlySet<string>; issues: readonly ParseIssue[] }) => string[];
 }
 
 const DEFAULT_EMBEDDERS: Required<IndexerComponents>['embedder'] = {
@@ -199,21 +227,37 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
   const parts = { embedder: components.embedder ?? DEFAULT_EMBEDDERS, store: components.store ?? openStore };
   return {
     run: (options) => {
+      const source = options.paths.join(', ');
       const read = (stages: StageTimings) =>
         timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
-      return indexInput(parts, options.paths.join(', '), read, options);
+      const prune: RunPlan['remove'] = (stored, input) => {
+        const rows = stored.briefs.map(({ id }, row) => ({ id, sourceFile: stored.details(row).sourceFile }));
+        const { ids, sparedFiles } = papersToPrune(rows, input, options.paths);
+        for (const file of sparedFiles)
+          options.onEvent?.({
+            type: 'warning',
+            message: `Not pruning the papers of ${file}: it has records that could not be read (fix them, or remove papers with "paperscope remove")`,
+          });
+        if (ids.length > 0) options.onEvent?.({ type: 'info', message: `Pruning ${describeIds(ids)} no longer in ${source}` });
+        return ids;
+      };
+      return indexInput(parts, { source, read, remove: options.prune ? prune : undefined }, options);
     },
-    add: (papers, options) => indexInput(parts, options.source, async () => ({ papers, issues: [] }), options, options.reconcile),
+    add: (papers, options) =>
+      indexInput(parts, { source: options.source, read: async () => ({ papers, issues: [] }), reconcile: options.reconcile }, options),
+    remove: (requested, options) => {
+      const remove: RunPlan['remove'] = (stored) => {
+        const ids = papersToRemove(requested, new Set(stored.briefs.map(({ id }) => id)));
+        options.onEvent?.({ type: 'info', message: `Removing ${describeIds(ids)}` });
+        return ids;
+      };
+      return indexInput(parts, { source: 'remove', remove }, options);
+    },
   };
 }
 
-async function indexInput(
-  parts: Required<IndexerComponents>,
-  source: string,
-  read: (stages: StageTimings) => Promise<ParseResult>,
-  options: PipelineOptions,
-  reconcile?: AddOptions['reconcile'],
-): Promise<IndexSummary> {
+async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, options: PipelineOptions): Promise<IndexSummary> {
+  const { source, reconcile } = plan;
   const started = performance.now();
   const emit = options.onEvent ?? (() => {});
   const stages: StageTimings = {};
@@ -224,11 +268,11 @@ async function indexInput(
   let embedder: Embedder | undefined;
   try {
     await dataDir.pull();
-    const input = await read(stages);
+    const input: ParseResult = plan.read ? await plan.read(stages) : { papers: [], issues: [] };
     const { issues } = input;
     for (const issue of issues) emit({ type: 'warning', message: formatIssue(issue) });
     const counts = countIssues(issues);
-    emit({ type: 'info', message: `Parsed ${plural(input.papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
+    if (plan.read) emit({ type: 'info', message: `Parsed ${plural(input.papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
 
     // A table that holds papers is never dropped because a derived file is missing: its manifest is
     // rebuilt from it, and re-embedding keeps every stored paper that the input does not replace.
@@ -240,6 +284,8 @@ async function indexInput(
     if (rebuilt && found && 'problem' in found)
       emit({ type: 'warning', message: `${layout.manifest} ${found.problem}: rebuilt it from the papers table (${rebuilt.count} papers)` });
     manifest ??= rebuilt;
+    if (!manifest && !plan.read)
+      throw new PaperscopeError('NO_INDEX', `No index in ${options.dataDir}: there are no papers to remove.`, { dataDir: options.dataDir });
     // Re-embedding rebuilds the table, so what it held decides what is "updated" rather than "added".
     const previousIds = options.reembed ? await storedIds(layout) : new Set<string>();
     // A number of topics asked for once holds until another is asked for, across --reembed too.
@@ -288,6 +334,17 @@ async function indexInput(
       if (damagedId !== undefined) superseded.set(id, damagedId);
     }
     const replaced = new Set(superseded.values());
+    const removedIds = stored && plan.remove ? plan.remove(stored, { ids: inputIds, issues }) : [];
+    if (removedIds.length > 0) {
+      const remaining = new Set([...known.keys(), ...inputIds]);
+      for (const id of [...replaced, ...removedIds]) remaining.delete(id);
+      // Refused before anything is written: an index without papers cannot be searched or clustered.
+      if (remaining.size === 0)
+        throw new PaperscopeError(
+          'INVALID_INPUT',
+          `Removing ${describeIds(removedIds)} would leave the index in ${options.dataDir} empty; nothing was removed. Delete the data dir to start over.`,
+        );
+    }
     const addedIds = changed
       .filter(({ paper }) => !known.has(paper.id) && !previousIds.has(paper.id) && !keptIds.has(paper.id) && !superseded.has(paper.id))
       .map(({ paper }) => paper.id);
@@ -335,8 +392,11 @@ async function indexInput(
           crashPoint('batch-written');
         }),
       );
-      // Only now that their papers are written again: a crash before leaves the damaged rows, never less.
-      if (replaced.size > 0) await table.deleteIds([...replaced]);
+    }
+    // Only once the input is written: a crash before leaves the damaged (or removed) rows, never less.
+    // One delete is one committed table version, so a crash keeps all of them or none.
+    if (replaced.size > 0 || removedIds.length > 0) await table.deleteIds([...replaced, ...removedIds]);
+    if (changed.length > 0 || removedIds.length > 0) {
       const compacted = await timeStage(stages, 'compact', () =>
         table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }),
       );
@@ -351,6 +411,7 @@ async function indexInput(
       manifest &&
       !rebuilt &&
       changed.length === 0 &&
+      removedIds.length === 0 &&
       manifest.tableVersion === tableVersion &&
       clusters === manifest.clustering.requested &&
       !options.recluster;
@@ -410,6 +471,8 @@ async function indexInput(
       repaired,
       damaged,
       unchanged: input.papers.length - (changed.length - kept.length),
+      removed: removedIds.length,
+      removedIds,
       total: storedCount,
       issues,
       embedder: embedder.info,

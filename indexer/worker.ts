@@ -9,10 +9,8 @@ import type { Paper } from './parse/index.js';
  */
 export type WorkerIndexOptions = Omit<PipelineOptions, 'onEvent'> & { source: string; matchStored?: boolean };
 
-export interface WorkerIndexJob {
-  papers: Paper[];
-  options: WorkerIndexOptions;
-}
+/** Papers to add or update, or (`remove`) ids of stored papers to remove. */
+export type WorkerIndexJob = { papers: Paper[]; options: WorkerIndexOptions } | { remove: string[]; options: WorkerIndexOptions };
 
 export type WorkerIndexMessage =
   | { type: 'event'; event: IndexEvent }
@@ -28,7 +26,19 @@ export function indexPapersInWorker(
   options: WorkerIndexOptions,
   onEvent?: (event: IndexEvent) => void,
 ): Promise<IndexSummary> {
-  const job: WorkerIndexJob = { papers, options };
+  return runInWorker({ papers, options }, onEvent);
+}
+
+/** `removePapers` in a worker thread: the topics, map and derived indexes are rebuilt off the server's thread. */
+export function removePapersInWorker(
+  ids: string[],
+  options: WorkerIndexOptions,
+  onEvent?: (event: IndexEvent) => void,
+): Promise<IndexSummary> {
+  return runInWorker({ remove: ids, options }, onEvent);
+}
+
+function runInWorker(job: WorkerIndexJob, onEvent?: (event: IndexEvent) => void): Promise<IndexSummary> {
   const worker = startModuleWorker(import.meta.url, './worker-entry', job);
   return new Promise<IndexSummary>((resolve, reject) => {
     let settled = false;

@@ -8,6 +8,7 @@ import { defaultHttpSettings, type HttpSettings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import { LiveEngine, type SearchEngine } from './engine/index.js';
+import { mcpRoutes, mcpToken } from './mcp/index.js';
 import { rateLimit, requestTimeout, securityHeaders, staticGuard } from './middleware/index.js';
 import { adminRoutes, apiFallback, apiRoutes, health, referenceRoutes } from './routes/index.js';
 
@@ -18,6 +19,8 @@ export interface AppOptions {
   http?: Partial<HttpSettings>;
   /** The built web page; defaults to web/dist in the project. */
   webDir?: string;
+  /** Serve MCP over streamable HTTP at /mcp, behind the admin token (`serve --mcp`). */
+  mcp?: boolean;
   onError?: (error: PaperscopeError) => void;
 }
 
@@ -34,7 +37,10 @@ export function createApp(options: AppOptions): Hono {
   // Before the rate limit and the index: load balancers ask often, and the answer needs neither.
   app.get('/api/health', (c) => c.json(health(true)));
   if (http.corsOrigin)
-    app.use('/api/*', cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST'], allowHeaders: ['Content-Type', 'Authorization'] }));
+    app.use(
+      '/api/*',
+      cors({ origin: http.corsOrigin, allowMethods: ['GET', 'POST', 'DELETE'], allowHeaders: ['Content-Type', 'Authorization'] }),
+    );
   if (http.rateLimitPerMinute > 0) app.use('/api/*', rateLimit({ perMinute: http.rateLimitPerMinute }));
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -57,6 +63,9 @@ export function createApp(options: AppOptions): Hono {
     '/api/*',
     apiFallback(() => app.routes),
   );
+
+  // Off by default: an assistant reaching the index over the network is a choice, made with a token.
+  if (options.mcp) app.route('/mcp', mcpRoutes({ live, token: mcpToken(http.adminToken), maxBodyBytes: MAX_BODY_BYTES }));
 
   app.use('*', staticGuard());
   // Browsers and feed readers ask for /favicon.ico whatever the page links; the icon is an SVG.

@@ -7,6 +7,7 @@ import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
 import type { LlmSettings } from './ask/index.js';
 import { LiveEngine, SearchEngine, watchForNewIndex } from './engine/index.js';
+import { mcpToken } from './mcp/index.js';
 import { StartingProgress, startingApp } from './routes/starting.js';
 
 export { createApp } from './app.js';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
   llm?: LlmSettings;
   webDir?: string;
+  /** Serve MCP over streamable HTTP at /mcp (needs PAPERSCOPE_ADMIN_TOKEN). */
+  mcp?: boolean;
   /** How often to look for a newly published index; 0 turns it off. Default: PAPERSCOPE_RELOAD_INTERVAL_MS. */
   reloadIntervalMs?: number;
   onEvent?: (event: IndexEvent) => void;
@@ -59,6 +62,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     lockTtlMs: settings.lockTtlMs,
     onEvent: options.onEvent,
   };
+  // Refused before the port opens, not once the index is loaded.
+  if (options.mcp) mcpToken(settings.adminToken);
   const progress = new StartingProgress();
   let handle: Hono['fetch'] = startingApp(progress).fetch;
   const { server, url } = await listen(options.host ?? settings.host, options.port ?? settings.port, (request, env) =>
@@ -80,6 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     engine: live,
     http: { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken },
     webDir: options.webDir,
+    mcp: options.mcp,
     onError: options.onError,
   }).fetch;
   // Replicas pick up what another process indexed (`paperscope index`, or a writer on object storage).

@@ -35,21 +35,27 @@ export class LiveEngine {
   }
 
   pin(): MiddlewareHandler {
-    return async (c, next) => {
-      const engine = this.#current;
-      this.#pinned.set(c.req.raw, engine);
-      this.#inFlight.set(engine, (this.#inFlight.get(engine) ?? 0) + 1);
-      try {
-        await next();
-      } finally {
-        const left = (this.#inFlight.get(engine) ?? 1) - 1;
-        if (left > 0) this.#inFlight.set(engine, left);
-        else {
-          this.#inFlight.delete(engine);
-          if (this.#retired.delete(engine)) await engine.close();
-        }
+    return (c, next) =>
+      this.use((engine) => {
+        this.#pinned.set(c.req.raw, engine);
+        return next();
+      });
+  }
+
+  /** Runs `task` on the current engine, which is not closed before `task` ends even if another is swapped in meanwhile. */
+  async use<T>(task: (engine: SearchEngine) => T | Promise<T>): Promise<T> {
+    const engine = this.#current;
+    this.#inFlight.set(engine, (this.#inFlight.get(engine) ?? 0) + 1);
+    try {
+      return await task(engine);
+    } finally {
+      const left = (this.#inFlight.get(engine) ?? 1) - 1;
+      if (left > 0) this.#inFlight.set(engine, left);
+      else {
+        this.#inFlight.delete(engine);
+        if (this.#retired.delete(engine)) await engine.close();
       }
-    };
+    }
   }
 
   /** Makes `next` current; the previous engine closes when its in-flight requests end. */

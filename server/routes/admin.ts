@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { PaperscopeError } from '../../core/errors.js';
-import { indexPapersInWorker } from '../../indexer/worker.js';
+import type { IndexSummary } from '../../indexer/index.js';
 import type { Paper } from '../../indexer/parse/index.js';
+import { indexPapersInWorker, removePapersInWorker, type WorkerIndexOptions } from '../../indexer/worker.js';
 import type { LiveEngine } from '../engine/index.js';
 import { adminAuth } from '../middleware/index.js';
 import { jsonBody } from './api.js';
@@ -78,21 +79,22 @@ export async function postedPapers(body: unknown): Promise<Paper[]> {
 }
 
 /**
- * `POST /api/papers`: adds or updates papers with the real indexer, in a worker thread so searches
- * keep being answered, then swaps in an engine on the new index; requests already running finish on the old one. Writes run one at a time.
+ * `POST /api/papers` adds or updates papers and `DELETE /api/papers/:id` removes one, with the real
+ * indexer in a worker thread so searches keep being answered, then swaps in an engine on the new
+ * index; requests already running finish on the old one. Writes run one at a time.
  */
 export function adminRoutes(options: AdminOptions): Hono {
   const admin = new Hono();
+  const { live } = options;
   let queue: Promise<unknown> = Promise.resolve();
-  admin.post('/papers', adminAuth(options.token), async (c) => {
-    const papers = await postedPapers(await jsonBody(c.req.raw));
-    const { live } = options;
+  /** Runs `write` after the writes before it, with the settings that reopen the served index. */
+  const queued = (write: (settings: WorkerIndexOptions) => Promise<IndexSummary>): Promise<IndexSummary> => {
     const engineOptions = live.options;
     if (!engineOptions) throw new PaperscopeError('READ_ONLY', 'This server was started without a data directory to write to.');
     const run = queue.then(async () => {
       const { manifest } = live.current;
       const { onEvent: _onEvent, llm: _llm, ...settings } = engineOptions;
-      const summary = await indexPapersInWorker(papers, {
+      const summary = await write({
         ...settings,
         source: SOURCE,
         embedder: manifest.embedder.kind,
@@ -103,8 +105,17 @@ export function adminRoutes(options: AdminOptions): Hono {
       return summary;
     });
     queue = run.catch(() => {});
-    const { added, updated, unchanged, total } = await run;
+    return run;
+  };
+  admin.post('/papers', adminAuth(options.token), async (c) => {
+    const papers = await postedPapers(await jsonBody(c.req.raw));
+    const { added, updated, unchanged, total } = await queued((settings) => indexPapersInWorker(papers, settings));
     return c.json({ added, updated, unchanged, total });
+  });
+  admin.delete('/papers/:id', adminAuth(options.token), async (c) => {
+    const id = c.req.param('id');
+    const { removedIds, total } = await queued((settings) => removePapersInWorker([id], settings));
+    return c.json({ removed: removedIds, total });
   });
   return admin;
 }
