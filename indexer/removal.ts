@@ -50,14 +50,15 @@ export function papersToPrune(
   const within = (file: string) => roots.some((root) => file === root || file.startsWith(`${root}${path.sep}`));
   const unreadable = new Set(read.issues.filter((issue) => !issue.kept).map((issue) => path.resolve(cwd, issue.file)));
   const ids: string[] = [];
-  const spared = new Set<string>();
+  // Keyed by the resolved file, named as first stored.
+  const spared = new Map<string, string>();
   for (const { id, sourceFile } of stored) {
     const file = path.resolve(cwd, sourceFile);
     if (read.ids.has(id) || !within(file)) continue;
-    if (unreadable.has(file)) spared.add(sourceFile);
+    if (unreadable.has(file)) spared.set(file, spared.get(file) ?? sourceFile);
     else ids.push(id);
   }
-  return { ids, sparedFiles: [...spared] };
+  return { ids, sparedFiles: [...spared.values()] };
 }
 
 /** "3 papers (a, b, c)", listing at most `shown` ids. */

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { isPaperscopeError } from '../../core/errors.js';
 import { createIndexer, type IndexEvent, type IndexOptions, removePapers } from '../../indexer/index.js';
-import { readListings } from '../../indexer/parse/index.js';
+import { type ParseIssue, readListings } from '../../indexer/parse/index.js';
+import { papersToPrune } from '../../indexer/removal.js';
 import { dataDirLayout, PapersTable, readManifest, readRecordsFile, readTopicsFile } from '../../indexer/store/index.js';
 import type { LiveEngine, SearchEngine } from '../../server/engine/index.js';
 import { createApp } from '../../server/index.js';
@@ -250,5 +251,29 @@ describe('paperscope index --prune', () => {
     await expect(pruning).rejects.toSatisfy((error) => isPaperscopeError(error) && error.code === 'INVALID_INPUT');
     expect((await storedIds()).size).toBe(38);
     expect(await readFile(file('a.jsonl'), 'utf8')).toBe('');
+  });
+});
+
+describe('papersToPrune', () => {
+  const read = (ids: string[], issues: ParseIssue[] = []) => ({ ids: new Set(ids), issues });
+  const stored = [
+    { id: 'a1', sourceFile: 'in/a.json' },
+    { id: 'a2', sourceFile: '/work/in/a.json' },
+    { id: 'ab', sourceFile: 'in/ab.json' },
+    { id: 'deep', sourceFile: 'in/sub/c.json' },
+    { id: 'posted', sourceFile: 'POST /api/papers' },
+  ];
+
+  it('drops papers under the given paths (relative or absolute, files or folders) that were not read again', () => {
+    expect(papersToPrune(stored, read([]), ['in/a.json'], '/work').ids).toEqual(['a1', 'a2']);
+    expect(papersToPrune(stored, read(['a2']), ['/work/in/'], '/work').ids).toEqual(['a1', 'ab', 'deep']);
+    // A folder's name is not a prefix of a file beside it: in/a is not in/ab.json.
+    expect(papersToPrune(stored, read([]), ['in/a'], '/work').ids).toEqual([]);
+  });
+
+  it('spares every paper of a file with a record it could not read, but not for a field it dropped', () => {
+    const lost: ParseIssue = { file: 'in/a.json', line: 3, field: 'abstract', message: 'missing' };
+    expect(papersToPrune(stored, read([], [lost]), ['in'], '/work')).toEqual({ ids: ['ab', 'deep'], sparedFiles: ['in/a.json'] });
+    expect(papersToPrune(stored, read([], [{ ...lost, kept: true }]), ['in'], '/work').sparedFiles).toEqual([]);
   });
 });
