@@ -258,22 +258,22 @@ describe('papersToPrune', () => {
   const read = (ids: string[], issues: ParseIssue[] = []) => ({ ids: new Set(ids), issues });
   const stored = [
     { id: 'a1', sourceFile: 'in/a.json' },
-    { id: 'a2', sourceFile: '/work/in/a.json' },
+    { id: 'a2', sourceFile: '/srv/papers/in/a.json' },
     { id: 'ab', sourceFile: 'in/ab.json' },
     { id: 'deep', sourceFile: 'in/sub/c.json' },
     { id: 'posted', sourceFile: 'POST /api/papers' },
   ];
 
   it('drops papers under the given paths (relative or absolute, files or folders) that were not read again', () => {
-    expect(papersToPrune(stored, read([]), ['in/a.json'], '/work').ids).toEqual(['a1', 'a2']);
-    expect(papersToPrune(stored, read(['a2']), ['/work/in/'], '/work').ids).toEqual(['a1', 'ab', 'deep']);
+    expect(papersToPrune(stored, read([]), ['in/a.json'], '/srv/papers').ids).toEqual(['a1', 'a2']);
+    expect(papersToPrune(stored, read(['a2']), ['/srv/papers/in/'], '/srv/papers').ids).toEqual(['a1', 'ab', 'deep']);
     // A folder's name is not a prefix of a file beside it: in/a is not in/ab.json.
-    expect(papersToPrune(stored, read([]), ['in/a'], '/work').ids).toEqual([]);
+    expect(papersToPrune(stored, read([]), ['in/a'], '/srv/papers').ids).toEqual([]);
   });
 
   it('spares every paper of a file with a record it could not read, but not for a field it dropped', () => {
     const lost: ParseIssue = { file: 'in/a.json', line: 3, field: 'abstract', message: 'missing' };
-    expect(papersToPrune(stored, read([], [lost]), ['in'], '/work')).toEqual({ ids: ['ab', 'deep'], sparedFiles: ['in/a.json'] });
-    expect(papersToPrune(stored, read([], [{ ...lost, kept: true }]), ['in'], '/work').sparedFiles).toEqual([]);
+    expect(papersToPrune(stored, read([], [lost]), ['in'], '/srv/papers')).toEqual({ ids: ['ab', 'deep'], sparedFiles: ['in/a.json'] });
+    expect(papersToPrune(stored, read([], [{ ...lost, kept: true }]), ['in'], '/srv/papers').sparedFiles).toEqual([]);
   });
 });
