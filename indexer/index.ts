@@ -190,7 +190,12 @@ interface RunPlan {
   source: string;
   read?: (stages: StageTimings) => Promise<ParseResult>;
   reconcile?: AddOptions['reconcile'];
-  remove?: (stored: PaperRecords, read: { ids: ReadonlySet<string>; issues: readonly ParseIssue[] }) => string[];
+  remove?: (
+    stored: PaperRecords,
+    read: { ids: ReadonlySet<string>; issues: readonly ParseIssue[] },
+    /** The ids of the published index, when the table is ahead of it (a run cut short after writing). */
+    published: ReadonlySet<string> | undefined,
+  ) => string[];
 }
 
 const DEFAULT_EMBEDDERS: Required<IndexerComponents>['embedder'] = {
@@ -246,8 +251,8 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
     add: (papers, options) =>
       indexInput(parts, { source: options.source, read: async () => ({ papers, issues: [] }), reconcile: options.reconcile }, options),
     remove: (requested, options) => {
-      const remove: RunPlan['remove'] = (stored) => {
-        const ids = papersToRemove(requested, new Set(stored.briefs.map(({ id }) => id)));
+      const remove: RunPlan['remove'] = (stored, _read, published) => {
+        const ids = papersToRemove(requested, new Set(stored.briefs.map(({ id }) => id)), published);
         options.onEvent?.({ type: 'info', message: `Removing ${describeIds(ids)}` });
         return ids;
       };
@@ -334,7 +339,11 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       if (damagedId !== undefined) superseded.set(id, damagedId);
     }
     const replaced = new Set(superseded.values());
-    const removedIds = stored && plan.remove ? plan.remove(stored, { ids: inputIds, issues }) : [];
+    const published =
+      plan.remove && manifest && !rebuilt && manifest.tableVersion !== (await table.version())
+        ? await publishedIds(layout, manifest.tableVersion, emit)
+        : undefined;
+    const removedIds = stored && plan.remove ? plan.remove(stored, { ids: inputIds, issues }, published) : [];
     if (removedIds.length > 0) {
       const remaining = new Set([...known.keys(), ...inputIds]);
       for (const id of [...replaced, ...removedIds]) remaining.delete(id);
@@ -489,6 +498,14 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
 function issueCounts({ skipped, kept }: { skipped: number; kept: number }): string {
   const parts = [skipped ? `${skipped} skipped` : '', kept ? `${plural(kept, 'paper')} kept without a bad field` : ''].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
+/** The ids of the table at `version` (what the manifest publishes), or none when that version cannot be read. */
+async function publishedIds(layout: DataDirLayout, version: number, emit: (event: IndexEvent) => void): Promise<Set<string>> {
+  const warn = (message: string) => emit({ type: 'warning', message });
+  const table = await PapersTable.openForReading(layout, { version, onWarning: warn }).catch(() => undefined);
+  if (!table || (await table.version()) !== version) return new Set();
+  return new Set((await table.contentHashes()).keys());
 }
 
 /** The ids in the papers table, or none when it cannot be read (a re-embed rebuilds it anyway). */

@@ -11,11 +11,17 @@ export interface StoredSource {
 
 /**
  * The ids asked for, each checked against the stored ones: an unknown id is a mistake to name
- * (nothing is removed), not one to skip. Repeated ids count once.
+ * (nothing is removed), not one to skip. Repeated ids count once. `publishedIds` are those of the
+ * index as last published, when a run that was cut short left the table ahead of it: an id gone
+ * from the table but still published was removed by that run, and asking again publishes it.
  */
-export function papersToRemove(requested: readonly string[], storedIds: ReadonlySet<string>): string[] {
+export function papersToRemove(
+  requested: readonly string[],
+  storedIds: ReadonlySet<string>,
+  publishedIds: ReadonlySet<string> = new Set(),
+): string[] {
   const ids = [...new Set(requested)];
-  const unknown = ids.filter((id) => !storedIds.has(id));
+  const unknown = ids.filter((id) => !storedIds.has(id) && !publishedIds.has(id));
   if (unknown.length > 0) {
     const named = unknown.map((id) => `"${id}"`).join(', ');
     throw new PaperscopeError('NOT_FOUND', `No paper ${named} in the index; nothing was removed ("paperscope search" shows the ids).`, {

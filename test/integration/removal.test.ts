@@ -93,6 +93,37 @@ describe('paperscope remove', () => {
     INDEX_SAMPLE_MS,
   );
 
+  it(
+    'is crash-safe: killed before its manifest, the index still serves every paper, and asking again publishes the removal',
+    async () => {
+      const before = await openCollectingEvents(dataDir);
+      const [victim] = (await before.engine.search({ q: 'reward', k: 1, offset: 0, mode: 'hybrid', sort: 'relevance' })).results;
+      await before.engine.close();
+      const id = victim?.id as string;
+      const killed = await outcomeOf(spawnCli(['remove', id, '--data-dir', dataDir], { PAPERSCOPE_CRASH_AT: 'before-manifest' }));
+      expect(killed.signal).toBe('SIGKILL');
+
+      // The manifest still names the table version before the delete: the index serves it whole.
+      const after = await openCollectingEvents(dataDir);
+      expect(after.engine.status().papers).toBe(61);
+      expect(after.engine.paper(id).id).toBe(id);
+      await after.engine.close();
+
+      const settings = readSettings();
+      const again = await removePapers([id], { dataDir, cacheDir: settings.cacheDir, offline: true, embedder: 'auto' });
+      expect(again).toMatchObject({ removedIds: [id], total: 60 });
+      const { engine, events } = await openCollectingEvents(dataDir);
+      try {
+        expect(events.filter((event) => event.type === 'warning')).toEqual([]);
+        expect(engine.status().papers).toBe(60);
+        expect(() => engine.paper(id)).toThrow(id);
+      } finally {
+        await engine.close();
+      }
+    },
+    INDEX_SAMPLE_MS,
+  );
+
   it('exits 4 without an index, and does not create the data dir it was given', async () => {
     const missing = path.join(scratch.dir, 'missing');
     const outcome = await outcomeOf(spawnCli(['remove', 'some-id', '--data-dir', missing]));
