@@ -18,7 +18,7 @@ import {
 import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/index.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
-import { formatIndexSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
+import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
 // Each command imports what it runs when it runs: loading the indexer, the object-store client and
@@ -271,7 +271,7 @@ withDataDir(
     const summary = await removePapers(ids, pipelineOptions(embedOptions, reporter.onEvent))
       .catch(explainNoIndex(options.dataDir))
       .finally(reporter.stop);
-    output(options, summary, () => process.stdout.write(`${formatIndexSummary(summary)}\n`));
+    output(options, summary, () => process.stdout.write(`${formatRemoveSummary(summary)}\n`));
   });
 
 const sourceHelpers = {

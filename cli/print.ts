@@ -30,6 +30,14 @@ export function formatIndexSummary(summary: IndexSummary): string {
   );
 }
 
+/** The one line `paperscope remove` ends with. */
+export function formatRemoveSummary(summary: IndexSummary): string {
+  return (
+    `Removed ${plural(summary.removed, 'paper')} (${summary.removedIds.join(', ')}) in ${(summary.buildMs / 1000).toFixed(1)} s; ` +
+    `the index holds ${plural(summary.total, 'paper')} in ${plural(summary.topics, 'topic')}.`
+  );
+}
+
 /** Results numbered from `offset + 1`, so that a second page goes on where the first stopped. */
 export function printResults(
   results: Array<SearchHit & { shared_terms?: string[] }>,

@@ -232,6 +232,17 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
   const parts = { embedder: components.embedder ?? DEFAULT_EMBEDDERS, store: components.store ?? openStore };
   return {
     run: (options) => {
+      // Re-embedding rebuilds the table from the input and every stored paper: nothing to prune against.
+      if (options.prune && options.reembed)
+        return Promise.reject(
+          new PaperscopeError(
+            'INVALID_PARAMETER',
+            '--prune and --reembed cannot run together: run "index --prune" first, then "--reembed".',
+            {
+              parameter: 'prune',
+            },
+          ),
+        );
       const source = options.paths.join(', ');
       const read = (stages: StageTimings) =>
         timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));

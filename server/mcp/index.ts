@@ -1,3 +1,3 @@
 /** Paperscope as a Model Context Protocol server: the tools and resources (server.ts), and `/mcp` over HTTP (http.ts). */
 export { mcpRoutes, mcpToken } from './http.js';
-export { createMcpServer, LISTED_PAPERS, type WithEngine } from './server.js';
+export { createMcpServer, type WithEngine } from './server.js';

@@ -11,7 +11,7 @@ import { validate } from '../routes/index.js';
 export type WithEngine = <T>(task: (engine: SearchEngine) => T | Promise<T>) => Promise<T>;
 
 /** Papers listed as resources; the rest are still read by id, and found with search_papers. */
-export const LISTED_PAPERS = 1_000;
+const LISTED_PAPERS = 1_000;
 
 const INSTRUCTIONS =
   'Paperscope is a local index of research papers (titles and abstracts). Find papers with search_papers, read one with get_paper ' +

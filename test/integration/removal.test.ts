@@ -252,6 +252,10 @@ describe('paperscope index --prune', () => {
     expect('records' in records && records.records.briefs.map((brief) => brief.id).sort()).toEqual([...stored].sort());
   });
 
+  it('refuses --prune with --reembed, which rebuilds the table from every stored paper', async () => {
+    await expect(indexer.run({ ...options, prune: true, reembed: true })).rejects.toThrow(/--prune and --reembed/);
+  });
+
   it('touches only papers read from the paths given', async () => {
     const summary = await indexer.run({ ...options, paths: [file('b.jsonl')], prune: true });
     expect(summary).toMatchObject({ removed: 0, total: 60 });
