@@ -455,7 +455,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({
         type: 'info',
-        message: recluster ? `Clustering topics: ${recluster}` : 'Adding new papers to the existing topics (re-cluster with --recluster)',
+        message: recluster
+          ? `Clustering topics: ${recluster}`
+          : `${removedIds.length > 0 && changed.length === 0 ? 'Keeping' : 'Adding new papers to'} the existing topics (re-cluster with --recluster)`,
       });
       let built = 0;
       const onStep = () => emit({ type: 'progress', stage: 'Building', done: ++built, total: DERIVED_STEPS.length });
