@@ -316,6 +316,7 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
       }).catch(explainNoIndex(options.dataDir));
       const status = server.engine.status();
       process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${status.embedder.model})\n`);
+      if (options.mcp) process.stderr.write(`MCP (streamable HTTP) at ${server.url}/mcp, for requests with the admin token\n`);
       process.stdout.write(`Paperscope is ready at ${server.url}\n`);
       const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
       const shutdown = () => {
