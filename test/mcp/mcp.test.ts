@@ -9,7 +9,7 @@ import { LiveEngine, SearchEngine } from '../../server/engine/index.js';
 import { createApp } from '../../server/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
-import { CLI_COMMAND } from '../reliability/cli.js';
+import { cliEntry } from '../reliability/cli.js';
 
 const TOOLS = ['ask', 'get_paper', 'list_topics', 'search_papers', 'similar_papers', 'topic_papers'];
 /** The sample's paper on noisy rewards (test/eval/short-queries.json grades it 3 for "reward noise"). */
@@ -36,10 +36,10 @@ describe('paperscope mcp (stdio), driven by the SDK client', () => {
 
   beforeAll(async () => {
     const dataDir = await buildSampleIndex();
-    const [command, ...prefix] = CLI_COMMAND;
+    // `node <the CLI as JavaScript> mcp --data-dir …`, as an assistant starts `dist/cli/main.js`.
     const transport = new StdioClientTransport({
-      command,
-      args: [...prefix, 'mcp', '--data-dir', dataDir],
+      command: process.execPath,
+      args: [cliEntry(), 'mcp', '--data-dir', dataDir],
       cwd: PROJECT_ROOT,
       env: { ...(process.env as Record<string, string>), PAPERSCOPE_RELOAD_INTERVAL_MS: '0' },
       stderr: 'pipe',
