@@ -272,3 +272,7 @@ export const postedPapersResponseSchema = z.object({
   unchanged: z.number().int(),
   total: z.number().int(),
 });
+
+/** `DELETE /api/papers/:id`: the ids removed, and the papers the index holds now. */
+export const removedPapersResponseSchema = z.object({ removed: z.array(z.string()), total: z.number().int() });
+export type RemovedPapersResponse = z.infer<typeof removedPapersResponseSchema>;

@@ -3,7 +3,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import type { IndexSummary } from '../../indexer/index.js';
 import type { Paper } from '../../indexer/parse/index.js';
 import { indexPapersInWorker, removePapersInWorker, type WorkerIndexOptions } from '../../indexer/worker.js';
-import type { LiveEngine } from '../engine/index.js';
+import type { LiveEngine, RemovedPapersResponse } from '../engine/index.js';
 import { adminAuth } from '../middleware/index.js';
 import { jsonBody } from './api.js';
 
@@ -115,7 +115,8 @@ export function adminRoutes(options: AdminOptions): Hono {
   admin.delete('/papers/:id', adminAuth(options.token), async (c) => {
     const id = c.req.param('id');
     const { removedIds, total } = await queued((settings) => removePapersInWorker([id], settings));
-    return c.json({ removed: removedIds, total });
+    const response: RemovedPapersResponse = { removed: removedIds, total };
+    return c.json(response);
   });
   return admin;
 }

@@ -16,6 +16,7 @@ import {
   paperDetailSchema,
   postedPapersResponseSchema,
   postedPapersSchema,
+  removedPapersResponseSchema,
   searchParamsSchema,
   searchResponseSchema,
   similarParamsSchema,
@@ -80,6 +81,14 @@ export const API_OPERATIONS: readonly ApiOperation[] = [
     admin: true,
   },
   { method: 'get', path: '/api/papers/{id}', summary: 'One paper', pathParams: paperId, response: paperDetailSchema, exports: true },
+  {
+    method: 'delete',
+    path: '/api/papers/{id}',
+    summary: 'Remove a paper; topics, map and search indexes follow (admin token)',
+    pathParams: paperId,
+    response: removedPapersResponseSchema,
+    admin: true,
+  },
   {
     method: 'get',
     path: '/api/papers/{id}/similar',
