@@ -407,7 +407,7 @@ describe('the API described, browsed, exported, and its HTTP basics', () => {
     expect(await wrong.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
     const post = await get('/api/papers/some-id', { method: 'POST' });
     expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET, HEAD');
+    expect(post.headers.get('allow')).toBe('DELETE, GET, HEAD');
     expect((await get('/api/ask')).headers.get('allow')).toBe('POST');
     const legacy = await get('/favicon.ico');
     expect(legacy.status).toBe(301);
