@@ -158,6 +158,18 @@ async function indexWith(
   }
 }
 
+/** How a read command opens the engine, from the settings read at the top. */
+function engineOptions(dataDir: string, onEvent: EngineOptions['onEvent']): EngineOptions {
+  return {
+    dataDir,
+    cacheDir: settings.cacheDir,
+    modelDir: settings.modelDir,
+    offline: settings.offline,
+    objectStore: settings.objectStore,
+    onEvent,
+  };
+}
+
 /** Opens the index for a read command; embedder warnings go to stderr. */
 async function withEngine<T>(
   options: CommonOptions,
@@ -166,15 +178,9 @@ async function withEngine<T>(
 ): Promise<T> {
   const reporter = createReporter({ quiet: true });
   const { SearchEngine } = await import('../server/engine/index.js');
-  const engine = await SearchEngine.open({
-    dataDir: options.dataDir,
-    cacheDir: settings.cacheDir,
-    modelDir: settings.modelDir,
-    offline: settings.offline,
-    objectStore: settings.objectStore,
-    onEvent: reporter.onEvent,
-    ...extra,
-  }).catch(explainNoIndex(options.dataDir));
+  const engine = await SearchEngine.open({ ...engineOptions(options.dataDir, reporter.onEvent), ...extra }).catch(
+    explainNoIndex(options.dataDir),
+  );
   try {
     return await use(engine);
   } finally {
@@ -343,15 +349,8 @@ withDataDir(
     import('../server/mcp/index.js'),
     import('@modelcontextprotocol/sdk/server/stdio.js'),
   ]);
-  const engineOptions = {
-    dataDir: options.dataDir,
-    cacheDir: settings.cacheDir,
-    modelDir: settings.modelDir,
-    offline: settings.offline,
-    objectStore: settings.objectStore,
-    onEvent: reporter.onEvent,
-  };
-  const live = new LiveEngine(await SearchEngine.open(engineOptions).catch(explainNoIndex(options.dataDir)), engineOptions);
+  const opened = engineOptions(options.dataDir, reporter.onEvent);
+  const live = new LiveEngine(await SearchEngine.open(opened).catch(explainNoIndex(options.dataDir)), opened);
   // An assistant keeps this process for its whole session: a newer index (paperscope index) is swapped in.
   const watch =
     settings.reloadIntervalMs > 0

@@ -107,9 +107,37 @@ function node(
   return { opType, input, output, name: output[0], attribute };
 }
 
+/** A BERT-like graph as ONNX bytes: the inputs transformers.js feeds, `last_hidden_state` out. */
+function encodeModel(
+  name: string,
+  opset: number,
+  nodes: onnxProto.onnx.INodeProto[],
+  initializer: onnxProto.onnx.ITensorProto[],
+  hidden: number,
+): Uint8Array {
+  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  const model: onnxProto.onnx.IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'paperscope-make-tiny-model',
+    graph: {
+      name,
+      node: nodes,
+      initializer,
+      input: [
+        tensorValue('input_ids', INT64, ['batch', 'sequence']),
+        tensorValue('attention_mask', INT64, ['batch', 'sequence']),
+        tensorValue('token_type_ids', INT64, ['batch', 'sequence']),
+      ],
+      output: [tensorValue('last_hidden_state', FLOAT, ['batch', 'sequence', String(hidden)])],
+    },
+  };
+  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+}
+
 export function tinyModelBytes(vocabSize: number, hidden = TINY_HIDDEN_SIZE, positions = TINY_MAX_TOKENS): Uint8Array {
   const next = createRandom(20240604);
-  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  const { FLOAT } = onnx.TensorProto.DataType;
   const initializer = [
     floatTensor('word_embeddings', [vocabSize, hidden], randomFloats(vocabSize * hidden, 1, next)),
     floatTensor('token_type_embeddings', [2, hidden], randomFloats(2 * hidden, 0.1, next)),
@@ -142,23 +170,7 @@ export function tinyModelBytes(vocabSize: number, hidden = TINY_HIDDEN_SIZE, pos
     node('Tanh', ['projected'], ['last_hidden_state']),
   ];
 
-  const model: onnxProto.onnx.IModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'paperscope-make-tiny-model',
-    graph: {
-      name: 'tiny-bert',
-      node: nodes,
-      initializer,
-      input: [
-        tensorValue('input_ids', INT64, ['batch', 'sequence']),
-        tensorValue('attention_mask', INT64, ['batch', 'sequence']),
-        tensorValue('token_type_ids', INT64, ['batch', 'sequence']),
-      ],
-      output: [tensorValue('last_hidden_state', FLOAT, ['batch', 'sequence', String(hidden)])],
-    },
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  return encodeModel('tiny-bert', 13, nodes, initializer, hidden);
 }
 
 /** The shape of a BERT encoder (all-MiniLM-L6-v2's by default). */
@@ -183,7 +195,7 @@ export const MINILM_L6_SHAPE: BertShape = { layers: 6, hidden: 384, heads: 12, i
 export function bertModelBytes(shape: BertShape, options: { quantized?: boolean; seed?: number } = {}): Uint8Array {
   const { layers, hidden, heads, intermediate, vocabSize, positions } = shape;
   const next = createRandom(options.seed ?? 20240605);
-  const { FLOAT, INT64 } = onnx.TensorProto.DataType;
+  const { FLOAT } = onnx.TensorProto.DataType;
   const { INT, INTS, FLOAT: FLOAT_ATTRIBUTE } = onnx.AttributeProto.AttributeType;
   const initializer: onnxProto.onnx.ITensorProto[] = [];
   const nodes: onnxProto.onnx.INodeProto[] = [];
@@ -302,23 +314,7 @@ export function bertModelBytes(shape: BertShape, options: { quantized?: boolean;
   }
   nodes.push(node('Identity', [x], ['last_hidden_state']));
 
-  const model: onnxProto.onnx.IModelProto = {
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    producerName: 'paperscope-make-tiny-model',
-    graph: {
-      name: 'bert',
-      node: nodes,
-      initializer,
-      input: [
-        tensorValue('input_ids', INT64, ['batch', 'sequence']),
-        tensorValue('attention_mask', INT64, ['batch', 'sequence']),
-        tensorValue('token_type_ids', INT64, ['batch', 'sequence']),
-      ],
-      output: [tensorValue('last_hidden_state', FLOAT, ['batch', 'sequence', String(hidden)])],
-    },
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  return encodeModel('bert', 17, nodes, initializer, hidden);
 }
 
 function tokenizerJson(vocab: string[]): unknown {
