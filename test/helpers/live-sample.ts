@@ -1,4 +1,3 @@
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { readSettings } from '../../core/config.js';
 import { type EngineOptions, LiveEngine, SearchEngine } from '../../server/engine/index.js';
@@ -10,7 +9,7 @@ export async function liveSampleCopy(
 ): Promise<{ scratch: { dir: string; remove: () => Promise<void> }; options: EngineOptions; live: LiveEngine }> {
   const scratch = await temporaryDir(prefix);
   const dataDir = path.join(scratch.dir, 'index');
-  await cp(await buildSampleIndex(), dataDir, { recursive: true });
+  await buildSampleIndex(dataDir);
   const options = { dataDir, cacheDir: readSettings().cacheDir, offline: true };
   return { scratch, options, live: new LiveEngine(await SearchEngine.open(options), options) };
 }

@@ -1,6 +1,7 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 import { type IndexEvent, type IndexSummary, runIndex } from '../../indexer/index.js';
@@ -36,13 +37,14 @@ export async function indexSample(
 
 /**
  * A data dir of its own holding the 62 sample papers: a copy of the index built once for the whole
- * run (indexing the sample in every test file that needs it cost the suite more than any test did).
+ * run (indexing the sample in every test file that needs it cost the suite more than any test did),
+ * made at `into`, or else in the run's scratch root, which the run removes at its end.
  */
-export async function buildSampleIndex(): Promise<string> {
+export async function buildSampleIndex(into?: string): Promise<string> {
   const shared = await builtOncePerRun('sample-index', async (dir) => {
     await indexSample(dir);
   });
-  const { dir } = await temporaryDir('paperscope-sample-');
+  const dir = into ?? (await mkdtemp(path.join(inject('scratchRoot'), 'sample-')));
   await cp(shared, dir, { recursive: true });
   return dir;
 }

@@ -1,4 +1,3 @@
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
@@ -21,7 +20,7 @@ describe('re-embedding an index with another embedder', () => {
     dataDir = path.join(scratch.dir, 'index');
     modelDir = path.join(scratch.dir, 'tiny-bert');
     await makeTinyModel(modelDir);
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
   }, INDEX_SAMPLE_MS);
   afterAll(() => remove());
 

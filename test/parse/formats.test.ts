@@ -1,24 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PaperscopeError } from '../../core/errors.js';
 import { type ParseResult, parseListing } from '../../indexer/parse/index.js';
+import { failureOf } from '../helpers/failure.js';
 
 const FIXTURES = 'test/fixtures/inputs';
 
 function parseFixture(name: string): ParseResult {
   const file = `${FIXTURES}/${name}`;
   return parseListing(readFileSync(file, 'utf8'), { file });
-}
-
-/** The PaperscopeError `run` throws; fails the test when it throws nothing or something else. */
-function failure(run: () => unknown): PaperscopeError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PaperscopeError) return error;
-    throw error;
-  }
-  throw new Error('expected a PaperscopeError');
 }
 
 describe('arXiv Atom feed', () => {
@@ -68,14 +57,14 @@ describe('arXiv Atom feed', () => {
   });
 
   it('fails on invalid XML, naming the file and line', () => {
-    const error = failure(() => parseListing('<feed>\n<entry>\n<title>x</entry>\n</feed>', { file: 'bad.xml' }));
+    const error = failureOf(() => parseListing('<feed>\n<entry>\n<title>x</entry>\n</feed>', { file: 'bad.xml' }));
     expect(error.code).toBe('PARSE_FAILED');
     expect(error.message).toMatch(/^bad\.xml:3:\d+: invalid XML/);
     expect(error.details).toMatchObject({ file: 'bad.xml', line: 3 });
   });
 
   it('fails on well-formed XML that is not a feed', () => {
-    expect(failure(() => parseListing('<rss><item/></rss>', { file: 'x.xml' })).message).toMatch(
+    expect(failureOf(() => parseListing('<rss><item/></rss>', { file: 'x.xml' })).message).toMatch(
       /^x\.xml:1: not an Atom feed: no <feed> element\. Paperscope reads /,
     );
   });
@@ -190,7 +179,7 @@ describe('CSV', () => {
   });
 
   it('fails without a usable header', () => {
-    const error = failure(() => parseListing('name,text\nA,B\n', { file: 'h.csv' }));
+    const error = failureOf(() => parseListing('name,text\nA,B\n', { file: 'h.csv' }));
     expect(error.code).toBe('PARSE_FAILED');
     expect(error.message).toMatch(/^h\.csv:1: the CSV header must name "title" and "abstract"/);
   });
@@ -241,14 +230,14 @@ describe('JSON', () => {
   });
 
   it('fails on invalid JSON, naming the line and column', () => {
-    const error = failure(() => parseListing('[\n  {"title": "A", "abstract": "B"},\n  {"title": tru}\n]', { file: 'bad.json' }));
+    const error = failureOf(() => parseListing('[\n  {"title": "A", "abstract": "B"},\n  {"title": tru}\n]', { file: 'bad.json' }));
     expect(error.code).toBe('PARSE_FAILED');
     expect(error.message).toMatch(/^bad\.json:3:13: invalid JSON/);
     expect(error.details).toMatchObject({ file: 'bad.json', line: 3, column: 13 });
   });
 
   it('fails on JSON that holds no papers array', () => {
-    expect(failure(() => parseListing('{"items": []}', { file: 'x.json' })).message).toBe(
+    expect(failureOf(() => parseListing('{"items": []}', { file: 'x.json' })).message).toBe(
       'x.json:1: expected an array of papers or an object with a "papers" array',
     );
   });

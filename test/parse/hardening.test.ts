@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PaperscopeError } from '../../core/errors.js';
 import { countIssues, formatIssue, parseListing, readListings } from '../../indexer/parse/index.js';
 import { postedPapers } from '../../server/routes/admin.js';
+import { failureOf } from '../helpers/failure.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 
 let dir: string;
@@ -17,16 +18,6 @@ async function write(name: string, content: string): Promise<string> {
   const file = path.join(dir, name);
   await writeFile(file, content);
   return file;
-}
-
-function failureOf(run: () => unknown): PaperscopeError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof PaperscopeError) return error;
-    throw error;
-  }
-  throw new Error('expected a PaperscopeError');
 }
 
 const paper = (title: string) => JSON.stringify({ title, abstract: `About ${title}.` });

@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
@@ -39,7 +39,7 @@ describe('derived files rebuilt after damage', () => {
 
   async function copy(): Promise<string> {
     const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
     return dataDir;
   }
 

@@ -1,4 +1,4 @@
-import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
@@ -26,7 +26,7 @@ describe('the papers table checked against its content hashes', () => {
 
   async function copy(): Promise<string> {
     const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
     return dataDir;
   }
 

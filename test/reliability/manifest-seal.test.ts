@@ -1,4 +1,4 @@
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
@@ -15,7 +15,7 @@ describe('the sealed manifest', () => {
 
   async function copy(): Promise<{ dataDir: string; manifestFile: string; sealed: { sha256: string; payload: Record<string, unknown> } }> {
     const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
     const manifestFile = dataDirLayout(dataDir).manifest;
     return { dataDir, manifestFile, sealed: JSON.parse(await readFile(manifestFile, 'utf8')) };
   }

@@ -1,4 +1,4 @@
-import { cp, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ describe('a data dir whose manifest.json is missing', () => {
   /** A private copy of the sample index without its manifest. */
   async function copyWithoutManifest(): Promise<string> {
     const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
     await rm(dataDirLayout(dataDir).manifest);
     return dataDir;
   }

@@ -1,4 +1,3 @@
-import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
@@ -13,7 +12,7 @@ describe('a server opening while an indexer writes', () => {
   beforeAll(async () => {
     scratch = await temporaryDir('paperscope-snapshot-');
     dataDir = path.join(scratch.dir, 'data');
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
   }, INDEX_SAMPLE_MS);
   afterAll(async () => scratch.remove());
 

@@ -30,7 +30,7 @@ describe('a papers table whose newest version file is damaged', () => {
   beforeAll(async () => {
     scratch = await temporaryDir('paperscope-versions-');
     indexed = path.join(scratch.dir, 'indexed');
-    await cp(await buildSampleIndex(), indexed, { recursive: true });
+    await buildSampleIndex(indexed);
     const extra = path.join(scratch.dir, 'extra.json');
     await writeFile(
       extra,

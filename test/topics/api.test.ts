@@ -1,4 +1,4 @@
-import { cp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,7 +57,7 @@ describe('topics on the sample index', () => {
 
   beforeAll(async () => {
     ({ dir: dataDir, remove } = await temporaryDir());
-    await cp(await buildSampleIndex(), dataDir, { recursive: true });
+    await buildSampleIndex(dataDir);
     initial = (await readTopicsFile(dataDirLayout(dataDir))) as TopicsFile;
     engine = await SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true });
     app = createApp({ engine });
