@@ -1,12 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { runIndex } from '../../indexer/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import type { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, openCollectingEvents, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, openCollectingEvents, SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
 
 async function flipMiddleByte(file: string): Promise<void> {
   const bytes = await readFile(file);
@@ -34,24 +33,10 @@ function topicsOf(engine: SearchEngine) {
 }
 
 describe('derived files rebuilt after damage', () => {
-  let scratch: { dir: string; remove: () => Promise<void> };
-  let copies = 0;
-
-  async function copy(): Promise<string> {
-    const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await buildSampleIndex(dataDir);
-    return dataDir;
-  }
-
-  beforeAll(async () => {
-    scratch = await temporaryDir('paperscope-derived-');
-  });
-  afterAll(async () => scratch?.remove());
-
   it(
     'a damaged records file is written again: the warning comes once, not on every start',
     async () => {
-      const dataDir = await copy();
+      const dataDir = await buildSampleIndex();
       await flipMiddleByte(dataDirLayout(dataDir).records);
       expect(await warningsOpening(dataDir)).toEqual([
         expect.stringMatching(/^Reading the papers from the table instead of the records file: /),
@@ -64,7 +49,7 @@ describe('derived files rebuilt after damage', () => {
   it(
     'topics rebuilt after their file is damaged keep their ids, as a re-clustering does',
     async () => {
-      const dataDir = await copy();
+      const dataDir = await buildSampleIndex();
       // A history: re-clustered into 5 topics, whose ids are carried over from the first clustering.
       await runIndex({
         paths: [SAMPLE_FILE],

@@ -1,6 +1,6 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { checkIndex } from '../../indexer/check.js';
@@ -8,7 +8,7 @@ import { type IndexEvent, type IndexOptions, runIndex } from '../../indexer/inde
 import { parseListing } from '../../indexer/parse/index.js';
 import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
 
 async function dataFiles(dataDir: string): Promise<string[]> {
   const folder = path.join(dataDirLayout(dataDir).database, 'papers.lance', 'data');
@@ -21,15 +21,6 @@ async function titleOf(dataDir: string, id: string): Promise<string | undefined>
 }
 
 describe('the papers table checked against its content hashes', () => {
-  let scratch: { dir: string; remove: () => Promise<void> };
-  let copies = 0;
-
-  async function copy(): Promise<string> {
-    const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await buildSampleIndex(dataDir);
-    return dataDir;
-  }
-
   const options = (dataDir: string, paths: string[], events: IndexEvent[] = []): IndexOptions => ({
     paths,
     dataDir,
@@ -41,15 +32,10 @@ describe('the papers table checked against its content hashes', () => {
     onEvent: (event) => events.push(event),
   });
 
-  beforeAll(async () => {
-    scratch = await temporaryDir('paperscope-integrity-');
-  });
-  afterAll(async () => scratch?.remove());
-
   it(
     'finds a flipped byte in a stored title, and index repairs it from the source file',
     async () => {
-      const dataDir = await copy();
+      const dataDir = await buildSampleIndex();
       // Read from the source, not the table: LanceDB caches what it read in this process.
       const { papers } = parseListing(await readFile(SAMPLE_FILE, 'utf8'), { file: SAMPLE_FILE, year: SAMPLE_YEAR });
       // A word of one title that occurs once in the table's data (long text is compressed): one letter of it is changed.
@@ -87,7 +73,7 @@ describe('the papers table checked against its content hashes', () => {
   it(
     'names a deleted data file as damage, in check and in index, never as a raw storage error',
     async () => {
-      const dataDir = await copy();
+      const dataDir = await buildSampleIndex();
       for (const file of await dataFiles(dataDir)) await rm(file);
       const report = await checkIndex(options(dataDir, []));
       expect(report.damage).toHaveLength(1);

@@ -11,11 +11,9 @@ import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
 
 describe('the sealed manifest', () => {
   let scratch: { dir: string; remove: () => Promise<void> };
-  let copies = 0;
 
   async function copy(): Promise<{ dataDir: string; manifestFile: string; sealed: { sha256: string; payload: Record<string, unknown> } }> {
-    const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await buildSampleIndex(dataDir);
+    const dataDir = await buildSampleIndex();
     const manifestFile = dataDirLayout(dataDir).manifest;
     return { dataDir, manifestFile, sealed: JSON.parse(await readFile(manifestFile, 'utf8')) };
   }

@@ -22,12 +22,10 @@ describe('a data dir whose manifest.json is missing', () => {
   let scratch: { dir: string; remove: () => Promise<void> };
   let sampleIds: string[];
   let extraFile: string;
-  let copies = 0;
 
   /** A private copy of the sample index without its manifest. */
   async function copyWithoutManifest(): Promise<string> {
-    const dataDir = path.join(scratch.dir, `index-${copies++}`);
-    await buildSampleIndex(dataDir);
+    const dataDir = await buildSampleIndex();
     await rm(dataDirLayout(dataDir).manifest);
     return dataDir;
   }
