@@ -24,8 +24,8 @@ const PAGE_SIZE = 20;
 
 type Values = Partial<Record<SearchKey, string>>;
 
-/** Without a query: the filters alone, newest first unless sorted by upvotes. */
-function toBrowseParams(values: Values, offset: number): BrowseParams {
+/** The page and the filters that searching and browsing share. */
+function filterParams(values: Values, offset: number) {
   return {
     k: PAGE_SIZE,
     offset: offset || undefined,
@@ -33,20 +33,19 @@ function toBrowseParams(values: Values, offset: number): BrowseParams {
     to: values.to,
     topic: values.topic,
     min_upvotes: values.min_upvotes,
-    sort: values.sort === 'upvotes' ? 'upvotes' : undefined,
   };
+}
+
+/** Without a query: the filters alone, newest first unless sorted by upvotes. */
+function toBrowseParams(values: Values, offset: number): BrowseParams {
+  return { ...filterParams(values, offset), sort: values.sort === 'upvotes' ? 'upvotes' : undefined };
 }
 
 /** URL values are passed through as typed; the server validates them and its message is shown. */
 function toSearchParams(values: Values, offset: number): SearchParams {
   return {
+    ...filterParams(values, offset),
     q: values.q ?? '',
-    k: PAGE_SIZE,
-    offset: offset || undefined,
-    from: values.from,
-    to: values.to,
-    topic: values.topic,
-    min_upvotes: values.min_upvotes,
     sort: values.sort as SearchSort | undefined,
     mode: values.mode as SearchMode | undefined,
   };
