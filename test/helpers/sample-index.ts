@@ -4,7 +4,7 @@ import path from 'node:path';
 import { inject } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
-import { type IndexEvent, type IndexSummary, runIndex } from '../../indexer/index.js';
+import { type IndexEvent, type IndexOptions, type IndexSummary, runIndex } from '../../indexer/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { builtOncePerRun } from './once-per-run.js';
 
@@ -17,22 +17,25 @@ export async function temporaryDir(prefix = 'paperscope-test-'): Promise<{ dir: 
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** What the tests index with: the offline word vectors, the run's cache dir, topics chosen automatically. */
+export function offlineIndexOptions(dataDir: string, extra: Partial<IndexOptions> = {}): IndexOptions {
+  return { paths: [], dataDir, cacheDir: readSettings().cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', ...extra };
+}
+
 /** Indexes the sample with the offline embedder into `dataDir`. */
 export async function indexSample(
   dataDir: string,
-  overrides: { clusters?: 'auto' | number; paths?: string[] } = {},
+  overrides: { clusters?: 'auto' | number; paths?: string[]; onEvent?: IndexOptions['onEvent'] } = {},
 ): Promise<IndexSummary> {
-  const settings = readSettings();
-  return runIndex({
-    paths: overrides.paths ?? [SAMPLE_FILE],
-    dataDir,
-    cacheDir: settings.cacheDir,
-    objectStore: settings.objectStore,
-    offline: true,
-    embedder: 'word-vectors',
-    clusters: overrides.clusters ?? 'auto',
-    year: SAMPLE_YEAR,
-  });
+  return runIndex(
+    offlineIndexOptions(dataDir, {
+      paths: overrides.paths ?? [SAMPLE_FILE],
+      objectStore: readSettings().objectStore,
+      clusters: overrides.clusters ?? 'auto',
+      year: SAMPLE_YEAR,
+      onEvent: overrides.onEvent,
+    }),
+  );
 }
 
 /**

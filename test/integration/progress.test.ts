@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { readSettings } from '../../core/config.js';
-import { type IndexEvent, runIndex } from '../../indexer/index.js';
+import type { IndexEvent } from '../../indexer/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { indexSample, temporaryDir } from '../helpers/sample-index.js';
 
 describe('indexing progress', () => {
   it(
@@ -11,16 +10,7 @@ describe('indexing progress', () => {
       const scratch = await temporaryDir();
       const events: IndexEvent[] = [];
       try {
-        await runIndex({
-          paths: [SAMPLE_FILE],
-          dataDir: scratch.dir,
-          cacheDir: readSettings().cacheDir,
-          offline: true,
-          embedder: 'word-vectors',
-          clusters: 'auto',
-          year: SAMPLE_YEAR,
-          onEvent: (event) => events.push(event),
-        });
+        await indexSample(scratch.dir, { onEvent: (event) => events.push(event) });
       } finally {
         await scratch.remove();
       }

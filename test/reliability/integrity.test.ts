@@ -1,14 +1,13 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { checkIndex } from '../../indexer/check.js';
 import { type IndexEvent, type IndexOptions, runIndex } from '../../indexer/index.js';
 import { parseListing } from '../../indexer/parse/index.js';
 import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
+import { buildSampleIndex, offlineIndexOptions, SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
 
 async function dataFiles(dataDir: string): Promise<string[]> {
   const folder = path.join(dataDirLayout(dataDir).database, 'papers.lance', 'data');
@@ -21,16 +20,8 @@ async function titleOf(dataDir: string, id: string): Promise<string | undefined>
 }
 
 describe('the papers table checked against its content hashes', () => {
-  const options = (dataDir: string, paths: string[], events: IndexEvent[] = []): IndexOptions => ({
-    paths,
-    dataDir,
-    cacheDir: readSettings().cacheDir,
-    offline: true,
-    embedder: 'word-vectors',
-    clusters: 'auto',
-    year: SAMPLE_YEAR,
-    onEvent: (event) => events.push(event),
-  });
+  const options = (dataDir: string, paths: string[], events: IndexEvent[] = []): IndexOptions =>
+    offlineIndexOptions(dataDir, { paths, year: SAMPLE_YEAR, onEvent: (event) => events.push(event) });
 
   it(
     'finds a flipped byte in a stored title, and index repairs it from the source file',

@@ -7,7 +7,7 @@ import { type IndexEvent, runIndex } from '../../indexer/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, offlineIndexOptions, temporaryDir } from '../helpers/sample-index.js';
 
 describe('the sealed manifest', () => {
   let scratch: { dir: string; remove: () => Promise<void> };
@@ -46,18 +46,7 @@ describe('the sealed manifest', () => {
       } finally {
         await engine.close();
       }
-      expect(
-        (
-          await checkIndex({
-            paths: [],
-            dataDir,
-            cacheDir: readSettings().cacheDir,
-            offline: true,
-            embedder: 'word-vectors',
-            clusters: 'auto',
-          })
-        ).derived.join('\n'),
-      ).toContain('is damaged');
+      expect((await checkIndex(offlineIndexOptions(dataDir))).derived.join('\n')).toContain('is damaged');
 
       const extra = path.join(scratch.dir, 'extra.json');
       await writeFile(extra, JSON.stringify([{ title: 'One more after the damage', abstract: 'Indexed after the manifest was edited.' }]));

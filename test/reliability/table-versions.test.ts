@@ -7,7 +7,7 @@ import { runIndex } from '../../indexer/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { localVersions } from '../../indexer/store/version-fallback.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, offlineIndexOptions, temporaryDir } from '../helpers/sample-index.js';
 import { outcomeOf, spawnCli } from './cli.js';
 
 /** The newest version file of the papers table. */
@@ -63,14 +63,7 @@ describe('a papers table whose newest version file is damaged', () => {
         );
         expect(status.stderr).not.toContain('no vector column');
 
-        const failure = await runIndex({
-          paths: [],
-          dataDir,
-          cacheDir: readSettings().cacheDir,
-          offline: true,
-          embedder: 'word-vectors',
-          clusters: 'auto',
-        }).catch((error: unknown) => error);
+        const failure = await runIndex(offlineIndexOptions(dataDir)).catch((error: unknown) => error);
         expect(failure).toBeInstanceOf(PaperscopeError);
         expect((failure as PaperscopeError).code).toBe('INDEX_DAMAGED');
         expect((failure as PaperscopeError).message).toContain('_versions');
