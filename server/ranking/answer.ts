@@ -53,6 +53,16 @@ export interface AnswerOptions {
    * lexically: "best pizza recipe" matching "best" and "recipe" is not enough when "pizza" is the point.
    */
   minCoverage?: number;
+  /**
+   * Paper-level relevance, the search's own evidence: a paper among the search's first `paperDepth`
+   * whose title and abstract together match at least `minPaperTerms` distinct topical terms of the
+   * question and `minPaperCoverage` of their weight was found for the question, even when no single
+   * sentence matches enough of it (a claim words its finding otherwise than the abstract does);
+   * the answer is then given, as partial unless a sentence grounds it.
+   */
+  paperDepth?: number;
+  minPaperTerms?: number;
+  minPaperCoverage?: number;
   /** Share of the question's term weight the quoted evidence must match for a full (not partial) answer. */
   fullCoverage?: number;
   /** Similarity at or above which a sentence grounds the answer even without shared words (paraphrase). */
@@ -85,6 +95,9 @@ const DEFAULTS = {
   maxClaims: 4,
   minMatchedTerms: 2,
   minCoverage: 0.4,
+  paperDepth: 3,
+  minPaperTerms: 3,
+  minPaperCoverage: 0.25,
   fullCoverage: 0.75,
   minSimilarity: 0.5,
   chanceSimilarity: 0.2,
@@ -141,8 +154,15 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
 
   const claims: Reading[] = [];
   let grounded = false;
-  for (const paper of papers) {
+  let paperFound = false;
+  for (const [rank, paper] of papers.entries()) {
     const titleTerms = new Set(terms(paper.title));
+    if (rank < settings.paperDepth && !paperFound) {
+      const paperTerms = new Set([...titleTerms, ...paper.sentences.flatMap(({ text }) => terms(text))]);
+      const matched = [...questionTerms].filter((term) => paperTerms.has(term));
+      paperFound =
+        matched.length >= Math.min(settings.minPaperTerms, questionTerms.size) && share(matched) >= settings.minPaperCoverage;
+    }
     let claim: Reading | undefined;
     let claimScore = -Infinity;
     for (const { text, vector } of paper.sentences) {
@@ -172,7 +192,7 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
     }
     if (claim) claims.push(claim);
   }
-  const bySearch = !grounded && options.searchFound === true && claims.length > 0;
+  const bySearch = !grounded && (options.searchFound === true || paperFound) && claims.length > 0;
   if (!grounded && !bySearch) return refusal(papers, settings.seeAlso);
 
   // The search's best paper with a claim leads; the others are quoted by value (their place in the
@@ -251,6 +271,9 @@ function validate(settings: typeof DEFAULTS): void {
     ['maxClaims', Number.isInteger(settings.maxClaims) && settings.maxClaims >= 1],
     ['minMatchedTerms', Number.isInteger(settings.minMatchedTerms) && settings.minMatchedTerms >= 1],
     ['minCoverage', share(settings.minCoverage)],
+    ['paperDepth', Number.isInteger(settings.paperDepth) && settings.paperDepth >= 0],
+    ['minPaperTerms', Number.isInteger(settings.minPaperTerms) && settings.minPaperTerms >= 1],
+    ['minPaperCoverage', share(settings.minPaperCoverage)],
     ['fullCoverage', share(settings.fullCoverage)],
     ['minSimilarity', Number.isFinite(settings.minSimilarity)],
     ['chanceSimilarity', Number.isFinite(settings.chanceSimilarity) && settings.chanceSimilarity < settings.minSimilarity],
