@@ -71,6 +71,8 @@ export interface AnswerOptions {
   chanceSimilarity?: number;
   /** How much a reported result outweighs background of the same relevance when picking a paper's claim. */
   findingWeight?: number;
+  /** A paper's claim is chosen among its sentences at least this share as relevant as its most relevant one. */
+  claimRelevance?: number;
   /**
    * How much a paper's place in the search's ranking counts when choosing which papers' claims are
    * quoted: a paper at place `r` (0 for the first) starts from `1 / (1 + rankDecay × r)`, to which
@@ -88,6 +90,12 @@ export interface AnswerOptions {
    * answer grounded only by the search (a paraphrase) it is not, and the search's order decides.
    */
   minRelativeRelevance?: number;
+  /**
+   * A paper after the first is quoted only when its title and abstract match at least this share of
+   * the question's term weight that the best-matching paper read matches: a lower hit that shares one
+   * word of the question is not relevant however well one sentence reads (citation precision).
+   */
+  minRelativeCoverage?: number;
   seeAlso?: number;
 }
 
@@ -101,11 +109,13 @@ const DEFAULTS = {
   fullCoverage: 0.75,
   minSimilarity: 0.5,
   chanceSimilarity: 0.2,
-  findingWeight: 0.3,
+  findingWeight: 0.5,
+  claimRelevance: 0.3,
   rankDecay: 0.25,
   evidenceWeight: 0.5,
   minRelativeValue: 0.5,
   minRelativeRelevance: 0.4,
+  minRelativeCoverage: 0.5,
   seeAlso: 3,
 } satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound'>;
 
@@ -129,15 +139,20 @@ interface Reading {
 }
 
 /**
- * Reads the papers a search found (best first) and answers from them: in each paper, the sentence
- * that best bears on the question, findings preferred to background (`findingWeight`), questions
- * never quoted; one numbered claim per paper, each quoted verbatim, in search order, at most
- * `maxClaims` (after the search's best, the papers valued most for their place in the search plus
- * their claim's relevance: `rankDecay`, `evidenceWeight`, `minRelativeValue`, `minRelativeRelevance`). The answer is grounded when some sentence, with its paper's title, matches at least
+ * Reads the papers a search found (best first) and answers from them. Each paper's claim is, among
+ * its sentences nearly as relevant as its most relevant one (`claimRelevance`), the one that best
+ * reports a result (`findingWeight`: findings before background and set-up), never a question; one
+ * numbered claim per paper, quoted verbatim, in search order, at most `maxClaims`: the search's best
+ * first, then the papers valued most for their place in the search plus their relevance
+ * (`rankDecay`, `evidenceWeight`, `minRelativeValue`, `minRelativeRelevance`) among those whose
+ * title and abstract match at least `minRelativeCoverage` of what the best-matching paper matches.
+ * The answer is grounded when some sentence, with its paper's title, matches at least
  * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
- * `minSimilarity` similar to the question; partial when what is quoted covers less than `fullCoverage`
- * of that weight and no quoted sentence is that similar. Otherwise it says the abstracts do not
- * answer, cites nothing, and lists the papers found under `seeAlso`.
+ * `minSimilarity` similar to the question; it is given as partial when only the search grounds it
+ * (`searchFound`, or a paper among the first `paperDepth` matching `minPaperTerms` terms and
+ * `minPaperCoverage` of the weight), or when what is quoted covers less than `fullCoverage` of that
+ * weight and no quoted sentence is that similar. Otherwise it says the abstracts do not answer,
+ * cites nothing, and lists the papers found under `seeAlso`.
  * @example composeAnswer('How robust is RL to noisy rewards?', papers, { questionVector, idf })
  */
 export function composeAnswer(question: string, papers: readonly PaperCandidate[], options: AnswerOptions = {}): ComposedAnswer {
@@ -155,16 +170,17 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
   const claims: Reading[] = [];
   let grounded = false;
   let paperFound = false;
+  const paperCoverage = new Map<PaperCandidate, number>();
   for (const [rank, paper] of papers.entries()) {
     const titleTerms = new Set(terms(paper.title));
-    if (rank < settings.paperDepth && !paperFound) {
-      const paperTerms = new Set([...titleTerms, ...paper.sentences.flatMap(({ text }) => terms(text))]);
-      const matched = [...questionTerms].filter((term) => paperTerms.has(term));
-      paperFound =
-        matched.length >= Math.min(settings.minPaperTerms, questionTerms.size) && share(matched) >= settings.minPaperCoverage;
-    }
-    let claim: Reading | undefined;
-    let claimScore = -Infinity;
+    const paperTerms = new Set([...titleTerms, ...paper.sentences.flatMap(({ text }) => terms(text))]);
+    const matched = [...questionTerms].filter((term) => paperTerms.has(term));
+    paperCoverage.set(paper, share(matched));
+    paperFound ||=
+      rank < settings.paperDepth &&
+      matched.length >= Math.min(settings.minPaperTerms, questionTerms.size) &&
+      share(matched) >= settings.minPaperCoverage;
+    const readings: Reading[] = [];
     for (const { text, vector } of paper.sentences) {
       if (isQuestionSentence(text)) continue;
       const sentenceTerms = new Set(terms(text));
@@ -174,38 +190,32 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
       const relevance = Math.max(share(inSentence), aboveChance(similarity));
       if (relevance <= 0) continue;
       const coverage = share(withTitle);
-      const reading = {
-        paper,
-        sentence: text,
-        relevance,
-        coverage,
-        similarity,
-        supports:
-          (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || similarity >= settings.minSimilarity,
-      };
-      grounded ||= reading.supports;
-      const score = relevance + settings.findingWeight * findingStrength(text);
-      if (score > claimScore) {
-        claim = reading;
-        claimScore = score;
-      }
+      const supports =
+        (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || similarity >= settings.minSimilarity;
+      grounded ||= supports;
+      readings.push({ paper, sentence: text, relevance, coverage, similarity, supports });
     }
+    const claim = chooseClaim(readings, settings);
     if (claim) claims.push(claim);
   }
   const bySearch = !grounded && (options.searchFound === true || paperFound) && claims.length > 0;
   if (!grounded && !bySearch) return refusal(papers, settings.seeAlso);
 
-  // The search's best paper with a claim leads; the others are quoted by value (their place in the
-  // search and their claim's relevance), best first up to `maxClaims`, and shown in the search's order.
+  // The search's best paper with a claim leads; the others, among the papers matching enough of the
+  // question, are quoted by value (their place in the search and their relevance), best first up to
+  // `maxClaims`, and shown in the search's order.
   const valued = claims.map((claim) => {
     const rank = papers.indexOf(claim.paper);
-    return { claim, rank, value: 1 / (1 + settings.rankDecay * rank) + settings.evidenceWeight * claim.relevance };
+    const coverage = paperCoverage.get(claim.paper) ?? 0;
+    return { claim, rank, coverage, value: 1 / (1 + settings.rankDecay * rank) + settings.evidenceWeight * claim.relevance };
   });
+  const minCoverage = bySearch ? 0 : settings.minRelativeCoverage * Math.max(...valued.map(({ coverage }) => coverage));
   const bestValue = Math.max(...valued.map(({ value }) => value));
   const minRelevance = bySearch ? 0 : settings.minRelativeRelevance * Math.max(...claims.map((claim) => claim.relevance));
   const [lead, ...others] = valued.filter(
-    ({ claim, value }, index) =>
-      index === 0 || claim.supports || (value >= settings.minRelativeValue * bestValue && claim.relevance >= minRelevance),
+    ({ claim, value, coverage }, index) =>
+      index === 0 ||
+      (coverage >= minCoverage && (claim.supports || (value >= settings.minRelativeValue * bestValue && claim.relevance >= minRelevance))),
   );
   const quoted = [...(lead ? [lead] : []), ...others.sort((a, b) => b.value - a.value).slice(0, settings.maxClaims - 1)]
     .sort((a, b) => a.rank - b.rank)
@@ -227,6 +237,28 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
       .slice(0, settings.seeAlso)
       .map(({ id, title }) => ({ id, title })),
   };
+}
+
+/**
+ * A paper's claim: among its sentences at least `claimRelevance` as relevant as its most relevant one,
+ * the one valued most for relevance plus `findingWeight` × how strongly it reads as a result. The
+ * claim carries the paper's best relevance, so preferring a finding changes what is quoted from a
+ * paper, not which papers are quoted.
+ */
+function chooseClaim(readings: readonly Reading[], settings: typeof DEFAULTS): Reading | undefined {
+  if (readings.length === 0) return undefined;
+  const best = Math.max(...readings.map((reading) => reading.relevance));
+  let claim: Reading | undefined;
+  let claimScore = -Infinity;
+  for (const reading of readings) {
+    if (reading.relevance < settings.claimRelevance * best) continue;
+    const score = reading.relevance + settings.findingWeight * findingStrength(reading.sentence);
+    if (score > claimScore) {
+      claim = reading;
+      claimScore = score;
+    }
+  }
+  return claim && { ...claim, relevance: best, supports: readings.some((reading) => reading.supports) };
 }
 
 function refusal(papers: readonly PaperCandidate[], count: number): ComposedAnswer {
@@ -278,10 +310,12 @@ function validate(settings: typeof DEFAULTS): void {
     ['minSimilarity', Number.isFinite(settings.minSimilarity)],
     ['chanceSimilarity', Number.isFinite(settings.chanceSimilarity) && settings.chanceSimilarity < settings.minSimilarity],
     ['findingWeight', Number.isFinite(settings.findingWeight) && settings.findingWeight >= 0],
+    ['claimRelevance', share(settings.claimRelevance)],
     ['rankDecay', Number.isFinite(settings.rankDecay) && settings.rankDecay >= 0],
     ['evidenceWeight', Number.isFinite(settings.evidenceWeight) && settings.evidenceWeight >= 0],
     ['minRelativeValue', share(settings.minRelativeValue)],
     ['minRelativeRelevance', share(settings.minRelativeRelevance)],
+    ['minRelativeCoverage', share(settings.minRelativeCoverage)],
     ['seeAlso', Number.isInteger(settings.seeAlso) && settings.seeAlso >= 0],
   ];
   for (const [field, valid] of checks) {

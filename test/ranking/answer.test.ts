@@ -144,6 +144,54 @@ describe('composeAnswer', () => {
     expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'b']);
   });
 
+  it('answers, as partial, when a top paper matches the question across its title and sentences though no sentence does alone', () => {
+    // A claim worded otherwise than its paper: each sentence shares one word, the paper shares three.
+    const scattered = paper(
+      'p',
+      'Dendritic cell homing',
+      'CCL19 guides dendritic cells.',
+      'The cells reach the lymph.',
+      'Experiments used mice.',
+    );
+    const other = paper('o', 'Unrelated', 'Birdsong makes streets pleasant.');
+    const question = 'CCL19 is predominantly present in lymph nodes of mice.';
+    expect(composeAnswer(question, [scattered, other])).toMatchObject({ grounded: true, partial: true, citations: [{ id: 'p' }] });
+    // Two matched terms are a coincidence, and a paper the search ranks below the first `paperDepth` does not count.
+    expect(composeAnswer('CCL19 is predominantly present in the spleen of rats.', [scattered, other]).grounded).toBe(false);
+    expect(composeAnswer(question, [other, other, other, scattered]).grounded).toBe(false);
+    expect(composeAnswer(question, [scattered, other], { minPaperTerms: 5 }).grounded).toBe(false);
+  });
+
+  it('quotes no lower paper that matches much less of the question than the best-matching one, however close one sentence reads', () => {
+    const question = 'Is reinforcement learning robust to noisy rewards?';
+    const ranked: PaperCandidate[] = [
+      {
+        id: 'a',
+        title: 'Noisy rewards',
+        sentences: [{ text: 'Reinforcement learning stays robust to noisy rewards.', vector: Float32Array.from([1, 0]) }],
+      },
+      { id: 'b', title: 'Vision', sentences: [{ text: 'Robust vision models see well.', vector: Float32Array.from([0.95, 0.31]) }] },
+    ];
+    const options = { questionVector: Float32Array.from([1, 0]), minSimilarity: 0.9, chanceSimilarity: 0.2 };
+    expect(composeAnswer(question, ranked, options).citations.map((citation) => citation.id)).toEqual(['a']);
+    expect(composeAnswer(question, ranked, { ...options, minRelativeCoverage: 0 }).citations.map((citation) => citation.id)).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it('quotes what a paper found over its set-up or the background of its field, even when those share more words with the question', () => {
+    const designing = paper(
+      'designing',
+      'On Designing Effective RL Reward at Training Time for LLM Reasoning',
+      'Reward models have been increasingly critical for improving the reasoning capability of LLMs.',
+      'In this work, we evaluate popular process reward models for RL training of LLMs on math reasoning.',
+      'Surprisingly, learned reward models may not help or even hurt RL training.',
+    );
+    const answer = composeAnswer('Do learned process reward models help RL training for math reasoning?', [designing]);
+    expect(answer.citations[0]?.sentence).toBe('Surprisingly, learned reward models may not help or even hurt RL training.');
+  });
+
   it('caps the claims, handles no papers and rejects bad options', () => {
     expect(composeAnswer('noisy rewards', papers, { maxClaims: 1 }).citations).toHaveLength(1);
     expect(composeAnswer('noisy rewards', []).grounded).toBe(false);
@@ -158,14 +206,20 @@ describe('findingStrength', () => {
       'We found that LLMs demonstrate strong robustness to substantial reward noise.',
       'Experiments show that RLPR outperforms VeriFree by 7.6 points on TheoremQA.',
       'CRM improves RewardBench accuracy by up to 9.94 points under 40% noise.',
+      'We evaluate our techniques on MATH and demonstrate that a carefully designed reward can improve all the evaluated LLMs.',
     ];
     const background = [
+      'Reward models have been increasingly critical for improving the reasoning capability of LLMs.',
+      'Particularly in the math domain, there have been plenty of studies using reward models to improve reasoning.',
+      'In this work, we evaluate popular reward models for RL training.',
       'Recent studies on post-training large language models typically focus on verifiable tasks.',
       'However, the potential of reward models during RL training time still remains largely under-explored.',
       'In this paper, we propose a new framework for reward modeling.',
     ];
     for (const finding of findings)
       for (const other of background) expect(findingStrength(finding), `${finding} vs ${other}`).toBeGreaterThan(findingStrength(other));
+    // Set-up and background with nothing reported fall below a neutral statement.
+    expect(findingStrength('In this work, we evaluate popular reward models for RL training.')).toBeLessThan(0);
     expect(isQuestionSentence('How can we measure the consistency of reward models?')).toBe(true);
     expect(isQuestionSentence('Reasoning or memorization?"')).toBe(true);
     expect(isQuestionSentence('We ask whether noise matters.')).toBe(false);
