@@ -64,6 +64,14 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     }
   });
 
+  it('quotes what the papers found, not the background of their field, when asked how robust LLMs are to reward noise', async () => {
+    const answer = await plain.ask({ question: 'How robust are LLMs to reward noise in reinforcement learning for math reasoning?' });
+    expect(answer.citations[0]?.title).toBe(CLIMB);
+    expect(answer.citations[0]?.sentence).toMatch(/^We found that LLMs demonstrate strong robustness/);
+    expect(answer.citations.length).toBeGreaterThanOrEqual(3);
+    for (const { sentence } of answer.citations) expect(sentence).not.toMatch(/increasingly critical|there have been plenty of studies/);
+  });
+
   it('refuses questions the abstracts do not answer', async () => {
     for (const question of ['what is the boiling point of tungsten', 'best pizza recipe in Naples', 'who won the world cup in 1998']) {
       const answer = await plain.ask({ question });
