@@ -14,9 +14,10 @@ const QUESTIONS = path.join(PROJECT_ROOT, 'test', 'eval', 'ask-questions.json');
 /**
  * Ask quality on the team's question set with the offline embedder. Floors sit at or just under
  * the measured figures (answered 0.951, best paper cited 0.854 — paraphrased 0.571 — against the
- * search's best-in-top-3 0.829, citation precision 0.405 — keyword 0.547 —, 11 of 12 unanswerable
- * refused), so a regression fails and noise does not. Citation precision was 0.352 (keyword 0.432)
- * before lower papers had to match half of what the best-matching paper matches.
+ * search's best-in-top-3 0.829, citation precision 0.450 — keyword 0.547, paraphrased 0.278 —, 11 of
+ * 12 unanswerable refused), so a regression fails and noise does not. Citation precision was 0.352
+ * (keyword 0.432, paraphrased 0.213) before lower papers had to match half of what the best-matching
+ * paper matches and partial answers quoted at most 3 papers.
  */
 describe('ask quality on the team question set (offline embedder)', () => {
   let engine: SearchEngine;
@@ -42,8 +43,9 @@ describe('ask quality on the team question set (offline embedder)', () => {
     expect(report.all.bestCited).toBeGreaterThan(report.all.bestInTop3);
     expect(report.keyword?.bestCited).toBe(1);
     expect(report.paraphrase?.bestCited).toBeGreaterThanOrEqual(0.57);
-    expect(report.all.citationPrecision).toBeGreaterThanOrEqual(0.4);
+    expect(report.all.citationPrecision).toBeGreaterThanOrEqual(0.44);
     expect(report.keyword?.citationPrecision).toBeGreaterThanOrEqual(0.54);
+    expect(report.paraphrase?.citationPrecision).toBeGreaterThanOrEqual(0.27);
     expect(report.unanswerable.refused / report.unanswerable.questions).toBeGreaterThanOrEqual(0.9);
   });
 

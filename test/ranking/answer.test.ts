@@ -192,6 +192,14 @@ describe('composeAnswer', () => {
     expect(answer.citations[0]?.sentence).toBe('Surprisingly, learned reward models may not help or even hurt RL training.');
   });
 
+  it('quotes fewer papers when only the search grounds the answer (partial)', () => {
+    // Each paper shares one word of the question: none grounds it, the search found them all.
+    const ranked = ['clicks', 'upvotes', 'raters', 'scorer'].map((word, place) => paper(String(place), 'T', `Users gave ${word}.`));
+    const question = 'Can clicks, upvotes or raters train a scorer?';
+    expect(composeAnswer(question, ranked, { searchFound: true, minRelativeValue: 0 }).citations).toHaveLength(3);
+    expect(composeAnswer(question, ranked, { searchFound: true, minRelativeValue: 0, maxPartialClaims: 4 }).citations).toHaveLength(4);
+  });
+
   it('caps the claims, handles no papers and rejects bad options', () => {
     expect(composeAnswer('noisy rewards', papers, { maxClaims: 1 }).citations).toHaveLength(1);
     expect(composeAnswer('noisy rewards', []).grounded).toBe(false);
