@@ -50,6 +50,7 @@ export function findingStrength(sentence: string): number {
   let score = 0;
   if (FINDING_PATTERNS[0]?.test(sentence)) score += 0.5;
   if (FINDING_PATTERNS[1]?.test(sentence)) score += 0.25;
+  // A reported result named without a result verb: half as much when the subject's verb already counted.
   else if (FINDING_PATTERNS[2]?.test(sentence)) score += FINDING_PATTERNS[0]?.test(sentence) ? 0.25 : 0.5;
   if (MEASURE.test(sentence)) score += 0.25;
   if (COMPARISON.test(sentence)) score += 0.15;
