@@ -233,7 +233,10 @@ function topicMixtures(matrix: TermMatrix, topicCount: number, seed: number): Fl
   );
   if (ks.length === 0) return matrix.rows.map(() => new Float32Array(0));
   const fitted = sampleIndices(n, TOPIC_FIT_SAMPLE, seed);
-  const sample = fitted.length < n ? { vocabularySize: matrix.vocabularySize, rows: fitted.map((index) => matrix.rows[index] as TermMatrix['rows'][number]) } : matrix;
+  const sample =
+    fitted.length < n
+      ? { vocabularySize: matrix.vocabularySize, rows: fitted.map((index) => matrix.rows[index] as TermMatrix['rows'][number]) }
+      : matrix;
   const factorisations = ks.map((k) => {
     const { weights, components } = nmf(sample, k, { seed, maxIterations: TOPIC_ITERATIONS });
     return sample === matrix ? weights : foldIn(matrix, components);

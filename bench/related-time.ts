@@ -1,0 +1,27 @@
+/**
+ * Time of related papers: building them for an index (on the first request) and per request after.
+ *
+ *   npx tsx bench/related-time.ts DATA_DIR [--requests 200]
+ */
+import { readSettings } from '../core/config.js';
+import { SearchEngine } from '../server/index.js';
+
+const dataDir = process.argv[2];
+if (!dataDir) throw new Error('usage: tsx bench/related-time.ts DATA_DIR [--requests N]');
+const at = process.argv.indexOf('--requests');
+const requests = at === -1 ? 200 : Number(process.argv[at + 1]);
+const engine = await SearchEngine.open({ dataDir, cacheDir: readSettings().cacheDir, offline: true });
+const ids = engine.map().points.map((point) => point.id);
+let started = performance.now();
+engine.similar(ids[0] as string, 10);
+const build = performance.now() - started;
+// Spread over the corpus, so most requests find their neighbours' profiles not yet cached.
+const step = Math.max(1, Math.floor(ids.length / requests));
+const sample = Array.from({ length: Math.min(requests, ids.length) }, (_, index) => ids[(1 + index * step) % ids.length] as string);
+started = performance.now();
+for (const id of sample) engine.similar(id, 10);
+const perRequest = (performance.now() - started) / sample.length;
+console.log(
+  `${ids.length} papers: first request (builds the related-papers view) ${Math.round(build)} ms; then ${perRequest.toFixed(1)} ms per request over ${sample.length} papers`,
+);
+await engine.close();
