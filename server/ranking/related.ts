@@ -38,9 +38,8 @@ export function embeddingWeight(kind: 'transformer' | 'word-vectors'): number {
 
 /**
  * Weight of the soft topic view (NMF topic mixtures) beside TF-IDF. Same-topic precision@5 against
- * labels, all pairs scored (bench/related-views.ts): TF-IDF + 0.3 word vectors + this view at 1 /
- * 2 / 3 gives 1.05 / 1.10 / 1.15× TF-IDF cosine on the sample and 1.06 / 1.07 / 1.08× on 2,000 arXiv
- * abstracts; its rises on both corpora, up to 3, where the sample levels off.
+ * labels, all pairs scored (`bench/related-views.ts … topics`, "fused + w topic view"): see
+ * docs/related-papers.md; it rises on both corpora up to 3.
  */
 const TOPIC_WEIGHT = 3;
 /**
@@ -228,7 +227,7 @@ export class RelatedPapers {
  * sample), a paper between two topics stays close to both. Fitted on at most `TOPIC_FIT_SAMPLE`
  * papers, the rest folded in, so the cost is bounded on large corpora.
  */
-function topicMixtures(tfIdf: TermMatrix, topicCount: number, seed: number): Float32Array[] {
+export function topicMixtures(tfIdf: TermMatrix, topicCount: number, seed: number): Float32Array[] {
   const matrix = widespreadTerms(tfIdf, TOPIC_VOCABULARY);
   const n = matrix.rows.length;
   const ks = [...new Set([topicCount - TOPIC_SPREAD, topicCount, topicCount + TOPIC_SPREAD].map((k) => Math.max(2, k)))].filter(
