@@ -89,8 +89,9 @@ interface Scale {
 
 /**
  * Related papers from the corpus' own statistics beside the embedding: TF-IDF cosine over title
- * and abstract ("more like this" over the whole abstract) and embedding cosine, each put on the
- * scale of random pairs of this corpus and added with the embedder's weight. Candidates above the
+ * and abstract ("more like this" over the whole abstract), embedding cosine and topic-mixture
+ * cosine (`topicMixtures`), each put on the scale of random pairs of this corpus and added with its
+ * weight (the embedder's, `TOPIC_WEIGHT`). Candidates above the
  * floor are ranked by how much their own nearest papers overlap the paper's (second-order
  * similarity: two papers of one topic share neighbours even when their wording differs).
  */
