@@ -2,7 +2,7 @@
 export { assignToNearest } from './assign.js';
 export { nmfTopics, sparseCosine, sparseKmeans } from './baselines.js';
 export { classicTfIdf } from './classic-tfidf.js';
-export { dominantTopics, type Factorization, nmf } from './nmf.js';
+export { dominantTopics, type Factorization, foldIn, nmf } from './nmf.js';
 export { type ClusterInput, type Clustering, clusterPapers, representatives } from './kmeans.js';
 export { DEFAULT_CLUSTER_SEED } from './random.js';
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';

@@ -18,6 +18,8 @@ export interface Factorization {
 
 const MAX_ITERATIONS = 200;
 const TOLERANCE = 1e-4;
+/** HALS passes of a fold-in: with H fixed each pass is a coordinate sweep of a convex problem. */
+const FOLD_IN_ITERATIONS = 10;
 /** Keeps a weight that HALS would set to exactly 0 able to grow again (scikit-learn's floor). */
 const FLOOR = 1e-16;
 
@@ -51,6 +53,18 @@ export function nmf(matrix: TermMatrix, k: number, options: NmfOptions): Factori
     previousError = error;
   }
   return { weights, components, iterations: iteration };
+}
+
+/**
+ * Topic weights of papers the factorisation was not fitted on: W for fixed components H, by the
+ * same HALS updates from zero (a non-negative least-squares fit per row).
+ *
+ * @example foldIn(tfIdfMatrix(counted), fitted.components)[0] // → Float64Array(8) [0, 0.27, …]
+ */
+export function foldIn(matrix: TermMatrix, components: readonly Float64Array[], iterations = FOLD_IN_ITERATIONS): Float64Array[] {
+  const weights = matrix.rows.map(() => new Float64Array(components.length));
+  for (let iteration = 0; iteration < iterations; iteration++) updateWeights(matrix, weights, components as Float64Array[], 0);
+  return weights;
 }
 
 /** Each paper's strongest topic (lowest index on ties; a paper with no weight goes to topic 0). */

@@ -16,6 +16,7 @@ export function relatedPapers(state: EngineState): RelatedPapers {
     nearestByVector: (position, count) =>
       state.vectorRanking(state.vectorAt(position), count).map((hit) => state.positionById.get(hit.id) ?? -1),
     embeddingWeight: embeddingWeight(state.manifest.embedder.kind),
+    topicCount: state.topics.topics.length,
   });
 }
 

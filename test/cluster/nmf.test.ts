@@ -3,6 +3,7 @@ import { createRandom } from '../../core/random.js';
 import {
   classicTfIdf,
   dominantTopics,
+  foldIn,
   nmf,
   normalizedMutualInfo,
   sparseCosine,
@@ -52,6 +53,24 @@ describe('nmf', () => {
       return sum;
     };
     expect(error(4, 30)).toBeLessThan(error(4, 1));
+  });
+});
+
+describe('foldIn', () => {
+  it('gives papers the factorisation was not fitted on the topic weights of their own words', () => {
+    const { matrix, truth } = plantedMatrix(120, 3, 5);
+    const half = (parity: number) => ({
+      vocabularySize: matrix.vocabularySize,
+      rows: matrix.rows.filter((_, index) => index % 2 === parity),
+    });
+    const fitted = nmf(half(0), 3, { seed: 42 });
+    const folded = foldIn(half(1), fitted.components);
+    // Same planted topics as the fitted papers of each block, by the topic the fit gave that block.
+    const blocksOf = (parity: number) => truth.filter((_, index) => index % 2 === parity);
+    const topicOfBlock = new Map(blocksOf(0).map((block, row) => [block, dominantTopics(fitted.weights)[row]]));
+    expect(new Set(topicOfBlock.values()).size).toBe(3);
+    expect(dominantTopics(folded)).toEqual(blocksOf(1).map((block) => topicOfBlock.get(block)));
+    for (const row of folded) for (const value of row) expect(value).toBeGreaterThanOrEqual(0);
   });
 });
 

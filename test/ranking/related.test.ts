@@ -28,11 +28,12 @@ describe('related papers on the sample with a protein-folding abstract added (of
   });
 
   it(
-    'shares the hand-labelled topic more often than TF-IDF cosine does',
+    'shares the hand-labelled topic at least 1.15 times as often as TF-IDF cosine does',
     async () => {
       const report = await evaluateRelated(engine, await readHandLabels(LABELS));
       expect(report.papers).toBe(62);
-      expect(report.ours.precision).toBeGreaterThan(report.baseline.precision);
+      // The issue's target; TF-IDF and the word vectors alone reached 1.05×, the soft topic view 1.18×.
+      expect(report.ours.precision).toBeGreaterThanOrEqual(1.15 * report.baseline.precision);
       // Every paper of the sample has papers of its theme: only the protein-folding abstract gets none.
       expect(report.ours.withNone).toBe(0);
     },
@@ -89,6 +90,7 @@ describe('RelatedPapers', () => {
         .sort((a, b) => Math.abs(a - position) - Math.abs(b - position))
         .slice(0, k),
     embeddingWeight: 0.3,
+    topicCount: 2,
   });
 
   it('ranks papers of the same subject first, and is the same every time', () => {
