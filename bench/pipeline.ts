@@ -1,11 +1,14 @@
 import path from 'node:path';
 import type { IndexSummary } from '../indexer/index.js';
+import { cpuStage } from '../indexer/timings.js';
 import { runCli } from './child.js';
 import { loadAverage, round } from './stats.js';
 
 export interface StageFigure {
   stage: string;
   ms: number;
+  /** CPU time of the thread that ran the stage, where the indexer measured it. */
+  cpuMs?: number;
   papersPerSecond: number;
 }
 
@@ -19,6 +22,8 @@ export interface PipelineResult {
   index: {
     wallMs: number;
     buildMs: number;
+    /** CPU time of every thread of the indexing process, when it reported it. */
+    cpuMs?: number;
     peakRssMb: number;
     stages: StageFigure[];
     papersPerSecond: number;
@@ -26,6 +31,8 @@ export interface PipelineResult {
   };
   reindexUnchanged: { wallMs: number; buildMs: number; peakRssMb: number; unchanged: number };
 }
+
+const CPU_SUFFIX = cpuStage('');
 
 /** Stages that depend on the embedder; the indexing target excludes them. */
 const EMBEDDING_STAGES = new Set(['fit', 'embed', 'sentences: embed']);
@@ -53,11 +60,18 @@ export async function benchPipeline(options: {
   const first = await runCli(args, { profileDir: options.profileDir });
   const load = loadAverage();
   const summary = JSON.parse(first.stdout) as IndexSummary;
-  const stages = Object.entries(summary.stages).map(([stage, ms]) => ({
-    stage,
-    ms: Math.round(ms),
-    papersPerSecond: Math.round((n / ms) * 1000),
-  }));
+  const stages = Object.entries(summary.stages)
+    .filter(([stage]) => !stage.endsWith(CPU_SUFFIX))
+    .map(([stage, ms]) => {
+      const cpuMs = summary.stages[cpuStage(stage)];
+      return {
+        stage,
+        ms: Math.round(ms),
+        ...(cpuMs === undefined ? {} : { cpuMs: Math.round(cpuMs) }),
+        papersPerSecond: Math.round((n / ms) * 1000),
+      };
+    });
+  const cpuMs = summary.stages[cpuStage('process')];
   const embeddingMs = stages.filter(({ stage }) => EMBEDDING_STAGES.has(stage)).reduce((sum, { ms }) => sum + ms, 0);
 
   log('  re-index unchanged');
@@ -71,6 +85,7 @@ export async function benchPipeline(options: {
     index: {
       wallMs: Math.round(first.wallMs),
       buildMs: Math.round(summary.buildMs),
+      ...(cpuMs === undefined ? {} : { cpuMs: Math.round(cpuMs) }),
       peakRssMb: first.peakRssMb,
       stages,
       papersPerSecond: round((n / first.wallMs) * 1000, 0),

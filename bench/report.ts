@@ -60,13 +60,14 @@ export function printAnnAtEqualRecall(results: readonly AnnResult[]): void {
 
 export function printPipeline(results: readonly PipelineResult[]): void {
   table(
-    'Indexing, by stage (CLI, word-vector embedder)',
+    'Indexing, by stage (CLI, word-vector embedder; CPU ms: of the thread that ran the stage, of every thread for the total)',
     results.flatMap(({ n, corpus, index, load }) => [
       ...index.stages.map((stage) => ({
         N: n,
         corpus,
         stage: stage.stage,
         ms: stage.ms,
+        'CPU ms': stage.cpuMs ?? '',
         'papers/s': stage.papersPerSecond,
         'peak RSS MB': '',
         load: '',
@@ -76,11 +77,21 @@ export function printPipeline(results: readonly PipelineResult[]): void {
         corpus,
         stage: 'total (process wall)',
         ms: index.wallMs,
+        'CPU ms': index.cpuMs ?? '',
         'papers/s': index.papersPerSecond,
         'peak RSS MB': index.peakRssMb,
         load,
       },
-      { N: n, corpus, stage: 'total excl. embedding', ms: '', 'papers/s': index.papersPerSecondExclEmbedding, 'peak RSS MB': '', load },
+      {
+        N: n,
+        corpus,
+        stage: 'total excl. embedding',
+        ms: '',
+        'CPU ms': '',
+        'papers/s': index.papersPerSecondExclEmbedding,
+        'peak RSS MB': '',
+        load,
+      },
     ]),
   );
   table(

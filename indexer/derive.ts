@@ -59,8 +59,8 @@ const WORKER_MIN_PAPERS = 2_000;
 /**
  * The topics file for `papers`: the previous topics extended with new papers, or a fresh
  * clustering (keeping the ids of matching topics) when `reclusterReason` says so. On large
- * corpora the map is laid out on a worker thread while this one clusters; its 'map' timing
- * overlaps 'clustering'.
+ * corpora the map is laid out on a worker thread while this one clusters; its 'map' timing (the
+ * worker's own) overlaps 'clustering'.
  */
 export async function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<TopicsFile> {
   const { clusterVectors, extendMap, extendMapInWorker, reclusterReason, updateTopics } = await import('./cluster/index.js');
@@ -73,11 +73,11 @@ export async function buildTopics(papers: readonly StoredPaper[], tableVersion: 
   // papers then sit together (2-D silhouette by topic on SciFact 0.17, against −0.04 for the embedding alone).
   // Computed once for both.
   const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
-  const positioning = timeStage(options.timings, 'map', () =>
+  // The worker reports its own time: its message is read only once this thread has clustered.
+  const positioning =
     papers.length >= WORKER_MIN_PAPERS
-      ? extendMapInWorker(vectors, known, options.seed)
-      : Promise.resolve(extendMap(vectors, known, { seed: options.seed })),
-  );
+      ? extendMapInWorker(vectors, known, options.seed, options.timings)
+      : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
   // A failure while clustering must not leave the worker's promise rejected and unobserved.
   positioning.catch(() => {});
   const topics = timeStage(options.timings, 'clustering', () =>
@@ -100,7 +100,8 @@ export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
 
 /**
  * Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`),
- * which are kept. The 'hnsw' timing of a graph built on a worker overlaps the other stages.
+ * which are kept. The 'hnsw' timing of a graph built on a worker is the worker's own, overlapping
+ * the other stages.
  */
 export async function buildDerivedIndexes(
   papers: readonly StoredPaper[],
@@ -109,15 +110,13 @@ export async function buildDerivedIndexes(
   options: TopicOptions,
   current: Partial<DerivedIndexes> = {},
 ): Promise<DerivedIndexes> {
+  const vectors = papers.map((paper) => paper.vector);
+  const ids = papers.map((paper) => paper.id);
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
-    : timeStage(options.timings, 'hnsw', () => {
-        const vectors = papers.map((paper) => paper.vector);
-        const ids = papers.map((paper) => paper.id);
-        return papers.length >= WORKER_MIN_PAPERS
-          ? AnnIndex.buildInWorker(vectors, ids, dimension)
-          : Promise.resolve(AnnIndex.build(vectors, ids, dimension));
-      });
+    : papers.length >= WORKER_MIN_PAPERS
+      ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings)
+      : Promise.resolve(timeStage(options.timings, 'hnsw', () => AnnIndex.build(vectors, ids, dimension)));
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
   if (!current.ann)

@@ -35,7 +35,7 @@ import {
 } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
-import { type StageTimings, timeStage } from './timings.js';
+import { cpuStage, type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
 export type { StageTimings } from './timings.js';
@@ -94,7 +94,11 @@ export interface IndexSummary {
   embedder: Manifest['embedder'];
   topics: number;
   buildMs: number;
-  /** Milliseconds per stage: parse, fit, embed, write, read, hnsw, bm25, clustering, labels, map, save. */
+  /**
+   * Milliseconds per stage: parse, fit, embed, write, read, hnsw, bm25, clustering, labels, map, save;
+   * with `cpuStage(stage)` the CPU time of the thread that ran it, where measured, and
+   * `cpuStage('process')` that of every thread of the process.
+   */
   stages: StageTimings;
 }
 
@@ -478,6 +482,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       );
     }
     const buildMs = performance.now() - started;
+    // Every thread's CPU time since the process started: what the stages cost the machine in all.
+    const cpu = process.cpuUsage();
+    stages[cpuStage('process')] = (cpu.user + cpu.system) / 1000;
     crashPoint('before-manifest');
     if (!upToDate)
       await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, { ...options, clusters }, topicCount));

@@ -1,8 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { measureCost } from '../timings.js';
 import { buildGraph, type GraphBuildJob } from './graph.js';
 
 // Builds the HNSW graph off the main thread and writes it to `job.file`; the parent reads it back.
+// Its own cost goes back with it: the parent sees the message only when its thread is free.
 const job = workerData as GraphBuildJob;
-const graph = buildGraph(new Float32Array(job.vectors), job.count, job.dimension);
+const { result: graph, cost } = measureCost(() => buildGraph(new Float32Array(job.vectors), job.count, job.dimension));
 await graph.writeIndex(job.file);
-parentPort?.postMessage('built');
+parentPort?.postMessage(cost);

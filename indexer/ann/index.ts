@@ -21,6 +21,7 @@ import {
   unreadableFile,
 } from '../store/index.js';
 
+import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import { buildGraph, DEFAULT_ANN_OPTIONS, type GraphBuildJob } from './graph.js';
 
 export { DEFAULT_ANN_OPTIONS };
@@ -65,16 +66,21 @@ export class AnnIndex {
   /**
    * The same index as `build`, built on a worker thread so that the caller's thread (the BM25
    * index, the topics) runs beside it: hnswlib-node inserts on one thread only, so this is the
-   * parallelism it allows.
+   * parallelism it allows. The worker's own build time goes into `timings.hnsw`.
    */
-  static async buildInWorker(vectors: readonly Float32Array[], ids: readonly string[], dimension: number): Promise<AnnIndex> {
+  static async buildInWorker(
+    vectors: readonly Float32Array[],
+    ids: readonly string[],
+    dimension: number,
+    timings?: StageTimings,
+  ): Promise<AnnIndex> {
     const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
     packRows(vectors, dimension, shared);
     // Started before the first await: the caller keeps its thread busy with other indexes meanwhile.
     const dir = mkdtempSync(path.join(os.tmpdir(), 'paperscope-hnsw-'));
     try {
       const job: GraphBuildJob = { vectors: shared, count: vectors.length, dimension, file: path.join(dir, 'papers.hnsw') };
-      await runModuleWorker(import.meta.url, './build-worker', job);
+      recordStage(timings, 'hnsw', await runModuleWorker<StageCost>(import.meta.url, './build-worker', job));
       const index = new hnswlib.HierarchicalNSW('cosine', dimension);
       await index.readIndex(job.file);
       index.setEf(DEFAULT_ANN_OPTIONS.efSearch);

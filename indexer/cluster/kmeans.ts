@@ -1,7 +1,7 @@
 import { kmeans } from 'ml-kmeans';
 import { PaperscopeError } from '../../core/errors.js';
 import { adjustedRandIndex, cosineDistanceMatrix, silhouetteFromDistances } from './metrics.js';
-import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
+import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices, TOPIC_SAMPLE_SIZE } from './random.js';
 import { nearestCentroid, normalizeVectors, squaredDistance } from './vectors.js';
 
 export interface ClusterInput {
@@ -31,17 +31,13 @@ export interface Clustering {
 }
 
 /**
- * K-means runs on at most this many papers; the rest are assigned to the nearest centroid. With
- * at most 12 topics that leaves hundreds of papers per centroid, so the centres barely move with more.
+ * K-means and its first partition (`start`, NMF, whose cost grows with the papers it factorises)
+ * run on at most this many papers; the rest are assigned to the nearest centroid. With at most 12
+ * topics that leaves a hundred or more papers per centroid, so the centres barely move with more.
  */
-const FIT_SAMPLE_SIZE = 5_000;
-/**
- * The first partition (`start`) is computed on at most this many of the fitted papers: it only
- * places the centres Lloyd starts from, and NMF's cost grows with the papers it factorises.
- */
-const START_SAMPLE_SIZE = 2_000;
-/** Silhouettes are quadratic, so they are measured on at most this many papers. */
-const SILHOUETTE_SAMPLE_SIZE = 2_000;
+const FIT_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
+/** Silhouettes are quadratic, so they are measured on at most this many papers (the same sample). */
+const SILHOUETTE_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
 /** 'auto' compares values of k on at most this many of the silhouette sample's papers. */
 const CHOICE_SAMPLE_SIZE = 1_000;
 const STABILITY_RUNS = 3;
@@ -90,17 +86,7 @@ export function clusterPapers(input: ClusterInput): Clustering {
   const fitted = sampleIndices(n, FIT_SAMPLE_SIZE, seed);
   const fitSample = fitted.map((index) => unit[index] as Float32Array);
   const fitK = Math.min(k, countDistinct(fitSample));
-  const startRows = sampleIndices(fitted.length, START_SAMPLE_SIZE, seed);
-  const started = input.start
-    ? startCentroids(
-        startRows.map((row) => fitSample[row] as Float32Array),
-        input.start(
-          startRows.map((row) => fitted[row] as number),
-          fitK,
-        ),
-        fitK,
-      )
-    : undefined;
+  const started = input.start ? startCentroids(fitSample, input.start(fitted, fitK), fitK) : undefined;
   const { centroids } = started ? lloydFrom(fitSample, started) : bestOfRestarts(fitSample, fitK, seed);
   const ordered = orderTopics(
     unit.map((vector) => nearestCentroid(vector, centroids)),
@@ -194,8 +180,10 @@ function chooseK(
   const high = Math.min(range.high, distinct - 1);
   if (high < 2) return Math.max(1, Math.min(distinct, range.high));
   const scores: Array<{ k: number; silhouette: number; stability: number }> = [];
+  // Converted once for the thirty-odd runs below, not once per run.
+  const arrays = toArrays(unitSample);
   for (let k = Math.min(range.low, high); k <= high; k++) {
-    const runs = Array.from({ length: STABILITY_RUNS }, (_, run) => runKmeans(unitSample, k, seed + run).clusters);
+    const runs = Array.from({ length: STABILITY_RUNS }, (_, run) => runKmeans(unitSample, k, seed + run, arrays).clusters);
     const silhouette = mean(runs.map((clusters) => silhouetteFromDistances(distances, clusters)));
     const agreements: number[] = [];
     for (let i = 0; i < runs.length; i++) {
@@ -219,9 +207,14 @@ function chooseK(
  * Lloyd iterations by ml-kmeans from k-means++ seeds chosen here: ml-kmeans' own k-means++ copies
  * matrix rows for every candidate and takes 11 s on 10,000 × 384 vectors, this takes 0.2 s.
  */
-function runKmeans(points: readonly Float32Array[], k: number, seed: number): { clusters: number[]; centroids: number[][] } {
+function runKmeans(
+  points: readonly Float32Array[],
+  k: number,
+  seed: number,
+  arrays: number[][] = toArrays(points),
+): { clusters: number[]; centroids: number[][] } {
   const initialization = kmeansPlusPlus(points, k, seed).map((point) => Array.from(point));
-  const result = kmeans(toArrays(points), k, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
+  const result = kmeans(arrays, k, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
   return { clusters: result.clusters, centroids: result.centroids };
 }
 

@@ -40,12 +40,15 @@ const MIN_PHRASE_DISTINCTIVENESS = 3;
 const BIGRAM_PREFERENCE = 2;
 /**
  * Labels are computed from a seeded sample of at most this many papers (plus top-ups for small
- * topics): with a dozen topics ('auto' chooses at most 12) that leaves hundreds of papers per topic,
- * whose phrase statistics rank its phrases as all would, and phrase extraction costs ≈ 0.25 ms per paper.
+ * topics): with a dozen topics ('auto' chooses at most 12) that leaves a hundred or more papers per
+ * topic, whose phrase statistics rank its phrases as all would, and phrase extraction and counting
+ * cost ≈ 0.5 ms per paper.
  */
-const LABEL_SAMPLE_SIZE = 10_000;
+const LABEL_SAMPLE_SIZE = 2_000;
 /** Each topic contributes at least this many papers to the label sample (all of them if fewer). */
 const MIN_TOPIC_SAMPLE = 200;
+/** A topic with this many sampled papers is named only by phrases found in two of them or more. */
+const MIN_SAMPLE_FOR_TWO_PAPERS = 4;
 /** Weight of a phrase's precision (share of its papers inside the topic) when choosing a label. */
 const PRECISION_EXPONENT = 0.5;
 /** A phrase in every title of a topic scores this much more, in proportion to the titles it is in. */
@@ -395,24 +398,28 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
   const sample = labelSample(assignments, sizes);
   const sampleSizes = new Array<number>(k).fill(0);
   for (const index of sample) sampleSizes[assignments[index] as number] = (sampleSizes[assignments[index] as number] as number) + 1;
-  const { phrases, roles } = collectPhrases(
+  const { phrases, roles, topicMass } = collectPhrases(
     sample.map((index) => docs[index] as LabelInput['docs'][number]),
     sample.map((index) => assignments[index] as number),
+    k,
+    sampleSizes.map((size) => size < MIN_SAMPLE_FOR_TWO_PAPERS),
   );
   if (k > 1) {
     for (const [key, stats] of phrases) {
       const papers = [...stats.papers.values()].reduce((sum, set) => sum + set.size, 0);
-      if (papers > sample.length * MAX_CORPUS_SHARE) phrases.delete(key);
+      if (papers <= sample.length * MAX_CORPUS_SHARE) continue;
+      phrases.delete(key);
+      for (const [topic, weight] of stats.byTopic) topicMass[topic] = (topicMass[topic] as number) - weight;
     }
   }
-  const scores = classTfIdf(phrases, k);
+  const scores = classTfIdf(phrases, topicMass);
   const owners = phraseOwners(scores);
   const order = sizes.map((_, topic) => topic).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
   const usedPhrases = new Set<string>();
   const labels = new Array<TopicLabel>(k);
   for (const topic of order) {
     // A phrase found in one paper only describes that paper, not the topic.
-    const minPapers = (sampleSizes[topic] as number) >= 4 ? 2 : 1;
+    const minPapers = (sampleSizes[topic] as number) >= MIN_SAMPLE_FOR_TWO_PAPERS ? 2 : 1;
     const eligible = [...(scores[topic] ?? [])].filter(([key]) => (phrases.get(key)?.papers.get(topic)?.size ?? 0) >= minPapers);
     const withDisplay = (key: string, score: number) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) });
     const ranked = topCandidates(eligible).map(([key, score]) => withDisplay(key, score));
@@ -449,7 +456,7 @@ function topCandidates(scored: ReadonlyArray<readonly [string, number]>): Array<
 /**
  * The papers whose phrases are counted: all of a small corpus; on a large one a seeded sample,
  * topped up from each topic's first members so that a small topic is still described by enough
- * papers. Phrase frequencies from ten thousand papers rank phrases as all of them would.
+ * papers. Phrase frequencies from two thousand papers rank phrases much as all of them would.
  */
 function labelSample(assignments: readonly number[], sizes: readonly number[]): number[] {
   const n = assignments.length;
@@ -564,15 +571,32 @@ function phraseOwners(scores: Array<Map<string, number>>): Map<string, number> {
   return owners;
 }
 
+/**
+ * Every phrase's statistics, except those of phrases found in a single paper of a topic where a
+ * label needs two (`singlesCount[topic]` false): those can never be chosen, yet most bigrams are such,
+ * and their maps were most of labelling's time and garbage. They still count in `topicMass`, the
+ * weight of all of a topic's phrases.
+ */
 function collectPhrases(
   docs: LabelInput['docs'],
   assignments: readonly number[],
-): { phrases: Map<string, PhraseStats>; roles: Map<string, WordRoles> } {
+  k: number,
+  singlesCount: readonly boolean[],
+): { phrases: Map<string, PhraseStats>; roles: Map<string, WordRoles>; topicMass: number[] } {
   const phrases = new Map<string, PhraseStats>();
   const roles = new Map<string, WordRoles>();
-  docs.forEach((doc, index) => {
+  const topicMass = new Array<number>(k).fill(0);
+  const extracted = docs.map((doc) => docPhrases(doc));
+  const paperCounts = new Map<string, number>();
+  extracted.forEach(({ keys }, index) => {
     const topic = assignments[index] as number;
-    const { keys, titleKeys, roles: docRoles } = docPhrases(doc);
+    for (const { key, weight } of keys) {
+      paperCounts.set(key, (paperCounts.get(key) ?? 0) + 1);
+      topicMass[topic] = (topicMass[topic] as number) + weight;
+    }
+  });
+  extracted.forEach(({ keys, titleKeys, roles: docRoles }, index) => {
+    const topic = assignments[index] as number;
     for (const [term, { heads, modifiers }] of docRoles) {
       const role = roles.get(term);
       if (role) {
@@ -580,7 +604,9 @@ function collectPhrases(
         role.modifiers += modifiers;
       } else roles.set(term, { heads, modifiers });
     }
+    const counted = (key: string) => singlesCount[topic] === true || (paperCounts.get(key) as number) > 1;
     for (const { key, weight, surfaces } of keys) {
+      if (!counted(key)) continue;
       let stats = phrases.get(key);
       if (!stats) {
         stats = { byTopic: new Map(), papers: new Map(), titles: new Map(), surfaces: new Map(), total: 0 };
@@ -594,11 +620,11 @@ function collectPhrases(
       stats.papers.set(topic, papers);
     }
     for (const key of titleKeys) {
-      const stats = phrases.get(key) as PhraseStats;
-      stats.titles.set(topic, (stats.titles.get(topic) ?? 0) + 1);
+      const stats = phrases.get(key);
+      if (stats) stats.titles.set(topic, (stats.titles.get(topic) ?? 0) + 1);
     }
   });
-  return { phrases, roles };
+  return { phrases, roles, topicMass };
 }
 
 /** A paper's phrases, each once: its sublinear weight in the paper and how it was spelled. */
@@ -637,12 +663,12 @@ function docPhrases(doc: LabelInput['docs'][number]): DocPhrases {
   return phrases;
 }
 
-/** c-TF-IDF (Grootendorst 2022): tf within the topic × log(1 + average topic mass / corpus frequency). */
-function classTfIdf(phrases: Map<string, PhraseStats>, k: number): Array<Map<string, number>> {
-  const topicMass = new Array<number>(k).fill(0);
-  for (const stats of phrases.values()) {
-    for (const [topic, weight] of stats.byTopic) topicMass[topic] = (topicMass[topic] as number) + weight;
-  }
+/**
+ * c-TF-IDF (Grootendorst 2022): tf within the topic × log(1 + average topic mass / corpus frequency).
+ * `topicMass` is the weight of all of each topic's phrases, counted or not.
+ */
+function classTfIdf(phrases: Map<string, PhraseStats>, topicMass: readonly number[]): Array<Map<string, number>> {
+  const k = topicMass.length;
   const averageMass = topicMass.reduce((sum, mass) => sum + mass, 0) / Math.max(1, k);
   const scores = Array.from({ length: k }, () => new Map<string, number>());
   for (const [key, stats] of phrases) {
@@ -709,10 +735,23 @@ function wholeWords(tokens: Token[]): Token[] {
   return words;
 }
 
+// A corpus repeats few distinct words: each is judged once (bounded, like the tokenizer's caches).
+const PHRASE_WORD_CACHE_LIMIT = 100_000;
+const phraseWords = new Map<string, boolean>();
+
 function isPhraseWord(token: Token): boolean {
+  const known = phraseWords.get(token.word);
+  if (known !== undefined) return known;
+  if (phraseWords.size >= PHRASE_WORD_CACHE_LIMIT) phraseWords.clear();
+  const judged = judgePhraseWord(token.word);
+  phraseWords.set(token.word, judged);
+  return judged;
+}
+
+function judgePhraseWord(word: string): boolean {
   // Version numbers, file names and "7b" are not topics.
-  if (token.word.includes('.') || (token.word.match(/\p{L}/gu)?.length ?? 0) < 2) return false;
-  const parts = token.word.split(/[-^/]/);
+  if (word.includes('.') || (word.match(/\p{L}/gu)?.length ?? 0) < 2) return false;
+  const parts = word.split(/[-^/]/);
   const edges = [parts[0] ?? '', parts.at(-1) ?? ''];
   // "llm-based", "state-of-the-art": a compound that starts or ends with filler.
   return parts.length === 1 || !edges.some((part) => STOP_WORDS.has(part) || BOILERPLATE_TERMS.has(stem(part)));

@@ -1,7 +1,7 @@
 import hnswlib from 'hnswlib-node';
 import { UMAP } from 'umap-js';
 import { PaperscopeError } from '../../core/errors.js';
-import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
+import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices, TOPIC_SAMPLE_SIZE } from './random.js';
 import { normalizeVectors } from './vectors.js';
 
 export interface MapOptions {
@@ -18,17 +18,21 @@ export interface MapPoint {
 }
 
 /**
- * UMAP's cost grows with the fitted sample while a few thousand papers already fix where the topics
- * and their neighbourhoods lie; the rest are placed among their neighbours in the sample.
+ * UMAP's cost grows with the fitted sample while a thousand or so papers already fix where the
+ * topics and their neighbourhoods lie; the rest are placed among their neighbours in the sample.
+ * The topics are fitted on the same sample (see `TOPIC_SAMPLE_SIZE`).
  */
-export const DEFAULT_MAP_SAMPLE_SIZE = 3_000;
+export const DEFAULT_MAP_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
 const PLACEMENT_NEIGHBOURS = 5;
+const UMAP_NEIGHBOURS = 15;
 const MAX_EPOCHS = 500;
-/** On SciFact 100 epochs of the 3,000-paper sample cost nearly as much as 200 and drew topics apart less (2-D silhouette 0.17 against 0.23). */
+/** On SciFact 100 epochs of the 3,000-paper sample drew topics apart less than 200 (2-D silhouette 0.17 against 0.23). */
 const MIN_EPOCHS = 200;
-const EPOCH_BUDGET = 600_000;
+const EPOCH_BUDGET = 300_000;
 /** Search breadth for placement: approximate neighbours are enough to average a position. */
 const PLACEMENT_EF = 20;
+/** Search breadth for UMAP's neighbour graph of the sample, which shapes the whole map. */
+const GRAPH_EF = 60;
 
 /**
  * Like the reference UMAP, larger samples need fewer epochs to settle: the epochs fall with the
@@ -60,18 +64,23 @@ export function layoutMap(vectors: readonly Float32Array[], options: MapOptions 
 
   const sampled = sampleIndices(n, sampleSize, seed);
   const sample = sampled.map((index) => Array.from(unit[index] as Float32Array));
+  const neighbours = Math.min(UMAP_NEIGHBOURS, sample.length - 1);
   const umap = new UMAP({
     nComponents: 2,
-    nNeighbors: Math.min(15, sample.length - 1),
+    nNeighbors: neighbours,
     nEpochs: options.epochs ?? defaultEpochs(sample.length),
     random: createRandom(seed),
   });
+  // One native HNSW graph of the sample gives UMAP its neighbours (umap-js' own NN-descent in plain
+  // JS cost as much as a third of the layout) and then places the other papers.
+  const anchors = anchorGraph(unit, sampled, seed);
+  umap.setPrecomputedKNN(...sampleNeighbours(anchors, sample, neighbours));
   const fitted = umap.fit(sample);
   const positions: number[][] = new Array(n);
   sampled.forEach((index, row) => {
     positions[index] = fitted[row] as number[];
   });
-  if (sampled.length < n) placeAmongAnchors(unit, sampled, positions, seed);
+  if (sampled.length < n) placeAmongAnchors(unit, sampled, positions, anchors);
   return scaleToUnitSquare(positions);
 }
 
@@ -92,18 +101,45 @@ export function extendMap(
   const anchors = known.flatMap((point, index) => (point ? [index] : []));
   if (anchors.length === 0) return layoutMap(vectors, options);
   const positions = known.map((point) => (point ? [point.x, point.y] : []));
-  if (anchors.length < vectors.length)
-    placeAmongAnchors(normalizeVectors(vectors, 'vectors'), anchors, positions, options.seed ?? DEFAULT_CLUSTER_SEED);
+  if (anchors.length < vectors.length) {
+    const unit = normalizeVectors(vectors, 'vectors');
+    placeAmongAnchors(unit, anchors, positions, anchorGraph(unit, anchors, options.seed ?? DEFAULT_CLUSTER_SEED));
+  }
   return positions.map(([x = 0, y = 0]) => ({ x, y }));
 }
 
-/** Puts each paper that is not an anchor at the mean position of its nearest anchors. */
-function placeAmongAnchors(unit: Float32Array[], anchors: number[], positions: number[][], seed: number): void {
+/** A cosine HNSW graph of the anchor papers, label = position in `anchors`. */
+function anchorGraph(unit: readonly Float32Array[], anchors: readonly number[], seed: number): hnswlib.HierarchicalNSW {
   const index = new hnswlib.HierarchicalNSW('cosine', unit[0]?.length ?? 0);
   index.initIndex(anchors.length, 16, 100, seed);
   anchors.forEach((paper, row) => {
     index.addPoint(Array.from(unit[paper] as Float32Array), row);
   });
+  return index;
+}
+
+/**
+ * Each sampled paper's `count` nearest papers of the sample (itself first, as UMAP expects) with
+ * their Euclidean distances: for unit vectors √(2 · cosine distance).
+ */
+function sampleNeighbours(graph: hnswlib.HierarchicalNSW, sample: readonly number[][], count: number): [number[][], number[][]] {
+  graph.setEf(Math.max(GRAPH_EF, count));
+  const indices: number[][] = [];
+  const distances: number[][] = [];
+  sample.forEach((vector, row) => {
+    const found = graph.searchKnn(vector, count);
+    // The paper itself leads even when a duplicate ties with it.
+    const order = found.neighbors.map((_, rank) => rank);
+    const own = found.neighbors.indexOf(row);
+    if (own > 0) order.unshift(...order.splice(own, 1));
+    indices.push(order.map((rank) => found.neighbors[rank] as number));
+    distances.push(order.map((rank) => (found.neighbors[rank] === row ? 0 : Math.sqrt(2 * Math.max(0, found.distances[rank] as number)))));
+  });
+  return [indices, distances];
+}
+
+/** Puts each paper that is not an anchor at the mean position of its nearest anchors (`graph`: see `anchorGraph`). */
+function placeAmongAnchors(unit: Float32Array[], anchors: number[], positions: number[][], index: hnswlib.HierarchicalNSW): void {
   index.setEf(PLACEMENT_EF);
   const isAnchor = new Set(anchors);
   unit.forEach((vector, paper) => {

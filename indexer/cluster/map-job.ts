@@ -1,4 +1,5 @@
 import { runModuleWorker } from '../../core/worker.js';
+import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { MapPoint } from './layout.js';
 
 export interface MapJob {
@@ -11,14 +12,22 @@ export interface MapJob {
   seed: number;
 }
 
+/** What the worker sends back: the points and what laying them out cost it. */
+export interface MapResult {
+  points: MapPoint[];
+  cost: StageCost;
+}
+
 /**
  * `extendMap(vectors, known, { seed })` run on a worker thread, so that the caller's thread can
- * cluster the topics meanwhile: the same points, since the layout is seeded.
+ * cluster the topics meanwhile: the same points, since the layout is seeded. The worker's own time
+ * goes into `timings.map`.
  */
 export async function extendMapInWorker(
   vectors: readonly Float32Array[],
   known: ReadonlyArray<MapPoint | undefined>,
   seed: number,
+  timings?: StageTimings,
 ): Promise<MapPoint[]> {
   const dimension = vectors[0]?.length ?? 0;
   const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
@@ -27,5 +36,7 @@ export async function extendMapInWorker(
     rows.set(vector, row * dimension);
   });
   const job: MapJob = { vectors: shared, count: vectors.length, dimension, known, seed };
-  return runModuleWorker<MapPoint[]>(import.meta.url, './map-worker', job);
+  const { points, cost } = await runModuleWorker<MapResult>(import.meta.url, './map-worker', job);
+  recordStage(timings, 'map', cost);
+  return points;
 }

@@ -11,7 +11,7 @@ import { MIN_SUBTOPIC_PAPERS, splitTopic, type TopicDoc } from './topics.js';
  * sub-topics fifty papers each to be labelled from (SciFact's 12 topics: 16 s CPU unbounded,
  * 9.4 s at 500 papers a topic).
  */
-const SPLIT_SAMPLE_SIZE = 250;
+const SPLIT_SAMPLE_SIZE = 150;
 
 /**
  * A topic's second level: its papers split into 2–5 sub-topics labelled against each other, with

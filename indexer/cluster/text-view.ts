@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import type { CorpusTerms } from '../lexical/index.js';
-import { createRandom, sampleIndices } from './random.js';
+import { createRandom, sampleIndices, TOPIC_SAMPLE_SIZE } from './random.js';
 import { normalizeVector } from './vectors.js';
 
 /** Sparse TF-IDF rows over a shared vocabulary; each row has unit length (or is empty). */
@@ -15,8 +15,8 @@ const TITLE_REPEATS = 2;
 const MAX_VOCABULARY = 4_096;
 const OVERSAMPLING = 10;
 const POWER_ITERATIONS = 2;
-/** The singular directions of a few thousand papers describe the corpus' vocabulary as well as all of them. */
-const LSA_SAMPLE_SIZE = 5_000;
+/** The singular directions of a thousand or so papers describe the corpus' vocabulary as well as all of them. */
+const LSA_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
 
 /**
  * TF-IDF of titles and abstracts from their term counts (`countCorpusTerms`, the shared
@@ -80,7 +80,7 @@ export function denseRows(matrix: TermMatrix): Float32Array[] {
  * Latent semantic analysis: each paper's coordinates on the `dimension` strongest singular
  * directions of the TF-IDF matrix (randomized SVD, Halko et al. 2011, seeded), at unit length.
  * Unlike averaged word vectors, this separates topics by the words that co-occur in this corpus.
- * The directions are found on a seeded sample of at most 5,000 papers and every paper is
+ * The directions are found on a seeded sample of at most 1,500 papers and every paper is
  * projected on them (A·V), so large corpora cost one sparse product beyond the sample.
  *
  * @example latentSemanticVectors(tfIdfMatrix(papers), 20, 42)[0].length // → 20

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adjustedRandIndex, assignToNearest, clusterPapers, representatives } from '../../indexer/cluster/index.js';
+import { TOPIC_SAMPLE_SIZE } from '../../indexer/cluster/random.js';
 import { gaussianBlobs } from './helpers.js';
 
 describe('clusterPapers', () => {
@@ -20,19 +21,29 @@ describe('clusterPapers', () => {
     expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
   });
 
-  it('computes the first partition on at most 2,000 of the fitted papers and still recovers the blobs', () => {
+  it('fits on a seeded sample of 1,500 papers, first partition included, and gives every paper a topic', () => {
     const { vectors, truth } = gaussianBlobs(3, 1_000, 20, 0.25, 9);
-    let partitioned = 0;
-    const result = clusterPapers({
-      vectors,
-      k: 3,
-      start: (fitted) => {
-        partitioned = fitted.length;
-        return fitted.map((index) => truth[index] as number);
-      },
-    });
-    expect(partitioned).toBe(2_000);
+    const partitioned: number[][] = [];
+    const run = (seed: number) =>
+      clusterPapers({
+        vectors,
+        k: 3,
+        seed,
+        start: (fitted) => {
+          partitioned.push([...fitted]);
+          return fitted.map((index) => truth[index] as number);
+        },
+      });
+    const result = run(4);
+    expect(TOPIC_SAMPLE_SIZE).toBe(1_500);
+    expect(partitioned[0]).toHaveLength(TOPIC_SAMPLE_SIZE);
+    // The papers outside the sample are assigned too, each to its blob's topic.
+    expect(result.assignments).toHaveLength(3_000);
     expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
+    expect(run(4)).toEqual(result);
+    expect(partitioned[1]).toEqual(partitioned[0]);
+    run(5);
+    expect(partitioned[2]).not.toEqual(partitioned[0]);
   });
 
   it('prefers 8 or more topics on 1,000+ papers unless fewer fit the data clearly better', () => {

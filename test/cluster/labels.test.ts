@@ -165,22 +165,24 @@ describe('labelTopics', () => {
 
 describe('describeTopics on a corpus larger than the label sample', () => {
   it('labels a topic whose papers the seeded sample missed, from the top-up for small topics', () => {
-    const n = 10_500;
-    const missed = new Set(sampleIndices(n, 10_000, DEFAULT_CLUSTER_SEED));
+    // The label sample is 2,000 papers; no regular topic holds half of them (that would make its words generic).
+    const n = 2_100;
+    const missed = new Set(sampleIndices(n, 2_000, DEFAULT_CLUSTER_SEED));
     const lone = Array.from({ length: n }, (_, index) => index).find((index) => !missed.has(index)) as number;
-    const topicOf = (index: number) => (index === lone ? 2 : index % 2);
+    const topicOf = (index: number) => (index === lone ? 3 : index % 3);
     const text = [
       { title: 'Reward noise', abstract: 'Reward noise in RLVR.' },
       { title: 'Diffusion alignment', abstract: 'Text-to-image diffusion.' },
+      { title: 'Protein folding', abstract: 'Structure prediction of proteins.' },
     ];
     const docs = Array.from({ length: n }, (_, index) => ({
       id: `p${index}`,
-      ...(index === lone ? music(index) : (text[index % 2] as (typeof text)[number])),
+      ...(index === lone ? music(index) : (text[index % 3] as (typeof text)[number])),
       date: null,
       vector: [topicOf(index), 1],
     }));
     const assignments = docs.map((_, index) => topicOf(index));
-    const [noise, , small] = describeTopics(docs, assignments, 3);
+    const [noise, , , small] = describeTopics(docs, assignments, 4);
     expect(noise?.label).toMatch(/reward noise|RLVR/);
     expect(small?.size).toBe(1);
     expect(small?.label).toMatch(/music|soundscape/i);

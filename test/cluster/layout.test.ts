@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
+import { DEFAULT_MAP_SAMPLE_SIZE, extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
 import { defaultEpochs } from '../../indexer/cluster/layout.js';
 import { gaussianBlobs } from './helpers.js';
 
@@ -15,14 +15,16 @@ function expectOnMap(points: Array<{ x: number; y: number }>, count: number): vo
 describe('defaultEpochs', () => {
   it('gives small samples the reference 500 epochs and large ones fewer, at least 200', () => {
     expect(defaultEpochs(62)).toBe(500);
-    expect(defaultEpochs(2_000)).toBe(300);
-    expect(defaultEpochs(3_000)).toBe(200);
+    expect(defaultEpochs(1_000)).toBe(300);
+    expect(defaultEpochs(DEFAULT_MAP_SAMPLE_SIZE)).toBe(200);
     expect(defaultEpochs(100_000)).toBe(200);
   });
 });
 
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
 describe('layoutMap', () => {
-  const { vectors } = gaussianBlobs(3, 12, 20, 0.3, 4);
+  const { vectors, truth } = gaussianBlobs(3, 12, 20, 0.3, 4);
 
   it('gives one finite point per paper in [−1, 1], the same for the same seed', () => {
     const points = layoutMap(vectors, { seed: 3 });
@@ -35,6 +37,16 @@ describe('layoutMap', () => {
     const points = layoutMap(vectors, { seed: 3, sampleSize: 20 });
     expectOnMap(points, vectors.length);
     expect(layoutMap(vectors, { seed: 3, sampleSize: 20 })).toEqual(points);
+    expect(layoutMap(vectors, { seed: 4, sampleSize: 20 })).not.toEqual(points);
+    // Each paper sits nearer its own blob's centre on the map than any other blob's.
+    const centres = [0, 1, 2].map((blob) => {
+      const members = points.filter((_, index) => truth[index] === blob);
+      return { x: mean(members.map((point) => point.x)), y: mean(members.map((point) => point.y)) };
+    });
+    points.forEach((point, index) => {
+      const distances = centres.map((centre) => Math.hypot(point.x - centre.x, point.y - centre.y));
+      expect(distances.indexOf(Math.min(...distances)), `paper ${index}`).toBe(truth[index]);
+    });
   });
 
   it('lays out one, two or three papers', () => {
