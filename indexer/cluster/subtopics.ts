@@ -7,9 +7,9 @@ import { MIN_SUBTOPIC_PAPERS, splitTopic, type TopicDoc } from './topics.js';
 /**
  * A topic is split on at most this many of its papers (seeded); the others join the nearest
  * sub-topic. Splitting costs about as much as clustering the topic's papers afresh, so on a large
- * corpus an unbounded second level would cost a dozen top-level clusterings; 250 papers give five
- * sub-topics fifty papers each to be labelled from (SciFact's 12 topics: 16 s CPU unbounded,
- * 9.4 s at 500 papers a topic).
+ * corpus an unbounded second level would cost a dozen top-level clusterings; 150 papers give five
+ * sub-topics thirty papers each to be labelled from (SciFact's 12 topics: 16 s CPU unbounded,
+ * 9.4 s at 500 papers a topic, ≈ 3.5 s at 150).
  */
 const SPLIT_SAMPLE_SIZE = 150;
 
