@@ -1,6 +1,8 @@
+import type { CorpusTerms } from '../lexical/index.js';
 import type { SubtopicSet } from '../store/topics-file.js';
 import { assignToNearest } from './assign.js';
 import { sampleIndices } from './random.js';
+import { selectTerms } from './text-view.js';
 import { topicTimeline } from './timeline.js';
 import { MIN_SUBTOPIC_PAPERS, splitTopic, type TopicDoc } from './topics.js';
 
@@ -19,7 +21,11 @@ const SPLIT_SAMPLE_SIZE = 150;
  *
  * @example describeSubtopics(members, 42).clusters[0].label // → "text-to-image / reward hacking"
  */
-export function describeSubtopics(members: readonly TopicDoc[], seed: number): SubtopicSet {
+export function describeSubtopics(
+  members: readonly TopicDoc[],
+  seed: number,
+  counted?: (sampled: readonly number[]) => CorpusTerms,
+): SubtopicSet {
   if (members.length < MIN_SUBTOPIC_PAPERS) {
     return { clusters: [], reason: `The topic has ${members.length} papers; topics of fewer than ${MIN_SUBTOPIC_PAPERS} are not split.` };
   }
@@ -27,6 +33,7 @@ export function describeSubtopics(members: readonly TopicDoc[], seed: number): S
   const model = splitTopic(
     sampled.map((index) => members[index] as TopicDoc),
     seed,
+    counted?.(sampled),
   );
   const centroids = model.topics.map((topic) => topic.centroid);
   const fitted = new Map(sampled.map((index, row) => [index, model.assignments[row] as number]));
@@ -54,21 +61,39 @@ export function describeSubtopics(members: readonly TopicDoc[], seed: number): S
   };
 }
 
-/** The second level of every topic, keyed by topic id. */
+/**
+ * The second level of every topic, keyed by topic id. `counted`: the papers' term counts, when
+ * known (for BM25), so that the topics' papers are not tokenized again.
+ */
 export function secondLevel(
   papers: readonly TopicDoc[],
   assignments: Readonly<Record<string, number>>,
   seed: number,
+  counted?: CorpusTerms,
 ): Record<string, SubtopicSet> {
-  const members = new Map<number, TopicDoc[]>();
-  for (const paper of papers) {
+  const members = new Map<number, number[]>();
+  papers.forEach((paper, index) => {
     const topic = assignments[paper.id];
-    if (topic === undefined) continue;
+    if (topic === undefined) return;
     const list = members.get(topic);
-    if (list) list.push(paper);
-    else members.set(topic, [paper]);
-  }
+    if (list) list.push(index);
+    else members.set(topic, [index]);
+  });
   return Object.fromEntries(
-    [...members].sort((a, b) => a[0] - b[0]).map(([topic, list]) => [String(topic), describeSubtopics(list, seed)]),
+    [...members]
+      .sort((a, b) => a[0] - b[0])
+      .map(([topic, indices]) => [
+        String(topic),
+        describeSubtopics(
+          indices.map((index) => papers[index] as TopicDoc),
+          seed,
+          counted &&
+            ((sampled) =>
+              selectTerms(
+                counted,
+                sampled.map((row) => indices[row] as number),
+              )),
+        ),
+      ]),
   );
 }

@@ -65,6 +65,43 @@ export function tfIdfMatrix(counted: CorpusTerms): TermMatrix {
   return { vocabularySize: vocabulary.length, rows };
 }
 
+/**
+ * The term counts of some of the counted documents (`documents`: their indices), as
+ * `countCorpusTerms` would give for them alone, but over the whole corpus' term ids and without
+ * word positions: a topic's sub-topics are clustered on their own TF-IDF without tokenizing its
+ * papers again. `tfIdfMatrix` of either gives the same matrix.
+ */
+export function selectTerms(counted: CorpusTerms, documents: readonly number[]): CorpusTerms {
+  const entries = documents.reduce((sum, d) => sum + (counted.starts[d + 1] as number) - (counted.starts[d] as number), 0);
+  const starts = new Uint32Array(documents.length + 1);
+  const termIds = new Uint32Array(entries);
+  const titleCounts = new Uint32Array(entries);
+  const abstractCounts = new Uint32Array(entries);
+  const documentFrequency = new Uint32Array(counted.terms.length);
+  let at = 0;
+  documents.forEach((d, row) => {
+    for (let entry = counted.starts[d] as number; entry < (counted.starts[d + 1] as number); entry++, at++) {
+      const id = counted.termIds[entry] as number;
+      termIds[at] = id;
+      titleCounts[at] = counted.titleCounts[entry] as number;
+      abstractCounts[at] = counted.abstractCounts[entry] as number;
+      documentFrequency[id] = (documentFrequency[id] as number) + 1;
+    }
+    starts[row + 1] = at;
+  });
+  return {
+    terms: counted.terms,
+    surfaces: counted.surfaces,
+    documentFrequency,
+    titleLengths: Uint32Array.from(documents, (d) => counted.titleLengths[d] as number),
+    abstractLengths: Uint32Array.from(documents, (d) => counted.abstractLengths[d] as number),
+    starts,
+    termIds,
+    titleCounts,
+    abstractCounts,
+  };
+}
+
 /** The matrix as dense vectors (for k-means on plain TF-IDF). */
 export function denseRows(matrix: TermMatrix): Float32Array[] {
   return matrix.rows.map(({ columns, weights }) => {

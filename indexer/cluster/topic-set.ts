@@ -54,7 +54,7 @@ export function updateTopics(
   prepared: PreparedViews = {},
 ): TopicSet {
   return reclusterReason(previous, papers, policy) === undefined && previous
-    ? extendTopics(papers, previous)
+    ? extendTopics(papers, previous, prepared.counted)
     : reclusterTopics(papers, policy, previous, prepared);
 }
 
@@ -77,16 +77,23 @@ function reclusterTopics(
     model.assignments,
     previous?.nextId ?? 0,
   );
-  return assemble(papers, model.topics, model.assignments, ids, {
-    silhouette: model.silhouette,
-    seed: policy.seed,
-    requested: policy.clusters,
-    clusteredCount: papers.length,
-    nextId,
-  });
+  return assemble(
+    papers,
+    model.topics,
+    model.assignments,
+    ids,
+    {
+      silhouette: model.silhouette,
+      seed: policy.seed,
+      requested: policy.clusters,
+      clusteredCount: papers.length,
+      nextId,
+    },
+    prepared.counted,
+  );
 }
 
-function extendTopics(papers: readonly TopicDoc[], previous: TopicSet): TopicSet {
+function extendTopics(papers: readonly TopicDoc[], previous: TopicSet, counted: CorpusTerms | undefined): TopicSet {
   const known = new Set(previous.topics.map((topic) => topic.id));
   const topicIds = papers.map((paper) => {
     const kept = previous.assignments[paper.id];
@@ -97,18 +104,25 @@ function extendTopics(papers: readonly TopicDoc[], previous: TopicSet): TopicSet
   const ids = [...new Set(topicIds)].sort((a, b) => a - b);
   const local = new Map(ids.map((id, index) => [id, index]));
   const assignments = topicIds.map((id) => local.get(id) as number);
-  return assemble(papers, describeTopics(papers, assignments, ids.length), assignments, ids, {
-    silhouette: previous.silhouette,
-    seed: previous.seed,
-    requested: previous.requested,
-    clusteredCount: previous.clusteredCount,
-    nextId: previous.nextId,
-  });
+  return assemble(
+    papers,
+    describeTopics(papers, assignments, ids.length),
+    assignments,
+    ids,
+    {
+      silhouette: previous.silhouette,
+      seed: previous.seed,
+      requested: previous.requested,
+      clusteredCount: previous.clusteredCount,
+      nextId: previous.nextId,
+    },
+    counted,
+  );
 }
 
 /**
  * The topic set with topics ordered largest first (then by id); `ids[i]` is the id of described
- * topic i and `local[p]` the described topic of paper p.
+ * topic i and `local[p]` the described topic of paper p; `counted`, the papers' term counts when known.
  */
 function assemble(
   papers: readonly TopicDoc[],
@@ -116,6 +130,7 @@ function assemble(
   local: readonly number[],
   ids: readonly number[],
   meta: Pick<TopicSet, 'silhouette' | 'seed' | 'requested' | 'clusteredCount' | 'nextId'>,
+  counted: CorpusTerms | undefined,
 ): TopicSet {
   const order = described
     .map((_, index) => index)
@@ -139,6 +154,6 @@ function assemble(
     }),
     assignments,
     // Precomputed so that the Topics view and the map show the second level without clustering on request.
-    subtopics: secondLevel(papers, assignments, meta.seed),
+    subtopics: secondLevel(papers, assignments, meta.seed, counted),
   };
 }

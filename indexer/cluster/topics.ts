@@ -212,9 +212,9 @@ const MAX_SUBTOPICS = 5;
 
 /**
  * Splits one topic's papers into 2–5 sub-topics (auto k, seeded), labelled against each other: a
- * phrase shared by most of the topic names none of its parts.
+ * phrase shared by most of the topic names none of its parts. `counted`: their term counts, when known.
  */
-export function splitTopic(docs: readonly TopicDoc[], seed: number = DEFAULT_CLUSTER_SEED): TopicModel {
+export function splitTopic(docs: readonly TopicDoc[], seed: number = DEFAULT_CLUSTER_SEED, counted?: CorpusTerms): TopicModel {
   if (docs.length < MIN_SUBTOPIC_PAPERS) {
     throw new PaperscopeError(
       'INVALID_INPUT',
@@ -224,5 +224,5 @@ export function splitTopic(docs: readonly TopicDoc[], seed: number = DEFAULT_CLU
       },
     );
   }
-  return modelTopics(docs, { k: 'auto', minK: 2, maxK: Math.min(MAX_SUBTOPICS, docs.length - 1), seed });
+  return modelTopics(docs, { k: 'auto', minK: 2, maxK: Math.min(MAX_SUBTOPICS, docs.length - 1), seed, counted });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineViews, latentSemanticVectors, tfIdfMatrix } from '../../indexer/cluster/index.js';
 import { createRandom } from '../../indexer/cluster/random.js';
+import { selectTerms } from '../../indexer/cluster/text-view.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 
 const VOCABULARIES = [
@@ -54,5 +55,17 @@ describe('text view', () => {
     expect(Math.hypot(...(combined as Float32Array))).toBeCloseTo(1, 6);
     expect(() => combineViews([Float32Array.of(1)], [], 0.5)).toThrow(/1 vectors in one view but 0/);
     expect(() => latentSemanticVectors(tfIdfMatrix(countCorpusTerms([])), 0, 1)).toThrow(/dimension must be a positive integer/);
+  });
+
+  it("gives some papers' TF-IDF from the corpus' counts as from counting them alone", () => {
+    const docs = twoTopicDocs(40, 3);
+    // Twenty papers of one topic and ten of the other, out of order: the second topic's words are in the vocabulary.
+    const chosen = [...Array.from({ length: 10 }, (_, i) => 19 - 2 * i), ...Array.from({ length: 20 }, (_, i) => 2 * i)];
+    const alone = countCorpusTerms(chosen.map((index) => docs[index] as (typeof docs)[number]));
+    const selected = selectTerms(countCorpusTerms(docs, { positions: true }), chosen);
+    expect(tfIdfMatrix(selected).vocabularySize).toBeGreaterThan(0);
+    expect(tfIdfMatrix(selected)).toEqual(tfIdfMatrix(alone));
+    expect(selected.titleLengths).toEqual(alone.titleLengths);
+    expect(selected.abstractLengths).toEqual(alone.abstractLengths);
   });
 });
