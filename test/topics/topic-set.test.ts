@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchTopicIds, reclusterReason, type TopicDoc, type TopicSet, updateTopics } from '../../indexer/cluster/index.js';
+import { matchTopicIds, reclusterReason, secondLevel, type TopicDoc, type TopicSet, updateTopics } from '../../indexer/cluster/index.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 import { expectCleanLabels } from '../cluster/helpers.js';
 import { readSample, tfIdfVectors } from '../cluster/sample.js';
@@ -30,8 +30,8 @@ describe('topic sets', () => {
   it('gives the same topics, labels and ids for the same input and seed, with or without the terms counted for BM25', () => {
     const first = updateTopics(docs, policy);
     expect(updateTopics(docs, policy)).toEqual(first);
-    // The sub-topics then take their topic's rows of the counts instead of tokenizing its papers again.
-    expect(updateTopics(docs, policy, undefined, { counted: countCorpusTerms(docs, { positions: true }) })).toEqual(first);
+    // With the counts, the sub-topics take their topic's rows instead of tokenizing its papers again.
+    expect(secondLevel(docs, first.assignments, policy.seed, countCorpusTerms(docs, { positions: true }))).toEqual(first.subtopics);
     expect(first.clusteredCount).toBe(62);
     expect(first.topics.map((topic) => topic.id).sort((a, b) => a - b)).toEqual(first.topics.map((_, index) => index));
     expect(first.nextId).toBe(first.k);
