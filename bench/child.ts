@@ -16,6 +16,20 @@ export async function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<n
   }
 }
 
+/** CPU time (user + system) a process has used so far, in ms, or undefined once it is gone. */
+export async function cpuMsOf(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100 per second on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+const CLOCK_TICKS = 100;
+
 /** Node flags for the child processes, e.g. --cpu-prof when profiling. */
 export function nodeFlags(profileDir: string | undefined): string[] {
   return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import { CLI, exited, memoryOf, nodeFlags } from './child.js';
+import { CLI, cpuMsOf, exited, memoryOf, nodeFlags } from './child.js';
 import { loadAverage, round } from './stats.js';
 
 const POLL_MS = 20;
@@ -16,6 +16,8 @@ export interface LoadFigure {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The server's CPU time per answered request, ms: less sensitive to the machine's load than req/s. */
+  serverCpuMsPerRequest: number;
   /** The 1-minute load average after the run (autocannon shares the machine). */
   load: number;
 }
@@ -108,7 +110,7 @@ export async function benchHttp(options: {
     for (const q of options.queries) await fetch(base + searchPath(q)).then((response) => response.arrayBuffer());
     const load: LoadFigure[] = [];
     for (const mix of ['repeated', 'distinct'] as const) {
-      for (const connections of [10, 50]) load.push(await loadTest(base, options.queries, connections, mix));
+      for (const connections of [10, 50]) load.push(await loadTest(base, pid, options.queries, connections, mix));
     }
     return {
       n: options.n,
@@ -126,8 +128,9 @@ export async function benchHttp(options: {
   }
 }
 
-async function loadTest(base: string, queries: readonly string[], connections: number, mix: QueryMix): Promise<LoadFigure> {
+async function loadTest(base: string, pid: number, queries: readonly string[], connections: number, mix: QueryMix): Promise<LoadFigure> {
   let next = 0;
+  const cpuBefore = (await cpuMsOf(pid)) ?? 0;
   const result = await autocannon({
     url: base,
     connections,
@@ -138,9 +141,11 @@ async function loadTest(base: string, queries: readonly string[], connections: n
       },
     ],
   });
+  const cpuMs = ((await cpuMsOf(pid)) ?? 0) - cpuBefore;
   return {
     connections,
     queries: mix,
+    serverCpuMsPerRequest: round(cpuMs / Math.max(1, result.requests.total), 3),
     requestsPerSecond: round(result.requests.average, 0),
     p50: result.latency.p50,
     p99: result.latency.p99,

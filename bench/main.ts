@@ -11,8 +11,11 @@ const USAGE = `Paperscope's benchmark suite. Prints tables and writes every figu
   --only WHAT      ann (vectors only), pipeline (no ANN) or real (the real datasets only)
   --profile        CPU profiles of the CLI child processes in bench/results/profiles
   --keep           keep the corpus and index for profiling by hand
+  --work-dir DIR   build the corpus and index in DIR (kept); when DIR/data already holds an index,
+                   skip generating and indexing and measure that index (one size only)
   --seed S         the corpus's and the queries' seed (default 7)`;
 
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +38,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'work-dir': { type: 'string' },
     seed: { type: 'string', default: '7' },
     datasets: { type: 'string', default: process.env.PAPERSCOPE_DATASETS },
     corpus: { type: 'string', default: 'realistic' },
@@ -54,6 +58,8 @@ if (values.corpus !== 'realistic' && values.corpus !== 'sample')
   throw new Error(`--corpus takes "realistic" or "sample", got "${values.corpus}"`);
 const needsDatasets = values.only !== 'ann' && (values.corpus === 'realistic' || values.real || values.only === 'real');
 if (needsDatasets && !values.datasets) throw new Error(`give --datasets DIR (or --corpus sample)\n\n${USAGE}`);
+const workDirOption = values['work-dir'] === undefined ? undefined : path.resolve(values['work-dir']);
+if (workDirOption !== undefined && sizes.length > 1) throw new Error('--work-dir takes one corpus size (--n N)');
 const seed = Number(values.seed);
 const resultsDir = path.resolve('bench/results');
 const profileDir = values.profile ? path.join(resultsDir, 'profiles') : undefined;
@@ -133,12 +139,18 @@ if (values.only === undefined || values.only === 'ann') {
   }
 }
 for (const run of runs) {
-  const workDir = await mkdtemp(path.join(os.tmpdir(), 'paperscope-bench-'));
+  const workDir = workDirOption ?? (await mkdtemp(path.join(os.tmpdir(), 'paperscope-bench-')));
+  const keep = values.keep || workDirOption !== undefined;
   try {
     const dataDir = path.join(workDir, 'data');
-    log(`pipeline, ${run.corpus}, N=${run.n}`);
-    record.pipeline.push(await benchPipeline({ corpus: run.corpus, write: run.write, workDir, dataDir, profileDir, log }));
-    await saveRecord();
+    if (workDirOption !== undefined && existsSync(path.join(dataDir, 'manifest.json'))) {
+      log(`pipeline skipped: measuring the index already in ${dataDir}`);
+    } else {
+      await mkdir(workDir, { recursive: true });
+      log(`pipeline, ${run.corpus}, N=${run.n}`);
+      record.pipeline.push(await benchPipeline({ corpus: run.corpus, write: run.write, workDir, dataDir, profileDir, log }));
+      await saveRecord();
+    }
     log(`in-process queries, ${run.corpus}, N=${run.n}`);
     const latency = await benchQueryLatency({ n: run.n, corpus: run.corpus, dataDir, queries: run.queries });
     record.queries.push(latency);
@@ -149,7 +161,7 @@ for (const run of runs) {
     );
     await saveRecord();
   } finally {
-    if (values.keep) log(`kept the corpus and index in ${workDir}`);
+    if (keep) log(`kept the corpus and index in ${workDir}`);
     else await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -42,6 +42,8 @@ export interface QueryResult {
   coldCache: Record<Mode, LatencySummary>;
   /** Queries already embedded once: the query-embedding cache answers, so this excludes embedding. */
   warmCache: Record<Mode, LatencySummary>;
+  /** CPU time (user + system) of the warm passes per query, µs: less sensitive to the machine's load than latency. */
+  warmCpuUsPerQuery: Record<Mode, number>;
   /** Top result of each query in hybrid mode, to check the HTTP server's answers. */
   expectedTop: string[];
 }
@@ -64,13 +66,17 @@ export async function benchQueryLatency(options: {
     const search = (q: string, mode: Mode) => engine.search({ q, k: 10, offset: 0, mode, sort: 'relevance' });
     const coldCache = {} as Record<Mode, LatencySummary>;
     const warmCache = {} as Record<Mode, LatencySummary>;
+    const warmCpuUsPerQuery = {} as Record<Mode, number>;
     for (const mode of MODES) {
       // Each mode gets its own query set, so every mode's cold pass really embeds.
       const queries = options.queries.map((q) => `${q} ${mode === 'hybrid' ? '' : mode}`.trim());
       coldCache[mode] = summarize(await timeEach(queries, (q) => search(q, mode)));
       const warm: number[] = [];
+      const cpuBefore = process.cpuUsage();
       for (let round = 0; round < WARM_ROUNDS; round++) warm.push(...(await timeEach(queries, (q) => search(q, mode))));
+      const cpu = process.cpuUsage(cpuBefore);
       warmCache[mode] = summarize(warm);
+      warmCpuUsPerQuery[mode] = round((cpu.user + cpu.system) / warm.length, 0);
     }
     const expectedTop = await Promise.all(options.queries.map(async (q) => (await search(q, 'hybrid')).results[0]?.id ?? ''));
     return {
@@ -81,6 +87,7 @@ export async function benchQueryLatency(options: {
       heapMb: round(process.memoryUsage().heapUsed / 2 ** 20, 0),
       coldCache,
       warmCache,
+      warmCpuUsPerQuery,
       expectedTop,
     };
   } finally {

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../core/errors.js';
-import { splitSentences, terms, tokenize } from '../../indexer/text/index.js';
+import { forEachWord, splitSentences, terms } from '../../indexer/text/index.js';
 
 export interface Span {
   start: number;
@@ -29,39 +29,70 @@ const ELLIPSIS = '…';
 const SNIPPET_WINDOW_CHARS = 20_000;
 
 /**
- * An abstract split into sentences and tokenized, kept compact so that the cache can hold a whole
- * corpus: token `i` has term `terms[i]` (strings shared with the tokenizer's cache) and lies in
- * sentence `spans[3i]` at offsets `spans[3i + 1]`–`spans[3i + 2]` of that sentence.
+ * An abstract split into sentences, each tokenized only when a query may match it (`mayMatch`), so
+ * that a search tokenizes the few sentences holding its words rather than every abstract it shows.
+ * Sentence `i`'s token `j` has term `tokens[i].terms[j]` (strings shared with the tokenizer's cache)
+ * at offsets `tokens[i].spans[2j]`–`spans[2j + 1]` of that sentence.
  */
 interface AnalysedAbstract {
   sentences: readonly string[];
+  /** Each sentence case-folded (`foldCase`), for the substring test. */
+  folded: readonly string[];
+  tokens: Array<SentenceTokens | undefined>;
+}
+
+interface SentenceTokens {
   terms: readonly string[];
   spans: Int32Array;
 }
 
-// The same papers come back across searches, and splitting and tokenizing their abstracts was most
-// of a search's CPU, so the analysis is kept per abstract. Keyed by the text rather than a paper id
-// so that a re-indexed paper whose abstract changed can never get a stale snippet. About 1.5 kB
-// for an abstract of 800 characters: 10,000 of them take some 15 MB.
+// The same papers come back across searches, so the split is kept per abstract. Keyed by the text
+// rather than a paper id so that a re-indexed paper whose abstract changed can never get a stale
+// snippet. About 2–3 kB for an abstract of 800 characters once tokenized: 10,000 take some 25 MB.
 const analysedAbstracts = new LRUCache<string, AnalysedAbstract>({ max: 10_000 });
 
 function analyseAbstract(abstract: string): AnalysedAbstract {
   let analysed = analysedAbstracts.get(abstract);
   if (analysed === undefined) {
     const sentences = splitSentences(abstract).map((sentence) => sentence.text);
-    const terms: string[] = [];
-    const spans: number[] = [];
-    sentences.forEach((sentence, index) => {
-      for (const token of tokenize(sentence)) {
-        terms.push(token.term);
-        spans.push(index, token.start, token.end);
-      }
-    });
-    analysed = { sentences, terms, spans: Int32Array.from(spans) };
+    analysed = { sentences, folded: sentences.map(foldCase), tokens: [] };
     analysedAbstracts.set(abstract, analysed);
   }
   return analysed;
 }
+
+function tokensOf(analysed: AnalysedAbstract, index: number): SentenceTokens {
+  let found = analysed.tokens[index];
+  if (found === undefined) {
+    const terms: string[] = [];
+    const spans: number[] = [];
+    forEachWord(analysed.sentences[index] as string, (word, start) => {
+      for (const token of word.tokens) {
+        terms.push(token.term);
+        spans.push(start + token.start, start + token.end);
+      }
+    });
+    found = { terms, spans: Int32Array.from(spans) };
+    analysed.tokens[index] = found;
+  }
+  return found;
+}
+
+/** Lower case with the final sigma folded: then a word's own lower case is a substring of its sentence's (only Σ's depends on context). */
+export function foldCase(text: string): string {
+  return text.toLowerCase().replaceAll('ς', 'σ');
+}
+
+/**
+ * Text that every word giving `term` holds, once case-folded: a term that is not all letters is the
+ * lower-cased word itself (compounds, "7b"); a stem loses the end of its word and Porter's rewrites
+ * add at most three letters there ("-y" → "-i", "-at" → "-ate", "-biliti" → "-ble"), so the stem
+ * minus its last three letters starts the word.
+ */
+export function neededText(term: string): string {
+  return foldCase(/^\p{L}+$/u.test(term) ? term.slice(0, Math.max(0, term.length - STEM_REWRITE)) : term);
+}
+const STEM_REWRITE = 3;
 
 /** A query term found in a sentence, with its offsets in that sentence. */
 interface Match {
@@ -70,15 +101,20 @@ interface Match {
   end: number;
 }
 
-/** Each sentence with the tokens whose term is `wanted`, in text order, and the set of those terms. */
-function matchSentences({ sentences, terms, spans }: AnalysedAbstract, wanted: ReadonlySet<string>) {
-  const matches: Match[][] = sentences.map(() => []);
-  terms.forEach((term, token) => {
-    if (wanted.has(term))
-      matches[spans[3 * token] as number]?.push({ term, start: spans[3 * token + 1] as number, end: spans[3 * token + 2] as number });
-  });
-  return sentences.map((text, index) => {
-    const found = matches[index] ?? [];
+/**
+ * Each sentence with the tokens whose term is `wanted`, in text order, and the set of those terms.
+ * A sentence that holds none of `needles` cannot match and is not tokenized.
+ */
+function matchSentences(analysed: AnalysedAbstract, wanted: ReadonlySet<string>, needles: readonly string[]) {
+  return analysed.sentences.map((text, index) => {
+    const found: Match[] = [];
+    const folded = analysed.folded[index] as string;
+    if (needles.some((needle) => folded.includes(needle))) {
+      const { terms, spans } = tokensOf(analysed, index);
+      terms.forEach((term, token) => {
+        if (wanted.has(term)) found.push({ term, start: spans[2 * token] as number, end: spans[2 * token + 1] as number });
+      });
+    }
     return { text, matches: found, matched: new Set(found.map((match) => match.term)) };
   });
 }
@@ -100,7 +136,8 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
   if (!Number.isInteger(maxChars) || maxChars < 20) {
     throw new PaperscopeError('INVALID_PARAMETER', `maxChars must be an integer of at least 20, got ${maxChars}`, { field: 'maxChars' });
   }
-  const analysed = matchSentences(analyseAbstract(boundedWindow(abstract)), new Set(terms(query)));
+  const wanted = new Set(terms(query));
+  const analysed = matchSentences(analyseAbstract(boundedWindow(abstract)), wanted, [...wanted].map(neededText));
   if (analysed.length === 0) return { text: '', highlights: [] };
   const sentenceFrequency = new Map<string, number>();
   for (const { matched } of analysed) for (const term of matched) sentenceFrequency.set(term, (sentenceFrequency.get(term) ?? 0) + 1);

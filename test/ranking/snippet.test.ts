@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tokenize } from '../../indexer/text/index.js';
 import { bestSnippet } from '../../server/ranking/index.js';
+import { foldCase, neededText } from '../../server/ranking/snippet.js';
 import { readSampleCorpus } from '../lexical/sample-corpus.js';
 import { trickyText, wordyText } from '../text/random-text.js';
 
@@ -91,6 +93,35 @@ describe('bestSnippet with its per-abstract cache', () => {
         expect(bestSnippet(abstract, query, chosen)).toEqual(expected);
       }),
       { seed: 20261128, numRuns: 800 },
+    );
+  });
+});
+
+// Snippets tokenize only the sentences holding a query term's `neededText`: were a token's term to
+// lack it in its sentence, a matching sentence would be skipped and the snippet would change.
+describe('the sentence test that spares snippets from tokenizing', () => {
+  const holdsEveryTerm = (text: string) => {
+    const folded = foldCase(text);
+    for (const token of tokenize(text)) if (!folded.includes(neededText(token.term))) return token.term;
+    return undefined;
+  };
+  // Porter's suffixes, each rewritten at the end of a word: the cases where a stem is not a prefix of its word.
+  const SUFFIXES = ['ational', 'tional', 'enci', 'anci', 'izer', 'bli', 'alli', 'entli', 'eli', 'ousli', 'ization', 'ation', 'ator'];
+  const MORE = ['alism', 'iveness', 'fulness', 'ousness', 'aliti', 'iviti', 'biliti', 'ability', 'logi', 'icate', 'ative', 'alize'];
+  const ENDINGS = ['iciti', 'ical', 'ful', 'ness', 'ing', 'ed', 'eed', 'ies', 'sses', 'y', 'ly', 'at', 'bl', 'iz', 'e', 'ement'];
+
+  it('holds on every sample abstract', () => {
+    for (const { title, abstract } of readSampleCorpus()) expect(holdsEveryTerm(`${title} ${abstract}`)).toBeUndefined();
+  });
+
+  it('holds on random text and on words built from the suffixes Porter rewrites', () => {
+    const stemmed = fc
+      .tuple(fc.stringMatching(/^[a-zA-Z]{1,7}$/), fc.array(fc.constantFrom(...SUFFIXES, ...MORE, ...ENDINGS), { maxLength: 3 }))
+      .map(([start, suffixes]) => start + suffixes.join(''));
+    const text = fc.oneof(wordyText, trickyText, fc.array(stemmed, { maxLength: 8 }).map((words) => words.join(' ')));
+    fc.assert(
+      fc.property(text, (sample) => holdsEveryTerm(sample) === undefined),
+      { seed: 20261206, numRuns: 3000 },
     );
   });
 });
