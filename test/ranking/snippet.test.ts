@@ -118,7 +118,11 @@ describe('the sentence test that spares snippets from tokenizing', () => {
     const stemmed = fc
       .tuple(fc.stringMatching(/^[a-zA-Z]{1,7}$/), fc.array(fc.constantFrom(...SUFFIXES, ...MORE, ...ENDINGS), { maxLength: 3 }))
       .map(([start, suffixes]) => start + suffixes.join(''));
-    const text = fc.oneof(wordyText, trickyText, fc.array(stemmed, { maxLength: 8 }).map((words) => words.join(' ')));
+    const text = fc.oneof(
+      wordyText,
+      trickyText,
+      fc.array(stemmed, { maxLength: 8 }).map((words) => words.join(' ')),
+    );
     fc.assert(
       fc.property(text, (sample) => holdsEveryTerm(sample) === undefined),
       { seed: 20261206, numRuns: 3000 },
