@@ -130,8 +130,8 @@ export function decodeLexicalData(json: unknown): LexicalData {
 }
 
 /**
- * The checks both stored forms share: valid parameters, one surface per term, unique ids and
- * terms, and posting lists that ascend strictly within the documents and count an occurrence.
+ * The checks both stored forms share: valid parameters, one surface per term, unique ids (unique
+ * terms are checked by the index, whose term map finds them), and posting lists that ascend strictly within the documents and count an occurrence.
  */
 function checkConsistency(data: LexicalData, postingsField: string, idsGenerated = false): void {
   try {
@@ -142,7 +142,6 @@ function checkConsistency(data: LexicalData, postingsField: string, idsGenerated
   const { ids, terms, surfaces, termOffsets, postingDocs, titleTf, abstractTf } = data;
   if (surfaces.length !== terms.length) throw invalid('surfaces', `has ${surfaces.length} entries for ${terms.length} terms`);
   if (!idsGenerated && new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
-  if (new Set(terms).size !== terms.length) throw invalid('terms', 'contains duplicates');
   const bad = firstInvalidTerm(termOffsets, postingDocs, titleTf, abstractTf, ids.length);
   if (bad < 0) return;
   let previous = -1;
@@ -387,7 +386,7 @@ function toUint16(values: Uint32Array, field: EncodedField): Uint16Array {
   return narrowed;
 }
 
-function invalid(field: string, message: string): PaperscopeError {
+export function invalid(field: string, message: string): PaperscopeError {
   return new PaperscopeError('INDEX_MISMATCH', `Stored lexical index is invalid at field "${field}": ${message}; rebuild the index`, {
     field,
   });

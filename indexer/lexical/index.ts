@@ -1,6 +1,6 @@
 import { decodeLexicalData, decodeLexicalFile } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
-import type { LoadProblem } from '../../core/load-problem.js';
+import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
 export { buildLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
@@ -26,5 +26,10 @@ export function loadLexicalIndex(json: unknown): LexicalIndex {
  */
 export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem } {
   const decoded = decodeLexicalFile(bytes);
-  return 'problem' in decoded ? decoded : { tableVersion: decoded.tableVersion, index: new LexicalIndex(decoded.data) };
+  if ('problem' in decoded) return decoded;
+  try {
+    return { tableVersion: decoded.tableVersion, index: new LexicalIndex(decoded.data) };
+  } catch (error) {
+    return { problem: damagedFile((error as Error).message) };
+  }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { decodeLexicalData, encodeLexicalFile } from '../../indexer/lexical/format.js';
 import {
   buildLexicalIndex,
   decodeVarints,
@@ -111,6 +112,16 @@ describe('serialisation', () => {
       expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field: 'surfaces' } }),
     );
     expect(() => loadLexicalIndex('{not json')).toThrow(/not JSON/);
+  });
+
+  it('refuses a term listed twice, in either stored form', () => {
+    const stored = index.toJSON();
+    const twice = { ...stored, terms: [stored.terms[1] as string, ...stored.terms.slice(1)] };
+    expect(() => loadLexicalIndex(twice)).toThrow(expect.objectContaining({ code: 'INDEX_MISMATCH', details: { field: 'terms' } }));
+    const file = Buffer.concat(encodeLexicalFile(decodeLexicalData(twice), 3));
+    expect(loadLexicalFile(file)).toEqual({
+      problem: expect.objectContaining({ kind: 'damaged', message: expect.stringMatching(/"terms": contains duplicates/) }),
+    });
   });
 
   it('names the term whose postings are out of order, out of range or empty', () => {
