@@ -68,9 +68,11 @@ export function maxScoreTopK(
       if (after > highest) highest = after;
     }
     const remaining = rest[next] as number;
-    if (touched.length >= k && highest > remaining + SLACK) {
+    // The k-th score beats the remaining bounds exactly when k scores do; counting them is cheaper
+    // than selecting the k-th, which is needed only then.
+    if (touched.length >= k && highest > remaining + SLACK && countAbove(touched, scores, remaining + SLACK, k) >= k) {
       threshold = kthLargest(touched, scores, k);
-      if (threshold > remaining + SLACK) break;
+      break;
     }
   }
   if (next === count) return { best: topOf(touched, scores, k), touched, total: touched.length };
@@ -111,6 +113,13 @@ function countUnion(touched: readonly number[], terms: readonly ScoredTerm[], do
   for (const { start, end } of terms) for (let posting = start; posting < end; posting++) mark(docs[posting] as number);
   seen.fill(0);
   return total;
+}
+
+/** How many of `docs` score above `floor`, counting no further than `enough`. */
+function countAbove(docs: readonly number[], scores: Float64Array, floor: number, enough: number): number {
+  let count = 0;
+  for (let i = 0; i < docs.length && count < enough; i++) if ((scores[docs[i] as number] as number) > floor) count++;
+  return count;
 }
 
 /** The `k` best of `docs` by score, best first, ties to the lower document. */
