@@ -56,7 +56,7 @@ function rankingSource(state: EngineState, accept: ((position: number) => boolea
     lexicalMatches: (query, ids) =>
       state.lexical.matches(
         query,
-        ids.map((id) => state.lexical.indexOf(id) ?? -1),
+        ids.map((id) => state.lexicalDocOf(id)),
         expansions(query),
       ),
     hasPhrase: (query) => parseQuery(query).phrases.length > 0,

@@ -39,6 +39,8 @@ export class EngineState {
   readonly #paperToAnn: Int32Array;
   /** BM25 document → paper position. */
   readonly lexicalToPaper: Int32Array;
+  /** Paper position → BM25 document: a search need not build the index's own id map. */
+  readonly #paperToLexical: Int32Array;
   readonly lexical: LexicalIndex;
   readonly topics: TopicsFile;
   readonly topicOfPaper: Int32Array;
@@ -66,6 +68,10 @@ export class EngineState {
       if (position >= 0) this.#paperToAnn[position] = label;
     });
     this.lexicalToPaper = this.#positionsOf(parts.lexical.ids);
+    this.#paperToLexical = new Int32Array(this.papers.length).fill(-1);
+    this.lexicalToPaper.forEach((position, doc) => {
+      if (position >= 0) this.#paperToLexical[position] = doc;
+    });
     this.lexical = parts.lexical;
     this.topics = parts.topics;
     // A vector is fetched only for a paper the topics file does not assign.
@@ -115,6 +121,12 @@ export class EngineState {
     const position = this.positionById.get(id);
     if (position === undefined) throw new PaperscopeError('NOT_FOUND', `No paper with id "${id}".`, { parameter: 'id' });
     return position;
+  }
+
+  /** The BM25 document of a paper, -1 when the index lacks it. */
+  lexicalDocOf(id: string): number {
+    const position = this.positionById.get(id);
+    return position === undefined ? -1 : (this.#paperToLexical[position] as number);
   }
 
   /** The paper position of each id (-1 when absent); indexes built in the table's order need no lookup per id. */
