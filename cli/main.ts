@@ -446,7 +446,7 @@ withDataDir(program.command('similar').description('papers related to a paper').
   .option('--json', 'print JSON')
   .action(async (id: string, options: CommonOptions & { k: number }) => {
     const response = await withEngine(options, async (engine) => engine.similar(id, options.k));
-    output(options, response, () => printResults(response.results));
+    output(options, response, () => printResults(response.results, undefined, response.note));
   });
 
 withDataDir(program.command('clusters').description('list the topics, or report how good they are'))

@@ -42,15 +42,10 @@ export function formatRemoveSummary(summary: IndexSummary): string {
 export function printResults(
   results: Array<SearchHit & { shared_terms?: string[] }>,
   summary?: { total: number; tookMs: number; offset?: number; nextOffset?: number | null },
+  emptyNote = 'No papers match. Try fewer or other words, another --mode, or no quotes.',
 ): void {
   const first = (summary?.offset ?? 0) + 1;
-  if (results.length === 0) {
-    write(
-      summary?.total
-        ? `No results from ${first} on: ${plural(summary.total, 'result')} in all.`
-        : 'No papers match. Try fewer or other words, another --mode, or no quotes.',
-    );
-  }
+  if (results.length === 0) write(summary?.total ? `No results from ${first} on: ${plural(summary.total, 'result')} in all.` : emptyNote);
   results.forEach((hit, rank) => {
     write(`${String(first + rank).padStart(2)}. ${hit.title}`);
     write(`    ${hit.id} · ${metadata(hit)}`);

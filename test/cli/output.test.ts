@@ -54,6 +54,11 @@ describe('CLI wording', () => {
     expect(printed(() => printResults([], { total: 9, tookMs: 3, offset: 20 }))).toContain('No results from 21 on: 9 results in all.');
   });
 
+  it("prints the command's own note when nothing is listed, not search's hint", () => {
+    const text = printed(() => printResults([], undefined, 'No paper in this index is close to this one.'));
+    expect(text).toBe('No paper in this index is close to this one.\n');
+  });
+
   it('counts the index summary in the singular and names skipped and kept records apart', () => {
     const summary = {
       total: 1,
