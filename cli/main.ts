@@ -120,6 +120,7 @@ function pipelineOptions(options: EmbedOptions, onEvent: PipelineOptions['onEven
     hubUrl: settings.hubUrl,
     objectStore: settings.objectStore,
     lockTtlMs: settings.lockTtlMs,
+    writeBatch: settings.writeBatch,
     embedder: options.embedder,
     model: options.model,
     clusters: options.clusters,

@@ -68,6 +68,8 @@ export interface IndexOptions {
   objectStore?: ObjectStoreSettings;
   /** An object-store lock whose heartbeat is older than this is taken over (PAPERSCOPE_LOCK_TTL_MS). */
   lockTtlMs?: number;
+  /** Papers per committed table version (PAPERSCOPE_WRITE_BATCH); default 1,024, or a twentieth of the papers written when more. */
+  writeBatch?: number;
   onEvent?: (event: IndexEvent) => void;
 }
 
@@ -411,7 +413,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, { ...options, clusters }, 1));
       }
       await timeStage(stages, 'write', () =>
-        table.upsert(written, Math.max(MIN_WRITE_BATCH, Math.ceil(written.length / WRITE_BATCHES)), (done) => {
+        table.upsert(written, options.writeBatch ?? Math.max(MIN_WRITE_BATCH, Math.ceil(written.length / WRITE_BATCHES)), (done) => {
           emit({ type: 'progress', stage: 'Writing', done, total: written.length });
           crashPoint('batch-written');
         }),

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { readSettings } from '../core/config.js';
-import { PROJECT_ROOT } from '../core/version.js';
 import { cacheFilePath } from '../indexer/embed/word-vectors/cache.js';
 import { ensureWordVectorCache } from '../indexer/embed/word-vectors/index.js';
+import { buildCli, cliBuildDir } from './helpers/cli-build.js';
 
 /**
  * One scratch root for the whole run, removed at the end: the tests' cache dir (so object-storage
@@ -16,6 +16,7 @@ import { ensureWordVectorCache } from '../indexer/embed/word-vectors/index.js';
  * The word vectors are converted once per machine into the user's cache dir, as a user's first index
  * would, and linked (or copied) into the scratch cache. The root is given to the tests as `scratchRoot`
  * (what every test file would otherwise build again is built there once, test/helpers/once-per-run.ts).
+ * The CLI the tests spawn is transpiled here too, once per run (test/helpers/cli-build.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const vectors = await ensureWordVectorCache(readSettings().cacheDir);
@@ -29,10 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.env.PAPERSCOPE_CACHE_DIR = cacheDir;
   process.env.TMPDIR = tmp;
   project.provide('scratchRoot', root);
-  // The CLI transpiled for this run's child processes (test/reliability/cli.ts), if a test spawned it.
-  const cliBuild = path.join(PROJECT_ROOT, '.test-cli', path.basename(root));
+  // The CLI transpiled for this run's child processes (test/reliability/cli.ts spawns it).
+  await buildCli(root);
   return async () => {
-    await Promise.all([rm(root, { recursive: true, force: true }), rm(cliBuild, { recursive: true, force: true })]);
+    await Promise.all([rm(root, { recursive: true, force: true }), rm(cliBuildDir(root), { recursive: true, force: true })]);
   };
 }
 

@@ -7,11 +7,16 @@ import { temporaryDir } from '../helpers/sample-index.js';
 import { type SyntheticPaper, syntheticPapers } from './corpus.js';
 import { checkIndex, outcomeOf, spawnCli, storedIds, writeCorpus } from './harness.js';
 
-/** Over 2,500, so the map's UMAP runs 200 epochs, not 500 (indexer/cluster/layout.ts): each rebuild costs about half. */
-const PAPERS = 2_600;
+/**
+ * Few papers, written in small batches (PAPERSCOPE_WRITE_BATCH), so the first run leaves batches to
+ * write after each of the two batch kills: each rebuild of the derived indexes (topics and map above
+ * all) costs in proportion to the papers, and there are a dozen. Still long enough that each step's
+ * work lasts well past the line announcing it.
+ */
+const PAPERS = 300;
 const SEED = 20_251_128;
-/** Papers per committed batch in the pipeline (indexer/index.ts: at least 1,024, so here exactly that). */
-const BATCH = 1_024;
+/** Papers per committed batch: three batches, the last one smaller. */
+const BATCH = 120;
 
 /**
  * Ten kills, each at a named point of the run, never after a number of milliseconds a faster
@@ -36,6 +41,7 @@ const KILL_PLAN: Kill[] = [
 ];
 
 const INDEX_ARGS = ['--embedder', 'word-vectors', '--offline', '--clusters', '4'];
+const env = { PAPERSCOPE_WRITE_BATCH: String(BATCH) };
 
 describe('kill -9 during indexing', () => {
   let dir: string;
@@ -59,7 +65,7 @@ describe('kill -9 during indexing', () => {
       let committed = 0;
       let previousIds = new Set<string>();
       for (const [round, kill] of KILL_PLAN.entries()) {
-        const child = spawnCli(args, 'stage' in kill ? { PAPERSCOPE_CRASH_AT: kill.stage } : {});
+        const child = spawnCli(args, 'stage' in kill ? { ...env, PAPERSCOPE_CRASH_AT: kill.stage } : env);
         if ('onOutput' in kill) {
           let output = '';
           child.stderr?.on('data', (chunk: Buffer) => {
@@ -87,7 +93,7 @@ describe('kill -9 during indexing', () => {
         previousIds = new Set(ids);
       }
 
-      const final = await outcomeOf(spawnCli(args));
+      const final = await outcomeOf(spawnCli(args, env));
       expect(final.code, final.stderr).toBe(0);
       expect(await checkIndex(dataDir, papers, 25, SEED)).toBe(PAPERS);
       expect(new Set(await storedIds(dataDir))).toEqual(new Set(papers.map((paper) => paper.id)));

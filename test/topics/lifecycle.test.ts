@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout, readTopicsFile, type TopicsFile } from '../../indexer/store/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
 import { outcomeOf, spawnCli } from '../reliability/cli.js';
 
 const NEW_PAPERS = [
@@ -39,6 +39,10 @@ async function index(dataDir: string, paths: string[], flags: string[] = []): Pr
     ]),
   );
   expect(outcome.code, outcome.stderr).toBe(0);
+  return topicsOf(dataDir);
+}
+
+async function topicsOf(dataDir: string): Promise<TopicsFile> {
   const topics = await readTopicsFile(dataDirLayout(dataDir));
   if (!topics) throw new Error(`no topics file in ${dataDir}`);
   return topics;
@@ -61,7 +65,8 @@ describe('topics across index runs, through the CLI', () => {
     ({ dir, remove } = await temporaryDir());
     extra = path.join(dir, 'extra.jsonl');
     await writeFile(extra, NEW_PAPERS.map((paper) => JSON.stringify({ ...paper, date: '2026-11-01' })).join('\n'));
-    first = await index(path.join(dir, 'data'), [SAMPLE_FILE]);
+    // The sample as a first run indexes it (the run's shared copy), then a run through the CLI adds to it.
+    first = await topicsOf(await buildSampleIndex(path.join(dir, 'data')));
     grown = await index(path.join(dir, 'data'), [SAMPLE_FILE, extra]);
   }, INDEX_SAMPLE_MS);
   afterAll(() => remove());
