@@ -1,4 +1,5 @@
 import { plural } from '../core/plural.js';
+import { embedderModelLabel } from '../indexer/embed/types.js';
 import type { CheckReport } from '../indexer/check.js';
 import type { IndexSummary } from '../indexer/index.js';
 import type { SearchEngine, SearchHit } from '../server/engine/index.js';
@@ -26,7 +27,7 @@ export function formatIndexSummary(summary: IndexSummary): string {
   return (
     `Indexed ${plural(summary.total, 'paper')} in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ` +
     `${summary.unchanged} unchanged${problems.length ? `, ${problems.join(', ')}` : ''}; ${plural(summary.topics, 'topic')}; ` +
-    `embedder ${summary.embedder.kind} (${summary.embedder.model}).`
+    `embedder ${summary.embedder.kind} (${embedderModelLabel(summary.embedder)}).`
   );
 }
 
@@ -97,7 +98,7 @@ export function printStatus(status: ReturnType<SearchEngine['status']>): void {
     `${plural(status.papers, 'paper')}, ${plural(status.topics, 'topic')}, built ${status.built_at} in ${(status.build_ms / 1000).toFixed(1)} s`,
   );
   write(
-    `embedder: ${status.embedder.kind} (${status.embedder.model}, ${status.embedder.dimension} dimensions)${status.fallback ? ' — offline fallback, lower quality' : ''}`,
+    `embedder: ${status.embedder.kind} (${embedderModelLabel(status.embedder)}, ${status.embedder.dimension} dimensions)${status.fallback ? ' — offline fallback, lower quality' : ''}`,
   );
 }
 

@@ -10,11 +10,19 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
 
+/** Like `booleanFlag`, but unset stays undefined: "not asked", as opposed to "asked for false". */
+const optionalFlag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((value) => (value === undefined || value === '' ? undefined : value === '1' || value === 'true' || value === 'yes'));
+
 export const envSchema = z.object({
   PAPERSCOPE_DATA_DIR: z.string().min(1).optional(),
   PAPERSCOPE_CACHE_DIR: z.string().min(1).optional(),
   PAPERSCOPE_MODEL_DIR: z.string().min(1).optional(),
   PAPERSCOPE_OFFLINE: booleanFlag,
+  /** The transformer's int8 copy for a new index (`--quantized`); an existing index says which it was built with. */
+  PAPERSCOPE_QUANTIZED: optionalFlag,
   PAPERSCOPE_LLM_URL: z.url().optional(),
   PAPERSCOPE_LLM_MODEL: z.string().min(1).optional(),
   PAPERSCOPE_LLM_KEY: z.string().min(1).optional(),
@@ -80,6 +88,8 @@ export interface Settings {
   cacheDir: string;
   modelDir: string | undefined;
   offline: boolean;
+  /** PAPERSCOPE_QUANTIZED; undefined when unset. */
+  quantized: boolean | undefined;
   hubUrl: string | undefined;
   port: number;
   host: string;
@@ -128,6 +138,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     cacheDir: path.resolve(config.PAPERSCOPE_CACHE_DIR ?? path.join(cacheRoot, 'paperscope')),
     modelDir: config.PAPERSCOPE_MODEL_DIR ? path.resolve(config.PAPERSCOPE_MODEL_DIR) : undefined,
     offline: config.PAPERSCOPE_OFFLINE || config.HF_HUB_OFFLINE,
+    quantized: config.PAPERSCOPE_QUANTIZED,
     hubUrl: config.HF_ENDPOINT,
     port: config.PORT,
     host: config.HOST,

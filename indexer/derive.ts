@@ -4,7 +4,14 @@ import type { TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
-import { buildSentenceIndex, loadSentenceIndex, type SentenceIndex, type SentenceSource, saveSentenceIndex } from './sentences/index.js';
+import {
+  buildSentenceIndex,
+  type FreshSentenceVectors,
+  loadSentenceIndex,
+  type SentenceIndex,
+  type SentenceSource,
+  saveSentenceIndex,
+} from './sentences/index.js';
 import {
   type DataDirLayout,
   type LoadProblem,
@@ -235,6 +242,8 @@ export async function sentenceIndexFor(
   tableVersion: number,
   embedder: Embedder,
   events: {
+    /** Sentence vectors made with the papers' own (`embedPapers`). */
+    fresh?: FreshSentenceVectors;
     onProgress?: EmbedProgress;
     onWarning?: (message: string) => void;
     timings?: StageTimings;
@@ -252,6 +261,7 @@ export async function sentenceIndexFor(
   // A saved index whose BM25 file alone is lost gives its vectors: only that file is built again.
   const index = await buildSentenceIndex(papers, tableVersion, embedder, {
     previous,
+    fresh: events.fresh,
     onProgress: events.onProgress,
     timings: events.timings,
   });

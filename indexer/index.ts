@@ -35,11 +35,13 @@ import {
 } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
+import { documentText, embedPapers, type FreshSentenceVectors } from './sentences/index.js';
 import { cpuStage, type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
 export type { StageTimings } from './timings.js';
 export { embedderEvents, type IndexEvent } from './events.js';
+export { documentText } from './sentences/index.js';
 
 export interface IndexOptions {
   paths: string[];
@@ -49,6 +51,11 @@ export interface IndexOptions {
   offline: boolean;
   embedder: EmbedderChoice;
   model?: string;
+  /**
+   * The transformer's int8 copy (`onnx/model_quantized.onnx`) where the model offers one; recorded in
+   * the manifest. Undefined: float32 for a new index, as built for an existing one.
+   */
+  quantized?: boolean;
   /** Number of topics, or 'auto'; when not given, what the index was last built with (else 'auto'). */
   clusters?: 'auto' | number;
   seed?: number;
@@ -119,10 +126,6 @@ const WRITE_BATCHES = 20;
 const MAX_SMALL_FRAGMENTS = 64;
 const KEEP_VERSIONS_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** The text that represents a paper for embedding: the title carries the most signal. */
-export function documentText(paper: Pick<Paper, 'title' | 'abstract'>): string {
-  return `${paper.title}. ${paper.abstract}`;
-}
 
 /** What indexing needs besides the input: `runIndex` reads files, `indexPapers` takes parsed papers. */
 export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict' | 'prune'>;
@@ -213,6 +216,7 @@ const DEFAULT_EMBEDDERS: Required<IndexerComponents>['embedder'] = {
       cacheDir: options.cacheDir,
       offline: options.offline,
       hubUrl: options.hubUrl,
+      quantized: options.quantized,
       ...embedderEvents(emit),
     }),
   reopen: (manifest, options, emit) => reopenEmbedder(manifest, options, emit),
@@ -394,13 +398,18 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     }
 
     let written: StoredPaper[] = [];
+    // The transformer gives the new papers' sentence vectors from their own forward passes.
+    let freshSentences: FreshSentenceVectors | undefined;
     if (changed.length > 0) {
-      const vectors = await timeStage(stages, 'embed', () =>
-        active.embedDocuments(
-          changed.map(({ paper }) => documentText(paper)),
+      const embedded = await timeStage(stages, 'embed', () =>
+        embedPapers(
+          active,
+          changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
           (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
         ),
       );
+      const vectors = embedded.vectors;
+      freshSentences = embedded.sentences;
       written = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;
         const vector = vectors[position];
@@ -477,6 +486,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       topicCount = derived.topics.k;
       await timeStage(stages, 'sentences', () =>
         sentenceIndexFor(layout, stored, tableVersion, embedder as Embedder, {
+          fresh: freshSentences,
           onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
           onWarning: (message) => emit({ type: 'warning', message }),
           timings: stages,
@@ -606,6 +616,7 @@ async function reopenEmbedder(manifest: Manifest, options: PipelineOptions, emit
     modelDir: options.modelDir,
     offline: options.offline,
     hubUrl: options.hubUrl,
+    quantized: options.quantized,
     ...embedderEvents(emit),
   });
 }

@@ -7,7 +7,7 @@
  *
  * Usage: npx tsx scripts/make-tiny-model.ts <outDir>
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import onnxProto from 'onnx-proto';
@@ -368,18 +368,23 @@ function tokenizerJson(vocab: string[]): unknown {
  */
 export async function makeTinyModel(outDir: string): Promise<void> {
   const vocab = tinyVocabulary();
+  const shape = {
+    layers: 1,
+    hidden: TINY_HIDDEN_SIZE,
+    heads: 2,
+    intermediate: 2 * TINY_HIDDEN_SIZE,
+    vocabSize: vocab.length,
+    positions: TINY_MAX_TOKENS,
+  };
   await writeModelFolder(outDir, {
     vocab,
-    shape: {
-      layers: 1,
-      hidden: TINY_HIDDEN_SIZE,
-      heads: 2,
-      intermediate: 2 * TINY_HIDDEN_SIZE,
-      vocabSize: vocab.length,
-      positions: TINY_MAX_TOKENS,
-    },
+    shape,
     maxTokens: TINY_MAX_TOKENS,
-    models: { 'model.onnx': () => tinyModelBytes(vocab.length) },
+    models: {
+      'model.onnx': () => tinyModelBytes(vocab.length),
+      // An int8 one-layer BERT of the same width, so that `--quantized` has a copy to choose.
+      'model_quantized.onnx': () => bertModelBytes(shape, { quantized: true }),
+    },
   });
 }
 
@@ -471,9 +476,17 @@ async function writeModelFolder(
   try {
     await rename(staging, outDir);
   } catch (error) {
-    // The folder exists already (e.g. another test file generated it first): keep that one.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      await rm(staging, { recursive: true, force: true });
+      throw error;
+    }
+    // The folder exists already (e.g. another test file generated it first): keep that one, adding
+    // a model file an older generator did not write.
+    for (const file of Object.keys(folder.models)) {
+      const target = path.join(outDir, 'onnx', file);
+      if (!(await stat(target).catch(() => undefined))) await rename(path.join(staging, 'onnx', file), target);
+    }
     await rm(staging, { recursive: true, force: true });
-    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 

@@ -20,6 +20,8 @@ export interface ServerOptions {
   cacheDir?: string;
   modelDir?: string;
   offline?: boolean;
+  /** Must match the index's transformer weights when given; default PAPERSCOPE_QUANTIZED, else as the index was built. */
+  quantized?: boolean;
   /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
   llm?: LlmSettings;
   webDir?: string;
@@ -57,6 +59,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cacheDir: options.cacheDir ?? settings.cacheDir,
     modelDir: options.modelDir ?? settings.modelDir,
     offline: options.offline ?? settings.offline,
+    quantized: options.quantized ?? settings.quantized,
     llm: options.llm ?? settings.llm,
     objectStore: settings.objectStore,
     lockTtlMs: settings.lockTtlMs,

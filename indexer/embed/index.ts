@@ -1,7 +1,7 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { DEFAULT_MODEL_ID } from './registry.js';
 import { createTransformerEmbedder, transformerModelName } from './transformer/index.js';
-import type { Embedder, EmbedderInfo, EmbedderOptions } from './types.js';
+import { type Embedder, type EmbedderInfo, type EmbedderOptions, embedderModelLabel, sameEmbedder } from './types.js';
 import { createWordVectorEmbedder } from './word-vectors/index.js';
 
 export * from './types.js';
@@ -18,6 +18,8 @@ function transformerFrom(options: Omit<EmbedderOptions, 'choice' | 'state'>) {
     cacheDir: options.cacheDir,
     offline: options.offline,
     hubUrl: options.hubUrl,
+    quantized: options.quantized,
+    onWarning: options.onWarning,
     onDownloadProgress: options.onDownloadProgress,
   });
 }
@@ -56,8 +58,9 @@ export async function createEmbedder(options: EmbedderOptions): Promise<Embedder
 }
 
 /**
- * Recreates exactly the embedder an index was built with (same kind, model and dimension), so
- * queries live in the index's vector space. Never substitutes another embedder.
+ * Recreates exactly the embedder an index was built with (same kind, model, dimension and weights:
+ * float32 or int8), so queries live in the index's vector space. Never substitutes another embedder;
+ * `options.quantized`, when given, must be what the index was built with.
  *
  * @example
  * const embedder = await embedderForIndex(manifest.embedder, manifest.embedderState, { cacheDir, offline });
@@ -79,13 +82,23 @@ export async function embedderForIndex(
       { built: info, requested: transformerModelName(requested) },
     );
   }
-  const embedder = info.kind === 'word-vectors' ? await wordVectorsFrom(options, state) : await transformerFrom(requested);
+  const built = Boolean(info.quantized);
+  if (info.kind === 'transformer' && options.quantized !== undefined && options.quantized !== built) {
+    throw new PaperscopeError(
+      'INDEX_MISMATCH',
+      `The index was built with ${info.model}'s ${built ? 'int8 (quantized)' : 'float32'} weights, but ${options.quantized ? '--quantized' : 'float32'} was asked for: query vectors would not match the stored ones. ` +
+        `Drop the option (the index says which to use), or re-index with --reembed.`,
+      { built: info, quantized: options.quantized },
+    );
+  }
+  const embedder =
+    info.kind === 'word-vectors' ? await wordVectorsFrom(options, state) : await transformerFrom({ ...requested, quantized: built });
   const actual = embedder.info;
-  if (actual.kind !== info.kind || actual.model !== info.model || actual.dimension !== info.dimension) {
+  if (!sameEmbedder(actual, info)) {
     await embedder.close();
     throw new PaperscopeError(
       'INDEX_MISMATCH',
-      `The index was built with ${info.kind} ${info.model} (${info.dimension} dimensions), but the available embedder is ${actual.kind} ${actual.model} (${actual.dimension} dimensions). Rebuild the index.`,
+      `The index was built with ${info.kind} ${embedderModelLabel(info)} (${info.dimension} dimensions), but the available embedder is ${actual.kind} ${embedderModelLabel(actual)} (${actual.dimension} dimensions). Rebuild the index.`,
       { built: info, available: actual },
     );
   }

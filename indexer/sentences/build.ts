@@ -1,10 +1,16 @@
 import { PaperscopeError } from '../../core/errors.js';
-import type { Embedder, EmbedProgress } from '../embed/index.js';
+import { type Embedder, type EmbedProgress, sameEmbedder } from '../embed/index.js';
 import { buildLexicalIndex, countCorpusTerms } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
-import { type SentencePaper, SentenceIndex, type SentenceVectors, type SimilarityCalibration } from './sentence-index.js';
+import {
+  type SentencePaper,
+  SentenceIndex,
+  type SentencePooling,
+  type SentenceVectors,
+  type SimilarityCalibration,
+} from './sentence-index.js';
 
 export interface SentenceSource {
   id: string;
@@ -13,12 +19,74 @@ export interface SentenceSource {
   contentHash: string;
 }
 
+/** The text that represents a paper for embedding: the title carries the most signal. */
+export function documentText(paper: Pick<SentenceSource, 'title' | 'abstract'>): string {
+  return `${paper.title}. ${paper.abstract}`;
+}
+
+/**
+ * `documentText(paper)` cut into consecutive pieces: the title (with whatever precedes the first
+ * sentence), then each sentence of the abstract (with the space after it); `sentences[i]` is the
+ * piece of the abstract's sentence i, as `splitSentences` finds them.
+ */
+export function documentPieces(paper: Pick<SentenceSource, 'title' | 'abstract'>): { pieces: string[]; sentences: number[] } {
+  const { abstract } = paper;
+  const pieces = [`${paper.title}. `];
+  const sentences: number[] = [];
+  let at = 0;
+  for (const sentence of splitSentences(abstract)) {
+    pieces[pieces.length - 1] += abstract.slice(at, sentence.start);
+    sentences.push(pieces.length);
+    pieces.push(sentence.text);
+    at = sentence.end;
+  }
+  pieces[pieces.length - 1] += abstract.slice(at);
+  return { pieces, sentences };
+}
+
+/** A paper's sentence vectors (`count × dimension`, row-major), by `sentenceKey`. */
+export type FreshSentenceVectors = ReadonlyMap<string, Float32Array>;
+
+const sentenceKey = (paper: { id: string; contentHash: string }): string => `${paper.id}\n${paper.contentHash}`;
+
+/**
+ * Embeds papers (their `documentText`) and, where the embedder pools pieces of a text
+ * (`embedWithPieces`: the transformer), their abstracts' sentence vectors from the same forward
+ * passes, for `buildSentenceIndex` to take instead of embedding every sentence again.
+ * @example const { vectors, sentences } = await embedPapers(embedder, papers);
+ */
+export async function embedPapers(
+  embedder: Embedder,
+  papers: readonly Pick<SentenceSource, 'id' | 'title' | 'abstract' | 'contentHash'>[],
+  onProgress?: EmbedProgress,
+): Promise<{ vectors: Float32Array[]; sentences: FreshSentenceVectors }> {
+  if (!embedder.embedWithPieces) return { vectors: await embedder.embedDocuments(papers.map(documentText), onProgress), sentences: new Map() };
+  const split = papers.map(documentPieces);
+  const embedded = await embedder.embedWithPieces(
+    split.map(({ pieces }) => pieces),
+    onProgress,
+  );
+  const dimension = embedder.info.dimension;
+  const sentences = new Map<string, Float32Array>();
+  papers.forEach((paper, position) => {
+    const rows = (embedded[position] as { pieces: Float32Array }).pieces;
+    const wanted = (split[position] as { sentences: number[] }).sentences;
+    const vectors = new Float32Array(wanted.length * dimension);
+    // Piece 0 is the title: sentence i is piece sentences[i], row sentences[i] of the pieces.
+    wanted.forEach((piece, sentence) => vectors.set(rows.subarray(piece * dimension, (piece + 1) * dimension), sentence * dimension));
+    sentences.set(sentenceKey(paper), vectors);
+  });
+  return { vectors: embedded.map(({ text }) => text), sentences };
+}
+
 export interface BuildSentencesOptions {
   /**
    * An earlier index of the same embedder (or its vectors alone, when its BM25 file was lost):
    * sentences of papers whose hash is unchanged are not re-embedded.
    */
   previous?: SentenceVectors;
+  /** Sentence vectors `embedPapers` made with the papers' own, by paper id and hash: not embedded again. */
+  fresh?: FreshSentenceVectors;
   onProgress?: EmbedProgress;
   /** Given, it gets the time spent embedding sentences as 'sentences: embed'. */
   timings?: StageTimings;
@@ -26,6 +94,8 @@ export interface BuildSentencesOptions {
 
 /** Sentences embedded per call: bounds memory and lets progress be drawn for the slow transformer. */
 const EMBED_BATCH = 256;
+/** Papers per call when their sentences are pooled from the papers' own forward passes (≈ 256 sentences). */
+const PAPER_BATCH = 32;
 /** A paper's title is context for its sentences in BM25, but a sentence must match on its own to rank first. */
 const SENTENCE_TITLE_WEIGHT = 0.5;
 /**
@@ -36,7 +106,8 @@ const WORKER_MIN_SENTENCES = 50_000;
 
 /**
  * Splits every abstract into sentences and indexes each one: its vector (from `embedder`, the one
- * that built the papers table), its offsets, and a BM25 entry; plus the embedder's similarity
+ * that built the papers table: each sentence embedded alone, or for the transformer pooled from its
+ * paper's forward passes), its offsets, and a BM25 entry; plus the embedder's similarity
  * calibration on this corpus.
  * @example const sentences = await buildSentenceIndex(papers, tableVersion, embedder, { previous });
  */
@@ -47,7 +118,8 @@ export async function buildSentenceIndex(
   options: BuildSentencesOptions = {},
 ): Promise<SentenceIndex> {
   const dimension = embedder.info.dimension;
-  const reusable = reusableRanges(options.previous, embedder);
+  const pooling: SentencePooling = embedder.embedWithPieces ? 'in-context' : 'sentence';
+  const reusable = reusableRanges(options.previous, embedder, pooling);
   const entries: SentencePaper[] = [];
   const offsets: number[] = [];
   const texts: string[] = [];
@@ -65,28 +137,51 @@ export async function buildSentenceIndex(
   // Shared memory, so that a calibration worker reads the vectors without a copy.
   const vectors = new Float32Array(new SharedArrayBuffer(texts.length * dimension * Float32Array.BYTES_PER_ELEMENT));
   const missing: number[] = [];
-  for (const entry of entries) {
+  const missingPapers: number[] = [];
+  entries.forEach((entry, position) => {
     const old = reusable.get(`${entry.id}\n${entry.hash}`);
+    const fresh = options.fresh?.get(`${entry.id}\n${entry.hash}`);
     if (old && old.paper.count === entry.count) {
       vectors.set(
         old.index.vectors.subarray(old.paper.first * dimension, (old.paper.first + old.paper.count) * dimension),
         entry.first * dimension,
       );
+    } else if (fresh?.length === entry.count * dimension) {
+      vectors.set(fresh, entry.first * dimension);
     } else {
+      missingPapers.push(position);
       for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) missing.push(sentence);
     }
-  }
+  });
+  const place = (sentence: number, vector: Float32Array | undefined): void => {
+    if (!vector || vector.length !== dimension) {
+      throw new PaperscopeError('INTERNAL', `The embedder returned no ${dimension}-d vector for sentence ${sentence}.`);
+    }
+    vectors.set(vector, sentence * dimension);
+  };
   await timeStage(options.timings, 'sentences: embed', async () => {
+    if (pooling === 'in-context') {
+      // One pass over each paper left, as when it was embedded: every sentence is pooled the same way.
+      for (let done = 0; done < missingPapers.length; done += PAPER_BATCH) {
+        const batch = missingPapers.slice(done, done + PAPER_BATCH);
+        const { sentences } = await embedPapers(
+          embedder,
+          batch.map((position) => papers[position] as SentenceSource),
+        );
+        for (const position of batch) {
+          const entry = entries[position] as SentencePaper;
+          const rows = sentences.get(sentenceKey(papers[position] as SentenceSource));
+          for (let offset = 0; offset < entry.count; offset++)
+            place(entry.first + offset, rows?.subarray(offset * dimension, (offset + 1) * dimension));
+        }
+        options.onProgress?.(Math.min(done + PAPER_BATCH, missingPapers.length), missingPapers.length);
+      }
+      return;
+    }
     for (let done = 0; done < missing.length; done += EMBED_BATCH) {
       const batch = missing.slice(done, done + EMBED_BATCH);
       const embedded = await embedder.embedDocuments(batch.map((sentence) => texts[sentence] as string));
-      batch.forEach((sentence, position) => {
-        const vector = embedded[position];
-        if (!vector || vector.length !== dimension) {
-          throw new PaperscopeError('INTERNAL', `The embedder returned no ${dimension}-d vector for sentence ${sentence}.`);
-        }
-        vectors.set(vector, sentence * dimension);
-      });
+      batch.forEach((sentence, position) => place(sentence, embedded[position]));
       options.onProgress?.(Math.min(done + EMBED_BATCH, missing.length), missing.length);
     }
   });
@@ -106,6 +201,7 @@ export async function buildSentenceIndex(
   return new SentenceIndex({
     tableVersion,
     embedder: embedder.info,
+    pooling,
     papers: entries,
     offsets: Uint32Array.from(offsets),
     vectors,
@@ -131,13 +227,9 @@ function keptCalibration(
   return same ? previous.calibration : undefined;
 }
 
-function reusableRanges(previous: SentenceVectors | undefined, embedder: Embedder) {
+function reusableRanges(previous: SentenceVectors | undefined, embedder: Embedder, pooling: SentencePooling) {
   const ranges = new Map<string, { index: SentenceVectors; paper: SentencePaper }>();
-  const same =
-    previous &&
-    previous.embedder.kind === embedder.info.kind &&
-    previous.embedder.model === embedder.info.model &&
-    previous.embedder.dimension === embedder.info.dimension;
+  const same = previous && sameEmbedder(previous.embedder, embedder.info) && previous.pooling === pooling;
   if (same) for (const paper of previous.papers) ranges.set(`${paper.id}\n${paper.hash}`, { index: previous, paper });
   return ranges;
 }

@@ -1,6 +1,6 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { type EmbedderInfo, embedderInfoSchema } from '../embed/index.js';
+import { type EmbedderInfo, embedderInfoSchema, embedderModelLabel, sameEmbedder } from '../embed/index.js';
 import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
 import {
   type DataDirLayout,
@@ -25,6 +25,8 @@ const metaSchema = z.object({
   version: z.number().int(),
   tableVersion: z.number().int().nonnegative(),
   embedder: embedderInfoSchema,
+  /** Files written before sentences could be pooled in context embedded each alone. */
+  pooling: z.enum(['sentence', 'in-context']).default('sentence'),
   count: z.number().int().nonnegative(),
   /** Per paper, as parallel arrays (cheaper to validate than an object each): id, content hash, sentence count as varints. */
   paperIds: z.array(z.string().min(1)),
@@ -56,6 +58,7 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
     version: FORMAT_VERSION,
     tableVersion: index.tableVersion,
     embedder: index.embedder,
+    pooling: index.pooling,
     count: index.size,
     paperIds: index.papers.map(({ id }) => id),
     paperHashes: index.papers.map(({ hash }) => hash),
@@ -93,8 +96,12 @@ export async function loadSentenceIndex(
     if (!parsed.success) return { problem: damagedFile('its header is invalid') };
     const meta = parsed.data;
     if (meta.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${meta.version}, not ${FORMAT_VERSION}`) };
-    if (meta.embedder.kind !== embedder.kind || meta.embedder.model !== embedder.model || meta.embedder.dimension !== embedder.dimension) {
-      return { problem: staleFile(`it was built by ${meta.embedder.kind} ${meta.embedder.model}, not ${embedder.kind} ${embedder.model}`) };
+    if (!sameEmbedder(meta.embedder, embedder)) {
+      return {
+        problem: staleFile(
+          `it was built by ${meta.embedder.kind} ${embedderModelLabel(meta.embedder)}, not ${embedder.kind} ${embedderModelLabel(embedder)}`,
+        ),
+      };
     }
     const expectedBytes = meta.count * meta.embedder.dimension * 4;
     if (sealed.body.length !== expectedBytes)
@@ -119,6 +126,7 @@ export async function loadSentenceIndex(
     const sentences: SentenceVectors = {
       tableVersion: meta.tableVersion,
       embedder: meta.embedder,
+      pooling: meta.pooling,
       papers,
       offsets,
       vectors,

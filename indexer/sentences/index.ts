@@ -1,10 +1,19 @@
-export { buildSentenceIndex, type BuildSentencesOptions, type SentenceSource } from './build.js';
+export {
+  buildSentenceIndex,
+  type BuildSentencesOptions,
+  documentPieces,
+  documentText,
+  embedPapers,
+  type FreshSentenceVectors,
+  type SentenceSource,
+} from './build.js';
 export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 export { loadSentenceIndex, saveSentenceIndex } from './file.js';
 export {
   SentenceIndex,
   type SentenceIndexData,
   type SentencePaper,
+  type SentencePooling,
   type SentenceRef,
   type SentenceVectors,
   type SimilarityCalibration,

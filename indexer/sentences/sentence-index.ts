@@ -27,9 +27,16 @@ export interface SimilarityCalibration {
   probeMax: number;
 }
 
+/**
+ * How sentence vectors were made: each sentence embedded alone, or its tokens pooled from its paper's
+ * forward passes (the transformer). Vectors of the two are not mixed in one index.
+ */
+export type SentencePooling = 'sentence' | 'in-context';
+
 export interface SentenceIndexData {
   tableVersion: number;
   embedder: EmbedderInfo;
+  pooling: SentencePooling;
   papers: SentencePaper[];
   /** Start and end character offsets into the abstract, two per sentence. */
   offsets: Uint32Array;
@@ -46,6 +53,7 @@ export interface SentenceIndexData {
 export interface SentenceVectors {
   readonly tableVersion: number;
   readonly embedder: EmbedderInfo;
+  readonly pooling: SentencePooling;
   readonly papers: readonly SentencePaper[];
   readonly offsets: Uint32Array;
   readonly vectors: Float32Array;
@@ -62,6 +70,7 @@ export interface SentenceRef {
 export class SentenceIndex {
   readonly tableVersion: number;
   readonly embedder: EmbedderInfo;
+  readonly pooling: SentencePooling;
   readonly papers: readonly SentencePaper[];
   readonly calibration: SimilarityCalibration;
   readonly lexical: LexicalIndex;
@@ -75,6 +84,7 @@ export class SentenceIndex {
   constructor(data: SentenceIndexData) {
     this.tableVersion = data.tableVersion;
     this.embedder = data.embedder;
+    this.pooling = data.pooling;
     this.papers = data.papers;
     this.calibration = data.calibration;
     this.lexical = data.lexical;

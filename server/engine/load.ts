@@ -24,6 +24,8 @@ export interface EngineOptions {
   cacheDir: string;
   modelDir?: string;
   offline: boolean;
+  /** Must match the index's weights when given (`--quantized`); undefined: as the index was built. */
+  quantized?: boolean;
   /** An OpenAI-compatible server that writes answers from the evidence (`POST /api/ask/stream`). */
   llm?: LlmSettings;
   /** For an `s3://` data dir (core/config.ts reads it from the AWS_* variables). */
@@ -73,6 +75,7 @@ export async function loadEngine(
     cacheDir: options.cacheDir,
     modelDir: options.modelDir,
     offline: options.offline,
+    quantized: options.quantized,
     ...embedderEvents(emit),
   });
   const recordsLoading = loadRecords(

@@ -178,7 +178,12 @@ export const statusSchema = z.object({
   papers: z.number().int(),
   built_at: z.string().nullable(),
   build_ms: z.number().nullable().optional(),
-  embedder: z.object({ kind: z.enum(['transformer', 'word-vectors']), model: z.string(), dimension: z.number().int() }),
+  embedder: z.object({
+    kind: z.enum(['transformer', 'word-vectors']),
+    model: z.string(),
+    dimension: z.number().int(),
+    quantized: z.literal(true).optional().meta({ description: "Present when the transformer's int8 copy built the index" }),
+  }),
   fallback: z.boolean().meta({ description: 'The index was built by the offline word-vector embedder' }),
   topics: z.number().int(),
   llm: z.boolean().meta({ description: 'A model server writes the answers of POST /api/ask/stream' }),

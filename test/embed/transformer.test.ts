@@ -9,7 +9,7 @@ import { isPaperscopeError } from '../../core/errors.js';
 import {
   createTransformerEmbedder,
   modelCacheFolder,
-  planWindows,
+  planPieces,
   type TransformerEmbedder,
 } from '../../indexer/embed/transformer/index.js';
 import { type IndexEvent, runIndex } from '../../indexer/index.js';
@@ -49,26 +49,42 @@ afterAll(async () => {
   await rm(scratch, { recursive: true, force: true });
 });
 
-describe('planWindows', () => {
+describe('planPieces', () => {
   const special = { head: [2], tail: [3] };
-  const body = Array.from({ length: 100 }, (_, i) => 100 + i);
+  const run = (from: number, length: number) => Array.from({ length }, (_, i) => from + i);
 
-  it('keeps a short text in one window with its special tokens', () => {
-    expect(planWindows([7, 8], [], special, 64)).toEqual([[2, 7, 8, 3]]);
+  it('keeps a short text in one window with its special tokens and pools each piece there', () => {
+    expect(planPieces([[7, 8], [], [9]], [], special, 64, true)).toEqual({
+      windows: [[2, 7, 8, 9, 3]],
+      spans: [{ window: 0, start: 1, end: 3 }, undefined, { window: 0, start: 3, end: 4 }],
+    });
   });
 
-  it('covers a long text with half-overlapping windows, each with specials and prefix', () => {
-    const windows = planWindows(body, [50], special, 64);
-    // room = 64 - 2 specials - 1 prefix = 61, stride 30: starts 0, 30, 60.
-    expect(windows.map((w) => w.length)).toEqual([64, 64, 43]);
-    for (const w of windows) expect([w[0], w[1], w.at(-1)]).toEqual([2, 50, 3]);
-    const covered = new Set(windows.flatMap((w) => w.slice(2, -1)));
-    expect(covered.size).toBe(body.length);
-    expect(windows[1]?.[2]).toBe(body[30]);
+  it("cuts a long text at the model's window: one window, whatever the length", () => {
+    const plan = planPieces([run(100, 40), run(200, 40), run(300, 40)], [50], special, 64, false);
+    // room = 64 - 2 specials - 1 prefix = 61: the first piece and 21 tokens of the second.
+    expect(plan.windows).toEqual([[2, 50, ...run(100, 40), ...run(200, 21), 3]]);
+    expect(plan.spans).toEqual([undefined, undefined, undefined]);
+  });
+
+  it('packs the pieces after the cut whole into further windows, each token run once', () => {
+    const pieces = [run(100, 30), run(200, 25), run(300, 20), run(400, 30), run(500, 70)];
+    const plan = planPieces(pieces, [], special, 64, true);
+    // room 62: pieces 0–1 (55 tokens) in the cut window, 2–3 (50) in the next, 4 cut to 62 alone.
+    expect(plan.windows.map((w) => w.length)).toEqual([64, 52, 64]);
+    expect(plan.windows[0]?.slice(56, 63)).toEqual(run(300, 7));
+    expect(plan.spans).toEqual([
+      { window: 0, start: 1, end: 31 },
+      { window: 0, start: 31, end: 56 },
+      { window: 1, start: 1, end: 21 },
+      { window: 1, start: 21, end: 51 },
+      { window: 2, start: 1, end: 63 },
+    ]);
+    for (const w of plan.windows) expect([w[0], w.at(-1)]).toEqual([2, 3]);
   });
 
   it('refuses a prefix that leaves no room for text', () => {
-    expect(() => planWindows(body, Array(62).fill(9), special, 64)).toThrow(/prefix takes 62/);
+    expect(() => planPieces([run(100, 10)], Array(62).fill(9), special, 64, false)).toThrow(/prefix takes 62/);
   });
 });
 
@@ -104,25 +120,37 @@ describe('transformer embedder on the tiny model (offline)', () => {
     }
   });
 
-  it('embeds a long text as the token-weighted average of its three overlapping windows', async () => {
+  it("embeds a long text as its first window's worth of tokens", async () => {
     // Whole vocabulary words are one token each, so windows of tokens are windows of words.
     const words = tinyVocabulary().slice(5, 105);
     const room = TINY_MAX_TOKENS - 2;
-    const stride = room / 2;
-    const spans = [0, stride, 2 * stride].map((start) => words.slice(start, start + room));
-    expect(spans.map((s) => s.length)).toEqual([62, 62, 38]);
+    const [long, head, shorter] = await plain.embedDocuments([
+      words.join(' '),
+      words.slice(0, room).join(' '),
+      words.slice(0, room - 1).join(' '),
+    ]);
+    expect(maxDiff(long as Float32Array, head as Float32Array)).toBeLessThan(1e-5);
+    expect(maxDiff(long as Float32Array, shorter as Float32Array)).toBeGreaterThan(0.01);
+  });
 
-    const [long, ...windowVectors] = await plain.embedDocuments([words.join(' '), ...spans.map((s) => s.join(' '))]);
-    // Each window's weight is its token count: the span plus [CLS] and [SEP].
-    const summed = Array.from({ length: 32 }, (_, d) =>
-      windowVectors.reduce((sum, v, k) => sum + (v[d] ?? 0) * ((spans[k]?.length ?? 0) + 2), 0),
-    );
-    const length = Math.hypot(...summed);
-    const expected = Float32Array.from(summed, (x) => x / length);
-
-    expect(norm(long as Float32Array)).toBeCloseTo(1, 5);
-    expect(maxDiff(long as Float32Array, expected)).toBeLessThan(1e-5);
-    expect(maxDiff(long as Float32Array, windowVectors[0] as Float32Array)).toBeGreaterThan(0.01);
+  it('gives the pieces of a text vectors pooled in its context, from the same passes as its own', async () => {
+    const words = tinyVocabulary().slice(5, 105);
+    const sentence = (from: number, length: number) => `${words.slice(from, from + length).join(' ')} . `;
+    // 1 + 30, 1 + 25, 1 + 20 and 1 + 30 tokens: the first two fit the 62-token room, the rest follow in a second window.
+    const pieces = [sentence(0, 30), sentence(30, 25), sentence(55, 20), sentence(75, 25).trimEnd()];
+    const [whole] = await plain.embedWithPieces([pieces]);
+    const [text] = await plain.embedDocuments([pieces.join('')]);
+    expect(maxDiff(whole?.text as Float32Array, text as Float32Array)).toBeLessThan(1e-5);
+    expect(whole?.pieces).toHaveLength(4 * 32);
+    const row = (vectors: Float32Array | undefined, i: number) => (vectors as Float32Array).subarray(i * 32, (i + 1) * 32);
+    for (let i = 0; i < 4; i++) expect(norm(row(whole?.pieces, i))).toBeCloseTo(1, 5);
+    // Pieces 2 and 3 make the second window on their own: the same as embedding those two alone.
+    const [after] = await plain.embedWithPieces([pieces.slice(2)]);
+    expect(maxDiff(row(whole?.pieces, 2), row(after?.pieces, 0))).toBeLessThan(1e-5);
+    expect(maxDiff(row(whole?.pieces, 3), row(after?.pieces, 1))).toBeLessThan(1e-5);
+    // Piece 1 is read with piece 0 around it, not alone.
+    const [alone] = await plain.embedWithPieces([[pieces[1] as string]]);
+    expect(maxDiff(row(whole?.pieces, 1), row(alone?.pieces, 0))).toBeGreaterThan(0.01);
   });
 
   it('applies the query and document prefixes, and only those', async () => {

@@ -3,12 +3,19 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
 import { DEFAULT_MODEL_ID, type ModelSpec, findModelSpec, findModelSpecForFolder } from '../registry.js';
-import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
+import type { EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
 import { WorkerPool } from './pool.js';
 import type { WorkerSetup } from './protocol.js';
-import { MODEL_FILES, missingModelFiles, modelCacheFolder, purgeCachedModel, removeStaleDownloads } from './resolve.js';
+import {
+  missingModelFiles,
+  modelCacheFolder,
+  modelFiles,
+  purgeCachedModel,
+  QUANTIZED_MODEL_FILE,
+  removeStaleDownloads,
+} from './resolve.js';
 
-export { lengthSortedBatches, planWindows } from './windows.js';
+export { lengthSortedBatches, planPieces } from './windows.js';
 import { lengthSortedBatches } from './windows.js';
 export { modelCacheFolder } from './resolve.js';
 
@@ -26,10 +33,13 @@ export interface TransformerEmbedderOptions {
   /** Overrides the registry's tokens per forward pass. */
   maxTokens?: number;
   /**
-   * Run the repository's quantized copy (`onnx/model_quantized.onnx`, int8 weights) instead of
-   * `onnx/model.onnx`: about twice as fast on a CPU (measured in README's Benchmarks).
+   * Run the model's quantized copy (`onnx/model_quantized.onnx`, int8 weights) instead of
+   * `onnx/model.onnx`, where the folder or hub offers one: about twice as fast on a CPU (measured in
+   * README's Benchmarks). `info.quantized` says which one runs.
    */
   quantized?: boolean;
+  /** Told when the int8 copy was asked for but the model folder has none. */
+  onWarning?: (message: string) => void;
   /** Texts per worker job and windows per forward pass (default 16). */
   batchSize?: number;
   /** Inference workers (default: available cores, at most 4). */
@@ -44,8 +54,9 @@ export interface TransformerEmbedderOptions {
 }
 
 export interface TransformerEmbedder extends Embedder {
-  /** Tokens per forward pass; longer texts are embedded as overlapping windows and averaged. */
+  /** Tokens per forward pass: a text's vector is of its first `windowTokens` tokens (special ones included). */
   readonly windowTokens: number;
+  embedWithPieces(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]>;
 }
 
 const DEFAULTS = {
@@ -67,6 +78,8 @@ interface Located {
   download: boolean;
   /** The folder is Paperscope's own cache, which may be purged when corrupt. */
   cached: boolean;
+  /** The int8 copy is what runs. */
+  quantized: boolean;
 }
 
 /**
@@ -79,27 +92,41 @@ export function transformerModelName(options: { model?: string | undefined; mode
   return options.model ?? findModelSpecForFolder(folder)?.id ?? path.basename(folder);
 }
 
-/** Resolution order: `modelDir` (no network) → `<cacheDir>/models` → download unless offline. */
+/**
+ * Resolution order: `modelDir` (no network) → `<cacheDir>/models` → download unless offline. The int8
+ * copy, when asked for, is used where the folder holds one or the hub is asked for it; a folder (or
+ * an offline cache) with only the float32 model runs that, with a warning.
+ */
 async function locate(options: TransformerEmbedderOptions): Promise<Located> {
+  const wanted = options.quantized ?? false;
+  const variant = async (folder: string): Promise<boolean> => {
+    if (!wanted || (await missingModelFiles(folder, true)).length === 0) return wanted;
+    if ((await missingModelFiles(folder, false)).length > 0) return true;
+    options.onWarning?.(`${folder} holds no ${QUANTIZED_MODEL_FILE}, so the float32 model.onnx is used (about twice the CPU per text).`);
+    return false;
+  };
   if (options.modelDir) {
     const folder = path.resolve(options.modelDir);
     const name = transformerModelName(options);
     const spec = findModelSpec(name);
-    const missing = await missingModelFiles(folder);
+    const quantized = await variant(folder);
+    const missing = await missingModelFiles(folder, quantized);
     if (missing.length > 0) {
       throw new PaperscopeError(
         'MODEL_UNAVAILABLE',
-        `The model folder ${folder} is missing ${missing.join(', ')}. A model folder needs ${MODEL_FILES.join(', ')}.`,
+        `The model folder ${folder} is missing ${missing.join(', ')}. A model folder needs ${modelFiles(quantized).join(', ')}.`,
         { folder, missing },
       );
     }
-    return { name, spec, folder, source: folder, download: false, cached: false };
+    return { name, spec, folder, source: folder, download: false, cached: false, quantized };
   }
   const id = options.model ?? DEFAULT_MODEL_ID;
   const folder = modelCacheFolder(options.cacheDir, id);
   await removeStaleDownloads(folder);
-  const missing = await missingModelFiles(folder);
-  const base = { name: id, spec: findModelSpec(id), folder, cached: true };
+  // Online, a cache without the int8 copy fetches it rather than settling for float32.
+  const quantized = options.offline ? await variant(folder) : wanted;
+  const missing = await missingModelFiles(folder, quantized);
+  const base = { name: id, spec: findModelSpec(id), folder, cached: true, quantized };
   if (missing.length === 0) return { ...base, source: folder, download: false };
   if (options.offline) {
     throw new PaperscopeError(
@@ -116,8 +143,8 @@ async function loadFailure(located: Located, hubUrl: string, error: unknown): Pr
   // Complete files that fail to load are corrupt; in our own cache they are removed so the next
   // online run fetches them again. A user's --model-dir is never touched.
   if (located.download) await removeStaleDownloads(located.folder, true);
-  const purge = located.cached && (await missingModelFiles(located.folder)).length === 0;
-  if (purge) await purgeCachedModel(located.folder);
+  const purge = located.cached && (await missingModelFiles(located.folder, located.quantized)).length === 0;
+  if (purge) await purgeCachedModel(located.folder, located.quantized);
   const message = located.download
     ? `Could not download ${located.name} from ${hubUrl} into ${located.folder}: ${cause}. Check HF_ENDPOINT if it is set, pass --model-dir <folder> with the model files, or retry when online.`
     : `Could not load the model in ${located.folder}: ${cause}.`;
@@ -131,8 +158,8 @@ async function loadFailure(located: Located, hubUrl: string, error: unknown): Pr
 
 /**
  * A sentence-transformer embedder on transformers.js: mean pooling over the attention mask, L2
- * normalisation, the model's query/document prefixes, overlapping windows for long texts, inference
- * in worker threads.
+ * normalisation, the model's query/document prefixes, texts cut at the model's window, vectors of a
+ * text's pieces from the same forward passes, inference in worker threads.
  *
  * @example
  * const embedder = await createTransformerEmbedder({ cacheDir, offline: false });
@@ -152,7 +179,7 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
     threads: Math.max(1, Math.floor(cores / size)),
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     hubUrl: options.hubUrl ?? DEFAULTS.hubUrl,
-    quantized: options.quantized ?? false,
+    quantized: located.quantized,
   };
   // Once the first worker has the files on disk, the others read them from the folder.
   const rest: WorkerSetup = { ...first, source: located.folder, localOnly: true };
@@ -174,18 +201,52 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
     );
   }
 
-  const info: EmbedderInfo = { kind: 'transformer', model: located.name, dimension: ready.dimension };
+  const info: EmbedderInfo = {
+    kind: 'transformer',
+    model: located.name,
+    dimension: ready.dimension,
+    ...(located.quantized ? { quantized: true as const } : {}),
+  };
   const queryPrefix = options.prefixes?.query ?? located.spec?.queryPrefix ?? '';
   const documentPrefix = options.prefixes?.document ?? located.spec?.documentPrefix ?? '';
   const queryCache = new LRUCache<string, Float32Array>({ max: options.queryCacheSize ?? DEFAULTS.queryCacheSize });
 
-  const run = async (texts: string[], prefix: string): Promise<Float32Array[]> => {
+  const run = async (texts: string[][], prefix: string, pieces: boolean): Promise<Float32Array[]> => {
     try {
-      return await pool.run(texts, prefix);
+      return await pool.run(texts, prefix, pieces);
     } catch (error) {
       const cause = error instanceof Error ? error.message : String(error);
       throw new PaperscopeError('INTERNAL', `Embedding with ${info.model} failed: ${cause}`, { model: info.model }, { cause: error });
     }
+  };
+
+  /** Jobs of texts of similar length (characters stand in for tokens), so their forward passes pad little. */
+  const inJobs = async (
+    texts: readonly (readonly string[])[],
+    pieces: boolean,
+    onProgress: EmbedProgress | undefined,
+  ): Promise<Float32Array[]> => {
+    let done = 0;
+    const batches = lengthSortedBatches(
+      texts.map((text) => text.reduce((sum, piece) => sum + piece.length, 0)),
+      batchSize,
+    );
+    const vectors: Float32Array[] = new Array(texts.length);
+    await Promise.all(
+      batches.map(async (batch) => {
+        const embedded = await run(
+          batch.map((index) => texts[index] as string[]),
+          documentPrefix,
+          pieces,
+        );
+        batch.forEach((index, row) => {
+          vectors[index] = embedded[row] as Float32Array;
+        });
+        done += batch.length;
+        onProgress?.(done, texts.length);
+      }),
+    );
+    return vectors;
   };
 
   return {
@@ -193,34 +254,22 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
     windowTokens: ready.windowTokens,
     async fit() {},
     state: () => null,
-    async embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> {
-      let done = 0;
-      // Jobs of texts of similar length (characters stand in for tokens), so their forward passes pad little.
-      const batches = lengthSortedBatches(
-        texts.map((text) => text.length),
-        batchSize,
-      );
-      const vectors: Float32Array[] = new Array(texts.length);
-      await Promise.all(
-        batches.map(async (batch) => {
-          const embedded = await run(
-            batch.map((index) => texts[index] as string),
-            documentPrefix,
-          );
-          batch.forEach((index, row) => {
-            vectors[index] = embedded[row] as Float32Array;
-          });
-          done += batch.length;
-          onProgress?.(done, texts.length);
-        }),
-      );
-      return vectors;
+    embedDocuments: (texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> =>
+      inJobs(
+        texts.map((text) => [text]),
+        false,
+        onProgress,
+      ),
+    async embedWithPieces(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]> {
+      const vectors = await inJobs(texts, true, onProgress);
+      const dimension = info.dimension;
+      return vectors.map((vector) => ({ text: vector.slice(0, dimension), pieces: vector.subarray(dimension) }));
     },
     /** Repeated queries return the same (cached) vector instance; treat it as read-only. */
     async embedQuery(text: string): Promise<Float32Array> {
       const cached = queryCache.get(text);
       if (cached) return cached;
-      const [vector] = await run([text], queryPrefix);
+      const [vector] = await run([[text]], queryPrefix, false);
       if (!vector) throw new PaperscopeError('INTERNAL', `The inference worker returned no vector for the query`);
       queryCache.set(text, vector);
       return vector;

@@ -8,8 +8,9 @@ export interface WorkerReady {
 }
 
 interface Job {
-  texts: string[];
+  texts: string[][];
   prefix: string;
+  pieces: boolean;
   resolve: (vectors: Float32Array[]) => void;
   reject: (error: Error) => void;
 }
@@ -79,10 +80,10 @@ export class WorkerPool {
     return { pool, ready };
   }
 
-  run(texts: string[], prefix: string): Promise<Float32Array[]> {
+  run(texts: string[][], prefix: string, pieces: boolean): Promise<Float32Array[]> {
     if (this.#closed) return Promise.reject(new Error('The embedder is closed'));
     return new Promise((resolve, reject) => {
-      this.#queue.push({ texts, prefix, resolve, reject });
+      this.#queue.push({ texts, prefix, pieces, resolve, reject });
       this.#dispatch();
     });
   }
@@ -146,7 +147,7 @@ export class WorkerPool {
       slot.job = job;
       slot.requestId += 1;
       slot.worker.ref();
-      const request: WorkerRequest = { id: slot.requestId, texts: job.texts, prefix: job.prefix };
+      const request: WorkerRequest = { id: slot.requestId, texts: job.texts, prefix: job.prefix, pieces: job.pieces };
       slot.worker.postMessage(request);
     }
   }

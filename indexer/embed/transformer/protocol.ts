@@ -23,13 +23,17 @@ export interface WorkerSetup {
 
 export interface WorkerRequest {
   id: number;
-  texts: string[];
+  /** Each text as its consecutive pieces (one piece: the whole text). */
+  texts: string[][];
   prefix: string;
+  /** Also a vector per piece, from the same forward passes. */
+  pieces: boolean;
 }
 
 export type WorkerMessage =
   | { type: 'ready'; dimension: number; windowTokens: number }
   | { type: 'progress'; file: string; loaded: number; total: number }
   | { type: 'failed'; message: string }
+  /** Per text: its vector, then with `pieces` one per piece. */
   | { type: 'result'; id: number; vectors: Float32Array[] }
   | { type: 'error'; id: number; message: string };

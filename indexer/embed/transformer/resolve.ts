@@ -5,22 +5,31 @@ import { isProcessAlive } from '../../../core/process.js';
 /** What transformers.js reads for a BERT-style feature extractor at dtype fp32. */
 export const MODEL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'] as const;
 
+/** The int8 copy model repositories offer beside `onnx/model.onnx` (transformers.js dtype q8). */
+export const QUANTIZED_MODEL_FILE = 'onnx/model_quantized.onnx';
+
+/** The files a model folder needs for the float32 or the int8 weights. */
+export function modelFiles(quantized: boolean): readonly string[] {
+  return quantized ? [...MODEL_FILES.slice(0, -1), QUANTIZED_MODEL_FILE] : MODEL_FILES;
+}
+
 /** Where transformers.js' file cache keeps `id` when `env.cacheDir` is `<cacheDir>/models`. */
 export function modelCacheFolder(cacheDir: string, id: string): string {
   return path.join(cacheDir, 'models', ...id.split('/'));
 }
 
 /** The model files absent (or empty) in `folder`. */
-export async function missingModelFiles(folder: string): Promise<string[]> {
+export async function missingModelFiles(folder: string, quantized = false): Promise<string[]> {
+  const files = modelFiles(quantized);
   const present = await Promise.all(
-    MODEL_FILES.map((file) =>
+    files.map((file) =>
       stat(path.join(folder, file)).then(
         (info) => info.isFile() && info.size > 0,
         () => false,
       ),
     ),
   );
-  return MODEL_FILES.filter((_, i) => !present[i]);
+  return files.filter((_, i) => !present[i]);
 }
 
 /**
@@ -40,6 +49,6 @@ export async function removeStaleDownloads(folder: string, afterOwnFailure = fal
 }
 
 /** Deletes a cached model whose files are complete but do not load, so the next online run fetches it again. */
-export async function purgeCachedModel(folder: string): Promise<void> {
-  await Promise.all(MODEL_FILES.map((file) => rm(path.join(folder, file), { force: true })));
+export async function purgeCachedModel(folder: string, quantized: boolean): Promise<void> {
+  await Promise.all(modelFiles(quantized).map((file) => rm(path.join(folder, file), { force: true })));
 }

@@ -1,6 +1,6 @@
 /**
- * Pure helpers for turning token ids into model inputs and model outputs into one vector per text.
- * Long texts are never truncated: they are cut into overlapping windows whose vectors are averaged.
+ * Pure helpers for turning token ids into model inputs, and model outputs into a vector per text and
+ * per piece of it.
  */
 
 /** The special tokens the tokenizer wraps every sequence in, e.g. [CLS] … [SEP]. */
@@ -22,30 +22,72 @@ export function findSpecialTokens(withSpecial: readonly number[], withoutSpecial
   throw new Error('The tokenizer changes the text tokens when adding special tokens; cannot window long texts.');
 }
 
+/** Where a piece of a text is pooled from: positions [start, end) of model input `window`. */
+export interface PieceSpan {
+  window: number;
+  start: number;
+  end: number;
+}
+
+export interface PiecePlan {
+  /**
+   * Model inputs, each with the special tokens and the prefix. The first is the text cut at the
+   * model's window, as the model was trained and as sentence-transformers embeds: the text's vector
+   * pools all of it, so a long abstract costs no more than the window.
+   */
+  windows: number[][];
+  /** Per piece, where its vector is pooled from; none for a piece without tokens, or when pieces are not asked for. */
+  spans: Array<PieceSpan | undefined>;
+}
+
 /**
- * Splits a text's token ids into model inputs of at most `windowTokens` ids each. Every window
- * carries the special tokens and the prefix (so a long passage is "passage: …" in each window);
- * consecutive windows overlap by half, so no sentence is only ever seen cut at a window edge.
+ * Plans the forward passes for a text given as consecutive pieces of token ids (its sentences, say).
+ * With `withPieces`, every piece also gets a span whose token vectors are mean-pooled into the
+ * piece's vector ("late chunking"): a piece wholly inside the first window is pooled there, in the
+ * context of the text around it; the pieces after the cut are packed whole, in order, into further
+ * windows (one longer than a window alone is cut to it), so each token is run once.
+ *
+ * @example planPieces([[7, 8], [9]], [], { head: [2], tail: [3] }, 64, true)
+ * // → { windows: [[2, 7, 8, 9, 3]], spans: [{ window: 0, start: 1, end: 3 }, { window: 0, start: 3, end: 4 }] }
  */
-export function planWindows(
-  bodyIds: readonly number[],
+export function planPieces(
+  pieces: readonly (readonly number[])[],
   prefixIds: readonly number[],
   special: SpecialTokens,
   windowTokens: number,
-): number[][] {
+  withPieces: boolean,
+): PiecePlan {
   const room = windowTokens - special.head.length - special.tail.length - prefixIds.length;
   if (room < 2) {
     throw new Error(`The prefix takes ${prefixIds.length} of the model's ${windowTokens} tokens; no room is left for text.`);
   }
-  const wrap = (slice: readonly number[]): number[] => [...special.head, ...prefixIds, ...slice, ...special.tail];
-  if (bodyIds.length <= room) return [wrap(bodyIds)];
-  const stride = Math.floor(room / 2);
-  const windows: number[][] = [];
-  for (let start = 0; ; start += stride) {
-    windows.push(wrap(bodyIds.slice(start, start + room)));
-    if (start + room >= bodyIds.length) break;
+  const wrap = (body: readonly number[]): number[] => [...special.head, ...prefixIds, ...body, ...special.tail];
+  const offset = special.head.length + prefixIds.length;
+  const spans: Array<PieceSpan | undefined> = new Array(pieces.length).fill(undefined);
+  const first: number[] = [];
+  let piece = 0;
+  for (; piece < pieces.length; piece++) {
+    const ids = pieces[piece] as readonly number[];
+    if (first.length + ids.length > room) break;
+    if (withPieces && ids.length > 0) spans[piece] = { window: 0, start: offset + first.length, end: offset + first.length + ids.length };
+    first.push(...ids);
   }
-  return windows;
+  first.push(...(pieces[piece] ?? []).slice(0, room - first.length));
+  const windows = [wrap(first)];
+  if (!withPieces) return { windows, spans };
+  let current: number[] = [];
+  for (; piece < pieces.length; piece++) {
+    const ids = (pieces[piece] as readonly number[]).slice(0, room);
+    if (ids.length === 0) continue;
+    if (current.length + ids.length > room) {
+      windows.push(wrap(current));
+      current = [];
+    }
+    spans[piece] = { window: windows.length, start: offset + current.length, end: offset + current.length + ids.length };
+    current.push(...ids);
+  }
+  if (current.length > 0) windows.push(wrap(current));
+  return { windows, spans };
 }
 
 export function normalize(vector: Float32Array): Float32Array {
@@ -57,31 +99,25 @@ export function normalize(vector: Float32Array): Float32Array {
 }
 
 /**
- * Mean of the token vectors of row `row` of a [batch, sequence, hidden] output, over the first
- * `length` positions (the rest is padding), L2-normalised.
+ * Writes into `out` at `at` the mean of the token vectors at positions [start, end) of row `row` of a
+ * [batch, sequence, hidden] output, L2-normalised.
  */
-export function meanPoolRow(hidden: Float32Array, sequence: number, dimension: number, row: number, length: number): Float32Array {
-  const pooled = new Float32Array(dimension);
-  const base = row * sequence * dimension;
-  for (let t = 0; t < length; t++) {
-    const offset = base + t * dimension;
+export function meanPoolInto(
+  hidden: Float32Array,
+  shape: { sequence: number; dimension: number },
+  row: number,
+  span: { start: number; end: number },
+  out: Float32Array,
+  at: number,
+): void {
+  const { sequence, dimension } = shape;
+  const pooled = out.subarray(at, at + dimension);
+  pooled.fill(0);
+  for (let t = span.start; t < span.end; t++) {
+    const offset = (row * sequence + t) * dimension;
     for (let d = 0; d < dimension; d++) pooled[d] = (pooled[d] ?? 0) + (hidden[offset + d] ?? 0);
   }
-  for (let d = 0; d < dimension; d++) pooled[d] = (pooled[d] ?? 0) / Math.max(1, length);
-  return normalize(pooled);
-}
-
-/** Average of unit window vectors weighted by their token counts, L2-normalised. */
-export function combineWindows(vectors: readonly Float32Array[], tokenCounts: readonly number[]): Float32Array {
-  const first = vectors[0];
-  if (!first) throw new Error('combineWindows needs at least one window');
-  if (vectors.length === 1) return first;
-  const combined = new Float32Array(first.length);
-  vectors.forEach((vector, i) => {
-    const weight = tokenCounts[i] ?? 0;
-    for (let d = 0; d < combined.length; d++) combined[d] = (combined[d] ?? 0) + weight * (vector[d] ?? 0);
-  });
-  return normalize(combined);
+  normalize(pooled);
 }
 
 /**

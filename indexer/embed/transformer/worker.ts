@@ -1,7 +1,8 @@
 /**
  * Inference worker: loads the tokenizer and ONNX model once, then turns batches of texts into unit
- * vectors (tokenize → windows → forward pass → mean pooling → window average). Runs off the main
- * thread so the HTTP server stays responsive while a corpus is indexed.
+ * vectors (tokenize → cut at the model's window → forward pass → mean pooling), and on request a
+ * vector per piece of each text from the same passes. Runs off the main thread so the HTTP server
+ * stays responsive while a corpus is indexed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -15,7 +16,7 @@ import {
   env,
 } from '@huggingface/transformers';
 import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
-import { type SpecialTokens, combineWindows, findSpecialTokens, meanPoolRow, lengthSortedBatches, planWindows } from './windows.js';
+import { findSpecialTokens, lengthSortedBatches, meanPoolInto, planPieces, type SpecialTokens } from './windows.js';
 
 const FALLBACK_WINDOW_TOKENS = 512;
 
@@ -31,6 +32,8 @@ interface Loaded {
   windowTokens: number;
   inputNames: readonly string[];
   padId: number;
+  /** Of the output vectors, read from a first forward pass. */
+  dimension: number;
 }
 
 /**
@@ -89,7 +92,7 @@ async function load(): Promise<Loaded> {
   const known = limits.filter((limit): limit is number => limit !== undefined);
   // An encoder-only model has one ONNX session, "model"; its inputs decide whether token_type_ids is passed.
   const session = model.sessions.model as { inputNames?: string[] } | undefined;
-  return {
+  const loaded = {
     tokenizer,
     model,
     special,
@@ -97,10 +100,24 @@ async function load(): Promise<Loaded> {
     inputNames: session?.inputNames ?? ['input_ids', 'attention_mask'],
     padId: tokenizer.pad_token_id ?? 0,
   };
+  // A real forward pass proves the model file is sound and tells the output dimension.
+  const first = await run(loaded, [[...special.head, ...special.tail]]);
+  return { ...loaded, dimension: first.shape.dimension };
+}
+
+/** A vector to pool from a window's output, and where it goes. */
+interface Pool {
+  start: number;
+  end: number;
+  out: Float32Array;
+  at: number;
 }
 
 /** One forward pass over up to `batchSize` windows, right-padded to the longest. */
-async function forward(loaded: Loaded, windows: readonly number[][]): Promise<Float32Array[]> {
+async function run(
+  loaded: Omit<Loaded, 'dimension'>,
+  windows: readonly number[][],
+): Promise<{ data: Float32Array; shape: { sequence: number; dimension: number } }> {
   const batch = windows.length;
   const sequence = Math.max(...windows.map((w) => w.length));
   const ids = new BigInt64Array(batch * sequence).fill(BigInt(loaded.padId));
@@ -121,39 +138,43 @@ async function forward(loaded: Loaded, windows: readonly number[][]): Promise<Fl
   const output = (await loaded.model(inputs)) as Record<string, Tensor>;
   const hidden = output.last_hidden_state ?? Object.values(output)[0];
   if (hidden?.dims.length !== 3) throw new Error('The model has no [batch, sequence, hidden] output');
-  const dimension = hidden.dims[2] ?? 0;
-  const data = hidden.data as Float32Array;
-  return windows.map((window, row) => meanPoolRow(data, sequence, dimension, row, window.length));
+  return { data: hidden.data as Float32Array, shape: { sequence, dimension: hidden.dims[2] ?? 0 } };
 }
 
-async function embed(loaded: Loaded, texts: readonly string[], prefix: string): Promise<Float32Array[]> {
+/**
+ * Per text (given as its pieces), one Float32Array: the text's vector, then with `withPieces` one
+ * vector per piece (zeros for a piece without tokens).
+ */
+async function embed(loaded: Loaded, texts: readonly (readonly string[])[], prefix: string, withPieces: boolean): Promise<Float32Array[]> {
   const prefixIds = prefix ? loaded.tokenizer.encode(prefix, { add_special_tokens: false }) : [];
-  const plans = texts.map((text) =>
-    planWindows(loaded.tokenizer.encode(text, { add_special_tokens: false }), prefixIds, loaded.special, loaded.windowTokens),
-  );
-  const windows = plans.flat();
-  const pooled: Float32Array[] = new Array(windows.length);
+  const windows: number[][] = [];
+  const pools: Pool[][] = [];
+  const outputs = texts.map((pieces) => {
+    const encoded = pieces.map((piece) => (piece ? loaded.tokenizer.encode(piece, { add_special_tokens: false }) : []));
+    const plan = planPieces(encoded, prefixIds, loaded.special, loaded.windowTokens, withPieces);
+    const out = new Float32Array(loaded.dimension * (withPieces ? 1 + pieces.length : 1));
+    const first = windows.length;
+    windows.push(...plan.windows);
+    for (const _ of plan.windows) pools.push([]);
+    pools[first]?.push({ start: 0, end: plan.windows[0]?.length ?? 0, out, at: 0 });
+    plan.spans.forEach((span, piece) => {
+      if (span) pools[first + span.window]?.push({ start: span.start, end: span.end, out, at: (1 + piece) * loaded.dimension });
+    });
+    return out;
+  });
   for (const batch of lengthSortedBatches(
     windows.map((window) => window.length),
     setup.batchSize,
   )) {
-    const vectors = await forward(
+    const { data, shape } = await run(
       loaded,
       batch.map((index) => windows[index] as number[]),
     );
     batch.forEach((index, row) => {
-      pooled[index] = vectors[row] as Float32Array;
+      for (const pool of pools[index] ?? []) meanPoolInto(data, shape, row, pool, pool.out, pool.at);
     });
   }
-  let next = 0;
-  return plans.map((plan) => {
-    const vectors = pooled.slice(next, next + plan.length);
-    next += plan.length;
-    return combineWindows(
-      vectors,
-      plan.map((window) => window.length),
-    );
-  });
+  return outputs;
 }
 
 /** The message with its causes: "fetch failed (getaddrinfo ENOTFOUND huggingface.co)". */
@@ -164,11 +185,9 @@ function message(error: unknown): string {
 
 try {
   const loaded = await load();
-  // A real forward pass proves the model file is sound and tells the output dimension.
-  const [probe] = await embed(loaded, [''], '');
-  post({ type: 'ready', dimension: probe?.length ?? 0, windowTokens: loaded.windowTokens });
+  post({ type: 'ready', dimension: loaded.dimension, windowTokens: loaded.windowTokens });
   port.on('message', (request: WorkerRequest) => {
-    embed(loaded, request.texts, request.prefix).then(
+    embed(loaded, request.texts, request.prefix, request.pieces).then(
       (vectors) =>
         post(
           { type: 'result', id: request.id, vectors },
