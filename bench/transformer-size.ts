@@ -2,9 +2,13 @@
  * The transformer at real size, offline (`npm run bench:transformer -- [--corpus FILE] [--limit N]`):
  * a model of all-MiniLM-L6-v2's architecture and size with random weights (bench/minilm-model.ts,
  * built once into the cache dir) embeds real abstracts — a BEIR corpus.jsonl or any file
- * `paperscope index` reads, default the sample — in float32 and in its int8 quantized copy. Prints
- * load time, abstracts per second, tokens per abstract, the share needing a second window, peak
- * RSS and the load average, and writes them to bench/results/transformer-size.json.
+ * `paperscope index` reads, default the sample — in float32 and in its int8 quantized copy, three
+ * ways: the papers alone (cut at the 256-token window), their sentences each embedded alone (the
+ * second pass Ask's sentence vectors used to cost), and papers and sentences together (sentence
+ * vectors pooled from the papers' own forward passes, what `paperscope index` does now). Prints
+ * abstracts per second, CPU seconds per abstract, tokens per abstract, the share longer than the
+ * window, peak RSS and the load average, and writes them to bench/results/transformer-size.json.
+ * `--variants int8` measures one variant only.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -16,11 +20,15 @@ import { PROJECT_ROOT } from '../core/version.js';
 import { createTransformerEmbedder } from '../indexer/embed/index.js';
 import { documentText } from '../indexer/index.js';
 import { readListings } from '../indexer/parse/index.js';
+import { embedPapers } from '../indexer/sentences/index.js';
+import { splitSentences } from '../indexer/text/index.js';
 import { SAMPLE_FILE, SAMPLE_YEAR } from '../test/helpers/sample-index.js';
 import { miniLmSizedModel } from './minilm-model.js';
 import { loadAverage, round } from './stats.js';
 
-const { values } = parseArgs({ options: { corpus: { type: 'string' }, limit: { type: 'string', default: '500' } } });
+const { values } = parseArgs({
+  options: { corpus: { type: 'string' }, limit: { type: 'string', default: '500' }, variants: { type: 'string', default: 'float32,int8' } },
+});
 const limit = Number(values.limit);
 if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit takes a whole number, got "${values.limit}"`);
 const log = (line: string) => process.stderr.write(`${line} (load ${loadAverage()})\n`);
@@ -28,7 +36,9 @@ const log = (line: string) => process.stderr.write(`${line} (load ${loadAverage(
 const cacheDir = readSettings().cacheDir;
 const modelDir = await miniLmSizedModel(cacheDir, log);
 const { papers } = await readListings([values.corpus ?? SAMPLE_FILE], { year: SAMPLE_YEAR });
-const texts = papers.slice(0, limit).map(documentText);
+const chosen = papers.slice(0, limit).map((paper) => ({ ...paper, contentHash: paper.id }));
+const texts = chosen.map(documentText);
+const sentences = chosen.flatMap((paper) => splitSentences(paper.abstract).map((sentence) => sentence.text));
 
 // Token counts as the embedder sees them: the window is 256 tokens with [CLS] and [SEP].
 const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
@@ -39,31 +49,42 @@ const overWindow = tokens.filter((count) => count > 256).length / tokens.length;
 const work = await mkdtemp(path.join(os.tmpdir(), 'paperscope-bench-transformer-'));
 const results = [];
 try {
-  for (const quantized of [false, true]) {
+  for (const quantized of [false, true].filter((q) => values.variants.split(',').includes(q ? 'int8' : 'float32'))) {
     const variant = quantized ? 'int8 (model_quantized.onnx)' : 'float32 (model.onnx)';
     log(`${variant}: loading`);
     const loadStarted = performance.now();
     const embedder = await createTransformerEmbedder({ modelDir, cacheDir: work, offline: true, quantized });
     const loadMs = performance.now() - loadStarted;
     try {
-      log(`${variant}: embedding ${texts.length} abstracts`);
-      const loadBefore = loadAverage();
-      const cpu = process.cpuUsage();
-      const started = performance.now();
-      await embedder.embedDocuments(texts);
-      const ms = performance.now() - started;
-      const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
-      results.push({
-        variant,
-        loadMs: Math.round(loadMs),
-        abstracts: texts.length,
-        ms: Math.round(ms),
-        perSecond: round((texts.length / ms) * 1000),
-        // Inference runs on worker threads: process CPU time covers them too.
-        cpuSecondsPerAbstract: round(cpuMs / 1000 / texts.length, 3),
-        loadAverage: { before: loadBefore, after: loadAverage() },
-        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      });
+      const ways: Array<[string, () => Promise<unknown>]> = [
+        ['papers alone', () => embedder.embedDocuments(texts)],
+        [`their ${sentences.length} sentences alone`, () => embedder.embedDocuments(sentences)],
+        ['papers + sentence vectors, one pass', () => embedPapers(embedder, chosen)],
+      ];
+      for (const [way, run] of ways) {
+        log(`${variant}: ${way}, ${texts.length} abstracts`);
+        const loadBefore = loadAverage();
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        await run();
+        const ms = performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        const cpuMs = (used.user + used.system) / 1000;
+        results.push({
+          variant,
+          way,
+          loadMs: Math.round(loadMs),
+          abstracts: texts.length,
+          ms: Math.round(ms),
+          perSecond: round((texts.length / ms) * 1000),
+          // Inference runs on worker threads: process CPU time covers them too.
+          cpuSecondsPerAbstract: round(cpuMs / 1000 / texts.length, 4),
+          // What two idle cores would do if the CPU time were all there is.
+          perSecondOnTwoIdleCores: round((2 * texts.length) / (cpuMs / 1000)),
+          loadAverage: { before: loadBefore, after: loadAverage() },
+          peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        });
+      }
     } finally {
       await embedder.close();
     }
@@ -85,7 +106,7 @@ console.log(`Transformer at real size on ${report.cores} cores; ${texts.length} 
 console.log(`tokens per abstract ${report.meanTokens}, longer than the 256-token window ${Math.round(overWindow * 100)}%`);
 for (const r of results) {
   console.log(
-    `${r.variant.padEnd(28)} load ${r.loadMs} ms, ${r.perSecond} abstracts/s (${r.cpuSecondsPerAbstract} CPU s each), peak RSS ${r.peakRssMb} MB, load average ${r.loadAverage.before} → ${r.loadAverage.after}`,
+    `${r.variant.padEnd(28)} ${r.way.padEnd(36)} load ${r.loadMs} ms, ${r.perSecond} abstracts/s (${r.cpuSecondsPerAbstract} CPU s each: ${r.perSecondOnTwoIdleCores}/s on 2 idle cores), peak RSS ${r.peakRssMb} MB, load average ${r.loadAverage.before} → ${r.loadAverage.after}`,
   );
 }
 const resultsDir = path.join(PROJECT_ROOT, 'bench', 'results');

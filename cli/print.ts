@@ -1,6 +1,6 @@
 import { plural } from '../core/plural.js';
-import { embedderModelLabel } from '../indexer/embed/types.js';
 import type { CheckReport } from '../indexer/check.js';
+import { embedderModelLabel } from '../indexer/embed/types.js';
 import type { IndexSummary } from '../indexer/index.js';
 import type { SearchEngine, SearchHit } from '../server/engine/index.js';
 

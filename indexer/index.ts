@@ -126,7 +126,6 @@ const WRITE_BATCHES = 20;
 const MAX_SMALL_FRAGMENTS = 64;
 const KEEP_VERSIONS_MS = 7 * 24 * 60 * 60 * 1000;
 
-
 /** What indexing needs besides the input: `runIndex` reads files, `indexPapers` takes parsed papers. */
 export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict' | 'prune'>;
 

@@ -137,12 +137,42 @@ function encodeModel(
 
 export function tinyModelBytes(vocabSize: number, hidden = TINY_HIDDEN_SIZE, positions = TINY_MAX_TOKENS): Uint8Array {
   const next = createRandom(20240604);
+  return contextMeanModelBytes('tiny-bert', hidden, {
+    words: randomFloats(vocabSize * hidden, 1, next),
+    types: randomFloats(2 * hidden, 0.1, next),
+    positions: randomFloats(positions * hidden, 0.3, next),
+    dense: randomFloats(hidden * hidden, 1 / Math.sqrt(hidden), next),
+  });
+}
+
+/**
+ * The tiny graph with `vectors` (vocabulary × hidden) as its token embeddings, no position or type
+ * signal and an identity projection: each token's output is tanh(its word vector + the sequence's
+ * mean), so mean-pooled outputs are word-vector averages blurred by their context, and similarity
+ * means something (unlike random weights), e.g. for comparing ways of pooling sentences.
+ */
+export function wordVectorModelBytes(vectors: Float32Array, hidden: number, positions: number): Uint8Array {
+  const identity = new Float32Array(hidden * hidden);
+  for (let d = 0; d < hidden; d++) identity[d * hidden + d] = 1;
+  return contextMeanModelBytes('word-vector-bert', hidden, {
+    words: vectors,
+    types: new Float32Array(2 * hidden),
+    positions: new Float32Array(positions * hidden),
+    dense: identity,
+  });
+}
+
+function contextMeanModelBytes(
+  name: string,
+  hidden: number,
+  weights: { words: Float32Array; types: Float32Array; positions: Float32Array; dense: Float32Array },
+): Uint8Array {
   const { FLOAT } = onnx.TensorProto.DataType;
   const initializer = [
-    floatTensor('word_embeddings', [vocabSize, hidden], randomFloats(vocabSize * hidden, 1, next)),
-    floatTensor('token_type_embeddings', [2, hidden], randomFloats(2 * hidden, 0.1, next)),
-    floatTensor('position_embeddings', [positions, hidden], randomFloats(positions * hidden, 0.3, next)),
-    floatTensor('dense', [hidden, hidden], randomFloats(hidden * hidden, 1 / Math.sqrt(hidden), next)),
+    floatTensor('word_embeddings', [weights.words.length / hidden, hidden], weights.words),
+    floatTensor('token_type_embeddings', [2, hidden], weights.types),
+    floatTensor('position_embeddings', [weights.positions.length / hidden, hidden], weights.positions),
+    floatTensor('dense', [hidden, hidden], weights.dense),
     int64Tensor('zero', [], [0]),
     int64Tensor('one', [], [1]),
     int64Tensor('axis_seq', [1], [1]),
@@ -170,7 +200,7 @@ export function tinyModelBytes(vocabSize: number, hidden = TINY_HIDDEN_SIZE, pos
     node('Tanh', ['projected'], ['last_hidden_state']),
   ];
 
-  return encodeModel('tiny-bert', 13, nodes, initializer, hidden);
+  return encodeModel(name, 13, nodes, initializer, hidden);
 }
 
 /** The shape of a BERT encoder (all-MiniLM-L6-v2's by default). */
@@ -407,6 +437,32 @@ export async function makeMiniLmSizedModel(outDir: string, words: readonly strin
       'model.onnx': () => bertModelBytes(shape),
       'model_quantized.onnx': () => bertModelBytes(shape, { quantized: true }),
     },
+  });
+}
+
+/**
+ * A model folder whose token embeddings are word vectors (`wordVectorModelBytes`): a WordPiece
+ * vocabulary of the `size` most frequent words (pieces and special tokens get zero vectors) and a
+ * `maxTokens` window.
+ */
+export async function makeWordVectorModel(
+  outDir: string,
+  table: { words: readonly string[]; dimension: number; vector: (index: number) => Float32Array },
+  size: number,
+  maxTokens: number,
+): Promise<void> {
+  const vocab = wordPieceVocabulary(table.words, size);
+  const positionOf = new Map(table.words.map((word, index) => [word, index]));
+  const vectors = new Float32Array(vocab.length * table.dimension);
+  vocab.forEach((token, id) => {
+    const index = positionOf.get(token);
+    if (index !== undefined) vectors.set(table.vector(index), id * table.dimension);
+  });
+  await writeModelFolder(outDir, {
+    vocab,
+    shape: { layers: 1, hidden: table.dimension, heads: 1, intermediate: table.dimension, vocabSize: vocab.length, positions: maxTokens },
+    maxTokens,
+    models: { 'model.onnx': () => wordVectorModelBytes(vectors, table.dimension, maxTokens) },
   });
 }
 

@@ -60,7 +60,8 @@ export async function embedPapers(
   papers: readonly Pick<SentenceSource, 'id' | 'title' | 'abstract' | 'contentHash'>[],
   onProgress?: EmbedProgress,
 ): Promise<{ vectors: Float32Array[]; sentences: FreshSentenceVectors }> {
-  if (!embedder.embedWithPieces) return { vectors: await embedder.embedDocuments(papers.map(documentText), onProgress), sentences: new Map() };
+  if (!embedder.embedWithPieces)
+    return { vectors: await embedder.embedDocuments(papers.map(documentText), onProgress), sentences: new Map() };
   const split = papers.map(documentPieces);
   const embedded = await embedder.embedWithPieces(
     split.map(({ pieces }) => pieces),
@@ -73,7 +74,9 @@ export async function embedPapers(
     const wanted = (split[position] as { sentences: number[] }).sentences;
     const vectors = new Float32Array(wanted.length * dimension);
     // Piece 0 is the title: sentence i is piece sentences[i], row sentences[i] of the pieces.
-    wanted.forEach((piece, sentence) => vectors.set(rows.subarray(piece * dimension, (piece + 1) * dimension), sentence * dimension));
+    wanted.forEach((piece, sentence) => {
+      vectors.set(rows.subarray(piece * dimension, (piece + 1) * dimension), sentence * dimension);
+    });
     sentences.set(sentenceKey(paper), vectors);
   });
   return { vectors: embedded.map(({ text }) => text), sentences };
@@ -181,7 +184,9 @@ export async function buildSentenceIndex(
     for (let done = 0; done < missing.length; done += EMBED_BATCH) {
       const batch = missing.slice(done, done + EMBED_BATCH);
       const embedded = await embedder.embedDocuments(batch.map((sentence) => texts[sentence] as string));
-      batch.forEach((sentence, position) => place(sentence, embedded[position]));
+      batch.forEach((sentence, position) => {
+        place(sentence, embedded[position]);
+      });
       options.onProgress?.(Math.min(done + EMBED_BATCH, missing.length), missing.length);
     }
   });
