@@ -7,7 +7,7 @@ import path from 'node:path';
 export interface ModelSpec {
   readonly id: string;
   readonly dimension: number;
-  /** Tokens per forward pass (including special tokens); longer texts are windowed. */
+  /** Tokens per forward pass (including special tokens): a longer text's vector is of its first this many. */
   readonly maxTokens: number;
   /** Prepended to queries, as the model was trained (asymmetric retrieval models). */
   readonly queryPrefix: string;
