@@ -121,17 +121,6 @@ describe('a transformer index built with the int8 copy, sentence vectors pooled 
       await embedder.close();
     }
   });
-
-  it(
-    're-embeds with --reembed --quantized=false, and then serves float32',
-    async () => {
-      const summary = await indexRun({ quantized: false, reembed: true });
-      expect(summary.embedder).toEqual({ kind: 'transformer', model: 'tiny-bert', dimension: TINY_HIDDEN_SIZE });
-      const engine = await SearchEngine.open({ dataDir, cacheDir, modelDir, offline: true });
-      await engine.close();
-    },
-    INDEX_SAMPLE_MS,
-  );
 });
 
 describe('pieces of a paper', () => {
