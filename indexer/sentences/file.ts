@@ -15,8 +15,8 @@ import {
 import { SentenceIndex, type SentenceVectors } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
-// 5: sentences split again where a name ends in a capital letter ("MusicRL-R."), so older files are rebuilt.
-const FORMAT_VERSION = 5;
+// 6: sentences also end before an enumerator ("… performance. (ii) Most importantly"), so older files are rebuilt.
+const FORMAT_VERSION = 6;
 /** The sealed file's magic (core/sealed-file.ts): the header is the metadata, the body the Float32 rows. */
 const MAGIC = 'PSSN';
 

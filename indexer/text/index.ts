@@ -254,10 +254,13 @@ export interface Sentence {
 const ABBREVIATION_END = /\b(?:e\.g|i\.e|et al|vs|cf|fig|eq|approx|resp|etc|no|sec|ref)\.$/i;
 const INITIAL_END = /(?:^|[\s(.])[A-Z]\.$/;
 
-/** Splits an abstract into sentences with offsets, keeping "e.g." and "2.5" inside a sentence. */
+/**
+ * Splits an abstract into sentences with offsets, keeping "e.g." and "2.5" inside a sentence. A
+ * sentence may open with an enumerator ("(ii) Most importantly, …"), as abstracts list findings.
+ */
 export function splitSentences(text: string): Sentence[] {
   const sentences: Sentence[] = [];
-  const boundary = /[.!?]+["')\]]*\s+(?=["'([]?[A-Z0-9])/g;
+  const boundary = /[.!?]+["')\]]*\s+(?=["'([]?[A-Z0-9]|\((?:[ivx]+|[a-h])\)\s)/g;
   let start = 0;
   for (const match of text.matchAll(boundary)) {
     const end = match.index + match[0].trimEnd().length;

@@ -100,9 +100,9 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
         // A file of an earlier format (sentences split differently) is stale, never read as current.
         const sealed = openSealedFile(await readFile(copy.sentences), 'PSSN', 'sentence index');
         if ('problem' in sealed) throw new Error(sealed.problem);
-        await writeFile(copy.sentences, Buffer.concat(sealFile('PSSN', { ...(sealed.header as object), version: 4 }, [sealed.body])));
+        await writeFile(copy.sentences, Buffer.concat(sealFile('PSSN', { ...(sealed.header as object), version: 5 }, [sealed.body])));
         expect(await loadSentenceIndex(copy, embedder)).toEqual({
-          problem: { kind: 'stale', message: expect.stringMatching(/format version 4, not 5/) },
+          problem: { kind: 'stale', message: expect.stringMatching(/format version 5, not 6/) },
         });
         await writeFile(copy.sentences, (await readFile(copy.sentences)).subarray(0, 64));
         expect(await loadSentenceIndex(copy, embedder)).toEqual({

@@ -47,4 +47,13 @@ describe('splitSentences', () => {
     const text = '  First one.  Second one!  ';
     for (const sentence of splitSentences(text)) expect(text.slice(sentence.start, sentence.end)).toBe(sentence.text);
   });
+
+  it('ends a sentence before an enumerator such as "(ii)", but not inside "(i.e. …)"', () => {
+    const text = 'Our results are: (i) phase diagrams for performance. (ii) Most importantly, we find a power law (i.e. in P). (b) It holds.';
+    expect(splitSentences(text).map((sentence) => sentence.text)).toEqual([
+      'Our results are: (i) phase diagrams for performance.',
+      '(ii) Most importantly, we find a power law (i.e. in P).',
+      '(b) It holds.',
+    ]);
+  });
 });
