@@ -19,7 +19,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 };
 let started = performance.now();
 let cpu = process.cpuUsage();
-engine.similar(ids[0] as string, 10);
+await engine.similar(ids[0] as string, 10);
 const build = performance.now() - started;
 const buildCpu = cpuMs(cpu);
 // Spread over the corpus, so most requests find their neighbours' profiles not yet cached.
@@ -27,7 +27,7 @@ const step = Math.max(1, Math.floor(ids.length / requests));
 const sample = Array.from({ length: Math.min(requests, ids.length) }, (_, index) => ids[(1 + index * step) % ids.length] as string);
 started = performance.now();
 cpu = process.cpuUsage();
-for (const id of sample) engine.similar(id, 10);
+for (const id of sample) await engine.similar(id, 10);
 const perRequest = (performance.now() - started) / sample.length;
 const perRequestCpu = cpuMs(cpu) / sample.length;
 console.log(

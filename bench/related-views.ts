@@ -12,9 +12,10 @@
 import { readSettings } from '../core/config.js';
 import { classicTfIdf, nmf } from '../indexer/cluster/index.js';
 import type { TermMatrix } from '../indexer/cluster/text-view.js';
+import { buildRelatedView, topicMixtures } from '../indexer/related/index.js';
 import { STOP_WORDS } from '../indexer/text/index.js';
 import { loadEngine } from '../server/engine/load.js';
-import { RelatedPapers, topicMixtures } from '../server/ranking/related.js';
+import { RelatedPapers } from '../server/ranking/related.js';
 import { readHandLabels } from '../server/topics/index.js';
 
 const [dataDir, labelsFile] = process.argv.slice(2) as [string, string];
@@ -213,11 +214,10 @@ const T = dense(classic);
 const base = precision(ofMatrix(T));
 report('tfidf (baseline)', base);
 const shipped = new RelatedPapers({
-  docs,
+  view: buildRelatedView(docs, state.topics.topics.length),
   vector: (p) => state.vectorAt(p),
   nearestByVector: (p, k) => state.vectorRanking(state.vectorAt(p), k).map((h) => state.positionById.get(h.id) ?? -1),
   embeddingWeight: 0.3,
-  topicCount: state.topics.topics.length,
 });
 report(
   'shipped',

@@ -153,7 +153,7 @@ export async function evaluateRelated(engine: SearchEngine, handLabels: Readonly
   let withNone = 0;
   for (const position of scored) {
     const own = labelOf(position);
-    const related = engine.similar(points[position]?.id as string, k).results.map((hit) => positionOf.get(hit.id) ?? -1);
+    const related = (await engine.similar(points[position]?.id as string, k)).results.map((hit) => positionOf.get(hit.id) ?? -1);
     shown += related.length;
     if (related.length === 0) withNone++;
     ours += related.filter((other) => labelOf(other) === own).length;

@@ -1,6 +1,7 @@
 import { toPaperscopeError } from '../core/errors.js';
 import { loadDerivedIndexes } from './derive.js';
 import { type IndexOptions, type IndexSummary, runIndex } from './index.js';
+import { readRelatedFile } from './related/index.js';
 import { type DamagedPaper, damagedPapers, openDataDir, PapersTable, readManifestOrProblem, readRecordsFile } from './store/index.js';
 
 /** What `paperscope check` found: the table first (the source of truth), then the files derived from it. */
@@ -76,5 +77,9 @@ async function scan(options: Pick<IndexOptions, 'dataDir' | 'cacheDir'>): Promis
   report.derived.push(...derived.problems);
   const records = await readRecordsFile(layout, expected);
   if ('problem' in records && records.problem.kind !== 'missing') report.derived.push(`records file: ${records.problem.message}`);
+  if (derived.topics) {
+    const related = await readRelatedFile(layout, { ...expected, topicCount: derived.topics.topics.length });
+    if ('problem' in related && related.problem.kind !== 'missing') report.derived.push(`related-papers view: ${related.problem.message}`);
+  }
   return report;
 }

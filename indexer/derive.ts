@@ -4,6 +4,7 @@ import type { TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
+import { buildRelatedViewOffThread, type RelatedView, readRelatedFile, writeRelatedFile } from './related/index.js';
 import {
   buildSentenceIndex,
   type FreshSentenceVectors,
@@ -31,13 +32,15 @@ import {
 import { type StageTimings, timeStage } from './timings.js';
 
 /**
- * The indexes derived from the papers table: the HNSW graph, the BM25 index and the topics.
- * Each records the table version it was built from, so a stale one is rebuilt, never trusted.
+ * The indexes derived from the papers table: the HNSW graph, the BM25 index, the topics and the
+ * related-papers view. Each records the table version it was built from, so a stale one is
+ * rebuilt, never trusted.
  */
 export interface DerivedIndexes {
   ann: AnnIndex;
   lexical: LexicalIndex;
   topics: TopicsFile;
+  related: RelatedView;
 }
 
 export interface TopicOptions extends TopicPolicy {
@@ -136,7 +139,9 @@ export async function buildDerivedIndexes(
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
   if (!current.lexical) options.onStep?.('BM25 index');
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
-  return { ann: await annBuilding, lexical, topics };
+  // Fitted at the topic count just found, on a worker for a large corpus while the HNSW graph may still be building.
+  const related = await timeStage(options.timings, 'related', () => buildRelatedViewOffThread(papers, topics.topics.length));
+  return { ann: await annBuilding, lexical, topics, related };
 }
 
 /**
@@ -154,6 +159,7 @@ export async function saveDerivedIndexes(
   await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   await writeTopicsFile(layout, derived.topics);
   await writeRecordsFile(layout, papers, tableVersion);
+  await writeRelatedFile(layout, derived.related, tableVersion);
   await derived.ann.save(layout, tableVersion);
 }
 
@@ -270,4 +276,28 @@ export async function sentenceIndexFor(
     events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`),
   );
   return index;
+}
+
+/**
+ * The related-papers view for the loaded index: the saved one when it is current, else fitted again
+ * (on a worker for a large corpus, so a server's other requests go on) and saved through
+ * `events.save` (the server saves only under the writer lock), unless an indexer has written a newer one.
+ */
+export async function relatedViewFor(
+  layout: DataDirLayout,
+  docs: () => ReadonlyArray<{ title: string; abstract: string }>,
+  expected: { tableVersion: number; count: number; topicCount: number },
+  events: { onWarning?: (message: string) => void; save?: (write: () => Promise<void>) => Promise<void> } = {},
+): Promise<RelatedView> {
+  const saved = await readRelatedFile(layout, expected);
+  if ('view' in saved) return saved.view;
+  if (saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the related-papers view: ${saved.problem.message}`);
+  const view = await buildRelatedViewOffThread(docs(), expected.topicCount);
+  if (!saved.newer) {
+    const save = events.save ?? ((write) => write());
+    await save(() => writeRelatedFile(layout, view, expected.tableVersion)).catch((error: unknown) =>
+      events.onWarning?.(`Could not save the related-papers view: ${(error as Error).message}`),
+    );
+  }
+  return view;
 }

@@ -28,6 +28,8 @@ export interface DataDirLayout {
   legacyTopics: string;
   /** The papers without their vectors, as a snapshot of the table for a fast server start. */
   records: string;
+  /** What related papers rank with (TF-IDF rows, topic mixtures), fitted at index time (indexer/related). */
+  related: string;
   /** Abstract sentences: offsets, calibration and papers as the sealed header, the vectors as its Float32 body. */
   sentences: string;
   /** The sentence index of earlier versions (checksummed JSON beside raw Float32 rows): removed by the next save. */
@@ -54,6 +56,7 @@ export function dataDirLayout(root: string): DataDirLayout {
     topicsBackup: path.join(resolved, 'topics.backup.bin'),
     legacyTopics: path.join(resolved, 'topics.json'),
     records: path.join(resolved, 'records.arrow'),
+    related: path.join(resolved, 'related.bin'),
     sentences: path.join(resolved, 'sentences.bin'),
     legacySentences: path.join(resolved, 'sentences.json'),
     legacySentenceVectors: path.join(resolved, 'sentences.f32'),

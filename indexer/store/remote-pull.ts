@@ -14,6 +14,7 @@ export const INDEX_FILES = [
   'lexical',
   'topics',
   'records',
+  'related',
   'sentences',
   'sentenceLexical',
 ] as const satisfies readonly (keyof DataDirLayout)[];

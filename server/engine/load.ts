@@ -1,8 +1,16 @@
 import type { ObjectStoreSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
-import { buildDerivedIndexes, loadDerivedIndexes, loadRecords, saveDerivedIndexes, sentenceIndexFor } from '../../indexer/derive.js';
+import {
+  buildDerivedIndexes,
+  loadDerivedIndexes,
+  loadRecords,
+  relatedViewFor,
+  saveDerivedIndexes,
+  sentenceIndexFor,
+} from '../../indexer/derive.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
+import type { RelatedView } from '../../indexer/related/index.js';
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
 import type { LatestRun } from '../../indexer/sources/index.js';
 import {
@@ -35,14 +43,21 @@ export interface EngineOptions {
   onEvent?: (event: IndexEvent) => void;
 }
 
+/** The parts of a loaded index that are read on first use: the sentence index behind ask, the related-papers view. */
+export interface LazyParts {
+  loadSentences: () => Promise<SentenceIndex>;
+  loadRelated: () => Promise<RelatedView>;
+}
+
 /**
  * Opens the index in `options.dataDir`: the papers, the derived indexes and the embedder that
  * built it. Derived indexes that are missing or stale are rebuilt from the papers table instead
- * of failing. The sentence index behind ask is returned as a loader: only ask needs it.
+ * of failing. The sentence index behind ask and the related-papers view are returned as loaders:
+ * only ask and related papers need them.
  */
 export async function loadEngine(
   options: EngineOptions,
-): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex>; latestRun: () => Promise<LatestRun | undefined> }> {
+): Promise<{ state: EngineState; latestRun: () => Promise<LatestRun | undefined> } & LazyParts> {
   const emit = options.onEvent ?? (() => {});
   // On object storage the index files are first copied to a local working copy; the table stays remote.
   const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve', objectStore: options.objectStore });
@@ -115,16 +130,17 @@ async function assemble(
     embedderLoading: Promise<Embedder>;
     recordsLoading: Promise<PaperRecords>;
   },
-): Promise<{ state: EngineState; loadSentences: () => Promise<SentenceIndex> }> {
+): Promise<{ state: EngineState } & LazyParts> {
   const { layout, manifest, table, count, tableVersion, dimension } = parts;
   const loaded = await loadDerivedIndexes(layout, { dimension, count, tableVersion });
   let { ann, lexical, topics } = loaded;
+  let related: RelatedView | undefined;
   if (!ann || !lexical || !topics) {
     emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
     const stored = await table.readAll();
     const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
-    ({ ann, lexical, topics } = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics }));
-    const rebuilt = { ann, lexical, topics };
+    const rebuilt = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics });
+    ({ ann, lexical, topics, related } = rebuilt);
     await saveRepair(layout, manifest, () => saveDerivedIndexes(layout, rebuilt, tableVersion, stored)).catch((error: unknown) => {
       // A read-only data dir still serves; the rebuild just happens again next start.
       emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
@@ -146,7 +162,16 @@ async function assemble(
       onWarning: (message) => emit({ type: 'warning', message }),
       save: (write) => saveRepair(layout, manifest, write),
     });
-  return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences };
+  const expected = { tableVersion, count, topicCount: topics.topics.length };
+  const loadRelated = async () =>
+    related ??
+    relatedViewFor(
+      layout,
+      () => papers.briefs.map(({ title }, position) => ({ title, abstract: papers.details(position).abstract })),
+      expected,
+      { onWarning: (message) => emit({ type: 'warning', message }), save: (write) => saveRepair(layout, manifest, write) },
+    );
+  return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences, loadRelated };
 }
 
 /**

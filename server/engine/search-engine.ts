@@ -7,7 +7,7 @@ import type { RelatedPapers } from '../ranking/index.js';
 import type { SubtopicsResponse } from '../topics/index.js';
 import { type ApiAskEvent, AskIndex, ask, askStream } from './ask.js';
 import { browse } from './browse.js';
-import { type EngineOptions, loadEngine } from './load.js';
+import { type EngineOptions, type LazyParts, loadEngine } from './load.js';
 import { map } from './map.js';
 import type {
   AskParams,
@@ -40,18 +40,21 @@ export class SearchEngine {
   readonly #state: EngineState;
   readonly #askIndex: AskIndex;
   readonly #subtopics = new Map<number, Promise<SubtopicsResponse>>();
-  /** Built on the first related-papers request. */
-  #related: RelatedPapers | undefined;
+  readonly #loadRelated: LazyParts['loadRelated'];
+  /** Loaded on the first related-papers request (or by `loadRelated`); a failed load is tried again. */
+  #related: Promise<RelatedPapers> | undefined;
   readonly #llm: LlmSettings | undefined;
   readonly #latestRun: () => Promise<LatestRun | undefined>;
 
   private constructor(
     state: EngineState,
     askIndex: AskIndex,
+    loadRelated: LazyParts['loadRelated'],
     llm: LlmSettings | undefined,
     latestRun: () => Promise<LatestRun | undefined>,
   ) {
     this.manifest = state.manifest;
+    this.#loadRelated = loadRelated;
     this.#latestRun = latestRun;
     this.#state = state;
     this.#askIndex = askIndex;
@@ -59,8 +62,8 @@ export class SearchEngine {
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
-    const { state, loadSentences, latestRun } = await loadEngine(options);
-    return new SearchEngine(state, new AskIndex(loadSentences), options.llm, latestRun);
+    const { state, loadSentences, loadRelated, latestRun } = await loadEngine(options);
+    return new SearchEngine(state, new AskIndex(loadSentences), loadRelated, options.llm, latestRun);
   }
 
   async close(): Promise<void> {
@@ -105,9 +108,26 @@ export class SearchEngine {
     return browse(this.#state, params);
   }
 
-  similar(id: string, k: number): { results: SimilarHit[]; note?: string } {
-    this.#related ??= relatedPapers(this.#state);
-    return similar(this.#state, this.#related, id, k);
+  async similar(id: string, k: number): Promise<{ results: SimilarHit[]; note?: string }> {
+    // An unknown id is a 404 before anything loads.
+    this.#state.positionOf(id);
+    return similar(this.#state, await this.loadRelated(), id, k);
+  }
+
+  /**
+   * Reads the related-papers view the indexer saved (TF-IDF and topic mixtures): a file read and
+   * a calibration over random pairs. A missing, stale or damaged one is fitted again, on a worker
+   * for a large corpus, and saved (a warning says why unless it was missing).
+   */
+  loadRelated(): Promise<RelatedPapers> {
+    if (!this.#related) {
+      const loading = this.#loadRelated().then((view) => relatedPapers(this.#state, view));
+      loading.catch(() => {
+        if (this.#related === loading) this.#related = undefined;
+      });
+      this.#related = loading;
+    }
+    return this.#related;
   }
 
   similarToText(text: string, k: number): Promise<{ results: SearchHit[] }> {

@@ -1,3 +1,4 @@
+import type { RelatedView } from '../../indexer/related/index.js';
 import { embeddingWeight, fuseRankings, hybridFusion, RelatedPapers } from '../ranking/index.js';
 import type { PaperDetail, SearchHit, SimilarHit } from './schemas.js';
 import type { EngineState } from './state.js';
@@ -8,15 +9,14 @@ export function paper(state: EngineState, id: string): PaperDetail {
   return { ...state.summary(paper), abstract: paper.abstract, authors: paper.authors, categories: paper.categories };
 }
 
-/** What related papers are computed from: the corpus' TF-IDF and its calibration, built once per loaded index. */
-export function relatedPapers(state: EngineState): RelatedPapers {
+/** Related papers over the index's related-papers view (TF-IDF and topic mixtures fitted at index time). */
+export function relatedPapers(state: EngineState, view: RelatedView): RelatedPapers {
   return new RelatedPapers({
-    docs: state.papers.map((brief, position) => ({ title: brief.title, abstract: state.recordAt(position).abstract })),
+    view,
     vector: (position) => state.vectorAt(position),
     nearestByVector: (position, count) =>
       state.vectorRanking(state.vectorAt(position), count).map((hit) => state.positionById.get(hit.id) ?? -1),
     embeddingWeight: embeddingWeight(state.manifest.embedder.kind),
-    topicCount: state.topics.topics.length,
   });
 }
 

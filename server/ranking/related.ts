@@ -1,22 +1,17 @@
 import { LRUCache } from 'lru-cache';
 import { createRandom } from '../../core/random.js';
-import { sparseCosine } from '../../indexer/cluster/baselines.js';
-import { classicTfIdf } from '../../indexer/cluster/classic-tfidf.js';
-import { foldIn, nmf } from '../../indexer/cluster/nmf.js';
-import { sampleIndices } from '../../indexer/cluster/random.js';
-import type { TermMatrix } from '../../indexer/cluster/text-view.js';
+import type { RelatedView } from '../../indexer/related/index.js';
 
 /** What related papers need of the corpus, by paper position. */
 export interface RelatedSource {
-  docs: ReadonlyArray<{ title: string; abstract: string }>;
+  /** The corpus' TF-IDF and topic mixtures, computed at index time (indexer/related). */
+  view: RelatedView;
   /** The paper's embedding (any length; compared by cosine). */
   vector: (position: number) => Float32Array;
   /** The `k` papers nearest to `position` by embedding (the paper itself may be among them). */
   nearestByVector: (position: number, k: number) => number[];
   /** How much the embedding counts beside the words: see `embeddingWeight`. */
   embeddingWeight: number;
-  /** How many topics the index's topic model found: the granularity of the soft topic view. */
-  topicCount: number;
   seed?: number;
 }
 
@@ -42,17 +37,6 @@ export function embeddingWeight(kind: 'transformer' | 'word-vectors'): number {
  * docs/related-papers.md; it rises on both corpora up to 3.
  */
 const TOPIC_WEIGHT = 3;
-/**
- * Factorisations averaged in the topic view: the index's topic count and one either side. One NMF
- * depends on its k (the sample: 1.19× at k 6, 0.79× at k 10 alone); their consensus does not.
- */
-const TOPIC_SPREAD = 1;
-/** Soft memberships settle long before the factors do: 50 passes score as 200 on both corpora, in a quarter of the time. */
-const TOPIC_ITERATIONS = 50;
-/** Words the topic view keeps (the most widespread): the factorisation's cost grows with the vocabulary. */
-const TOPIC_VOCABULARY = 4_096;
-/** Papers each factorisation is fitted on; the others are folded in (NMF costs O(nnz·k) per pass). */
-const TOPIC_FIT_SAMPLE = 2_000;
 /** Candidates each view contributes before fusion. */
 const CANDIDATES = 40;
 /** Each paper's profile: its nearest papers by fused closeness, compared between papers (second order). */
@@ -97,12 +81,12 @@ interface Scale {
  */
 export class RelatedPapers {
   readonly #source: RelatedSource;
-  readonly #matrix: TermMatrix;
-  /** Term → papers holding it, with their weights: TF-IDF cosine against one paper touches only these. */
-  readonly #postings: Array<{ docs: number[]; weights: number[] }>;
+  readonly #tfIdf: RelatedView['tfIdf'];
+  /** The TF-IDF by term (CSC): TF-IDF cosine against one paper touches only the papers sharing its terms. */
+  readonly #postings: { offsets: Int32Array; docs: Int32Array; weights: Float32Array };
+  /** Scratch for one paper's TF-IDF cosines (zero between uses). */
+  readonly #scores: Float64Array;
   readonly #unit: (position: number) => Float32Array;
-  /** Each paper's topic mixtures, each factorisation's row at unit length, concatenated (dot = mean cosine). */
-  readonly #mixtures: Float32Array[];
   readonly #text: Scale;
   readonly #embedding: Scale;
   readonly #topic: Scale;
@@ -113,15 +97,10 @@ export class RelatedPapers {
 
   constructor(source: RelatedSource) {
     this.#source = source;
-    this.#matrix = classicTfIdf(source.docs);
-    this.#postings = Array.from({ length: this.#matrix.vocabularySize }, () => ({ docs: [] as number[], weights: [] as number[] }));
-    this.#matrix.rows.forEach(({ columns, weights }, doc) => {
-      columns.forEach((column, entry) => {
-        const list = this.#postings[column] as { docs: number[]; weights: number[] };
-        list.docs.push(doc);
-        list.weights.push(weights[entry] as number);
-      });
-    });
+    this.#tfIdf = source.view.tfIdf;
+    this.#postings = transpose(this.#tfIdf);
+    const n = this.#tfIdf.offsets.length - 1;
+    this.#scores = new Float64Array(n);
     const units = new Map<number, Float32Array>();
     this.#unit = (position) => {
       let unit = units.get(position);
@@ -131,8 +110,7 @@ export class RelatedPapers {
       }
       return unit;
     };
-    this.#mixtures = topicMixtures(this.#matrix, source.topicCount, source.seed ?? 42);
-    const pairs = randomPairs(source.docs.length, CALIBRATION_PAIRS, source.seed ?? 42);
+    const pairs = randomPairs(n, CALIBRATION_PAIRS, source.seed ?? 42);
     const views = pairs.map(([a, b]) => this.#views(a, b));
     this.#text = scaleOf(views.map(([text]) => text));
     this.#embedding = scaleOf(views.map(([, embedding]) => embedding));
@@ -164,17 +142,24 @@ export class RelatedPapers {
   #profile(position: number): Profile {
     const cached = this.#profiles.get(position);
     if (cached) return cached;
-    const text = this.#textNeighbours(position);
-    const candidates = new Set([...text.keys()].slice(0, CANDIDATES));
-    for (const other of this.#source.nearestByVector(position, CANDIDATES + 1)) if (other !== position) candidates.add(other);
-    const scored = [...candidates].map((other) => {
-      const views = this.#views(position, other, text.get(other));
-      return {
-        other,
-        closeness: standardize(this.#combine(views, TOPIC_WEIGHT), this.#fused),
-        direct: standardize(this.#combine(views, 0), this.#direct),
-      };
-    });
+    const scores = this.#scores;
+    const touched = this.#textScores(position);
+    let scored: Array<{ other: number; closeness: number; direct: number }>;
+    try {
+      const candidates = new Set(topByScore(touched, scores, CANDIDATES));
+      for (const other of this.#source.nearestByVector(position, CANDIDATES + 1)) if (other !== position) candidates.add(other);
+      // A paper sharing no term with this one has TF-IDF cosine 0: its score is still 0.
+      scored = [...candidates].map((other) => {
+        const views = this.#views(position, other, scores[other] as number);
+        return {
+          other,
+          closeness: standardize(this.#combine(views, TOPIC_WEIGHT), this.#fused),
+          direct: standardize(this.#combine(views, 0), this.#direct),
+        };
+      });
+    } finally {
+      for (const doc of touched) scores[doc] = 0;
+    }
     const closest = scored
       .map(({ direct }) => direct)
       .sort((a, b) => b - a)
@@ -188,27 +173,48 @@ export class RelatedPapers {
     return profile;
   }
 
-  /** TF-IDF cosine with every paper sharing a term, highest first. */
-  #textNeighbours(position: number): Map<number, number> {
-    const { columns, weights } = this.#matrix.rows[position] as TermMatrix['rows'][number];
-    const scores = new Map<number, number>();
-    columns.forEach((column, entry) => {
+  /** TF-IDF cosine with every paper sharing a term, into the scratch scores; returns those papers. */
+  #textScores(position: number): number[] {
+    const { offsets, columns, weights } = this.#tfIdf;
+    const postings = this.#postings;
+    const scores = this.#scores;
+    const touched: number[] = [];
+    for (let entry = offsets[position] as number; entry < (offsets[position + 1] as number); entry++) {
       const weight = weights[entry] as number;
-      const { docs, weights: others } = this.#postings[column] as { docs: number[]; weights: number[] };
-      docs.forEach((doc, index) => {
-        if (doc !== position) scores.set(doc, (scores.get(doc) ?? 0) + weight * (others[index] as number));
-      });
-    });
-    return new Map([...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]));
+      const column = columns[entry] as number;
+      for (let at = postings.offsets[column] as number; at < (postings.offsets[column + 1] as number); at++) {
+        const doc = postings.docs[at] as number;
+        if (doc === position) continue;
+        if (scores[doc] === 0) touched.push(doc);
+        scores[doc] = (scores[doc] as number) + weight * (postings.weights[at] as number);
+      }
+    }
+    return touched;
   }
 
   #textCosine(a: number, b: number): number {
-    return sparseCosine(this.#matrix.rows[a] as TermMatrix['rows'][number], this.#matrix.rows[b] as TermMatrix['rows'][number]);
+    const { offsets, columns, weights } = this.#tfIdf;
+    let i = offsets[a] as number;
+    let j = offsets[b] as number;
+    const endA = offsets[a + 1] as number;
+    const endB = offsets[b + 1] as number;
+    let sum = 0;
+    while (i < endA && j < endB) {
+      const left = columns[i] as number;
+      const right = columns[j] as number;
+      if (left === right) sum += (weights[i++] as number) * (weights[j++] as number);
+      else if (left < right) i++;
+      else j++;
+    }
+    return sum;
   }
 
   /** TF-IDF cosine, embedding cosine and topic-mixture cosine of two papers. */
   #views(a: number, b: number, text = this.#textCosine(a, b)): [number, number, number] {
-    return [text, dot(this.#unit(a), this.#unit(b)), dot(this.#mixtures[a] as Float32Array, this.#mixtures[b] as Float32Array)];
+    const { mixtures, mixtureSize } = this.#source.view;
+    let topic = 0;
+    for (let j = 0; j < mixtureSize; j++) topic += (mixtures[a * mixtureSize + j] as number) * (mixtures[b * mixtureSize + j] as number);
+    return [text, dot(this.#unit(a), this.#unit(b)), topic];
   }
 
   /** The views added on the scale of random pairs, the topic view with `topicWeight`. */
@@ -221,67 +227,47 @@ export class RelatedPapers {
   }
 }
 
-/**
- * Soft topic membership: NMF of the TF-IDF at the index's topic count and one either side, each
- * paper's weights at unit length per factorisation, concatenated and scaled so that the dot product
- * of two papers is the mean of their cosines. Unlike sharing a topic (measured: it hurts the
- * sample), a paper between two topics stays close to both. Fitted on at most `TOPIC_FIT_SAMPLE`
- * papers, the rest folded in, so the cost is bounded on large corpora.
- */
-export function topicMixtures(tfIdf: TermMatrix, topicCount: number, seed: number): Float32Array[] {
-  const matrix = widespreadTerms(tfIdf, TOPIC_VOCABULARY);
-  const n = matrix.rows.length;
-  const ks = [...new Set([topicCount - TOPIC_SPREAD, topicCount, topicCount + TOPIC_SPREAD].map((k) => Math.max(2, k)))].filter(
-    (k) => k < n,
-  );
-  if (ks.length === 0) return matrix.rows.map(() => new Float32Array(0));
-  const fitted = sampleIndices(n, TOPIC_FIT_SAMPLE, seed);
-  const sample =
-    fitted.length < n
-      ? { vocabularySize: matrix.vocabularySize, rows: fitted.map((index) => matrix.rows[index] as TermMatrix['rows'][number]) }
-      : matrix;
-  const factorisations = ks.map((k) => {
-    const { weights, components } = nmf(sample, k, { seed, maxIterations: TOPIC_ITERATIONS });
-    return sample === matrix ? weights : foldIn(matrix, components);
-  });
-  const share = 1 / Math.sqrt(ks.length);
-  return matrix.rows.map((_, position) => {
-    const mixture = new Float32Array(ks.reduce((sum, k) => sum + k, 0));
-    let offset = 0;
-    for (const weights of factorisations) {
-      const row = weights[position] as Float64Array;
-      const norm = Math.sqrt(row.reduce((sum, value) => sum + value * value, 0)) || 1;
-      row.forEach((value, j) => {
-        mixture[offset + j] = (share * value) / norm;
-      });
-      offset += row.length;
+/** The TF-IDF's columns as rows (papers in ascending order within each term). */
+function transpose({ vocabularySize, offsets, columns, weights }: RelatedView['tfIdf']): {
+  offsets: Int32Array;
+  docs: Int32Array;
+  weights: Float32Array;
+} {
+  const starts = new Int32Array(vocabularySize + 1);
+  for (const column of columns) starts[column + 1] = (starts[column + 1] as number) + 1;
+  for (let column = 0; column < vocabularySize; column++) starts[column + 1] = (starts[column + 1] as number) + (starts[column] as number);
+  const filled = starts.slice(0, vocabularySize);
+  const docs = new Int32Array(columns.length);
+  const byTerm = new Float32Array(columns.length);
+  for (let doc = 0; doc + 1 < offsets.length; doc++) {
+    for (let entry = offsets[doc] as number; entry < (offsets[doc + 1] as number); entry++) {
+      const column = columns[entry] as number;
+      const at = filled[column] as number;
+      docs[at] = doc;
+      byTerm[at] = weights[entry] as number;
+      filled[column] = at + 1;
     }
-    return mixture;
-  });
+  }
+  return { offsets: starts, docs, weights: byTerm };
 }
 
-/** The matrix over its `size` terms found in most papers (rows keep their weights). */
-function widespreadTerms(matrix: TermMatrix, size: number): TermMatrix {
-  if (matrix.vocabularySize <= size) return matrix;
-  const frequency = new Int32Array(matrix.vocabularySize);
-  for (const { columns } of matrix.rows) for (const column of columns) frequency[column] = (frequency[column] as number) + 1;
-  const kept = Array.from(frequency.keys())
-    .sort((a, b) => (frequency[b] as number) - (frequency[a] as number) || a - b)
-    .slice(0, size);
-  const index = new Int32Array(matrix.vocabularySize).fill(-1);
-  kept.forEach((column, position) => {
-    index[column] = position;
-  });
-  return {
-    vocabularySize: size,
-    rows: matrix.rows.map(({ columns, weights }) => {
-      const entries = Array.from(columns.keys()).filter((entry) => (index[columns[entry] as number] as number) >= 0);
-      return {
-        columns: Int32Array.from(entries, (entry) => index[columns[entry] as number] as number),
-        weights: Float32Array.from(entries, (entry) => weights[entry] as number),
-      };
-    }),
-  };
+/**
+ * The `count` papers of `docs` with the highest scores, highest first (lowest position on ties):
+ * a selection, where sorting every paper sharing a term was most of a request's time.
+ */
+function topByScore(docs: readonly number[], scores: Float64Array, count: number): number[] {
+  const before = (a: number, b: number) => (scores[a] as number) > (scores[b] as number) || (scores[a] === scores[b] && a < b);
+  const top: number[] = [];
+  for (const doc of docs) {
+    if (top.length === count && !before(doc, top[count - 1] as number)) continue;
+    let at = top.length === count ? count - 1 : top.length;
+    while (at > 0 && before(doc, top[at - 1] as number)) {
+      top[at] = top[at - 1] as number;
+      at--;
+    }
+    top[at] = doc;
+  }
+  return top;
 }
 
 /** Cosine of two profiles, each paper counting itself at its profile's top closeness. */

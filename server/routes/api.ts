@@ -81,9 +81,9 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
     const paper = engine.paper(c.req.param('id'));
     return format === 'json' ? c.json(paper) : exportResponse(c, engine, [paper], format, paper.id);
   });
-  api.get('/papers/:id/similar', (c) => {
+  api.get('/papers/:id/similar', async (c) => {
     const { k } = validate(similarParamsSchema, c.req.query());
-    return c.json(engineFor(c).similar(c.req.param('id'), k));
+    return c.json(await engineFor(c).similar(c.req.param('id'), k));
   });
   api.post('/similar', async (c) => {
     const { text, k } = validate(similarTextSchema, await jsonBody(c.req.raw));

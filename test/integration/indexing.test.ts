@@ -151,7 +151,7 @@ describe('indexing the sample corpus', () => {
           sort: 'relevance',
         });
         expect(results).toHaveLength(3);
-        const climb = engine.similar(results[0]?.id ?? '', 1);
+        const climb = await engine.similar(results[0]?.id ?? '', 1);
         expect(climb.results).toHaveLength(1);
         // A paper known by its arXiv link carries the id the page links the abstract and PDF with.
         expect(engine.paper('2601.01234')).toMatchObject({ arxiv_id: '2601.01234', url: 'https://arxiv.org/abs/2601.01234v2' });

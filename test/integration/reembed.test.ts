@@ -65,7 +65,7 @@ describe('re-embedding an index with another embedder', () => {
         // alone need not clear the similarity floor its own off-topic probes set.
         const { results } = await engine.search({ q: 'noisy rewards for reasoning', k: 5, offset: 0, mode: 'hybrid', sort: 'relevance' });
         expect(results).toHaveLength(5);
-        const related = engine.similar(results[0]?.id ?? '', 3);
+        const related = await engine.similar(results[0]?.id ?? '', 3);
         expect(related.results.map((hit) => hit.id)).not.toContain(results[0]?.id);
       } finally {
         await engine.close();

@@ -27,7 +27,7 @@ async function expectGone(engine: SearchEngine, id: string, neighbour: string): 
   const { results } = await engine.search({ q: TITLE, k: 20, offset: 0, mode: 'hybrid', sort: 'relevance' });
   expect(results.map((hit) => hit.id)).not.toContain(id);
   expect(() => engine.paper(id)).toThrow(id);
-  expect(engine.similar(neighbour, 20).results.map((hit) => hit.id)).not.toContain(id);
+  expect((await engine.similar(neighbour, 20)).results.map((hit) => hit.id)).not.toContain(id);
   const { clusters } = engine.clusters();
   expect(clusters.reduce((sum, topic) => sum + topic.size, 0)).toBe(61);
   expect(clusters.flatMap((topic) => [...topic.papers, ...topic.representatives].map((paper) => paper.id))).not.toContain(id);
@@ -40,8 +40,8 @@ async function target(engine: SearchEngine): Promise<{ id: string; neighbour: st
   const [hit] = results;
   expect(hit?.title).toBe(TITLE);
   const id = hit?.id as string;
-  const neighbour = engine.similar(id, 5).results[0]?.id as string;
-  expect(engine.similar(neighbour, 20).results.map((each) => each.id)).toContain(id);
+  const neighbour = (await engine.similar(id, 5)).results[0]?.id as string;
+  expect((await engine.similar(neighbour, 20)).results.map((each) => each.id)).toContain(id);
   return { id, neighbour };
 }
 

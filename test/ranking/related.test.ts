@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRelated } from '../../cli/eval.js';
 import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
+import { buildRelatedView, readRelatedFile } from '../../indexer/related/index.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
+import { loadEngine } from '../../server/engine/load.js';
+import { relatedPapers } from '../../server/engine/similar.js';
 import { RelatedPapers } from '../../server/ranking/index.js';
 import { readHandLabels } from '../../server/topics/index.js';
 import { INDEX_SAMPLE_MS, UNIT_TEST_MS } from '../helpers/limits.js';
@@ -14,11 +18,13 @@ const LABELS = path.join(PROJECT_ROOT, 'test', 'fixtures', 'topic-labels.json');
 
 describe('related papers on the sample with a protein-folding abstract added (offline embedder)', () => {
   let engine: SearchEngine;
+  let dataDir: string;
   let remove: () => Promise<void>;
 
   beforeAll(async () => {
     const temporary = await temporaryDir();
     remove = temporary.remove;
+    dataDir = temporary.dir;
     await indexSample(temporary.dir, { paths: [SAMPLE_FILE, OUTLIER] });
     engine = await SearchEngine.open({ dataDir: temporary.dir, cacheDir: readSettings().cacheDir, offline: true });
   }, INDEX_SAMPLE_MS);
@@ -40,15 +46,37 @@ describe('related papers on the sample with a protein-folding abstract added (of
     UNIT_TEST_MS * 3,
   );
 
-  it('shows no related paper, and says so, when nothing is close', () => {
-    const response = engine.similar('protein-1', 10);
+  it('shows no related paper, and says so, when nothing is close', async () => {
+    const response = await engine.similar('protein-1', 10);
     expect(response.results).toEqual([]);
     expect(response.note).toMatch(/No paper in this index is close/);
   });
 
-  it('explains each related paper by the terms it shares', () => {
+  it(
+    'reads the view the indexer saved, and ranks with it exactly as with the view computed from the papers in memory',
+    async () => {
+      const { state, loadRelated } = await loadEngine({ dataDir, cacheDir: readSettings().cacheDir, offline: true });
+      try {
+        // Saved by the indexer: read, not fitted again.
+        const expected = { tableVersion: state.manifest.tableVersion, count: state.papers.length, topicCount: state.topics.topics.length };
+        expect('view' in (await readRelatedFile(dataDirLayout(dataDir), expected))).toBe(true);
+        const docs = state.papers.map(({ title }, position) => ({ title, abstract: state.recordAt(position).abstract }));
+        const inMemory = buildRelatedView(docs, state.topics.topics.length);
+        const saved = await loadRelated();
+        expect(saved).toEqual(inMemory);
+        const fromFile = relatedPapers(state, saved);
+        const computed = relatedPapers(state, inMemory);
+        for (const position of state.papers.keys()) expect(fromFile.of(position, 10)).toEqual(computed.of(position, 10));
+      } finally {
+        await state.embedder.close();
+      }
+    },
+    UNIT_TEST_MS * 3,
+  );
+
+  it('explains each related paper by the terms it shares', async () => {
     const [first] = engine.map().points;
-    const response = engine.similar(first?.id as string, 5);
+    const response = await engine.similar(first?.id as string, 5);
     expect(response.results.length).toBeGreaterThan(0);
     for (const hit of response.results) {
       expect(hit.id).not.toBe(first?.id);
@@ -82,7 +110,7 @@ describe('RelatedPapers', () => {
     return vector;
   });
   const related = new RelatedPapers({
-    docs,
+    view: buildRelatedView(docs, 2),
     vector: (position) => vectors[position] as Float32Array,
     nearestByVector: (position, k) =>
       docs
@@ -90,7 +118,6 @@ describe('RelatedPapers', () => {
         .sort((a, b) => Math.abs(a - position) - Math.abs(b - position))
         .slice(0, k),
     embeddingWeight: 0.3,
-    topicCount: 2,
   });
 
   it('ranks papers of the same subject first, and is the same every time', () => {

@@ -1,0 +1,3 @@
+export { readRelatedFile, writeRelatedFile } from './file.js';
+export { buildRelatedViewOffThread } from './job.js';
+export { buildRelatedView, type RelatedView, topicMixtures } from './view.js';
