@@ -4,7 +4,7 @@ import type { TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
-import { buildRelatedViewOffThread, type RelatedView, readRelatedFile, writeRelatedFile } from './related/index.js';
+import type { RelatedView } from './related/index.js';
 import {
   buildSentenceIndex,
   type FreshSentenceVectors,
@@ -140,6 +140,7 @@ export async function buildDerivedIndexes(
   if (!current.lexical) options.onStep?.('BM25 index');
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
   // Fitted at the topic count just found, on a worker for a large corpus while the HNSW graph may still be building.
+  const { buildRelatedViewOffThread } = await import('./related/index.js');
   const related = await timeStage(options.timings, 'related', () => buildRelatedViewOffThread(papers, topics.topics.length));
   return { ann: await annBuilding, lexical, topics, related };
 }
@@ -159,6 +160,7 @@ export async function saveDerivedIndexes(
   await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   await writeTopicsFile(layout, derived.topics);
   await writeRecordsFile(layout, papers, tableVersion);
+  const { writeRelatedFile } = await import('./related/index.js');
   await writeRelatedFile(layout, derived.related, tableVersion);
   await derived.ann.save(layout, tableVersion);
 }
@@ -289,6 +291,8 @@ export async function relatedViewFor(
   expected: { tableVersion: number; count: number; topicCount: number },
   events: { onWarning?: (message: string) => void; save?: (write: () => Promise<void>) => Promise<void> } = {},
 ): Promise<RelatedView> {
+  // Loaded on first use, like the topics' modules: a server start does not need the factorisation.
+  const { buildRelatedViewOffThread, readRelatedFile, writeRelatedFile } = await import('./related/index.js');
   const saved = await readRelatedFile(layout, expected);
   if ('view' in saved) return saved.view;
   if (saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the related-papers view: ${saved.problem.message}`);
