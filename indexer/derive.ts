@@ -141,7 +141,7 @@ export async function buildDerivedIndexes(
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
   // Fitted at the topic count just found, on a worker for a large corpus while the HNSW graph may still be building.
   const { buildRelatedViewOffThread } = await import('./related/index.js');
-  const related = await timeStage(options.timings, 'related', () => buildRelatedViewOffThread(papers, topics.topics.length));
+  const related = await buildRelatedViewOffThread(papers, topics.topics.length, options.timings);
   return { ann: await annBuilding, lexical, topics, related };
 }
 
