@@ -1,8 +1,8 @@
 import { crc32 } from 'node:zlib';
 
 /**
- * The framing of the binary derived files (topics, records, BM25, sentences, HNSW metadata) and the
- * word-vector cache: a 4-letter magic, a CRC-32 of every byte from offset 8 on, the JSON header's
+ * The framing of the binary derived files (topics, records, related papers, BM25, sentences, HNSW
+ * metadata) and the word-vector cache: a 4-letter magic, a CRC-32 of every byte from offset 8 on, the JSON header's
  * byte length (u32 LE), the header, zero padding to an 8-byte boundary (so typed arrays can view the
  * body in place), then the body.
  */
