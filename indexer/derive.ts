@@ -40,7 +40,8 @@ export interface DerivedIndexes {
   ann: AnnIndex;
   lexical: LexicalIndex;
   topics: TopicsFile;
-  related: RelatedView;
+  /** Fitted once the topic count is known, while what follows runs (on a worker from 2,000 papers). */
+  related: Promise<RelatedView>;
 }
 
 export interface TopicOptions extends TopicPolicy {
@@ -139,9 +140,12 @@ export async function buildDerivedIndexes(
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
   if (!current.lexical) options.onStep?.('BM25 index');
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
-  // Fitted at the topic count just found, on a worker for a large corpus while the HNSW graph may still be building.
-  const { buildRelatedViewOffThread } = await import('./related/index.js');
-  const related = await buildRelatedViewOffThread(papers, topics.topics.length, options.timings);
+  // Fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
+  const related = import('./related/index.js').then(({ buildRelatedViewOffThread }) =>
+    buildRelatedViewOffThread(papers, topics.topics.length, options.timings),
+  );
+  // A failure before it is awaited must not be unhandled.
+  related.catch(() => {});
   return { ann: await annBuilding, lexical, topics, related };
 }
 
@@ -161,7 +165,7 @@ export async function saveDerivedIndexes(
   await writeTopicsFile(layout, derived.topics);
   await writeRecordsFile(layout, papers, tableVersion);
   const { writeRelatedFile } = await import('./related/index.js');
-  await writeRelatedFile(layout, derived.related, tableVersion);
+  await writeRelatedFile(layout, await derived.related, tableVersion);
   await derived.ann.save(layout, tableVersion);
 }
 

@@ -481,8 +481,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         timings: stages,
         onStep,
       });
-      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
       topicCount = derived.topics.k;
+      // The sentences first: the related-papers view, fitted meanwhile (on a worker from 2,000 papers), is saved with the rest.
       await timeStage(stages, 'sentences', () =>
         sentenceIndexFor(layout, stored, tableVersion, embedder as Embedder, {
           fresh: freshSentences,
@@ -491,6 +491,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
           timings: stages,
         }),
       );
+      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
     }
     const buildMs = performance.now() - started;
     // Every thread's CPU time since the process started: what the stages cost the machine in all.

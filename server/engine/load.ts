@@ -140,7 +140,8 @@ async function assemble(
     const stored = await table.readAll();
     const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
     const rebuilt = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics });
-    ({ ann, lexical, topics, related } = rebuilt);
+    ({ ann, lexical, topics } = rebuilt);
+    related = await rebuilt.related;
     await saveRepair(layout, manifest, () => saveDerivedIndexes(layout, rebuilt, tableVersion, stored)).catch((error: unknown) => {
       // A read-only data dir still serves; the rebuild just happens again next start.
       emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
