@@ -1,5 +1,6 @@
 /**
- * Time of related papers: building them for an index (on the first request) and per request after.
+ * Time of related papers: the first request of a loaded index (reads the related-papers view the
+ * indexer saved, fitting it only when missing, stale or damaged, and calibrates) and each request after.
  *
  *   npx tsx bench/related-time.ts DATA_DIR [--requests 200]
  */
@@ -31,7 +32,7 @@ for (const id of sample) await engine.similar(id, 10);
 const perRequest = (performance.now() - started) / sample.length;
 const perRequestCpu = cpuMs(cpu) / sample.length;
 console.log(
-  `${ids.length} papers: first request (builds the related-papers view) ${Math.round(build)} ms (CPU ${Math.round(buildCpu)} ms); ` +
+  `${ids.length} papers: first request (loads the related-papers view) ${Math.round(build)} ms (CPU ${Math.round(buildCpu)} ms); ` +
     `then ${perRequest.toFixed(1)} ms per request (CPU ${perRequestCpu.toFixed(1)} ms) over ${sample.length} papers; load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`,
 );
 await engine.close();
