@@ -49,7 +49,8 @@ describe('splitSentences', () => {
   });
 
   it('ends a sentence before an enumerator such as "(ii)", but not inside "(i.e. …)"', () => {
-    const text = 'Our results are: (i) phase diagrams for performance. (ii) Most importantly, we find a power law (i.e. in P). (b) It holds.';
+    const text =
+      'Our results are: (i) phase diagrams for performance. (ii) Most importantly, we find a power law (i.e. in P). (b) It holds.';
     expect(splitSentences(text).map((sentence) => sentence.text)).toEqual([
       'Our results are: (i) phase diagrams for performance.',
       '(ii) Most importantly, we find a power law (i.e. in P).',
