@@ -183,8 +183,12 @@ function firstInvalidTerm(
 /** The sealed file's magic (core/sealed-file.ts); files of the framing before it start with `LEGACY_MAGIC`. */
 const BINARY_MAGIC = 'PSBM';
 const LEGACY_MAGIC = 'PSLX';
-/** Version 5 moved to the sealed framing (versions 3 and 4 were "PSLX" files, now rebuilt). */
-export const LEXICAL_BINARY_VERSION = 5;
+/**
+ * Version 5 moved to the sealed framing (versions 3 and 4 were "PSLX" files, now rebuilt); version 6
+ * spells terms as `normaliseSpelling` does ("tumor" for "tumour", "alpha" for "α"), so an index of an
+ * earlier version is rebuilt rather than missing the papers a query's spelling no longer reaches.
+ */
+export const LEXICAL_BINARY_VERSION = 6;
 
 const binaryHeaderSchema = z.object({
   format: z.literal(LEXICAL_FORMAT),

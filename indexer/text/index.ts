@@ -1,5 +1,6 @@
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
+import { normaliseSpelling } from './spelling.js';
 
 /**
  * Text analysis shared by the lexical index, snippets, topic labels and the word-vector embedder:
@@ -192,11 +193,14 @@ function analyseWord(match: string): AnalysedWord {
   const word = surface.toLowerCase();
   const isCompound = /[-^/.]/.test(word);
   const tokens: Token[] = [];
-  if (isIndexable(word)) tokens.push({ term: isCompound ? word : stem(word), word, start: 0, end: surface.length });
+  const normal = normaliseSpelling(word);
+  if (isIndexable(normal)) tokens.push({ term: isCompound ? normal : stem(normal), word, start: 0, end: surface.length });
   if (isCompound) {
     for (const part of surface.matchAll(PART_PATTERN)) {
       const partWord = part[0].toLowerCase();
-      if (isIndexable(partWord)) tokens.push({ term: stem(partWord), word: partWord, start: part.index, end: part.index + part[0].length });
+      const partNormal = normaliseSpelling(partWord);
+      if (isIndexable(partNormal))
+        tokens.push({ term: stem(partNormal), word: partWord, start: part.index, end: part.index + part[0].length });
     }
   }
   return { text: match, tokens, terms: tokens.map((token) => token.term) };

@@ -5,6 +5,8 @@
  */
 import { stemmer } from 'stemmer';
 import { STOP_WORDS, type Token } from '../../indexer/text/index.js';
+// Spelling normalisation came after the speed-up; its own cases are in spelling.test.ts.
+import { normaliseSpelling } from '../../indexer/text/spelling.js';
 
 const WORD_PATTERN = /(?:[a-zA-Z0-9]|[\p{L}\p{N}])+(?:['’]\p{L}+)?(?:[-^/.](?:[a-zA-Z0-9]|[\p{L}\p{N}])+)*/gu;
 const PART_PATTERN = /[\p{L}\p{N}]+/gu;
@@ -28,15 +30,17 @@ export function referenceTokenize(text: string): Token[] {
     const start = match.index;
     const word = surface.toLowerCase();
     const isCompound = /[-^/.]/.test(word);
-    if (isIndexable(word)) {
-      tokens.push({ term: isCompound ? word : stem(word), word, start, end: start + surface.length });
+    const normal = normaliseSpelling(word);
+    if (isIndexable(normal)) {
+      tokens.push({ term: isCompound ? normal : stem(normal), word, start, end: start + surface.length });
     }
     if (!isCompound) continue;
     for (const part of surface.matchAll(PART_PATTERN)) {
       const partWord = part[0].toLowerCase();
-      if (!isIndexable(partWord)) continue;
+      const partNormal = normaliseSpelling(partWord);
+      if (!isIndexable(partNormal)) continue;
       const partStart = start + part.index;
-      tokens.push({ term: stem(partWord), word: partWord, start: partStart, end: partStart + part[0].length });
+      tokens.push({ term: stem(partNormal), word: partWord, start: partStart, end: partStart + part[0].length });
     }
   }
   return tokens;

@@ -1,0 +1,93 @@
+/**
+ * One spelling per word for matching: Greek letters by their names ("TNF-α" is "TNF-alpha") and
+ * British spellings in their American form ("tumour" is "tumor", "randomised" is "randomized"),
+ * which Porter's stemmer leaves apart. Biomedical abstracts use both of each pair ("tumour" is in
+ * 203 SciFact abstracts, "tumor" in 1,000), so a query in one spelling missed the other's papers.
+ */
+
+const GREEK: Readonly<Record<string, string>> = {
+  α: 'alpha',
+  β: 'beta',
+  // The German sharp s stands in for beta in much typed text ("ß-catenin").
+  ß: 'beta',
+  γ: 'gamma',
+  δ: 'delta',
+  ε: 'epsilon',
+  ζ: 'zeta',
+  η: 'eta',
+  θ: 'theta',
+  ι: 'iota',
+  κ: 'kappa',
+  λ: 'lambda',
+  μ: 'mu',
+  ν: 'nu',
+  ξ: 'xi',
+  ο: 'omicron',
+  π: 'pi',
+  ρ: 'rho',
+  σ: 'sigma',
+  ς: 'sigma',
+  τ: 'tau',
+  υ: 'upsilon',
+  φ: 'phi',
+  χ: 'chi',
+  ψ: 'psi',
+  ω: 'omega',
+};
+const GREEK_LETTER = /[α-ωß]/g;
+
+// British forms whose American twin differs where Porter's stemmer does not reconcile them. Each
+// rule is anchored so that American words are never touched ("four", "hour", "rise", "genre").
+const BRITISH: ReadonlyArray<readonly [RegExp, string]> = [
+  // tumour, behaviour, colour, labour, odour… and their derivatives (tumourigenesis, behavioural).
+  [/^(tum|behavi|col|fav|flav|harb|hon|hum|lab|neighb|od|rum|vap|vig|rig|sav|arm|endeav|ferv|clam|splend|val|cand)our/, '$1or'],
+  // anaemia, ischaemic, leukaemia, septicaemia, hyperglycaemia…
+  [/aemi/, 'emi'],
+  // haemoglobin, haematopoietic, haemorrhage.
+  [/^haem/, 'hem'],
+  [/^(an)?aesth/, '$1esth'],
+  [/^(ortho)?paed/, '$1ped'],
+  [/^gynaec/, 'gynec'],
+  [/^aetiol/, 'etiol'],
+  [/^caesar/, 'cesar'],
+  [/^faec/, 'fec'],
+  [/^foet/, 'fet'],
+  [/^oesophag/, 'esophag'],
+  [/^oestr/, 'estr'],
+  [/^oedem/, 'edem'],
+  [/^coeliac/, 'celiac'],
+  // diarrhoea, dyspnoea, apnoea.
+  [/(rrh|pn)oea/, '$1ea'],
+  // centre, fibre, litre, metre (millilitre, micrometre) and their plurals.
+  [/(cent|fib|lit|met|theat|calib|spect)re(s?)$/, '$1er$2'],
+  // analyse, paralyse, catalyse, hydrolyse, dialyse (not "analyses", which is also analysis' plural).
+  [/(anal|paral|catal|hydrol|dial)ys(e|ed|ing|er|ers)$/, '$1yz$2'],
+];
+
+// -ise verbs (randomise, characterise, utilisation) take -ize; these words end in -ise in American
+// English too (exercise, promise, supervised, otherwise, noise), so they keep it.
+const IZE = /^([a-z]{3,})is(e|ed|es|ing|er|ers|ation|ations)$/;
+const ISE_WORDS =
+  /(?:exerc|prom|comprom|prem|expert|advert|surpr|enterpr|franch|chast|inc|conc|prec|parad|circumc|desp|exc|compr|pra|treat|w|o|adv|rev|dev|superv|improv|telev|disgu|merchand|^(?:dem|mort|an|val|repr|cer|pr|surm|bru|cru|appr|r|sunr|upr))$/;
+
+/**
+ * The form a lower-cased word is matched by: Greek letters spelled out, British spellings made
+ * American. Words without either come back unchanged.
+ * @example normaliseSpelling('tnf-α') // → 'tnf-alpha'
+ * @example normaliseSpelling('tumours') // → 'tumors'
+ */
+export function normaliseSpelling(word: string): string {
+  const normal = word.replace(GREEK_LETTER, (letter) => GREEK[letter] ?? letter);
+  // Compounds are spelled piece by piece ("tumour-associated", "il-1β").
+  if (/[-^/.]/.test(normal)) return normal.replace(/[a-z]+/g, americanSpelling);
+  return americanSpelling(normal);
+}
+
+function americanSpelling(word: string): string {
+  if (word.length < 4) return word;
+  let normal = word;
+  for (const [pattern, replacement] of BRITISH) normal = normal.replace(pattern, replacement);
+  const ise = IZE.exec(normal);
+  if (ise && !ISE_WORDS.test(ise[1] as string)) normal = `${ise[1]}iz${ise[2]}`;
+  return normal;
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { buildLexicalIndex } from '../../indexer/lexical/index.js';
+import { terms, tokenize } from '../../indexer/text/index.js';
+import { normaliseSpelling } from '../../indexer/text/spelling.js';
+
+describe('normaliseSpelling', () => {
+  it('spells British forms the American way, derivatives and compounds included', () => {
+    const pairs: Array<[string, string]> = [
+      ['tumour', 'tumor'],
+      ['tumourigenesis', 'tumorigenesis'],
+      ['behavioural', 'behavioral'],
+      ['ischaemic', 'ischemic'],
+      ['leukaemia', 'leukemia'],
+      ['haematopoietic', 'hematopoietic'],
+      ['oestrogen', 'estrogen'],
+      ['paediatric', 'pediatric'],
+      ['diarrhoea', 'diarrhea'],
+      ['centres', 'centers'],
+      ['analysed', 'analyzed'],
+      ['randomised', 'randomized'],
+      ['characterisation', 'characterization'],
+      ['tumour-associated', 'tumor-associated'],
+    ];
+    for (const [british, american] of pairs) expect(normaliseSpelling(british), british).toBe(american);
+  });
+
+  it('leaves American words alone, those ending in -ise and -our included', () => {
+    for (const word of [
+      'tumor',
+      'hour',
+      'four',
+      'contour',
+      'exercise',
+      'promising',
+      'unsupervised',
+      'otherwise',
+      'noise',
+      'analyses',
+      'comprise',
+      'academia',
+      'genre',
+      'rise',
+    ])
+      expect(normaliseSpelling(word), word).toBe(word);
+  });
+
+  it('spells Greek letters by their names', () => {
+    expect(normaliseSpelling('tnf-α')).toBe('tnf-alpha');
+    expect(normaliseSpelling('nf-κb')).toBe('nf-kappab');
+    expect(normaliseSpelling('il-1β')).toBe('il-1beta');
+    expect(normaliseSpelling('ß-catenin')).toBe('beta-catenin');
+  });
+});
+
+describe('matching across spellings', () => {
+  it('gives both spellings one term, and keeps the surface word as written', () => {
+    expect(terms('tumours tumors')).toEqual(['tumor', 'tumor']);
+    expect(terms('TNF-α TNF-alpha')).toEqual(['tnf-alpha', 'tnf', 'alpha', 'tnf-alpha', 'tnf', 'alpha']);
+    expect(tokenize('Tumour').map((token) => token.word)).toEqual(['tumour']);
+  });
+
+  it('finds the paper written in the other spelling', () => {
+    const index = buildLexicalIndex([
+      { id: 'tumor', title: 'Glutamine metabolism', abstract: 'PKC zeta controls tumor growth.' },
+      {
+        id: 'alpha',
+        title: 'Cytokines in sepsis',
+        abstract: 'TNF-alpha rises early in septic shock and in other inflammatory conditions.',
+      },
+      { id: 'beta', title: 'TNF-beta and TNF receptors', abstract: 'TNF-beta binds TNF receptors.' },
+    ]);
+    expect(index.search('tumour', { k: 3 }).map((hit) => hit.id)).toEqual(['tumor']);
+    // Without the Greek letter's name the query is "TNF" alone, which the paper on TNF-beta says most.
+    expect(index.search('TNF-α', { k: 3 }).map((hit) => hit.id)).toEqual(['alpha', 'beta']);
+  });
+});
