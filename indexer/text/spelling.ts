@@ -62,6 +62,14 @@ const BRITISH: ReadonlyArray<readonly [RegExp, string]> = [
   [/(cent|fib|lit|met|theat|calib|spect)re(s?)$/, '$1er$2'],
   // analyse, paralyse, catalyse, hydrolyse, dialyse (not "analyses", which is also analysis' plural).
   [/(anal|paral|catal|hydrol|dial)ys(e|ed|ing|er|ers)$/, '$1yz$2'],
+  // analogue, homologue, catalogue, dialogue (not "rogue" or "vogue").
+  [/(?<=[a-z]{3})ogue(s?)$/, 'og$1'],
+  // host defence, licence, offence.
+  [/^(def|off|lic)ence(s?)$/, '$1ense$2'],
+  [/^sulph/, 'sulf'],
+  [/^aluminium/, 'aluminum'],
+  [/^programme/, 'program'],
+  [/^practis/, 'practic'],
 ];
 
 // -ise verbs (randomise, characterise, utilisation) take -ize; these words end in -ise in American

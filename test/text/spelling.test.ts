@@ -20,6 +20,9 @@ describe('normaliseSpelling', () => {
       ['randomised', 'randomized'],
       ['characterisation', 'characterization'],
       ['tumour-associated', 'tumor-associated'],
+      ['analogues', 'analogs'],
+      ['defence', 'defense'],
+      ['sulphate', 'sulfate'],
     ];
     for (const [british, american] of pairs) expect(normaliseSpelling(british), british).toBe(american);
   });
