@@ -91,11 +91,15 @@ export function normaliseSpelling(word: string): string {
   return americanSpelling(normal);
 }
 
+// Letters every British rule needs: most words have none, and skip the rules (tokenizing a corpus
+// meets each distinct word once, so this is most of the cost).
+const BRITISH_HINT = /our|ae|oe|re|ys|ogue|ence|sulph|alumin|programme|practis/;
+
 function americanSpelling(word: string): string {
   if (word.length < 4) return word;
   let normal = word;
-  for (const [pattern, replacement] of BRITISH) normal = normal.replace(pattern, replacement);
-  const ise = IZE.exec(normal);
+  if (BRITISH_HINT.test(word)) for (const [pattern, replacement] of BRITISH) normal = normal.replace(pattern, replacement);
+  const ise = normal.includes('is') ? IZE.exec(normal) : null;
   if (ise && !ISE_WORDS.test(ise[1] as string)) normal = `${ise[1]}iz${ise[2]}`;
   return normal;
 }
