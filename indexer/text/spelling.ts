@@ -1,8 +1,10 @@
 /**
  * One spelling per word for matching: Greek letters by their names ("TNF-α" is "TNF-alpha") and
- * British spellings in their American form ("tumour" is "tumor", "randomised" is "randomized"),
+ * British spellings in their American form ("tumour" is "tumor", "haemoglobin" is "hemoglobin"),
  * which Porter's stemmer leaves apart. Biomedical abstracts use both of each pair ("tumour" is in
  * 203 SciFact abstracts, "tumor" in 1,000), so a query in one spelling missed the other's papers.
+ * -ise and -ize ("randomised") are left apart: joining them changed no SciFact ranking but moved
+ * the sample's related papers (same-topic precision 0.590 → 0.529).
  */
 
 const GREEK: Readonly<Record<string, string>> = {
@@ -45,7 +47,6 @@ const BRITISH: ReadonlyArray<readonly [RegExp, string]> = [
   [/aemi/, 'emi'],
   // haemoglobin, haematopoietic, haemorrhage.
   [/^haem/, 'hem'],
-  [/^(an)?aesth/, '$1esth'],
   [/^(ortho)?paed/, '$1ped'],
   [/^gynaec/, 'gynec'],
   [/^aetiol/, 'etiol'],
@@ -72,12 +73,6 @@ const BRITISH: ReadonlyArray<readonly [RegExp, string]> = [
   [/^practis/, 'practic'],
 ];
 
-// -ise verbs (randomise, characterise, utilisation) take -ize; these words end in -ise in American
-// English too (exercise, promise, supervised, otherwise, noise), so they keep it.
-const IZE = /^([a-z]{3,})is(e|ed|es|ing|er|ers|ation|ations)$/;
-const ISE_WORDS =
-  /(?:exerc|prom|comprom|prem|expert|advert|surpr|enterpr|franch|chast|inc|conc|prec|parad|circumc|desp|exc|compr|pra|treat|w|o|adv|rev|dev|superv|improv|telev|disgu|merchand|^(?:dem|mort|an|val|repr|cer|pr|surm|bru|cru|appr|r|sunr|upr))$/;
-
 /**
  * The form a lower-cased word is matched by: Greek letters spelled out, British spellings made
  * American. Words without either come back unchanged.
@@ -96,10 +91,8 @@ export function normaliseSpelling(word: string): string {
 const BRITISH_HINT = /our|ae|oe|re|ys|ogue|ence|sulph|alumin|programme|practis/;
 
 function americanSpelling(word: string): string {
-  if (word.length < 4) return word;
+  if (word.length < 4 || !BRITISH_HINT.test(word)) return word;
   let normal = word;
-  if (BRITISH_HINT.test(word)) for (const [pattern, replacement] of BRITISH) normal = normal.replace(pattern, replacement);
-  const ise = normal.includes('is') ? IZE.exec(normal) : null;
-  if (ise && !ISE_WORDS.test(ise[1] as string)) normal = `${ise[1]}iz${ise[2]}`;
+  for (const [pattern, replacement] of BRITISH) normal = normal.replace(pattern, replacement);
   return normal;
 }
