@@ -8,7 +8,7 @@ describe('normaliseSpelling', () => {
     const pairs: Array<[string, string]> = [
       ['tumour', 'tumor'],
       ['tumourigenesis', 'tumorigenesis'],
-      ['behavioural', 'behavioral'],
+      ['intratumoural', 'intratumoral'],
       ['ischaemic', 'ischemic'],
       ['leukaemia', 'leukemia'],
       ['haematopoietic', 'hematopoietic'],
