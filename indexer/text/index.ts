@@ -2,6 +2,8 @@ import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 import { normaliseSpelling } from './spelling.js';
 
+export { normaliseSpelling } from './spelling.js';
+
 /**
  * Text analysis shared by the lexical index, snippets, topic labels and the word-vector embedder:
  * one tokenizer, so that a term means the same thing everywhere.

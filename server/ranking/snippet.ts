@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../core/errors.js';
-import { forEachWord, splitSentences, terms } from '../../indexer/text/index.js';
+import { forEachWord, normaliseSpelling, splitSentences, terms } from '../../indexer/text/index.js';
 
 export interface Span {
   start: number;
@@ -78,10 +78,17 @@ function tokensOf(analysed: AnalysedAbstract, index: number): SentenceTokens {
   return found;
 }
 
-/** Lower case with the final sigma folded: then a word's own lower case is a substring of its sentence's (only Σ's depends on context). */
+/**
+ * Lower case with the final sigma folded (then a word's own lower case is a substring of its
+ * sentence's: only Σ's depends on context), and each word spelled as terms are (`normaliseSpelling`:
+ * "tumour" as "tumor", "α" as "alpha"), so a term made from another spelling is found too.
+ */
 export function foldCase(text: string): string {
-  return text.toLowerCase().replaceAll('ς', 'σ');
+  return text.toLowerCase().replaceAll('ς', 'σ').replace(SPELLED_WORD, normaliseSpelling);
 }
+
+// A word as the tokenizer matches it, compounds whole: each is respelled as the tokenizer respells it.
+const SPELLED_WORD = /[\p{L}\p{N}]+(?:[-^/.][\p{L}\p{N}]+)*/gu;
 
 /**
  * Text that every word giving `term` holds, once case-folded: a term that is not all letters is the

@@ -114,6 +114,10 @@ describe('the sentence test that spares snippets from tokenizing', () => {
     for (const { title, abstract } of readSampleCorpus()) expect(holdsEveryTerm(`${title} ${abstract}`)).toBeUndefined();
   });
 
+  it('holds on words whose terms are spelled otherwise (British forms, Greek letters)', () => {
+    expect(holdsEveryTerm('Tumours, haemoglobin and TNF-α in ischaemic NF-κB signalling; Σ and ς.')).toBeUndefined();
+  });
+
   it('holds on random text and on words built from the suffixes Porter rewrites', () => {
     const stemmed = fc
       .tuple(fc.stringMatching(/^[a-zA-Z]{1,7}$/), fc.array(fc.constantFrom(...SUFFIXES, ...MORE, ...ENDINGS), { maxLength: 3 }))
