@@ -22,6 +22,11 @@ export function offlineIndexOptions(dataDir: string, extra: Partial<IndexOptions
   return { paths: [], dataDir, cacheDir: readSettings().cacheDir, offline: true, embedder: 'word-vectors', clusters: 'auto', ...extra };
 }
 
+/** Options that index the sample into `dataDir` with the transformer of a generated model folder, offline. */
+export function transformerSampleOptions(dataDir: string, modelDir: string, extra: Partial<IndexOptions> = {}): IndexOptions {
+  return offlineIndexOptions(dataDir, { paths: [SAMPLE_FILE], modelDir, embedder: 'transformer', year: SAMPLE_YEAR, ...extra });
+}
+
 /** Indexes the sample with the offline embedder into `dataDir`. */
 export async function indexSample(
   dataDir: string,

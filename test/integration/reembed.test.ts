@@ -5,7 +5,14 @@ import { runIndex } from '../../indexer/index.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { makeTinyModel, TINY_HIDDEN_SIZE } from '../../scripts/make-tiny-model.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { buildSampleIndex, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import {
+  buildSampleIndex,
+  offlineIndexOptions,
+  SAMPLE_FILE,
+  SAMPLE_YEAR,
+  temporaryDir,
+  transformerSampleOptions,
+} from '../helpers/sample-index.js';
 
 /** Switching an index from the word vectors to the transformer path, on the tiny test model. */
 describe('re-embedding an index with another embedder', () => {
@@ -24,18 +31,7 @@ describe('re-embedding an index with another embedder', () => {
   }, INDEX_SAMPLE_MS);
   afterAll(() => remove());
 
-  const transformerRun = (reembed: boolean) =>
-    runIndex({
-      paths: [SAMPLE_FILE],
-      dataDir,
-      cacheDir,
-      modelDir,
-      offline: true,
-      embedder: 'transformer',
-      clusters: 'auto',
-      year: SAMPLE_YEAR,
-      reembed,
-    });
+  const transformerRun = (reembed: boolean) => runIndex(transformerSampleOptions(dataDir, modelDir, { reembed }));
 
   it('refuses to mix transformer vectors into a word-vector index', async () => {
     await expect(transformerRun(false)).rejects.toMatchObject({ code: 'INDEX_MISMATCH', message: expect.stringMatching(/--reembed/) });
@@ -75,15 +71,7 @@ describe('re-embedding an index with another embedder', () => {
   );
 
   it('then refuses word vectors until re-embedded again', async () => {
-    const attempt = runIndex({
-      paths: [SAMPLE_FILE],
-      dataDir,
-      cacheDir,
-      offline: true,
-      embedder: 'word-vectors',
-      clusters: 'auto',
-      year: SAMPLE_YEAR,
-    });
+    const attempt = runIndex(offlineIndexOptions(dataDir, { paths: [SAMPLE_FILE], year: SAMPLE_YEAR }));
     await expect(attempt).rejects.toMatchObject({ code: 'INDEX_MISMATCH' });
   });
 });

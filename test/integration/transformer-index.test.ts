@@ -19,7 +19,7 @@ import { dataDirLayout, readManifest } from '../../indexer/store/index.js';
 import { makeTinyModel, makeWordVectorModel, TINY_HIDDEN_SIZE } from '../../scripts/make-tiny-model.js';
 import { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
-import { SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
+import { temporaryDir, transformerSampleOptions } from '../helpers/sample-index.js';
 
 async function savedSentences(dataDir: string): Promise<SentenceIndex> {
   const saved = await loadSentenceIndex(dataDirLayout(dataDir), (await readManifest(dataDirLayout(dataDir)))?.embedder as EmbedderInfo);
@@ -51,18 +51,7 @@ describe('a transformer index built with the int8 copy, sentence vectors pooled 
   let dataDir: string;
   let modelDir: string;
 
-  const indexRun = (extra: { quantized?: boolean; reembed?: boolean }) =>
-    runIndex({
-      paths: [SAMPLE_FILE],
-      dataDir,
-      cacheDir,
-      modelDir,
-      offline: true,
-      embedder: 'transformer',
-      clusters: 'auto',
-      year: SAMPLE_YEAR,
-      ...extra,
-    });
+  const indexRun = (extra: { quantized?: boolean; reembed?: boolean }) => runIndex(transformerSampleOptions(dataDir, modelDir, extra));
 
   let summary: IndexSummary;
   const info = { kind: 'transformer', model: 'tiny-bert', dimension: TINY_HIDDEN_SIZE, quantized: true } as const;
@@ -164,16 +153,7 @@ describe('Ask on sentence vectors pooled in context', () => {
       );
     await makeWordVectorModel(modelDir, { words: table.words, dimension: table.dimension, vector }, 30_522, 128);
     const dataDir = path.join(scratch.dir, 'in-context');
-    await runIndex({
-      paths: [SAMPLE_FILE],
-      dataDir,
-      cacheDir,
-      modelDir,
-      offline: true,
-      embedder: 'transformer',
-      clusters: 'auto',
-      year: SAMPLE_YEAR,
-    });
+    await runIndex(transformerSampleOptions(dataDir, modelDir));
     // The same index with every sentence embedded alone: the transformer without `embedWithPieces`.
     const aloneDir = path.join(scratch.dir, 'alone');
     await cp(dataDir, aloneDir, { recursive: true });
