@@ -253,10 +253,15 @@ const LABEL_BOILERPLATE = [
   'long-term',
 ];
 
-/** Function words the `stopword` list lacks ("its", "may"): never a keyword. */
+/** Function words the `stopword` list lacks ("its", "will"): never a keyword. */
 const LABEL_STOP_WORDS = [
   'its',
   'itself',
+  'will',
+  'cannot',
+  'does',
+  'done',
+  'whereby',
   'may',
   'might',
   'must',
