@@ -1,6 +1,6 @@
 import { classicTfIdf } from '../cluster/classic-tfidf.js';
 import { foldIn, nmf } from '../cluster/nmf.js';
-import { sampleIndices } from '../cluster/random.js';
+import { DEFAULT_CLUSTER_SEED, sampleIndices } from '../cluster/random.js';
 import type { TermMatrix } from '../cluster/text-view.js';
 
 /**
@@ -18,8 +18,6 @@ export interface RelatedView {
   mixtureSize: number;
 }
 
-/** Seed of the topic view's factorisations. */
-const TOPIC_SEED = 42;
 /**
  * Factorisations averaged in the topic view: the index's topic count and one either side. One NMF
  * depends on its k (the sample: 1.19× at k 6, 0.79× at k 10 alone); their consensus does not.
@@ -40,7 +38,7 @@ const TOPIC_FIT_SAMPLE = 2_000;
  */
 export function buildRelatedView(docs: ReadonlyArray<{ title: string; abstract: string }>, topicCount: number): RelatedView {
   const matrix = classicTfIdf(docs);
-  const rows = topicMixtures(matrix, topicCount, TOPIC_SEED);
+  const rows = topicMixtures(matrix, topicCount, DEFAULT_CLUSTER_SEED);
   const mixtureSize = rows[0]?.length ?? 0;
   const mixtures = new Float32Array(rows.length * mixtureSize);
   rows.forEach((row, position) => {
