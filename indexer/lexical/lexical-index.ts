@@ -183,7 +183,11 @@ export class LexicalIndex {
     }
     const parsed = parseQuery(query);
     const queryTerms = new Map<number, number>();
-    for (const [term, weight] of queryTermWeights(parsed.terms, { repeats })) {
+    for (const [term, weight] of queryTermWeights(parsed.terms, {
+      repeats,
+      // A pasted text's numbers are as likely figures or references as names.
+      codes: repeats === 'counted' ? undefined : parsed.codes,
+    })) {
       const id = this.#termIds.get(term);
       if (id !== undefined) queryTerms.set(id, weight);
     }

@@ -13,6 +13,8 @@ export interface ParsedQuery {
   terms: string[];
   /** Quoted parts, each required to occur exactly: the same terms at the same gaps. */
   phrases: PhraseTerm[][];
+  /** Terms of words holding a digit ("IL-10", "BRCA1", "COVID-19"): names of one gene, protein or strain. */
+  codes: Set<string>;
 }
 
 // Straight and typographic double quotes; an unmatched last quote is ignored.
@@ -20,7 +22,7 @@ const QUOTE = /["“”„]/;
 
 /**
  * Splits a query into its terms and its quoted phrases, analysed as the index analyses text.
- * @example parseQuery('"reward noise" RLVR') // → { terms: ['reward', 'nois', 'rlvr'], phrases: [[{ term: 'reward', offset: 0 }, { term: 'nois', offset: 1 }]] }
+ * @example parseQuery('"reward noise" RLVR') // → { terms: ['reward', 'nois', 'rlvr'], phrases: [[{ term: 'reward', offset: 0 }, { term: 'nois', offset: 1 }]], codes: Set {} }
  */
 export function parseQuery(text: string): ParsedQuery {
   const parts = text.split(QUOTE);
@@ -28,21 +30,26 @@ export function parseQuery(text: string): ParsedQuery {
   const closed = parts.length % 2 === 1 ? parts.length : parts.length - 1;
   const terms: string[] = [];
   const phrases: PhraseTerm[][] = [];
+  const codes = new Set<string>();
   parts.forEach((part, index) => {
     const quoted = index % 2 === 1 && index < closed;
-    const phrase = analyse(part);
+    const phrase = analyse(part, codes);
     for (const { term } of phrase) terms.push(term);
     if (quoted && phrase.length > 0) phrases.push(phrase);
   });
-  return { terms, phrases };
+  return { terms, phrases, codes };
 }
 
-function analyse(text: string): PhraseTerm[] {
+const CODE = /\d/;
+
+function analyse(text: string, codes: Set<string>): PhraseTerm[] {
   const found: PhraseTerm[] = [];
   let position = 0;
   forEachWord(text, (word) => {
     const { offsets, span } = tokenOffsets(word);
+    const code = CODE.test(word.text);
     word.terms.forEach((term, index) => {
+      if (code) codes.add(term);
       found.push({ term, offset: position + (offsets[index] as number) });
     });
     position += span;
@@ -56,17 +63,17 @@ function analyse(text: string): PhraseTerm[] {
  * (a claim that says "cells" twice is no more about cells), and `compoundWeight` for a compound's
  * whole ("cancer-associated"), whose parts ("cancer", "associ") are query terms of their own. A
  * pasted text (`repeats: 'counted'`) is about the words it repeats, so there a term weighs as often
- * as it occurs.
+ * as it occurs. The terms of a word holding a digit (`codes`: "IL-10", "BRCA1") weigh `codeWeight`.
  * @example queryTermWeights(['cancer-associated', 'cancer', 'associ', 'cell', 'cell']) // → { cancer-associated: 0.5, cancer: 1, associ: 1, cell: 1 }
  */
 export function queryTermWeights(
   terms: readonly string[],
-  options: { repeats?: 'once' | 'counted'; compoundWeight?: number } = {},
+  options: { repeats?: 'once' | 'counted'; compoundWeight?: number; codes?: ReadonlySet<string>; codeWeight?: number } = {},
 ): Map<string, number> {
-  const { repeats = 'once', compoundWeight = QUERY_TERMS.compoundWeight } = options;
+  const { repeats = 'once', compoundWeight = QUERY_TERMS.compoundWeight, codes, codeWeight = QUERY_TERMS.codeWeight } = options;
   const weights = new Map<string, number>();
   for (const term of terms) {
-    const weight = COMPOUND.test(term) ? compoundWeight : 1;
+    const weight = (COMPOUND.test(term) ? compoundWeight : 1) * (codes?.has(term) ? codeWeight : 1);
     weights.set(term, repeats === 'counted' ? (weights.get(term) ?? 0) + weight : weight);
   }
   return weights;

@@ -98,6 +98,7 @@ describe('parseQuery', () => {
           { term: 'nois', offset: 1 },
         ],
       ],
+      codes: new Set(),
     });
     expect(parseQuery('“noise in the reward”').phrases).toEqual([
       [
@@ -130,6 +131,23 @@ describe('query term weights', () => {
     );
     expect(queryTermWeights(terms, { repeats: 'counted' }).get('cancer')).toBe(2);
     expect(QUERY_TERMS.compoundWeight).toBeLessThan(1);
+  });
+
+  it('weighs the terms of a word holding a digit (a gene or protein name) above the rest, in a query only', () => {
+    const { terms, codes } = parseQuery('IL-10 and BRCA1 in TNF signalling');
+    expect(codes).toEqual(new Set(['il-10', 'il', 'brca1']));
+    const weights = queryTermWeights(terms, { codes });
+    expect(weights.get('brca1')).toBe(QUERY_TERMS.codeWeight);
+    expect(weights.get('il-10')).toBe(QUERY_TERMS.compoundWeight * QUERY_TERMS.codeWeight);
+    expect(weights.get('tnf')).toBe(1);
+    expect(QUERY_TERMS.codeWeight).toBeGreaterThan(1);
+    const index = buildLexicalIndex([
+      { id: 'signalling', title: 'Signalling', abstract: 'Signalling in a cohort study of the gut.' },
+      { id: 'brca1', title: 'Carriers', abstract: 'BRCA1 carriers in a cohort study of the gut.' },
+      { id: 'other', title: 'Other', abstract: 'Nothing relevant here at all.' },
+    ]);
+    expect(index.rank('BRCA1 signalling', { k: 2 }).hits[0]?.id).toBe('brca1');
+    expect(index.rank('BRCA1 signalling', { k: 2, repeats: 'counted' }).hits[0]?.id).toBe('signalling');
   });
 
   it('ranks a query that repeats a word as the query that says it once', () => {
