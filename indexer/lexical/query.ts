@@ -13,7 +13,7 @@ export interface ParsedQuery {
   terms: string[];
   /** Quoted parts, each required to occur exactly: the same terms at the same gaps. */
   phrases: PhraseTerm[][];
-  /** Terms of words holding a digit ("IL-10", "BRCA1", "COVID-19"): names of one gene, protein or strain. */
+  /** Terms holding a digit ("il-10", "brca1", "covid-19"): names of one gene, protein or strain; not their parts ("il"). */
   codes: Set<string>;
 }
 
@@ -49,7 +49,7 @@ function analyse(text: string, codes: Set<string>): PhraseTerm[] {
     const { offsets, span } = tokenOffsets(word);
     const code = CODE.test(word.text);
     word.terms.forEach((term, index) => {
-      if (code) codes.add(term);
+      if (code && CODE.test(term)) codes.add(term);
       found.push({ term, offset: position + (offsets[index] as number) });
     });
     position += span;

@@ -133,12 +133,15 @@ describe('query term weights', () => {
     expect(QUERY_TERMS.compoundWeight).toBeLessThan(1);
   });
 
-  it('weighs the terms of a word holding a digit (a gene or protein name) above the rest, in a query only', () => {
-    const { terms, codes } = parseQuery('IL-10 and BRCA1 in TNF signalling');
-    expect(codes).toEqual(new Set(['il-10', 'il', 'brca1']));
+  it('weighs the terms holding a digit (a gene or protein name) above the rest, in a query only', () => {
+    const { terms, codes } = parseQuery('IL-10 and BRCA1 in TNF signalling, 5-fold');
+    // The parts without a digit ("il", "fold") are ordinary words.
+    expect(codes).toEqual(new Set(['il-10', 'brca1', '5-fold']));
     const weights = queryTermWeights(terms, { codes });
     expect(weights.get('brca1')).toBe(QUERY_TERMS.codeWeight);
     expect(weights.get('il-10')).toBe(QUERY_TERMS.compoundWeight * QUERY_TERMS.codeWeight);
+    expect(weights.get('il')).toBe(1);
+    expect(weights.get('fold')).toBe(1);
     expect(weights.get('tnf')).toBe(1);
     expect(QUERY_TERMS.codeWeight).toBeGreaterThan(1);
     const index = buildLexicalIndex([
