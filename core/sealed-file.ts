@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import type { z } from 'zod';
+import { damagedFile, type LoadProblem, unreadableFile } from './load-problem.js';
 
 /**
  * The framing of the binary derived files (topics, records, related papers, BM25, sentences, HNSW
@@ -44,6 +47,28 @@ export function openSealedFile(file: Buffer, magic: string, kind: string): { hea
   } catch (error) {
     return { problem: `its header is not JSON: ${(error as Error).message}` };
   }
+}
+
+/**
+ * The sealed file at `path` with its header validated by `schema`, or why it cannot be used: missing,
+ * or damaged (unreadable, another kind of file, a failed checksum, an invalid header).
+ */
+export async function readSealedFile<T>(
+  path: string,
+  magic: string,
+  kind: string,
+  schema: z.ZodType<T>,
+): Promise<{ header: T; body: Buffer } | { problem: LoadProblem }> {
+  let file: Buffer;
+  try {
+    file = await readFile(path);
+  } catch (error) {
+    return { problem: unreadableFile(error) };
+  }
+  const sealed = openSealedFile(file, magic, kind);
+  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
+  const parsed = schema.safeParse(sealed.header);
+  return parsed.success ? { header: parsed.data, body: sealed.body } : { problem: damagedFile('its header is invalid') };
 }
 
 function alignTo8(offset: number): number {

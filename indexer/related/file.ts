@@ -1,14 +1,13 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
 import {
   type DataDirLayout,
   damagedFile,
   type LoadProblem,
-  openSealedFile,
+  readSealedFile,
   replaceFileAtomically,
   sealFile,
   staleFile,
-  unreadableFile,
 } from '../store/index.js';
 import type { RelatedView } from './view.js';
 
@@ -60,17 +59,9 @@ export async function readRelatedFile(
   layout: DataDirLayout,
   expected: { tableVersion: number; count: number; topicCount: number },
 ): Promise<{ view: RelatedView } | { problem: LoadProblem; newer?: boolean }> {
-  let file: Buffer;
-  try {
-    file = await readFile(layout.related);
-  } catch (error) {
-    return { problem: unreadableFile(error) };
-  }
-  const sealed = openSealedFile(file, MAGIC, 'related-papers');
-  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
-  const parsed = headerSchema.safeParse(sealed.header);
-  if (!parsed.success) return { problem: damagedFile('its header is invalid') };
-  const header = parsed.data;
+  const sealed = await readSealedFile(layout.related, MAGIC, 'related-papers', headerSchema);
+  if ('problem' in sealed) return sealed;
+  const { header } = sealed;
   if (header.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${header.version}, not ${FORMAT_VERSION}`) };
   if (header.tableVersion !== expected.tableVersion) {
     const problem = staleFile(`built from table version ${header.tableVersion}, not ${expected.tableVersion}`);

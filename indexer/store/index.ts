@@ -29,7 +29,7 @@ export {
   writeTopicsFile,
 } from './topics-file.js';
 export { readRecordsFile, writeRecordsFile } from './records-file.js';
-export { openSealedFile, sealFile } from '../../core/sealed-file.js';
+export { openSealedFile, readSealedFile, sealFile } from '../../core/sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from '../../core/load-problem.js';
 export { acquireWriterLock } from './lock.js';
 export { type DamagedPaper, damagedPapers } from './integrity.js';

@@ -1,7 +1,7 @@
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
-import { openSealedFile, sealFile } from '../../core/sealed-file.js';
+import { damagedFile, type LoadProblem, staleFile } from '../../core/load-problem.js';
+import { readSealedFile, sealFile } from '../../core/sealed-file.js';
 import type { DataDirLayout } from './files.js';
 import { replaceFileAtomically } from './files.js';
 import { arrowFileTable, type PaperRecords, recordsFromArrow, recordsToArrowFile, type StoredPaper } from './papers-table.js';
@@ -39,17 +39,9 @@ export async function readRecordsFile(
   layout: DataDirLayout,
   expected: { tableVersion: number; count: number },
 ): Promise<{ records: PaperRecords } | { problem: LoadProblem; newer?: boolean }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(layout.records);
-  } catch (error) {
-    return { problem: unreadableFile(error) };
-  }
-  const sealed = openSealedFile(bytes, MAGIC, 'records');
-  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
-  const parsed = headerSchema.safeParse(sealed.header);
-  if (!parsed.success) return { problem: damagedFile('its header is invalid') };
-  const header = parsed.data;
+  const sealed = await readSealedFile(layout.records, MAGIC, 'records', headerSchema);
+  if ('problem' in sealed) return sealed;
+  const { header } = sealed;
   if (header.tableVersion !== expected.tableVersion) {
     const problem = staleFile(`built from table version ${header.tableVersion}, not ${expected.tableVersion}`);
     // A newer one is an indexer's, written before its manifest: not to be replaced by a reader.
