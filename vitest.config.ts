@@ -34,5 +34,6 @@ export default defineConfig({
     // in data dirs of its own.
     isolate: false,
     sequence: { sequencer: LongestFirst },
+    reporters: ['default', './test/helpers/unfinished-reporter.ts'],
   },
 });

@@ -177,6 +177,19 @@ describe('transformer embedder on the tiny model (offline)', () => {
     expect(seen.map(([done]) => done)).toEqual([16, 32, 40]);
     expect(seen.every(([, total]) => total === 40)).toBe(true);
   });
+
+  // Ending a worker while ONNX Runtime runs or loads a model aborts the whole process, so close()
+  // lets the workers finish the batch in flight (and a second worker its model load) first.
+  it('finishes the batch in flight before closing, even while another worker still loads', async () => {
+    const closing = await createTransformerEmbedder({ modelDir: TINY_MODEL, cacheDir: scratch, offline: true, workers: 2, batchSize: 64 });
+    const many = Array.from({ length: 48 }, (_, i) => `paper ${i} about ${texts[i % 3]}`);
+    const inFlight = closing.embedDocuments(many);
+    await closing.close();
+    const vectors = await inFlight;
+    expect(vectors).toHaveLength(48);
+    expect(Math.abs(norm(vectors[47] as Float32Array) - 1)).toBeLessThan(1e-4);
+    await expect(closing.embedDocuments(['one more'])).rejects.toThrow(/closed/);
+  });
 });
 
 describe('model resolution and failures', () => {

@@ -41,6 +41,19 @@ function whenReady(worker: Worker, onProgress: (file: string, loaded: number, to
   });
 }
 
+/**
+ * Ends a worker from inside, after its batch in flight or its model load (see the worker's 'stop').
+ * Ref'd meanwhile: a process that exited first would end the thread mid-run just the same.
+ */
+function stop(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return Promise.resolve();
+  return new Promise((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.ref();
+    worker.postMessage({ type: 'stop' } satisfies WorkerRequest);
+  });
+}
+
 interface Slot {
   worker: Worker;
   job: Job | undefined;
@@ -93,7 +106,7 @@ export class WorkerPool {
     for (const job of this.#queue.splice(0)) job.reject(new Error('The embedder was closed'));
     const workers = [...this.#slots.map((slot) => slot.worker), ...this.#starting];
     this.#starting.clear();
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await Promise.all(workers.map(stop));
   }
 
   #startExtra(setup: WorkerSetup): void {
@@ -147,7 +160,7 @@ export class WorkerPool {
       slot.job = job;
       slot.requestId += 1;
       slot.worker.ref();
-      const request: WorkerRequest = { id: slot.requestId, texts: job.texts, prefix: job.prefix, pieces: job.pieces };
+      const request: WorkerRequest = { type: 'embed', id: slot.requestId, texts: job.texts, prefix: job.prefix, pieces: job.pieces };
       slot.worker.postMessage(request);
     }
   }

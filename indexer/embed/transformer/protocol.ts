@@ -21,7 +21,8 @@ export interface WorkerSetup {
   quantized: boolean;
 }
 
-export interface WorkerRequest {
+export interface EmbedRequest {
+  type: 'embed';
   id: number;
   /** Each text as its consecutive pieces (one piece: the whole text). */
   texts: string[][];
@@ -29,6 +30,13 @@ export interface WorkerRequest {
   /** Also a vector per piece, from the same forward passes. */
   pieces: boolean;
 }
+
+/** Asks the worker to finish what it is running, release the model and end itself. */
+export interface StopRequest {
+  type: 'stop';
+}
+
+export type WorkerRequest = EmbedRequest | StopRequest;
 
 export type WorkerMessage =
   | { type: 'ready'; dimension: number; windowTokens: number }

@@ -186,8 +186,18 @@ function message(error: unknown): string {
 try {
   const loaded = await load();
   post({ type: 'ready', dimension: loaded.dimension, windowTokens: loaded.windowTokens });
+  const running = new Set<Promise<void>>();
   port.on('message', (request: WorkerRequest) => {
-    embed(loaded, request.texts, request.prefix, request.pieces).then(
+    if (request.type === 'stop') {
+      // The thread ends itself only once ONNX Runtime is idle: ended while a session load or run is
+      // in flight (worker.terminate()), it aborts the whole process ("terminate called after
+      // throwing an instance of 'Napi::Error'"). A stop sent while loading waits in the port's queue.
+      void Promise.allSettled(running)
+        .then(() => loaded.model.dispose())
+        .finally(() => process.exit(0));
+      return;
+    }
+    const job = embed(loaded, request.texts, request.prefix, request.pieces).then(
       (vectors) =>
         post(
           { type: 'result', id: request.id, vectors },
@@ -195,6 +205,8 @@ try {
         ),
       (error: unknown) => post({ type: 'error', id: request.id, message: message(error) }),
     );
+    running.add(job);
+    void job.finally(() => running.delete(job));
   });
 } catch (error) {
   post({ type: 'failed', message: withHubAnswer(message(error)) });

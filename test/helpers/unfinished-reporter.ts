@@ -1,0 +1,29 @@
+import type { Reporter, TestCase, TestModule } from 'vitest/node';
+
+/**
+ * When a test process dies (a native crash, the OOM killer), vitest reports only "Worker exited
+ * unexpectedly" and silently drops that process's file from the counts. This reporter names the
+ * files that started but never ended, with the test each was running, so such a run says where
+ * it died.
+ */
+export default class UnfinishedFilesReporter implements Reporter {
+  readonly #running = new Map<string, string | undefined>();
+
+  onTestModuleStart(testModule: TestModule): void {
+    this.#running.set(testModule.moduleId, undefined);
+  }
+
+  onTestCaseReady(testCase: TestCase): void {
+    this.#running.set(testCase.module.moduleId, testCase.fullName);
+  }
+
+  onTestModuleEnd(testModule: TestModule): void {
+    this.#running.delete(testModule.moduleId);
+  }
+
+  onTestRunEnd(): void {
+    if (this.#running.size === 0) return;
+    const lines = [...this.#running].map(([file, test]) => `  ${file}${test ? `, in "${test}"` : ', before its first test'}`);
+    process.stderr.write(`\nTest files that started but never finished (their test process died):\n${lines.join('\n')}\n`);
+  }
+}
