@@ -27,6 +27,7 @@ export function formatIndexSummary(summary: IndexSummary): string {
   return (
     `Indexed ${plural(summary.total, 'paper')} in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ` +
     `${summary.unchanged} unchanged${problems.length ? `, ${problems.join(', ')}` : ''}; ${plural(summary.topics, 'topic')}; ` +
+    (summary.rebuiltFiles.length ? `rebuilt from the table: ${summary.rebuiltFiles.map(({ file }) => file).join(', ')}; ` : '') +
     `embedder ${summary.embedder.kind} (${embedderModelLabel(summary.embedder)}).`
   );
 }
@@ -105,7 +106,8 @@ export function printStatus(status: ReturnType<SearchEngine['status']>): void {
 export function printCheck(report: CheckReport): void {
   if (report.repair)
     write(
-      `Indexed the source files again: ${report.repair.repaired} damaged papers repaired, ${report.repair.added} added, ${report.repair.updated} updated.`,
+      `Indexed the source files again: ${report.repair.repaired} damaged papers repaired, ${report.repair.added} added, ${report.repair.updated} updated` +
+        `${report.repair.rebuiltFiles.length ? `; rebuilt ${report.repair.rebuiltFiles.map(({ file, reason }) => `the ${file} (${reason})`).join(', ')}` : ''}.`,
     );
   write(`${report.papers} papers checked against their content hashes (table version ${report.tableVersion ?? 'none'}).`);
   for (const problem of report.damage) write(`damaged: ${problem}`);
@@ -114,6 +116,6 @@ export function printCheck(report: CheckReport): void {
     write(
       report.derived.length === 0
         ? 'No damage found.'
-        : 'No damage to the papers; the derived files above are rebuilt from the table by the next serve or index.',
+        : 'No damage to the papers; "paperscope index" rebuilds the derived files above from the table (a server rebuilds each when it needs it).',
     );
 }

@@ -23,6 +23,11 @@ export const errorCatalog = {
   READ_ONLY: { status: 403, exit: 9 },
   RATE_LIMITED: { status: 429, exit: 1 },
   TIMEOUT: { status: 503, exit: 1 },
+  /**
+   * A server is rebuilding a derived file the request needs (`details.part`); it answers at once
+   * with Retry-After (`details.retryAfter`) instead of making the client wait. Commands wait instead.
+   */
+  INDEX_PREPARING: { status: 503, exit: 1 },
   /** The configured language model server failed; answers fall back to extractive ones. */
   LLM_FAILED: { status: 502, exit: 10 },
   /** The server cannot listen where it was asked to (port in use, no permission, unknown address). */

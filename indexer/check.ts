@@ -1,8 +1,8 @@
 import { toPaperscopeError } from '../core/errors.js';
-import { loadDerivedIndexes } from './derive.js';
+import { describeProblem } from './derive.js';
 import { type IndexOptions, type IndexSummary, runIndex } from './index.js';
-import { readRelatedFile } from './related/index.js';
-import { type DamagedPaper, damagedPapers, openDataDir, PapersTable, readManifestOrProblem, readRecordsFile } from './store/index.js';
+import { derivedFileHealth } from './repair.js';
+import { type DamagedPaper, damagedPapers, openDataDir, type PaperRecords, PapersTable, readManifestOrProblem } from './store/index.js';
 
 /** What `paperscope check` found: the table first (the source of truth), then the files derived from it. */
 export interface CheckReport {
@@ -10,7 +10,7 @@ export interface CheckReport {
   damage: string[];
   /** Papers whose stored row does not match its content hash. */
   damaged: DamagedPaper[];
-  /** Derived files that are missing, damaged or stale: rebuilt from the table by the next `serve` or `index`. */
+  /** Derived files that are missing, damaged or stale: rebuilt from the table by the next `index` (or `serve`, as it needs them). */
   derived: string[];
   papers: number;
   tableVersion: number | undefined;
@@ -55,8 +55,10 @@ async function scan(options: Pick<IndexOptions, 'dataDir' | 'cacheDir'>): Promis
   if (found && 'problem' in found)
     report.derived.push(`manifest: ${layout.manifest} ${found.problem} (rebuilt from the table by the next "paperscope index")`);
   report.tableVersion = await table.version();
+  let stored: PaperRecords['briefs'];
   try {
     const records = await table.readRecords();
+    stored = records.briefs;
     report.papers = records.briefs.length;
     report.damaged = damagedPapers(records);
     for (const { id, source } of report.damaged)
@@ -73,13 +75,7 @@ async function scan(options: Pick<IndexOptions, 'dataDir' | 'cacheDir'>): Promis
     );
   }
   const expected = { dimension: await table.dimension(), count: report.papers, tableVersion: report.tableVersion };
-  const derived = await loadDerivedIndexes(layout, expected);
-  report.derived.push(...derived.problems);
-  const records = await readRecordsFile(layout, expected);
-  if ('problem' in records && records.problem.kind !== 'missing') report.derived.push(`records file: ${records.problem.message}`);
-  if (derived.topics) {
-    const related = await readRelatedFile(layout, { ...expected, topicCount: derived.topics.topics.length });
-    if ('problem' in related && related.problem.kind !== 'missing') report.derived.push(`related-papers view: ${related.problem.message}`);
-  }
+  const health = await derivedFileHealth(layout, expected, stored, manifest?.embedder);
+  report.derived.push(...health.problems.map(describeProblem));
   return report;
 }

@@ -1,7 +1,7 @@
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
 import type { TopicPolicy } from './cluster/index.js';
-import type { Embedder, EmbedProgress } from './embed/index.js';
+import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
 import type { RelatedView } from './related/index.js';
@@ -9,13 +9,15 @@ import {
   buildSentenceIndex,
   type FreshSentenceVectors,
   loadSentenceIndex,
-  type SentenceIndex,
+  SentenceIndex,
   type SentenceSource,
+  type SentenceVectors,
   saveSentenceIndex,
 } from './sentences/index.js';
 import {
   type DataDirLayout,
   type LoadProblem,
+  missingFile,
   type PaperRecords,
   type PapersTable,
   readPreviousTopics,
@@ -42,6 +44,20 @@ export interface DerivedIndexes {
   topics: TopicsFile;
   /** Fitted once the topic count is known, while what follows runs (on a worker from 2,000 papers). */
   related: Promise<RelatedView>;
+}
+
+/** The files derived from the papers table, as messages name them. */
+export const DERIVED_FILES = ['HNSW index', 'BM25 index', 'topics', 'records file', 'related-papers view', 'sentence index'] as const;
+export type DerivedFile = (typeof DERIVED_FILES)[number];
+
+/** Why a derived file cannot be used as it is: it is rebuilt from the table. */
+export interface DerivedFileProblem {
+  file: DerivedFile;
+  problem: LoadProblem;
+}
+
+export function describeProblem({ file, problem }: DerivedFileProblem): string {
+  return `${file}: ${problem.message}`;
 }
 
 export interface TopicOptions extends TopicPolicy {
@@ -141,55 +157,67 @@ export async function buildDerivedIndexes(
   if (!current.lexical) options.onStep?.('BM25 index');
   const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
   // Fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
-  const related = import('./related/index.js').then(({ buildRelatedViewOffThread }) =>
-    buildRelatedViewOffThread(papers, topics.topics.length, options.timings),
-  );
+  const related =
+    current.related ??
+    import('./related/index.js').then(({ buildRelatedViewOffThread }) =>
+      buildRelatedViewOffThread(papers, topics.topics.length, options.timings),
+    );
   // A failure before it is awaited must not be unhandled.
   related.catch(() => {});
   return { ann: await annBuilding, lexical, topics, related };
 }
 
 /**
- * Saves the derived indexes and the records snapshot of `papers` (the table's rows, in order). The
- * HNSW file goes last: after a crash while writing it, the costlier topics (the map) are already saved.
+ * Saves the derived indexes and the records snapshot of `papers` (the table's rows, in order), or
+ * only the `files` named (a repair). The HNSW file goes last: after a crash while writing it, the
+ * costlier topics (the map) are already saved.
  */
 export async function saveDerivedIndexes(
   layout: DataDirLayout,
   derived: DerivedIndexes,
   tableVersion: number,
   papers: readonly StoredPaper[],
+  files: ReadonlySet<DerivedFile> = new Set(DERIVED_FILES),
 ): Promise<void> {
-  // Written part by part: the posting arrays are not copied into one buffer.
-  const lexical = derived.lexical.toFile(tableVersion);
-  await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
-  await writeTopicsFile(layout, derived.topics);
-  await writeRecordsFile(layout, papers, tableVersion);
-  const { writeRelatedFile } = await import('./related/index.js');
-  await writeRelatedFile(layout, await derived.related, tableVersion);
-  await derived.ann.save(layout, tableVersion);
+  if (files.has('BM25 index')) {
+    // Written part by part: the posting arrays are not copied into one buffer.
+    const lexical = derived.lexical.toFile(tableVersion);
+    await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
+  }
+  if (files.has('topics')) await writeTopicsFile(layout, derived.topics);
+  if (files.has('records file')) await writeRecordsFile(layout, papers, tableVersion);
+  if (files.has('related-papers view')) {
+    const { writeRelatedFile } = await import('./related/index.js');
+    await writeRelatedFile(layout, await derived.related, tableVersion);
+  }
+  if (files.has('HNSW index')) await derived.ann.save(layout, tableVersion);
 }
 
 /**
- * Loads whichever derived indexes are valid for `tableVersion`; the caller rebuilds the rest.
- * `problems` says why each missing one was not loaded.
+ * Loads whichever of the HNSW, BM25 and topics files are valid for `tableVersion`; the caller
+ * rebuilds the rest. `problems` says why each missing one was not loaded.
  */
 export async function loadDerivedIndexes(
   layout: DataDirLayout,
   expected: { dimension: number; count: number; tableVersion: number },
-): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: string[] }> {
+): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: DerivedFileProblem[] }> {
   // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
   const [annResult, lexicalResult, saved] = await Promise.all([
     AnnIndex.load(layout, expected),
     loadLexical(layout, expected),
     readTopicsFile(layout),
   ]);
-  const problems: string[] = [];
+  const problems: DerivedFileProblem[] = [];
   const ann = 'index' in annResult ? annResult.index : undefined;
-  if ('problem' in annResult) problems.push(`HNSW index: ${annResult.problem.message}`);
+  if ('problem' in annResult) problems.push({ file: 'HNSW index', problem: annResult.problem });
   const lexical = 'index' in lexicalResult ? lexicalResult.index : undefined;
-  if ('problem' in lexicalResult) problems.push(`BM25 index: ${lexicalResult.problem.message}`);
+  if ('problem' in lexicalResult) problems.push({ file: 'BM25 index', problem: lexicalResult.problem });
   const topics = saved?.tableVersion === expected.tableVersion ? saved : undefined;
-  if (!topics) problems.push('topics: missing or built from another table version');
+  if (!topics)
+    problems.push({
+      file: 'topics',
+      problem: saved ? staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) : missingFile('missing or damaged'),
+    });
   // Stale topics, or the backup of damaged ones, still seed the rebuild: their ids and membership carry over.
   return { ann, lexical, topics, previousTopics: saved ?? (await readPreviousTopics(layout)), problems };
 }
@@ -212,15 +240,31 @@ export async function loadRecords(
   const records = await table.readRecords();
   // Written again so the next start reads it, unless an indexer has written a newer one meanwhile.
   if (!snapshot.newer) {
-    const rows = records.briefs.map((brief, row) => {
-      const { sourceFile, ...details } = records.details(row);
-      return { ...brief, ...details, sourceFile, vector: new Float32Array(0) };
-    });
-    await save(() => writeRecordsFile(layout, rows, expected.tableVersion)).catch((error: unknown) =>
+    await save(() => writeRecordsFile(layout, recordRows(records), expected.tableVersion)).catch((error: unknown) =>
       onWarning(`Could not save the records file: ${(error as Error).message}`),
     );
   }
   return records;
+}
+
+/** The records as rows to write a records file from (without vectors: that file holds none). */
+export function recordRows(records: PaperRecords): StoredPaper[] {
+  return records.briefs.map((brief, row) => {
+    const { sourceFile, ...details } = records.details(row);
+    return { ...brief, ...details, sourceFile, vector: new Float32Array(0) };
+  });
+}
+
+/** The records as the sentence index reads them; an abstract is decoded only when it is read. */
+export function sentenceSources(records: PaperRecords): SentenceSource[] {
+  return records.briefs.map(({ id, title, contentHash }, position) => ({
+    id,
+    title,
+    contentHash,
+    get abstract() {
+      return records.details(position).abstract;
+    },
+  }));
 }
 
 async function loadLexical(
@@ -243,10 +287,32 @@ async function loadLexical(
 }
 
 /**
+ * The saved sentence index when it serves `papers` (in table order) at `tableVersion`, else why not,
+ * with the saved vectors a rebuild may reuse (of unchanged papers, even when the BM25 file is lost).
+ */
+export async function readSentenceIndex(
+  layout: DataDirLayout,
+  papers: ReadonlyArray<Pick<SentenceSource, 'id' | 'contentHash'>>,
+  tableVersion: number,
+  embedder: EmbedderInfo,
+): Promise<{ index: SentenceIndex } | { problem: LoadProblem; previous?: SentenceVectors }> {
+  const saved = await loadSentenceIndex(layout, embedder);
+  if ('problem' in saved) return { problem: saved.problem, previous: saved.vectors };
+  const previous = saved.index;
+  if (previous.tableVersion !== tableVersion)
+    return { problem: staleFile(`built from table version ${previous.tableVersion}, not ${tableVersion}`), previous };
+  const current =
+    previous.papers.length === papers.length &&
+    previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
+  if (!current) return { problem: staleFile('its papers are not the table\'s'), previous };
+  return { index: previous };
+}
+
+/**
  * The sentence index for `tableVersion`: the saved one when it is current, else rebuilt with the
- * index's embedder (reusing the saved vectors of unchanged papers, even when the BM25 file is lost) and saved, through `events.save`
- * when given (the server saves only under the writer lock). A save failure is reported through
- * `onWarning` and does not stop a read-only server.
+ * index's embedder (reusing the saved vectors of unchanged papers) and saved, through `events.save`
+ * when given (the server saves only under the writer lock). `events.onRebuild`, when given, hears
+ * why before a rebuild starts and reports it; else a file that does not read is warned of. A save failure is reported through `onWarning` and does not stop a read-only server.
  */
 export async function sentenceIndexFor(
   layout: DataDirLayout,
@@ -258,21 +324,19 @@ export async function sentenceIndexFor(
     fresh?: FreshSentenceVectors;
     onProgress?: EmbedProgress;
     onWarning?: (message: string) => void;
+    onRebuild?: (problem: LoadProblem) => void;
     timings?: StageTimings;
     save?: (write: () => Promise<void>) => Promise<void>;
   } = {},
 ): Promise<SentenceIndex> {
-  const saved = await loadSentenceIndex(layout, embedder.info);
-  const previous = 'index' in saved ? saved.index : saved.vectors;
-  const current =
-    previous?.tableVersion === tableVersion &&
-    previous.papers.length === papers.length &&
-    previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
-  if ('index' in saved && current) return saved.index;
-  if ('problem' in saved && saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the sentence index: ${saved.problem.message}`);
-  // A saved index whose BM25 file alone is lost gives its vectors: only that file is built again.
+  const saved = await readSentenceIndex(layout, papers, tableVersion, embedder.info);
+  if ('index' in saved) return saved.index;
+  if (events.onRebuild) events.onRebuild(saved.problem);
+  // A saved index of other papers is what an index run expects; only a file that does not read is worth a warning.
+  else if (saved.problem.kind !== 'missing' && !(saved.previous instanceof SentenceIndex))
+    events.onWarning?.(`Rebuilding the sentence index: ${saved.problem.message}`);
   const index = await buildSentenceIndex(papers, tableVersion, embedder, {
-    previous,
+    previous: saved.previous,
     fresh: events.fresh,
     onProgress: events.onProgress,
     timings: events.timings,
@@ -288,18 +352,24 @@ export async function sentenceIndexFor(
  * The related-papers view for the loaded index: the saved one when it is current, else fitted again
  * (on a worker for a large corpus, so a server's other requests go on) and saved through
  * `events.save` (the server saves only under the writer lock), unless an indexer has written a newer one.
+ * `events.onRebuild`, when given, hears why before the fit starts and reports it (else a warning does).
  */
 export async function relatedViewFor(
   layout: DataDirLayout,
   docs: () => ReadonlyArray<{ title: string; abstract: string }>,
   expected: { tableVersion: number; count: number; topicCount: number },
-  events: { onWarning?: (message: string) => void; save?: (write: () => Promise<void>) => Promise<void> } = {},
+  events: {
+    onWarning?: (message: string) => void;
+    onRebuild?: (problem: LoadProblem) => void;
+    save?: (write: () => Promise<void>) => Promise<void>;
+  } = {},
 ): Promise<RelatedView> {
   // Loaded on first use, like the topics' modules: a server start does not need the factorisation.
   const { buildRelatedViewOffThread, readRelatedFile, writeRelatedFile } = await import('./related/index.js');
   const saved = await readRelatedFile(layout, expected);
   if ('view' in saved) return saved.view;
-  if (saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the related-papers view: ${saved.problem.message}`);
+  if (events.onRebuild) events.onRebuild(saved.problem);
+  else if (saved.problem.kind !== 'missing') events.onWarning?.(`Rebuilding the related-papers view: ${saved.problem.message}`);
   const view = await buildRelatedViewOffThread(docs(), expected.topicCount);
   if (!saved.newer) {
     const save = events.save ?? ((write) => write());

@@ -3,7 +3,7 @@ import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION } from '../core/version.js';
-import { buildDerivedIndexes, DERIVED_STEPS, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
+import { buildDerivedIndexes, DERIVED_STEPS, type DerivedFile, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import {
   contentHash,
@@ -35,6 +35,7 @@ import {
 } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
+import { repairDerivedFiles } from './repair.js';
 import { documentText, embedPapers, type FreshSentenceVectors } from './sentences/index.js';
 import { cpuStage, type StageTimings, timeStage } from './timings.js';
 
@@ -98,6 +99,11 @@ export interface IndexSummary {
   repaired: number;
   /** Stored papers that no longer match their content hash and were not in the input to repair them from. */
   damaged: DamagedPaper[];
+  /**
+   * Derived files of an unchanged index that were missing, stale or damaged, rebuilt from the table,
+   * and why (a run that changed the papers writes every derived file afresh and lists none).
+   */
+  rebuiltFiles: Array<{ file: DerivedFile; reason: string }>;
   total: number;
   issues: ParseIssue[];
   embedder: Manifest['embedder'];
@@ -449,9 +455,16 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       manifest.tableVersion === tableVersion &&
       clusters === manifest.clustering.requested &&
       !options.recluster;
-    // Nothing changed: the derived indexes are current, so the table's rows need not be read back.
+    // Nothing changed: the table's rows need not be read back, but derived files that are missing,
+    // stale (an earlier format) or damaged are rebuilt from them, and only those.
     let storedCount = upToDate ? await table.count() : 0;
     let topicCount = manifest?.clustering.k ?? 0;
+    const rebuiltFiles =
+      upToDate && manifest && stored
+        ? (await repairDerivedFiles(layout, table, stored, manifest, embedder, { onEvent: emit, timings: stages })).map(
+            ({ file, problem }) => ({ file, reason: problem.message }),
+          )
+        : [];
     if (!upToDate) {
       // A table made afresh holds exactly the rows just written (ids are unique), in that order.
       const stored = manifest ? await timeStage(stages, 'read', () => table.readAll()) : written;
@@ -514,6 +527,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       unchanged: input.papers.length - (changed.length - kept.length),
       removed: removedIds.length,
       removedIds,
+      rebuiltFiles,
       total: storedCount,
       issues,
       embedder: embedder.info,

@@ -1,12 +1,16 @@
 import type { ObjectStoreSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
+import type { LoadProblem } from '../../core/load-problem.js';
 import {
   buildDerivedIndexes,
+  type DerivedFile,
+  describeProblem,
   loadDerivedIndexes,
   loadRecords,
   relatedViewFor,
   saveDerivedIndexes,
   sentenceIndexFor,
+  sentenceSources,
 } from '../../indexer/derive.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import { embedderEvents, type IndexEvent } from '../../indexer/events.js';
@@ -43,10 +47,16 @@ export interface EngineOptions {
   onEvent?: (event: IndexEvent) => void;
 }
 
+/** What a lazy part's loader tells as it goes: a rebuild starts (and why), its progress. */
+export interface LoadHooks {
+  onRebuild?: (problem: LoadProblem) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** The parts of a loaded index that are read on first use: the sentence index behind ask, the related-papers view. */
 export interface LazyParts {
-  loadSentences: () => Promise<SentenceIndex>;
-  loadRelated: () => Promise<RelatedView>;
+  loadSentences: (hooks?: LoadHooks) => Promise<SentenceIndex>;
+  loadRelated: (hooks?: LoadHooks) => Promise<RelatedView>;
 }
 
 /**
@@ -136,41 +146,52 @@ async function assemble(
   let { ann, lexical, topics } = loaded;
   let related: RelatedView | undefined;
   if (!ann || !lexical || !topics) {
-    emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${loaded.problems.join('; ')}` });
+    const reasons = loaded.problems.map(describeProblem).join('; ');
+    emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${reasons}` });
+    // For the page shown meanwhile (the port is open, the API answers 503 until the index is ready).
+    emit({ type: 'info', message: `Rebuilding from the papers table: ${reasons}` });
     const stored = await table.readAll();
-    const policy = { clusters: manifest.clustering.requested, seed: manifest.clustering.seed, previous: loaded.previousTopics };
+    // The topics come with their map: two of `DERIVED_STEPS`.
+    const steps = (ann ? 0 : 1) + (lexical ? 0 : 1) + (topics ? 0 : 2);
+    let built = 0;
+    const policy = {
+      clusters: manifest.clustering.requested,
+      seed: manifest.clustering.seed,
+      previous: loaded.previousTopics,
+      onStep: () => emit({ type: 'progress', stage: 'Rebuilding', done: ++built, total: steps }),
+    };
     const rebuilt = await buildDerivedIndexes(stored, tableVersion, dimension, policy, { ann, lexical, topics });
     ({ ann, lexical, topics } = rebuilt);
     related = await rebuilt.related;
-    await saveRepair(layout, manifest, () => saveDerivedIndexes(layout, rebuilt, tableVersion, stored)).catch((error: unknown) => {
+    // The related-papers view follows whatever was rebuilt (it was fitted again above); the records file is loadRecords'.
+    const files = new Set<DerivedFile>([...loaded.problems.map(({ file }) => file), 'related-papers view']);
+    await saveRepair(layout, manifest, () => saveDerivedIndexes(layout, rebuilt, tableVersion, stored, files)).catch((error: unknown) => {
       // A read-only data dir still serves; the rebuild just happens again next start.
       emit({ type: 'warning', message: `Could not save the rebuilt indexes: ${(error as Error).message}` });
     });
   }
   const [papers, embedder] = await Promise.all([parts.recordsLoading, parts.embedderLoading]);
-  // Abstracts are decoded only when the sentence index must be rebuilt from them.
-  const sources = () =>
-    papers.briefs.map(({ id, title, contentHash }, position) => ({
-      id,
-      title,
-      contentHash,
-      get abstract() {
-        return papers.details(position).abstract;
-      },
-    }));
-  const loadSentences = () =>
-    sentenceIndexFor(layout, sources(), tableVersion, embedder, {
-      onWarning: (message) => emit({ type: 'warning', message }),
+  const warn = (message: string) => emit({ type: 'warning', message });
+  /** A rebuild's reason is worth a warning unless the file is simply missing (a first start). */
+  const onRebuild = (part: string, hooks: LoadHooks) => (problem: LoadProblem) => {
+    if (problem.kind !== 'missing') warn(`Rebuilding the ${part}: ${problem.message}`);
+    hooks.onRebuild?.(problem);
+  };
+  const loadSentences = (hooks: LoadHooks = {}) =>
+    sentenceIndexFor(layout, sentenceSources(papers), tableVersion, embedder, {
+      onWarning: warn,
+      onRebuild: onRebuild('sentence index', hooks),
+      onProgress: hooks.onProgress,
       save: (write) => saveRepair(layout, manifest, write),
     });
   const expected = { tableVersion, count, topicCount: topics.topics.length };
-  const loadRelated = async () =>
+  const loadRelated = async (hooks: LoadHooks = {}) =>
     related ??
     relatedViewFor(
       layout,
       () => papers.briefs.map(({ title }, position) => ({ title, abstract: papers.details(position).abstract })),
       expected,
-      { onWarning: (message) => emit({ type: 'warning', message }), save: (write) => saveRepair(layout, manifest, write) },
+      { onWarning: warn, onRebuild: onRebuild('related-papers view', hooks), save: (write) => saveRepair(layout, manifest, write) },
     );
   return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences, loadRelated };
 }
