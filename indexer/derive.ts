@@ -216,7 +216,9 @@ export async function loadDerivedIndexes(
   if (!topics)
     problems.push({
       file: 'topics',
-      problem: saved ? staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) : missingFile('missing or damaged'),
+      problem: saved
+        ? staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`)
+        : missingFile('missing or damaged'),
     });
   // Stale topics, or the backup of damaged ones, still seed the rebuild: their ids and membership carry over.
   return { ann, lexical, topics, previousTopics: saved ?? (await readPreviousTopics(layout)), problems };
@@ -304,7 +306,7 @@ export async function readSentenceIndex(
   const current =
     previous.papers.length === papers.length &&
     previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
-  if (!current) return { problem: staleFile('its papers are not the table\'s'), previous };
+  if (!current) return { problem: staleFile("its papers are not the table's"), previous };
   return { index: previous };
 }
 

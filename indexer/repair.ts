@@ -16,7 +16,7 @@ import {
 import type { Embedder, EmbedderInfo } from './embed/index.js';
 import type { IndexEvent } from './events.js';
 import type { LexicalIndex } from './lexical/index.js';
-import { readRelatedFile, type RelatedView } from './related/index.js';
+import { type RelatedView, readRelatedFile } from './related/index.js';
 import {
   type DataDirLayout,
   type Manifest,
@@ -83,9 +83,7 @@ export async function repairDerivedFiles(
   const { tableVersion } = manifest;
   const dimension = embedder.info.dimension;
   const expected = { dimension, count: records.briefs.length, tableVersion };
-  const health = await timeStage(events.timings, 'check derived', () =>
-    derivedFileHealth(layout, expected, records.briefs, embedder.info),
-  );
+  const health = await timeStage(events.timings, 'check derived', () => derivedFileHealth(layout, expected, records.briefs, embedder.info));
   const { problems } = health;
   if (problems.length === 0) return problems;
   const files = new Set<DerivedFile>(problems.map(({ file }) => file));
@@ -95,7 +93,10 @@ export async function repairDerivedFiles(
     files.add('related-papers view');
   }
   for (const problem of problems)
-    events.onEvent({ type: problem.problem.kind === 'missing' ? 'info' : 'warning', message: `Rebuilding the ${describeProblem(problem)}` });
+    events.onEvent({
+      type: problem.problem.kind === 'missing' ? 'info' : 'warning',
+      message: `Rebuilding the ${describeProblem(problem)}`,
+    });
 
   await timeStage(events.timings, 'repair', async () => {
     if (files.has('HNSW index') || files.has('BM25 index') || files.has('topics')) {
@@ -119,10 +120,15 @@ export async function repairDerivedFiles(
       if (files.has('related-papers view') && health.topics) {
         const docs = () => records.briefs.map(({ title }, position) => ({ title, abstract: records.details(position).abstract }));
         // Reported above: the view's own warning would say it twice.
-        await relatedViewFor(layout, docs, { ...expected, topicCount: health.topics.topics.length }, {
-          onRebuild: () => {},
-          onWarning: (message) => events.onEvent({ type: 'warning', message }),
-        });
+        await relatedViewFor(
+          layout,
+          docs,
+          { ...expected, topicCount: health.topics.topics.length },
+          {
+            onRebuild: () => {},
+            onWarning: (message) => events.onEvent({ type: 'warning', message }),
+          },
+        );
       }
     }
     if (files.has('sentence index'))

@@ -88,6 +88,8 @@ export function createApp(options: AppOptions): Hono {
     const failure = toPaperscopeError(error);
     options.onError?.(failure);
     const parameter = failure.details?.parameter;
+    const retryAfter = failure.details?.retryAfter;
+    if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
     return c.json(
       { error: { code: failure.code, message: failure.message, ...(typeof parameter === 'string' ? { parameter } : {}) } },
       failure.status as 400,

@@ -1,38 +1,47 @@
 import type { SentenceIndex } from '../../indexer/sentences/index.js';
 import { ASK_PAPERS, type AskEvent, type AskSources, answerEvents, answerQuestion, type LlmSettings } from '../ask/index.js';
 import type { ComposedAnswer } from '../ranking/index.js';
+import type { LazyParts } from './load.js';
+import type { Preparing } from './preparing.js';
 import type { AskParams, AskResponse } from './schemas.js';
 import { search } from './search.js';
 import type { EngineState } from './state.js';
 
 /**
  * The sentence index behind ask, loaded on the first question (or `load()`): only ask needs it.
- * A failed load is retried on the next call.
+ * A failed load is retried on the next call. While it is being rebuilt, `preparing` knows.
  */
 export class AskIndex {
-  readonly #load: () => Promise<SentenceIndex>;
+  readonly #load: LazyParts['loadSentences'];
+  readonly #preparing: Preparing;
   #sentences: Promise<SentenceIndex> | undefined;
   #ready = false;
   /** One scorer per loaded state, so the refusal bar computed from it is computed once (see `lexicalGroundingScore`). */
   readonly #scorers = new WeakMap<EngineState, (text: string) => number>();
 
-  constructor(load: () => Promise<SentenceIndex>) {
+  constructor(load: LazyParts['loadSentences'], preparing: Preparing) {
     this.#load = load;
+    this.#preparing = preparing;
   }
 
-  get status(): 'ready' | 'loading' | 'loads on the first question' {
-    return this.#ready ? 'ready' : this.#sentences ? 'loading' : 'loads on the first question';
+  get status(): 'ready' | 'loading' | 'rebuilding' | 'loads on the first question' {
+    if (this.#ready) return 'ready';
+    if (this.#preparing.status().some(({ part }) => part === 'sentence index')) return 'rebuilding';
+    return this.#sentences ? 'loading' : 'loads on the first question';
   }
 
   load(): Promise<SentenceIndex> {
     if (!this.#sentences) {
-      const loading = this.#load();
+      const hooks = this.#preparing.hooks('sentence index');
+      const loading = this.#load(hooks);
       this.#sentences = loading;
       loading.then(
         () => {
           this.#ready = true;
+          hooks.settled();
         },
         () => {
+          hooks.settled();
           if (this.#sentences === loading) this.#sentences = undefined;
         },
       );
@@ -40,14 +49,15 @@ export class AskIndex {
     return this.#sentences;
   }
 
-  async sources(state: EngineState): Promise<AskSources> {
+  /** With `refuse`, a rebuild under way is an INDEX_PREPARING error at once instead of a wait. */
+  async sources(state: EngineState, refuse: boolean): Promise<AskSources> {
     let topLexicalScore = this.#scorers.get(state);
     if (!topLexicalScore) {
       topLexicalScore = (text: string) => state.lexical.search(text, { k: 1 })[0]?.score ?? 0;
       this.#scorers.set(state, topLexicalScore);
     }
     return {
-      sentences: await this.load(),
+      sentences: await (refuse ? this.#preparing.orRefuse('sentence index', this.load()) : this.load()),
       paper: (id) => state.paperById(id),
       idf: (term) => state.lexical.idf(term),
       topLexicalScore,
@@ -55,16 +65,21 @@ export class AskIndex {
   }
 }
 
+/** How a question waits for a sentence index being rebuilt: the HTTP API refuses at once, with Retry-After. */
+export interface AskOptions {
+  refuseWhilePreparing?: boolean;
+}
+
 /** Retrieve, then read: the search's papers, and the sentences chosen inside them. */
-async function answer(state: EngineState, index: AskIndex, question: string): Promise<ComposedAnswer> {
-  const sources = await index.sources(state);
+async function answer(state: EngineState, index: AskIndex, question: string, options: AskOptions): Promise<ComposedAnswer> {
+  const sources = await index.sources(state, options.refuseWhilePreparing ?? false);
   const { results } = await search(state, { q: question, k: ASK_PAPERS, offset: 0, mode: 'hybrid', sort: 'relevance' });
   return answerQuestion(sources, question, await state.embedder.embedQuery(question), results);
 }
 
 /** Answers from the abstracts' own sentences, each claim cited. */
-export async function ask(state: EngineState, index: AskIndex, params: AskParams) {
-  const { answer: text, grounded, partial, citations, seeAlso } = await answer(state, index, params.question);
+export async function ask(state: EngineState, index: AskIndex, params: AskParams, options: AskOptions = {}) {
+  const { answer: text, grounded, partial, citations, seeAlso } = await answer(state, index, params.question, options);
   return { answer: text, grounded, partial, citations, see_also: seeAlso } satisfies AskResponse;
 }
 
@@ -92,6 +107,8 @@ export async function askStream(
   llm: LlmSettings | undefined,
   params: AskParams,
   signal: AbortSignal,
+  options: AskOptions = {},
 ): Promise<AsyncGenerator<ApiAskEvent>> {
-  return apiEvents(answerEvents({ question: params.question, extractive: await answer(state, index, params.question) }, llm, signal));
+  const extractive = await answer(state, index, params.question, options);
+  return apiEvents(answerEvents({ question: params.question, extractive }, llm, signal));
 }

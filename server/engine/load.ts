@@ -45,6 +45,11 @@ export interface EngineOptions {
   /** The lock TTL of `POST /api/papers`'s index runs on object storage. */
   lockTtlMs?: number;
   onEvent?: (event: IndexEvent) => void;
+  /**
+   * Opens the embedder the index was built with (as `createIndexer`'s components do). Default: the
+   * embedders of indexer/embed, as the manifest names them; tests pass a fast fake.
+   */
+  embedder?: (manifest: Manifest) => Promise<Embedder>;
 }
 
 /** What a lazy part's loader tells as it goes: a rebuild starts (and why), its progress. */
@@ -96,13 +101,15 @@ export async function loadEngine(
   if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
   // The embedder and the papers (without vectors: the HNSW index serves them) load while the
   // derived indexes are read; handlers are attached now so an early failure is not unhandled.
-  const embedderLoading = embedderForIndex(manifest.embedder, manifest.embedderState, {
-    cacheDir: options.cacheDir,
-    modelDir: options.modelDir,
-    offline: options.offline,
-    quantized: options.quantized,
-    ...embedderEvents(emit),
-  });
+  const embedderLoading = options.embedder
+    ? options.embedder(manifest)
+    : embedderForIndex(manifest.embedder, manifest.embedderState, {
+        cacheDir: options.cacheDir,
+        modelDir: options.modelDir,
+        offline: options.offline,
+        quantized: options.quantized,
+        ...embedderEvents(emit),
+      });
   const recordsLoading = loadRecords(
     layout,
     table,

@@ -187,7 +187,22 @@ export const statusSchema = z.object({
   fallback: z.boolean().meta({ description: 'The index was built by the offline word-vector embedder' }),
   topics: z.number().int(),
   llm: z.boolean().meta({ description: 'A model server writes the answers of POST /api/ask/stream' }),
-  ask_index: z.string().optional(),
+  ask_index: z
+    .string()
+    .optional()
+    .meta({ description: "The sentence index behind ask: 'ready', 'loading', 'rebuilding' or 'loads on the first question'" }),
+  preparing: z
+    .array(
+      z.object({
+        part: z.enum(['sentence index', 'related-papers view']),
+        reason: z.string().meta({ description: 'Why it is rebuilt: missing, stale (an earlier format) or damaged' }),
+        elapsed_s: z.number().int(),
+        done: z.number().int().nullable(),
+        total: z.number().int().nullable(),
+      }),
+    )
+    .optional()
+    .meta({ description: 'Parts of the index being rebuilt; the endpoints that need them answer 503 INDEX_PREPARING meanwhile' }),
   new_papers: newPapersSchema.nullable(),
 });
 export type Status = z.infer<typeof statusSchema>;

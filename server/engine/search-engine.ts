@@ -5,10 +5,11 @@ import type { Manifest } from '../../indexer/store/index.js';
 import type { LlmSettings } from '../ask/index.js';
 import type { RelatedPapers } from '../ranking/index.js';
 import type { SubtopicsResponse } from '../topics/index.js';
-import { type ApiAskEvent, AskIndex, ask, askStream } from './ask.js';
+import { type ApiAskEvent, AskIndex, type AskOptions, ask, askStream } from './ask.js';
 import { browse } from './browse.js';
 import { type EngineOptions, type LazyParts, loadEngine } from './load.js';
 import { map } from './map.js';
+import { Preparing } from './preparing.js';
 import type {
   AskParams,
   BrowseParams,
@@ -39,6 +40,8 @@ export class SearchEngine {
   readonly manifest: Manifest;
   readonly #state: EngineState;
   readonly #askIndex: AskIndex;
+  /** The lazy parts being rebuilt (the sentence index, the related-papers view). */
+  readonly #preparing: Preparing;
   readonly #subtopics = new Map<number, Promise<SubtopicsResponse>>();
   readonly #loadRelated: LazyParts['loadRelated'];
   /** Loaded on the first related-papers request (or by `loadRelated`); a failed load is tried again. */
@@ -49,6 +52,7 @@ export class SearchEngine {
   private constructor(
     state: EngineState,
     askIndex: AskIndex,
+    preparing: Preparing,
     loadRelated: LazyParts['loadRelated'],
     llm: LlmSettings | undefined,
     latestRun: () => Promise<LatestRun | undefined>,
@@ -58,12 +62,14 @@ export class SearchEngine {
     this.#latestRun = latestRun;
     this.#state = state;
     this.#askIndex = askIndex;
+    this.#preparing = preparing;
     this.#llm = llm;
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
     const { state, loadSentences, loadRelated, latestRun } = await loadEngine(options);
-    return new SearchEngine(state, new AskIndex(loadSentences), loadRelated, options.llm, latestRun);
+    const preparing = new Preparing();
+    return new SearchEngine(state, new AskIndex(loadSentences, preparing), preparing, loadRelated, options.llm, latestRun);
   }
 
   async close(): Promise<void> {
@@ -81,6 +87,7 @@ export class SearchEngine {
       topics: this.#state.topics.topics.length,
       llm: this.#llm !== undefined,
       ask_index: this.#askIndex.status,
+      preparing: this.#preparing.status(),
     };
   }
 
@@ -108,10 +115,13 @@ export class SearchEngine {
     return browse(this.#state, params);
   }
 
-  async similar(id: string, k: number): Promise<{ results: SimilarHit[]; note?: string }> {
+  /** With `refuseWhilePreparing`, a related-papers view being fitted again is an INDEX_PREPARING error at once, not a wait. */
+  async similar(id: string, k: number, options: AskOptions = {}): Promise<{ results: SimilarHit[]; note?: string }> {
     // An unknown id is a 404 before anything loads.
     this.#state.positionOf(id);
-    return similar(this.#state, await this.loadRelated(), id, k);
+    const loading = this.loadRelated();
+    const related = await (options.refuseWhilePreparing ? this.#preparing.orRefuse('related-papers view', loading) : loading);
+    return similar(this.#state, related, id, k);
   }
 
   /**
@@ -121,8 +131,10 @@ export class SearchEngine {
    */
   loadRelated(): Promise<RelatedPapers> {
     if (!this.#related) {
-      const loading = this.#loadRelated().then((view) => relatedPapers(this.#state, view));
-      loading.catch(() => {
+      const hooks = this.#preparing.hooks('related-papers view');
+      const loading = this.#loadRelated(hooks).then((view) => relatedPapers(this.#state, view));
+      loading.then(hooks.settled, () => {
+        hooks.settled();
         if (this.#related === loading) this.#related = undefined;
       });
       this.#related = loading;
@@ -160,14 +172,17 @@ export class SearchEngine {
     return map(this.#state);
   }
 
-  /** Answers from the abstracts' own sentences, each claim cited. */
-  ask(params: AskParams) {
-    return ask(this.#state, this.#askIndex, params);
+  /**
+   * Answers from the abstracts' own sentences, each claim cited. A sentence index being rebuilt is
+   * waited for, or with `refuseWhilePreparing` (the HTTP API) an INDEX_PREPARING error at once.
+   */
+  ask(params: AskParams, options: AskOptions = {}) {
+    return ask(this.#state, this.#askIndex, params, options);
   }
 
   /** The answer as events for `POST /api/ask/stream`; `signal` stops a generation whose client went away. */
-  askStream(params: AskParams, signal: AbortSignal): Promise<AsyncGenerator<ApiAskEvent>> {
-    return askStream(this.#state, this.#askIndex, this.#llm, params, signal);
+  askStream(params: AskParams, signal: AbortSignal, options: AskOptions = {}): Promise<AsyncGenerator<ApiAskEvent>> {
+    return askStream(this.#state, this.#askIndex, this.#llm, params, signal, options);
   }
 
   /**

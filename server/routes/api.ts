@@ -52,6 +52,12 @@ function exportResponse(
   return c.body(file.body, 200, { 'Content-Type': file.contentType, 'Content-Disposition': `attachment; filename="${filename}"` });
 }
 
+/**
+ * A client is not kept waiting past its timeout while a part of the index is rebuilt: it gets a 503
+ * INDEX_PREPARING with Retry-After at once (search, which needs no such part, goes on).
+ */
+const WITHOUT_WAITING = { refuseWhilePreparing: true };
+
 /** The JSON API; `engineFor` gives the engine a request is answered with (it is swapped on reload). */
 export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   const api = new Hono();
@@ -83,7 +89,7 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   });
   api.get('/papers/:id/similar', async (c) => {
     const { k } = validate(similarParamsSchema, c.req.query());
-    return c.json(await engineFor(c).similar(c.req.param('id'), k));
+    return c.json(await engineFor(c).similar(c.req.param('id'), k, WITHOUT_WAITING));
   });
   api.post('/similar', async (c) => {
     const { text, k } = validate(similarTextSchema, await jsonBody(c.req.raw));
@@ -100,12 +106,12 @@ export function apiRoutes(engineFor: (c: Context) => SearchEngine): Hono {
   api.get('/clusters/:id/subtopics', async (c) => c.json(await engineFor(c).subtopics(topicId(c.req.param('id')))));
   api.get('/clusters/:id/trend', (c) => c.json(engineFor(c).trend(topicId(c.req.param('id')))));
   api.get('/map', (c) => c.json(engineFor(c).map()));
-  api.post('/ask', async (c) => c.json(await engineFor(c).ask(validate(askSchema, await jsonBody(c.req.raw)))));
+  api.post('/ask', async (c) => c.json(await engineFor(c).ask(validate(askSchema, await jsonBody(c.req.raw)), WITHOUT_WAITING)));
   api.post('/ask/stream', async (c) => {
     // Validation and evidence come first, so their errors are plain JSON errors, not a broken stream.
     const params = validate(askSchema, await jsonBody(c.req.raw));
     const disconnected = new AbortController();
-    const events = await engineFor(c).askStream(params, disconnected.signal);
+    const events = await engineFor(c).askStream(params, disconnected.signal, WITHOUT_WAITING);
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => disconnected.abort());
       for await (const { event, data } of events) await stream.writeSSE({ event, data: JSON.stringify(data) });

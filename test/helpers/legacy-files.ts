@@ -1,5 +1,14 @@
+import { readFile, writeFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import { openSealedFile } from '../../indexer/store/index.js';
+import { openSealedFile, sealFile } from '../../indexer/store/index.js';
+
+/** Rewrites a sealed derived file as the format version before it wrote it: the same body, `version` one less. */
+export async function writeAsOlderVersion(file: string, magic: string): Promise<void> {
+  const sealed = openSealedFile(await readFile(file), magic, file);
+  if ('problem' in sealed) throw new Error(sealed.problem);
+  const header = sealed.header as { version: number };
+  await writeFile(file, Buffer.concat(sealFile(magic, { ...header, version: header.version - 1 }, [sealed.body])));
+}
 
 /**
  * The BM25 file as version 4 wrote it, before the sealed framing: "PSLX", the header's byte length,

@@ -1,0 +1,104 @@
+import { rm } from 'node:fs/promises';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
+import { createApp } from '../../server/app.js';
+import { SearchEngine } from '../../server/engine/index.js';
+import { heldEmbedder } from '../helpers/held-embedder.js';
+import { writeAsOlderVersion } from '../helpers/legacy-files.js';
+import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
+import { buildSampleIndex } from '../helpers/sample-index.js';
+
+const ask = (question: string) => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json' },
+  body: JSON.stringify({ question }),
+});
+
+describe('a part of the index being rebuilt by the server', () => {
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = await buildSampleIndex();
+    const layout = dataDirLayout(dataDir);
+    await writeAsOlderVersion(layout.sentences, 'PSSN');
+    await rm(layout.related);
+  }, INDEX_SAMPLE_MS);
+
+  it(
+    'answers ask with 503 INDEX_PREPARING and Retry-After at once, reports it in the status, and keeps search working',
+    async () => {
+      let held: Awaited<ReturnType<typeof heldEmbedder>> | undefined;
+      const engine = await SearchEngine.open({
+        dataDir,
+        cacheDir: readSettings().cacheDir,
+        offline: true,
+        embedder: async (manifest) => {
+          held = await heldEmbedder(manifest, { held: true });
+          return held.embedder;
+        },
+      });
+      try {
+        const app = createApp({ engine, http: { rateLimitPerMinute: 0 } });
+        // The first question finds the sentence file of an earlier format and starts the rebuild, which is held.
+        for (const route of ['/api/ask', '/api/ask/stream', '/api/ask']) {
+          const refused = await app.request(route, ask('how does reward noise affect reinforcement learning?'));
+          expect(refused.status).toBe(503);
+          expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+          const { error } = (await refused.json()) as { error: { code: string; message: string } };
+          expect(error.code).toBe('INDEX_PREPARING');
+          expect(error.message).toMatch(/^The sentence index is being rebuilt \(\d+ s so far.*format version.*search works meanwhile/);
+        }
+        const status = (await (await app.request('/api/status')).json()) as Record<string, unknown>;
+        expect(status.ask_index).toBe('rebuilding');
+        expect(status.preparing).toEqual([
+          expect.objectContaining({ part: 'sentence index', reason: expect.stringMatching(/format version/) }),
+        ]);
+        const search = await app.request('/api/search?q=reward+noise');
+        expect(search.status).toBe(200);
+        expect(((await search.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0);
+
+        // A related-papers view to fit again is refused the same way while it is fitted.
+        const [first] = engine.browse({ k: 1, offset: 0, sort: 'date' }).results;
+        const similar = await app.request(`/api/papers/${first?.id}/similar`);
+        expect(similar.status).toBe(503);
+        expect(((await similar.json()) as { error: { code: string } }).error.code).toBe('INDEX_PREPARING');
+        await engine.loadRelated();
+        expect((await app.request(`/api/papers/${first?.id}/similar`)).status).toBe(200);
+
+        held?.release();
+        await engine.loadAskIndex();
+        const answered = await app.request('/api/ask', ask('how does reward noise affect reinforcement learning?'));
+        expect(answered.status).toBe(200);
+        expect(engine.status()).toMatchObject({ ask_index: 'ready', preparing: [] });
+      } finally {
+        held?.release();
+        await engine.close();
+      }
+    },
+    INDEX_SAMPLE_MS,
+  );
+
+  it('an in-process question (the command line, MCP) waits for the rebuild instead', async () => {
+    const copy = await buildSampleIndex();
+    await writeAsOlderVersion(dataDirLayout(copy).sentences, 'PSSN');
+    let held: Awaited<ReturnType<typeof heldEmbedder>> | undefined;
+    const engine = await SearchEngine.open({
+      dataDir: copy,
+      cacheDir: readSettings().cacheDir,
+      offline: true,
+      embedder: async (manifest) => {
+        held = await heldEmbedder(manifest, { held: true });
+        return held.embedder;
+      },
+    });
+    try {
+      const answering = engine.ask({ question: 'how does reward noise affect reinforcement learning?' });
+      held?.release();
+      expect((await answering).citations.length).toBeGreaterThan(0);
+      expect(held?.counts.documents).toBeGreaterThan(0);
+    } finally {
+      await engine.close();
+    }
+  });
+});
