@@ -77,8 +77,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     options.onListening?.(url);
     if (options.prepare) await options.prepare(progress.onEvent);
     progress.loading();
+    // The first open's events feed the progress page too: rebuilding a stale HNSW or BM25 file takes a while on a large index.
+    const onEvent = (event: IndexEvent) => {
+      progress.onEvent(event);
+      options.onEvent?.(event);
+    };
     // Live, so that POST /api/papers can swap in the updated index.
-    live = new LiveEngine(await SearchEngine.open(engineOptions), engineOptions);
+    live = new LiveEngine(await SearchEngine.open({ ...engineOptions, onEvent }), engineOptions);
   } catch (error) {
     await closeServer(server);
     throw error;

@@ -8,7 +8,7 @@ export type PreparedPart = 'sentence index' | 'related-papers view';
 const NEEDED_FOR: Record<PreparedPart, string> = { 'sentence index': 'Ask', 'related-papers view': 'Related papers' };
 
 /** A rebuild's first estimate of its remaining time, and the bounds of any estimate, in seconds. */
-const FIRST_RETRY_S = 5;
+const FIRST_RETRY_S = 2;
 const MIN_RETRY_S = 1;
 const MAX_RETRY_S = 30;
 

@@ -57,10 +57,21 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     readonly parameter?: string,
+    /** Seconds to wait before asking again (the Retry-After header), when the server says. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+}
+
+/**
+ * The milliseconds to wait before asking again when `error` says a part of the index the request
+ * needs is being rebuilt (503 INDEX_PREPARING); undefined for any other error.
+ */
+export function preparingDelay(error: unknown): number | undefined {
+  if (!(error instanceof ApiError) || error.code !== 'INDEX_PREPARING') return undefined;
+  return (error.retryAfter ?? 5) * 1000;
 }
 
 export function isAbort(error: unknown): boolean {
@@ -84,11 +95,13 @@ async function send(path: string, signal: AbortSignal, init: RequestInit): Promi
 /** The API's own error (`{ error: { code, message } }`) from a failed response, or its HTTP status. */
 function failure(response: Response, body: unknown, path: string): ApiError {
   const detail = (body as ErrorBody | undefined)?.error;
+  const retryAfter = Number(response.headers.get('Retry-After') ?? Number.NaN);
   return new ApiError(
     detail?.message ?? `${response.status} ${response.statusText} from ${path}`,
     response.status,
     detail?.code ?? 'HTTP_ERROR',
     detail?.parameter,
+    Number.isFinite(retryAfter) ? retryAfter : undefined,
   );
 }
 

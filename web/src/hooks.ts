@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Cluster, isAbort, type Status } from './api.js';
+import { api, type Cluster, isAbort, preparingDelay, type Status } from './api.js';
 
 export type Load<T> =
   | { state: 'idle' }
-  | { state: 'loading'; previous?: T }
+  /** `preparing`: the server's message while a part of the index the request needs is rebuilt; asked again by itself. */
+  | { state: 'loading'; previous?: T; preparing?: string }
   | { state: 'ready'; data: T }
   | { state: 'error'; error: Error };
 
@@ -13,26 +14,42 @@ export type Load<T> =
  */
 export function useApi<T>(load: (signal: AbortSignal) => Promise<T> | undefined, deps: unknown[]): Load<T> {
   const [result, setResult] = useState<Load<T>>({ state: 'idle' });
+  // Bumped to ask again once a part of the index being rebuilt should be ready.
+  const [attempt, setAttempt] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
     const pending = load(controller.signal);
     if (!pending) {
       setResult({ state: 'idle' });
       return;
     }
     // Keep the last good data on screen while the next request runs, so typing does not flicker.
+    // A rebuild's message stays while it is asked again: the part is still being rebuilt until the answer says otherwise.
     setResult((prev) => ({
       state: 'loading',
       previous: prev.state === 'ready' ? prev.data : prev.state === 'loading' ? prev.previous : undefined,
+      preparing: prev.state === 'loading' ? prev.preparing : undefined,
     }));
     pending.then(
       (data) => setResult({ state: 'ready', data }),
       (error: unknown) => {
-        if (!isAbort(error)) setResult({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
+        if (isAbort(error)) return;
+        const delay = preparingDelay(error);
+        if (delay !== undefined) {
+          const preparing = (error as Error).message;
+          setResult((prev) => ({ state: 'loading', previous: prev.state === 'loading' ? prev.previous : undefined, preparing }));
+          retry = setTimeout(() => setAttempt((n) => n + 1), delay);
+          return;
+        }
+        setResult({ state: 'error', error: error instanceof Error ? error : new Error(String(error)) });
       },
     );
-    return () => controller.abort();
-  }, deps);
+    return () => {
+      controller.abort();
+      clearTimeout(retry);
+    };
+  }, [...deps, attempt]);
   return result;
 }
 

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type Citation, isAbort } from '../api.js';
+import { api, type Citation, isAbort, preparingDelay } from '../api.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
 import { useApi, useDocumentTitle, useStatus } from '../hooks.js';
 import { parseAnswer } from '../lib/answer.js';
@@ -66,7 +66,7 @@ export function AskView({ question }: { question: string }) {
 function PlainAnswer({ question }: { question: string }) {
   const answer = useApi((signal) => api.ask(question, signal), [question]);
   if (answer.state === 'error') return <ErrorMessage error={answer.error} context="Could not answer" />;
-  if (answer.state !== 'ready') return <Loading label="Reading the abstracts…" />;
+  if (answer.state !== 'ready') return <Loading label={(answer.state === 'loading' && answer.preparing) || 'Reading the abstracts…'} />;
   return <Answer {...answer.data} phase="done" />;
 }
 
@@ -76,26 +76,41 @@ function useAnswerStream(question: string) {
   const [error, setError] = useState<Error | undefined>(undefined);
   const [stopped, setStopped] = useState(false);
   const [attempt, setAttempt] = useState(0);
+  /** The server's message while the sentence index is rebuilt; asked again by itself when it says. */
+  const [preparing, setPreparing] = useState<string | undefined>(undefined);
   const controller = useRef<AbortController | undefined>(undefined);
 
   useEffect(() => {
     const current = new AbortController();
     controller.current = current;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     setStream(WAITING);
     setError(undefined);
     setStopped(false);
     void (async () => {
       try {
-        for await (const event of api.askStream(question, current.signal)) setStream((state) => applyAskEvent(state, event));
+        for await (const event of api.askStream(question, current.signal)) {
+          setPreparing(undefined);
+          setStream((state) => applyAskEvent(state, event));
+        }
       } catch (failure) {
-        if (!isAbort(failure)) setError(failure instanceof Error ? failure : new Error(String(failure)));
+        if (isAbort(failure)) return;
+        const delay = preparingDelay(failure);
+        if (delay !== undefined) {
+          setPreparing((failure as Error).message);
+          retry = setTimeout(() => setAttempt((n) => n + 1), delay);
+        } else setError(failure instanceof Error ? failure : new Error(String(failure)));
       }
     })();
-    return () => current.abort();
+    return () => {
+      current.abort();
+      clearTimeout(retry);
+    };
   }, [question, attempt]);
 
   return {
     stream,
+    preparing,
     error,
     stopped,
     stop: () => {
@@ -107,13 +122,13 @@ function useAnswerStream(question: string) {
 }
 
 function StreamedAnswer({ question }: { question: string }) {
-  const { stream, error, stopped, stop, retry } = useAnswerStream(question);
+  const { stream, preparing, error, stopped, stop, retry } = useAnswerStream(question);
   const running = !error && !stopped && stream.phase !== 'done';
   if (error && stream.phase === 'waiting') return <ErrorMessage error={error} context="Could not answer" />;
   if (stream.phase === 'waiting' && !stopped) {
     return (
       <div class="answer-pending">
-        <Loading label="Finding evidence…" />
+        <Loading label={preparing ?? 'Finding evidence…'} />
         <button type="button" class="button button-small" onClick={stop}>
           Stop
         </button>

@@ -27,7 +27,7 @@ export function PaperView({ id }: { id: string }) {
         {similar.state === 'error' ? (
           <ErrorMessage error={similar.error} context="Could not load related papers" />
         ) : similar.state !== 'ready' ? (
-          <Loading label="Finding related papers…" />
+          <Loading label={(similar.state === 'loading' && similar.preparing) || 'Finding related papers…'} />
         ) : similar.data.results.length === 0 ? (
           <Empty>{similar.data.note ?? 'No related papers in this index.'}</Empty>
         ) : (
