@@ -2,7 +2,7 @@ import type { SentenceIndex } from '../../indexer/sentences/index.js';
 import { ASK_PAPERS, type AskEvent, type AskSources, answerEvents, answerQuestion, type LlmSettings } from '../ask/index.js';
 import type { ComposedAnswer } from '../ranking/index.js';
 import type { LazyParts } from './load.js';
-import type { Preparing } from './preparing.js';
+import { Preparing } from './preparing.js';
 import type { AskParams, AskResponse } from './schemas.js';
 import { search } from './search.js';
 import type { EngineState } from './state.js';
@@ -19,7 +19,7 @@ export class AskIndex {
   /** One scorer per loaded state, so the refusal bar computed from it is computed once (see `lexicalGroundingScore`). */
   readonly #scorers = new WeakMap<EngineState, (text: string) => number>();
 
-  constructor(load: LazyParts['loadSentences'], preparing: Preparing) {
+  constructor(load: LazyParts['loadSentences'], preparing = new Preparing()) {
     this.#load = load;
     this.#preparing = preparing;
   }
@@ -50,7 +50,7 @@ export class AskIndex {
   }
 
   /** With `refuse`, a rebuild under way is an INDEX_PREPARING error at once instead of a wait. */
-  async sources(state: EngineState, refuse: boolean): Promise<AskSources> {
+  async sources(state: EngineState, refuse = false): Promise<AskSources> {
     let topLexicalScore = this.#scorers.get(state);
     if (!topLexicalScore) {
       topLexicalScore = (text: string) => state.lexical.search(text, { k: 1 })[0]?.score ?? 0;
