@@ -27,7 +27,7 @@ export function formatIndexSummary(summary: IndexSummary): string {
   return (
     `Indexed ${plural(summary.total, 'paper')} in ${(summary.buildMs / 1000).toFixed(1)} s: ${summary.added} added, ${summary.updated} updated, ` +
     `${summary.unchanged} unchanged${problems.length ? `, ${problems.join(', ')}` : ''}; ${plural(summary.topics, 'topic')}; ` +
-    (summary.rebuiltFiles.length ? `rebuilt from the table: ${summary.rebuiltFiles.map(({ file }) => file).join(', ')}; ` : '') +
+    (summary.rebuiltFiles?.length ? `rebuilt from the table: ${summary.rebuiltFiles.map(({ file }) => file).join(', ')}; ` : '') +
     `embedder ${summary.embedder.kind} (${embedderModelLabel(summary.embedder)}).`
   );
 }

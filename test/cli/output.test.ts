@@ -74,6 +74,8 @@ describe('CLI wording', () => {
     expect(formatIndexSummary(summary)).toBe(
       'Indexed 1 paper in 1.2 s: 1 added, 0 updated, 0 unchanged, 7 skipped, 1 paper kept without a bad field; 1 topic; embedder word-vectors (wink).',
     );
+    const repaired = { ...summary, rebuiltFiles: [{ file: 'sentence index', reason: 'it is of format version 5, not 6' }] } as IndexSummary;
+    expect(formatIndexSummary(repaired)).toMatch(/; 1 topic; rebuilt from the table: sentence index; embedder word-vectors/);
   });
 });
 
