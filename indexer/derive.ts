@@ -3,7 +3,15 @@ import { assignToNearest } from './cluster/assign.js';
 import type { TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
-import { buildLexicalIndex, type CorpusTerms, countCorpusTerms, type LexicalIndex, loadLexicalFile } from './lexical/index.js';
+import {
+  buildLexicalIndex,
+  type CorpusTerms,
+  countCorpusTerms,
+  type LexicalFileSummary,
+  type LexicalIndex,
+  loadLexicalFile,
+  summarizeLexicalFile,
+} from './lexical/index.js';
 import type { RelatedView } from './related/index.js';
 import {
   buildSentenceIndex,
@@ -13,6 +21,7 @@ import {
   type SentenceSource,
   type SentenceVectors,
   saveSentenceIndex,
+  summarizeSentenceFiles,
 } from './sentences/index.js';
 import {
   type DataDirLayout,
@@ -195,23 +204,23 @@ export async function saveDerivedIndexes(
 
 /**
  * Loads whichever of the HNSW, BM25 and topics files are valid for `tableVersion`; the caller
- * rebuilds the rest. `problems` says why each missing one was not loaded.
+ * rebuilds the rest. `problems` says why each missing one was not loaded. With `lexical: 'check'`
+ * the BM25 file is only judged (its checksum and header), not loaded: the costliest to decode.
  */
 export async function loadDerivedIndexes(
   layout: DataDirLayout,
   expected: { dimension: number; count: number; tableVersion: number },
+  options: { lexical?: 'load' | 'check' } = {},
 ): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: DerivedFileProblem[] }> {
+  const lexicalLoading: Promise<{ index?: LexicalIndex; problem?: LoadProblem }> =
+    options.lexical === 'check' ? lexicalFileProblem(layout, expected).then((problem) => ({ problem })) : loadLexical(layout, expected);
   // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
-  const [annResult, lexicalResult, saved] = await Promise.all([
-    AnnIndex.load(layout, expected),
-    loadLexical(layout, expected),
-    readTopicsFile(layout),
-  ]);
+  const [annResult, lexicalResult, saved] = await Promise.all([AnnIndex.load(layout, expected), lexicalLoading, readTopicsFile(layout)]);
   const problems: DerivedFileProblem[] = [];
   const ann = 'index' in annResult ? annResult.index : undefined;
   if ('problem' in annResult) problems.push({ file: 'HNSW index', problem: annResult.problem });
-  const lexical = 'index' in lexicalResult ? lexicalResult.index : undefined;
-  if ('problem' in lexicalResult) problems.push({ file: 'BM25 index', problem: lexicalResult.problem });
+  const lexical = lexicalResult.index;
+  if (lexicalResult.problem) problems.push({ file: 'BM25 index', problem: lexicalResult.problem });
   const topics = saved?.tableVersion === expected.tableVersion ? saved : undefined;
   if (!topics)
     problems.push({
@@ -269,7 +278,8 @@ export function sentenceSources(records: PaperRecords): SentenceSource[] {
   }));
 }
 
-async function loadLexical(
+/** The BM25 index when its file is sound and of `expected`, else why not. */
+export async function loadLexical(
   layout: DataDirLayout,
   expected: { count: number; tableVersion: number },
 ): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {
@@ -281,11 +291,35 @@ async function loadLexical(
   }
   const saved = loadLexicalFile(bytes);
   if ('problem' in saved) return saved;
+  const { index } = saved;
+  const outdated = lexicalOutdated(
+    { tableVersion: saved.tableVersion, documentCount: index.size, hasPositions: index.hasPositions },
+    expected,
+  );
+  return outdated ? { problem: outdated } : { index };
+}
+
+/** Why the BM25 file would not serve `expected`, if it would not, from its checksum and header alone (no decoding). */
+export async function lexicalFileProblem(
+  layout: DataDirLayout,
+  expected: { count: number; tableVersion: number },
+): Promise<LoadProblem | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(layout.lexical);
+  } catch (error) {
+    return unreadableFile(error);
+  }
+  const saved = summarizeLexicalFile(bytes);
+  return 'problem' in saved ? saved.problem : lexicalOutdated(saved, expected);
+}
+
+function lexicalOutdated(saved: LexicalFileSummary, expected: { count: number; tableVersion: number }): LoadProblem | undefined {
   if (saved.tableVersion !== expected.tableVersion)
-    return { problem: staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`) };
-  if (saved.index.size !== expected.count) return { problem: staleFile(`holds ${saved.index.size} papers, not ${expected.count}`) };
-  if (!saved.index.hasPositions) return { problem: staleFile('written without word positions') };
-  return { index: saved.index };
+    return staleFile(`built from table version ${saved.tableVersion}, not ${expected.tableVersion}`);
+  if (saved.documentCount !== expected.count) return staleFile(`holds ${saved.documentCount} papers, not ${expected.count}`);
+  if (!saved.hasPositions) return staleFile('written without word positions');
+  return undefined;
 }
 
 /**
@@ -301,13 +335,35 @@ export async function readSentenceIndex(
   const saved = await loadSentenceIndex(layout, embedder);
   if ('problem' in saved) return { problem: saved.problem, previous: saved.vectors };
   const previous = saved.index;
-  if (previous.tableVersion !== tableVersion)
-    return { problem: staleFile(`built from table version ${previous.tableVersion}, not ${tableVersion}`), previous };
+  const listed = { paperIds: previous.papers.map(({ id }) => id), paperHashes: previous.papers.map(({ hash }) => hash) };
+  const outdated = sentencesOutdated({ tableVersion: previous.tableVersion, ...listed }, papers, tableVersion);
+  return outdated ? { problem: outdated, previous } : { index: previous };
+}
+
+/**
+ * Why the saved sentence index would not serve `papers` at `tableVersion`, if it would not, judged
+ * from its files' checksums and headers without loading it (`summarizeSentenceFiles`).
+ */
+export async function sentenceFilesProblem(
+  layout: DataDirLayout,
+  papers: ReadonlyArray<Pick<SentenceSource, 'id' | 'contentHash'>>,
+  tableVersion: number,
+  embedder: EmbedderInfo,
+): Promise<LoadProblem | undefined> {
+  const saved = await summarizeSentenceFiles(layout, embedder);
+  return 'problem' in saved ? saved.problem : sentencesOutdated(saved, papers, tableVersion);
+}
+
+function sentencesOutdated(
+  saved: { tableVersion: number; paperIds: readonly string[]; paperHashes: readonly string[] },
+  papers: ReadonlyArray<Pick<SentenceSource, 'id' | 'contentHash'>>,
+  tableVersion: number,
+): LoadProblem | undefined {
+  if (saved.tableVersion !== tableVersion) return staleFile(`built from table version ${saved.tableVersion}, not ${tableVersion}`);
   const current =
-    previous.papers.length === papers.length &&
-    previous.papers.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash);
-  if (!current) return { problem: staleFile("its papers are not the table's"), previous };
-  return { index: previous };
+    saved.paperIds.length === papers.length &&
+    papers.every(({ id, contentHash }, position) => saved.paperIds[position] === id && saved.paperHashes[position] === contentHash);
+  return current ? undefined : staleFile("its papers are not the table's");
 }
 
 /**

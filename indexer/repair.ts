@@ -6,16 +6,16 @@ import {
   type DerivedFileProblem,
   describeProblem,
   loadDerivedIndexes,
-  readSentenceIndex,
+  loadLexical,
   recordRows,
   relatedViewFor,
   saveDerivedIndexes,
+  sentenceFilesProblem,
   sentenceIndexFor,
   sentenceSources,
 } from './derive.js';
 import type { Embedder, EmbedderInfo } from './embed/index.js';
 import type { IndexEvent } from './events.js';
-import type { LexicalIndex } from './lexical/index.js';
 import { type RelatedView, readRelatedFile } from './related/index.js';
 import {
   type DataDirLayout,
@@ -28,11 +28,10 @@ import {
 } from './store/index.js';
 import { type StageTimings, timeStage } from './timings.js';
 
-/** The derived files as they read back, with what did not. */
+/** The derived files as they read back (the BM25 and sentence files judged, not loaded), with what did not. */
 export interface DerivedHealth {
   problems: DerivedFileProblem[];
   ann?: AnnIndex;
-  lexical?: LexicalIndex;
   topics?: TopicsFile;
   previousTopics?: TopicsFile;
   related?: RelatedView;
@@ -50,10 +49,11 @@ export async function derivedFileHealth(
   papers: ReadonlyArray<{ id: string; contentHash: string }>,
   embedder: EmbedderInfo | undefined,
 ): Promise<DerivedHealth> {
+  // The BM25 and sentence files, the costliest to decode, are judged by their checksums and headers alone.
   const [loaded, records, sentences] = await Promise.all([
-    loadDerivedIndexes(layout, expected),
+    loadDerivedIndexes(layout, expected, { lexical: 'check' }),
     readRecordsFile(layout, expected),
-    embedder && readSentenceIndex(layout, papers, expected.tableVersion, embedder),
+    embedder && sentenceFilesProblem(layout, papers, expected.tableVersion, embedder),
   ]);
   const problems = [...loaded.problems];
   if ('problem' in records) problems.push({ file: 'records file', problem: records.problem });
@@ -61,7 +61,7 @@ export async function derivedFileHealth(
   const topicCount = loaded.topics?.topics.length;
   const related = topicCount === undefined ? undefined : await readRelatedFile(layout, { ...expected, topicCount });
   if (related && 'problem' in related) problems.push({ file: 'related-papers view', problem: related.problem });
-  if (sentences && 'problem' in sentences) problems.push({ file: 'sentence index', problem: sentences.problem });
+  if (sentences) problems.push({ file: 'sentence index', problem: sentences });
   return { ...loaded, problems, related: related && 'view' in related ? related.view : undefined };
 }
 
@@ -107,9 +107,11 @@ export async function repairDerivedFiles(
         previous: health.previousTopics,
         timings: events.timings,
       };
+      // A sound BM25 file is loaded now, to be kept (the topics' view counts the terms without it).
+      const lexical = files.has('BM25 index') ? undefined : await loadLexical(layout, expected);
       const current = {
         ann: health.ann,
-        lexical: health.lexical,
+        lexical: lexical && 'index' in lexical ? lexical.index : undefined,
         topics: health.topics,
         related: health.related && !files.has('related-papers view') ? Promise.resolve(health.related) : undefined,
       };

@@ -265,6 +265,34 @@ export function encodeLexicalFile(data: LexicalData, tableVersion: number): Uint
  * written (checksum, header or an inconsistent body).
  */
 export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+  const read = readLexicalFile(file);
+  if ('problem' in read) return read;
+  try {
+    return { tableVersion: read.header.tableVersion, data: decodeBody(read.header, read.body) };
+  } catch (error) {
+    return { problem: damagedFile((error as Error).message) };
+  }
+}
+
+/** What the file's header says of it: enough to judge a sound file current, without decoding its body. */
+export interface LexicalFileSummary {
+  tableVersion: number;
+  documentCount: number;
+  hasPositions: boolean;
+}
+
+/**
+ * The header of a sound file of the current format (its checksum verified over every byte), or why
+ * not: a check that costs a read and a CRC, not the index's construction.
+ */
+export function summarizeLexicalFile(file: Uint8Array): LexicalFileSummary | { problem: LoadProblem } {
+  const read = readLexicalFile(file);
+  if ('problem' in read) return read;
+  const { tableVersion, documentCount, positionCount } = read.header;
+  return { tableVersion, documentCount, hasPositions: positionCount > 0 };
+}
+
+function readLexicalFile(file: Uint8Array): { header: BinaryHeader; body: Buffer } | { problem: LoadProblem } {
   const bytes = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (bytes.toString('latin1', 0, 4) === LEGACY_MAGIC)
     return { problem: staleFile('written by an older version of Paperscope, in an earlier format') };
@@ -278,11 +306,7 @@ export function decodeLexicalFile(file: Uint8Array): { tableVersion: number; dat
   const header = parsed.data;
   if (header.version !== LEXICAL_BINARY_VERSION)
     return { problem: staleFile(`it is of format version ${header.version}, not ${LEXICAL_BINARY_VERSION}`) };
-  try {
-    return { tableVersion: header.tableVersion, data: decodeBody(header, sealed.body) };
-  } catch (error) {
-    return { problem: damagedFile((error as Error).message) };
-  }
+  return { header, body: sealed.body };
 }
 
 /** The typed arrays as views over the 8-byte aligned `body`; anything inconsistent throws INDEX_MISMATCH naming the part. */

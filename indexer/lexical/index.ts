@@ -5,7 +5,14 @@ import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 export { buildLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
 export { type CorpusTerms, countCorpusTerms, type FieldedText } from './corpus-terms.js';
-export { LEXICAL_BINARY_VERSION, LEXICAL_FORMAT, LEXICAL_FORMAT_VERSION, type SerializedLexicalIndex } from './format.js';
+export {
+  LEXICAL_BINARY_VERSION,
+  LEXICAL_FORMAT,
+  LEXICAL_FORMAT_VERSION,
+  type LexicalFileSummary,
+  type SerializedLexicalIndex,
+  summarizeLexicalFile,
+} from './format.js';
 export { type LexicalHit, LexicalIndex, type LexicalRanking, type LexicalSearchOptions } from './lexical-index.js';
 export { DEFAULT_LEXICAL_PARAMS, type LexicalParams, PROXIMITY, QUERY_TERMS } from './params.js';
 export { type ParsedQuery, type PhraseTerm, parseQuery, queryTermWeights } from './query.js';

@@ -1,7 +1,7 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema, embedderModelLabel, sameEmbedder } from '../embed/index.js';
-import { decodeVarints, encodeVarints, loadLexicalFile } from '../lexical/index.js';
+import { decodeVarints, encodeVarints, loadLexicalFile, summarizeLexicalFile } from '../lexical/index.js';
 import {
   type DataDirLayout,
   damagedFile,
@@ -85,29 +85,9 @@ export async function loadSentenceIndex(
   embedder: EmbedderInfo,
 ): Promise<{ index: SentenceIndex } | { problem: LoadProblem; vectors?: SentenceVectors }> {
   try {
-    const bytes = await readFile(layout.sentences).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    });
-    if (bytes === undefined) return { problem: missingFile('its file is missing') };
-    const sealed = openSealedFile(bytes, MAGIC, 'sentence index');
-    if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
-    const parsed = metaSchema.safeParse(sealed.header);
-    if (!parsed.success) return { problem: damagedFile('its header is invalid') };
-    const meta = parsed.data;
-    if (meta.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${meta.version}, not ${FORMAT_VERSION}`) };
-    if (!sameEmbedder(meta.embedder, embedder)) {
-      return {
-        problem: staleFile(
-          `it was built by ${meta.embedder.kind} ${embedderModelLabel(meta.embedder)}, not ${embedder.kind} ${embedderModelLabel(embedder)}`,
-        ),
-      };
-    }
-    const expectedBytes = meta.count * meta.embedder.dimension * 4;
-    if (sealed.body.length !== expectedBytes)
-      return { problem: damagedFile(`its vectors take ${sealed.body.length} bytes, not ${expectedBytes}`) };
-    if (meta.paperHashes.length !== meta.paperIds.length)
-      return { problem: damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`) };
+    const read = await readSentenceFile(layout, embedder);
+    if ('problem' in read) return read;
+    const { meta, body } = read;
     const counts = decodeVarints(meta.paperCounts, meta.paperIds.length);
     let first = 0;
     const papers = meta.paperIds.map((id, position) => {
@@ -119,7 +99,7 @@ export async function loadSentenceIndex(
     if (first !== meta.count) return { problem: damagedFile(`its papers hold ${first} sentences, not ${meta.count}`) };
     const offsets = decodeVarints(meta.offsets, 2 * meta.count);
     // The sealed body is 8-byte aligned: a view, not a copy.
-    const vectors = new Float32Array(sealed.body.buffer, sealed.body.byteOffset, meta.count * meta.embedder.dimension);
+    const vectors = new Float32Array(body.buffer, body.byteOffset, meta.count * meta.embedder.dimension);
     // An indexed loop: iterating tens of millions of floats with for…of is several times slower.
     for (let i = 0; i < vectors.length; i++)
       if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vectors hold non-finite values') };
@@ -138,16 +118,77 @@ export async function loadSentenceIndex(
     const saved = loadLexicalFile(lexicalFile);
     if ('problem' in saved)
       return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` }, vectors: sentences };
-    const { tableVersion: lexicalVersion, index: lexical } = saved;
-    if (lexicalVersion !== meta.tableVersion)
-      return {
-        problem: staleFile(`its BM25 file was built from table version ${lexicalVersion}, not ${meta.tableVersion}`),
-        vectors: sentences,
-      };
-    if (lexical.size !== meta.count)
-      return { problem: damagedFile(`its BM25 index holds ${lexical.size} sentences, not ${meta.count}`), vectors: sentences };
-    return { index: new SentenceIndex({ ...sentences, papers, lexical }) };
+    const mismatch = lexicalMismatch(meta, { tableVersion: saved.tableVersion, documentCount: saved.index.size });
+    if (mismatch) return { problem: mismatch, vectors: sentences };
+    return { index: new SentenceIndex({ ...sentences, papers, lexical: saved.index }) };
   } catch (error) {
     return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };
   }
+}
+
+/**
+ * What the saved sentence files hold (table version, papers' ids and hashes) when both are sound and
+ * of the current format, else why not: their checksums and headers, without decoding the vectors'
+ * offsets or building the BM25 index (what `index` checks before deciding to rebuild).
+ */
+export async function summarizeSentenceFiles(
+  layout: DataDirLayout,
+  embedder: EmbedderInfo,
+): Promise<{ tableVersion: number; paperIds: readonly string[]; paperHashes: readonly string[] } | { problem: LoadProblem }> {
+  try {
+    const read = await readSentenceFile(layout, embedder);
+    if ('problem' in read) return read;
+    const { meta } = read;
+    const lexicalFile = await readFile(layout.sentenceLexical).catch(() => undefined);
+    if (!lexicalFile) return { problem: damagedFile('its BM25 file is missing') };
+    const saved = summarizeLexicalFile(lexicalFile);
+    if ('problem' in saved) return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` } };
+    const mismatch = lexicalMismatch(meta, saved);
+    return mismatch ? { problem: mismatch } : { tableVersion: meta.tableVersion, paperIds: meta.paperIds, paperHashes: meta.paperHashes };
+  } catch (error) {
+    return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };
+  }
+}
+
+/** The sealed file's checked header and its vectors' bytes, or why they cannot serve `embedder`. */
+async function readSentenceFile(
+  layout: DataDirLayout,
+  embedder: EmbedderInfo,
+): Promise<{ meta: z.infer<typeof metaSchema>; body: Buffer } | { problem: LoadProblem }> {
+  const bytes = await readFile(layout.sentences).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (bytes === undefined) return { problem: missingFile('its file is missing') };
+  const sealed = openSealedFile(bytes, MAGIC, 'sentence index');
+  if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
+  const parsed = metaSchema.safeParse(sealed.header);
+  if (!parsed.success) return { problem: damagedFile('its header is invalid') };
+  const meta = parsed.data;
+  if (meta.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${meta.version}, not ${FORMAT_VERSION}`) };
+  if (!sameEmbedder(meta.embedder, embedder)) {
+    return {
+      problem: staleFile(
+        `it was built by ${meta.embedder.kind} ${embedderModelLabel(meta.embedder)}, not ${embedder.kind} ${embedderModelLabel(embedder)}`,
+      ),
+    };
+  }
+  const expectedBytes = meta.count * meta.embedder.dimension * 4;
+  if (sealed.body.length !== expectedBytes)
+    return { problem: damagedFile(`its vectors take ${sealed.body.length} bytes, not ${expectedBytes}`) };
+  if (meta.paperHashes.length !== meta.paperIds.length)
+    return { problem: damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`) };
+  return { meta, body: sealed.body };
+}
+
+/** Why the sentences' BM25 file does not belong to the sentence file, if it does not. */
+function lexicalMismatch(
+  meta: { tableVersion: number; count: number },
+  lexical: { tableVersion: number; documentCount: number },
+): LoadProblem | undefined {
+  if (lexical.tableVersion !== meta.tableVersion)
+    return staleFile(`its BM25 file was built from table version ${lexical.tableVersion}, not ${meta.tableVersion}`);
+  if (lexical.documentCount !== meta.count)
+    return damagedFile(`its BM25 index holds ${lexical.documentCount} sentences, not ${meta.count}`);
+  return undefined;
 }

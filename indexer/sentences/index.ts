@@ -8,7 +8,7 @@ export {
   type SentenceSource,
 } from './build.js';
 export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
-export { loadSentenceIndex, saveSentenceIndex } from './file.js';
+export { loadSentenceIndex, saveSentenceIndex, summarizeSentenceFiles } from './file.js';
 export {
   SentenceIndex,
   type SentenceIndexData,
