@@ -24,7 +24,7 @@ export const errorCatalog = {
   RATE_LIMITED: { status: 429, exit: 1 },
   TIMEOUT: { status: 503, exit: 1 },
   /**
-   * A server is rebuilding a derived file the request needs (`details.part`); it answers at once
+   * A server is rebuilding a derived file the request needs (`details.part`); it answers within a second
    * with Retry-After (`details.retryAfter`) instead of making the client wait. Commands wait instead.
    */
   INDEX_PREPARING: { status: 503, exit: 1 },

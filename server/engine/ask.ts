@@ -49,7 +49,7 @@ export class AskIndex {
     return this.#sentences;
   }
 
-  /** With `refuse`, a rebuild under way is an INDEX_PREPARING error at once instead of a wait. */
+  /** With `refuse`, a rebuild under way for a second is an INDEX_PREPARING error instead of a long wait. */
   async sources(state: EngineState, refuse = false): Promise<AskSources> {
     let topLexicalScore = this.#scorers.get(state);
     if (!topLexicalScore) {
@@ -65,7 +65,7 @@ export class AskIndex {
   }
 }
 
-/** How a question waits for a sentence index being rebuilt: the HTTP API refuses at once, with Retry-After. */
+/** How a question waits for a sentence index being rebuilt: the HTTP API refuses after a second, with Retry-After. */
 export interface AskOptions {
   refuseWhilePreparing?: boolean;
 }

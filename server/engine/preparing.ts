@@ -7,6 +7,11 @@ export type PreparedPart = 'sentence index' | 'related-papers view';
 /** What the API needs each part for, in the message that refuses it meanwhile. */
 const NEEDED_FOR: Record<PreparedPart, string> = { 'sentence index': 'Ask', 'related-papers view': 'Related papers' };
 
+/**
+ * How long a request waits for a rebuild before it is refused: a small index's rebuild is over by
+ * then, and the request is answered as if nothing happened.
+ */
+const GRACE_MS = 1_000;
 /** A rebuild's first estimate of its remaining time, and the bounds of any estimate, in seconds. */
 const FIRST_RETRY_S = 2;
 const MIN_RETRY_S = 1;
@@ -29,8 +34,8 @@ export interface PreparingStatus {
 }
 
 /**
- * The parts of a loaded index being rebuilt, for the API to answer at once ("being rebuilt, try again
- * in N s") instead of keeping a client waiting past its timeout, and for `/api/status` to report.
+ * The parts of a loaded index being rebuilt, for the API to answer within a second ("being rebuilt,
+ * try again in N s") instead of keeping a client waiting past its timeout, and for `/api/status` to report.
  *
  * @example
  * const loading = loadSentences(preparing.hooks('sentence index'));
@@ -76,17 +81,32 @@ export class Preparing {
   }
 
   /**
-   * `loading`'s value; but while `part` is being rebuilt (or as soon as `loading` turns out to be a
-   * rebuild), an INDEX_PREPARING error instead, with the seconds to wait as `retryAfter`.
+   * `loading`'s value; but once `part` has been rebuilding for a second (`loading` may turn out to
+   * be a rebuild), an INDEX_PREPARING error instead, with the seconds to wait as `retryAfter`.
    */
   orRefuse<T>(part: PreparedPart, loading: Promise<T>): Promise<T> {
-    if (this.#rebuilds.has(part)) return Promise.reject(this.#refusal(part));
     return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const refuseAfterGrace = () => {
+        const started = this.#rebuilds.get(part)?.started ?? this.#now();
+        timer = setTimeout(
+          () => {
+            // Settled meanwhile: `loading` answers.
+            if (this.#rebuilds.has(part)) reject(this.#refusal(part));
+          },
+          Math.max(0, started + GRACE_MS - this.#now()),
+        );
+      };
       const listeners = this.#listeners.get(part) ?? new Set();
-      const refuse = () => reject(this.#refusal(part));
-      listeners.add(refuse);
-      this.#listeners.set(part, listeners);
-      loading.then(resolve, reject).finally(() => listeners.delete(refuse));
+      if (this.#rebuilds.has(part)) refuseAfterGrace();
+      else {
+        listeners.add(refuseAfterGrace);
+        this.#listeners.set(part, listeners);
+      }
+      loading.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        listeners.delete(refuseAfterGrace);
+      });
     });
   }
 

@@ -115,7 +115,7 @@ export class SearchEngine {
     return browse(this.#state, params);
   }
 
-  /** With `refuseWhilePreparing`, a related-papers view being fitted again is an INDEX_PREPARING error at once, not a wait. */
+  /** With `refuseWhilePreparing`, a related-papers view being fitted again is an INDEX_PREPARING error after a second, not a long wait. */
   async similar(id: string, k: number, options: AskOptions = {}): Promise<{ results: SimilarHit[]; note?: string }> {
     // An unknown id is a 404 before anything loads.
     this.#state.positionOf(id);
@@ -174,7 +174,7 @@ export class SearchEngine {
 
   /**
    * Answers from the abstracts' own sentences, each claim cited. A sentence index being rebuilt is
-   * waited for, or with `refuseWhilePreparing` (the HTTP API) an INDEX_PREPARING error at once.
+   * waited for, or with `refuseWhilePreparing` (the HTTP API) an INDEX_PREPARING error after a second.
    */
   ask(params: AskParams, options: AskOptions = {}) {
     return ask(this.#state, this.#askIndex, params, options);

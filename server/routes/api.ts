@@ -54,7 +54,7 @@ function exportResponse(
 
 /**
  * A client is not kept waiting past its timeout while a part of the index is rebuilt: it gets a 503
- * INDEX_PREPARING with Retry-After at once (search, which needs no such part, goes on).
+ * INDEX_PREPARING with Retry-After within a second (search, which needs no such part, goes on).
  */
 const WITHOUT_WAITING = { refuseWhilePreparing: true };
 
