@@ -86,9 +86,11 @@ export function printAnswer(response: {
   write(response.answer);
   if (response.citations.length > 0) write();
   for (const [index, citation] of response.citations.entries()) write(`[${index + 1}] ${citation.title} (${citation.id})`);
+  // A refusal lists no papers: none passed the bar that off-topic questions stay under.
+  if (!response.grounded) write('No indexed paper is close to this question.');
   if (response.see_also.length > 0) {
     write();
-    write(response.grounded ? 'See also:' : 'Closest papers:');
+    write('See also:');
     for (const paper of response.see_also) write(`  - ${paper.title} (${paper.id})`);
   }
 }

@@ -72,15 +72,38 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
     for (const { sentence } of answer.citations) expect(sentence).not.toMatch(/increasingly critical|there have been plenty of studies/);
   });
 
-  it('refuses questions the abstracts do not answer', async () => {
-    for (const question of ['what is the boiling point of tungsten', 'best pizza recipe in Naples', 'who won the world cup in 1998']) {
+  it('refuses questions the abstracts do not answer, listing no paper as close to them', async () => {
+    // Off-topic questions, two of them sharing words with the sample ("reward", "training", "noise").
+    for (const question of [
+      'what is the boiling point of tungsten',
+      'best pizza recipe in Naples',
+      'who won the world cup in 1998',
+      'What reward works best when training a puppy to sit?',
+      'How much noise does a wind turbine make at night?',
+    ]) {
       const answer = await plain.ask({ question });
-      expect(answer, question).toMatchObject({
+      expect(answer, question).toEqual({
         grounded: false,
+        partial: false,
         citations: [],
+        see_also: [],
         answer: 'The indexed abstracts do not answer this question.',
       });
     }
+    const app = createApp({ engine: plain });
+    const response = await app.request('/api/ask/stream', {
+      method: 'POST',
+      body: JSON.stringify({ question: 'How do I repot an orchid?' }),
+    });
+    const done = parseSse(await response.text()).find((event) => event.event === 'done');
+    expect(done?.data).toMatchObject({ grounded: false, see_also: [] });
+  });
+
+  it('answers a long paraphrase when a top paper matches 3 of its topical words, however diluted their share', async () => {
+    // Held-out: its best paper is the search's first, matching 3 of 9 topical words (17% of their weight).
+    const answer = await plain.ask({ question: 'Do scorers trained on what people prefer favour long replies that wander off the point?' });
+    expect(answer).toMatchObject({ grounded: true, partial: true });
+    expect(answer.citations[0]?.title).toBe('Preference-free Alignment Learning with Regularized Relevance Reward');
   });
 
   it(

@@ -11,7 +11,7 @@ export interface AnswerStream {
   /** The evidence while streaming (token `[n]` refer to it), then the citations `done` resolved. */
   citations: Citation[];
   generated: boolean;
-  /** Sent with `done`: further reading, or the closest papers when the question is not answered. */
+  /** Sent with `done`: further reading beside an answer; empty when the question is not answered. */
   see_also: Array<{ id: string; title: string }>;
   /** The model failed ("message (CODE)"); the extractive answer replaces its text. */
   modelError?: string;

@@ -237,11 +237,11 @@ function Answer({ answer, grounded, partial, citations, see_also: seeAlso, gener
             </ol>
           </>
         ) : streaming || seeAlso.length > 0 ? null : (
-          <Empty>No sources were cited.</Empty>
+          <Empty>{grounded ? 'No sources were cited.' : 'No indexed paper is close to this question.'}</Empty>
         )}
         {!streaming && seeAlso.length > 0 ? (
           <nav class="see-also" aria-labelledby="see-also-heading">
-            <h2 id="see-also-heading">{grounded ? 'See also' : 'Closest papers'}</h2>
+            <h2 id="see-also-heading">See also</h2>
             <ul>
               {seeAlso.map((paper) => (
                 <li key={paper.id}>
