@@ -50,6 +50,12 @@ export interface Embedder {
    */
   embedWithPieces?(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]>;
   /**
+   * Each text given as its consecutive pieces: the text's vector as `embedDocuments` gives it and each
+   * piece's as `embedDocuments` gives the piece alone (less its trailing whitespace), in one pass over
+   * the text. The word vectors have this: a piece's average does not depend on its context.
+   */
+  embedPiecesAlone?(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]>;
+  /**
    * Cosine similarity of `word` to each of `others` by the embedder's own word vectors, undefined
    * where either word has none; only embedders built on word vectors have this (search uses it to
    * weigh a query word's variants in the corpus, "noisy" for "noise").

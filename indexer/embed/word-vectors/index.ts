@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
-import type { EmbedProgress, Embedder, EmbedderInfo } from '../types.js';
+import type { EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, SOURCE_PACKAGE } from './cache.js';
 import {
   analyze,
@@ -12,6 +12,7 @@ import {
   finish,
   firstPrincipalComponent,
   type Lexicon,
+  pieceVectors,
   type Term,
   textVector,
   type Weighting,
@@ -167,6 +168,28 @@ class WordVectorEmbedder implements Embedder {
     return vectors;
   }
 
+  /**
+   * A word-vector average of a piece does not depend on the text around it: each piece's vector is
+   * the piece embedded alone, made in the pass over the whole text (the sentences for Ask, at no
+   * second tokenization of every abstract).
+   */
+  async embedPiecesAlone(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]> {
+    const embedded: PiecedVectors[] = [];
+    const pause = eventLoopYielder();
+    const { dimension } = this.info;
+    for (const pieces of texts) {
+      const averages = pieceVectors(pieces, this.#lexicon, this.#weighting);
+      const rows = new Float32Array(pieces.length * dimension);
+      averages.pieces.forEach((average, piece) => {
+        rows.set(this.#finish(average, (pieces[piece] as string).trimEnd()), piece * dimension);
+      });
+      embedded.push({ text: this.#finish(averages.text, pieces.join('')), pieces: rows });
+      if (embedded.length % PROGRESS_EVERY === 0 || embedded.length === texts.length) onProgress?.(embedded.length, texts.length);
+      await pause();
+    }
+    return embedded;
+  }
+
   async embedQuery(text: string): Promise<Float32Array> {
     let vector = this.#queryCache.get(text);
     if (!vector) {
@@ -205,7 +228,11 @@ class WordVectorEmbedder implements Embedder {
   }
 
   #embed(text: string): Float32Array {
-    const average = textVector(text, this.#lexicon, this.#weighting);
+    return this.#finish(textVector(text, this.#lexicon, this.#weighting), text);
+  }
+
+  /** The unit vector of `text` from its weighted average (`textVector`). */
+  #finish(average: Float32Array, text: string): Float32Array {
     // A text of stop words only still gets a stable unit vector, from its hashed characters.
     const vector = average.some((value) => value !== 0)
       ? average

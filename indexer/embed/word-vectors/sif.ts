@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { tokenize } from '../../text/index.js';
+import { type AnalysedWord, forEachWord } from '../../text/index.js';
 import type { VectorTable } from './convert.js';
 import { createNgramTable, hashedVector } from './oov.js';
 import { WordIndex } from './word-index.js';
@@ -29,7 +29,18 @@ export interface Lexicon {
   typicalNorm: number;
   /** Hashed vectors of recent out-of-vocabulary words, which recur across a corpus ("rlvr"). */
   hashed: LRUCache<string, Float32Array>;
+  /** How recent words read (`readWord`), by the tokenizer's shared analysis of each: looked up once, not at every occurrence. */
+  readings: Map<AnalysedWord, readonly Reading[]>;
 }
+
+/** One vector a word adds: the vocabulary's row of `word`, -1 when out of vocabulary. */
+interface Reading {
+  word: string;
+  row: number;
+}
+
+/** Bounds `Lexicon.readings`, as the tokenizer bounds its own cache of analysed words. */
+const READINGS_LIMIT = 100_000;
 
 export function createLexicon(table: VectorTable): Lexicon {
   return {
@@ -39,6 +50,7 @@ export function createLexicon(table: VectorTable): Lexicon {
     harmonic: Math.log(table.words.length) + 0.5772,
     typicalNorm: medianNorm(table),
     hashed: new LRUCache({ max: 20_000 }),
+    readings: new Map(),
   };
 }
 
@@ -66,27 +78,53 @@ export interface Term {
 type TermVisitor = (word: string, row: number, boost: number) => void;
 
 /**
- * Visits the unstemmed words of a text. A compound the vocabulary knows ("state-of-the-art") stands
+ * The unstemmed words a matched word adds. A compound the vocabulary knows ("state-of-the-art") stands
  * for its parts; an unknown one ("text-to-image") is kept for its hashed vector and its parts add theirs.
  */
-function visitTerms(text: string, lexicon: Lexicon, visit: TermVisitor): void {
+function readWord(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] {
   const { rows, table } = lexicon;
+  const readings: Reading[] = [];
   let knownCompoundEnd = -1;
-  const titleEnd = text.indexOf('. ');
-  for (const token of tokenize(text)) {
+  for (const token of analysed.tokens) {
     if (token.start < knownCompoundEnd) continue;
-    const boost = token.start < titleEnd ? TITLE_BOOST : 1;
     const row = rows.get(token.word);
     if (row !== undefined) {
       if (/[-^/.]/.test(token.word)) knownCompoundEnd = token.end;
-      visit(token.word, row, boost);
+      readings.push({ word: token.word, row });
       continue;
     }
     // "llms" is not in the vocabulary but its stem "llm" is: count it as that word.
     const stemRow = rows.get(token.term);
-    if (stemRow === undefined) visit(token.word, -1, boost);
-    else visit(table.words[stemRow] ?? token.term, stemRow, boost);
+    readings.push(stemRow === undefined ? { word: token.word, row: -1 } : { word: table.words[stemRow] ?? token.term, row: stemRow });
   }
+  return readings;
+}
+
+function readingsOf(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] {
+  let readings = lexicon.readings.get(analysed);
+  if (readings === undefined) {
+    readings = readWord(analysed, lexicon);
+    if (lexicon.readings.size >= READINGS_LIMIT) lexicon.readings.clear();
+    lexicon.readings.set(analysed, readings);
+  }
+  return readings;
+}
+
+/**
+ * Title boost of the words of `text` (callers pass "title. abstract"): those before its first ". ".
+ * No match spans a ". ", so a whole word is before it or after.
+ */
+function titleEnd(text: string): number {
+  return text.indexOf('. ');
+}
+
+/** Visits the unstemmed words of a text (see `readWord`), with their boost. */
+function visitTerms(text: string, lexicon: Lexicon, visit: TermVisitor): void {
+  const end = titleEnd(text);
+  forEachWord(text, (analysed, start) => {
+    const boost = start < end ? TITLE_BOOST : 1;
+    for (const { word, row } of readingsOf(analysed, lexicon)) visit(word, row, boost);
+  });
 }
 
 export function analyze(text: string, lexicon: Lexicon): Term[] {
@@ -146,6 +184,43 @@ export function textVector(text: string, lexicon: Lexicon, weighting: Weighting)
   const average = new WeightedAverage(lexicon, weighting);
   visitTerms(text, lexicon, average.add);
   return average.result();
+}
+
+/**
+ * `textVector` of the text the pieces make up and of each piece alone (its trailing whitespace
+ * aside), from one pass over the text's words: the same sums in the same order, so the same vectors.
+ * A piece must end where a word cannot go on (at whitespace), as sentences do.
+ */
+export function pieceVectors(
+  pieces: readonly string[],
+  lexicon: Lexicon,
+  weighting: Weighting,
+): { text: Float32Array; pieces: Float32Array[] } {
+  const text = pieces.join('');
+  const whole = new WeightedAverage(lexicon, weighting);
+  const parts = pieces.map(() => new WeightedAverage(lexicon, weighting));
+  const ends: number[] = [];
+  const boostedBefore: number[] = [];
+  let offset = 0;
+  for (const piece of pieces) {
+    const own = titleEnd(piece.trimEnd());
+    boostedBefore.push(own < 0 ? -1 : offset + own);
+    offset += piece.length;
+    ends.push(offset);
+  }
+  const textEnd = titleEnd(text);
+  let piece = 0;
+  forEachWord(text, (analysed, start) => {
+    while (start >= (ends[piece] as number)) piece++;
+    const boost = start < textEnd ? TITLE_BOOST : 1;
+    const pieceBoost = start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1;
+    const part = parts[piece] as WeightedAverage;
+    for (const { word, row } of readingsOf(analysed, lexicon)) {
+      whole.add(word, row, boost);
+      part.add(word, row, pieceBoost);
+    }
+  });
+  return { text: whole.result(), pieces: parts.map((part) => part.result()) };
 }
 
 class WeightedAverage {
