@@ -78,6 +78,11 @@ export interface TopicOptions extends TopicPolicy {
   counted?: CorpusTerms;
   /** Called as each of the `DERIVED_STEPS` that is built is done. */
   onStep?: (step: DerivedStep) => void;
+  /**
+   * Work for the calling thread once the topics' first level is clustered, while worker threads lay
+   * out the map, split the second level and fit the related-papers view (the indexer: the sentence index).
+   */
+  meanwhile?: () => Promise<void>;
 }
 
 /** What `buildDerivedIndexes` builds, for progress reports; the HNSW graph and the map finish in any order. */
@@ -95,11 +100,30 @@ const WORKER_MIN_PAPERS = 2_000;
 /**
  * The topics file for `papers`: the previous topics extended with new papers, or a fresh
  * clustering (keeping the ids of matching topics) when `reclusterReason` says so. On large
- * corpora the map is laid out on a worker thread while this one clusters; its 'map' timing (the
- * worker's own) overlaps 'clustering'.
+ * corpora the map is laid out on a worker thread while this one clusters, and the topics are
+ * described (labels, second level) on another; their timings (the workers' own) overlap the rest.
  */
 export async function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<TopicsFile> {
-  const { clusterVectors, extendMap, extendMapInWorker, reclusterReason, updateTopics } = await import('./cluster/index.js');
+  return (await startTopics(papers, tableVersion, options)).finish();
+}
+
+/** The topics' partition is known; their description (labels, second level) and the map are still being made (on workers for a large corpus). */
+interface StartedTopics {
+  topicCount: number;
+  finish: () => Promise<TopicsFile>;
+}
+
+async function startTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<StartedTopics> {
+  const {
+    clusterVectors,
+    DESCRIBE_STAGE,
+    describeInWorker,
+    describePartition,
+    extendMap,
+    extendMapInWorker,
+    partitionTopics,
+    reclusterReason,
+  } = await import('./cluster/index.js');
   const { previous } = options;
   // Extended topics keep the map readers know; a re-clustering (new vectors, perhaps) lays it out afresh.
   const extended = previous !== undefined && reclusterReason(previous, papers, options) === undefined;
@@ -109,24 +133,33 @@ export async function buildTopics(papers: readonly StoredPaper[], tableVersion: 
   // papers then sit together (2-D silhouette by topic on SciFact 0.17–0.19, against −0.04 for the embedding alone).
   // Computed once for both.
   const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
+  const onWorkers = papers.length >= WORKER_MIN_PAPERS;
   // The worker reports its own time: its message is read only once this thread has clustered.
-  const positioning =
-    papers.length >= WORKER_MIN_PAPERS
-      ? extendMapInWorker(vectors, known, options.seed, options.timings)
-      : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
+  const positioning = onWorkers
+    ? extendMapInWorker(vectors, known, options.seed, options.timings)
+    : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
   // A failure while clustering must not leave the worker's promise rejected and unobserved.
   positioning.catch(() => {});
-  const topics = timeStage(options.timings, 'clustering', () =>
-    updateTopics(papers, options, previous, { counted: options.counted, vectors }),
+  const partition = timeStage(options.timings, 'clustering', () =>
+    partitionTopics(papers, options, previous, { counted: options.counted, vectors }),
   );
-  options.onStep?.('topics');
-  const positions = await positioning;
-  options.onStep?.('map');
-  return {
-    tableVersion,
-    ...topics,
-    map: papers.map((paper, index) => ({ id: paper.id, x: positions[index]?.x ?? 0, y: positions[index]?.y ?? 0 })),
+  // Labelling the topics and splitting their second level is most of their cost, and nothing here waits for it.
+  const describing = onWorkers
+    ? describeInWorker(papers, partition, options.counted, options.timings)
+    : Promise.resolve(timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)));
+  describing.catch(() => {});
+  const finish = async (): Promise<TopicsFile> => {
+    const topics = await describing;
+    options.onStep?.('topics');
+    const positions = await positioning;
+    options.onStep?.('map');
+    return {
+      tableVersion,
+      ...topics,
+      map: papers.map((paper, index) => ({ id: paper.id, x: positions[index]?.x ?? 0, y: positions[index]?.y ?? 0 })),
+    };
   };
+  return { topicCount: partition.ids.length, finish };
 }
 
 /** The topic id of a paper; one that arrived after the topics were built joins the nearest topic. */
@@ -164,15 +197,21 @@ export async function buildDerivedIndexes(
   const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
   if (!current.lexical) options.onStep?.('BM25 index');
-  const topics = current.topics ?? (await buildTopics(papers, tableVersion, { ...options, counted }));
+  const started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted });
   // Fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
+  // Its module loaded first, so that a worker starts before this thread takes on `meanwhile`.
   const related =
     current.related ??
-    import('./related/index.js').then(({ buildRelatedViewOffThread }) =>
-      buildRelatedViewOffThread(papers, topics.topics.length, options.timings),
+    (await import('./related/index.js')).buildRelatedViewOffThread(
+      papers,
+      started?.topicCount ?? current.topics?.topics.length ?? 0,
+      options.timings,
     );
   // A failure before it is awaited must not be unhandled.
   related.catch(() => {});
+  // This thread's own work while the workers finish the map, the second level and the graph.
+  await options.meanwhile?.();
+  const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
 }
 

@@ -488,22 +488,25 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       });
       let built = 0;
       const onStep = () => emit({ type: 'progress', stage: 'Building', done: ++built, total: DERIVED_STEPS.length });
+      const sentencesEmbedder = embedder as Embedder;
       const derived = await buildDerivedIndexes(stored, tableVersion, dimension, {
         ...topicPolicy,
         previous: previousTopics,
         timings: stages,
         onStep,
+        // The sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
+        meanwhile: async () => {
+          await timeStage(stages, 'sentences', () =>
+            sentenceIndexFor(layout, stored, tableVersion, sentencesEmbedder, {
+              fresh: freshSentences,
+              onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
+              onWarning: (message) => emit({ type: 'warning', message }),
+              timings: stages,
+            }),
+          );
+        },
       });
       topicCount = derived.topics.k;
-      // The sentences first: the related-papers view, fitted meanwhile (on a worker from 2,000 papers), is saved with the rest.
-      await timeStage(stages, 'sentences', () =>
-        sentenceIndexFor(layout, stored, tableVersion, embedder as Embedder, {
-          fresh: freshSentences,
-          onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
-          onWarning: (message) => emit({ type: 'warning', message }),
-          timings: stages,
-        }),
-      );
       await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
     }
     const buildMs = performance.now() - started;

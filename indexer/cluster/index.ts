@@ -4,6 +4,7 @@ export { nmfTopics, sparseCosine, sparseKmeans } from './baselines.js';
 export { classicTfIdf } from './classic-tfidf.js';
 export { dominantTopics, type Factorization, foldIn, nmf } from './nmf.js';
 export { type ClusterInput, type Clustering, clusterPapers, representatives } from './kmeans.js';
+export { DESCRIBE_STAGE, describeInWorker } from './describe-job.js';
 export { DEFAULT_CLUSTER_SEED } from './random.js';
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';
 export { DEFAULT_MAP_SAMPLE_SIZE, extendMap, type MapOptions, type MapPoint, layoutMap } from './layout.js';
@@ -13,10 +14,20 @@ export { formatQualityReport, type QualityReport, type QualityReportOptions, qua
 export { combineViews, denseRows, latentSemanticVectors, type TermMatrix, tfIdfMatrix } from './text-view.js';
 export { describeSubtopics, secondLevel } from './subtopics.js';
 export { type TopicTimeline, topicTimeline } from './timeline.js';
-export { DEFAULT_RECLUSTER_GROWTH, reclusterReason, type TopicPolicy, type TopicSet, updateTopics } from './topic-set.js';
+export {
+  DEFAULT_RECLUSTER_GROWTH,
+  describePartition,
+  partitionTopics,
+  reclusterReason,
+  type TopicPartition,
+  type TopicPolicy,
+  type TopicSet,
+  updateTopics,
+} from './topic-set.js';
 export {
   type DescribedTopic,
   MIN_SUBTOPIC_PAPERS,
+  clusterTopics,
   clusterVectors,
   describeTopics,
   matchTopicIds,

@@ -3,7 +3,7 @@ import type { CorpusTerms } from '../lexical/index.js';
 import type { TopicsFile } from '../store/topics-file.js';
 import { assignToNearest } from './assign.js';
 import { secondLevel } from './subtopics.js';
-import { type DescribedTopic, describeTopics, matchTopicIds, modelTopics, type TopicDoc } from './topics.js';
+import { clusterTopics, type DescribedTopic, describeTopics, matchTopicIds, type TopicDoc } from './topics.js';
 
 export interface TopicPolicy {
   clusters: 'auto' | number;
@@ -53,9 +53,7 @@ export function updateTopics(
   previous?: TopicSet,
   prepared: PreparedViews = {},
 ): TopicSet {
-  return reclusterReason(previous, papers, policy) === undefined && previous
-    ? extendTopics(papers, previous, prepared.counted)
-    : reclusterTopics(papers, policy, previous, prepared);
+  return describePartition(papers, partitionTopics(papers, policy, previous, prepared), prepared.counted);
 }
 
 /** What the caller computed already: the terms counted for BM25, the view the map is laid out on. */
@@ -64,36 +62,60 @@ export interface PreparedViews {
   vectors?: readonly Float32Array[];
 }
 
-function reclusterTopics(
+/**
+ * The papers' topics before they are described: `local[p]` is paper p's topic, `ids[t]` topic t's id.
+ * Describing them (labels, second level) is most of the cost and can run elsewhere (`describePartition`).
+ */
+export interface TopicPartition {
+  local: number[];
+  ids: number[];
+  meta: Pick<TopicSet, 'silhouette' | 'seed' | 'requested' | 'clusteredCount' | 'nextId'>;
+}
+
+/** The first half of `updateTopics`: the previous topics extended, or a fresh clustering matched to their ids. */
+export function partitionTopics(
+  papers: readonly TopicDoc[],
+  policy: TopicPolicy,
+  previous?: TopicSet,
+  prepared: PreparedViews = {},
+): TopicPartition {
+  return reclusterReason(previous, papers, policy) === undefined && previous
+    ? extendPartition(papers, previous)
+    : reclusterPartition(papers, policy, previous, prepared);
+}
+
+/**
+ * The second half of `updateTopics`: labels, keywords, representatives and timelines of the
+ * partition's topics, and each one's second level (precomputed so that the Topics view and the map
+ * show it without clustering on request). `counted`: the papers' term counts, when known.
+ */
+export function describePartition(papers: readonly TopicDoc[], partition: TopicPartition, counted?: CorpusTerms): TopicSet {
+  const { local, ids, meta } = partition;
+  const first = assemble(papers, describeTopics(papers, local, ids.length), local, ids, meta);
+  return { ...first, subtopics: secondLevel(papers, first.assignments, meta.seed, counted) };
+}
+
+function reclusterPartition(
   papers: readonly TopicDoc[],
   policy: TopicPolicy,
   previous: TopicSet | undefined,
   prepared: PreparedViews,
-): TopicSet {
-  const model = modelTopics(papers, { k: policy.clusters, seed: policy.seed, ...prepared });
+): TopicPartition {
+  const clustering = clusterTopics(papers, { k: policy.clusters, seed: policy.seed, ...prepared });
   const { ids, nextId } = matchTopicIds(
     new Map(Object.entries(previous?.assignments ?? {})),
     papers.map((paper) => paper.id),
-    model.assignments,
+    clustering.assignments,
     previous?.nextId ?? 0,
   );
-  return assemble(
-    papers,
-    model.topics,
-    model.assignments,
+  return {
+    local: clustering.assignments,
     ids,
-    {
-      silhouette: model.silhouette,
-      seed: policy.seed,
-      requested: policy.clusters,
-      clusteredCount: papers.length,
-      nextId,
-    },
-    prepared.counted,
-  );
+    meta: { silhouette: clustering.silhouette, seed: policy.seed, requested: policy.clusters, clusteredCount: papers.length, nextId },
+  };
 }
 
-function extendTopics(papers: readonly TopicDoc[], previous: TopicSet, counted: CorpusTerms | undefined): TopicSet {
+function extendPartition(papers: readonly TopicDoc[], previous: TopicSet): TopicPartition {
   const known = new Set(previous.topics.map((topic) => topic.id));
   const topicIds = papers.map((paper) => {
     const kept = previous.assignments[paper.id];
@@ -103,26 +125,22 @@ function extendTopics(papers: readonly TopicDoc[], previous: TopicSet, counted: 
   // Topics left without papers (their papers were removed) are dropped.
   const ids = [...new Set(topicIds)].sort((a, b) => a - b);
   const local = new Map(ids.map((id, index) => [id, index]));
-  const assignments = topicIds.map((id) => local.get(id) as number);
-  return assemble(
-    papers,
-    describeTopics(papers, assignments, ids.length),
-    assignments,
+  return {
+    local: topicIds.map((id) => local.get(id) as number),
     ids,
-    {
+    meta: {
       silhouette: previous.silhouette,
       seed: previous.seed,
       requested: previous.requested,
       clusteredCount: previous.clusteredCount,
       nextId: previous.nextId,
     },
-    counted,
-  );
+  };
 }
 
 /**
  * The topic set with topics ordered largest first (then by id); `ids[i]` is the id of described
- * topic i and `local[p]` the described topic of paper p; `counted`, the papers' term counts when known.
+ * topic i and `local[p]` the described topic of paper p.
  */
 function assemble(
   papers: readonly TopicDoc[],
@@ -130,8 +148,7 @@ function assemble(
   local: readonly number[],
   ids: readonly number[],
   meta: Pick<TopicSet, 'silhouette' | 'seed' | 'requested' | 'clusteredCount' | 'nextId'>,
-  counted: CorpusTerms | undefined,
-): TopicSet {
+): Omit<TopicSet, 'subtopics'> {
   const order = described
     .map((_, index) => index)
     .sort(
@@ -153,7 +170,5 @@ function assemble(
       return { id: ids[index] as number, ...topic, representatives: representatives.map((paper) => papers[paper]?.id ?? '') };
     }),
     assignments,
-    // Precomputed so that the Topics view and the map show the second level without clustering on request.
-    subtopics: secondLevel(papers, assignments, meta.seed, counted),
   };
 }

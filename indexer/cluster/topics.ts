@@ -1,5 +1,5 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { clusterPapers, representatives } from './kmeans.js';
+import { type Clustering, clusterPapers, representatives } from './kmeans.js';
 import { labelTopics } from './labels.js';
 import { DEFAULT_CLUSTER_SEED } from './random.js';
 import { type CorpusTerms, countCorpusTerms } from '../lexical/index.js';
@@ -93,12 +93,23 @@ export function clusterVectors(docs: readonly TopicDoc[], seed: number = DEFAULT
  * @example modelTopics(papers, { k: 'auto' }).topics[0].label // → "reward noise / RLVR"
  */
 export function modelTopics(docs: readonly TopicDoc[], options: TopicModelOptions = {}): TopicModel {
+  const clustering = clusterTopics(docs, options);
+  return {
+    k: clustering.k,
+    silhouette: clustering.silhouette,
+    assignments: clustering.assignments,
+    topics: describeTopics(docs, clustering.assignments, clustering.k),
+  };
+}
+
+/** The clustering half of `modelTopics`: which topic each paper is in, undescribed. */
+export function clusterTopics(docs: readonly TopicDoc[], options: TopicModelOptions = {}): Clustering {
   const seed = options.seed ?? DEFAULT_CLUSTER_SEED;
   if (options.vectors && options.vectors.length !== docs.length) {
     throw new PaperscopeError('INVALID_INPUT', `${options.vectors.length} cluster vectors for ${docs.length} papers`, { field: 'vectors' });
   }
   const start = (fitted: readonly number[], k: number) => nmfTopics(classicTfIdf(fitted.map((index) => docs[index] as TopicDoc)), k, seed);
-  const clustering = clusterPapers({
+  return clusterPapers({
     vectors: options.vectors ?? clusterVectors(docs, seed, options.counted),
     k: options.k,
     seed,
@@ -106,12 +117,6 @@ export function modelTopics(docs: readonly TopicDoc[], options: TopicModelOption
     maxK: options.maxK,
     start,
   });
-  return {
-    k: clustering.k,
-    silhouette: clustering.silhouette,
-    assignments: clustering.assignments,
-    topics: describeTopics(docs, clustering.assignments, clustering.k),
-  };
 }
 
 /**

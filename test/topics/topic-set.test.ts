@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { matchTopicIds, reclusterReason, secondLevel, type TopicDoc, type TopicSet, updateTopics } from '../../indexer/cluster/index.js';
+import {
+  describeInWorker,
+  matchTopicIds,
+  partitionTopics,
+  reclusterReason,
+  secondLevel,
+  type TopicDoc,
+  type TopicSet,
+  updateTopics,
+} from '../../indexer/cluster/index.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 import { expectCleanLabels } from '../cluster/helpers.js';
 import { readSample, tfIdfVectors } from '../cluster/sample.js';
@@ -26,15 +35,29 @@ function membersOf(topics: TopicSet): Map<number, string[]> {
 
 describe('topic sets', () => {
   const docs = sampleDocs();
+  let reference: TopicSet | undefined;
+  /** `updateTopics(docs, policy)`, computed once for the tests that compare with it. */
+  const referenceTopics = (): TopicSet => {
+    reference ??= updateTopics(docs, policy);
+    return reference;
+  };
 
   it('gives the same topics, labels and ids for the same input and seed, with or without the terms counted for BM25', () => {
-    const first = updateTopics(docs, policy);
+    const first = referenceTopics();
     expect(updateTopics(docs, policy)).toEqual(first);
     // With the counts, the sub-topics take their topic's rows instead of tokenizing its papers again.
     expect(secondLevel(docs, first.assignments, policy.seed, countCorpusTerms(docs, { positions: true }))).toEqual(first.subtopics);
     expect(first.clusteredCount).toBe(62);
     expect(first.topics.map((topic) => topic.id).sort((a, b) => a - b)).toEqual(first.topics.map((_, index) => index));
     expect(first.nextId).toBe(first.k);
+  });
+
+  it('describes a partition on a worker thread (labels, second level) as updateTopics does', async () => {
+    const counted = countCorpusTerms(docs, { positions: true });
+    const timings: Record<string, number> = {};
+    const described = await describeInWorker(docs, partitionTopics(docs, policy, undefined, { counted }), counted, timings);
+    expect(described).toEqual(referenceTopics());
+    expect(timings['labels, second level']).toBeGreaterThan(0);
   });
 
   it('labels topics without stop words, single characters or duplicates across topics', () => {
