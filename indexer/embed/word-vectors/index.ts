@@ -4,7 +4,6 @@ import { PaperscopeError } from '../../../core/errors.js';
 import type { EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, SOURCE_PACKAGE } from './cache.js';
 import {
-  analyze,
   averageVector,
   type CorpusStats,
   createLexicon,
@@ -15,6 +14,7 @@ import {
   pieceVectors,
   type Term,
   textVector,
+  visitTerms,
   type Weighting,
 } from './sif.js';
 import { capDocumentFrequencies, type FittedCorpus, parseState, serializeState } from './state.js';
@@ -129,11 +129,16 @@ class WordVectorEmbedder implements Embedder {
     let distinctWords = 0;
     const pause = eventLoopYielder();
     for (const [i, document] of sample.entries()) {
-      const terms = analyze(document, this.#lexicon);
-      const distinct = new Set(terms.map((term) => term.word));
+      const distinct = new Set<string>();
+      // Terms are kept only for the documents the common component is computed from.
+      const terms: Term[] | undefined = i % componentStride === 0 ? [] : undefined;
+      visitTerms(document, this.#lexicon, (word, row, boost) => {
+        distinct.add(word);
+        terms?.push({ word, row, boost });
+      });
       for (const word of distinct) counts.set(word, (counts.get(word) ?? 0) + 1);
       distinctWords += distinct.size;
-      if (i % componentStride === 0) componentTerms.push(terms);
+      if (terms) componentTerms.push(terms);
       await pause();
     }
     const corpus: CorpusStats = {

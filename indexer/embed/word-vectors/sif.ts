@@ -119,18 +119,12 @@ function titleEnd(text: string): number {
 }
 
 /** Visits the unstemmed words of a text (see `readWord`), with their boost. */
-function visitTerms(text: string, lexicon: Lexicon, visit: TermVisitor): void {
+export function visitTerms(text: string, lexicon: Lexicon, visit: TermVisitor): void {
   const end = titleEnd(text);
   forEachWord(text, (analysed, start) => {
     const boost = start < end ? TITLE_BOOST : 1;
     for (const { word, row } of readingsOf(analysed, lexicon)) visit(word, row, boost);
   });
-}
-
-export function analyze(text: string, lexicon: Lexicon): Term[] {
-  const terms: Term[] = [];
-  visitTerms(text, lexicon, (word, row, boost) => terms.push({ word, row, boost }));
-  return terms;
 }
 
 /** Corpus statistics fitted on the indexed documents. */
@@ -179,7 +173,7 @@ export function averageVector(terms: readonly Term[], lexicon: Lexicon, weightin
   return average.result();
 }
 
-/** `averageVector(analyze(text))` without materialising the terms: the hot path of indexing. */
+/** The weighted average of a text's terms (`visitTerms`), unnormalised, as `averageVector` gives it. */
 export function textVector(text: string, lexicon: Lexicon, weighting: Weighting): Float32Array {
   const average = new WeightedAverage(lexicon, weighting);
   visitTerms(text, lexicon, average.add);
@@ -215,10 +209,7 @@ export function pieceVectors(
     const boost = start < textEnd ? TITLE_BOOST : 1;
     const pieceBoost = start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1;
     const part = parts[piece] as WeightedAverage;
-    for (const { word, row } of readingsOf(analysed, lexicon)) {
-      whole.add(word, row, boost);
-      part.add(word, row, pieceBoost);
-    }
+    for (const { word, row } of readingsOf(analysed, lexicon)) whole.addWith(part, word, row, boost, pieceBoost);
   });
   return { text: whole.result(), pieces: parts.map((part) => part.result()) };
 }
@@ -242,16 +233,50 @@ class WeightedAverage {
     this.#count++;
     if (row < 0) {
       // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
-      const weight = sifWeight(words.length, word, lexicon, this.#weighting.corpus) * boost;
-      const hashed = oovVector(word, lexicon);
-      const factor = weight * lexicon.typicalNorm;
-      for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (hashed[j] ?? 0) * factor;
+      this.#addHashed(oovVector(word, lexicon), sifWeight(words.length, word, lexicon, this.#weighting.corpus) * boost);
       return;
     }
     const factor = (this.#weighting.byRow[row] ?? 0) * boost * (scales[row] ?? 0);
     const offset = row * dimension;
     for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (codes[offset + j] ?? 0) * factor;
   };
+
+  /** An out-of-vocabulary word's hashed vector at `weight`, scaled like a word's (the caller counts the word). */
+  #addHashed(hashed: Float32Array, weight: number): void {
+    const factor = weight * this.#lexicon.typicalNorm;
+    const sum = this.#sum;
+    for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) + (hashed[j] ?? 0) * factor;
+  }
+
+  /** `this.add(word, row, boost)` and `other.add(word, row, otherBoost)` in one walk over the word's vector. */
+  addWith(other: WeightedAverage, word: string, row: number, boost: number, otherBoost: number): void {
+    if (row < 0) {
+      // Hashed and weighed once for both, in add's order of operations.
+      this.#count++;
+      other.#count++;
+      const hashed = oovVector(word, this.#lexicon);
+      const weight = sifWeight(this.#lexicon.table.words.length, word, this.#lexicon, this.#weighting.corpus);
+      this.#addHashed(hashed, weight * boost);
+      other.#addHashed(hashed, sifWeight(other.#lexicon.table.words.length, word, other.#lexicon, other.#weighting.corpus) * otherBoost);
+      return;
+    }
+    const { dimension, codes, scales } = this.#lexicon.table;
+    const sum = this.#sum;
+    const otherSum = other.#sum;
+    this.#count++;
+    other.#count++;
+    const weight = this.#weighting.byRow[row] ?? 0;
+    const scale = scales[row] ?? 0;
+    // Multiplied in add's order, so the sums are add's to the last bit.
+    const factor = weight * boost * scale;
+    const otherFactor = (other.#weighting.byRow[row] ?? 0) * otherBoost * scale;
+    const offset = row * dimension;
+    for (let j = 0; j < dimension; j++) {
+      const code = codes[offset + j] ?? 0;
+      sum[j] = (sum[j] ?? 0) + code * factor;
+      otherSum[j] = (otherSum[j] ?? 0) + code * otherFactor;
+    }
+  }
 
   result(): Float32Array {
     const count = Math.max(1, this.#count);
