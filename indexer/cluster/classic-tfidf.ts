@@ -29,17 +29,23 @@ export function classicTfIdf(docs: ReadonlyArray<{ title: string; abstract: stri
     .sort();
   const column = new Map(vocabulary.map((word, index) => [word, index]));
   const n = docs.length;
+  // Each kept word's idf, once: a row then costs a look-up per word and a sort of its columns.
+  const idf = Float64Array.from(vocabulary, (word) => Math.log((1 + n) / (1 + (documentFrequency.get(word) as number))) + 1);
   const rows = counts.map((tally) => {
-    const entries = [...tally]
-      .flatMap(([word, count]) => {
-        const index = column.get(word);
-        if (index === undefined) return [];
-        const idf = Math.log((1 + n) / (1 + (documentFrequency.get(word) as number))) + 1;
-        return [[index, (1 + Math.log(count)) * idf] as const];
-      })
-      .sort((a, b) => a[0] - b[0]);
-    const norm = Math.sqrt(entries.reduce((sum, [, weight]) => sum + weight * weight, 0)) || 1;
-    return { columns: Int32Array.from(entries, ([index]) => index), weights: Float32Array.from(entries, ([, weight]) => weight / norm) };
+    const counted: number[] = [];
+    for (const word of tally.keys()) {
+      const index = column.get(word);
+      if (index !== undefined) counted.push(index);
+    }
+    const columns = Int32Array.from(counted).sort();
+    const raw = Float64Array.from(
+      columns,
+      (index) => (1 + Math.log(tally.get(vocabulary[index] as string) as number)) * (idf[index] as number),
+    );
+    let squares = 0;
+    for (const weight of raw) squares += weight * weight;
+    const norm = Math.sqrt(squares) || 1;
+    return { columns, weights: Float32Array.from(raw, (weight) => weight / norm) };
   });
   return { vocabularySize: vocabulary.length, rows, terms: vocabulary };
 }

@@ -110,13 +110,19 @@ function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: 
   const gram = Array.from({ length: k }, (_, a) =>
     Float64Array.from({ length: k }, (_, b) => dot(components[a] as Float64Array, components[b] as Float64Array)),
   );
+  // H column by column, so that a row's entries read k adjacent values instead of one from each of k arrays.
+  const byColumn = new Float64Array(matrix.vocabularySize * k);
+  components.forEach((component, j) => {
+    for (let column = 0; column < component.length; column++) byColumn[column * k + j] = component[column] as number;
+  });
   let error = squaredNorm;
+  const cross = new Float64Array(k);
   matrix.rows.forEach(({ columns, weights: values }, i) => {
-    const cross = new Float64Array(k);
+    cross.fill(0);
     for (let e = 0; e < columns.length; e++) {
-      const column = columns[e] as number;
+      const at = (columns[e] as number) * k;
       const value = values[e] as number;
-      for (let j = 0; j < k; j++) cross[j] = (cross[j] as number) + value * ((components[j] as Float64Array)[column] as number);
+      for (let j = 0; j < k; j++) cross[j] = (cross[j] as number) + value * (byColumn[at + j] as number);
     }
     const w = weights[i] as Float64Array;
     for (let j = 0; j < k; j++) {
