@@ -14,14 +14,16 @@ export default class UnfinishedFilesReporter implements Reporter {
   }
 
   onTestCaseReady(testCase: TestCase): void {
-    this.#running.set(testCase.module.moduleId, testCase.fullName);
+    // Events can arrive batched: a test's "ready" after its file's end must not revive the file.
+    if (this.#running.has(testCase.module.moduleId)) this.#running.set(testCase.module.moduleId, testCase.fullName);
   }
 
   onTestModuleEnd(testModule: TestModule): void {
     this.#running.delete(testModule.moduleId);
   }
 
-  onTestRunEnd(): void {
+  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+    for (const testModule of testModules) if (testModule.state() === 'passed') this.#running.delete(testModule.moduleId);
     if (this.#running.size === 0) return;
     const lines = [...this.#running].map(([file, test]) => `  ${file}${test ? `, in "${test}"` : ', before its first test'}`);
     process.stderr.write(`\nTest files that started but never finished (their test process died):\n${lines.join('\n')}\n`);
