@@ -2,7 +2,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
 import { encodeLexicalData, encodeLexicalFile, invalid, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
-import { maxScoreTopK, type ScoredTerm, termBound } from './max-score.js';
+import { maxScoreTopK, PruningScratch, type ScoredTerm, termBound } from './max-score.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
 import { parseQuery, queryTermWeights } from './query.js';
 import { topK } from './top-k.js';
@@ -101,11 +101,9 @@ export class LexicalIndex {
   readonly #maxIdf: number;
   /** Posting p's positions are `positions[#positionStarts[p] .. #positionStarts[p + 1])`. */
   readonly #positionStarts: Uint32Array | undefined;
-  // Per-query scratch, reused so that a query allocates nothing proportional to the corpus.
-  readonly #scores: Float64Array;
-  readonly #admitted: Int8Array;
-  /** One bit per document, for counting the union of posting lists. */
-  readonly #seen: Uint32Array;
+  /** Per-query buffers, made on the first query: a query allocates nothing proportional to the corpus. */
+  #scratch: PruningScratch | undefined;
+  #admitted: Int8Array | undefined;
   #distinctive: Uint32Array | undefined;
   #variantGroups: Map<string, number[]> | undefined;
 
@@ -127,9 +125,6 @@ export class LexicalIndex {
     this.#maxWeights = new Float32Array(data.terms.length);
     this.#weighed = new Uint8Array(data.terms.length);
     this.#positionStarts = data.positions && positionStarts(data);
-    this.#scores = new Float64Array(documentCount);
-    this.#admitted = new Int8Array(documentCount);
-    this.#seen = new Uint32Array(Math.ceil(documentCount / 32));
   }
 
   get size(): number {
@@ -207,10 +202,10 @@ export class LexicalIndex {
       options.prune !== false && !filter && phrases.length === 0
         ? this.#prunedTop(terms, depth)
         : this.#exhaustiveTop(terms, depth, phrases, filter);
-    const scores = this.#scores;
+    const { scores } = this.#buffers();
     if (this.#positionStarts && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
-    for (const doc of scored) scores[doc] = 0;
+    for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return { hits, total };
   }
 
@@ -238,8 +233,8 @@ export class LexicalIndex {
    * number that match (the union of the posting lists). Exact: the proximity bonus re-ranks only
    * these `depth`, so the head is the one exhaustive scoring gives.
    */
-  #prunedTop(terms: readonly ScoredTerm[], depth: number): { best: number[]; total: number; scored: number[] } {
-    const { best, touched, total } = maxScoreTopK(terms, this.#data.postingDocs, this.#weights, depth, this.#scores, this.#seen);
+  #prunedTop(terms: readonly ScoredTerm[], depth: number): { best: number[]; total: number; scored: ArrayLike<number> } {
+    const { best, touched, total } = maxScoreTopK(terms, this.#data.postingDocs, this.#weights, depth, this.#buffers());
     return { best, total, scored: touched };
   }
 
@@ -249,8 +244,9 @@ export class LexicalIndex {
     depth: number,
     phrases: ReadonlyArray<ReadonlyArray<{ term: number; offset: number }>>,
     filter: ((docIndex: number) => boolean) | undefined,
-  ): { best: number[]; total: number; scored: number[] } {
-    const scores = this.#scores;
+  ): { best: number[]; total: number; scored: ArrayLike<number> } {
+    const { scores } = this.#buffers();
+    this.#admitted ??= new Int8Array(this.size);
     const admitted = this.#admitted;
     const { postingDocs } = this.#data;
     let touched: number[] = [];
@@ -280,6 +276,11 @@ export class LexicalIndex {
       touched = kept;
     }
     return { best: topK(touched, scores, depth), total: touched.length, scored: touched };
+  }
+
+  #buffers(): PruningScratch {
+    this.#scratch ??= new PruningScratch(this.size);
+    return this.#scratch;
   }
 
   /** Whether each document matches the query as `rank` counts it: a query term or expansion, and every quoted phrase. */
@@ -416,7 +417,7 @@ export class LexicalIndex {
    * in place; the rest of `ranked` stays below it, as every bonus is positive.
    */
   #addProximity(docs: number[], terms: number[], ranked: number[]): void {
-    const scores = this.#scores;
+    const { scores } = this.#buffers();
     const { k1 } = this.params;
     // Pairs of positions in `terms`, each with the IDF of the two standing together.
     const pairs: Array<{ a: number; b: number; idf: number }> = [];

@@ -3,8 +3,10 @@
  * 1995): each term has an upper bound (its query weight × its largest posting weight). Terms are
  * scored list by list into accumulators until the k-th best accumulated score exceeds the sum of
  * the bounds of the terms still to come: from then on no unseen document can enter the top k, so
- * the remaining lists are no longer walked, only probed (galloping search) for the candidates, and
- * a candidate is dropped as soon as its score plus the remaining bounds falls short of the k-th.
+ * the remaining lists only add to the candidates, and a candidate is dropped as soon as its score
+ * plus the remaining bounds falls short of the k-th. Those lists are still walked, for the count of
+ * matching documents, and the candidates are scored on the same walk (a bit test per posting), which
+ * costs less than sorting the candidates to probe the lists for them.
  * Scoring is a layer over the bounds: whatever the posting weights are, a bound that is their
  * maximum keeps the result exact.
  */
@@ -32,26 +34,50 @@ export function termBound(term: ScoredTerm): number {
 }
 
 /**
+ * Per-corpus buffers a query scores in, reused so that a query allocates nothing proportional to
+ * the corpus (and gives the garbage collector nothing to do): `scores` is all zero between queries.
+ */
+export class PruningScratch {
+  readonly scores: Float64Array;
+  /** The documents given a score, in the order they were first scored. */
+  readonly touched: Int32Array;
+  readonly candidates: Int32Array;
+  /** Scores copied for selecting the k-th. */
+  readonly values: Float64Array;
+  /** One bit per document: counted as matching; still a candidate. Zero between queries. */
+  readonly seen: Uint32Array;
+  readonly live: Uint32Array;
+
+  constructor(documentCount: number) {
+    this.scores = new Float64Array(documentCount);
+    this.touched = new Int32Array(documentCount);
+    this.candidates = new Int32Array(documentCount);
+    this.values = new Float64Array(documentCount);
+    this.seen = new Uint32Array(Math.ceil(documentCount / 32));
+    this.live = new Uint32Array(this.seen.length);
+  }
+}
+
+/**
  * The `k` best documents by Σ queryWeight × weight over `terms`, best first, ties to the lower
- * document, and `total`, how many documents hold any of the terms. Scores accumulate in `scores`
- * (all zero on entry) term by term in the order given, so they are bit for bit those of scoring
+ * document, and `total`, how many documents hold any of the terms. Scores accumulate in
+ * `scratch.scores` term by term in the order given, so they are bit for bit those of scoring
  * every posting in that order; `touched` lists every document given a score, for the caller to
- * clear. Pruning starts soonest with the highest bounds first. `seen` is a zeroed bitset of one bit
- * per document, left zeroed.
+ * clear. Pruning starts soonest with the highest bounds first.
  */
 export function maxScoreTopK(
   terms: readonly ScoredTerm[],
   docs: Uint32Array,
   weights: Float32Array,
   k: number,
-  scores: Float64Array,
-  seen: Uint32Array,
-): { best: number[]; touched: number[]; total: number } {
+  scratch: PruningScratch,
+): { best: number[]; touched: Int32Array; total: number } {
+  const { scores, touched, candidates, values, seen, live } = scratch;
   const count = terms.length;
   // rest[i]: the most the terms from i on can add to a document.
   const rest = new Float64Array(count + 1);
   for (let i = count - 1; i >= 0; i--) rest[i] = (rest[i + 1] as number) + termBound(terms[i] as ScoredTerm);
-  const touched: number[] = [];
+  let touchedCount = 0;
   let highest = 0;
   let threshold = Number.NEGATIVE_INFINITY;
   let next = 0;
@@ -62,7 +88,7 @@ export function maxScoreTopK(
       const doc = docs[posting] as number;
       const before = scores[doc] as number;
       // Every weight is positive, so a zero score means "not seen yet".
-      if (before === 0) touched.push(doc);
+      if (before === 0) touched[touchedCount++] = doc;
       const after = before + queryWeight * (weights[posting] as number);
       scores[doc] = after;
       if (after > highest) highest = after;
@@ -70,79 +96,87 @@ export function maxScoreTopK(
     const remaining = rest[next] as number;
     // The k-th score beats the remaining bounds exactly when k scores do; counting them is cheaper
     // than selecting the k-th, which is needed only then.
-    if (touched.length >= k && highest > remaining + SLACK && countAbove(touched, scores, remaining + SLACK, k) >= k) {
-      threshold = kthLargest(touched, scores, k);
+    if (touchedCount >= k && highest > remaining + SLACK && countAbove(touched, touchedCount, scores, remaining + SLACK, k) >= k) {
+      threshold = kthLargest(touched, touchedCount, scores, k, values);
       break;
     }
   }
-  if (next === count) return { best: topOf(touched, scores, k), touched, total: touched.length };
-  const total = countUnion(touched, terms.slice(next), docs, seen);
+  const scored = touched.subarray(0, touchedCount);
+  if (next === count) return { best: topOf(touched, touchedCount, scores, k, values), touched: scored, total: touchedCount };
 
-  // No unseen document can reach the k-th score now: only the candidates are scored further.
-  let candidates = Uint32Array.from(touched.filter((doc) => (scores[doc] as number) + (rest[next] as number) >= threshold - SLACK)).sort();
+  // No unseen document can reach the k-th score now: the remaining lists add only to the
+  // candidates, and are walked for the count of matching documents.
+  let total = touchedCount;
+  let candidateCount = 0;
+  for (let i = 0; i < touchedCount; i++) {
+    const doc = touched[i] as number;
+    seen[doc >>> 5] = (seen[doc >>> 5] as number) | (1 << (doc & 31));
+    if ((scores[doc] as number) + (rest[next] as number) >= threshold - SLACK) {
+      candidates[candidateCount++] = doc;
+      live[doc >>> 5] = (live[doc >>> 5] as number) | (1 << (doc & 31));
+    }
+  }
   for (; next < count; next++) {
     const { start, end, queryWeight } = terms[next] as ScoredTerm;
-    let posting = start;
-    for (const doc of candidates) {
-      posting = seek(docs, posting, end, doc);
-      if (posting >= end) break;
-      if (docs[posting] === doc) scores[doc] = (scores[doc] as number) + queryWeight * (weights[posting] as number);
+    for (let posting = start; posting < end; posting++) {
+      const doc = docs[posting] as number;
+      const word = doc >>> 5;
+      const bit = 1 << (doc & 31);
+      const marked = seen[word] as number;
+      if ((marked & bit) === 0) {
+        seen[word] = marked | bit;
+        total++;
+      } else if (((live[word] as number) & bit) !== 0) scores[doc] = (scores[doc] as number) + queryWeight * (weights[posting] as number);
     }
     const remaining = rest[next + 1] as number;
-    threshold = kthLargest(candidates, scores, k);
-    candidates = candidates.filter((doc) => (scores[doc] as number) + remaining >= threshold - SLACK);
-  }
-  return { best: topOf(candidates, scores, k), touched, total };
-}
-
-/**
- * How many documents are in `touched` or hold one of `terms`: the lists not walked for scoring are
- * walked for the count, in a bitset small enough to stay in cache (12.5 KB at 100k documents).
- */
-function countUnion(touched: readonly number[], terms: readonly ScoredTerm[], docs: Uint32Array, seen: Uint32Array): number {
-  let total = 0;
-  const mark = (doc: number) => {
-    const word = doc >>> 5;
-    const bit = 1 << (doc & 31);
-    if (((seen[word] as number) & bit) === 0) {
-      seen[word] = (seen[word] as number) | bit;
-      total++;
+    threshold = kthLargest(candidates, candidateCount, scores, k, values);
+    let kept = 0;
+    for (let i = 0; i < candidateCount; i++) {
+      const doc = candidates[i] as number;
+      if ((scores[doc] as number) + remaining >= threshold - SLACK) candidates[kept++] = doc;
+      else live[doc >>> 5] = (live[doc >>> 5] as number) & ~(1 << (doc & 31));
     }
-  };
-  for (const doc of touched) mark(doc);
-  for (const { start, end } of terms) for (let posting = start; posting < end; posting++) mark(docs[posting] as number);
-  seen.fill(0);
-  return total;
-}
-
-/** How many of `docs` score above `floor`, counting no further than `enough`. */
-function countAbove(docs: readonly number[], scores: Float64Array, floor: number, enough: number): number {
-  let count = 0;
-  for (let i = 0; i < docs.length && count < enough; i++) if ((scores[docs[i] as number] as number) > floor) count++;
-  return count;
-}
-
-/** The `k` best of `docs` by score, best first, ties to the lower document. */
-function topOf(docs: ArrayLike<number>, scores: Float64Array, k: number): number[] {
-  const chosen = Array.from(docs);
-  if (chosen.length > k) {
-    const kth = kthLargest(docs, scores, k);
-    // Everything above the k-th score, then the lowest documents at it.
-    const above = chosen.filter((doc) => (scores[doc] as number) > kth);
-    const at = chosen.filter((doc) => scores[doc] === kth).sort((a, b) => a - b);
-    return [...above, ...at.slice(0, k - above.length)].sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+    candidateCount = kept;
   }
-  return chosen.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  const best = topOf(candidates, candidateCount, scores, k, values);
+  seen.fill(0);
+  live.fill(0);
+  return { best, touched: scored, total };
 }
 
-/** The k-th largest score among `docs` (quickselect on a copy); `docs` holds at least k. */
-function kthLargest(docs: ArrayLike<number>, scores: Float64Array, k: number): number {
-  const values = new Float64Array(docs.length);
-  for (let i = 0; i < docs.length; i++) values[i] = scores[docs[i] as number] as number;
-  // The k-th largest is the (n − k)-th smallest.
-  const target = values.length - k;
+/** How many of the first `count` of `docs` score above `floor`, counting no further than `enough`. */
+function countAbove(docs: Int32Array, count: number, scores: Float64Array, floor: number, enough: number): number {
+  let above = 0;
+  for (let i = 0; i < count && above < enough; i++) if ((scores[docs[i] as number] as number) > floor) above++;
+  return above;
+}
+
+/** The `k` best of the first `count` of `docs` by score, best first, ties to the lower document. */
+function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array): number[] {
+  const byScore = (a: number, b: number) => (scores[b] as number) - (scores[a] as number) || a - b;
+  if (count <= k) return Array.from(docs.subarray(0, count)).sort(byScore);
+  const kth = kthLargest(docs, count, scores, k, values);
+  // Everything above the k-th score, then the lowest documents at it.
+  const above: number[] = [];
+  const at: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const doc = docs[i] as number;
+    const score = scores[doc] as number;
+    if (score > kth) above.push(doc);
+    else if (score === kth) at.push(doc);
+  }
+  at.sort((a, b) => a - b);
+  for (let i = 0; above.length < k; i++) above.push(at[i] as number);
+  return above.sort(byScore);
+}
+
+/** The k-th largest score among the first `count` of `docs` (quickselect in `values`); `count` ≥ k. */
+function kthLargest(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array): number {
+  for (let i = 0; i < count; i++) values[i] = scores[docs[i] as number] as number;
+  // The k-th largest is the (count − k)-th smallest.
+  const target = count - k;
   let low = 0;
-  let high = values.length - 1;
+  let high = count - 1;
   while (low < high) {
     const pivot = values[(low + high) >>> 1] as number;
     let i = low;
@@ -163,25 +197,4 @@ function kthLargest(docs: ArrayLike<number>, scores: Float64Array, k: number): n
     else break;
   }
   return values[target] as number;
-}
-
-/** The first posting at or after `from` whose document is ≥ `doc` (galloping, then binary search). */
-function seek(docs: Uint32Array, from: number, end: number, doc: number): number {
-  if (from >= end || (docs[from] as number) >= doc) return from;
-  let step = 1;
-  let low = from;
-  let high = from + step;
-  while (high < end && (docs[high] as number) < doc) {
-    low = high;
-    step *= 2;
-    high = from + step;
-  }
-  if (high > end) high = end;
-  // docs[low] < doc; the answer is in (low, high].
-  while (low + 1 < high) {
-    const middle = (low + high) >>> 1;
-    if ((docs[middle] as number) < doc) low = middle;
-    else high = middle;
-  }
-  return high;
 }

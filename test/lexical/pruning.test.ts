@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../bench/corpus.js';
 import { createRandom } from '../../core/random.js';
 import { buildLexicalIndex, countCorpusTerms, type LexicalIndex } from '../../indexer/lexical/index.js';
-import { maxScoreTopK } from '../../indexer/lexical/max-score.js';
+import { maxScoreTopK, PruningScratch } from '../../indexer/lexical/max-score.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
 // 1,500 papers of the sample's sentences: long lists for common words, short ones for rare words.
@@ -72,8 +72,9 @@ describe('MaxScore pruning', () => {
         .filter((doc) => (expected[doc] as number) > 0)
         .sort((a, b) => (expected[b] as number) - (expected[a] as number) || a - b)
         .slice(0, k);
-      const scores = new Float64Array(documentCount);
-      const found = maxScoreTopK(terms, docs, weights, k, scores, new Uint32Array(Math.ceil(documentCount / 32)));
+      const scratch = new PruningScratch(documentCount);
+      const { scores } = scratch;
+      const found = maxScoreTopK(terms, docs, weights, k, scratch);
       expect(found.best).toEqual(brute);
       expect(found.total).toBe(expected.filter((score) => score > 0).length);
       for (const doc of brute) expect(scores[doc]).toBe(expected[doc]);
