@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { armCrashPoint, DATA_DIR_NAME, readSettings, type Settings } from '../core/config.js';
+import { armCrashPoint, DATA_DIR_NAME, readSettings, type Settings, workerCountOf } from '../core/config.js';
 import { errorCatalog, isPaperscopeError, PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
@@ -36,6 +36,11 @@ function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a positive whole number');
   return number;
+}
+
+function workerCount(value: string): number {
+  if (!/^(?:auto|[1-9]\d*)$/.test(value.trim())) throw new InvalidArgumentError('expected a positive whole number or "auto"');
+  return workerCountOf(value.trim());
 }
 
 function portNumber(value: string): number {
@@ -302,10 +307,25 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
   .option('--index-if-missing [paths...]', 'index the given paths (default: the sample in data/) first when there is no index')
   .option('--sync-every <interval>', 'run "sync" at start and then this often (6h, 30m, 90s), indexing in the background', syncInterval)
   .option('--mcp', 'also serve MCP (streamable HTTP) at /mcp, for requests with the admin token (PAPERSCOPE_ADMIN_TOKEN)')
+  .option(
+    '--workers <n>',
+    'answer from n processes sharing the port, each holding the index in memory ("auto": one per CPU core; env PAPERSCOPE_WORKERS)',
+    workerCount,
+    settings.workers,
+  )
   .action(
     async (
-      options: EmbedOptions & { host: string; port: number; indexIfMissing?: string[] | boolean; syncEvery?: number; mcp?: boolean },
+      options: EmbedOptions & {
+        host: string;
+        port: number;
+        indexIfMissing?: string[] | boolean;
+        syncEvery?: number;
+        mcp?: boolean;
+        workers: number;
+      },
     ) => {
+      const { isServeWorker, reportReady } = await import('../server/cluster.js');
+      if (options.workers > 1 && !isServeWorker()) return serveFromWorkers(options);
       const hasIndex = await indexExists(options.dataDir);
       const reporter = createReporter();
       const { startServer } = await import('../server/index.js');
@@ -331,10 +351,24 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
         port: options.port,
         mcp: options.mcp,
         onEvent: reporter.onEvent,
+        listenWhenOpen: isServeWorker(),
         ...firstRun,
       }).catch(explainNoIndex(options.dataDir));
       const status = server.engine.status();
-      process.stderr.write(`Serving ${plural(status.papers, 'paper')} (${status.embedder.kind}: ${embedderModelLabel(status.embedder)})\n`);
+      const summary = `${plural(status.papers, 'paper')} (${status.embedder.kind}: ${embedderModelLabel(status.embedder)})`;
+      if (isServeWorker()) {
+        // The primary tells the user; a worker stops with it (SIGTERM), or with the terminal's SIGINT.
+        reportReady(server.url, summary);
+        const stop = () =>
+          void server.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return;
+      }
+      process.stderr.write(`Serving ${summary}\n`);
       if (options.mcp) process.stderr.write(`MCP (streamable HTTP) at ${server.url}/mcp, for requests with the admin token\n`);
       process.stdout.write(`Paperscope is ready at ${server.url}\n`);
       const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
@@ -350,6 +384,50 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
       process.once('SIGTERM', shutdown);
     },
   );
+
+/**
+ * `serve --workers n`: this command again in n cluster workers (server/cluster.ts); the primary
+ * holds no index, prints the ready line once and runs `--sync-every` (the workers see a new
+ * index on their next manifest check).
+ */
+async function serveFromWorkers(options: {
+  dataDir: string;
+  workers: number;
+  mcp?: boolean;
+  indexIfMissing?: unknown;
+  syncEvery?: number;
+}) {
+  // MCP sessions live in the process that opened them, and a first run's progress page in one worker.
+  if (options.mcp)
+    throw new PaperscopeError(
+      'INVALID_PARAMETER',
+      '--mcp serves from one process: drop --workers, or run a separate `paperscope serve --mcp`.',
+      {
+        parameter: 'workers',
+      },
+    );
+  if (options.indexIfMissing && !(await indexExists(options.dataDir)))
+    throw new PaperscopeError(
+      'INVALID_PARAMETER',
+      `--workers needs an index: run \`paperscope index\` first (there is none in ${options.dataDir}).`,
+      { parameter: 'workers' },
+    );
+  const { startWorkerPool } = await import('../server/cluster.js');
+  const pool = await startWorkerPool(options.workers, (line) => process.stderr.write(line)).catch(explainNoIndex(options.dataDir));
+  process.stderr.write(`Serving ${pool.summary} from ${plural(options.workers, 'worker')}\n`);
+  process.stdout.write(`Paperscope is ready at ${pool.url}\n`);
+  const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
+  const shutdown = () => {
+    process.stderr.write('Shutting down…\n');
+    stopSync?.();
+    pool.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
 
 withDataDir(
   program.command('mcp').description('serve the index to an AI assistant over the Model Context Protocol, on stdin and stdout'),

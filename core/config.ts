@@ -47,6 +47,11 @@ export const envSchema = z.object({
   XDG_CACHE_HOME: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /** `serve --workers`: processes answering on the port, or "auto" for one per CPU core. */
+  PAPERSCOPE_WORKERS: z
+    .string()
+    .regex(/^(?:auto|[1-9]\d*)$/, 'expected a positive whole number or "auto"')
+    .default('1'),
   /** How often `serve` checks the index manifest for a new version; 0 turns the check off. */
   PAPERSCOPE_RELOAD_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
   /** An object-store lock whose heartbeat is older than this many milliseconds is taken over. */
@@ -99,6 +104,8 @@ export interface Settings {
   requestTimeoutMs: number;
   corsOrigin: string | undefined;
   reloadIntervalMs: number;
+  /** PAPERSCOPE_WORKERS, "auto" resolved to the CPU count. */
+  workers: number;
   lockTtlMs: number;
   /** Papers per committed batch of the table (PAPERSCOPE_WRITE_BATCH), when not the indexer's default. */
   writeBatch: number | undefined;
@@ -107,6 +114,11 @@ export interface Settings {
   sources: SourceSettings;
   /** Fault injection for the crash test (PAPERSCOPE_CRASH_AT); the CLI arms it with `armCrashPoint`. */
   crashAt: CrashStage | undefined;
+}
+
+/** A worker count as `serve --workers` and PAPERSCOPE_WORKERS take it: "auto" is one per CPU core. */
+export function workerCountOf(value: string): number {
+  return value === 'auto' ? os.availableParallelism() : Number(value);
 }
 
 /**
@@ -151,6 +163,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     requestTimeoutMs: config.PAPERSCOPE_REQUEST_TIMEOUT_MS,
     corsOrigin: config.PAPERSCOPE_CORS_ORIGIN,
     reloadIntervalMs: config.PAPERSCOPE_RELOAD_INTERVAL_MS,
+    workers: workerCountOf(config.PAPERSCOPE_WORKERS),
     lockTtlMs: config.PAPERSCOPE_LOCK_TTL_MS,
     writeBatch: config.PAPERSCOPE_WRITE_BATCH,
     objectStore: {

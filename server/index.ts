@@ -38,6 +38,11 @@ export interface ServerOptions {
   prepare?: (onEvent: (event: IndexEvent) => void) => Promise<unknown>;
   /** Called with the URL as soon as the port is open, before `prepare` runs and the index is opened. */
   onListening?: (url: string) => void;
+  /**
+   * Open the index before the port, with no progress page (a `serve --workers` worker: the primary
+   * hands connections to the workers that listen, so none should listen before it can answer).
+   */
+  listenWhenOpen?: boolean;
 }
 
 export interface RunningServer {
@@ -69,21 +74,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.mcp) mcpToken(settings.adminToken);
   const progress = new StartingProgress();
   let handle: Hono['fetch'] = startingApp(progress).fetch;
+  // Live, so that POST /api/papers can swap in the updated index.
+  const openEngine = async (onEvent = options.onEvent) =>
+    new LiveEngine(await SearchEngine.open({ ...engineOptions, onEvent }), engineOptions);
+  const opened = options.listenWhenOpen ? await openEngine() : undefined;
   const { server, url } = await listen(options.host ?? settings.host, options.port ?? settings.port, (request, env) =>
     handle(request, env),
-  );
+  ).catch(async (error: unknown) => {
+    await opened?.close();
+    throw error;
+  });
   let live: LiveEngine;
   try {
     options.onListening?.(url);
-    if (options.prepare) await options.prepare(progress.onEvent);
-    progress.loading();
-    // The first open's events feed the progress page too: rebuilding a stale HNSW or BM25 file takes a while on a large index.
-    const onEvent = (event: IndexEvent) => {
-      progress.onEvent(event);
-      options.onEvent?.(event);
-    };
-    // Live, so that POST /api/papers can swap in the updated index.
-    live = new LiveEngine(await SearchEngine.open({ ...engineOptions, onEvent }), engineOptions);
+    if (opened) live = opened;
+    else {
+      if (options.prepare) await options.prepare(progress.onEvent);
+      progress.loading();
+      // The first open's events feed the progress page too: rebuilding a stale HNSW or BM25 file takes a while on a large index.
+      const onEvent = (event: IndexEvent) => {
+        progress.onEvent(event);
+        options.onEvent?.(event);
+      };
+      live = await openEngine(onEvent);
+    }
   } catch (error) {
     await closeServer(server);
     throw error;

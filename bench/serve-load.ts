@@ -1,0 +1,123 @@
+/**
+ * The serving figures of one index, alone: `serve` started on it, timed to its first answer (wall
+ * and CPU), then loaded with distinct searches at 50 connections, reading the server's CPU per
+ * request (every process of it, workers included) from /proc. For before/after comparisons on a
+ * shared machine, where CPU time moves less than req/s.
+ *   npx tsx bench/serve-load.ts --datasets DIR --data-dir INDEX [--cli dist/cli/main.js] [--workers N]
+ *     [--requests 6000] [--connections 50] [--mix bench|fresh] [--profile DIR] [--runs 1]
+ * `--mix bench`: the bench's 100 queries each with a number appended (see `pathOf`); `fresh`: as
+ * many different queries as requests, so no per-query work can be reused.
+ */
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { cpuMsOf, exited, memoryOf } from './child.js';
+import { pathOf } from './http.js';
+import { benchQueries } from './queries.js';
+import { readDatasets } from './realistic-corpus.js';
+import { loadAverage, round } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    datasets: { type: 'string' },
+    'data-dir': { type: 'string' },
+    cli: { type: 'string', default: 'dist/cli/main.js' },
+    workers: { type: 'string' },
+    requests: { type: 'string', default: '6000' },
+    connections: { type: 'string', default: '50' },
+    mix: { type: 'string', default: 'bench' },
+    profile: { type: 'string' },
+    runs: { type: 'string', default: '1' },
+  },
+});
+if (!values.datasets || !values['data-dir']) throw new Error('give --datasets DIR and --data-dir INDEX');
+const requests = Number(values.requests);
+const sources = [...(await readDatasets(values.datasets)).values()].flat();
+const queries = benchQueries(sources, values.mix === 'fresh' ? requests + 200 : 100, 7);
+const warmUp = queries.slice(0, 100);
+
+/** CPU ms of a process and of its children (the cluster's workers). */
+async function treeCpuMs(pid: number): Promise<number> {
+  let total = (await cpuMsOf(pid)) ?? 0;
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  for (const child of children.split(' ').filter(Boolean)) total += await treeCpuMs(Number(child));
+  return total;
+}
+
+async function treeRssMb(pid: number): Promise<number> {
+  let total = (await memoryOf(pid, 'VmRSS')) ?? 0;
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  for (const child of children.split(' ').filter(Boolean)) total += await treeRssMb(Number(child));
+  return total;
+}
+
+for (let run = 0; run < Number(values.runs); run++) {
+  const port = 20_000 + Math.floor(Math.random() * 40_000);
+  const base = `http://127.0.0.1:${port}`;
+  const flags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  const workers = values.workers ? ['--workers', values.workers] : [];
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...flags, values.cli, 'serve', '--data-dir', values['data-dir'], '--host', '127.0.0.1', '--port', String(port), ...workers],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PAPERSCOPE_RATE_LIMIT: '0' } },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const gone = exited(child);
+  const pid = child.pid ?? 0;
+  let coldMs = 0;
+  while (coldMs === 0) {
+    if (child.exitCode !== null) throw new Error('the server exited');
+    const ok = await fetch(`${base}/api/search?q=${encodeURIComponent(queries[0] ?? '')}&k=10`).then(
+      (response) => response.ok && response.arrayBuffer().then(() => true),
+      () => false,
+    );
+    if (ok) coldMs = performance.now() - started;
+    else await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const coldCpuMs = await treeCpuMs(pid);
+  // Every worker loaded before the load test.
+  while (values.workers && !/All \d+ workers answer/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
+  let next = 0;
+  const cpuBefore = await treeCpuMs(pid);
+  const result = await autocannon({
+    url: base,
+    connections: Number(values.connections),
+    amount: requests,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const n = next++;
+          return { ...request, path: values.mix === 'fresh' ? pathOf(queries, n, 'repeated') : pathOf(queries, n, 'distinct') };
+        },
+      },
+    ],
+  });
+  const cpuMs = (await treeCpuMs(pid)) - cpuBefore;
+  const peakMb = (await memoryOf(pid, 'VmHWM')) ?? 0;
+  const rssMb = await treeRssMb(pid);
+  child.kill('SIGINT');
+  await gone;
+  console.log(
+    JSON.stringify({
+      coldStartMs: Math.round(coldMs),
+      coldCpuMs: Math.round(coldCpuMs),
+      rssAfterLoadMb: rssMb,
+      peakRssMbPrimary: peakMb,
+      reqPerS: Math.round(result.requests.average),
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      cpuMsPerRequest: round(cpuMs / Math.max(1, result.requests.total), 3),
+      load: loadAverage(),
+    }),
+  );
+}

@@ -1,0 +1,95 @@
+import cluster, { type Worker } from 'node:cluster';
+
+/** What a worker tells the primary once it answers on the shared port. */
+interface ReadyMessage {
+  type: 'paperscope:ready';
+  url: string;
+  /** "100,000 papers (word-vectors: …)", for the primary's one start-up line. */
+  summary: string;
+}
+
+function isReadyMessage(message: unknown): message is ReadyMessage {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === 'paperscope:ready';
+}
+
+/** Whether this process is one of `serve --workers`' workers. */
+export function isServeWorker(): boolean {
+  return cluster.isWorker;
+}
+
+/** Tells the primary that this worker answers at `url`. */
+export function reportReady(url: string, summary: string): void {
+  const message: ReadyMessage = { type: 'paperscope:ready', url, summary };
+  process.send?.(message);
+}
+
+export interface WorkerPool {
+  url: string;
+  summary: string;
+  /** Stops every worker (each finishes its requests in flight) and resolves when all have exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs this same command (`process.argv`) as `count` cluster workers that share one port, each
+ * holding the index in memory: Node answers on one thread, so one process uses one core. The
+ * first worker starts alone and the others once it answers, so the first answer comes as soon as
+ * one process has loaded the index (two loading at once on two cores would each take longer).
+ * Workers listen only once their index is open, and the primary hands connections only to workers
+ * that listen, so no request reaches one still loading. A worker that exits after it was ready is
+ * replaced; one that exits before (no index, a bad file) stops the pool, and the promise rejects.
+ */
+export function startWorkerPool(count: number, log: (line: string) => void): Promise<WorkerPool> {
+  return new Promise((resolve, reject) => {
+    let first: ReadyMessage | undefined;
+    let stopping = false;
+    let announced = false;
+    const ready = new Set<Worker>();
+    const stop = async () => {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {}).filter((worker): worker is Worker => worker !== undefined);
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((done) => {
+              if (worker.isDead()) return done();
+              worker.once('exit', () => done());
+              worker.process.kill('SIGTERM');
+            }),
+        ),
+      );
+    };
+    const fork = () => {
+      const worker = cluster.fork();
+      worker.on('message', (message: unknown) => {
+        if (!isReadyMessage(message)) return;
+        ready.add(worker);
+        if (first) {
+          if (ready.size === count && !announced) log(`All ${count} workers answer\n`);
+          announced ||= ready.size === count;
+          return;
+        }
+        first = message;
+        for (let started = 1; started < count; started++) fork();
+        resolve({ url: message.url, summary: message.summary, stop });
+      });
+      worker.once('exit', (code, signal) => {
+        if (stopping) return;
+        if (!ready.has(worker)) {
+          const failure = `a serve worker exited before it was ready (${signal ?? `code ${code}`})`;
+          // Before the first answer the caller hears of it; a replacement that fails ends the pool.
+          void stop().then(() => {
+            if (!first) return reject(new Error(failure));
+            log(`${failure}; stopping\n`);
+            process.exit(1);
+          });
+          return;
+        }
+        ready.delete(worker);
+        log(`A serve worker exited (${signal ?? `code ${code}`}); starting another\n`);
+        fork();
+      });
+    };
+    fork();
+  });
+}
