@@ -30,6 +30,26 @@ export async function cpuMsOf(pid: number): Promise<number | undefined> {
 }
 const CLOCK_TICKS = 100;
 
+/** The processes a process started (`serve --workers`' workers), from /proc. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return children.split(' ').filter(Boolean).map(Number);
+}
+
+/** CPU time of a process and of every process below it, in ms (0 once gone). */
+export async function treeCpuMs(pid: number): Promise<number> {
+  let total = (await cpuMsOf(pid)) ?? 0;
+  for (const child of await childrenOf(pid)) total += await treeCpuMs(child);
+  return total;
+}
+
+/** A memory field (`memoryOf`) summed over a process and every process below it, in MB. */
+export async function treeMemoryMb(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number> {
+  let total = (await memoryOf(pid, field)) ?? 0;
+  for (const child of await childrenOf(pid)) total += await treeMemoryMb(child, field);
+  return total;
+}
+
 /** Node flags for the child processes, e.g. --cpu-prof when profiling. */
 export function nodeFlags(profileDir: string | undefined): string[] {
   return profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];

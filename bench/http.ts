@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
-import { CLI, cpuMsOf, exited, memoryOf, nodeFlags } from './child.js';
+import { CLI, exited, nodeFlags, treeCpuMs, treeMemoryMb } from './child.js';
 import { loadAverage, round } from './stats.js';
 
 const POLL_MS = 20;
@@ -25,6 +25,8 @@ export interface LoadFigure {
 export interface HttpResult {
   n: number;
   corpus: string;
+  /** `serve --workers`: processes answering on the port; memory and CPU figures are summed over them. */
+  workers: number;
   /** Process start → first /api/search answer whose top hit matches the in-process engine's. */
   coldStartMs: number;
   rssAfterStartMb: number;
@@ -60,14 +62,28 @@ export async function benchHttp(options: {
   queries: readonly string[];
   expectedTop: readonly string[];
   profileDir?: string;
+  workers?: number;
 }): Promise<HttpResult> {
+  const workers = options.workers ?? 1;
   // A random high port: several benches may run on one machine at once.
   const port = 20_000 + Math.floor(Math.random() * 40_000);
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...nodeFlags(options.profileDir), CLI, 'serve', '--data-dir', options.dataDir, '--host', '127.0.0.1', '--port', String(port)],
+    [
+      ...nodeFlags(options.profileDir),
+      CLI,
+      'serve',
+      '--data-dir',
+      options.dataDir,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--workers',
+      String(workers),
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       // The per-client rate limit would answer most of the load test with 429s.
@@ -96,7 +112,12 @@ export async function benchHttp(options: {
       } else await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     const pid = child.pid ?? 0;
-    const rssAfterStartMb = (await memoryOf(pid, 'VmRSS')) ?? 0;
+    const rssAfterStartMb = await treeMemoryMb(pid, 'VmRSS');
+    // The other workers start once the first answers; the load tests wait for them.
+    while (workers > 1 && !/All \d+ workers answer/.test(stderr)) {
+      if (child.exitCode !== null) throw new Error(`the server exited:\n${stderr.slice(-2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
     const askStarted = performance.now();
     const ask = await fetch(`${base}/api/ask`, {
       method: 'POST',
@@ -106,7 +127,7 @@ export async function benchHttp(options: {
     if (!ask.ok) throw new Error(`the server's first /api/ask answered ${ask.status}: ${await ask.text()}`);
     await ask.arrayBuffer();
     const firstAskMs = Math.round(performance.now() - askStarted);
-    const rssAfterFirstAskMb = (await memoryOf(pid, 'VmRSS')) ?? 0;
+    const rssAfterFirstAskMb = await treeMemoryMb(pid, 'VmRSS');
     for (const q of options.queries) await fetch(base + searchPath(q)).then((response) => response.arrayBuffer());
     const load: LoadFigure[] = [];
     for (const mix of ['repeated', 'distinct'] as const) {
@@ -115,11 +136,12 @@ export async function benchHttp(options: {
     return {
       n: options.n,
       corpus: options.corpus,
+      workers,
       coldStartMs: Math.round(coldStartMs),
       rssAfterStartMb,
       firstAskMs,
       rssAfterFirstAskMb,
-      peakRssMb: (await memoryOf(pid, 'VmHWM')) ?? 0,
+      peakRssMb: await treeMemoryMb(pid, 'VmHWM'),
       load,
     };
   } finally {
@@ -130,7 +152,7 @@ export async function benchHttp(options: {
 
 async function loadTest(base: string, pid: number, queries: readonly string[], connections: number, mix: QueryMix): Promise<LoadFigure> {
   let next = 0;
-  const cpuBefore = (await cpuMsOf(pid)) ?? 0;
+  const cpuBefore = await treeCpuMs(pid);
   const result = await autocannon({
     url: base,
     connections,
@@ -141,7 +163,7 @@ async function loadTest(base: string, pid: number, queries: readonly string[], c
       },
     ],
   });
-  const cpuMs = ((await cpuMsOf(pid)) ?? 0) - cpuBefore;
+  const cpuMs = (await treeCpuMs(pid)) - cpuBefore;
   return {
     connections,
     queries: mix,

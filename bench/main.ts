@@ -13,7 +13,8 @@ const USAGE = `Paperscope's benchmark suite. Prints tables and writes every figu
   --keep           keep the corpus and index for profiling by hand
   --work-dir DIR   build the corpus and index in DIR (kept); when DIR/data already holds an index,
                    skip generating and indexing and measure that index (one size only)
-  --seed S         the corpus's and the queries' seed (default 7)`;
+  --seed S         the corpus's and the queries' seed (default 7)
+  --workers W[,W…] serve the HTTP tests from W processes (\`serve --workers\`; default 1,2: one core, then the machine)`;
 
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
     seed: { type: 'string', default: '7' },
+    workers: { type: 'string', default: '1,2' },
     datasets: { type: 'string', default: process.env.PAPERSCOPE_DATASETS },
     corpus: { type: 'string', default: 'realistic' },
     real: { type: 'boolean', default: false },
@@ -61,6 +63,9 @@ if (needsDatasets && !values.datasets) throw new Error(`give --datasets DIR (or 
 const workDirOption = values['work-dir'] === undefined ? undefined : path.resolve(values['work-dir']);
 if (workDirOption !== undefined && sizes.length > 1) throw new Error('--work-dir takes one corpus size (--n N)');
 const seed = Number(values.seed);
+const workerCounts = values.workers.split(',').map(Number);
+if (workerCounts.some((count) => !Number.isInteger(count) || count < 1))
+  throw new Error(`--workers takes whole numbers, got "${values.workers}"`);
 const resultsDir = path.resolve('bench/results');
 const profileDir = values.profile ? path.join(resultsDir, 'profiles') : undefined;
 const log = (line: string) => process.stderr.write(`${line} (load ${loadAverage()})\n`);
@@ -155,11 +160,21 @@ for (const run of runs) {
     const latency = await benchQueryLatency({ n: run.n, corpus: run.corpus, dataDir, queries: run.queries });
     record.queries.push(latency);
     await saveRecord();
-    log(`HTTP, ${run.corpus}, N=${run.n}`);
-    record.http.push(
-      await benchHttp({ n: run.n, corpus: run.corpus, dataDir, queries: run.queries, expectedTop: latency.expectedTop, profileDir }),
-    );
-    await saveRecord();
+    for (const workers of workerCounts) {
+      log(`HTTP, ${run.corpus}, N=${run.n}, ${workers} worker(s)`);
+      record.http.push(
+        await benchHttp({
+          n: run.n,
+          corpus: run.corpus,
+          dataDir,
+          queries: run.queries,
+          expectedTop: latency.expectedTop,
+          profileDir,
+          workers,
+        }),
+      );
+      await saveRecord();
+    }
   } finally {
     if (keep) log(`kept the corpus and index in ${workDir}`);
     else await rm(workDir, { recursive: true, force: true });

@@ -136,6 +136,7 @@ export function printHttp(results: readonly HttpResult[]): void {
       result.load.map((load) => ({
         N: result.n,
         corpus: result.corpus,
+        workers: result.workers ?? 1,
         'cold start ms': result.coldStartMs,
         'RSS after start MB': result.rssAfterStartMb,
         'peak RSS MB': result.peakRssMb,

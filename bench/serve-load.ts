@@ -9,11 +9,10 @@
  * many different queries as requests, so no per-query work can be reused.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { cpuMsOf, exited, memoryOf } from './child.js';
+import { exited, treeCpuMs, treeMemoryMb } from './child.js';
 import { pathOf } from './http.js';
 import { benchQueries } from './queries.js';
 import { readDatasets } from './realistic-corpus.js';
@@ -37,21 +36,6 @@ const requests = Number(values.requests);
 const sources = [...(await readDatasets(values.datasets)).values()].flat();
 const queries = benchQueries(sources, values.mix === 'fresh' ? requests + 200 : 100, 7);
 const warmUp = queries.slice(0, 100);
-
-/** CPU ms of a process and of its children (the cluster's workers). */
-async function treeCpuMs(pid: number): Promise<number> {
-  let total = (await cpuMsOf(pid)) ?? 0;
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  for (const child of children.split(' ').filter(Boolean)) total += await treeCpuMs(Number(child));
-  return total;
-}
-
-async function treeRssMb(pid: number): Promise<number> {
-  let total = (await memoryOf(pid, 'VmRSS')) ?? 0;
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  for (const child of children.split(' ').filter(Boolean)) total += await treeRssMb(Number(child));
-  return total;
-}
 
 for (let run = 0; run < Number(values.runs); run++) {
   const port = 20_000 + Math.floor(Math.random() * 40_000);
@@ -100,8 +84,8 @@ for (let run = 0; run < Number(values.runs); run++) {
     ],
   });
   const cpuMs = (await treeCpuMs(pid)) - cpuBefore;
-  const peakMb = (await memoryOf(pid, 'VmHWM')) ?? 0;
-  const rssMb = await treeRssMb(pid);
+  const peakMb = await treeMemoryMb(pid, 'VmHWM');
+  const rssMb = await treeMemoryMb(pid, 'VmRSS');
   child.kill('SIGINT');
   await gone;
   console.log(
@@ -109,7 +93,7 @@ for (let run = 0; run < Number(values.runs); run++) {
       coldStartMs: Math.round(coldMs),
       coldCpuMs: Math.round(coldCpuMs),
       rssAfterLoadMb: rssMb,
-      peakRssMbPrimary: peakMb,
+      peakRssMb: peakMb,
       reqPerS: Math.round(result.requests.average),
       p50: result.latency.p50,
       p99: result.latency.p99,
