@@ -2,7 +2,7 @@ import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 import { normaliseSpelling } from './spelling.js';
 
-export { normaliseSpelling } from './spelling.js';
+export { mayRespell, normaliseSpelling } from './spelling.js';
 
 /**
  * Text analysis shared by the lexical index, snippets, topic labels and the word-vector embedder:

@@ -76,6 +76,20 @@ const BRITISH: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 /**
+ * Text in which any of the rules can fire: the Greek letters and each British pattern without its
+ * anchors. A rule that fires on a word matches the word, so its unanchored pattern matches any text
+ * holding the word: text without a match respells to itself.
+ */
+const MAY_RESPELL = new RegExp(
+  [GREEK_LETTER.source, ...BRITISH.map(([pattern]) => pattern.source.replace(/^\^/, '').replace(/\$$/, ''))].join('|'),
+);
+
+/** Whether `normaliseSpelling` may change a word of this lower-cased text; false means it changes none. */
+export function mayRespell(lowerCased: string): boolean {
+  return MAY_RESPELL.test(lowerCased);
+}
+
+/**
  * The form a lower-cased word is matched by: Greek letters spelled out, British spellings made
  * American. Words without either come back unchanged.
  * @example normaliseSpelling('tnf-α') // → 'tnf-alpha'

@@ -1,6 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../core/errors.js';
-import { forEachWord, normaliseSpelling, splitSentences, terms } from '../../indexer/text/index.js';
+import { forEachWord, mayRespell, normaliseSpelling, splitSentences, terms } from '../../indexer/text/index.js';
 
 export interface Span {
   start: number;
@@ -84,7 +84,9 @@ function tokensOf(analysed: AnalysedAbstract, index: number): SentenceTokens {
  * "tumour" as "tumor", "α" as "alpha"), so a term made from another spelling is found too.
  */
 export function foldCase(text: string): string {
-  return text.toLowerCase().replaceAll('ς', 'σ').replace(SPELLED_WORD, normaliseSpelling);
+  const lower = text.toLowerCase();
+  // Most sentences hold nothing to respell: one test instead of a call per word.
+  return mayRespell(lower) ? lower.replaceAll('ς', 'σ').replace(SPELLED_WORD, normaliseSpelling) : lower;
 }
 
 // A word as the tokenizer matches it, compounds whole: each is respelled as the tokenizer respells it.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildLexicalIndex } from '../../indexer/lexical/index.js';
 import { terms, tokenize } from '../../indexer/text/index.js';
-import { normaliseSpelling } from '../../indexer/text/spelling.js';
+import { mayRespell, normaliseSpelling } from '../../indexer/text/spelling.js';
+import { readSampleCorpus } from '../lexical/sample-corpus.js';
 
 describe('normaliseSpelling', () => {
   it('spells British forms the American way, derivatives and compounds included', () => {
@@ -50,6 +51,31 @@ describe('normaliseSpelling', () => {
     expect(normaliseSpelling('nf-κb')).toBe('nf-kappab');
     expect(normaliseSpelling('il-1β')).toBe('il-1beta');
     expect(normaliseSpelling('ß-catenin')).toBe('beta-catenin');
+  });
+});
+
+// Snippets fold a sentence word by word only when `mayRespell` says a word may change.
+describe('mayRespell', () => {
+  it('finds every word normaliseSpelling changes, in a sentence around it', () => {
+    const british = ['tumour', 'intratumoural', 'leukaemia', 'haematopoietic', 'orthopaedic', 'gynaecology', 'aetiology', 'caesarean'];
+    british.push('faecal', 'foetal', 'oesophageal', 'oestrogen', 'oedema', 'coeliac', 'dyspnoea', 'micrometres', 'hydrolysed');
+    british.push('homologues', 'licences', 'sulphide', 'aluminium', 'programmes', 'practise', 'tnf-α', 'ß-catenin', 'il-1β');
+    for (const word of british) {
+      expect(normaliseSpelling(word), word).not.toBe(word);
+      expect(mayRespell(`in the ${word}-rich cells we saw`), word).toBe(true);
+    }
+  });
+
+  it('is false only where no word changes, over the sample abstracts', () => {
+    let spared = 0;
+    for (const { title, abstract } of readSampleCorpus()) {
+      for (const word of `${title} ${abstract}`.toLowerCase().match(/[\p{L}\p{N}]+(?:[-^/.][\p{L}\p{N}]+)*/gu) ?? []) {
+        if (mayRespell(word)) continue;
+        spared++;
+        expect(normaliseSpelling(word), word).toBe(word);
+      }
+    }
+    expect(spared).toBeGreaterThan(5_000);
   });
 });
 
