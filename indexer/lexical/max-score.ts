@@ -97,7 +97,7 @@ export function maxScoreTopK(
     // The k-th score beats the remaining bounds exactly when k scores do; counting them is cheaper
     // than selecting the k-th, which is needed only then.
     if (touchedCount >= k && highest > remaining + SLACK && countAbove(touched, touchedCount, scores, remaining + SLACK, k) >= k) {
-      threshold = kthLargest(touched, touchedCount, scores, k, values);
+      threshold = kthLargest(touched, touchedCount, scores, k, values, remaining + SLACK);
       break;
     }
   }
@@ -170,13 +170,27 @@ function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number,
   return above.sort(byScore);
 }
 
-/** The k-th largest score among the first `count` of `docs` (quickselect in `values`); `count` ≥ k. */
-function kthLargest(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array): number {
-  for (let i = 0; i < count; i++) values[i] = scores[docs[i] as number] as number;
-  // The k-th largest is the (count − k)-th smallest.
-  const target = count - k;
+/**
+ * The k-th largest score among the first `count` of `docs` (quickselect in `values`), where at least
+ * k score above `floor`: only those are selected among.
+ */
+function kthLargest(
+  docs: Int32Array,
+  count: number,
+  scores: Float64Array,
+  k: number,
+  values: Float64Array,
+  floor = Number.NEGATIVE_INFINITY,
+): number {
+  let size = 0;
+  for (let i = 0; i < count; i++) {
+    const score = scores[docs[i] as number] as number;
+    if (score > floor) values[size++] = score;
+  }
+  // The k-th largest is the (size − k)-th smallest.
+  const target = size - k;
   let low = 0;
-  let high = count - 1;
+  let high = size - 1;
   while (low < high) {
     const pivot = values[(low + high) >>> 1] as number;
     let i = low;
