@@ -9,6 +9,7 @@
  * many different queries as requests, so no per-query work can be reused.
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -36,6 +37,12 @@ const requests = Number(values.requests);
 const sources = [...(await readDatasets(values.datasets)).values()].flat();
 const queries = benchQueries(sources, values.mix === 'fresh' ? requests + 200 : 100, 7);
 const warmUp = queries.slice(0, 100);
+
+async function mainThreadCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 for (let run = 0; run < Number(values.runs); run++) {
   const port = 20_000 + Math.floor(Math.random() * 40_000);
@@ -65,6 +72,15 @@ for (let run = 0; run < Number(values.runs); run++) {
     else await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const coldCpuMs = await treeCpuMs(pid);
+  // The main thread's share: on idle cores the other threads (GC, file reads, the HNSW load) run beside it.
+  const coldMainMs = await mainThreadCpuMs(pid);
+  if (requests === 0) {
+    // --requests 0: the start alone (a profile then covers start-up to the first answer).
+    child.kill('SIGINT');
+    await gone;
+    console.log(JSON.stringify({ coldStartMs: Math.round(coldMs), coldCpuMs: Math.round(coldCpuMs), coldMainMs, load: loadAverage() }));
+    continue;
+  }
   // Every worker loaded before the load test.
   while (values.workers && !/All \d+ workers answer/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
   for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
@@ -92,6 +108,7 @@ for (let run = 0; run < Number(values.runs); run++) {
     JSON.stringify({
       coldStartMs: Math.round(coldMs),
       coldCpuMs: Math.round(coldCpuMs),
+      coldMainMs,
       rssAfterLoadMb: rssMb,
       peakRssMb: peakMb,
       reqPerS: Math.round(result.requests.average),

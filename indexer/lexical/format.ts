@@ -124,7 +124,7 @@ export function decodeLexicalData(json: unknown): LexicalData {
     for (let posting = 0; posting < stored.postingCount; posting++)
       occurrences += (titleTf[posting] as number) + (abstractTf[posting] as number);
     data.positions = toUint16(decodeField(stored, 'positions', occurrences), 'positions');
-    checkPositions(data.titleTf, data.abstractTf, data.positions);
+    data.positionStarts = checkPositions(data.titleTf, data.abstractTf, data.positions);
   }
   return data;
 }
@@ -360,15 +360,19 @@ function decodeBody(header: BinaryHeader, body: Buffer): LexicalData {
     if ((termOffsets[term + 1] as number) < (termOffsets[term] as number)) throw invalid('termOffsets', `decrease at term ${term}`);
   }
   checkConsistency(data, 'postingDocs', header.sequentialIds);
-  if (positions) checkPositions(titleTf, abstractTf, positions);
-  return data;
+  return positions ? { ...data, positionStarts: checkPositions(titleTf, abstractTf, positions) } : data;
 }
 
-/** One position per counted occurrence, ascending within each posting. */
-function checkPositions(titleTf: Uint16Array, abstractTf: Uint16Array, positions: Uint16Array): void {
+/**
+ * One position per counted occurrence, ascending within each posting. Returns where each posting's
+ * positions start (the index needs them, and this pass walks them anyway).
+ */
+function checkPositions(titleTf: Uint16Array, abstractTf: Uint16Array, positions: Uint16Array): Uint32Array {
+  const starts = new Uint32Array(titleTf.length + 1);
   let at = 0;
   for (let posting = 0; posting < titleTf.length; posting++) {
     const end = at + (titleTf[posting] as number) + (abstractTf[posting] as number);
+    starts[posting + 1] = end;
     if (end > positions.length) throw invalid('positions', `end before posting ${posting}`);
     for (let index = at + 1; index < end; index++) {
       if ((positions[index] as number) < (positions[index - 1] as number)) throw invalid('positions', `descend in posting ${posting}`);
@@ -376,6 +380,7 @@ function checkPositions(titleTf: Uint16Array, abstractTf: Uint16Array, positions
     at = end;
   }
   if (at !== positions.length) throw invalid('positions', `has ${positions.length} entries for ${at} occurrences`);
+  return starts;
 }
 
 function jsonBytes(values: readonly string[]): Buffer {

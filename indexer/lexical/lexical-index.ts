@@ -58,6 +58,11 @@ export interface LexicalData {
    * and matches quoted phrases as plain terms.
    */
   positions?: Uint16Array;
+  /**
+   * Derived, never stored: where each posting's positions start, when the file decoder computed
+   * them while checking the positions (else the index sums the counts itself).
+   */
+  positionStarts?: Uint32Array;
 }
 
 /** How many distinctive terms are kept per document for `termsOf` and `sharedTerms`. */
@@ -124,7 +129,7 @@ export class LexicalIndex {
     this.#weights = new Float32Array(data.postingDocs.length);
     this.#maxWeights = new Float32Array(data.terms.length);
     this.#weighed = new Uint8Array(data.terms.length);
-    this.#positionStarts = data.positions && positionStarts(data);
+    this.#positionStarts = data.positions && (data.positionStarts ?? positionStarts(data));
   }
 
   get size(): number {
