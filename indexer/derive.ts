@@ -278,7 +278,7 @@ export async function loadDerivedIndexes(
  */
 export async function loadRecords(
   layout: DataDirLayout,
-  table: PapersTable,
+  table: () => Promise<PapersTable>,
   expected: { tableVersion: number; count: number },
   onWarning: (message: string) => void = () => {},
   save: (write: () => Promise<void>) => Promise<void> = (write) => write(),
@@ -287,7 +287,7 @@ export async function loadRecords(
   if ('records' in snapshot) return snapshot.records;
   if (snapshot.problem.kind !== 'missing')
     onWarning(`Reading the papers from the table instead of the records file: ${snapshot.problem.message}`);
-  const records = await table.readRecords();
+  const records = await (await table()).readRecords();
   // Written again so the next start reads it, unless an indexer has written a newer one meanwhile.
   if (!snapshot.newer) {
     await save(() => writeRecordsFile(layout, recordRows(records), expected.tableVersion)).catch((error: unknown) =>

@@ -85,19 +85,42 @@ export async function loadEngine(
   // manifest written before the first build finished (count 0) describes no papers yet: then the
   // rows committed so far are served, rebuilt from the table.
   const version = manifest && manifest.count > 0 ? manifest.tableVersion : undefined;
-  const table = await PapersTable.openForReading(layout, { version, onWarning: (message) => emit({ type: 'warning', message }) });
-  if ('problem' in read && table) {
-    manifest = await rebuildManifest(layout, table, read.problem);
-    if (manifest)
-      emit({
-        type: 'warning',
-        message: `${layout.manifest} ${read.problem}: serving the papers table as it is (the next "paperscope index" writes it again)`,
+  const openTable = () => PapersTable.openForReading(layout, { version, onWarning: (message) => emit({ type: 'warning', message }) });
+  let count: number;
+  let tableVersion: number;
+  let dimension: number;
+  let table: () => Promise<PapersTable>;
+  if (manifest && version !== undefined) {
+    // A manifest of a finished build names what its derived files and records snapshot are checked
+    // against (papers, table version, vector dimension): the table (and LanceDB's native module,
+    // ≈ 0.3 s of a start) is opened only if one of them has to be rebuilt from it.
+    ({ count, tableVersion } = manifest);
+    dimension = manifest.embedder.dimension;
+    let opening: Promise<PapersTable> | undefined;
+    const where = dataDir.name;
+    table = () => {
+      opening ??= openTable().then((opened) => {
+        if (!opened) throw new PaperscopeError('NO_INDEX', `No papers table in ${where}; run "paperscope index <files>" first.`);
+        return opened;
       });
+      return opening;
+    };
+  } else {
+    const opened = await openTable();
+    if ('problem' in read && opened) {
+      manifest = await rebuildManifest(layout, opened, read.problem);
+      if (manifest)
+        emit({
+          type: 'warning',
+          message: `${layout.manifest} ${read.problem}: serving the papers table as it is (the next "paperscope index" writes it again)`,
+        });
+    }
+    if (!manifest || !opened) {
+      throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
+    }
+    [count, tableVersion, dimension] = await Promise.all([opened.count(), opened.version(), opened.dimension()]);
+    table = async () => opened;
   }
-  if (!manifest || !table) {
-    throw new PaperscopeError('NO_INDEX', `No index in ${dataDir.name}; run "paperscope index <files>" first.`);
-  }
-  const [count, tableVersion, dimension] = await Promise.all([table.count(), table.version(), table.dimension()]);
   if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
   // The embedder and the papers (without vectors: the HNSW index serves them) load while the
   // derived indexes are read; handlers are attached now so an early failure is not unhandled.
@@ -140,7 +163,8 @@ async function assemble(
   parts: {
     layout: DataDirLayout;
     manifest: Manifest;
-    table: PapersTable;
+    /** Opened on first call: only a rebuild reads it. */
+    table: () => Promise<PapersTable>;
     count: number;
     tableVersion: number;
     dimension: number;
@@ -157,7 +181,7 @@ async function assemble(
     emit({ type: 'warning', message: `Rebuilding derived indexes from the papers table: ${reasons}` });
     // For the page shown meanwhile (the port is open, the API answers 503 until the index is ready).
     emit({ type: 'info', message: `Rebuilding from the papers table: ${reasons}` });
-    const stored = await table.readAll();
+    const stored = await (await table()).readAll();
     // The topics come with their map: two of `DERIVED_STEPS`.
     const steps = (ann ? 0 : 1) + (lexical ? 0 : 1) + (topics ? 0 : 2);
     let built = 0;
