@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { readSettings } from '../../core/config.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
 import { outcomeOf, serverUrl, spawnCli } from '../reliability/cli.js';
@@ -74,5 +76,12 @@ describe('paperscope serve --workers', () => {
     const outcome = await outcomeOf(spawnCli(['serve', '--mcp', '--workers', '2', '--port', '0']));
     expect(outcome.code).not.toBe(0);
     expect(outcome.stderr).toContain('--mcp serves from one process');
+  });
+
+  it('reads PAPERSCOPE_WORKERS: a count, or "auto" for one per core; anything else is refused by name', () => {
+    expect(readSettings({}).workers).toBe(1);
+    expect(readSettings({ PAPERSCOPE_WORKERS: '3' }).workers).toBe(3);
+    expect(readSettings({ PAPERSCOPE_WORKERS: 'auto' }).workers).toBe(os.availableParallelism());
+    for (const bad of ['0', '-1', '1.5', 'two']) expect(() => readSettings({ PAPERSCOPE_WORKERS: bad })).toThrow(/PAPERSCOPE_WORKERS/);
   });
 });
