@@ -82,7 +82,7 @@ for (let run = 0; run < Number(values.runs); run++) {
     continue;
   }
   // Every worker loaded before the load test.
-  while (values.workers && !/All \d+ workers answer/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (Number(values.workers ?? 1) > 1 && !/All \d+ workers answer/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
   for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
   let next = 0;
   const cpuBefore = await treeCpuMs(pid);

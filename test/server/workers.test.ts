@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
@@ -38,6 +38,11 @@ describe('paperscope serve --workers', () => {
         PAPERSCOPE_RELOAD_INTERVAL_MS: '0',
       });
       const exited = outcomeOf(child);
+      // A failed expectation must not leave the pool running.
+      const stopAll = () => {
+        child.kill('SIGTERM');
+      };
+      onTestFailed(stopAll);
       const allAnswer = stderrMatching(child, /All 2 workers answer/);
       const url = await serverUrl(child);
       await allAnswer;
