@@ -279,11 +279,11 @@ class WeightedAverage {
     const otherSum = other.#sum;
     this.#count++;
     other.#count++;
-    const weight = this.#weighting.byRow[row] ?? 0;
+    const weight = this.#weighting.weightOf(row);
     const scale = scales[row] ?? 0;
     // Multiplied in add's order, so the sums are add's to the last bit.
     const factor = weight * boost * scale;
-    const otherFactor = (other.#weighting.byRow[row] ?? 0) * otherBoost * scale;
+    const otherFactor = other.#weighting.weightOf(row) * otherBoost * scale;
     const offset = row * dimension;
     for (let j = 0; j < dimension; j++) {
       const code = codes[offset + j] ?? 0;
