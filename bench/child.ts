@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** The built CLI the benchmarks drive, as a user would. */
 export const CLI = 'dist/cli/main.js';
 const RSS_SAMPLE_MS = 100;
+const RSS_LOG_MS = 30_000;
 
 /** A field of /proc/<pid>/status in MB (VmRSS: now, VmHWM: peak), or undefined once the process is gone. */
 export async function memoryOf(pid: number, field: 'VmRSS' | 'VmHWM'): Promise<number | undefined> {
@@ -57,11 +59,13 @@ export function nodeFlags(profileDir: string | undefined): string[] {
 
 /**
  * Runs the CLI to completion and returns its stdout, wall time and peak RSS (sampled from
- * /proc, since the peak of a child is not otherwise visible to the parent).
+ * /proc, since the peak of a child is not otherwise visible to the parent). With `logFile`, its
+ * stderr and RSS go there as they come, each line timed: a run of hours that is cut short still
+ * tells which stage it reached and what that stage held.
  */
 export async function runCli(
   args: string[],
-  options: { profileDir?: string } = {},
+  options: { profileDir?: string; logFile?: string } = {},
 ): Promise<{ stdout: string; wallMs: number; peakRssMb: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeFlags(options.profileDir), CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -70,15 +74,26 @@ export async function runCli(
   child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk;
   });
+  const { logFile } = options;
+  const logLine = (line: string) => {
+    if (logFile) appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  };
+  logLine(`paperscope ${args.join(' ')}`);
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk;
+    logLine(chunk.toString().trimEnd());
   });
   let peakRssMb = 0;
   const sampler = setInterval(() => {
     if (child.pid) void memoryOf(child.pid, 'VmHWM').then((mb) => (peakRssMb = Math.max(peakRssMb, mb ?? 0)));
   }, RSS_SAMPLE_MS);
+  const rssLog = setInterval(() => {
+    if (child.pid) void memoryOf(child.pid, 'VmRSS').then((mb) => logLine(`RSS ${mb} MB (peak ${peakRssMb} MB)`));
+  }, RSS_LOG_MS);
   const code = await exited(child);
   clearInterval(sampler);
+  clearInterval(rssLog);
+  logLine(`exited with ${code} after ${Math.round(performance.now() - started)} ms, peak RSS ${peakRssMb} MB`);
   if (code !== 0) throw new Error(`paperscope ${args.join(' ')} exited with ${code}:\n${stderr.slice(-2000)}`);
   return { stdout, wallMs: performance.now() - started, peakRssMb };
 }

@@ -56,8 +56,9 @@ export async function benchPipeline(options: {
   const generateMs = performance.now() - generateStarted;
   const args = ['index', corpus, '--data-dir', options.dataDir, '--embedder', 'word-vectors', '--offline', '--json'];
 
-  log(`  index ${n} papers`);
-  const first = await runCli(args, { profileDir: options.profileDir });
+  const logFile = path.join(options.workDir, 'index.log');
+  log(`  index ${n} papers (its output in ${logFile})`);
+  const first = await runCli(args, { profileDir: options.profileDir, logFile });
   const load = loadAverage();
   const summary = JSON.parse(first.stdout) as IndexSummary;
   const stages = Object.entries(summary.stages)
@@ -75,7 +76,7 @@ export async function benchPipeline(options: {
   const embeddingMs = stages.filter(({ stage }) => EMBEDDING_STAGES.has(stage)).reduce((sum, { ms }) => sum + ms, 0);
 
   log('  re-index unchanged');
-  const again = await runCli(args, { profileDir: options.profileDir });
+  const again = await runCli(args, { profileDir: options.profileDir, logFile });
   const second = JSON.parse(again.stdout) as IndexSummary;
   return {
     n,
