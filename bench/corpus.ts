@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Paper } from '../indexer/parse/index.js';
 import { splitSentences } from '../indexer/text/index.js';
@@ -107,4 +109,26 @@ export async function writeCorpus(file: string, papers: Iterable<SyntheticPaper>
   out.end(chunk);
   await finished(out);
   return count;
+}
+
+/** Papers per file of `writeCorpusFiles`: ≈ 150 MB of realistic abstracts, under the 500 MB a file may hold. */
+const PAPERS_PER_FILE = 100_000;
+
+/**
+ * Writes papers into `dir` as JSON Lines files of `PAPERS_PER_FILE` papers each (part-00.jsonl …),
+ * which `paperscope index <dir>` reads as one corpus. Returns how many were written.
+ */
+export async function writeCorpusFiles(dir: string, papers: Iterable<SyntheticPaper>): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const iterator = papers[Symbol.iterator]();
+  let next = iterator.next();
+  function* shard(): Generator<SyntheticPaper> {
+    for (let count = 0; count < PAPERS_PER_FILE && !next.done; count++) {
+      yield next.value;
+      next = iterator.next();
+    }
+  }
+  let total = 0;
+  for (let part = 0; !next.done; part++) total += await writeCorpus(path.join(dir, `part-${String(part).padStart(2, '0')}.jsonl`), shard());
+  return total;
 }

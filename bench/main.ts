@@ -23,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readListings } from '../indexer/parse/index.js';
 import { type AnnResult, benchAnn } from './ann.js';
-import { generateCorpus, paperMetadata, writeCorpus } from './corpus.js';
+import { generateCorpus, paperMetadata, writeCorpusFiles } from './corpus.js';
 import { benchHttp, type HttpResult } from './http.js';
 import { benchPipeline, type PipelineResult } from './pipeline.js';
 import { benchQueries, benchQueryLatency, type QueryResult } from './queries.js';
@@ -96,7 +96,8 @@ await mkdir(resultsDir, { recursive: true });
 interface Run {
   corpus: string;
   n: number;
-  write: (file: string) => Promise<number>;
+  /** Writes the corpus into a directory; returns how many papers it wrote. */
+  write: (dir: string) => Promise<number>;
   queries: string[];
 }
 const runs: Run[] = [];
@@ -107,13 +108,13 @@ if (values.only !== 'real' && values.only !== 'ann') {
         ? {
             corpus: 'sample',
             n,
-            write: (file) => writeCorpus(file, generateCorpus(sample, n, seed)),
+            write: (dir) => writeCorpusFiles(dir, generateCorpus(sample, n, seed)),
             queries: benchQueries(sample, 100, seed),
           }
         : {
             corpus: 'realistic',
             n,
-            write: (file) => writeCorpus(file, realisticCorpus(sources, n, seed)),
+            write: (dir) => writeCorpusFiles(dir, realisticCorpus(sources, n, seed)),
             queries: benchQueries(sources, 100, seed),
           },
     );
@@ -124,9 +125,9 @@ if (values.real || values.only === 'real') {
     runs.push({
       corpus: name,
       n: papers.length,
-      write: (file) =>
-        writeCorpus(
-          file,
+      write: (dir) =>
+        writeCorpusFiles(
+          dir,
           papers.map((paper, index) => ({ ...paperMetadata(seededRandom(index), index), ...paper })),
         ),
       queries: benchQueries(papers, 100, seed),

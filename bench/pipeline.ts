@@ -43,14 +43,16 @@ const EMBEDDING_STAGES = new Set(['fit', 'embed', 'sentences: embed']);
  */
 export async function benchPipeline(options: {
   corpus: string;
-  write: (file: string) => Promise<number>;
+  /** Writes the corpus into a directory. */
+  write: (dir: string) => Promise<number>;
   workDir: string;
   dataDir: string;
   profileDir?: string;
   log: (line: string) => void;
 }): Promise<PipelineResult> {
   const { log } = options;
-  const corpus = path.join(options.workDir, `corpus-${options.corpus}.jsonl`);
+  // A directory of files: one file may hold 500 MB, less than a million abstracts.
+  const corpus = path.join(options.workDir, `corpus-${options.corpus}`);
   const generateStarted = performance.now();
   const n = await options.write(corpus);
   const generateMs = performance.now() - generateStarted;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { type FileHandle, readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { z } from 'zod';
 import { damagedFile, type LoadProblem, unreadableFile } from './load-problem.js';
@@ -44,6 +44,30 @@ export function openSealedFile(file: Buffer, magic: string, kind: string): { hea
   if (bodyStart > bytes.length) return { problem: 'its header is cut short' };
   try {
     return { header: JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)), body: bytes.subarray(bodyStart) };
+  } catch (error) {
+    return { problem: `its header is not JSON: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * The parsed (unchecked) header of the sealed file open in `handle` and where its body starts, read
+ * from its first bytes alone: for a file too large to read whole at every start, whose body carries
+ * checksums of its own (the records file). The whole-file checksum is not verified.
+ */
+export async function readSealedHeader(
+  handle: FileHandle,
+  magic: string,
+  kind: string,
+): Promise<{ header: unknown; bodyStart: number } | { problem: string }> {
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  const { bytesRead } = await handle.read(prefix, 0, PREFIX_BYTES, 0);
+  if (bytesRead < PREFIX_BYTES || prefix.toString('latin1', 0, magic.length) !== magic) return { problem: `not a Paperscope ${kind} file` };
+  const headerLength = prefix.readUInt32LE(CHECKED_FROM);
+  const headerBytes = Buffer.alloc(headerLength);
+  if ((await handle.read(headerBytes, 0, headerLength, PREFIX_BYTES)).bytesRead < headerLength)
+    return { problem: 'its header is cut short' };
+  try {
+    return { header: JSON.parse(headerBytes.toString('utf8')), bodyStart: alignTo8(PREFIX_BYTES + headerLength) };
   } catch (error) {
     return { problem: `its header is not JSON: ${(error as Error).message}` };
   }

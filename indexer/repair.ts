@@ -22,7 +22,7 @@ import {
   type Manifest,
   type PaperRecords,
   type PapersTable,
-  readRecordsFile,
+  recordsFileProblem,
   type TopicsFile,
   writeRecordsFile,
 } from './store/index.js';
@@ -52,11 +52,11 @@ export async function derivedFileHealth(
   // The BM25 and sentence files, the costliest to decode, are judged by their checksums and headers alone.
   const [loaded, records, sentences] = await Promise.all([
     loadDerivedIndexes(layout, expected, { lexical: 'check' }),
-    readRecordsFile(layout, expected),
+    recordsFileProblem(layout, expected),
     embedder && sentenceFilesProblem(layout, papers, expected.tableVersion, embedder),
   ]);
   const problems = [...loaded.problems];
-  if ('problem' in records) problems.push({ file: 'records file', problem: records.problem });
+  if (records) problems.push({ file: 'records file', problem: records });
   // The view is fitted at the topic count: without sound topics it is judged once they are rebuilt.
   const topicCount = loaded.topics?.topics.length;
   const related = topicCount === undefined ? undefined : await readRelatedFile(layout, { ...expected, topicCount });

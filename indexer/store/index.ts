@@ -28,7 +28,7 @@ export {
   topicsFileSchema,
   writeTopicsFile,
 } from './topics-file.js';
-export { readRecordsFile, writeRecordsFile } from './records-file.js';
+export { readRecordsFile, recordsFileProblem, writeRecordsFile } from './records-file.js';
 export { openSealedFile, readSealedFile, sealFile } from '../../core/sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from '../../core/load-problem.js';
 export { acquireWriterLock } from './lock.js';

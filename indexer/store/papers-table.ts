@@ -271,6 +271,8 @@ export interface PaperRecords {
   briefs: PaperBrief[];
   /** The details of the paper in row `row` of `briefs`. */
   details(row: number): PaperDetails;
+  /** Releases the file the details are read from, when they are read from one (the records file). */
+  close?(): Promise<void>;
 }
 
 function briefsFromColumns(column: (name: string) => unknown[]): PaperBrief[] {
@@ -316,17 +318,28 @@ export interface ArrowTableLike {
 
 /** The records of an Arrow table with the record columns; `source` names it in errors. */
 export function recordsFromArrow(table: ArrowTableLike, source: string): PaperRecords {
-  const column = (name: string): ArrowColumn => {
-    const found = table.getChild(name);
-    if (!found) throw new PaperscopeError('INDEX_MISMATCH', `${source} has no column "${name}"; rebuild with --reembed.`);
-    return found;
-  };
+  const column = (name: string) => requiredColumn(table, name, source);
   return { briefs: briefsFromColumns((name) => Array.from(column(name))), details: detailsFromColumns(column) };
 }
 
-/** Papers without their vectors, as an Arrow IPC file: the records columns, in the papers' order. */
-export function recordsToArrowFile(papers: readonly StoredPaper[]): Uint8Array {
-  return arrow.tableToIPC(toArrowTable(papers, recordSchema()), 'file');
+function requiredColumn(table: ArrowTableLike, name: string, source: string): ArrowColumn {
+  const found = table.getChild(name);
+  if (!found) throw new PaperscopeError('INDEX_MISMATCH', `${source} has no column "${name}"; rebuild with --reembed.`);
+  return found;
+}
+
+/** The columns of a `PaperBrief`. */
+const BRIEF_COLUMNS = ['id', 'title', 'authors_count', 'date', 'upvotes', 'source_line', 'content_hash'];
+
+/** The papers' briefs as an Arrow IPC file (the records file keeps the details apart, read per paper). */
+export function briefsToArrowFile(papers: readonly StoredPaper[]): Uint8Array {
+  const schema = new arrow.Schema(recordSchema().fields.filter((field) => BRIEF_COLUMNS.includes(field.name)));
+  return arrow.tableToIPC(toArrowTable(papers, schema), 'file');
+}
+
+/** The briefs of an Arrow table with the brief columns; `source` names it in errors. */
+export function briefsFromArrow(table: ArrowTableLike, source: string): PaperBrief[] {
+  return briefsFromColumns((name) => Array.from(requiredColumn(table, name, source)));
 }
 
 /** Reads an Arrow IPC file written by `recordsToArrowFile` (its buffers are used in place). */

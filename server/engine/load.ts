@@ -154,6 +154,7 @@ export async function loadEngine(
     return { ...loaded, latestRun };
   } catch (error) {
     void embedderLoading.then((embedder) => embedder.close()).catch(() => {});
+    void recordsLoading.then((records) => records.close?.()).catch(() => {});
     throw error;
   }
 }

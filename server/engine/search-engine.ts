@@ -73,7 +73,7 @@ export class SearchEngine {
   }
 
   async close(): Promise<void> {
-    await this.#state.embedder.close();
+    await this.#state.close();
   }
 
   status() {

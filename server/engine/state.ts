@@ -31,6 +31,8 @@ export class EngineState {
   /** Without vectors (the HNSW index holds them: `vectorAt`) nor details (`recordAt` decodes those per paper). */
   readonly papers: PaperBrief[];
   readonly #details: (position: number) => PaperDetails;
+  /** Closes the records file the details are read from. */
+  readonly #closeRecords: (() => Promise<void>) | undefined;
   readonly positionById = new Map<string, number>();
   readonly ann: AnnIndex;
   /** HNSW label → paper position. */
@@ -60,6 +62,7 @@ export class EngineState {
     this.embedder = parts.embedder;
     this.papers = parts.papers.briefs;
     this.#details = parts.papers.details;
+    this.#closeRecords = parts.papers.close;
     for (const [position, paper] of this.papers.entries()) this.positionById.set(paper.id, position);
     this.ann = parts.ann;
     this.#annToPaper = this.#positionsOf(parts.ann.ids);
@@ -84,6 +87,12 @@ export class EngineState {
       if (members) members.push(position);
       else this.#membersOfTopic.set(topic, [position]);
     });
+  }
+
+  /** Releases the embedder and the records file. */
+  async close(): Promise<void> {
+    await this.embedder.close();
+    await this.#closeRecords?.();
   }
 
   /** The topic `id`; a 404 naming `parameter`, the query or path parameter that gave it, when there is none. */

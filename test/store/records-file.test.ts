@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataDirLayout, dataDirLayout, PapersTable, readRecordsFile, writeRecordsFile } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout, PapersTable, readRecordsFile, sealFile, writeRecordsFile } from '../../indexer/store/index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 import { storedPaper } from '../helpers/stored-paper.js';
 
@@ -27,12 +27,31 @@ describe('records file', () => {
   const everything = (records: Awaited<ReturnType<PapersTable['readRecords']>>) =>
     records.briefs.map((brief, row) => ({ ...brief, ...records.details(row) }));
 
-  it('gives back exactly what the table gives, for its table version and count', async () => {
+  /** The file's records, or why it cannot be used; closed after `use`. */
+  async function withRecords<T>(
+    expected: { tableVersion: number; count: number },
+    use: (records: Awaited<ReturnType<PapersTable['readRecords']>>) => T,
+  ) {
+    const result = await readRecordsFile(layout, expected);
+    if (!('records' in result)) return `${result.problem.kind}: ${result.problem.message}`;
+    try {
+      return use(result.records);
+    } finally {
+      await result.records.close?.();
+    }
+  }
+
+  it('gives back exactly what the table gives, for its table version and count, details read by offset', async () => {
     const version = await table.version();
     await writeRecordsFile(layout, await table.readAll(), version);
-    const snapshot = await readRecordsFile(layout, { tableVersion: version, count: papers.length });
-    if (!('records' in snapshot)) throw new Error(snapshot.problem.message);
-    expect(everything(snapshot.records)).toEqual(everything(await table.readRecords()));
+    const expected = everything(await table.readRecords());
+    expect(await withRecords({ tableVersion: version, count: papers.length }, everything)).toEqual(expected);
+    // In any order, any number of times: each read is at the paper's own offset.
+    expect(
+      await withRecords({ tableVersion: version, count: papers.length }, (records) =>
+        [2, 0, 2, 1].map((row) => ({ ...records.briefs[row], ...records.details(row) })),
+      ),
+    ).toEqual([2, 0, 2, 1].map((row) => expected[row]));
   });
 
   it('says why a missing, stale, damaged or foreign file cannot be used', async () => {
@@ -40,10 +59,7 @@ describe('records file', () => {
     const expected = { tableVersion: version, count: papers.length };
     await writeRecordsFile(layout, await table.readAll(), version);
     const good = await readFile(layout.records);
-    const problem = async () => {
-      const result = await readRecordsFile(layout, expected);
-      return 'problem' in result ? `${result.problem.kind}: ${result.problem.message}` : 'usable';
-    };
+    const problem = () => withRecords(expected, () => 'usable');
     expect(await readRecordsFile(layout, { ...expected, tableVersion: version + 1 })).toEqual({
       problem: { kind: 'stale', message: `built from table version ${version}, not ${version + 1}` },
     });
@@ -51,16 +67,48 @@ describe('records file', () => {
       problem: { kind: 'stale', message: 'holds 3 papers, not 4' },
     });
     const flipped = Buffer.from(good);
-    flipped[flipped.length - 40] = (flipped[flipped.length - 40] as number) ^ 0xff;
+    // Past the header: the briefs, read and checked at open.
+    flipped[400] = (flipped[400] as number) ^ 0xff;
     await writeFile(layout.records, flipped);
-    expect(await problem()).toBe('damaged: it does not match its checksum: damaged or cut short');
+    expect(await problem()).toBe('damaged: its papers do not match their checksum: damaged or cut short');
     await writeFile(layout.records, good.subarray(0, good.length - 1));
-    expect(await problem()).toBe('damaged: it does not match its checksum: damaged or cut short');
+    expect(await problem()).toBe('damaged: its size is not what its header says: cut short or extended');
     await writeFile(layout.records, 'not an Arrow file');
     expect(await problem()).toBe('damaged: not a Paperscope records file');
+    // The format before the details were read by offset (one Arrow file) is rewritten, not trusted.
+    await writeFile(
+      layout.records,
+      Buffer.concat(sealFile('PSRC', { format: 'paperscope-records', version: 1, tableVersion: version, count: 3 }, [])),
+    );
+    expect(await problem()).toBe('stale: written in format 1, not 2');
     await rm(layout.records);
     expect(await problem()).toBe('missing: missing');
     await writeFile(layout.records, good);
     expect(await problem()).toBe('usable');
+  });
+
+  it('names the paper and the file when the details read for it are damaged, and reads the others', async () => {
+    const version = await table.version();
+    await writeRecordsFile(layout, await table.readAll(), version);
+    const damaged = await readFile(layout.records);
+    // The last bytes are the last paper's details.
+    damaged[damaged.length - 5] = (damaged[damaged.length - 5] as number) ^ 0x01;
+    await writeFile(layout.records, damaged);
+    const outcome = await withRecords({ tableVersion: version, count: papers.length }, (records) => {
+      const readable = records.details(0).abstract;
+      try {
+        records.details(2);
+        return { readable, error: undefined };
+      } catch (error) {
+        return { readable, error: { code: (error as { code?: string }).code, message: (error as Error).message } };
+      }
+    });
+    expect(outcome).toEqual({
+      readable: papers[0]?.abstract,
+      error: {
+        code: 'INDEX_DAMAGED',
+        message: `The records file ${layout.records} is damaged: the details of paper "2501.00002" (row 2) do not match their checksum. Run "paperscope index" again to rewrite it (the papers table is not affected).`,
+      },
+    });
   });
 });
