@@ -250,6 +250,7 @@ describe('paperscope index --prune', () => {
     expect(topics?.map.map((point) => point.id).sort()).toEqual([...stored].sort());
     const records = await readRecordsFile(layout, { tableVersion: manifest?.tableVersion ?? -1, count: 60 });
     expect('records' in records && records.records.briefs.map((brief) => brief.id).sort()).toEqual([...stored].sort());
+    if ('records' in records) await records.records.close?.();
   });
 
   it('refuses --prune with --reembed, which rebuilds the table from every stored paper', async () => {

@@ -62,6 +62,26 @@ describe('the papers table checked against its content hashes', () => {
   );
 
   it(
+    'names the paper whose details in the records file are damaged (a server reads them by offset, checked on read)',
+    async () => {
+      const dataDir = await buildSampleIndex();
+      const { records } = dataDirLayout(dataDir);
+      const bytes = await readFile(records);
+      // The file ends with the last paper's details.
+      bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0x01;
+      await writeFile(records, bytes);
+      const report = await checkIndex(options(dataDir, []));
+      expect(report.damage).toEqual([]);
+      expect(report.derived).toEqual([
+        expect.stringMatching(
+          /^records file: the details of 1 paper \(\S+\) do not match their checksum \(the next "paperscope index" rewrites it\)$/,
+        ),
+      ]);
+    },
+    INDEX_SAMPLE_MS,
+  );
+
+  it(
     'names a deleted data file as damage, in check and in index, never as a raw storage error',
     async () => {
       const dataDir = await buildSampleIndex();
