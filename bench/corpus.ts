@@ -115,15 +115,15 @@ export async function writeCorpus(file: string, papers: Iterable<SyntheticPaper>
 const PAPERS_PER_FILE = 100_000;
 
 /**
- * Writes papers into `dir` as JSON Lines files of `PAPERS_PER_FILE` papers each (part-00.jsonl …),
+ * Writes papers into `dir` as JSON Lines files of `perFile` papers each (part-00.jsonl …),
  * which `paperscope index <dir>` reads as one corpus. Returns how many were written.
  */
-export async function writeCorpusFiles(dir: string, papers: Iterable<SyntheticPaper>): Promise<number> {
+export async function writeCorpusFiles(dir: string, papers: Iterable<SyntheticPaper>, perFile = PAPERS_PER_FILE): Promise<number> {
   await mkdir(dir, { recursive: true });
   const iterator = papers[Symbol.iterator]();
   let next = iterator.next();
   function* shard(): Generator<SyntheticPaper> {
-    for (let count = 0; count < PAPERS_PER_FILE && !next.done; count++) {
+    for (let count = 0; count < perFile && !next.done; count++) {
       yield next.value;
       next = iterator.next();
     }

@@ -1,9 +1,12 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exactTopK } from '../../bench/ann.js';
-import { generateCorpus } from '../../bench/corpus.js';
+import { generateCorpus, writeCorpusFiles } from '../../bench/corpus.js';
 import { benchQueries } from '../../bench/queries.js';
 import { percentile, recall, summarize } from '../../bench/stats.js';
 import { clusteredVectors } from '../../bench/vectors.js';
+import { temporaryDir } from '../helpers/sample-index.js';
 
 const sample = [
   {
@@ -17,6 +20,21 @@ const sample = [
 ];
 
 describe('synthetic corpus', () => {
+  it('is written as files of at most the given number of papers, in order (a file may hold 500 MB)', async () => {
+    const scratch = await temporaryDir('paperscope-corpus-');
+    try {
+      const papers = generateCorpus(sample, 7, 1);
+      expect(await writeCorpusFiles(scratch.dir, papers, 3)).toBe(7);
+      const files = (await readdir(scratch.dir)).sort();
+      expect(files).toEqual(['part-00.jsonl', 'part-01.jsonl', 'part-02.jsonl']);
+      const lines = await Promise.all(files.map(async (file) => (await readFile(path.join(scratch.dir, file), 'utf8')).trim().split('\n')));
+      expect(lines.map((fileLines) => fileLines.length)).toEqual([3, 3, 1]);
+      expect(lines.flat().map((line) => JSON.parse(line))).toEqual(papers);
+    } finally {
+      await scratch.remove();
+    }
+  });
+
   it('is the same for the same seed and differs for another', () => {
     expect(generateCorpus(sample, 50, 7)).toEqual(generateCorpus(sample, 50, 7));
     expect(generateCorpus(sample, 50, 8)).not.toEqual(generateCorpus(sample, 50, 7));
