@@ -7,10 +7,10 @@ import type { SearchEngine } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, openCollectingEvents, SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
 
-async function flipMiddleByte(file: string): Promise<void> {
+async function flipByte(file: string, where: (size: number) => number): Promise<void> {
   const bytes = await readFile(file);
-  const middle = Math.floor(bytes.length / 2);
-  bytes[middle] = (bytes[middle] as number) ^ 0xff;
+  const at = where(bytes.length);
+  bytes[at] = (bytes[at] as number) ^ 0xff;
   await writeFile(file, bytes);
 }
 
@@ -37,7 +37,8 @@ describe('derived files rebuilt after damage', () => {
     'a damaged records file is written again: the warning comes once, not on every start',
     async () => {
       const dataDir = await buildSampleIndex();
-      await flipMiddleByte(dataDirLayout(dataDir).records);
+      // A byte of the briefs, read and checked at start (a paper's details are checked as each is read).
+      await flipByte(dataDirLayout(dataDir).records, () => 400);
       expect(await warningsOpening(dataDir)).toEqual([
         expect.stringMatching(/^Reading the papers from the table instead of the records file: /),
       ]);
@@ -65,7 +66,7 @@ describe('derived files rebuilt after damage', () => {
       // Not numbered afresh (0 to 4), which is what a clustering without the old topics gives.
       expect(before?.topics.map(({ id }) => id).sort()).not.toEqual([0, 1, 2, 3, 4]);
 
-      await flipMiddleByte(dataDirLayout(dataDir).topics);
+      await flipByte(dataDirLayout(dataDir).topics, (size) => Math.floor(size / 2));
       let after: ReturnType<typeof topicsOf> | undefined;
       const warnings = await warningsOpening(dataDir, (engine) => (after = topicsOf(engine)));
       expect(warnings).toEqual([expect.stringMatching(/^Rebuilding derived indexes from the papers table: .*topics/)]);
