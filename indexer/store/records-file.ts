@@ -147,8 +147,9 @@ async function openRecords(
   const { bytesRead } = await handle.read(head, 0, headBytes, sealed.bodyStart);
   if (bytesRead < headBytes || crc32(head) !== headChecksum)
     return { problem: damagedFile('its papers do not match their checksum: damaged or cut short') };
-  const offsets = new Float64Array(head.buffer, head.byteOffset + offsetsStart, count + 1);
-  const checksums = new Uint32Array(head.buffer, head.byteOffset + offsetsStart + (count + 1) * 8, count);
+  // Copied out, so the briefs' Arrow bytes (≈ 140 MB at a million papers) are freed once decoded.
+  const offsets = new Float64Array(head.buffer, head.byteOffset + offsetsStart, count + 1).slice();
+  const checksums = new Uint32Array(head.buffer, head.byteOffset + offsetsStart + (count + 1) * 8, count).slice();
   const detailsStart = sealed.bodyStart + headBytes;
   if ((await handle.stat()).size !== detailsStart + (offsets[count] as number))
     return { problem: damagedFile('its size is not what its header says: cut short or extended') };
