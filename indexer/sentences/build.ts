@@ -44,6 +44,13 @@ export function documentPieces(paper: Pick<SentenceSource, 'title' | 'abstract'>
   return { pieces, sentences };
 }
 
+/**
+ * Papers whose `documentText` is embedded per call: only one chunk's texts are alive at once. All
+ * of them at once were ≈ 1.5 GB of strings at a million papers, which took the indexer past V8's
+ * 4 GB heap limit while embedding.
+ */
+export const DOCUMENT_CHUNK = 8_192;
+
 /** A paper's sentence vectors (`count × dimension`, row-major), by `sentenceKey`. */
 export type FreshSentenceVectors = ReadonlyMap<string, Float32Array>;
 
@@ -62,7 +69,15 @@ export async function embedPapers(
   onProgress?: EmbedProgress,
 ): Promise<{ vectors: Float32Array[]; sentences: FreshSentenceVectors }> {
   const embedPieces = embedder.embedWithPieces?.bind(embedder) ?? embedder.embedPiecesAlone?.bind(embedder);
-  if (!embedPieces) return { vectors: await embedder.embedDocuments(papers.map(documentText), onProgress), sentences: new Map() };
+  if (!embedPieces) {
+    const vectors: Float32Array[] = [];
+    for (let start = 0; start < papers.length; start += DOCUMENT_CHUNK) {
+      const texts = papers.slice(start, start + DOCUMENT_CHUNK).map(documentText);
+      const progress = onProgress && ((done: number) => onProgress(start + done, papers.length));
+      for (const vector of await embedder.embedDocuments(texts, progress)) vectors.push(vector);
+    }
+    return { vectors, sentences: new Map() };
+  }
   const split = papers.map(documentPieces);
   const embedded = await embedPieces(
     split.map(({ pieces }) => pieces),
