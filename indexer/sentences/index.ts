@@ -1,6 +1,7 @@
 export {
   buildSentenceIndex,
   type BuildSentencesOptions,
+  DOCUMENT_CHUNK,
   documentPieces,
   documentText,
   embedPapers,
