@@ -72,11 +72,7 @@ describe('the papers table checked against its content hashes', () => {
       await writeFile(records, bytes);
       const report = await checkIndex(options(dataDir, []));
       expect(report.damage).toEqual([]);
-      expect(report.derived).toEqual([
-        expect.stringMatching(
-          /^records file: the details of 1 paper \(\S+\) do not match their checksum$/,
-        ),
-      ]);
+      expect(report.derived).toEqual([expect.stringMatching(/^records file: the details of 1 paper \(\S+\) do not match their checksum$/)]);
     },
     INDEX_SAMPLE_MS,
   );
