@@ -69,33 +69,34 @@ export async function embedPapers(
   onProgress?: EmbedProgress,
 ): Promise<{ vectors: Float32Array[]; sentences: FreshSentenceVectors }> {
   const embedPieces = embedder.embedWithPieces?.bind(embedder) ?? embedder.embedPiecesAlone?.bind(embedder);
-  if (!embedPieces) {
-    const vectors: Float32Array[] = [];
-    for (let start = 0; start < papers.length; start += DOCUMENT_CHUNK) {
-      const texts = papers.slice(start, start + DOCUMENT_CHUNK).map(documentText);
-      const progress = onProgress && ((done: number) => onProgress(start + done, papers.length));
-      for (const vector of await embedder.embedDocuments(texts, progress)) vectors.push(vector);
-    }
-    return { vectors, sentences: new Map() };
-  }
-  const split = papers.map(documentPieces);
-  const embedded = await embedPieces(
-    split.map(({ pieces }) => pieces),
-    onProgress,
-  );
   const dimension = embedder.info.dimension;
+  const vectors: Float32Array[] = [];
   const sentences = new Map<string, Float32Array>();
-  papers.forEach((paper, position) => {
-    const rows = (embedded[position] as { pieces: Float32Array }).pieces;
-    const wanted = (split[position] as { sentences: number[] }).sentences;
-    const vectors = new Float32Array(wanted.length * dimension);
-    // Piece 0 is the title: sentence i is piece sentences[i], row sentences[i] of the pieces.
-    wanted.forEach((piece, sentence) => {
-      vectors.set(rows.subarray(piece * dimension, (piece + 1) * dimension), sentence * dimension);
+  for (let start = 0; start < papers.length; start += DOCUMENT_CHUNK) {
+    const chunk = papers.slice(start, start + DOCUMENT_CHUNK);
+    const progress = onProgress && ((done: number) => onProgress(start + done, papers.length));
+    if (!embedPieces) {
+      for (const vector of await embedder.embedDocuments(chunk.map(documentText), progress)) vectors.push(vector);
+      continue;
+    }
+    const split = chunk.map(documentPieces);
+    const embedded = await embedPieces(
+      split.map(({ pieces }) => pieces),
+      progress,
+    );
+    chunk.forEach((paper, position) => {
+      const { text, pieces: rows } = embedded[position] as { text: Float32Array; pieces: Float32Array };
+      const wanted = (split[position] as { sentences: number[] }).sentences;
+      const paperSentences = new Float32Array(wanted.length * dimension);
+      // Piece 0 is the title: sentence i is piece sentences[i], row sentences[i] of the pieces.
+      wanted.forEach((piece, sentence) => {
+        paperSentences.set(rows.subarray(piece * dimension, (piece + 1) * dimension), sentence * dimension);
+      });
+      sentences.set(sentenceKey(paper), paperSentences);
+      vectors.push(text);
     });
-    sentences.set(sentenceKey(paper), vectors);
-  });
-  return { vectors: embedded.map(({ text }) => text), sentences };
+  }
+  return { vectors, sentences };
 }
 
 export interface BuildSentencesOptions {

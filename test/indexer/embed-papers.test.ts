@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../../indexer/embed/index.js';
-import { DOCUMENT_CHUNK, documentText, embedPapers } from '../../indexer/sentences/index.js';
+import { DOCUMENT_CHUNK, documentPieces, documentText, embedPapers } from '../../indexer/sentences/index.js';
 import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
 
-describe('embedPapers with an embedder of whole texts (the word vectors)', () => {
+/** A vector per text that is cheap to make and tells the texts apart: its length and first letters. */
+const vectorOf = (text: string) => Float32Array.of(text.length, text.charCodeAt(6), text.charCodeAt(7));
+
+const manyPapers = () =>
+  Array.from({ length: 2 * DOCUMENT_CHUNK + 5 }, (_, n) => ({
+    id: `p${n}`,
+    title: `Paper ${n % 97}`,
+    abstract: `Reward noise ${n % 13} and policy ${n % 7}. A second sentence ${n % 5}.`,
+    contentHash: `h${n}`,
+  }));
+
+describe('embedPapers with an embedder of whole texts', () => {
   it('makes and embeds the papers\u2019 texts a chunk at a time, with the same vectors and progress over all papers', async () => {
     const calls: number[] = [];
-    // A vector per text that is cheap to make and tells the texts apart: its length and first letters.
-    const vectorOf = (text: string) => Float32Array.of(text.length, text.charCodeAt(6), text.charCodeAt(7));
     const embedder: Embedder = {
       ...hashedWordsEmbedder(),
       embedDocuments: async (texts, onProgress) => {
@@ -16,12 +25,7 @@ describe('embedPapers with an embedder of whole texts (the word vectors)', () =>
         return texts.map(vectorOf);
       },
     };
-    const papers = Array.from({ length: 2 * DOCUMENT_CHUNK + 5 }, (_, n) => ({
-      id: `p${n}`,
-      title: `Paper ${n % 97}`,
-      abstract: `Reward noise ${n % 13} and policy ${n % 7}.`,
-      contentHash: `h${n}`,
-    }));
+    const papers = manyPapers();
     const progress: Array<[number, number]> = [];
     const { vectors } = await embedPapers(embedder, papers, (done, total) => progress.push([done, total]));
     // One chunk's texts alive at a time: a million papers' texts at once passed V8's heap limit.
@@ -29,5 +33,36 @@ describe('embedPapers with an embedder of whole texts (the word vectors)', () =>
     expect(vectors).toEqual(papers.map((paper) => vectorOf(documentText(paper))));
     expect(progress.map(([, total]) => total)).toEqual(progress.map(() => papers.length));
     expect(progress.map(([done]) => done)).toEqual([DOCUMENT_CHUNK, 2 * DOCUMENT_CHUNK, papers.length]);
+  });
+});
+
+describe('embedPapers with an embedder of pieces (the word vectors, the transformer)', () => {
+  it('embeds a chunk at a time too, keeping each paper\u2019s vector and its sentences\u2019 rows', async () => {
+    const calls: number[] = [];
+    const embedder: Embedder = {
+      ...hashedWordsEmbedder(),
+      info: { kind: 'word-vectors', model: 'letters', dimension: 3 },
+      embedPiecesAlone: async (texts, onProgress) => {
+        calls.push(texts.length);
+        onProgress?.(texts.length, texts.length);
+        return texts.map((pieces) => {
+          const rows = new Float32Array(pieces.length * 3);
+          pieces.forEach((piece, row) => rows.set(vectorOf(piece), row * 3));
+          return { text: vectorOf(pieces.join('')), pieces: rows };
+        });
+      },
+    };
+    const papers = manyPapers();
+    const { vectors, sentences } = await embedPapers(embedder, papers);
+    expect(calls).toEqual([DOCUMENT_CHUNK, DOCUMENT_CHUNK, 5]);
+    const last = papers.at(-1) as (typeof papers)[number];
+    const split = documentPieces(last);
+    expect(vectors.at(-1)).toEqual(vectorOf(split.pieces.join('')));
+    expect(sentences.size).toBe(papers.length);
+    const rows = sentences.get(`${last.id}\n${last.contentHash}`) as Float32Array;
+    expect(rows).toHaveLength(split.sentences.length * 3);
+    split.sentences.forEach((piece, sentence) => {
+      expect(rows.subarray(sentence * 3, sentence * 3 + 3)).toEqual(vectorOf(split.pieces[piece] as string));
+    });
   });
 });
