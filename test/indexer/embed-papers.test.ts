@@ -47,7 +47,9 @@ describe('embedPapers with an embedder of pieces (the word vectors, the transfor
         onProgress?.(texts.length, texts.length);
         return texts.map((pieces) => {
           const rows = new Float32Array(pieces.length * 3);
-          pieces.forEach((piece, row) => rows.set(vectorOf(piece), row * 3));
+          pieces.forEach((piece, row) => {
+            rows.set(vectorOf(piece), row * 3);
+          });
           return { text: vectorOf(pieces.join('')), pieces: rows };
         });
       },
