@@ -189,7 +189,7 @@ function engineOptions(dataDir: string, onEvent: EngineOptions['onEvent']): Engi
 async function withEngine<T>(
   options: CommonOptions,
   use: (engine: SearchEngine) => Promise<T>,
-  extra: Pick<EngineOptions, 'llm'> = {},
+  extra: Pick<EngineOptions, 'llm' | 'openTable'> = {},
 ): Promise<T> {
   const reporter = createReporter({ quiet: true });
   const { SearchEngine } = await import('../server/engine/index.js');
@@ -705,7 +705,9 @@ withEmbedOptions(
 withDataDir(program.command('status').description('what the index holds and which embedder built it'))
   .option('--json', 'print JSON')
   .action(async (options: CommonOptions) => {
-    const response = await withEngine(options, async (engine) => ({ ...engine.status(), new_papers: await engine.newPapers() }));
+    const response = await withEngine(options, async (engine) => ({ ...engine.status(), new_papers: await engine.newPapers() }), {
+      openTable: true,
+    });
     output(options, response, () => printStatus(response));
   });
 

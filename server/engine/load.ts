@@ -50,6 +50,11 @@ export interface EngineOptions {
    * embedders of indexer/embed, as the manifest names them; tests pass a fast fake.
    */
   embedder?: (manifest: Manifest) => Promise<Embedder>;
+  /**
+   * Opens the papers table at start even when the manifest's files could be served without it, so
+   * that a table the next index run cannot read is reported now (`paperscope status`).
+   */
+  openTable?: boolean;
 }
 
 /** What a lazy part's loader tells as it goes: a rebuild starts (and why), its progress. */
@@ -90,7 +95,7 @@ export async function loadEngine(
   let tableVersion: number;
   let dimension: number;
   let table: () => Promise<PapersTable>;
-  if (manifest && version !== undefined) {
+  if (manifest && version !== undefined && !options.openTable) {
     // A manifest of a finished build names what its derived files and records snapshot are checked
     // against (papers, table version, vector dimension): the table (and LanceDB's native module,
     // ≈ 0.3 s of a start) is opened only if one of them has to be rebuilt from it.

@@ -5,7 +5,7 @@ import { indexSample, temporaryDir } from '../helpers/sample-index.js';
 
 describe('indexing progress', () => {
   it(
-    'reports every long step: embedding, writing, the index build (HNSW, BM25, topics, map) and the sentence index',
+    'reports every long step: embedding (the sentences’ vectors made in the same pass), writing and the index build (HNSW, BM25, topics, map)',
     async () => {
       const scratch = await temporaryDir();
       const events: IndexEvent[] = [];
@@ -15,7 +15,7 @@ describe('indexing progress', () => {
         await scratch.remove();
       }
       const progress = events.flatMap((event) => (event.type === 'progress' ? [event] : []));
-      expect(new Set(progress.map((event) => event.stage))).toEqual(new Set(['Embedding', 'Writing', 'Building', 'Embedding sentences']));
+      expect(new Set(progress.map((event) => event.stage))).toEqual(new Set(['Embedding', 'Writing', 'Building']));
       expect(progress.filter((event) => event.stage === 'Building').map((event) => `${event.done}/${event.total}`)).toEqual([
         '1/4',
         '2/4',
