@@ -4,15 +4,14 @@ import path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serve } from '@hono/node-server';
-import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { createApp } from '../../server/app.js';
-import { type Cluster, type MapPoint, SearchEngine, type Status } from '../../server/engine/index.js';
+import type { Cluster, MapPoint, Status } from '../../server/engine/index.js';
 import { startServer } from '../../server/index.js';
 import { buildWeb, CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 import { fakeModel, streamChunks } from '../helpers/fake-model.js';
-import { heldEmbedder } from '../helpers/held-embedder.js';
+import { openWithHeldEmbedder } from '../helpers/held-embedder.js';
 import { writeAsOlderVersion } from '../helpers/legacy-files.js';
 import { BROWSER_TEST_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
@@ -414,16 +413,7 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
     async () => {
       const copy = await buildSampleIndex();
       await writeAsOlderVersion(dataDirLayout(copy).sentences, 'PSSN');
-      let held: Awaited<ReturnType<typeof heldEmbedder>> | undefined;
-      const engine = await SearchEngine.open({
-        dataDir: copy,
-        cacheDir: readSettings().cacheDir,
-        offline: true,
-        embedder: async (manifest) => {
-          held = await heldEmbedder(manifest, { held: true });
-          return held.embedder;
-        },
-      });
+      const { engine, release } = await openWithHeldEmbedder(copy);
       const app = createApp({ engine, webDir, http: { rateLimitPerMinute: 0 } });
       const rebuilding = await new Promise<{ url: string; server: ReturnType<typeof serve> }>((resolve) => {
         const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, ({ port }) =>
@@ -435,14 +425,14 @@ describe.skipIf(!hasChromium)('web page in Chromium', () => {
         await page.locator('.state-loading', { hasText: 'The sentence index is being rebuilt' }).waitFor();
         expect(await page.locator('.state-error').count()).toBe(0);
         await screenshot('ask-preparing');
-        held?.release();
+        release();
         // Asked again after the Retry-After the server gave.
         await page.locator('.answer[data-phase="done"]').waitFor();
         expect(await page.locator('.citations li').count()).toBeGreaterThan(0);
         // The browser logs each 503 it was answered; nothing else.
         expect(consoleErrors.filter((error) => !/status of 503/.test(error))).toEqual([]);
       } finally {
-        held?.release();
+        release();
         await new Promise((resolve) => rebuilding.server.close(resolve));
         await engine.close();
       }

@@ -1,6 +1,7 @@
 import { readSettings } from '../../core/config.js';
 import { type Embedder, embedderForIndex } from '../../indexer/embed/index.js';
 import type { Manifest } from '../../indexer/store/index.js';
+import { SearchEngine } from '../../server/engine/index.js';
 
 /**
  * The embedder an index was built with (offline, the run's cache), wrapped: it counts the documents
@@ -30,4 +31,22 @@ export async function heldEmbedder(manifest: Manifest, { held = false } = {}) {
     },
   };
   return { embedder, counts, release: () => release() };
+}
+
+/**
+ * Opens the index in `dataDir` with a held embedder (see `heldEmbedder`): `release()` lets a
+ * rebuild that embeds go on; `documentsEmbedded()` counts what it embedded.
+ */
+export async function openWithHeldEmbedder(dataDir: string) {
+  let held: Awaited<ReturnType<typeof heldEmbedder>> | undefined;
+  const engine = await SearchEngine.open({
+    dataDir,
+    cacheDir: readSettings().cacheDir,
+    offline: true,
+    embedder: async (manifest) => {
+      held = await heldEmbedder(manifest, { held: true });
+      return held.embedder;
+    },
+  });
+  return { engine, release: () => held?.release(), documentsEmbedded: () => held?.counts.documents ?? 0 };
 }

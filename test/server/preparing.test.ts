@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readSettings } from '../../core/config.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 import { createApp } from '../../server/app.js';
-import { SearchEngine } from '../../server/engine/index.js';
-import { heldEmbedder } from '../helpers/held-embedder.js';
+import { openWithHeldEmbedder } from '../helpers/held-embedder.js';
 import { writeAsOlderVersion } from '../helpers/legacy-files.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
@@ -26,16 +24,7 @@ describe('a part of the index being rebuilt by the server', () => {
   it(
     'answers ask with 503 INDEX_PREPARING and Retry-After within a second, reports it in the status, and keeps search working',
     async () => {
-      let held: Awaited<ReturnType<typeof heldEmbedder>> | undefined;
-      const engine = await SearchEngine.open({
-        dataDir,
-        cacheDir: readSettings().cacheDir,
-        offline: true,
-        embedder: async (manifest) => {
-          held = await heldEmbedder(manifest, { held: true });
-          return held.embedder;
-        },
-      });
+      const { engine, release } = await openWithHeldEmbedder(dataDir);
       try {
         const app = createApp({ engine, http: { rateLimitPerMinute: 0 } });
         // The first question finds the sentence file of an earlier format and starts the rebuild, which is held:
@@ -57,13 +46,13 @@ describe('a part of the index being rebuilt by the server', () => {
         expect(search.status).toBe(200);
         expect(((await search.json()) as { results: unknown[] }).results.length).toBeGreaterThan(0);
 
-        held?.release();
+        release();
         await engine.loadAskIndex();
         const answered = await app.request('/api/ask', ask('how does reward noise affect reinforcement learning?'));
         expect(answered.status).toBe(200);
         expect(engine.status()).toMatchObject({ ask_index: 'ready', preparing: [] });
       } finally {
-        held?.release();
+        release();
         await engine.close();
       }
     },
@@ -73,21 +62,12 @@ describe('a part of the index being rebuilt by the server', () => {
   it('an in-process question (the command line, MCP) waits for the rebuild instead', async () => {
     const copy = await buildSampleIndex();
     await writeAsOlderVersion(dataDirLayout(copy).sentences, 'PSSN');
-    let held: Awaited<ReturnType<typeof heldEmbedder>> | undefined;
-    const engine = await SearchEngine.open({
-      dataDir: copy,
-      cacheDir: readSettings().cacheDir,
-      offline: true,
-      embedder: async (manifest) => {
-        held = await heldEmbedder(manifest, { held: true });
-        return held.embedder;
-      },
-    });
+    const { engine, release, documentsEmbedded } = await openWithHeldEmbedder(copy);
     try {
       const answering = engine.ask({ question: 'how does reward noise affect reinforcement learning?' });
-      held?.release();
+      release();
       expect((await answering).citations.length).toBeGreaterThan(0);
-      expect(held?.counts.documents).toBeGreaterThan(0);
+      expect(documentsEmbedded()).toBeGreaterThan(0);
     } finally {
       await engine.close();
     }
