@@ -75,8 +75,21 @@ export interface AnswerOptions {
   minPaperCoverage?: number;
   /** Share of the question's term weight the quoted evidence must match for a full (not partial) answer. */
   fullCoverage?: number;
-  /** Similarity at or above which a sentence grounds the answer even without shared words (paraphrase). */
+  /**
+   * Similarity at or above which a sentence grounds the answer, though it (with its title) matches
+   * too few of the question's words (a paraphrase), when it shares at least one topical word with
+   * the question: an anchor.
+   */
   minSimilarity?: number;
+  /**
+   * Similarity at or above which a sentence grounds the answer with no topical word of the question;
+   * default: halfway from `minSimilarity` to 1 (0.82 with word vectors on the sample). Word vectors
+   * put unrelated sentences above `minSimilarity` now and then: "Who wrote the novel War and Peace?"
+   * found a sentence at 0.65 against a bar of 0.63 on the sample, sharing only "novel", not topical in
+   * an abstract. Requiring the shared word moved no figure of the team set or SciFact train; an
+   * embedder that matches meaning rather than words may still ground a paraphrase on similarity alone.
+   */
+  minUnanchoredSimilarity?: number;
   /** Similarity that unrelated text reaches by chance: below it, similarity says nothing. */
   chanceSimilarity?: number;
   /** How much a reported result outweighs background of the same relevance when picking a paper's claim. */
@@ -128,7 +141,9 @@ const DEFAULTS = {
   minRelativeRelevance: 0.4,
   minRelativeCoverage: 0.5,
   seeAlso: 3,
-} satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound'>;
+} satisfies Omit<Required<AnswerOptions>, 'questionVector' | 'idf' | 'searchFound' | 'minUnanchoredSimilarity'>;
+
+type Settings = typeof DEFAULTS & { minUnanchoredSimilarity: number };
 
 export const NOT_ANSWERED = 'The indexed abstracts do not answer this question.';
 
@@ -146,7 +161,8 @@ interface Reading {
   supports: boolean;
   /** Question term weight matched by the sentence with its title. */
   coverage: number;
-  similarity: number;
+  /** Similar enough to the question to ground the answer (`minSimilarity`, `minUnanchoredSimilarity`). */
+  close: boolean;
 }
 
 /**
@@ -159,15 +175,17 @@ interface Reading {
  * title and abstract match at least `minRelativeCoverage` of what the best-matching paper matches.
  * The answer is grounded when some sentence, with its paper's title, matches at least
  * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
- * `minSimilarity` similar to the question; it is given as partial when only the search grounds it
+ * `minSimilarity` similar to the question while sharing one of those terms (`minUnanchoredSimilarity`
+ * without); it is given as partial when only the search grounds it
  * (`searchFound`, or a paper among the first `paperDepth` matching `minPaperTerms` terms and
  * `minPaperCoverage` of the weight), or when what is quoted covers less than `fullCoverage` of that
- * weight and no quoted sentence is that similar. Otherwise it says the abstracts do not answer,
+ * weight and no quoted sentence is that close. Otherwise it says the abstracts do not answer,
  * and cites and lists no paper: none is close.
  * @example composeAnswer('How robust is RL to noisy rewards?', papers, { questionVector, idf })
  */
 export function composeAnswer(question: string, papers: readonly PaperCandidate[], options: AnswerOptions = {}): ComposedAnswer {
-  const settings = { ...DEFAULTS, ...options };
+  const merged = { ...DEFAULTS, ...options };
+  const settings = { ...merged, minUnanchoredSimilarity: options.minUnanchoredSimilarity ?? (1 + merged.minSimilarity) / 2 };
   validate(settings);
   const questionTerms = new Set(terms(question).filter((term) => !NON_TOPIC_TERMS.has(term)));
   const required = Math.min(settings.minMatchedTerms, questionTerms.size);
@@ -201,10 +219,10 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
       const relevance = Math.max(share(inSentence), aboveChance(similarity));
       if (relevance <= 0) continue;
       const coverage = share(withTitle);
-      const supports =
-        (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || similarity >= settings.minSimilarity;
+      const close = similarity >= (withTitle.length > 0 ? settings.minSimilarity : settings.minUnanchoredSimilarity);
+      const supports = (required > 0 && withTitle.length >= required && coverage >= settings.minCoverage) || close;
       grounded ||= supports;
-      readings.push({ paper, sentence: text, relevance, coverage, similarity, supports });
+      readings.push({ paper, sentence: text, relevance, coverage, close, supports });
     }
     const claim = chooseClaim(readings, settings);
     if (claim) claims.push(claim);
@@ -240,8 +258,7 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
   const covered = new Set(
     quoted.flatMap((claim) => [...questionTerms].filter((term) => terms(`${claim.paper.title} ${claim.sentence}`).includes(term))),
   );
-  const partial =
-    bySearch || (share(covered) < settings.fullCoverage && !quoted.some((claim) => claim.similarity >= settings.minSimilarity));
+  const partial = bySearch || (share(covered) < settings.fullCoverage && !quoted.some((claim) => claim.close));
   const cited = new Set(citations.map((citation) => citation.id));
   return {
     answer: citations.map((citation, index) => withMarker(citation.sentence, index + 1)).join(' '),
@@ -261,7 +278,7 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
  * claim carries the paper's best relevance, so preferring a finding changes what is quoted from a
  * paper, not which papers are quoted.
  */
-function chooseClaim(readings: readonly Reading[], settings: typeof DEFAULTS): Reading | undefined {
+function chooseClaim(readings: readonly Reading[], settings: Settings): Reading | undefined {
   if (readings.length === 0) return undefined;
   const best = Math.max(...readings.map((reading) => reading.relevance));
   let claim: Reading | undefined;
@@ -312,9 +329,9 @@ function cosine(a: Float32Array, b: Float32Array): number {
   return normA === 0 || normB === 0 ? 0 : dot / Math.sqrt(normA * normB);
 }
 
-function validate(settings: typeof DEFAULTS): void {
+function validate(settings: Settings): void {
   const share = (value: number) => value >= 0 && value <= 1;
-  const checks: Array<[keyof typeof DEFAULTS, boolean]> = [
+  const checks: Array<[keyof Settings, boolean]> = [
     ['maxClaims', Number.isInteger(settings.maxClaims) && settings.maxClaims >= 1],
     ['maxPartialClaims', Number.isInteger(settings.maxPartialClaims) && settings.maxPartialClaims >= 1],
     ['minMatchedTerms', Number.isInteger(settings.minMatchedTerms) && settings.minMatchedTerms >= 1],
@@ -324,6 +341,10 @@ function validate(settings: typeof DEFAULTS): void {
     ['minPaperCoverage', share(settings.minPaperCoverage)],
     ['fullCoverage', share(settings.fullCoverage)],
     ['minSimilarity', Number.isFinite(settings.minSimilarity)],
+    [
+      'minUnanchoredSimilarity',
+      Number.isFinite(settings.minUnanchoredSimilarity) && settings.minUnanchoredSimilarity >= settings.minSimilarity,
+    ],
     ['chanceSimilarity', Number.isFinite(settings.chanceSimilarity) && settings.chanceSimilarity < settings.minSimilarity],
     ['findingWeight', Number.isFinite(settings.findingWeight) && settings.findingWeight >= 0],
     ['claimRelevance', share(settings.claimRelevance)],

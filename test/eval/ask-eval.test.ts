@@ -49,14 +49,15 @@ describe('ask quality on the team question set (offline embedder)', () => {
     expect(report.unanswerable.refused / report.unanswerable.questions).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('answers held-out paraphrases the search found, and refuses 4 of its 5 unanswerable questions', async () => {
+  it('answers held-out paraphrases the search found, and refuses its 5 unanswerable questions', async () => {
     // Written after the team set, before the paper-level rule's weight share went from a quarter to
     // a tenth: answered 0.688 -> 0.813, best paper cited 0.313 -> 0.375 (the search's top 3: 0.438).
+    // "Who wrote the novel War and Peace?" was answered until similarity needed a shared topical word.
     const heldOut = await readAskQuestions(path.join(PROJECT_ROOT, 'test', 'eval', 'ask-heldout.json'));
     const held = await evaluateAsk(engine, judgeAskQuestions(engine, heldOut), heldOut.unanswerable);
     expect(held.all.answered).toBeGreaterThanOrEqual(0.8);
     expect(held.all.bestCited).toBeGreaterThanOrEqual(0.37);
-    expect(held.unanswerable.refused).toBeGreaterThanOrEqual(4);
+    expect(held.unanswerable.refused).toBe(5);
   });
 
   it('never cites a sentence that is a question', () => {

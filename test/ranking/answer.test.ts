@@ -68,17 +68,40 @@ describe('composeAnswer', () => {
     });
   });
 
-  it('grounds a paraphrase by similarity alone, and refuses when that is low too', () => {
+  it('grounds a paraphrase by similarity, with one word in common or none when much closer, and refuses when that is low too', () => {
     const paraphrase = [
       { id: 'p', title: 'T', sentences: [{ text: 'Corrupted feedback barely hurts.', vector: Float32Array.from([1, 0]) }] },
     ];
-    const question = 'Do imperfect signals matter?';
+    const question = 'Does imperfect feedback matter?';
     const options = { minSimilarity: 0.7, chanceSimilarity: 0.2 };
     expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0.8, 0.6]) })).toMatchObject({
       grounded: true,
       partial: false,
     });
     expect(composeAnswer(question, paraphrase, { ...options, questionVector: Float32Array.from([0, 1]) }).grounded).toBe(false);
+    // No word in common: 0.8 is not enough, 0.9 is (halfway from 0.7 to 1 by default).
+    const unanchored = 'Do imperfect signals matter?';
+    expect(composeAnswer(unanchored, paraphrase, { ...options, questionVector: Float32Array.from([0.8, 0.6]) }).grounded).toBe(false);
+    expect(composeAnswer(unanchored, paraphrase, { ...options, questionVector: Float32Array.from([0.9, 0.436]) }).grounded).toBe(true);
+  });
+
+  it('grounds by similarity only a sentence sharing a topical word with the question, unless it is much closer', () => {
+    // "novel" is the one word shared, and it is not topical in an abstract ("a novel method").
+    const close = (x: number) => [
+      {
+        id: 'p',
+        title: 'Reward Models',
+        sentences: [{ text: 'We propose a novel reward model.', vector: Float32Array.from([x, Math.sqrt(1 - x * x)]) }],
+      },
+    ];
+    const options = { minSimilarity: 0.63, minUnanchoredSimilarity: 0.8, chanceSimilarity: 0.2, questionVector: Float32Array.from([1, 0]) };
+    expect(composeAnswer('Who wrote the novel War and Peace?', close(0.65), options).grounded).toBe(false);
+    expect(composeAnswer('Who wrote the novel War and Peace?', close(0.85), options).grounded).toBe(true);
+    // One topical word shared ("reward", in the title) is an anchor: the usual bar holds.
+    expect(composeAnswer('Who wrote the best reward for a puppy?', close(0.65), options)).toMatchObject({ grounded: true, partial: false });
+    expect(() => composeAnswer('War and Peace?', close(0.65), { ...options, minUnanchoredSimilarity: 0.5 })).toThrow(
+      /minUnanchoredSimilarity/,
+    );
   });
 
   it('answers as partial when only the search found the papers, and says nothing then if no sentence touches the question', () => {
