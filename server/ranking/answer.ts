@@ -185,7 +185,9 @@ interface Reading {
  */
 export function composeAnswer(question: string, papers: readonly PaperCandidate[], options: AnswerOptions = {}): ComposedAnswer {
   const merged = { ...DEFAULTS, ...options };
-  const settings = { ...merged, minUnanchoredSimilarity: options.minUnanchoredSimilarity ?? (1 + merged.minSimilarity) / 2 };
+  // A bar calibrated above 1 (an embedder whose off-topic probes reach cosine ≈ 1) leaves no halfway point.
+  const halfway = Math.max(merged.minSimilarity, (1 + merged.minSimilarity) / 2);
+  const settings = { ...merged, minUnanchoredSimilarity: options.minUnanchoredSimilarity ?? halfway };
   validate(settings);
   const questionTerms = new Set(terms(question).filter((term) => !NON_TOPIC_TERMS.has(term)));
   const required = Math.min(settings.minMatchedTerms, questionTerms.size);

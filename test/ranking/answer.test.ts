@@ -102,6 +102,9 @@ describe('composeAnswer', () => {
     expect(() => composeAnswer('War and Peace?', close(0.65), { ...options, minUnanchoredSimilarity: 0.5 })).toThrow(
       /minUnanchoredSimilarity/,
     );
+    // A bar calibrated above 1 (a tiny random model's probes reach cosine ≈ 1): similarity grounds nothing, and is no error.
+    const { minUnanchoredSimilarity: _, ...byDefault } = options;
+    expect(composeAnswer('Who wrote the novel War and Peace?', close(0.99), { ...byDefault, minSimilarity: 1.02 }).grounded).toBe(false);
   });
 
   it('answers as partial when only the search found the papers, and says nothing then if no sentence touches the question', () => {
