@@ -58,11 +58,6 @@ export interface LexicalData {
    * and matches quoted phrases as plain terms.
    */
   positions?: Uint16Array;
-  /**
-   * Derived, never stored: where each posting's positions start, when the file decoder computed
-   * them while checking the positions (else the index sums the counts itself).
-   */
-  positionStarts?: Uint32Array;
 }
 
 /** How many distinctive terms are kept per document for `termsOf` and `sharedTerms`. */
@@ -104,8 +99,14 @@ export class LexicalIndex {
   readonly #titleNorms: Float64Array;
   readonly #abstractNorms: Float64Array;
   readonly #maxIdf: number;
-  /** Posting p's positions are `positions[#positionStarts[p] .. #positionStarts[p + 1])`. */
-  readonly #positionStarts: Uint32Array | undefined;
+  /**
+   * Where each term's positions start (the running sum of its postings' counts), so that a term's
+   * per-posting starts (`#startsOf`) are made when it is first needed, not for every posting at
+   * start-up.
+   */
+  readonly #termPositions: Uint32Array | undefined;
+  /** Term → where each of its postings' positions start in `positions`; one more than its postings. */
+  readonly #postingStarts = new Map<number, Uint32Array>();
   /** Per-query buffers, made on the first query: a query allocates nothing proportional to the corpus. */
   #scratch: PruningScratch | undefined;
   #admitted: Int8Array | undefined;
@@ -129,7 +130,7 @@ export class LexicalIndex {
     this.#weights = new Float32Array(data.postingDocs.length);
     this.#maxWeights = new Float32Array(data.terms.length);
     this.#weighed = new Uint8Array(data.terms.length);
-    this.#positionStarts = data.positions && (data.positionStarts ?? positionStarts(data));
+    this.#termPositions = data.positions && termPositionStarts(data, data.positions.length);
   }
 
   get size(): number {
@@ -138,7 +139,7 @@ export class LexicalIndex {
 
   /** Whether word positions are stored: proximity ranking and exact phrases. */
   get hasPositions(): boolean {
-    return this.#positionStarts !== undefined;
+    return this.#termPositions !== undefined;
   }
 
   get ids(): readonly string[] {
@@ -196,19 +197,19 @@ export class LexicalIndex {
       const id = this.#termIds.get(term);
       if (id !== undefined && !termWeights.has(id)) termWeights.set(id, weight);
     }
-    const phrases = this.#positionStarts
+    const phrases = this.#termPositions
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
       : [];
     // A phrase with a word no document has matches nothing.
     if (phrases.some((phrase) => phrase.some(({ term }) => term < 0))) return { hits: [], total: 0 };
-    const depth = Math.max(k, this.#positionStarts ? PROXIMITY.depth : 0);
+    const depth = Math.max(k, this.#termPositions ? PROXIMITY.depth : 0);
     const terms = this.#scoredTerms(termWeights);
     const { best, total, scored } =
       options.prune !== false && !filter && phrases.length === 0
         ? this.#prunedTop(terms, depth)
         : this.#exhaustiveTop(terms, depth, phrases, filter);
     const { scores } = this.#buffers();
-    if (this.#positionStarts && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
+    if (this.#termPositions && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return { hits, total };
@@ -294,7 +295,8 @@ export class LexicalIndex {
     const terms = [...new Set([...parsed.terms, ...(expansions?.keys() ?? [])].map((term) => this.#termIds.get(term) ?? -1))].filter(
       (term) => term >= 0,
     );
-    const phrases = this.#positionStarts
+    for (const term of terms) this.#weigh(term);
+    const phrases = this.#termPositions
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
       : [];
     return docs.map(
@@ -390,9 +392,11 @@ export class LexicalIndex {
   }
 
   /**
-   * Computes a term's posting weights and their maximum, once. BM25F: each field's frequency is
-   * normalised by that field's length against its average, the fields are summed with their
-   * weights, and the sum is saturated once with k1.
+   * Computes a term's posting weights and their maximum, once, checking its postings on the way
+   * (ascending documents, each counting an occurrence): a file's postings are checked per term on
+   * first use, not all at start-up. BM25F: each field's frequency is normalised by that field's
+   * length against its average, the fields are summed with their weights, and the sum is saturated
+   * once with k1.
    */
   #weigh(term: number): void {
     if (this.#weighed[term] === 1) return;
@@ -401,12 +405,16 @@ export class LexicalIndex {
     const titleNorms = this.#titleNorms;
     const abstractNorms = this.#abstractNorms;
     const weights = this.#weights;
+    const documentCount = this.size;
     let max = 0;
+    let previous = -1;
     const end = termOffsets[term + 1] as number;
     for (let posting = termOffsets[term] as number; posting < end; posting++) {
       const doc = postingDocs[posting] as number;
       const title = titleTf[posting] as number;
       const abstract = abstractTf[posting] as number;
+      if (doc <= previous || doc >= documentCount || title + abstract === 0) this.#damaged(term, 'postings');
+      previous = doc;
       const frequency =
         titleWeight * (title === 0 ? 0 : title / (titleNorms[doc] as number)) +
         (abstract === 0 ? 0 : abstract / (abstractNorms[doc] as number));
@@ -485,11 +493,46 @@ export class LexicalIndex {
 
   /** The positions of a term in a document, undefined when absent (binary search in the posting list). */
   #positionsOf(term: number, doc: number): Uint16Array | undefined {
-    const starts = this.#positionStarts;
     const positions = this.#data.positions;
-    if (!starts || !positions) return undefined;
+    if (!positions) return undefined;
+    const starts = this.#startsOf(term, positions);
     const posting = this.#postingOf(term, doc);
-    return posting < 0 ? undefined : positions.subarray(starts[posting] as number, starts[posting + 1] as number);
+    if (posting < 0) return undefined;
+    const local = posting - (this.#data.termOffsets[term] as number);
+    return positions.subarray(starts[local] as number, starts[local + 1] as number);
+  }
+
+  /** Where each posting of `term` has its positions, made and checked (ascending within each posting) on first use. */
+  #startsOf(term: number, positions: Uint16Array): Uint32Array {
+    let starts = this.#postingStarts.get(term);
+    if (starts) return starts;
+    this.#weigh(term);
+    const { termOffsets, titleTf, abstractTf } = this.#data;
+    const first = termOffsets[term] as number;
+    const end = termOffsets[term + 1] as number;
+    starts = new Uint32Array(end - first + 1);
+    let at = (this.#termPositions as Uint32Array)[term] as number;
+    starts[0] = at;
+    for (let posting = first; posting < end; posting++) {
+      const next = at + (titleTf[posting] as number) + (abstractTf[posting] as number);
+      for (let index = at + 1; index < next; index++) {
+        if ((positions[index] as number) < (positions[index - 1] as number)) this.#damaged(term, 'positions');
+      }
+      at = next;
+      starts[posting - first + 1] = at;
+    }
+    this.#postingStarts.set(term, starts);
+    return starts;
+  }
+
+  /** A term whose stored postings or positions break the format, though the file's checksum held: it was written so. */
+  #damaged(term: number, part: 'postings' | 'positions'): never {
+    const word = this.#data.terms[term];
+    const problem = part === 'postings' ? 'lists a document twice, out of order or with no occurrence' : 'has positions out of order';
+    throw new PaperscopeError('INDEX_DAMAGED', `The BM25 index is damaged: term "${word}" ${problem}; run "paperscope index" to rebuild it.`, {
+      term: word,
+      part,
+    });
   }
 
   /** The posting of `term` for `doc`, -1 when the document lacks the term. */
@@ -599,12 +642,21 @@ export class LexicalIndex {
   }
 }
 
-/** Where each posting's positions start: the running sum of its title and abstract counts. */
-function positionStarts(data: LexicalData): Uint32Array {
-  const { titleTf, abstractTf } = data;
-  const starts = new Uint32Array(titleTf.length + 1);
-  for (let posting = 0; posting < titleTf.length; posting++)
-    starts[posting + 1] = (starts[posting] as number) + (titleTf[posting] as number) + (abstractTf[posting] as number);
+/**
+ * Where each term's positions start: the running sum of its postings' title and abstract counts,
+ * which must come to `positionCount`.
+ */
+function termPositionStarts(data: LexicalData, positionCount: number): Uint32Array {
+  const { titleTf, abstractTf, termOffsets } = data;
+  const termCount = termOffsets.length - 1;
+  const starts = new Uint32Array(termCount + 1);
+  let at = 0;
+  for (let term = 0; term < termCount; term++) {
+    const end = termOffsets[term + 1] as number;
+    for (let posting = termOffsets[term] as number; posting < end; posting++) at += (titleTf[posting] as number) + (abstractTf[posting] as number);
+    starts[term + 1] = at;
+  }
+  if (at !== positionCount) throw invalid('positions', `has ${positionCount} entries for ${at} occurrences`);
   return starts;
 }
 
