@@ -529,10 +529,14 @@ export class LexicalIndex {
   #damaged(term: number, part: 'postings' | 'positions'): never {
     const word = this.#data.terms[term];
     const problem = part === 'postings' ? 'lists a document twice, out of order or with no occurrence' : 'has positions out of order';
-    throw new PaperscopeError('INDEX_DAMAGED', `The BM25 index is damaged: term "${word}" ${problem}; run "paperscope index" to rebuild it.`, {
-      term: word,
-      part,
-    });
+    throw new PaperscopeError(
+      'INDEX_DAMAGED',
+      `The BM25 index is damaged: term "${word}" ${problem}; run "paperscope index" to rebuild it.`,
+      {
+        term: word,
+        part,
+      },
+    );
   }
 
   /** The posting of `term` for `doc`, -1 when the document lacks the term. */
@@ -653,7 +657,8 @@ function termPositionStarts(data: LexicalData, positionCount: number): Uint32Arr
   let at = 0;
   for (let term = 0; term < termCount; term++) {
     const end = termOffsets[term + 1] as number;
-    for (let posting = termOffsets[term] as number; posting < end; posting++) at += (titleTf[posting] as number) + (abstractTf[posting] as number);
+    for (let posting = termOffsets[term] as number; posting < end; posting++)
+      at += (titleTf[posting] as number) + (abstractTf[posting] as number);
     starts[term + 1] = at;
   }
   if (at !== positionCount) throw invalid('positions', `has ${positionCount} entries for ${at} occurrences`);
