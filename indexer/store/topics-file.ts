@@ -207,13 +207,20 @@ function decodeTopicsFile(file: Buffer): TopicsFile {
     if (topic < 0) throw invalid('assignments', `paper "${assignmentIds[index]}" has topic ${topic}`);
     assignments[assignmentIds[index] as string] = topic;
   }
-  const map: MapPoint[] = new Array(mapCount);
   for (let index = 0; index < mapCount; index++) {
-    const point = { id: mapIds[index] as string, x: x[index] as number, y: y[index] as number };
-    if (!Number.isFinite(point.x) || !Number.isFinite(point.y)) throw invalid('map', `point ${index} ("${point.id}") is not finite`);
-    map[index] = point;
+    if (!Number.isFinite(x[index]) || !Number.isFinite(y[index])) throw invalid('map', `point ${index} ("${mapIds[index]}") is not finite`);
   }
-  return { ...summary, assignments, map };
+  // The points become objects when the map is first asked for: a start-up (and a search) never needs them.
+  let map: MapPoint[] | undefined;
+  const points = () => {
+    if (!map) {
+      map = new Array(mapCount);
+      for (let index = 0; index < mapCount; index++)
+        map[index] = { id: mapIds[index] as string, x: x[index] as number, y: y[index] as number };
+    }
+    return map;
+  };
+  return Object.defineProperty({ ...summary, assignments }, 'map', { get: points, enumerable: true }) as TopicsFile;
 }
 
 // The per-paper fields are checked by plain loops: zod, copying each of 100k entries, was the
