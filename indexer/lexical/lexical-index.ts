@@ -66,6 +66,8 @@ const NO_TERM = 0xffffffff;
 /** Variants of a query word considered, and the shortest stem that has any. */
 const MAX_VARIANTS = 16;
 const MIN_VARIANT_STEM = 4;
+/** Pair IDFs kept for the proximity bonus, each estimated from up to `PROXIMITY.sample` position lookups. */
+const PAIR_IDF_CACHE = 50_000;
 
 const BOILERPLATE_STEMS: ReadonlySet<string> = new Set([...BOILERPLATE_WORDS, ...GENERIC_WORDS].map((word) => stem(word)));
 /**
@@ -112,6 +114,7 @@ export class LexicalIndex {
   #admitted: Int8Array | undefined;
   #distinctive: Uint32Array | undefined;
   #variantGroups: Map<string, number[]> | undefined;
+  readonly #pairIdfs = new Map<number, number>();
 
   constructor(data: LexicalData) {
     this.#data = data;
@@ -435,7 +438,7 @@ export class LexicalIndex {
     // Pairs of positions in `terms`, each with the IDF of the two standing together.
     const pairs: Array<{ a: number; b: number; idf: number }> = [];
     for (let a = 0; a < terms.length; a++) {
-      for (let b = a + 1; b < terms.length; b++) pairs.push({ a, b, idf: this.#pairIdf(terms[a] as number, terms[b] as number) });
+      for (let b = a + 1; b < terms.length; b++) pairs.push({ a, b, idf: this.#cachedPairIdf(terms[a] as number, terms[b] as number) });
     }
     for (const doc of docs) {
       // Each term's positions are looked up once per document, not once per pair.
@@ -454,6 +457,19 @@ export class LexicalIndex {
     head.forEach((doc, index) => {
       ranked[index] = doc;
     });
+  }
+
+  /** `#pairIdf`, kept for the next query with the pair: distinct queries share their common pairs. */
+  #cachedPairIdf(first: number, second: number): number {
+    const key = first * this.#data.terms.length + second;
+    let found = this.#pairIdfs.get(key);
+    if (found === undefined) {
+      found = this.#pairIdf(first, second);
+      // The oldest out first, so a long-running server keeps the pairs of its recent queries.
+      if (this.#pairIdfs.size >= PAIR_IDF_CACHE) this.#pairIdfs.delete(this.#pairIdfs.keys().next().value as number);
+      this.#pairIdfs.set(key, found);
+    }
+    return found;
   }
 
   /**
