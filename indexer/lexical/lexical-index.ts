@@ -547,7 +547,7 @@ export class LexicalIndex {
     const problem = part === 'postings' ? 'lists a document twice, out of order or with no occurrence' : 'has positions out of order';
     throw new PaperscopeError(
       'INDEX_DAMAGED',
-      `The BM25 index is damaged: term "${word}" ${problem}; run "paperscope index" to rebuild it.`,
+      `The BM25 index is damaged: term "${word}" ${problem}; remove lexical.bin from the data dir and run "paperscope index" to rebuild it.`,
       {
         term: word,
         part,
