@@ -119,14 +119,13 @@ export class LexicalIndex {
   constructor(data: LexicalData) {
     this.#data = data;
     this.params = { ...data.params };
-    this.#termIds = new Map(data.terms.map((term, index) => [term, index]));
+    // A loop, not a Map built from [term, id] pairs: one short-lived array per term at start-up.
+    this.#termIds = new Map();
+    for (let term = 0; term < data.terms.length; term++) this.#termIds.set(data.terms[term] as string, term);
     if (this.#termIds.size !== data.terms.length) throw invalid('terms', 'contains duplicates');
     const documentCount = data.ids.length;
+    // Filled per term by `#weigh`, which every use of a term's IDF follows.
     this.#idf = new Float64Array(data.terms.length);
-    for (let term = 0; term < data.terms.length; term++) {
-      const df = (data.termOffsets[term + 1] as number) - (data.termOffsets[term] as number);
-      this.#idf[term] = idf(documentCount, df);
-    }
     this.#maxIdf = idf(documentCount, 0);
     this.#titleNorms = lengthNorms(data.titleLengths, data.params.b);
     this.#abstractNorms = lengthNorms(data.abstractLengths, data.params.b);
@@ -163,7 +162,8 @@ export class LexicalIndex {
   /** Inverse document frequency of a stemmed term; a term absent from the corpus counts as the rarest. */
   idf(term: string): number {
     const id = this.#termIds.get(term);
-    return id === undefined ? this.#maxIdf : (this.#idf[id] as number);
+    const { termOffsets } = this.#data;
+    return id === undefined ? this.#maxIdf : idf(this.size, (termOffsets[id + 1] as number) - (termOffsets[id] as number));
   }
 
   /**
@@ -425,6 +425,7 @@ export class LexicalIndex {
       if ((weights[posting] as number) > max) max = weights[posting] as number;
     }
     this.#maxWeights[term] = max;
+    this.#idf[term] = idf(documentCount, end - (termOffsets[term] as number));
     this.#weighed[term] = 1;
   }
 
