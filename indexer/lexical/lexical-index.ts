@@ -409,15 +409,14 @@ export class LexicalIndex {
     const abstractNorms = this.#abstractNorms;
     const weights = this.#weights;
     const documentCount = this.size;
-    let max = 0;
-    let previous = -1;
+    const start = termOffsets[term] as number;
     const end = termOffsets[term + 1] as number;
-    for (let posting = termOffsets[term] as number; posting < end; posting++) {
+    if (!postingsInOrder(postingDocs, titleTf, abstractTf, start, end, documentCount)) this.#damaged(term, 'postings');
+    let max = 0;
+    for (let posting = start; posting < end; posting++) {
       const doc = postingDocs[posting] as number;
       const title = titleTf[posting] as number;
       const abstract = abstractTf[posting] as number;
-      if (doc <= previous || doc >= documentCount || title + abstract === 0) this.#damaged(term, 'postings');
-      previous = doc;
       const frequency =
         titleWeight * (title === 0 ? 0 : title / (titleNorms[doc] as number)) +
         (abstract === 0 ? 0 : abstract / (abstractNorms[doc] as number));
@@ -425,7 +424,7 @@ export class LexicalIndex {
       if ((weights[posting] as number) > max) max = weights[posting] as number;
     }
     this.#maxWeights[term] = max;
-    this.#idf[term] = idf(documentCount, end - (termOffsets[term] as number));
+    this.#idf[term] = idf(documentCount, end - start);
     this.#weighed[term] = 1;
   }
 
@@ -531,13 +530,10 @@ export class LexicalIndex {
     let at = (this.#termPositions as Uint32Array)[term] as number;
     starts[0] = at;
     for (let posting = first; posting < end; posting++) {
-      const next = at + (titleTf[posting] as number) + (abstractTf[posting] as number);
-      for (let index = at + 1; index < next; index++) {
-        if ((positions[index] as number) < (positions[index - 1] as number)) this.#damaged(term, 'positions');
-      }
-      at = next;
+      at += (titleTf[posting] as number) + (abstractTf[posting] as number);
       starts[posting - first + 1] = at;
     }
+    if (!positionsInOrder(positions, starts)) this.#damaged(term, 'positions');
     this.#postingStarts.set(term, starts);
     return starts;
   }
@@ -661,6 +657,37 @@ export class LexicalIndex {
     this.#distinctive = best;
     return best;
   }
+}
+
+/**
+ * Whether `postingDocs[start .. end)` ascend strictly below `documentCount`, each posting counting
+ * an occurrence. A tight loop of its own: with the error thrown inline the loop ran ≈ 3× slower.
+ */
+function postingsInOrder(
+  postingDocs: Uint32Array,
+  titleTf: Uint16Array,
+  abstractTf: Uint16Array,
+  start: number,
+  end: number,
+  documentCount: number,
+): boolean {
+  let previous = -1;
+  for (let posting = start; posting < end; posting++) {
+    const doc = postingDocs[posting] as number;
+    if (doc <= previous || doc >= documentCount || (titleTf[posting] === 0 && abstractTf[posting] === 0)) return false;
+    previous = doc;
+  }
+  return true;
+}
+
+/** Whether each posting's positions (`positions[starts[i] .. starts[i + 1])`) ascend. */
+function positionsInOrder(positions: Uint16Array, starts: Uint32Array): boolean {
+  for (let i = 0; i + 1 < starts.length; i++) {
+    const end = starts[i + 1] as number;
+    for (let index = (starts[i] as number) + 1; index < end; index++)
+      if ((positions[index] as number) < (positions[index - 1] as number)) return false;
+  }
+  return true;
 }
 
 /**

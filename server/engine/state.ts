@@ -6,15 +6,16 @@ import type { LexicalIndex } from '../../indexer/lexical/index.js';
 // paper.ts alone: the input parsers load only when papers are posted (test/layout/startup.test.ts).
 import { findArxivId } from '../../indexer/parse/paper.js';
 import { OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
-import type {
-  Manifest,
-  PaperBrief,
-  PaperDetails,
-  PaperRecord,
-  PaperRecords,
-  StoredPaper,
-  Topic,
-  TopicsFile,
+import {
+  assignmentColumns,
+  type Manifest,
+  type PaperBrief,
+  type PaperDetails,
+  type PaperRecord,
+  type PaperRecords,
+  type StoredPaper,
+  type Topic,
+  type TopicsFile,
 } from '../../indexer/store/index.js';
 import { bestSnippet, similarityFloor } from '../ranking/index.js';
 import type { BrowseHit, ClusterRef, PaperSummary, SearchHit } from './schemas.js';
@@ -79,12 +80,22 @@ export class EngineState {
     this.lexical = parts.lexical;
     this.topics = parts.topics;
     // A vector is fetched only for a paper the topics file does not assign.
+    this.topicOfPaper = this.#topicsByPosition(parts.topics);
+  }
+
+  /**
+   * Each paper's topic: the topics file's column when it lists the papers in their order (as the
+   * indexer writes it), else by id, a paper it does not assign by its nearest centroid.
+   */
+  #topicsByPosition(topics: TopicsFile): Int32Array {
+    const columns = assignmentColumns(topics);
+    if (columns && columns.ids.length === this.papers.length && columns.ids.every((id, position) => id === this.papers[position]?.id))
+      return columns.topics.slice();
     // Indexed loops: a typed array's `from` with a mapping function is several times slower at 100k.
-    const { assignments } = parts.topics;
-    this.topicOfPaper = new Int32Array(this.papers.length);
+    const byPosition = new Int32Array(this.papers.length);
     for (let position = 0; position < this.papers.length; position++)
-      this.topicOfPaper[position] =
-        assignments[(this.papers[position] as PaperBrief).id] ?? topicOf(parts.topics, this.withVector(position));
+      byPosition[position] = topics.assignments[(this.papers[position] as PaperBrief).id] ?? topicOf(topics, this.withVector(position));
+    return byPosition;
   }
 
   /** Releases the embedder and the records file. */
