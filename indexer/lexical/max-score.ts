@@ -102,7 +102,10 @@ export function maxScoreTopK(
     }
   }
   const scored = touched.subarray(0, touchedCount);
-  if (next === count) return { best: topOf(touched, touchedCount, scores, k, values), touched: scored, total: touchedCount };
+  // Scores only grow, so at least k documents stay at or above a k-th score once found: selecting
+  // among those above it (a few hundred, not thousands) gives the same k-th.
+  if (next === count)
+    return { best: topOf(touched, touchedCount, scores, k, values, threshold - SLACK), touched: scored, total: touchedCount };
 
   // No unseen document can reach the k-th score now: the remaining lists add only to the
   // candidates, and are walked for the count of matching documents.
@@ -129,7 +132,7 @@ export function maxScoreTopK(
       } else if (((live[word] as number) & bit) !== 0) scores[doc] = (scores[doc] as number) + queryWeight * (weights[posting] as number);
     }
     const remaining = rest[next + 1] as number;
-    threshold = kthLargest(candidates, candidateCount, scores, k, values);
+    threshold = kthLargest(candidates, candidateCount, scores, k, values, threshold - SLACK);
     let kept = 0;
     for (let i = 0; i < candidateCount; i++) {
       const doc = candidates[i] as number;
@@ -138,7 +141,7 @@ export function maxScoreTopK(
     }
     candidateCount = kept;
   }
-  const best = topOf(candidates, candidateCount, scores, k, values);
+  const best = topOf(candidates, candidateCount, scores, k, values, threshold - SLACK);
   seen.fill(0);
   live.fill(0);
   return { best, touched: scored, total };
@@ -151,11 +154,14 @@ function countAbove(docs: Int32Array, count: number, scores: Float64Array, floor
   return above;
 }
 
-/** The `k` best of the first `count` of `docs` by score, best first, ties to the lower document. */
-function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array): number[] {
+/**
+ * The `k` best of the first `count` of `docs` by score, best first, ties to the lower document;
+ * when more than k, at least k of them score above `floor`.
+ */
+function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array, floor: number): number[] {
   const byScore = (a: number, b: number) => (scores[b] as number) - (scores[a] as number) || a - b;
   if (count <= k) return Array.from(docs.subarray(0, count)).sort(byScore);
-  const kth = kthLargest(docs, count, scores, k, values);
+  const kth = kthLargest(docs, count, scores, k, values, floor);
   // Everything above the k-th score, then the lowest documents at it.
   const above: number[] = [];
   const at: number[] = [];

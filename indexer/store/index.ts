@@ -27,6 +27,8 @@ export {
   type TopicsFile,
   topicsFileSchema,
   writeTopicsFile,
+  assignmentColumns,
+  type AssignmentColumns,
 } from './topics-file.js';
 export { readRecordsFile, recordsFileProblem, writeRecordsFile } from './records-file.js';
 export { openSealedFile, readSealedFile, sealFile } from '../../core/sealed-file.js';

@@ -200,20 +200,56 @@ function decodeTopicsFile(file: Buffer): TopicsFile {
   const assignmentIds = idList(body, idsStart, idBytes.assignments, assignmentCount, 'assignment ids');
   const mapIds = sharedIds ? assignmentIds : idList(body, idsStart + idBytes.assignments, idBytes.map, mapCount, 'map ids');
 
-  // Without a prototype, any paper id (even "__proto__") is an own key; it is also faster to fill.
-  const assignments = Object.create(null) as Record<string, number>;
   for (let index = 0; index < assignmentCount; index++) {
     const topic = topicIds[index] as number;
     if (topic < 0) throw invalid('assignments', `paper "${assignmentIds[index]}" has topic ${topic}`);
-    assignments[assignmentIds[index] as string] = topic;
   }
-  const map: MapPoint[] = new Array(mapCount);
+  // The id → topic record is made when first asked for: a server reads the column (`assignmentColumns`).
+  let assignments: Record<string, number> | undefined;
+  const record = () => {
+    if (!assignments) {
+      // Without a prototype, any paper id (even "__proto__") is an own key; it is also faster to fill.
+      assignments = Object.create(null) as Record<string, number>;
+      for (let index = 0; index < assignmentCount; index++) assignments[assignmentIds[index] as string] = topicIds[index] as number;
+    }
+    return assignments;
+  };
   for (let index = 0; index < mapCount; index++) {
-    const point = { id: mapIds[index] as string, x: x[index] as number, y: y[index] as number };
-    if (!Number.isFinite(point.x) || !Number.isFinite(point.y)) throw invalid('map', `point ${index} ("${point.id}") is not finite`);
-    map[index] = point;
+    if (!Number.isFinite(x[index]) || !Number.isFinite(y[index])) throw invalid('map', `point ${index} ("${mapIds[index]}") is not finite`);
   }
-  return { ...summary, assignments, map };
+  // The points become objects when the map is first asked for: a start-up (and a search) never needs them.
+  let map: MapPoint[] | undefined;
+  const points = () => {
+    if (!map) {
+      map = new Array(mapCount);
+      for (let index = 0; index < mapCount; index++)
+        map[index] = { id: mapIds[index] as string, x: x[index] as number, y: y[index] as number };
+    }
+    return map;
+  };
+  const topics = Object.defineProperties(
+    { ...summary },
+    { assignments: { get: record, enumerable: true }, map: { get: points, enumerable: true } },
+  ) as TopicsFile;
+  columnsOf.set(topics, { ids: assignmentIds, topics: topicIds });
+  return topics;
+}
+
+/** The assignments of a topics file read from disk, as stored: paper ids and their topics, in the file's order. */
+export interface AssignmentColumns {
+  ids: readonly string[];
+  topics: Int32Array;
+}
+
+const columnsOf = new WeakMap<TopicsFile, AssignmentColumns>();
+
+/**
+ * The assignments of topics read by `readTopicsFile` as the file stores them, undefined for topics
+ * made otherwise: a reader holding the papers in the same order takes each paper's topic by
+ * position, without the id → topic record (a key per paper: ≈ 1 s to build at a million papers).
+ */
+export function assignmentColumns(topics: TopicsFile): AssignmentColumns | undefined {
+  return columnsOf.get(topics);
 }
 
 // The per-paper fields are checked by plain loops: zod, copying each of 100k entries, was the

@@ -6,15 +6,16 @@ import type { LexicalIndex } from '../../indexer/lexical/index.js';
 // paper.ts alone: the input parsers load only when papers are posted (test/layout/startup.test.ts).
 import { findArxivId } from '../../indexer/parse/paper.js';
 import { OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
-import type {
-  Manifest,
-  PaperBrief,
-  PaperDetails,
-  PaperRecord,
-  PaperRecords,
-  StoredPaper,
-  Topic,
-  TopicsFile,
+import {
+  assignmentColumns,
+  type Manifest,
+  type PaperBrief,
+  type PaperDetails,
+  type PaperRecord,
+  type PaperRecords,
+  type StoredPaper,
+  type Topic,
+  type TopicsFile,
 } from '../../indexer/store/index.js';
 import { bestSnippet, similarityFloor } from '../ranking/index.js';
 import type { BrowseHit, ClusterRef, PaperSummary, SearchHit } from './schemas.js';
@@ -46,8 +47,8 @@ export class EngineState {
   readonly lexical: LexicalIndex;
   readonly topics: TopicsFile;
   readonly topicOfPaper: Int32Array;
-  /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once. */
-  readonly #membersOfTopic = new Map<number, number[]>();
+  /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once, on first use. */
+  #membersOfTopic: Map<number, number[]> | undefined;
   #floor: Promise<number> | undefined;
 
   constructor(parts: {
@@ -63,7 +64,8 @@ export class EngineState {
     this.papers = parts.papers.briefs;
     this.#details = parts.papers.details;
     this.#closeRecords = parts.papers.close;
-    for (const [position, paper] of this.papers.entries()) this.positionById.set(paper.id, position);
+    for (let position = 0; position < this.papers.length; position++)
+      this.positionById.set((this.papers[position] as PaperBrief).id, position);
     this.ann = parts.ann;
     this.#annToPaper = this.#positionsOf(parts.ann.ids);
     this.#paperToAnn = new Int32Array(this.papers.length).fill(-1);
@@ -78,15 +80,22 @@ export class EngineState {
     this.lexical = parts.lexical;
     this.topics = parts.topics;
     // A vector is fetched only for a paper the topics file does not assign.
-    this.topicOfPaper = Int32Array.from(
-      this.papers,
-      (paper, position) => parts.topics.assignments[paper.id] ?? topicOf(parts.topics, this.withVector(position)),
-    );
-    this.topicOfPaper.forEach((topic, position) => {
-      const members = this.#membersOfTopic.get(topic);
-      if (members) members.push(position);
-      else this.#membersOfTopic.set(topic, [position]);
-    });
+    this.topicOfPaper = this.#topicsByPosition(parts.topics);
+  }
+
+  /**
+   * Each paper's topic: the topics file's column when it lists the papers in their order (as the
+   * indexer writes it), else by id, a paper it does not assign by its nearest centroid.
+   */
+  #topicsByPosition(topics: TopicsFile): Int32Array {
+    const columns = assignmentColumns(topics);
+    if (columns && columns.ids.length === this.papers.length && columns.ids.every((id, position) => id === this.papers[position]?.id))
+      return columns.topics.slice();
+    // Indexed loops: a typed array's `from` with a mapping function is several times slower at 100k.
+    const byPosition = new Int32Array(this.papers.length);
+    for (let position = 0; position < this.papers.length; position++)
+      byPosition[position] = topics.assignments[(this.papers[position] as PaperBrief).id] ?? topicOf(topics, this.withVector(position));
+    return byPosition;
   }
 
   /** Releases the embedder and the records file. */
@@ -103,6 +112,15 @@ export class EngineState {
   }
 
   memberPositions(id: number): readonly number[] {
+    if (!this.#membersOfTopic) {
+      const byTopic = new Map<number, number[]>();
+      this.topicOfPaper.forEach((topic, position) => {
+        const members = byTopic.get(topic);
+        if (members) members.push(position);
+        else byTopic.set(topic, [position]);
+      });
+      this.#membersOfTopic = byTopic;
+    }
     return this.#membersOfTopic.get(id) ?? [];
   }
 
@@ -140,8 +158,11 @@ export class EngineState {
 
   /** The paper position of each id (-1 when absent); indexes built in the table's order need no lookup per id. */
   #positionsOf(ids: readonly string[]): Int32Array {
+    const positions = new Int32Array(ids.length);
     const inTableOrder = ids.length === this.papers.length && ids.every((id, position) => id === this.papers[position]?.id);
-    return inTableOrder ? Int32Array.from(ids, (_, position) => position) : Int32Array.from(ids, (id) => this.positionById.get(id) ?? -1);
+    for (let index = 0; index < ids.length; index++)
+      positions[index] = inTableOrder ? index : (this.positionById.get(ids[index] as string) ?? -1);
+    return positions;
   }
 
   recordAt(position: number): PaperRecord {

@@ -148,6 +148,39 @@ describe('serialisation', () => {
     );
   });
 
+  it('checks a binary file term by term on first use: a sealed file written wrong fails the search that reaches the term', () => {
+    const data = decodeLexicalData(index.toJSON());
+    const term = data.terms.indexOf('noisi');
+    const start = data.termOffsets[term] as number;
+    expect((data.termOffsets[term + 1] as number) - start).toBeGreaterThanOrEqual(2);
+    const damaged = (edit: (copy: typeof data) => void) => {
+      const copy = structuredClone(data);
+      edit(copy);
+      const saved = loadLexicalFile(Buffer.concat(encodeLexicalFile(copy, 1)));
+      if ('problem' in saved) throw new Error(saved.problem.message);
+      return saved.index;
+    };
+    const outOfOrder = damaged((copy) => {
+      copy.postingDocs[start + 1] = copy.postingDocs[start] as number;
+    });
+    // Other terms still serve; the damaged one is named.
+    expect(ids(outOfOrder, 'scaling')).toEqual(['d']);
+    expect(() => outOfOrder.search('noisy', { k: 5 })).toThrow(
+      expect.objectContaining({ code: 'INDEX_DAMAGED', details: { term: 'noisi', part: 'postings' } }),
+    );
+    // "a" has "noisy" at 0 in its title, then twice in its abstract: its positions reversed.
+    const posting = start + data.postingDocs.subarray(start, data.termOffsets[term + 1]).indexOf(0);
+    let at = 0;
+    for (let p = 0; p < posting; p++) at += (data.titleTf[p] as number) + (data.abstractTf[p] as number);
+    const positions = damaged((copy) => {
+      (copy.positions as Uint16Array).subarray(at, at + 2).reverse();
+    });
+    expect(ids(positions, 'noisy')).toEqual(ids(index, 'noisy'));
+    expect(() => positions.search('noisy rewards', { k: 5 })).toThrow(
+      expect.objectContaining({ code: 'INDEX_DAMAGED', details: { term: 'noisi', part: 'positions' } }),
+    );
+  });
+
   it('round-trips through the binary file form with its table version', () => {
     const saved = loadLexicalFile(Buffer.concat(index.toFile(12)));
     if ('problem' in saved) throw new Error(saved.problem.message);

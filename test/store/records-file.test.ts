@@ -9,7 +9,8 @@ describe('records file', () => {
   let layout: DataDirLayout;
   let table: PapersTable;
   const papers = [
-    storedPaper(0),
+    // Non-ASCII text is decoded per value; ASCII columns are decoded whole and sliced.
+    storedPaper(0, { title: 'Über α-helices: a naïve view' }),
     storedPaper(1, { authors: [], authorsCount: null, organization: null, url: null, date: null, categories: [] }),
     storedPaper(2, { authors: ['Solo'], categories: ['cs.CL', 'cs.AI', 'stat.ML'], abstract: '' }),
   ];
@@ -46,6 +47,16 @@ describe('records file', () => {
     await writeRecordsFile(layout, await table.readAll(), version);
     const expected = everything(await table.readRecords());
     expect(await withRecords({ tableVersion: version, count: papers.length }, everything)).toEqual(expected);
+    const briefs = papers.map(({ id, title, authorsCount, date, upvotes, sourceLine, contentHash }) => ({
+      id,
+      title,
+      authorsCount,
+      date,
+      upvotes,
+      sourceLine,
+      contentHash,
+    }));
+    expect(await withRecords({ tableVersion: version, count: papers.length }, (records) => records.briefs)).toEqual(briefs);
     // In any order, any number of times: each read is at the paper's own offset.
     expect(
       await withRecords({ tableVersion: version, count: papers.length }, (records) =>

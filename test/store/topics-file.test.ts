@@ -2,6 +2,7 @@ import { access, readFile, truncate, writeFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  assignmentColumns,
   type DataDirLayout,
   dataDirLayout,
   readTopicsFile,
@@ -140,6 +141,18 @@ describe('topics file', () => {
     expect(await readTopicsFile(layout)).toEqual(many);
     // Ids stored once: 20 bytes of numbers and ≈ 15 of id per paper, under half the JSON form's ≈ 90.
     expect((await readFile(layout.topics)).length).toBeLessThan(JSON.stringify(many).length / 2);
+  });
+
+  it('gives the assignments as stored, ids and topics in the file order, for a reader holding the papers in that order', async () => {
+    const many = manyPapers(300);
+    await writeTopicsFile(layout, many);
+    const read = await readTopicsFile(layout);
+    if (!read) throw new Error('not read');
+    const columns = assignmentColumns(read);
+    expect(columns?.ids).toEqual(Object.keys(many.assignments));
+    expect(Array.from(columns?.topics ?? [])).toEqual(Object.values(many.assignments));
+    // Topics made in memory have none: readers fall back to the record.
+    expect(assignmentColumns(many)).toBeUndefined();
   });
 
   it('keeps a map whose papers and order differ from the assignments', async () => {
