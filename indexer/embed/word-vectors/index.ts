@@ -12,9 +12,11 @@ import {
   firstPrincipalComponent,
   type Lexicon,
   pieceVectors,
+  type ReadText,
+  readText,
   type Term,
   textVector,
-  visitTerms,
+  visitRead,
   type Weighting,
 } from './sif.js';
 import { capDocumentFrequencies, type FittedCorpus, parseState, serializeState } from './state.js';
@@ -114,6 +116,12 @@ class WordVectorEmbedder implements Embedder {
   #weighting: Weighting;
   /** Repeated queries (paging, the web page's refinements) skip tokenising and averaging. */
   readonly #queryCache = new LRUCache<string, Float32Array>({ max: QUERY_CACHE_SIZE });
+  /**
+   * The words of each document `fit` read, when it read them all (a corpus of up to FIT_SAMPLE):
+   * embedding them next does not tokenize them again (on SciFact, a third of fit and embed together).
+   * Each is dropped once embedded.
+   */
+  #read = new Map<string, ReadText>();
 
   constructor(lexicon: Lexicon, fitted: FittedCorpus | undefined) {
     this.#lexicon = lexicon;
@@ -128,13 +136,17 @@ class WordVectorEmbedder implements Embedder {
     const componentTerms: Term[][] = [];
     let distinctWords = 0;
     const pause = eventLoopYielder();
+    const keep = sample.length === documents.length;
+    this.#read = new Map();
     for (const [i, document] of sample.entries()) {
       const distinct = new Set<string>();
       // Terms are kept only for the documents the common component is computed from.
       const terms: Term[] | undefined = i % componentStride === 0 ? [] : undefined;
-      visitTerms(document, this.#lexicon, (word, row, boost) => {
-        distinct.add(word);
-        terms?.push({ word, row, boost });
+      const read = readText(document, this.#lexicon);
+      if (keep) this.#read.set(document, read);
+      visitRead(document, read, (reading, boost) => {
+        distinct.add(reading.word);
+        terms?.push({ reading, boost });
       });
       for (const word of distinct) counts.set(word, (counts.get(word) ?? 0) + 1);
       distinctWords += distinct.size;
@@ -183,12 +195,15 @@ class WordVectorEmbedder implements Embedder {
     const pause = eventLoopYielder();
     const { dimension } = this.info;
     for (const pieces of texts) {
-      const averages = pieceVectors(pieces, this.#lexicon, this.#weighting);
+      const text = pieces.join('');
+      const read = this.#read.get(text);
+      if (read) this.#read.delete(text);
+      const averages = pieceVectors(pieces, this.#lexicon, this.#weighting, read);
       const rows = new Float32Array(pieces.length * dimension);
       averages.pieces.forEach((average, piece) => {
         rows.set(this.#finish(average, (pieces[piece] as string).trimEnd()), piece * dimension);
       });
-      embedded.push({ text: this.#finish(averages.text, pieces.join('')), pieces: rows });
+      embedded.push({ text: this.#finish(averages.text, text), pieces: rows });
       if (embedded.length % PROGRESS_EVERY === 0 || embedded.length === texts.length) onProgress?.(embedded.length, texts.length);
       await pause();
     }
@@ -241,7 +256,7 @@ class WordVectorEmbedder implements Embedder {
     // A text of stop words only still gets a stable unit vector, from its hashed characters.
     const vector = average.some((value) => value !== 0)
       ? average
-      : averageVector([{ word: text.trim().toLowerCase() || ' ', row: -1, boost: 1 }], this.#lexicon, this.#weighting);
+      : averageVector([{ reading: { word: text.trim().toLowerCase() || ' ', row: -1 }, boost: 1 }], this.#lexicon, this.#weighting);
     return finish(vector, this.#fitted?.common);
   }
 }

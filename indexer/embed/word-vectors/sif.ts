@@ -34,9 +34,11 @@ export interface Lexicon {
 }
 
 /** One vector a word adds: the vocabulary's row of `word`, -1 when out of vocabulary. */
-interface Reading {
+export interface Reading {
   word: string;
   row: number;
+  /** The hashed vector of an out-of-vocabulary word, made on its first use: SciFact alone has 25k such words, past `Lexicon.hashed`'s bound. */
+  hashed?: Float32Array;
 }
 
 /** Bounds `Lexicon.readings`, as the tokenizer bounds its own cache of analysed words. */
@@ -67,15 +69,14 @@ function medianNorm(table: VectorTable): number {
   return norms[norms.length >> 1] ?? 1;
 }
 
-/** A word of the text and its vocabulary row, -1 when out of vocabulary. */
+/** A word of the text as it reads (`readWord`). */
 export interface Term {
-  word: string;
-  row: number;
+  reading: Reading;
   /** Extra emphasis: words of the first sentence (the title, as callers pass "title. abstract"). */
   boost: number;
 }
 
-type TermVisitor = (word: string, row: number, boost: number) => void;
+type TermVisitor = (reading: Reading, boost: number) => void;
 
 /**
  * The unstemmed words a matched word adds. A compound the vocabulary knows ("state-of-the-art") stands
@@ -123,8 +124,34 @@ export function visitTerms(text: string, lexicon: Lexicon, visit: TermVisitor): 
   const end = titleEnd(text);
   forEachWord(text, (analysed, start) => {
     const boost = start < end ? TITLE_BOOST : 1;
-    for (const { word, row } of readingsOf(analysed, lexicon)) visit(word, row, boost);
+    for (const reading of readingsOf(analysed, lexicon)) visit(reading, boost);
   });
+}
+
+/** A text's words as they read, in order, each with the offset of the matched word it comes from. */
+export interface ReadText {
+  readings: Reading[];
+  starts: number[];
+}
+
+/** `visitTerms`' words of `text`, kept: a text read once (to fit the weights) is embedded without tokenizing it again. */
+export function readText(text: string, lexicon: Lexicon): ReadText {
+  const readings: Reading[] = [];
+  const starts: number[] = [];
+  forEachWord(text, (analysed, start) => {
+    for (const reading of readingsOf(analysed, lexicon)) {
+      readings.push(reading);
+      starts.push(start);
+    }
+  });
+  return { readings, starts };
+}
+
+/** The boost of each of `read`'s words in `text`, as `visitTerms` gives it. */
+export function visitRead(text: string, read: ReadText, visit: TermVisitor): void {
+  const end = titleEnd(text);
+  const { readings, starts } = read;
+  for (let i = 0; i < readings.length; i++) visit(readings[i] as Reading, (starts[i] as number) < end ? TITLE_BOOST : 1);
 }
 
 /** Corpus statistics fitted on the indexed documents. */
@@ -183,7 +210,7 @@ function sifWeight(rank: number, word: string, lexicon: Lexicon, corpus: CorpusS
 /** The weighted average of the terms' vectors (unnormalised, common component still in). */
 export function averageVector(terms: readonly Term[], lexicon: Lexicon, weighting: Weighting): Float32Array {
   const average = new WeightedAverage(lexicon, weighting);
-  for (const term of terms) average.add(term.word, term.row, term.boost);
+  for (const term of terms) average.add(term.reading, term.boost);
   return average.result();
 }
 
@@ -197,12 +224,14 @@ export function textVector(text: string, lexicon: Lexicon, weighting: Weighting)
 /**
  * `textVector` of the text the pieces make up and of each piece alone (its trailing whitespace
  * aside), from one pass over the text's words: the same sums in the same order, so the same vectors.
- * A piece must end where a word cannot go on (at whitespace), as sentences do.
+ * A piece must end where a word cannot go on (at whitespace), as sentences do. `read`, when
+ * given, is `readText` of the joined text, which is then not tokenized again.
  */
 export function pieceVectors(
   pieces: readonly string[],
   lexicon: Lexicon,
   weighting: Weighting,
+  read?: ReadText,
 ): { text: Float32Array; pieces: Float32Array[] } {
   const text = pieces.join('');
   const whole = new WeightedAverage(lexicon, weighting);
@@ -218,13 +247,20 @@ export function pieceVectors(
   }
   const textEnd = titleEnd(text);
   let piece = 0;
-  forEachWord(text, (analysed, start) => {
+  const add = (reading: Reading, start: number): void => {
     while (start >= (ends[piece] as number)) piece++;
     const boost = start < textEnd ? TITLE_BOOST : 1;
     const pieceBoost = start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1;
-    const part = parts[piece] as WeightedAverage;
-    for (const { word, row } of readingsOf(analysed, lexicon)) whole.addWith(part, word, row, boost, pieceBoost);
-  });
+    whole.addWith(parts[piece] as WeightedAverage, reading, boost, pieceBoost);
+  };
+  if (read) {
+    const { readings, starts } = read;
+    for (let i = 0; i < readings.length; i++) add(readings[i] as Reading, starts[i] as number);
+  } else {
+    forEachWord(text, (analysed, start) => {
+      for (const reading of readingsOf(analysed, lexicon)) add(reading, start);
+    });
+  }
   return { text: whole.result(), pieces: parts.map((part) => part.result()) };
 }
 
@@ -240,14 +276,15 @@ class WeightedAverage {
     this.#sum = new Float64Array(lexicon.table.dimension);
   }
 
-  readonly add: TermVisitor = (word, row, boost) => {
+  readonly add: TermVisitor = (reading, boost) => {
     const lexicon = this.#lexicon;
     const { dimension, codes, scales, words } = lexicon.table;
     const sum = this.#sum;
+    const { word, row } = reading;
     this.#count++;
     if (row < 0) {
       // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
-      this.#addHashed(oovVector(word, lexicon), sifWeight(words.length, word, lexicon, this.#weighting.corpus) * boost);
+      this.#addHashed(hashedOf(reading, lexicon), sifWeight(words.length, word, lexicon, this.#weighting.corpus) * boost);
       return;
     }
     const factor = this.#weighting.weightOf(row) * boost * (scales[row] ?? 0);
@@ -262,13 +299,14 @@ class WeightedAverage {
     for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) + (hashed[j] ?? 0) * factor;
   }
 
-  /** `this.add(word, row, boost)` and `other.add(word, row, otherBoost)` in one walk over the word's vector. */
-  addWith(other: WeightedAverage, word: string, row: number, boost: number, otherBoost: number): void {
+  /** `this.add(reading, boost)` and `other.add(reading, otherBoost)` in one walk over the word's vector. */
+  addWith(other: WeightedAverage, reading: Reading, boost: number, otherBoost: number): void {
+    const { word, row } = reading;
     if (row < 0) {
       // Hashed and weighed once for both, in add's order of operations.
       this.#count++;
       other.#count++;
-      const hashed = oovVector(word, this.#lexicon);
+      const hashed = hashedOf(reading, this.#lexicon);
       const weight = sifWeight(this.#lexicon.table.words.length, word, this.#lexicon, this.#weighting.corpus);
       this.#addHashed(hashed, weight * boost);
       other.#addHashed(hashed, sifWeight(other.#lexicon.table.words.length, word, other.#lexicon, other.#weighting.corpus) * otherBoost);
@@ -298,6 +336,12 @@ class WeightedAverage {
     for (let j = 0; j < vector.length; j++) vector[j] = (this.#sum[j] ?? 0) / count;
     return vector;
   }
+}
+
+/** The hashed vector of an out-of-vocabulary reading, kept with it. */
+function hashedOf(reading: Reading, lexicon: Lexicon): Float32Array {
+  if (reading.hashed === undefined) reading.hashed = oovVector(reading.word, lexicon);
+  return reading.hashed;
 }
 
 function oovVector(word: string, lexicon: Lexicon): Float32Array {
