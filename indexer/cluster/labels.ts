@@ -1,5 +1,5 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { BOILERPLATE_WORDS, STOP_WORDS, type Token, stem, terms, tokenize } from '../text/index.js';
+import { BOILERPLATE_WORDS, forEachWord, STOP_WORDS, type Token, stem, terms } from '../text/index.js';
 import { DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
 
 export interface LabelInput {
@@ -651,16 +651,26 @@ function docPhrases(doc: LabelInput['docs'][number]): DocPhrases {
   if (known && known.title === doc.title && known.abstract === doc.abstract) return known.phrases;
   const roles = new Map<string, WordRoles>();
   const inTitle = extractPhrases(doc.title, TITLE_WEIGHT, roles);
-  const byKey = new Map<string, { raw: number; surfaces: Map<string, number> }>();
-  for (const { key, surface, weight } of [...inTitle, ...extractPhrases(doc.abstract, 1, roles)]) {
-    const entry =
-      byKey.get(key) ?? (byKey.set(key, { raw: 0, surfaces: new Map() }).get(key) as { raw: number; surfaces: Map<string, number> });
-    entry.raw += weight;
-    entry.surfaces.set(surface, (entry.surfaces.get(surface) ?? 0) + 1);
-  }
+  // A phrase's spellings in one paper are one or two: a list searched in order of first use, not a map each.
+  const byKey = new Map<string, { key: string; weight: number; surfaces: Array<[string, number]> }>();
+  const add = ({ key, surface, weight }: Occurrence) => {
+    const entry = byKey.get(key);
+    if (!entry) {
+      byKey.set(key, { key, weight, surfaces: [[surface, 1]] });
+      return;
+    }
+    entry.weight += weight;
+    const spelled = entry.surfaces.find(([known]) => known === surface);
+    if (spelled) spelled[1]++;
+    else entry.surfaces.push([surface, 1]);
+  };
+  inTitle.forEach(add);
+  extractPhrases(doc.abstract, 1, roles).forEach(add);
+  const keys = [...byKey.values()];
+  // Sublinear, so that one paper repeating a word does not make it the topic's word.
+  for (const entry of keys) entry.weight = 1 + Math.log(entry.weight);
   const phrases: DocPhrases = {
-    // Sublinear, so that one paper repeating a word does not make it the topic's word.
-    keys: [...byKey].map(([key, { raw, surfaces }]) => ({ key, weight: 1 + Math.log(raw), surfaces: [...surfaces] })),
+    keys,
     titleKeys: [...new Set(inTitle.map((occurrence) => occurrence.key))],
     roles: [...roles],
   };
@@ -692,52 +702,89 @@ function classTfIdf(phrases: Map<string, PhraseStats>, topicMass: readonly numbe
  */
 function extractPhrases(text: string, weight: number, roles: Map<string, WordRoles>): Occurrence[] {
   const clean = text.replace(URL_PATTERN, ' ');
-  const words = wholeWords(tokenize(clean));
+  const { words, starts, texts } = wholeWords(clean);
+  const count = words.length;
+  const ends = words.map((token, position) => (starts[position] as number) + token.end - token.start);
+  // Most words are whole matches: their matched text, already in the tokenizer's cache, is the surface.
+  const surface = (position: number): string => texts[position] ?? clean.slice(starts[position], ends[position]);
+  const phraseWord = words.map(isPhraseWord);
   const occurrences: Occurrence[] = [];
   const role = (term: string) => roles.get(term) ?? (roles.set(term, { heads: 0, modifiers: 0 }).get(term) as WordRoles);
   // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
-  const pairedWithNext = words.map((token, position) => {
-    const next = words[position + 1];
-    return (
-      next !== undefined &&
-      isPhraseWord(token) &&
-      isPhraseWord(next) &&
-      next.term !== token.term &&
-      /^\s+$/.test(clean.slice(token.end, next.start))
-    );
-  });
-  words.forEach((token, position) => {
-    if (!isPhraseWord(token)) return;
+  const pairedWithNext = words.map(
+    (token, position) =>
+      position + 1 < count &&
+      phraseWord[position] === true &&
+      phraseWord[position + 1] === true &&
+      (words[position + 1] as Token).term !== token.term &&
+      onlySpaces(clean, ends[position] as number, starts[position + 1] as number),
+  );
+  for (let position = 0; position < count; position++) {
+    if (!phraseWord[position]) continue;
+    const token = words[position] as Token;
+    const start = starts[position] as number;
     const boilerplate = isBoilerplate(token);
-    if (!boilerplate) occurrences.push({ key: token.term, surface: clean.slice(token.start, token.end), weight });
-    const next = words[position + 1];
+    if (!boilerplate) occurrences.push({ key: token.term, surface: surface(position), weight });
     const paired = pairedWithNext[position] === true;
     if (paired) role(token.term).modifiers++;
     // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
     const endsRun =
-      !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, token.start - 8), token.start)));
+      !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, start - 8), start)));
     if (endsRun) role(token.term).heads++;
-    if (boilerplate || !paired || next === undefined) return;
-    if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) return;
-    occurrences.push({
-      key: `${token.term} ${next.term}`,
-      surface: clean.slice(token.start, next.end).replace(/\s+/g, ' '),
-      weight,
-    });
-  });
+    if (boilerplate || !paired) continue;
+    const next = words[position + 1] as Token;
+    if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) continue;
+    // Only spaces lie between the two words, and none inside either: the spaced-out pair.
+    occurrences.push({ key: `${token.term} ${next.term}`, surface: `${surface(position)} ${surface(position + 1)}`, weight });
+  }
   return occurrences;
 }
 
-/** Drops the parts the tokenizer adds after a compound, keeping "text-to-image" as one word. */
-function wholeWords(tokens: Token[]): Token[] {
+/**
+ * The text's words as `tokenize` gives them, less the parts the tokenizer adds after a compound
+ * (keeping "text-to-image" as one word): each word's token (the tokenizer's shared object, offsets
+ * relative to its match) and its start in the text. `texts[i]` is the word's matched text when the
+ * token is all of it (its surface, without slicing the text again).
+ */
+function wholeWords(text: string): { words: Token[]; starts: number[]; texts: Array<string | undefined> } {
   const words: Token[] = [];
+  const starts: number[] = [];
+  const texts: Array<string | undefined> = [];
   let compoundEnd = -1;
-  for (const token of tokens) {
-    if (token.start < compoundEnd) continue;
-    words.push(token);
-    if (/[-^/.]/.test(token.word)) compoundEnd = token.end;
-  }
-  return words;
+  forEachWord(text, (analysed, at) => {
+    for (const token of analysed.tokens) {
+      if (at + token.start < compoundEnd) continue;
+      words.push(token);
+      starts.push(at + token.start);
+      texts.push(token.start === 0 && token.end === analysed.text.length ? analysed.text : undefined);
+      if (/[-^/.]/.test(token.word)) compoundEnd = at + token.end;
+    }
+  });
+  return { words, starts, texts };
+}
+
+/** Whether `text[from, to)` is one or more whitespace characters (`/^\s+$/`), without slicing it. */
+function onlySpaces(text: string, from: number, to: number): boolean {
+  if (from >= to) return false;
+  for (let i = from; i < to; i++) if (!isSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** JavaScript's `\s`: ASCII and Unicode spaces, line terminators and the BOM. */
+function isSpace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
 }
 
 // A corpus repeats few distinct words: each is judged once (bounded, like the tokenizer's caches).

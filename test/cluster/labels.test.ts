@@ -154,6 +154,19 @@ describe('labelTopics', () => {
     expect(labels[1]?.label.split(' / ')).not.toContain('probabilistic');
   });
 
+  it('pairs words across any whitespace (a tab, a line break, a no-break space) but not across punctuation', () => {
+    const spaced = (separator: string) => (i: number) => ({
+      title: `Study ${i}`,
+      abstract: `${filler} Calibration drift${separator}monitoring matters; calibration drift${separator}monitoring again.`,
+    });
+    const keywordsWith = (separator: string) => {
+      const papers = [0, 1, 2, 3, 4].flatMap((i) => [spaced(separator)(i), noisy(i)]);
+      return labelTopics({ docs: papers, assignments: papers.map((_, index) => index % 2), k: 2 })[0]?.keywords.map(({ term }) => term);
+    };
+    for (const separator of ['\t', '\n ', '\u00a0', '\u2003']) expect(keywordsWith(separator)).toContain('drift monitoring');
+    for (const separator of [', ', ' - ']) expect(keywordsWith(separator)).not.toContain('drift monitoring');
+  });
+
   it('respects maxPhrases', () => {
     for (const { label } of labelTopics({ docs, assignments, k: 3, maxPhrases: 1 })) expect(label).not.toContain(' / ');
   });
