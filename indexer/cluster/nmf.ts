@@ -92,13 +92,14 @@ function updateComponents(matrix: TermMatrix, weights: Float64Array[], component
   });
   const gram = gramOf(weights, k);
   for (let j = 0; j < k; j++) {
-    const diagonal = (gram[j] as Float64Array)[j] as number;
+    const row = gram[j] as Float64Array;
+    const diagonal = row[j] as number;
     if (diagonal <= 0) continue;
     const h = components[j] as Float64Array;
     const c = cross[j] as Float64Array;
     for (let column = 0; column < m; column++) {
       let product = 0;
-      for (let l = 0; l < k; l++) product += ((gram[j] as Float64Array)[l] as number) * ((components[l] as Float64Array)[column] as number);
+      for (let l = 0; l < k; l++) product += (row[l] as number) * ((components[l] as Float64Array)[column] as number);
       h[column] = Math.max(FLOOR, (h[column] as number) + ((c[column] as number) - product) / diagonal);
     }
   }
@@ -107,9 +108,10 @@ function updateComponents(matrix: TermMatrix, weights: Float64Array[], component
 /** W rows, likewise with XHᵀ and HHᵀ; returns ‖X − WH‖² after the update. */
 function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: Float64Array[], squaredNorm: number): number {
   const k = components.length;
-  const gram = Array.from({ length: k }, (_, a) =>
-    Float64Array.from({ length: k }, (_, b) => dot(components[a] as Float64Array, components[b] as Float64Array)),
-  );
+  // HHᵀ in one row-major array: the loops below read it k² times a row.
+  const gram = new Float64Array(k * k);
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) gram[a * k + b] = dot(components[a] as Float64Array, components[b] as Float64Array);
   // H column by column, so that a row's entries read k adjacent values instead of one from each of k arrays.
   const byColumn = new Float64Array(matrix.vocabularySize * k);
   components.forEach((component, j) => {
@@ -117,7 +119,9 @@ function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: 
   });
   let error = squaredNorm;
   const cross = new Float64Array(k);
-  matrix.rows.forEach(({ columns, weights: values }, i) => {
+  const { rows } = matrix;
+  for (let i = 0; i < rows.length; i++) {
+    const { columns, weights: values } = rows[i] as TermMatrix['rows'][number];
     cross.fill(0);
     for (let e = 0; e < columns.length; e++) {
       const at = (columns[e] as number) * k;
@@ -126,19 +130,19 @@ function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: 
     }
     const w = weights[i] as Float64Array;
     for (let j = 0; j < k; j++) {
-      const diagonal = (gram[j] as Float64Array)[j] as number;
+      const diagonal = gram[j * k + j] as number;
       if (diagonal <= 0) continue;
       let product = 0;
-      for (let l = 0; l < k; l++) product += (w[l] as number) * ((gram[l] as Float64Array)[j] as number);
+      for (let l = 0; l < k; l++) product += (w[l] as number) * (gram[l * k + j] as number);
       w[j] = Math.max(FLOOR, (w[j] as number) + ((cross[j] as number) - product) / diagonal);
     }
     // ‖x − wH‖² = ‖x‖² − 2 w·(xHᵀ) + w·(HHᵀ)·w
     for (let j = 0; j < k; j++) {
       let quadratic = 0;
-      for (let l = 0; l < k; l++) quadratic += (w[l] as number) * ((gram[j] as Float64Array)[l] as number);
+      for (let l = 0; l < k; l++) quadratic += (w[l] as number) * (gram[j * k + l] as number);
       error += (w[j] as number) * (quadratic - 2 * (cross[j] as number));
     }
-  });
+  }
   return error;
 }
 
