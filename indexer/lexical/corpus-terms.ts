@@ -98,8 +98,10 @@ export function countCorpusTerms(docs: readonly FieldedText[], options: { positi
   const positions = new Uint32Builder();
   const titleLengths = new Uint32Array(docs.length);
   const abstractLengths = new Uint32Array(docs.length);
-  // Keyed by the tokenizer's shared word objects: no string is sliced or hashed per occurrence.
-  const tallies = new Map<AnalysedWord, WordTally>();
+  // Kept on the tokenizer's shared word objects (their memo, tagged with this count): no string is
+  // sliced or hashed, nor a map consulted, per occurrence. Listed in order of first sight for the surfaces.
+  const owner = {};
+  const tallies: Array<[AnalysedWord, WordTally]> = [];
 
   const idOf = (term: string): number => {
     let id = termIds.get(term);
@@ -121,10 +123,12 @@ export function countCorpusTerms(docs: readonly FieldedText[], options: { positi
   let length = 0;
   let position = 0;
   const countWord = (word: AnalysedWord): void => {
-    let tally = tallies.get(word);
-    if (tally === undefined) {
+    let tally: WordTally;
+    if (word.memo !== undefined && word.memo.owner === owner) tally = word.memo.value as WordTally;
+    else {
       tally = { termIds: word.terms.map(idOf), ...tokenOffsets(word), count: 0 };
-      tallies.set(word, tally);
+      word.memo = { owner, value: tally };
+      tallies.push([word, tally]);
     }
     tally.count++;
     length += tally.termIds.length;
@@ -223,7 +227,7 @@ function grown<T extends Uint32Array | Int32Array>(array: T): T {
  * The most frequent written form of each term. Capitals are kept only inside a word ("RLVR",
  * "LLMs", "ReNO"), where they are part of the name; a capital first letter is just sentence case.
  */
-function pickSurfaces(terms: readonly string[], tallies: ReadonlyMap<AnalysedWord, WordTally>): string[] {
+function pickSurfaces(terms: readonly string[], tallies: ReadonlyArray<readonly [AnalysedWord, WordTally]>): string[] {
   const counts = terms.map(() => new Map<string, number>());
   for (const [word, tally] of tallies) {
     word.tokens.forEach((token, position) => {

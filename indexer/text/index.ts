@@ -182,6 +182,17 @@ export interface AnalysedWord {
   text: string;
   tokens: readonly Token[];
   terms: readonly string[];
+  /**
+   * What the word means to one caller (the word vectors' readings of it, a corpus count's term
+   * ids), tagged with that caller's `owner` object: read with the word where a map keyed by the
+   * word cost a hash look-up at every occurrence. A memo of another owner is simply replaced.
+   */
+  memo: WordMemo | undefined;
+}
+
+export interface WordMemo {
+  owner: object;
+  value: unknown;
 }
 
 // A corpus repeats few distinct words, so each matched word is analysed once (possessive cut,
@@ -205,7 +216,7 @@ function analyseWord(match: string): AnalysedWord {
         tokens.push({ term: stem(partNormal), word: partWord, start: part.index, end: part.index + part[0].length });
     }
   }
-  return { text: match, tokens, terms: tokens.map((token) => token.term) };
+  return { text: match, tokens, terms: tokens.map((token) => token.term), memo: undefined };
 }
 
 /**

@@ -37,6 +37,23 @@ describe('countCorpusTerms', () => {
     expect(counted.surfaces[counted.terms.indexOf('reward')]).toBe('reward');
   });
 
+  it('counts a corpus afresh after another one tallied the same words under other term ids', () => {
+    const before = countCorpusTerms(docs, { positions: true });
+    // The same words in another order: their term ids here differ from the first corpus'.
+    const other = countCorpusTerms([{ title: 'Help models hurt RLVR', abstract: 'Diffusion rewards, noisy reward noise.' }]);
+    expect(Array.from(other.termIds, (id) => other.terms[id])).toEqual([
+      'help',
+      'model',
+      'hurt',
+      'rlvr',
+      'diffus',
+      'reward',
+      'noisi',
+      'nois',
+    ]);
+    expect(countCorpusTerms(docs, { positions: true })).toEqual(before);
+  });
+
   it('builds the same BM25 index when counted beforehand, and refuses counts of other documents', () => {
     const counted = countCorpusTerms(docs, { positions: true });
     expect(buildLexicalIndex(docs, {}, counted).toFile(1)).toEqual(buildLexicalIndex(docs).toFile(1));

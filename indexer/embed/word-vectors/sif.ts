@@ -29,8 +29,6 @@ export interface Lexicon {
   typicalNorm: number;
   /** Hashed vectors of recent out-of-vocabulary words, which recur across a corpus ("rlvr"). */
   hashed: LRUCache<string, Float32Array>;
-  /** How recent words read (`readWord`), by the tokenizer's shared analysis of each: looked up once, not at every occurrence. */
-  readings: Map<AnalysedWord, readonly Reading[]>;
 }
 
 /** One vector a word adds: the vocabulary's row of `word`, -1 when out of vocabulary. */
@@ -41,9 +39,6 @@ export interface Reading {
   hashed?: Float32Array;
 }
 
-/** Bounds `Lexicon.readings`, as the tokenizer bounds its own cache of analysed words. */
-const READINGS_LIMIT = 100_000;
-
 export function createLexicon(table: VectorTable): Lexicon {
   return {
     table,
@@ -52,7 +47,6 @@ export function createLexicon(table: VectorTable): Lexicon {
     harmonic: Math.log(table.words.length) + 0.5772,
     typicalNorm: medianNorm(table),
     hashed: new LRUCache({ max: 20_000 }),
-    readings: new Map(),
   };
 }
 
@@ -101,13 +95,12 @@ function readWord(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] 
   return readings;
 }
 
+/** How a word reads (`readWord`), kept with the tokenizer's shared analysis of it: found once, not at every occurrence. */
 function readingsOf(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] {
-  let readings = lexicon.readings.get(analysed);
-  if (readings === undefined) {
-    readings = readWord(analysed, lexicon);
-    if (lexicon.readings.size >= READINGS_LIMIT) lexicon.readings.clear();
-    lexicon.readings.set(analysed, readings);
-  }
+  const memo = analysed.memo;
+  if (memo !== undefined && memo.owner === lexicon) return memo.value as readonly Reading[];
+  const readings = readWord(analysed, lexicon);
+  analysed.memo = { owner: lexicon, value: readings };
   return readings;
 }
 
