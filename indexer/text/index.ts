@@ -146,9 +146,7 @@ export const BOILERPLATE_WORDS: ReadonlySet<string> = new Set([
 
 // Words joined by hyphens, slashes, dots or carets stay one token ("text-to-image", "qwen-2.5-7b",
 // "dp^2o-sr") and are also split into their parts, so both the whole and the parts match.
-// The ASCII alternative comes first only for speed (it is a subset of \p{L}\p{N}): Unicode property
-// classes are about twice as slow to match, and most paper text is ASCII.
-const WORD_PATTERN = /(?:[a-zA-Z0-9]|[\p{L}\p{N}])+(?:['’]\p{L}+)?(?:[-^/.](?:[a-zA-Z0-9]|[\p{L}\p{N}])+)*/gu;
+// A word is what /[\p{L}\p{N}]+(?:['’]\p{L}+)?(?:[-^/.][\p{L}\p{N}]+)*/gu matches, found by `wordEnd`.
 const PART_PATTERN = /[\p{L}\p{N}]+/gu;
 
 // Stemming dominates tokenizing time and a corpus reuses few distinct words, so stems are memoised;
@@ -199,7 +197,6 @@ export interface WordMemo {
 // case, compound parts, stop words, stems) and its tokens are reused with shifted offsets. The
 // cache is bounded so that a long-running server cannot grow it without limit.
 const WORD_CACHE_LIMIT = 100_000;
-const wordCache = new Map<string, AnalysedWord>();
 
 function analyseWord(match: string): AnalysedWord {
   const surface = /['’]/.test(match) ? match.replace(/['’]s$/i, '') : match;
@@ -224,16 +221,111 @@ function analyseWord(match: string): AnalysedWord {
  * one `AnalysedWord` object while it stays cached, so callers may tally words by identity.
  */
 export function forEachWord(text: string, visit: (word: AnalysedWord, start: number) => void): void {
-  // One global regex walked with exec: matchAll would allocate an iterator and clone the regex.
-  WORD_PATTERN.lastIndex = 0;
-  for (let match = WORD_PATTERN.exec(text); match !== null; match = WORD_PATTERN.exec(text)) {
-    let word = wordCache.get(match[0]);
-    if (word === undefined) {
-      word = analyseWord(match[0]);
-      if (wordCache.size >= WORD_CACHE_LIMIT) wordCache.clear();
-      wordCache.set(match[0], word);
+  for (let start = nextWordStart(text, 0); start < text.length; ) {
+    const end = wordEnd(text, start);
+    visit(wordCache.find(text, start, end), start);
+    start = nextWordStart(text, end);
+  }
+}
+
+/**
+ * The analysed words by their text, found from a word's place in the text being read: no
+ * substring is made or hashed for a word already seen (the regex' match strings and a Map keyed by
+ * them were most of the tokenizer's time). Open addressing over FNV-1a hashes; emptied when full,
+ * as a Map of the same bound would be.
+ */
+class WordCache {
+  readonly #slots = new Int32Array(1 << 18).fill(-1);
+  readonly #mask = (1 << 18) - 1;
+  readonly #words: AnalysedWord[] = [];
+  readonly #hashes: number[] = [];
+
+  find(text: string, start: number, end: number): AnalysedWord {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    const length = end - start;
+    let slot = hash & this.#mask;
+    for (let at = this.#slots[slot] as number; at !== -1; at = this.#slots[slot] as number) {
+      const word = this.#words[at] as AnalysedWord;
+      if (this.#hashes[at] === hash && word.text.length === length && text.startsWith(word.text, start)) return word;
+      slot = (slot + 1) & this.#mask;
     }
-    visit(word, match.index);
+    const word = analyseWord(text.slice(start, end));
+    if (this.#words.length >= WORD_CACHE_LIMIT) {
+      this.#slots.fill(-1);
+      this.#words.length = 0;
+      this.#hashes.length = 0;
+      slot = hash & this.#mask;
+    }
+    this.#slots[slot] = this.#words.length;
+    this.#words.push(word);
+    this.#hashes.push(hash);
+    return word;
+  }
+}
+
+const wordCache = new WordCache();
+
+/*
+ * The word pattern scanned by hand. Letters and numbers are judged by code point, as the pattern's
+ * `u` flag does (a surrogate pair is one code point, a lone surrogate is neither), non-ASCII ones by
+ * the same property classes, once each.
+ */
+
+const LETTER = /^\p{L}$/u;
+const NUMBER = /^\p{N}$/u;
+/** Per code point of the basic plane: 0 not judged yet, else 1 + (2 if a letter) + (4 if a number); the rare astral ones in a map. */
+const judged = new Uint8Array(0x10000);
+const judgedAstral = new Map<number, number>();
+
+function classOf(codePoint: number): number {
+  let known = codePoint <= 0xffff ? (judged[codePoint] as number) : (judgedAstral.get(codePoint) ?? 0);
+  if (known === 0) {
+    const character = String.fromCodePoint(codePoint);
+    known = 1 | (LETTER.test(character) ? 2 : 0) | (NUMBER.test(character) ? 4 : 0);
+    if (codePoint <= 0xffff) judged[codePoint] = known;
+    else judgedAstral.set(codePoint, known);
+  }
+  return known;
+}
+
+/** The length (1 or 2) of the letter or number (with `numbers`) at `at`, or 0. */
+function wordCharacterAt(text: string, at: number, numbers: boolean): number {
+  const code = text.charCodeAt(at);
+  if (code < 0x80)
+    return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (numbers && code >= 0x30 && code <= 0x39) ? 1 : 0;
+  const codePoint = text.codePointAt(at) as number;
+  return (classOf(codePoint) & (numbers ? 6 : 2)) === 0 ? 0 : codePoint > 0xffff ? 2 : 1;
+}
+
+/** Where the next word starts at or after `from` (the text's length when none does). */
+function nextWordStart(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && wordCharacterAt(text, at, true) === 0) at++;
+  return at;
+}
+
+/** The end of the run of letters (and numbers, with `numbers`) from `at`. */
+function runEnd(text: string, at: number, numbers: boolean): number {
+  let end = at;
+  for (let length = 0; end < text.length && (length = wordCharacterAt(text, end, numbers)) > 0; ) end += length;
+  return end;
+}
+
+/** The end of the word starting at `start`: its letters and numbers, a possessive, then joined parts. */
+function wordEnd(text: string, start: number): number {
+  let end = runEnd(text, start, true);
+  const quote = text.charCodeAt(end);
+  if (quote === 0x27 || quote === 0x2019) {
+    const possessive = runEnd(text, end + 1, false);
+    if (possessive > end + 1) end = possessive;
+  }
+  for (;;) {
+    const joiner = text.charCodeAt(end);
+    if (joiner !== 0x2d && joiner !== 0x5e && joiner !== 0x2f && joiner !== 0x2e) return end;
+    const part = runEnd(text, end + 1, true);
+    if (part === end + 1) return end;
+    end = part;
   }
 }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { terms, tokenize } from '../../indexer/text/index.js';
+import { type AnalysedWord, forEachWord, terms, tokenize } from '../../indexer/text/index.js';
 import { readSampleCorpus } from '../lexical/sample-corpus.js';
 import { trickyText, wordyText } from './random-text.js';
 import { referenceTerms, referenceTokenize } from './reference.js';
@@ -33,5 +33,23 @@ describe('tokenize against the reference implementation', () => {
     const first = tokenize('noisy-rewards');
     for (const token of first) token.term = 'changed';
     expect(tokenize('noisy-rewards')).toEqual(referenceTokenize('noisy-rewards'));
+  });
+
+  it('gives the same tokens once more distinct words were read than its cache holds (it empties and refills)', () => {
+    // 120,000 distinct words: past the word cache's bound of 100,000, so it empties once.
+    const many = Array.from({ length: 120_000 }, (_, i) => `w${i.toString(36)}x`).join(' ');
+    const tokens = tokenize(many);
+    expect(tokens).toHaveLength(120_000);
+    expect(tokens.slice(-2).map(({ term, start }) => [term, start])).toEqual([
+      ['w2klax', many.length - 13],
+      ['w2klbx', many.length - 6],
+    ]);
+    const text = 'Noisy rewards hurt RLVR; w1x and wzzx-7b.';
+    expect(tokenize(text)).toEqual(referenceTokenize(text));
+    // Refilled, it still gives every occurrence of a word one shared object.
+    const seen: AnalysedWord[] = [];
+    forEachWord('w1x wzzx-7b w1x wzzx-7b', (word) => seen.push(word));
+    expect(seen[2]).toBe(seen[0]);
+    expect(seen[3]).toBe(seen[1]);
   });
 });
