@@ -358,14 +358,15 @@ function kmeansPlusPlus(points: readonly Float32Array[], k: number, seed: number
   const n = points.length;
   const trials = 2 + Math.floor(Math.log(k));
   const seeds = [points[Math.floor(random() * n)] as Float32Array];
-  let closest: Float64Array = Float64Array.from(points, (point) => squaredDistance(point, seeds[0] as Float32Array));
+  let closest: Float64Array = Float64Array.from(points, (point) => squaredDistance32(point, seeds[0] as Float32Array));
   while (seeds.length < k) {
     const potential = closest.reduce((sum, distance) => sum + distance, 0);
     let best: { index: number; distances: Float64Array; potential: number } | undefined;
     for (let trial = 0; trial < trials; trial++) {
       const index = drawProportional(closest, potential * random());
       const candidate = points[index] as Float32Array;
-      const distances = closest.map((distance, i) => Math.min(distance, squaredDistance(points[i] as Float32Array, candidate)));
+      const distances = new Float64Array(n);
+      for (let i = 0; i < n; i++) distances[i] = Math.min(closest[i] as number, squaredDistance32(points[i] as Float32Array, candidate));
       const total = distances.reduce((sum, distance) => sum + distance, 0);
       if (!best || total < best.potential) best = { index, distances, potential: total };
     }
@@ -417,6 +418,16 @@ function checkK(k: number, n: number): number {
 /** k-means++ cannot seed more centres than there are distinct points. */
 function countDistinct(points: readonly Float32Array[]): number {
   return new Set(points.map((point) => Buffer.from(point.buffer, point.byteOffset, point.byteLength).toString('base64'))).size;
+}
+
+/** `squaredDistance` of two Float32Arrays: a call site that only ever sees them stays fast (the shared one also takes arrays of numbers). */
+function squaredDistance32(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const difference = (a[i] as number) - (b[i] as number);
+    sum += difference * difference;
+  }
+  return sum;
 }
 
 /** ml-distance-euclidean's squared distance, between rows of flat arrays: a plain function V8 inlines, not a closure over `lloyd`'s changing centres. */
