@@ -31,17 +31,22 @@ export function classicTfIdf(docs: ReadonlyArray<{ title: string; abstract: stri
   const n = docs.length;
   // Each kept word's idf, once: a row then costs a look-up per word and a sort of its columns.
   const idf = Float64Array.from(vocabulary, (word) => Math.log((1 + n) / (1 + (documentFrequency.get(word) as number))) + 1);
+  // A row's count of each of its columns, read back once they are sorted: one look-up per word, not two.
+  const countOf = new Float64Array(vocabulary.length);
   const rows = counts.map((tally) => {
     const counted: number[] = [];
-    for (const word of tally.keys()) {
+    for (const [word, count] of tally) {
       const index = column.get(word);
-      if (index !== undefined) counted.push(index);
+      if (index === undefined) continue;
+      counted.push(index);
+      countOf[index] = count;
     }
     const columns = Int32Array.from(counted).sort();
-    const raw = Float64Array.from(
-      columns,
-      (index) => (1 + Math.log(tally.get(vocabulary[index] as string) as number)) * (idf[index] as number),
-    );
+    const raw = new Float64Array(columns.length);
+    for (let entry = 0; entry < columns.length; entry++) {
+      const index = columns[entry] as number;
+      raw[entry] = (1 + Math.log(countOf[index] as number)) * (idf[index] as number);
+    }
     let squares = 0;
     for (const weight of raw) squares += weight * weight;
     const norm = Math.sqrt(squares) || 1;
