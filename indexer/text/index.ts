@@ -308,7 +308,11 @@ function nextWordStart(text: string, from: number): number {
 /** The end of the run of letters (and numbers, with `numbers`) from `at`. */
 function runEnd(text: string, at: number, numbers: boolean): number {
   let end = at;
-  for (let length = 0; end < text.length && (length = wordCharacterAt(text, end, numbers)) > 0; ) end += length;
+  while (end < text.length) {
+    const length = wordCharacterAt(text, end, numbers);
+    if (length === 0) break;
+    end += length;
+  }
   return end;
 }
 
