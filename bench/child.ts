@@ -85,10 +85,15 @@ export async function runCli(
   });
   let peakRssMb = 0;
   const sampler = setInterval(() => {
-    if (child.pid) void memoryOf(child.pid, 'VmHWM').then((mb) => (peakRssMb = Math.max(peakRssMb, mb ?? 0)));
+    // The tree: `index` runs itself again in a Node with a larger heap (cli/heap.ts).
+    if (child.pid) void treeMemoryMb(child.pid, 'VmHWM').then((mb) => (peakRssMb = Math.max(peakRssMb, mb)));
   }, RSS_SAMPLE_MS);
   const rssLog = setInterval(() => {
-    if (child.pid) void memoryOf(child.pid, 'VmRSS').then((mb) => logLine(`RSS ${mb} MB (peak ${peakRssMb} MB)`));
+    const pid = child.pid;
+    if (pid)
+      void Promise.all([treeMemoryMb(pid, 'VmRSS'), treeCpuMs(pid)]).then(([mb, cpuMs]) =>
+        logLine(`RSS ${mb} MB (peak ${peakRssMb} MB), CPU ${Math.round(cpuMs / 1000)} s`),
+      );
   }, RSS_LOG_MS);
   const code = await exited(child);
   clearInterval(sampler);

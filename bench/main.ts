@@ -13,6 +13,8 @@ const USAGE = `Paperscope's benchmark suite. Prints tables and writes every figu
   --keep           keep the corpus and index for profiling by hand
   --work-dir DIR   build the corpus and index in DIR (kept); when DIR/data already holds an index,
                    skip generating and indexing and measure that index (one size only)
+  --corpus-dir DIR index the corpus files already in DIR (one size only: e.g. a 1M corpus an
+                   earlier --work-dir run kept) instead of generating the corpus
   --seed S         the corpus's and the queries' seed (default 7)
   --workers W[,W…] serve the HTTP tests from W processes (\`serve --workers\`; default 1,2: one core, then the machine)`;
 
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'work-dir': { type: 'string' },
+    'corpus-dir': { type: 'string' },
     seed: { type: 'string', default: '7' },
     workers: { type: 'string', default: '1,2' },
     datasets: { type: 'string', default: process.env.PAPERSCOPE_DATASETS },
@@ -62,6 +65,9 @@ const needsDatasets = values.only !== 'ann' && (values.corpus === 'realistic' ||
 if (needsDatasets && !values.datasets) throw new Error(`give --datasets DIR (or --corpus sample)\n\n${USAGE}`);
 const workDirOption = values['work-dir'] === undefined ? undefined : path.resolve(values['work-dir']);
 if (workDirOption !== undefined && sizes.length > 1) throw new Error('--work-dir takes one corpus size (--n N)');
+const corpusDir = values['corpus-dir'] === undefined ? undefined : path.resolve(values['corpus-dir']);
+if (corpusDir !== undefined && (sizes.length > 1 || values.real || values.only === 'real'))
+  throw new Error('--corpus-dir takes one corpus size (--n N) and no real datasets');
 const seed = Number(values.seed);
 const workerCounts = values.workers.split(',').map(Number);
 if (workerCounts.some((count) => !Number.isInteger(count) || count < 1))
@@ -154,7 +160,7 @@ for (const run of runs) {
     } else {
       await mkdir(workDir, { recursive: true });
       log(`pipeline, ${run.corpus}, N=${run.n}`);
-      record.pipeline.push(await benchPipeline({ corpus: run.corpus, write: run.write, workDir, dataDir, profileDir, log }));
+      record.pipeline.push(await benchPipeline({ corpus: run.corpus, write: run.write, workDir, corpusDir, dataDir, profileDir, log }));
       await saveRecord();
     }
     log(`in-process queries, ${run.corpus}, N=${run.n}`);

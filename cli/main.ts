@@ -19,6 +19,7 @@ import {
 import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/index.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
+import { currentHeapSituation, heapFlag, relaunchWith } from './heap.js';
 import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -713,7 +714,10 @@ withDataDir(program.command('status').description('what the index holds and whic
 
 addSourceCommands(program, sourceHelpers);
 
-program.parseAsync().catch(exitWith);
+// `index` and `remove` at a million papers need more than V8's default heap: they run again in a Node sized from the memory.
+const largerHeap = heapFlag(currentHeapSituation());
+if (largerHeap) relaunchWith(largerHeap);
+else program.parseAsync().catch(exitWith);
 
 /**
  * Every failure ends here: one or two lines a person can act on, and the catalog's exit code (see

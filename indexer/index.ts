@@ -36,7 +36,7 @@ import {
 import { embedderEvents, type IndexEvent } from './events.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
-import { documentText, embedPapers, type FreshSentenceVectors } from './sentences/index.js';
+import { documentText, embedPapers, type QuantizedRows } from './sentences/index.js';
 import { cpuStage, type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
@@ -131,6 +131,20 @@ const WRITE_BATCHES = 20;
  */
 const MAX_SMALL_FRAGMENTS = 64;
 const KEEP_VERSIONS_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * From this many papers the sentence index is built, saved and dropped before the other derived
+ * indexes, rather than on this thread while their workers run. Overlapped, the two stages' memory
+ * adds up: at a million papers ≈ 8 M sentences with their BM25 (≈ 5 GB while built) beside the
+ * term counts, the BM25 index, and the workers' copies of the papers for the topics, the map, the
+ * graph and the related-papers view. Below it, the overlap saves the sentence stage's wall time.
+ */
+export const SENTENCES_FIRST_MIN_PAPERS = 100_000;
+
+/** Whether a build of `papers` papers makes the sentence index before the other derived indexes. */
+export function sentencesBeforeDerived(papers: number): boolean {
+  return papers >= SENTENCES_FIRST_MIN_PAPERS;
+}
 
 /** What indexing needs besides the input: `runIndex` reads files, `indexPapers` takes parsed papers. */
 export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict' | 'prune'>;
@@ -404,7 +418,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
 
     let written: StoredPaper[] = [];
     // The transformer gives the new papers' sentence vectors from their own forward passes.
-    let freshSentences: FreshSentenceVectors | undefined;
+    let freshSentences: Map<string, QuantizedRows> | undefined;
     if (changed.length > 0) {
       const embedded = await timeStage(stages, 'embed', () =>
         embedPapers(
@@ -489,22 +503,28 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       let built = 0;
       const onStep = () => emit({ type: 'progress', stage: 'Building', done: ++built, total: DERIVED_STEPS.length });
       const sentencesEmbedder = embedder as Embedder;
+      // Built, saved and dropped: the index itself is not kept (the server loads it on the first question).
+      const buildSentences = async (): Promise<void> => {
+        await timeStage(stages, 'sentences', () =>
+          sentenceIndexFor(layout, stored, tableVersion, sentencesEmbedder, {
+            fresh: freshSentences,
+            onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
+            onWarning: (message) => emit({ type: 'warning', message }),
+            timings: stages,
+          }),
+        );
+        // The fresh vectors are in the saved index now: a million papers' are 0.8 GB.
+        freshSentences?.clear();
+      };
+      const sentencesFirst = sentencesBeforeDerived(stored.length);
+      if (sentencesFirst) await buildSentences();
       const derived = await buildDerivedIndexes(stored, tableVersion, dimension, {
         ...topicPolicy,
         previous: previousTopics,
         timings: stages,
         onStep,
-        // The sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
-        meanwhile: async () => {
-          await timeStage(stages, 'sentences', () =>
-            sentenceIndexFor(layout, stored, tableVersion, sentencesEmbedder, {
-              fresh: freshSentences,
-              onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
-              onWarning: (message) => emit({ type: 'warning', message }),
-              timings: stages,
-            }),
-          );
-        },
+        // Else the sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
+        meanwhile: sentencesFirst ? undefined : buildSentences,
       });
       topicCount = derived.topics.k;
       await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));

@@ -1,5 +1,5 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { type CorpusTerms, countCorpusTerms } from './corpus-terms.js';
+import { type CorpusTerms, countCorpusTerms, type FieldedText } from './corpus-terms.js';
 import { LexicalIndex } from './lexical-index.js';
 import { DEFAULT_LEXICAL_PARAMS, type LexicalParams, validateParams } from './params.js';
 
@@ -22,8 +22,6 @@ export function buildLexicalIndex(
   options: Partial<LexicalParams> = {},
   counted: CorpusTerms = countCorpusTerms(docs, { positions: true }),
 ): LexicalIndex {
-  const params = { ...DEFAULT_LEXICAL_PARAMS, ...options } satisfies LexicalParams;
-  validateParams(params);
   const seenIds = new Map<string, number>();
   docs.forEach((doc, docIndex) => {
     const previous = seenIds.get(doc.id);
@@ -35,12 +33,37 @@ export function buildLexicalIndex(
     }
     seenIds.set(doc.id, docIndex);
   });
-  if (counted.starts.length !== docs.length + 1) {
-    throw new PaperscopeError(
-      'INVALID_INPUT',
-      `Term counts for ${counted.starts.length - 1} documents given with ${docs.length} documents`,
-      { field: 'counted' },
-    );
+  return invert(
+    docs.map((doc) => doc.id),
+    options,
+    counted,
+  );
+}
+
+/**
+ * `buildLexicalIndex` for documents known by their position: document `i`'s id is `String(i)`. No
+ * id is read or checked: the sentence index holds millions of such documents.
+ */
+export function buildNumberedLexicalIndex(
+  docs: ReadonlyArray<FieldedText>,
+  options: Partial<LexicalParams> = {},
+  counted: CorpusTerms = countCorpusTerms(docs, { positions: true }),
+): LexicalIndex {
+  return invert(
+    Array.from({ length: docs.length }, (_, index) => String(index)),
+    options,
+    counted,
+  );
+}
+
+function invert(ids: string[], options: Partial<LexicalParams>, counted: CorpusTerms): LexicalIndex {
+  const params = { ...DEFAULT_LEXICAL_PARAMS, ...options } satisfies LexicalParams;
+  validateParams(params);
+  const documents = ids.length;
+  if (counted.starts.length !== documents + 1) {
+    throw new PaperscopeError('INVALID_INPUT', `Term counts for ${counted.starts.length - 1} documents given with ${documents} documents`, {
+      field: 'counted',
+    });
   }
 
   // Invert the per-document lists; walking documents in order leaves every posting list sorted.
@@ -55,7 +78,7 @@ export function buildLexicalIndex(
   const abstractTf = new Uint16Array(postingCount);
   const cursor = termOffsets.slice(0, terms.length);
   const postingEntries = new Uint32Array(postingCount);
-  for (let doc = 0; doc < docs.length; doc++) {
+  for (let doc = 0; doc < documents; doc++) {
     for (let entry = starts[doc] as number; entry < (starts[doc + 1] as number); entry++) {
       const term = counted.termIds[entry] as number;
       const posting = cursor[term] as number;
@@ -72,7 +95,7 @@ export function buildLexicalIndex(
       ? { positions: postingPositions(counted.positions, counted.positionStarts, postingEntries, titleTf, abstractTf) }
       : {}),
     params,
-    ids: docs.map((doc) => doc.id),
+    ids,
     terms,
     surfaces: counted.surfaces,
     titleLengths: counted.titleLengths,

@@ -2,7 +2,7 @@ import { decodeLexicalData, decodeLexicalFile } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
 import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
-export { buildLexicalIndex, type LexicalDocument } from './build.js';
+export { buildLexicalIndex, buildNumberedLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
 export { type CorpusTerms, countCorpusTerms, type FieldedText } from './corpus-terms.js';
 export {

@@ -1,9 +1,10 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { type Embedder, type EmbedProgress, sameEmbedder } from '../embed/index.js';
-import { buildLexicalIndex, countCorpusTerms } from '../lexical/index.js';
+import { buildNumberedLexicalIndex, countCorpusTerms, type FieldedText } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
+import { allocateRows, copyRows, type QuantizedRows, quantizeInto, rowCount, rowsView } from './quantized.js';
 import {
   type SentencePaper,
   SentenceIndex,
@@ -51,8 +52,8 @@ export function documentPieces(paper: Pick<SentenceSource, 'title' | 'abstract'>
  */
 export const DOCUMENT_CHUNK = 8_192;
 
-/** A paper's sentence vectors (`count × dimension`, row-major), by `sentenceKey`. */
-export type FreshSentenceVectors = ReadonlyMap<string, Float32Array>;
+/** A paper's sentence vectors (8-bit, `QuantizedRows`), by `sentenceKey`. */
+export type FreshSentenceVectors = ReadonlyMap<string, QuantizedRows>;
 
 const sentenceKey = (paper: { id: string; contentHash: string }): string => `${paper.id}\n${paper.contentHash}`;
 
@@ -60,18 +61,19 @@ const sentenceKey = (paper: { id: string; contentHash: string }): string => `${p
  * Embeds papers (their `documentText`) and, where the embedder gives a text's pieces with it
  * (`embedWithPieces`: the transformer, from the same forward passes; `embedPiecesAlone`: the word
  * vectors, from the same pass over the words), their abstracts' sentence vectors, for
- * `buildSentenceIndex` to take instead of embedding every sentence again.
+ * `buildSentenceIndex` to take instead of embedding every sentence again. Those are kept as 8-bit
+ * codes, a chunk's in one pair of arrays: at a million papers, ≈ 8 M sentences.
  * @example const { vectors, sentences } = await embedPapers(embedder, papers);
  */
 export async function embedPapers(
   embedder: Embedder,
   papers: readonly Pick<SentenceSource, 'id' | 'title' | 'abstract' | 'contentHash'>[],
   onProgress?: EmbedProgress,
-): Promise<{ vectors: Float32Array[]; sentences: FreshSentenceVectors }> {
+): Promise<{ vectors: Float32Array[]; sentences: Map<string, QuantizedRows> }> {
   const embedPieces = embedder.embedWithPieces?.bind(embedder) ?? embedder.embedPiecesAlone?.bind(embedder);
   const dimension = embedder.info.dimension;
   const vectors: Float32Array[] = [];
-  const sentences = new Map<string, Float32Array>();
+  const sentences = new Map<string, QuantizedRows>();
   for (let start = 0; start < papers.length; start += DOCUMENT_CHUNK) {
     const chunk = papers.slice(start, start + DOCUMENT_CHUNK);
     const progress = onProgress && ((done: number) => onProgress(start + done, papers.length));
@@ -84,15 +86,20 @@ export async function embedPapers(
       split.map(({ pieces }) => pieces),
       progress,
     );
+    const rows = allocateRows(
+      split.reduce((sum, { sentences: wanted }) => sum + wanted.length, 0),
+      dimension,
+    );
+    let at = 0;
     chunk.forEach((paper, position) => {
-      const { text, pieces: rows } = embedded[position] as { text: Float32Array; pieces: Float32Array };
+      const { text, pieces } = embedded[position] as { text: Float32Array; pieces: Float32Array };
       const wanted = (split[position] as { sentences: number[] }).sentences;
-      const paperSentences = new Float32Array(wanted.length * dimension);
       // Piece 0 is the title: sentence i is piece sentences[i], row sentences[i] of the pieces.
       wanted.forEach((piece, sentence) => {
-        paperSentences.set(rows.subarray(piece * dimension, (piece + 1) * dimension), sentence * dimension);
+        quantizeInto(pieces.subarray(piece * dimension, (piece + 1) * dimension), dimension, rows, at + sentence);
       });
-      sentences.set(sentenceKey(paper), paperSentences);
+      sentences.set(sentenceKey(paper), rowsView(rows, at, wanted.length, dimension));
+      at += wanted.length;
       vectors.push(text);
     });
   }
@@ -142,32 +149,28 @@ export async function buildSentenceIndex(
   const reusable = reusableRanges(options.previous, embedder, pooling);
   const entries: SentencePaper[] = [];
   const offsets: number[] = [];
-  const texts: string[] = [];
-  const titles: string[] = [];
+  // Each sentence as the BM25 index reads it, its text in `abstract`: millions of them at a million papers, so nothing more per sentence.
+  const sentenceDocs: FieldedText[] = [];
   for (const paper of papers) {
     const sentences = splitSentences(paper.abstract);
-    entries.push({ id: paper.id, hash: paper.contentHash, first: texts.length, count: sentences.length });
+    entries.push({ id: paper.id, hash: paper.contentHash, first: sentenceDocs.length, count: sentences.length });
     for (const sentence of sentences) {
       offsets.push(sentence.start, sentence.end);
-      texts.push(sentence.text);
-      titles.push(paper.title);
+      sentenceDocs.push({ title: paper.title, abstract: sentence.text });
     }
   }
 
   // Shared memory, so that a calibration worker reads the vectors without a copy.
-  const vectors = new Float32Array(new SharedArrayBuffer(texts.length * dimension * Float32Array.BYTES_PER_ELEMENT));
+  const vectors = allocateRows(sentenceDocs.length, dimension, true);
   const missing: number[] = [];
   const missingPapers: number[] = [];
   entries.forEach((entry, position) => {
     const old = reusable.get(`${entry.id}\n${entry.hash}`);
     const fresh = options.fresh?.get(`${entry.id}\n${entry.hash}`);
     if (old && old.paper.count === entry.count) {
-      vectors.set(
-        old.index.vectors.subarray(old.paper.first * dimension, (old.paper.first + old.paper.count) * dimension),
-        entry.first * dimension,
-      );
-    } else if (fresh?.length === entry.count * dimension) {
-      vectors.set(fresh, entry.first * dimension);
+      copyRows(rowsView(old.index.vectors, old.paper.first, old.paper.count, dimension), vectors, entry.first, dimension);
+    } else if (fresh && rowCount(fresh) === entry.count) {
+      copyRows(fresh, vectors, entry.first, dimension);
     } else {
       missingPapers.push(position);
       for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) missing.push(sentence);
@@ -177,7 +180,7 @@ export async function buildSentenceIndex(
     if (!vector || vector.length !== dimension) {
       throw new PaperscopeError('INTERNAL', `The embedder returned no ${dimension}-d vector for sentence ${sentence}.`);
     }
-    vectors.set(vector, sentence * dimension);
+    quantizeInto(vector, dimension, vectors, sentence);
   };
   await timeStage(options.timings, 'sentences: embed', async () => {
     if (pooling === 'in-context') {
@@ -191,8 +194,12 @@ export async function buildSentenceIndex(
         for (const position of batch) {
           const entry = entries[position] as SentencePaper;
           const rows = sentences.get(sentenceKey(papers[position] as SentenceSource));
-          for (let offset = 0; offset < entry.count; offset++)
-            place(entry.first + offset, rows?.subarray(offset * dimension, (offset + 1) * dimension));
+          if (!rows || rowCount(rows) !== entry.count)
+            throw new PaperscopeError(
+              'INTERNAL',
+              `The embedder returned no ${dimension}-d vectors for the sentences of paper ${entry.id}.`,
+            );
+          copyRows(rows, vectors, entry.first, dimension);
         }
         options.onProgress?.(Math.min(done + PAPER_BATCH, missingPapers.length), missingPapers.length);
       }
@@ -200,7 +207,7 @@ export async function buildSentenceIndex(
     }
     for (let done = 0; done < missing.length; done += EMBED_BATCH) {
       const batch = missing.slice(done, done + EMBED_BATCH);
-      const embedded = await embedder.embedDocuments(batch.map((sentence) => texts[sentence] as string));
+      const embedded = await embedder.embedDocuments(batch.map((sentence) => (sentenceDocs[sentence] as FieldedText).abstract));
       batch.forEach((sentence, position) => {
         place(sentence, embedded[position]);
       });
@@ -212,14 +219,13 @@ export async function buildSentenceIndex(
   const probes = kept ? [] : await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
   const calibrating = kept
     ? Promise.resolve(kept)
-    : texts.length >= WORKER_MIN_SENTENCES
+    : sentenceDocs.length >= WORKER_MIN_SENTENCES
       ? calibrateInWorker(entries, vectors, dimension, probes)
       : Promise.resolve(calibrate(entries, vectors, dimension, probes));
   // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
   calibrating.catch(() => {});
-  const sentenceDocs = texts.map((text, sentence) => ({ id: String(sentence), title: titles[sentence] as string, abstract: text }));
-  // Sentences are matched by their words alone: positions would only cost memory.
-  const lexical = buildLexicalIndex(sentenceDocs, { titleWeight: SENTENCE_TITLE_WEIGHT }, countCorpusTerms(sentenceDocs));
+  // Sentences are matched by their words alone: positions would only cost memory. Their ids are their numbers.
+  const lexical = buildNumberedLexicalIndex(sentenceDocs, { titleWeight: SENTENCE_TITLE_WEIGHT }, countCorpusTerms(sentenceDocs));
   return new SentenceIndex({
     tableVersion,
     embedder: embedder.info,

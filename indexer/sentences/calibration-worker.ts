@@ -3,4 +3,5 @@ import { type CalibrationJob, calibrate } from './calibration.js';
 
 // Calibrates off the main thread, which builds the sentences' BM25 index meanwhile.
 const job = workerData as CalibrationJob;
-parentPort?.postMessage(calibrate(job.papers, new Float32Array(job.vectors), job.dimension, job.probes));
+const vectors = { codes: new Int8Array(job.codes), scales: new Float32Array(job.scales) };
+parentPort?.postMessage(calibrate(job.papers, vectors, job.dimension, job.probes));

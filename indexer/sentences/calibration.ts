@@ -1,5 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { runModuleWorker } from '../../core/worker.js';
+import { dotRow, dotRows, type QuantizedRows, rowCount } from './quantized.js';
 import type { SentencePaper, SimilarityCalibration } from './sentence-index.js';
 
 const RANDOM_PAIRS = 2_000;
@@ -42,15 +43,10 @@ export const OFF_TOPIC_PROBES: readonly string[] = [
  */
 export function calibrate(
   papers: readonly SentencePaper[],
-  vectors: Float32Array,
+  vectors: QuantizedRows,
   dimension: number,
   probes: readonly Float32Array[],
 ): SimilarityCalibration {
-  const dot = (a: Float32Array, offsetA: number, b: Float32Array, offsetB: number): number => {
-    let sum = 0;
-    for (let i = 0; i < dimension; i++) sum += (a[offsetA + i] as number) * (b[offsetB + i] as number);
-    return sum;
-  };
   const withSentences = papers.filter((paper) => paper.count > 0);
   const pairs: number[] = [];
   if (withSentences.length >= 2) {
@@ -67,15 +63,15 @@ export function calibrate(
       const second = (first + 1 + random(withSentences.length - 1)) % withSentences.length;
       const a = withSentences[first] as SentencePaper;
       const b = withSentences[second] as SentencePaper;
-      pairs.push(dot(vectors, (a.first + random(a.count)) * dimension, vectors, (b.first + random(b.count)) * dimension));
+      pairs.push(dotRows(vectors, a.first + random(a.count), vectors, b.first + random(b.count), dimension));
     }
   }
-  const sentenceCount = vectors.length / dimension;
+  const sentenceCount = rowCount(vectors);
   const best = probes.map(() => -1);
   // Sentence by sentence, each against every probe: one pass over the vectors instead of one per probe.
   for (let sentence = 0; sentence < sentenceCount; sentence++) {
     probes.forEach((probe, index) => {
-      best[index] = Math.max(best[index] as number, dot(probe, 0, vectors, sentence * dimension));
+      best[index] = Math.max(best[index] as number, dotRow(probe, vectors, sentence, dimension));
     });
   }
   const pairQuantile = quantiles(pairs);
@@ -98,8 +94,9 @@ function quantiles(values: readonly number[]): (q: number) => number {
 
 export interface CalibrationJob {
   papers: readonly SentencePaper[];
-  /** The sentence vectors, row after row. */
-  vectors: SharedArrayBuffer;
+  /** The sentence vectors' codes and scales (`QuantizedRows`). */
+  codes: SharedArrayBuffer;
+  scales: SharedArrayBuffer;
   dimension: number;
   probes: readonly Float32Array[];
 }
@@ -107,12 +104,13 @@ export interface CalibrationJob {
 /** `calibrate` on a worker thread, reading the vectors where they are (`vectors` must be shared memory). */
 export function calibrateInWorker(
   papers: readonly SentencePaper[],
-  vectors: Float32Array,
+  vectors: QuantizedRows,
   dimension: number,
   probes: readonly Float32Array[],
 ): Promise<SimilarityCalibration> {
-  if (!(vectors.buffer instanceof SharedArrayBuffer))
+  const { codes, scales } = vectors;
+  if (!(codes.buffer instanceof SharedArrayBuffer) || !(scales.buffer instanceof SharedArrayBuffer))
     throw new PaperscopeError('INTERNAL', 'calibrateInWorker needs the vectors in a SharedArrayBuffer');
-  const job: CalibrationJob = { papers, vectors: vectors.buffer, dimension, probes };
+  const job: CalibrationJob = { papers, codes: codes.buffer, scales: scales.buffer, dimension, probes };
   return runModuleWorker<SimilarityCalibration>(import.meta.url, './calibration-worker', job);
 }

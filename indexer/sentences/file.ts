@@ -16,8 +16,9 @@ import { SentenceIndex, type SentenceVectors } from './sentence-index.js';
 
 const FORMAT = 'paperscope-sentences';
 // 6: sentences also end before an enumerator ("… performance. (ii) Most importantly"), so older files are rebuilt.
-const FORMAT_VERSION = 6;
-/** The sealed file's magic (core/sealed-file.ts): the header is the metadata, the body the Float32 rows. */
+// 7: vectors as 8-bit codes with a scale per sentence (`QuantizedRows`), a quarter of the float32 bytes.
+const FORMAT_VERSION = 7;
+/** The sealed file's magic (core/sealed-file.ts): the header is the metadata, the body each sentence's scale (float32) then its 8-bit codes. */
 const MAGIC = 'PSSN';
 
 const metaSchema = z.object({
@@ -66,10 +67,11 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
     offsets: encodeVarints(index.offsets),
     calibration: index.calibration,
   };
-  const rows = Buffer.from(index.vectors.buffer, index.vectors.byteOffset, index.vectors.byteLength);
+  const bytesOf = (array: Int8Array | Float32Array) => Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+  const rows = [bytesOf(index.vectors.scales), bytesOf(index.vectors.codes)];
   // writeFile and appendFile write until done: one write() call may stop short (at 2 GB on Linux).
   await replaceFileAtomically(layout.sentences, async (temporary) => {
-    for (const part of sealFile(MAGIC, meta, [rows])) await appendFile(temporary, part);
+    for (const part of sealFile(MAGIC, meta, rows)) await appendFile(temporary, part);
   });
   await Promise.all([rm(layout.legacySentences, { force: true }), rm(layout.legacySentenceVectors, { force: true })]);
 }
@@ -98,11 +100,15 @@ export async function loadSentenceIndex(
     });
     if (first !== meta.count) return { problem: damagedFile(`its papers hold ${first} sentences, not ${meta.count}`) };
     const offsets = decodeVarints(meta.offsets, 2 * meta.count);
-    // The sealed body is 8-byte aligned: a view, not a copy.
-    const vectors = new Float32Array(body.buffer, body.byteOffset, meta.count * meta.embedder.dimension);
-    // An indexed loop: iterating tens of millions of floats with for…of is several times slower.
-    for (let i = 0; i < vectors.length; i++)
-      if (!Number.isFinite(vectors[i])) return { problem: damagedFile('its vectors hold non-finite values') };
+    // The sealed body is 8-byte aligned: views, not copies.
+    const scales = new Float32Array(body.buffer, body.byteOffset, meta.count);
+    const vectors = {
+      scales,
+      codes: new Int8Array(body.buffer, body.byteOffset + scales.byteLength, meta.count * meta.embedder.dimension),
+    };
+    // An indexed loop: iterating millions of floats with for…of is several times slower.
+    for (let i = 0; i < scales.length; i++)
+      if (!Number.isFinite(scales[i])) return { problem: damagedFile('its vectors hold non-finite values') };
     const sentences: SentenceVectors = {
       tableVersion: meta.tableVersion,
       embedder: meta.embedder,
@@ -173,7 +179,7 @@ async function readSentenceFile(
       ),
     };
   }
-  const expectedBytes = meta.count * meta.embedder.dimension * 4;
+  const expectedBytes = meta.count * (Float32Array.BYTES_PER_ELEMENT + meta.embedder.dimension);
   if (sealed.body.length !== expectedBytes)
     return { problem: damagedFile(`its vectors take ${sealed.body.length} bytes, not ${expectedBytes}`) };
   if (meta.paperHashes.length !== meta.paperIds.length)

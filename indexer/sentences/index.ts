@@ -10,6 +10,7 @@ export {
 } from './build.js';
 export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 export { loadSentenceIndex, saveSentenceIndex, summarizeSentenceFiles } from './file.js';
+export type { QuantizedRows } from './quantized.js';
 export {
   SentenceIndex,
   type SentenceIndexData,

@@ -1,5 +1,6 @@
 import type { EmbedderInfo } from '../embed/index.js';
 import { type LexicalHit, type LexicalIndex, topK } from '../lexical/index.js';
+import { dotRow, type QuantizedRows, rowCount, rowVector } from './quantized.js';
 
 /** One paper's run of sentences: `count` sentences starting at sentence number `first`. */
 export interface SentencePaper {
@@ -40,8 +41,8 @@ export interface SentenceIndexData {
   papers: SentencePaper[];
   /** Start and end character offsets into the abstract, two per sentence. */
   offsets: Uint32Array;
-  /** `count × dimension` unit vectors, row-major. */
-  vectors: Float32Array;
+  /** `count` unit vectors, 8 bits a component. */
+  vectors: QuantizedRows;
   lexical: LexicalIndex;
   calibration: SimilarityCalibration;
 }
@@ -56,7 +57,7 @@ export interface SentenceVectors {
   readonly pooling: SentencePooling;
   readonly papers: readonly SentencePaper[];
   readonly offsets: Uint32Array;
-  readonly vectors: Float32Array;
+  readonly vectors: QuantizedRows;
   readonly calibration: SimilarityCalibration;
 }
 
@@ -75,7 +76,7 @@ export class SentenceIndex {
   readonly calibration: SimilarityCalibration;
   readonly lexical: LexicalIndex;
   readonly offsets: Uint32Array;
-  readonly vectors: Float32Array;
+  readonly vectors: QuantizedRows;
   /** Sentence number → position in `papers`. */
   readonly #paperOf: Uint32Array;
   /** Paper id → position in `papers`, built on the first `sentencesOf`. */
@@ -114,8 +115,9 @@ export class SentenceIndex {
     return paper ? Array.from({ length: paper.count }, (_, offset) => paper.first + offset) : [];
   }
 
+  /** Sentence `index`'s vector, decoded from its 8-bit codes. */
   vector(index: number): Float32Array {
-    return this.vectors.subarray(index * this.dimension, (index + 1) * this.dimension);
+    return rowVector(this.vectors, index, this.dimension);
   }
 
   /**
@@ -123,14 +125,8 @@ export class SentenceIndex {
    * product per sentence is a few milliseconds per 100k sentences, and needs no second graph.
    */
   nearest(query: Float32Array, k: number): Array<{ index: number; score: number }> {
-    const dimension = this.dimension;
-    const scores = new Float32Array(this.size);
-    for (let sentence = 0; sentence < this.size; sentence++) {
-      let dot = 0;
-      const base = sentence * dimension;
-      for (let i = 0; i < dimension; i++) dot += (query[i] as number) * (this.vectors[base + i] as number);
-      scores[sentence] = dot;
-    }
+    const scores = new Float32Array(rowCount(this.vectors));
+    for (let sentence = 0; sentence < scores.length; sentence++) scores[sentence] = dotRow(query, this.vectors, sentence, this.dimension);
     return topK(Array.from(scores.keys()), scores, k).map((index) => ({ index, score: scores[index] as number }));
   }
 

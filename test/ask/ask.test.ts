@@ -125,7 +125,7 @@ describe('ask: sentence evidence, grounding, and the streamed answer', () => {
         if ('problem' in sealed) throw new Error(sealed.problem);
         await writeFile(copy.sentences, Buffer.concat(sealFile('PSSN', { ...(sealed.header as object), version: 5 }, [sealed.body])));
         expect(await loadSentenceIndex(copy, embedder)).toEqual({
-          problem: { kind: 'stale', message: expect.stringMatching(/format version 5, not 6/) },
+          problem: { kind: 'stale', message: expect.stringMatching(/format version 5, not 7/) },
         });
         await writeFile(copy.sentences, (await readFile(copy.sentences)).subarray(0, 64));
         expect(await loadSentenceIndex(copy, embedder)).toEqual({

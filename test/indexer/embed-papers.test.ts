@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Embedder } from '../../indexer/embed/index.js';
 import { DOCUMENT_CHUNK, documentPieces, documentText, embedPapers } from '../../indexer/sentences/index.js';
+import { type QuantizedRows, rowCount, rowVector } from '../../indexer/sentences/quantized.js';
 import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
 
 /** A vector per text that is cheap to make and tells the texts apart: its length and first letters. */
@@ -61,10 +62,15 @@ describe('embedPapers with an embedder of pieces (the word vectors, the transfor
     const split = documentPieces(last);
     expect(vectors.at(-1)).toEqual(vectorOf(split.pieces.join('')));
     expect(sentences.size).toBe(papers.length);
-    const rows = sentences.get(`${last.id}\n${last.contentHash}`) as Float32Array;
-    expect(rows).toHaveLength(split.sentences.length * 3);
+    const rows = sentences.get(`${last.id}\n${last.contentHash}`) as QuantizedRows;
+    expect(rowCount(rows)).toBe(split.sentences.length);
+    // Kept in 8 bits: each component within half a step (the row's largest magnitude / 127) of the embedder's.
     split.sentences.forEach((piece, sentence) => {
-      expect(rows.subarray(sentence * 3, sentence * 3 + 3)).toEqual(vectorOf(split.pieces[piece] as string));
+      const expected = vectorOf(split.pieces[piece] as string);
+      const step = Math.max(...expected.map(Math.abs)) / 127;
+      rowVector(rows, sentence, 3).forEach((value, d) => {
+        expect(Math.abs(value - (expected[d] as number))).toBeLessThanOrEqual(step / 2 + 1e-4);
+      });
     });
   });
 });

@@ -121,7 +121,8 @@ describe('createIndexer', () => {
       const repaired = await sentenceIndexFor(layout, await table.readAll(), await table.version(), embedder);
       expect(embedder.calls).toEqual(calls);
       expect(repaired.calibration).toEqual(second.index.calibration);
-      expect(Array.from(repaired.vectors)).toEqual(Array.from(second.index.vectors));
+      expect(Array.from(repaired.vectors.codes)).toEqual(Array.from(second.index.vectors.codes));
+      expect(Array.from(repaired.vectors.scales)).toEqual(Array.from(second.index.vectors.scales));
       expect(repaired.search('flaky tests', 1)).toEqual(second.index.search('flaky tests', 1));
       expect('index' in (await loadSentenceIndex(layout, embedder.info))).toBe(true);
     },
