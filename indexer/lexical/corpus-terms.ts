@@ -53,8 +53,14 @@ class Uint32Builder {
     this.data[this.length++] = value;
   }
 
+  /**
+   * In shared memory: a worker the counts are posted to (the topics' description) reads them in
+   * place instead of a copy, 1.5 GB at a million papers.
+   */
   toArray(): Uint32Array {
-    return this.data.slice(0, this.length);
+    const array = new Uint32Array(new SharedArrayBuffer(this.length * Uint32Array.BYTES_PER_ELEMENT));
+    array.set(this.data.subarray(0, this.length));
+    return array;
   }
 }
 
