@@ -517,7 +517,10 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         freshSentences?.clear();
       };
       const sentencesFirst = sentencesBeforeDerived(stored.length);
-      if (sentencesFirst) await buildSentences();
+      if (sentencesFirst) {
+        emit({ type: 'info', message: `Building the sentence index for ${plural(stored.length, 'paper')}, then the other indexes` });
+        await buildSentences();
+      }
       const derived = await buildDerivedIndexes(stored, tableVersion, dimension, {
         ...topicPolicy,
         previous: previousTopics,
