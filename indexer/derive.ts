@@ -194,9 +194,11 @@ export async function buildDerivedIndexes(
       () => {},
     );
   // Tokenized once for both the BM25 index and the topics' TF-IDF view.
-  const counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
+  let counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
   const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
   if (!current.lexical) options.onStep?.('BM25 index');
+  // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
+  counted = withoutPositions(counted);
   const started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted });
   // Fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
   // Its module loaded first, so that a worker starts before this thread takes on `meanwhile`.
@@ -213,6 +215,13 @@ export async function buildDerivedIndexes(
   await options.meanwhile?.();
   const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
+}
+
+/** The term counts without their word positions, which only the BM25 index reads. */
+export function withoutPositions(counted: CorpusTerms | undefined): CorpusTerms | undefined {
+  if (!counted) return undefined;
+  const { positions: _positions, positionStarts: _positionStarts, ...rows } = counted;
+  return rows;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withoutPositions } from '../../indexer/derive.js';
 import { SENTENCES_FIRST_MIN_PAPERS, sentencesBeforeDerived } from '../../indexer/index.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 
@@ -15,5 +16,14 @@ describe('the indexer’s memory at a million papers', () => {
     for (const array of [counted.termIds, counted.titleCounts, counted.abstractCounts, counted.positions])
       expect(array?.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(Array.from(counted.termIds)).toEqual(counted.terms.map((_, term) => term));
+  });
+
+  it('hands the topics the term counts without the word positions, which only BM25 reads', () => {
+    const counted = countCorpusTerms([{ title: 'Reward noise', abstract: 'Noisy rewards hurt policies.' }], { positions: true });
+    const rows = withoutPositions(counted);
+    expect(rows?.positions).toBeUndefined();
+    expect(rows?.positionStarts).toBeUndefined();
+    expect(rows?.termIds).toBe(counted.termIds);
+    expect(withoutPositions(undefined)).toBeUndefined();
   });
 });
