@@ -34,17 +34,30 @@ export function copyRows(source: QuantizedRows, target: QuantizedRows, at: numbe
   target.scales.set(source.scales, at);
 }
 
-/** Quantises float rows (`rows.length / dimension` of them) into `target` from row `at`: each row scaled by its largest magnitude. */
+/**
+ * Quantises float rows (`rows.length / dimension` of them) into `target` from row `at`: a row's
+ * codes span ±127 at its largest magnitude, and its scale gives the decoded row the original's
+ * length, so a unit vector stays a unit vector and only its direction is rounded.
+ */
 export function quantizeInto(rows: Float32Array, dimension: number, target: QuantizedRows, at: number): void {
   const count = rows.length / dimension;
   for (let row = 0; row < count; row++) {
     const base = row * dimension;
     let largest = 0;
-    for (let i = 0; i < dimension; i++) largest = Math.max(largest, Math.abs(rows[base + i] as number));
-    const scale = largest / CODE_MAX;
-    target.scales[at + row] = scale;
+    let length = 0;
+    for (let i = 0; i < dimension; i++) {
+      const value = rows[base + i] as number;
+      largest = Math.max(largest, Math.abs(value));
+      length += value * value;
+    }
     const out = (at + row) * dimension;
-    for (let i = 0; i < dimension; i++) target.codes[out + i] = scale === 0 ? 0 : Math.round((rows[base + i] as number) / scale);
+    let codeLength = 0;
+    for (let i = 0; i < dimension; i++) {
+      const code = largest === 0 ? 0 : Math.round(((rows[base + i] as number) * CODE_MAX) / largest);
+      target.codes[out + i] = code;
+      codeLength += code * code;
+    }
+    target.scales[at + row] = codeLength === 0 ? 0 : Math.sqrt(length / codeLength);
   }
 }
 

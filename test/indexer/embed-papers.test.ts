@@ -64,12 +64,12 @@ describe('embedPapers with an embedder of pieces (the word vectors, the transfor
     expect(sentences.size).toBe(papers.length);
     const rows = sentences.get(`${last.id}\n${last.contentHash}`) as QuantizedRows;
     expect(rowCount(rows)).toBe(split.sentences.length);
-    // Kept in 8 bits: each component within half a step (the row's largest magnitude / 127) of the embedder's.
+    // Kept in 8 bits: each component within a step (the row's largest magnitude / 127) of the embedder's.
     split.sentences.forEach((piece, sentence) => {
       const expected = vectorOf(split.pieces[piece] as string);
       const step = Math.max(...expected.map(Math.abs)) / 127;
       rowVector(rows, sentence, 3).forEach((value, d) => {
-        expect(Math.abs(value - (expected[d] as number))).toBeLessThanOrEqual(step / 2 + 1e-4);
+        expect(Math.abs(value - (expected[d] as number))).toBeLessThanOrEqual(step);
       });
     });
   });
