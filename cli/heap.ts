@@ -1,9 +1,17 @@
 import { spawn } from 'node:child_process';
+import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import v8 from 'node:v8';
+import { dataDirLayout } from '../indexer/store/files.js';
 
-/** Commands that build every derived index over all papers: what a million papers hold passes V8's default heap. */
-const HEAVY_COMMANDS = new Set(['index', 'remove']);
+/**
+ * From this much paper text (input files, plus the records file of the papers already indexed)
+ * a run gets a larger heap: about 80,000 papers. 100,000 realistic papers peaked at 4.0 GB of
+ * RSS, heap, workers and buffers together; V8's default heap (≈ 4 GB on 64-bit Node 20) is what
+ * stopped a million.
+ */
+export const LARGE_WORKLOAD_BYTES = 128 * 1024 * 1024;
 /** The share of the machine's memory the indexer's JavaScript heap may grow to (its workers and buffers live beside it). */
 const HEAP_SHARE = 0.75;
 /** Set in the relaunched process, so that it never relaunches again. */
@@ -11,67 +19,92 @@ export const RELAUNCHED_VARIABLE = 'PAPERSCOPE_HEAP_RELAUNCHED';
 const MB = 1024 * 1024;
 
 export interface HeapSituation {
-  /** `process.argv`: node, the script, then the command line. */
-  argv: readonly string[];
   execArgv: readonly string[];
   env: Readonly<Record<string, string | undefined>>;
   /** V8's current old-space limit, in MB. */
   heapLimitMb: number;
   /** The machine's memory, or the container's limit when lower, in bytes. */
   memoryBytes: number;
+  /** The bytes of paper text the run reads or holds (`workloadBytes`). */
+  workloadBytes: number;
 }
 
 /**
- * The Node flag a heavy command should run with, or undefined when it runs as it is: V8's default
- * heap limit (≈ 4 GB on 64-bit Node 20) is what stopped a million-paper index, not the machine's
- * memory. The heap is sized from the memory (`HEAP_SHARE` of it), and a limit the user set
+ * The Node flag an `index` or `remove` run should run with, or undefined when it runs as it is:
+ * a large workload gets a heap sized from the memory (`HEAP_SHARE` of it). A limit the user set
  * (`--max-old-space-size` in NODE_OPTIONS or the node flags) is left alone.
- * @example heapFlag({ argv: ['node', 'main.js', 'index', 'papers/'], execArgv: [], env: {}, heapLimitMb: 4144, memoryBytes: 24 * 2 ** 30 }) // → '--max-old-space-size=18432'
+ * @example heapFlag({ execArgv: [], env: {}, heapLimitMb: 4144, memoryBytes: 24 * 2 ** 30, workloadBytes: 2 ** 31 }) // → '--max-old-space-size=18432'
  */
 export function heapFlag(situation: HeapSituation): string | undefined {
-  const command = situation.argv.slice(2).find((argument) => !argument.startsWith('-'));
-  if (command === undefined || !HEAVY_COMMANDS.has(command)) return undefined;
-  if (situation.env[RELAUNCHED_VARIABLE]) return undefined;
+  if (situation.workloadBytes < LARGE_WORKLOAD_BYTES || situation.env[RELAUNCHED_VARIABLE]) return undefined;
   const userSet = [...situation.execArgv, situation.env.NODE_OPTIONS ?? ''].some((flag) => flag.includes('--max-old-space-size'));
   if (userSet) return undefined;
   const wanted = Math.floor((situation.memoryBytes * HEAP_SHARE) / MB);
   return wanted > situation.heapLimitMb ? `--max-old-space-size=${wanted}` : undefined;
 }
 
+/** The bytes of the files under `paths` (folders to a few levels) and of the local data dir's records file. */
+export async function workloadBytes(paths: readonly string[], dataDir: string): Promise<number> {
+  const sizeOf = async (target: string, depth: number): Promise<number> => {
+    const info = await stat(target).catch(() => undefined);
+    if (!info) return 0;
+    if (!info.isDirectory()) return info.size;
+    if (depth === 0) return 0;
+    const entries = await readdir(target).catch(() => []);
+    let total = 0;
+    for (const entry of entries) total += await sizeOf(path.join(target, entry), depth - 1);
+    return total;
+  };
+  let total = 0;
+  for (const target of paths) total += await sizeOf(target, 3);
+  if (!dataDir.includes('://')) total += await sizeOf(dataDirLayout(dataDir).records, 0);
+  return total;
+}
+
 /** This process's situation, for `heapFlag`. */
-export function currentHeapSituation(): HeapSituation {
+export function currentHeapSituation(workload: number): HeapSituation {
   const constrained = process.constrainedMemory?.() || Number.POSITIVE_INFINITY;
   return {
-    argv: process.argv,
     execArgv: process.execArgv,
     env: process.env,
     heapLimitMb: Math.floor(v8.getHeapStatistics().heap_size_limit / MB),
     memoryBytes: Math.min(os.totalmem(), constrained),
+    workloadBytes: workload,
   };
 }
 
 /**
- * Runs this command line again in a Node with `flag`, passing signals on and exiting as it exits.
- * The caller runs nothing else.
+ * Runs this command line again in a Node with `flag`, passing signals on and exiting as it exits;
+ * never settles. A channel to the child lets it end itself if this process is killed outright
+ * (`followParent`), as a signal cannot be passed on then.
  */
-export function relaunchWith(flag: string): void {
+export function relaunchWith(flag: string): Promise<never> {
   const child = spawn(process.execPath, [...process.execArgv, flag, ...process.argv.slice(1)], {
-    stdio: 'inherit',
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, [RELAUNCHED_VARIABLE]: '1' },
   });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  for (const signal of signals) process.on(signal, forward(signal));
-  child.on('error', (error) => {
-    process.stderr.write(`paperscope: could not run the indexer with a larger heap (${error.message})\n`);
-    process.exit(1);
+  for (const signal of signals) process.on(signal, () => child.kill(signal));
+  return new Promise<never>((_, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (signal) {
+        for (const name of signals) process.removeAllListeners(name);
+        process.kill(process.pid, signal);
+        return;
+      }
+      process.exit(code ?? 1);
+    });
   });
-  child.on('exit', (code, signal) => {
-    if (signal) {
-      for (const name of signals) process.removeAllListeners(name);
-      process.kill(process.pid, signal);
-      return;
-    }
-    process.exit(code ?? 1);
-  });
+}
+
+/**
+ * In a relaunched process: ends at once, as if killed too, when the process that started it is
+ * gone (killed with SIGKILL, which it could not pass on), instead of indexing on unseen.
+ */
+export function followParent(): void {
+  if (!process.env[RELAUNCHED_VARIABLE] || !process.send) return;
+  process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
+  // The channel alone must not keep this process alive once its work is done.
+  process.channel?.unref();
 }

@@ -19,7 +19,7 @@ import {
 import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/index.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
-import { currentHeapSituation, heapFlag, relaunchWith } from './heap.js';
+import { currentHeapSituation, followParent, heapFlag, relaunchWith, workloadBytes } from './heap.js';
 import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -30,6 +30,7 @@ import { createReporter } from './reporter.js';
 process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : exitWith(error)));
 
 const settings = settingsOrExit();
+followParent();
 armCrashPoint(settings.crashAt);
 const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
 
@@ -270,6 +271,7 @@ withEmbedOptions(
   .option('--prune', 'remove the indexed papers read from these paths that they no longer hold')
   .option('--json', 'print the summary as JSON')
   .action(async (paths: string[], options: EmbedOptions) => {
+    await withLargeEnoughHeap(paths.length > 0 ? paths : [SAMPLE_DATA], options.dataDir);
     const summary = await indexWith(paths, options);
     output(options, summary, () => {
       process.stdout.write(`${formatIndexSummary(summary)}\n`);
@@ -287,6 +289,7 @@ withDataDir(
     // Checked first, so that a mistyped data dir is not created empty.
     if (!(await indexExists(options.dataDir)))
       throw noIndexHere(options.dataDir, new PaperscopeError('NO_INDEX', `No index in ${options.dataDir}.`));
+    await withLargeEnoughHeap([], options.dataDir);
     const reporter = createReporter({ quiet: Boolean(options.json) });
     const { removePapers } = await import('../indexer/index.js');
     const embedOptions = { ...options, embedder: 'auto' as const, modelDir: settings.modelDir, offline: settings.offline };
@@ -714,10 +717,7 @@ withDataDir(program.command('status').description('what the index holds and whic
 
 addSourceCommands(program, sourceHelpers);
 
-// `index` and `remove` at a million papers need more than V8's default heap: they run again in a Node sized from the memory.
-const largerHeap = heapFlag(currentHeapSituation());
-if (largerHeap) relaunchWith(largerHeap);
-else program.parseAsync().catch(exitWith);
+program.parseAsync().catch(exitWith);
 
 /**
  * Every failure ends here: one or two lines a person can act on, and the catalog's exit code (see
@@ -738,6 +738,15 @@ function exitWith(error: unknown): never {
 }
 
 /** The environment, read once for every command; a malformed variable exits with its code and name. */
+/**
+ * `index` and `remove` over many papers (a million passed V8's default heap of ≈ 4 GB) run again in
+ * a Node whose heap is sized from the memory: this process then only waits for that one.
+ */
+async function withLargeEnoughHeap(paths: readonly string[], dataDir: string): Promise<void> {
+  const flag = heapFlag(currentHeapSituation(await workloadBytes(paths, dataDir)));
+  if (flag) await relaunchWith(flag);
+}
+
 function settingsOrExit(): Settings {
   try {
     return readSettings();

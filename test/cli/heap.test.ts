@@ -1,28 +1,47 @@
-import { describe, expect, it } from 'vitest';
-import { type HeapSituation, heapFlag, RELAUNCHED_VARIABLE } from '../../cli/heap.js';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type HeapSituation, heapFlag, LARGE_WORKLOAD_BYTES, RELAUNCHED_VARIABLE, workloadBytes } from '../../cli/heap.js';
+import { dataDirLayout } from '../../indexer/store/index.js';
 
 const GIB = 2 ** 30;
 const situation = (overrides: Partial<HeapSituation> = {}): HeapSituation => ({
-  argv: ['node', 'main.js', 'index', 'papers/', '--json'],
   execArgv: [],
   env: {},
   heapLimitMb: 4144,
   memoryBytes: 24 * GIB,
+  workloadBytes: 2 * GIB,
   ...overrides,
 });
 
 describe('the heap an index run gets', () => {
-  it('is three quarters of the memory for index and remove, past V8’s default', () => {
+  it('is three quarters of the memory for a large workload, past V8’s default', () => {
     expect(heapFlag(situation())).toBe('--max-old-space-size=18432');
-    expect(heapFlag(situation({ argv: ['node', 'main.js', 'remove', 'some-id'] }))).toBe('--max-old-space-size=18432');
+    expect(heapFlag(situation({ workloadBytes: LARGE_WORKLOAD_BYTES }))).toBe('--max-old-space-size=18432');
   });
 
-  it('leaves other commands, small machines, a user’s own limit and a relaunched process alone', () => {
-    expect(heapFlag(situation({ argv: ['node', 'main.js', 'serve'] }))).toBeUndefined();
-    expect(heapFlag(situation({ argv: ['node', 'main.js', '--help'] }))).toBeUndefined();
+  it('leaves small workloads, small machines, a user’s own limit and a relaunched process alone', () => {
+    expect(heapFlag(situation({ workloadBytes: LARGE_WORKLOAD_BYTES - 1 }))).toBeUndefined();
     expect(heapFlag(situation({ memoryBytes: 4 * GIB }))).toBeUndefined();
     expect(heapFlag(situation({ execArgv: ['--max-old-space-size=8000'] }))).toBeUndefined();
     expect(heapFlag(situation({ env: { NODE_OPTIONS: '--max-old-space-size=8000' } }))).toBeUndefined();
     expect(heapFlag(situation({ env: { [RELAUNCHED_VARIABLE]: '1' } }))).toBeUndefined();
+  });
+
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  it('weighs the input files, in folders too, and the papers already indexed (the records file)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'paperscope-heap-'));
+    dirs.push(dir);
+    await mkdir(path.join(dir, 'corpus', 'part'), { recursive: true });
+    await writeFile(path.join(dir, 'one.jsonl'), 'x'.repeat(100));
+    await writeFile(path.join(dir, 'corpus', 'part', 'two.jsonl'), 'x'.repeat(50));
+    const dataDir = path.join(dir, 'data');
+    await mkdir(dataDir);
+    await writeFile(dataDirLayout(dataDir).records, 'x'.repeat(7));
+    expect(await workloadBytes([path.join(dir, 'one.jsonl'), path.join(dir, 'corpus'), path.join(dir, 'missing')], dataDir)).toBe(157);
+    expect(await workloadBytes([], 's3://bucket/prefix')).toBe(0);
   });
 });
