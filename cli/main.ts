@@ -737,7 +737,6 @@ function exitWith(error: unknown): never {
   process.exit(failure.exitCode);
 }
 
-/** The environment, read once for every command; a malformed variable exits with its code and name. */
 /**
  * `index` and `remove` over many papers (a million passed V8's default heap of ≈ 4 GB) run again in
  * a Node whose heap is sized from the memory: this process then only waits for that one.
@@ -747,6 +746,7 @@ async function withLargeEnoughHeap(paths: readonly string[], dataDir: string): P
   if (flag) await relaunchWith(flag);
 }
 
+/** The environment, read once for every command; a malformed variable exits with its code and name. */
 function settingsOrExit(): Settings {
   try {
     return readSettings();
