@@ -61,12 +61,12 @@ export async function workloadBytes(paths: readonly string[], dataDir: string): 
   return total;
 }
 
-/** This process's situation, for `heapFlag`. */
-export function currentHeapSituation(workload: number): HeapSituation {
+/** This process's situation, for `heapFlag`; `env` is the environment the entry point read. */
+export function currentHeapSituation(workload: number, env: HeapSituation['env']): HeapSituation {
   const constrained = process.constrainedMemory?.() || Number.POSITIVE_INFINITY;
   return {
     execArgv: process.execArgv,
-    env: process.env,
+    env,
     heapLimitMb: Math.floor(v8.getHeapStatistics().heap_size_limit / MB),
     memoryBytes: Math.min(os.totalmem(), constrained),
     workloadBytes: workload,
@@ -78,10 +78,10 @@ export function currentHeapSituation(workload: number): HeapSituation {
  * never settles. A channel to the child lets it end itself if this process is killed outright
  * (`followParent`), as a signal cannot be passed on then.
  */
-export function relaunchWith(flag: string): Promise<never> {
+export function relaunchWith(flag: string, env: HeapSituation['env']): Promise<never> {
   const child = spawn(process.execPath, [...process.execArgv, flag, ...process.argv.slice(1)], {
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, [RELAUNCHED_VARIABLE]: '1' },
+    env: { ...env, [RELAUNCHED_VARIABLE]: '1' },
   });
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const signal of signals) process.on(signal, () => child.kill(signal));
@@ -102,8 +102,8 @@ export function relaunchWith(flag: string): Promise<never> {
  * In a relaunched process: ends at once, as if killed too, when the process that started it is
  * gone (killed with SIGKILL, which it could not pass on), instead of indexing on unseen.
  */
-export function followParent(): void {
-  if (!process.env[RELAUNCHED_VARIABLE] || !process.send) return;
+export function followParent(env: HeapSituation['env']): void {
+  if (!env[RELAUNCHED_VARIABLE] || !process.send) return;
   process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));
   // The channel alone must not keep this process alive once its work is done.
   process.channel?.unref();

@@ -30,7 +30,7 @@ import { createReporter } from './reporter.js';
 process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : exitWith(error)));
 
 const settings = settingsOrExit();
-followParent();
+followParent(process.env);
 armCrashPoint(settings.crashAt);
 const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
 
@@ -742,8 +742,8 @@ function exitWith(error: unknown): never {
  * a Node whose heap is sized from the memory: this process then only waits for that one.
  */
 async function withLargeEnoughHeap(paths: readonly string[], dataDir: string): Promise<void> {
-  const flag = heapFlag(currentHeapSituation(await workloadBytes(paths, dataDir)));
-  if (flag) await relaunchWith(flag);
+  const flag = heapFlag(currentHeapSituation(await workloadBytes(paths, dataDir), process.env));
+  if (flag) await relaunchWith(flag, process.env);
 }
 
 /** The environment, read once for every command; a malformed variable exits with its code and name. */
