@@ -375,17 +375,7 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
       process.stderr.write(`Serving ${summary}\n`);
       if (options.mcp) process.stderr.write(`MCP (streamable HTTP) at ${server.url}/mcp, for requests with the admin token\n`);
       process.stdout.write(`Paperscope is ready at ${server.url}\n`);
-      const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
-      const shutdown = () => {
-        process.stderr.write('Shutting down…\n');
-        stopSync?.();
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
+      shutDownOnSignal(() => server.close(), options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined);
     },
   );
 
@@ -420,11 +410,15 @@ async function serveFromWorkers(options: {
   const pool = await startWorkerPool(options.workers, (line) => process.stderr.write(line)).catch(explainNoIndex(options.dataDir));
   process.stderr.write(`Serving ${pool.summary} from ${plural(options.workers, 'worker')}\n`);
   process.stdout.write(`Paperscope is ready at ${pool.url}\n`);
-  const stopSync = options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined;
+  shutDownOnSignal(() => pool.stop(), options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined);
+}
+
+/** On SIGINT or SIGTERM: stops the background sync, closes what serves, and exits 0 (1 if closing failed). */
+function shutDownOnSignal(close: () => Promise<unknown>, stopSync: (() => void) | undefined): void {
   const shutdown = () => {
     process.stderr.write('Shutting down…\n');
     stopSync?.();
-    pool.stop().then(
+    close().then(
       () => process.exit(0),
       () => process.exit(1),
     );

@@ -11,6 +11,7 @@ import {
   type LexicalIndex,
   loadLexicalFile,
   summarizeLexicalFile,
+  withoutPositions,
 } from './lexical/index.js';
 import type { RelatedView } from './related/index.js';
 import {
@@ -215,13 +216,6 @@ export async function buildDerivedIndexes(
   await options.meanwhile?.();
   const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
-}
-
-/** The term counts without their word positions, which only the BM25 index reads. */
-export function withoutPositions(counted: CorpusTerms | undefined): CorpusTerms | undefined {
-  if (!counted) return undefined;
-  const { positions: _positions, positionStarts: _positionStarts, ...rows } = counted;
-  return rows;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { runModuleWorker } from '../../core/worker.js';
-import type { CorpusTerms } from '../lexical/index.js';
+import { type CorpusTerms, withoutPositions } from '../lexical/index.js';
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { TopicPartition, TopicSet } from './topic-set.js';
 import type { TopicDoc } from './topics.js';
@@ -32,11 +32,10 @@ export async function describeInWorker(
   timings?: StageTimings,
 ): Promise<TopicSet> {
   // Only what describing reads goes across: the word positions (most of the counts' size) are BM25's.
-  const { positions: _positions, positionStarts: _positionStarts, ...rows } = counted ?? {};
   const job: DescribeJob = {
     papers: papers.map(({ id, title, abstract, date, vector }) => ({ id, title, abstract, date, vector })),
     partition,
-    counted: counted && (rows as CorpusTerms),
+    counted: withoutPositions(counted),
   };
   const { topics, cost } = await runModuleWorker<DescribeResult>(import.meta.url, './describe-worker', job);
   recordStage(timings, DESCRIBE_STAGE, cost);

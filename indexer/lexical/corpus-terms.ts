@@ -255,3 +255,10 @@ function pickSurfaces(terms: readonly string[], tallies: ReadonlyArray<readonly 
     return best;
   });
 }
+
+/** The term counts without their word positions, which only the BM25 index reads. */
+export function withoutPositions(counted: CorpusTerms | undefined): CorpusTerms | undefined {
+  if (!counted) return undefined;
+  const { positions: _positions, positionStarts: _positionStarts, ...rows } = counted;
+  return rows;
+}

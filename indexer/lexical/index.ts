@@ -4,7 +4,7 @@ import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
 export { buildLexicalIndex, buildNumberedLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
-export { type CorpusTerms, countCorpusTerms, type FieldedText } from './corpus-terms.js';
+export { type CorpusTerms, countCorpusTerms, type FieldedText, withoutPositions } from './corpus-terms.js';
 export {
   LEXICAL_BINARY_VERSION,
   LEXICAL_FORMAT,

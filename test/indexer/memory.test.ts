@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { withoutPositions } from '../../indexer/derive.js';
 import { SENTENCES_FIRST_MIN_PAPERS, sentencesBeforeDerived } from '../../indexer/index.js';
-import { countCorpusTerms } from '../../indexer/lexical/index.js';
+import { countCorpusTerms, withoutPositions } from '../../indexer/lexical/index.js';
 
 describe('the indexer’s memory at a million papers', () => {
   it('builds the sentence index before the other derived indexes from 100k papers, beside them below', () => {
