@@ -13,6 +13,8 @@ export interface AskSources {
    * same function for the same index: the off-topic bar is computed once per function.
    */
   topLexicalScore: (text: string) => number;
+  /** The embedder's word similarities, when it has word vectors: a paraphrase's papers are then read in a better order. */
+  wordSimilarities?: AnswerOptions['wordSimilarities'];
 }
 
 /**
@@ -94,6 +96,7 @@ export function answerQuestion(
     minSimilarity: groundingSimilarity(calibration),
     chanceSimilarity: calibration.p90,
     idf: sources.idf,
+    wordSimilarities: sources.wordSimilarities,
     ...options,
   });
 }

@@ -61,6 +61,7 @@ export class AskIndex {
       paper: (id) => state.paperById(id),
       idf: (term) => state.lexical.idf(term),
       topLexicalScore,
+      wordSimilarities: state.embedder.wordSimilarities?.bind(state.embedder),
     };
   }
 }

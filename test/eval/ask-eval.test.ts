@@ -13,11 +13,12 @@ const QUESTIONS = path.join(PROJECT_ROOT, 'test', 'eval', 'ask-questions.json');
 
 /**
  * Ask quality on the team's question set with the offline embedder. Floors sit at or just under
- * the measured figures (answered 0.951, best paper cited 0.854 — paraphrased 0.571 — against the
- * search's best-in-top-3 0.829, citation precision 0.450 — keyword 0.547, paraphrased 0.278 —, 11 of
+ * the measured figures (answered 0.951, best paper cited 0.902 — paraphrased 0.714 — against the
+ * search's best-in-top-3 0.829, citation precision 0.460 — keyword 0.547, paraphrased 0.306 —, 11 of
  * 12 unanswerable refused), so a regression fails and noise does not. Citation precision was 0.352
  * (keyword 0.432, paraphrased 0.213) before lower papers had to match half of what the best-matching
- * paper matches and partial answers quoted at most 3 papers.
+ * paper matches and partial answers quoted at most 3 papers; best paper cited was 0.854 (paraphrased
+ * 0.571) before a paraphrase's papers were read in the order of their words' alignment with it.
  */
 describe('ask quality on the team question set (offline embedder)', () => {
   let engine: SearchEngine;
@@ -39,13 +40,13 @@ describe('ask quality on the team question set (offline embedder)', () => {
 
   it('answers at least 90%, cites the best paper more often than the search ranks it in the top 3, precisely, and refuses 9 in 10 unanswerable', () => {
     expect(report.all.answered).toBeGreaterThanOrEqual(0.9);
-    expect(report.all.bestCited).toBeGreaterThanOrEqual(0.85);
+    expect(report.all.bestCited).toBeGreaterThanOrEqual(0.9);
     expect(report.all.bestCited).toBeGreaterThan(report.all.bestInTop3);
     expect(report.keyword?.bestCited).toBe(1);
-    expect(report.paraphrase?.bestCited).toBeGreaterThanOrEqual(0.57);
-    expect(report.all.citationPrecision).toBeGreaterThanOrEqual(0.44);
+    expect(report.paraphrase?.bestCited).toBeGreaterThanOrEqual(0.71);
+    expect(report.all.citationPrecision).toBeGreaterThanOrEqual(0.45);
     expect(report.keyword?.citationPrecision).toBeGreaterThanOrEqual(0.54);
-    expect(report.paraphrase?.citationPrecision).toBeGreaterThanOrEqual(0.27);
+    expect(report.paraphrase?.citationPrecision).toBeGreaterThanOrEqual(0.3);
     expect(report.unanswerable.refused / report.unanswerable.questions).toBeGreaterThanOrEqual(0.9);
   });
 

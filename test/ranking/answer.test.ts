@@ -170,6 +170,39 @@ describe('composeAnswer', () => {
     expect(answer.citations.map((citation) => citation.id)).toEqual(['a', 'b']);
   });
 
+  it('on a paraphrase, reads first a lower paper whose words align closely with the question, unless the question is mostly words without vectors', () => {
+    // Each paper shares one topical word; the fourth also says "errors", close to "mistakes".
+    const ranked = [
+      paper('a', 'Solutions', 'We compare solutions.'),
+      paper('b', 'Harm', 'Noise can hurt.'),
+      paper('c', 'Solvers', 'Solutions are ranked.'),
+      paper('d', 'Errors in chains of thought', 'Errors in solutions matter most.'),
+    ];
+    const similarity = (word: string, other: string): number | undefined => {
+      if (word === 'ccl19' || other === 'ccl19') return undefined; // no vector
+      if (word === other) return 1;
+      return word === 'mistakes' && other === 'errors' ? 0.8 : 0.1;
+    };
+    const wordSimilarities = (word: string, others: readonly string[]) => others.map((other) => similarity(word, other));
+    const question = 'Do mistakes in worked solutions hurt?';
+    const cited = (text: string, options: Parameters<typeof composeAnswer>[2]) =>
+      composeAnswer(text, ranked, { searchFound: true, ...options }).citations.map((citation) => citation.id);
+    expect(cited(question, {})).toEqual(['a', 'b', 'c']);
+    expect(cited(question, { wordSimilarities })).toEqual(['d', 'a', 'b']);
+    expect(cited(question, { wordSimilarities, alignmentWeight: 0 })).toEqual(['a', 'b', 'c']);
+    // Most of the weight on a word the vectors cannot read: the alignment says little, the search decides.
+    const idf = (term: string) => (term === 'ccl19' ? 10 : 1);
+    expect(cited('Do CCL19 mistakes in worked solutions hurt?', { wordSimilarities, idf })).toEqual(['a', 'b', 'c']);
+    // A sentence grounds the answer: relevance and the search decide, as without word vectors.
+    const grounded = [
+      paper('a', 'Solutions', 'Mistakes in solutions were compared.'),
+      ...ranked.slice(1, 3),
+      paper('d', 'Errors in chains of thought', 'Errors in solutions hurt most.'),
+    ];
+    const groundedIds = composeAnswer(question, grounded, { wordSimilarities }).citations.map((citation) => citation.id);
+    expect(groundedIds[0]).toBe('a');
+  });
+
   it('answers, as partial, when a top paper matches the question across its title and sentences though no sentence does alone', () => {
     // A claim worded otherwise than its paper: each sentence shares one word, the paper shares three.
     const scattered = paper(
@@ -231,6 +264,7 @@ describe('composeAnswer', () => {
     expect(composeAnswer('noisy rewards', []).grounded).toBe(false);
     expect(() => composeAnswer('q', papers, { maxClaims: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
     expect(() => composeAnswer('q', papers, { minCoverage: 1.5 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
+    expect(() => composeAnswer('q', papers, { alignmentWeight: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER' }));
   });
 });
 
