@@ -190,6 +190,8 @@ interface Reading {
  * first, then the papers valued most for their place in the search plus their relevance
  * (`rankDecay`, `evidenceWeight`, `minRelativeValue`, `minRelativeRelevance`) among those whose
  * title and abstract match at least `minRelativeCoverage` of what the best-matching paper matches.
+ * On an answer only the search grounds, given `wordSimilarities`, the search's order is first
+ * amended by how closely each paper's words align with the question's (`alignmentWeight`).
  * The answer is grounded when some sentence, with its paper's title, matches at least
  * `minMatchedTerms` of the question's topical terms and `minCoverage` of their weight, or is at least
  * `minSimilarity` similar to the question while sharing one of those terms (`minUnanchoredSimilarity`
@@ -251,7 +253,8 @@ export function composeAnswer(question: string, papers: readonly PaperCandidate[
 
   // The search's best paper with a claim leads; the others, among the papers matching enough of the
   // question, are quoted by value (their place in the search and their relevance), best first up to
-  // `maxClaims`, and shown in the search's order.
+  // `maxClaims`, and shown in the search's order. When only the search grounds the answer, the place
+  // is in the search's order amended by the papers' alignment with the question's words.
   const place = bySearch && options.wordSimilarities ? alignedOrder(question, papers, options.wordSimilarities, weight, settings) : papers;
   const valued = claims.map((claim) => {
     const rank = place.indexOf(claim.paper);
