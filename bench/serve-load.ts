@@ -86,6 +86,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
   let next = 0;
   const cpuBefore = await treeCpuMs(pid);
+  const loaderBefore = process.cpuUsage();
   const result = await autocannon({
     url: base,
     connections: Number(values.connections),
@@ -100,6 +101,8 @@ for (let run = 0; run < Number(values.runs); run++) {
     ],
   });
   const cpuMs = (await treeCpuMs(pid)) - cpuBefore;
+  // The load generator runs on the same cores: its CPU is what the server cannot have.
+  const loader = process.cpuUsage(loaderBefore);
   const peakMb = await treeMemoryMb(pid, 'VmHWM');
   const rssMb = await treeMemoryMb(pid, 'VmRSS');
   child.kill('SIGINT');
@@ -118,6 +121,7 @@ for (let run = 0; run < Number(values.runs); run++) {
       timeouts: result.timeouts,
       non2xx: result.non2xx,
       cpuMsPerRequest: round(cpuMs / Math.max(1, result.requests.total), 3),
+      loaderCpuMsPerRequest: round((loader.user + loader.system) / 1000 / Math.max(1, result.requests.total), 3),
       load: loadAverage(),
     }),
   );

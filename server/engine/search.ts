@@ -1,5 +1,5 @@
 import { parseQuery } from '../../indexer/lexical/index.js';
-import { expandQuery, hybridPlan, type RankingSource, rankPapers } from '../ranking/index.js';
+import { hybridPlan, type RankingSource, rankPapers } from '../ranking/index.js';
 import type { SearchParams, SearchResponse } from './schemas.js';
 
 type Filters = Pick<SearchParams, 'from' | 'to' | 'topic' | 'min_upvotes'>;
@@ -41,12 +41,12 @@ export async function search(state: EngineState, params: SearchParams): Promise<
 /** The indexes as ranking sees them, the filters applied inside both rankers. */
 function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined): RankingSource {
   const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
-  const similarities = state.embedder.wordSimilarities?.bind(state.embedder);
+  const expander = state.expander;
   // One search asks for the same query's expansions twice (ranking, then matching vector hits).
   const expanded = new Map<string, ReadonlyMap<string, number>>();
   const expansions = (query: string) => {
-    if (!similarities) return undefined;
-    const found = expanded.get(query) ?? expandQuery(query, (term) => state.lexical.variants(term), similarities);
+    if (!expander) return undefined;
+    const found = expanded.get(query) ?? expander.expand(query);
     expanded.set(query, found);
     return found;
   };

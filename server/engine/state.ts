@@ -17,7 +17,7 @@ import {
   type Topic,
   type TopicsFile,
 } from '../../indexer/store/index.js';
-import { bestSnippet, similarityFloor } from '../ranking/index.js';
+import { bestSnippet, QueryExpander, similarityFloor } from '../ranking/index.js';
 import type { BrowseHit, ClusterRef, PaperSummary, SearchHit } from './schemas.js';
 
 /**
@@ -50,6 +50,7 @@ export class EngineState {
   /** Topic id → positions of its papers; fixed for the engine's lifetime, so built once, on first use. */
   #membersOfTopic: Map<number, number[]> | undefined;
   #floor: Promise<number> | undefined;
+  #expander: QueryExpander | undefined;
 
   constructor(parts: {
     manifest: Manifest;
@@ -96,6 +97,14 @@ export class EngineState {
     for (let position = 0; position < this.papers.length; position++)
       byPosition[position] = topics.assignments[(this.papers[position] as PaperBrief).id] ?? topicOf(topics, this.withVector(position));
     return byPosition;
+  }
+
+  /** The query words' variants (`expandQuery`), when the embedder has word vectors to weigh them. */
+  get expander(): QueryExpander | undefined {
+    const similarities = this.embedder.wordSimilarities?.bind(this.embedder);
+    if (!similarities) return undefined;
+    this.#expander ??= new QueryExpander((term) => this.lexical.variants(term), similarities);
+    return this.#expander;
   }
 
   /** Releases the embedder and the records file. */

@@ -7,7 +7,7 @@ export {
   type PaperCandidate,
   type SentenceCandidate,
 } from './answer.js';
-export { EXPANSION, type ExpansionSettings, expandQuery } from './expansion.js';
+export { EXPANSION, type ExpansionSettings, expandQuery, QueryExpander } from './expansion.js';
 export { findingStrength, isQuestionSentence } from './findings.js';
 export { type FuseOptions, fuseRankings, hybridFusion, type Scored } from './fuse.js';
 export {

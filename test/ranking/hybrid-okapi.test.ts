@@ -3,6 +3,7 @@ import {
   expandQuery,
   hybridPlan,
   OkapiBm25,
+  QueryExpander,
   type RankingSource,
   rankPapers,
   type Scored,
@@ -105,5 +106,17 @@ describe('expandQuery', () => {
   it("weighs a query word's corpus variants by word-vector similarity, leaving out dissimilar ones and quoted words", () => {
     expect(expandQuery('reward noise', variants, similarities)).toEqual(new Map([['noisi', 0.25]]));
     expect(expandQuery('"reward noise"', variants, similarities)).toEqual(new Map());
+  });
+
+  it("QueryExpander gives what expandQuery gives, finding each word's variants once", () => {
+    const asked: string[] = [];
+    const expander = new QueryExpander((term) => {
+      asked.push(term);
+      return variants(term);
+    }, similarities);
+    for (const query of ['reward noise', 'noise', 'noise noisy', '"reward noise"', 'noise of rewards'])
+      expect(expander.expand(query)).toEqual(expandQuery(query, variants, similarities));
+    // A variant the query already holds ("noisy") is left out, yet found for the word only once.
+    expect(asked.filter((term) => term === 'nois')).toEqual(['nois']);
   });
 });

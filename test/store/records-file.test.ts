@@ -36,7 +36,7 @@ describe('records file', () => {
     const result = await readRecordsFile(layout, expected);
     if (!('records' in result)) return `${result.problem.kind}: ${result.problem.message}`;
     try {
-      return use(result.records);
+      return await use(result.records);
     } finally {
       await result.records.close?.();
     }
@@ -96,6 +96,22 @@ describe('records file', () => {
     expect(await problem()).toBe('missing: missing');
     await writeFile(layout.records, good);
     expect(await problem()).toBe('usable');
+  });
+
+  it('keeps recently read details decoded: a paper shown again is not read again', async () => {
+    const version = await table.version();
+    await writeRecordsFile(layout, await table.readAll(), version);
+    const good = await readFile(layout.records);
+    const outcome = await withRecords({ tableVersion: version, count: papers.length }, async (records) => {
+      const first = records.details(2);
+      // Damaged under the open file: a second read from it would fail its checksum.
+      const damaged = Buffer.from(good);
+      damaged[damaged.length - 5] = (damaged[damaged.length - 5] as number) ^ 0x01;
+      await writeFile(layout.records, damaged);
+      return records.details(2) === first;
+    });
+    await writeFile(layout.records, good);
+    expect(await outcome).toBe(true);
   });
 
   it('names the paper and the file when the details read for it are damaged, and reads the others', async () => {
