@@ -27,12 +27,16 @@ export interface LexicalSearchOptions {
    * The ranking is the same either way: off scores every posting, to check or measure it.
    */
   prune?: boolean;
+  /** Documents to tell, in `matched`, whether they are among the `total` (-1: none). */
+  probe?: readonly number[];
 }
 
 export interface LexicalRanking {
   hits: LexicalHit[];
   /** Documents that match: at least one query term, every quoted phrase, and the filter. */
   total: number;
+  /** Whether each of `probe` matches (is counted in `total`). */
+  matched: boolean[];
 }
 
 /**
@@ -40,6 +44,14 @@ export interface LexicalRanking {
  * terms) is derived from them, so the stored form holds only these.
  * Postings of term `t` are `postingDocs[termOffsets[t] .. termOffsets[t + 1]]`, in ascending document order.
  */
+/** The `depth` best documents, how many match, the documents given a score (to clear), and `probe`'s matches. */
+interface Ranked {
+  best: number[];
+  total: number;
+  scored: ArrayLike<number>;
+  matched: boolean[];
+}
+
 export interface LexicalData {
   params: LexicalParams;
   ids: string[];
@@ -181,7 +193,7 @@ export class LexicalIndex {
    * depend on `k`, so pages of one query agree.
    */
   rank(query: string, options: LexicalSearchOptions): LexicalRanking {
-    const { k, filter, expansions, repeats } = options;
+    const { k, filter, expansions, repeats, probe = [] } = options;
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
@@ -204,18 +216,18 @@ export class LexicalIndex {
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
       : [];
     // A phrase with a word no document has matches nothing.
-    if (phrases.some((phrase) => phrase.some(({ term }) => term < 0))) return { hits: [], total: 0 };
+    if (phrases.some((phrase) => phrase.some(({ term }) => term < 0))) return { hits: [], total: 0, matched: probe.map(() => false) };
     const depth = Math.max(k, this.#termPositions ? PROXIMITY.depth : 0);
     const terms = this.#scoredTerms(termWeights);
-    const { best, total, scored } =
+    const { best, total, scored, matched } =
       options.prune !== false && !filter && phrases.length === 0
-        ? this.#prunedTop(terms, depth)
-        : this.#exhaustiveTop(terms, depth, phrases, filter);
+        ? this.#prunedTop(terms, depth, probe)
+        : this.#exhaustiveTop(terms, depth, phrases, filter, probe);
     const { scores } = this.#buffers();
     if (this.#termPositions && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
-    return { hits, total };
+    return { hits, total, matched };
   }
 
   /**
@@ -242,9 +254,9 @@ export class LexicalIndex {
    * number that match (the union of the posting lists). Exact: the proximity bonus re-ranks only
    * these `depth`, so the head is the one exhaustive scoring gives.
    */
-  #prunedTop(terms: readonly ScoredTerm[], depth: number): { best: number[]; total: number; scored: ArrayLike<number> } {
-    const { best, touched, total } = maxScoreTopK(terms, this.#data.postingDocs, this.#weights, depth, this.#buffers());
-    return { best, total, scored: touched };
+  #prunedTop(terms: readonly ScoredTerm[], depth: number, probe: readonly number[]): Ranked {
+    const { best, touched, total, matched } = maxScoreTopK(terms, this.#data.postingDocs, this.#weights, depth, this.#buffers(), probe);
+    return { best, total, scored: touched, matched };
   }
 
   /** Every posting of every term scored, the filter and the phrases applied: the `depth` best and the number that match. */
@@ -253,7 +265,8 @@ export class LexicalIndex {
     depth: number,
     phrases: ReadonlyArray<ReadonlyArray<{ term: number; offset: number }>>,
     filter: ((docIndex: number) => boolean) | undefined,
-  ): { best: number[]; total: number; scored: ArrayLike<number> } {
+    probe: readonly number[],
+  ): Ranked {
     const { scores } = this.#buffers();
     this.#admitted ??= new Int8Array(this.size);
     const admitted = this.#admitted;
@@ -284,7 +297,9 @@ export class LexicalIndex {
       }
       touched = kept;
     }
-    return { best: topK(touched, scores, depth), total: touched.length, scored: touched };
+    // Every weight is positive: a document counted has a score, the others none.
+    const matched = probe.map((doc) => doc >= 0 && (scores[doc] as number) > 0);
+    return { best: topK(touched, scores, depth), total: touched.length, scored: touched, matched };
   }
 
   #buffers(): PruningScratch {
@@ -294,19 +309,7 @@ export class LexicalIndex {
 
   /** Whether each document matches the query as `rank` counts it: a query term or expansion, and every quoted phrase. */
   matches(query: string, docs: readonly number[], expansions?: ReadonlyMap<string, number>): boolean[] {
-    const parsed = parseQuery(query);
-    const terms = [...new Set([...parsed.terms, ...(expansions?.keys() ?? [])].map((term) => this.#termIds.get(term) ?? -1))].filter(
-      (term) => term >= 0,
-    );
-    for (const term of terms) this.#weigh(term);
-    const phrases = this.#termPositions
-      ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
-      : [];
-    return docs.map(
-      (doc) =>
-        terms.some((term) => this.#postingOf(term, doc) >= 0) &&
-        phrases.every((phrase) => phrase.every(({ term }) => term >= 0) && this.#hasPhrase(doc, phrase)),
-    );
+    return this.rank(query, { k: 1, expansions, probe: docs }).matched;
   }
 
   /**

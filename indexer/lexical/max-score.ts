@@ -63,7 +63,9 @@ export class PruningScratch {
  * document, and `total`, how many documents hold any of the terms. Scores accumulate in
  * `scratch.scores` term by term in the order given, so they are bit for bit those of scoring
  * every posting in that order; `touched` lists every document given a score, for the caller to
- * clear. Pruning starts soonest with the highest bounds first.
+ * clear. Pruning starts soonest with the highest bounds first. `matched[i]` says whether
+ * `probe[i]` (-1 for none) is among the `total`: a bit test, where a search of each list costs
+ * one per term.
  */
 export function maxScoreTopK(
   terms: readonly ScoredTerm[],
@@ -71,7 +73,8 @@ export function maxScoreTopK(
   weights: Float32Array,
   k: number,
   scratch: PruningScratch,
-): { best: number[]; touched: Int32Array; total: number } {
+  probe: readonly number[] = [],
+): { best: number[]; touched: Int32Array; total: number; matched: boolean[] } {
   const { scores, touched, candidates, values, seen, live } = scratch;
   const count = terms.length;
   // rest[i]: the most the terms from i on can add to a document.
@@ -105,7 +108,13 @@ export function maxScoreTopK(
   // Scores only grow, so at least k documents stay at or above a k-th score once found: selecting
   // among those above it (a few hundred, not thousands) gives the same k-th.
   if (next === count)
-    return { best: topOf(touched, touchedCount, scores, k, values, threshold - SLACK), touched: scored, total: touchedCount };
+    return {
+      best: topOf(touched, touchedCount, scores, k, values, threshold - SLACK),
+      touched: scored,
+      total: touchedCount,
+      // Every weight is positive: a document holding a term has a score.
+      matched: probe.map((doc) => doc >= 0 && (scores[doc] as number) > 0),
+    };
 
   // No unseen document can reach the k-th score now: the remaining lists add only to the
   // candidates, and are walked for the count of matching documents.
@@ -142,9 +151,10 @@ export function maxScoreTopK(
     candidateCount = kept;
   }
   const best = topOf(candidates, candidateCount, scores, k, values, threshold - SLACK);
+  const matched = probe.map((doc) => doc >= 0 && ((seen[doc >>> 5] as number) & (1 << (doc & 31))) !== 0);
   seen.fill(0);
   live.fill(0);
-  return { best, touched: scored, total };
+  return { best, touched: scored, total, matched };
 }
 
 /** How many of the first `count` of `docs` score above `floor`, counting no further than `enough`. */

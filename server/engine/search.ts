@@ -41,24 +41,15 @@ export async function search(state: EngineState, params: SearchParams): Promise<
 /** The indexes as ranking sees them, the filters applied inside both rankers. */
 function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined): RankingSource {
   const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
-  const expander = state.expander;
-  // One search asks for the same query's expansions twice (ranking, then matching vector hits).
-  const expanded = new Map<string, ReadonlyMap<string, number>>();
-  const expansions = (query: string) => {
-    if (!expander) return undefined;
-    const found = expanded.get(query) ?? expander.expand(query);
-    expanded.set(query, found);
-    return found;
-  };
   return {
-    lexical: (query, k) => state.lexical.rank(query, { k, filter: lexicalAccept, expansions: expansions(query) }),
+    lexical: (query, k, probe = []) =>
+      state.lexical.rank(query, {
+        k,
+        filter: lexicalAccept,
+        expansions: state.expander?.expand(query),
+        probe: probe.map((id) => state.lexicalDocOf(id)),
+      }),
     nearest: (vector, k) => state.vectorRanking(vector, k, accept),
-    lexicalMatches: (query, ids) =>
-      state.lexical.matches(
-        query,
-        ids.map((id) => state.lexicalDocOf(id)),
-        expansions(query),
-      ),
     hasPhrase: (query) => parseQuery(query).phrases.length > 0,
   };
 }

@@ -25,11 +25,13 @@ export function hybridPlan(embedderKind: 'transformer' | 'word-vectors'): Hybrid
 
 /** What ranking needs from an index; ids are paper ids, `accept` the filters. */
 export interface RankingSource {
-  lexical(query: string, k: number): { hits: Scored[]; total: number };
+  /**
+   * The `k` best papers by the lexical ranking and how many match (a query term, and every quoted
+   * phrase); `matched[i]`: whether `probe[i]` is one of those.
+   */
+  lexical(query: string, k: number, probe?: readonly string[]): { hits: Scored[]; total: number; matched: boolean[] };
   /** Nearest papers by cosine similarity, best first. */
   nearest(vector: Float32Array, k: number): Scored[];
-  /** Whether each paper matches the query lexically: a query term, and every quoted phrase. */
-  lexicalMatches(query: string, ids: readonly string[]): boolean[];
   /** Whether the query quotes a phrase: then only papers holding it match. */
   hasPhrase(query: string): boolean;
 }
@@ -65,12 +67,12 @@ export function rankPapers(
     const matches = source.nearest(vector, Math.max(VECTOR_MATCH_DEPTH, depth)).filter((hit) => hit.score >= floor);
     return { ranked: matches, total: Math.min(matches.length, VECTOR_MATCH_DEPTH) };
   }
-  const lexical = source.lexical(query, depth);
   // In hybrid mode the vector ranking adds only papers among the MIN_POOL nearest, and none when
   // a phrase is quoted: a paper without it does not match.
   const near = source.nearest(vector, MIN_POOL).filter((hit) => hit.score >= floor);
-  const matched = source.lexicalMatches(
+  const { matched, ...lexical } = source.lexical(
     query,
+    depth,
     near.map((hit) => hit.id),
   );
   const phrase = source.hasPhrase(query);

@@ -33,8 +33,10 @@ describe('MaxScore pruning', () => {
     ] as const) {
       for (const { query, expansions } of randomQueries(index, 60, seed)) {
         for (const k of [1, 10, 120]) {
-          const pruned = index.rank(query, { k, expansions });
-          const exhaustive = index.rank(query, { k, expansions, prune: false });
+          // Probed documents: whether each is counted in `total`, as scoring every posting says.
+          const probe = [-1, 0, 7, 100, 499, 1499];
+          const pruned = index.rank(query, { k, expansions, probe });
+          const exhaustive = index.rank(query, { k, expansions, prune: false, probe });
           expect(pruned, `${query} (k=${k})`).toEqual(exhaustive);
           compared += pruned.hits.length;
         }
@@ -74,9 +76,11 @@ describe('MaxScore pruning', () => {
         .slice(0, k);
       const scratch = new PruningScratch(documentCount);
       const { scores } = scratch;
-      const found = maxScoreTopK(terms, docs, weights, k, scratch);
+      const probe = [-1, ...Array.from({ length: 30 }, () => Math.floor(random() * documentCount))];
+      const found = maxScoreTopK(terms, docs, weights, k, scratch, probe);
       expect(found.best).toEqual(brute);
       expect(found.total).toBe(expected.filter((score) => score > 0).length);
+      expect(found.matched).toEqual(probe.map((doc) => doc >= 0 && (expected[doc] as number) > 0));
       for (const doc of brute) expect(scores[doc]).toBe(expected[doc]);
     }
   });

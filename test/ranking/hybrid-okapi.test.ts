@@ -31,9 +31,8 @@ describe('OkapiBm25', () => {
 function source(lexical: Scored[], nearest: Scored[], options: { phrase?: boolean; lexicalIds?: string[] } = {}): RankingSource {
   const matching = new Set(options.lexicalIds ?? lexical.map((hit) => hit.id));
   return {
-    lexical: (_query, k) => ({ hits: lexical.slice(0, k), total: matching.size }),
+    lexical: (_query, k, probe = []) => ({ hits: lexical.slice(0, k), total: matching.size, matched: probe.map((id) => matching.has(id)) }),
     nearest: (_vector, k) => nearest.slice(0, k),
-    lexicalMatches: (_query, ids) => ids.map((id) => matching.has(id)),
     hasPhrase: () => options.phrase ?? false,
   };
 }
