@@ -25,7 +25,7 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   );
   if (params.sort !== 'relevance') ranked = sortBy(state, ranked, params.sort);
   const page = ranked.slice(params.offset, params.offset + params.k);
-  const results = page.map(({ id, score }) => state.hit(state.paperById(id), score, params.q));
+  const results = page.map(({ id, score }) => state.hitAt(state.positionOf(id), score, params.q));
   const hasMore = params.offset + params.k < total;
   return {
     query: params.q,
@@ -47,7 +47,7 @@ function rankingSource(state: EngineState, accept: ((position: number) => boolea
         k,
         filter: lexicalAccept,
         expansions: state.expander?.expand(query),
-        probe: probe.map((id) => state.lexicalDocOf(id)),
+        probe: probe.map((position) => state.lexicalDocAt(position)),
       }),
     nearest: (vector, k) => state.vectorRanking(vector, k, accept),
     hasPhrase: (query) => parseQuery(query).phrases.length > 0,

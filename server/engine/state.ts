@@ -17,7 +17,7 @@ import {
   type Topic,
   type TopicsFile,
 } from '../../indexer/store/index.js';
-import { bestSnippet, QueryExpander, similarityFloor } from '../ranking/index.js';
+import { bestSnippet, type Near, QueryExpander, similarityFloor } from '../ranking/index.js';
 import type { BrowseHit, ClusterRef, PaperSummary, SearchHit } from './schemas.js';
 
 /**
@@ -159,10 +159,9 @@ export class EngineState {
     return position;
   }
 
-  /** The BM25 document of a paper, -1 when the index lacks it. */
-  lexicalDocOf(id: string): number {
-    const position = this.positionById.get(id);
-    return position === undefined ? -1 : (this.#paperToLexical[position] as number);
+  /** The BM25 document of the paper at `position`, -1 when the index lacks it. */
+  lexicalDocAt(position: number): number {
+    return this.#paperToLexical[position] ?? -1;
   }
 
   /** The paper position of each id (-1 when absent); indexes built in the table's order need no lookup per id. */
@@ -196,10 +195,10 @@ export class EngineState {
   }
 
   /** Without `accept` the graph search runs natively, with no call back into JS per visited node. */
-  vectorRanking(vector: Float32Array, k: number, accept?: (position: number) => boolean): Array<{ id: string; score: number }> {
+  vectorRanking(vector: Float32Array, k: number, accept?: (position: number) => boolean): Near[] {
     return this.ann
       .search(vector, k, accept && ((label) => accept(this.#annToPaper[label] ?? -1)))
-      .map(({ label, similarity }) => ({ id: this.ann.ids[label] ?? '', score: similarity }));
+      .map(({ label, similarity }) => ({ id: this.ann.ids[label] ?? '', score: similarity, position: this.#annToPaper[label] ?? -1 }));
   }
 
   #clusterRef(position: number): ClusterRef {
@@ -208,22 +207,35 @@ export class EngineState {
   }
 
   summary(paper: PaperRecord): PaperSummary {
+    return this.#summaryOf(paper, paper, this.positionById.get(paper.id) ?? 0);
+  }
+
+  #summaryOf(brief: PaperBrief, details: Pick<PaperDetails, 'organization' | 'url'>, position: number): PaperSummary {
     return {
-      id: paper.id,
-      title: paper.title,
-      date: paper.date,
-      authors_count: paper.authorsCount,
-      organization: paper.organization,
-      upvotes: paper.upvotes,
-      url: paper.url,
-      arxiv_id: findArxivId(paper.id, paper.url),
-      cluster: this.#clusterRef(this.positionById.get(paper.id) ?? 0),
+      id: brief.id,
+      title: brief.title,
+      date: brief.date,
+      authors_count: brief.authorsCount,
+      organization: details.organization,
+      upvotes: brief.upvotes,
+      url: details.url,
+      arxiv_id: findArxivId(brief.id, details.url),
+      cluster: this.#clusterRef(position),
     };
   }
 
   hit(paper: PaperRecord, score: number, query: string): SearchHit {
-    const snippet = bestSnippet(paper.abstract, query);
-    return { ...this.summary(paper), score: round(score, 5), snippet: snippet.text, highlights: snippet.highlights };
+    return this.#hitOf(paper, paper, this.positionById.get(paper.id) ?? 0, score, query);
+  }
+
+  /** `hit` for the paper at `position`, its brief and details not merged into a record first (a search shows ten). */
+  hitAt(position: number, score: number, query: string): SearchHit {
+    return this.#hitOf(this.papers[position] as PaperBrief, this.#details(position), position, score, query);
+  }
+
+  #hitOf(brief: PaperBrief, details: PaperDetails, position: number, score: number, query: string): SearchHit {
+    const snippet = bestSnippet(details.abstract, query);
+    return { ...this.#summaryOf(brief, details, position), score: round(score, 5), snippet: snippet.text, highlights: snippet.highlights };
   }
 
   /** A listed paper without a query: its abstract's opening as the snippet. */

@@ -23,15 +23,20 @@ export function hybridPlan(embedderKind: 'transformer' | 'word-vectors'): Hybrid
   return embedderKind === 'word-vectors' ? { kind: 'lexical-first' } : { kind: 'rrf', fusion: { k: 60, weights: [1, 1] } };
 }
 
+/** A paper found by vector, with its position in the source (given back to `lexical` as a probe). */
+export interface Near extends Scored {
+  position: number;
+}
+
 /** What ranking needs from an index; ids are paper ids, `accept` the filters. */
 export interface RankingSource {
   /**
    * The `k` best papers by the lexical ranking and how many match (a query term, and every quoted
-   * phrase); `matched[i]`: whether `probe[i]` is one of those.
+   * phrase); `matched[i]`: whether the paper at position `probe[i]` is one of those.
    */
-  lexical(query: string, k: number, probe?: readonly string[]): { hits: Scored[]; total: number; matched: boolean[] };
+  lexical(query: string, k: number, probe?: readonly number[]): { hits: Scored[]; total: number; matched: boolean[] };
   /** Nearest papers by cosine similarity, best first. */
-  nearest(vector: Float32Array, k: number): Scored[];
+  nearest(vector: Float32Array, k: number): Near[];
   /** Whether the query quotes a phrase: then only papers holding it match. */
   hasPhrase(query: string): boolean;
 }
@@ -73,7 +78,7 @@ export function rankPapers(
   const { matched, ...lexical } = source.lexical(
     query,
     depth,
-    near.map((hit) => hit.id),
+    near.map((hit) => hit.position),
   );
   const phrase = source.hasPhrase(query);
   const vectorOnly = phrase ? [] : near.filter((_, index) => !matched[index]);

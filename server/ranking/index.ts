@@ -14,6 +14,7 @@ export {
   type HybridPlan,
   hybridPlan,
   MIN_POOL,
+  type Near,
   type RankingSource,
   type RankRequest,
   rankPapers,

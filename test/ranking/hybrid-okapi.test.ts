@@ -30,9 +30,14 @@ describe('OkapiBm25', () => {
 /** A ranking source over fixed lists: what `rankPapers` sees of an index. */
 function source(lexical: Scored[], nearest: Scored[], options: { phrase?: boolean; lexicalIds?: string[] } = {}): RankingSource {
   const matching = new Set(options.lexicalIds ?? lexical.map((hit) => hit.id));
+  // A paper's position: its place in the nearest list.
   return {
-    lexical: (_query, k, probe = []) => ({ hits: lexical.slice(0, k), total: matching.size, matched: probe.map((id) => matching.has(id)) }),
-    nearest: (_vector, k) => nearest.slice(0, k),
+    lexical: (_query, k, probe = []) => ({
+      hits: lexical.slice(0, k),
+      total: matching.size,
+      matched: probe.map((position) => matching.has(nearest[position]?.id ?? '')),
+    }),
+    nearest: (_vector, k) => nearest.slice(0, k).map((hit, position) => ({ ...hit, position })),
     hasPhrase: () => options.phrase ?? false,
   };
 }
@@ -78,7 +83,7 @@ describe('rankPapers', () => {
 
   it('returns only papers above the floor in vector mode, and nothing for a query that matches nothing', () => {
     expect(rankPapers(source(lexical, near), { query: 'q', vector, mode: 'vector', depth: 10 }, hybridPlan('word-vectors'), 0.3)).toEqual({
-      ranked: near.slice(0, 3),
+      ranked: near.slice(0, 3).map((hit, position) => ({ ...hit, position })),
       total: 3,
     });
     expect(
