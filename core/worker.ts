@@ -30,16 +30,45 @@ export function startModuleWorker(
  * first message it posts, then ends it; rejects if it fails or exits before posting.
  */
 export async function runModuleWorker<T>(callerUrl: string, relativePath: string, workerData: unknown): Promise<T> {
+  return runModuleWorkerWith<T>(callerUrl, relativePath, workerData);
+}
+
+/**
+ * `runModuleWorker`, for a worker that starts on `workerData` at once and needs `next` to finish: it
+ * is posted to the worker once it resolves (the worker's own work overlaps the caller's meanwhile);
+ * if it rejects, the worker is stopped and the run rejects with it.
+ */
+export async function runModuleWorkerWith<T>(
+  callerUrl: string,
+  relativePath: string,
+  workerData: unknown,
+  next?: Promise<unknown>,
+): Promise<T> {
   const worker = startModuleWorker(callerUrl, relativePath, workerData);
   try {
-    return await new Promise<T>((resolve, reject) => {
+    const finished = new Promise<T>((resolve, reject) => {
       worker.once('message', (message: T) => resolve(message));
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`the worker ${relativePath} exited with code ${code} before finishing`)));
     });
+    if (next) {
+      // Observed at once: the worker may fail while `next` is awaited.
+      finished.catch(() => {});
+      worker.postMessage(await next);
+    }
+    return await finished;
   } finally {
     await worker.terminate();
   }
+}
+
+/** A promise with its settling functions, for a value another step produces later. */
+export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let settle: { resolve: (value: T) => void; reject: (error: unknown) => void } | undefined;
+  const promise = new Promise<T>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  return { promise, ...(settle as { resolve: (value: T) => void; reject: (error: unknown) => void }) };
 }
 
 /**

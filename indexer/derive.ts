@@ -1,6 +1,7 @@
+import { deferred } from '../core/worker.js';
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
-import type { TopicPolicy } from './cluster/index.js';
+import type { MapPoint, TopicPartition, TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
@@ -130,25 +131,37 @@ async function startTopics(papers: readonly StoredPaper[], tableVersion: number,
   const extended = previous !== undefined && reclusterReason(previous, papers, options) === undefined;
   const positionsById = new Map(extended ? previous.map.map((point) => [point.id, point]) : []);
   const known = papers.map((paper) => positionsById.get(paper.id));
-  // Laid out on the view the topics are clustered on (embedding beside the LSA of the TF-IDF): a topic's
-  // papers then sit together (2-D silhouette by topic on SciFact 0.17–0.19, against −0.04 for the embedding alone).
-  // Computed once for both.
-  const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
   const onWorkers = papers.length >= WORKER_MIN_PAPERS;
-  // The worker reports its own time: its message is read only once this thread has clustered.
-  const positioning = onWorkers
-    ? extendMapInWorker(vectors, known, options.seed, options.timings)
-    : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
-  // A failure while clustering must not leave the worker's promise rejected and unobserved.
-  positioning.catch(() => {});
-  const partition = timeStage(options.timings, 'clustering', () =>
-    partitionTopics(papers, options, previous, { counted: options.counted, vectors }),
-  );
-  // Labelling the topics and splitting their second level is most of their cost, and nothing here waits for it.
+  // Labelling the topics and splitting their second level is most of their cost, and nothing here waits
+  // for it: on a worker that starts now on what does not need the partition.
+  const partitioned = deferred<TopicPartition>();
   const describing = onWorkers
-    ? describeInWorker(papers, partition, options.counted, options.timings)
-    : Promise.resolve(timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)));
+    ? describeInWorker(papers, partitioned.promise, options.counted, options.timings)
+    : partitioned.promise.then((partition) =>
+        timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)),
+      );
   describing.catch(() => {});
+  let partition: TopicPartition;
+  let positioning: Promise<MapPoint[]>;
+  try {
+    // Laid out on the view the topics are clustered on (embedding beside the LSA of the TF-IDF): a topic's
+    // papers then sit together (2-D silhouette by topic on SciFact 0.17–0.19, against −0.04 for the embedding alone).
+    // Computed once for both.
+    const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
+    // The worker reports its own time: its message is read only once this thread has clustered.
+    positioning = onWorkers
+      ? extendMapInWorker(vectors, known, options.seed, options.timings)
+      : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
+    // A failure while clustering must not leave the worker's promise rejected and unobserved.
+    positioning.catch(() => {});
+    partition = timeStage(options.timings, 'clustering', () =>
+      partitionTopics(papers, options, previous, { counted: options.counted, vectors }),
+    );
+  } catch (error) {
+    partitioned.reject(error);
+    throw error;
+  }
+  partitioned.resolve(partition);
   const finish = async (): Promise<TopicsFile> => {
     const topics = await describing;
     options.onStep?.('topics');
@@ -182,6 +195,20 @@ export async function buildDerivedIndexes(
 ): Promise<DerivedIndexes> {
   const vectors = papers.map((paper) => paper.vector);
   const ids = papers.map((paper) => paper.id);
+  // The related-papers view starts now (on a worker from 2,000 papers) on what does not need the topic
+  // count, its TF-IDF and SVD, while this thread counts terms and clusters; the count follows.
+  const topicCount = deferred<number>();
+  // Not awaited when the view or the topics are loaded already.
+  topicCount.promise.catch(() => {});
+  const related =
+    current.related ??
+    (await import('./related/index.js')).buildRelatedViewOffThread(
+      papers,
+      current.topics?.topics.length ?? topicCount.promise,
+      options.timings,
+    );
+  // A failure before it is awaited must not be unhandled.
+  related.catch(() => {});
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
     : papers.length >= WORKER_MIN_PAPERS
@@ -194,24 +221,23 @@ export async function buildDerivedIndexes(
       () => options.onStep?.('HNSW graph'),
       () => {},
     );
-  // Tokenized once for both the BM25 index and the topics' TF-IDF view.
-  let counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
-  const lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
-  if (!current.lexical) options.onStep?.('BM25 index');
-  // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
-  counted = withoutPositions(counted);
-  const started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted });
-  // Fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
-  // Its module loaded first, so that a worker starts before this thread takes on `meanwhile`.
-  const related =
-    current.related ??
-    (await import('./related/index.js')).buildRelatedViewOffThread(
-      papers,
-      started?.topicCount ?? current.topics?.topics.length ?? 0,
-      options.timings,
-    );
-  // A failure before it is awaited must not be unhandled.
-  related.catch(() => {});
+  let lexical: LexicalIndex;
+  let started: StartedTopics | undefined;
+  try {
+    // Tokenized once for both the BM25 index and the topics' TF-IDF view.
+    let counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
+    lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
+    if (!current.lexical) options.onStep?.('BM25 index');
+    // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
+    counted = withoutPositions(counted);
+    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted });
+  } catch (error) {
+    // The related-papers worker waits for the topic count: it stops instead.
+    topicCount.reject(error);
+    throw error;
+  }
+  // The view is fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
+  topicCount.resolve(started?.topicCount ?? 0);
   // This thread's own work while the workers finish the map, the second level and the graph.
   await options.meanwhile?.();
   const topics = current.topics ?? (await (started as StartedTopics).finish());

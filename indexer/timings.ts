@@ -48,6 +48,11 @@ export function measureCost<T>(run: () => T): { result: T; cost: StageCost } {
   return { result, cost: { wallMs: performance.now() - started, cpuMs: cpu === undefined || used === undefined ? undefined : used - cpu } };
 }
 
+/** Two parts of one stage's cost (a worker's work before and after what it waited for). */
+export function addCosts(a: StageCost, b: StageCost): StageCost {
+  return { wallMs: a.wallMs + b.wallMs, cpuMs: a.cpuMs === undefined || b.cpuMs === undefined ? undefined : a.cpuMs + b.cpuMs };
+}
+
 /** Adds a measured cost to `timings[stage]` (and its CPU time, when known). */
 export function recordStage(timings: StageTimings | undefined, stage: string, cost: StageCost): void {
   if (!timings) return;

@@ -5,9 +5,9 @@ import type { TermMatrix } from './text-view.js';
 const RESTARTS = 3;
 const MAX_ITERATIONS = 50;
 
-/** The classic topic model: each paper's strongest NMF component of the TF-IDF matrix. */
-export function nmfTopics(matrix: TermMatrix, k: number, seed: number): number[] {
-  return dominantTopics(nmf(matrix, k, { seed }).weights);
+/** The classic topic model: each paper's strongest NMF component of the TF-IDF matrix (`maxIterations`: HALS passes, 200 by default). */
+export function nmfTopics(matrix: TermMatrix, k: number, seed: number, maxIterations?: number): number[] {
+  return dominantTopics(nmf(matrix, k, { seed, maxIterations }).weights);
 }
 
 /**

@@ -1,13 +1,12 @@
-import { runModuleWorker } from '../../core/worker.js';
+import { runModuleWorkerWith } from '../../core/worker.js';
 import { type CorpusTerms, withoutPositions } from '../lexical/index.js';
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { TopicPartition, TopicSet } from './topic-set.js';
 import type { TopicDoc } from './topics.js';
 
-/** What the worker describes: `describePartition(papers, partition, counted)`. */
+/** What the worker describes: `describePartition(papers, partition, counted)`, the partition sent once clustered. */
 export interface DescribeJob {
   papers: ReadonlyArray<TopicDoc>;
-  partition: TopicPartition;
   counted?: CorpusTerms;
 }
 
@@ -22,22 +21,23 @@ export const DESCRIBE_STAGE = 'labels, second level';
 
 /**
  * `describePartition(papers, partition, counted)` on a worker thread, so that the caller's thread
- * builds the sentence index meanwhile: the same topics, as every step is seeded. The worker's own
- * time goes into `timings['labels, second level']`.
+ * builds the sentence index meanwhile: the same topics, as every step is seeded. The worker starts
+ * at once and, while `partition` is still being clustered, extracts the phrases of the papers the
+ * label sample always holds (`prepareLabels`); if the partition fails, it is stopped. The worker's
+ * own time goes into `timings['labels, second level']`.
  */
 export async function describeInWorker(
   papers: readonly TopicDoc[],
-  partition: TopicPartition,
+  partition: Promise<TopicPartition>,
   counted?: CorpusTerms,
   timings?: StageTimings,
 ): Promise<TopicSet> {
   // Only what describing reads goes across: the word positions (most of the counts' size) are BM25's.
   const job: DescribeJob = {
     papers: papers.map(({ id, title, abstract, date, vector }) => ({ id, title, abstract, date, vector })),
-    partition,
     counted: withoutPositions(counted),
   };
-  const { topics, cost } = await runModuleWorker<DescribeResult>(import.meta.url, './describe-worker', job);
+  const { topics, cost } = await runModuleWorkerWith<DescribeResult>(import.meta.url, './describe-worker', job, partition);
   recordStage(timings, DESCRIBE_STAGE, cost);
   return topics;
 }

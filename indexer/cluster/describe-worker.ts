@@ -1,9 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { measureCost } from '../timings.js';
+import { addCosts, measureCost } from '../timings.js';
 import type { DescribeJob, DescribeResult } from './describe-job.js';
-import { describePartition } from './topic-set.js';
+import { prepareLabels } from './labels.js';
+import { describePartition, type TopicPartition } from './topic-set.js';
 
 // Labels the topics and splits their second level off the main thread, which builds the sentence index meanwhile.
+// The label sample's phrases are extracted while the caller is still clustering the topics.
 const job = workerData as DescribeJob;
-const { result: topics, cost } = measureCost(() => describePartition(job.papers, job.partition, job.counted));
-parentPort?.postMessage({ topics, cost } satisfies DescribeResult);
+const prepared = measureCost(() => prepareLabels(job.papers));
+parentPort?.once('message', (partition: TopicPartition) => {
+  const { result: topics, cost } = measureCost(() => describePartition(job.papers, partition, job.counted));
+  parentPort?.postMessage({ topics, cost: addCosts(prepared.cost, cost) } satisfies DescribeResult);
+});

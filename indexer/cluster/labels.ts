@@ -44,9 +44,9 @@ const BIGRAM_PREFERENCE = 2;
  * topic, whose phrase statistics rank its phrases as all would, and phrase extraction and counting
  * cost ≈ 0.5 ms per paper.
  */
-const LABEL_SAMPLE_SIZE = 2_000;
+const LABEL_SAMPLE_SIZE = 1_000;
 /** Each topic contributes at least this many papers to the label sample (all of them if fewer). */
-const MIN_TOPIC_SAMPLE = 200;
+const MIN_TOPIC_SAMPLE = 100;
 /** A topic with this many sampled papers is named only by phrases found in two of them or more. */
 const MIN_SAMPLE_FOR_TWO_PAPERS = 4;
 /** Weight of a phrase's precision (share of its papers inside the topic) when choosing a label. */
@@ -475,6 +475,17 @@ function labelSample(assignments: readonly number[], sizes: readonly number[]): 
     counts[topic] = (counts[topic] as number) + 1;
   });
   return [...chosen].sort((a, b) => a - b);
+}
+
+/**
+ * Extracts the phrases of the papers every label sample of `docs` holds (the seeded part, before
+ * the top-ups), so that labelling them later, once their topics are known, finds them done: a
+ * worker does this while the topics are being clustered.
+ */
+export function prepareLabels(docs: LabelInput['docs']): void {
+  const n = docs.length;
+  const sampled = n <= LABEL_SAMPLE_SIZE ? docs.keys() : sampleIndices(n, LABEL_SAMPLE_SIZE, DEFAULT_CLUSTER_SEED);
+  for (const index of sampled) docPhrases(docs[index] as LabelInput['docs'][number]);
 }
 
 /** Coverage and distinctiveness of the papers holding any of the label's phrases (see `TopicLabel`). */

@@ -28,7 +28,7 @@ const UMAP_NEIGHBOURS = 15;
 const MAX_EPOCHS = 500;
 /** On SciFact 100 epochs of the 3,000-paper sample drew topics apart less than 200 (2-D silhouette 0.17 against 0.23). */
 const MIN_EPOCHS = 200;
-const EPOCH_BUDGET = 300_000;
+const EPOCH_BUDGET = 200_000;
 /** Search breadth for placement: approximate neighbours are enough to average a position. */
 const PLACEMENT_EF = 20;
 /** Search breadth for UMAP's neighbour graph of the sample, which shapes the whole map. */

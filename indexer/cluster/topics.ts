@@ -62,6 +62,11 @@ const TEXT_DIMENSION = 20;
  */
 const TEXT_WEIGHT = 0.75;
 const REPRESENTATIVE_COUNT = 3;
+/**
+ * HALS passes of the NMF that starts k-means: it only places the centres, which k-means then moves,
+ * and a paper's strongest topic settles long before the factors converge (up to 200 passes).
+ */
+const START_ITERATIONS = 50;
 /** Topics matched across re-clusterings must share at least this Jaccard overlap of papers. */
 const MIN_MATCH_OVERLAP = 0.2;
 
@@ -108,7 +113,8 @@ export function clusterTopics(docs: readonly TopicDoc[], options: TopicModelOpti
   if (options.vectors && options.vectors.length !== docs.length) {
     throw new PaperscopeError('INVALID_INPUT', `${options.vectors.length} cluster vectors for ${docs.length} papers`, { field: 'vectors' });
   }
-  const start = (fitted: readonly number[], k: number) => nmfTopics(classicTfIdf(fitted.map((index) => docs[index] as TopicDoc)), k, seed);
+  const start = (fitted: readonly number[], k: number) =>
+    nmfTopics(classicTfIdf(fitted.map((index) => docs[index] as TopicDoc)), k, seed, START_ITERATIONS);
   return clusterPapers({
     vectors: options.vectors ?? clusterVectors(docs, seed, options.counted),
     k: options.k,

@@ -1,10 +1,9 @@
-import { runModuleWorker } from '../../core/worker.js';
+import { runModuleWorkerWith } from '../../core/worker.js';
 import { recordStage, type StageCost, type StageTimings, timeStage } from '../timings.js';
 import { buildRelatedView, type RelatedView } from './view.js';
 
 export interface RelatedJob {
   docs: ReadonlyArray<{ title: string; abstract: string }>;
-  topicCount: number;
 }
 
 export interface RelatedResult {
@@ -20,16 +19,21 @@ const WORKER_MIN_PAPERS = 2_000;
 
 /**
  * `buildRelatedView`, on a worker thread for a large corpus: the same view, as the fit is seeded.
- * Its time (the worker's own, when on a worker) goes into `timings.related`.
+ * `topicCount` may still be coming (the topics being clustered): the worker starts at once on what
+ * does not depend on it (the TF-IDF), and is stopped if it never comes. Its time (the
+ * worker's own, when on a worker) goes into `timings.related`.
  */
 export async function buildRelatedViewOffThread(
   docs: RelatedJob['docs'],
-  topicCount: number,
+  topicCount: number | Promise<number>,
   timings?: StageTimings,
 ): Promise<RelatedView> {
-  if (docs.length < WORKER_MIN_PAPERS) return timeStage(timings, 'related', () => buildRelatedView(docs, topicCount));
-  const job: RelatedJob = { docs: docs.map(({ title, abstract }) => ({ title, abstract })), topicCount };
-  const { view, cost } = await runModuleWorker<RelatedResult>(import.meta.url, './worker', job);
+  if (docs.length < WORKER_MIN_PAPERS) {
+    const count = await topicCount;
+    return timeStage(timings, 'related', () => buildRelatedView(docs, count));
+  }
+  const job: RelatedJob = { docs: docs.map(({ title, abstract }) => ({ title, abstract })) };
+  const { view, cost } = await runModuleWorkerWith<RelatedResult>(import.meta.url, './worker', job, Promise.resolve(topicCount));
   recordStage(timings, 'related', cost);
   return view;
 }

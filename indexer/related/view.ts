@@ -30,6 +30,36 @@ const TOPIC_VOCABULARY = 4_096;
 /** Papers each factorisation is fitted on; the others are folded in (NMF costs O(nnz·k) per pass). */
 const TOPIC_FIT_SAMPLE = 2_000;
 
+/** What the view needs before the topic count is known: the TF-IDF rows and the sample the factorisations are fitted on. */
+export interface PreparedView {
+  matrix: TermMatrix;
+  /** The widespread terms' rows of every paper, and of the sample. */
+  topicRows: TermMatrix;
+  sample: TermMatrix;
+}
+
+/**
+ * The part of the view that does not depend on the topic count (the TF-IDF, a sixth of its cost on
+ * SciFact), so a worker can compute it while the topics are still being clustered.
+ */
+export function prepareRelatedView(
+  docs: ReadonlyArray<{ title: string; abstract: string }>,
+  seed: number = DEFAULT_CLUSTER_SEED,
+): PreparedView {
+  return prepareMatrix(classicTfIdf(docs), seed);
+}
+
+function prepareMatrix(tfIdf: TermMatrix, seed: number): PreparedView {
+  const topicRows = widespreadTerms(tfIdf, TOPIC_VOCABULARY);
+  const n = topicRows.rows.length;
+  const fitted = sampleIndices(n, TOPIC_FIT_SAMPLE, seed);
+  const sample =
+    fitted.length < n
+      ? { vocabularySize: topicRows.vocabularySize, rows: fitted.map((index) => topicRows.rows[index] as TermMatrix['rows'][number]) }
+      : topicRows;
+  return { matrix: tfIdf, topicRows, sample };
+}
+
 /**
  * The related-papers view of `docs` (in index order) for an index of `topicCount` topics: the
  * factorisations are most of its cost (seconds at thousands of papers), hence computed at index time.
@@ -37,8 +67,13 @@ const TOPIC_FIT_SAMPLE = 2_000;
  * @example buildRelatedView(papers, 12).mixtureSize // → 36 (k 11, 12 and 13)
  */
 export function buildRelatedView(docs: ReadonlyArray<{ title: string; abstract: string }>, topicCount: number): RelatedView {
-  const matrix = classicTfIdf(docs);
-  const rows = topicMixtures(matrix, topicCount, DEFAULT_CLUSTER_SEED);
+  return finishRelatedView(prepareRelatedView(docs), topicCount);
+}
+
+/** `buildRelatedView` from its prepared part, once the topic count is known. */
+export function finishRelatedView(prepared: PreparedView, topicCount: number, seed: number = DEFAULT_CLUSTER_SEED): RelatedView {
+  const { matrix } = prepared;
+  const rows = mixturesOf(prepared, topicCount, seed);
   const mixtureSize = rows[0]?.length ?? 0;
   const mixtures = new Float32Array(rows.length * mixtureSize);
   rows.forEach((row, position) => {
@@ -65,17 +100,16 @@ export function buildRelatedView(docs: ReadonlyArray<{ title: string; abstract: 
  * papers, the rest folded in, so the cost is bounded on large corpora.
  */
 export function topicMixtures(tfIdf: TermMatrix, topicCount: number, seed: number): Float32Array[] {
-  const matrix = widespreadTerms(tfIdf, TOPIC_VOCABULARY);
+  return mixturesOf(prepareMatrix(tfIdf, seed), topicCount, seed);
+}
+
+function mixturesOf(prepared: PreparedView, topicCount: number, seed: number): Float32Array[] {
+  const { topicRows: matrix, sample } = prepared;
   const n = matrix.rows.length;
   const ks = [...new Set([topicCount - TOPIC_SPREAD, topicCount, topicCount + TOPIC_SPREAD].map((k) => Math.max(2, k)))].filter(
     (k) => k < n,
   );
   if (ks.length === 0) return matrix.rows.map(() => new Float32Array(0));
-  const fitted = sampleIndices(n, TOPIC_FIT_SAMPLE, seed);
-  const sample =
-    fitted.length < n
-      ? { vocabularySize: matrix.vocabularySize, rows: fitted.map((index) => matrix.rows[index] as TermMatrix['rows'][number]) }
-      : matrix;
   const factorisations = ks.map((k) => {
     const { weights, components } = nmf(sample, k, { seed, maxIterations: TOPIC_ITERATIONS });
     return sample === matrix ? weights : foldIn(matrix, components);

@@ -1,15 +1,19 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { measureCost } from '../timings.js';
+import { addCosts, measureCost } from '../timings.js';
 import type { RelatedJob, RelatedResult } from './job.js';
-import { buildRelatedView } from './view.js';
+import { finishRelatedView, prepareRelatedView } from './view.js';
 
 // Fits the related-papers view off the calling thread: the indexer's other stages, or a server's requests, go on.
+// What does not depend on the topic count is computed while the caller is still clustering the topics.
 const job = workerData as RelatedJob;
-const { result: view, cost } = measureCost(() => buildRelatedView(job.docs, job.topicCount));
-const { offsets, columns, weights } = view.tfIdf;
-parentPort?.postMessage({ view, cost } satisfies RelatedResult, [
-  offsets.buffer,
-  columns.buffer,
-  weights.buffer,
-  view.mixtures.buffer,
-] as ArrayBuffer[]);
+const prepared = measureCost(() => prepareRelatedView(job.docs));
+parentPort?.once('message', (topicCount: number) => {
+  const { result: view, cost } = measureCost(() => finishRelatedView(prepared.result, topicCount));
+  const { offsets, columns, weights } = view.tfIdf;
+  parentPort?.postMessage({ view, cost: addCosts(prepared.cost, cost) } satisfies RelatedResult, [
+    offsets.buffer,
+    columns.buffer,
+    weights.buffer,
+    view.mixtures.buffer,
+  ] as ArrayBuffer[]);
+});

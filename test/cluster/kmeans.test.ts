@@ -21,7 +21,7 @@ describe('clusterPapers', () => {
     expect(adjustedRandIndex(result.assignments, truth)).toBe(1);
   });
 
-  it('fits on a seeded sample of 1,500 papers, first partition included, and gives every paper a topic', () => {
+  it('fits on a seeded sample of 1,000 papers, first partition included, and gives every paper a topic', () => {
     const { vectors, truth } = gaussianBlobs(3, 1_000, 20, 0.25, 9);
     const partitioned: number[][] = [];
     const run = (seed: number) =>
@@ -35,7 +35,7 @@ describe('clusterPapers', () => {
         },
       });
     const result = run(4);
-    expect(TOPIC_SAMPLE_SIZE).toBe(1_500);
+    expect(TOPIC_SAMPLE_SIZE).toBe(1_000);
     expect(partitioned[0]).toHaveLength(TOPIC_SAMPLE_SIZE);
     // The papers outside the sample are assigned too, each to its blob's topic.
     expect(result.assignments).toHaveLength(3_000);

@@ -1,7 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relatedViewFor } from '../../indexer/derive.js';
-import { buildRelatedView, type RelatedView, readRelatedFile, writeRelatedFile } from '../../indexer/related/index.js';
+import {
+  buildRelatedView,
+  buildRelatedViewOffThread,
+  type RelatedView,
+  readRelatedFile,
+  writeRelatedFile,
+} from '../../indexer/related/index.js';
 import { type DataDirLayout, dataDirLayout } from '../../indexer/store/index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 
@@ -77,5 +83,29 @@ describe('the related-papers view file', () => {
       expect(saves).toHaveLength(1);
       expect(await readRelatedFile(layout, expected)).toEqual({ view });
     }
+  });
+});
+
+describe('the related-papers view on a worker thread', () => {
+  // 2,000 papers: the size from which the view is fitted on a worker.
+  const many = Array.from({ length: 2_000 }, (_, index) => {
+    const { title, abstract } = docs[index % docs.length] as (typeof docs)[number];
+    return { title: `${title} ${index % 13}`, abstract: `${abstract} ${index % 7}` };
+  });
+
+  it('starts before the topic count is known and gives the view this thread would fit', async () => {
+    const timings: Record<string, number> = {};
+    const view = await buildRelatedViewOffThread(
+      many,
+      Promise.resolve().then(() => 2),
+      timings,
+    );
+    expect(view).toEqual(buildRelatedView(many, 2));
+    expect(timings.related).toBeGreaterThan(0);
+  });
+
+  it('stops when the topic count it waits for fails', async () => {
+    const failure = new Error('clustering failed');
+    await expect(buildRelatedViewOffThread(many, Promise.reject(failure))).rejects.toBe(failure);
   });
 });

@@ -55,9 +55,16 @@ describe('topic sets', () => {
   it('describes a partition on a worker thread (labels, second level) as updateTopics does', async () => {
     const counted = countCorpusTerms(docs, { positions: true });
     const timings: Record<string, number> = {};
-    const described = await describeInWorker(docs, partitionTopics(docs, policy, undefined, { counted }), counted, timings);
+    // The worker starts before the partition is known (it extracts the label sample's phrases meanwhile).
+    const partition = Promise.resolve().then(() => partitionTopics(docs, policy, undefined, { counted }));
+    const described = await describeInWorker(docs, partition, counted, timings);
     expect(described).toEqual(referenceTopics());
     expect(timings['labels, second level']).toBeGreaterThan(0);
+  });
+
+  it('stops the describing worker when the partition it waits for fails', async () => {
+    const failure = new Error('clustering failed');
+    await expect(describeInWorker(docs, Promise.reject(failure))).rejects.toBe(failure);
   });
 
   it('labels topics without stop words, single characters or duplicates across topics', () => {
