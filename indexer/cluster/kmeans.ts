@@ -38,8 +38,12 @@ export interface Clustering {
 const FIT_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
 /** Silhouettes are quadratic, so they are measured on at most this many papers (the same sample). */
 const SILHOUETTE_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
-/** 'auto' compares values of k on at most this many of the silhouette sample's papers. */
-const CHOICE_SAMPLE_SIZE = 1_000;
+/**
+ * 'auto' compares values of k on at most this many of the silhouette sample's papers: thirty k-means
+ * runs and their silhouettes, most of the clustering's cost. On arXiv-2007 and SciFact 700 choose
+ * k = 8 and 11 (1,000: 8 and 10; 500: 9 and 8) in two thirds of the time of 1,000.
+ */
+export const CHOICE_SAMPLE_SIZE = 700;
 const STABILITY_RUNS = 3;
 /**
  * The final fit keeps the best (lowest inertia) of a few seeded k-means++ starts: more on small

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { adjustedRandIndex, assignToNearest, clusterPapers, representatives } from '../../indexer/cluster/index.js';
+import { CHOICE_SAMPLE_SIZE } from '../../indexer/cluster/kmeans.js';
 import { TOPIC_SAMPLE_SIZE } from '../../indexer/cluster/random.js';
 import { gaussianBlobs } from './helpers.js';
 
@@ -36,6 +37,8 @@ describe('clusterPapers', () => {
       });
     const result = run(4);
     expect(TOPIC_SAMPLE_SIZE).toBe(1_000);
+    // k is chosen on 700 of them (the thirty runs of 'auto' are most of the clustering's cost).
+    expect(CHOICE_SAMPLE_SIZE).toBe(700);
     expect(partitioned[0]).toHaveLength(TOPIC_SAMPLE_SIZE);
     // The papers outside the sample are assigned too, each to its blob's topic.
     expect(result.assignments).toHaveLength(3_000);
