@@ -3,24 +3,34 @@
  * real architecture and size; see `makeMiniLmSizedModel`), built once into the cache dir, never
  * into the repository: `npx tsx bench/minilm-model.ts` prints its path.
  */
-import { access } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSettings } from '../core/config.js';
 import { loadWordVectors } from '../indexer/embed/word-vectors/cache.js';
 import { makeMiniLmSizedModel } from '../scripts/make-tiny-model.js';
 
-/** The folder, generated first when missing (about 10 s; 90 MB plus its 58 MB quantized copy). */
+/**
+ * Raised when the generator changes what it writes, so a folder cached by an older one is built
+ * again: 2 exports GELU as PyTorch does (ONNX Runtime fuses it, as in the hub's files) and writes
+ * sentence_bert_config.json.
+ */
+const GENERATION = 2;
+const STAMP = 'paperscope-generation.json';
+
+/** The folder, generated first when missing or older (about 10 s; 90 MB plus its 58 MB quantized copy). */
 export async function miniLmSizedModel(cacheDir: string, log: (line: string) => void = () => {}): Promise<string> {
   const folder = path.join(cacheDir, 'bench-models', 'minilm-l6-sized');
-  const exists = await access(path.join(folder, 'onnx', 'model_quantized.onnx')).then(
-    () => true,
-    () => false,
+  const stamp = await readFile(path.join(folder, STAMP), 'utf8').then(
+    (text) => (JSON.parse(text) as { generation?: number }).generation,
+    () => undefined,
   );
-  if (!exists) {
+  if (stamp !== GENERATION) {
     log(`Generating a MiniLM-L6-sized model (random weights) into ${folder}`);
+    await rm(folder, { recursive: true, force: true });
     const { words } = await loadWordVectors(cacheDir);
     await makeMiniLmSizedModel(folder, words);
+    await writeFile(path.join(folder, STAMP), `${JSON.stringify({ generation: GENERATION })}\n`);
   }
   return folder;
 }

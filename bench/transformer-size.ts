@@ -8,7 +8,9 @@
  * vectors pooled from the papers' own forward passes, what `paperscope index` does now). Prints
  * abstracts per second, CPU seconds per abstract, tokens per abstract, the share longer than the
  * window, peak RSS and the load average, and writes them to bench/results/transformer-size.json.
- * `--variants int8` measures one variant only; `--window 128` cuts texts at fewer tokens than the model's 256.
+ * `--variants int8` measures one variant only, `--ways papers,sentences,both` some of the three ways;
+ * `--window 128` cuts texts at fewer tokens than the model's 256; `--tokens-per-pass N` sets the
+ * padded tokens a forward pass takes (default the embedder's).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +34,8 @@ const { values } = parseArgs({
     limit: { type: 'string', default: '500' },
     variants: { type: 'string', default: 'float32,int8' },
     window: { type: 'string' },
+    'tokens-per-pass': { type: 'string' },
+    ways: { type: 'string', default: 'papers,sentences,both' },
   },
 });
 const limit = Number(values.limit);
@@ -64,15 +68,17 @@ try {
       offline: true,
       quantized,
       maxTokens: values.window ? Number(values.window) : undefined,
+      tokensPerPass: values['tokens-per-pass'] ? Number(values['tokens-per-pass']) : undefined,
     });
     const loadMs = performance.now() - loadStarted;
     try {
-      const ways: Array<[string, () => Promise<unknown>]> = [
-        ['papers alone', () => embedder.embedDocuments(texts)],
-        [`their ${sentences.length} sentences alone`, () => embedder.embedDocuments(sentences)],
-        ['papers + sentence vectors, one pass', () => embedPapers(embedder, chosen)],
+      const ways: Array<[string, string, () => Promise<unknown>]> = [
+        ['papers', 'papers alone', () => embedder.embedDocuments(texts)],
+        ['sentences', `their ${sentences.length} sentences alone`, () => embedder.embedDocuments(sentences)],
+        ['both', 'papers + sentence vectors, one pass', () => embedPapers(embedder, chosen)],
       ];
-      for (const [way, run] of ways) {
+      const wanted = values.ways.split(',');
+      for (const [, way, run] of ways.filter(([key]) => wanted.includes(key))) {
         log(`${variant}: ${way}, ${texts.length} abstracts`);
         const loadBefore = loadAverage();
         const cpu = process.cpuUsage();
@@ -110,12 +116,13 @@ const report = {
   model: `${modelDir} (all-MiniLM-L6-v2's architecture and size, random weights)`,
   corpus: values.corpus ?? SAMPLE_FILE,
   windowTokens: Number(values.window ?? 256),
+  tokensPerPass: values['tokens-per-pass'] ? Number(values['tokens-per-pass']) : 'default',
   meanTokens: round(meanTokens),
   shareOverWindow: round(overWindow, 3),
   results,
 };
 console.log(
-  `Transformer at real size on ${report.cores} cores; ${texts.length} abstracts of ${report.corpus}; window ${values.window ?? 256} tokens`,
+  `Transformer at real size on ${report.cores} cores; ${texts.length} abstracts of ${report.corpus}; window ${values.window ?? 256} tokens, ${report.tokensPerPass} tokens per pass`,
 );
 console.log(`tokens per abstract ${report.meanTokens}, longer than the 256-token window ${Math.round(overWindow * 100)}%`);
 for (const r of results) {

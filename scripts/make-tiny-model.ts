@@ -300,7 +300,7 @@ export function bertModelBytes(shape: BertShape, options: { quantized?: boolean;
   scalar('mask_fill', -10000);
   scalar('attention_scale', 1 / Math.sqrt(headSize));
   scalar('half', 0.5);
-  scalar('sqrt_half', Math.SQRT1_2);
+  scalar('sqrt_two', Math.SQRT2);
 
   add('Gather', [weight('word_embeddings', [vocabSize, hidden], 0.05), 'input_ids'], 'words');
   add('Gather', [weight('token_type_embeddings', [2, hidden], 0.05), 'token_type_ids'], 'types');
@@ -337,9 +337,9 @@ export function bertModelBytes(shape: BertShape, options: { quantized?: boolean;
     const merged = add('Reshape', [context, 'merge_heads'], `${p}.context`);
     const attended = layerNorm(add('Add', [dense(merged, `${p}.attention_output`, hidden, hidden), x], `${p}.residual1`), `${p}.norm1`);
     const up = dense(attended, `${p}.intermediate`, hidden, intermediate);
-    // GELU, exact form: 0.5·x·(1 + erf(x/√2)).
-    const erf = add('Erf', [add('Mul', [up, 'sqrt_half'], `${p}.gelu_in`)], `${p}.erf`);
-    const gelu = add('Mul', [add('Mul', [up, 'half'], `${p}.half_x`), add('Add', [erf, 'one_float'], `${p}.erf1`)], `${p}.gelu`);
+    // GELU, exact form, as PyTorch exports it: (x · (1 + erf(x / √2))) · 0.5, which ONNX Runtime fuses.
+    const erf = add('Erf', [add('Div', [up, 'sqrt_two'], `${p}.gelu_in`)], `${p}.erf`);
+    const gelu = add('Mul', [add('Mul', [up, add('Add', [erf, 'one_float'], `${p}.erf1`)], `${p}.x_erf1`), 'half'], `${p}.gelu`);
     x = layerNorm(add('Add', [dense(gelu, `${p}.output`, intermediate, hidden), attended], `${p}.residual2`), `${p}.norm2`);
   }
   nodes.push(node('Identity', [x], ['last_hidden_state']));
@@ -433,6 +433,8 @@ export async function makeMiniLmSizedModel(outDir: string, words: readonly strin
     shape,
     // all-MiniLM-L6-v2 is trained on sequences of at most 256 tokens (its sentence-transformers window).
     maxTokens: 256,
+    // As sentence-transformers/all-MiniLM-L6-v2 ships it: the window sentence-transformers cuts at.
+    sentenceTransformersWindow: 256,
     models: {
       'model.onnx': () => bertModelBytes(shape),
       'model_quantized.onnx': () => bertModelBytes(shape, { quantized: true }),
@@ -495,7 +497,14 @@ export function wordPieceVocabulary(words: readonly string[], size: number): str
 
 async function writeModelFolder(
   outDir: string,
-  folder: { vocab: string[]; shape: BertShape; maxTokens: number; models: Record<string, () => Uint8Array> },
+  folder: {
+    vocab: string[];
+    shape: BertShape;
+    maxTokens: number;
+    /** Written as sentence_bert_config.json's max_seq_length when given. */
+    sentenceTransformersWindow?: number;
+    models: Record<string, () => Uint8Array>;
+  },
 ): Promise<void> {
   const { vocab, shape } = folder;
   const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`;
@@ -526,6 +535,12 @@ async function writeModelFolder(
     writeFile(path.join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`),
     writeFile(path.join(staging, 'tokenizer.json'), JSON.stringify(tokenizerJson(vocab))),
     writeFile(path.join(staging, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfig, null, 2)}\n`),
+    folder.sentenceTransformersWindow === undefined
+      ? undefined
+      : writeFile(
+          path.join(staging, 'sentence_bert_config.json'),
+          `${JSON.stringify({ max_seq_length: folder.sentenceTransformersWindow, do_lower_case: false }, null, 2)}\n`,
+        ),
   ]);
   // One model at a time: the full-size one is 90 MB.
   for (const [file, bytes] of Object.entries(folder.models)) await writeFile(path.join(staging, 'onnx', file), bytes());

@@ -1,6 +1,10 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import onnxProto from 'onnx-proto';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { lengthSortedBatches } from '../../indexer/embed/transformer/index.js';
+import { lengthSortedBatches, tokenBudgetBatches } from '../../indexer/embed/transformer/index.js';
 import { type BertShape, bertModelBytes, wordPieceVocabulary } from '../../scripts/make-tiny-model.js';
 
 // MiniLM-L6's graph at a size a test can afford; bench/minilm-model.ts builds the real size.
@@ -55,6 +59,29 @@ describe('the BERT encoder generator', () => {
     expect(cosine(rounded.data, alone.data)).toBeGreaterThan(0.95);
   });
 
+  // The hub's files are PyTorch exports, whose GELU and int8 matmuls ONNX Runtime fuses into single
+  // kernels; a generated graph it cannot fuse would measure a slower model than the real one.
+  it('builds the graph PyTorch exports, which ONNX Runtime fuses as it fuses the hub files', async () => {
+    const scratch = await mkdtemp(path.join(os.tmpdir(), 'paperscope-bert-fused-'));
+    try {
+      const optimizedOps = async (bytes: Uint8Array, name: string): Promise<string[]> => {
+        const optimizedModelFilePath = path.join(scratch, name);
+        await (await InferenceSession.create(bytes, { optimizedModelFilePath, graphOptimizationLevel: 'extended' })).release();
+        return onnxProto.onnx.ModelProto.decode(await readFile(optimizedModelFilePath)).graph?.node?.map((n) => n.opType ?? '') ?? [];
+      };
+      const float = await optimizedOps(bertModelBytes(SHAPE), 'float.onnx');
+      expect(float.filter((op) => op === 'BiasGelu')).toHaveLength(SHAPE.layers);
+      expect(float).not.toContain('Erf');
+      const quantized = await optimizedOps(bertModelBytes(SHAPE, { quantized: true }), 'quantized.onnx');
+      expect(quantized.filter((op) => op === 'Gelu')).toHaveLength(SHAPE.layers);
+      // Every int8 matmul runs as one kernel with its scales (6 a layer), none as MatMulInteger + Cast + Mul.
+      expect(quantized.filter((op) => op === 'MatMulIntegerToFloat' || op === 'DynamicQuantizeMatMul')).toHaveLength(6 * SHAPE.layers);
+      expect(quantized).not.toContain('MatMulInteger');
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('fills a WordPiece vocabulary of the asked size: characters, word endings, then words by frequency', () => {
     const vocab = wordPieceVocabulary(['protein', 'folding', 'proteins', 'x-ray', 'binding', 'the'], 400);
     expect(vocab).toHaveLength(400);
@@ -71,5 +98,15 @@ describe('lengthSortedBatches', () => {
   it('batches indices shortest first, ties in input order', () => {
     expect(lengthSortedBatches([9, 2, 5, 2, 7], 2)).toEqual([[1, 3], [2, 4], [0]]);
     expect(lengthSortedBatches([], 4)).toEqual([]);
+  });
+});
+
+describe('tokenBudgetBatches', () => {
+  it('fills each forward pass up to the padded-token budget, shortest first, one row at least', () => {
+    expect(tokenBudgetBatches([40, 10, 20, 10], 40)).toEqual([[1, 3], [2], [0]]);
+    // Short windows many to a pass, long ones few: 512 tokens are 16 rows of 32 or 2 of 256.
+    const lengths = [...Array(20).fill(32), 256, 256, 256, 300];
+    expect(tokenBudgetBatches(lengths, 512).map((batch) => batch.length)).toEqual([16, 4, 2, 1, 1]);
+    expect(tokenBudgetBatches([], 512)).toEqual([]);
   });
 });

@@ -120,6 +120,22 @@ describe('transformer embedder on the tiny model (offline)', () => {
     }
   });
 
+  it('gives the same vectors whatever the tokens per forward pass (a speed setting only)', async () => {
+    const one = await createTransformerEmbedder({ modelDir: TINY_MODEL, cacheDir: scratch, offline: true, workers: 1, tokensPerPass: 1 });
+    try {
+      const words = tinyVocabulary().slice(5, 105);
+      // Texts of 3 to 90 words, a few longer than the 64-token window: passes of 1 window against up to 8.
+      const many = Array.from({ length: 12 }, (_, i) => [words.slice(i, i + 3 + i * 4).join(' '), `${texts[i % 3]} .`]);
+      const [alone, batched] = await Promise.all([one.embedWithPieces(many), plain.embedWithPieces(many)]);
+      for (const [i, vectors] of batched.entries()) {
+        expect(maxDiff(alone[i]?.text as Float32Array, vectors.text)).toBeLessThan(1e-6);
+        expect(maxDiff(alone[i]?.pieces as Float32Array, vectors.pieces)).toBeLessThan(1e-6);
+      }
+    } finally {
+      await one.close();
+    }
+  });
+
   it("embeds a long text as its first window's worth of tokens", async () => {
     // Whole vocabulary words are one token each, so windows of tokens are windows of words.
     const words = tinyVocabulary().slice(5, 105);
@@ -193,6 +209,25 @@ describe('transformer embedder on the tiny model (offline)', () => {
 });
 
 describe('model resolution and failures', () => {
+  it("cuts at the window of the folder's sentence_bert_config.json, and names the file when it is malformed", async () => {
+    const folder = path.join(scratch, 'sentence-transformers');
+    await cp(TINY_MODEL, folder, { recursive: true });
+    await writeFile(path.join(folder, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 16, do_lower_case: false }));
+    const cut = await createTransformerEmbedder({ modelDir: folder, cacheDir: scratch, offline: true, workers: 1 });
+    try {
+      expect(cut.windowTokens).toBe(16);
+      const words = tinyVocabulary().slice(5, 40);
+      const [long, head] = await cut.embedDocuments([words.join(' '), words.slice(0, 14).join(' ')]);
+      expect(maxDiff(long as Float32Array, head as Float32Array)).toBeLessThan(1e-5);
+    } finally {
+      await cut.close();
+    }
+    await writeFile(path.join(folder, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 'long' }));
+    const message = await expectModelUnavailable(createTransformerEmbedder({ modelDir: folder, cacheDir: scratch, offline: true }));
+    expect(message).toContain(path.join(folder, 'sentence_bert_config.json'));
+    expect(message).toContain('max_seq_length');
+  });
+
   it('names the folder and the missing files when the model folder is missing or incomplete', async () => {
     const missing = path.join(scratch, 'no-such-model');
     expect(await expectModelUnavailable(createTransformerEmbedder({ modelDir: missing, cacheDir: scratch, offline: true }))).toContain(

@@ -13,9 +13,10 @@ import {
   purgeCachedModel,
   QUANTIZED_MODEL_FILE,
   removeStaleDownloads,
+  sentenceTransformersWindow,
 } from './resolve.js';
 
-export { lengthSortedBatches, planPieces } from './windows.js';
+export { lengthSortedBatches, planPieces, tokenBudgetBatches } from './windows.js';
 import { lengthSortedBatches } from './windows.js';
 export { modelCacheFolder } from './resolve.js';
 
@@ -30,7 +31,10 @@ export interface TransformerEmbedderOptions {
   offline: boolean;
   /** Overrides the registry's query/document prefixes. */
   prefixes?: { query: string; document: string };
-  /** Overrides the registry's tokens per forward pass. */
+  /**
+   * Overrides the window: tokens a text is cut at. Else the folder's sentence_bert_config.json
+   * `max_seq_length`, else the registry's; the tokenizer's and the config's limits cap it.
+   */
   maxTokens?: number;
   /**
    * Run the model's quantized copy (`onnx/model_quantized.onnx`, int8 weights) instead of
@@ -40,8 +44,10 @@ export interface TransformerEmbedderOptions {
   quantized?: boolean;
   /** Told when the int8 copy was asked for but the model folder has none. */
   onWarning?: (message: string) => void;
-  /** Texts per worker job and windows per forward pass (default 16). */
+  /** Texts per worker job (default 16). */
   batchSize?: number;
+  /** Padded tokens per forward pass (default 512: two 256-token windows, or sixteen of 32). */
+  tokensPerPass?: number;
   /** Inference workers (default: available cores, at most 4). */
   workers?: number;
   /** Query vectors kept in memory (default 1,000). */
@@ -61,6 +67,7 @@ export interface TransformerEmbedder extends Embedder {
 
 const DEFAULTS = {
   batchSize: 16,
+  tokensPerPass: 512,
   queryCacheSize: 1_000,
   connectTimeoutMs: 5_000,
   maxWorkers: 4,
@@ -80,6 +87,8 @@ interface Located {
   cached: boolean;
   /** The int8 copy is what runs. */
   quantized: boolean;
+  /** sentence_bert_config.json's window, where the folder has one. */
+  window: number | undefined;
 }
 
 /**
@@ -118,7 +127,16 @@ async function locate(options: TransformerEmbedderOptions): Promise<Located> {
         { folder, missing },
       );
     }
-    return { name, spec, folder, source: folder, download: false, cached: false, quantized };
+    return {
+      name,
+      spec,
+      folder,
+      source: folder,
+      download: false,
+      cached: false,
+      quantized,
+      window: await sentenceTransformersWindow(folder),
+    };
   }
   const id = options.model ?? DEFAULT_MODEL_ID;
   const folder = modelCacheFolder(options.cacheDir, id);
@@ -126,7 +144,7 @@ async function locate(options: TransformerEmbedderOptions): Promise<Located> {
   // Online, a cache without the int8 copy fetches it rather than settling for float32.
   const quantized = options.offline ? await variant(folder) : wanted;
   const missing = await missingModelFiles(folder, quantized);
-  const base = { name: id, spec: findModelSpec(id), folder, cached: true, quantized };
+  const base = { name: id, spec: findModelSpec(id), folder, cached: true, quantized, window: await sentenceTransformersWindow(folder) };
   if (missing.length === 0) return { ...base, source: folder, download: false };
   if (options.offline) {
     throw new PaperscopeError(
@@ -174,8 +192,8 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
     source: located.source,
     localOnly: !located.download,
     cacheDir: path.join(options.cacheDir, 'models'),
-    maxTokens: options.maxTokens ?? located.spec?.maxTokens,
-    batchSize,
+    maxTokens: options.maxTokens ?? located.window ?? located.spec?.maxTokens,
+    tokensPerPass: options.tokensPerPass ?? DEFAULTS.tokensPerPass,
     threads: Math.max(1, Math.floor(cores / size)),
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs,
     hubUrl: options.hubUrl ?? DEFAULTS.hubUrl,

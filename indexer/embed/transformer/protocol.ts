@@ -7,10 +7,10 @@ export interface WorkerSetup {
   localOnly: boolean;
   /** transformers.js file cache (`<cacheDir>/models`). */
   cacheDir: string;
-  /** Tokens per forward pass from the registry; the tokenizer and config may lower it. */
+  /** The window asked for, sentence-transformers' or the registry's; the tokenizer and config may lower it. */
   maxTokens: number | undefined;
-  /** Windows per forward pass. */
-  batchSize: number;
+  /** Padded tokens per forward pass (rows × the longest row; one row at least). */
+  tokensPerPass: number;
   /** ONNX Runtime intra-op threads for this worker. */
   threads: number;
   /** How long to wait for the hub to answer a request before giving up. */

@@ -1,5 +1,7 @@
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
+import { PaperscopeError } from '../../../core/errors.js';
 import { isProcessAlive } from '../../../core/process.js';
 
 /** What transformers.js reads for a BERT-style feature extractor at dtype fp32. */
@@ -51,4 +53,35 @@ export async function removeStaleDownloads(folder: string, afterOwnFailure = fal
 /** Deletes a cached model whose files are complete but do not load, so the next online run fetches it again. */
 export async function purgeCachedModel(folder: string, quantized: boolean): Promise<void> {
   await Promise.all(modelFiles(quantized).map((file) => rm(path.join(folder, file), { force: true })));
+}
+
+/** Where sentence-transformers records the window a model folder's model is used at. */
+export const SENTENCE_TRANSFORMERS_CONFIG = 'sentence_bert_config.json';
+
+const SentenceTransformersConfig = z.looseObject({ max_seq_length: z.number().int().positive().optional() });
+
+/**
+ * The model's own window as sentence-transformers cuts texts (`max_seq_length` of
+ * sentence_bert_config.json: 256 for all-MiniLM-L6-v2, which was fine-tuned on 128-token inputs),
+ * when the folder has that file.
+ */
+export async function sentenceTransformersWindow(folder: string): Promise<number | undefined> {
+  const file = path.join(folder, SENTENCE_TRANSFORMERS_CONFIG);
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (text === undefined) return undefined;
+  let parsed: z.infer<typeof SentenceTransformersConfig>;
+  try {
+    parsed = SentenceTransformersConfig.parse(JSON.parse(text));
+  } catch (error) {
+    throw new PaperscopeError(
+      'MODEL_UNAVAILABLE',
+      `${file} is not a valid sentence-transformers config: max_seq_length must be a positive whole number.`,
+      { file, field: 'max_seq_length' },
+      { cause: error },
+    );
+  }
+  return parsed.max_seq_length;
 }

@@ -16,7 +16,7 @@ import {
   env,
 } from '@huggingface/transformers';
 import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
-import { findSpecialTokens, lengthSortedBatches, meanPoolInto, planPieces, type SpecialTokens } from './windows.js';
+import { findSpecialTokens, meanPoolInto, planPieces, type SpecialTokens, tokenBudgetBatches } from './windows.js';
 
 const FALLBACK_WINDOW_TOKENS = 512;
 
@@ -113,7 +113,7 @@ interface Pool {
   at: number;
 }
 
-/** One forward pass over up to `batchSize` windows, right-padded to the longest. */
+/** One forward pass over windows right-padded to the longest. */
 async function run(
   loaded: Omit<Loaded, 'dimension'>,
   windows: readonly number[][],
@@ -162,9 +162,9 @@ async function embed(loaded: Loaded, texts: readonly (readonly string[])[], pref
     });
     return out;
   });
-  for (const batch of lengthSortedBatches(
+  for (const batch of tokenBudgetBatches(
     windows.map((window) => window.length),
-    setup.batchSize,
+    setup.tokensPerPass,
   )) {
     const { data, shape } = await run(
       loaded,
