@@ -10,7 +10,8 @@
  * window, peak RSS and the load average, and writes them to bench/results/transformer-size.json.
  * `--variants int8` measures one variant only, `--ways papers,sentences,both` some of the three ways;
  * `--window 128` cuts texts at fewer tokens than the model's 256; `--tokens-per-pass N` sets the
- * padded tokens a forward pass takes (default the embedder's).
+ * padded tokens a forward pass takes and `--workers N` the inference workers (default the embedder's:
+ * one a core, each running ONNX Runtime on cores ÷ workers threads).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     variants: { type: 'string', default: 'float32,int8' },
     window: { type: 'string' },
     'tokens-per-pass': { type: 'string' },
+    workers: { type: 'string' },
     ways: { type: 'string', default: 'papers,sentences,both' },
   },
 });
@@ -69,6 +71,7 @@ try {
       quantized,
       maxTokens: values.window ? Number(values.window) : undefined,
       tokensPerPass: values['tokens-per-pass'] ? Number(values['tokens-per-pass']) : undefined,
+      workers: values.workers ? Number(values.workers) : undefined,
     });
     const loadMs = performance.now() - loadStarted;
     try {
@@ -117,12 +120,13 @@ const report = {
   corpus: values.corpus ?? SAMPLE_FILE,
   windowTokens: Number(values.window ?? 256),
   tokensPerPass: values['tokens-per-pass'] ? Number(values['tokens-per-pass']) : 'default',
+  workers: values.workers ? Number(values.workers) : 'default',
   meanTokens: round(meanTokens),
   shareOverWindow: round(overWindow, 3),
   results,
 };
 console.log(
-  `Transformer at real size on ${report.cores} cores; ${texts.length} abstracts of ${report.corpus}; window ${values.window ?? 256} tokens, ${report.tokensPerPass} tokens per pass`,
+  `Transformer at real size on ${report.cores} cores; ${texts.length} abstracts of ${report.corpus}; window ${values.window ?? 256} tokens, ${report.tokensPerPass} tokens per pass, ${report.workers} workers`,
 );
 console.log(`tokens per abstract ${report.meanTokens}, longer than the 256-token window ${Math.round(overWindow * 100)}%`);
 for (const r of results) {
