@@ -306,8 +306,17 @@ describe('download, cache and corrupt files (local test hub)', () => {
 
     // A download killed mid-way leaves its temp file (from a process that no longer exists).
     await writeFile(path.join(cached, 'onnx', 'model.onnx.tmp.999999999.k3x'), 'partial');
-    const fromCache = await createTransformerEmbedder({ model: 'test/good', cacheDir, offline: true, workers: 1 });
+    progress.length = 0;
+    const fromCache = await createTransformerEmbedder({
+      model: 'test/good',
+      cacheDir,
+      offline: true,
+      workers: 1,
+      onDownloadProgress: (file, loaded, total) => progress.push([file, loaded, total]),
+    });
     expect(fromCache.info).toEqual({ kind: 'transformer', model: 'test/good', dimension: 32 });
+    // Read from the cache, not downloaded: nothing to report as a download.
+    expect(progress).toEqual([]);
     expect(await readdir(path.join(cached, 'onnx'))).toEqual(['model.onnx']);
     await fromCache.close();
 

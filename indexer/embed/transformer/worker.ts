@@ -74,8 +74,9 @@ async function load(): Promise<Loaded> {
   env.remoteHost = setup.hubUrl;
   env.fetch = fetchWithConnectTimeout(setup.connectTimeoutMs);
 
+  // transformers.js reports reading a local file as progress too; only a download is told ("Downloaded …").
   const progress_callback = (info: ProgressInfo): void => {
-    if (info.status === 'progress') post({ type: 'progress', file: info.file, loaded: info.loaded, total: info.total });
+    if (info.status === 'progress' && !setup.localOnly) post({ type: 'progress', file: info.file, loaded: info.loaded, total: info.total });
   };
   const common = { local_files_only: setup.localOnly, progress_callback };
   const tokenizer = await AutoTokenizer.from_pretrained(setup.source, common);
