@@ -29,13 +29,20 @@ export interface LexicalSearchOptions {
   prune?: boolean;
   /** Documents to tell, in `matched`, whether they are among the `total` (-1: none). */
   probe?: readonly number[];
+  /**
+   * Matches are counted up to this many (unlimited by default): when at least `cap` match, `total`
+   * is `cap` and `totalRelation` 'gte', and the pruned ranking stops walking lists for the count.
+   */
+  cap?: number;
 }
 
 export interface LexicalRanking {
   hits: LexicalHit[];
-  /** Documents that match: at least one query term, every quoted phrase, and the filter. */
+  /** Documents that match: at least one query term, every quoted phrase, and the filter; at most `cap`. */
   total: number;
-  /** Whether each of `probe` matches (is counted in `total`). */
+  /** 'eq': `total` is the count; 'gte': at least `total` (the `cap`) match. */
+  totalRelation: 'eq' | 'gte';
+  /** Whether each of `probe` matches (is counted in `total`, or would be without the cap). */
   matched: boolean[];
 }
 
@@ -193,7 +200,7 @@ export class LexicalIndex {
    * depend on `k`, so pages of one query agree.
    */
   rank(query: string, options: LexicalSearchOptions): LexicalRanking {
-    const { k, filter, expansions, repeats, probe = [] } = options;
+    const { k, filter, expansions, repeats, probe = [], cap = Number.POSITIVE_INFINITY } = options;
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
@@ -216,18 +223,19 @@ export class LexicalIndex {
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
       : [];
     // A phrase with a word no document has matches nothing.
-    if (phrases.some((phrase) => phrase.some(({ term }) => term < 0))) return { hits: [], total: 0, matched: probe.map(() => false) };
+    if (phrases.some((phrase) => phrase.some(({ term }) => term < 0)))
+      return { hits: [], total: 0, totalRelation: 'eq', matched: probe.map(() => false) };
     const depth = Math.max(k, this.#termPositions ? PROXIMITY.depth : 0);
     const terms = this.#scoredTerms(termWeights);
     const { best, total, scored, matched } =
       options.prune !== false && !filter && phrases.length === 0
-        ? this.#prunedTop(terms, depth, probe)
+        ? this.#prunedTop(terms, depth, probe, cap)
         : this.#exhaustiveTop(terms, depth, phrases, filter, probe);
     const { scores } = this.#buffers();
     if (this.#termPositions && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
-    return { hits, total, matched };
+    return total >= cap ? { hits, total: cap, totalRelation: 'gte', matched } : { hits, total, totalRelation: 'eq', matched };
   }
 
   /**
@@ -251,11 +259,19 @@ export class LexicalIndex {
 
   /**
    * The `depth` best documents by BM25F, found with MaxScore over the terms' upper bounds, and the
-   * number that match (the union of the posting lists). Exact: the proximity bonus re-ranks only
+   * number that match (the union of the posting lists, counted up to `cap`). Exact: the proximity bonus re-ranks only
    * these `depth`, so the head is the one exhaustive scoring gives.
    */
-  #prunedTop(terms: readonly ScoredTerm[], depth: number, probe: readonly number[]): Ranked {
-    const { best, touched, total, matched } = maxScoreTopK(terms, this.#data.postingDocs, this.#weights, depth, this.#buffers(), probe);
+  #prunedTop(terms: readonly ScoredTerm[], depth: number, probe: readonly number[], cap: number): Ranked {
+    const { best, touched, total, matched } = maxScoreTopK(
+      terms,
+      this.#data.postingDocs,
+      this.#weights,
+      depth,
+      this.#buffers(),
+      probe,
+      cap,
+    );
     return { best, total, scored: touched, matched };
   }
 

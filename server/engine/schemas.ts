@@ -146,6 +146,9 @@ const pageFields = {
 export const searchResponseSchema = z.object({
   query: z.string(),
   ...pageFields,
+  total_relation: z.enum(['eq', 'gte']).meta({
+    description: "'eq': total is the number of matches; 'gte': at least total match (counting stops at 1,000, or just past the page)",
+  }),
   results: z.array(searchHitSchema),
   cached: z.boolean().optional().meta({ description: 'The answer came from the response cache' }),
 });

@@ -17,7 +17,7 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   const vector = params.mode === 'lexical' ? undefined : await state.embedder.embedQuery(params.q);
   const floor = params.mode === 'lexical' ? 0 : await state.vectorFloor();
   const request = { query: params.q, vector, mode: params.mode, depth: params.offset + params.k };
-  let { ranked, total } = rankPapers(
+  let { ranked, total, totalRelation } = rankPapers(
     rankingSource(state, filterFor(state, params)),
     request,
     hybridPlan(state.manifest.embedder.kind),
@@ -26,11 +26,13 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   if (params.sort !== 'relevance') ranked = sortBy(state, ranked, params.sort);
   const page = ranked.slice(params.offset, params.offset + params.k);
   const results = page.map(({ id, score }) => state.hitAt(state.positionOf(id), score, params.q));
+  // A lower bound is counted past the page's end (`rankPapers`), so this holds for 'gte' too.
   const hasMore = params.offset + params.k < total;
   return {
     query: params.q,
     took_ms: round(performance.now() - started),
     total,
+    total_relation: totalRelation,
     offset: params.offset,
     has_more: hasMore,
     next_offset: hasMore ? params.offset + params.k : null,
@@ -42,9 +44,10 @@ export async function search(state: EngineState, params: SearchParams): Promise<
 function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined): RankingSource {
   const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
   return {
-    lexical: (query, k, probe = []) =>
+    lexical: (query, k, cap, probe = []) =>
       state.lexical.rank(query, {
         k,
+        cap,
         filter: lexicalAccept,
         expansions: state.expander?.expand(query),
         probe: probe.map((position) => state.lexicalDocAt(position)),

@@ -23,6 +23,9 @@ export function hybridPlan(embedderKind: 'transformer' | 'word-vectors'): Hybrid
   return embedderKind === 'word-vectors' ? { kind: 'lexical-first' } : { kind: 'rrf', fusion: { k: 60, weights: [1, 1] } };
 }
 
+/** 'eq': the total is the number of matches; 'gte': at least that many match. */
+export type TotalRelation = 'eq' | 'gte';
+
 /** A paper found by vector, with its position in the source (given back to `lexical` as a probe). */
 export interface Near extends Scored {
   position: number;
@@ -32,9 +35,15 @@ export interface Near extends Scored {
 export interface RankingSource {
   /**
    * The `k` best papers by the lexical ranking and how many match (a query term, and every quoted
-   * phrase); `matched[i]`: whether the paper at position `probe[i]` is one of those.
+   * phrase), counted up to `cap` (then `totalRelation` is 'gte'); `matched[i]`: whether the paper
+   * at position `probe[i]` is one of those.
    */
-  lexical(query: string, k: number, probe?: readonly number[]): { hits: Scored[]; total: number; matched: boolean[] };
+  lexical(
+    query: string,
+    k: number,
+    cap: number,
+    probe?: readonly number[],
+  ): { hits: Scored[]; total: number; totalRelation: TotalRelation; matched: boolean[] };
   /** Nearest papers by cosine similarity, best first. */
   nearest(vector: Float32Array, k: number): Near[];
   /** Whether the query quotes a phrase: then only papers holding it match. */
@@ -53,24 +62,29 @@ export interface RankRequest {
 /**
  * Papers ranked for a query, at least `depth` of them when that many match, and `total`, the
  * number that match: lexically, those with a query term (and every quoted phrase); by vector,
- * those above `floor` (see `similarityFloor`) among the `VECTOR_MATCH_DEPTH` nearest. Neither depends on `depth`,
- * and the first `MIN_POOL` places do not either, so every page of a query agrees with the others.
+ * those above `floor` (see `similarityFloor`) among the `VECTOR_MATCH_DEPTH` nearest. Lexical
+ * matches are counted up to `TOTAL_CAP` (or just past `depth`, for a deeper page, so that
+ * `has_more` stays exact): beyond it `totalRelation` is 'gte' and `total` a lower bound. Below the
+ * cap the total does not depend on `depth`, and the first `MIN_POOL` places never do, so every
+ * page of a query agrees with the others.
  */
 export function rankPapers(
   source: RankingSource,
   request: RankRequest,
   plan: HybridPlan,
   floor: number,
-): { ranked: Scored[]; total: number } {
+): { ranked: Scored[]; total: number; totalRelation: TotalRelation } {
   const { query, vector, mode } = request;
   const depth = Math.max(MIN_POOL, request.depth);
+  const cap = Math.max(TOTAL_CAP, request.depth + 1);
   if (mode === 'lexical' || !vector) {
-    const { hits, total } = source.lexical(query, depth);
-    return { ranked: hits, total };
+    const { hits, total, totalRelation } = source.lexical(query, depth, cap);
+    return { ranked: hits, total, totalRelation };
   }
   if (mode === 'vector') {
     const matches = source.nearest(vector, Math.max(VECTOR_MATCH_DEPTH, depth)).filter((hit) => hit.score >= floor);
-    return { ranked: matches, total: Math.min(matches.length, VECTOR_MATCH_DEPTH) };
+    const total = Math.min(matches.length, VECTOR_MATCH_DEPTH);
+    return { ranked: matches, total, totalRelation: total === VECTOR_MATCH_DEPTH ? 'gte' : 'eq' };
   }
   // In hybrid mode the vector ranking adds only papers among the MIN_POOL nearest, and none when
   // a phrase is quoted: a paper without it does not match.
@@ -78,20 +92,28 @@ export function rankPapers(
   const { matched, ...lexical } = source.lexical(
     query,
     depth,
+    cap,
     near.map((hit) => hit.position),
   );
   const phrase = source.hasPhrase(query);
   const vectorOnly = phrase ? [] : near.filter((_, index) => !matched[index]);
-  const total = lexical.total + vectorOnly.length;
+  // A lower bound stays one: at least `cap` lexical matches, and these others.
+  const counted = { total: lexical.total + vectorOnly.length, totalRelation: lexical.totalRelation };
   if (plan.kind === 'rrf') {
     // Every id fused is counted once in `total`: the lexical matches, or the vector-only ones.
-    return { ranked: fuseRankings([phrase ? near.filter((_, index) => matched[index]) : near, lexical.hits], plan.fusion), total };
+    return { ranked: fuseRankings([phrase ? near.filter((_, index) => matched[index]) : near, lexical.hits], plan.fusion), ...counted };
   }
-  return { ranked: [...lexical.hits, ...vectorOnly], total };
+  return { ranked: [...lexical.hits, ...vectorOnly], ...counted };
 }
 
 /** Candidates every ranking considers, whatever the page asked for. */
 export const MIN_POOL = 100;
+/**
+ * Lexical matches are counted up to this many, as Elasticsearch's `track_total_hits` does: nobody
+ * pages past a thousand results, and walking the common terms' long posting lists only to count
+ * was ≈ 60 % of the postings a 100k search visited (docs/scaling.md).
+ */
+export const TOTAL_CAP = 1000;
 /** Vector mode counts its matches among this many nearest papers. */
 export const VECTOR_MATCH_DEPTH = 1000;
 

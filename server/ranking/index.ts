@@ -19,6 +19,8 @@ export {
   type RankRequest,
   rankPapers,
   similarityFloor,
+  TOTAL_CAP,
+  type TotalRelation,
   VECTOR_MATCH_DEPTH,
 } from './hybrid.js';
 export { type Judgments, meanReciprocalRank, ndcgAtK, recallAtK, reciprocalRank } from './metrics.js';

@@ -25,19 +25,27 @@ function randomQueries(index: LexicalIndex, count: number, seed: number) {
 }
 
 describe('MaxScore pruning', () => {
-  it('ranks exactly as scoring every posting does: same documents, same scores, same counts', () => {
+  it('ranks exactly as scoring every posting does: same documents, same scores, same counts up to the cap', () => {
     let compared = 0;
     for (const [index, seed] of [
       [withPositions, 1],
       [withoutPositions, 2],
     ] as const) {
       for (const { query, expansions } of randomQueries(index, 60, seed)) {
-        for (const k of [1, 10, 120]) {
+        for (const [k, cap] of [
+          [1, undefined],
+          [10, 40],
+          [120, 300],
+        ] as const) {
           // Probed documents: whether each is counted in `total`, as scoring every posting says.
           const probe = [-1, 0, 7, 100, 499, 1499];
-          const pruned = index.rank(query, { k, expansions, probe });
+          const pruned = index.rank(query, { k, expansions, probe, cap });
           const exhaustive = index.rank(query, { k, expansions, prune: false, probe });
-          expect(pruned, `${query} (k=${k})`).toEqual(exhaustive);
+          expect(pruned, `${query} (k=${k})`).toEqual(index.rank(query, { k, expansions, prune: false, probe, cap }));
+          // Exact below the cap, the cap itself (a lower bound) from it on.
+          expect(pruned.hits).toEqual(exhaustive.hits);
+          if (cap === undefined || exhaustive.total < cap) expect(pruned).toMatchObject({ total: exhaustive.total, totalRelation: 'eq' });
+          else expect(pruned).toMatchObject({ total: cap, totalRelation: 'gte' });
           compared += pruned.hits.length;
         }
       }
@@ -45,7 +53,7 @@ describe('MaxScore pruning', () => {
     expect(compared).toBeGreaterThan(5_000);
   });
 
-  it('keeps the top k of brute-force scoring on random posting lists, ties to the lower document', () => {
+  it('keeps the top k of brute-force scoring on random posting lists, ties to the lower document, counting up to a cap', () => {
     const random = createRandom(9);
     for (let trial = 0; trial < 200; trial++) {
       const documentCount = 50 + Math.floor(random() * 400);
@@ -77,9 +85,11 @@ describe('MaxScore pruning', () => {
       const scratch = new PruningScratch(documentCount);
       const { scores } = scratch;
       const probe = [-1, ...Array.from({ length: 30 }, () => Math.floor(random() * documentCount))];
-      const found = maxScoreTopK(terms, docs, weights, k, scratch, probe);
+      // Counting stops at the cap: before the switch, while walking the remaining lists, or never.
+      const cap = trial % 3 === 0 ? Number.POSITIVE_INFINITY : 1 + Math.floor(random() * documentCount);
+      const found = maxScoreTopK(terms, docs, weights, k, scratch, probe, cap);
       expect(found.best).toEqual(brute);
-      expect(found.total).toBe(expected.filter((score) => score > 0).length);
+      expect(found.total).toBe(Math.min(cap, expected.filter((score) => score > 0).length));
       expect(found.matched).toEqual(probe.map((doc) => doc >= 0 && (expected[doc] as number) > 0));
       for (const doc of brute) expect(scores[doc]).toBe(expected[doc]);
     }

@@ -8,6 +8,7 @@ import {
   rankPapers,
   type Scored,
   similarityFloor,
+  TOTAL_CAP,
 } from '../../server/ranking/index.js';
 
 describe('OkapiBm25', () => {
@@ -32,9 +33,11 @@ function source(lexical: Scored[], nearest: Scored[], options: { phrase?: boolea
   const matching = new Set(options.lexicalIds ?? lexical.map((hit) => hit.id));
   // A paper's position: its place in the nearest list.
   return {
-    lexical: (_query, k, probe = []) => ({
+    // Counted as `LexicalIndex.rank` counts: up to the cap.
+    lexical: (_query, k, cap, probe = []) => ({
       hits: lexical.slice(0, k),
-      total: matching.size,
+      total: Math.min(matching.size, cap),
+      totalRelation: matching.size >= cap ? 'gte' : 'eq',
       matched: probe.map((position) => matching.has(nearest[position]?.id ?? '')),
     }),
     nearest: (_vector, k) => nearest.slice(0, k).map((hit, position) => ({ ...hit, position })),
@@ -71,7 +74,19 @@ describe('rankPapers', () => {
       hybridPlan('word-vectors'),
       0.3,
     );
-    expect(quoted).toEqual({ ranked: lexical, total: 3 });
+    expect(quoted).toEqual({ ranked: lexical, total: 3, totalRelation: 'eq' });
+  });
+
+  it('counts lexical matches up to the cap, or just past a deeper page, and says the total is then a lower bound', () => {
+    const many = source(lexical, near, { lexicalIds: ['a', 'b', 'c', ...Array.from({ length: 5000 }, (_, i) => `m${i}`)] });
+    const at = (depth: number) => rankPapers(many, { query: 'q', vector, mode: 'hybrid', depth }, hybridPlan('word-vectors'), 0.3);
+    // At least the cap's lexical matches, and the vector-only x and y.
+    expect(at(10)).toMatchObject({ total: TOTAL_CAP + 2, totalRelation: 'gte' });
+    expect(at(TOTAL_CAP - 1)).toMatchObject({ total: TOTAL_CAP + 2, totalRelation: 'gte' });
+    // A page ending at the cap or deeper counts one past its end: whether more exist.
+    expect(at(TOTAL_CAP)).toMatchObject({ total: TOTAL_CAP + 1 + 2, totalRelation: 'gte' });
+    expect(at(2000)).toMatchObject({ total: 2001 + 2, totalRelation: 'gte' });
+    expect(at(10).ranked.map((hit) => hit.id)).toEqual(['a', 'b', 'c', 'x', 'y']);
   });
 
   it("fuses a transformer's ranking by reciprocal rank, counting each paper once", () => {
@@ -85,10 +100,11 @@ describe('rankPapers', () => {
     expect(rankPapers(source(lexical, near), { query: 'q', vector, mode: 'vector', depth: 10 }, hybridPlan('word-vectors'), 0.3)).toEqual({
       ranked: near.slice(0, 3).map((hit, position) => ({ ...hit, position })),
       total: 3,
+      totalRelation: 'eq',
     });
     expect(
       rankPapers(source([], near.slice(3)), { query: 'q', vector, mode: 'hybrid', depth: 10 }, hybridPlan('word-vectors'), 0.3),
-    ).toEqual({ ranked: [], total: 0 });
+    ).toEqual({ ranked: [], total: 0, totalRelation: 'eq' });
   });
 
   it('sets the floor at the lowest best similarity an off-topic probe reaches', () => {
