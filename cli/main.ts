@@ -496,6 +496,7 @@ withDataDir(program.command('search').description('search the index').argument('
     output(options, response, () =>
       printResults(response.results, {
         total: response.total,
+        totalRelation: response.total_relation,
         tookMs: response.took_ms,
         offset: response.offset,
         nextOffset: response.next_offset,

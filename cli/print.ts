@@ -1,4 +1,4 @@
-import { plural } from '../core/plural.js';
+import { plural, pluralAtLeast } from '../core/plural.js';
 import type { CheckReport } from '../indexer/check.js';
 import { embedderModelLabel } from '../indexer/embed/types.js';
 import type { IndexSummary } from '../indexer/index.js';
@@ -43,11 +43,14 @@ export function formatRemoveSummary(summary: IndexSummary): string {
 /** Results numbered from `offset + 1`, so that a second page goes on where the first stopped. */
 export function printResults(
   results: Array<SearchHit & { shared_terms?: string[] }>,
-  summary?: { total: number; tookMs: number; offset?: number; nextOffset?: number | null },
+  summary?: { total: number; totalRelation?: 'eq' | 'gte'; tookMs: number; offset?: number; nextOffset?: number | null },
   emptyNote = 'No papers match. Try fewer or other words, another --mode, or no quotes.',
 ): void {
   const first = (summary?.offset ?? 0) + 1;
-  if (results.length === 0) write(summary?.total ? `No results from ${first} on: ${plural(summary.total, 'result')} in all.` : emptyNote);
+  if (results.length === 0)
+    write(
+      summary?.total ? `No results from ${first} on: ${pluralAtLeast(summary.total, summary.totalRelation, 'result')} in all.` : emptyNote,
+    );
   results.forEach((hit, rank) => {
     write(`${String(first + rank).padStart(2)}. ${hit.title}`);
     write(`    ${hit.id} · ${metadata(hit)}`);
@@ -57,7 +60,8 @@ export function printResults(
   });
   if (summary && results.length > 0) {
     const more = summary.nextOffset ? `; more with --offset ${summary.nextOffset}` : '';
-    write(`${first}–${first + results.length - 1} of ${summary.total} shown (${summary.tookMs} ms)${more}`);
+    const total = summary.totalRelation === 'gte' ? `at least ${summary.total.toLocaleString('en')}` : summary.total;
+    write(`${first}–${first + results.length - 1} of ${total} shown (${summary.tookMs} ms)${more}`);
   }
 }
 

@@ -65,7 +65,7 @@ export function createMcpServer(withEngine: WithEngine): McpServer {
     {
       title: 'Search papers',
       description:
-        'Search the indexed papers by keywords and meaning, with optional filters (dates, topic, upvotes). Returns the total count and the results: id, title, date, topic, snippet, score.',
+        'Search the indexed papers by keywords and meaning, with optional filters (dates, topic, upvotes). Returns the total count (at least that many when total_relation is gte: counting stops at 1,000) and the results: id, title, date, topic, snippet, score.',
       inputSchema: searchInput,
       annotations: { readOnlyHint: true },
     },

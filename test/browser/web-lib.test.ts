@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { parseAnswer } from '../../web/src/lib/answer.js';
 import { applyAskEvent, toAskEvent, WAITING } from '../../web/src/lib/ask-stream.js';
-import { formatDate } from '../../web/src/lib/format.js';
+import { formatDate, pluralAtLeast } from '../../web/src/lib/format.js';
 import { buildGrid, nearestPoint, toData, toScreen, zoomAt } from '../../web/src/lib/grid.js';
 import { segments } from '../../web/src/lib/highlight.js';
 import { clusterColor, PALETTE } from '../../web/src/lib/palette.js';
 import { mapHref, parseRoute, searchHref } from '../../web/src/lib/route.js';
 import { fillMonths, sparklinePoints } from '../../web/src/lib/sparkline.js';
 import { parseSse } from '../../web/src/lib/sse.js';
+
+describe('pluralAtLeast', () => {
+  it('writes a lower-bound total as "1,000+ results" and an exact one as plural does', () => {
+    expect(pluralAtLeast(1000, 'gte', 'result')).toBe('1,000+ results');
+    expect(pluralAtLeast(1, 'eq', 'result')).toBe('1 result');
+    expect(pluralAtLeast(1204, undefined, 'paper')).toBe('1,204 papers');
+  });
+});
 
 describe('segments', () => {
   it('splits text into plain and marked runs from offsets', () => {

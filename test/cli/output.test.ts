@@ -54,6 +54,14 @@ describe('CLI wording', () => {
     expect(printed(() => printResults([], { total: 9, tookMs: 3, offset: 20 }))).toContain('No results from 21 on: 9 results in all.');
   });
 
+  it('says "at least" when the total is a lower bound (counting stopped at the cap)', () => {
+    const summary = { total: 1000, totalRelation: 'gte', tookMs: 3, nextOffset: 2 } as const;
+    expect(printed(() => printResults([hit('a'), hit('b')], summary))).toContain(
+      '1–2 of at least 1,000 shown (3 ms); more with --offset 2',
+    );
+    expect(printed(() => printResults([], { ...summary, offset: 5000 }))).toContain('No results from 5001 on: 1,000+ results in all.');
+  });
+
   it("prints the command's own note when nothing is listed, not search's hint", () => {
     const text = printed(() => printResults([], undefined, 'No paper in this index is close to this one.'));
     expect(text).toBe('No paper in this index is close to this one.\n');

@@ -107,7 +107,13 @@ describe('the HTTP API on the sample index', () => {
     }
     expect((await getJson('/api/search?q=reward%20noise&mode=lexical&k=10')).body.total).toBe(60);
     // A word no paper uses, and nothing near it: no results, not 62 of 62.
-    expect((await getJson('/api/search?q=qwxzvpt&k=10')).body).toMatchObject({ total: 0, results: [], has_more: false, next_offset: null });
+    expect((await getJson('/api/search?q=qwxzvpt&k=10')).body).toMatchObject({
+      total: 0,
+      total_relation: 'eq',
+      results: [],
+      has_more: false,
+      next_offset: null,
+    });
   });
 
   it('puts the paper about reward noise first for "reward noise", and matches quoted phrases exactly', async () => {

@@ -1,4 +1,4 @@
-export { plural } from '../../../core/plural.js';
+export { plural, pluralAtLeast } from '../../../core/plural.js';
 
 /** `2025-05-28` → `28 May 2025`, `2025-05` → `May 2025`; anything else (a year alone) is shown as given. */
 export function formatDate(date: string | null): string {

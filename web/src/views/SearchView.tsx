@@ -16,7 +16,7 @@ import { ResultList } from '../components/ResultList.js';
 import { Empty, ErrorMessage, Loading } from '../components/States.js';
 import { TopicChip } from '../components/TopicChip.js';
 import { type Load, useApi, useClusters, useDocumentTitle } from '../hooks.js';
-import { plural } from '../lib/format.js';
+import { plural, pluralAtLeast } from '../lib/format.js';
 import { mapHref, type SearchKey, searchHref, searchValues } from '../lib/route.js';
 import { navigate } from '../router.js';
 
@@ -78,6 +78,9 @@ export function SearchView({ params }: { params: URLSearchParams }) {
 
 interface Page {
   total: number;
+  /** A search's: 'gte' when `total` is a lower bound. */
+  total_relation?: 'eq' | 'gte';
+  has_more: boolean;
   took_ms: number;
   results: SearchResult[];
 }
@@ -86,7 +89,10 @@ interface Page {
 function Results({ values, list, topic }: { values: Values; list: Load<Page>; topic: Cluster | undefined }) {
   const query = values.q;
   const filtered = Boolean(values.from || values.to || values.topic || values.min_upvotes || values.sort);
-  const [more, setMore] = useState<{ results: SearchResult[]; loading: boolean; error?: Error }>({ results: [], loading: false });
+  const [more, setMore] = useState<{ results: SearchResult[]; loading: boolean; error?: Error; hasMore?: boolean }>({
+    results: [],
+    loading: false,
+  });
   const moreController = useRef<AbortController | undefined>(undefined);
 
   useEffect(() => () => moreController.current?.abort(), []);
@@ -107,7 +113,7 @@ function Results({ values, list, topic }: { values: Values; list: Load<Page>; to
       const next = query
         ? await api.search(toSearchParams(values, results.length), controller.signal)
         : await api.browse(toBrowseParams(values, results.length), controller.signal);
-      setMore((prev) => ({ results: [...prev.results, ...next.results], loading: false }));
+      setMore((prev) => ({ results: [...prev.results, ...next.results], loading: false, hasMore: next.has_more }));
     } catch (error) {
       if (!isAbort(error)) setMore((prev) => ({ ...prev, loading: false, error: error as Error }));
     }
@@ -119,7 +125,7 @@ function Results({ values, list, topic }: { values: Values; list: Load<Page>; to
     <section aria-labelledby="results-heading">
       <h2 id="results-heading" class="results-summary" aria-live="polite">
         {query
-          ? `${page.total === 0 ? 'No results' : plural(page.total, 'result')} for ${what}`
+          ? `${page.total === 0 ? 'No results' : pluralAtLeast(page.total, page.total_relation, 'result')} for ${what}`
           : `${plural(page.total, 'paper')}${what ? ` in ${what}` : ''}, ${values.sort === 'upvotes' ? 'most upvoted' : 'newest'} first`}
         <span class="took"> · {page.took_ms.toFixed(1)} ms</span>
         {query && page.total > 0 ? (
@@ -147,14 +153,19 @@ function Results({ values, list, topic }: { values: Values; list: Load<Page>; to
       )}
       <div class="results-bottom" data-results-for={busy ? undefined : (query ?? '')} data-count={results.length}>
         {more.error ? <ErrorMessage error={more.error} context="Could not load more results" /> : null}
-        {results.length < page.total ? (
+        {(more.hasMore ?? page.has_more) ? (
           <button type="button" class="button" onClick={loadMore} disabled={more.loading}>
-            {more.loading ? 'Loading…' : `More ${query ? 'results' : 'papers'} (${page.total - results.length} left)`}
+            {more.loading ? 'Loading…' : `More ${query ? 'results' : 'papers'}${moreLeft(page, results.length)}`}
           </button>
         ) : null}
       </div>
     </section>
   );
+}
+
+/** " (12 left)", or nothing when the total is only a lower bound. */
+function moreLeft(page: Page, shown: number): string {
+  return page.total_relation === 'gte' ? '' : ` (${page.total - shown} left)`;
 }
 
 function Filters({ values, clusters }: { values: Values; clusters: Cluster[] }) {
