@@ -204,21 +204,7 @@ export class LexicalIndex {
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
-    const parsed = parseQuery(query);
-    const queryTerms = new Map<number, number>();
-    for (const [term, weight] of queryTermWeights(parsed.terms, {
-      repeats,
-      // A pasted text's numbers are as likely figures or references as names.
-      codes: repeats === 'counted' ? undefined : parsed.codes,
-    })) {
-      const id = this.#termIds.get(term);
-      if (id !== undefined) queryTerms.set(id, weight);
-    }
-    const termWeights = new Map(queryTerms);
-    for (const [term, weight] of expansions ?? []) {
-      const id = this.#termIds.get(term);
-      if (id !== undefined && !termWeights.has(id)) termWeights.set(id, weight);
-    }
+    const { parsed, queryTerms, termWeights } = this.#queryTerms(query, repeats, expansions);
     const phrases = this.#termPositions
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
       : [];
@@ -236,6 +222,38 @@ export class LexicalIndex {
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return total >= cap ? { hits, total: cap, totalRelation: 'gte', matched } : { hits, total, totalRelation: 'eq', matched };
+  }
+
+  /**
+   * How many documents the query's most widespread term (or expansion) is in: at least that many
+   * match the query when no filter or quoted phrase narrows it. Costs no posting's walk.
+   */
+  widestTerm(query: string, expansions?: ReadonlyMap<string, number>): number {
+    const { termOffsets } = this.#data;
+    let widest = 0;
+    for (const term of this.#queryTerms(query, 'once', expansions).termWeights.keys())
+      widest = Math.max(widest, (termOffsets[term + 1] as number) - (termOffsets[term] as number));
+    return widest;
+  }
+
+  /** The query parsed, its terms' ids and weights, and those with the expansions added. */
+  #queryTerms(query: string, repeats: LexicalSearchOptions['repeats'], expansions: ReadonlyMap<string, number> | undefined) {
+    const parsed = parseQuery(query);
+    const queryTerms = new Map<number, number>();
+    for (const [term, weight] of queryTermWeights(parsed.terms, {
+      repeats,
+      // A pasted text's numbers are as likely figures or references as names.
+      codes: repeats === 'counted' ? undefined : parsed.codes,
+    })) {
+      const id = this.#termIds.get(term);
+      if (id !== undefined) queryTerms.set(id, weight);
+    }
+    const termWeights = new Map(queryTerms);
+    for (const [term, weight] of expansions ?? []) {
+      const id = this.#termIds.get(term);
+      if (id !== undefined && !termWeights.has(id)) termWeights.set(id, weight);
+    }
+    return { parsed, queryTerms, termWeights };
   }
 
   /**

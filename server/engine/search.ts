@@ -52,6 +52,8 @@ function rankingSource(state: EngineState, accept: ((position: number) => boolea
         expansions: state.expander?.expand(query),
         probe: probe.map((position) => state.lexicalDocAt(position)),
       }),
+    lexicalAtLeast: (query) =>
+      accept || parseQuery(query).phrases.length > 0 ? 0 : state.lexical.widestTerm(query, state.expander?.expand(query)),
     nearest: (vector, k) => state.vectorRanking(vector, k, accept),
     hasPhrase: (query) => parseQuery(query).phrases.length > 0,
   };

@@ -44,6 +44,11 @@ export interface RankingSource {
     cap: number,
     probe?: readonly number[],
   ): { hits: Scored[]; total: number; totalRelation: TotalRelation; matched: boolean[] };
+  /**
+   * At least this many papers match lexically, known without ranking (from the posting lists'
+   * lengths); 0 when unsure, as with a filter or a quoted phrase.
+   */
+  lexicalAtLeast(query: string): number;
   /** Nearest papers by cosine similarity, best first. */
   nearest(vector: Float32Array, k: number): Near[];
   /** Whether the query quotes a phrase: then only papers holding it match. */
@@ -88,6 +93,14 @@ export function rankPapers(
   }
   // In hybrid mode the vector ranking adds only papers among the MIN_POOL nearest, and none when
   // a phrase is quoted: a paper without it does not match.
+  const phrase = source.hasPhrase(query);
+  // Word vectors add their papers after every lexical match: past any page once those reach the
+  // cap (the total is then a lower bound without them), so the nearest are not even searched.
+  const lexicalFirst = plan.kind === 'lexical-first';
+  if (lexicalFirst && (phrase || source.lexicalAtLeast(query) >= cap)) {
+    const { hits, total, totalRelation } = source.lexical(query, depth, cap);
+    return { ranked: hits, total, totalRelation };
+  }
   const near = source.nearest(vector, MIN_POOL).filter((hit) => hit.score >= floor);
   const { matched, ...lexical } = source.lexical(
     query,
@@ -95,8 +108,7 @@ export function rankPapers(
     cap,
     near.map((hit) => hit.position),
   );
-  const phrase = source.hasPhrase(query);
-  const vectorOnly = phrase ? [] : near.filter((_, index) => !matched[index]);
+  const vectorOnly = phrase || (lexicalFirst && lexical.totalRelation === 'gte') ? [] : near.filter((_, index) => !matched[index]);
   // A lower bound stays one: at least `cap` lexical matches, and these others.
   const counted = { total: lexical.total + vectorOnly.length, totalRelation: lexical.totalRelation };
   if (plan.kind === 'rrf') {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   expandQuery,
+  type HybridPlan,
   hybridPlan,
   OkapiBm25,
   QueryExpander,
@@ -29,7 +30,11 @@ describe('OkapiBm25', () => {
 });
 
 /** A ranking source over fixed lists: what `rankPapers` sees of an index. */
-function source(lexical: Scored[], nearest: Scored[], options: { phrase?: boolean; lexicalIds?: string[] } = {}): RankingSource {
+function source(
+  lexical: Scored[],
+  nearest: Scored[],
+  options: { phrase?: boolean; lexicalIds?: string[]; atLeast?: number; searched?: string[] } = {},
+): RankingSource {
   const matching = new Set(options.lexicalIds ?? lexical.map((hit) => hit.id));
   // A paper's position: its place in the nearest list.
   return {
@@ -40,7 +45,11 @@ function source(lexical: Scored[], nearest: Scored[], options: { phrase?: boolea
       totalRelation: matching.size >= cap ? 'gte' : 'eq',
       matched: probe.map((position) => matching.has(nearest[position]?.id ?? '')),
     }),
-    nearest: (_vector, k) => nearest.slice(0, k).map((hit, position) => ({ ...hit, position })),
+    lexicalAtLeast: () => options.atLeast ?? 0,
+    nearest: (_vector, k) => {
+      options.searched?.push('nearest');
+      return nearest.slice(0, k).map((hit, position) => ({ ...hit, position }));
+    },
     hasPhrase: () => options.phrase ?? false,
   };
 }
@@ -78,15 +87,31 @@ describe('rankPapers', () => {
   });
 
   it('counts lexical matches up to the cap, or just past a deeper page, and says the total is then a lower bound', () => {
-    const many = source(lexical, near, { lexicalIds: ['a', 'b', 'c', ...Array.from({ length: 5000 }, (_, i) => `m${i}`)] });
-    const at = (depth: number) => rankPapers(many, { query: 'q', vector, mode: 'hybrid', depth }, hybridPlan('word-vectors'), 0.3);
-    // At least the cap's lexical matches, and the vector-only x and y.
-    expect(at(10)).toMatchObject({ total: TOTAL_CAP + 2, totalRelation: 'gte' });
-    expect(at(TOTAL_CAP - 1)).toMatchObject({ total: TOTAL_CAP + 2, totalRelation: 'gte' });
+    const lexicalIds = ['a', 'b', 'c', ...Array.from({ length: 5000 }, (_, i) => `m${i}`)];
+    const at = (depth: number, plan: HybridPlan, atLeast = 0) =>
+      rankPapers(source(lexical, near, { lexicalIds, atLeast }), { query: 'q', vector, mode: 'hybrid', depth }, plan, 0.3);
+    const words = hybridPlan('word-vectors');
+    expect(at(10, words)).toMatchObject({ total: TOTAL_CAP, totalRelation: 'gte' });
     // A page ending at the cap or deeper counts one past its end: whether more exist.
-    expect(at(TOTAL_CAP)).toMatchObject({ total: TOTAL_CAP + 1 + 2, totalRelation: 'gte' });
-    expect(at(2000)).toMatchObject({ total: 2001 + 2, totalRelation: 'gte' });
-    expect(at(10).ranked.map((hit) => hit.id)).toEqual(['a', 'b', 'c', 'x', 'y']);
+    expect(at(TOTAL_CAP - 1, words)).toMatchObject({ total: TOTAL_CAP, totalRelation: 'gte' });
+    expect(at(TOTAL_CAP, words)).toMatchObject({ total: TOTAL_CAP + 1, totalRelation: 'gte' });
+    expect(at(2000, words)).toMatchObject({ total: 2001, totalRelation: 'gte' });
+    // Fused, the vector-only x and y rank among the lexical matches and add to the lower bound.
+    expect(at(10, hybridPlan('transformer'))).toMatchObject({ total: TOTAL_CAP + 2, totalRelation: 'gte' });
+  });
+
+  it('with word vectors skips the nearest papers when the lexical matches surely reach the cap, or a phrase is quoted', () => {
+    const lexicalIds = ['a', 'b', 'c', ...Array.from({ length: 5000 }, (_, i) => `m${i}`)];
+    const request = { query: 'q', vector, mode: 'hybrid', depth: 10 } as const;
+    const rank = (options: { atLeast?: number; phrase?: boolean }) => {
+      const searched: string[] = [];
+      const ranked = rankPapers(source(lexical, near, { lexicalIds, searched, ...options }), request, hybridPlan('word-vectors'), 0.3);
+      return { ...ranked, searched };
+    };
+    // The same page and total as searching them (the vector-only papers follow every lexical match).
+    expect(rank({ atLeast: TOTAL_CAP })).toEqual({ ...rank({}), searched: [] });
+    expect(rank({}).searched).toEqual(['nearest']);
+    expect(rank({ phrase: true }).searched).toEqual([]);
   });
 
   it("fuses a transformer's ranking by reciprocal rank, counting each paper once", () => {
