@@ -16,7 +16,16 @@ function countingEngine(tookMs = 7.25) {
     calls: 0,
     async search(params: SearchParams): Promise<SearchResponse> {
       engine.calls++;
-      return { query: params.q, took_ms: tookMs, total: params.k, offset: params.offset, has_more: false, next_offset: null, results: [] };
+      return {
+        query: params.q,
+        took_ms: tookMs,
+        total: params.k,
+        total_relation: 'eq',
+        offset: params.offset,
+        has_more: false,
+        next_offset: null,
+        results: [],
+      };
     },
   };
   return engine;
