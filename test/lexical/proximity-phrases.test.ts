@@ -35,7 +35,12 @@ describe('proximity and phrases', () => {
     expect(index.rank('"reward noise"', { k: 10 })).toMatchObject({ total: 1, hits: [{ id: 'near' }] });
     expect(ids('"noise in the reward"')).toEqual(['reversed']);
     expect(ids('"noise the reward"')).toEqual([]);
-    expect(index.rank('"reward unseenword"', { k: 10, probe: [0, 1] })).toEqual({ hits: [], total: 0, totalRelation: 'eq', matched: [false, false] });
+    expect(index.rank('"reward unseenword"', { k: 10, probe: [0, 1] })).toEqual({
+      hits: [],
+      total: 0,
+      totalRelation: 'eq',
+      matched: [false, false],
+    });
     // An unmatched quote is ignored: the words are searched as usual.
     expect(index.rank('"reward noise', { k: 10 }).total).toBe(3);
   });

@@ -56,6 +56,7 @@ describe('SearchResponseCache', () => {
       query: 'noisy rewards',
       took_ms: 7.25,
       total: 10,
+      total_relation: 'eq',
       offset: 0,
       has_more: false,
       next_offset: null,
