@@ -181,6 +181,14 @@ export function topicOf(topics: TopicsFile, paper: StoredPaper): number {
   return topics.assignments[paper.id] ?? topics.topics[assignToNearest(paper.vector, topics.centroids)]?.id ?? 0;
 }
 
+export interface DeriveOptions extends TopicOptions {
+  /**
+   * `countCorpusTerms(papers, { positions: true })`, when started before: the indexer counts a new
+   * corpus' terms on a worker while it embeds the papers.
+   */
+  terms?: Promise<CorpusTerms>;
+}
+
 /**
  * Builds the derived indexes, except those in `current` (loaded, and valid for `tableVersion`),
  * which are kept. The 'hnsw' timing of a graph built on a worker is the worker's own, overlapping
@@ -190,7 +198,7 @@ export async function buildDerivedIndexes(
   papers: readonly StoredPaper[],
   tableVersion: number,
   dimension: number,
-  options: TopicOptions,
+  options: DeriveOptions,
   current: Partial<DerivedIndexes> = {},
 ): Promise<DerivedIndexes> {
   const vectors = papers.map((paper) => paper.vector);
@@ -225,7 +233,9 @@ export async function buildDerivedIndexes(
   let started: StartedTopics | undefined;
   try {
     // Tokenized once for both the BM25 index and the topics' TF-IDF view.
-    let counted = current.lexical ? undefined : timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true }));
+    let counted = current.lexical
+      ? undefined
+      : ((await options.terms) ?? timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true })));
     lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.

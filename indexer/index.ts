@@ -3,7 +3,7 @@ import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION } from '../core/version.js';
-import { buildDerivedIndexes, DERIVED_STEPS, type DerivedFile, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
+import { buildDerivedIndexes, DERIVED_FILES, DERIVED_STEPS, type DerivedFile, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import {
   contentHash,
@@ -32,8 +32,10 @@ import {
   rebuildManifest,
   type StoredPaper,
   writeManifest,
+  writeRecordsFile,
 } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
+import { countCorpusTermsOffThread } from './lexical/index.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
 import { documentText, embedPapers, type QuantizedRows } from './sentences/index.js';
@@ -110,7 +112,7 @@ export interface IndexSummary {
   topics: number;
   buildMs: number;
   /**
-   * Milliseconds per stage: parse, fit, embed, write, read, hnsw, bm25, clustering, labels, map, save;
+   * Milliseconds per stage: parse, fit, embed, write, read, records, hnsw, terms, bm25, clustering, labels, map, related, save;
    * with `cpuStage(stage)` the CPU time of the thread that ran it, where measured, and
    * `cpuStage('process')` that of every thread of the process.
    */
@@ -145,6 +147,19 @@ export const SENTENCES_FIRST_MIN_PAPERS = 100_000;
 export function sentencesBeforeDerived(papers: number): boolean {
   return papers >= SENTENCES_FIRST_MIN_PAPERS;
 }
+
+/**
+ * From this many new papers their terms are counted on a worker beside the embedding; below, the
+ * worker costs more than it saves. Not when the sentence index is built first (from 100k papers):
+ * the counts would be held through it, and its peak is the indexer's (measured at 200k: 6.5 GB
+ * against ≈ 5 GB).
+ */
+const TERMS_WORKER_MIN_PAPERS = 2_000;
+
+/** What `saveDerivedIndexes` writes after a build: the records file is written before, the sentence index on its own. */
+const DERIVED_INDEX_FILES: ReadonlySet<DerivedFile> = new Set(
+  DERIVED_FILES.filter((file) => file !== 'records file' && file !== 'sentence index'),
+);
 
 /** What indexing needs besides the input: `runIndex` reads files, `indexPapers` takes parsed papers. */
 export type PipelineOptions = Omit<IndexOptions, 'paths' | 'year' | 'strict' | 'prune'>;
@@ -416,6 +431,19 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
     }
 
+    // A new index's rows are the changed papers in this order: their terms are counted on a worker
+    // while this thread embeds them (the BM25 index and the topics read the counts).
+    const terms =
+      !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length)
+        ? countCorpusTermsOffThread(
+            changed.map(({ paper }) => paper),
+            { positions: true },
+            stages,
+          )
+        : undefined;
+    // A failure before it is awaited must not be unhandled.
+    terms?.catch(() => {});
+
     let written: StoredPaper[] = [];
     // The transformer gives the new papers' sentence vectors from their own forward passes.
     let freshSentences: Map<string, QuantizedRows> | undefined;
@@ -484,6 +512,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       const stored = manifest ? await timeStage(stages, 'read', () => table.readAll()) : written;
       if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
       storedCount = stored.length;
+      // Written now, not with the derived indexes: at a million papers the file is 1.7 GB, built in
+      // memory, and beside the derived indexes' workers it was what ran the machine out of memory.
+      await timeStage(stages, 'records', () => writeRecordsFile(layout, stored, tableVersion));
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
       // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
       const topicPolicy = {
@@ -526,11 +557,12 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         previous: previousTopics,
         timings: stages,
         onStep,
+        terms,
         // Else the sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
         meanwhile: sentencesFirst ? undefined : buildSentences,
       });
       topicCount = derived.topics.k;
-      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored));
+      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored, DERIVED_INDEX_FILES));
     }
     const buildMs = performance.now() - started;
     // Every thread's CPU time since the process started: what the stages cost the machine in all.

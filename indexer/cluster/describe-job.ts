@@ -1,3 +1,4 @@
+import { type SharedTexts, shareDocs } from '../../core/shared-texts.js';
 import { runModuleWorkerWith } from '../../core/worker.js';
 import { type CorpusTerms, withoutPositions } from '../lexical/index.js';
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
@@ -6,7 +7,9 @@ import type { TopicDoc } from './topics.js';
 
 /** What the worker describes: `describePartition(papers, partition, counted)`, the partition sent once clustered. */
 export interface DescribeJob {
-  papers: ReadonlyArray<TopicDoc>;
+  /** The papers without their texts, which are in `texts`, read in place by the worker (labels read a sample of them). */
+  papers: ReadonlyArray<Omit<TopicDoc, 'title' | 'abstract'>>;
+  texts: SharedTexts;
   counted?: CorpusTerms;
 }
 
@@ -34,7 +37,8 @@ export async function describeInWorker(
 ): Promise<TopicSet> {
   // Only what describing reads goes across: the word positions (most of the counts' size) are BM25's.
   const job: DescribeJob = {
-    papers: papers.map(({ id, title, abstract, date, vector }) => ({ id, title, abstract, date, vector })),
+    papers: papers.map(({ id, date, vector }) => ({ id, date, vector })),
+    texts: shareDocs(papers),
     counted: withoutPositions(counted),
   };
   const { topics, cost } = await runModuleWorkerWith<DescribeResult>(import.meta.url, './describe-worker', job, partition);

@@ -1,9 +1,11 @@
+import { type SharedTexts, shareDocs } from '../../core/shared-texts.js';
 import { runModuleWorkerWith } from '../../core/worker.js';
 import { recordStage, type StageCost, type StageTimings, timeStage } from '../timings.js';
 import { buildRelatedView, type RelatedView } from './view.js';
 
 export interface RelatedJob {
-  docs: ReadonlyArray<{ title: string; abstract: string }>;
+  /** The papers' titles and abstracts, read in place by the worker. */
+  docs: SharedTexts;
 }
 
 export interface RelatedResult {
@@ -24,7 +26,7 @@ const WORKER_MIN_PAPERS = 2_000;
  * worker's own, when on a worker) goes into `timings.related`.
  */
 export async function buildRelatedViewOffThread(
-  docs: RelatedJob['docs'],
+  docs: ReadonlyArray<{ title: string; abstract: string }>,
   topicCount: number | Promise<number>,
   timings?: StageTimings,
 ): Promise<RelatedView> {
@@ -32,7 +34,7 @@ export async function buildRelatedViewOffThread(
     const count = await topicCount;
     return timeStage(timings, 'related', () => buildRelatedView(docs, count));
   }
-  const job: RelatedJob = { docs: docs.map(({ title, abstract }) => ({ title, abstract })) };
+  const job: RelatedJob = { docs: shareDocs(docs) };
   const { view, cost } = await runModuleWorkerWith<RelatedResult>(import.meta.url, './worker', job, Promise.resolve(topicCount));
   recordStage(timings, 'related', cost);
   return view;
