@@ -27,18 +27,11 @@ export function startModuleWorker(
 
 /**
  * Runs the worker module `relativePath` (see `startModuleWorker`) to completion: resolves with the
- * first message it posts, then ends it; rejects if it fails or exits before posting.
+ * first message it posts, then ends it; rejects if it fails or exits before posting. A worker that
+ * starts on `workerData` at once and needs `next` to finish gets it posted once it resolves (its own
+ * work overlaps the caller's meanwhile); if `next` rejects, the worker is stopped and the run rejects.
  */
-export async function runModuleWorker<T>(callerUrl: string, relativePath: string, workerData: unknown): Promise<T> {
-  return runModuleWorkerWith<T>(callerUrl, relativePath, workerData);
-}
-
-/**
- * `runModuleWorker`, for a worker that starts on `workerData` at once and needs `next` to finish: it
- * is posted to the worker once it resolves (the worker's own work overlaps the caller's meanwhile);
- * if it rejects, the worker is stopped and the run rejects with it.
- */
-export async function runModuleWorkerWith<T>(
+export async function runModuleWorker<T>(
   callerUrl: string,
   relativePath: string,
   workerData: unknown,

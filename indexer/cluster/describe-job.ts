@@ -1,5 +1,5 @@
 import { type SharedTexts, shareDocs } from '../../core/shared-texts.js';
-import { runModuleWorkerWith } from '../../core/worker.js';
+import { runModuleWorker } from '../../core/worker.js';
 import { type CorpusTerms, withoutPositions } from '../lexical/index.js';
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { TopicPartition, TopicSet } from './topic-set.js';
@@ -41,7 +41,7 @@ export async function describeInWorker(
     texts: shareDocs(papers),
     counted: withoutPositions(counted),
   };
-  const { topics, cost } = await runModuleWorkerWith<DescribeResult>(import.meta.url, './describe-worker', job, partition);
+  const { topics, cost } = await runModuleWorker<DescribeResult>(import.meta.url, './describe-worker', job, partition);
   recordStage(timings, DESCRIBE_STAGE, cost);
   return topics;
 }

@@ -1,5 +1,5 @@
 import { type SharedTexts, shareDocs } from '../../core/shared-texts.js';
-import { runModuleWorkerWith } from '../../core/worker.js';
+import { runModuleWorker } from '../../core/worker.js';
 import { recordStage, type StageCost, type StageTimings, timeStage } from '../timings.js';
 import { buildRelatedView, type RelatedView } from './view.js';
 
@@ -35,7 +35,7 @@ export async function buildRelatedViewOffThread(
     return timeStage(timings, 'related', () => buildRelatedView(docs, count));
   }
   const job: RelatedJob = { docs: shareDocs(docs) };
-  const { view, cost } = await runModuleWorkerWith<RelatedResult>(import.meta.url, './worker', job, Promise.resolve(topicCount));
+  const { view, cost } = await runModuleWorker<RelatedResult>(import.meta.url, './worker', job, Promise.resolve(topicCount));
   recordStage(timings, 'related', cost);
   return view;
 }
