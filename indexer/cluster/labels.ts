@@ -540,14 +540,24 @@ function extendWords(
   topic: number,
 ): RankedPhrase[] {
   const papersIn = (key: string) => phrases.get(key)?.papers.get(topic)?.size ?? 0;
+  // The longer phrases holding each word, in ranked order: found once, not by scanning the list for every word.
+  const holding = new Map<string, RankedPhrase[]>();
+  for (const other of ranked) {
+    if (!other.key.includes(' ')) continue;
+    for (const word of new Set(other.key.split(' '))) {
+      const list = holding.get(word);
+      if (list) list.push(other);
+      else holding.set(word, [other]);
+    }
+  }
   const seen = new Set<string>();
   const extended: RankedPhrase[] = [];
   for (const phrase of ranked) {
     let chosen: RankedPhrase | undefined = phrase;
     if (!phrase.key.includes(' ')) {
-      const bigrams = ranked
-        .filter((other) => other.key.includes(' ') && other.key.split(' ').includes(phrase.key))
-        .sort((a, b) => papersIn(b.key) - papersIn(a.key) || b.score - a.score || (a.key < b.key ? -1 : 1));
+      const bigrams = [...(holding.get(phrase.key) ?? [])].sort(
+        (a, b) => papersIn(b.key) - papersIn(a.key) || b.score - a.score || (a.key < b.key ? -1 : 1),
+      );
       const inTitles = (phrases.get(phrase.key)?.titles.get(topic) ?? 0) >= MIN_TITLE_USES && !ADJECTIVE_ENDING.test(phrase.display);
       const noun = inTitles || isNounLike(phrase, roles);
       const bigram = bigrams.find((other) => !noun || papersIn(other.key) >= papersIn(phrase.key) * EXTENSION_SHARE);

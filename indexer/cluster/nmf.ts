@@ -62,9 +62,16 @@ export function nmf(matrix: TermMatrix, k: number, options: NmfOptions): Factori
  * @example foldIn(tfIdfMatrix(counted), fitted.components)[0] // → Float64Array(8) [0, 0.27, …]
  */
 export function foldIn(matrix: TermMatrix, components: readonly Float64Array[], iterations = FOLD_IN_ITERATIONS): Float64Array[] {
-  const weights = matrix.rows.map(() => new Float64Array(components.length));
-  for (let iteration = 0; iteration < iterations; iteration++) updateWeights(matrix, weights, components as Float64Array[], 0);
-  return weights;
+  const k = components.length;
+  const { gram, byColumn } = componentProducts(components);
+  const cross = new Float64Array(k);
+  // H is fixed, so a row's XHᵀ is too: found once, then its passes (rows do not interact).
+  return matrix.rows.map(({ columns, weights: values }) => {
+    const w = new Float64Array(k);
+    crossRow(columns, values, byColumn, cross);
+    for (let iteration = 0; iteration < iterations; iteration++) sweepRow(w, cross, gram);
+    return w;
+  });
 }
 
 /** Each paper's strongest topic (lowest index on ties; a paper with no weight goes to topic 0). */
@@ -76,66 +83,52 @@ export function dominantTopics(weights: readonly Float64Array[]): number[] {
   });
 }
 
-/** H rows, Gauss–Seidel: Hⱼ ← max(0, Hⱼ + ((WᵀX)ⱼ − (WᵀW)ⱼ·H) / (WᵀW)ⱼⱼ). */
+/**
+ * H rows, Gauss–Seidel: Hⱼ ← max(0, Hⱼ + ((WᵀX)ⱼ − (WᵀW)ⱼ·H) / (WᵀW)ⱼⱼ). Column by column: a column's
+ * updates read only that column, so this is the same sequence of values as topic by topic.
+ */
 function updateComponents(matrix: TermMatrix, weights: Float64Array[], components: Float64Array[]): void {
   const k = components.length;
   const m = matrix.vocabularySize;
-  const cross = Array.from({ length: k }, () => new Float64Array(m));
+  // WᵀX and H, column-major: a row's entries and a column's update read k adjacent values.
+  const cross = new Float64Array(m * k);
   matrix.rows.forEach(({ columns, weights: values }, i) => {
     const w = weights[i] as Float64Array;
     for (let e = 0; e < columns.length; e++) {
-      const column = columns[e] as number;
+      const at = (columns[e] as number) * k;
       const value = values[e] as number;
-      for (let j = 0; j < k; j++)
-        (cross[j] as Float64Array)[column] = ((cross[j] as Float64Array)[column] as number) + (w[j] as number) * value;
+      for (let j = 0; j < k; j++) cross[at + j] = (cross[at + j] as number) + (w[j] as number) * value;
     }
   });
   const gram = gramOf(weights, k);
-  for (let j = 0; j < k; j++) {
-    const row = gram[j] as Float64Array;
-    const diagonal = row[j] as number;
-    if (diagonal <= 0) continue;
-    const h = components[j] as Float64Array;
-    const c = cross[j] as Float64Array;
-    for (let column = 0; column < m; column++) {
+  const h = new Float64Array(k);
+  for (let column = 0; column < m; column++) {
+    const at = column * k;
+    for (let l = 0; l < k; l++) h[l] = (components[l] as Float64Array)[column] as number;
+    for (let j = 0; j < k; j++) {
+      const row = gram[j] as Float64Array;
+      const diagonal = row[j] as number;
+      if (diagonal <= 0) continue;
       let product = 0;
-      for (let l = 0; l < k; l++) product += (row[l] as number) * ((components[l] as Float64Array)[column] as number);
-      h[column] = Math.max(FLOOR, (h[column] as number) + ((c[column] as number) - product) / diagonal);
+      for (let l = 0; l < k; l++) product += (row[l] as number) * (h[l] as number);
+      h[j] = Math.max(FLOOR, (h[j] as number) + ((cross[at + j] as number) - product) / diagonal);
     }
+    for (let l = 0; l < k; l++) (components[l] as Float64Array)[column] = h[l] as number;
   }
 }
 
 /** W rows, likewise with XHᵀ and HHᵀ; returns ‖X − WH‖² after the update. */
 function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: Float64Array[], squaredNorm: number): number {
   const k = components.length;
-  // HHᵀ in one row-major array: the loops below read it k² times a row.
-  const gram = new Float64Array(k * k);
-  for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++) gram[a * k + b] = dot(components[a] as Float64Array, components[b] as Float64Array);
-  // H column by column, so that a row's entries read k adjacent values instead of one from each of k arrays.
-  const byColumn = new Float64Array(matrix.vocabularySize * k);
-  components.forEach((component, j) => {
-    for (let column = 0; column < component.length; column++) byColumn[column * k + j] = component[column] as number;
-  });
+  const { gram, byColumn } = componentProducts(components);
   let error = squaredNorm;
   const cross = new Float64Array(k);
   const { rows } = matrix;
   for (let i = 0; i < rows.length; i++) {
     const { columns, weights: values } = rows[i] as TermMatrix['rows'][number];
-    cross.fill(0);
-    for (let e = 0; e < columns.length; e++) {
-      const at = (columns[e] as number) * k;
-      const value = values[e] as number;
-      for (let j = 0; j < k; j++) cross[j] = (cross[j] as number) + value * (byColumn[at + j] as number);
-    }
+    crossRow(columns, values, byColumn, cross);
     const w = weights[i] as Float64Array;
-    for (let j = 0; j < k; j++) {
-      const diagonal = gram[j * k + j] as number;
-      if (diagonal <= 0) continue;
-      let product = 0;
-      for (let l = 0; l < k; l++) product += (w[l] as number) * (gram[l * k + j] as number);
-      w[j] = Math.max(FLOOR, (w[j] as number) + ((cross[j] as number) - product) / diagonal);
-    }
+    sweepRow(w, cross, gram);
     // ‖x − wH‖² = ‖x‖² − 2 w·(xHᵀ) + w·(HHᵀ)·w
     for (let j = 0; j < k; j++) {
       let quadratic = 0;
@@ -144,6 +137,45 @@ function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: 
     }
   }
   return error;
+}
+
+/**
+ * HHᵀ in one row-major array (the updates read it k² times a row), and H column by column, so that
+ * a row's entries read k adjacent values instead of one from each of k arrays.
+ */
+function componentProducts(components: readonly Float64Array[]): { gram: Float64Array; byColumn: Float64Array } {
+  const k = components.length;
+  const gram = new Float64Array(k * k);
+  for (let a = 0; a < k; a++)
+    for (let b = 0; b < k; b++) gram[a * k + b] = dot(components[a] as Float64Array, components[b] as Float64Array);
+  const byColumn = new Float64Array((components[0]?.length ?? 0) * k);
+  components.forEach((component, j) => {
+    for (let column = 0; column < component.length; column++) byColumn[column * k + j] = component[column] as number;
+  });
+  return { gram, byColumn };
+}
+
+/** `cross` ← the row's xHᵀ. */
+function crossRow(columns: Int32Array, values: Float32Array, byColumn: Float64Array, cross: Float64Array): void {
+  const k = cross.length;
+  cross.fill(0);
+  for (let e = 0; e < columns.length; e++) {
+    const at = (columns[e] as number) * k;
+    const value = values[e] as number;
+    for (let j = 0; j < k; j++) cross[j] = (cross[j] as number) + value * (byColumn[at + j] as number);
+  }
+}
+
+/** One HALS sweep of a row's weights: wⱼ ← max(0, wⱼ + ((xHᵀ)ⱼ − w·(HHᵀ)ⱼ) / (HHᵀ)ⱼⱼ). */
+function sweepRow(w: Float64Array, cross: Float64Array, gram: Float64Array): void {
+  const k = w.length;
+  for (let j = 0; j < k; j++) {
+    const diagonal = gram[j * k + j] as number;
+    if (diagonal <= 0) continue;
+    let product = 0;
+    for (let l = 0; l < k; l++) product += (w[l] as number) * (gram[l * k + j] as number);
+    w[j] = Math.max(FLOOR, (w[j] as number) + ((cross[j] as number) - product) / diagonal);
+  }
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

@@ -152,20 +152,26 @@ export function rightSingularVectors(
     };
   const random = createRandom(seed);
   const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  let basis = orthonormalColumns(
-    multiply(
-      matrix,
-      Array.from({ length: matrix.vocabularySize }, () => Float64Array.from({ length: width }, gaussian)),
-    ),
-  );
+  const start = Array.from({ length: matrix.vocabularySize }, () => {
+    const row = new Float64Array(width);
+    for (let j = 0; j < width; j++) row[j] = gaussian();
+    return row;
+  });
+  let basis = orthonormalColumns(multiply(matrix, start));
   for (let iteration = 0; iteration < POWER_ITERATIONS; iteration++) {
     basis = orthonormalColumns(multiply(matrix, orthonormalColumns(multiplyTransposed(matrix, basis))));
   }
   // Bᵀ = Aᵀ Q is vocabulary × width; B Bᵀ is small (width × width).
   const projected = multiplyTransposed(matrix, basis);
-  const gram = Array.from({ length: width }, (_, i) =>
-    Float64Array.from({ length: width }, (_, j) => projected.reduce((sum, row) => sum + (row[i] as number) * (row[j] as number), 0)),
-  );
+  const gram = Array.from({ length: width }, () => new Float64Array(width));
+  for (let i = 0; i < width; i++) {
+    const target = gram[i] as Float64Array;
+    for (let j = 0; j < width; j++) {
+      let sum = 0;
+      for (const row of projected) sum += (row[i] as number) * (row[j] as number);
+      target[j] = sum;
+    }
+  }
   const { values, vectors } = symmetricEigen(gram);
   const order = values
     .map((value, index) => ({ value, index }))
@@ -218,11 +224,11 @@ export function multiply(matrix: TermMatrix, right: readonly Float64Array[]): Fl
   const width = right[0]?.length ?? 0;
   return matrix.rows.map(({ columns, weights }) => {
     const out = new Float64Array(width);
-    columns.forEach((column, index) => {
+    for (let index = 0; index < columns.length; index++) {
       const weight = weights[index] as number;
-      const row = right[column] as Float64Array;
+      const row = right[columns[index] as number] as Float64Array;
       for (let j = 0; j < width; j++) out[j] = (out[j] as number) + weight * (row[j] as number);
-    });
+    }
     return out;
   });
 }
@@ -233,28 +239,43 @@ function multiplyTransposed(matrix: TermMatrix, left: readonly Float64Array[]): 
   const out = Array.from({ length: matrix.vocabularySize }, () => new Float64Array(width));
   matrix.rows.forEach(({ columns, weights }, i) => {
     const row = left[i] as Float64Array;
-    columns.forEach((column, index) => {
+    for (let index = 0; index < columns.length; index++) {
       const weight = weights[index] as number;
-      const target = out[column] as Float64Array;
+      const target = out[columns[index] as number] as Float64Array;
       for (let j = 0; j < width; j++) target[j] = (target[j] as number) + weight * (row[j] as number);
-    });
+    }
   });
   return out;
 }
 
-/** Modified Gram–Schmidt on the columns of a row-major matrix; dependent columns become zero. */
+/**
+ * Modified Gram–Schmidt on the columns of a row-major matrix; dependent columns become zero. Done on
+ * a column-major copy, so each sweep reads adjacent values (the same sums in the same order).
+ */
 function orthonormalColumns(rows: Float64Array[]): Float64Array[] {
   const width = rows[0]?.length ?? 0;
+  const n = rows.length;
+  const columns = new Float64Array(n * width);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as Float64Array;
+    for (let j = 0; j < width; j++) columns[j * n + i] = row[j] as number;
+  }
   for (let j = 0; j < width; j++) {
+    const own = j * n;
     for (let previous = 0; previous < j; previous++) {
+      const other = previous * n;
       let projection = 0;
-      for (const row of rows) projection += (row[j] as number) * (row[previous] as number);
-      for (const row of rows) row[j] = (row[j] as number) - projection * (row[previous] as number);
+      for (let i = 0; i < n; i++) projection += (columns[own + i] as number) * (columns[other + i] as number);
+      for (let i = 0; i < n; i++) columns[own + i] = (columns[own + i] as number) - projection * (columns[other + i] as number);
     }
     let norm = 0;
-    for (const row of rows) norm += (row[j] as number) ** 2;
+    for (let i = 0; i < n; i++) norm += (columns[own + i] as number) ** 2;
     norm = Math.sqrt(norm);
-    for (const row of rows) row[j] = norm > 1e-10 ? (row[j] as number) / norm : 0;
+    for (let i = 0; i < n; i++) columns[own + i] = norm > 1e-10 ? (columns[own + i] as number) / norm : 0;
+  }
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as Float64Array;
+    for (let j = 0; j < width; j++) row[j] = columns[j * n + i] as number;
   }
   return rows;
 }

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import {
@@ -10,6 +11,7 @@ import {
   sparseKmeans,
   type TermMatrix,
 } from '../../indexer/cluster/index.js';
+import { STOP_WORDS } from '../../indexer/text/index.js';
 
 /** Papers drawn from `blocks` disjoint vocabularies of 10 words each: a planted topic per block. */
 function plantedMatrix(papers: number, blocks: number, seed: number): { matrix: TermMatrix; truth: number[] } {
@@ -72,6 +74,35 @@ describe('foldIn', () => {
     expect(dominantTopics(folded)).toEqual(blocksOf(1).map((block) => topicOfBlock.get(block)));
     for (const row of folded) for (const value of row) expect(value).toBeGreaterThanOrEqual(0);
   });
+
+  it("is the pass-by-pass HALS of every row from zero, to the bit (each row's XHᵀ found once)", () => {
+    const { matrix } = plantedMatrix(80, 4, 9);
+    const { components } = nmf(matrix, 4, { seed: 3, maxIterations: 5 });
+    const k = components.length;
+    const gram = (a: number, b: number) => {
+      let sum = 0;
+      for (let column = 0; column < matrix.vocabularySize; column++)
+        sum += ((components[a] as Float64Array)[column] as number) * ((components[b] as Float64Array)[column] as number);
+      return sum;
+    };
+    const weights = matrix.rows.map(() => new Float64Array(k));
+    for (let pass = 0; pass < 7; pass++) {
+      matrix.rows.forEach(({ columns, weights: values }, i) => {
+        const cross = new Float64Array(k);
+        columns.forEach((column, e) => {
+          for (let j = 0; j < k; j++)
+            cross[j] = (cross[j] as number) + (values[e] as number) * ((components[j] as Float64Array)[column] as number);
+        });
+        const w = weights[i] as Float64Array;
+        for (let j = 0; j < k; j++) {
+          let product = 0;
+          for (let l = 0; l < k; l++) product += (w[l] as number) * gram(l, j);
+          w[j] = Math.max(1e-16, (w[j] as number) + ((cross[j] as number) - product) / gram(j, j));
+        }
+      });
+    }
+    expect(foldIn(matrix, components, 7)).toEqual(weights);
+  });
 });
 
 describe('sparseKmeans', () => {
@@ -97,5 +128,22 @@ describe('classicTfIdf', () => {
     const [noisy, reward] = [...first.weights];
     expect((reward as number) / (noisy as number)).toBeCloseTo(1 + Math.log(4), 5);
     expect(sparseCosine(first, second)).toBeGreaterThan(0.5);
+  });
+
+  it("reads scikit-learn's words (\\b\\w\\w+\\b of the lower-cased text) in any text", () => {
+    const pieces = ['ab', 'Q', '_x', 'é', 'İ', 'K', '9', ' ', '-', '.', '\n', 'naïve', 'ŉ', '🙂', 'x_y', 'KELVIN'];
+    const text = fc.array(fc.constantFrom(...pieces), { maxLength: 12 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 2, maxLength: 4 }), (texts) => {
+        const docs = [...texts, ...texts].map((abstract) => ({ title: 'x', abstract }));
+        const { terms } = classicTfIdf(docs);
+        const expected = new Set<string>();
+        for (const doc of docs)
+          for (const [word] of `${doc.title}\n${doc.abstract}`.toLowerCase().matchAll(/\b\w\w+\b/gu))
+            if (!STOP_WORDS.has(word)) expected.add(word);
+        expect(terms).toEqual([...expected].sort());
+      }),
+      { seed: 19, numRuns: 400 },
+    );
   });
 });
