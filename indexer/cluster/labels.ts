@@ -613,11 +613,14 @@ function collectPhrases(
   const roles = new Map<string, WordRoles>();
   const topicMass = new Array<number>(k).fill(0);
   const extracted = docs.map((doc) => docPhrases(doc));
-  const paperCounts = new Map<string, number>();
+  // Each phrase's paper count, and its statistics once counted: one look-up a phrase and paper below.
+  const found = new Map<string, { papers: number; stats?: PhraseStats }>();
   extracted.forEach(({ keys }, index) => {
     const topic = assignments[index] as number;
     for (const { key, weight } of keys) {
-      paperCounts.set(key, (paperCounts.get(key) ?? 0) + 1);
+      const entry = found.get(key);
+      if (entry) entry.papers++;
+      else found.set(key, { papers: 1 });
       topicMass[topic] = (topicMass[topic] as number) + weight;
     }
   });
@@ -630,20 +633,22 @@ function collectPhrases(
         role.modifiers += modifiers;
       } else roles.set(term, { heads, modifiers });
     }
-    const counted = (key: string) => singlesCount[topic] === true || (paperCounts.get(key) as number) > 1;
+    const singles = singlesCount[topic] === true;
     for (const { key, weight, surfaces } of keys) {
-      if (!counted(key)) continue;
-      let stats = phrases.get(key);
+      const entry = found.get(key) as { papers: number; stats?: PhraseStats };
+      if (!singles && entry.papers <= 1) continue;
+      let stats = entry.stats;
       if (!stats) {
         stats = { byTopic: new Map(), papers: new Map(), titles: new Map(), surfaces: new Map(), total: 0 };
+        entry.stats = stats;
         phrases.set(key, stats);
       }
       for (const [surface, count] of surfaces) stats.surfaces.set(surface, (stats.surfaces.get(surface) ?? 0) + count);
       stats.byTopic.set(topic, (stats.byTopic.get(topic) ?? 0) + weight);
       stats.total += weight;
-      const papers = stats.papers.get(topic) ?? new Set<number>();
-      papers.add(index);
-      stats.papers.set(topic, papers);
+      const papers = stats.papers.get(topic);
+      if (papers) papers.add(index);
+      else stats.papers.set(topic, new Set([index]));
     }
     for (const key of titleKeys) {
       const stats = phrases.get(key);
