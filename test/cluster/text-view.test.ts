@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineViews, latentSemanticVectors, tfIdfMatrix } from '../../indexer/cluster/index.js';
 import { createRandom } from '../../indexer/cluster/random.js';
-import { selectTerms } from '../../indexer/cluster/text-view.js';
+import { multiply, selectTerms } from '../../indexer/cluster/text-view.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 
 const VOCABULARIES = [
@@ -67,5 +67,26 @@ describe('text view', () => {
     expect(tfIdfMatrix(selected)).toEqual(tfIdfMatrix(alone));
     expect(selected.titleLengths).toEqual(alone.titleLengths);
     expect(selected.abstractLengths).toEqual(alone.abstractLengths);
+  });
+
+  it('multiplies a sparse matrix by a dense one as the textbook loop does, to the bit', () => {
+    const random = createRandom(5);
+    const matrix = {
+      vocabularySize: 7,
+      rows: Array.from({ length: 9 }, (_, row) => {
+        const columns = Int32Array.from([0, 2, 3, 6].filter((column) => (column + row) % 3 !== 0));
+        return { columns, weights: Float32Array.from(columns, () => random()) };
+      }),
+    };
+    const right = Array.from({ length: 7 }, () => Float64Array.from({ length: 4 }, () => random() - 0.5));
+    const expected = matrix.rows.map(({ columns, weights }) => {
+      const out = new Float64Array(4);
+      columns.forEach((column, entry) => {
+        for (let j = 0; j < 4; j++)
+          out[j] = (out[j] as number) + (weights[entry] as number) * ((right[column] as Float64Array)[j] as number);
+      });
+      return out;
+    });
+    expect(multiply(matrix, right)).toEqual(expected);
   });
 });
