@@ -120,10 +120,10 @@ function mixturesOf(prepared: PreparedView, topicCount: number, seed: number): F
     let offset = 0;
     for (const weights of factorisations) {
       const row = weights[position] as Float64Array;
-      const norm = Math.sqrt(row.reduce((sum, value) => sum + value * value, 0)) || 1;
-      row.forEach((value, j) => {
-        mixture[offset + j] = (share * value) / norm;
-      });
+      let squares = 0;
+      for (let j = 0; j < row.length; j++) squares += (row[j] as number) * (row[j] as number);
+      const norm = Math.sqrt(squares) || 1;
+      for (let j = 0; j < row.length; j++) mixture[offset + j] = (share * (row[j] as number)) / norm;
       offset += row.length;
     }
     return mixture;
@@ -145,11 +145,17 @@ function widespreadTerms(matrix: TermMatrix, size: number): TermMatrix {
   return {
     vocabularySize: size,
     rows: matrix.rows.map(({ columns, weights }) => {
-      const entries = Array.from(columns.keys()).filter((entry) => (index[columns[entry] as number] as number) >= 0);
-      return {
-        columns: Int32Array.from(entries, (entry) => index[columns[entry] as number] as number),
-        weights: Float32Array.from(entries, (entry) => weights[entry] as number),
-      };
+      let kept = 0;
+      for (let entry = 0; entry < columns.length; entry++) if ((index[columns[entry] as number] as number) >= 0) kept++;
+      const row = { columns: new Int32Array(kept), weights: new Float32Array(kept) };
+      kept = 0;
+      for (let entry = 0; entry < columns.length; entry++) {
+        const column = index[columns[entry] as number] as number;
+        if (column < 0) continue;
+        row.columns[kept] = column;
+        row.weights[kept++] = weights[entry] as number;
+      }
+      return row;
     }),
   };
 }
