@@ -498,7 +498,9 @@ export async function completeSavedSentenceIndex(
   embedder: Embedder,
   onProgress?: EmbedProgress,
 ): Promise<number> {
-  // The header says whether anything is left, without loading the vectors or the BM25 index.
+  // Only the transformer leaves sentences for later; the word vectors' file is not read again.
+  if (!embedder.embedWithPieces) return 0;
+  // The header says whether anything is left, without decoding the vectors or loading the BM25 index.
   const summary = await summarizeSentenceFiles(layout, embedder.info);
   if ('problem' in summary || summary.pending === 0 || summary.tableVersion !== tableVersion) return 0;
   const sources = papers();
