@@ -222,12 +222,13 @@ async function assemble(
     if (problem.kind !== 'missing') warn(`Rebuilding the ${part}: ${problem.message}`);
     hooks.onRebuild?.(problem);
   };
+  // The file is replaced by a rename: a new inode, whatever the clock's resolution.
   const sentencesChanged = () =>
     stat(layout.sentences).then(
-      ({ mtimeMs }) => mtimeMs,
+      ({ ino, mtimeMs }) => `${ino}:${mtimeMs}`,
       () => undefined,
     );
-  let sentencesRead: number | undefined;
+  let sentencesRead: string | undefined;
   const loadSentences = async (hooks: LoadHooks = {}) => {
     sentencesRead = await sentencesChanged();
     return sentenceIndexFor(layout, sentenceSources(papers), tableVersion, embedder, {
