@@ -8,7 +8,8 @@
  * vectors pooled from the papers' own forward passes, what `paperscope index` does now). Prints
  * abstracts per second, CPU seconds per abstract, tokens per abstract, the share longer than the
  * window, peak RSS and the load average, and writes them to bench/results/transformer-size.json.
- * `--variants int8` measures one variant only, `--ways papers,sentences,both` some of the three ways;
+ * `--variants int8` measures one variant only, `--ways papers,sentences,both,first,rest` some of the
+ * ways (`first` and `rest`: the two steps `paperscope index` takes, the index searchable after the first);
  * `--window 128` cuts texts at fewer tokens than the model's 256; `--tokens-per-pass N` sets the
  * padded tokens a forward pass takes and `--workers N` the inference workers (default the embedder's:
  * one a core, each running ONNX Runtime on cores ÷ workers threads).
@@ -23,7 +24,7 @@ import { PROJECT_ROOT } from '../core/version.js';
 import { createTransformerEmbedder } from '../indexer/embed/index.js';
 import { documentText } from '../indexer/index.js';
 import { readListings } from '../indexer/parse/index.js';
-import { embedPapers } from '../indexer/sentences/index.js';
+import { documentPieces, embedPapers } from '../indexer/sentences/index.js';
 import { splitSentences } from '../indexer/text/index.js';
 import { SAMPLE_FILE, SAMPLE_YEAR } from '../test/helpers/sample-index.js';
 import { miniLmSizedModel } from './minilm-model.js';
@@ -50,6 +51,7 @@ const { papers } = await readListings([values.corpus ?? SAMPLE_FILE], { year: SA
 const chosen = papers.slice(0, limit).map((paper) => ({ ...paper, contentHash: paper.id }));
 const texts = chosen.map(documentText);
 const sentences = chosen.flatMap((paper) => splitSentences(paper.abstract).map((sentence) => sentence.text));
+const pieces = chosen.map((paper) => documentPieces(paper).pieces);
 
 // Token counts as the embedder sees them: the window is 256 tokens with [CLS] and [SEP].
 const tokenizer = await AutoTokenizer.from_pretrained(modelDir, { local_files_only: true });
@@ -79,6 +81,9 @@ try {
         ['papers', 'papers alone', () => embedder.embedDocuments(texts)],
         ['sentences', `their ${sentences.length} sentences alone`, () => embedder.embedDocuments(sentences)],
         ['both', 'papers + sentence vectors, one pass', () => embedPapers(embedder, chosen)],
+        // What `paperscope index` does: the first window (searchable once committed), then the rest.
+        ['first', 'first window: papers + their sentence vectors inside it', () => embedPapers(embedder, chosen, undefined, 'first')],
+        ['rest', 'after the commit: the sentences after the window', () => embedder.embedWithPieces(pieces, undefined, 'rest')],
       ];
       const wanted = values.ways.split(',');
       for (const [, way, run] of ways.filter(([key]) => wanted.includes(key))) {

@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { armCrashPoint, DATA_DIR_NAME, readSettings, type Settings, workerCountOf } from '../core/config.js';
+import {
+  armCrashPoint,
+  DATA_DIR_NAME,
+  PRECISIONS,
+  type Precision,
+  quantizedFrom,
+  readSettings,
+  type Settings,
+  workerCountOf,
+} from '../core/config.js';
 import { errorCatalog, isPaperscopeError, PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
@@ -81,7 +90,7 @@ interface EmbedOptions extends CommonOptions {
   model?: string;
   modelDir?: string;
   offline?: boolean;
-  quantized?: boolean;
+  precision?: Precision;
   clusters?: 'auto' | number;
   year?: number;
   strict?: boolean;
@@ -109,10 +118,13 @@ function withEmbedOptions(command: Command): Command {
     .option('--model <id>', 'transformer model id (default Xenova/all-MiniLM-L6-v2)')
     .option('--model-dir <dir>', 'local transformer model folder (env PAPERSCOPE_MODEL_DIR)', settings.modelDir)
     .option('--offline', 'never download a model (env PAPERSCOPE_OFFLINE=1)', settings.offline)
-    .option(
-      '--quantized',
-      "the transformer's int8 copy (onnx/model_quantized.onnx), about twice as fast, for a new index or --reembed; an index remembers it (env PAPERSCOPE_QUANTIZED=1)",
-      settings.quantized,
+    .addOption(
+      new Option(
+        '--precision <weights>',
+        "the transformer's weights for a new index or --reembed: int8 (onnx/model_quantized.onnx, about twice as fast; the default where the model offers it) or fp32; an index remembers them (env PAPERSCOPE_PRECISION)",
+      )
+        .choices(PRECISIONS)
+        .default(settings.precision),
     )
     .option('--clusters <k>', 'number of topics, or "auto" (default: as the index was last built, else auto)', clusterCount)
     .option(
@@ -137,7 +149,7 @@ function pipelineOptions(options: EmbedOptions, onEvent: PipelineOptions['onEven
     writeBatch: settings.writeBatch,
     embedder: options.embedder,
     model: options.model,
-    quantized: options.quantized,
+    quantized: quantizedFrom(options.precision),
     clusters: options.clusters,
     reembed: options.reembed,
     recluster: options.recluster,
@@ -181,7 +193,7 @@ function engineOptions(dataDir: string, onEvent: EngineOptions['onEvent']): Engi
     cacheDir: settings.cacheDir,
     modelDir: settings.modelDir,
     offline: settings.offline,
-    quantized: settings.quantized,
+    quantized: quantizedFrom(settings.precision),
     objectStore: settings.objectStore,
     onEvent,
   };
@@ -350,7 +362,7 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
         dataDir: options.dataDir,
         modelDir: options.modelDir,
         offline: Boolean(options.offline),
-        quantized: options.quantized,
+        quantized: quantizedFrom(options.precision),
         host: options.host,
         port: options.port,
         mcp: options.mcp,

@@ -10,19 +10,20 @@ const booleanFlag = z
   .optional()
   .transform((value) => value === '1' || value === 'true' || value === 'yes');
 
-/** Like `booleanFlag`, but unset stays undefined: "not asked", as opposed to "asked for false". */
-const optionalFlag = z
-  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
-  .optional()
-  .transform((value) => (value === undefined || value === '' ? undefined : value === '1' || value === 'true' || value === 'yes'));
+/** The transformer's weights: its int8 copy or the float32 model. */
+export const PRECISIONS = ['int8', 'fp32'] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export const envSchema = z.object({
   PAPERSCOPE_DATA_DIR: z.string().min(1).optional(),
   PAPERSCOPE_CACHE_DIR: z.string().min(1).optional(),
   PAPERSCOPE_MODEL_DIR: z.string().min(1).optional(),
   PAPERSCOPE_OFFLINE: booleanFlag,
-  /** The transformer's int8 copy for a new index (`--quantized`); an existing index says which it was built with. */
-  PAPERSCOPE_QUANTIZED: optionalFlag,
+  /**
+   * The transformer's weights for a new index (`--precision`): int8 (`onnx/model_quantized.onnx`, the
+   * default where the model offers it) or fp32. An existing index says which it was built with.
+   */
+  PAPERSCOPE_PRECISION: z.enum(PRECISIONS).optional(),
   PAPERSCOPE_LLM_URL: z.url().optional(),
   PAPERSCOPE_LLM_MODEL: z.string().min(1).optional(),
   PAPERSCOPE_LLM_KEY: z.string().min(1).optional(),
@@ -93,8 +94,8 @@ export interface Settings {
   cacheDir: string;
   modelDir: string | undefined;
   offline: boolean;
-  /** PAPERSCOPE_QUANTIZED; undefined when unset. */
-  quantized: boolean | undefined;
+  /** PAPERSCOPE_PRECISION; undefined when unset. */
+  precision: Precision | undefined;
   hubUrl: string | undefined;
   port: number;
   host: string;
@@ -114,6 +115,11 @@ export interface Settings {
   sources: SourceSettings;
   /** Fault injection for the crash test (PAPERSCOPE_CRASH_AT); the CLI arms it with `armCrashPoint`. */
   crashAt: CrashStage | undefined;
+}
+
+/** `--precision` / PAPERSCOPE_PRECISION as the embedder's `quantized`: undefined (the default) when not given. */
+export function quantizedFrom(precision: Precision | undefined): boolean | undefined {
+  return precision === undefined ? undefined : precision === 'int8';
 }
 
 /** A worker count as `serve --workers` and PAPERSCOPE_WORKERS take it: "auto" is one per CPU core. */
@@ -150,7 +156,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     cacheDir: path.resolve(config.PAPERSCOPE_CACHE_DIR ?? path.join(cacheRoot, 'paperscope')),
     modelDir: config.PAPERSCOPE_MODEL_DIR ? path.resolve(config.PAPERSCOPE_MODEL_DIR) : undefined,
     offline: config.PAPERSCOPE_OFFLINE || config.HF_HUB_OFFLINE,
-    quantized: config.PAPERSCOPE_QUANTIZED,
+    precision: config.PAPERSCOPE_PRECISION,
     hubUrl: config.HF_ENDPOINT,
     port: config.PORT,
     host: config.HOST,

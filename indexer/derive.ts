@@ -17,6 +17,7 @@ import {
 import type { RelatedView } from './related/index.js';
 import {
   buildSentenceIndex,
+  completeSentenceIndex,
   type FreshSentenceVectors,
   loadSentenceIndex,
   SentenceIndex,
@@ -482,6 +483,32 @@ export async function sentenceIndexFor(
     events.onWarning?.(`Could not save the sentence index: ${(error as Error).message}`),
   );
   return index;
+}
+
+/**
+ * The second step of a transformer index, once the first is committed and searchable: when the saved
+ * sentence index of `tableVersion` still lacks vectors (`SentenceIndex.pending`), makes them and
+ * saves it again. The save replaces the files atomically, so a run cut short leaves the first step's
+ * index, which the next run completes. Returns how many sentences got their vectors.
+ */
+export async function completeSavedSentenceIndex(
+  layout: DataDirLayout,
+  papers: () => readonly SentenceSource[],
+  tableVersion: number,
+  embedder: Embedder,
+  onProgress?: EmbedProgress,
+): Promise<number> {
+  // Only the transformer leaves sentences for later; the word vectors' file is not read again.
+  if (!embedder.embedWithPieces) return 0;
+  // The header says whether anything is left, without decoding the vectors or loading the BM25 index.
+  const summary = await summarizeSentenceFiles(layout, embedder.info);
+  if ('problem' in summary || summary.pending === 0 || summary.tableVersion !== tableVersion) return 0;
+  const sources = papers();
+  const saved = await readSentenceIndex(layout, sources, tableVersion, embedder.info);
+  if (!('index' in saved)) return 0;
+  const complete = await completeSentenceIndex(saved.index, sources, embedder, onProgress);
+  await saveSentenceIndex(layout, complete);
+  return saved.index.pending - complete.pending;
 }
 
 /**

@@ -3,7 +3,16 @@ import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION } from '../core/version.js';
-import { buildDerivedIndexes, DERIVED_FILES, DERIVED_STEPS, type DerivedFile, saveDerivedIndexes, sentenceIndexFor } from './derive.js';
+import {
+  buildDerivedIndexes,
+  completeSavedSentenceIndex,
+  DERIVED_FILES,
+  DERIVED_STEPS,
+  type DerivedFile,
+  saveDerivedIndexes,
+  sentenceIndexFor,
+  sentenceSources,
+} from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import {
   contentHash,
@@ -38,7 +47,7 @@ import { embedderEvents, type IndexEvent } from './events.js';
 import { countCorpusTermsOffThread } from './lexical/index.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
-import { documentText, embedPapers, type QuantizedRows } from './sentences/index.js';
+import { documentText, embedPapers, type QuantizedRows, type SentenceSource } from './sentences/index.js';
 import { cpuStage, type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
@@ -55,8 +64,9 @@ export interface IndexOptions {
   embedder: EmbedderChoice;
   model?: string;
   /**
-   * The transformer's int8 copy (`onnx/model_quantized.onnx`) where the model offers one; recorded in
-   * the manifest. Undefined: float32 for a new index, as built for an existing one.
+   * The transformer's weights, recorded in the manifest: true for the int8 copy
+   * (`onnx/model_quantized.onnx`), false for float32. Undefined: for a new index the int8 copy where
+   * the model offers one, else float32; for an existing one, as it was built.
    */
   quantized?: boolean;
   /** Number of topics, or 'auto'; when not given, what the index was last built with (else 'auto'). */
@@ -453,6 +463,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
           active,
           changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
           (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
+          // The sentences after the transformer's window wait until the index is committed (below).
+          'first',
         ),
       );
       const vectors = embedded.vectors;
@@ -500,6 +512,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // Nothing changed: the table's rows need not be read back, but derived files that are missing,
     // stale (an earlier format) or damaged are rebuilt from them, and only those.
     let storedCount = upToDate ? await table.count() : 0;
+    // The papers in table order, for the sentence vectors made after the commit.
+    let tablePapers: () => readonly SentenceSource[] = () => (stored ? sentenceSources(stored) : []);
     let topicCount = manifest?.clustering.k ?? 0;
     const rebuiltFiles =
       upToDate && manifest && stored
@@ -512,6 +526,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       const stored = manifest ? await timeStage(stages, 'read', () => table.readAll()) : written;
       if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
       storedCount = stored.length;
+      tablePapers = () => stored;
       // Written now, not with the derived indexes: at a million papers the file is 1.7 GB, built in
       // memory, and beside the derived indexes' workers it was what ran the machine out of memory.
       await timeStage(stages, 'records', () => writeRecordsFile(layout, stored, tableVersion));
@@ -573,6 +588,14 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       await writeManifest(layout, manifestFor(embedder, storedCount, tableVersion, buildMs, { ...options, clusters }, topicCount));
     // On object storage, the index files and then the manifest go up; a no-op for a local data dir.
     await dataDir.publish();
+    // Committed and searchable: now the sentence vectors after the transformer's window, which Ask
+    // reads by their words until then (a run cut short here is resumed by the next one).
+    const completed = await timeStage(stages, 'sentences: after the window', () =>
+      completeSavedSentenceIndex(layout, tablePapers, tableVersion, embedder as Embedder, (done, total) =>
+        emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
+      ),
+    );
+    if (completed > 0) await dataDir.publish();
 
     return {
       parsed: input.papers.length,

@@ -412,7 +412,7 @@ export async function makeTinyModel(outDir: string): Promise<void> {
     maxTokens: TINY_MAX_TOKENS,
     models: {
       'model.onnx': () => tinyModelBytes(vocab.length),
-      // An int8 one-layer BERT of the same width, so that `--quantized` has a copy to choose.
+      // An int8 one-layer BERT of the same width, which the embedder runs by default.
       'model_quantized.onnx': () => bertModelBytes(shape, { quantized: true }),
     },
   });

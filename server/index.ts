@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { readSettings } from '../core/config.js';
+import { quantizedFrom, readSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
@@ -20,7 +20,7 @@ export interface ServerOptions {
   cacheDir?: string;
   modelDir?: string;
   offline?: boolean;
-  /** Must match the index's transformer weights when given; default PAPERSCOPE_QUANTIZED, else as the index was built. */
+  /** Must match the index's transformer weights when given; default PAPERSCOPE_PRECISION, else as the index was built. */
   quantized?: boolean;
   /** The model server for streamed answers; default: PAPERSCOPE_LLM_URL / _MODEL / _KEY. */
   llm?: LlmSettings;
@@ -64,7 +64,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cacheDir: options.cacheDir ?? settings.cacheDir,
     modelDir: options.modelDir ?? settings.modelDir,
     offline: options.offline ?? settings.offline,
-    quantized: options.quantized ?? settings.quantized,
+    quantized: options.quantized ?? quantizedFrom(settings.precision),
     llm: options.llm ?? settings.llm,
     objectStore: settings.objectStore,
     lockTtlMs: settings.lockTtlMs,

@@ -86,7 +86,7 @@ export async function embedderForIndex(
   if (info.kind === 'transformer' && options.quantized !== undefined && options.quantized !== built) {
     throw new PaperscopeError(
       'INDEX_MISMATCH',
-      `The index was built with ${info.model}'s ${built ? 'int8 (quantized)' : 'float32'} weights, but ${options.quantized ? '--quantized' : 'float32'} was asked for: query vectors would not match the stored ones. ` +
+      `The index was built with ${info.model}'s ${built ? 'int8 (quantized)' : 'float32'} weights, but --precision ${options.quantized ? 'int8' : 'fp32'} was asked for: query vectors would not match the stored ones. ` +
         `Drop the option (the index says which to use), or re-index with --reembed.`,
       { built: info, quantized: options.quantized },
     );

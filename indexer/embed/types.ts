@@ -24,6 +24,13 @@ export type EmbedderChoice = 'auto' | 'transformer' | 'word-vectors';
 
 export type EmbedProgress = (done: number, total: number) => void;
 
+/**
+ * Which of a text's windows `embedWithPieces` runs: `all` of them; the `first` (the text's vector, and
+ * the pieces wholly inside it: free with the text's own pass); or the `rest` (the pieces after the
+ * cut, packed into windows of their own). `first` then `rest` give what `all` gives, in two steps.
+ */
+export type PieceWindows = 'all' | 'first' | 'rest';
+
 /** A text's vector, and one per piece of it (`pieces.length / dimension` rows, row-major). */
 export interface PiecedVectors {
   text: Float32Array;
@@ -46,9 +53,11 @@ export interface Embedder {
    * Each text given as its consecutive pieces (joined, they are the text): the text's vector as
    * `embedDocuments` gives it and, from the same forward passes, a vector per piece: its tokens'
    * outputs mean-pooled in the text's context ("late chunking"). Only the transformer has this; it
-   * gives Ask its sentence vectors without a second pass over every abstract.
+   * gives Ask its sentence vectors without a second pass over every abstract. With `windows` not
+   * `all`, what the windows not run would give is NaN: `first` leaves the pieces after the cut, `rest`
+   * the text's vector and the pieces inside the first window.
    */
-  embedWithPieces?(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]>;
+  embedWithPieces?(texts: readonly (readonly string[])[], onProgress?: EmbedProgress, windows?: PieceWindows): Promise<PiecedVectors[]>;
   /**
    * Each text given as its consecutive pieces: the text's vector as `embedDocuments` gives it and each
    * piece's as `embedDocuments` gives the piece alone (less its trailing whitespace), in one pass over
@@ -75,8 +84,9 @@ export interface EmbedderOptions {
   /** Fitted parameters from an existing index's manifest. */
   state?: unknown;
   /**
-   * The transformer's int8 copy (`onnx/model_quantized.onnx`) where the model offers one: about
-   * twice as fast on a CPU. Undefined: float32 for a new index, as built for an existing one.
+   * The transformer's weights: true for its int8 copy (`onnx/model_quantized.onnx`, about twice as
+   * fast on a CPU), false for float32. Undefined: for a new index the int8 copy where the model
+   * offers one, else float32; for an existing one, as it was built.
    */
   quantized?: boolean;
   /** Model hub or mirror the transformer downloads from (default https://huggingface.co/). */

@@ -1,10 +1,10 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { type Embedder, type EmbedProgress, sameEmbedder } from '../embed/index.js';
+import { type Embedder, type EmbedProgress, type PieceWindows, sameEmbedder } from '../embed/index.js';
 import { buildNumberedLexicalIndex, countCorpusTerms, type FieldedText } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
-import { allocateRows, copyRows, type QuantizedRows, quantizeInto, rowCount, rowsView } from './quantized.js';
+import { allocateRows, copyRows, isPendingRow, markPendingRow, type QuantizedRows, quantizeInto, rowCount, rowsView } from './quantized.js';
 import {
   type SentencePaper,
   SentenceIndex,
@@ -62,15 +62,21 @@ const sentenceKey = (paper: { id: string; contentHash: string }): string => `${p
  * (`embedWithPieces`: the transformer, from the same forward passes; `embedPiecesAlone`: the word
  * vectors, from the same pass over the words), their abstracts' sentence vectors, for
  * `buildSentenceIndex` to take instead of embedding every sentence again. Those are kept as 8-bit
- * codes, a chunk's in one pair of arrays: at a million papers, ≈ 8 M sentences.
+ * codes, a chunk's in one pair of arrays: at a million papers, ≈ 8 M sentences. With `windows`
+ * `first` (the transformer), only each paper's first window runs: its vector and the sentences
+ * inside it, the others' rows marked pending (`markPendingRow`) for `completeSentenceIndex`.
  * @example const { vectors, sentences } = await embedPapers(embedder, papers);
  */
 export async function embedPapers(
   embedder: Embedder,
   papers: readonly Pick<SentenceSource, 'id' | 'title' | 'abstract' | 'contentHash'>[],
   onProgress?: EmbedProgress,
+  windows: Exclude<PieceWindows, 'rest'> = 'all',
 ): Promise<{ vectors: Float32Array[]; sentences: Map<string, QuantizedRows> }> {
-  const embedPieces = embedder.embedWithPieces?.bind(embedder) ?? embedder.embedPiecesAlone?.bind(embedder);
+  const withPieces = embedder.embedWithPieces?.bind(embedder);
+  const embedPieces = withPieces
+    ? (texts: string[][], progress?: EmbedProgress) => withPieces(texts, progress, windows)
+    : embedder.embedPiecesAlone?.bind(embedder);
   const dimension = embedder.info.dimension;
   const vectors: Float32Array[] = [];
   const sentences = new Map<string, QuantizedRows>();
@@ -96,7 +102,9 @@ export async function embedPapers(
       const wanted = (split[position] as { sentences: number[] }).sentences;
       // Piece 0 is the title: sentence i is piece sentences[i], row sentences[i] of the pieces.
       wanted.forEach((piece, sentence) => {
-        quantizeInto(pieces.subarray(piece * dimension, (piece + 1) * dimension), dimension, rows, at + sentence);
+        const vector = pieces.subarray(piece * dimension, (piece + 1) * dimension);
+        if (Number.isNaN(vector[0])) markPendingRow(rows, at + sentence, dimension);
+        else quantizeInto(vector, dimension, rows, at + sentence);
       });
       sentences.set(sentenceKey(paper), rowsView(rows, at, wanted.length, dimension));
       at += wanted.length;
@@ -216,12 +224,7 @@ export async function buildSentenceIndex(
   });
 
   const kept = keptCalibration(options.previous, entries, missing.length);
-  const probes = kept ? [] : await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
-  const calibrating = kept
-    ? Promise.resolve(kept)
-    : sentenceDocs.length >= WORKER_MIN_SENTENCES
-      ? calibrateInWorker(entries, vectors, dimension, probes)
-      : Promise.resolve(calibrate(entries, vectors, dimension, probes));
+  const calibrating = kept ? Promise.resolve(kept) : measureCalibration(entries, vectors, embedder);
   // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
   calibrating.catch(() => {});
   // Sentences are matched by their words alone: positions would only cost memory. Their ids are their numbers.
@@ -235,6 +238,84 @@ export async function buildSentenceIndex(
     vectors,
     lexical,
     calibration: await calibrating,
+  });
+}
+
+/** The embedder's similarity calibration on these sentences' vectors (shared memory: on a worker from `WORKER_MIN_SENTENCES`). */
+async function measureCalibration(
+  papers: readonly SentencePaper[],
+  vectors: QuantizedRows,
+  embedder: Embedder,
+): Promise<SimilarityCalibration> {
+  const probes = await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
+  const { dimension } = embedder.info;
+  return rowCount(vectors) >= WORKER_MIN_SENTENCES
+    ? calibrateInWorker(papers, vectors, dimension, probes)
+    : calibrate(papers, vectors, dimension, probes);
+}
+
+/** Papers per call when the sentences after the window are made: progress is told per call. */
+const REST_BATCH = 256;
+
+/**
+ * The second step of a transformer index: the vectors `index` still lacks (`pending`: the sentences
+ * after each paper's first window), made from those windows alone (`embedWithPieces(…, 'rest')`), so
+ * each is what one pass over all of a paper's windows gives. `papers` are the index's papers, in
+ * its order. The BM25 part is kept; the calibration is measured again on the complete vectors.
+ * @example const complete = await completeSentenceIndex(partial, papers, embedder);
+ */
+export async function completeSentenceIndex(
+  index: SentenceIndex,
+  papers: readonly SentenceSource[],
+  embedder: Embedder,
+  onProgress?: EmbedProgress,
+): Promise<SentenceIndex> {
+  const { dimension } = index;
+  if (!embedder.embedWithPieces || !sameEmbedder(embedder.info, index.embedder))
+    throw new PaperscopeError('INTERNAL', `The sentence index of ${index.embedder.model} cannot be completed with ${embedder.info.model}.`);
+  const vectors = allocateRows(index.size, dimension, true);
+  copyRows(index.vectors, vectors, 0, dimension);
+  const waiting = index.papers.flatMap((entry, position) => {
+    if (papers[position]?.id !== entry.id)
+      throw new PaperscopeError('INTERNAL', `Paper ${position} of the sentence index is ${entry.id}, not ${papers[position]?.id}.`);
+    for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++)
+      if (isPendingRow(vectors, sentence)) return [position];
+    return [];
+  });
+  for (let done = 0; done < waiting.length; done += REST_BATCH) {
+    const batch = waiting.slice(done, done + REST_BATCH);
+    const split = batch.map((position) => documentPieces(papers[position] as SentenceSource));
+    const embedded = await embedder.embedWithPieces(
+      split.map(({ pieces }) => pieces),
+      undefined,
+      'rest',
+    );
+    batch.forEach((position, row) => {
+      const entry = index.papers[position] as SentencePaper;
+      const { sentences } = split[row] as { sentences: number[] };
+      if (sentences.length !== entry.count)
+        throw new PaperscopeError(
+          'INTERNAL',
+          `Paper ${entry.id} has ${sentences.length} sentences, not the ${entry.count} its index holds.`,
+        );
+      const pieces = (embedded[row] as { pieces: Float32Array }).pieces;
+      sentences.forEach((piece, sentence) => {
+        const vector = pieces.subarray(piece * dimension, (piece + 1) * dimension);
+        if (isPendingRow(vectors, entry.first + sentence) && !Number.isNaN(vector[0]))
+          quantizeInto(vector, dimension, vectors, entry.first + sentence);
+      });
+    });
+    onProgress?.(Math.min(done + REST_BATCH, waiting.length), waiting.length);
+  }
+  return new SentenceIndex({
+    tableVersion: index.tableVersion,
+    embedder: index.embedder,
+    pooling: index.pooling,
+    papers: [...index.papers],
+    offsets: index.offsets,
+    vectors,
+    lexical: index.lexical,
+    calibration: await measureCalibration(index.papers, vectors, embedder),
   });
 }
 

@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { runModuleWorker } from '../../core/worker.js';
-import { dotRow, dotRows, type QuantizedRows, rowCount } from './quantized.js';
+import { dotRow, dotRows, isPendingRow, type QuantizedRows, rowCount } from './quantized.js';
 import type { SentencePaper, SimilarityCalibration } from './sentence-index.js';
 
 const RANDOM_PAIRS = 2_000;
@@ -63,13 +63,16 @@ export function calibrate(
       const second = (first + 1 + random(withSentences.length - 1)) % withSentences.length;
       const a = withSentences[first] as SentencePaper;
       const b = withSentences[second] as SentencePaper;
-      pairs.push(dotRows(vectors, a.first + random(a.count), vectors, b.first + random(b.count), dimension));
+      const [rowA, rowB] = [a.first + random(a.count), b.first + random(b.count)];
+      // A sentence without its vector yet is no sample of chance similarity.
+      if (!isPendingRow(vectors, rowA) && !isPendingRow(vectors, rowB)) pairs.push(dotRows(vectors, rowA, vectors, rowB, dimension));
     }
   }
   const sentenceCount = rowCount(vectors);
   const best = probes.map(() => -1);
   // Sentence by sentence, each against every probe: one pass over the vectors instead of one per probe.
   for (let sentence = 0; sentence < sentenceCount; sentence++) {
+    if (isPendingRow(vectors, sentence)) continue;
     probes.forEach((probe, index) => {
       best[index] = Math.max(best[index] as number, dotRow(probe, vectors, sentence, dimension));
     });

@@ -29,6 +29,8 @@ const metaSchema = z.object({
   /** Files written before sentences could be pooled in context embedded each alone. */
   pooling: z.enum(['sentence', 'in-context']).default('sentence'),
   count: z.number().int().nonnegative(),
+  /** Sentences whose vectors are not made yet (`SentenceIndex.pending`); absent in files written before there were any. */
+  pending: z.number().int().nonnegative().default(0),
   /** Per paper, as parallel arrays (cheaper to validate than an object each): id, content hash, sentence count as varints. */
   paperIds: z.array(z.string().min(1)),
   paperHashes: z.array(z.string()),
@@ -61,6 +63,7 @@ export async function saveSentenceIndex(layout: DataDirLayout, index: SentenceIn
     embedder: index.embedder,
     pooling: index.pooling,
     count: index.size,
+    pending: index.pending,
     paperIds: index.papers.map(({ id }) => id),
     paperHashes: index.papers.map(({ hash }) => hash),
     paperCounts: encodeVarints(index.papers.map(({ count }) => count)),
@@ -140,7 +143,9 @@ export async function loadSentenceIndex(
 export async function summarizeSentenceFiles(
   layout: DataDirLayout,
   embedder: EmbedderInfo,
-): Promise<{ tableVersion: number; paperIds: readonly string[]; paperHashes: readonly string[] } | { problem: LoadProblem }> {
+): Promise<
+  { tableVersion: number; paperIds: readonly string[]; paperHashes: readonly string[]; pending: number } | { problem: LoadProblem }
+> {
   try {
     const read = await readSentenceFile(layout, embedder);
     if ('problem' in read) return read;
@@ -150,7 +155,9 @@ export async function summarizeSentenceFiles(
     const saved = summarizeLexicalFile(lexicalFile);
     if ('problem' in saved) return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` } };
     const mismatch = lexicalMismatch(meta, saved);
-    return mismatch ? { problem: mismatch } : { tableVersion: meta.tableVersion, paperIds: meta.paperIds, paperHashes: meta.paperHashes };
+    return mismatch
+      ? { problem: mismatch }
+      : { tableVersion: meta.tableVersion, paperIds: meta.paperIds, paperHashes: meta.paperHashes, pending: meta.pending };
   } catch (error) {
     return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };
   }

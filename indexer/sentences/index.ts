@@ -1,6 +1,7 @@
 export {
   buildSentenceIndex,
   type BuildSentencesOptions,
+  completeSentenceIndex,
   DOCUMENT_CHUNK,
   documentPieces,
   documentText,

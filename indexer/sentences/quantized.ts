@@ -61,6 +61,22 @@ export function quantizeInto(rows: Float32Array, dimension: number, target: Quan
   }
 }
 
+/**
+ * A row whose vector is not made yet (the transformer's sentences after its window, made after the
+ * index is committed): codes 0 and scale −1, which no vector has. Every reader sees a zero vector;
+ * `isPendingRow` tells it apart.
+ */
+export function markPendingRow(target: QuantizedRows, row: number, dimension: number): void {
+  target.codes.fill(0, row * dimension, (row + 1) * dimension);
+  target.scales[row] = PENDING_SCALE;
+}
+
+const PENDING_SCALE = -1;
+
+export function isPendingRow(rows: QuantizedRows, row: number): boolean {
+  return rows.scales[row] === PENDING_SCALE;
+}
+
 /** The dot product of a float vector with row `row`. */
 export function dotRow(query: Float32Array, rows: QuantizedRows, row: number, dimension: number): number {
   const base = row * dimension;

@@ -1,6 +1,6 @@
 import type { EmbedderInfo } from '../embed/index.js';
 import { type LexicalHit, type LexicalIndex, topK } from '../lexical/index.js';
-import { dotRow, type QuantizedRows, rowCount, rowVector } from './quantized.js';
+import { dotRow, isPendingRow, type QuantizedRows, rowCount, rowVector } from './quantized.js';
 
 /** One paper's run of sentences: `count` sentences starting at sentence number `first`. */
 export interface SentencePaper {
@@ -77,6 +77,11 @@ export class SentenceIndex {
   readonly lexical: LexicalIndex;
   readonly offsets: Uint32Array;
   readonly vectors: QuantizedRows;
+  /**
+   * Sentences whose vectors are not made yet (the transformer's after its window, made once the index
+   * is committed: `completeSentenceIndex`); Ask reads them by their words meanwhile.
+   */
+  readonly pending: number;
   /** Sentence number → position in `papers`. */
   readonly #paperOf: Uint32Array;
   /** Paper id → position in `papers`, built on the first `sentencesOf`. */
@@ -91,6 +96,9 @@ export class SentenceIndex {
     this.lexical = data.lexical;
     this.offsets = data.offsets;
     this.vectors = data.vectors;
+    let pending = 0;
+    for (let sentence = 0; sentence < rowCount(data.vectors); sentence++) if (isPendingRow(data.vectors, sentence)) pending++;
+    this.pending = pending;
     this.#paperOf = new Uint32Array(data.offsets.length / 2);
     for (const [position, paper] of data.papers.entries()) this.#paperOf.fill(position, paper.first, paper.first + paper.count);
   }
@@ -115,9 +123,14 @@ export class SentenceIndex {
     return paper ? Array.from({ length: paper.count }, (_, offset) => paper.first + offset) : [];
   }
 
-  /** Sentence `index`'s vector, decoded from its 8-bit codes. */
+  /** Sentence `index`'s vector, decoded from its 8-bit codes (zeros while pending). */
   vector(index: number): Float32Array {
     return rowVector(this.vectors, index, this.dimension);
+  }
+
+  /** Whether sentence `index` has its vector yet (see `pending`). */
+  hasVector(index: number): boolean {
+    return !isPendingRow(this.vectors, index);
   }
 
   /**

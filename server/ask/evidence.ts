@@ -63,7 +63,7 @@ export function lexicalGroundingScore(sources: AskSources): number {
   return bar;
 }
 
-/** The search's papers with their abstract sentences and vectors; boilerplate ("Code is available at …") is left out. */
+/** The search's papers with their abstract sentences and vectors (where made); boilerplate ("Code is available at …") is left out. */
 export function readPapers(sources: AskSources, hits: ReadonlyArray<{ id: string }>): PaperCandidate[] {
   const { sentences } = sources;
   return hits.map(({ id }) => {
@@ -71,7 +71,9 @@ export function readPapers(sources: AskSources, hits: ReadonlyArray<{ id: string
     const candidates = sentences.sentencesOf(id).flatMap((index) => {
       const ref = sentences.sentence(index);
       const text = paper.abstract.slice(ref.start, ref.end);
-      return isBoilerplate(text) ? [] : [{ text, vector: sentences.vector(index) }];
+      if (isBoilerplate(text)) return [];
+      // A sentence whose vector is still being made is read by its words alone.
+      return [sentences.hasVector(index) ? { text, vector: sentences.vector(index) } : { text }];
     });
     return { id, title: paper.title, sentences: candidates };
   });

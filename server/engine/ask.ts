@@ -13,14 +13,16 @@ import type { EngineState } from './state.js';
  */
 export class AskIndex {
   readonly #load: LazyParts['loadSentences'];
+  readonly #reread: LazyParts['rereadSentences'] | undefined;
   readonly #preparing: Preparing;
   #sentences: Promise<SentenceIndex> | undefined;
   #ready = false;
   /** One scorer per loaded state, so the refusal bar computed from it is computed once (see `lexicalGroundingScore`). */
   readonly #scorers = new WeakMap<EngineState, (text: string) => number>();
 
-  constructor(load: LazyParts['loadSentences'], preparing = new Preparing()) {
+  constructor(load: LazyParts['loadSentences'], preparing = new Preparing(), reread?: LazyParts['rereadSentences']) {
     this.#load = load;
+    this.#reread = reread;
     this.#preparing = preparing;
   }
 
@@ -56,8 +58,18 @@ export class AskIndex {
       topLexicalScore = (text: string) => state.lexical.search(text, { k: 1 })[0]?.score ?? 0;
       this.#scorers.set(state, topLexicalScore);
     }
+    let sentences = await (refuse ? this.#preparing.orRefuse('sentence index', this.load()) : this.load());
+    // Sentence vectors still being made: the indexer saves them into the file, read again once changed.
+    if (sentences.pending > 0 && this.#reread) {
+      const loaded = this.#sentences;
+      const newer = await this.#reread().catch(() => undefined);
+      if (newer && this.#sentences === loaded) {
+        this.#sentences = Promise.resolve(newer);
+        sentences = newer;
+      }
+    }
     return {
-      sentences: await (refuse ? this.#preparing.orRefuse('sentence index', this.load()) : this.load()),
+      sentences,
       paper: (id) => state.paperById(id),
       idf: (term) => state.lexical.idf(term),
       topLexicalScore,

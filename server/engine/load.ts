@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { ObjectStoreSettings } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
 import type { LoadProblem } from '../../core/load-problem.js';
@@ -7,6 +8,7 @@ import {
   describeProblem,
   loadDerivedIndexes,
   loadRecords,
+  readSentenceIndex,
   relatedViewFor,
   saveDerivedIndexes,
   sentenceIndexFor,
@@ -36,7 +38,7 @@ export interface EngineOptions {
   cacheDir: string;
   modelDir?: string;
   offline: boolean;
-  /** Must match the index's weights when given (`--quantized`); undefined: as the index was built. */
+  /** Must match the index's weights when given (`--precision`: int8 true, fp32 false); undefined: as the index was built. */
   quantized?: boolean;
   /** An OpenAI-compatible server that writes answers from the evidence (`POST /api/ask/stream`). */
   llm?: LlmSettings;
@@ -66,6 +68,12 @@ export interface LoadHooks {
 /** The parts of a loaded index that are read on first use: the sentence index behind ask, the related-papers view. */
 export interface LazyParts {
   loadSentences: (hooks?: LoadHooks) => Promise<SentenceIndex>;
+  /**
+   * The saved sentence index when its file has changed since this was last called (or the index was
+   * loaded) and serves this index; never rebuilds. Ask calls it while sentence vectors are still
+   * being made (`SentenceIndex.pending`), to take them once the indexer has saved them.
+   */
+  rereadSentences: () => Promise<SentenceIndex | undefined>;
   loadRelated: (hooks?: LoadHooks) => Promise<RelatedView>;
 }
 
@@ -214,13 +222,29 @@ async function assemble(
     if (problem.kind !== 'missing') warn(`Rebuilding the ${part}: ${problem.message}`);
     hooks.onRebuild?.(problem);
   };
-  const loadSentences = (hooks: LoadHooks = {}) =>
-    sentenceIndexFor(layout, sentenceSources(papers), tableVersion, embedder, {
+  // The file is replaced by a rename: a new inode, whatever the clock's resolution.
+  const sentencesChanged = () =>
+    stat(layout.sentences).then(
+      ({ ino, mtimeMs }) => `${ino}:${mtimeMs}`,
+      () => undefined,
+    );
+  let sentencesRead: string | undefined;
+  const loadSentences = async (hooks: LoadHooks = {}) => {
+    sentencesRead = await sentencesChanged();
+    return sentenceIndexFor(layout, sentenceSources(papers), tableVersion, embedder, {
       onWarning: warn,
       onRebuild: onRebuild('sentence index', hooks),
       onProgress: hooks.onProgress,
       save: (write) => saveRepair(layout, manifest, write),
     });
+  };
+  const rereadSentences = async () => {
+    const changed = await sentencesChanged();
+    if (changed === undefined || changed === sentencesRead) return undefined;
+    sentencesRead = changed;
+    const saved = await readSentenceIndex(layout, sentenceSources(papers), tableVersion, embedder.info);
+    return 'index' in saved ? saved.index : undefined;
+  };
   const expected = { tableVersion, count, topicCount: topics.topics.length };
   const loadRelated = async (hooks: LoadHooks = {}) =>
     related ??
@@ -230,7 +254,7 @@ async function assemble(
       expected,
       { onWarning: warn, onRebuild: onRebuild('related-papers view', hooks), save: (write) => saveRepair(layout, manifest, write) },
     );
-  return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences, loadRelated };
+  return { state: new EngineState({ manifest, papers, ann, lexical, topics, embedder }), loadSentences, rereadSentences, loadRelated };
 }
 
 /**

@@ -67,9 +67,10 @@ export class SearchEngine {
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
-    const { state, loadSentences, loadRelated, latestRun } = await loadEngine(options);
+    const { state, loadSentences, rereadSentences, loadRelated, latestRun } = await loadEngine(options);
     const preparing = new Preparing();
-    return new SearchEngine(state, new AskIndex(loadSentences, preparing), preparing, loadRelated, options.llm, latestRun);
+    const askIndex = new AskIndex(loadSentences, preparing, rereadSentences);
+    return new SearchEngine(state, askIndex, preparing, loadRelated, options.llm, latestRun);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate, calibrateInWorker, type SentencePaper } from '../../indexer/sentences/index.js';
-import { allocateRows, type QuantizedRows, quantizeInto, rowVector } from '../../indexer/sentences/quantized.js';
+import { allocateRows, markPendingRow, type QuantizedRows, quantizeInto, rowVector } from '../../indexer/sentences/quantized.js';
 
 /** Unit vectors in 8 dimensions, `count` sentences over papers of 3 sentences each, seeded; in 8 bits, in shared memory. */
 function sentences(count: number): { papers: SentencePaper[]; vectors: QuantizedRows } {
@@ -43,6 +43,18 @@ describe('calibrate', () => {
     let best = -1;
     for (let row = 0; row < 600; row++) best = Math.max(best, rowVector(vectors, row, 8)[0] as number);
     expect(calibrate(papers, vectors, 8, probes.slice(1)).probeMax).toBeCloseTo(best, 4);
+  });
+
+  it('samples only sentences that have their vectors: pending ones would pull chance similarity towards 0', () => {
+    const partial = { codes: vectors.codes.slice(), scales: vectors.scales.slice() };
+    // The last sentence of every paper waits for its vector.
+    for (const paper of papers) markPendingRow(partial, paper.first + paper.count - 1, 8);
+    const calibration = calibrate(papers, partial, 8, probes);
+    expect(calibration.pairs).toBeGreaterThan(500);
+    expect(calibration.pairs).toBeLessThan(2_000);
+    const complete = calibrate(papers, vectors, 8, probes);
+    expect(Math.abs(calibration.p99 - complete.p99)).toBeLessThan(0.05);
+    expect(Math.abs(calibration.p50 - complete.p50)).toBeLessThan(0.05);
   });
 
   it('gives the same figures on a worker thread, and needs shared memory there', async () => {

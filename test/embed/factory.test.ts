@@ -93,12 +93,12 @@ describe('createEmbedder', () => {
     expect(folder).toMatchObject({ code: 'MODEL_UNAVAILABLE', message: expect.stringContaining(path.join(scratch, 'nope')) });
   });
 
-  it('auto mode uses the transformer in --model-dir without a warning', async () => {
+  it('auto mode uses the transformer in --model-dir, its int8 copy since the folder has one, without a warning', async () => {
     const warnings: string[] = [];
     tiny = keep(
       await createEmbedder({ choice: 'auto', modelDir: TINY_MODEL, cacheDir: scratch, offline: true, onWarning: (m) => warnings.push(m) }),
     );
-    expect(tiny.info).toEqual({ kind: 'transformer', model: 'tiny-bert', dimension: 32 });
+    expect(tiny.info).toEqual({ kind: 'transformer', model: 'tiny-bert', dimension: 32, quantized: true });
     expect(warnings).toEqual([]);
   });
 

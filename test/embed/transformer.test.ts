@@ -37,7 +37,8 @@ let prefixed: TransformerEmbedder;
 beforeAll(async () => {
   await makeTinyModel(TINY_MODEL);
   scratch = await mkdtemp(path.join(os.tmpdir(), 'paperscope-transformer-'));
-  const common = { modelDir: TINY_MODEL, cacheDir: scratch, offline: true, workers: 1 };
+  // float32: the int8 copy's activations are scaled per forward pass, so its vectors depend on their pass-mates by rounding.
+  const common = { modelDir: TINY_MODEL, cacheDir: scratch, offline: true, workers: 1, quantized: false };
   [plain, prefixed] = await Promise.all([
     createTransformerEmbedder(common),
     createTransformerEmbedder({ ...common, prefixes: { query: 'query: ', document: 'passage: ' } }),
@@ -121,7 +122,14 @@ describe('transformer embedder on the tiny model (offline)', () => {
   });
 
   it('gives the same vectors whatever the tokens per forward pass (a speed setting only)', async () => {
-    const one = await createTransformerEmbedder({ modelDir: TINY_MODEL, cacheDir: scratch, offline: true, workers: 1, tokensPerPass: 1 });
+    const one = await createTransformerEmbedder({
+      modelDir: TINY_MODEL,
+      cacheDir: scratch,
+      offline: true,
+      workers: 1,
+      tokensPerPass: 1,
+      quantized: false,
+    });
     try {
       const words = tinyVocabulary().slice(5, 105);
       // Texts of 3 to 90 words, a few longer than the 64-token window: passes of 1 window against up to 8.
@@ -167,6 +175,35 @@ describe('transformer embedder on the tiny model (offline)', () => {
     // Piece 1 is read with piece 0 around it, not alone.
     const [alone] = await plain.embedWithPieces([[pieces[1] as string]]);
     expect(maxDiff(row(whole?.pieces, 1), row(alone?.pieces, 0))).toBeGreaterThan(0.01);
+    // In two steps, the first window then the rest: the same vectors, NaN for what a step leaves.
+    const [first] = await plain.embedWithPieces([pieces], undefined, 'first');
+    const [rest] = await plain.embedWithPieces([pieces], undefined, 'rest');
+    expect(maxDiff(first?.text as Float32Array, text as Float32Array)).toBeLessThan(1e-5);
+    expect(rest?.text.every(Number.isNaN)).toBe(true);
+    for (let i = 0; i < 4; i++) {
+      const [made, left] = i < 2 ? [first, rest] : [rest, first];
+      expect(maxDiff(row(made?.pieces, i), row(whole?.pieces, i))).toBeLessThan(1e-5);
+      expect(row(left?.pieces, i).every(Number.isNaN)).toBe(true);
+    }
+  });
+
+  it("runs the model's int8 copy where the folder has one, unless float32 is asked for", async () => {
+    const common = { modelDir: TINY_MODEL, cacheDir: scratch, offline: true, workers: 1 };
+    const byDefault = await createTransformerEmbedder(common);
+    await byDefault.close();
+    expect(byDefault.info).toEqual({ kind: 'transformer', model: 'tiny-bert', dimension: 32, quantized: true });
+    expect(plain.info.quantized).toBeUndefined();
+    // A folder with the float32 model alone runs it, without a warning unless int8 was asked for.
+    const floatOnly = path.join(scratch, 'float-only');
+    await cp(TINY_MODEL, floatOnly, { recursive: true });
+    await rm(path.join(floatOnly, 'onnx', 'model_quantized.onnx'));
+    const warnings: string[] = [];
+    for (const quantized of [undefined, true]) {
+      const embedder = await createTransformerEmbedder({ ...common, modelDir: floatOnly, quantized, onWarning: (m) => warnings.push(m) });
+      await embedder.close();
+      expect(embedder.info.quantized).toBeUndefined();
+      expect(warnings).toHaveLength(quantized ? 1 : 0);
+    }
   });
 
   it('applies the query and document prefixes, and only those', async () => {
@@ -369,10 +406,10 @@ describe('download, cache and corrupt files (local test hub)', () => {
     expect(hangMessage).toMatch(/no response .* within 0.3 s/);
   });
 
-  it('names the folder and the cause when model.onnx is corrupt', async () => {
+  it('names the folder and the cause when the model file is corrupt', async () => {
     const corruptDir = path.join(scratch, 'corrupt');
     await cp(TINY_MODEL, corruptDir, { recursive: true });
-    await truncate(path.join(corruptDir, 'onnx', 'model.onnx'), 1_000);
+    await truncate(path.join(corruptDir, 'onnx', 'model_quantized.onnx'), 1_000);
     const message = await expectModelUnavailable(
       createTransformerEmbedder({ modelDir: corruptDir, cacheDir: scratch, offline: true, workers: 1 }),
     );

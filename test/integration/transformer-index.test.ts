@@ -6,7 +6,7 @@ import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 import { createTransformerEmbedder, type Embedder, type EmbedderInfo } from '../../indexer/embed/index.js';
 import { loadWordVectors } from '../../indexer/embed/word-vectors/cache.js';
-import { type IndexSummary, runIndex } from '../../indexer/index.js';
+import { type IndexOptions, type IndexSummary, runIndex } from '../../indexer/index.js';
 import {
   buildSentenceIndex,
   documentPieces,
@@ -17,7 +17,9 @@ import {
 } from '../../indexer/sentences/index.js';
 import { dataDirLayout, readManifest } from '../../indexer/store/index.js';
 import { makeTinyModel, makeWordVectorModel, TINY_HIDDEN_SIZE } from '../../scripts/make-tiny-model.js';
+import { AskIndex } from '../../server/engine/ask.js';
 import { SearchEngine } from '../../server/engine/index.js';
+import { loadEngine } from '../../server/engine/load.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { temporaryDir, transformerSampleOptions } from '../helpers/sample-index.js';
 
@@ -41,29 +43,65 @@ async function sentenceSources(dataDir: string, modelDir: string, index: Sentenc
 }
 
 /**
- * The transformer path on the tiny generated model: an index built with `--quantized` remembers it,
- * and Ask's sentence vectors come from the papers' own forward passes (no second pass).
+ * The transformer path on the tiny generated model (a 64-token window, so most sample abstracts have
+ * sentences after it): the int8 copy runs by default and the index remembers it; the index is
+ * committed and searchable with the sentence vectors of the first window, Ask answers from the words
+ * until the rest are made after the commit, and a run cut short there is completed by the next one.
  */
-describe('a transformer index built with the int8 copy, sentence vectors pooled in context', () => {
+describe('a transformer index of the int8 copy, searchable before the sentence vectors after the window', () => {
   const cacheDir = readSettings().cacheDir;
   let scratch: string;
   let remove: () => Promise<void>;
   let dataDir: string;
   let modelDir: string;
 
-  const indexRun = (extra: { quantized?: boolean; reembed?: boolean }) => runIndex(transformerSampleOptions(dataDir, modelDir, extra));
+  const indexRun = (extra: { quantized?: boolean; reembed?: boolean; onEvent?: IndexOptions['onEvent'] }) =>
+    runIndex(transformerSampleOptions(dataDir, modelDir, extra));
 
   let summary: IndexSummary;
+  let cutShort: unknown;
   const info = { kind: 'transformer', model: 'tiny-bert', dimension: TINY_HIDDEN_SIZE, quantized: true } as const;
+  const question = { question: 'how does reward noise affect reinforcement learning?' };
 
   beforeAll(async () => {
     ({ dir: scratch, remove } = await temporaryDir());
     dataDir = path.join(scratch, 'index');
     modelDir = path.join(scratch, 'tiny-bert');
     await makeTinyModel(modelDir);
-    summary = await indexRun({ quantized: true });
+    // Cut short while the sentences after the window are embedded, after the commit.
+    cutShort = await indexRun({
+      onEvent: (event) => {
+        if (event.type === 'progress' && event.stage === 'Embedding sentences') throw new Error('cut short');
+      },
+    }).catch((error: unknown) => error);
   }, INDEX_SAMPLE_MS);
   afterAll(() => remove());
+
+  it('is committed with the int8 copy and searchable, and Ask answers, before the sentences after the window have vectors; the next run completes them', async () => {
+    expect(cutShort).toMatchObject({ message: 'cut short' });
+    expect((await readManifest(dataDirLayout(dataDir)))?.embedder).toEqual(info);
+    const partial = await savedSentences(dataDir);
+    expect(partial.pending).toBeGreaterThan(0);
+    expect(partial.pending).toBeLessThan(partial.size);
+    const parts = await loadEngine({ dataDir, cacheDir, modelDir, offline: true });
+    const engine = await SearchEngine.open({ dataDir, cacheDir, modelDir, offline: true });
+    try {
+      const { results } = await engine.search({ q: 'reward noise', k: 5, offset: 0, mode: 'hybrid', sort: 'relevance' });
+      expect(results.length).toBeGreaterThan(0);
+      expect((await engine.ask(question)).citations.length).toBeGreaterThan(0);
+      const askIndex = new AskIndex(parts.loadSentences, undefined, parts.rereadSentences);
+      expect((await askIndex.sources(parts.state)).sentences.pending).toBe(partial.pending);
+
+      summary = await indexRun({});
+      expect(summary.stages['sentences: after the window']).toBeGreaterThan(0);
+      expect((await savedSentences(dataDir)).pending).toBe(0);
+      // A server that answered from the partial index takes the completed one on its next question.
+      expect((await askIndex.sources(parts.state)).sentences.pending).toBe(0);
+      expect((await engine.ask(question)).citations.length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([engine.close(), parts.state.embedder.close()]);
+    }
+  });
 
   it('records the int8 weights in the manifest and the status', async () => {
     expect(summary.embedder).toEqual(info);

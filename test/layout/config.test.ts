@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readSettings } from '../../core/config.js';
+import { quantizedFrom, readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 
 /** The entry points, which read the environment once and pass the settings down. */
@@ -36,5 +36,16 @@ describe('the test run', () => {
     const root = path.dirname(os.tmpdir());
     expect(path.basename(root)).toMatch(/^paperscope-tests-/);
     expect(readSettings().cacheDir).toBe(path.join(root, 'cache'));
+  });
+});
+
+describe('PAPERSCOPE_PRECISION', () => {
+  it("chooses the transformer's weights, int8 or fp32, unset meaning the int8 copy where offered", () => {
+    expect(readSettings({}).precision).toBeUndefined();
+    expect(readSettings({ PAPERSCOPE_PRECISION: 'fp32' }).precision).toBe('fp32');
+    expect(quantizedFrom('fp32')).toBe(false);
+    expect(quantizedFrom('int8')).toBe(true);
+    expect(quantizedFrom(undefined)).toBeUndefined();
+    expect(() => readSettings({ PAPERSCOPE_PRECISION: 'fp16' })).toThrow(/PAPERSCOPE_PRECISION/);
   });
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
 import { DEFAULT_MODEL_ID, type ModelSpec, findModelSpec, findModelSpecForFolder } from '../registry.js';
-import type { EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
+import type { EmbedProgress, Embedder, EmbedderInfo, PiecedVectors, PieceWindows } from '../types.js';
 import { WorkerPool } from './pool.js';
 import type { WorkerSetup } from './protocol.js';
 import {
@@ -37,9 +37,9 @@ export interface TransformerEmbedderOptions {
    */
   maxTokens?: number;
   /**
-   * Run the model's quantized copy (`onnx/model_quantized.onnx`, int8 weights) instead of
-   * `onnx/model.onnx`, where the folder or hub offers one: about twice as fast on a CPU (measured in
-   * README's Benchmarks). `info.quantized` says which one runs.
+   * true: the model's quantized copy (`onnx/model_quantized.onnx`, int8 weights), about twice as fast
+   * on a CPU (docs/scaling.md); false: `onnx/model.onnx` (float32). Undefined: the int8 copy where the
+   * folder or hub offers one. `info.quantized` says which one runs.
    */
   quantized?: boolean;
   /** Told when the int8 copy was asked for but the model folder has none. */
@@ -62,7 +62,7 @@ export interface TransformerEmbedderOptions {
 export interface TransformerEmbedder extends Embedder {
   /** Tokens per forward pass: a text's vector is of its first `windowTokens` tokens (special ones included). */
   readonly windowTokens: number;
-  embedWithPieces(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]>;
+  embedWithPieces(texts: readonly (readonly string[])[], onProgress?: EmbedProgress, windows?: PieceWindows): Promise<PiecedVectors[]>;
 }
 
 const DEFAULTS = {
@@ -102,14 +102,19 @@ export function transformerModelName(options: { model?: string | undefined; mode
 }
 
 /**
- * Resolution order: `modelDir` (no network) → `<cacheDir>/models` → download unless offline. The int8
- * copy, when asked for, is used where the folder holds one or the hub is asked for it; a folder (or
- * an offline cache) with only the float32 model runs that, with a warning.
+ * Resolution order: `modelDir` (no network) → `<cacheDir>/models` → download unless offline. The
+ * weights: the int8 copy wherever the model offers one (a folder or cache holding
+ * `onnx/model_quantized.onnx`; to download, a registry model: their repositories all ship it) unless
+ * float32 is asked for (`quantized: false`); int8 asked for where a folder has only float32 runs
+ * float32, with a warning.
  */
 async function locate(options: TransformerEmbedderOptions): Promise<Located> {
-  const wanted = options.quantized ?? false;
+  const asked = options.quantized;
+  const hasInt8 = async (folder: string): Promise<boolean> => (await missingModelFiles(folder, true)).length === 0;
   const variant = async (folder: string): Promise<boolean> => {
-    if (!wanted || (await missingModelFiles(folder, true)).length === 0) return wanted;
+    if (asked === false) return false;
+    if (await hasInt8(folder)) return true;
+    if (asked === undefined) return false;
     if ((await missingModelFiles(folder, false)).length > 0) return true;
     options.onWarning?.(`${folder} holds no ${QUANTIZED_MODEL_FILE}, so the float32 model.onnx is used (about twice the CPU per text).`);
     return false;
@@ -141,8 +146,12 @@ async function locate(options: TransformerEmbedderOptions): Promise<Located> {
   const id = options.model ?? DEFAULT_MODEL_ID;
   const folder = modelCacheFolder(options.cacheDir, id);
   await removeStaleDownloads(folder);
-  // Online, a cache without the int8 copy fetches it rather than settling for float32.
-  const quantized = options.offline ? await variant(folder) : wanted;
+  const complete = async (quantized: boolean) => (await missingModelFiles(folder, quantized)).length === 0;
+  // Online, what is cached runs when complete; else the weights asked for are fetched, int8 for a registry model.
+  const quantized =
+    options.offline || (await complete(true)) || (asked !== true && (await complete(false)))
+      ? await variant(folder)
+      : (asked ?? findModelSpec(id) !== undefined);
   const missing = await missingModelFiles(folder, quantized);
   const base = { name: id, spec: findModelSpec(id), folder, cached: true, quantized, window: await sentenceTransformersWindow(folder) };
   if (missing.length === 0) return { ...base, source: folder, download: false };
@@ -229,7 +238,7 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
   const documentPrefix = options.prefixes?.document ?? located.spec?.documentPrefix ?? '';
   const queryCache = new LRUCache<string, Float32Array>({ max: options.queryCacheSize ?? DEFAULTS.queryCacheSize });
 
-  const run = async (texts: string[][], prefix: string, pieces: boolean): Promise<Float32Array[]> => {
+  const run = async (texts: string[][], prefix: string, pieces: PieceWindows | 'none'): Promise<Float32Array[]> => {
     try {
       return await pool.run(texts, prefix, pieces);
     } catch (error) {
@@ -241,7 +250,7 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
   /** Jobs of texts of similar length (characters stand in for tokens), so their forward passes pad little. */
   const inJobs = async (
     texts: readonly (readonly string[])[],
-    pieces: boolean,
+    pieces: PieceWindows | 'none',
     onProgress: EmbedProgress | undefined,
   ): Promise<Float32Array[]> => {
     let done = 0;
@@ -275,11 +284,15 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
     embedDocuments: (texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> =>
       inJobs(
         texts.map((text) => [text]),
-        false,
+        'none',
         onProgress,
       ),
-    async embedWithPieces(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]> {
-      const vectors = await inJobs(texts, true, onProgress);
+    async embedWithPieces(
+      texts: readonly (readonly string[])[],
+      onProgress?: EmbedProgress,
+      windows: PieceWindows = 'all',
+    ): Promise<PiecedVectors[]> {
+      const vectors = await inJobs(texts, windows, onProgress);
       const dimension = info.dimension;
       return vectors.map((vector) => ({ text: vector.slice(0, dimension), pieces: vector.subarray(dimension) }));
     },
@@ -287,7 +300,7 @@ export async function createTransformerEmbedder(options: TransformerEmbedderOpti
     async embedQuery(text: string): Promise<Float32Array> {
       const cached = queryCache.get(text);
       if (cached) return cached;
-      const [vector] = await run([[text]], queryPrefix, false);
+      const [vector] = await run([[text]], queryPrefix, 'none');
       if (!vector) throw new PaperscopeError('INTERNAL', `The inference worker returned no vector for the query`);
       queryCache.set(text, vector);
       return vector;

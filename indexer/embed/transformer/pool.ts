@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../../../core/worker.js';
+import type { PieceWindows } from '../types.js';
 import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
 
 export interface WorkerReady {
@@ -10,7 +11,7 @@ export interface WorkerReady {
 interface Job {
   texts: string[][];
   prefix: string;
-  pieces: boolean;
+  pieces: PieceWindows | 'none';
   resolve: (vectors: Float32Array[]) => void;
   reject: (error: Error) => void;
 }
@@ -93,7 +94,7 @@ export class WorkerPool {
     return { pool, ready };
   }
 
-  run(texts: string[][], prefix: string, pieces: boolean): Promise<Float32Array[]> {
+  run(texts: string[][], prefix: string, pieces: PieceWindows | 'none'): Promise<Float32Array[]> {
     if (this.#closed) return Promise.reject(new Error('The embedder is closed'));
     return new Promise((resolve, reject) => {
       this.#queue.push({ texts, prefix, pieces, resolve, reject });

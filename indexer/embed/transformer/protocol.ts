@@ -1,4 +1,5 @@
 /** Messages between the embedder (main thread) and its inference workers. */
+import type { PieceWindows } from '../types.js';
 
 export interface WorkerSetup {
   /** A local model folder, or a hub model id to download into `cacheDir`. */
@@ -27,8 +28,8 @@ export interface EmbedRequest {
   /** Each text as its consecutive pieces (one piece: the whole text). */
   texts: string[][];
   prefix: string;
-  /** Also a vector per piece, from the same forward passes. */
-  pieces: boolean;
+  /** Which vectors of a text's pieces to make, from the same forward passes (`PieceWindows`); none: the text's alone. */
+  pieces: PieceWindows | 'none';
 }
 
 /** Asks the worker to finish what it is running, release the model and end itself. */
@@ -42,6 +43,6 @@ export type WorkerMessage =
   | { type: 'ready'; dimension: number; windowTokens: number }
   | { type: 'progress'; file: string; loaded: number; total: number }
   | { type: 'failed'; message: string }
-  /** Per text: its vector, then with `pieces` one per piece. */
+  /** Per text: its vector, then with `pieces` one per piece (NaN where that part's windows were not run). */
   | { type: 'result'; id: number; vectors: Float32Array[] }
   | { type: 'error'; id: number; message: string };

@@ -15,6 +15,7 @@ import {
   Tensor,
   env,
 } from '@huggingface/transformers';
+import type { PieceWindows } from '../types.js';
 import type { WorkerMessage, WorkerRequest, WorkerSetup } from './protocol.js';
 import { findSpecialTokens, meanPoolInto, planPieces, type SpecialTokens, tokenBudgetBatches } from './windows.js';
 
@@ -143,23 +144,39 @@ async function run(
 }
 
 /**
- * Per text (given as its pieces), one Float32Array: the text's vector, then with `withPieces` one
- * vector per piece (zeros for a piece without tokens).
+ * Per text (given as its pieces), one Float32Array: the text's vector, then unless `pieces` is
+ * `none` one vector per piece (zeros for a piece without tokens). Only the windows `pieces` names
+ * run; the vectors the others would give are NaN.
  */
-async function embed(loaded: Loaded, texts: readonly (readonly string[])[], prefix: string, withPieces: boolean): Promise<Float32Array[]> {
+async function embed(
+  loaded: Loaded,
+  texts: readonly (readonly string[])[],
+  prefix: string,
+  pieces: PieceWindows | 'none',
+): Promise<Float32Array[]> {
   const prefixIds = prefix ? loaded.tokenizer.encode(prefix, { add_special_tokens: false }) : [];
+  const runs = (window: number): boolean => (pieces === 'first' ? window === 0 : pieces === 'rest' ? window > 0 : true);
   const windows: number[][] = [];
   const pools: Pool[][] = [];
-  const outputs = texts.map((pieces) => {
-    const encoded = pieces.map((piece) => (piece ? loaded.tokenizer.encode(piece, { add_special_tokens: false }) : []));
-    const plan = planPieces(encoded, prefixIds, loaded.special, loaded.windowTokens, withPieces);
-    const out = new Float32Array(loaded.dimension * (withPieces ? 1 + pieces.length : 1));
-    const first = windows.length;
-    windows.push(...plan.windows);
-    for (const _ of plan.windows) pools.push([]);
-    pools[first]?.push({ start: 0, end: plan.windows[0]?.length ?? 0, out, at: 0 });
+  const outputs = texts.map((text) => {
+    const encoded = text.map((piece) => (piece ? loaded.tokenizer.encode(piece, { add_special_tokens: false }) : []));
+    const plan = planPieces(encoded, prefixIds, loaded.special, loaded.windowTokens, pieces !== 'none');
+    const { dimension } = loaded;
+    const out = new Float32Array(dimension * (pieces === 'none' ? 1 : 1 + text.length));
+    const planned = plan.windows.map((window, index) => {
+      if (!runs(index)) return undefined;
+      windows.push(window);
+      pools.push([]);
+      return pools.length - 1;
+    });
+    const poolInto = (window: number, span: { start: number; end: number }, at: number): void => {
+      const slot = planned[window];
+      if (slot === undefined) out.fill(Number.NaN, at, at + dimension);
+      else pools[slot]?.push({ ...span, out, at });
+    };
+    poolInto(0, { start: 0, end: plan.windows[0]?.length ?? 0 }, 0);
     plan.spans.forEach((span, piece) => {
-      if (span) pools[first + span.window]?.push({ start: span.start, end: span.end, out, at: (1 + piece) * loaded.dimension });
+      if (span) poolInto(span.window, span, (1 + piece) * dimension);
     });
     return out;
   });
