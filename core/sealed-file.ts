@@ -1,3 +1,4 @@
+import { fstatSync, readSync } from 'node:fs';
 import { type FileHandle, readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { z } from 'zod';
@@ -93,6 +94,66 @@ export async function readSealedFile<T>(
   if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
   const parsed = schema.safeParse(sealed.header);
   return parsed.success ? { header: parsed.data, body: sealed.body } : { problem: damagedFile('its header is invalid') };
+}
+
+/** Chunks of `streamSealedFile`: large enough that a read is cheap, small enough to stay out of the way. */
+const STREAM_CHUNK = 8 << 20;
+
+/**
+ * The sealed file open as `fd`, checked against its checksum by reading it once through, a chunk at
+ * a time, none of it kept: for a body too large to hold in memory, whose parts are then read where
+ * they lie. `onHeader` gets the parsed (unchecked) header and the body's length, and returns what
+ * sees each chunk of the body (`at`: its offset in the body; a multiple of `chunkBytes`, 8 MB unless
+ * given, which must be even) or
+ * why the file cannot be used. Returns where the body starts, or the problem.
+ */
+export function streamSealedFile(
+  fd: number,
+  magic: string,
+  kind: string,
+  onHeader: (header: unknown, bodyLength: number) => ((chunk: Buffer, at: number) => void) | { problem: string },
+  chunkBytes = STREAM_CHUNK,
+): { bodyStart: number } | { problem: string } {
+  const size = fstatSync(fd).size;
+  const prefix = Buffer.alloc(PREFIX_BYTES);
+  if (readFully(fd, prefix, 0) < PREFIX_BYTES || prefix.toString('latin1', 0, magic.length) !== magic)
+    return { problem: `not a Paperscope ${kind} file` };
+  const headerLength = prefix.readUInt32LE(CHECKED_FROM);
+  const bodyStart = alignTo8(PREFIX_BYTES + headerLength);
+  if (bodyStart > size) return { problem: 'its header is cut short' };
+  const head = Buffer.alloc(bodyStart);
+  readFully(fd, head, 0);
+  let header: unknown;
+  try {
+    header = JSON.parse(head.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength));
+  } catch (error) {
+    return { problem: `its header is not JSON: ${(error as Error).message}` };
+  }
+  const visit = onHeader(header, size - bodyStart);
+  if (typeof visit !== 'function') return visit;
+  let checksum = crc32(head.subarray(CHECKED_FROM));
+  const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(size - bodyStart, 8)));
+  for (let at = 0; at < size - bodyStart; ) {
+    const read = readFully(fd, chunk.subarray(0, Math.min(chunk.length, size - bodyStart - at)), bodyStart + at);
+    if (read === 0) return { problem: 'it does not match its checksum: damaged or cut short' };
+    const part = chunk.subarray(0, read);
+    checksum = crc32(part, checksum);
+    visit(part, at);
+    at += read;
+  }
+  if (checksum !== prefix.readUInt32LE(4)) return { problem: 'it does not match its checksum: damaged or cut short' };
+  return { bodyStart };
+}
+
+/** Reads into all of `target` from `position` of `fd` (fewer bytes only at the file's end); the bytes read. */
+export function readFully(fd: number, target: NodeJS.ArrayBufferView, position: number): number {
+  let done = 0;
+  while (done < target.byteLength) {
+    const read = readSync(fd, target, done, target.byteLength - done, position + done);
+    if (read === 0) break;
+    done += read;
+  }
+  return done;
 }
 
 function alignTo8(offset: number): number {

@@ -10,7 +10,7 @@ import {
   countCorpusTerms,
   type LexicalFileSummary,
   type LexicalIndex,
-  loadLexicalFile,
+  openLexicalIndex,
   summarizeLexicalFile,
   withoutPositions,
 } from './lexical/index.js';
@@ -357,24 +357,22 @@ export function sentenceSources(records: PaperRecords): SentenceSource[] {
   }));
 }
 
-/** The BM25 index when its file is sound and of `expected`, else why not. */
+/**
+ * The BM25 index when its file is sound and of `expected`, else why not. Its postings stay in the
+ * file, read per term on first use (`openLexicalIndex`).
+ */
 export async function loadLexical(
   layout: DataDirLayout,
   expected: { count: number; tableVersion: number },
 ): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(layout.lexical);
-  } catch (error) {
-    return { problem: unreadableFile(error) };
-  }
-  const saved = loadLexicalFile(bytes);
+  const saved = openLexicalIndex(layout.lexical);
   if ('problem' in saved) return saved;
   const { index } = saved;
   const outdated = lexicalOutdated(
     { tableVersion: saved.tableVersion, documentCount: index.size, hasPositions: index.hasPositions },
     expected,
   );
+  if (outdated) index.close();
   return outdated ? { problem: outdated } : { index };
 }
 

@@ -1,8 +1,9 @@
+import { closeSync, openSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
-import { damagedFile, type LoadProblem, staleFile } from '../../core/load-problem.js';
-import { openSealedFile, sealFile } from '../../core/sealed-file.js';
+import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
+import { openSealedFile, readFully, sealFile, streamSealedFile } from '../../core/sealed-file.js';
 import { decodeVarints, encodeVarints } from './codec.js';
 import type { LexicalData } from './lexical-index.js';
 import { validateParams } from './params.js';
@@ -137,7 +138,7 @@ export function decodeLexicalData(json: unknown): LexicalData {
  * posting on every start-up was ≈ 0.1 s at 100k papers, ≈ 1 s at a million, and the file's
  * checksum already stands for what was written.
  */
-function checkConsistency(data: LexicalData, postingsField: string | undefined, idsGenerated = false): void {
+function checkConsistency(data: LexicalData, postingsField: string | undefined, skipIdCheck = false): void {
   try {
     validateParams(data.params);
   } catch (error) {
@@ -145,7 +146,7 @@ function checkConsistency(data: LexicalData, postingsField: string | undefined, 
   }
   const { ids, terms, surfaces, termOffsets, postingDocs, titleTf, abstractTf } = data;
   if (surfaces.length !== terms.length) throw invalid('surfaces', `has ${surfaces.length} entries for ${terms.length} terms`);
-  if (!idsGenerated && new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
+  if (!skipIdCheck && new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
   if (postingsField === undefined) return;
   const bad = firstInvalidTerm(termOffsets, postingDocs, titleTf, abstractTf, ids.length);
   if (bad < 0) return;
@@ -303,15 +304,264 @@ function readLexicalFile(file: Uint8Array): { header: BinaryHeader; body: Buffer
     return { problem: staleFile('written by an older version of Paperscope, in an earlier format') };
   const sealed = openSealedFile(bytes, BINARY_MAGIC, 'lexical index');
   if ('problem' in sealed) return { problem: damagedFile(sealed.problem) };
-  const parsed = binaryHeaderSchema.safeParse(sealed.header);
+  const parsed = parseHeader(sealed.header);
+  return 'problem' in parsed ? parsed : { header: parsed.header, body: sealed.body };
+}
+
+/**
+ * Reads a term's postings and positions from the file where they lie (`openLexicalFile`), into the
+ * index's arrays at their places: the arrays are allocated whole but untouched, so a server holds in
+ * memory only the terms its queries used.
+ */
+export interface PostingReader {
+  /** Fills `postingDocs`, `titleTf` and `abstractTf` over postings [start, end). */
+  readPostings(start: number, end: number): void;
+  /** Fills `positions` over [start, end). */
+  readPositions(start: number, end: number): void;
+  /** Closes the file; the postings read so far stay. */
+  close(): void;
+}
+
+/**
+ * Opens the BM25 file at `path` without holding its body: it is read once through to verify its
+ * checksum (keeping the document lengths, term offsets and strings, and summing each term's
+ * occurrences to know where its positions start), and the postings and positions are then read
+ * per term on first use (`PostingReader`). A million papers' file is ≈ 1.1 GB, which a server would
+ * otherwise hold whole. Problems as `decodeLexicalFile` says them. `chunkBytes`: the scan's reads
+ * (tests make them small).
+ */
+export function openLexicalFile(path: string, chunkBytes?: number): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    return { problem: unreadableFile(error) };
+  }
+  try {
+    const opened = openLexicalFd(fd, chunkBytes);
+    if ('problem' in opened) closeSync(fd);
+    return opened;
+  } catch (error) {
+    closeSync(fd);
+    return { problem: damagedFile((error as Error).message) };
+  }
+}
+
+function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+  const legacy = Buffer.alloc(4);
+  readFully(fd, legacy, 0);
+  if (legacy.toString('latin1') === LEGACY_MAGIC)
+    return { problem: staleFile('written by an older version of Paperscope, in an earlier format') };
+  let header: BinaryHeader | undefined;
+  let layout: BodyLayout | undefined;
+  let headerProblem: LoadProblem | undefined;
+  let scan: ((chunk: Buffer, at: number) => void) | undefined;
+  const streamed = streamSealedFile(
+    fd,
+    BINARY_MAGIC,
+    'lexical index',
+    (raw, bodyLength) => {
+      const parsed = parseHeader(raw);
+      if ('problem' in parsed) {
+        headerProblem = parsed.problem;
+        return { problem: parsed.problem.message };
+      }
+      header = parsed.header;
+      layout = bodyLayout(header);
+      if (bodyLength !== layout.bodyBytes) return { problem: `its body has ${bodyLength} bytes, expected ${layout.bodyBytes}` };
+      scan = bodyScanner(header, layout);
+      return scan;
+    },
+    chunkBytes,
+  );
+  if (headerProblem) return { problem: headerProblem };
+  if ('problem' in streamed) return { problem: damagedFile(streamed.problem) };
+  if (!header || !layout || !scan) throw new Error('the lexical file was not scanned');
+  const kept = (scan as BodyScanner).kept();
+  const { documentCount: documents, postingCount: postings } = header;
+  const at = (offset: number) => streamed.bodyStart + offset;
+  const body = layout;
+  const postingDocs = new Uint32Array(postings);
+  const titleTf = new Uint16Array(postings);
+  const abstractTf = new Uint16Array(postings);
+  const positions = header.positionCount > 0 ? new Uint16Array(header.positionCount) : undefined;
+  let open = true;
+  const read = (target: NodeJS.ArrayBufferView, offset: number) => {
+    if (!open) throw new PaperscopeError('INDEX_DAMAGED', 'The BM25 index was closed.');
+    if (readFully(fd, target, at(offset)) !== target.byteLength) throw invalid('(root)', 'the file was cut short while in use');
+  };
+  const reader: PostingReader = {
+    readPostings: (start, end) => {
+      read(postingDocs.subarray(start, end), body.postingDocs + 4 * start);
+      read(titleTf.subarray(start, end), body.titleTf + 2 * start);
+      read(abstractTf.subarray(start, end), body.abstractTf + 2 * start);
+    },
+    readPositions: (start, end) => {
+      if (positions) read(positions.subarray(start, end), body.positions + 2 * start);
+    },
+    close: () => {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+  const data: LexicalData = {
+    params: header.params,
+    ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : kept.strings('ids', documents),
+    terms: kept.strings('terms', header.termCount),
+    surfaces: kept.strings('surfaces', header.termCount),
+    titleLengths: kept.titleLengths,
+    abstractLengths: kept.abstractLengths,
+    termOffsets: kept.termOffsets,
+    postingDocs,
+    titleTf,
+    abstractTf,
+    ...(positions ? { positions, termPositions: kept.termPositions() } : {}),
+    reader,
+  };
+  checkOffsets(data.termOffsets, header.termCount, postings);
+  // Unique ids are checked by the index when it first maps an id to its document (`indexOf`): a
+  // set of every id was ≈ 0.1 s of a start at 500k papers, and search maps documents to ids only.
+  checkConsistency(data, undefined, true);
+  return { tableVersion: header.tableVersion, data };
+}
+
+/** Where each part of the body starts, in bytes from the body's start. */
+interface BodyLayout {
+  titleLengths: number;
+  abstractLengths: number;
+  termOffsets: number;
+  postingDocs: number;
+  titleTf: number;
+  abstractTf: number;
+  positions: number;
+  strings: number;
+  bodyBytes: number;
+}
+
+function bodyLayout(header: BinaryHeader): BodyLayout {
+  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
+  const abstractLengths = 4 * documents;
+  const termOffsets = abstractLengths + 4 * documents;
+  const postingDocs = termOffsets + 4 * (terms + 1);
+  const titleTf = postingDocs + 4 * postings;
+  const abstractTf = titleTf + 2 * postings;
+  const positions = abstractTf + 2 * postings;
+  const strings = align(positions + 2 * header.positionCount, 4);
+  const { ids, terms: termBytes, surfaces } = header.stringBytes;
+  return {
+    titleLengths: 0,
+    abstractLengths,
+    termOffsets,
+    postingDocs,
+    titleTf,
+    abstractTf,
+    positions,
+    strings,
+    bodyBytes: strings + ids + termBytes + surfaces,
+  };
+}
+
+type BodyScanner = ((chunk: Buffer, at: number) => void) & {
+  kept(): {
+    titleLengths: Uint32Array;
+    abstractLengths: Uint32Array;
+    termOffsets: Uint32Array;
+    strings(field: 'ids' | 'terms' | 'surfaces', count: number): string[];
+    termPositions(): Uint32Array;
+  };
+};
+
+/**
+ * What sees the body's chunks as they stream by: it copies the head (lengths, term offsets) and the
+ * strings, and sums each term's title and abstract counts (the term offsets come first, so each
+ * count's term is known) into where its positions start.
+ */
+function bodyScanner(header: BinaryHeader, layout: BodyLayout): BodyScanner {
+  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
+  const head = new Uint8Array(layout.postingDocs);
+  const strings = Buffer.alloc(layout.bodyBytes - layout.strings);
+  const termOffsets = new Uint32Array(head.buffer, layout.termOffsets, terms + 1);
+  /** Occurrences per term, summed over the two count arrays; made into running starts at the end. */
+  const occurrences = new Uint32Array(terms + 1);
+  // The term of the next count read, per count array (postings ascend within each).
+  const cursor = { titleTf: { term: 0 }, abstractTf: { term: 0 } };
+  const copyInto = (target: Uint8Array, from: number, chunk: Buffer, at: number) => {
+    const start = Math.max(at, from);
+    const end = Math.min(at + chunk.length, from + target.length);
+    if (start < end) target.set(chunk.subarray(start - at, end - at), start - from);
+  };
+  const countInto = (part: 'titleTf' | 'abstractTf', chunk: Buffer, at: number) => {
+    const from = layout[part];
+    const start = Math.max(at, from);
+    const end = Math.min(at + chunk.length, from + 2 * postings);
+    if (start >= end) return;
+    const counts = new Uint16Array(chunk.buffer, chunk.byteOffset + start - at, (end - start) / 2);
+    const first = (start - from) / 2;
+    const last = first + counts.length;
+    // Term by term over the chunk's postings: a tight sum per term, no test per posting.
+    const state = cursor[part];
+    let term = state.term;
+    while (term < terms && (termOffsets[term + 1] as number) <= first) term++;
+    for (; term < terms; term++) {
+      const termStart = Math.max(termOffsets[term] as number, first);
+      const termEnd = Math.min(termOffsets[term + 1] as number, last);
+      let sum = 0;
+      for (let i = termStart - first; i < termEnd - first; i++) sum += counts[i] as number;
+      occurrences[term] = (occurrences[term] as number) + sum;
+      if ((termOffsets[term + 1] as number) > last) break;
+    }
+    state.term = term;
+  };
+  const scanner = ((chunk: Buffer, at: number) => {
+    copyInto(head, 0, chunk, at);
+    copyInto(strings, layout.strings, chunk, at);
+    if (header.positionCount > 0) {
+      countInto('titleTf', chunk, at);
+      countInto('abstractTf', chunk, at);
+    }
+  }) as BodyScanner;
+  scanner.kept = () => {
+    let stringsAt = 0;
+    return {
+      titleLengths: new Uint32Array(head.buffer, layout.titleLengths, documents),
+      abstractLengths: new Uint32Array(head.buffer, layout.abstractLengths, documents),
+      termOffsets,
+      strings: (field, count) => {
+        const length = header.stringBytes[field];
+        const values = parseJson(strings.toString('utf8', stringsAt, stringsAt + length), field);
+        stringsAt += length;
+        if (!Array.isArray(values) || values.length !== count || !values.every((value) => typeof value === 'string' && value.length > 0))
+          throw invalid(field, `expected ${count} non-empty strings`);
+        return values as string[];
+      },
+      termPositions: () => {
+        const starts = new Uint32Array(terms + 1);
+        for (let term = 0; term < terms; term++) starts[term + 1] = (starts[term] as number) + (occurrences[term] as number);
+        if (starts[terms] !== header.positionCount)
+          throw invalid('positions', `has ${header.positionCount} entries for ${starts[terms]} occurrences`);
+        return starts;
+      },
+    };
+  };
+  return scanner;
+}
+
+function checkOffsets(termOffsets: Uint32Array, terms: number, postings: number): void {
+  if (termOffsets[0] !== 0 || termOffsets[terms] !== postings) throw invalid('termOffsets', `must run from 0 to postingCount ${postings}`);
+  for (let term = 0; term < terms; term++) {
+    if ((termOffsets[term + 1] as number) < (termOffsets[term] as number)) throw invalid('termOffsets', `decrease at term ${term}`);
+  }
+}
+
+function parseHeader(raw: unknown): { header: BinaryHeader } | { problem: LoadProblem } {
+  const parsed = binaryHeaderSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { problem: damagedFile(`its header is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid value'}`) };
   }
-  const header = parsed.data;
-  if (header.version !== LEXICAL_BINARY_VERSION)
-    return { problem: staleFile(`it is of format version ${header.version}, not ${LEXICAL_BINARY_VERSION}`) };
-  return { header, body: sealed.body };
+  if (parsed.data.version !== LEXICAL_BINARY_VERSION)
+    return { problem: staleFile(`it is of format version ${parsed.data.version}, not ${LEXICAL_BINARY_VERSION}`) };
+  return { header: parsed.data };
 }
 
 /** The typed arrays as views over the 8-byte aligned `body`; anything inconsistent throws INDEX_MISMATCH naming the part. */
@@ -360,10 +610,7 @@ function decodeBody(header: BinaryHeader, body: Buffer): LexicalData {
     abstractTf,
     ...(positions ? { positions } : {}),
   };
-  if (termOffsets[0] !== 0 || termOffsets[terms] !== postings) throw invalid('termOffsets', `must run from 0 to postingCount ${postings}`);
-  for (let term = 0; term < terms; term++) {
-    if ((termOffsets[term + 1] as number) < (termOffsets[term] as number)) throw invalid('termOffsets', `decrease at term ${term}`);
-  }
+  checkOffsets(termOffsets, terms, postings);
   checkConsistency(data, undefined, header.sequentialIds);
   return data;
 }

@@ -1,4 +1,4 @@
-import { decodeLexicalData, decodeLexicalFile } from './format.js';
+import { decodeLexicalData, decodeLexicalFile, openLexicalFile } from './format.js';
 import { LexicalIndex } from './lexical-index.js';
 import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
@@ -11,6 +11,8 @@ export {
   LEXICAL_FORMAT,
   LEXICAL_FORMAT_VERSION,
   type LexicalFileSummary,
+  openLexicalFile,
+  type PostingReader,
   type SerializedLexicalIndex,
   summarizeLexicalFile,
 } from './format.js';
@@ -38,6 +40,22 @@ export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; inde
   try {
     return { tableVersion: decoded.tableVersion, index: new LexicalIndex(decoded.data) };
   } catch (error) {
+    return { problem: damagedFile((error as Error).message) };
+  }
+}
+
+/**
+ * `loadLexicalFile` for the file at `path`, its postings and positions left on disk and read per
+ * term on first use (`openLexicalFile`): `close()` the index when done with it.
+ * @example const saved = openLexicalIndex(layout.lexical);
+ */
+export function openLexicalIndex(path: string): { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem } {
+  const opened = openLexicalFile(path);
+  if ('problem' in opened) return opened;
+  try {
+    return { tableVersion: opened.tableVersion, index: new LexicalIndex(opened.data) };
+  } catch (error) {
+    opened.data.reader?.close();
     return { problem: damagedFile((error as Error).message) };
   }
 }

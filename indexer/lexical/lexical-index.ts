@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
-import { encodeLexicalData, encodeLexicalFile, invalid, type SerializedLexicalIndex } from './format.js';
+import { encodeLexicalData, encodeLexicalFile, invalid, type PostingReader, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
 import { maxScoreTopK, PruningScratch, type ScoredTerm, termBound } from './max-score.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
@@ -77,6 +77,13 @@ export interface LexicalData {
    * and matches quoted phrases as plain terms.
    */
   positions?: Uint16Array;
+  /** Where each term's positions start, when the loader summed the counts already (else made from them). */
+  termPositions?: Uint32Array;
+  /**
+   * Present when the postings and positions stay in the file until a term is first used
+   * (`openLexicalFile`): the arrays above are then filled per term, by `#weigh` and `#startsOf`.
+   */
+  reader?: PostingReader;
 }
 
 /** How many distinctive terms are kept per document for `termsOf` and `sharedTerms`. */
@@ -151,7 +158,20 @@ export class LexicalIndex {
     this.#weights = new Float32Array(data.postingDocs.length);
     this.#maxWeights = new Float32Array(data.terms.length);
     this.#weighed = new Uint8Array(data.terms.length);
-    this.#termPositions = data.positions && termPositionStarts(data, data.positions.length);
+    this.#termPositions = data.positions && (data.termPositions ?? termPositionStarts(data, data.positions.length));
+  }
+
+  /** Closes the file a loaded index reads its postings from (`openLexicalFile`); a built index holds none. */
+  close(): void {
+    this.#data.reader?.close();
+  }
+
+  /** The stored data, every posting and position read from the file first when they were left there. */
+  #whole(): LexicalData {
+    const { reader, positions, postingDocs } = this.#data;
+    reader?.readPostings(0, postingDocs.length);
+    if (positions) reader?.readPositions(0, positions.length);
+    return this.#data;
   }
 
   get size(): number {
@@ -423,12 +443,12 @@ export class LexicalIndex {
 
   /** The JSON-ready stored form; `loadLexicalIndex` restores an equal index from it. */
   toJSON(): SerializedLexicalIndex {
-    return encodeLexicalData(this.#data);
+    return encodeLexicalData(this.#whole());
   }
 
   /** The binary file form, stamped with the table version, as parts to write in order; `loadLexicalFile` restores it. */
   toFile(tableVersion: number): Uint8Array[] {
-    return encodeLexicalFile(this.#data, tableVersion);
+    return encodeLexicalFile(this.#whole(), tableVersion);
   }
 
   /**
@@ -448,6 +468,7 @@ export class LexicalIndex {
     const documentCount = this.size;
     const start = termOffsets[term] as number;
     const end = termOffsets[term + 1] as number;
+    this.#data.reader?.readPostings(start, end);
     if (!postingsInOrder(postingDocs, titleTf, abstractTf, start, end, documentCount)) this.#damaged(term, 'postings');
     let max = 0;
     for (let posting = start; posting < end; posting++) {
@@ -565,6 +586,7 @@ export class LexicalIndex {
     const end = termOffsets[term + 1] as number;
     starts = new Uint32Array(end - first + 1);
     let at = (this.#termPositions as Uint32Array)[term] as number;
+    this.#data.reader?.readPositions(at, (this.#termPositions as Uint32Array)[term + 1] as number);
     starts[0] = at;
     for (let posting = first; posting < end; posting++) {
       at += (titleTf[posting] as number) + (abstractTf[posting] as number);
@@ -611,7 +633,12 @@ export class LexicalIndex {
   }
 
   #docIndex(): Map<string, number> {
-    this.#docIndexes ??= new Map(this.#data.ids.map((id, index) => [id, index]));
+    if (!this.#docIndexes) {
+      const byId = new Map<string, number>();
+      for (let index = 0; index < this.#data.ids.length; index++) byId.set(this.#data.ids[index] as string, index);
+      if (byId.size !== this.#data.ids.length) throw invalid('ids', 'contains duplicates');
+      this.#docIndexes = byId;
+    }
     return this.#docIndexes;
   }
 
@@ -657,6 +684,7 @@ export class LexicalIndex {
     const documentStart = new Uint32Array(documentCount + 1);
     for (let term = 0; term < terms.length; term++) {
       if (!topical[term]) continue;
+      this.#weigh(term);
       for (let posting = termOffsets[term] as number; posting < (termOffsets[term + 1] as number); posting++) {
         const next = (postingDocs[posting] as number) + 1;
         documentStart[next] = (documentStart[next] as number) + 1;

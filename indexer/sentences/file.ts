@@ -1,7 +1,7 @@
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { type EmbedderInfo, embedderInfoSchema, embedderModelLabel, sameEmbedder } from '../embed/index.js';
-import { decodeVarints, encodeVarints, loadLexicalFile, summarizeLexicalFile } from '../lexical/index.js';
+import { decodeVarints, encodeVarints, openLexicalIndex, summarizeLexicalFile } from '../lexical/index.js';
 import {
   type DataDirLayout,
   damagedFile,
@@ -122,13 +122,21 @@ export async function loadSentenceIndex(
       calibration: meta.calibration,
     };
     // Without a sound BM25 file the vectors still serve: rebuilding that file re-embeds nothing.
-    const lexicalFile = await readFile(layout.sentenceLexical).catch(() => undefined);
-    if (!lexicalFile) return { problem: damagedFile('its BM25 file is missing'), vectors: sentences };
-    const saved = loadLexicalFile(lexicalFile);
+    // Its postings stay in the file, read per term on first use.
+    const saved = openLexicalIndex(layout.sentenceLexical);
     if ('problem' in saved)
-      return { problem: { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` }, vectors: sentences };
+      return {
+        problem:
+          saved.problem.kind === 'missing'
+            ? damagedFile('its BM25 file is missing')
+            : { kind: saved.problem.kind, message: `its BM25 file: ${saved.problem.message}` },
+        vectors: sentences,
+      };
     const mismatch = lexicalMismatch(meta, { tableVersion: saved.tableVersion, documentCount: saved.index.size });
-    if (mismatch) return { problem: mismatch, vectors: sentences };
+    if (mismatch) {
+      saved.index.close();
+      return { problem: mismatch, vectors: sentences };
+    }
     return { index: new SentenceIndex({ ...sentences, papers, lexical: saved.index }) };
   } catch (error) {
     return { problem: damagedFile(`it could not be read (${(error as Error).message})`) };

@@ -1,0 +1,104 @@
+import { open, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildLexicalIndex, type LexicalIndex, loadLexicalFile, openLexicalFile, openLexicalIndex } from '../../indexer/lexical/index.js';
+import { LexicalIndex as LexicalIndexClass } from '../../indexer/lexical/lexical-index.js';
+import { temporaryDir } from '../helpers/sample-index.js';
+
+// 400 documents over 40 words, so long and short posting lists, repeated words and many positions.
+const WORDS = Array.from(
+  { length: 40 },
+  (_, i) => `word${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`,
+);
+function corpus(): Array<{ id: string; title: string; abstract: string }> {
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return seed;
+  };
+  const pick = () => WORDS[next() % (1 + (next() % WORDS.length))] as string;
+  return Array.from({ length: 400 }, (_, i) => ({
+    id: `paper-${i}`,
+    title: Array.from({ length: 4 }, pick).join(' '),
+    abstract: Array.from({ length: 20 + (i % 30) }, pick).join(' '),
+  }));
+}
+
+const QUERIES = ['wordaa wordba', 'wordca wordda wordea', '"wordaa wordba"', 'wordza', 'wordnb wordaa', 'nothing here'];
+
+function answers(index: LexicalIndex) {
+  return QUERIES.map((query) => index.rank(query, { k: 20 }));
+}
+
+describe('a BM25 file opened in place (openLexicalIndex)', () => {
+  let dir: { dir: string; remove: () => Promise<void> };
+  let file: string;
+  let built: LexicalIndex;
+  let bytes: Buffer;
+
+  beforeAll(async () => {
+    dir = await temporaryDir('paperscope-lazy-lexical-');
+    file = path.join(dir.dir, 'lexical.bin');
+    built = buildLexicalIndex(corpus());
+    bytes = Buffer.concat(built.toFile(3));
+    await writeFile(file, bytes);
+  });
+  afterAll(async () => dir.remove());
+
+  it('ranks, counts and explains as the index read whole, and writes the same file back', () => {
+    const whole = loadLexicalFile(bytes);
+    if ('problem' in whole) throw new Error(whole.problem.message);
+    const opened = openLexicalIndex(file);
+    if ('problem' in opened) throw new Error(opened.problem.message);
+    try {
+      expect(opened.tableVersion).toBe(3);
+      expect(answers(opened.index)).toEqual(answers(whole.index));
+      expect(opened.index.termsOf('paper-5')).toEqual(whole.index.termsOf('paper-5'));
+      expect(opened.index.sharedTerms('paper-5', 'paper-9')).toEqual(whole.index.sharedTerms('paper-5', 'paper-9'));
+      expect(Buffer.concat(opened.index.toFile(3))).toEqual(bytes);
+    } finally {
+      opened.index.close();
+    }
+  });
+
+  it('sums the positions per term across read chunks, whatever their size', () => {
+    for (const chunkBytes of [8, 64, 1_000]) {
+      const opened = openLexicalFile(file, chunkBytes);
+      if ('problem' in opened) throw new Error(opened.problem.message);
+      const index = new LexicalIndexClass(opened.data);
+      expect(answers(index)).toEqual(answers(built));
+      index.close();
+    }
+  });
+
+  it('reads a term from the file only when a query first uses it', async () => {
+    const copy = path.join(dir.dir, 'overwritten.bin');
+    await writeFile(copy, bytes);
+    const opened = openLexicalIndex(copy);
+    if ('problem' in opened) throw new Error(opened.problem.message);
+    const { index } = opened;
+    const before = index.rank('wordaa', { k: 5 });
+    // Zero the postings in place (the same file, so the open descriptor sees it): a term already
+    // read keeps its postings; one first used now reads zeros, which no sound file holds.
+    const headerLength = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength));
+    const postingsAt = Math.ceil((12 + headerLength) / 8) * 8 + 8 * header.documentCount + 4 * (header.termCount + 1);
+    const handle = await open(copy, 'r+');
+    await handle.write(Buffer.alloc(8 * header.postingCount), 0, 8 * header.postingCount, postingsAt);
+    await handle.close();
+    expect(index.rank('wordaa', { k: 5 })).toEqual(before);
+    expect(() => index.rank('wordca wordda', { k: 5 })).toThrow(/BM25 index is damaged/);
+    index.close();
+  });
+
+  it('says a damaged or cut file is damaged, and a missing one missing', async () => {
+    const flipped = Buffer.from(bytes);
+    flipped[Math.floor(flipped.length / 2)] = (flipped[Math.floor(flipped.length / 2)] as number) ^ 0xff;
+    await writeFile(path.join(dir.dir, 'flipped.bin'), flipped);
+    await writeFile(path.join(dir.dir, 'cut.bin'), bytes.subarray(0, bytes.length - 1));
+    expect(openLexicalIndex(path.join(dir.dir, 'flipped.bin'))).toMatchObject({ problem: { kind: 'damaged' } });
+    expect(openLexicalIndex(path.join(dir.dir, 'cut.bin'))).toMatchObject({ problem: { kind: 'damaged' } });
+    expect(openLexicalIndex(path.join(dir.dir, 'none.bin'))).toMatchObject({ problem: { kind: 'missing' } });
+    expect(await readFile(file)).toEqual(bytes);
+  });
+});
