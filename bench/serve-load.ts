@@ -4,9 +4,11 @@
  * request (every process of it, workers included) from /proc. For before/after comparisons on a
  * shared machine, where CPU time moves less than req/s.
  *   npx tsx bench/serve-load.ts --datasets DIR --data-dir INDEX [--cli dist/cli/main.js] [--workers N]
- *     [--requests 6000] [--connections 50] [--mix bench|fresh] [--profile DIR] [--runs 1]
+ *     [--requests 6000] [--connections 50] [--mix bench|fresh] [--profile DIR] [--runs 1] [--ask]
  * `--mix bench`: the bench's 100 queries each with a number appended (see `pathOf`); `fresh`: as
- * many different queries as requests, so no per-query work can be reused.
+ * many different queries as requests, so no per-query work can be reused. `--ask`: one question
+ * before the load, as the bench's HTTP stage asks (it loads the sentence index: the peak RSS then
+ * includes it).
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     mix: { type: 'string', default: 'bench' },
     profile: { type: 'string' },
     runs: { type: 'string', default: '1' },
+    ask: { type: 'boolean', default: false },
   },
 });
 if (!values.datasets || !values['data-dir']) throw new Error('give --datasets DIR and --data-dir INDEX');
@@ -83,6 +86,17 @@ for (let run = 0; run < Number(values.runs); run++) {
   }
   // Every worker loaded before the load test.
   while (Number(values.workers ?? 1) > 1 && !/All \d+ workers answer/.test(stderr)) await new Promise((resolve) => setTimeout(resolve, 50));
+  let rssAfterAskMb: number | undefined;
+  if (values.ask) {
+    const asked = await fetch(`${base}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question: `what is known about ${queries[0]}?` }),
+    });
+    if (!asked.ok) throw new Error(`/api/ask answered ${asked.status}`);
+    await asked.arrayBuffer();
+    rssAfterAskMb = await treeMemoryMb(pid, 'VmRSS');
+  }
   for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
   let next = 0;
   const cpuBefore = await treeCpuMs(pid);
@@ -112,6 +126,7 @@ for (let run = 0; run < Number(values.runs); run++) {
       coldStartMs: Math.round(coldMs),
       coldCpuMs: Math.round(coldCpuMs),
       coldMainMs,
+      rssAfterAskMb,
       rssAfterLoadMb: rssMb,
       peakRssMb: peakMb,
       reqPerS: Math.round(result.requests.average),

@@ -385,9 +385,9 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   const titleTf = new Uint16Array(postings);
   const abstractTf = new Uint16Array(postings);
   const positions = header.positionCount > 0 ? new Uint16Array(header.positionCount) : undefined;
-  let open = true;
+  const file = { fd, open: true };
   const read = (target: NodeJS.ArrayBufferView, offset: number) => {
-    if (!open) throw new PaperscopeError('INDEX_DAMAGED', 'The BM25 index was closed.');
+    if (!file.open) throw new PaperscopeError('INDEX_DAMAGED', 'The BM25 index was closed.');
     if (readFully(fd, target, at(offset)) !== target.byteLength) throw invalid('(root)', 'the file was cut short while in use');
   };
   const reader: PostingReader = {
@@ -399,11 +399,9 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
     readPositions: (start, end) => {
       if (positions) read(positions.subarray(start, end), body.positions + 2 * start);
     },
-    close: () => {
-      if (open) closeSync(fd);
-      open = false;
-    },
+    close: () => closeFile(file),
   };
+  closeOnCollect.register(reader, file);
   const data: LexicalData = {
     params: header.params,
     ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : kept.strings('ids', documents),
@@ -424,6 +422,14 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   checkConsistency(data, undefined, true);
   return { tableVersion: header.tableVersion, data };
 }
+
+function closeFile(file: { fd: number; open: boolean }): void {
+  if (file.open) closeSync(file.fd);
+  file.open = false;
+}
+
+/** Closes the file of an index that was never closed (a sentence index, an engine swapped out) once it is collected. */
+const closeOnCollect = new FinalizationRegistry(closeFile);
 
 /** Where each part of the body starts, in bytes from the body's start. */
 interface BodyLayout {

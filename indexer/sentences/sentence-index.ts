@@ -43,8 +43,18 @@ export interface SentenceIndexData {
   offsets: Uint32Array;
   /** `count` unit vectors, 8 bits a component. */
   vectors: QuantizedRows;
+  /** Present when the vectors' codes stay in the file until read (`loadSentenceIndex`): `vectors` is then filled by it. */
+  rows?: RowReader;
   lexical: LexicalIndex;
   calibration: SimilarityCalibration;
+}
+
+/** Fills rows of a `QuantizedRows` whose codes were left in its file. */
+export interface RowReader {
+  /** Reads row `row`'s codes, unless read already. */
+  readRow(row: number): void;
+  /** Reads every row not read yet; later calls do nothing. */
+  readAll(): void;
 }
 
 /**
@@ -76,7 +86,9 @@ export class SentenceIndex {
   readonly calibration: SimilarityCalibration;
   readonly lexical: LexicalIndex;
   readonly offsets: Uint32Array;
-  readonly vectors: QuantizedRows;
+  /** The scales are always in memory; the codes of a loaded index are read per row (`#rows`). */
+  readonly #vectors: QuantizedRows;
+  readonly #rows: RowReader | undefined;
   /**
    * Sentences whose vectors are not made yet (the transformer's after its window, made once the index
    * is committed: `completeSentenceIndex`); Ask reads them by their words meanwhile.
@@ -95,7 +107,9 @@ export class SentenceIndex {
     this.calibration = data.calibration;
     this.lexical = data.lexical;
     this.offsets = data.offsets;
-    this.vectors = data.vectors;
+    this.#vectors = data.vectors;
+    this.#rows = data.rows;
+    // A pending row is told by its scale alone, which is in memory even when the codes are not.
     let pending = 0;
     for (let sentence = 0; sentence < rowCount(data.vectors); sentence++) if (isPendingRow(data.vectors, sentence)) pending++;
     this.pending = pending;
@@ -123,14 +137,24 @@ export class SentenceIndex {
     return paper ? Array.from({ length: paper.count }, (_, offset) => paper.first + offset) : [];
   }
 
+  /**
+   * Every sentence's vector, each read from the file first if it was left there: to save the index
+   * or reuse its rows. Answering a question reads a few papers' sentences only (`vector`).
+   */
+  get vectors(): QuantizedRows {
+    this.#rows?.readAll();
+    return this.#vectors;
+  }
+
   /** Sentence `index`'s vector, decoded from its 8-bit codes (zeros while pending). */
   vector(index: number): Float32Array {
-    return rowVector(this.vectors, index, this.dimension);
+    this.#rows?.readRow(index);
+    return rowVector(this.#vectors, index, this.dimension);
   }
 
   /** Whether sentence `index` has its vector yet (see `pending`). */
   hasVector(index: number): boolean {
-    return !isPendingRow(this.vectors, index);
+    return !isPendingRow(this.#vectors, index);
   }
 
   /**
@@ -138,8 +162,9 @@ export class SentenceIndex {
    * product per sentence is a few milliseconds per 100k sentences, and needs no second graph.
    */
   nearest(query: Float32Array, k: number): Array<{ index: number; score: number }> {
-    const scores = new Float32Array(rowCount(this.vectors));
-    for (let sentence = 0; sentence < scores.length; sentence++) scores[sentence] = dotRow(query, this.vectors, sentence, this.dimension);
+    const vectors = this.vectors;
+    const scores = new Float32Array(rowCount(vectors));
+    for (let sentence = 0; sentence < scores.length; sentence++) scores[sentence] = dotRow(query, vectors, sentence, this.dimension);
     return topK(Array.from(scores.keys()), scores, k).map((index) => ({ index, score: scores[index] as number }));
   }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,5 +93,33 @@ describe('the sentence index file', () => {
     expect(loaded.index.calibration).toEqual(index.calibration);
     expect(loaded.index.search('flaky tests', 3)).toEqual(index.search('flaky tests', 3));
     expect(index.search('flaky tests', 1)[0]?.id).toMatch(/^\d+$/);
+  });
+
+  it('reads each sentence vector from the file when first asked for, not at load', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'paperscope-sentences-'));
+    dirs.push(dir);
+    const layout = dataDirLayout(dir);
+    const embedder = hashedWordsEmbedder();
+    const papers = Array.from({ length: 10 }, (_, n) => ({
+      id: `p${n}`,
+      title: `Paper ${n}`,
+      abstract: `Reward noise ${n} hurts policy learning. Flaky tests waste time number ${n % 4}.`,
+      contentHash: `h${n}`,
+    }));
+    const index = await buildSentenceIndex(papers, 3, embedder);
+    await saveSentenceIndex(layout, index);
+    const loaded = await loadSentenceIndex(layout, embedder.info);
+    if (!('index' in loaded)) throw new Error(loaded.problem.message);
+    expect(loaded.index.vector(1)).toEqual(index.vector(1));
+    // Zero the codes in place (the open file sees it): row 1, read already, keeps its vector; row 2 reads zeros.
+    const dimension = embedder.info.dimension;
+    const { size } = await stat(layout.sentences);
+    const handle = await open(layout.sentences, 'r+');
+    await handle.write(Buffer.alloc(index.size * dimension), 0, index.size * dimension, size - index.size * dimension);
+    await handle.close();
+    expect(loaded.index.vector(1)).toEqual(index.vector(1));
+    expect(Array.from(loaded.index.vector(2)).every((value) => value === 0)).toBe(true);
+    const again = await loadSentenceIndex(layout, embedder.info);
+    expect(again).toMatchObject({ problem: { kind: 'damaged' } });
   });
 });
