@@ -404,7 +404,8 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   closeOnCollect.register(reader, file);
   const data: LexicalData = {
     params: header.params,
-    ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : kept.strings('ids', documents),
+    ids: header.sequentialIds ? [] : kept.strings('ids', documents),
+    ...(header.sequentialIds ? { numbered: true } : {}),
     terms: kept.strings('terms', header.termCount),
     surfaces: kept.strings('surfaces', header.termCount),
     titleLengths: kept.titleLengths,

@@ -61,7 +61,10 @@ interface Ranked {
 
 export interface LexicalData {
   params: LexicalParams;
+  /** Empty when `numbered`: document `i`'s id is then `String(i)`, made when asked for. */
   ids: string[];
+  /** The ids are "0", "1", … (the sentence index's millions of documents), not held as strings. */
+  numbered?: boolean;
   terms: string[];
   /** The most frequent readable surface form of each term ("rewards" for "reward", "RLVR" for "rlvr"). */
   surfaces: string[];
@@ -149,7 +152,7 @@ export class LexicalIndex {
     this.#termIds = new Map();
     for (let term = 0; term < data.terms.length; term++) this.#termIds.set(data.terms[term] as string, term);
     if (this.#termIds.size !== data.terms.length) throw invalid('terms', 'contains duplicates');
-    const documentCount = data.ids.length;
+    const documentCount = data.titleLengths.length;
     // Filled per term by `#weigh`, which every use of a term's IDF follows.
     this.#idf = new Float64Array(data.terms.length);
     this.#maxIdf = idf(documentCount, 0);
@@ -171,11 +174,11 @@ export class LexicalIndex {
     const { reader, positions, postingDocs } = this.#data;
     reader?.readPostings(0, postingDocs.length);
     if (positions) reader?.readPositions(0, positions.length);
-    return this.#data;
+    return { ...this.#data, ids: [...this.ids] };
   }
 
   get size(): number {
-    return this.#data.ids.length;
+    return this.#data.titleLengths.length;
   }
 
   /** Whether word positions are stored: proximity ranking and exact phrases. */
@@ -184,12 +187,18 @@ export class LexicalIndex {
   }
 
   get ids(): readonly string[] {
-    return this.#data.ids;
+    const data = this.#data;
+    if (data.numbered && data.ids.length < this.size) data.ids = Array.from({ length: this.size }, (_, index) => String(index));
+    return data.ids;
+  }
+
+  #idOf(doc: number): string | undefined {
+    return this.#data.numbered ? (doc >= 0 && doc < this.size ? String(doc) : undefined) : this.#data.ids[doc];
   }
 
   /** The id of the document at a hit `index` (the position in the build input). */
   idAt(index: number): string {
-    const id = this.#data.ids[index];
+    const id = this.#idOf(index);
     if (id === undefined) throw new PaperscopeError('NOT_FOUND', `No document at position ${index} in the lexical index`, { index });
     return id;
   }
@@ -239,7 +248,7 @@ export class LexicalIndex {
         : this.#exhaustiveTop(terms, depth, phrases, filter, probe);
     const { scores } = this.#buffers();
     if (this.#termPositions && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
-    const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#data.ids[doc] as string, score: scores[doc] as number }));
+    const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#idOf(doc) as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return total >= cap ? { hits, total: cap, totalRelation: 'gte', matched } : { hits, total, totalRelation: 'eq', matched };
   }
@@ -635,8 +644,9 @@ export class LexicalIndex {
   #docIndex(): Map<string, number> {
     if (!this.#docIndexes) {
       const byId = new Map<string, number>();
-      for (let index = 0; index < this.#data.ids.length; index++) byId.set(this.#data.ids[index] as string, index);
-      if (byId.size !== this.#data.ids.length) throw invalid('ids', 'contains duplicates');
+      const { ids } = this;
+      for (let index = 0; index < ids.length; index++) byId.set(ids[index] as string, index);
+      if (byId.size !== ids.length) throw invalid('ids', 'contains duplicates');
       this.#docIndexes = byId;
     }
     return this.#docIndexes;

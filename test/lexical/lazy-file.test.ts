@@ -1,7 +1,14 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildLexicalIndex, type LexicalIndex, loadLexicalFile, openLexicalFile, openLexicalIndex } from '../../indexer/lexical/index.js';
+import {
+  buildLexicalIndex,
+  buildNumberedLexicalIndex,
+  type LexicalIndex,
+  loadLexicalFile,
+  openLexicalFile,
+  openLexicalIndex,
+} from '../../indexer/lexical/index.js';
 import { LexicalIndex as LexicalIndexClass } from '../../indexer/lexical/lexical-index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 
@@ -89,6 +96,20 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
     expect(index.rank('wordaa', { k: 5 })).toEqual(before);
     expect(() => index.rank('wordca wordda', { k: 5 })).toThrow(/BM25 index is damaged/);
     index.close();
+  });
+
+  it('answers numbered documents (the sentence index) with their ids, made when asked for', async () => {
+    const numbered = buildNumberedLexicalIndex(corpus());
+    const numberedBytes = Buffer.concat(numbered.toFile(1));
+    await writeFile(path.join(dir.dir, 'numbered.bin'), numberedBytes);
+    const opened = openLexicalIndex(path.join(dir.dir, 'numbered.bin'));
+    if ('problem' in opened) throw new Error(opened.problem.message);
+    expect(answers(opened.index)).toEqual(answers(numbered));
+    expect(opened.index.idAt(399)).toBe('399');
+    expect(opened.index.indexOf('17')).toBe(17);
+    expect(opened.index.ids).toEqual(numbered.ids);
+    expect(Buffer.concat(opened.index.toFile(1))).toEqual(numberedBytes);
+    opened.index.close();
   });
 
   it('says a damaged or cut file is damaged, and a missing one missing', async () => {
