@@ -535,11 +535,9 @@ function bodyScanner(header: BinaryHeader, layout: BodyLayout): BodyScanner {
       termOffsets,
       strings: (field, count) => {
         const length = header.stringBytes[field];
-        const values = parseJson(strings.toString('utf8', stringsAt, stringsAt + length), field);
+        const values = stringArray(strings, stringsAt, length, field, count);
         stringsAt += length;
-        if (!Array.isArray(values) || values.length !== count || !values.every((value) => typeof value === 'string' && value.length > 0))
-          throw invalid(field, `expected ${count} non-empty strings`);
-        return values as string[];
+        return values;
       },
       termPositions: () => {
         const starts = new Uint32Array(terms + 1);
@@ -595,20 +593,17 @@ function decodeBody(header: BinaryHeader, body: Buffer): LexicalData {
   const abstractTf = u16(postings);
   const positions = header.positionCount > 0 ? u16(header.positionCount) : undefined;
   let stringsAt = align(arrayBytes, 4);
-  const stringArray = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
+  const strings = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
     const length = header.stringBytes[field];
-    const values = parseJson(body.toString('utf8', stringsAt, stringsAt + length), field);
+    const values = stringArray(body, stringsAt, length, field, count);
     stringsAt += length;
-    if (!Array.isArray(values) || values.length !== count || !values.every((value) => typeof value === 'string' && value.length > 0)) {
-      throw invalid(field, `expected ${count} non-empty strings`);
-    }
-    return values as string[];
+    return values;
   };
   const data: LexicalData = {
     params: header.params,
-    ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : stringArray('ids', documents),
-    terms: stringArray('terms', terms),
-    surfaces: stringArray('surfaces', terms),
+    ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : strings('ids', documents),
+    terms: strings('terms', terms),
+    surfaces: strings('surfaces', terms),
     titleLengths,
     abstractLengths,
     termOffsets,
@@ -634,6 +629,18 @@ function checkPositions(titleTf: Uint16Array, abstractTf: Uint16Array, positions
     at = end;
   }
   if (at !== positions.length) throw invalid('positions', `has ${positions.length} entries for ${at} occurrences`);
+}
+
+/** The JSON array of `count` non-empty strings at `bytes[at .. at + length)`; anything else is INDEX_MISMATCH naming `field`. */
+function stringArray(bytes: Buffer, at: number, length: number, field: 'ids' | 'terms' | 'surfaces', count: number): string[] {
+  const values = parseJson(bytes.toString('utf8', at, at + length), field);
+  if (!Array.isArray(values) || values.length !== count) throw invalid(field, `expected ${count} non-empty strings`);
+  // An indexed loop: `every` with a callback was ≈ 0.1 s of a start at 500k papers (1.8 M strings).
+  for (let i = 0; i < values.length; i++) {
+    const value: unknown = values[i];
+    if (typeof value !== 'string' || value.length === 0) throw invalid(field, `expected ${count} non-empty strings`);
+  }
+  return values as string[];
 }
 
 function jsonBytes(values: readonly string[]): Buffer {
