@@ -2,8 +2,9 @@ import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
 import { encodeLexicalData, encodeLexicalFile, invalid, type PostingReader, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
-import { maxScoreTopK, PruningScratch, type ScoredTerm, termBound } from './max-score.js';
+import { maxScoreTopK, PruningScratch, type Reach, type ScoredTerm, termBound } from './max-score.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
+import { pairBonus, proximityBound, type TermPair, windowCloseness } from './proximity.js';
 import { parseQuery, queryTermWeights } from './query.js';
 import { topK } from './top-k.js';
 
@@ -240,14 +241,19 @@ export class LexicalIndex {
     // A phrase with a word no document has matches nothing.
     if (phrases.some((phrase) => phrase.some(({ term }) => term < 0)))
       return { hits: [], total: 0, totalRelation: 'eq', matched: probe.map(() => false) };
-    const depth = Math.max(k, this.#termPositions ? PROXIMITY.depth : 0);
+    // Weighs every term first, which reads its postings when they stay in the file: pairs need them.
     const terms = this.#scoredTerms(termWeights);
+    const nearTerms = this.#termPositions && queryTerms.size > 1 ? [...queryTerms.keys()] : [];
+    const pairs = this.#termPairs(nearTerms);
+    // The bonus re-ranks the best PROXIMITY.depth and adds at most this much: MaxScore needs only
+    // those of them that can reach the k best with it.
+    const reach = { depth: pairs.length > 0 ? Math.max(k, PROXIMITY.depth) : k, margin: proximityBound(pairs, this.params.k1) };
     const { best, total, scored, matched } =
       options.prune !== false && !filter && phrases.length === 0
-        ? this.#prunedTop(terms, depth, probe, cap)
-        : this.#exhaustiveTop(terms, depth, phrases, filter, probe);
+        ? this.#prunedTop(terms, k, reach, probe, cap)
+        : this.#exhaustiveTop(terms, reach.depth, phrases, filter, probe);
     const { scores } = this.#buffers();
-    if (this.#termPositions && queryTerms.size > 1) this.#addProximity(best.slice(0, PROXIMITY.depth), [...queryTerms.keys()], best);
+    if (pairs.length > 0) this.#addProximity(best.slice(0, PROXIMITY.depth), nearTerms, pairs, best);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#idOf(doc) as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return total >= cap ? { hits, total: cap, totalRelation: 'gte', matched } : { hits, total, totalRelation: 'eq', matched };
@@ -309,15 +315,16 @@ export class LexicalIndex {
    * number that match (the union of the posting lists, counted up to `cap`). Exact: the proximity bonus re-ranks only
    * these `depth`, so the head is the one exhaustive scoring gives.
    */
-  #prunedTop(terms: readonly ScoredTerm[], depth: number, probe: readonly number[], cap: number): Ranked {
+  #prunedTop(terms: readonly ScoredTerm[], k: number, reach: Reach, probe: readonly number[], cap: number): Ranked {
     const { best, touched, total, matched } = maxScoreTopK(
       terms,
       this.#data.postingDocs,
       this.#weights,
-      depth,
+      k,
       this.#buffers(),
       probe,
       cap,
+      reach,
     );
     return { best, total, scored: touched, matched };
   }
@@ -499,14 +506,9 @@ export class LexicalIndex {
    * Adds the proximity bonus to the scores of `docs` (the head of `ranked`) and re-sorts that head
    * in place; the rest of `ranked` stays below it, as every bonus is positive.
    */
-  #addProximity(docs: number[], terms: number[], ranked: number[]): void {
+  #addProximity(docs: number[], terms: number[], pairs: readonly TermPair[], ranked: number[]): void {
     const { scores } = this.#buffers();
     const { k1 } = this.params;
-    // Pairs of positions in `terms`, each with the IDF of the two standing together.
-    const pairs: Array<{ a: number; b: number; idf: number }> = [];
-    for (let a = 0; a < terms.length; a++) {
-      for (let b = a + 1; b < terms.length; b++) pairs.push({ a, b, idf: this.#cachedPairIdf(terms[a] as number, terms[b] as number) });
-    }
     for (const doc of docs) {
       // Each term's positions are looked up once per document, not once per pair.
       const found = terms.map((term) => this.#positionsOf(term, doc));
@@ -515,8 +517,7 @@ export class LexicalIndex {
         const first = found[a];
         const second = found[b];
         if (!first || !second) continue;
-        const closeness = windowCloseness(first, second, PROXIMITY.window);
-        if (closeness > 0) bonus += (pairIdf * closeness * (k1 + 1)) / (closeness + k1);
+        bonus += pairBonus(pairIdf, windowCloseness(first, second, PROXIMITY.window), k1);
       }
       scores[doc] = (scores[doc] as number) + PROXIMITY.weight * bonus;
     }
@@ -524,6 +525,15 @@ export class LexicalIndex {
     head.forEach((doc, index) => {
       ranked[index] = doc;
     });
+  }
+
+  /** Pairs of positions in `terms`, each with the IDF of the two standing together. */
+  #termPairs(terms: readonly number[]): TermPair[] {
+    const pairs: TermPair[] = [];
+    for (let a = 0; a < terms.length; a++) {
+      for (let b = a + 1; b < terms.length; b++) pairs.push({ a, b, idf: this.#cachedPairIdf(terms[a] as number, terms[b] as number) });
+    }
+    return pairs;
   }
 
   /** `#pairIdf`, kept for the next query with the pair: distinct queries share their common pairs. */
@@ -782,21 +792,6 @@ function termPositionStarts(data: LexicalData, positionCount: number): Uint32Arr
   }
   if (at !== positionCount) throw invalid('positions', `has ${positionCount} entries for ${at} occurrences`);
   return starts;
-}
-
-/** Σ 1 / distance² over the pairs of occurrences at most `window` words apart (both lists ascending). */
-function windowCloseness(first: Uint16Array, second: Uint16Array, window: number): number {
-  let sum = 0;
-  let from = 0;
-  for (const position of first) {
-    while (from < second.length && (second[from] as number) < position - window) from++;
-    for (let index = from; index < second.length; index++) {
-      const distance = Math.abs((second[index] as number) - position);
-      if ((second[index] as number) > position + window) break;
-      if (distance > 0) sum += 1 / (distance * distance);
-    }
-  }
-  return sum;
 }
 
 function sortedIncludes(list: Uint16Array, value: number): boolean {

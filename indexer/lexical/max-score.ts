@@ -25,6 +25,18 @@ export interface ScoredTerm {
 }
 
 /**
+ * Which documents a ranking wants beyond the k best: of the best `depth`, those scoring at least the
+ * k-th best less `margin`. A re-ranking that adds at most `margin` to a score and reorders only the
+ * best `depth` (the proximity bonus) can lift none of the others into the k best, so its first k
+ * are exact while MaxScore prunes to the k-th score less the margin, not to the `depth`-th, when
+ * that is higher. `{ depth: k, margin: 0 }`, the default, is the k best.
+ */
+export interface Reach {
+  depth: number;
+  margin: number;
+}
+
+/**
  * Rounding slack for the pruning tests: bounds are summed in another order than scores, so a
  * document is ruled out only when it misses by more than this.
  */
@@ -68,7 +80,7 @@ export class PruningScratch {
 
 /**
  * The `k` best documents by Σ queryWeight × weight over `terms`, best first, ties to the lower
- * document, and `total`, how many documents hold any of the terms, or `cap` when at least that
+ * document, followed by those of the best `reach.depth` within `reach.margin` of the k-th, and `total`, how many documents hold any of the terms, or `cap` when at least that
  * many do. Scores accumulate in
  * `scratch.scores` term by term in the order given, so they are bit for bit those of scoring
  * every posting in that order; `touched` lists every document given a score, for the caller to
@@ -84,8 +96,13 @@ export function maxScoreTopK(
   scratch: PruningScratch,
   probe: readonly number[] = [],
   cap = Number.POSITIVE_INFINITY,
+  reach: Reach = { depth: k, margin: 0 },
 ): { best: number[]; touched: Int32Array; total: number; matched: boolean[] } {
   const { scores, touched, candidates, values, seen, live } = scratch;
+  const depth = Math.max(k, reach.depth);
+  const margin = depth === k ? 0 : reach.margin;
+  // The score a document must reach to be wanted: the `depth`-th best, or the k-th less the margin if higher.
+  const cutoff = (from: Int32Array, count: number, floor: number) => wantedScore(from, count, scores, k, depth, margin, values, floor);
   const count = terms.length;
   // rest[i]: the most the terms from i on can add to a document.
   const rest = new Float64Array(count + 1);
@@ -109,8 +126,13 @@ export function maxScoreTopK(
     const remaining = rest[next] as number;
     // The k-th score beats the remaining bounds exactly when k scores do; counting them is cheaper
     // than selecting the k-th, which is needed only then.
-    if (touchedCount >= k && highest > remaining + SLACK && countAbove(touched, touchedCount, scores, remaining + SLACK, k) >= k) {
-      threshold = kthLargest(touched, touchedCount, scores, k, values, remaining + SLACK);
+    if (
+      touchedCount >= k &&
+      highest > remaining + SLACK &&
+      (countAbove(touched, touchedCount, scores, remaining + margin + SLACK, k) >= k ||
+        (depth > k && countAbove(touched, touchedCount, scores, remaining + SLACK, depth) >= depth))
+    ) {
+      threshold = cutoff(touched, touchedCount, remaining + SLACK);
       break;
     }
   }
@@ -119,7 +141,7 @@ export function maxScoreTopK(
   // among those above it (a few hundred, not thousands) gives the same k-th.
   if (next === count)
     return {
-      best: topOf(touched, touchedCount, scores, k, values, threshold - SLACK),
+      best: wanted(topOf(touched, touchedCount, scores, depth, values, threshold - SLACK), scores, k, margin),
       touched: scored,
       total: Math.min(touchedCount, cap),
       // Every weight is positive: a document holding a term has a score.
@@ -164,7 +186,7 @@ export function maxScoreTopK(
           scores[doc] = (scores[doc] as number) + queryWeight * (weights[posting] as number);
       }
     const remaining = rest[next + 1] as number;
-    threshold = kthLargest(candidates, candidateCount, scores, k, values, threshold - SLACK);
+    threshold = cutoff(candidates, candidateCount, threshold - SLACK);
     let kept = 0;
     for (let i = 0; i < candidateCount; i++) {
       const doc = candidates[i] as number;
@@ -173,7 +195,7 @@ export function maxScoreTopK(
     }
     candidateCount = kept;
   }
-  const best = topOf(candidates, candidateCount, scores, k, values, threshold - SLACK);
+  const best = wanted(topOf(candidates, candidateCount, scores, depth, values, threshold - SLACK), scores, k, margin);
   // A probe is counted if scored before the switch, marked while counting, or (past the cap) in a list searched for it.
   const matched = probe.map(
     (doc) =>
@@ -258,12 +280,13 @@ function countAbove(docs: Int32Array, count: number, scores: Float64Array, floor
 
 /**
  * The `k` best of the first `count` of `docs` by score, best first, ties to the lower document;
- * when more than k, at least k of them score above `floor`.
+ * only those scoring above `floor` when more than k.
  */
 function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array, floor: number): number[] {
   const byScore = (a: number, b: number) => (scores[b] as number) - (scores[a] as number) || a - b;
   if (count <= k) return Array.from(docs.subarray(0, count)).sort(byScore);
-  const kth = kthLargest(docs, count, scores, k, values, floor);
+  const size = valuesAbove(docs, count, scores, values, floor);
+  const kth = size <= k ? floor : select(values, 0, size - 1, size - k);
   // Everything above the k-th score, then the lowest documents at it.
   const above: number[] = [];
   const at: number[] = [];
@@ -271,34 +294,64 @@ function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number,
     const doc = docs[i] as number;
     const score = scores[doc] as number;
     if (score > kth) above.push(doc);
-    else if (score === kth) at.push(doc);
+    else if (score === kth && size > k) at.push(doc);
   }
   at.sort((a, b) => a - b);
-  for (let i = 0; above.length < k; i++) above.push(at[i] as number);
+  for (let i = 0; above.length < k && i < at.length; i++) above.push(at[i] as number);
   return above.sort(byScore);
 }
 
 /**
- * The k-th largest score among the first `count` of `docs` (quickselect in `values`), where at least
- * k score above `floor`: only those are selected among.
+ * The score a document must reach to be wanted (`Reach`): the `depth`-th best among the first
+ * `count` of `docs`, or the k-th best less `margin` when that is higher. At least k of them score
+ * above `floor` (at least `depth`, when the margin is infinite); only those are selected among.
  */
-function kthLargest(
+function wantedScore(
   docs: Int32Array,
   count: number,
   scores: Float64Array,
   k: number,
+  depth: number,
+  margin: number,
   values: Float64Array,
-  floor = Number.NEGATIVE_INFINITY,
+  floor: number,
 ): number {
+  const size = valuesAbove(docs, count, scores, values, floor);
+  if (depth === k) return select(values, 0, size - 1, size - k);
+  let atDepth = Number.NEGATIVE_INFINITY;
+  let low = 0;
+  if (size >= depth) {
+    atDepth = select(values, 0, size - 1, size - depth);
+    // The best `depth` now lie from here on, the k-th among them.
+    low = size - depth;
+  }
+  return margin === Number.POSITIVE_INFINITY ? atDepth : Math.max(atDepth, select(values, low, size - 1, size - k) - margin);
+}
+
+/** `ranked` (best first) cut after the k-th where documents fall more than `margin` below it. */
+function wanted(ranked: number[], scores: Float64Array, k: number, margin: number): number[] {
+  if (ranked.length <= k) return ranked;
+  const floor = (scores[ranked[k - 1] as number] as number) - margin;
+  let end = k;
+  while (end < ranked.length && (scores[ranked[end] as number] as number) >= floor) end++;
+  return end === ranked.length ? ranked : ranked.slice(0, end);
+}
+
+/** Copies the scores of the first `count` of `docs` that lie above `floor` into `values`; how many. */
+function valuesAbove(docs: Int32Array, count: number, scores: Float64Array, values: Float64Array, floor: number): number {
   let size = 0;
   for (let i = 0; i < count; i++) {
     const score = scores[docs[i] as number] as number;
     if (score > floor) values[size++] = score;
   }
-  // The k-th largest is the (size − k)-th smallest.
-  const target = size - k;
-  let low = 0;
-  let high = size - 1;
+  return size;
+}
+
+/**
+ * The value that would stand at `target` were `values[low .. high]` sorted ascending (quickselect,
+ * in place): smaller ones end before it, larger ones after.
+ */
+function select(values: Float64Array, low: number, high: number, target: number): number {
   while (low < high) {
     const pivot = values[(low + high) >>> 1] as number;
     let i = low;

@@ -1,5 +1,5 @@
 import { parseQuery } from '../../indexer/lexical/index.js';
-import { hybridPlan, type RankingSource, rankPapers } from '../ranking/index.js';
+import { hybridPlan, MIN_POOL, type RankingSource, rankPapers } from '../ranking/index.js';
 import type { SearchParams, SearchResponse } from './schemas.js';
 
 type Filters = Pick<SearchParams, 'from' | 'to' | 'topic' | 'min_upvotes'>;
@@ -16,7 +16,9 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   if (params.topic !== undefined) state.topic(params.topic, 'topic');
   const vector = params.mode === 'lexical' ? undefined : await state.embedder.embedQuery(params.q);
   const floor = params.mode === 'lexical' ? 0 : await state.vectorFloor();
-  const request = { query: params.q, vector, mode: params.mode, depth: params.offset + params.k };
+  const shown = params.offset + params.k;
+  // Sorted by date or upvotes, the whole pool is re-sorted before the page is cut from it.
+  const request = { query: params.q, vector, mode: params.mode, depth: params.sort === 'relevance' ? shown : Math.max(MIN_POOL, shown) };
   let { ranked, total, totalRelation } = rankPapers(
     rankingSource(state, filterFor(state, params)),
     request,

@@ -60,7 +60,11 @@ export interface RankRequest {
   /** The query's embedding; not needed in lexical mode. */
   vector?: Float32Array;
   mode: 'hybrid' | 'vector' | 'lexical';
-  /** Places the caller will read: offset + k. */
+  /**
+   * Places the caller will read: offset + k, or the whole pool (`MIN_POOL`) when it re-sorts the
+   * ranking. The lexical ranking's first places do not depend on how many are asked for, so the
+   * lexical-first plan asks for no more than this; fusion and the vector mode rank `MIN_POOL`.
+   */
   depth: number;
 }
 
@@ -70,8 +74,8 @@ export interface RankRequest {
  * those above `floor` (see `similarityFloor`) among the `VECTOR_MATCH_DEPTH` nearest. Lexical
  * matches are counted up to `TOTAL_CAP` (or just past `depth`, for a deeper page, so that
  * `has_more` stays exact): beyond it `totalRelation` is 'gte' and `total` a lower bound. Below the
- * cap the total does not depend on `depth`, and the first `MIN_POOL` places never do, so every
- * page of a query agrees with the others.
+ * cap the total does not depend on `depth`, and the first `depth` places never do, so every page
+ * of a query agrees with the others.
  */
 export function rankPapers(
   source: RankingSource,
@@ -83,7 +87,7 @@ export function rankPapers(
   const depth = Math.max(MIN_POOL, request.depth);
   const cap = Math.max(TOTAL_CAP, request.depth + 1);
   if (mode === 'lexical' || !vector) {
-    const { hits, total, totalRelation } = source.lexical(query, depth, cap);
+    const { hits, total, totalRelation } = source.lexical(query, request.depth, cap);
     return { ranked: hits, total, totalRelation };
   }
   if (mode === 'vector') {
@@ -98,13 +102,15 @@ export function rankPapers(
   // cap (the total is then a lower bound without them), so the nearest are not even searched.
   const lexicalFirst = plan.kind === 'lexical-first';
   if (lexicalFirst && (phrase || source.lexicalAtLeast(query) >= cap)) {
-    const { hits, total, totalRelation } = source.lexical(query, depth, cap);
+    const { hits, total, totalRelation } = source.lexical(query, request.depth, cap);
     return { ranked: hits, total, totalRelation };
   }
   const near = source.nearest(vector, MIN_POOL).filter((hit) => hit.score >= floor);
+  // Lexical-first, the vector-only papers follow the lexical ones: none reaches the page before
+  // `request.depth` of those have been listed.
   const { matched, ...lexical } = source.lexical(
     query,
-    depth,
+    lexicalFirst ? request.depth : depth,
     cap,
     near.map((hit) => hit.position),
   );

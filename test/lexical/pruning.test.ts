@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../bench/corpus.js';
 import { createRandom } from '../../core/random.js';
-import { buildLexicalIndex, countCorpusTerms, type LexicalIndex } from '../../indexer/lexical/index.js';
+import { buildLexicalIndex, countCorpusTerms, DEFAULT_LEXICAL_PARAMS, type LexicalIndex, PROXIMITY } from '../../indexer/lexical/index.js';
 import { maxScoreTopK, PruningScratch } from '../../indexer/lexical/max-score.js';
+import { pairBonus, proximityBound, windowCloseness } from '../../indexer/lexical/proximity.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
 // 1,500 papers of the sample's sentences: long lists for common words, short ones for rare words.
@@ -81,10 +82,10 @@ describe('MaxScore pruning', () => {
           expected[doc] = (expected[doc] as number) + term.queryWeight * (weights[at] as number);
         }
       const k = 1 + Math.floor(random() * 20);
-      const brute = Array.from(expected.keys())
+      const ranking = Array.from(expected.keys())
         .filter((doc) => (expected[doc] as number) > 0)
-        .sort((a, b) => (expected[b] as number) - (expected[a] as number) || a - b)
-        .slice(0, k);
+        .sort((a, b) => (expected[b] as number) - (expected[a] as number) || a - b);
+      const brute = ranking.slice(0, k);
       const scratch = new PruningScratch(documentCount);
       const { scores } = scratch;
       const probe = [-1, ...Array.from({ length: 30 }, () => Math.floor(random() * documentCount))];
@@ -95,6 +96,75 @@ describe('MaxScore pruning', () => {
       expect(found.total).toBe(Math.min(cap, expected.filter((score) => score > 0).length));
       expect(found.matched).toEqual(probe.map((doc) => doc >= 0 && (expected[doc] as number) > 0));
       for (const doc of brute) expect(scores[doc]).toBe(expected[doc]);
+
+      // Beyond the k best: those of the best `depth` within `margin` of the k-th, for a re-ranking
+      // that adds at most the margin to each of them.
+      const reach = { depth: k + Math.floor(random() * 40), margin: trial % 5 === 0 ? Number.POSITIVE_INFINITY : random() * 6 };
+      const kth = expected[brute[k - 1] ?? 0] as number;
+      const within = ranking.slice(0, reach.depth).filter((doc, place) => place < k || (expected[doc] as number) >= kth - reach.margin);
+      const reached = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), probe, cap, reach);
+      expect(reached.best).toEqual(within);
+      expect(reached.total).toBe(found.total);
+      expect(reached.matched).toEqual(found.matched);
     }
+  });
+
+  it("bounds the proximity bonus tightly: no document's bonus exceeds it, and words side by side come near it", () => {
+    const random = createRandom(11);
+    const pairs = [
+      { a: 0, b: 1, idf: 3.5 },
+      { a: 0, b: 2, idf: 0.4 },
+      { a: 1, b: 2, idf: 7 },
+    ];
+    const bound = proximityBound(pairs, DEFAULT_LEXICAL_PARAMS.k1);
+    const bonusOf = (lists: Uint16Array[]) =>
+      PROXIMITY.weight *
+      pairs.reduce(
+        (sum, { a, b, idf }) =>
+          sum +
+          pairBonus(idf, windowCloseness(lists[a] as Uint16Array, lists[b] as Uint16Array, PROXIMITY.window), DEFAULT_LEXICAL_PARAMS.k1),
+        0,
+      );
+    const positions = (count: number, spread: number) =>
+      Uint16Array.from(new Set(Array.from({ length: count }, () => Math.floor(random() * spread)))).sort();
+    for (let trial = 0; trial < 500; trial++) {
+      const spread = 5 + Math.floor(random() * 300);
+      expect(bonusOf([0, 1, 2].map(() => positions(1 + Math.floor(random() * 60), spread)))).toBeLessThanOrEqual(bound);
+    }
+    // Three words in turn, 300 times over: every pair's closeness is large, its saturation near k1 + 1.
+    const inTurn = [0, 1, 2].map((word) => Uint16Array.from({ length: 300 }, (_, time) => 3 * time + word));
+    expect(bonusOf(inTurn)).toBeGreaterThan(0.99 * bound);
+  });
+
+  it('keeps the k best after the proximity bonus, which lifts papers from below the k-th BM25 score', () => {
+    // Papers holding both words side by side (a bonus near its bound) or apart (none), with
+    // filler of varied length: many papers sit within the bonus of the k-th score, few beyond.
+    const random = createRandom(5);
+    const filler = ['model', 'data', 'method', 'result', 'study', 'analysis', 'value', 'system', 'signal', 'network'];
+    const pick = () => filler[Math.floor(random() * filler.length)] as string;
+    const papers = Array.from({ length: 600 }, (_, paper) => {
+      const words = Array.from({ length: 10 + Math.floor(random() * 80) }, pick);
+      const together = random() < 0.4;
+      for (let times = 1 + Math.floor(random() * 4); times > 0; times--) {
+        if (together) words.splice(Math.floor(random() * words.length), 0, 'alpha', 'beta');
+        else {
+          if (random() < 0.8) words.splice(Math.floor(random() * words.length), 0, 'alpha');
+          if (random() < 0.8) words.unshift('beta');
+        }
+      }
+      return { id: `p${paper}`, title: `${pick()} ${pick()}`, abstract: words.join(' ') };
+    });
+    const index = buildLexicalIndex(papers);
+    const plain = buildLexicalIndex(papers, {}, countCorpusTerms(papers));
+    let differs = 0;
+    for (const query of ['alpha beta', 'alpha beta model', 'beta alpha signal network'])
+      for (const k of [1, 2, 3, 5, 10, 20]) {
+        const pruned = index.rank(query, { k, cap: 50 });
+        expect(pruned.hits, `${query} (k=${k})`).toEqual(index.rank(query, { k, prune: false }).hits);
+        // The bonus did lift papers into the k best: BM25's own k best are others.
+        const bm25 = new Set(plain.rank(query, { k }).hits.map((hit) => hit.id));
+        if (pruned.hits.some((hit) => !bm25.has(hit.id))) differs++;
+      }
+    expect(differs).toBeGreaterThan(0);
   });
 });

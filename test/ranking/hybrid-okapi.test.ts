@@ -3,6 +3,7 @@ import {
   expandQuery,
   type HybridPlan,
   hybridPlan,
+  MIN_POOL,
   OkapiBm25,
   QueryExpander,
   type RankingSource,
@@ -112,6 +113,24 @@ describe('rankPapers', () => {
     expect(rank({ atLeast: TOTAL_CAP })).toEqual({ ...rank({}), searched: [] });
     expect(rank({}).searched).toEqual(['nearest']);
     expect(rank({ phrase: true }).searched).toEqual([]);
+  });
+
+  it('asks the lexical ranking for the places the page reads with word vectors, for the whole pool to fuse', () => {
+    const asked: number[] = [];
+    const recording = (): RankingSource => {
+      const inner = source(lexical, near);
+      return {
+        ...inner,
+        lexical: (query, k, cap, probe) => {
+          asked.push(k);
+          return inner.lexical(query, k, cap, probe);
+        },
+      };
+    };
+    for (const mode of ['lexical', 'hybrid'] as const)
+      rankPapers(recording(), { query: 'q', vector, mode, depth: 20 }, hybridPlan('word-vectors'), 0.3);
+    rankPapers(recording(), { query: 'q', vector, mode: 'hybrid', depth: 20 }, hybridPlan('transformer'), 0.3);
+    expect(asked).toEqual([20, 20, MIN_POOL]);
   });
 
   it("fuses a transformer's ranking by reciprocal rank, counting each paper once", () => {
