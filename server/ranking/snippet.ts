@@ -147,8 +147,8 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
   if (!Number.isInteger(maxChars) || maxChars < 20) {
     throw new PaperscopeError('INVALID_PARAMETER', `maxChars must be an integer of at least 20, got ${maxChars}`, { field: 'maxChars' });
   }
-  const wanted = new Set(terms(query));
-  const analysed = matchSentences(analyseAbstract(boundedWindow(abstract)), wanted, [...wanted].map(neededText));
+  const { wanted, needles } = analyseQuery(query);
+  const analysed = matchSentences(analyseAbstract(boundedWindow(abstract)), wanted, needles);
   if (analysed.length === 0) return { text: '', highlights: [] };
   const sentenceFrequency = new Map<string, number>();
   for (const { matched } of analysed) for (const term of matched) sentenceFrequency.set(term, (sentenceFrequency.get(term) ?? 0) + 1);
@@ -186,6 +186,17 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
     text += sentence.text;
   });
   return trimAround(text, mergeSpans(highlights), maxChars);
+}
+
+/** A query's terms and the text each needs (`neededText`), kept for the next call: a search shows ten papers for one query. */
+let lastQuery: { query: string; wanted: ReadonlySet<string>; needles: readonly string[] } | undefined;
+
+export function analyseQuery(query: string): { wanted: ReadonlySet<string>; needles: readonly string[] } {
+  if (lastQuery?.query !== query) {
+    const wanted = new Set(terms(query));
+    lastQuery = { query, wanted, needles: [...wanted].map(neededText) };
+  }
+  return lastQuery;
 }
 
 /** The start of `text` up to SNIPPET_WINDOW_CHARS, cut at a space when there is one near the end. */
