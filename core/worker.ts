@@ -55,6 +55,107 @@ export async function runModuleWorker<T>(
   }
 }
 
+/** What a task module (run on a `WorkerLane`) returns: its result, and the buffers handed over rather than copied. */
+export interface TaskOutput<R> {
+  result: R;
+  transfer?: ArrayBuffer[];
+}
+
+/**
+ * A task module's default export: it starts on `data` at once and may await `next`, a value the
+ * caller sends later (the tasks after it run meanwhile).
+ */
+export type LaneTask<D, N, R> = (data: D, next: Promise<N>) => TaskOutput<R> | Promise<TaskOutput<R>>;
+
+export type LaneRequest = { type: 'run'; id: number; module: string; data: unknown } | { type: 'next'; id: number; value: unknown };
+export type LaneReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/**
+ * One worker thread that runs task modules one after another (`run`): several stages in one isolate,
+ * so the modules they share are loaded, parsed and optimized once, not once per worker, and the
+ * second core runs one thread. The thread holds the process open only while a task is pending;
+ * `release` ends it once the last one settles.
+ */
+export class WorkerLane {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  #nextId = 0;
+  #released = false;
+
+  constructor() {
+    this.#worker = startModuleWorker(import.meta.url, './lane-worker', undefined);
+    this.#worker.unref();
+    this.#worker.on('message', (reply: LaneReply) => {
+      const task = this.#pending.get(reply.id);
+      if (!task) return;
+      if (reply.ok) task.resolve(reply.result);
+      else task.reject(new Error(reply.error));
+    });
+    this.#worker.on('error', (error) => this.#failAll(error));
+    this.#worker.on('exit', (code) => this.#failAll(new Error(`the worker lane exited with code ${code} before finishing`)));
+  }
+
+  /**
+   * Runs the task module `relativePath` (see `startModuleWorker`) on `data`; `next`, once it resolves,
+   * is sent to it. If `next` rejects, the run rejects with its error (the task is left waiting and ends with the lane).
+   */
+  run<T>(callerUrl: string, relativePath: string, data: unknown, next?: Promise<unknown>): Promise<T> {
+    if (this.#released) throw new Error('The worker lane was released.');
+    const id = this.#nextId++;
+    const module = new URL(`${relativePath}${callerUrl.endsWith('.ts') ? '.ts' : '.js'}`, callerUrl).href;
+    const settled = new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+    });
+    const done = (async () => {
+      try {
+        this.#worker.postMessage({ type: 'run', id, module, data } satisfies LaneRequest);
+        this.#worker.ref();
+        if (next) {
+          // Observed at once: the task may fail while `next` is awaited.
+          settled.catch(() => {});
+          this.#worker.postMessage({ type: 'next', id, value: await next } satisfies LaneRequest);
+        }
+        return (await settled) as T;
+      } finally {
+        this.#pending.delete(id);
+        if (this.#pending.size === 0) this.#idle();
+      }
+    })();
+    return done;
+  }
+
+  /** No more tasks: the thread ends once the pending ones settle. */
+  release(): void {
+    this.#released = true;
+    if (this.#pending.size === 0) this.#idle();
+  }
+
+  #idle(): void {
+    if (this.#released) void this.#worker.terminate();
+    else this.#worker.unref();
+  }
+
+  #failAll(error: unknown): void {
+    for (const task of this.#pending.values()) task.reject(error);
+  }
+}
+
+/** `lane.run(…)` on `lane`, or on a lane of its own, ended once it settles. */
+export async function runTask<T>(
+  lane: WorkerLane | undefined,
+  callerUrl: string,
+  relativePath: string,
+  data: unknown,
+  next?: Promise<unknown>,
+): Promise<T> {
+  const own = lane ?? new WorkerLane();
+  try {
+    return await own.run<T>(callerUrl, relativePath, data, next);
+  } finally {
+    if (!lane) own.release();
+  }
+}
+
 /** A promise with its settling functions, for a value another step produces later. */
 export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
   let settle: { resolve: (value: T) => void; reject: (error: unknown) => void } | undefined;

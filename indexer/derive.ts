@@ -1,4 +1,4 @@
-import { deferred } from '../core/worker.js';
+import { deferred, WorkerLane } from '../core/worker.js';
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
 import type { MapPoint, TopicPartition, TopicPolicy } from './cluster/index.js';
@@ -86,6 +86,8 @@ export interface TopicOptions extends TopicPolicy {
    * out the map, split the second level and fit the related-papers view (the indexer: the sentence index).
    */
   meanwhile?: () => Promise<void>;
+  /** The worker the off-thread stages share (`workerLaneFor`); without it each has its own. */
+  lane?: WorkerLane;
 }
 
 /** What `buildDerivedIndexes` builds, for progress reports; the HNSW graph and the map finish in any order. */
@@ -99,6 +101,19 @@ export type DerivedStep = (typeof DERIVED_STEPS)[number];
  * alone took as long as the topics.
  */
 const WORKER_MIN_PAPERS = 2_000;
+
+/**
+ * Below this many papers the stages run off this thread (the term counts, the related-papers view,
+ * the topics' description and the map) share one worker, one after another: each worker loads,
+ * parses and optimizes the same modules again, which on SciFact's 5,183 abstracts cost more CPU than
+ * the map itself, and two cores run two threads anyway. From here each has a worker of its own.
+ */
+const SHARED_LANE_MAX_PAPERS = 50_000;
+
+/** The worker that the off-thread stages of a build of `papers` papers share, if they share one (see `SHARED_LANE_MAX_PAPERS`). */
+export function workerLaneFor(papers: number): WorkerLane | undefined {
+  return papers >= WORKER_MIN_PAPERS && papers < SHARED_LANE_MAX_PAPERS ? new WorkerLane() : undefined;
+}
 
 /**
  * The topics file for `papers`: the previous topics extended with new papers, or a fresh
@@ -137,7 +152,7 @@ async function startTopics(papers: readonly StoredPaper[], tableVersion: number,
   // for it: on a worker that starts now on what does not need the partition.
   const partitioned = deferred<TopicPartition>();
   const describing = onWorkers
-    ? describeInWorker(papers, partitioned.promise, options.counted, options.timings)
+    ? describeInWorker(papers, partitioned.promise, options.counted, options.timings, options.lane)
     : partitioned.promise.then((partition) =>
         timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)),
       );
@@ -151,7 +166,7 @@ async function startTopics(papers: readonly StoredPaper[], tableVersion: number,
     const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
     // The worker reports its own time: its message is read only once this thread has clustered.
     positioning = onWorkers
-      ? extendMapInWorker(vectors, known, options.seed, options.timings)
+      ? extendMapInWorker(vectors, known, options.seed, options.timings, options.lane)
       : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
     // A failure while clustering must not leave the worker's promise rejected and unobserved.
     positioning.catch(() => {});
@@ -209,12 +224,15 @@ export async function buildDerivedIndexes(
   const topicCount = deferred<number>();
   // Not awaited when the view or the topics are loaded already.
   topicCount.promise.catch(() => {});
+  const ownLane = options.lane ? undefined : workerLaneFor(papers.length);
+  const lane = options.lane ?? ownLane;
   const related =
     current.related ??
     (await import('./related/index.js')).buildRelatedViewOffThread(
       papers,
       current.topics?.topics.length ?? topicCount.promise,
       options.timings,
+      lane,
     );
   // A failure before it is awaited must not be unhandled.
   related.catch(() => {});
@@ -241,11 +259,14 @@ export async function buildDerivedIndexes(
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
     counted = withoutPositions(counted);
-    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted });
+    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted, lane });
   } catch (error) {
     // The related-papers worker waits for the topic count: it stops instead.
     topicCount.reject(error);
     throw error;
+  } finally {
+    // Every task is on it: it ends once they finish.
+    ownLane?.release();
   }
   // The view is fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
   topicCount.resolve(started?.topicCount ?? 0);

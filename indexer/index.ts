@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
+import type { WorkerLane } from '../core/worker.js';
 import { APP_VERSION } from '../core/version.js';
 import {
   buildDerivedIndexes,
@@ -12,6 +13,7 @@ import {
   saveDerivedIndexes,
   sentenceIndexFor,
   sentenceSources,
+  workerLaneFor,
 } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
 import {
@@ -336,6 +338,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
   await mkdir(layout.root, { recursive: true });
   const release = await dataDir.acquireLock();
   let embedder: Embedder | undefined;
+  // The worker the off-thread stages share, when they share one (`workerLaneFor`).
+  let lane: WorkerLane | undefined;
   try {
     await dataDir.pull();
     const input: ParseResult = plan.read ? await plan.read(stages) : { papers: [], issues: [] };
@@ -443,14 +447,17 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
 
     // A new index's rows are the changed papers in this order: their terms are counted on a worker
     // while this thread embeds them (the BM25 index and the topics read the counts).
-    const terms =
-      !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length)
-        ? countCorpusTermsOffThread(
-            changed.map(({ paper }) => paper),
-            { positions: true },
-            stages,
-          )
-        : undefined;
+    const termsOffThread = !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length);
+    // The same worker then runs the derived stages' off-thread work, for a corpus of a size where they share one.
+    lane = termsOffThread ? workerLaneFor(changed.length) : undefined;
+    const terms = termsOffThread
+      ? countCorpusTermsOffThread(
+          changed.map(({ paper }) => paper),
+          { positions: true },
+          stages,
+          lane,
+        )
+      : undefined;
     // A failure before it is awaited must not be unhandled.
     terms?.catch(() => {});
 
@@ -573,6 +580,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         timings: stages,
         onStep,
         terms,
+        lane,
         // Else the sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
         meanwhile: sentencesFirst ? undefined : buildSentences,
       });
@@ -617,6 +625,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       stages,
     };
   } finally {
+    lane?.release();
     await embedder?.close();
     await release();
   }

@@ -1,5 +1,5 @@
 import { type SharedTexts, shareDocs } from '../../core/shared-texts.js';
-import { runModuleWorker } from '../../core/worker.js';
+import { runTask, type WorkerLane } from '../../core/worker.js';
 import { type CorpusTerms, withoutPositions } from '../lexical/index.js';
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { TopicPartition, TopicSet } from './topic-set.js';
@@ -27,13 +27,14 @@ export const DESCRIBE_STAGE = 'labels, second level';
  * builds the sentence index meanwhile: the same topics, as every step is seeded. The worker starts
  * at once and, while `partition` is still being clustered, extracts the phrases of the papers the
  * label sample always holds (`prepareLabels`); if the partition fails, it is stopped. The worker's
- * own time goes into `timings['labels, second level']`.
+ * own time goes into `timings['labels, second level']`. On `lane`, when given, rather than a worker of its own.
  */
 export async function describeInWorker(
   papers: readonly TopicDoc[],
   partition: Promise<TopicPartition>,
   counted?: CorpusTerms,
   timings?: StageTimings,
+  lane?: WorkerLane,
 ): Promise<TopicSet> {
   // Only what describing reads goes across: the word positions (most of the counts' size) are BM25's.
   const job: DescribeJob = {
@@ -41,7 +42,7 @@ export async function describeInWorker(
     texts: shareDocs(papers),
     counted: withoutPositions(counted),
   };
-  const { topics, cost } = await runModuleWorker<DescribeResult>(import.meta.url, './describe-worker', job, partition);
+  const { topics, cost } = await runTask<DescribeResult>(lane, import.meta.url, './describe-worker', job, partition);
   recordStage(timings, DESCRIBE_STAGE, cost);
   return topics;
 }

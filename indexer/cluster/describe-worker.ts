@@ -1,16 +1,18 @@
-import { parentPort, workerData } from 'node:worker_threads';
 import { SharedDoc } from '../../core/shared-texts.js';
+import type { TaskOutput } from '../../core/worker.js';
 import { addCosts, measureCost } from '../timings.js';
 import type { DescribeJob, DescribeResult } from './describe-job.js';
 import { prepareLabels } from './labels.js';
 import { describePartition, type TopicPartition } from './topic-set.js';
 
-// Labels the topics and splits their second level off the main thread, which builds the sentence index meanwhile.
-// The label sample's phrases are extracted while the caller is still clustering the topics.
-const job = workerData as DescribeJob;
-const papers = job.papers.map((paper, row) => Object.assign(new SharedDoc(job.texts, row), paper));
-const prepared = measureCost(() => prepareLabels(papers));
-parentPort?.once('message', (partition: TopicPartition) => {
-  const { result: topics, cost } = measureCost(() => describePartition(papers, partition, job.counted));
-  parentPort?.postMessage({ topics, cost: addCosts(prepared.cost, cost) } satisfies DescribeResult);
-});
+/**
+ * Labels the topics and splits their second level off the main thread, which builds the sentence index meanwhile.
+ * The label sample's phrases are extracted while the caller is still clustering the topics.
+ */
+export default async function describeTask(job: DescribeJob, partition: Promise<TopicPartition>): Promise<TaskOutput<DescribeResult>> {
+  const papers = job.papers.map((paper, row) => Object.assign(new SharedDoc(job.texts, row), paper));
+  const prepared = measureCost(() => prepareLabels(papers));
+  const known = await partition;
+  const { result: topics, cost } = measureCost(() => describePartition(papers, known, job.counted));
+  return { result: { topics, cost: addCosts(prepared.cost, cost) } };
+}

@@ -1,4 +1,4 @@
-import { runModuleWorker } from '../../core/worker.js';
+import { runTask, type WorkerLane } from '../../core/worker.js';
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { MapPoint } from './layout.js';
 
@@ -21,13 +21,14 @@ export interface MapResult {
 /**
  * `extendMap(vectors, known, { seed })` run on a worker thread, so that the caller's thread can
  * cluster the topics meanwhile: the same points, since the layout is seeded. The worker's own time
- * goes into `timings.map`.
+ * goes into `timings.map`. On `lane`, when given, rather than a worker of its own.
  */
 export async function extendMapInWorker(
   vectors: readonly Float32Array[],
   known: ReadonlyArray<MapPoint | undefined>,
   seed: number,
   timings?: StageTimings,
+  lane?: WorkerLane,
 ): Promise<MapPoint[]> {
   const dimension = vectors[0]?.length ?? 0;
   const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
@@ -36,7 +37,7 @@ export async function extendMapInWorker(
     rows.set(vector, row * dimension);
   });
   const job: MapJob = { vectors: shared, count: vectors.length, dimension, known, seed };
-  const { points, cost } = await runModuleWorker<MapResult>(import.meta.url, './map-worker', job);
+  const { points, cost } = await runTask<MapResult>(lane, import.meta.url, './map-worker', job);
   recordStage(timings, 'map', cost);
   return points;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { WorkerLane } from '../../core/worker.js';
 import { DEFAULT_MAP_SAMPLE_SIZE, extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
 import { defaultEpochs } from '../../indexer/cluster/layout.js';
 import { gaussianBlobs } from './helpers.js';
@@ -96,5 +97,16 @@ describe('extendMap', () => {
     const [extended, laidOut] = await Promise.all([extendMapInWorker(vectors, known, 3), extendMapInWorker(vectors, fresh, 3)]);
     expect(extended).toEqual(extendMap(vectors, known, { seed: 3 }));
     expect(laidOut).toEqual(layoutMap(vectors, { seed: 3 }));
+  });
+
+  it('gives the same points when the map shares its worker with other stages', async () => {
+    const lane = new WorkerLane();
+    const known = vectors.map((_, index) => (index % 4 === 3 ? undefined : corners[truth[index] as number]));
+    const points = await Promise.all([
+      extendMapInWorker(vectors, known, 3, undefined, lane),
+      extendMapInWorker(vectors, known, 5, undefined, lane),
+    ]);
+    lane.release();
+    expect(points).toEqual([extendMap(vectors, known, { seed: 3 }), extendMap(vectors, known, { seed: 5 })]);
   });
 });
