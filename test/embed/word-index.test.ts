@@ -16,6 +16,28 @@ describe('WordIndex', () => {
     const index = new WordIndex(words);
     for (const [word, row] of expected) expect(index.get(word)).toBe(row);
     for (const absent of ['rewards', 'zzzzzzzzzz', 'RLVR']) expect(index.get(absent)).toBe(expected.get(absent));
+    // Restored from its slots (as the word-vector cache stores them), it answers the same without hashing the words again.
+    const restored = WordIndex.restore(words, index.slots.slice());
+    for (const word of [...expected.keys(), 'rewards', 'RLVR']) expect(restored?.get(word)).toBe(index.get(word));
+  });
+
+  it('restores no index from slots that cannot be one of the words', () => {
+    const words = ['the', 'reward', 'model'];
+    const { slots } = new WordIndex(words);
+    expect(WordIndex.restore(words, slots.slice(1))).toBeUndefined();
+    expect(
+      WordIndex.restore(
+        words,
+        slots.map((row) => (row === 2 ? 3 : row)),
+      ),
+    ).toBeUndefined();
+    expect(
+      WordIndex.restore(
+        words,
+        slots.map((row) => (row === -1 ? 0 : row)),
+      ),
+    ).toBeUndefined();
+    expect(WordIndex.restore(words, slots)?.get('model')).toBe(2);
   });
 
   it('answers nothing from an empty vocabulary', () => {

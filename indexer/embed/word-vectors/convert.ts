@@ -1,4 +1,5 @@
 import { PaperscopeError } from '../../../core/errors.js';
+import type { WordIndex } from './word-index.js';
 
 /**
  * Word vectors quantised to Int8 with one scale per row: row `r` is `codes[r*dimension + j] * scales[r]`.
@@ -9,6 +10,8 @@ export interface VectorTable {
   dimension: number;
   scales: Float32Array;
   codes: Int8Array;
+  /** The vocabulary's word index (`WordIndex`), when read from the cache, which stores it. */
+  index?: WordIndex;
 }
 
 const QUOTE = 0x22;

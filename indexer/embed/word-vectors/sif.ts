@@ -42,7 +42,7 @@ export interface Reading {
 export function createLexicon(table: VectorTable): Lexicon {
   return {
     table,
-    rows: new WordIndex(table.words),
+    rows: table.index ?? new WordIndex(table.words),
     ngrams: createNgramTable(table.dimension),
     harmonic: Math.log(table.words.length) + 0.5772,
     typicalNorm: medianNorm(table),
