@@ -440,13 +440,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       });
     }
 
-    if (!manifest) {
-      // The word-vector embedder fits its weighting on the corpus it will index.
-      await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
-    }
-
     // A new index's rows are the changed papers in this order: their terms are counted on a worker
-    // while this thread embeds them (the BM25 index and the topics read the counts).
+    // while this thread fits the embedder and embeds them (the BM25 index and the topics read the counts).
     const termsOffThread = !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length);
     // The same worker then runs the derived stages' off-thread work, for a corpus of a size where they share one.
     lane = termsOffThread ? workerLaneFor(changed.length) : undefined;
@@ -460,6 +455,11 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       : undefined;
     // A failure before it is awaited must not be unhandled.
     terms?.catch(() => {});
+
+    if (!manifest) {
+      // The word-vector embedder fits its weighting on the corpus it will index.
+      await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
+    }
 
     let written: StoredPaper[] = [];
     // The transformer gives the new papers' sentence vectors from their own forward passes.
