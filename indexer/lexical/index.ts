@@ -1,5 +1,5 @@
 import { decodeLexicalData, decodeLexicalFile, openLexicalFile } from './format.js';
-import { LexicalIndex } from './lexical-index.js';
+import { type LexicalData, LexicalIndex } from './lexical-index.js';
 import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
 export { buildLexicalIndex, buildNumberedLexicalIndex, type LexicalDocument } from './build.js';
@@ -34,14 +34,8 @@ export function loadLexicalIndex(json: unknown): LexicalIndex {
  * version it was built from, or says why it cannot: `stale` (an earlier format) or `damaged`.
  * @example const saved = loadLexicalFile(await readFile(layout.lexical));
  */
-export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem } {
-  const decoded = decodeLexicalFile(bytes);
-  if ('problem' in decoded) return decoded;
-  try {
-    return { tableVersion: decoded.tableVersion, index: new LexicalIndex(decoded.data) };
-  } catch (error) {
-    return { problem: damagedFile((error as Error).message) };
-  }
+export function loadLexicalFile(bytes: Uint8Array): LoadedLexical {
+  return indexFrom(decodeLexicalFile(bytes));
 }
 
 /**
@@ -49,13 +43,19 @@ export function loadLexicalFile(bytes: Uint8Array): { tableVersion: number; inde
  * term on first use (`openLexicalFile`): `close()` the index when done with it.
  * @example const saved = openLexicalIndex(layout.lexical);
  */
-export function openLexicalIndex(path: string): { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem } {
-  const opened = openLexicalFile(path);
-  if ('problem' in opened) return opened;
+export function openLexicalIndex(path: string): LoadedLexical {
+  return indexFrom(openLexicalFile(path));
+}
+
+type LoadedLexical = { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem };
+
+/** The index over decoded data; data the index rejects is a damaged file, whose reader is closed. */
+function indexFrom(decoded: { tableVersion: number; data: LexicalData } | { problem: LoadProblem }): LoadedLexical {
+  if ('problem' in decoded) return decoded;
   try {
-    return { tableVersion: opened.tableVersion, index: new LexicalIndex(opened.data) };
+    return { tableVersion: decoded.tableVersion, index: new LexicalIndex(decoded.data) };
   } catch (error) {
-    opened.data.reader?.close();
+    decoded.data.reader?.close();
     return { problem: damagedFile((error as Error).message) };
   }
 }
