@@ -12,6 +12,7 @@ import {
   workerCountOf,
 } from '../core/config.js';
 import { errorCatalog, isPaperscopeError, PaperscopeError, toPaperscopeError } from '../core/errors.js';
+import { armMemoryTrace } from '../core/memory-trace.js';
 import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
 import { embedderModelLabel } from '../indexer/embed/types.js';
@@ -41,6 +42,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EP
 const settings = settingsOrExit();
 followParent(process.env);
 armCrashPoint(settings.crashAt);
+if (settings.memoryTrace)
+  armMemoryTrace(({ stage, rssMb, heapUsedMb, externalMb, arrayBuffersMb }) =>
+    process.stderr.write(
+      `memory after ${stage}: RSS ${rssMb} MB, live heap ${heapUsedMb} MB, external ${externalMb} MB (array buffers ${arrayBuffersMb} MB)\n`,
+    ),
+  );
 const SAMPLE_DATA = path.join(PROJECT_ROOT, 'data');
 
 function positiveInteger(value: string): number {

@@ -36,6 +36,8 @@ export const envSchema = z.object({
   PAPERSCOPE_CORS_ORIGIN: z.url().optional(),
   /** Fault injection for the crash test: the indexer kills itself at this stage (see crashPoint). */
   PAPERSCOPE_CRASH_AT: z.enum(['table-created', 'batch-written', 'hnsw-write', 'before-manifest']).optional(),
+  /** A diagnostic: each indexing stage ends with a full collection and prints what is alive (see armMemoryTrace). */
+  PAPERSCOPE_MEMORY_TRACE: booleanFlag,
   HF_HUB_OFFLINE: booleanFlag,
   /** A Hugging Face Hub mirror to download models from, and the base of `fetch hf-daily`'s API. */
   HF_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
@@ -115,6 +117,8 @@ export interface Settings {
   sources: SourceSettings;
   /** Fault injection for the crash test (PAPERSCOPE_CRASH_AT); the CLI arms it with `armCrashPoint`. */
   crashAt: CrashStage | undefined;
+  /** PAPERSCOPE_MEMORY_TRACE: the CLI arms `armMemoryTrace` with it. */
+  memoryTrace: boolean;
 }
 
 /** `--precision` / PAPERSCOPE_PRECISION as the embedder's `quantized`: undefined (the default) when not given. */
@@ -187,6 +191,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       timeoutMs: config.PAPERSCOPE_FETCH_TIMEOUT_MS,
     },
     crashAt: config.PAPERSCOPE_CRASH_AT,
+    memoryTrace: config.PAPERSCOPE_MEMORY_TRACE,
   };
 }
 

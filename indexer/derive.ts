@@ -1,3 +1,5 @@
+import { PaperscopeError } from '../core/errors.js';
+import { SharedDoc, type SharedTexts, shareDocs } from '../core/shared-texts.js';
 import { deferred, WorkerLane } from '../core/worker.js';
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
@@ -90,6 +92,35 @@ export interface TopicOptions extends TopicPolicy {
   lane?: WorkerLane;
 }
 
+/** What the derived indexes read of a paper; the rest of its record is in the table and the records file. */
+export type DerivedSource = Pick<StoredPaper, 'id' | 'title' | 'abstract' | 'date' | 'vector'>;
+
+/** A paper whose title and abstract are read in place from shared memory (`SharedDoc`), with only what the derived and sentence indexes read besides. */
+class InPlacePaper extends SharedDoc implements DerivedSource, SentenceSource {
+  constructor(
+    texts: SharedTexts,
+    row: number,
+    readonly id: string,
+    readonly date: string | null,
+    readonly vector: Float32Array,
+    readonly contentHash: string,
+  ) {
+    super(texts, row);
+  }
+}
+
+/**
+ * `papers` for the derived indexes, their titles and abstracts copied once into one shared UTF-8
+ * buffer and read from it in place: the workers that read the texts (the related-papers view, the
+ * topics' labels) get that buffer rather than a copy each (`shareDocs`), and once the caller drops
+ * `papers` their strings and the rest of their records are free. At a million papers the texts are
+ * ≈ 1.3 GB in shared memory, as strings in the heap as much, and a copy for each worker as much again.
+ */
+export function readInPlace(papers: ReadonlyArray<DerivedSource & SentenceSource>): Array<DerivedSource & SentenceSource> {
+  const texts = shareDocs(papers);
+  return papers.map(({ id, date, vector, contentHash }, row) => new InPlacePaper(texts, row, id, date, vector, contentHash));
+}
+
 /** What `buildDerivedIndexes` builds, for progress reports; the HNSW graph and the map finish in any order. */
 export const DERIVED_STEPS = ['HNSW graph', 'BM25 index', 'topics', 'map'] as const;
 export type DerivedStep = (typeof DERIVED_STEPS)[number];
@@ -121,7 +152,7 @@ export function workerLaneFor(papers: number): WorkerLane | undefined {
  * corpora the map is laid out on a worker thread while this one clusters, and the topics are
  * described (labels, second level) on another; their timings (the workers' own) overlap the rest.
  */
-export async function buildTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<TopicsFile> {
+export async function buildTopics(papers: readonly DerivedSource[], tableVersion: number, options: TopicOptions): Promise<TopicsFile> {
   return (await startTopics(papers, tableVersion, options)).finish();
 }
 
@@ -131,7 +162,7 @@ interface StartedTopics {
   finish: () => Promise<TopicsFile>;
 }
 
-async function startTopics(papers: readonly StoredPaper[], tableVersion: number, options: TopicOptions): Promise<StartedTopics> {
+async function startTopics(papers: readonly DerivedSource[], tableVersion: number, options: TopicOptions): Promise<StartedTopics> {
   const {
     clusterVectors,
     DESCRIBE_STAGE,
@@ -211,7 +242,7 @@ export interface DeriveOptions extends TopicOptions {
  * the other stages.
  */
 export async function buildDerivedIndexes(
-  papers: readonly StoredPaper[],
+  papers: readonly DerivedSource[],
   tableVersion: number,
   dimension: number,
   options: DeriveOptions,
@@ -285,7 +316,8 @@ export async function saveDerivedIndexes(
   layout: DataDirLayout,
   derived: DerivedIndexes,
   tableVersion: number,
-  papers: readonly StoredPaper[],
+  /** The table's rows, for the records file: undefined when `files` does not name it (the indexer wrote it before). */
+  papers: readonly StoredPaper[] | undefined,
   files: ReadonlySet<DerivedFile> = new Set(DERIVED_FILES),
 ): Promise<void> {
   if (files.has('BM25 index')) {
@@ -294,7 +326,10 @@ export async function saveDerivedIndexes(
     await replaceFileAtomically(layout.lexical, (temporary) => writeFile(temporary, lexical));
   }
   if (files.has('topics')) await writeTopicsFile(layout, derived.topics);
-  if (files.has('records file')) await writeRecordsFile(layout, papers, tableVersion);
+  if (files.has('records file')) {
+    if (!papers) throw new PaperscopeError('INTERNAL', 'The records file was to be saved without the papers.');
+    await writeRecordsFile(layout, papers, tableVersion);
+  }
   if (files.has('related-papers view')) {
     const { writeRelatedFile } = await import('./related/index.js');
     await writeRelatedFile(layout, await derived.related, tableVersion);

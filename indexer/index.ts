@@ -10,6 +10,7 @@ import {
   DERIVED_FILES,
   DERIVED_STEPS,
   type DerivedFile,
+  readInPlace,
   saveDerivedIndexes,
   sentenceIndexFor,
   sentenceSources,
@@ -342,8 +343,11 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
   let lane: WorkerLane | undefined;
   try {
     await dataDir.pull();
-    const input: ParseResult = plan.read ? await plan.read(stages) : { papers: [], issues: [] };
+    // Each list of papers is a `let`, emptied once written to the table: at a million papers their strings and
+    // objects are ≈ 3 GB, and the derived indexes read the texts in place instead (`readInPlace`).
+    let input: ParseResult = plan.read ? await plan.read(stages) : { papers: [], issues: [] };
     const { issues } = input;
+    const parsedCount = input.papers.length;
     for (const issue of issues) emit({ type: 'warning', message: formatIssue(issue) });
     const counts = countIssues(issues);
     if (plan.read) emit({ type: 'info', message: `Parsed ${plural(input.papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
@@ -364,8 +368,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const previousIds = options.reembed ? await storedIds(layout) : new Set<string>();
     // A number of topics asked for once holds until another is asked for, across --reembed too.
     const clusters = options.clusters ?? (manifest ?? (await readManifest(layout).catch(() => undefined)))?.clustering.requested ?? 'auto';
-    const kept = options.reembed && present ? await keptPapers(present, input.papers) : [];
-    const candidates = [...input.papers, ...kept];
+    let kept = options.reembed && present ? await keptPapers(present, input.papers) : [];
+    const keptCount = kept.length;
+    let candidates = [...input.papers, ...kept];
     if (kept.length > 0) emit({ type: 'info', message: `Re-embedding ${plural(kept.length, 'stored paper')} that are not in ${source}` });
     embedder = manifest ? await parts.embedder.reopen(manifest, options, emit) : await parts.embedder.create(options, emit);
     const active = embedder;
@@ -381,7 +386,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       );
     }
     crashPoint('table-created');
-    const papers = reconcile ? reconcile(candidates, manifest ? await table.readRecords() : undefined) : candidates;
+    let papers = reconcile ? reconcile(candidates, manifest ? await table.readRecords() : undefined) : candidates;
     // Tables made before the vector column recorded its embedder get the record on their next run.
     if (manifest && !rebuilt && (await table.recordedEmbedder()) === undefined)
       await table.recordEmbedder(manifest.embedder, manifest.embedderState);
@@ -392,9 +397,10 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const damagedRows = stored ? damagedPapers(stored) : [];
     const damagedIds = new Set(damagedRows.map(({ id }) => id));
     const known = new Map(stored?.briefs.map(({ id, contentHash: hash }) => [id, damagedIds.has(id) ? 'damaged' : hash]));
-    const identified = manifest ? await withStoredIds(papers, known, table) : papers;
-    const hashed = timeStage(stages, 'hashes', () => identified.map((paper) => ({ paper, hash: contentHash(paper) })));
-    const changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
+    let identified = manifest ? await withStoredIds(papers, known, table) : papers;
+    let hashed = timeStage(stages, 'hashes', () => identified.map((paper) => ({ paper, hash: contentHash(paper) })));
+    let changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
+    const changedCount = changed.length;
     const keptIds = new Set(kept.map((paper) => paper.id));
     const inputIds = new Set(identified.map(({ id }) => id));
     // A damaged row whose id itself was garbled is found by where its paper was read from: the
@@ -403,10 +409,11 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       damagedRows.filter(({ id }) => !inputIds.has(id)).map(({ id, source: where }) => [`${where.file}:${where.line}`, id]),
     );
     const superseded = new Map<string, string>();
-    for (const { id, source: where } of identified) {
+    // A callback, not a loop: a loop's last paper would stay in this function's frame to its end.
+    identified.forEach(({ id, source: where }) => {
       const damagedId = known.has(id) ? undefined : garbled.get(`${where.file}:${where.line}`);
       if (damagedId !== undefined) superseded.set(id, damagedId);
-    }
+    });
     const replaced = new Set(superseded.values());
     const published =
       plan.remove && manifest && !rebuilt && manifest.tableVersion !== (await table.version())
@@ -494,10 +501,14 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         }),
       );
     }
+    // Every changed paper is in `written` now.
+    input = { ...input, papers: [] };
+    kept = candidates = papers = identified = [];
+    hashed = changed = [];
     // Only once the input is written: a crash before leaves the damaged (or removed) rows, never less.
     // One delete is one committed table version, so a crash keeps all of them or none.
     if (replaced.size > 0 || removedIds.length > 0) await table.deleteIds([...replaced, ...removedIds]);
-    if (changed.length > 0 || removedIds.length > 0) {
+    if (changedCount > 0 || removedIds.length > 0) {
       const compacted = await timeStage(stages, 'compact', () =>
         table.compact({ maxSmallFragments: MAX_SMALL_FRAGMENTS, pruneBefore: new Date(Date.now() - KEEP_VERSIONS_MS) }),
       );
@@ -511,7 +522,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const upToDate =
       manifest &&
       !rebuilt &&
-      changed.length === 0 &&
+      changedCount === 0 &&
       removedIds.length === 0 &&
       manifest.tableVersion === tableVersion &&
       clusters === manifest.clustering.requested &&
@@ -530,13 +541,18 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         : [];
     if (!upToDate) {
       // A table made afresh holds exactly the rows just written (ids are unique), in that order.
-      const stored = manifest ? await timeStage(stages, 'read', () => table.readAll()) : written;
-      if (stored.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
-      storedCount = stored.length;
-      tablePapers = () => stored;
+      let rows = manifest ? await timeStage(stages, 'read', () => table.readAll()) : written;
+      written = [];
+      if (rows.length === 0) throw new PaperscopeError('INVALID_INPUT', `No papers to index in ${source}.`);
+      storedCount = rows.length;
       // Written now, not with the derived indexes: at a million papers the file is 1.7 GB, built in
       // memory, and beside the derived indexes' workers it was what ran the machine out of memory.
-      await timeStage(stages, 'records', () => writeRecordsFile(layout, stored, tableVersion));
+      await timeStage(stages, 'records', () => writeRecordsFile(layout, rows, tableVersion));
+      // The rest of the records is in that file: from here on only the texts (read in place from one shared
+      // buffer, which the workers read too), ids, dates, hashes and vectors are kept.
+      const stored = timeStage(stages, 'texts', () => readInPlace(rows));
+      rows = [];
+      tablePapers = () => stored;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
       // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
       const topicPolicy = {
@@ -551,7 +567,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         type: 'info',
         message: recluster
           ? `Clustering topics: ${recluster}`
-          : `${removedIds.length > 0 && changed.length === 0 ? 'Keeping' : 'Adding new papers to'} the existing topics (re-cluster with --recluster)`,
+          : `${removedIds.length > 0 && changedCount === 0 ? 'Keeping' : 'Adding new papers to'} the existing topics (re-cluster with --recluster)`,
       });
       let built = 0;
       const onStep = () => emit({ type: 'progress', stage: 'Building', done: ++built, total: DERIVED_STEPS.length });
@@ -585,7 +601,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         meanwhile: sentencesFirst ? undefined : buildSentences,
       });
       topicCount = derived.topics.k;
-      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, stored, DERIVED_INDEX_FILES));
+      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, undefined, DERIVED_INDEX_FILES));
     }
     const buildMs = performance.now() - started;
     // Every thread's CPU time since the process started: what the stages cost the machine in all.
@@ -606,14 +622,14 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     if (completed > 0) await dataDir.publish();
 
     return {
-      parsed: input.papers.length,
+      parsed: parsedCount,
       ...counts,
       added,
       addedIds,
-      updated: changed.length - added - kept.length - repaired,
+      updated: changedCount - added - keptCount - repaired,
       repaired,
       damaged,
-      unchanged: input.papers.length - (changed.length - kept.length),
+      unchanged: parsedCount - (changedCount - keptCount),
       removed: removedIds.length,
       removedIds,
       rebuiltFiles,

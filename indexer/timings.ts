@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { traceMemory } from '../core/memory-trace.js';
 
 /**
  * Milliseconds per pipeline stage, filled in as the stages run (read by the benchmarks): the wall
@@ -76,6 +77,7 @@ export function timeStage<T>(timings: StageTimings | undefined, stage: string, r
       wallMs: performance.now() - started,
       cpuMs: used === undefined || cpu === undefined ? undefined : used - cpu,
     });
+    traceMemory(stage);
   };
   const result = run();
   if (result instanceof Promise) return result.finally(record) as T;

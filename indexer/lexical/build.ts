@@ -77,14 +77,17 @@ function invert(ids: string[], options: Partial<LexicalParams>, counted: CorpusT
   const titleTf = new Uint16Array(postingCount);
   const abstractTf = new Uint16Array(postingCount);
   const cursor = termOffsets.slice(0, terms.length);
-  const postingEntries = new Uint32Array(postingCount);
+  // Only word positions are found through a posting's entry: without them (the sentences' index, ≈ 220 M
+  // postings at a million papers) the map is not made.
+  const withPositions = counted.positions !== undefined && counted.positionStarts !== undefined;
+  const postingEntries = new Uint32Array(withPositions ? postingCount : 0);
   for (let doc = 0; doc < documents; doc++) {
     for (let entry = starts[doc] as number; entry < (starts[doc + 1] as number); entry++) {
       const term = counted.termIds[entry] as number;
       const posting = cursor[term] as number;
       cursor[term] = posting + 1;
       postingDocs[posting] = doc;
-      postingEntries[posting] = entry;
+      if (withPositions) postingEntries[posting] = entry;
       titleTf[posting] = Math.min(counted.titleCounts[entry] as number, UINT16_MAX);
       abstractTf[posting] = Math.min(counted.abstractCounts[entry] as number, UINT16_MAX);
     }

@@ -1,10 +1,15 @@
 import { existsSync } from 'node:fs';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { armMemoryTrace, type MemoryPoint } from '../../core/memory-trace.js';
 import { docsOf, shareDocs } from '../../core/shared-texts.js';
-import { buildDerivedIndexes } from '../../indexer/derive.js';
+import { buildDerivedIndexes, readInPlace, saveDerivedIndexes } from '../../indexer/derive.js';
 import { createIndexer, SENTENCES_FIRST_MIN_PAPERS, sentencesBeforeDerived } from '../../indexer/index.js';
 import { countCorpusTerms, countCorpusTermsOffThread, withoutPositions } from '../../indexer/lexical/index.js';
+import { readListings } from '../../indexer/parse/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
+import { timeStage } from '../../indexer/timings.js';
 import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
 import { offlineIndexOptions, SAMPLE_FILE, SAMPLE_YEAR, temporaryDir } from '../helpers/sample-index.js';
 import { storedPaper } from '../helpers/stored-paper.js';
@@ -114,5 +119,90 @@ describe('the indexer’s memory at a million papers', () => {
     const derived = await buildDerivedIndexes(papers, 1, 3, { clusters: 2, seed: 1, terms });
     expect(derived.lexical.search('zebras', { k: 20 })).toHaveLength(12);
     expect((await derived.related).topicCount).toBe(derived.topics.k);
+  });
+
+  it('reads the derived stage’s texts in place, from one buffer that both workers get without a copy', () => {
+    const papers = Array.from({ length: 5 }, (_, n) => storedPaper(n, { title: n === 2 ? 'TNF-α “β”' : `Paper ${n}` }));
+    const inPlace = readInPlace(papers);
+    expect(
+      inPlace.map(({ id, title, abstract, date, vector, contentHash }) => ({ id, title, abstract, date, vector, contentHash })),
+    ).toEqual(papers.map(({ id, title, abstract, date, vector, contentHash }) => ({ id, title, abstract, date, vector, contentHash })));
+    // Nothing else of the records is kept: it is in the records file.
+    expect(inPlace[0]).not.toHaveProperty('authors');
+    // The related view's and the labels' workers each call shareDocs: the same buffer, not a copy each.
+    const shared = shareDocs(inPlace);
+    expect(shareDocs(inPlace)).toBe(shared);
+    expect(docsOf(shared).map(({ title }) => title)).toEqual(papers.map(({ title }) => title));
+    // Any other list of docs (a subset, another order, plain objects) is copied as before.
+    expect(shareDocs(inPlace.slice(1))).not.toBe(shared);
+    expect(shareDocs([...inPlace].reverse())).not.toBe(shared);
+    expect(docsOf(shareDocs([...inPlace].reverse())).map(({ title }) => title)).toEqual(papers.map(({ title }) => title).reverse());
+  });
+
+  it('refuses to save a records file without the papers to write it from', async () => {
+    const derived = await buildDerivedIndexes(
+      Array.from({ length: 6 }, (_, n) => storedPaper(n)),
+      1,
+      3,
+      { clusters: 2, seed: 1 },
+    );
+    await expect(saveDerivedIndexes(dataDirLayout('/nonexistent'), derived, 1, undefined, new Set(['records file']))).rejects.toThrow(
+      /records file was to be saved without the papers/,
+    );
+  });
+
+  it('lets the parsed papers go once they are written, before the derived indexes are built', async () => {
+    const { dir, remove } = await temporaryDir();
+    v8.setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    try {
+      const embedder = hashedWordsEmbedder();
+      const { papers } = await readListings([SAMPLE_FILE], { year: SAMPLE_YEAR });
+      // The copies the indexer gets (a caller may keep its own list): each watched, none kept here.
+      const watched: Array<WeakRef<object>> = [];
+      const reconcile = (given: typeof papers) =>
+        given.map((paper) => {
+          const copy = { ...paper };
+          watched.push(new WeakRef(copy));
+          return copy;
+        });
+      const alive: number[] = [];
+      await createIndexer({ embedder: { create: async () => embedder, reopen: async () => embedder } }).add(papers, {
+        ...offlineIndexOptions(dir),
+        source: 'sample',
+        reconcile,
+        onEvent: (event) => {
+          if (event.type !== 'info' || !event.message.startsWith('Building the search indexes')) return;
+          gc();
+          alive.push(watched.filter((ref) => ref.deref() !== undefined).length);
+        },
+      });
+      expect(watched.length).toBe(papers.length);
+      expect(alive).toEqual([0]);
+    } finally {
+      await remove();
+    }
+  });
+
+  it('traces what each stage leaves alive when asked (PAPERSCOPE_MEMORY_TRACE)', () => {
+    const points: MemoryPoint[] = [];
+    const size = 64 * 2 ** 20;
+    const before = process.memoryUsage().arrayBuffers / 2 ** 20;
+    armMemoryTrace((point) => points.push(point));
+    try {
+      // One stage leaves its buffer as garbage, the other returns it (alive when the point is taken).
+      timeStage({}, 'garbage', () => new Uint8Array(size).fill(1).length);
+      timeStage({}, 'kept', () => new Uint8Array(size).fill(1));
+    } finally {
+      armMemoryTrace(undefined);
+    }
+    timeStage({}, 'untraced', () => 0);
+    expect(points.map(({ stage }) => stage)).toEqual(['garbage', 'kept']);
+    const [garbage, kept] = points as [MemoryPoint, MemoryPoint];
+    expect(garbage.rssMb).toBeGreaterThan(garbage.heapUsedMb);
+    expect(garbage.heapUsedMb).toBeGreaterThan(0);
+    // Collected before the point was taken: only what is alive is counted.
+    expect(garbage.arrayBuffersMb - before).toBeLessThan(32);
+    expect(kept.arrayBuffersMb - garbage.arrayBuffersMb).toBeGreaterThanOrEqual(60);
   });
 });
