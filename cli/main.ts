@@ -29,7 +29,7 @@ import {
 import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/index.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
-import { currentHeapSituation, followParent, heapFlag, relaunchWith, workloadBytes } from './heap.js';
+import { currentHeapSituation, followParent, heapFlags, relaunchWith, workloadBytes } from './heap.js';
 import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -756,8 +756,8 @@ function exitWith(error: unknown): never {
  * a Node whose heap is sized from the memory: this process then only waits for that one.
  */
 async function withLargeEnoughHeap(paths: readonly string[], dataDir: string): Promise<void> {
-  const flag = heapFlag(currentHeapSituation(await workloadBytes(paths, dataDir), process.env));
-  if (flag) await relaunchWith(flag, process.env);
+  const flags = heapFlags(currentHeapSituation(await workloadBytes(paths, dataDir), process.env));
+  if (flags.length > 0) await relaunchWith(flags, process.env);
 }
 
 /** The environment, read once for every command; a malformed variable exits with its code and name. */
