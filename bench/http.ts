@@ -51,6 +51,25 @@ export const pathOf = (queries: readonly string[], n: number, mix: QueryMix): st
 };
 
 /**
+ * Milliseconds from a first question to its answer, asking again while the server answers 503
+ * (it does not hold a client past a second while the sentence index loads: seconds at 1M papers).
+ */
+export async function askFirst(base: string, question: string): Promise<number> {
+  const started = performance.now();
+  for (let tries = 0; ; tries++) {
+    const asked = await fetch(`${base}/api/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ question }),
+    });
+    const body = await asked.text();
+    if (asked.ok) return Math.round(performance.now() - started);
+    if (asked.status !== 503 || tries > 600) throw new Error(`the server's first /api/ask answered ${asked.status}: ${body}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
  * Starts `paperscope serve` on an index on disk, times it to its first correct answer, then loads
  * /api/search with autocannon over `queries` (caches warmed first) at 10 and 50 connections, with
  * the queries repeated and with every request distinct.
@@ -118,15 +137,7 @@ export async function benchHttp(options: {
       if (child.exitCode !== null) throw new Error(`the server exited:\n${stderr.slice(-2000)}`);
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    const askStarted = performance.now();
-    const ask = await fetch(`${base}/api/ask`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ question: `what is known about ${first}?` }),
-    });
-    if (!ask.ok) throw new Error(`the server's first /api/ask answered ${ask.status}: ${await ask.text()}`);
-    await ask.arrayBuffer();
-    const firstAskMs = Math.round(performance.now() - askStarted);
+    const firstAskMs = await askFirst(base, `what is known about ${first}?`);
     const rssAfterFirstAskMb = await treeMemoryMb(pid, 'VmRSS');
     for (const q of options.queries) await fetch(base + searchPath(q)).then((response) => response.arrayBuffer());
     const load: LoadFigure[] = [];

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { exited, treeCpuMs, treeMemoryMb } from './child.js';
-import { pathOf } from './http.js';
+import { askFirst, pathOf } from './http.js';
 import { benchQueries } from './queries.js';
 import { readDatasets } from './realistic-corpus.js';
 import { loadAverage, round } from './stats.js';
@@ -89,20 +89,7 @@ for (let run = 0; run < Number(values.runs); run++) {
   let rssAfterAskMb: number | undefined;
   let firstAskMs: number | undefined;
   if (values.ask) {
-    const askStarted = performance.now();
-    for (let tries = 0; ; tries++) {
-      const asked = await fetch(`${base}/api/ask`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ question: `what is known about ${queries[0]}?` }),
-      });
-      await asked.arrayBuffer();
-      if (asked.ok) break;
-      // 503 while the sentence index loads (the client is not held past a second): ask again.
-      if (asked.status !== 503 || tries > 600) throw new Error(`/api/ask answered ${asked.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    firstAskMs = Math.round(performance.now() - askStarted);
+    firstAskMs = await askFirst(base, `what is known about ${queries[0]}?`);
     rssAfterAskMb = await treeMemoryMb(pid, 'VmRSS');
   }
   for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
