@@ -1,4 +1,4 @@
-import { fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { type FileHandle, readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { z } from 'zod';
@@ -155,6 +155,39 @@ export function readFully(fd: number, target: NodeJS.ArrayBufferView, position: 
   }
   return done;
 }
+
+/**
+ * A file descriptor a loaded index keeps open to read its parts where they lie: closed once, by
+ * `close()` or, for an index nobody closed, when its owner is garbage-collected.
+ */
+export class HeldFile {
+  // Apart from this object, so the registry does not keep the owner (which holds this) alive.
+  readonly #state: { fd: number; open: boolean };
+
+  constructor(fd: number) {
+    this.#state = { fd, open: true };
+  }
+
+  get open(): boolean {
+    return this.#state.open;
+  }
+
+  close(): void {
+    closeHeld(this.#state);
+  }
+
+  /** Closes the file once `owner` is collected, unless closed before. */
+  closeWhenCollected(owner: object): void {
+    closeOnCollect.register(owner, this.#state);
+  }
+}
+
+function closeHeld(file: { fd: number; open: boolean }): void {
+  if (file.open) closeSync(file.fd);
+  file.open = false;
+}
+
+const closeOnCollect = new FinalizationRegistry(closeHeld);
 
 function alignTo8(offset: number): number {
   return Math.ceil(offset / 8) * 8;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
-import { openSealedFile, readFully, sealFile, streamSealedFile } from '../../core/sealed-file.js';
+import { HeldFile, openSealedFile, readFully, sealFile, streamSealedFile } from '../../core/sealed-file.js';
 import { decodeVarints, encodeVarints } from './codec.js';
 import type { LexicalData } from './lexical-index.js';
 import { validateParams } from './params.js';
@@ -385,7 +385,7 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   const titleTf = new Uint16Array(postings);
   const abstractTf = new Uint16Array(postings);
   const positions = header.positionCount > 0 ? new Uint16Array(header.positionCount) : undefined;
-  const file = { fd, open: true };
+  const file = new HeldFile(fd);
   const read = (target: NodeJS.ArrayBufferView, offset: number) => {
     if (!file.open) throw new PaperscopeError('INDEX_DAMAGED', 'The BM25 index was closed.');
     if (readFully(fd, target, at(offset)) !== target.byteLength) throw invalid('(root)', 'the file was cut short while in use');
@@ -399,9 +399,9 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
     readPositions: (start, end) => {
       if (positions) read(positions.subarray(start, end), body.positions + 2 * start);
     },
-    close: () => closeFile(file),
+    close: () => file.close(),
   };
-  closeOnCollect.register(reader, file);
+  file.closeWhenCollected(reader);
   const data: LexicalData = {
     params: header.params,
     ids: header.sequentialIds ? [] : kept.strings('ids', documents),
@@ -423,14 +423,6 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   checkConsistency(data, undefined, true);
   return { tableVersion: header.tableVersion, data };
 }
-
-function closeFile(file: { fd: number; open: boolean }): void {
-  if (file.open) closeSync(file.fd);
-  file.open = false;
-}
-
-/** Closes the file of an index that was never closed (a sentence index, an engine swapped out) once it is collected. */
-const closeOnCollect = new FinalizationRegistry(closeFile);
 
 /** Where each part of the body starts, in bytes from the body's start. */
 interface BodyLayout {
@@ -573,26 +565,19 @@ function parseHeader(raw: unknown): { header: BinaryHeader } | { problem: LoadPr
 function decodeBody(header: BinaryHeader, body: Buffer): LexicalData {
   if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
   const { documentCount: documents, termCount: terms, postingCount: postings } = header;
-  const arrayBytes = 4 * (2 * documents + terms + 1 + postings) + 2 * 2 * postings + 2 * header.positionCount;
-  const expected = align(arrayBytes, 4) + header.stringBytes.ids + header.stringBytes.terms + header.stringBytes.surfaces;
-  if (body.length !== expected) throw invalid('(root)', `has a body of ${body.length} bytes, expected ${expected}`);
+  const layout = bodyLayout(header);
+  if (body.length !== layout.bodyBytes) throw invalid('(root)', `has a body of ${body.length} bytes, expected ${layout.bodyBytes}`);
 
-  let offset = body.byteOffset;
-  const take = <T>(make: (buffer: ArrayBufferLike, offset: number, length: number) => T, length: number, width: number): T => {
-    const view = make(body.buffer, offset, length);
-    offset += length * width;
-    return view;
-  };
-  const u32 = (length: number) => take((buffer, at, count) => new Uint32Array(buffer, at, count), length, 4);
-  const u16 = (length: number) => take((buffer, at, count) => new Uint16Array(buffer, at, count), length, 2);
-  const titleLengths = u32(documents);
-  const abstractLengths = u32(documents);
-  const termOffsets = u32(terms + 1);
-  const postingDocs = u32(postings);
-  const titleTf = u16(postings);
-  const abstractTf = u16(postings);
-  const positions = header.positionCount > 0 ? u16(header.positionCount) : undefined;
-  let stringsAt = align(arrayBytes, 4);
+  const u32 = (at: number, length: number) => new Uint32Array(body.buffer, body.byteOffset + at, length);
+  const u16 = (at: number, length: number) => new Uint16Array(body.buffer, body.byteOffset + at, length);
+  const titleLengths = u32(layout.titleLengths, documents);
+  const abstractLengths = u32(layout.abstractLengths, documents);
+  const termOffsets = u32(layout.termOffsets, terms + 1);
+  const postingDocs = u32(layout.postingDocs, postings);
+  const titleTf = u16(layout.titleTf, postings);
+  const abstractTf = u16(layout.abstractTf, postings);
+  const positions = header.positionCount > 0 ? u16(layout.positions, header.positionCount) : undefined;
+  let stringsAt = layout.strings;
   const strings = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
     const length = header.stringBytes[field];
     const values = stringArray(body, stringsAt, length, field, count);

@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
-import { readFully, streamSealedFile } from '../../core/sealed-file.js';
+import { HeldFile, readFully, streamSealedFile } from '../../core/sealed-file.js';
 import { type EmbedderInfo, embedderInfoSchema, embedderModelLabel, sameEmbedder } from '../embed/index.js';
 import { decodeVarints, encodeVarints, openLexicalIndex, summarizeLexicalFile } from '../lexical/index.js';
 import {
@@ -238,11 +238,8 @@ async function readSentenceFile(
   // Untouched until read: the memory of the rows read so far.
   const codes = new Int8Array(count * dimension);
   const read = new Uint8Array(count);
-  const file = { fd, open: true };
-  const close = () => {
-    if (file.open) closeSync(file.fd);
-    file.open = false;
-  };
+  const file = new HeldFile(fd);
+  const close = () => file.close();
   let unread = count;
   const rows: RowReader = {
     readRow: (row) => {
@@ -261,15 +258,9 @@ async function readSentenceFile(
       close();
     },
   };
-  closeOnCollect.register(rows, file);
+  file.closeWhenCollected(rows);
   return { meta, vectors: { scales, codes }, rows, close };
 }
-
-/** Closes a file left open for rows never read, once what reads them is collected. */
-const closeOnCollect = new FinalizationRegistry<{ fd: number; open: boolean }>((file) => {
-  if (file.open) closeSync(file.fd);
-  file.open = false;
-});
 
 /** Why the sentences' BM25 file does not belong to the sentence file, if it does not. */
 function lexicalMismatch(
