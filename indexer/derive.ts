@@ -24,6 +24,7 @@ import {
   loadSentenceIndex,
   SentenceIndex,
   type SentenceSource,
+  type SentenceTexts,
   type SentenceVectors,
   saveSentenceIndex,
   summarizeSentenceFiles,
@@ -513,6 +514,8 @@ export async function sentenceIndexFor(
   events: {
     /** Sentence vectors made with the papers' own (`embedPapers`). */
     fresh?: FreshSentenceVectors;
+    /** The papers' sentences, split and being counted since the papers were read (`countSentenceTerms`). */
+    texts?: SentenceTexts;
     onProgress?: EmbedProgress;
     onWarning?: (message: string) => void;
     onRebuild?: (problem: LoadProblem) => void;
@@ -529,6 +532,7 @@ export async function sentenceIndexFor(
   const index = await buildSentenceIndex(papers, tableVersion, embedder, {
     previous: saved.previous,
     fresh: events.fresh,
+    texts: events.texts,
     onProgress: events.onProgress,
     timings: events.timings,
   });

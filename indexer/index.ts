@@ -50,7 +50,14 @@ import { embedderEvents, type IndexEvent } from './events.js';
 import { countCorpusTermsOffThread } from './lexical/index.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
-import { documentText, embedPapers, type QuantizedRows, type SentenceSource } from './sentences/index.js';
+import {
+  countSentenceTerms,
+  documentText,
+  embedPapers,
+  type QuantizedRows,
+  type SentenceSource,
+  type SentenceTexts,
+} from './sentences/index.js';
 import { cpuStage, type StageTimings, timeStage } from './timings.js';
 
 export { buildTopics, loadDerivedIndexes, topicOf, type DerivedIndexes } from './derive.js';
@@ -462,6 +469,14 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       : undefined;
     // A failure before it is awaited must not be unhandled.
     terms?.catch(() => {});
+    // Then the sentence index's term counts, on the same worker, while this thread still fits and embeds.
+    let sentenceTexts: SentenceTexts | undefined = lane
+      ? countSentenceTerms(
+          changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
+          lane,
+          stages,
+        )
+      : undefined;
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
@@ -577,6 +592,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         await timeStage(stages, 'sentences', () =>
           sentenceIndexFor(layout, stored, tableVersion, sentencesEmbedder, {
             fresh: freshSentences,
+            texts: sentenceTexts,
             onProgress: (done, total) => emit({ type: 'progress', stage: 'Embedding sentences', done, total }),
             onWarning: (message) => emit({ type: 'warning', message }),
             timings: stages,
@@ -584,6 +600,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         );
         // The fresh vectors are in the saved index now: a million papers' are 0.8 GB.
         freshSentences?.clear();
+        sentenceTexts = undefined;
       };
       const sentencesFirst = sentencesBeforeDerived(stored.length);
       if (sentencesFirst) {

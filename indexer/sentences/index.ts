@@ -2,12 +2,14 @@ export {
   buildSentenceIndex,
   type BuildSentencesOptions,
   completeSentenceIndex,
+  countSentenceTerms,
   DOCUMENT_CHUNK,
   documentPieces,
   documentText,
   embedPapers,
   type FreshSentenceVectors,
   type SentenceSource,
+  type SentenceTexts,
 } from './build.js';
 export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 export { loadSentenceIndex, saveSentenceIndex, summarizeSentenceFiles } from './file.js';

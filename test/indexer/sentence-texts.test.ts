@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { WorkerLane } from '../../core/worker.js';
+import { buildSentenceIndex, countSentenceTerms, type SentenceSource } from '../../indexer/sentences/index.js';
+import { cpuStage, type StageTimings } from '../../indexer/timings.js';
+import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
+
+const papers: SentenceSource[] = [
+  {
+    id: 'a',
+    title: 'Reward noise in RLHF',
+    abstract: 'Noisy rewards hurt policy learning. We model the noise. Text-to-image models suffer too.',
+    contentHash: 'ha',
+  },
+  { id: 'b', title: 'Sparse attention', abstract: 'Attention is quadratic. Sparse patterns cut it to linear time.', contentHash: 'hb' },
+  { id: 'c', title: 'No sentences', abstract: 'one line without a stop', contentHash: 'hc' },
+];
+
+/** What the saved index holds of the sentences: their papers' ranges, offsets and BM25 file. */
+const saved = (index: Awaited<ReturnType<typeof buildSentenceIndex>>) => ({
+  papers: index.papers,
+  offsets: Array.from(index.offsets),
+  lexical: Buffer.concat(index.lexical.toFile(1)),
+});
+
+describe('countSentenceTerms', () => {
+  it('counts the sentences on a worker lane, and the index built from them is the one built from the papers alone', async () => {
+    const embedder = hashedWordsEmbedder();
+    const alone = saved(await buildSentenceIndex(papers, 1, embedder));
+    const lane = new WorkerLane();
+    const timings: StageTimings = {};
+    try {
+      const texts = countSentenceTerms(papers, lane, timings);
+      expect(saved(await buildSentenceIndex(papers, 1, embedder, { texts }))).toEqual(alone);
+      // Counted on the lane, and timed there.
+      expect(timings['sentences: terms']).toBeGreaterThan(0);
+      expect(timings[cpuStage('sentences: terms')]).toBeDefined();
+      // Texts of other papers (here a changed abstract) are not used.
+      const changed = papers.map((paper) =>
+        paper.id === 'b' ? { ...paper, abstract: 'Dense attention only.', contentHash: 'hb2' } : paper,
+      );
+      const elsewhere = saved(await buildSentenceIndex(changed, 1, embedder));
+      expect(saved(await buildSentenceIndex(changed, 1, embedder, { texts }))).toEqual(elsewhere);
+      expect(elsewhere.lexical.equals(alone.lexical)).toBe(false);
+    } finally {
+      lane.release();
+    }
+  });
+});
