@@ -1,7 +1,6 @@
-import { kmeans } from 'ml-kmeans';
 import { describe, expect, it } from 'vitest';
 import { adjustedRandIndex, assignToNearest, clusterPapers, representatives } from '../../indexer/cluster/index.js';
-import { CHOICE_SAMPLE_SIZE, flatten, lloyd } from '../../indexer/cluster/kmeans.js';
+import { CHOICE_SAMPLE_SIZE } from '../../indexer/cluster/kmeans.js';
 import { TOPIC_SAMPLE_SIZE } from '../../indexer/cluster/random.js';
 import { gaussianBlobs } from './helpers.js';
 
@@ -126,50 +125,5 @@ describe('assignToNearest', () => {
       expect(assignToNearest(vector, centroids)).toBe(assignments[sameBlob]);
     });
     expect(() => assignToNearest(Float32Array.of(1), centroids)).toThrow(/vector has 1 dimensions/);
-  });
-});
-
-describe('lloyd', () => {
-  // ml-kmeans 7 with the options clusterPapers used it with: the reference the typed loops reproduce.
-  const reference = (vectors: Float32Array[], initialization: number[][]) => {
-    const result = kmeans(
-      vectors.map((vector) => Array.from(vector)),
-      initialization.length,
-      { initialization, maxIterations: 50, tolerance: 1e-5 },
-    );
-    return { clusters: result.clusters, centroids: result.centroids };
-  };
-
-  it('gives ml-kmeans’ clusters and centroids to the bit, an emptied centre and the iteration cap included', () => {
-    // Overlapping blobs: many iterations, some runs stopped by the cap rather than converged.
-    for (const [blobs, k, spread, seed] of [
-      [5, 5, 1.5, 1],
-      [4, 7, 2, 2],
-      [3, 9, 0.8, 3],
-    ] as const) {
-      const { vectors } = gaussianBlobs(blobs, 60, 24, spread, seed);
-      const initialization = vectors.slice(0, k).map((vector) => Array.from(vector));
-      // A centre far from every point keeps its place, empty, at every step.
-      initialization.push(new Array<number>(24).fill(50));
-      expect(lloyd(flatten(vectors), initialization)).toEqual(reference(vectors, initialization));
-    }
-    // Centres that start in one corner of a 2-D cloud creep across it: still moving after 50 steps.
-    const { vectors } = gaussianBlobs(1, 1_000, 2, 1, 5);
-    const corner = [...vectors]
-      .sort((a, b) => (a[0] as number) - (b[0] as number))
-      .slice(0, 20)
-      .map((vector) => Array.from(vector));
-    expect(lloyd(flatten(vectors), corner)).toEqual(reference(vectors, corner));
-  });
-
-  it('refuses more centres than points', () => {
-    const { vectors } = gaussianBlobs(2, 1, 4, 0.1, 1);
-    expect(() =>
-      lloyd(flatten(vectors), [
-        [0, 0, 0, 0],
-        [1, 1, 1, 1],
-        [2, 2, 2, 2],
-      ]),
-    ).toThrow(/k must be from 1 to the number of points \(2\)/);
   });
 });
