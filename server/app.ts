@@ -8,7 +8,8 @@ import { defaultHttpSettings, type HttpSettings } from '../core/config.js';
 import { PaperscopeError, toPaperscopeError } from '../core/errors.js';
 import { PROJECT_ROOT } from '../core/version.js';
 import { LiveEngine, type SearchEngine } from './engine/index.js';
-import { mcpRoutes, mcpToken } from './mcp/index.js';
+// http.js, not the folder's index: the MCP SDK is loaded on the first request to /mcp.
+import { mcpRoutes, mcpToken } from './mcp/http.js';
 import { rateLimit, requestTimeout, securityHeaders, staticGuard } from './middleware/index.js';
 import { adminRoutes, apiFallback, apiRoutes, health, referenceRoutes } from './routes/index.js';
 

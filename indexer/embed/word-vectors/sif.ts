@@ -22,7 +22,7 @@ const TITLE_BOOST = 2;
 export interface Lexicon {
   table: VectorTable;
   rows: WordIndex;
-  ngrams: Float32Array;
+  readonly ngrams: Float32Array;
   /** Zipf normaliser: p(rank r) = 1 / (r × harmonic). */
   harmonic: number;
   /** Median word-vector norm, the length given to hashed vectors so they weigh like words. */
@@ -40,10 +40,15 @@ export interface Reading {
 }
 
 export function createLexicon(table: VectorTable): Lexicon {
+  let ngrams: Float32Array | undefined;
   return {
     table,
     rows: table.index ?? new WordIndex(table.words),
-    ngrams: createNgramTable(table.dimension),
+    // Made on the first out-of-vocabulary word, not at every start: 1.6M values, ≈ 15 ms before a server's first answer.
+    get ngrams() {
+      ngrams ??= createNgramTable(table.dimension);
+      return ngrams;
+    },
     harmonic: Math.log(table.words.length) + 0.5772,
     typicalNorm: medianNorm(table),
     hashed: new LRUCache({ max: 20_000 }),

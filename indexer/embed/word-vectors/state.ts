@@ -7,6 +7,16 @@ export const MAX_DF_WORDS = 50_000;
 
 const STATE_VERSION = 1;
 
+/**
+ * An array of at most MAX_DF_WORDS items, checked in one loop: `z.array(z.string())` checks each of
+ * the 20k–50k words through zod's machinery, ≈ 50 ms of every server's start.
+ */
+function arrayOf<T>(what: string, isItem: (item: unknown) => boolean) {
+  return z.custom<T[]>((value) => Array.isArray(value) && value.length <= MAX_DF_WORDS && value.every(isItem), {
+    message: `expected an array of at most ${MAX_DF_WORDS} ${what}`,
+  });
+}
+
 /** The fitted state stored in an index manifest; document frequencies as parallel arrays to stay compact. */
 const stateSchema = z
   .object({
@@ -14,8 +24,8 @@ const stateSchema = z
     documents: z.number().int().nonnegative(),
     meanWords: z.number().nonnegative(),
     dfFloor: z.number().nonnegative(),
-    words: z.array(z.string()).max(MAX_DF_WORDS),
-    df: z.array(z.number().int().positive()).max(MAX_DF_WORDS),
+    words: arrayOf<string>('strings', (item) => typeof item === 'string'),
+    df: arrayOf<number>('positive whole numbers', (item) => Number.isInteger(item) && (item as number) > 0),
     common: z.array(z.number()).nullable(),
   })
   .refine((state) => state.words.length === state.df.length, { message: 'words and df differ in length' });
