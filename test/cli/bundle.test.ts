@@ -7,36 +7,43 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXTERNAL_PACKAGES, unbundledRequire } from '../../scripts/bundle-cli.js';
 import { cliBuildDir } from '../helpers/cli-build.js';
 import { INDEX_SAMPLE_MS, UNIT_TEST_MS } from '../helpers/limits.js';
-import { buildSampleIndex } from '../helpers/sample-index.js';
+import { buildSampleIndex, temporaryDir } from '../helpers/sample-index.js';
 import { cliEntry, outcomeOf, serverUrl, spawnCli } from '../reliability/cli.js';
 
 const TOKEN = 'bundle test token';
 
 /**
- * What importing `modules` (in order, in a fresh Node) loads: the ES modules of the MCP SDK (seen
- * by a loader hook) and whether LanceDB's CommonJS copy of apache-arrow was required.
+ * What running `script` (an ES module, in a fresh Node) loads: whether any ES module of the MCP SDK
+ * was loaded (a loader hook writes each one to a file) and whether LanceDB's CommonJS copy of
+ * apache-arrow was required.
  */
-async function loadedBy(modules: readonly string[]): Promise<{ mcpSdk: boolean; lanceArrow: boolean }> {
-  const hook = `export async function load(url, context, next) {
-    if (url.includes('/@modelcontextprotocol/sdk/')) process.stdout.write('MCP SDK\\n');
-    return next(url, context);
-  }`;
-  const boot = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
-  const script = [
-    "import { createRequire } from 'node:module';",
-    ...modules.map((module) => `await import(${JSON.stringify(module)});`),
-    "if (Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('apache-arrow/Arrow.node.js'))) console.log('LANCE ARROW');",
-  ].join('\n');
-  const child = spawn(
-    process.execPath,
-    ['--import', `data:text/javascript,${encodeURIComponent(boot)}`, '--input-type=module', '-e', script],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const { code, stdout, stderr } = await outcomeOf(child);
-  expect(code, stderr).toBe(0);
-  return { mcpSdk: stdout.includes('MCP SDK'), lanceArrow: stdout.includes('LANCE ARROW') };
+async function loadedBy(script: string): Promise<{ mcpSdk: boolean; lanceArrow: boolean }> {
+  const scratch = await temporaryDir('paperscope-loaded-');
+  try {
+    const log = path.join(scratch.dir, 'loaded.txt');
+    const hook = `import { appendFileSync } from 'node:fs';
+      export async function load(url, context, next) {
+        if (url.includes('/@modelcontextprotocol/sdk/')) appendFileSync(${JSON.stringify(log)}, url + '\\n');
+        return next(url, context);
+      }`;
+    const boot = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const check = `${script}
+      import { createRequire } from 'node:module';
+      if (Object.keys(createRequire(import.meta.url).cache).some((file) => file.includes('apache-arrow/Arrow.node.js'))) console.log('LANCE ARROW');`;
+    const child = spawn(
+      process.execPath,
+      ['--import', `data:text/javascript,${encodeURIComponent(boot)}`, '--input-type=module', '-e', check],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const { code, stdout, stderr } = await outcomeOf(child);
+    expect(code, stderr).toBe(0);
+    const loaded = await readFile(log, 'utf8').catch(() => '');
+    return { mcpSdk: loaded.length > 0, lanceArrow: stdout.includes('LANCE ARROW') };
+  } finally {
+    await scratch.remove();
+  }
 }
 
 /** A module of the test CLI's per-file build, as a URL. */
@@ -76,13 +83,14 @@ describe('the CLI bundle (scripts/bundle-cli.ts)', () => {
   it(
     "loads neither the MCP SDK nor LanceDB's copy of apache-arrow for a server, until they are used",
     async () => {
-      expect(await loadedBy([built('server/index.js')])).toEqual({ mcpSdk: false, lanceArrow: false });
-      // The hook and the check see them once they are used: /mcp's first request, an index's first write.
-      expect(await loadedBy([built('server/index.js'), built('server/mcp/index.js')])).toMatchObject({ mcpSdk: true });
-      const writing = `data:text/javascript,${encodeURIComponent(
-        `import { briefsToArrowFile } from ${JSON.stringify(built('indexer/store/papers-table.js'))}; briefsToArrowFile([]);`,
-      )}`;
-      expect(await loadedBy([writing])).toMatchObject({ lanceArrow: true });
+      expect(await loadedBy(`await import(${JSON.stringify(built('server/index.js'))});`)).toEqual({ mcpSdk: false, lanceArrow: false });
+      // Both are seen once used: /mcp's server on its first request, an index's first write.
+      const using = [
+        `await import(${JSON.stringify(built('server/index.js'))});`,
+        `await import(${JSON.stringify(built('server/mcp/index.js'))});`,
+        `(await import(${JSON.stringify(built('indexer/store/papers-table.js'))})).briefsToArrowFile([]);`,
+      ].join('\n');
+      expect(await loadedBy(using)).toEqual({ mcpSdk: true, lanceArrow: true });
     },
     UNIT_TEST_MS * 3,
   );
