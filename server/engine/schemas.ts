@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatCount } from '../../core/plural.js';
 
 /**
  * Query schemas shared by the HTTP API and the CLI. Numbers are coerced because both receive
@@ -25,7 +26,7 @@ const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
     .number({ error: 'expected a whole number' })
     .int('expected a whole number')
     .min(min, `must be ${min} or more`)
-    .max(max, `must be at most ${max.toLocaleString('en-US')}`);
+    .max(max, `must be at most ${formatCount(max)}`);
 
 /**
  * Dates compare on the precision they share (`from` 2025-05 and `to` 2025 overlap): a `from` after

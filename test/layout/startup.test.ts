@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatCount } from '../../core/plural.js';
 import { PROJECT_ROOT } from '../../core/version.js';
 
 /** The project files `entry` loads at start: static imports and re-exports, not `import type` nor `import()`. */
@@ -26,5 +28,17 @@ describe('server start', () => {
     const loaded = await loadedAtStart('server/index.ts');
     expect(loaded.has('server/engine/load.ts')).toBe(true);
     expect([...loaded].filter((file) => file.startsWith('indexer/parse/') && file !== 'indexer/parse/paper.ts')).toEqual([]);
+  });
+
+  it('loads not the MCP server: /mcp imports it on its first request', async () => {
+    const loaded = await loadedAtStart('server/index.ts');
+    expect(loaded.has('server/mcp/http.ts')).toBe(true);
+    expect(loaded.has('server/mcp/server.ts')).toBe(false);
+  });
+
+  it("writes counts as toLocaleString('en') does, without Intl's number formatting", () => {
+    for (const count of [0, 7, 999, 1000, 5183, -1234567, Number.MAX_SAFE_INTEGER, 1.5])
+      expect(formatCount(count)).toBe(count.toLocaleString('en'));
+    fc.assert(fc.property(fc.maxSafeInteger(), (count) => formatCount(count) === count.toLocaleString('en')));
   });
 });
