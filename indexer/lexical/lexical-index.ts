@@ -142,7 +142,7 @@ export class LexicalIndex {
    * The largest weight of each block of 128 postings (`foldBlockMaxima`), raised as terms are
    * weighed: MaxScore skips the blocks that cannot lift a document far enough. Not stored in the file.
    */
-  readonly #blockMax: Float32Array;
+  #blockMax: Float32Array | undefined;
   /** The highest weights of each long list (`ScoredTerm.highest`), kept as it is weighed; short lists need none. */
   readonly #highest = new Map<number, Float32Array>();
   /** 1 once a term's weights are computed. */
@@ -181,7 +181,6 @@ export class LexicalIndex {
     this.#abstractNorms = lengthNorms(data.abstractLengths, data.params.b);
     this.#weights = new Float32Array(data.postingDocs.length);
     this.#maxWeights = new Float32Array(data.terms.length);
-    this.#blockMax = new Float32Array(Math.ceil(data.postingDocs.length / (1 << BLOCK_SHIFT)));
     this.#weighed = new Uint8Array(data.terms.length);
     this.#termPositions = data.positions && (data.termPositions ?? termPositionStarts(data, data.positions.length));
   }
@@ -521,6 +520,7 @@ export class LexicalIndex {
       if ((weights[posting] as number) > max) max = weights[posting] as number;
     }
     this.#maxWeights[term] = max;
+    this.#blockMax ??= new Float32Array(Math.ceil(postingDocs.length / (1 << BLOCK_SHIFT)));
     foldBlockMaxima(weights, start, end, this.#blockMax);
     if (end - start > SEED_LENGTH) this.#highest.set(term, highestWeights(weights, start, end, HIGHEST));
     this.#idf[term] = idf(documentCount, end - start);
