@@ -2,7 +2,17 @@ import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
 import { encodeLexicalData, encodeLexicalFile, invalid, type PostingReader, type SerializedLexicalIndex } from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
-import { maxScoreTopK, PruningScratch, type Reach, type ScoredTerm, termBound } from './max-score.js';
+import {
+  BLOCK_SHIFT,
+  foldBlockMaxima,
+  highestWeights,
+  maxScoreTopK,
+  PruningScratch,
+  type Reach,
+  type ScoredTerm,
+  SEED_LENGTH,
+  termBound,
+} from './max-score.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
 import { pairBonus, proximityBound, type TermPair, windowCloseness } from './proximity.js';
 import { parseQuery, queryTermWeights } from './query.js';
@@ -110,6 +120,9 @@ const NAME_BOOST = 1.5;
 // URLs, e-mail addresses and file names are indexed (they can be searched) but explain nothing.
 const NOT_A_TOPIC = /[/@]|^(?:https?|www)\b|\.(?:com|org|net|io|ai|html?|pdf)$/;
 
+/** Lists longer than MaxScore reads for its starting bar keep their highest weights for it. */
+const HIGHEST = 64;
+
 /** A BM25F index over titles and abstracts. Build it with `buildLexicalIndex` or `loadLexicalIndex`. */
 export class LexicalIndex {
   readonly params: LexicalParams;
@@ -125,6 +138,13 @@ export class LexicalIndex {
   readonly #weights: Float32Array;
   /** The largest posting weight of each term: with the query weight, the term's upper bound for pruning. */
   readonly #maxWeights: Float32Array;
+  /**
+   * The largest weight of each block of 128 postings (`foldBlockMaxima`), raised as terms are
+   * weighed: MaxScore skips the blocks that cannot lift a document far enough. Not stored in the file.
+   */
+  #blockMax: Float32Array | undefined;
+  /** The highest weights of each long list (`ScoredTerm.highest`), kept as it is weighed; short lists need none. */
+  readonly #highest = new Map<number, Float32Array>();
   /** 1 once a term's weights are computed. */
   readonly #weighed: Uint8Array;
   /** Each document's BM25 length normalisers, per field. */
@@ -306,6 +326,7 @@ export class LexicalIndex {
         end: termOffsets[term + 1] as number,
         queryWeight: (this.#idf[term] as number) * weight,
         maxWeight: this.#maxWeights[term] as number,
+        highest: this.#highest.get(term),
       }))
       .sort((a, b) => termBound(b) - termBound(a) || a.term - b.term);
   }
@@ -325,6 +346,7 @@ export class LexicalIndex {
       probe,
       cap,
       reach,
+      this.#blockMax,
     );
     return { best, total, scored: touched, matched };
   }
@@ -498,6 +520,9 @@ export class LexicalIndex {
       if ((weights[posting] as number) > max) max = weights[posting] as number;
     }
     this.#maxWeights[term] = max;
+    this.#blockMax ??= new Float32Array(Math.ceil(postingDocs.length / (1 << BLOCK_SHIFT)));
+    foldBlockMaxima(weights, start, end, this.#blockMax);
+    if (end - start > SEED_LENGTH) this.#highest.set(term, highestWeights(weights, start, end, HIGHEST));
     this.#idf[term] = idf(documentCount, end - start);
     this.#weighed[term] = 1;
   }

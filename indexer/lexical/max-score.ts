@@ -1,14 +1,19 @@
 /**
- * Exact top-k over posting lists with MaxScore dynamic pruning, term at a time (Turtle & Flood
- * 1995): each term has an upper bound (its query weight × its largest posting weight). Terms are
- * scored list by list into accumulators until the k-th best accumulated score exceeds the sum of
- * the bounds of the terms still to come: from then on no unseen document can enter the top k, so
- * the remaining lists only add to the candidates, and a candidate is dropped as soon as its score
- * plus the remaining bounds falls short of the k-th. Those lists are walked for the count of
- * matching documents, up to a cap (a search reports "at least" beyond it, as Elasticsearch's
- * `track_total_hits` does), and the candidates are scored on the same walk (a bit test per
- * posting). Once the count reaches the cap, a list much longer than the candidates is searched for
- * them instead (galloping), and a shorter one still walked.
+ * Exact top-k over posting lists with MaxScore dynamic pruning, document at a time (Turtle & Flood
+ * 1995): each term has an upper bound (its query weight × its largest posting weight), and the
+ * terms, highest bound first, split into an essential head and a tail whose bounds together fall
+ * short of the score a document must reach. Only documents of the head's lists are visited, in
+ * document order, merging those lists; each is looked up in the tail's lists (a forward galloping
+ * search) only while its score plus the bounds still to come can reach that score. As better
+ * documents are found the score rises and the head shrinks. Nothing is accumulated at random
+ * places: the lists are read in order and a document's score is complete when it is offered, so
+ * the score to reach is known early, from the best documents so far, and from each short list's own
+ * best postings before the walk starts. With the largest weight of each block of 128 postings
+ * (block-max, Ding & Suel 2011), the head's lists skip whole blocks that cannot lift a document to
+ * that score.
+ * How many documents hold any of the terms is counted apart, up to a cap (a search reports "at
+ * least" beyond it, as Elasticsearch's `track_total_hits` does): the cap itself when one list is
+ * that long, else a walk of the lists marking a bitset.
  * Scoring is a layer over the bounds: whatever the posting weights are, a bound that is their
  * maximum keeps the result exact.
  */
@@ -22,6 +27,11 @@ export interface ScoredTerm {
   queryWeight: number;
   /** The largest posting weight of the term. */
   maxWeight: number;
+  /**
+   * The term's highest posting weights, descending (at least the first `Reach.depth`, or all):
+   * where the walk's bar starts for a long list. Without them only short lists set it.
+   */
+  highest?: Float32Array;
 }
 
 /**
@@ -43,10 +53,28 @@ export interface Reach {
 const SLACK = 1e-9;
 
 /**
- * A list is galloped through for the candidates, rather than walked, when it is this many times
- * longer than they are: a galloping step costs a few postings' walk (measured at 100k papers).
+ * A list this short gives the score to reach a starting value from its own best postings (any
+ * document holding the term scores at least its share): a pass over it, cheap next to the walk.
  */
-const GALLOP_RATIO = 8;
+export const SEED_LENGTH = 2048;
+
+/** No document: above every document number. */
+const NONE = 0x7fffffff;
+
+/** Postings per block of `blockMaxima`: 2^7 = 128, aligned on the posting arrays' indexes. */
+export const BLOCK_SHIFT = 7;
+
+/**
+ * Raises `maxima[b]` to the largest of `weights[from .. to)` in each block b they fall in: an upper
+ * bound of every weight of a block once each list in it is folded in (a block may hold the end of
+ * one term's list and the start of the next: its bound is then the larger of the two).
+ */
+export function foldBlockMaxima(weights: Float32Array, from: number, to: number, maxima: Float32Array): void {
+  for (let posting = from; posting < to; posting++) {
+    const block = posting >>> BLOCK_SHIFT;
+    if ((weights[posting] as number) > (maxima[block] as number)) maxima[block] = weights[posting] as number;
+  }
+}
 
 /** A term's upper bound: what it can add to any document's score. */
 export function termBound(term: ScoredTerm): number {
@@ -59,34 +87,92 @@ export function termBound(term: ScoredTerm): number {
  */
 export class PruningScratch {
   readonly scores: Float64Array;
-  /** The documents given a score, in the order they were first scored. */
+  /** The documents given a score. */
   readonly touched: Int32Array;
-  readonly candidates: Int32Array;
-  /** Scores copied for selecting the k-th. */
+  /** Scores copied for selecting one. */
   readonly values: Float64Array;
-  /** One bit per document: counted as matching; still a candidate. Zero between queries. */
+  /** One bit per document, for the count: zero between queries. */
   readonly seen: Uint32Array;
-  readonly live: Uint32Array;
 
   constructor(documentCount: number) {
     this.scores = new Float64Array(documentCount);
     this.touched = new Int32Array(documentCount);
-    this.candidates = new Int32Array(documentCount);
     this.values = new Float64Array(documentCount);
     this.seen = new Uint32Array(Math.ceil(documentCount / 32));
-    this.live = new Uint32Array(this.seen.length);
+  }
+}
+
+/**
+ * The `size` best documents offered, in ascending document order, as a heap with the worst on top:
+ * the lowest score, and at an equal score the higher document (ties go to the lower).
+ */
+class Best {
+  readonly scores: Float64Array;
+  readonly docs: Int32Array;
+  count = 0;
+
+  constructor(readonly size: number) {
+    this.scores = new Float64Array(size);
+    this.docs = new Int32Array(size);
+  }
+
+  /** The score a document must beat to enter once full. */
+  get worst(): number {
+    return this.count < this.size ? Number.NEGATIVE_INFINITY : (this.scores[0] as number);
+  }
+
+  /** `doc` is above every document offered before, so it loses a tie. */
+  offer(doc: number, score: number): void {
+    const { scores, docs } = this;
+    if (this.count < this.size) {
+      let at = this.count++;
+      while (at > 0) {
+        const parent = (at - 1) >> 1;
+        // The newcomer is the highest document: it is the worse at an equal score.
+        if ((scores[parent] as number) < score) break;
+        scores[at] = scores[parent] as number;
+        docs[at] = docs[parent] as number;
+        at = parent;
+      }
+      scores[at] = score;
+      docs[at] = doc;
+      return;
+    }
+    if (score <= (scores[0] as number)) return;
+    let at = 0;
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= this.size) break;
+      const right = left + 1;
+      const worse = right < this.size && this.#worse(right, left) ? right : left;
+      if (!this.#worseThan(worse, doc, score)) break;
+      scores[at] = scores[worse] as number;
+      docs[at] = docs[worse] as number;
+      at = worse;
+    }
+    scores[at] = score;
+    docs[at] = doc;
+  }
+
+  #worse(a: number, b: number): boolean {
+    return this.#worseThan(a, this.docs[b] as number, this.scores[b] as number);
+  }
+
+  /** Whether the entry at `a` ranks below (`doc`, `score`). */
+  #worseThan(a: number, doc: number, score: number): boolean {
+    const scoreA = this.scores[a] as number;
+    return scoreA < score || (scoreA === score && (this.docs[a] as number) > doc);
   }
 }
 
 /**
  * The `k` best documents by Σ queryWeight × weight over `terms`, best first, ties to the lower
- * document, followed by those of the best `reach.depth` within `reach.margin` of the k-th, and `total`, how many documents hold any of the terms, or `cap` when at least that
- * many do. Scores accumulate in
- * `scratch.scores` term by term in the order given, so they are bit for bit those of scoring
- * every posting in that order; `touched` lists every document given a score, for the caller to
- * clear. Pruning starts soonest with the highest bounds first. `matched[i]` says whether
- * `probe[i]` (-1 for none) is among the `total`: a bit test, where a search of each list costs
- * one per term.
+ * document, followed by those of the best `reach.depth` within `reach.margin` of the k-th, and
+ * `total`, how many documents hold any of the terms, or `cap` when at least that many do. A
+ * document's score sums its terms in the order given, so it is bit for bit that of scoring every
+ * posting in that order; the scores of the documents returned are left in `scratch.scores`, and
+ * `touched` lists them, for the caller to clear. Pruning starts soonest with the highest bounds
+ * first. `matched[i]` says whether `probe[i]` (-1 for none) holds any of the terms.
  */
 export function maxScoreTopK(
   terms: readonly ScoredTerm[],
@@ -97,75 +183,180 @@ export function maxScoreTopK(
   probe: readonly number[] = [],
   cap = Number.POSITIVE_INFINITY,
   reach: Reach = { depth: k, margin: 0 },
+  blockMax?: Float32Array,
 ): { best: number[]; touched: Int32Array; total: number; matched: boolean[] } {
-  const { scores, touched, candidates, values, seen, live } = scratch;
   const depth = Math.max(k, reach.depth);
   const margin = depth === k ? 0 : reach.margin;
-  // The score a document must reach to be wanted: the `depth`-th best, or the k-th less the margin if higher.
-  const cutoff = (from: Int32Array, count: number, floor: number) => wantedScore(from, count, scores, k, depth, margin, values, floor);
   const count = terms.length;
   // rest[i]: the most the terms from i on can add to a document.
   const rest = new Float64Array(count + 1);
   for (let i = count - 1; i >= 0; i--) rest[i] = (rest[i + 1] as number) + termBound(terms[i] as ScoredTerm);
-  let touchedCount = 0;
-  let highest = 0;
-  let threshold = Number.NEGATIVE_INFINITY;
-  let next = 0;
-  while (next < count) {
-    const { start, end, queryWeight } = terms[next] as ScoredTerm;
-    next++;
-    for (let posting = start; posting < end; posting++) {
-      const doc = docs[posting] as number;
-      const before = scores[doc] as number;
-      // Every weight is positive, so a zero score means "not seen yet".
-      if (before === 0) touched[touchedCount++] = doc;
-      const after = before + queryWeight * (weights[posting] as number);
-      scores[doc] = after;
-      if (after > highest) highest = after;
+  const at = new Int32Array(count);
+  const ends = new Int32Array(count);
+  // Each list's document at its cursor, NONE once it is walked through.
+  const current = new Int32Array(count);
+  const queryWeights = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    const { start, end, queryWeight } = terms[i] as ScoredTerm;
+    at[i] = start;
+    ends[i] = end;
+    current[i] = start < end ? (docs[start] as number) : NONE;
+    queryWeights[i] = queryWeight;
+  }
+  // The best `depth`, and apart the best k when the margin can lift the bar above the depth-th.
+  const deep = new Best(depth);
+  const top = depth > k && margin !== Number.POSITIVE_INFINITY ? new Best(k) : undefined;
+  // The score a document must reach to be wanted, from below: it only rises.
+  let bar = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < count; i++) bar = Math.max(bar, seed(terms[i] as ScoredTerm, i === 0, weights, k, depth, margin, scratch.values));
+  // Terms [0, essential) are the head: a document in none of their lists scores at most rest[essential].
+  let essential = count;
+  while (essential > 0 && (rest[essential - 1] as number) < bar - SLACK) essential--;
+  // Documents up to this one lie in blocks already found able to reach the bar.
+  let checkedTo = -1;
+  for (;;) {
+    let doc = NONE;
+    for (let i = 0; i < essential; i++) if ((current[i] as number) < doc) doc = current[i] as number;
+    if (doc === NONE) break;
+    if (blockMax && doc > checkedTo) {
+      // Block-max: up to the first end of the head's current blocks, a document scores at most
+      // their maxima and the tail's bounds; when that falls short, every head list skips past it.
+      let bound = rest[essential] as number;
+      let last = NONE;
+      for (let i = 0; i < essential; i++) {
+        if (current[i] === NONE) continue;
+        const block = (at[i] as number) >>> BLOCK_SHIFT;
+        bound += (queryWeights[i] as number) * (blockMax[block] as number);
+        const blockLast = docs[Math.min(ends[i] as number, (block + 1) << BLOCK_SHIFT) - 1] as number;
+        if (blockLast < last) last = blockLast;
+      }
+      if (bound < bar - SLACK) {
+        for (let i = 0; i < essential; i++) {
+          if ((current[i] as number) > last) continue;
+          const end = ends[i] as number;
+          const posting = seek(docs, at[i] as number, end, last + 1);
+          at[i] = posting;
+          current[i] = posting < end ? (docs[posting] as number) : NONE;
+        }
+        continue;
+      }
+      checkedTo = last;
     }
-    const remaining = rest[next] as number;
-    // The k-th score beats the remaining bounds exactly when k scores do; counting them is cheaper
-    // than selecting the k-th, which is needed only then.
-    if (
-      touchedCount >= k &&
-      highest > remaining + SLACK &&
-      (countAbove(touched, touchedCount, scores, remaining + margin + SLACK, k) >= k ||
-        (depth > k && countAbove(touched, touchedCount, scores, remaining + SLACK, depth) >= depth))
-    ) {
-      threshold = cutoff(touched, touchedCount, remaining + SLACK);
-      break;
+    let score = 0;
+    for (let i = 0; i < essential; i++) {
+      if (current[i] !== doc) continue;
+      const posting = at[i] as number;
+      score += (queryWeights[i] as number) * (weights[posting] as number);
+      at[i] = posting + 1;
+      current[i] = posting + 1 < (ends[i] as number) ? (docs[posting + 1] as number) : NONE;
+    }
+    let i = essential;
+    for (; i < count; i++) {
+      if (score + (rest[i] as number) < bar - SLACK) break;
+      if ((current[i] as number) < doc) {
+        const end = ends[i] as number;
+        const posting = seek(docs, at[i] as number, end, doc);
+        at[i] = posting;
+        current[i] = posting < end ? (docs[posting] as number) : NONE;
+      }
+      if (current[i] === doc) score += (queryWeights[i] as number) * (weights[at[i] as number] as number);
+    }
+    if (i < count || score < bar - SLACK) continue;
+    deep.offer(doc, score);
+    top?.offer(doc, score);
+    const reached = Math.max(deep.worst, top ? top.worst - margin : Number.NEGATIVE_INFINITY);
+    if (reached > bar) {
+      bar = reached;
+      while (essential > 0 && (rest[essential - 1] as number) < bar - SLACK) essential--;
     }
   }
-  const scored = touched.subarray(0, touchedCount);
-  // Scores only grow, so at least k documents stay at or above a k-th score once found: selecting
-  // among those above it (a few hundred, not thousands) gives the same k-th.
-  if (next === count)
-    return {
-      best: wanted(topOf(touched, touchedCount, scores, depth, values, threshold - SLACK), scores, k, margin),
-      touched: scored,
-      total: Math.min(touchedCount, cap),
-      // Every weight is positive: a document holding a term has a score.
-      matched: probe.map((doc) => doc >= 0 && (scores[doc] as number) > 0),
-    };
+  const { scores, touched } = scratch;
+  for (let i = 0; i < deep.count; i++) {
+    const doc = deep.docs[i] as number;
+    scores[doc] = deep.scores[i] as number;
+    touched[i] = doc;
+  }
+  const ranked = Array.from(touched.subarray(0, deep.count)).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  return {
+    best: wanted(ranked, scores, k, margin),
+    touched: touched.subarray(0, deep.count),
+    total: countMatching(terms, docs, scratch.seen, cap),
+    matched: probe.map((doc) => doc >= 0 && holdsAny(terms, docs, doc)),
+  };
+}
 
-  // No unseen document can reach the k-th score now: the remaining lists add only to the
-  // candidates, and are walked for the count of matching documents until it reaches the cap.
-  let total = touchedCount;
-  const switched = next;
-  let candidateCount = 0;
-  for (let i = 0; i < touchedCount; i++) {
-    const doc = touched[i] as number;
-    if (total < cap) seen[doc >>> 5] = (seen[doc >>> 5] as number) | (1 << (doc & 31));
-    if ((scores[doc] as number) + (rest[next] as number) >= threshold - SLACK) {
-      candidates[candidateCount++] = doc;
-      live[doc >>> 5] = (live[doc >>> 5] as number) | (1 << (doc & 31));
-    }
+/** The first posting in `docs[from .. end)` at or after `doc` (doubling steps, then a binary search); `end` when none. */
+function seek(docs: Uint32Array, from: number, end: number, doc: number): number {
+  let low = from;
+  let step = 1;
+  let high = from;
+  while (high < end && (docs[high] as number) < doc) {
+    low = high + 1;
+    high += step;
+    step *= 2;
   }
-  let ascending = false;
-  for (; next < count; next++) {
-    const { start, end, queryWeight } = terms[next] as ScoredTerm;
-    let posting = start;
-    for (; posting < end && total < cap; posting++) {
+  if (high > end) high = end;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((docs[middle] as number) < doc) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/**
+ * A starting bar from one term's own postings: every document holding it scores at least its
+ * share, so the wanted score among those shares (`Reach`) is a lower bound of the one among the
+ * documents' scores. From the term's `highest` weights when given, else from its postings when the
+ * list is short (or the first, the likeliest to be short and to set the highest bar).
+ */
+function seed(
+  term: ScoredTerm,
+  first: boolean,
+  weights: Float32Array,
+  k: number,
+  depth: number,
+  margin: number,
+  values: Float64Array,
+): number {
+  const { start, end, queryWeight, highest } = term;
+  const length = end - start;
+  if (length < k) return Number.NEGATIVE_INFINITY;
+  if (highest && highest.length >= Math.min(length, depth)) {
+    const kth = queryWeight * (highest[k - 1] as number);
+    if (depth === k) return kth;
+    const atDepth = length >= depth ? queryWeight * (highest[depth - 1] as number) : Number.NEGATIVE_INFINITY;
+    return margin === Number.POSITIVE_INFINITY ? atDepth : Math.max(atDepth, kth - margin);
+  }
+  if (!first && length > SEED_LENGTH) return Number.NEGATIVE_INFINITY;
+  for (let posting = start; posting < end; posting++) values[posting - start] = queryWeight * (weights[posting] as number);
+  return wantedAmong(values, length, k, depth, margin);
+}
+
+/** The `count` highest of `weights[start .. end)` (all of them when fewer), descending. */
+export function highestWeights(weights: Float32Array, start: number, end: number, count: number): Float32Array {
+  const all = weights.slice(start, end);
+  if (all.length <= count) return all.sort().reverse();
+  // The count-th highest by quickselect, then those above it (and enough equal to it) sorted.
+  const values = Float64Array.from(all);
+  const cut = select(values, 0, values.length - 1, values.length - count);
+  const kept = new Float32Array(count);
+  let size = 0;
+  // Fewer than `count` lie strictly above the count-th highest.
+  for (const weight of all) if (weight > cut) kept[size++] = weight;
+  kept.fill(cut, size);
+  return kept.sort().reverse();
+}
+
+/**
+ * How many documents hold any of `terms`, or `cap` once that many do: the cap itself when one list
+ * is that long, else each list walked, marking `seen` (cleared again before returning).
+ */
+function countMatching(terms: readonly ScoredTerm[], docs: Uint32Array, seen: Uint32Array, cap: number): number {
+  if (terms.some(({ start, end }) => end - start >= cap)) return cap;
+  let total = 0;
+  for (const { start, end } of terms)
+    for (let posting = start; posting < end && total < cap; posting++) {
       const doc = docs[posting] as number;
       const word = doc >>> 5;
       const bit = 1 << (doc & 31);
@@ -173,150 +364,26 @@ export function maxScoreTopK(
       if ((marked & bit) === 0) {
         seen[word] = marked | bit;
         total++;
-      } else if (((live[word] as number) & bit) !== 0) scores[doc] = (scores[doc] as number) + queryWeight * (weights[posting] as number);
-    }
-    if (posting === start && end - start > GALLOP_RATIO * candidateCount) {
-      if (!ascending) candidateCount = liveInOrder(live, candidates);
-      ascending = true;
-      gallop(docs, weights, start, end, queryWeight, candidates, candidateCount, scores);
-    } else
-      for (; posting < end; posting++) {
-        const doc = docs[posting] as number;
-        if (((live[doc >>> 5] as number) & (1 << (doc & 31))) !== 0)
-          scores[doc] = (scores[doc] as number) + queryWeight * (weights[posting] as number);
       }
-    const remaining = rest[next + 1] as number;
-    threshold = cutoff(candidates, candidateCount, threshold - SLACK);
-    let kept = 0;
-    for (let i = 0; i < candidateCount; i++) {
-      const doc = candidates[i] as number;
-      if ((scores[doc] as number) + remaining >= threshold - SLACK) candidates[kept++] = doc;
-      else live[doc >>> 5] = (live[doc >>> 5] as number) & ~(1 << (doc & 31));
     }
-    candidateCount = kept;
-  }
-  const best = wanted(topOf(candidates, candidateCount, scores, depth, values, threshold - SLACK), scores, k, margin);
-  // A probe is counted if scored before the switch, marked while counting, or (past the cap) in a list searched for it.
-  const matched = probe.map(
-    (doc) =>
-      doc >= 0 &&
-      ((scores[doc] as number) > 0 ||
-        ((seen[doc >>> 5] as number) & (1 << (doc & 31))) !== 0 ||
-        (total >= cap && holdsAny(terms, switched, docs, doc))),
-  );
   seen.fill(0);
-  live.fill(0);
-  return { best, touched: scored, total: Math.min(total, cap), matched };
+  return total;
 }
 
-/** The documents whose bit is set, ascending, written to `into`; how many. */
-function liveInOrder(live: Uint32Array, into: Int32Array): number {
-  let count = 0;
-  for (let word = 0; word < live.length; word++) {
-    let bits = live[word] as number;
-    while (bits !== 0) {
-      const low = bits & -bits;
-      into[count++] = (word << 5) | (31 - Math.clz32(low));
-      bits ^= low;
-    }
-  }
-  return count;
-}
-
-/** Adds the term's weight to each of the ascending `candidates` its postings `docs[start .. end)` hold. */
-function gallop(
-  docs: Uint32Array,
-  weights: Float32Array,
-  start: number,
-  end: number,
-  queryWeight: number,
-  candidates: Int32Array,
-  count: number,
-  scores: Float64Array,
-): void {
-  let low = start;
-  for (let i = 0; i < count && low < end; i++) {
-    const doc = candidates[i] as number;
-    // Doubling steps bracket the first posting at or after `doc`, then a binary search finds it.
-    let step = 1;
-    let high = low;
-    while (high < end && (docs[high] as number) < doc) {
-      low = high + 1;
-      high += step;
-      step *= 2;
-    }
-    if (high > end) high = end;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((docs[middle] as number) < doc) low = middle + 1;
-      else high = middle;
-    }
-    if (low < end && docs[low] === doc) scores[doc] = (scores[doc] as number) + queryWeight * (weights[low] as number);
-  }
-}
-
-/** Whether any of `terms` from `first` on holds `doc` (a binary search of each ascending list). */
-function holdsAny(terms: readonly ScoredTerm[], first: number, docs: Uint32Array, doc: number): boolean {
-  for (let term = first; term < terms.length; term++) {
-    const { start, end } = terms[term] as ScoredTerm;
-    let low = start;
-    let high = end;
-    while (low < high) {
-      const middle = (low + high) >>> 1;
-      if ((docs[middle] as number) < doc) low = middle + 1;
-      else high = middle;
-    }
-    if (low < end && docs[low] === doc) return true;
+/** Whether any of `terms` holds `doc` (a binary search of each ascending list). */
+function holdsAny(terms: readonly ScoredTerm[], docs: Uint32Array, doc: number): boolean {
+  for (const { start, end } of terms) {
+    const posting = seek(docs, start, end, doc);
+    if (posting < end && docs[posting] === doc) return true;
   }
   return false;
 }
 
-/** How many of the first `count` of `docs` score above `floor`, counting no further than `enough`. */
-function countAbove(docs: Int32Array, count: number, scores: Float64Array, floor: number, enough: number): number {
-  let above = 0;
-  for (let i = 0; i < count && above < enough; i++) if ((scores[docs[i] as number] as number) > floor) above++;
-  return above;
-}
-
 /**
- * The `k` best of the first `count` of `docs` by score, best first, ties to the lower document;
- * only those scoring above `floor` when more than k.
+ * The score a document must reach to be wanted (`Reach`) among the first `size` of `values` (at
+ * least k), which it reorders: the `depth`-th best, or the k-th best less `margin` when that is higher.
  */
-function topOf(docs: Int32Array, count: number, scores: Float64Array, k: number, values: Float64Array, floor: number): number[] {
-  const byScore = (a: number, b: number) => (scores[b] as number) - (scores[a] as number) || a - b;
-  if (count <= k) return Array.from(docs.subarray(0, count)).sort(byScore);
-  const size = valuesAbove(docs, count, scores, values, floor);
-  const kth = size <= k ? floor : select(values, 0, size - 1, size - k);
-  // Everything above the k-th score, then the lowest documents at it.
-  const above: number[] = [];
-  const at: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const doc = docs[i] as number;
-    const score = scores[doc] as number;
-    if (score > kth) above.push(doc);
-    else if (score === kth && size > k) at.push(doc);
-  }
-  at.sort((a, b) => a - b);
-  for (let i = 0; above.length < k && i < at.length; i++) above.push(at[i] as number);
-  return above.sort(byScore);
-}
-
-/**
- * The score a document must reach to be wanted (`Reach`): the `depth`-th best among the first
- * `count` of `docs`, or the k-th best less `margin` when that is higher. At least k of them score
- * above `floor` (at least `depth`, when the margin is infinite); only those are selected among.
- */
-function wantedScore(
-  docs: Int32Array,
-  count: number,
-  scores: Float64Array,
-  k: number,
-  depth: number,
-  margin: number,
-  values: Float64Array,
-  floor: number,
-): number {
-  const size = valuesAbove(docs, count, scores, values, floor);
+function wantedAmong(values: Float64Array, size: number, k: number, depth: number, margin: number): number {
   if (depth === k) return select(values, 0, size - 1, size - k);
   let atDepth = Number.NEGATIVE_INFINITY;
   let low = 0;
@@ -335,16 +402,6 @@ function wanted(ranked: number[], scores: Float64Array, k: number, margin: numbe
   let end = k;
   while (end < ranked.length && (scores[ranked[end] as number] as number) >= floor) end++;
   return end === ranked.length ? ranked : ranked.slice(0, end);
-}
-
-/** Copies the scores of the first `count` of `docs` that lie above `floor` into `values`; how many. */
-function valuesAbove(docs: Int32Array, count: number, scores: Float64Array, values: Float64Array, floor: number): number {
-  let size = 0;
-  for (let i = 0; i < count; i++) {
-    const score = scores[docs[i] as number] as number;
-    if (score > floor) values[size++] = score;
-  }
-  return size;
 }
 
 /**

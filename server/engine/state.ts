@@ -52,6 +52,7 @@ export class EngineState {
   #membersOfTopic: Map<number, number[]> | undefined;
   #floor: Promise<number> | undefined;
   #expander: QueryExpander | undefined;
+  #topicLabels: Map<number, string> | undefined;
 
   constructor(parts: {
     manifest: Manifest;
@@ -212,7 +213,12 @@ export class EngineState {
 
   #clusterRef(position: number): ClusterRef {
     const id = this.topicOfPaper[position] ?? 0;
-    return { id, label: this.topics.topics.find((topic) => topic.id === id)?.label ?? '' };
+    // Every hit names its topic: a map, not a scan of the topics per hit.
+    if (!this.#topicLabels) {
+      this.#topicLabels = new Map();
+      for (const topic of this.topics.topics) if (!this.#topicLabels.has(topic.id)) this.#topicLabels.set(topic.id, topic.label);
+    }
+    return { id, label: this.#topicLabels.get(id) ?? '' };
   }
 
   summary(paper: PaperRecord): PaperSummary {

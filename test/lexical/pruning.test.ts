@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { generateCorpus } from '../../bench/corpus.js';
 import { createRandom } from '../../core/random.js';
 import { buildLexicalIndex, countCorpusTerms, DEFAULT_LEXICAL_PARAMS, type LexicalIndex, PROXIMITY } from '../../indexer/lexical/index.js';
-import { maxScoreTopK, PruningScratch } from '../../indexer/lexical/max-score.js';
+import {
+  BLOCK_SHIFT,
+  foldBlockMaxima,
+  highestWeights,
+  maxScoreTopK,
+  PruningScratch,
+  type Reach,
+  type ScoredTerm,
+} from '../../indexer/lexical/max-score.js';
 import { pairBonus, proximityBound, windowCloseness } from '../../indexer/lexical/proximity.js';
 import { readSampleCorpus } from './sample-corpus.js';
 
@@ -107,6 +115,65 @@ describe('MaxScore pruning', () => {
       expect(reached.total).toBe(found.total);
       expect(reached.matched).toEqual(found.matched);
     }
+  });
+
+  it("skips blocks by their largest weight (block-max) and starts from the lists' highest weights, keeping the exact top k; wrong bounds would not", () => {
+    const random = createRandom(21);
+    const block = 1 << BLOCK_SHIFT;
+    let differedWithLowBounds = 0;
+    let differedWithHighSeeds = 0;
+    for (let trial = 0; trial < 60; trial++) {
+      const documentCount = 500 + Math.floor(random() * 3000);
+      const lists = Array.from({ length: 1 + Math.floor(random() * 4) }, () => {
+        const share = 0.05 + random() ** 2;
+        return Array.from({ length: documentCount }, (_, doc) => doc).filter(() => random() < share);
+      });
+      const docs = Uint32Array.from(lists.flat());
+      // Mostly low weights with a few high ones, in runs, so that whole blocks can be skipped.
+      let high = false;
+      const weights = Float32Array.from(docs, () => {
+        if (random() < 0.02) high = !high;
+        return high ? 2 + random() : 0.05 + 0.5 * random() ** 3;
+      });
+      let start = 0;
+      const terms = lists.map((list) => {
+        const term = { start, end: start + list.length, queryWeight: 0.5 + 2 * random(), maxWeight: 0 };
+        for (let at = term.start; at < term.end; at++) term.maxWeight = Math.max(term.maxWeight, weights[at] as number);
+        start = term.end;
+        return term;
+      });
+      const maxima = new Float32Array(Math.ceil(docs.length / block));
+      // Folded list by list, as terms are weighed on first use.
+      for (const term of terms) foldBlockMaxima(weights, term.start, term.end, maxima);
+      for (let b = 0; b < maxima.length; b++)
+        expect(maxima[b]).toBe(Math.max(...weights.subarray(b * block, Math.min(docs.length, (b + 1) * block))));
+      const k = 1 + Math.floor(random() * 12);
+      const reach: Reach = trial % 2 === 0 ? { depth: k, margin: 0 } : { depth: k + 20, margin: random() * 2 };
+      const plain = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), [], Number.POSITIVE_INFINITY, reach);
+      // Each list's highest weights start the bar where the list is too long to be read for it.
+      const seeded: ScoredTerm[] = terms.map((term) => ({ ...term, highest: highestWeights(weights, term.start, term.end, 40) }));
+      for (const { start, end, highest } of seeded)
+        expect(Array.from(highest ?? [])).toEqual(
+          Array.from(weights.subarray(start, end))
+            .sort((a, b) => b - a)
+            .slice(0, 40),
+        );
+      const scratch = new PruningScratch(documentCount);
+      const skipping = maxScoreTopK(seeded, docs, weights, k, scratch, [], Number.POSITIVE_INFINITY, reach, maxima);
+      expect(skipping.best).toEqual(plain.best);
+      expect(skipping.total).toBe(plain.total);
+      for (const doc of plain.best) expect(scratch.scores[doc]).toBeGreaterThan(0);
+      // The same walk with block bounds below the true maxima, or highest weights above the true
+      // ones, loses documents it should have kept.
+      const low = maxima.map((weight) => weight / 2);
+      const wrong = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), [], Number.POSITIVE_INFINITY, reach, low);
+      if (JSON.stringify(wrong.best) !== JSON.stringify(plain.best)) differedWithLowBounds++;
+      const raised = seeded.map((term) => ({ ...term, highest: term.highest?.map((weight) => weight * 1.5) }));
+      const overSeeded = maxScoreTopK(raised, docs, weights, k, new PruningScratch(documentCount), [], Number.POSITIVE_INFINITY, reach);
+      if (JSON.stringify(overSeeded.best) !== JSON.stringify(plain.best)) differedWithHighSeeds++;
+    }
+    expect(differedWithLowBounds).toBeGreaterThan(5);
+    expect(differedWithHighSeeds).toBeGreaterThan(5);
   });
 
   it("bounds the proximity bonus tightly: no document's bonus exceeds it, and words side by side come near it", () => {
