@@ -101,19 +101,19 @@ const STREAM_CHUNK = 8 << 20;
 
 /**
  * The sealed file open as `fd`, checked against its checksum by reading it once through, a chunk at
- * a time, none of it kept: for a body too large to hold in memory, whose parts are then read where
- * they lie. `onHeader` gets the parsed (unchecked) header and the body's length, and returns what
- * sees each chunk of the body (`at`: its offset in the body; a multiple of `chunkBytes`, 8 MB unless
- * given, which must be even) or
- * why the file cannot be used. Returns where the body starts, or the problem.
+ * a time: for a body too large to hold in memory, whose parts are then read where they lie.
+ * `onHeader` gets the parsed (unchecked) header and the body's length, and returns how many bytes of
+ * the body's start to keep (read straight into `kept`, 8-byte aligned for typed-array views; the
+ * rest is read `chunkBytes` at a time, 8 MB unless given, and dropped) or why the file cannot be
+ * used. Returns where the body starts and the kept bytes, or the problem.
  */
 export function streamSealedFile(
   fd: number,
   magic: string,
   kind: string,
-  onHeader: (header: unknown, bodyLength: number) => ((chunk: Buffer, at: number) => void) | { problem: string },
+  onHeader: (header: unknown, bodyLength: number) => { keep: number } | { problem: string },
   chunkBytes = STREAM_CHUNK,
-): { bodyStart: number } | { problem: string } {
+): { bodyStart: number; kept: Buffer } | { problem: string } {
   const size = fstatSync(fd).size;
   const prefix = Buffer.alloc(PREFIX_BYTES);
   if (readFully(fd, prefix, 0) < PREFIX_BYTES || prefix.toString('latin1', 0, magic.length) !== magic)
@@ -129,20 +129,23 @@ export function streamSealedFile(
   } catch (error) {
     return { problem: `its header is not JSON: ${(error as Error).message}` };
   }
-  const visit = onHeader(header, size - bodyStart);
-  if (typeof visit !== 'function') return visit;
+  const bodyLength = size - bodyStart;
+  const wanted = onHeader(header, bodyLength);
+  if ('problem' in wanted) return wanted;
   let checksum = crc32(head.subarray(CHECKED_FROM));
-  const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(size - bodyStart, 8)));
-  for (let at = 0; at < size - bodyStart; ) {
-    const read = readFully(fd, chunk.subarray(0, Math.min(chunk.length, size - bodyStart - at)), bodyStart + at);
+  // Its own ArrayBuffer: aligned, and not a slice of Node's pool.
+  const kept = Buffer.from(new ArrayBuffer(Math.min(wanted.keep, bodyLength)));
+  if (readFully(fd, kept, bodyStart) !== kept.length) return { problem: 'it does not match its checksum: damaged or cut short' };
+  checksum = crc32(kept, checksum);
+  const chunk = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(bodyLength - kept.length, 8)));
+  for (let at = kept.length; at < bodyLength; ) {
+    const read = readFully(fd, chunk.subarray(0, Math.min(chunk.length, bodyLength - at)), bodyStart + at);
     if (read === 0) return { problem: 'it does not match its checksum: damaged or cut short' };
-    const part = chunk.subarray(0, read);
-    checksum = crc32(part, checksum);
-    visit(part, at);
+    checksum = crc32(chunk.subarray(0, read), checksum);
     at += read;
   }
   if (checksum !== prefix.readUInt32LE(4)) return { problem: 'it does not match its checksum: damaged or cut short' };
-  return { bodyStart };
+  return { bodyStart, kept };
 }
 
 /** Reads into all of `target` from `position` of `fd` (fewer bytes only at the file's end); the bytes read. */

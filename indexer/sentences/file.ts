@@ -214,12 +214,9 @@ async function readSentenceFile(
       if (bodyLength !== expectedBytes) return refuse(damagedFile(`its vectors take ${bodyLength} bytes, not ${expectedBytes}`));
       if (meta.paperHashes.length !== meta.paperIds.length)
         return refuse(damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`));
-      const kept = new Uint8Array(meta.count * Float32Array.BYTES_PER_ELEMENT);
-      scales = new Float32Array(kept.buffer);
-      return (chunk: Buffer, at: number) => {
-        if (at < kept.length) kept.set(chunk.subarray(0, Math.min(chunk.length, kept.length - at)), at);
-      };
+      return { keep: meta.count * Float32Array.BYTES_PER_ELEMENT };
     });
+    if (!('problem' in streamed)) scales = new Float32Array(streamed.kept.buffer, streamed.kept.byteOffset, meta?.count);
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -1,6 +1,7 @@
 import { open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bodyLayout } from '../../indexer/lexical/format.js';
 import {
   buildLexicalIndex,
   buildNumberedLexicalIndex,
@@ -91,7 +92,7 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
     // read keeps its postings; one first used now reads zeros, which no sound file holds.
     const headerLength = bytes.readUInt32LE(8);
     const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength));
-    const postingsAt = Math.ceil((12 + headerLength) / 8) * 8 + 8 * header.documentCount + 4 * (header.termCount + 1);
+    const postingsAt = Math.ceil((12 + headerLength) / 8) * 8 + bodyLayout(header).postingDocs;
     const handle = await open(copy, 'r+');
     await handle.write(Buffer.alloc(8 * header.postingCount), 0, 8 * header.postingCount, postingsAt);
     await handle.close();
