@@ -3,7 +3,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
-import { HeldFile, openSealedFile, readFully, sealFile, streamSealedFile } from '../../core/sealed-file.js';
+import { HeldFile, openSealedFile, openSealedFileInPlace, readFully, sealFile } from '../../core/sealed-file.js';
 import { decodeVarints, encodeVarints } from './codec.js';
 import { invalid } from './errors.js';
 import type { LexicalData } from './lexical-index.js';
@@ -327,14 +327,13 @@ export interface PostingReader {
 }
 
 /**
- * Opens the BM25 file at `path` without holding its postings: it is read once through to verify its
- * checksum, keeping the head of its body (lengths, term offsets, the term table, the ids: ≈ 70 MB at
- * a million papers, used in place), and the postings and positions are then read per term on first
- * use (`PostingReader`). A million papers' file is ≈ 1.1 GB, which a server would otherwise hold
- * whole. Problems as `decodeLexicalFile` says them. `chunkBytes`: the scan's reads (tests make them
- * small).
+ * Opens the BM25 file at `path` without holding its postings: the head of its body (lengths, term
+ * offsets, the term table, the ids: ≈ 70 MB at a million papers, used in place) is read and checked
+ * while a worker reads the file through to verify its checksum, and the postings and positions are
+ * read per term on first use (`PostingReader`). A million papers' file is ≈ 1.1 GB, which a server
+ * would otherwise hold whole. Problems as `decodeLexicalFile` says them.
  */
-export function openLexicalFile(path: string, chunkBytes?: number): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+export async function openLexicalFile(path: string): Promise<{ tableVersion: number; data: LexicalData } | { problem: LoadProblem }> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -342,16 +341,26 @@ export function openLexicalFile(path: string, chunkBytes?: number): { tableVersi
     return { problem: unreadableFile(error) };
   }
   try {
-    const opened = openLexicalFd(fd, chunkBytes);
-    if ('problem' in opened) closeSync(fd);
-    return opened;
+    const opened = openLexicalFd(path, fd);
+    if ('problem' in opened) {
+      closeSync(fd);
+      return opened;
+    }
+    if (!(await opened.verified)) {
+      opened.data.reader?.close();
+      return { problem: damagedFile('it does not match its checksum: damaged or cut short') };
+    }
+    return { tableVersion: opened.tableVersion, data: opened.data };
   } catch (error) {
     closeSync(fd);
     return { problem: damagedFile((error as Error).message) };
   }
 }
 
-function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+function openLexicalFd(
+  path: string,
+  fd: number,
+): { tableVersion: number; data: LexicalData; verified: Promise<boolean> } | { problem: LoadProblem } {
   const legacy = Buffer.alloc(4);
   readFully(fd, legacy, 0);
   if (legacy.toString('latin1') === LEGACY_MAGIC)
@@ -359,23 +368,17 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   let header: BinaryHeader | undefined;
   let layout: BodyLayout | undefined;
   let headerProblem: LoadProblem | undefined;
-  const streamed = streamSealedFile(
-    fd,
-    BINARY_MAGIC,
-    'lexical index',
-    (raw, bodyLength) => {
-      const parsed = parseHeader(raw);
-      if ('problem' in parsed) {
-        headerProblem = parsed.problem;
-        return { problem: parsed.problem.message };
-      }
-      header = parsed.header;
-      layout = bodyLayout(header);
-      if (bodyLength !== layout.bodyBytes) return { problem: `its body has ${bodyLength} bytes, expected ${layout.bodyBytes}` };
-      return { keep: layout.postingDocs };
-    },
-    chunkBytes,
-  );
+  const streamed = openSealedFileInPlace(path, fd, BINARY_MAGIC, 'lexical index', (raw, bodyLength) => {
+    const parsed = parseHeader(raw);
+    if ('problem' in parsed) {
+      headerProblem = parsed.problem;
+      return { problem: parsed.problem.message };
+    }
+    header = parsed.header;
+    layout = bodyLayout(header);
+    if (bodyLength !== layout.bodyBytes) return { problem: `its body has ${bodyLength} bytes, expected ${layout.bodyBytes}` };
+    return { keep: layout.postingDocs };
+  });
   if (headerProblem) return { problem: headerProblem };
   if ('problem' in streamed) return { problem: damagedFile(streamed.problem) };
   if (!header || !layout) throw new Error('the lexical file was not scanned');
@@ -411,7 +414,7 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
     ...(positions ? { positions } : {}),
     reader,
   };
-  return { tableVersion: header.tableVersion, data };
+  return { tableVersion: header.tableVersion, data, verified: streamed.verified };
 }
 
 /** The body's parts in order, each with its byte length and the typed array that holds it. */
