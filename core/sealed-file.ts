@@ -108,8 +108,9 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { openSync, readSync, fstatSync, closeSync } = require('node:fs');
 const { crc32 } = require('node:zlib');
 const { createHash } = require('node:crypto');
-const { path, algorithm, from } = workerData;
-const fd = openSync(path, 'r');
+const { file, algorithm, from } = workerData;
+// A descriptor is the process's, shared with the thread that opened it (which closes it).
+const fd = typeof file === 'number' ? file : openSync(file, 'r');
 try {
   const size = fstatSync(fd).size;
   const chunk = Buffer.allocUnsafe(Math.max(8, Math.min(8 << 20, size)));
@@ -124,16 +125,20 @@ try {
   }
   parentPort.postMessage(hash ? hash.digest('hex') : checksum);
 } finally {
-  closeSync(fd);
+  if (fd !== file) closeSync(fd);
 }
 `;
 
-/** The CRC-32 (a number) or SHA-256 (hex) of the file at `path` from byte `from` on, computed on a worker thread. */
-export function digestFileOffThread(path: string, algorithm: 'crc32', from?: number): Promise<number>;
-export function digestFileOffThread(path: string, algorithm: 'sha256', from?: number): Promise<string>;
-export function digestFileOffThread(path: string, algorithm: 'crc32' | 'sha256', from = 0): Promise<number | string> {
+/**
+ * The CRC-32 (a number) or SHA-256 (hex) of `file` (a path, or a descriptor open for reading: the
+ * file as opened, even if a new one is renamed over its path meanwhile) from byte `from` on,
+ * computed on a worker thread.
+ */
+export function digestFileOffThread(file: string | number, algorithm: 'crc32', from?: number): Promise<number>;
+export function digestFileOffThread(file: string | number, algorithm: 'sha256', from?: number): Promise<string>;
+export function digestFileOffThread(file: string | number, algorithm: 'crc32' | 'sha256', from = 0): Promise<number | string> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { path, algorithm, from } });
+    const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { file, algorithm, from } });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the checksum worker stopped (exit code ${code})`)));
@@ -141,7 +146,7 @@ export function digestFileOffThread(path: string, algorithm: 'crc32' | 'sha256',
 }
 
 /**
- * The sealed file at `path`, open as `fd`, for a body too large to hold in memory, whose parts are
+ * The sealed file open as `fd`, for a body too large to hold in memory, whose parts are
  * then read where they lie: `onHeader` gets the parsed (unchecked) header and the body's length,
  * and returns how many bytes of the body's start to keep (read straight into `kept`, 8-byte aligned
  * for typed-array views) or why the file cannot be used. The checksum over every byte is verified
@@ -149,7 +154,6 @@ export function digestFileOffThread(path: string, algorithm: 'crc32' | 'sha256',
  * should be trusted before. Returns where the body starts, or the problem.
  */
 export function openSealedFileInPlace(
-  path: string,
   fd: number,
   magic: string,
   kind: string,
@@ -178,7 +182,7 @@ export function openSealedFileInPlace(
   if (readFully(fd, kept, bodyStart) !== kept.length) return { problem: 'it does not match its checksum: damaged or cut short' };
   const expected = prefix.readUInt32LE(4);
   // A file that cannot be read through does not match.
-  const verified = digestFileOffThread(path, 'crc32', CHECKED_FROM).then(
+  const verified = digestFileOffThread(fd, 'crc32', CHECKED_FROM).then(
     (checksum) => checksum === expected,
     () => false,
   );

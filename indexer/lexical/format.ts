@@ -341,7 +341,7 @@ export async function openLexicalFile(path: string): Promise<{ tableVersion: num
     return { problem: unreadableFile(error) };
   }
   try {
-    const opened = openLexicalFd(path, fd);
+    const opened = openLexicalFd(fd);
     if ('problem' in opened) {
       closeSync(fd);
       return opened;
@@ -357,10 +357,7 @@ export async function openLexicalFile(path: string): Promise<{ tableVersion: num
   }
 }
 
-function openLexicalFd(
-  path: string,
-  fd: number,
-): { tableVersion: number; data: LexicalData; verified: Promise<boolean> } | { problem: LoadProblem } {
+function openLexicalFd(fd: number): { tableVersion: number; data: LexicalData; verified: Promise<boolean> } | { problem: LoadProblem } {
   const legacy = Buffer.alloc(4);
   readFully(fd, legacy, 0);
   if (legacy.toString('latin1') === LEGACY_MAGIC)
@@ -368,7 +365,7 @@ function openLexicalFd(
   let header: BinaryHeader | undefined;
   let layout: BodyLayout | undefined;
   let headerProblem: LoadProblem | undefined;
-  const streamed = openSealedFileInPlace(path, fd, BINARY_MAGIC, 'lexical index', (raw, bodyLength) => {
+  const streamed = openSealedFileInPlace(fd, BINARY_MAGIC, 'lexical index', (raw, bodyLength) => {
     const parsed = parseHeader(raw);
     if ('problem' in parsed) {
       headerProblem = parsed.problem;

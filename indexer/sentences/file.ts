@@ -198,7 +198,7 @@ async function readSentenceFile(
   let problem: LoadProblem | undefined;
   let streamed: ReturnType<typeof openSealedFileInPlace>;
   try {
-    streamed = openSealedFileInPlace(layout.sentences, fd, MAGIC, 'sentence index', (header, bodyLength) => {
+    streamed = openSealedFileInPlace(fd, MAGIC, 'sentence index', (header, bodyLength) => {
       const parsed = metaSchema.safeParse(header);
       if (!parsed.success) return refuse(damagedFile('its header is invalid'));
       meta = parsed.data;

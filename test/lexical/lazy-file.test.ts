@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,6 +137,12 @@ describe('a file checked on a worker thread (digestFileOffThread)', () => {
       await writeFile(file, bytes);
       expect(await digestFileOffThread(file, 'crc32', 8)).toBe(crc32(bytes.subarray(8)));
       expect(await digestFileOffThread(file, 'sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
+      // By descriptor: the file as opened, though another is renamed over its path.
+      const handle = await open(file, 'r');
+      await writeFile(`${file}.new`, 'other bytes');
+      await rename(`${file}.new`, file);
+      expect(await digestFileOffThread(handle.fd, 'crc32')).toBe(crc32(bytes));
+      await handle.close();
       await expect(digestFileOffThread(path.join(dir.dir, 'none.bin'), 'crc32')).rejects.toThrow(/ENOENT/);
     } finally {
       await dir.remove();
