@@ -82,7 +82,9 @@ for (let run = 0; run < Number(values.runs); run++) {
     const rssMb = await treeMemoryMb(pid, 'VmRSS');
     child.kill('SIGINT');
     await gone;
-    console.log(JSON.stringify({ coldStartMs: Math.round(coldMs), coldCpuMs: Math.round(coldCpuMs), coldMainMs, rssMb, load: loadAverage() }));
+    console.log(
+      JSON.stringify({ coldStartMs: Math.round(coldMs), coldCpuMs: Math.round(coldCpuMs), coldMainMs, rssMb, load: loadAverage() }),
+    );
     continue;
   }
   // Every worker loaded before the load test.
