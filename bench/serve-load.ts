@@ -79,9 +79,12 @@ for (let run = 0; run < Number(values.runs); run++) {
   const coldMainMs = await mainThreadCpuMs(pid);
   if (requests === 0) {
     // --requests 0: the start alone (a profile then covers start-up to the first answer).
+    const rssMb = await treeMemoryMb(pid, 'VmRSS');
     child.kill('SIGINT');
     await gone;
-    console.log(JSON.stringify({ coldStartMs: Math.round(coldMs), coldCpuMs: Math.round(coldCpuMs), coldMainMs, load: loadAverage() }));
+    console.log(
+      JSON.stringify({ coldStartMs: Math.round(coldMs), coldCpuMs: Math.round(coldCpuMs), coldMainMs, rssMb, load: loadAverage() }),
+    );
     continue;
   }
   // Every worker loaded before the load test.

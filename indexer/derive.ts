@@ -422,7 +422,7 @@ export async function loadLexical(
   layout: DataDirLayout,
   expected: { count: number; tableVersion: number },
 ): Promise<{ index: LexicalIndex } | { problem: LoadProblem }> {
-  const saved = openLexicalIndex(layout.lexical);
+  const saved = await openLexicalIndex(layout.lexical);
   if ('problem' in saved) return saved;
   const { index } = saved;
   const outdated = lexicalOutdated(

@@ -2,6 +2,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import { type CorpusTerms, countCorpusTerms, type FieldedText } from './corpus-terms.js';
 import { LexicalIndex } from './lexical-index.js';
 import { DEFAULT_LEXICAL_PARAMS, type LexicalParams, validateParams } from './params.js';
+import { PackedStrings, TermTable } from './term-table.js';
 
 export interface LexicalDocument {
   id: string;
@@ -33,11 +34,7 @@ export function buildLexicalIndex(
     }
     seenIds.set(doc.id, docIndex);
   });
-  return invert(
-    docs.map((doc) => doc.id),
-    options,
-    counted,
-  );
+  return invert(PackedStrings.pack(docs.map((doc) => doc.id)), docs.length, options, counted);
 }
 
 /**
@@ -49,17 +46,13 @@ export function buildNumberedLexicalIndex(
   options: Partial<LexicalParams> = {},
   counted: CorpusTerms = countCorpusTerms(docs, { positions: true }),
 ): LexicalIndex {
-  return invert(
-    Array.from({ length: docs.length }, (_, index) => String(index)),
-    options,
-    counted,
-  );
+  return invert(undefined, docs.length, options, counted);
 }
 
-function invert(ids: string[], options: Partial<LexicalParams>, counted: CorpusTerms): LexicalIndex {
+/** `ids` undefined: the documents are numbered. */
+function invert(ids: PackedStrings | undefined, documents: number, options: Partial<LexicalParams>, counted: CorpusTerms): LexicalIndex {
   const params = { ...DEFAULT_LEXICAL_PARAMS, ...options } satisfies LexicalParams;
   validateParams(params);
-  const documents = ids.length;
   if (counted.starts.length !== documents + 1) {
     throw new PaperscopeError('INVALID_INPUT', `Term counts for ${counted.starts.length - 1} documents given with ${documents} documents`, {
       field: 'counted',
@@ -99,8 +92,8 @@ function invert(ids: string[], options: Partial<LexicalParams>, counted: CorpusT
       : {}),
     params,
     ids,
-    terms,
-    surfaces: counted.surfaces,
+    // Sorted for lookups by binary search once saved and read back in place.
+    terms: TermTable.build(terms, counted.surfaces),
     titleLengths: counted.titleLengths,
     abstractLengths: counted.abstractLengths,
     termOffsets,

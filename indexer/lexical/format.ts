@@ -3,10 +3,14 @@ import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
-import { HeldFile, openSealedFile, readFully, sealFile, streamSealedFile } from '../../core/sealed-file.js';
+import { HeldFile, openSealedFile, openSealedFileInPlace, readFully, sealFile } from '../../core/sealed-file.js';
 import { decodeVarints, encodeVarints } from './codec.js';
+import { invalid } from './errors.js';
 import type { LexicalData } from './lexical-index.js';
 import { validateParams } from './params.js';
+import { PackedStrings, TermTable } from './term-table.js';
+
+export { invalid } from './errors.js';
 
 export const LEXICAL_FORMAT = 'paperscope-lexical';
 export const LEXICAL_FORMAT_VERSION = 1;
@@ -39,7 +43,7 @@ export type SerializedLexicalIndex = z.infer<typeof serializedLexicalIndexSchema
 
 /** Index statistics as a JSON-ready object. */
 export function encodeLexicalData(data: LexicalData): SerializedLexicalIndex {
-  const termCount = data.terms.length;
+  const termCount = data.terms.size;
   const frequencies = new Uint32Array(termCount);
   const gaps = new Uint32Array(data.postingDocs.length);
   for (let term = 0; term < termCount; term++) {
@@ -57,9 +61,9 @@ export function encodeLexicalData(data: LexicalData): SerializedLexicalIndex {
     format: LEXICAL_FORMAT,
     version: LEXICAL_FORMAT_VERSION,
     params: { ...data.params },
-    ids: [...data.ids],
-    terms: [...data.terms],
-    surfaces: [...data.surfaces],
+    ids: data.ids?.all() ?? Array.from({ length: data.titleLengths.length }, (_, index) => String(index)),
+    terms: Array.from({ length: termCount }, (_, id) => data.terms.term(id)),
+    surfaces: data.terms.surfaces.all(),
     postingCount: data.postingDocs.length,
     titleLengths: encodeVarints(data.titleLengths),
     abstractLengths: encodeVarints(data.abstractLengths),
@@ -83,8 +87,11 @@ export function decodeLexicalData(json: unknown): LexicalData {
     throw invalid(field, issue?.message ?? 'invalid value');
   }
   const stored = parsed.data;
+  checkParams(stored.params);
   const documentCount = stored.ids.length;
   const termCount = stored.terms.length;
+  if (new Set(stored.ids).size !== documentCount) throw invalid('ids', 'contains duplicates');
+  const terms = TermTable.build(stored.terms, stored.surfaces);
   const titleLengths = decodeField(stored, 'titleLengths', documentCount);
   const abstractLengths = decodeField(stored, 'abstractLengths', documentCount);
   const frequencies = decodeField(stored, 'documentFrequencies', termCount);
@@ -109,9 +116,8 @@ export function decodeLexicalData(json: unknown): LexicalData {
   }
   const data: LexicalData = {
     params: stored.params,
-    ids: stored.ids,
-    terms: stored.terms,
-    surfaces: stored.surfaces,
+    ids: PackedStrings.pack(stored.ids),
+    terms,
     titleLengths,
     abstractLengths,
     termOffsets,
@@ -119,7 +125,7 @@ export function decodeLexicalData(json: unknown): LexicalData {
     titleTf: toUint16(titleTf, 'titleTf'),
     abstractTf: toUint16(abstractTf, 'abstractTf'),
   };
-  checkConsistency(data, 'postingGaps');
+  checkPostings(data, 'postingGaps');
   if (stored.positions !== undefined) {
     let occurrences = 0;
     for (let posting = 0; posting < stored.postingCount; posting++)
@@ -130,41 +136,39 @@ export function decodeLexicalData(json: unknown): LexicalData {
   return data;
 }
 
-/**
- * The checks both stored forms share: valid parameters, one surface per term, unique ids (unique
- * terms are checked by the index, whose term map finds them); with `postingsField`, posting lists
- * that ascend strictly within the documents and count an occurrence. The binary file leaves those
- * to the index, which checks a term's postings and positions when it first uses them: every
- * posting on every start-up was ≈ 0.1 s at 100k papers, ≈ 1 s at a million, and the file's
- * checksum already stands for what was written.
- */
-function checkConsistency(data: LexicalData, postingsField: string | undefined, skipIdCheck = false): void {
+function checkParams(params: LexicalData['params']): void {
   try {
-    validateParams(data.params);
+    validateParams(params);
   } catch (error) {
     throw invalid('params', error instanceof Error ? error.message : String(error));
   }
-  const { ids, terms, surfaces, termOffsets, postingDocs, titleTf, abstractTf } = data;
-  if (surfaces.length !== terms.length) throw invalid('surfaces', `has ${surfaces.length} entries for ${terms.length} terms`);
-  if (!skipIdCheck && new Set(ids).size !== ids.length) throw invalid('ids', 'contains duplicates');
-  if (postingsField === undefined) return;
-  const bad = firstInvalidTerm(termOffsets, postingDocs, titleTf, abstractTf, ids.length);
+}
+
+/**
+ * That the posting lists ascend strictly within the documents and count an occurrence, for the JSON
+ * form, read whole. The binary file leaves this to the index, which checks a term's postings and
+ * positions when it first uses them: every posting on every start-up was ≈ 0.1 s at 100k papers,
+ * ≈ 1 s at a million, and the file's checksum already stands for what was written.
+ */
+function checkPostings(data: LexicalData, postingsField: string): void {
+  const { terms, termOffsets, postingDocs, titleTf, abstractTf } = data;
+  const documentCount = data.titleLengths.length;
+  const bad = firstInvalidTerm(termOffsets, postingDocs, titleTf, abstractTf, documentCount);
   if (bad < 0) return;
   let previous = -1;
   for (let posting = termOffsets[bad] as number; posting < (termOffsets[bad + 1] as number); posting++) {
     const doc = postingDocs[posting] as number;
-    if (doc <= previous) throw invalid(postingsField, `term "${terms[bad]}" lists a document twice or out of order`);
-    if (doc >= ids.length) throw invalid(postingsField, `term "${terms[bad]}" points past the last document`);
+    if (doc <= previous) throw invalid(postingsField, `term "${terms.term(bad)}" lists a document twice or out of order`);
+    if (doc >= documentCount) throw invalid(postingsField, `term "${terms.term(bad)}" points past the last document`);
     if (titleTf[posting] === 0 && abstractTf[posting] === 0)
-      throw invalid('titleTf', `term "${terms[bad]}" has a posting with no occurrences`);
+      throw invalid('titleTf', `term "${terms.term(bad)}" has a posting with no occurrences`);
     previous = doc;
   }
 }
 
 /**
  * The first term whose postings do not ascend strictly within the documents or count no
- * occurrence, else -1. A tight loop of its own: it visits every posting on each server start,
- * and runs ~3× faster than with the error reporting inline.
+ * occurrence, else -1. A tight loop of its own: it runs ~3× faster than with the error reporting inline.
  */
 function firstInvalidTerm(
   termOffsets: Uint32Array,
@@ -192,9 +196,11 @@ const LEGACY_MAGIC = 'PSLX';
 /**
  * Version 5 moved to the sealed framing (versions 3 and 4 were "PSLX" files, now rebuilt); version 6
  * spells terms as `normaliseSpelling` does ("tumor" for "tumour", "alpha" for "α"), so an index of an
- * earlier version is rebuilt rather than missing the papers a query's spelling no longer reaches.
+ * earlier version is rebuilt rather than missing the papers a query's spelling no longer reaches;
+ * version 7 stores the terms, surfaces and ids as packed UTF-8 with offsets (and the terms' byte
+ * order, and where each term's positions start) instead of JSON arrays, read in place.
  */
-export const LEXICAL_BINARY_VERSION = 6;
+export const LEXICAL_BINARY_VERSION = 7;
 
 const binaryHeaderSchema = z.object({
   format: z.literal(LEXICAL_FORMAT),
@@ -207,10 +213,10 @@ const binaryHeaderSchema = z.object({
   documentCount: z.number().int().nonnegative(),
   termCount: z.number().int().nonnegative(),
   postingCount: z.number().int().nonnegative(),
-  /** Ids "0", "1", … (the sentence index's) are not stored: `stringBytes.ids` is then 0. */
+  /** Ids "0", "1", … (the sentence index's) are not stored: `textBytes.ids` is then 0. */
   sequentialIds: z.boolean(),
-  /** Byte lengths of the JSON string arrays at the end of the body. */
-  stringBytes: z.object({
+  /** Byte lengths of the packed UTF-8 texts (`PackedStrings`) of the ids, terms and surfaces. */
+  textBytes: z.object({
     ids: z.number().int().nonnegative(),
     terms: z.number().int().nonnegative(),
     surfaces: z.number().int().nonnegative(),
@@ -220,49 +226,47 @@ const binaryHeaderSchema = z.object({
 type BinaryHeader = z.infer<typeof binaryHeaderSchema>;
 
 /**
- * The on-disk file, sealed (`sealFile`: magic, CRC-32, JSON header): the body holds the raw
- * little-endian typed arrays, then the three string arrays as JSON. The parts are returned to be
- * written one after another, so the arrays are checksummed and written without being copied;
- * loading is one read and typed-array views over it, with no per-value decoding.
+ * The on-disk file, sealed (`sealFile`: magic, CRC-32, JSON header). Its body (`bodyLayout`) starts
+ * with what a server keeps: the document lengths, the term offsets and position starts, the term
+ * table (`TermTable`: the terms in byte order, their ids and each id's place, the surfaces) and the ids; then the postings, counts and
+ * positions, which a server reads per term. Raw little-endian typed arrays and UTF-8, 4-byte
+ * aligned; the parts are returned to be written one after another, so the arrays are checksummed
+ * and written without being copied.
  * @example await writeFile(file, encodeLexicalFile(data, tableVersion));
  */
 export function encodeLexicalFile(data: LexicalData, tableVersion: number): Uint8Array[] {
-  const sequentialIds = data.ids.every((id, index) => id === String(index));
-  const strings = {
-    ids: sequentialIds ? Buffer.alloc(0) : jsonBytes(data.ids),
-    terms: jsonBytes(data.terms),
-    surfaces: jsonBytes(data.surfaces),
-  };
-  const arrays = [
-    data.titleLengths,
-    data.abstractLengths,
-    data.termOffsets,
-    data.postingDocs,
-    data.titleTf,
-    data.abstractTf,
-    ...(data.positions ? [data.positions] : []),
-  ];
-  const parts = arrays.map((array) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
-  const arrayBytes = parts.reduce((sum, part) => sum + part.length, 0);
+  const { terms, ids } = data;
   const header: BinaryHeader = {
     format: LEXICAL_FORMAT,
     version: LEXICAL_BINARY_VERSION,
     tableVersion,
     params: { ...data.params },
-    documentCount: data.ids.length,
-    termCount: data.terms.length,
+    documentCount: data.titleLengths.length,
+    termCount: terms.size,
     postingCount: data.postingDocs.length,
     positionCount: data.positions?.length ?? 0,
-    sequentialIds,
-    stringBytes: { ids: strings.ids.length, terms: strings.terms.length, surfaces: strings.surfaces.length },
+    sequentialIds: ids === undefined,
+    textBytes: { ids: ids?.bytes.length ?? 0, terms: terms.sorted.bytes.length, surfaces: terms.surfaces.bytes.length },
   };
-  return sealFile(BINARY_MAGIC, header, [
-    ...parts,
-    Buffer.alloc(align(arrayBytes, 4) - arrayBytes),
-    strings.ids,
-    strings.terms,
-    strings.surfaces,
-  ]);
+  const parts = bodyParts(header, {
+    titleLengths: data.titleLengths,
+    abstractLengths: data.abstractLengths,
+    termOffsets: data.termOffsets,
+    termPositions: data.positions ? (data.termPositions ?? termPositionStarts(data, data.positions.length)) : undefined,
+    termTextOffsets: terms.sorted.offsets,
+    surfaceTextOffsets: terms.surfaces.offsets,
+    termOrder: terms.order,
+    termRank: terms.rank,
+    idTextOffsets: ids?.offsets,
+    termText: terms.sorted.bytes,
+    surfaceText: terms.surfaces.bytes,
+    idText: ids?.bytes,
+    postingDocs: data.postingDocs,
+    titleTf: data.titleTf,
+    abstractTf: data.abstractTf,
+    positions: data.positions,
+  });
+  return sealFile(BINARY_MAGIC, header, parts);
 }
 
 /**
@@ -323,14 +327,13 @@ export interface PostingReader {
 }
 
 /**
- * Opens the BM25 file at `path` without holding its body: it is read once through to verify its
- * checksum (keeping the document lengths, term offsets and strings, and summing each term's
- * occurrences to know where its positions start), and the postings and positions are then read
- * per term on first use (`PostingReader`). A million papers' file is ≈ 1.1 GB, which a server would
- * otherwise hold whole. Problems as `decodeLexicalFile` says them. `chunkBytes`: the scan's reads
- * (tests make them small).
+ * Opens the BM25 file at `path` without holding its postings: the head of its body (lengths, term
+ * offsets, the term table, the ids: ≈ 70 MB at a million papers, used in place) is read and checked
+ * while a worker reads the file through to verify its checksum, and the postings and positions are
+ * read per term on first use (`PostingReader`). A million papers' file is ≈ 1.1 GB, which a server
+ * would otherwise hold whole. Problems as `decodeLexicalFile` says them.
  */
-export function openLexicalFile(path: string, chunkBytes?: number): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+export async function openLexicalFile(path: string): Promise<{ tableVersion: number; data: LexicalData } | { problem: LoadProblem }> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -338,16 +341,23 @@ export function openLexicalFile(path: string, chunkBytes?: number): { tableVersi
     return { problem: unreadableFile(error) };
   }
   try {
-    const opened = openLexicalFd(fd, chunkBytes);
-    if ('problem' in opened) closeSync(fd);
-    return opened;
+    const opened = openLexicalFd(fd);
+    if ('problem' in opened) {
+      closeSync(fd);
+      return opened;
+    }
+    if (!(await opened.verified)) {
+      opened.data.reader?.close();
+      return { problem: damagedFile('it does not match its checksum: damaged or cut short') };
+    }
+    return { tableVersion: opened.tableVersion, data: opened.data };
   } catch (error) {
     closeSync(fd);
     return { problem: damagedFile((error as Error).message) };
   }
 }
 
-function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersion: number; data: LexicalData } | { problem: LoadProblem } {
+function openLexicalFd(fd: number): { tableVersion: number; data: LexicalData; verified: Promise<boolean> } | { problem: LoadProblem } {
   const legacy = Buffer.alloc(4);
   readFully(fd, legacy, 0);
   if (legacy.toString('latin1') === LEGACY_MAGIC)
@@ -355,30 +365,21 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   let header: BinaryHeader | undefined;
   let layout: BodyLayout | undefined;
   let headerProblem: LoadProblem | undefined;
-  let scan: ((chunk: Buffer, at: number) => void) | undefined;
-  const streamed = streamSealedFile(
-    fd,
-    BINARY_MAGIC,
-    'lexical index',
-    (raw, bodyLength) => {
-      const parsed = parseHeader(raw);
-      if ('problem' in parsed) {
-        headerProblem = parsed.problem;
-        return { problem: parsed.problem.message };
-      }
-      header = parsed.header;
-      layout = bodyLayout(header);
-      if (bodyLength !== layout.bodyBytes) return { problem: `its body has ${bodyLength} bytes, expected ${layout.bodyBytes}` };
-      scan = bodyScanner(header, layout);
-      return scan;
-    },
-    chunkBytes,
-  );
+  const streamed = openSealedFileInPlace(fd, BINARY_MAGIC, 'lexical index', (raw, bodyLength) => {
+    const parsed = parseHeader(raw);
+    if ('problem' in parsed) {
+      headerProblem = parsed.problem;
+      return { problem: parsed.problem.message };
+    }
+    header = parsed.header;
+    layout = bodyLayout(header);
+    if (bodyLength !== layout.bodyBytes) return { problem: `its body has ${bodyLength} bytes, expected ${layout.bodyBytes}` };
+    return { keep: layout.postingDocs };
+  });
   if (headerProblem) return { problem: headerProblem };
   if ('problem' in streamed) return { problem: damagedFile(streamed.problem) };
-  if (!header || !layout || !scan) throw new Error('the lexical file was not scanned');
-  const kept = (scan as BodyScanner).kept();
-  const { documentCount: documents, postingCount: postings } = header;
+  if (!header || !layout) throw new Error('the lexical file was not scanned');
+  const { postingCount: postings } = header;
   const at = (offset: number) => streamed.bodyStart + offset;
   const body = layout;
   const postingDocs = new Uint32Array(postings);
@@ -403,144 +404,141 @@ function openLexicalFd(fd: number, chunkBytes: number | undefined): { tableVersi
   };
   file.closeWhenCollected(reader);
   const data: LexicalData = {
-    params: header.params,
-    ids: header.sequentialIds ? [] : kept.strings('ids', documents),
-    ...(header.sequentialIds ? { numbered: true } : {}),
-    terms: kept.strings('terms', header.termCount),
-    surfaces: kept.strings('surfaces', header.termCount),
-    titleLengths: kept.titleLengths,
-    abstractLengths: kept.abstractLengths,
-    termOffsets: kept.termOffsets,
+    ...headData(header, layout, streamed.kept),
     postingDocs,
     titleTf,
     abstractTf,
-    ...(positions ? { positions, termPositions: kept.termPositions() } : {}),
+    ...(positions ? { positions } : {}),
     reader,
   };
-  checkOffsets(data.termOffsets, header.termCount, postings);
-  // Unique ids are checked by the index when it first maps an id to its document (`indexOf`): a
-  // set of every id was ≈ 0.1 s of a start at 500k papers, and search maps documents to ids only.
-  checkConsistency(data, undefined, true);
-  return { tableVersion: header.tableVersion, data };
+  return { tableVersion: header.tableVersion, data, verified: streamed.verified };
 }
 
-/** Where each part of the body starts, in bytes from the body's start. */
-interface BodyLayout {
-  titleLengths: number;
-  abstractLengths: number;
-  termOffsets: number;
-  postingDocs: number;
-  titleTf: number;
-  abstractTf: number;
-  positions: number;
-  strings: number;
-  bodyBytes: number;
-}
-
-function bodyLayout(header: BinaryHeader): BodyLayout {
-  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
-  const abstractLengths = 4 * documents;
-  const termOffsets = abstractLengths + 4 * documents;
-  const postingDocs = termOffsets + 4 * (terms + 1);
-  const titleTf = postingDocs + 4 * postings;
-  const abstractTf = titleTf + 2 * postings;
-  const positions = abstractTf + 2 * postings;
-  const strings = align(positions + 2 * header.positionCount, 4);
-  const { ids, terms: termBytes, surfaces } = header.stringBytes;
-  return {
-    titleLengths: 0,
-    abstractLengths,
-    termOffsets,
-    postingDocs,
-    titleTf,
-    abstractTf,
-    positions,
-    strings,
-    bodyBytes: strings + ids + termBytes + surfaces,
-  };
-}
-
-type BodyScanner = ((chunk: Buffer, at: number) => void) & {
-  kept(): {
-    titleLengths: Uint32Array;
-    abstractLengths: Uint32Array;
-    termOffsets: Uint32Array;
-    strings(field: 'ids' | 'terms' | 'surfaces', count: number): string[];
-    termPositions(): Uint32Array;
-  };
-};
+/** The body's parts in order, each with its byte length and the typed array that holds it. */
+type BodyParts = Record<(typeof BODY_PARTS)[number], Uint8Array | Uint16Array | Uint32Array | undefined>;
 
 /**
- * What sees the body's chunks as they stream by: it copies the head (lengths, term offsets) and the
- * strings, and sums each term's title and abstract counts (the term offsets come first, so each
- * count's term is known) into where its positions start.
+ * The body's parts, in file order: the head a server keeps (through `idText`), then the postings.
+ * `termPositions` is present with positions, `idTextOffsets` and `idText` without sequential ids.
  */
-function bodyScanner(header: BinaryHeader, layout: BodyLayout): BodyScanner {
-  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
-  const head = new Uint8Array(layout.postingDocs);
-  const strings = Buffer.alloc(layout.bodyBytes - layout.strings);
-  const termOffsets = new Uint32Array(head.buffer, layout.termOffsets, terms + 1);
-  /** Occurrences per term, summed over the two count arrays; made into running starts at the end. */
-  const occurrences = new Uint32Array(terms + 1);
-  // The term of the next count read, per count array (postings ascend within each).
-  const cursor = { titleTf: { term: 0 }, abstractTf: { term: 0 } };
-  const copyInto = (target: Uint8Array, from: number, chunk: Buffer, at: number) => {
-    const start = Math.max(at, from);
-    const end = Math.min(at + chunk.length, from + target.length);
-    if (start < end) target.set(chunk.subarray(start - at, end - at), start - from);
+const BODY_PARTS = [
+  'titleLengths',
+  'abstractLengths',
+  'termOffsets',
+  'termPositions',
+  'termTextOffsets',
+  'surfaceTextOffsets',
+  'termOrder',
+  'termRank',
+  'idTextOffsets',
+  'termText',
+  'surfaceText',
+  'idText',
+  'postingDocs',
+  'titleTf',
+  'abstractTf',
+  'positions',
+] as const;
+
+/** Where each part of the body starts, in bytes from the body's start, and the body's length. */
+type BodyLayout = Record<(typeof BODY_PARTS)[number] | 'bodyBytes', number>;
+
+/** Each part's byte length as the header says it (0: absent). */
+function partBytes(header: BinaryHeader): Record<(typeof BODY_PARTS)[number], number> {
+  const { documentCount: documents, termCount: terms, postingCount: postings, positionCount, sequentialIds, textBytes } = header;
+  return {
+    titleLengths: 4 * documents,
+    abstractLengths: 4 * documents,
+    termOffsets: 4 * (terms + 1),
+    termPositions: positionCount > 0 ? 4 * (terms + 1) : 0,
+    termTextOffsets: 4 * (terms + 1),
+    surfaceTextOffsets: 4 * (terms + 1),
+    termOrder: 4 * terms,
+    termRank: 4 * terms,
+    idTextOffsets: sequentialIds ? 0 : 4 * (documents + 1),
+    termText: textBytes.terms,
+    surfaceText: textBytes.surfaces,
+    idText: textBytes.ids,
+    postingDocs: 4 * postings,
+    titleTf: 2 * postings,
+    abstractTf: 2 * postings,
+    positions: 2 * positionCount,
   };
-  const countInto = (part: 'titleTf' | 'abstractTf', chunk: Buffer, at: number) => {
-    const from = layout[part];
-    const start = Math.max(at, from);
-    const end = Math.min(at + chunk.length, from + 2 * postings);
-    if (start >= end) return;
-    const counts = new Uint16Array(chunk.buffer, chunk.byteOffset + start - at, (end - start) / 2);
-    const first = (start - from) / 2;
-    const last = first + counts.length;
-    // Term by term over the chunk's postings: a tight sum per term, no test per posting.
-    const state = cursor[part];
-    let term = state.term;
-    while (term < terms && (termOffsets[term + 1] as number) <= first) term++;
-    for (; term < terms; term++) {
-      const termStart = Math.max(termOffsets[term] as number, first);
-      const termEnd = Math.min(termOffsets[term + 1] as number, last);
-      let sum = 0;
-      for (let i = termStart - first; i < termEnd - first; i++) sum += counts[i] as number;
-      occurrences[term] = (occurrences[term] as number) + sum;
-      if ((termOffsets[term + 1] as number) > last) break;
-    }
-    state.term = term;
+}
+
+/** The parts one after another, each 4-byte aligned (the texts are padded after `idText`). */
+export function bodyLayout(header: BinaryHeader): BodyLayout {
+  const bytes = partBytes(header);
+  const layout = {} as BodyLayout;
+  let at = 0;
+  for (const part of BODY_PARTS) {
+    // Typed arrays need their element size's alignment; text does not.
+    if (part !== 'surfaceText' && part !== 'idText' && part !== 'abstractTf' && part !== 'positions') at = align(at, 4);
+    layout[part] = at;
+    at += bytes[part];
+  }
+  layout.bodyBytes = at;
+  return layout;
+}
+
+/** The parts to write for `header`, with the padding `bodyLayout` puts between them. */
+function bodyParts(header: BinaryHeader, parts: BodyParts): Uint8Array[] {
+  const layout = bodyLayout(header);
+  const bytes = partBytes(header);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const part of BODY_PARTS) {
+    const array = parts[part];
+    const length = bytes[part];
+    if (length === 0) continue;
+    if (!array || array.byteLength !== length) throw new PaperscopeError('INTERNAL', `The BM25 file's ${part} has the wrong size.`);
+    if (layout[part] > at) out.push(Buffer.alloc(layout[part] - at));
+    out.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    at = layout[part] + length;
+  }
+  return out;
+}
+
+/** The head's parts, read in place from `head` (the body from its start, at least through `idText`), checked. */
+function headData(header: BinaryHeader, layout: BodyLayout, head: Buffer): Omit<LexicalData, 'postingDocs' | 'titleTf' | 'abstractTf'> {
+  if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
+  const { documentCount: documents, termCount: terms, postingCount: postings, positionCount, textBytes } = header;
+  const u32 = (at: number, length: number) => new Uint32Array(head.buffer, head.byteOffset + at, length);
+  const text = (at: number, length: number) => head.subarray(at, at + length);
+  const termOffsets = u32(layout.termOffsets, terms + 1);
+  checkOffsets(termOffsets, terms, postings);
+  const table = new TermTable(
+    new PackedStrings(text(layout.termText, textBytes.terms), u32(layout.termTextOffsets, terms + 1)),
+    new PackedStrings(text(layout.surfaceText, textBytes.surfaces), u32(layout.surfaceTextOffsets, terms + 1)),
+    u32(layout.termOrder, terms),
+    u32(layout.termRank, terms),
+  );
+  table.check();
+  const ids = header.sequentialIds
+    ? undefined
+    : new PackedStrings(text(layout.idText, textBytes.ids), u32(layout.idTextOffsets, documents + 1));
+  // Unique ids are checked by the index when it first maps an id to its document (`indexOf`): a
+  // set of every id was ≈ 0.1 s of a start at 500k papers, and search maps documents to ids only.
+  ids?.check('ids');
+  let termPositions: Uint32Array | undefined;
+  if (positionCount > 0) {
+    termPositions = u32(layout.termPositions, terms + 1);
+    if (termPositions[0] !== 0 || termPositions[terms] !== positionCount)
+      throw invalid('termPositions', `must run from 0 to positionCount ${positionCount}`);
+    for (let term = 0; term < terms; term++)
+      if ((termPositions[term + 1] as number) < (termPositions[term] as number)) throw invalid('termPositions', `decrease at term ${term}`);
+  }
+  const data = {
+    params: header.params,
+    ids,
+    terms: table,
+    titleLengths: u32(layout.titleLengths, documents),
+    abstractLengths: u32(layout.abstractLengths, documents),
+    termOffsets,
+    ...(termPositions ? { termPositions } : {}),
   };
-  const scanner = ((chunk: Buffer, at: number) => {
-    copyInto(head, 0, chunk, at);
-    copyInto(strings, layout.strings, chunk, at);
-    if (header.positionCount > 0) {
-      countInto('titleTf', chunk, at);
-      countInto('abstractTf', chunk, at);
-    }
-  }) as BodyScanner;
-  scanner.kept = () => {
-    let stringsAt = 0;
-    return {
-      titleLengths: new Uint32Array(head.buffer, layout.titleLengths, documents),
-      abstractLengths: new Uint32Array(head.buffer, layout.abstractLengths, documents),
-      termOffsets,
-      strings: (field, count) => {
-        const length = header.stringBytes[field];
-        const values = stringArray(strings, stringsAt, length, field, count);
-        stringsAt += length;
-        return values;
-      },
-      termPositions: () => {
-        const starts = new Uint32Array(terms + 1);
-        for (let term = 0; term < terms; term++) starts[term + 1] = (starts[term] as number) + (occurrences[term] as number);
-        if (starts[terms] !== header.positionCount)
-          throw invalid('positions', `has ${header.positionCount} entries for ${starts[terms]} occurrences`);
-        return starts;
-      },
-    };
-  };
-  return scanner;
+  checkParams(data.params);
+  return data;
 }
 
 function checkOffsets(termOffsets: Uint32Array, terms: number, postings: number): void {
@@ -551,55 +549,50 @@ function checkOffsets(termOffsets: Uint32Array, terms: number, postings: number)
 }
 
 function parseHeader(raw: unknown): { header: BinaryHeader } | { problem: LoadProblem } {
+  // The version first: an earlier format's header has other fields, and is stale, not damaged.
+  const version = (raw as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version !== LEXICAL_BINARY_VERSION)
+    return { problem: staleFile(`it is of format version ${version}, not ${LEXICAL_BINARY_VERSION}`) };
   const parsed = binaryHeaderSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return { problem: damagedFile(`its header is invalid at "${issue?.path.join('.') ?? ''}": ${issue?.message ?? 'invalid value'}`) };
   }
-  if (parsed.data.version !== LEXICAL_BINARY_VERSION)
-    return { problem: staleFile(`it is of format version ${parsed.data.version}, not ${LEXICAL_BINARY_VERSION}`) };
   return { header: parsed.data };
 }
 
 /** The typed arrays as views over the 8-byte aligned `body`; anything inconsistent throws INDEX_MISMATCH naming the part. */
 function decodeBody(header: BinaryHeader, body: Buffer): LexicalData {
-  if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
-  const { documentCount: documents, termCount: terms, postingCount: postings } = header;
+  const { postingCount: postings } = header;
   const layout = bodyLayout(header);
   if (body.length !== layout.bodyBytes) throw invalid('(root)', `has a body of ${body.length} bytes, expected ${layout.bodyBytes}`);
-
-  const u32 = (at: number, length: number) => new Uint32Array(body.buffer, body.byteOffset + at, length);
   const u16 = (at: number, length: number) => new Uint16Array(body.buffer, body.byteOffset + at, length);
-  const titleLengths = u32(layout.titleLengths, documents);
-  const abstractLengths = u32(layout.abstractLengths, documents);
-  const termOffsets = u32(layout.termOffsets, terms + 1);
-  const postingDocs = u32(layout.postingDocs, postings);
-  const titleTf = u16(layout.titleTf, postings);
-  const abstractTf = u16(layout.abstractTf, postings);
-  const positions = header.positionCount > 0 ? u16(layout.positions, header.positionCount) : undefined;
-  let stringsAt = layout.strings;
-  const strings = (field: 'ids' | 'terms' | 'surfaces', count: number): string[] => {
-    const length = header.stringBytes[field];
-    const values = stringArray(body, stringsAt, length, field, count);
-    stringsAt += length;
-    return values;
+  return {
+    ...headData(header, layout, body),
+    postingDocs: new Uint32Array(body.buffer, body.byteOffset + layout.postingDocs, postings),
+    titleTf: u16(layout.titleTf, postings),
+    abstractTf: u16(layout.abstractTf, postings),
+    ...(header.positionCount > 0 ? { positions: u16(layout.positions, header.positionCount) } : {}),
   };
-  const data: LexicalData = {
-    params: header.params,
-    ids: header.sequentialIds ? Array.from({ length: documents }, (_, index) => String(index)) : strings('ids', documents),
-    terms: strings('terms', terms),
-    surfaces: strings('surfaces', terms),
-    titleLengths,
-    abstractLengths,
-    termOffsets,
-    postingDocs,
-    titleTf,
-    abstractTf,
-    ...(positions ? { positions } : {}),
-  };
-  checkOffsets(termOffsets, terms, postings);
-  checkConsistency(data, undefined, header.sequentialIds);
-  return data;
+}
+
+/**
+ * Where each term's positions start: the running sum of its postings' title and abstract counts,
+ * which must come to `positionCount`.
+ */
+export function termPositionStarts(data: LexicalData, positionCount: number): Uint32Array {
+  const { titleTf, abstractTf, termOffsets } = data;
+  const termCount = termOffsets.length - 1;
+  const starts = new Uint32Array(termCount + 1);
+  let at = 0;
+  for (let term = 0; term < termCount; term++) {
+    const end = termOffsets[term + 1] as number;
+    for (let posting = termOffsets[term] as number; posting < end; posting++)
+      at += (titleTf[posting] as number) + (abstractTf[posting] as number);
+    starts[term + 1] = at;
+  }
+  if (at !== positionCount) throw invalid('positions', `has ${positionCount} entries for ${at} occurrences`);
+  return starts;
 }
 
 /** One position per counted occurrence, ascending within each posting. */
@@ -614,22 +607,6 @@ function checkPositions(titleTf: Uint16Array, abstractTf: Uint16Array, positions
     at = end;
   }
   if (at !== positions.length) throw invalid('positions', `has ${positions.length} entries for ${at} occurrences`);
-}
-
-/** The JSON array of `count` non-empty strings at `bytes[at .. at + length)`; anything else is INDEX_MISMATCH naming `field`. */
-function stringArray(bytes: Buffer, at: number, length: number, field: 'ids' | 'terms' | 'surfaces', count: number): string[] {
-  const values = parseJson(bytes.toString('utf8', at, at + length), field);
-  if (!Array.isArray(values) || values.length !== count) throw invalid(field, `expected ${count} non-empty strings`);
-  // An indexed loop: `every` with a callback was ≈ 0.1 s of a start at 500k papers (1.8 M strings).
-  for (let i = 0; i < values.length; i++) {
-    const value: unknown = values[i];
-    if (typeof value !== 'string' || value.length === 0) throw invalid(field, `expected ${count} non-empty strings`);
-  }
-  return values as string[];
-}
-
-function jsonBytes(values: readonly string[]): Buffer {
-  return Buffer.from(JSON.stringify(values));
 }
 
 function align(value: number, to: number): number {
@@ -662,10 +639,4 @@ function toUint16(values: Uint32Array, field: EncodedField): Uint16Array {
     narrowed[i] = value;
   }
   return narrowed;
-}
-
-export function invalid(field: string, message: string): PaperscopeError {
-  return new PaperscopeError('INDEX_MISMATCH', `Stored lexical index is invalid at field "${field}": ${message}; rebuild the index`, {
-    field,
-  });
 }

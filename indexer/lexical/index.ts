@@ -43,8 +43,8 @@ export function loadLexicalFile(bytes: Uint8Array): LoadedLexical {
  * term on first use (`openLexicalFile`): `close()` the index when done with it.
  * @example const saved = openLexicalIndex(layout.lexical);
  */
-export function openLexicalIndex(path: string): LoadedLexical {
-  return indexFrom(openLexicalFile(path));
+export async function openLexicalIndex(path: string): Promise<LoadedLexical> {
+  return indexFrom(await openLexicalFile(path));
 }
 
 type LoadedLexical = { tableVersion: number; index: LexicalIndex } | { problem: LoadProblem };

@@ -1,6 +1,13 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { BOILERPLATE_WORDS, STOP_WORDS, stem } from '../text/index.js';
-import { encodeLexicalData, encodeLexicalFile, invalid, type PostingReader, type SerializedLexicalIndex } from './format.js';
+import {
+  encodeLexicalData,
+  encodeLexicalFile,
+  invalid,
+  type PostingReader,
+  type SerializedLexicalIndex,
+  termPositionStarts,
+} from './format.js';
 import { GENERIC_WORDS } from './generic-words.js';
 import {
   BLOCK_SHIFT,
@@ -16,6 +23,7 @@ import {
 import { type LexicalParams, PROXIMITY } from './params.js';
 import { pairBonus, proximityBound, type TermPair, windowCloseness } from './proximity.js';
 import { parseQuery, queryTermWeights } from './query.js';
+import type { PackedStrings, TermTable } from './term-table.js';
 import { topK } from './top-k.js';
 
 export interface LexicalHit {
@@ -72,13 +80,13 @@ interface Ranked {
 
 export interface LexicalData {
   params: LexicalParams;
-  /** Empty when `numbered`: document `i`'s id is then `String(i)`, made when asked for. */
-  ids: string[];
-  /** The ids are "0", "1", … (the sentence index's millions of documents), not held as strings. */
-  numbered?: boolean;
-  terms: string[];
-  /** The most frequent readable surface form of each term ("rewards" for "reward", "RLVR" for "rlvr"). */
-  surfaces: string[];
+  /**
+   * Undefined when the ids are "0", "1", … (the sentence index's millions of documents): document
+   * `i`'s id is then `String(i)`, made when asked for.
+   */
+  ids: PackedStrings | undefined;
+  /** The terms, by id, with the most frequent readable surface form of each ("rewards" for "reward", "RLVR" for "rlvr"). */
+  terms: TermTable;
   titleLengths: Uint32Array;
   abstractLengths: Uint32Array;
   termOffsets: Uint32Array;
@@ -127,7 +135,8 @@ const HIGHEST = 64;
 export class LexicalIndex {
   readonly params: LexicalParams;
   readonly #data: LexicalData;
-  readonly #termIds: Map<string, number>;
+  /** The ids as strings, made when all are asked for (`ids`). */
+  #idList: string[] | undefined;
   /** Built on first lookup by id: search never needs it, and the sentence index has one id per sentence. */
   #docIndexes: Map<string, number> | undefined;
   readonly #idf: Float64Array;
@@ -163,25 +172,21 @@ export class LexicalIndex {
   #scratch: PruningScratch | undefined;
   #admitted: Int8Array | undefined;
   #distinctive: Uint32Array | undefined;
-  #variantGroups: Map<string, number[]> | undefined;
   readonly #pairIdfs = new Map<number, number>();
 
   constructor(data: LexicalData) {
     this.#data = data;
     this.params = { ...data.params };
-    // A loop, not a Map built from [term, id] pairs: one short-lived array per term at start-up.
-    this.#termIds = new Map();
-    for (let term = 0; term < data.terms.length; term++) this.#termIds.set(data.terms[term] as string, term);
-    if (this.#termIds.size !== data.terms.length) throw invalid('terms', 'contains duplicates');
     const documentCount = data.titleLengths.length;
+    const termCount = data.terms.size;
     // Filled per term by `#weigh`, which every use of a term's IDF follows.
-    this.#idf = new Float64Array(data.terms.length);
+    this.#idf = new Float64Array(termCount);
     this.#maxIdf = idf(documentCount, 0);
     this.#titleNorms = lengthNorms(data.titleLengths, data.params.b);
     this.#abstractNorms = lengthNorms(data.abstractLengths, data.params.b);
     this.#weights = new Float32Array(data.postingDocs.length);
-    this.#maxWeights = new Float32Array(data.terms.length);
-    this.#weighed = new Uint8Array(data.terms.length);
+    this.#maxWeights = new Float32Array(termCount);
+    this.#weighed = new Uint8Array(termCount);
     this.#termPositions = data.positions && (data.termPositions ?? termPositionStarts(data, data.positions.length));
   }
 
@@ -195,7 +200,7 @@ export class LexicalIndex {
     const { reader, positions, postingDocs } = this.#data;
     reader?.readPostings(0, postingDocs.length);
     if (positions) reader?.readPositions(0, positions.length);
-    return { ...this.#data, ids: [...this.ids] };
+    return { ...this.#data, ...(this.#termPositions ? { termPositions: this.#termPositions } : {}) };
   }
 
   get size(): number {
@@ -208,13 +213,22 @@ export class LexicalIndex {
   }
 
   get ids(): readonly string[] {
-    const data = this.#data;
-    if (data.numbered && data.ids.length < this.size) data.ids = Array.from({ length: this.size }, (_, index) => String(index));
-    return data.ids;
+    this.#idList ??= this.#data.ids?.all() ?? Array.from({ length: this.size }, (_, index) => String(index));
+    return this.#idList;
+  }
+
+  /** Whether the documents' ids are the `count` that `idAt` gives, in order (the papers' table order), without making each id a string. */
+  hasIds(count: number, idAt: (index: number) => string): boolean {
+    const stored = this.#data.ids;
+    if (stored) return stored.equals(count, idAt);
+    if (count !== this.size) return false;
+    for (let index = 0; index < count; index++) if (idAt(index) !== String(index)) return false;
+    return true;
   }
 
   #idOf(doc: number): string | undefined {
-    return this.#data.numbered ? (doc >= 0 && doc < this.size ? String(doc) : undefined) : this.#data.ids[doc];
+    if (!Number.isInteger(doc) || doc < 0 || doc >= this.size) return undefined;
+    return this.#data.ids ? this.#data.ids.at(doc) : String(doc);
   }
 
   /** The id of the document at a hit `index` (the position in the build input). */
@@ -230,9 +244,9 @@ export class LexicalIndex {
 
   /** Inverse document frequency of a stemmed term; a term absent from the corpus counts as the rarest. */
   idf(term: string): number {
-    const id = this.#termIds.get(term);
+    const id = this.#data.terms.idOf(term);
     const { termOffsets } = this.#data;
-    return id === undefined ? this.#maxIdf : idf(this.size, (termOffsets[id + 1] as number) - (termOffsets[id] as number));
+    return id < 0 ? this.#maxIdf : idf(this.size, (termOffsets[id + 1] as number) - (termOffsets[id] as number));
   }
 
   /**
@@ -256,7 +270,7 @@ export class LexicalIndex {
     }
     const { parsed, queryTerms, termWeights } = this.#queryTerms(query, repeats, expansions);
     const phrases = this.#termPositions
-      ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#termIds.get(term) ?? -1, offset })))
+      ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#data.terms.idOf(term), offset })))
       : [];
     // A phrase with a word no document has matches nothing.
     if (phrases.some((phrase) => phrase.some(({ term }) => term < 0)))
@@ -300,13 +314,13 @@ export class LexicalIndex {
       // A pasted text's numbers are as likely figures or references as names.
       codes: repeats === 'counted' ? undefined : parsed.codes,
     })) {
-      const id = this.#termIds.get(term);
-      if (id !== undefined) queryTerms.set(id, weight);
+      const id = this.#data.terms.idOf(term);
+      if (id >= 0) queryTerms.set(id, weight);
     }
     const termWeights = new Map(queryTerms);
     for (const [term, weight] of expansions ?? []) {
-      const id = this.#termIds.get(term);
-      if (id !== undefined && !termWeights.has(id)) termWeights.set(id, weight);
+      const id = this.#data.terms.idOf(term);
+      if (id >= 0 && !termWeights.has(id)) termWeights.set(id, weight);
     }
     return { parsed, queryTerms, termWeights };
   }
@@ -411,36 +425,14 @@ export class LexicalIndex {
    */
   variants(term: string, limit = MAX_VARIANTS): Array<{ term: string; surface: string }> {
     if (term.length < MIN_VARIANT_STEM || !/^\p{L}+$/u.test(term)) return [];
-    const { terms, surfaces, termOffsets } = this.#data;
-    const found = (this.#variantCandidates().get(term.slice(0, MIN_VARIANT_STEM)) ?? []).filter((id) => {
-      const candidate = terms[id] as string;
-      return candidate !== term && candidate.startsWith(term);
-    });
+    const { terms, termOffsets } = this.#data;
+    // The terms that extend it are one range of the table, in byte order: no pass over the vocabulary.
+    const found = terms.withPrefix(term).filter((id) => isWord(terms, id) && terms.term(id) !== term);
     const frequency = (id: number) => (termOffsets[id + 1] as number) - (termOffsets[id] as number);
     return found
       .sort((a, b) => frequency(b) - frequency(a) || a - b)
       .slice(0, limit)
-      .map((id) => ({ term: terms[id] as string, surface: (surfaces[id] as string).toLowerCase() }));
-  }
-
-  /**
-   * The terms that can be variants (single words longer than `MIN_VARIANT_STEM` letters), grouped
-   * by their first `MIN_VARIANT_STEM` letters, on the first `variants` call: one pass over the
-   * terms, where sorting them all took a first search ≈ 0.3 s at 230,000 terms.
-   */
-  #variantCandidates(): Map<string, number[]> {
-    if (!this.#variantGroups) {
-      const groups = new Map<string, number[]>();
-      this.#data.terms.forEach((candidate, id) => {
-        if (candidate.length <= MIN_VARIANT_STEM || !/^\p{L}+$/u.test(candidate)) return;
-        const key = candidate.slice(0, MIN_VARIANT_STEM);
-        const group = groups.get(key);
-        if (group) group.push(id);
-        else groups.set(key, [id]);
-      });
-      this.#variantGroups = groups;
-    }
-    return this.#variantGroups;
+      .map((id) => ({ term: terms.term(id), surface: terms.surface(id).toLowerCase() }));
   }
 
   /** The document's most distinctive terms (highest BM25 weight), as readable words. */
@@ -472,7 +464,7 @@ export class LexicalIndex {
         if (this.#isTheme(term)) continue;
         const product = this.#termWeight(docA, term) * this.#termWeight(docB, term);
         if (product > 0)
-          scored.set(term, isName(this.#data.terms[term] as string, this.#data.surfaces[term] as string) ? product * NAME_BOOST : product);
+          scored.set(term, isName(this.#data.terms.term(term), this.#data.terms.surface(term)) ? product * NAME_BOOST : product);
       }
     }
     const ranked = [...scored].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([term]) => term);
@@ -563,7 +555,7 @@ export class LexicalIndex {
 
   /** `#pairIdf`, kept for the next query with the pair: distinct queries share their common pairs. */
   #cachedPairIdf(first: number, second: number): number {
-    const key = first * this.#data.terms.length + second;
+    const key = first * this.#data.terms.size + second;
     let found = this.#pairIdfs.get(key);
     if (found === undefined) {
       found = this.#pairIdf(first, second);
@@ -636,14 +628,15 @@ export class LexicalIndex {
       at += (titleTf[posting] as number) + (abstractTf[posting] as number);
       starts[posting - first + 1] = at;
     }
-    if (!positionsInOrder(positions, starts)) this.#damaged(term, 'positions');
+    // The stored starts must agree with the counts, as the ones made from them do.
+    if (at !== (this.#termPositions as Uint32Array)[term + 1] || !positionsInOrder(positions, starts)) this.#damaged(term, 'positions');
     this.#postingStarts.set(term, starts);
     return starts;
   }
 
   /** A term whose stored postings or positions break the format, though the file's checksum held: it was written so. */
   #damaged(term: number, part: 'postings' | 'positions'): never {
-    const word = this.#data.terms[term];
+    const word = this.#data.terms.term(term);
     const problem = part === 'postings' ? 'lists a document twice, out of order or with no occurrence' : 'has positions out of order';
     throw new PaperscopeError(
       'INDEX_DAMAGED',
@@ -706,15 +699,17 @@ export class LexicalIndex {
    * ranks first is listed: "ReNO" keeps out "ReNO-enhanced", "text-to-image" keeps out "image".
    */
   #readableWords(ranked: readonly number[], limit: number): string[] {
-    const { terms, surfaces } = this.#data;
+    const { terms } = this.#data;
     const chosen: string[] = [];
+    const chosenIds: number[] = [];
     for (const term of ranked) {
       if (chosen.length >= limit) break;
-      const candidate = terms[term] as string;
+      const candidate = terms.term(term);
       if (chosen.some((other) => isPartOf(candidate, other) || isPartOf(other, candidate))) continue;
       chosen.push(candidate);
+      chosenIds.push(term);
     }
-    return chosen.map((term) => surfaces[this.#termIds.get(term) as number] as string);
+    return chosenIds.map((term) => terms.surface(term));
   }
 
   /**
@@ -723,11 +718,12 @@ export class LexicalIndex {
    */
   #distinctiveTerms(): Uint32Array {
     if (this.#distinctive) return this.#distinctive;
-    const { terms, surfaces, termOffsets, postingDocs } = this.#data;
+    const { terms, termOffsets, postingDocs } = this.#data;
     const documentCount = this.size;
-    const topical = terms.map((term, index) => isTopical(term, surfaces[index] as string));
+    const topical = new Uint8Array(terms.size);
+    for (let term = 0; term < terms.size; term++) topical[term] = isTopical(terms.term(term), terms.surface(term)) ? 1 : 0;
     const documentStart = new Uint32Array(documentCount + 1);
-    for (let term = 0; term < terms.length; term++) {
+    for (let term = 0; term < terms.size; term++) {
       if (!topical[term]) continue;
       this.#weigh(term);
       for (let posting = termOffsets[term] as number; posting < (termOffsets[term + 1] as number); posting++) {
@@ -741,7 +737,7 @@ export class LexicalIndex {
     const entryTerms = new Uint32Array(documentStart[documentCount] as number);
     const entryWeights = new Float32Array(entryTerms.length);
     const cursor = documentStart.slice(0, documentCount);
-    for (let term = 0; term < terms.length; term++) {
+    for (let term = 0; term < terms.size; term++) {
       if (!topical[term]) continue;
       this.#weigh(term);
       const termIdf = this.#idf[term] as number;
@@ -800,25 +796,6 @@ function positionsInOrder(positions: Uint16Array, starts: Uint32Array): boolean 
   return true;
 }
 
-/**
- * Where each term's positions start: the running sum of its postings' title and abstract counts,
- * which must come to `positionCount`.
- */
-function termPositionStarts(data: LexicalData, positionCount: number): Uint32Array {
-  const { titleTf, abstractTf, termOffsets } = data;
-  const termCount = termOffsets.length - 1;
-  const starts = new Uint32Array(termCount + 1);
-  let at = 0;
-  for (let term = 0; term < termCount; term++) {
-    const end = termOffsets[term + 1] as number;
-    for (let posting = termOffsets[term] as number; posting < end; posting++)
-      at += (titleTf[posting] as number) + (abstractTf[posting] as number);
-    starts[term + 1] = at;
-  }
-  if (at !== positionCount) throw invalid('positions', `has ${positionCount} entries for ${at} occurrences`);
-  return starts;
-}
-
 function sortedIncludes(list: Uint16Array, value: number): boolean {
   let low = 0;
   let high = list.length - 1;
@@ -849,6 +826,20 @@ function average(values: Uint32Array): number {
   let sum = 0;
   for (const value of values) sum += value;
   return values.length === 0 || sum === 0 ? 1 : sum / values.length;
+}
+
+/** Whether term `id` is a single word, letters only (`/^\p{L}+$/u`), read from its bytes when they are ASCII. */
+function isWord(terms: TermTable, id: number): boolean {
+  const { bytes, offsets } = terms.sorted;
+  const place = terms.rank[id] as number;
+  const end = offsets[place + 1] as number;
+  for (let at = offsets[place] as number; at < end; at++) {
+    const byte = bytes[at] as number;
+    if (byte >= 0x80) return /^\p{L}+$/u.test(terms.term(id));
+    // ASCII letters: A–Z and a–z.
+    if ((byte | 0x20) < 0x61 || (byte | 0x20) > 0x7a) return false;
+  }
+  return end > (offsets[place] as number);
 }
 
 function isTopical(term: string, surface: string): boolean {

@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
-import { HeldFile, readFully, streamSealedFile } from '../../core/sealed-file.js';
+import { HeldFile, openSealedFileInPlace, readFully } from '../../core/sealed-file.js';
 import { type EmbedderInfo, embedderInfoSchema, embedderModelLabel, sameEmbedder } from '../embed/index.js';
 import { decodeVarints, encodeVarints, openLexicalIndex, summarizeLexicalFile } from '../lexical/index.js';
 import {
@@ -124,7 +124,7 @@ export async function loadSentenceIndex(
     };
     // Without a sound BM25 file the vectors still serve: rebuilding that file re-embeds nothing,
     // and copies them, so they are read whole. Its postings stay in the file, read per term on first use.
-    const saved = openLexicalIndex(layout.sentenceLexical);
+    const saved = await openLexicalIndex(layout.sentenceLexical);
     if ('problem' in saved) rows.readAll();
     if ('problem' in saved)
       return {
@@ -177,7 +177,7 @@ export async function summarizeSentenceFiles(
 
 /**
  * The sealed file's checked header and its vectors, or why they cannot serve `embedder`. The file
- * is read once through to verify its checksum, keeping the scales (checked finite) but not the
+ * is read once through on a worker to verify its checksum, keeping the scales (checked finite) but not the
  * codes: those are read per row when first asked for (`rows`), so a server answering questions
  * holds the rows of the papers it answered from, not ≈ 0.4 GB at 500k papers. `close()` when no
  * row will be read (`readAll` closes it too).
@@ -196,9 +196,9 @@ async function readSentenceFile(
   let meta: z.infer<typeof metaSchema> | undefined;
   let scales: Float32Array | undefined;
   let problem: LoadProblem | undefined;
-  let streamed: ReturnType<typeof streamSealedFile>;
+  let streamed: ReturnType<typeof openSealedFileInPlace>;
   try {
-    streamed = streamSealedFile(fd, MAGIC, 'sentence index', (header, bodyLength) => {
+    streamed = openSealedFileInPlace(fd, MAGIC, 'sentence index', (header, bodyLength) => {
       const parsed = metaSchema.safeParse(header);
       if (!parsed.success) return refuse(damagedFile('its header is invalid'));
       meta = parsed.data;
@@ -214,12 +214,9 @@ async function readSentenceFile(
       if (bodyLength !== expectedBytes) return refuse(damagedFile(`its vectors take ${bodyLength} bytes, not ${expectedBytes}`));
       if (meta.paperHashes.length !== meta.paperIds.length)
         return refuse(damagedFile(`it lists ${meta.paperIds.length} papers but ${meta.paperHashes.length} hashes`));
-      const kept = new Uint8Array(meta.count * Float32Array.BYTES_PER_ELEMENT);
-      scales = new Float32Array(kept.buffer);
-      return (chunk: Buffer, at: number) => {
-        if (at < kept.length) kept.set(chunk.subarray(0, Math.min(chunk.length, kept.length - at)), at);
-      };
+      return { keep: meta.count * Float32Array.BYTES_PER_ELEMENT };
     });
+    if (!('problem' in streamed)) scales = new Float32Array(streamed.kept.buffer, streamed.kept.byteOffset, meta?.count);
   } catch (error) {
     closeSync(fd);
     throw error;
@@ -231,6 +228,10 @@ async function readSentenceFile(
   if (problem || 'problem' in streamed || !meta || !scales) {
     closeSync(fd);
     return { problem: problem ?? damagedFile('problem' in streamed ? streamed.problem : 'it could not be read') };
+  }
+  if (!(await streamed.verified)) {
+    closeSync(fd);
+    return { problem: damagedFile('it does not match its checksum: damaged or cut short') };
   }
   const { count, embedder: built } = meta;
   const dimension = built.dimension;

@@ -19,15 +19,17 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   const shown = params.offset + params.k;
   // Sorted by date or upvotes, the whole pool is re-sorted before the page is cut from it.
   const request = { query: params.q, vector, mode: params.mode, depth: params.sort === 'relevance' ? shown : Math.max(MIN_POOL, shown) };
+  // The positions of the papers the rankers found: no map of every id is needed to show them.
+  const found = new Map<string, number>();
   let { ranked, total, totalRelation } = rankPapers(
-    rankingSource(state, filterFor(state, params)),
+    rankingSource(state, filterFor(state, params), found),
     request,
     hybridPlan(state.manifest.embedder.kind),
     floor,
   );
   if (params.sort !== 'relevance') ranked = sortBy(state, ranked, params.sort);
   const page = ranked.slice(params.offset, params.offset + params.k);
-  const results = page.map(({ id, score }) => state.hitAt(state.positionOf(id), score, params.q));
+  const results = page.map(({ id, score }) => state.hitAt(found.get(id) ?? state.positionOf(id), score, params.q));
   // A lower bound is counted past the page's end (`rankPapers`), so this holds for 'gte' too.
   const hasMore = params.offset + params.k < total;
   return {
@@ -42,21 +44,31 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   };
 }
 
-/** The indexes as ranking sees them, the filters applied inside both rankers. */
-function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined): RankingSource {
+/** The indexes as ranking sees them, the filters applied inside both rankers; `found` gets the position of each paper returned. */
+function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined, found: Map<string, number>): RankingSource {
   const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
   return {
-    lexical: (query, k, cap, probe = []) =>
-      state.lexical.rank(query, {
+    lexical: (query, k, cap, probe = []) => {
+      const ranking = state.lexical.rank(query, {
         k,
         cap,
         filter: lexicalAccept,
         expansions: state.expander?.expand(query),
         probe: probe.map((position) => state.lexicalDocAt(position)),
-      }),
+      });
+      for (const { id, index } of ranking.hits) {
+        const position = state.lexicalToPaper[index] ?? -1;
+        if (position >= 0) found.set(id, position);
+      }
+      return ranking;
+    },
     lexicalAtLeast: (query) =>
       accept || parseQuery(query).phrases.length > 0 ? 0 : state.lexical.widestTerm(query, state.expander?.expand(query)),
-    nearest: (vector, k) => state.vectorRanking(vector, k, accept),
+    nearest: (vector, k) => {
+      const near = state.vectorRanking(vector, k, accept);
+      for (const { id, position } of near) if (position >= 0) found.set(id, position);
+      return near;
+    },
     hasPhrase: (query) => parseQuery(query).phrases.length > 0,
   };
 }

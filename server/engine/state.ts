@@ -73,7 +73,10 @@ export class EngineState {
     this.#annToPaper.forEach((position, label) => {
       if (position >= 0) this.#paperToAnn[position] = label;
     });
-    this.lexicalToPaper = this.#positionsOf(parts.lexical.ids);
+    // Compared in place: the BM25 file keeps its ids as UTF-8, made strings only when all are asked for.
+    this.lexicalToPaper = parts.lexical.hasIds(this.papers.length, (position) => (this.papers[position] as PaperBrief).id)
+      ? tableOrder(this.papers.length)
+      : this.#positionsOf(parts.lexical.ids);
     this.#paperToLexical = new Int32Array(this.papers.length).fill(-1);
     this.lexicalToPaper.forEach((position, doc) => {
       if (position >= 0) this.#paperToLexical[position] = doc;
@@ -261,6 +264,13 @@ export class EngineState {
   reference(id: string): { id: string; title: string } {
     return { id, title: this.briefById(id).title };
   }
+}
+
+/** Positions 0 … count − 1: a map from an index built in the table's order. */
+function tableOrder(count: number): Int32Array {
+  const positions = new Int32Array(count);
+  for (let position = 0; position < count; position++) positions[position] = position;
+  return positions;
 }
 
 export function round(value: number, digits = 2): number {

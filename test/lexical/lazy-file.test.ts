@@ -1,6 +1,10 @@
-import { open, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { digestFileOffThread } from '../../core/sealed-file.js';
+import { bodyLayout } from '../../indexer/lexical/format.js';
 import {
   buildLexicalIndex,
   buildNumberedLexicalIndex,
@@ -53,10 +57,10 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
   });
   afterAll(async () => dir.remove());
 
-  it('ranks, counts and explains as the index read whole, and writes the same file back', () => {
+  it('ranks, counts and explains as the index read whole, and writes the same file back', async () => {
     const whole = loadLexicalFile(bytes);
     if ('problem' in whole) throw new Error(whole.problem.message);
-    const opened = openLexicalIndex(file);
+    const opened = await openLexicalIndex(file);
     if ('problem' in opened) throw new Error(opened.problem.message);
     try {
       expect(opened.tableVersion).toBe(3);
@@ -70,20 +74,18 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
     }
   });
 
-  it('sums the positions per term across read chunks, whatever their size', () => {
-    for (const chunkBytes of [8, 64, 1_000]) {
-      const opened = openLexicalFile(file, chunkBytes);
-      if ('problem' in opened) throw new Error(opened.problem.message);
-      const index = new LexicalIndexClass(opened.data);
-      expect(answers(index)).toEqual(answers(built));
-      index.close();
-    }
+  it("reads where each term's positions start from the file, as the built index made them", async () => {
+    const opened = await openLexicalFile(file);
+    if ('problem' in opened) throw new Error(opened.problem.message);
+    const index = new LexicalIndexClass(opened.data);
+    expect(answers(index)).toEqual(answers(built));
+    index.close();
   });
 
   it('reads a term from the file only when a query first uses it', async () => {
     const copy = path.join(dir.dir, 'overwritten.bin');
     await writeFile(copy, bytes);
-    const opened = openLexicalIndex(copy);
+    const opened = await openLexicalIndex(copy);
     if ('problem' in opened) throw new Error(opened.problem.message);
     const { index } = opened;
     const before = index.rank('wordaa', { k: 5 });
@@ -91,7 +93,7 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
     // read keeps its postings; one first used now reads zeros, which no sound file holds.
     const headerLength = bytes.readUInt32LE(8);
     const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength));
-    const postingsAt = Math.ceil((12 + headerLength) / 8) * 8 + 8 * header.documentCount + 4 * (header.termCount + 1);
+    const postingsAt = Math.ceil((12 + headerLength) / 8) * 8 + bodyLayout(header).postingDocs;
     const handle = await open(copy, 'r+');
     await handle.write(Buffer.alloc(8 * header.postingCount), 0, 8 * header.postingCount, postingsAt);
     await handle.close();
@@ -104,7 +106,7 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
     const numbered = buildNumberedLexicalIndex(CORPUS);
     const numberedBytes = Buffer.concat(numbered.toFile(1));
     await writeFile(path.join(dir.dir, 'numbered.bin'), numberedBytes);
-    const opened = openLexicalIndex(path.join(dir.dir, 'numbered.bin'));
+    const opened = await openLexicalIndex(path.join(dir.dir, 'numbered.bin'));
     if ('problem' in opened) throw new Error(opened.problem.message);
     expect(answers(opened.index)).toEqual(answers(numbered));
     expect(opened.index.idAt(399)).toBe('399');
@@ -119,9 +121,31 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
     flipped[Math.floor(flipped.length / 2)] = (flipped[Math.floor(flipped.length / 2)] as number) ^ 0xff;
     await writeFile(path.join(dir.dir, 'flipped.bin'), flipped);
     await writeFile(path.join(dir.dir, 'cut.bin'), bytes.subarray(0, bytes.length - 1));
-    expect(openLexicalIndex(path.join(dir.dir, 'flipped.bin'))).toMatchObject({ problem: { kind: 'damaged' } });
-    expect(openLexicalIndex(path.join(dir.dir, 'cut.bin'))).toMatchObject({ problem: { kind: 'damaged' } });
-    expect(openLexicalIndex(path.join(dir.dir, 'none.bin'))).toMatchObject({ problem: { kind: 'missing' } });
+    expect(await openLexicalIndex(path.join(dir.dir, 'flipped.bin'))).toMatchObject({ problem: { kind: 'damaged' } });
+    expect(await openLexicalIndex(path.join(dir.dir, 'cut.bin'))).toMatchObject({ problem: { kind: 'damaged' } });
+    expect(await openLexicalIndex(path.join(dir.dir, 'none.bin'))).toMatchObject({ problem: { kind: 'missing' } });
     expect((await readFile(file)).equals(bytes)).toBe(true);
+  });
+});
+
+describe('a file checked on a worker thread (digestFileOffThread)', () => {
+  it('sums the bytes as zlib and crypto do on this thread, from any offset', async () => {
+    const dir = await temporaryDir('paperscope-digest-');
+    try {
+      const file = path.join(dir.dir, 'bytes.bin');
+      const bytes = Buffer.from(Array.from({ length: 100_003 }, (_, i) => (i * 7919) % 251));
+      await writeFile(file, bytes);
+      expect(await digestFileOffThread(file, 'crc32', 8)).toBe(crc32(bytes.subarray(8)));
+      expect(await digestFileOffThread(file, 'sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
+      // By descriptor: the file as opened, though another is renamed over its path.
+      const handle = await open(file, 'r');
+      await writeFile(`${file}.new`, 'other bytes');
+      await rename(`${file}.new`, file);
+      expect(await digestFileOffThread(handle.fd, 'crc32')).toBe(crc32(bytes));
+      await handle.close();
+      await expect(digestFileOffThread(path.join(dir.dir, 'none.bin'), 'crc32')).rejects.toThrow(/ENOENT/);
+    } finally {
+      await dir.remove();
+    }
   });
 });
