@@ -5,6 +5,9 @@ import type { LaneReply, LaneRequest, LaneTask } from './worker.js';
 // runs as its message arrives; while it awaits its `next` value, the tasks that follow run.
 const waiting = new Map<number, (value: unknown) => void>();
 const early = new Map<number, unknown>();
+// Tasks start in the order they were sent, whichever module loads first: a task may share what the
+// caller takes over from the tasks after it (the related-papers view's prepared part).
+let lastStarted: Promise<void> = Promise.resolve();
 
 function nextOf(id: number): Promise<unknown> {
   if (early.has(id)) {
@@ -16,13 +19,25 @@ function nextOf(id: number): Promise<unknown> {
 }
 
 async function run(id: number, moduleUrl: string, data: unknown): Promise<void> {
+  const loading = import(moduleUrl) as Promise<{ default: LaneTask<unknown, unknown, unknown> }>;
+  const previous = lastStarted;
+  let started = () => {};
+  lastStarted = new Promise((resolve) => {
+    started = resolve;
+  });
   try {
-    const task = (await import(moduleUrl)) as { default: LaneTask<unknown, unknown, unknown> };
-    const { result, transfer = [] } = await task.default(data, nextOf(id));
+    await previous;
+    const task = await loading;
+    const share = (shared: unknown, transfer: ArrayBuffer[] = []) => parentPort?.postMessage({ id, shared } satisfies LaneReply, transfer);
+    const running = task.default(data, nextOf(id), share);
+    started();
+    const { result, transfer = [] } = await running;
     parentPort?.postMessage({ id, ok: true, result } satisfies LaneReply, transfer);
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     parentPort?.postMessage({ id, ok: false, error: message } satisfies LaneReply);
+  } finally {
+    started();
   }
 }
 

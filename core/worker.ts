@@ -63,12 +63,20 @@ export interface TaskOutput<R> {
 
 /**
  * A task module's default export: it starts on `data` at once and may await `next`, a value the
- * caller sends later (the tasks after it run meanwhile).
+ * caller sends later (the tasks after it run meanwhile), and `share` a value with the caller before
+ * it finishes (its `onShare`), handing `transfer` over rather than copying it.
  */
-export type LaneTask<D, N, R> = (data: D, next: Promise<N>) => TaskOutput<R> | Promise<TaskOutput<R>>;
+export type LaneTask<D, N, R> = (
+  data: D,
+  next: Promise<N>,
+  share: (value: unknown, transfer?: ArrayBuffer[]) => void,
+) => TaskOutput<R> | Promise<TaskOutput<R>>;
 
 export type LaneRequest = { type: 'run'; id: number; module: string; data: unknown } | { type: 'next'; id: number; value: unknown };
-export type LaneReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+export type LaneReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: string }
+  | { id: number; shared: unknown };
 
 /**
  * One worker thread that runs task modules one after another (`run`): several stages in one isolate,
@@ -78,7 +86,10 @@ export type LaneReply = { id: number; ok: true; result: unknown } | { id: number
  */
 export class WorkerLane {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  readonly #pending = new Map<
+    number,
+    { resolve: (value: unknown) => void; reject: (error: unknown) => void; onShare?: (value: unknown) => void }
+  >();
   #nextId = 0;
   #released = false;
 
@@ -88,7 +99,8 @@ export class WorkerLane {
     this.#worker.on('message', (reply: LaneReply) => {
       const task = this.#pending.get(reply.id);
       if (!task) return;
-      if (reply.ok) task.resolve(reply.result);
+      if ('shared' in reply) task.onShare?.(reply.shared);
+      else if (reply.ok) task.resolve(reply.result);
       else task.reject(new Error(reply.error));
     });
     this.#worker.on('error', (error) => this.#failAll(error));
@@ -98,13 +110,14 @@ export class WorkerLane {
   /**
    * Runs the task module `relativePath` (see `startModuleWorker`) on `data`; `next`, once it resolves,
    * is sent to it. If `next` rejects, the run rejects with its error (the task is left waiting and ends with the lane).
+   * `onShare` hears what the task shares before it finishes.
    */
-  run<T>(callerUrl: string, relativePath: string, data: unknown, next?: Promise<unknown>): Promise<T> {
+  run<T>(callerUrl: string, relativePath: string, data: unknown, next?: Promise<unknown>, onShare?: (value: unknown) => void): Promise<T> {
     if (this.#released) throw new Error('The worker lane was released.');
     const id = this.#nextId++;
     const module = new URL(`${relativePath}${callerUrl.endsWith('.ts') ? '.ts' : '.js'}`, callerUrl).href;
     const settled = new Promise<unknown>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve, reject, onShare });
     });
     const done = (async () => {
       try {
@@ -147,10 +160,11 @@ export async function runTask<T>(
   relativePath: string,
   data: unknown,
   next?: Promise<unknown>,
+  onShare?: (value: unknown) => void,
 ): Promise<T> {
   const own = lane ?? new WorkerLane();
   try {
-    return await own.run<T>(callerUrl, relativePath, data, next);
+    return await own.run<T>(callerUrl, relativePath, data, next, onShare);
   } finally {
     if (!lane) own.release();
   }

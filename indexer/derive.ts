@@ -16,7 +16,7 @@ import {
   summarizeLexicalFile,
   withoutPositions,
 } from './lexical/index.js';
-import type { RelatedView } from './related/index.js';
+import type { RelatedView, RelatedViewBuild } from './related/index.js';
 import {
   buildSentenceIndex,
   completeSentenceIndex,
@@ -258,14 +258,16 @@ export async function buildDerivedIndexes(
   topicCount.promise.catch(() => {});
   const ownLane = options.lane ? undefined : workerLaneFor(papers.length);
   const lane = options.lane ?? ownLane;
-  const related =
-    current.related ??
-    (await import('./related/index.js')).buildRelatedViewOffThread(
-      papers,
-      current.topics?.topics.length ?? topicCount.promise,
-      options.timings,
-      lane,
-    );
+  // On a shared lane the view's fit comes after the topics' description: this thread takes it over
+  // if it is free first (`fitHereIfWaiting`, below).
+  const relatedBuild = current.related
+    ? undefined
+    : (await import('./related/index.js')).startRelatedView(papers, current.topics?.topics.length ?? topicCount.promise, {
+        timings: options.timings,
+        lane,
+        mayFitHere: lane !== undefined,
+      });
+  const related = current.related ?? (relatedBuild as RelatedViewBuild).view;
   // A failure before it is awaited must not be unhandled.
   related.catch(() => {});
   const annBuilding: Promise<AnnIndex> = current.ann
@@ -304,6 +306,7 @@ export async function buildDerivedIndexes(
   topicCount.resolve(started?.topicCount ?? 0);
   // This thread's own work while the workers finish the map, the second level and the graph.
   await options.meanwhile?.();
+  await relatedBuild?.fitHereIfWaiting();
   const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
 }

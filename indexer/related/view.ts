@@ -79,17 +79,68 @@ export function finishRelatedView(prepared: PreparedView, topicCount: number, se
   rows.forEach((row, position) => {
     mixtures.set(row, position * mixtureSize);
   });
-  const offsets = new Int32Array(matrix.rows.length + 1);
+  return { topicCount, tfIdf: packRows(matrix, (length) => new ArrayBuffer(length)), mixtures, mixtureSize };
+}
+
+/** A term matrix's rows in CSR form (see `RelatedView.tfIdf`). */
+type PackedRows = RelatedView['tfIdf'];
+
+/**
+ * A prepared view in shared memory: the thread that prepared it and another may both finish it
+ * (`finishRelatedView` on `readSharedView`), whichever is free first, without copying it.
+ */
+export interface SharedPreparedView {
+  matrix: PackedRows;
+  /** The widespread terms' rows, when they are not all of `matrix`'s terms. */
+  topicRows?: PackedRows;
+  /** Which rows of `topicRows` the factorisations are fitted on, when not all. */
+  sample?: Int32Array;
+}
+
+export function sharePreparedView({ matrix, topicRows, sample }: PreparedView): SharedPreparedView {
+  const shared = (length: number) => new SharedArrayBuffer(length);
+  const rowOf = new Map(topicRows.rows.map((row, position) => [row, position]));
+  return {
+    matrix: packRows(matrix, shared),
+    topicRows: topicRows === matrix ? undefined : packRows(topicRows, shared),
+    sample: sample === topicRows ? undefined : Int32Array.from(sample.rows, (row) => rowOf.get(row) as number),
+  };
+}
+
+/** The prepared view `sharePreparedView` shared, its rows read in place. */
+export function readSharedView(shared: SharedPreparedView): PreparedView {
+  const matrix = unpackRows(shared.matrix);
+  const topicRows = shared.topicRows ? unpackRows(shared.topicRows) : matrix;
+  const sample = shared.sample
+    ? {
+        vocabularySize: topicRows.vocabularySize,
+        rows: Array.from(shared.sample, (row) => topicRows.rows[row] as TermMatrix['rows'][number]),
+      }
+    : topicRows;
+  return { matrix, topicRows, sample };
+}
+
+function packRows(matrix: TermMatrix, allocate: (bytes: number) => ArrayBufferLike): PackedRows {
+  const offsets = new Int32Array(allocate((matrix.rows.length + 1) * Int32Array.BYTES_PER_ELEMENT));
   matrix.rows.forEach(({ columns }, position) => {
     offsets[position + 1] = (offsets[position] as number) + columns.length;
   });
-  const columns = new Int32Array(offsets[matrix.rows.length] as number);
-  const weights = new Float32Array(columns.length);
+  const entries = offsets[matrix.rows.length] as number;
+  const columns = new Int32Array(allocate(entries * Int32Array.BYTES_PER_ELEMENT));
+  const weights = new Float32Array(allocate(entries * Float32Array.BYTES_PER_ELEMENT));
   matrix.rows.forEach((row, position) => {
     columns.set(row.columns, offsets[position]);
     weights.set(row.weights, offsets[position]);
   });
-  return { topicCount, tfIdf: { vocabularySize: matrix.vocabularySize, offsets, columns, weights }, mixtures, mixtureSize };
+  return { vocabularySize: matrix.vocabularySize, offsets, columns, weights };
+}
+
+function unpackRows({ vocabularySize, offsets, columns, weights }: PackedRows): TermMatrix {
+  const rows = Array.from({ length: offsets.length - 1 }, (_, row) => ({
+    columns: columns.subarray(offsets[row], offsets[row + 1]),
+    weights: weights.subarray(offsets[row], offsets[row + 1]),
+  }));
+  return { vocabularySize, rows };
 }
 
 /**

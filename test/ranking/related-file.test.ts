@@ -1,13 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deferred, WorkerLane } from '../../core/worker.js';
 import { relatedViewFor } from '../../indexer/derive.js';
 import {
   buildRelatedView,
   buildRelatedViewOffThread,
   type RelatedView,
   readRelatedFile,
+  startRelatedView,
   writeRelatedFile,
 } from '../../indexer/related/index.js';
+import { prepareRelatedView, readSharedView, sharePreparedView } from '../../indexer/related/view.js';
 import { type DataDirLayout, dataDirLayout } from '../../indexer/store/index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 
@@ -107,5 +110,49 @@ describe('the related-papers view on a worker thread', () => {
   it('stops when the topic count it waits for fails', async () => {
     const failure = new Error('clustering failed');
     await expect(buildRelatedViewOffThread(many, Promise.reject(failure))).rejects.toBe(failure);
+  });
+
+  it('is fitted by this thread when the lane is still busy with the tasks before it, and is the same view', async () => {
+    const lane = new WorkerLane();
+    const topicCount = deferred<number>();
+    const timings: Record<string, number> = {};
+    const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true, timings });
+    // The lane then runs a task that holds it, as the topics' description does.
+    const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const holding = deferred<void>();
+    const held = lane.run(import.meta.url, '../fixtures/lane/block-task', { gate: gate.buffer }, undefined, () => holding.resolve());
+    // Its message comes after the view's prepared part.
+    await holding.promise;
+    topicCount.resolve(2);
+    expect(await build.fitHereIfWaiting()).toBe(true);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    await held;
+    expect(await build.view).toEqual(buildRelatedView(many, 2));
+    expect(timings.related).toBeGreaterThan(0);
+    lane.release();
+  });
+
+  it('is fitted by the lane when the lane is free first', async () => {
+    const lane = new WorkerLane();
+    const build = startRelatedView(many, 2, { lane, mayFitHere: true });
+    const view = await build.view;
+    expect(await build.fitHereIfWaiting()).toBe(false);
+    expect(view).toEqual(buildRelatedView(many, 2));
+    lane.release();
+  });
+
+  it('reads the prepared view from shared memory as it was made, with a fit sample and widespread terms apart', () => {
+    // 2,500 papers over ≈ 5,000 words in two papers each or more: past the fit sample and the view's vocabulary.
+    const wide = Array.from({ length: 2_500 }, (_, index) => ({
+      title: `a${index >> 1} b${(index + 1) >> 1}`,
+      abstract: `${docs[index % docs.length]?.abstract} c${index % 1_200} d${index % 1_250}`,
+    }));
+    const prepared = prepareRelatedView(wide);
+    expect(prepared.topicRows).not.toBe(prepared.matrix);
+    expect(prepared.sample.rows.length).toBeLessThan(wide.length);
+    const shared = sharePreparedView(prepared);
+    expect(shared.matrix.columns.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(readSharedView(shared)).toEqual(prepared);
   });
 });
