@@ -171,7 +171,14 @@ export async function runTask<T>(
 }
 
 /** A promise with its settling functions, for a value another step produces later. */
-export function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A promise with its settling functions, for a value another step produces later. */
+export function deferred<T>(): Deferred<T> {
   let settle: { resolve: (value: T) => void; reject: (error: unknown) => void } | undefined;
   const promise = new Promise<T>((resolve, reject) => {
     settle = { resolve, reject };

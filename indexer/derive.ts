@@ -1,9 +1,9 @@
 import { PaperscopeError } from '../core/errors.js';
 import { SharedDoc, type SharedTexts, shareDocs } from '../core/shared-texts.js';
-import { deferred, WorkerLane } from '../core/worker.js';
+import { type Deferred, deferred, WorkerLane } from '../core/worker.js';
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
-import type { MapPoint, TopicPartition, TopicPolicy } from './cluster/index.js';
+import type { MapPoint, TopicPartition, TopicPolicy, TopicSet } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
@@ -163,7 +163,36 @@ interface StartedTopics {
   finish: () => Promise<TopicsFile>;
 }
 
-async function startTopics(papers: readonly DerivedSource[], tableVersion: number, options: TopicOptions): Promise<StartedTopics> {
+/** The topics' description, started on a worker before the terms are counted and the topics clustered (`startDescribing`). */
+interface EarlyDescribing {
+  describing: Promise<TopicSet>;
+  partitioned: Deferred<TopicPartition>;
+  counted: Deferred<CorpusTerms | undefined>;
+}
+
+/**
+ * On workers (from 2,000 papers) the topics' description starts at once: the label sample's phrases
+ * need only the texts, and on a shared lane they then run while this thread counts and clusters.
+ */
+async function startDescribing(
+  papers: readonly DerivedSource[],
+  options: Pick<TopicOptions, 'timings' | 'lane'>,
+): Promise<EarlyDescribing | undefined> {
+  if (papers.length < WORKER_MIN_PAPERS) return undefined;
+  const { describeInWorker } = await import('./cluster/index.js');
+  const partitioned = deferred<TopicPartition>();
+  const counted = deferred<CorpusTerms | undefined>();
+  const describing = describeInWorker(papers, partitioned.promise, counted.promise, options.timings, options.lane);
+  describing.catch(() => {});
+  return { describing, partitioned, counted };
+}
+
+async function startTopics(
+  papers: readonly DerivedSource[],
+  tableVersion: number,
+  options: TopicOptions,
+  early?: EarlyDescribing,
+): Promise<StartedTopics> {
   const {
     clusterVectors,
     DESCRIBE_STAGE,
@@ -182,12 +211,15 @@ async function startTopics(papers: readonly DerivedSource[], tableVersion: numbe
   const onWorkers = papers.length >= WORKER_MIN_PAPERS;
   // Labelling the topics and splitting their second level is most of their cost, and nothing here waits
   // for it: on a worker that starts now on what does not need the partition.
-  const partitioned = deferred<TopicPartition>();
-  const describing = onWorkers
-    ? describeInWorker(papers, partitioned.promise, options.counted, options.timings, options.lane)
-    : partitioned.promise.then((partition) =>
-        timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)),
-      );
+  const partitioned = early?.partitioned ?? deferred<TopicPartition>();
+  early?.counted.resolve(options.counted);
+  const describing =
+    early?.describing ??
+    (onWorkers
+      ? describeInWorker(papers, partitioned.promise, options.counted, options.timings, options.lane)
+      : partitioned.promise.then((partition) =>
+          timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)),
+        ));
   describing.catch(() => {});
   let partition: TopicPartition;
   let positioning: Promise<MapPoint[]>;
@@ -270,6 +302,7 @@ export async function buildDerivedIndexes(
   const related = current.related ?? (relatedBuild as RelatedViewBuild).view;
   // A failure before it is awaited must not be unhandled.
   related.catch(() => {});
+  const describing = current.topics ? undefined : await startDescribing(papers, { timings: options.timings, lane });
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
     : papers.length >= WORKER_MIN_PAPERS
@@ -293,10 +326,11 @@ export async function buildDerivedIndexes(
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
     counted = withoutPositions(counted);
-    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted, lane });
+    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted, lane }, describing);
   } catch (error) {
-    // The related-papers worker waits for the topic count: it stops instead.
+    // The related-papers worker waits for the topic count, the describing one for the partition: they stop instead.
     topicCount.reject(error);
+    describing?.partitioned.reject(error);
     throw error;
   } finally {
     // Every task is on it: it ends once they finish.

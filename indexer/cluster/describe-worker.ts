@@ -1,18 +1,18 @@
 import { SharedDoc } from '../../core/shared-texts.js';
 import type { TaskOutput } from '../../core/worker.js';
 import { addCosts, measureCost } from '../timings.js';
-import type { DescribeJob, DescribeResult } from './describe-job.js';
+import type { DescribeJob, DescribeNext, DescribeResult } from './describe-job.js';
 import { prepareLabels } from './labels.js';
-import { describePartition, type TopicPartition } from './topic-set.js';
+import { describePartition } from './topic-set.js';
 
 /**
  * Labels the topics and splits their second level off the main thread, which builds the sentence index meanwhile.
  * The label sample's phrases are extracted while the caller is still clustering the topics.
  */
-export default async function describeTask(job: DescribeJob, partition: Promise<TopicPartition>): Promise<TaskOutput<DescribeResult>> {
+export default async function describeTask(job: DescribeJob, next: Promise<DescribeNext>): Promise<TaskOutput<DescribeResult>> {
   const papers = job.papers.map((paper, row) => Object.assign(new SharedDoc(job.texts, row), paper));
   const prepared = measureCost(() => prepareLabels(papers));
-  const known = await partition;
-  const { result: topics, cost } = measureCost(() => describePartition(papers, known, job.counted));
+  const { partition, counted } = await next;
+  const { result: topics, cost } = measureCost(() => describePartition(papers, partition, counted));
   return { result: { topics, cost: addCosts(prepared.cost, cost) } };
 }

@@ -24,7 +24,12 @@ export default async function relatedTask(
     return readSharedView(shared);
   });
   const count = await topicCount;
-  if (claim && Atomics.compareExchange(claim, 0, 0, FITTED_BY.worker) !== 0) return { result: { cost: prepared.cost } };
+  if (claim) {
+    // The fit is the one task either thread can do: tasks whose values arrived with the count (the
+    // topics' description) go first, and the caller, once free, may claim the fit meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (Atomics.compareExchange(claim, 0, 0, FITTED_BY.worker) !== 0) return { result: { cost: prepared.cost } };
+  }
   const { result: view, cost } = measureCost(() => finishRelatedView(prepared.result, count));
   const { offsets, columns, weights } = view.tfIdf;
   return {

@@ -23,6 +23,8 @@ const docs = [
   { title: 'Guidance for diffusion samplers', abstract: 'Sampler guidance improves image diffusion models on prompts.' },
 ];
 const expected = { tableVersion: 7, count: docs.length, topicCount: 2 };
+/** A lane task that holds the lane (see the fixture). */
+const BLOCK = '../fixtures/lane/block-task';
 
 describe('the related-papers view file', () => {
   let layout: DataDirLayout;
@@ -120,7 +122,7 @@ describe('the related-papers view on a worker thread', () => {
     // The lane then runs a task that holds it, as the topics' description does.
     const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
     const holding = deferred<void>();
-    const held = lane.run(import.meta.url, '../fixtures/lane/block-task', { gate: gate.buffer }, undefined, () => holding.resolve());
+    const held = lane.run(import.meta.url, BLOCK, { gate: gate.buffer }, undefined, () => holding.resolve());
     // Its message comes after the view's prepared part.
     await holding.promise;
     topicCount.resolve(2);
@@ -130,6 +132,37 @@ describe('the related-papers view on a worker thread', () => {
     await held;
     expect(await build.view).toEqual(buildRelatedView(many, 2));
     expect(timings.related).toBeGreaterThan(0);
+    lane.release();
+  });
+
+  it('lets the tasks whose values came with the topic count run first, so this thread may take the fit over', async () => {
+    const lane = new WorkerLane();
+    const topicCount = deferred<number>();
+    const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true });
+    const gate = (): Int32Array => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const open = (held: Int32Array) => {
+      Atomics.store(held, 0, 1);
+      Atomics.notify(held, 0);
+    };
+    // A task waiting for the partition, as the topics' description does, then one holding the lane
+    // while both values are sent: they arrive together, the count first.
+    const [describing, holding] = [gate(), gate()];
+    const partition = deferred<string>();
+    const started = { describing: deferred<void>(), holding: deferred<void>() };
+    const described = lane.run(import.meta.url, BLOCK, { gate: describing.buffer, wait: true }, partition.promise, () =>
+      started.describing.resolve(),
+    );
+    const held = lane.run(import.meta.url, BLOCK, { gate: holding.buffer }, undefined, () => started.holding.resolve());
+    await started.holding.promise;
+    topicCount.resolve(3);
+    partition.resolve('partition');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    open(holding);
+    await started.describing.promise;
+    expect(await build.fitHereIfWaiting()).toBe(true);
+    open(describing);
+    await Promise.all([held, described]);
+    expect(await build.view).toEqual(buildRelatedView(many, 3));
     lane.release();
   });
 
@@ -153,6 +186,8 @@ describe('the related-papers view on a worker thread', () => {
     expect(prepared.sample.rows.length).toBeLessThan(wide.length);
     const shared = sharePreparedView(prepared);
     expect(shared.matrix.columns.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(readSharedView(shared)).toEqual(prepared);
+    // The rows and their vocabulary's size; the words themselves (`terms`) are not read by the fit.
+    const { vocabularySize, rows } = prepared.matrix;
+    expect(readSharedView(shared)).toEqual({ ...prepared, matrix: { vocabularySize, rows } });
   });
 });

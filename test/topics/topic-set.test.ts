@@ -55,9 +55,15 @@ describe('topic sets', () => {
   it('describes a partition on a worker thread (labels, second level) as updateTopics does', async () => {
     const counted = countCorpusTerms(docs, { positions: true });
     const timings: Record<string, number> = {};
-    // The worker starts before the partition is known (it extracts the label sample's phrases meanwhile).
+    // The worker starts before the partition and the term counts are known (it extracts the label
+    // sample's phrases meanwhile); both come later.
     const partition = Promise.resolve().then(() => partitionTopics(docs, policy, undefined, { counted }));
-    const described = await describeInWorker(docs, partition, counted, timings);
+    const described = await describeInWorker(
+      docs,
+      partition,
+      partition.then(() => counted),
+      timings,
+    );
     expect(described).toEqual(referenceTopics());
     expect(timings['labels, second level']).toBeGreaterThan(0);
   });
