@@ -4,6 +4,9 @@ import { addCosts, measureCost } from '../timings.js';
 import { FITTED_BY, type RelatedJob, type RelatedResult } from './job.js';
 import { finishRelatedView, prepareRelatedView, readSharedView, sharePreparedView } from './view.js';
 
+/** How long the fit waits for values sent with the topic count to other tasks on the lane. */
+const YIELD_MS = 100;
+
 /**
  * Fits the related-papers view off the calling thread: the indexer's other stages, or a server's requests, go on.
  * What does not depend on the topic count is computed while the caller is still clustering the topics.
@@ -25,9 +28,10 @@ export default async function relatedTask(
   });
   const count = await topicCount;
   if (claim) {
-    // The fit is the one task either thread can do: tasks whose values arrived with the count (the
-    // topics' description) go first, and the caller, once free, may claim the fit meanwhile.
-    await new Promise((resolve) => setImmediate(resolve));
+    // The fit is the one task either thread can do: tasks whose values come with the count (the
+    // topics' description, whose partition and term counts take a while to copy across) go first,
+    // and the caller, once free, may claim the fit meanwhile. If none comes, the lane idled briefly.
+    await new Promise((resolve) => setTimeout(resolve, YIELD_MS));
     if (Atomics.compareExchange(claim, 0, 0, FITTED_BY.worker) !== 0) return { result: { cost: prepared.cost } };
   }
   const { result: view, cost } = measureCost(() => finishRelatedView(prepared.result, count));
