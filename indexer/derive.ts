@@ -3,7 +3,7 @@ import { SharedDoc, type SharedTexts, shareDocs } from '../core/shared-texts.js'
 import { type Deferred, deferred, WorkerLane } from '../core/worker.js';
 import { AnnIndex } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
-import type { MapPoint, TopicPartition, TopicPolicy, TopicSet } from './cluster/index.js';
+import type { DescribeNext, MapPoint, TopicPartition, TopicPolicy, TopicSet } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
@@ -91,6 +91,8 @@ export interface TopicOptions extends TopicPolicy {
   meanwhile?: () => Promise<void>;
   /** The worker the off-thread stages share (`workerLaneFor`); without it each has its own. */
   lane?: WorkerLane;
+  /** The stages that need only the texts, started already (`startEarlyStages`, on `lane`). */
+  early?: EarlyStages;
 }
 
 /** What the derived indexes read of a paper; the rest of its record is in the table and the records file. */
@@ -163,28 +165,55 @@ interface StartedTopics {
   finish: () => Promise<TopicsFile>;
 }
 
-/** The topics' description, started on a worker before the terms are counted and the topics clustered (`startDescribing`). */
+/** The topics' description, started on a worker from the papers' texts; the rest follows with the partition. */
 interface EarlyDescribing {
   describing: Promise<TopicSet>;
-  partitioned: Deferred<TopicPartition>;
-  counted: Deferred<CorpusTerms | undefined>;
+  next: Deferred<DescribeNext>;
 }
 
 /**
- * On workers (from 2,000 papers) the topics' description starts at once: the label sample's phrases
- * need only the texts, and on a shared lane they then run while this thread counts and clusters.
+ * The off-thread stages that need only the papers' texts, started before the rest (on workers, from
+ * 2,000 papers): the related-papers view's TF-IDF and the label sample's phrases. On a shared lane
+ * they then run while this thread counts terms, embeds or clusters; the topic count, the partition
+ * and the vectors follow (`buildDerivedIndexes`). `stop` ends what still waits after a failure.
  */
-async function startDescribing(
-  papers: readonly DerivedSource[],
-  options: Pick<TopicOptions, 'timings' | 'lane'>,
-): Promise<EarlyDescribing | undefined> {
-  if (papers.length < WORKER_MIN_PAPERS) return undefined;
-  const { describeInWorker } = await import('./cluster/index.js');
-  const partitioned = deferred<TopicPartition>();
-  const counted = deferred<CorpusTerms | undefined>();
-  const describing = describeInWorker(papers, partitioned.promise, counted.promise, options.timings, options.lane);
-  describing.catch(() => {});
-  return { describing, partitioned, counted };
+export interface EarlyStages {
+  topicCount: Deferred<number>;
+  related?: RelatedViewBuild;
+  describing?: EarlyDescribing;
+  stop: (error: unknown) => void;
+}
+
+/**
+ * Starts the `EarlyStages` of `docs` (the papers in table order; a new index: in input order) on
+ * `lane`, or, without one, on workers of their own; `related` and `describe` say which are needed.
+ */
+export async function startEarlyStages(
+  docs: ReadonlyArray<{ title: string; abstract: string }>,
+  options: { timings?: StageTimings; lane?: WorkerLane; related?: boolean; describe?: boolean } = {},
+): Promise<EarlyStages> {
+  const { timings, lane } = options;
+  const topicCount = deferred<number>();
+  // Not awaited when the view is loaded already.
+  topicCount.promise.catch(() => {});
+  const related =
+    options.related === false
+      ? undefined
+      : (await import('./related/index.js')).startRelatedView(docs, topicCount.promise, { timings, lane, mayFitHere: lane !== undefined });
+  // A failure before it is awaited must not be unhandled.
+  related?.view.catch(() => {});
+  let describing: EarlyDescribing | undefined;
+  if (options.describe !== false && docs.length >= WORKER_MIN_PAPERS) {
+    const { describeTextsInWorker } = await import('./cluster/index.js');
+    const next = deferred<DescribeNext>();
+    describing = { describing: describeTextsInWorker(docs, next.promise, timings, lane), next };
+    describing.describing.catch(() => {});
+  }
+  const stop = (error: unknown) => {
+    topicCount.reject(error);
+    describing?.next.reject(error);
+  };
+  return { topicCount, related, describing, stop };
 }
 
 async function startTopics(
@@ -211,8 +240,13 @@ async function startTopics(
   const onWorkers = papers.length >= WORKER_MIN_PAPERS;
   // Labelling the topics and splitting their second level is most of their cost, and nothing here waits
   // for it: on a worker that starts now on what does not need the partition.
-  const partitioned = early?.partitioned ?? deferred<TopicPartition>();
-  early?.counted.resolve(options.counted);
+  const partitioned = deferred<TopicPartition>();
+  // The early description gets the rest of the papers with the partition.
+  partitioned.promise.then(
+    (partition) =>
+      early?.next.resolve({ papers: papers.map(({ id, date, vector }) => ({ id, date, vector })), partition, counted: options.counted }),
+    (error: unknown) => early?.next.reject(error),
+  );
   const describing =
     early?.describing ??
     (onWorkers
@@ -283,26 +317,17 @@ export async function buildDerivedIndexes(
 ): Promise<DerivedIndexes> {
   const vectors = papers.map((paper) => paper.vector);
   const ids = papers.map((paper) => paper.id);
-  // The related-papers view starts now (on a worker from 2,000 papers) on what does not need the topic
-  // count, its TF-IDF and SVD, while this thread counts terms and clusters; the count follows.
-  const topicCount = deferred<number>();
-  // Not awaited when the view or the topics are loaded already.
-  topicCount.promise.catch(() => {});
   const ownLane = options.lane ? undefined : workerLaneFor(papers.length);
   const lane = options.lane ?? ownLane;
-  // On a shared lane the view's fit comes after the topics' description: this thread takes it over
-  // if it is free first (`fitHereIfWaiting`, below).
-  const relatedBuild = current.related
-    ? undefined
-    : (await import('./related/index.js')).startRelatedView(papers, current.topics?.topics.length ?? topicCount.promise, {
-        timings: options.timings,
-        lane,
-        mayFitHere: lane !== undefined,
-      });
-  const related = current.related ?? (relatedBuild as RelatedViewBuild).view;
-  // A failure before it is awaited must not be unhandled.
-  related.catch(() => {});
-  const describing = current.topics ? undefined : await startDescribing(papers, { timings: options.timings, lane });
+  // The related-papers view and the topics' description start now (on workers from 2,000 papers) on
+  // what needs only the texts, unless the indexer started them already, while this thread counts
+  // terms and clusters; the topic count and the partition follow.
+  const early =
+    options.early ??
+    (await startEarlyStages(papers, { timings: options.timings, lane, related: !current.related, describe: !current.topics }));
+  const { topicCount } = early;
+  if (current.topics) topicCount.resolve(current.topics.topics.length);
+  const related = current.related ?? (early.related as RelatedViewBuild).view;
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
     : papers.length >= WORKER_MIN_PAPERS
@@ -326,11 +351,10 @@ export async function buildDerivedIndexes(
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
     counted = withoutPositions(counted);
-    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted, lane }, describing);
+    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted, lane }, early.describing);
   } catch (error) {
     // The related-papers worker waits for the topic count, the describing one for the partition: they stop instead.
-    topicCount.reject(error);
-    describing?.partitioned.reject(error);
+    early.stop(error);
     throw error;
   } finally {
     // Every task is on it: it ends once they finish.
@@ -340,7 +364,7 @@ export async function buildDerivedIndexes(
   topicCount.resolve(started?.topicCount ?? 0);
   // This thread's own work while the workers finish the map, the second level and the graph.
   await options.meanwhile?.();
-  await relatedBuild?.fitHereIfWaiting();
+  await early.related?.fitHereIfWaiting();
   const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
 }

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
+import { docsOf, shareDocs } from '../core/shared-texts.js';
 import type { WorkerLane } from '../core/worker.js';
 import { APP_VERSION } from '../core/version.js';
 import {
@@ -14,6 +15,8 @@ import {
   saveDerivedIndexes,
   sentenceIndexFor,
   sentenceSources,
+  type EarlyStages,
+  startEarlyStages,
   workerLaneFor,
 } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
@@ -348,6 +351,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
   let embedder: Embedder | undefined;
   // The worker the off-thread stages share, when they share one (`workerLaneFor`).
   let lane: WorkerLane | undefined;
+  // The stages on it that need only the texts, started while this thread embeds.
+  let early: EarlyStages | undefined;
   try {
     await dataDir.pull();
     // Each list of papers is a `let`, emptied once written to the table: at a million papers their strings and
@@ -459,14 +464,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const termsOffThread = !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length);
     // The same worker then runs the derived stages' off-thread work, for a corpus of a size where they share one.
     lane = termsOffThread ? workerLaneFor(changed.length) : undefined;
-    const terms = termsOffThread
-      ? countCorpusTermsOffThread(
-          changed.map(({ paper }) => paper),
-          { positions: true },
-          stages,
-          lane,
-        )
-      : undefined;
+    // Their texts in shared memory, once for every task that reads them there.
+    const texts = termsOffThread ? docsOf(shareDocs(changed.map(({ paper }) => paper))) : undefined;
+    const terms = texts ? countCorpusTermsOffThread(texts, { positions: true }, stages, lane) : undefined;
     // A failure before it is awaited must not be unhandled.
     terms?.catch(() => {});
     // Then the sentence index's term counts, on the same worker, while this thread still fits and embeds.
@@ -477,6 +477,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
           stages,
         )
       : undefined;
+    // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
+    early = lane && texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
@@ -614,6 +616,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         onStep,
         terms,
         lane,
+        early,
         // Else the sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
         meanwhile: sentencesFirst ? undefined : buildSentences,
       });
@@ -658,6 +661,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       stages,
     };
   } finally {
+    // Tasks still waiting for the topics (a failed run) stop, so the lane can end.
+    early?.stop(new PaperscopeError('INTERNAL', 'The index run ended before its topics were built.'));
     lane?.release();
     await embedder?.close();
     await release();

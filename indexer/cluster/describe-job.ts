@@ -5,15 +5,17 @@ import { recordStage, type StageCost, type StageTimings } from '../timings.js';
 import type { TopicPartition, TopicSet } from './topic-set.js';
 import type { TopicDoc } from './topics.js';
 
-/** What the worker describes: `describePartition(papers, partition, counted)`, the partition and counts sent once clustered. */
+/** What the worker describes: the papers' texts, read in place (labels read a sample of them). */
 export interface DescribeJob {
-  /** The papers without their texts, which are in `texts`, read in place by the worker (labels read a sample of them). */
-  papers: ReadonlyArray<Omit<TopicDoc, 'title' | 'abstract'>>;
   texts: SharedTexts;
 }
 
-/** What the worker waits for: the topics, and the counts the second level reads. */
+/** The rest of a paper, beside its text. */
+export type DescribedPaper = Omit<TopicDoc, 'title' | 'abstract'>;
+
+/** What the worker waits for: the rest of the papers (their vectors), the topics, and the counts the second level reads. */
 export interface DescribeNext {
+  papers: readonly DescribedPaper[];
   partition: TopicPartition;
   counted?: CorpusTerms;
 }
@@ -42,12 +44,25 @@ export async function describeInWorker(
   timings?: StageTimings,
   lane?: WorkerLane,
 ): Promise<TopicSet> {
-  const job: DescribeJob = { papers: papers.map(({ id, date, vector }) => ({ id, date, vector })), texts: shareDocs(papers) };
+  const rest = papers.map(({ id, date, vector }) => ({ id, date, vector }));
+  const next = Promise.all([partition, counted]).then(([known, terms]) => ({ papers: rest, partition: known, counted: terms }));
+  return describeTextsInWorker(papers, next, timings, lane);
+}
+
+/**
+ * `describeInWorker` started from the texts alone: the label sample's phrases are extracted while
+ * the papers are still being embedded; their vectors come with the partition (`next`).
+ */
+export async function describeTextsInWorker(
+  docs: ReadonlyArray<{ title: string; abstract: string }>,
+  next: Promise<DescribeNext>,
+  timings?: StageTimings,
+  lane?: WorkerLane,
+): Promise<TopicSet> {
+  const job: DescribeJob = { texts: shareDocs(docs) };
   // Only what describing reads goes across: the word positions (most of the counts' size) are BM25's.
-  const next = Promise.all([partition, counted]).then(
-    ([known, terms]): DescribeNext => ({ partition: known, counted: withoutPositions(terms) }),
-  );
-  const { topics, cost } = await runTask<DescribeResult>(lane, import.meta.url, './describe-worker', job, next);
+  const sent = next.then((value): DescribeNext => ({ ...value, counted: withoutPositions(value.counted) }));
+  const { topics, cost } = await runTask<DescribeResult>(lane, import.meta.url, './describe-worker', job, sent);
   recordStage(timings, DESCRIBE_STAGE, cost);
   return topics;
 }

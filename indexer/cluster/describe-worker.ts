@@ -1,4 +1,4 @@
-import { SharedDoc } from '../../core/shared-texts.js';
+import { docsOf } from '../../core/shared-texts.js';
 import type { TaskOutput } from '../../core/worker.js';
 import { addCosts, measureCost } from '../timings.js';
 import type { DescribeJob, DescribeNext, DescribeResult } from './describe-job.js';
@@ -10,9 +10,11 @@ import { describePartition } from './topic-set.js';
  * The label sample's phrases are extracted while the caller is still clustering the topics.
  */
 export default async function describeTask(job: DescribeJob, next: Promise<DescribeNext>): Promise<TaskOutput<DescribeResult>> {
-  const papers = job.papers.map((paper, row) => Object.assign(new SharedDoc(job.texts, row), paper));
-  const prepared = measureCost(() => prepareLabels(papers));
-  const { partition, counted } = await next;
+  const docs = docsOf(job.texts);
+  const prepared = measureCost(() => prepareLabels(docs));
+  const { papers: rest, partition, counted } = await next;
+  // The same objects: the phrases extracted above are cached on them.
+  const papers = docs.map((doc, row) => Object.assign(doc, rest[row]));
   const { result: topics, cost } = measureCost(() => describePartition(papers, partition, counted));
   return { result: { topics, cost: addCosts(prepared.cost, cost) } };
 }
