@@ -1,6 +1,7 @@
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { deferred, runTask, WorkerLane } from '../../core/worker.js';
+import { startEarlyStages } from '../../indexer/derive.js';
 
 type Echo = { thread: number; data: { wait: boolean; buffer: Float32Array }; next?: string };
 const TASK = '../fixtures/lane/echo-task';
@@ -37,5 +38,24 @@ describe('WorkerLane', () => {
     await expect(lane.run<Echo>(import.meta.url, TASK, { wait: false })).resolves.toMatchObject({ data: { wait: false } });
     lane.release();
     expect(() => lane.run(import.meta.url, TASK, { wait: false })).toThrow('released');
+  });
+
+  it('runs the stages that need only the texts early, and stops them when the run fails so the lane can end', async () => {
+    const lane = new WorkerLane();
+    // 2,000 papers: the size from which the topics are described on a worker.
+    const docs = Array.from({ length: 2_000 }, (_, n) => ({
+      title: `Reward noise ${n % 17}`,
+      abstract: `Noisy rewards ${n % 29} hurt policies.`,
+    }));
+    const early = await startEarlyStages(docs, { lane });
+    expect(early.related).toBeDefined();
+    expect(early.describing).toBeDefined();
+    const failure = new Error('embedding failed');
+    early.stop(failure);
+    await expect(early.related?.view).rejects.toBe(failure);
+    await expect(early.describing?.describing).rejects.toBe(failure);
+    // Nothing waits on the lane any more: released, its thread ends, and a task that runs meanwhile still finishes.
+    await expect(lane.run<Echo>(import.meta.url, TASK, { wait: false })).resolves.toMatchObject({ data: { wait: false } });
+    lane.release();
   });
 });
