@@ -186,7 +186,9 @@ export interface EarlyStages {
 
 /**
  * Starts the `EarlyStages` of `docs` (the papers in table order; a new index: in input order) on
- * `lane`, or, without one, on workers of their own; `related` and `describe` say which are needed.
+ * `lane`; `related` and `describe` say which are needed. Without a lane (from 50,000 papers) the
+ * related view starts on a worker of its own and the description waits for the clustering, as its
+ * worker would otherwise hold its heap beside the BM25 build.
  */
 export async function startEarlyStages(
   docs: ReadonlyArray<{ title: string; abstract: string }>,
@@ -203,7 +205,7 @@ export async function startEarlyStages(
   // A failure before it is awaited must not be unhandled.
   related?.view.catch(() => {});
   let describing: EarlyDescribing | undefined;
-  if (options.describe !== false && docs.length >= WORKER_MIN_PAPERS) {
+  if (options.describe !== false && lane && docs.length >= WORKER_MIN_PAPERS) {
     const { describeTextsInWorker } = await import('./cluster/index.js');
     const next = deferred<DescribeNext>();
     describing = { describing: describeTextsInWorker(docs, next.promise, timings, lane), next };
