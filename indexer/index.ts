@@ -464,10 +464,12 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const termsOffThread = !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length);
     // The same worker then runs the derived stages' off-thread work, for a corpus of a size where they share one.
     lane = termsOffThread ? workerLaneFor(changed.length) : undefined;
-    const docs = changed.map(({ paper }) => paper);
-    // On a lane, their texts in shared memory once for every task that reads them there.
-    const texts = lane ? docsOf(shareDocs(docs)) : docs;
-    const terms = termsOffThread ? countCorpusTermsOffThread(texts, { positions: true }, stages, lane) : undefined;
+    // On a lane, their texts in shared memory once for every task that reads them there (not the
+    // papers themselves: those are dropped once written).
+    const texts = lane ? docsOf(shareDocs(changed.map(({ paper }) => paper))) : undefined;
+    const terms = termsOffThread
+      ? countCorpusTermsOffThread(texts ?? changed.map(({ paper }) => paper), { positions: true }, stages, lane)
+      : undefined;
     // A failure before it is awaited must not be unhandled.
     terms?.catch(() => {});
     // Then the sentence index's term counts, on the same worker, while this thread still fits and embeds.
@@ -479,7 +481,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         )
       : undefined;
     // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
-    early = lane ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
+    early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
 
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
