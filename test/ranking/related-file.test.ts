@@ -98,6 +98,13 @@ describe('the related-papers view on a worker thread', () => {
     return { title: `${title} ${index % 13}`, abstract: `${abstract} ${index % 7}` };
   });
 
+  // One lane for the tests that share it with other tasks: a worker's start is most of their time.
+  let lane: WorkerLane;
+  beforeAll(() => {
+    lane = new WorkerLane();
+  });
+  afterAll(() => lane.release());
+
   it('starts before the topic count is known and gives the view this thread would fit', async () => {
     const timings: Record<string, number> = {};
     const view = await buildRelatedViewOffThread(
@@ -115,7 +122,6 @@ describe('the related-papers view on a worker thread', () => {
   });
 
   it('is fitted by this thread when the lane is still busy with the tasks before it, and is the same view', async () => {
-    const lane = new WorkerLane();
     const topicCount = deferred<number>();
     const timings: Record<string, number> = {};
     const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true, timings });
@@ -132,11 +138,9 @@ describe('the related-papers view on a worker thread', () => {
     await held;
     expect(await build.view).toEqual(buildRelatedView(many, 2));
     expect(timings.related).toBeGreaterThan(0);
-    lane.release();
   });
 
   it('lets the tasks whose values came with the topic count run first, so this thread may take the fit over', async () => {
-    const lane = new WorkerLane();
     const topicCount = deferred<number>();
     const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true });
     const gate = (): Int32Array => new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -163,16 +167,13 @@ describe('the related-papers view on a worker thread', () => {
     open(describing);
     await Promise.all([held, described]);
     expect(await build.view).toEqual(buildRelatedView(many, 3));
-    lane.release();
   });
 
   it('is fitted by the lane when the lane is free first', async () => {
-    const lane = new WorkerLane();
     const build = startRelatedView(many, 2, { lane, mayFitHere: true });
     const view = await build.view;
     expect(await build.fitHereIfWaiting()).toBe(false);
     expect(view).toEqual(buildRelatedView(many, 2));
-    lane.release();
   });
 
   it('reads the prepared view from shared memory as it was made, with a fit sample and widespread terms apart', () => {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   describeInWorker,
-  describeTextsInWorker,
   matchTopicIds,
   partitionTopics,
   reclusterReason,
@@ -67,18 +66,6 @@ describe('topic sets', () => {
     );
     expect(described).toEqual(referenceTopics());
     expect(timings['labels, second level']).toBeGreaterThan(0);
-  });
-
-  it('describes from the texts alone at first, the vectors coming with the partition, as updateTopics does', async () => {
-    const counted = countCorpusTerms(docs, { positions: true });
-    // Started from the titles and abstracts only, as the indexer does while it still embeds the papers.
-    const texts = docs.map(({ title, abstract }) => ({ title, abstract }));
-    const next = Promise.resolve().then(() => ({
-      papers: docs.map(({ id, date, vector }) => ({ id, date, vector })),
-      partition: partitionTopics(docs, policy, undefined, { counted }),
-      counted,
-    }));
-    expect(await describeTextsInWorker(texts, next)).toEqual(referenceTopics());
   });
 
   it('stops the describing worker when the partition it waits for fails', async () => {
