@@ -1,6 +1,5 @@
 import hnswlib from 'hnswlib-node';
 import { UMAP } from 'umap-js';
-import { SparseMatrix } from 'umap-js/dist/matrix.js';
 import { PaperscopeError } from '../../core/errors.js';
 import { createRandom, DEFAULT_CLUSTER_SEED, sampleIndices, TOPIC_SAMPLE_SIZE } from './random.js';
 import { normalizeVectors } from './vectors.js';
@@ -75,9 +74,7 @@ export function layoutMap(vectors: readonly Float32Array[], options: MapOptions 
   // One native HNSW graph of the sample gives UMAP its neighbours (umap-js' own NN-descent in plain
   // JS cost as much as a third of the layout) and then places the other papers.
   const anchors = anchorGraph(unit, sampled, seed);
-  const [knnIndices, knnDistances] = sampleNeighbours(anchors, sample, neighbours);
-  umap.setPrecomputedKNN(knnIndices, knnDistances);
-  withFastGraph(umap, knnIndices, knnDistances, neighbours);
+  umap.setPrecomputedKNN(...sampleNeighbours(anchors, sample, neighbours));
   const fitted = umap.fit(sample);
   const positions: number[][] = new Array(n);
   sampled.forEach((index, row) => {
@@ -109,59 +106,6 @@ export function extendMap(
     placeAmongAnchors(unit, anchors, positions, anchorGraph(unit, anchors, options.seed ?? DEFAULT_CLUSTER_SEED));
   }
   return positions.map(([x = 0, y = 0]) => ({ x, y }));
-}
-
-/** What `withFastGraph` replaces of umap-js 1.4 (its TypeScript types keep them private). */
-interface UmapGraphSteps {
-  smoothKNNDistance: (distances: number[][], k: number) => { sigmas: number[]; rhos: number[] };
-  computeMembershipStrengths: (
-    indices: number[][],
-    distances: number[][],
-    sigmas: number[],
-    rhos: number[],
-  ) => { rows: number[]; cols: number[]; vals: number[] };
-  fuzzySimplicialSet: () => SparseMatrix;
-  makeSearchGraph: () => SparseMatrix;
-}
-
-/**
- * umap-js builds the fuzzy union of the neighbour graph (a + aᵀ − a∘aᵀ, its default set-operation
- * mix) through seven string-keyed sparse-matrix operations, a fifth of the map's time at 1,000
- * papers; this builds the same entries and values (each of the same two sums and product) row by
- * row, from its own membership strengths. The search graph umap-js also builds serves only
- * `transform`, which the map does not call.
- */
-export function withFastGraph(umap: UMAP, knnIndices: number[][], knnDistances: number[][], neighbours: number): void {
-  const steps = umap as unknown as UmapGraphSteps;
-  const n = knnIndices.length;
-  steps.fuzzySimplicialSet = () => {
-    const { sigmas, rhos } = steps.smoothKNNDistance(knnDistances, neighbours);
-    const { rows, cols, vals } = steps.computeMembershipStrengths(knnIndices, knnDistances, sigmas, rhos);
-    // The strengths by (row, column), a later one replacing an earlier as umap-js' matrix does.
-    const strength = new Map<number, number>();
-    const columnsOf = Array.from({ length: n }, () => new Set<number>());
-    for (let entry = 0; entry < vals.length; entry++) {
-      const row = rows[entry] as number;
-      const column = cols[entry] as number;
-      strength.set(row * n + column, vals[entry] as number);
-      (columnsOf[row] as Set<number>).add(column);
-      (columnsOf[column] as Set<number>).add(row);
-    }
-    const graphRows: number[] = [];
-    const graphCols: number[] = [];
-    const graphValues: number[] = [];
-    for (let row = 0; row < n; row++) {
-      for (const column of [...(columnsOf[row] as Set<number>)].sort((a, b) => a - b)) {
-        const forward = strength.get(row * n + column) ?? 0;
-        const backward = strength.get(column * n + row) ?? 0;
-        graphRows.push(row);
-        graphCols.push(column);
-        graphValues.push(forward + backward - forward * backward);
-      }
-    }
-    return new SparseMatrix(graphRows, graphCols, graphValues, [n, n]);
-  };
-  steps.makeSearchGraph = () => new SparseMatrix([], [], [], [n, n]);
 }
 
 /** A cosine HNSW graph of the anchor papers, label = position in `anchors`. */

@@ -1,9 +1,7 @@
-import { UMAP } from 'umap-js';
-import type { SparseMatrix } from 'umap-js/dist/matrix.js';
 import { describe, expect, it } from 'vitest';
 import { WorkerLane } from '../../core/worker.js';
 import { DEFAULT_MAP_SAMPLE_SIZE, extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
-import { defaultEpochs, withFastGraph } from '../../indexer/cluster/layout.js';
+import { defaultEpochs } from '../../indexer/cluster/layout.js';
 import { gaussianBlobs } from './helpers.js';
 
 function expectOnMap(points: Array<{ x: number; y: number }>, count: number): void {
@@ -27,36 +25,6 @@ describe('defaultEpochs', () => {
 });
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-
-describe('withFastGraph', () => {
-  it("builds umap-js' own fuzzy union of the neighbour graph, entry for entry and value for value", () => {
-    // 40 points, each with 6 neighbours (itself first) at seeded distances: links that go one way and both ways.
-    let state = 7;
-    const random = () => {
-      state = (state * 16_807) % 2_147_483_647;
-      return state / 2_147_483_647;
-    };
-    const n = 40;
-    const indices = Array.from({ length: n }, (_, row) => [row, ...Array.from({ length: 5 }, (_, j) => (row + 1 + j * 3 + (row % 4)) % n)]);
-    const distances = indices.map((neighbours) => neighbours.map((_, j) => (j === 0 ? 0 : j * 0.1 + random() * 0.05)));
-    const graphOf = (umap: UMAP) =>
-      (umap as unknown as { fuzzySimplicialSet: (x: number[][], k: number) => SparseMatrix })
-        .fuzzySimplicialSet(
-          Array.from({ length: n }, () => [0]),
-          6,
-        )
-        .getAll()
-        .map(({ row, col, value }) => [row, col, value]);
-    const plain = new UMAP({ nNeighbors: 6 });
-    plain.setPrecomputedKNN(indices, distances);
-    const fast = new UMAP({ nNeighbors: 6 });
-    fast.setPrecomputedKNN(indices, distances);
-    withFastGraph(fast, indices, distances, 6);
-    const expected = graphOf(plain);
-    expect(expected.length).toBeGreaterThan(n * 5);
-    expect(graphOf(fast)).toEqual(expected);
-  });
-});
 
 describe('layoutMap', () => {
   const { vectors, truth } = gaussianBlobs(3, 12, 20, 0.3, 4);
