@@ -176,6 +176,30 @@ describe('MaxScore pruning', () => {
     expect(differedWithHighSeeds).toBeGreaterThan(5);
   });
 
+  it("resumes at the first document after a skipped block: the best paper may be the next block's first", () => {
+    const block = 1 << BLOCK_SHIFT;
+    // One term in every document of three blocks; only the first document of each later block weighs much.
+    const docs = Uint32Array.from({ length: 3 * block }, (_, doc) => doc);
+    const weights = Float32Array.from(docs, (doc) => (doc === block ? 3 : doc === 2 * block ? 2 : 0.1));
+    const term: ScoredTerm = { start: 0, end: docs.length, queryWeight: 1, maxWeight: 3 };
+    const maxima = new Float32Array(3);
+    foldBlockMaxima(weights, term.start, term.end, maxima);
+    for (const k of [1, 2]) {
+      const { best } = maxScoreTopK(
+        [term],
+        docs,
+        weights,
+        k,
+        new PruningScratch(docs.length),
+        [],
+        Number.POSITIVE_INFINITY,
+        { depth: k, margin: 0 },
+        maxima,
+      );
+      expect(best).toEqual([block, 2 * block].slice(0, k));
+    }
+  });
+
   it("bounds the proximity bonus tightly: no document's bonus exceeds it, and words side by side come near it", () => {
     const random = createRandom(11);
     const pairs = [
