@@ -1,7 +1,7 @@
 import { PaperscopeError } from '../core/errors.js';
 import { SharedDoc, type SharedTexts, shareDocs } from '../core/shared-texts.js';
 import { type Deferred, deferred, WorkerLane } from '../core/worker.js';
-import { AnnIndex } from './ann/index.js';
+import { AnnIndex, type GraphStream } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
 import type { DescribeNext, MapPoint, TopicPartition, TopicPolicy, TopicSet } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
@@ -303,6 +303,8 @@ export interface DeriveOptions extends TopicOptions {
    * corpus' terms on a worker while it embeds the papers.
    */
   terms?: Promise<CorpusTerms>;
+  /** The HNSW graph of `papers`' vectors in this order, started before (the indexer: while it embedded them). */
+  graph?: GraphStream;
 }
 
 /**
@@ -332,9 +334,11 @@ export async function buildDerivedIndexes(
   const related = current.related ?? (early.related as RelatedViewBuild).view;
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
-    : papers.length >= WORKER_MIN_PAPERS
-      ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings)
-      : Promise.resolve(timeStage(options.timings, 'hnsw', () => AnnIndex.build(vectors, ids, dimension)));
+    : options.graph
+      ? options.graph.finish(ids, options.timings)
+      : papers.length >= WORKER_MIN_PAPERS
+        ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings)
+        : Promise.resolve(timeStage(options.timings, 'hnsw', () => AnnIndex.build(vectors, ids, dimension)));
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
   if (!current.ann)

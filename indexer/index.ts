@@ -5,6 +5,7 @@ import { plural } from '../core/plural.js';
 import { docsOf, shareDocs } from '../core/shared-texts.js';
 import type { WorkerLane } from '../core/worker.js';
 import { APP_VERSION } from '../core/version.js';
+import { GraphStream } from './ann/index.js';
 import {
   buildDerivedIndexes,
   completeSavedSentenceIndex,
@@ -178,6 +179,13 @@ export function sentencesBeforeDerived(papers: number): boolean {
  * against ≈ 5 GB).
  */
 const TERMS_WORKER_MIN_PAPERS = 2_000;
+
+/**
+ * From this many papers a new index's HNSW graph is built on a worker from each chunk of vectors as
+ * the papers are embedded (`GraphStream`): the embedding holds one core, the graph the other (at a
+ * million papers ≈ 300 s of CPU that came after the sentence index, beside the topics).
+ */
+const GRAPH_BESIDE_EMBEDDING_MIN_PAPERS = 50_000;
 
 /** What `saveDerivedIndexes` writes after a build: the records file is written before, the sentence index on its own. */
 const DERIVED_INDEX_FILES: ReadonlySet<DerivedFile> = new Set(
@@ -353,6 +361,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
   let lane: WorkerLane | undefined;
   // The stages on it that need only the texts, started while this thread embeds.
   let early: EarlyStages | undefined;
+  // A new index's HNSW graph, built while its papers are embedded (`GRAPH_BESIDE_EMBEDDING_MIN_PAPERS`).
+  let graph: GraphStream | undefined;
   try {
     await dataDir.pull();
     // Each list of papers is a `let`, emptied once written to the table: at a million papers their strings and
@@ -483,6 +493,10 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
     early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
 
+    // A new index's rows are the changed papers in this order, and so are the graph's labels.
+    if (!manifest && changed.length >= GRAPH_BESIDE_EMBEDDING_MIN_PAPERS) graph = new GraphStream(changed.length, dimension);
+    const addToGraph = graph && ((vectors: readonly Float32Array[]) => graph?.add(vectors));
+
     if (!manifest) {
       // The word-vector embedder fits its weighting on the corpus it will index.
       await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
@@ -499,6 +513,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
           (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
           // The sentences after the transformer's window wait until the index is committed (below).
           'first',
+          addToGraph,
         ),
       );
       const vectors = embedded.vectors;
@@ -620,6 +635,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         terms,
         lane,
         early,
+        graph,
         // Else the sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
         meanwhile: sentencesFirst ? undefined : buildSentences,
       });
@@ -666,6 +682,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
   } finally {
     // Tasks still waiting for the topics (a failed run) stop, so the lane can end.
     early?.stop(new PaperscopeError('INTERNAL', 'The index run ended before its topics were built.'));
+    // A run that failed before the graph was finished stops its worker.
+    graph?.abort();
     lane?.release();
     await embedder?.close();
     await release();

@@ -14,17 +14,37 @@ export interface GraphBuildJob {
   dimension: number;
   /** Where the worker writes the finished graph. */
   file: string;
+  /**
+   * One Int32: how many of the rows are written so far (−1: given up). The worker adds each row as
+   * it arrives, so the graph is built while the vectors are still being made.
+   */
+  ready: SharedArrayBuffer;
 }
 
 /**
  * A cosine HNSW graph of `count` row-major vectors, label = row. hnswlib-node adds points one at a
- * time on the calling thread; the same seed and order give the same graph on any thread.
+ * time on the calling thread; the same seed and order give the same graph on any thread. With
+ * `ready` (a worker's), rows are added as that counter says they are written, waiting for more.
  */
-export function buildGraph(rows: Float32Array, count: number, dimension: number): hnswlib.HierarchicalNSW {
+export function buildGraph(rows: Float32Array, count: number, dimension: number, ready?: Int32Array): hnswlib.HierarchicalNSW {
   const index = new hnswlib.HierarchicalNSW('cosine', dimension);
   const { m, efConstruction, seed, efSearch } = DEFAULT_ANN_OPTIONS;
   index.initIndex({ maxElements: Math.max(1, count), m, efConstruction, randomSeed: seed });
-  for (let label = 0; label < count; label++) index.addPoint(Array.from(rows.subarray(label * dimension, (label + 1) * dimension)), label);
+  let available = ready ? 0 : count;
+  for (let label = 0; label < count; label++) {
+    if (label >= available) available = rowsReady(ready as Int32Array, label);
+    index.addPoint(Array.from(rows.subarray(label * dimension, (label + 1) * dimension)), label);
+  }
   index.setEf(efSearch);
   return index;
+}
+
+/** How many rows are written, once more than `added` are (blocks this thread until then). */
+function rowsReady(ready: Int32Array, added: number): number {
+  for (;;) {
+    const available = Atomics.load(ready, 0);
+    if (available < 0) throw new Error('the graph build was given up: its vectors will not come');
+    if (available > added) return available;
+    Atomics.wait(ready, 0, available);
+  }
 }

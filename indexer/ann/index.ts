@@ -60,7 +60,7 @@ export class AnnIndex {
   }
 
   static build(vectors: readonly Float32Array[], ids: readonly string[], dimension: number): AnnIndex {
-    return new AnnIndex(buildGraph(packRows(vectors, dimension, new ArrayBuffer(0)), vectors.length, dimension), ids, dimension);
+    return new AnnIndex(buildGraph(packRows(vectors, dimension), vectors.length, dimension), ids, dimension);
   }
 
   /**
@@ -68,26 +68,20 @@ export class AnnIndex {
    * index, the topics) runs beside it: hnswlib-node inserts on one thread only, so this is the
    * parallelism it allows. The worker's own build time goes into `timings.hnsw`.
    */
-  static async buildInWorker(
+  static buildInWorker(
     vectors: readonly Float32Array[],
     ids: readonly string[],
     dimension: number,
     timings?: StageTimings,
   ): Promise<AnnIndex> {
-    const shared = new SharedArrayBuffer(vectors.length * dimension * Float32Array.BYTES_PER_ELEMENT);
-    packRows(vectors, dimension, shared);
-    // Started before the first await: the caller keeps its thread busy with other indexes meanwhile.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'paperscope-hnsw-'));
+    const graph = new GraphStream(vectors.length, dimension);
     try {
-      const job: GraphBuildJob = { vectors: shared, count: vectors.length, dimension, file: path.join(dir, 'papers.hnsw') };
-      recordStage(timings, 'hnsw', await runModuleWorker<StageCost>(import.meta.url, './build-worker', job));
-      const index = new hnswlib.HierarchicalNSW('cosine', dimension);
-      await index.readIndex(job.file);
-      index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
-      return new AnnIndex(index, ids, dimension);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+      graph.add(vectors);
+    } catch (error) {
+      graph.abort();
+      return Promise.reject(error);
     }
+    return graph.finish(ids, timings);
   }
 
   get size(): number {
@@ -160,24 +154,94 @@ export class AnnIndex {
   }
 }
 
-/** The vectors, checked, one after another in `buffer` (a fresh one when it is empty). */
-function packRows(vectors: readonly Float32Array[], dimension: number, buffer: ArrayBufferLike): Float32Array {
+/**
+ * An HNSW graph built on a worker thread from vectors given in order, a part at a time (`add`): at a
+ * large corpus the indexer hands it each chunk of papers as they are embedded, so the graph (one core,
+ * ≈ 300 s of CPU at a million papers) is built on the second core while this one embeds, not after.
+ */
+export class GraphStream {
+  readonly #count: number;
+  readonly #dimension: number;
+  readonly #rows: Float32Array;
+  readonly #ready: Int32Array;
+  readonly #dir: string;
+  readonly #file: string;
+  readonly #built: Promise<StageCost>;
+  #added = 0;
+
+  constructor(count: number, dimension: number) {
+    this.#count = count;
+    this.#dimension = dimension;
+    const vectors = new SharedArrayBuffer(count * dimension * Float32Array.BYTES_PER_ELEMENT);
+    const ready = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    this.#rows = new Float32Array(vectors);
+    this.#ready = new Int32Array(ready);
+    this.#dir = mkdtempSync(path.join(os.tmpdir(), 'paperscope-hnsw-'));
+    this.#file = path.join(this.#dir, 'papers.hnsw');
+    const job: GraphBuildJob = { vectors, count, dimension, file: this.#file, ready };
+    // Started now: the worker loads its modules and waits for the first rows.
+    this.#built = runModuleWorker<StageCost>(import.meta.url, './build-worker', job);
+    // Observed at once: it may fail before `finish` is awaited.
+    this.#built.catch(() => {});
+  }
+
+  /** The next vectors, in label order, checked: a bad one is refused before the worker sees it. */
+  add(vectors: readonly Float32Array[]): void {
+    if (this.#added + vectors.length > this.#count)
+      throw new PaperscopeError('INTERNAL', `The HNSW graph was sized for ${this.#count} vectors, not more.`);
+    assertValidVectors(vectors, this.#dimension, this.#added);
+    vectors.forEach((vector, position) => {
+      this.#rows.set(vector, (this.#added + position) * this.#dimension);
+    });
+    this.#added += vectors.length;
+    Atomics.store(this.#ready, 0, this.#added);
+    Atomics.notify(this.#ready, 0);
+  }
+
+  /** Stops the worker (its vectors will not all come) and removes its file; nothing once every vector is given. */
+  abort(): void {
+    if (this.#added === this.#count) return;
+    Atomics.store(this.#ready, 0, -1);
+    Atomics.notify(this.#ready, 0);
+    void this.#built.catch(() => {}).finally(() => rm(this.#dir, { recursive: true, force: true }));
+  }
+
+  /** The finished graph, with the paper id of each label; the worker's own build time goes into `timings.hnsw`. */
+  async finish(ids: readonly string[], timings?: StageTimings): Promise<AnnIndex> {
+    try {
+      if (this.#added !== this.#count || ids.length !== this.#count)
+        throw new PaperscopeError('INTERNAL', `The HNSW graph has ${this.#added} of ${this.#count} vectors for ${ids.length} ids.`);
+      recordStage(timings, 'hnsw', await this.#built);
+      const index = new hnswlib.HierarchicalNSW('cosine', this.#dimension);
+      await index.readIndex(this.#file);
+      index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
+      return new AnnIndex(index, ids, this.#dimension);
+    } finally {
+      this.abort();
+      await this.#built.catch(() => {});
+      await rm(this.#dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The vectors, checked, one after another. */
+function packRows(vectors: readonly Float32Array[], dimension: number): Float32Array {
   assertValidVectors(vectors, dimension);
-  const rows = buffer.byteLength > 0 ? new Float32Array(buffer) : new Float32Array(vectors.length * dimension);
+  const rows = new Float32Array(vectors.length * dimension);
   vectors.forEach((vector, row) => {
     rows.set(vector, row * dimension);
   });
   return rows;
 }
 
-/** Keeps non-finite or wrong-sized vectors out of the index, where they would poison every search. */
-export function assertValidVectors(vectors: readonly Float32Array[], dimension: number): void {
+/** Keeps non-finite or wrong-sized vectors out of the index, where they would poison every search; `first` numbers them in messages. */
+export function assertValidVectors(vectors: readonly Float32Array[], dimension: number, first = 0): void {
   vectors.forEach((vector, position) => {
     if (vector.length !== dimension) {
-      throw new PaperscopeError('INDEX_MISMATCH', `Vector ${position} has ${vector.length} dimensions, expected ${dimension}.`);
+      throw new PaperscopeError('INDEX_MISMATCH', `Vector ${first + position} has ${vector.length} dimensions, expected ${dimension}.`);
     }
     if (!vector.every(Number.isFinite)) {
-      throw new PaperscopeError('INVALID_INPUT', `Vector ${position} contains a non-finite value.`);
+      throw new PaperscopeError('INVALID_INPUT', `Vector ${first + position} contains a non-finite value.`);
     }
   });
 }

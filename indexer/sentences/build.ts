@@ -83,6 +83,8 @@ export async function embedPapers(
   papers: readonly Pick<SentenceSource, 'id' | 'title' | 'abstract' | 'contentHash'>[],
   onProgress?: EmbedProgress,
   windows: Exclude<PieceWindows, 'rest'> = 'all',
+  /** Hears each chunk's paper vectors, in order, as they are made (the indexer's HNSW graph is built from them meanwhile). */
+  onVectors?: (vectors: readonly Float32Array[]) => void,
 ): Promise<{ vectors: Float32Array[]; sentences: Map<string, QuantizedRows> }> {
   const withPieces = embedder.embedWithPieces?.bind(embedder);
   const embedPieces = withPieces
@@ -95,7 +97,9 @@ export async function embedPapers(
     const chunk = papers.slice(start, start + DOCUMENT_CHUNK);
     const progress = onProgress && ((done: number) => onProgress(start + done, papers.length));
     if (!embedPieces) {
-      for (const vector of await embedder.embedDocuments(chunk.map(documentText), progress)) vectors.push(vector);
+      const embedded = await embedder.embedDocuments(chunk.map(documentText), progress);
+      for (const vector of embedded) vectors.push(vector);
+      onVectors?.(embedded);
       continue;
     }
     const split = chunk.map(documentPieces);
@@ -121,6 +125,7 @@ export async function embedPapers(
       at += wanted.length;
       vectors.push(text);
     });
+    onVectors?.(vectors.slice(start));
   }
   return { vectors, sentences };
 }

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
-import { AnnIndex } from '../../indexer/ann/index.js';
+import { AnnIndex, GraphStream } from '../../indexer/ann/index.js';
 import { dataDirLayout, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
@@ -40,6 +40,28 @@ describe('AnnIndex', () => {
       expect(there.ids).toEqual(ids);
       for (const query of unitVectors(50, 11)) expect(there.search(query, 10)).toEqual(here.search(query, 10));
       expect(Array.from(there.vector(123))).toEqual(Array.from(here.vector(123)));
+    },
+    UNIT_TEST_MS,
+  );
+
+  it(
+    'builds the same graph from vectors given a part at a time, as they are made, and stops when given up',
+    async () => {
+      const some = vectors.slice(0, 1_000);
+      const here = AnnIndex.build(some, ids.slice(0, 1_000), DIMENSION);
+      const graph = new GraphStream(some.length, DIMENSION);
+      // The worker waits for rows it has not been given: the parts arrive while it runs.
+      for (let start = 0; start < some.length; start += 300) {
+        graph.add(some.slice(start, start + 300));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      const streamed = await graph.finish(ids.slice(0, 1_000));
+      for (const query of unitVectors(20, 13)) expect(streamed.search(query, 10)).toEqual(here.search(query, 10));
+      const abandoned = new GraphStream(some.length, DIMENSION);
+      abandoned.add(some.slice(0, 10));
+      expect(() => abandoned.add([new Float32Array(DIMENSION).fill(Number.NaN)])).toThrow(/Vector 10 contains a non-finite value/);
+      abandoned.abort();
+      await expect(abandoned.finish(ids.slice(0, 1_000))).rejects.toThrow(/10 of 1000 vectors/);
     },
     UNIT_TEST_MS,
   );
