@@ -624,6 +624,10 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       };
       const sentencesFirst = sentencesBeforeDerived(stored.length);
       if (sentencesFirst) {
+        // The related-papers view's TF-IDF (a worker's, reading the texts in place) needs neither the
+        // sentences nor the topics: from here it takes the second core while this one builds the sentence index
+        // (a failed run stops it, below). Not the description's: its worker would be held through the sentences' peak.
+        early ??= await startEarlyStages(stored, { timings: stages, lane, describe: false });
         emit({ type: 'info', message: `Building the sentence index for ${plural(stored.length, 'paper')}, then the other indexes` });
         await buildSentences();
       }
