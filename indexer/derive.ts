@@ -3,7 +3,7 @@ import { SharedDoc, type SharedTexts, shareDocs } from '../core/shared-texts.js'
 import { type Deferred, deferred, WorkerLane } from '../core/worker.js';
 import { AnnIndex, type GraphStream } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
-import type { DescribeNext, MapPoint, TopicPartition, TopicPolicy, TopicSet } from './cluster/index.js';
+import type { DescribeBuild, DescribeNext, MapPoint, TopicPartition, TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import {
@@ -162,12 +162,14 @@ export async function buildTopics(papers: readonly DerivedSource[], tableVersion
 /** The topics' partition is known; their description (labels, second level) and the map are still being made (on workers for a large corpus). */
 interface StartedTopics {
   topicCount: number;
+  /** Splits second-level topics here that the describing worker has not begun (`DescribeBuild.splitHere`). */
+  splitHere: () => void;
   finish: () => Promise<TopicsFile>;
 }
 
 /** The topics' description, started on a worker from the papers' texts; the rest follows with the partition. */
 interface EarlyDescribing {
-  describing: Promise<TopicSet>;
+  describing: DescribeBuild;
   next: Deferred<DescribeNext>;
 }
 
@@ -209,7 +211,7 @@ export async function startEarlyStages(
     const { describeTextsInWorker } = await import('./cluster/index.js');
     const next = deferred<DescribeNext>();
     describing = { describing: describeTextsInWorker(docs, next.promise, timings, lane), next };
-    describing.describing.catch(() => {});
+    describing.describing.topics.catch(() => {});
   }
   const stop = (error: unknown) => {
     topicCount.reject(error);
@@ -249,13 +251,17 @@ async function startTopics(
       early?.next.resolve({ papers: papers.map(({ id, date, vector }) => ({ id, date, vector })), partition, counted: options.counted }),
     (error: unknown) => early?.next.reject(error),
   );
-  const describing =
+  const build: DescribeBuild =
     early?.describing ??
     (onWorkers
       ? describeInWorker(papers, partitioned.promise, options.counted, options.timings, options.lane)
-      : partitioned.promise.then((partition) =>
-          timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)),
-        ));
+      : {
+          topics: partitioned.promise.then((partition) =>
+            timeStage(options.timings, DESCRIBE_STAGE, () => describePartition(papers, partition, options.counted)),
+          ),
+          splitHere: () => 0,
+        });
+  const describing = build.topics;
   describing.catch(() => {});
   let partition: TopicPartition;
   let positioning: Promise<MapPoint[]>;
@@ -289,7 +295,7 @@ async function startTopics(
       map: papers.map((paper, index) => ({ id: paper.id, x: positions[index]?.x ?? 0, y: positions[index]?.y ?? 0 })),
     };
   };
-  return { topicCount: partition.ids.length, finish };
+  return { topicCount: partition.ids.length, splitHere: () => build.splitHere(papers), finish };
 }
 
 /** The topic id of a paper; one that arrived after the topics were built joins the nearest topic. */
@@ -371,6 +377,7 @@ export async function buildDerivedIndexes(
   // This thread's own work while the workers finish the map, the second level and the graph.
   await options.meanwhile?.();
   await early.related?.fitHereIfWaiting();
+  started?.splitHere();
   const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
 }

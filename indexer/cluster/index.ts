@@ -4,7 +4,14 @@ export { nmfTopics, sparseCosine, sparseKmeans } from './baselines.js';
 export { classicTfIdf } from './classic-tfidf.js';
 export { dominantTopics, type Factorization, foldIn, nmf } from './nmf.js';
 export { type ClusterInput, type Clustering, clusterPapers, representatives } from './kmeans.js';
-export { DESCRIBE_STAGE, type DescribedPaper, type DescribeNext, describeInWorker, describeTextsInWorker } from './describe-job.js';
+export {
+  DESCRIBE_STAGE,
+  type DescribeBuild,
+  type DescribedPaper,
+  type DescribeNext,
+  describeInWorker,
+  describeTextsInWorker,
+} from './describe-job.js';
 export { DEFAULT_CLUSTER_SEED } from './random.js';
 export { type LabelInput, type TopicLabel, labelTopics } from './labels.js';
 export { DEFAULT_MAP_SAMPLE_SIZE, extendMap, type MapOptions, type MapPoint, layoutMap } from './layout.js';

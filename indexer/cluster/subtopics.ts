@@ -71,29 +71,66 @@ export function secondLevel(
   seed: number,
   counted?: CorpusTerms,
 ): Record<string, SubtopicSet> {
+  const groups = topicMembers(papers.map((paper) => assignments[paper.id]));
+  return Object.fromEntries(groups.map((group) => [String(group.topic), splitGroup(papers, group, seed, counted)]));
+}
+
+/** A topic's papers, as indices into the corpus. */
+interface TopicGroup {
+  topic: number;
+  members: number[];
+}
+
+/**
+ * The second level of the topics that `claim` hands this thread, keyed by topic id: `claim()`
+ * returns the position of the next topic to split in a fixed order (largest first) until it passes
+ * the last, so that two threads taking turns through one shared counter split each topic once and
+ * finish together, the last ones being the smallest. Each topic's split is seeded by itself, so
+ * which thread splits it does not change it. `topics[p]`: paper p's topic id.
+ */
+export function claimSecondLevel(
+  papers: readonly TopicDoc[],
+  topics: ReadonlyArray<number | undefined>,
+  seed: number,
+  counted: CorpusTerms | undefined,
+  claim: () => number,
+): Record<string, SubtopicSet> {
+  const order = topicMembers(topics).sort((a, b) => b.members.length - a.members.length || a.topic - b.topic);
+  const split: Record<string, SubtopicSet> = {};
+  for (let next = claim(); next < order.length; next = claim()) {
+    const group = order[next] as TopicGroup;
+    split[String(group.topic)] = splitGroup(papers, group, seed, counted);
+  }
+  return split;
+}
+
+/** The second levels two threads split (`claimSecondLevel`), as `secondLevel` orders them: by topic id. */
+export function mergeSecondLevels(...parts: ReadonlyArray<Record<string, SubtopicSet>>): Record<string, SubtopicSet> {
+  const entries = parts.flatMap((part) => Object.entries(part));
+  return Object.fromEntries(entries.sort((a, b) => Number(a[0]) - Number(b[0])));
+}
+
+/** Each topic's papers, by topic id. */
+function topicMembers(topics: ReadonlyArray<number | undefined>): TopicGroup[] {
   const members = new Map<number, number[]>();
-  papers.forEach((paper, index) => {
-    const topic = assignments[paper.id];
+  topics.forEach((topic, index) => {
     if (topic === undefined) return;
     const list = members.get(topic);
     if (list) list.push(index);
     else members.set(topic, [index]);
   });
-  return Object.fromEntries(
-    [...members]
-      .sort((a, b) => a[0] - b[0])
-      .map(([topic, indices]) => [
-        String(topic),
-        describeSubtopics(
-          indices.map((index) => papers[index] as TopicDoc),
-          seed,
-          counted &&
-            ((sampled) =>
-              selectTerms(
-                counted,
-                sampled.map((row) => indices[row] as number),
-              )),
-        ),
-      ]),
+  return [...members].sort((a, b) => a[0] - b[0]).map(([topic, indices]) => ({ topic, members: indices }));
+}
+
+function splitGroup(papers: readonly TopicDoc[], { members }: TopicGroup, seed: number, counted?: CorpusTerms): SubtopicSet {
+  return describeSubtopics(
+    members.map((index) => papers[index] as TopicDoc),
+    seed,
+    counted &&
+      ((sampled) =>
+        selectTerms(
+          counted,
+          sampled.map((row) => members[row] as number),
+        )),
   );
 }

@@ -90,9 +90,14 @@ export function partitionTopics(
  * show it without clustering on request). `counted`: the papers' term counts, when known.
  */
 export function describePartition(papers: readonly TopicDoc[], partition: TopicPartition, counted?: CorpusTerms): TopicSet {
+  const first = describeFirstLevel(papers, partition);
+  return { ...first, subtopics: secondLevel(papers, first.assignments, partition.meta.seed, counted) };
+}
+
+/** `describePartition` without the second level, which two threads may split between them (`claimSecondLevel`). */
+export function describeFirstLevel(papers: readonly TopicDoc[], partition: TopicPartition): Omit<TopicSet, 'subtopics'> {
   const { local, ids, meta } = partition;
-  const first = assemble(papers, describeTopics(papers, local, ids.length), local, ids, meta);
-  return { ...first, subtopics: secondLevel(papers, first.assignments, meta.seed, counted) };
+  return assemble(papers, describeTopics(papers, local, ids.length), local, ids, meta);
 }
 
 function reclusterPartition(

@@ -53,7 +53,7 @@ describe('WorkerLane', () => {
     const failure = new Error('embedding failed');
     early.stop(failure);
     await expect(early.related?.view).rejects.toBe(failure);
-    await expect(early.describing?.describing).rejects.toBe(failure);
+    await expect(early.describing?.describing.topics).rejects.toBe(failure);
     // Nothing waits on the lane any more: released, its thread ends, and a task that runs meanwhile still finishes.
     await expect(lane.run<Echo>(import.meta.url, TASK, { wait: false })).resolves.toMatchObject({ data: { wait: false } });
     lane.release();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { deferred, WorkerLane } from '../../core/worker.js';
 import {
   describeInWorker,
   matchTopicIds,
@@ -21,6 +22,8 @@ function sampleDocs(): TopicDoc[] {
 }
 
 const policy = { clusters: 'auto' as const, seed: 42 };
+
+const BLOCK = '../fixtures/lane/block-task';
 
 function jaccard(a: string[], b: string[]): number {
   const shared = a.filter((item) => b.includes(item)).length;
@@ -63,14 +66,38 @@ describe('topic sets', () => {
       partition,
       partition.then(() => counted),
       timings,
-    );
+    ).topics;
     expect(described).toEqual(referenceTopics());
     expect(timings['labels, second level']).toBeGreaterThan(0);
   });
 
+  it('splits the second level on this thread while the worker is busy, into the same topics', async () => {
+    const counted = countCorpusTerms(docs, { positions: true });
+    const partition = partitionTopics(docs, policy, undefined, { counted });
+    // The lane first runs a task that holds it, as the map or the related view may.
+    const lane = new WorkerLane();
+    const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    const holding = deferred<void>();
+    const held = lane.run(import.meta.url, BLOCK, { gate: gate.buffer }, undefined, () => holding.resolve());
+    await holding.promise;
+    const timings: Record<string, number> = {};
+    const build = describeInWorker(docs, Promise.resolve(partition), counted, timings, lane);
+    // Once the partition has come (a turn of the event loop), this thread may split.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Every topic is split here; the worker, once free, labels the first level and finds none left.
+    expect(build.splitHere(docs)).toBe(Object.keys(referenceTopics().subtopics ?? {}).length);
+    expect(build.splitHere(docs)).toBe(0);
+    expect(timings['labels, second level']).toBeGreaterThan(0);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    await held;
+    expect(await build.topics).toEqual(referenceTopics());
+    lane.release();
+  });
+
   it('stops the describing worker when the partition it waits for fails', async () => {
     const failure = new Error('clustering failed');
-    await expect(describeInWorker(docs, Promise.reject(failure))).rejects.toBe(failure);
+    await expect(describeInWorker(docs, Promise.reject(failure)).topics).rejects.toBe(failure);
   });
 
   it('labels topics without stop words, single characters or duplicates across topics', () => {
