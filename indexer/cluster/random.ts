@@ -7,7 +7,7 @@ export const DEFAULT_CLUSTER_SEED = 42;
 
 /**
  * Beyond this many papers, the topic view's LSA, the choice of k, k-means, its NMF start and the
- * map's UMAP are fitted on a seeded sample of this size, and the other papers are assigned to the
+ * map's UMAP (on half of it) are fitted on a seeded sample of this size, and the other papers are assigned to the
  * nearest topic or placed among their nearest sampled neighbours: where a dozen topics lie is fixed
  * by a thousand or so papers, and these steps' cost then stops growing with the corpus. Drawn with
  * the same seed, the steps share one sample (`sampleIndices` of one size is a prefix of a larger one's draw).
