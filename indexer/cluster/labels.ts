@@ -422,11 +422,21 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
   const order = sizes.map((_, topic) => topic).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
   const usedPhrases = new Set<string>();
   const labels = new Array<TopicLabel>(k);
+  // A phrase is ranked in two lists of each topic that holds it: its spelling is found once.
+  const displays = new Map<string, string>();
+  const displayOf = (key: string): string => {
+    let display = displays.get(key);
+    if (display === undefined) {
+      display = displayForm(phrases.get(key) as PhraseStats);
+      displays.set(key, display);
+    }
+    return display;
+  };
   for (const topic of order) {
     // A phrase found in one paper only describes that paper, not the topic.
     const minPapers = (sampleSizes[topic] as number) >= MIN_SAMPLE_FOR_TWO_PAPERS ? 2 : 1;
     const eligible = [...(scores[topic] ?? [])].filter(([key]) => (phrases.get(key)?.papers.get(topic)?.size ?? 0) >= minPapers);
-    const withDisplay = (key: string, score: number) => ({ key, score, display: displayForm(phrases.get(key) as PhraseStats) });
+    const withDisplay = (key: string, score: number) => ({ key, score, display: displayOf(key) });
     const ranked = topCandidates(eligible).map(([key, score]) => withDisplay(key, score));
     const byRelevance = topCandidates(
       eligible.map(
