@@ -27,12 +27,14 @@ const headed = new WeakSet<Response>();
 
 /**
  * A JSON response that carries the security headers from the start, as one plain object:
- * @hono/node-server writes such headers as they are, without building a `Headers` first.
+ * @hono/node-server writes such headers as they are, without building a `Headers` first. The body
+ * is encoded once, here: given a string, the server would measure its UTF-8 length, then join it
+ * to the header block (a copy of the whole response) and encode it again into the socket.
  *
  * @example api.get('/search', async (c) => jsonResponse(await answer(c)));
  */
 export function jsonResponse(json: string, status = 200): Response {
-  const response = new Response(json, { status, headers: JSON_HEADERS });
+  const response = new Response(Buffer.from(json), { status, headers: JSON_HEADERS });
   headed.add(response);
   return response;
 }

@@ -66,12 +66,15 @@ export class SearchResponseCache {
     const cached = responses.get(key);
     if (cached !== undefined) return `${cached.head}${roundMs(performance.now() - started)}${cached.tail}`;
     const { query, took_ms: tookMs, ...rest } = await engine.search(params);
-    const head = `{"query":${JSON.stringify(query)},"took_ms":`;
-    // The other fields, serialised once, without their braces (there are always some).
-    const fields = JSON.stringify(rest).slice(1, -1);
-    if (seen.delete(key)) responses.set(key, { head, tail: `,${fields},"cached":true}` });
-    else seen.set(key, true);
-    return `${head}${tookMs},${fields},"cached":false}`;
+    // Serialised once, query and took_ms first; the cache's halves are cut out of it only when the
+    // response is kept (joining halves for every answer copied the whole JSON once more).
+    const json = JSON.stringify({ query, took_ms: tookMs, ...rest, cached: false });
+    if (seen.delete(key)) {
+      const head = `{"query":${JSON.stringify(query)},"took_ms":`;
+      const tail = json.slice(head.length + JSON.stringify(tookMs).length, -'false}'.length);
+      responses.set(key, { head, tail: `${tail}true}` });
+    } else seen.set(key, true);
+    return json;
   }
 
   #entriesOf(engine: Searcher): EngineEntries {

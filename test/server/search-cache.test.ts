@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readSettings } from '../../core/config.js';
 import { createApp, SearchEngine } from '../../server/index.js';
 import { LiveEngine, type SearchParams, searchParamsSchema } from '../../server/engine/index.js';
@@ -68,6 +68,32 @@ describe('SearchResponseCache', () => {
     expect(third?.took_ms).toBeLessThan(7.25);
     expect(Object.keys(third ?? {})).toEqual(Object.keys(first ?? {}));
     expect(fourth).toEqual({ ...third, took_ms: expect.any(Number) });
+  });
+
+  it('serialises a searched response in one piece, and keeps the cached copy equal to it', async () => {
+    const cache = new SearchResponseCache();
+    // A query that JSON escapes, a fraction of a millisecond and non-ASCII text: the cached halves are cut from the whole.
+    const engine = countingEngine(0.07);
+    const q = 'the "noisy" reward – β…';
+    const stringify = vi.spyOn(JSON, 'stringify');
+    let first: ReturnType<typeof parsed>;
+    try {
+      first = parsed(await cache.answer(engine, params({ q })));
+      // Once, whole (it was the query, then the rest, then the two joined: a copy of the whole JSON).
+      const bodies = stringify.mock.calls.filter(
+        ([value]) => value === q || (typeof value === 'object' && value !== null && 'results' in value),
+      );
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]?.[0]).toMatchObject({ query: q, took_ms: 0.07, cached: false });
+    } finally {
+      stringify.mockRestore();
+    }
+    const second = await cache.answer(engine, params({ q }));
+    expect(second).toBe(JSON.stringify(first));
+    const cached = parsed(await cache.answer(engine, params({ q })));
+    expect(cached).toEqual({ ...first, took_ms: expect.any(Number), cached: true });
+    expect(Object.keys(cached)).toEqual(Object.keys(first));
+    expect(engine.calls).toBe(2);
   });
 
   it('keeps nothing of searches that never repeat', async () => {

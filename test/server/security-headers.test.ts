@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { jsonResponse, securityHeaders } from '../../server/middleware/index.js';
+import { listen } from './socket.js';
 
 /** What the app used before the headers were written out once: Hono's middleware with this CSP. */
 const honoSecureHeaders = secureHeaders({
@@ -49,5 +50,23 @@ describe('securityHeaders', () => {
 
   it('leaves a jsonResponse as it is: it carries the same headers already', async () => {
     expect(await headersOf(ours, '/prepared')).toEqual(await headersOf(hono, '/json'));
+  });
+
+  it('sends a jsonResponse encoded once: its UTF-8 length is not measured again from the string', async () => {
+    const json = '{"snippet":"…β-catenin – “quoted”"}';
+    const app = new Hono();
+    app.get('/prepared', () => jsonResponse(json));
+    const server = await listen(app);
+    const byteLength = vi.spyOn(Buffer, 'byteLength');
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/prepared`);
+      const body = await response.text();
+      expect(body).toBe(json);
+      expect(Number(response.headers.get('content-length'))).toBe(new TextEncoder().encode(json).length);
+      expect(byteLength.mock.calls.filter(([value]) => value === json)).toEqual([]);
+    } finally {
+      byteLength.mockRestore();
+      await server.close();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { readSettings } from '../../core/config.js';
+import { SERVING_SEMI_SPACE_MB, servingNodeFlags } from '../../server/cluster.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
 import { outcomeOf, serverUrl, spawnCli } from '../reliability/cli.js';
@@ -48,6 +49,8 @@ describe('paperscope serve --workers', () => {
       await allAnswer;
       const pids = await workerPids(child.pid ?? 0);
       expect(pids).toHaveLength(2);
+      // Each worker runs with the serving young generation (SERVING_SEMI_SPACE_MB).
+      for (const pid of pids) expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toContain('--min-semi-space-size=32');
       const first = await search(url);
       expect(first.status).toBe(200);
       expect(first.ids).toHaveLength(3);
@@ -81,6 +84,16 @@ describe('paperscope serve --workers', () => {
     const outcome = await outcomeOf(spawnCli(['serve', '--mcp', '--workers', '2', '--port', '0']));
     expect(outcome.code).not.toBe(0);
     expect(outcome.stderr).toContain('--mcp serves from one process');
+  });
+
+  it('gives workers a fixed young generation unless the user sized it', () => {
+    expect(servingNodeFlags([])).toEqual([
+      `--min-semi-space-size=${SERVING_SEMI_SPACE_MB}`,
+      `--max-semi-space-size=${SERVING_SEMI_SPACE_MB}`,
+    ]);
+    expect(servingNodeFlags(['--max-semi-space-size=64'])).toEqual([]);
+    expect(servingNodeFlags([], '--max-old-space-size=4096 --max-semi-space-size=8')).toEqual([]);
+    expect(servingNodeFlags(['--max-old-space-size=4096'], '--trace-gc')).toHaveLength(2);
   });
 
   it('reads PAPERSCOPE_WORKERS: a count, or "auto" for one per core; anything else is refused by name', () => {
