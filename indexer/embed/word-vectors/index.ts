@@ -14,9 +14,8 @@ import {
   pieceVectors,
   type ReadText,
   readText,
-  type Term,
+  readVector,
   textVector,
-  visitRead,
   type Weighting,
 } from './sif.js';
 import { capDocumentFrequencies, type FittedCorpus, parseState, serializeState } from './state.js';
@@ -131,37 +130,56 @@ class WordVectorEmbedder implements Embedder {
 
   async fit(documents: readonly string[]): Promise<void> {
     const sample = evenSample(documents, FIT_SAMPLE);
-    const counts = new Map<string, number>();
+    const lexicon = this.#lexicon;
+    const { words } = lexicon.table;
+    // Document frequencies: a vocabulary word's by its row (a reading's row is always its word's
+    // first), counted in typed arrays with the last document that had it; an unknown word's by word.
+    const rowCounts = new Int32Array(words.length);
+    const rowLast = new Int32Array(words.length).fill(-1);
+    const unknown = new Map<string, { count: number; last: number }>();
     const componentStride = Math.max(1, Math.ceil(sample.length / COMPONENT_SAMPLE));
-    const componentTerms: Term[][] = [];
+    // The common component is computed from these documents' words, kept as read.
+    const componentReads: Array<{ text: string; read: ReadText }> = [];
     let distinctWords = 0;
     const pause = eventLoopYielder();
     const keep = sample.length === documents.length;
     this.#read = new Map();
     for (const [i, document] of sample.entries()) {
-      const distinct = new Set<string>();
-      // Terms are kept only for the documents the common component is computed from.
-      const terms: Term[] | undefined = i % componentStride === 0 ? [] : undefined;
-      const read = readText(document, this.#lexicon);
+      const read = readText(document, lexicon);
       if (keep) this.#read.set(document, read);
-      visitRead(document, read, (reading, boost) => {
-        distinct.add(reading.word);
-        terms?.push({ reading, boost });
-      });
-      for (const word of distinct) counts.set(word, (counts.get(word) ?? 0) + 1);
-      distinctWords += distinct.size;
-      if (terms) componentTerms.push(terms);
+      for (const reading of read.readings) {
+        const row = reading.row;
+        if (row >= 0) {
+          if (rowLast[row] === i) continue;
+          rowLast[row] = i;
+          rowCounts[row] = (rowCounts[row] as number) + 1;
+        } else {
+          const seen = unknown.get(reading.word);
+          if (seen === undefined) unknown.set(reading.word, { count: 1, last: i });
+          else if (seen.last === i) continue;
+          else {
+            seen.last = i;
+            seen.count++;
+          }
+        }
+        distinctWords++;
+      }
+      if (i % componentStride === 0) componentReads.push({ text: document, read });
       await pause();
     }
+    const counts = new Map<string, number>();
+    for (let row = 0; row < rowCounts.length; row++)
+      if ((rowCounts[row] as number) > 0) counts.set(words[row] as string, rowCounts[row] as number);
+    for (const [word, { count }] of unknown) counts.set(word, count);
     const corpus: CorpusStats = {
       documents: sample.length,
       meanWords: sample.length > 0 ? distinctWords / sample.length : 0,
       ...capDocumentFrequencies(counts),
     };
-    const weighting = createWeighting(this.#lexicon, corpus);
+    const weighting = createWeighting(lexicon, corpus);
     const vectors: Float32Array[] = [];
-    for (const terms of componentTerms) {
-      vectors.push(averageVector(terms, this.#lexicon, weighting));
+    for (const { text, read } of componentReads) {
+      vectors.push(readVector(text, read, lexicon, weighting));
       await pause();
     }
     const common = vectors.length > 0 ? firstPrincipalComponent(vectors, DIMENSION) : undefined;
@@ -199,10 +217,13 @@ class WordVectorEmbedder implements Embedder {
       const read = this.#read.get(text);
       if (read) this.#read.delete(text);
       const averages = pieceVectors(pieces, this.#lexicon, this.#weighting, read);
-      const rows = new Float32Array(pieces.length * dimension);
-      averages.pieces.forEach((average, piece) => {
-        rows.set(this.#finish(average, (pieces[piece] as string).trimEnd()), piece * dimension);
-      });
+      // Each piece's row is finished where it is.
+      const rows = averages.pieces;
+      for (let piece = 0; piece < pieces.length; piece++) {
+        const row = rows.subarray(piece * dimension, (piece + 1) * dimension);
+        const finished = this.#finish(row, (pieces[piece] as string).trimEnd());
+        if (finished !== row) rows.set(finished, piece * dimension);
+      }
       embedded.push({ text: this.#finish(averages.text, text), pieces: rows });
       if (embedded.length % PROGRESS_EVERY === 0 || embedded.length === texts.length) onProgress?.(embedded.length, texts.length);
       await pause();

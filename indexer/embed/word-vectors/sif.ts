@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { type AnalysedWord, forEachWord } from '../../text/index.js';
 import type { VectorTable } from './convert.js';
 import { createNgramTable, hashedVector } from './oov.js';
@@ -28,15 +27,46 @@ export interface Lexicon {
   /** Median word-vector norm, the length given to hashed vectors so they weigh like words. */
   typicalNorm: number;
   /** Hashed vectors of recent out-of-vocabulary words, which recur across a corpus ("rlvr"). */
-  hashed: LRUCache<string, Float32Array>;
+  hashed: RecentVectors;
 }
 
 /** One vector a word adds: the vocabulary's row of `word`, -1 when out of vocabulary. */
 export interface Reading {
   word: string;
   row: number;
-  /** The hashed vector of an out-of-vocabulary word, made on its first use: SciFact alone has 25k such words, past `Lexicon.hashed`'s bound. */
+  /** The hashed vector of an out-of-vocabulary word, made on its first use: SciFact alone has 25k such words. */
   hashed?: Float32Array;
+  /** An out-of-vocabulary word's SIF weight under `weighting` (`Weighting.oovWeightOf`): one map look-up per word, not per occurrence. */
+  weight?: number;
+  weighting?: Weighting;
+}
+
+/**
+ * Out-of-vocabulary words' hashed vectors, in two generations of up to GENERATION words each: a word
+ * read again after the tokenizer's cache was emptied (corpora past 100k distinct forms) finds its
+ * vector here instead of 20–40 random rows of the n-gram table (≈ 10 µs a word). Cheaper than an
+ * LRU's bookkeeping at every look-up; a word of the old generation moves to the new one when used.
+ */
+class RecentVectors {
+  static readonly GENERATION = 50_000;
+  #current = new Map<string, Float32Array>();
+  #previous = new Map<string, Float32Array>();
+
+  get(word: string): Float32Array | undefined {
+    const vector = this.#current.get(word);
+    if (vector !== undefined) return vector;
+    const old = this.#previous.get(word);
+    if (old !== undefined) this.set(word, old);
+    return old;
+  }
+
+  set(word: string, vector: Float32Array): void {
+    if (this.#current.size >= RecentVectors.GENERATION) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(word, vector);
+  }
 }
 
 export function createLexicon(table: VectorTable): Lexicon {
@@ -51,7 +81,7 @@ export function createLexicon(table: VectorTable): Lexicon {
     },
     harmonic: Math.log(table.words.length) + 0.5772,
     typicalNorm: medianNorm(table),
-    hashed: new LRUCache({ max: 20_000 }),
+    hashed: new RecentVectors(),
   };
 }
 
@@ -170,12 +200,14 @@ export interface CorpusStats {
 export interface Weighting {
   corpus: CorpusStats | undefined;
   weightOf(row: number): number;
+  /** The weight of an out-of-vocabulary reading (`row` −1), kept with it. */
+  oovWeightOf(reading: Reading): number;
 }
 
 export function createWeighting(lexicon: Lexicon, corpus: CorpusStats | undefined): Weighting {
   const { words } = lexicon.table;
   const byRow = new Float32Array(words.length).fill(Number.NaN);
-  return {
+  const weighting: Weighting = {
     corpus,
     weightOf(row) {
       let weight = byRow[row] as number;
@@ -186,7 +218,16 @@ export function createWeighting(lexicon: Lexicon, corpus: CorpusStats | undefine
       }
       return weight;
     },
+    oovWeightOf(reading) {
+      if (reading.weighting !== weighting) {
+        // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
+        reading.weight = sifWeight(words.length, reading.word, lexicon, corpus);
+        reading.weighting = weighting;
+      }
+      return reading.weight as number;
+    },
   };
+  return weighting;
 }
 
 /**
@@ -205,10 +246,36 @@ function sifWeight(rank: number, word: string, lexicon: Lexicon, corpus: CorpusS
   return SMOOTHING / (SMOOTHING + probability);
 }
 
+/**
+ * Adds a reading's weighted vector at `boost` to the sums at `sums[at…at + dimension)`: a word's
+ * int8 codes times its SIF weight and scale, or an out-of-vocabulary word's hashed vector scaled
+ * like a word's.
+ */
+function addReading(sums: Float64Array, at: number, reading: Reading, boost: number, lexicon: Lexicon, weighting: Weighting): void {
+  const { dimension, codes, scales } = lexicon.table;
+  const row = reading.row;
+  if (row < 0) {
+    const hashed = hashedOf(reading, lexicon);
+    const factor = weighting.oovWeightOf(reading) * boost * lexicon.typicalNorm;
+    for (let j = 0; j < dimension; j++) sums[at + j] = (sums[at + j] as number) + (hashed[j] as number) * factor;
+    return;
+  }
+  const factor = weighting.weightOf(row) * boost * (scales[row] as number);
+  const offset = row * dimension;
+  for (let j = 0; j < dimension; j++) sums[at + j] = (sums[at + j] as number) + (codes[offset + j] as number) * factor;
+}
+
 /** The weighted average of the terms' vectors (unnormalised, common component still in). */
 export function averageVector(terms: readonly Term[], lexicon: Lexicon, weighting: Weighting): Float32Array {
   const average = new WeightedAverage(lexicon, weighting);
   for (const term of terms) average.add(term.reading, term.boost);
+  return average.result();
+}
+
+/** The weighted average of a text's words as `readText` kept them, as `textVector` gives it. */
+export function readVector(text: string, read: ReadText, lexicon: Lexicon, weighting: Weighting): Float32Array {
+  const average = new WeightedAverage(lexicon, weighting);
+  visitRead(text, read, average.add);
   return average.result();
 }
 
@@ -223,17 +290,20 @@ export function textVector(text: string, lexicon: Lexicon, weighting: Weighting)
  * `textVector` of the text the pieces make up and of each piece alone (its trailing whitespace
  * aside), from one pass over the text's words: the same sums in the same order, so the same vectors.
  * A piece must end where a word cannot go on (at whitespace), as sentences do. `read`, when
- * given, is `readText` of the joined text, which is then not tokenized again.
+ * given, is `readText` of the joined text, which is then not tokenized again. The pieces' averages
+ * come as rows of one array (piece i at i × dimension): two allocations per text, not two per piece.
  */
 export function pieceVectors(
   pieces: readonly string[],
   lexicon: Lexicon,
   weighting: Weighting,
   read?: ReadText,
-): { text: Float32Array; pieces: Float32Array[] } {
+): { text: Float32Array; pieces: Float32Array } {
+  const { dimension } = lexicon.table;
   const text = pieces.join('');
-  const whole = new WeightedAverage(lexicon, weighting);
-  const parts = pieces.map(() => new WeightedAverage(lexicon, weighting));
+  // Row 0 sums the whole text, row 1 + i piece i.
+  const sums = new Float64Array((pieces.length + 1) * dimension);
+  const counts = new Int32Array(pieces.length + 1);
   const ends: number[] = [];
   const boostedBefore: number[] = [];
   let offset = 0;
@@ -247,9 +317,10 @@ export function pieceVectors(
   let piece = 0;
   const add = (reading: Reading, start: number): void => {
     while (start >= (ends[piece] as number)) piece++;
-    const boost = start < textEnd ? TITLE_BOOST : 1;
-    const pieceBoost = start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1;
-    whole.addWith(parts[piece] as WeightedAverage, reading, boost, pieceBoost);
+    counts[0] = (counts[0] as number) + 1;
+    counts[piece + 1] = (counts[piece + 1] as number) + 1;
+    addReading(sums, 0, reading, start < textEnd ? TITLE_BOOST : 1, lexicon, weighting);
+    addReading(sums, (piece + 1) * dimension, reading, start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1, lexicon, weighting);
   };
   if (read) {
     const { readings, starts } = read;
@@ -259,7 +330,16 @@ export function pieceVectors(
       for (const reading of readingsOf(analysed, lexicon)) add(reading, start);
     });
   }
-  return { text: whole.result(), pieces: parts.map((part) => part.result()) };
+  // The text's vector has an array of its own: a view into the pieces' would keep them alive with it.
+  const textAverage = new Float32Array(dimension);
+  const pieceAverages = new Float32Array(pieces.length * dimension);
+  for (let row = 0; row <= pieces.length; row++) {
+    const count = Math.max(1, counts[row] as number);
+    const into = row === 0 ? textAverage : pieceAverages;
+    const shift = row === 0 ? 0 : dimension;
+    for (let j = row * dimension; j < (row + 1) * dimension; j++) into[j - shift] = (sums[j] as number) / count;
+  }
+  return { text: textAverage, pieces: pieceAverages };
 }
 
 class WeightedAverage {
@@ -275,58 +355,9 @@ class WeightedAverage {
   }
 
   readonly add: TermVisitor = (reading, boost) => {
-    const lexicon = this.#lexicon;
-    const { dimension, codes, scales, words } = lexicon.table;
-    const sum = this.#sum;
-    const { word, row } = reading;
     this.#count++;
-    if (row < 0) {
-      // Out-of-vocabulary words rank as the rarest word: they are usually the most distinctive terms.
-      this.#addHashed(hashedOf(reading, lexicon), sifWeight(words.length, word, lexicon, this.#weighting.corpus) * boost);
-      return;
-    }
-    const factor = this.#weighting.weightOf(row) * boost * (scales[row] ?? 0);
-    const offset = row * dimension;
-    for (let j = 0; j < dimension; j++) sum[j] = (sum[j] ?? 0) + (codes[offset + j] ?? 0) * factor;
+    addReading(this.#sum, 0, reading, boost, this.#lexicon, this.#weighting);
   };
-
-  /** An out-of-vocabulary word's hashed vector at `weight`, scaled like a word's (the caller counts the word). */
-  #addHashed(hashed: Float32Array, weight: number): void {
-    const factor = weight * this.#lexicon.typicalNorm;
-    const sum = this.#sum;
-    for (let j = 0; j < sum.length; j++) sum[j] = (sum[j] ?? 0) + (hashed[j] ?? 0) * factor;
-  }
-
-  /** `this.add(reading, boost)` and `other.add(reading, otherBoost)` in one walk over the word's vector. */
-  addWith(other: WeightedAverage, reading: Reading, boost: number, otherBoost: number): void {
-    const { word, row } = reading;
-    if (row < 0) {
-      // Hashed and weighed once for both, in add's order of operations.
-      this.#count++;
-      other.#count++;
-      const hashed = hashedOf(reading, this.#lexicon);
-      const weight = sifWeight(this.#lexicon.table.words.length, word, this.#lexicon, this.#weighting.corpus);
-      this.#addHashed(hashed, weight * boost);
-      other.#addHashed(hashed, sifWeight(other.#lexicon.table.words.length, word, other.#lexicon, other.#weighting.corpus) * otherBoost);
-      return;
-    }
-    const { dimension, codes, scales } = this.#lexicon.table;
-    const sum = this.#sum;
-    const otherSum = other.#sum;
-    this.#count++;
-    other.#count++;
-    const weight = this.#weighting.weightOf(row);
-    const scale = scales[row] ?? 0;
-    // Multiplied in add's order, so the sums are add's to the last bit.
-    const factor = weight * boost * scale;
-    const otherFactor = other.#weighting.weightOf(row) * otherBoost * scale;
-    const offset = row * dimension;
-    for (let j = 0; j < dimension; j++) {
-      const code = codes[offset + j] ?? 0;
-      sum[j] = (sum[j] ?? 0) + code * factor;
-      otherSum[j] = (otherSum[j] ?? 0) + code * otherFactor;
-    }
-  }
 
   result(): Float32Array {
     const count = Math.max(1, this.#count);
