@@ -22,7 +22,7 @@ import {
 } from './max-score.js';
 import { type LexicalParams, PROXIMITY } from './params.js';
 import { pairBonus, proximityBound, type TermPair, windowCloseness } from './proximity.js';
-import { parseQuery, queryTermWeights } from './query.js';
+import { type ParsedQuery, parseQuery, queryTermWeights } from './query.js';
 import type { PackedStrings, TermTable } from './term-table.js';
 import { topK } from './top-k.js';
 
@@ -173,6 +173,18 @@ export class LexicalIndex {
   #admitted: Int8Array | undefined;
   #distinctive: Uint32Array | undefined;
   readonly #pairIdfs = new Map<number, number>();
+  #parsed: { query: string; parsed: ParsedQuery } | undefined;
+  /** The last query's terms (`#queryTerms`); read only, as the maps are handed out again. */
+  #analysed:
+    | {
+        query: string;
+        repeats: LexicalSearchOptions['repeats'];
+        expansions: ReadonlyMap<string, number> | undefined;
+        parsed: ParsedQuery;
+        queryTerms: ReadonlyMap<number, number>;
+        termWeights: ReadonlyMap<number, number>;
+      }
+    | undefined;
 
   constructor(data: LexicalData) {
     this.#data = data;
@@ -305,9 +317,21 @@ export class LexicalIndex {
     return widest;
   }
 
-  /** The query parsed, its terms' ids and weights, and those with the expansions added. */
-  #queryTerms(query: string, repeats: LexicalSearchOptions['repeats'], expansions: ReadonlyMap<string, number> | undefined) {
-    const parsed = parseQuery(query);
+  /**
+   * The query's terms and quoted phrases as this index analyses text; the last query's kept, as
+   * one search asks for it several times (the phrase test, the count, the ranking).
+   */
+  parse(query: string): ParsedQuery {
+    if (this.#parsed?.query !== query) this.#parsed = { query, parsed: parseQuery(query) };
+    return this.#parsed.parsed;
+  }
+
+  /** The query parsed, its terms' ids and weights, and those with the expansions added; the last kept (`parse`). */
+  #queryTerms(query: string, given: LexicalSearchOptions['repeats'], expansions: ReadonlyMap<string, number> | undefined) {
+    const repeats = given ?? 'once';
+    const last = this.#analysed;
+    if (last && last.query === query && last.repeats === repeats && last.expansions === expansions) return last;
+    const parsed = this.parse(query);
     const queryTerms = new Map<number, number>();
     for (const [term, weight] of queryTermWeights(parsed.terms, {
       repeats,
@@ -322,7 +346,8 @@ export class LexicalIndex {
       const id = this.#data.terms.idOf(term);
       if (id >= 0 && !termWeights.has(id)) termWeights.set(id, weight);
     }
-    return { parsed, queryTerms, termWeights };
+    this.#analysed = { query, repeats, expansions, parsed, queryTerms, termWeights };
+    return this.#analysed;
   }
 
   /**

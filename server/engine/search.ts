@@ -1,5 +1,4 @@
-import { parseQuery } from '../../indexer/lexical/index.js';
-import { hybridPlan, MIN_POOL, type RankingSource, rankPapers } from '../ranking/index.js';
+import { hybridPlan, MIN_POOL, needsVector, type RankingSource, rankPapers } from '../ranking/index.js';
 import type { SearchParams, SearchResponse } from './schemas.js';
 
 type Filters = Pick<SearchParams, 'from' | 'to' | 'topic' | 'min_upvotes'>;
@@ -14,19 +13,17 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   const started = performance.now();
   // An unknown topic is a wrong id, not a filter that happens to match nothing.
   if (params.topic !== undefined) state.topic(params.topic, 'topic');
-  const vector = params.mode === 'lexical' ? undefined : await state.embedder.embedQuery(params.q);
-  const floor = params.mode === 'lexical' ? 0 : await state.vectorFloor();
   const shown = params.offset + params.k;
   // Sorted by date or upvotes, the whole pool is re-sorted before the page is cut from it.
-  const request = { query: params.q, vector, mode: params.mode, depth: params.sort === 'relevance' ? shown : Math.max(MIN_POOL, shown) };
+  const request = { query: params.q, mode: params.mode, depth: params.sort === 'relevance' ? shown : Math.max(MIN_POOL, shown) };
   // The positions of the papers the rankers found: no map of every id is needed to show them.
   const found = new Map<string, number>();
-  let { ranked, total, totalRelation } = rankPapers(
-    rankingSource(state, filterFor(state, params), found),
-    request,
-    hybridPlan(state.manifest.embedder.kind),
-    floor,
-  );
+  const source = rankingSource(state, filterFor(state, params), found);
+  const plan = hybridPlan(state.manifest.embedder.kind);
+  // Embedded only when the ranking reads the vector (`needsVector`).
+  const vector = needsVector(source, request, plan) ? await state.embedder.embedQuery(params.q) : undefined;
+  const floor = vector ? await state.vectorFloor() : 0;
+  let { ranked, total, totalRelation } = rankPapers(source, { ...request, vector }, plan, floor);
   if (params.sort !== 'relevance') ranked = sortBy(state, ranked, params.sort);
   const page = ranked.slice(params.offset, params.offset + params.k);
   const results = page.map(({ id, score }) => state.hitAt(found.get(id) ?? state.positionOf(id), score, params.q));
@@ -63,13 +60,13 @@ function rankingSource(state: EngineState, accept: ((position: number) => boolea
       return ranking;
     },
     lexicalAtLeast: (query) =>
-      accept || parseQuery(query).phrases.length > 0 ? 0 : state.lexical.widestTerm(query, state.expander?.expand(query)),
+      accept || state.lexical.parse(query).phrases.length > 0 ? 0 : state.lexical.widestTerm(query, state.expander?.expand(query)),
     nearest: (vector, k) => {
       const near = state.vectorRanking(vector, k, accept);
       for (const { id, position } of near) if (position >= 0) found.set(id, position);
       return near;
     },
-    hasPhrase: (query) => parseQuery(query).phrases.length > 0,
+    hasPhrase: (query) => state.lexical.parse(query).phrases.length > 0,
   };
 }
 

@@ -85,7 +85,7 @@ export function rankPapers(
 ): { ranked: Scored[]; total: number; totalRelation: TotalRelation } {
   const { query, vector, mode } = request;
   const depth = Math.max(MIN_POOL, request.depth);
-  const cap = Math.max(TOTAL_CAP, request.depth + 1);
+  const cap = capOf(request);
   if (mode === 'lexical' || !vector) {
     const { hits, total, totalRelation } = source.lexical(query, request.depth, cap);
     return { ranked: hits, total, totalRelation };
@@ -98,10 +98,8 @@ export function rankPapers(
   // In hybrid mode the vector ranking adds only papers among the MIN_POOL nearest, and none when
   // a phrase is quoted: a paper without it does not match.
   const phrase = source.hasPhrase(query);
-  // Word vectors add their papers after every lexical match: past any page once those reach the
-  // cap (the total is then a lower bound without them), so the nearest are not even searched.
   const lexicalFirst = plan.kind === 'lexical-first';
-  if (lexicalFirst && (phrase || source.lexicalAtLeast(query) >= cap)) {
+  if (lexicalFirst && lexicalSuffices(source, query, cap)) {
     const { hits, total, totalRelation } = source.lexical(query, request.depth, cap);
     return { ranked: hits, total, totalRelation };
   }
@@ -122,6 +120,29 @@ export function rankPapers(
     return { ranked: fuseRankings([phrase ? near.filter((_, index) => matched[index]) : near, lexical.hits], plan.fusion), ...counted };
   }
   return { ranked: [...lexical.hits, ...vectorOnly], ...counted };
+}
+
+/**
+ * Whether `rankPapers` reads the query's vector for `request`: not in lexical mode, nor where the
+ * lexical ranking alone answers (`lexicalSuffices`), so the query need not be embedded (most
+ * distinct searches at 100k papers). Without the vector, a hybrid request ranks lexically.
+ */
+export function needsVector(source: RankingSource, request: Omit<RankRequest, 'vector'>, plan: HybridPlan): boolean {
+  if (request.mode === 'lexical') return false;
+  return request.mode === 'vector' || plan.kind === 'rrf' || !lexicalSuffices(source, request.query, capOf(request));
+}
+
+/**
+ * Word vectors add their papers after every lexical match: past any page once those reach the cap
+ * (the total is then a lower bound without them), and none to a quoted phrase, which they lack;
+ * then the nearest are not even searched.
+ */
+function lexicalSuffices(source: RankingSource, query: string, cap: number): boolean {
+  return source.hasPhrase(query) || source.lexicalAtLeast(query) >= cap;
+}
+
+function capOf(request: Pick<RankRequest, 'depth'>): number {
+  return Math.max(TOTAL_CAP, request.depth + 1);
 }
 
 /** Candidates every ranking considers, whatever the page asked for. */

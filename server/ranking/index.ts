@@ -15,6 +15,7 @@ export {
   hybridPlan,
   MIN_POOL,
   type Near,
+  needsVector,
   type RankingSource,
   type RankRequest,
   rankPapers,

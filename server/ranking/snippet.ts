@@ -116,19 +116,31 @@ interface Match {
  * Each sentence with the tokens whose term is `wanted`, in text order, and the set of those terms.
  * A sentence that holds none of `needles` cannot match and is not tokenized.
  */
-function matchSentences(analysed: AnalysedAbstract, wanted: ReadonlySet<string>, needles: readonly string[]) {
+function matchSentences(analysed: AnalysedAbstract, wanted: ReadonlySet<string>, needles: readonly string[]): MatchedSentence[] {
   return analysed.sentences.map((text, index) => {
-    const found: Match[] = [];
     const folded = analysed.folded[index] as string;
-    if (needles.some((needle) => folded.includes(needle))) {
-      const { terms, spans } = tokensOf(analysed, index);
-      terms.forEach((term, token) => {
-        if (wanted.has(term)) found.push({ term, start: spans[2 * token] as number, end: spans[2 * token + 1] as number });
-      });
+    if (!needles.some((needle) => folded.includes(needle))) return { text, matches: NO_MATCHES, matched: NO_TERMS };
+    const found: Match[] = [];
+    const { terms, spans } = tokensOf(analysed, index);
+    for (let token = 0; token < terms.length; token++) {
+      const term = terms[token] as string;
+      if (wanted.has(term)) found.push({ term, start: spans[2 * token] as number, end: spans[2 * token + 1] as number });
     }
-    return { text, matches: found, matched: new Set(found.map((match) => match.term)) };
+    return found.length === 0
+      ? { text, matches: NO_MATCHES, matched: NO_TERMS }
+      : { text, matches: found, matched: new Set(found.map((match) => match.term)) };
   });
 }
+
+interface MatchedSentence {
+  text: string;
+  matches: readonly Match[];
+  matched: ReadonlySet<string>;
+}
+
+// Most sentences of a shown abstract match nothing: they share these instead of allocating their own.
+const NO_MATCHES: readonly Match[] = [];
+const NO_TERMS: ReadonlySet<string> = new Set();
 
 /**
  * The sentence(s) of an abstract that best match a query, with the matched words' spans. A second
@@ -153,12 +165,14 @@ export function bestSnippet(abstract: string, query: string, options: SnippetOpt
   const sentenceFrequency = new Map<string, number>();
   for (const { matched } of analysed) for (const term of matched) sentenceFrequency.set(term, (sentenceFrequency.get(term) ?? 0) + 1);
   const weight = (term: string): number => idf?.(term) ?? Math.log(1 + analysed.length / (sentenceFrequency.get(term) ?? 1));
-  const scores = analysed.map(({ matched }) => [...matched].reduce((sum, term) => sum + weight(term), 0));
-
-  const ranked = scores
-    .map((score, index) => ({ score, index }))
-    .filter(({ score }) => score > 0)
-    .sort((a, b) => b.score - a.score || a.index - b.index);
+  // Only sentences with a match can score: the others are not weighed.
+  const ranked: Array<{ score: number; index: number }> = [];
+  analysed.forEach(({ matched }, index) => {
+    let score = 0;
+    for (const term of matched) score += weight(term);
+    if (score > 0) ranked.push({ score, index });
+  });
+  ranked.sort((a, b) => b.score - a.score || a.index - b.index);
   const chosen: number[] = [];
   const covered = new Set<string>();
   let length = 0;

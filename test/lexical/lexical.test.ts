@@ -71,6 +71,24 @@ describe('buildLexicalIndex / search', () => {
     expect(ids(index, 'grpo')).toEqual(['b']);
   });
 
+  it('analyses a query once for the calls of one search, and a new query anew', () => {
+    const parsed = index.parse('"noisy rewards" policy');
+    expect(parsed).toMatchObject({ terms: ['noisi', 'reward', 'polici'], phrases: [[{ term: 'noisi' }, { term: 'reward' }]] });
+    // The phrase test, the count and the ranking of one search share it.
+    expect(index.parse('"noisy rewards" policy')).toBe(parsed);
+    expect(index.parse('policy')).not.toBe(parsed);
+    const expansions = new Map([['polici', 0.5]]);
+    const widest = index.widestTerm('noisy rewards', expansions);
+    expect(index.rank('noisy rewards', { k: 5, expansions }).hits).toEqual(buildLexicalIndex(corpus).rank('noisy rewards', { k: 5, expansions }).hits);
+    expect(index.widestTerm('noisy rewards', expansions)).toBe(widest);
+    // Other expansions or repeats are another analysis, not the kept one.
+    expect(index.widestTerm('noisy rewards')).toBeLessThanOrEqual(widest);
+    expect(index.rank('noisy rewards', { k: 5 }).hits).toEqual(buildLexicalIndex(corpus).rank('noisy rewards', { k: 5 }).hits);
+    expect(index.rank('noisy rewards', { k: 5, repeats: 'counted' }).hits).toEqual(
+      buildLexicalIndex(corpus).rank('noisy rewards', { k: 5, repeats: 'counted' }).hits,
+    );
+  });
+
   it('stems query and document alike', () => {
     expect(ids(index, 'reward')).toEqual(ids(index, 'rewards'));
     expect(ids(index, 'reward')).toContain('e');

@@ -4,6 +4,7 @@ import {
   type HybridPlan,
   hybridPlan,
   MIN_POOL,
+  needsVector,
   OkapiBm25,
   QueryExpander,
   type RankingSource,
@@ -115,6 +116,34 @@ describe('rankPapers', () => {
     expect(rank({ phrase: true }).searched).toEqual([]);
   });
 
+  it('embeds the query only when the ranking reads its vector, and ranks as well without it where it does not', () => {
+    const lexicalIds = ['a', 'b', 'c', ...Array.from({ length: 5000 }, (_, i) => `m${i}`)];
+    const words = hybridPlan('word-vectors');
+    const request = (mode: 'hybrid' | 'vector' | 'lexical', depth = 10) => ({ query: 'q', mode, depth }) as const;
+    const needs = (options: { atLeast?: number; phrase?: boolean }, mode: 'hybrid' | 'vector' | 'lexical' = 'hybrid', plan = words) =>
+      needsVector(source(lexical, near, { lexicalIds, ...options }), request(mode), plan);
+    // Word vectors: not when the lexical matches surely reach the cap, nor with a quoted phrase.
+    expect(needs({ atLeast: TOTAL_CAP })).toBe(false);
+    expect(needs({ phrase: true })).toBe(false);
+    expect(needs({ atLeast: TOTAL_CAP - 1 })).toBe(true);
+    // A page past the cap counts one beyond its end: there the vector-only papers still count.
+    expect(needsVector(source(lexical, near, { lexicalIds, atLeast: TOTAL_CAP }), request('hybrid', TOTAL_CAP), words)).toBe(true);
+    expect(needs({ atLeast: TOTAL_CAP }, 'lexical')).toBe(false);
+    expect(needs({ atLeast: TOTAL_CAP }, 'vector')).toBe(true);
+    expect(needs({ phrase: true }, 'hybrid', hybridPlan('transformer'))).toBe(true);
+    // Where it is not read, the ranking without it is the ranking with it.
+    for (const options of [{ atLeast: TOTAL_CAP }, { phrase: true }]) {
+      const rank = (withVector: boolean) =>
+        rankPapers(
+          source(lexical, near, { lexicalIds, ...options }),
+          { ...request('hybrid'), vector: withVector ? vector : undefined },
+          words,
+          0.3,
+        );
+      expect(rank(false)).toEqual(rank(true));
+    }
+  });
+
   it('asks the lexical ranking for the places the page reads with word vectors, for the whole pool to fuse', () => {
     const asked: number[] = [];
     const recording = (): RankingSource => {
@@ -182,5 +211,9 @@ describe('expandQuery', () => {
       expect(expander.expand(query)).toEqual(expandQuery(query, variants, similarities));
     // A variant the query already holds ("noisy") is left out, yet found for the word only once.
     expect(asked.filter((term) => term === 'nois')).toEqual(['nois']);
+    // One search asks twice (its count, its ranking): the same variants, not combined again.
+    const first = expander.expand('reward noise');
+    expect(expander.expand('reward noise')).toBe(first);
+    expect(expander.expand('noise')).not.toBe(first);
   });
 });
