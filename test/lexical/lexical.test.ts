@@ -79,7 +79,9 @@ describe('buildLexicalIndex / search', () => {
     expect(index.parse('policy')).not.toBe(parsed);
     const expansions = new Map([['polici', 0.5]]);
     const widest = index.widestTerm('noisy rewards', expansions);
-    expect(index.rank('noisy rewards', { k: 5, expansions }).hits).toEqual(buildLexicalIndex(corpus).rank('noisy rewards', { k: 5, expansions }).hits);
+    expect(index.rank('noisy rewards', { k: 5, expansions }).hits).toEqual(
+      buildLexicalIndex(corpus).rank('noisy rewards', { k: 5, expansions }).hits,
+    );
     expect(index.widestTerm('noisy rewards', expansions)).toBe(widest);
     // Other expansions or repeats are another analysis, not the kept one.
     expect(index.widestTerm('noisy rewards')).toBeLessThanOrEqual(widest);
