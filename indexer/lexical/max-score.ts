@@ -215,40 +215,61 @@ export function maxScoreTopK(
   // Documents up to this one lie in blocks already found able to reach the bar.
   let checkedTo = -1;
   for (;;) {
-    let doc = NONE;
-    for (let i = 0; i < essential; i++) if ((current[i] as number) < doc) doc = current[i] as number;
-    if (doc === NONE) break;
-    if (blockMax && doc > checkedTo) {
-      // Block-max: up to the first end of the head's current blocks, a document scores at most
-      // their maxima and the tail's bounds; when that falls short, every head list skips past it.
-      let bound = rest[essential] as number;
-      let last = NONE;
-      for (let i = 0; i < essential; i++) {
-        if (current[i] === NONE) continue;
-        const block = (at[i] as number) >>> BLOCK_SHIFT;
-        bound += (queryWeights[i] as number) * (blockMax[block] as number);
-        const blockLast = docs[Math.min(ends[i] as number, (block + 1) << BLOCK_SHIFT) - 1] as number;
-        if (blockLast < last) last = blockLast;
-      }
-      if (bound < bar - SLACK) {
-        for (let i = 0; i < essential; i++) {
-          if ((current[i] as number) > last) continue;
-          const end = ends[i] as number;
-          const posting = seek(docs, at[i] as number, end, last + 1);
-          at[i] = posting;
-          current[i] = posting < end ? (docs[posting] as number) : NONE;
+    let doc: number;
+    let score: number;
+    if (essential === 1) {
+      // One head list, the commonest case: its postings in order, no merge.
+      const posting = at[0] as number;
+      const end = ends[0] as number;
+      if (posting >= end) break;
+      doc = docs[posting] as number;
+      if (blockMax && doc > checkedTo) {
+        const block = posting >>> BLOCK_SHIFT;
+        const blockEnd = Math.min(end, (block + 1) << BLOCK_SHIFT);
+        if ((rest[1] as number) + (queryWeights[0] as number) * (blockMax[block] as number) < bar - SLACK) {
+          at[0] = blockEnd;
+          continue;
         }
-        continue;
+        checkedTo = docs[blockEnd - 1] as number;
       }
-      checkedTo = last;
-    }
-    let score = 0;
-    for (let i = 0; i < essential; i++) {
-      if (current[i] !== doc) continue;
-      const posting = at[i] as number;
-      score += (queryWeights[i] as number) * (weights[posting] as number);
-      at[i] = posting + 1;
-      current[i] = posting + 1 < (ends[i] as number) ? (docs[posting + 1] as number) : NONE;
+      score = (queryWeights[0] as number) * (weights[posting] as number);
+      at[0] = posting + 1;
+    } else {
+      doc = NONE;
+      for (let i = 0; i < essential; i++) if ((current[i] as number) < doc) doc = current[i] as number;
+      if (doc === NONE) break;
+      if (blockMax && doc > checkedTo) {
+        // Block-max: up to the first end of the head's current blocks, a document scores at most
+        // their maxima and the tail's bounds; when that falls short, every head list skips past it.
+        let bound = rest[essential] as number;
+        let last = NONE;
+        for (let i = 0; i < essential; i++) {
+          if (current[i] === NONE) continue;
+          const block = (at[i] as number) >>> BLOCK_SHIFT;
+          bound += (queryWeights[i] as number) * (blockMax[block] as number);
+          const blockLast = docs[Math.min(ends[i] as number, (block + 1) << BLOCK_SHIFT) - 1] as number;
+          if (blockLast < last) last = blockLast;
+        }
+        if (bound < bar - SLACK) {
+          for (let i = 0; i < essential; i++) {
+            if ((current[i] as number) > last) continue;
+            const end = ends[i] as number;
+            const posting = seek(docs, at[i] as number, end, last + 1);
+            at[i] = posting;
+            current[i] = posting < end ? (docs[posting] as number) : NONE;
+          }
+          continue;
+        }
+        checkedTo = last;
+      }
+      score = 0;
+      for (let i = 0; i < essential; i++) {
+        if (current[i] !== doc) continue;
+        const posting = at[i] as number;
+        score += (queryWeights[i] as number) * (weights[posting] as number);
+        at[i] = posting + 1;
+        current[i] = posting + 1 < (ends[i] as number) ? (docs[posting + 1] as number) : NONE;
+      }
     }
     let i = essential;
     for (; i < count; i++) {
