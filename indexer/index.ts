@@ -55,7 +55,7 @@ import { countCorpusTermsOffThread } from './lexical/index.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
 import {
-  countSentenceTerms,
+  countTermsWithSentences,
   documentText,
   embedPapers,
   type QuantizedRows,
@@ -477,19 +477,29 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // On a lane, their texts in shared memory once for every task that reads them there (not the
     // papers themselves: those are dropped once written).
     const texts = lane ? docsOf(shareDocs(changed.map(({ paper }) => paper))) : undefined;
-    const terms = termsOffThread
-      ? countCorpusTermsOffThread(texts ?? changed.map(({ paper }) => paper), { positions: true }, stages, lane)
-      : undefined;
+    // On a lane, the sentence index's sentences are split here and counted in the same pass as the papers' terms.
+    const counting =
+      texts && lane
+        ? countTermsWithSentences(
+            texts,
+            changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
+            lane,
+            stages,
+          )
+        : undefined;
+    const terms =
+      counting?.terms ??
+      (termsOffThread
+        ? countCorpusTermsOffThread(
+            changed.map(({ paper }) => paper),
+            { positions: true },
+            stages,
+            lane,
+          )
+        : undefined);
     // A failure before it is awaited must not be unhandled.
     terms?.catch(() => {});
-    // Then the sentence index's term counts, on the same worker, while this thread still fits and embeds.
-    let sentenceTexts: SentenceTexts | undefined = lane
-      ? countSentenceTerms(
-          changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
-          lane,
-          stages,
-        )
-      : undefined;
+    let sentenceTexts: SentenceTexts | undefined = counting?.sentences;
     // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
     early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
 

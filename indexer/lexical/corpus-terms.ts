@@ -95,6 +95,9 @@ interface WordTally {
   offsets: number[];
   span: number;
   count: number;
+  /** The same for the sentences' corpus, counted in the same pass (`countCorpusAndSentenceTerms`): its term ids, set when first seen there. */
+  sentenceTermIds: number[] | undefined;
+  sentenceCount: number;
 }
 
 /** Relative positions of a word's tokens: a compound's whole sits on its first part, each part on its own. */
@@ -106,84 +109,144 @@ export function tokenOffsets(word: AnalysedWord): { offsets: number[]; span: num
 }
 
 /**
- * Tokenizes titles and abstracts with the shared tokenizer and counts their terms.
- *
- * @example countCorpusTerms([{ title: 'Reward noise', abstract: 'Noisy rewards.' }]).terms // → ['reward', 'nois', 'noisi']
+ * One corpus' per-document term lists as they are counted, document after document: title words,
+ * then abstract words, by term id (the caller's, given in order of first occurrence).
  */
-export function countCorpusTerms(docs: readonly FieldedText[], options: { positions?: boolean } = {}): CorpusTerms {
-  const withPositions = options.positions ?? false;
-  const termIds = new Map<string, number>();
-  const terms: string[] = [];
-  let documentFrequency = new Uint32Array(1024);
+class TermLists {
+  readonly #withPositions: boolean;
+  documentFrequency = new Uint32Array(1024);
   // Per term: the last document it was seen in and its entry in that document's list.
-  let lastDoc = new Int32Array(1024);
-  let entryInDoc = new Uint32Array(1024);
-  const starts = new Uint32Array(docs.length + 1);
-  const entryTerms = new Uint32Builder();
-  const titleCounts = new Uint32Builder();
-  const abstractCounts = new Uint32Builder();
+  #lastDoc = new Int32Array(1024);
+  #entryInDoc = new Uint32Array(1024);
+  readonly starts: Uint32Array;
+  readonly titleLengths: Uint32Array;
+  readonly abstractLengths: Uint32Array;
+  readonly entryTerms = new Uint32Builder();
+  readonly titleCounts = new Uint32Builder();
+  readonly abstractCounts = new Uint32Builder();
   // Per document, each occurrence's entry and position; regrouped by entry when the document ends.
-  const occurrenceEntries = new Uint32Builder();
-  const occurrencePositions = new Uint32Builder();
-  const positions = new Uint32Builder();
-  const titleLengths = new Uint32Array(docs.length);
-  const abstractLengths = new Uint32Array(docs.length);
-  // Kept on the tokenizer's shared word objects (their memo, tagged with this count): no string is
-  // sliced or hashed, nor a map consulted, per occurrence. Listed in order of first sight for the surfaces.
-  const owner = {};
-  const tallies: Array<[AnalysedWord, WordTally]> = [];
+  readonly #occurrenceEntries = new Uint32Builder();
+  readonly #occurrencePositions = new Uint32Builder();
+  readonly positions = new Uint32Builder();
+  #doc = 0;
+  #counts = this.titleCounts;
+  #length = 0;
+  #position = 0;
+  /**
+   * Consecutive documents may share a title (the sentences of one abstract, ≈ 8 a paper): the first
+   * of them counts it, the others copy its title entries (they come first). Counted word by word
+   * for every sentence, titles were ≈ a third of the sentences' occurrences.
+   */
+  readonly #title = { firstEntry: 0, entries: 0, length: 0, span: 0 };
+  /** The title's occurrences with positions: entry (from the document's first) and position, in pairs. */
+  readonly #titleOccurrences: number[] = [];
 
-  const idOf = (term: string): number => {
-    let id = termIds.get(term);
-    if (id === undefined) {
-      id = terms.length;
-      termIds.set(term, id);
-      terms.push(term);
-      if (id === lastDoc.length) {
-        documentFrequency = grown(documentFrequency);
-        lastDoc = grown(lastDoc);
-        entryInDoc = grown(entryInDoc);
-      }
-      lastDoc[id] = -1;
+  constructor(documents: number, withPositions: boolean) {
+    this.#withPositions = withPositions;
+    this.starts = new Uint32Array(documents + 1);
+    this.titleLengths = new Uint32Array(documents);
+    this.abstractLengths = new Uint32Array(documents);
+  }
+
+  /** Term `id` is new: the per-term arrays are grown to hold it. */
+  addTerm(id: number): void {
+    if (id === this.#lastDoc.length) {
+      this.documentFrequency = grown(this.documentFrequency);
+      this.#lastDoc = grown(this.#lastDoc);
+      this.#entryInDoc = grown(this.#entryInDoc);
     }
-    return id;
-  };
-  let docIndex = 0;
-  let counts = titleCounts;
-  let length = 0;
-  let position = 0;
-  const countWord = (word: AnalysedWord): void => {
-    let tally: WordTally;
-    if (word.memo !== undefined && word.memo.owner === owner) tally = word.memo.value as WordTally;
-    else {
-      tally = { termIds: word.terms.map(idOf), ...tokenOffsets(word), count: 0 };
-      word.memo = { owner, value: tally };
-      tallies.push([word, tally]);
-    }
-    tally.count++;
-    length += tally.termIds.length;
-    for (let index = 0; index < tally.termIds.length; index++) {
-      const term = tally.termIds[index] as number;
-      if (lastDoc[term] !== docIndex) {
-        lastDoc[term] = docIndex;
-        entryInDoc[term] = entryTerms.length;
-        entryTerms.push(term);
-        titleCounts.push(0);
-        abstractCounts.push(0);
-        documentFrequency[term] = (documentFrequency[term] as number) + 1;
+    this.#lastDoc[id] = -1;
+  }
+
+  /** Starts document `doc` (the one after the last), at its title. */
+  begin(doc: number): void {
+    this.#doc = doc;
+    this.starts[doc] = this.entryTerms.length;
+    this.#counts = this.titleCounts;
+    this.#length = 0;
+    this.#position = 0;
+  }
+
+  /** One word's terms in the current field. */
+  count(termIds: readonly number[], offsets: readonly number[], span: number): void {
+    const doc = this.#doc;
+    const counts = this.#counts;
+    this.#length += termIds.length;
+    for (let index = 0; index < termIds.length; index++) {
+      const term = termIds[index] as number;
+      if (this.#lastDoc[term] !== doc) {
+        this.#lastDoc[term] = doc;
+        this.#entryInDoc[term] = this.entryTerms.length;
+        this.entryTerms.push(term);
+        this.titleCounts.push(0);
+        this.abstractCounts.push(0);
+        this.documentFrequency[term] = (this.documentFrequency[term] as number) + 1;
       }
-      const entry = entryInDoc[term] as number;
+      const entry = this.#entryInDoc[term] as number;
       counts.data[entry] = (counts.data[entry] as number) + 1;
-      if (withPositions) {
-        occurrenceEntries.push(entry);
-        occurrencePositions.push(position + (tally.offsets[index] as number));
+      if (this.#withPositions) {
+        this.#occurrenceEntries.push(entry);
+        this.#occurrencePositions.push(this.#position + (offsets[index] as number));
       }
     }
-    position += tally.span;
-  };
+    this.#position += span;
+  }
+
+  /** The current document's title is counted: it is the one later documents copy (`copyTitle`). */
+  keepTitle(): void {
+    const title = this.#title;
+    title.firstEntry = this.starts[this.#doc] as number;
+    title.entries = this.entryTerms.length - title.firstEntry;
+    title.length = this.#length;
+    title.span = this.#position;
+    this.#titleOccurrences.length = 0;
+    for (let i = 0; i < this.#occurrenceEntries.length; i++)
+      this.#titleOccurrences.push(
+        (this.#occurrenceEntries.data[i] as number) - title.firstEntry,
+        this.#occurrencePositions.data[i] as number,
+      );
+  }
+
+  /** The current document's title is the kept one's: its entries, counts and positions, copied. */
+  copyTitle(): void {
+    const title = this.#title;
+    const firstEntry = this.entryTerms.length;
+    for (let i = 0; i < title.entries; i++) {
+      const term = this.entryTerms.data[title.firstEntry + i] as number;
+      this.#lastDoc[term] = this.#doc;
+      this.#entryInDoc[term] = this.entryTerms.length;
+      this.entryTerms.push(term);
+      this.titleCounts.push(this.titleCounts.data[title.firstEntry + i] as number);
+      this.abstractCounts.push(0);
+      this.documentFrequency[term] = (this.documentFrequency[term] as number) + 1;
+    }
+    for (let i = 0; i < this.#titleOccurrences.length; i += 2) {
+      this.#occurrenceEntries.push(firstEntry + (this.#titleOccurrences[i] as number));
+      this.#occurrencePositions.push(this.#titleOccurrences[i + 1] as number);
+    }
+    this.#length = title.length;
+    this.#position = title.span;
+  }
+
+  /** From the title to the abstract. */
+  toAbstract(): void {
+    this.titleLengths[this.#doc] = this.#length;
+    this.#counts = this.abstractCounts;
+    this.#length = 0;
+    this.#position += FIELD_GAP;
+  }
+
+  end(): void {
+    this.abstractLengths[this.#doc] = this.#length;
+    if (this.#withPositions) this.#placePositions(this.starts[this.#doc] as number);
+  }
+
   // Counting sort of the document's occurrences by entry; within an entry they stay in text order, title first.
-  const placePositions = (firstEntry: number): void => {
-    const entries = entryTerms.length - firstEntry;
+  #placePositions(firstEntry: number): void {
+    const { titleCounts, abstractCounts, positions } = this;
+    const occurrenceEntries = this.#occurrenceEntries;
+    const occurrencePositions = this.#occurrencePositions;
+    const entries = this.entryTerms.length - firstEntry;
     const cursor = new Uint32Array(entries + 1);
     for (let entry = 0; entry < entries; entry++)
       cursor[entry + 1] =
@@ -198,52 +261,229 @@ export function countCorpusTerms(docs: readonly FieldedText[], options: { positi
     }
     occurrenceEntries.length = 0;
     occurrencePositions.length = 0;
+  }
+
+  finish(documents: number, terms: string[], surfaces: string[]): CorpusTerms {
+    const { entryTerms, titleCounts, abstractCounts } = this;
+    this.starts[documents] = entryTerms.length;
+    let positionStarts: Uint32Array | undefined;
+    if (this.#withPositions) {
+      positionStarts = new Uint32Array(entryTerms.length + 1);
+      for (let entry = 0; entry < entryTerms.length; entry++) {
+        positionStarts[entry + 1] =
+          (positionStarts[entry] as number) + (titleCounts.data[entry] as number) + (abstractCounts.data[entry] as number);
+      }
+    }
+    return {
+      terms,
+      surfaces,
+      documentFrequency: this.documentFrequency.slice(0, terms.length),
+      titleLengths: this.titleLengths,
+      abstractLengths: this.abstractLengths,
+      starts: this.starts,
+      termIds: entryTerms.toArray(),
+      titleCounts: titleCounts.toArray(),
+      abstractCounts: abstractCounts.toArray(),
+      ...(this.#withPositions ? { positions: this.positions.toArray(), positionStarts } : {}),
+    };
+  }
+}
+
+/**
+ * Each abstract's sentences, as the sentence index splits them (`splitSentences`): document `d`'s
+ * are `[first[d], first[d + 1])`, sentence `s` at `offsets[2s] .. offsets[2s + 1]` of its abstract.
+ */
+export interface SentenceRanges {
+  first: Uint32Array;
+  offsets: Uint32Array;
+}
+
+/**
+ * Tokenizes titles and abstracts with the shared tokenizer and counts their terms.
+ *
+ * @example countCorpusTerms([{ title: 'Reward noise', abstract: 'Noisy rewards.' }]).terms // → ['reward', 'nois', 'noisi']
+ */
+export function countCorpusTerms(docs: readonly FieldedText[], options: { positions?: boolean } = {}): CorpusTerms {
+  return countTerms(docs, options.positions ?? false, undefined).papers;
+}
+
+/**
+ * `countCorpusTerms(docs, { positions })` and, from the same pass over each text, the term counts of
+ * the corpus of their sentences (`sentences`: sentence `s` of document `d` as a document of its own,
+ * `{ title: d.title, abstract: <the sentence> }`, without positions), as `countCorpusTerms` gives
+ * them for that corpus: the sentence index's BM25 part. A sentence's words are its abstract's words
+ * that start in it (no word spans two: sentences end at a mark followed by a space).
+ */
+export function countCorpusAndSentenceTerms(
+  docs: readonly FieldedText[],
+  sentences: SentenceRanges,
+  options: { positions?: boolean } = {},
+): { papers: CorpusTerms; sentences: CorpusTerms } {
+  const counted = countTerms(docs, options.positions ?? false, sentences);
+  return { papers: counted.papers, sentences: counted.sentences as CorpusTerms };
+}
+
+function countTerms(
+  docs: readonly FieldedText[],
+  withPositions: boolean,
+  ranges: SentenceRanges | undefined,
+): { papers: CorpusTerms; sentences: CorpusTerms | undefined } {
+  const termIds = new Map<string, number>();
+  const terms: string[] = [];
+  const lists = new TermLists(docs.length, withPositions);
+  // Kept on the tokenizer's shared word objects (their memo, tagged with this count): no string is
+  // sliced or hashed, nor a map consulted, per occurrence. Listed in order of first sight for the surfaces.
+  const owner = {};
+  const tallies: Array<[AnalysedWord, WordTally]> = [];
+  const idOf = (term: string): number => {
+    let id = termIds.get(term);
+    if (id === undefined) {
+      id = terms.length;
+      termIds.set(term, id);
+      terms.push(term);
+      lists.addTerm(id);
+    }
+    return id;
+  };
+  const tallyOf = (word: AnalysedWord): WordTally => {
+    if (word.memo !== undefined && word.memo.owner === owner) return word.memo.value as WordTally;
+    const tally: WordTally = {
+      termIds: word.terms.map(idOf),
+      ...tokenOffsets(word),
+      count: 0,
+      sentenceTermIds: undefined,
+      sentenceCount: 0,
+    };
+    word.memo = { owner, value: tally };
+    tallies.push([word, tally]);
+    return tally;
   };
 
-  // Consecutive documents may share a title (the sentences of one abstract): its words are found once.
-  let lastTitle: string | undefined;
-  const titleWords: AnalysedWord[] = [];
-  for (; docIndex < docs.length; docIndex++) {
-    const doc = docs[docIndex] as FieldedText;
-    starts[docIndex] = entryTerms.length;
-    if (doc.title !== lastTitle) {
-      lastTitle = doc.title;
-      titleWords.length = 0;
-      forEachWord(doc.title, (word) => titleWords.push(word));
-    }
-    counts = titleCounts;
-    length = 0;
-    position = 0;
-    for (const word of titleWords) countWord(word);
-    titleLengths[docIndex] = length;
-    counts = abstractCounts;
-    length = 0;
-    position += FIELD_GAP;
-    forEachWord(doc.abstract, countWord);
-    abstractLengths[docIndex] = length;
-    if (withPositions) placePositions(starts[docIndex] as number);
-  }
-  starts[docs.length] = entryTerms.length;
-  let positionStarts: Uint32Array | undefined;
-  if (withPositions) {
-    positionStarts = new Uint32Array(entryTerms.length + 1);
-    for (let entry = 0; entry < entryTerms.length; entry++) {
-      positionStarts[entry + 1] =
-        (positionStarts[entry] as number) + (titleCounts.data[entry] as number) + (abstractCounts.data[entry] as number);
-    }
-  }
+  // The sentences' corpus: its own term ids, in order of first occurrence there, from the papers'.
+  const sentences = ranges && new TermLists(ranges.offsets.length / 2, false);
+  let sentenceIdOf = new Int32Array(1024).fill(-1);
+  const sentenceTerms: string[] = [];
+  const sentenceTallies: Array<[AnalysedWord, WordTally]> = [];
+  const sentenceIds = (word: AnalysedWord, tally: WordTally): number[] => {
+    if (tally.sentenceTermIds) return tally.sentenceTermIds;
+    const ids = tally.termIds.map((term) => {
+      while (term >= sentenceIdOf.length) {
+        const larger = new Int32Array(sentenceIdOf.length * 2).fill(-1);
+        larger.set(sentenceIdOf);
+        sentenceIdOf = larger;
+      }
+      let id = sentenceIdOf[term] as number;
+      if (id === -1) {
+        id = sentenceTerms.length;
+        sentenceIdOf[term] = id;
+        sentenceTerms.push(terms[term] as string);
+        sentences?.addTerm(id);
+      }
+      return id;
+    });
+    tally.sentenceTermIds = ids;
+    sentenceTallies.push([word, tally]);
+    return ids;
+  };
 
+  // A title shared by consecutive documents is counted for the first (`TermLists.copyTitle`); each
+  // copy counts its words again for their surfaces, added when the title changes.
+  let lastTitle: string | undefined;
+  const titleTallies: Array<[AnalysedWord, WordTally]> = [];
+  let titleCopies = 0;
+  let sentenceTitleCopies = 0;
+  const settleTitle = (): void => {
+    for (const [, tally] of titleTallies) {
+      tally.count += titleCopies;
+      tally.sentenceCount += sentenceTitleCopies;
+    }
+    titleCopies = 0;
+    sentenceTitleCopies = 0;
+  };
+
+  // The sentence being counted, and where the next one starts.
+  let sentence = 0;
+  let sentenceEnd = 0;
+  let lastSentence = 0;
+  let titleKeptForSentences = false;
+  const beginSentence = (): void => {
+    const lists = sentences as TermLists;
+    lists.begin(sentence);
+    if (titleKeptForSentences) {
+      lists.copyTitle();
+      sentenceTitleCopies++;
+    } else {
+      for (const [word, tally] of titleTallies) {
+        lists.count(sentenceIds(word, tally), tally.offsets, tally.span);
+        tally.sentenceCount++;
+      }
+      lists.keepTitle();
+      titleKeptForSentences = true;
+    }
+    lists.toAbstract();
+    sentenceEnd = (ranges as SentenceRanges).offsets[2 * sentence + 1] as number;
+  };
+  const countAbstractWord = (word: AnalysedWord, start: number): void => {
+    const tally = tallyOf(word);
+    tally.count++;
+    lists.count(tally.termIds, tally.offsets, tally.span);
+    if (!sentences) return;
+    // (A word past the last sentence's end cannot be: it would stay in that sentence.)
+    while (start >= sentenceEnd && sentence + 1 < lastSentence) {
+      sentences.end();
+      sentence++;
+      beginSentence();
+    }
+    sentences.count(sentenceIds(word, tally), tally.offsets, tally.span);
+    tally.sentenceCount++;
+  };
+
+  for (let doc = 0; doc < docs.length; doc++) {
+    const { title, abstract } = docs[doc] as FieldedText;
+    lists.begin(doc);
+    if (title !== lastTitle) {
+      lastTitle = title;
+      settleTitle();
+      titleTallies.length = 0;
+      titleKeptForSentences = false;
+      forEachWord(title, (word) => {
+        const tally = tallyOf(word);
+        tally.count++;
+        lists.count(tally.termIds, tally.offsets, tally.span);
+        titleTallies.push([word, tally]);
+      });
+      lists.keepTitle();
+    } else {
+      lists.copyTitle();
+      titleCopies++;
+    }
+    lists.toAbstract();
+    if (!sentences) {
+      forEachWord(abstract, countAbstractWord);
+      lists.end();
+      continue;
+    }
+    const { first } = ranges as SentenceRanges;
+    const last = first[doc + 1] as number;
+    lastSentence = last;
+    sentence = first[doc] as number;
+    if (sentence < last) {
+      beginSentence();
+      forEachWord(abstract, countAbstractWord);
+      sentences.end();
+      // Sentences after the last word (none have words): documents all the same.
+      for (sentence++; sentence < last; sentence++) {
+        beginSentence();
+        sentences.end();
+      }
+    }
+    lists.end();
+  }
+  settleTitle();
+  const papers = lists.finish(docs.length, terms, pickSurfaces(terms, tallies, false));
   return {
-    terms,
-    surfaces: pickSurfaces(terms, tallies),
-    documentFrequency: documentFrequency.slice(0, terms.length),
-    titleLengths,
-    abstractLengths,
-    starts,
-    termIds: entryTerms.toArray(),
-    titleCounts: titleCounts.toArray(),
-    abstractCounts: abstractCounts.toArray(),
-    ...(withPositions ? { positions: positions.toArray(), positionStarts } : {}),
+    papers,
+    sentences: sentences?.finish(sentences.titleLengths.length, sentenceTerms, pickSurfaces(sentenceTerms, sentenceTallies, true)),
   };
 }
 
@@ -257,14 +497,20 @@ function grown<T extends Uint32Array | Int32Array>(array: T): T {
  * The most frequent written form of each term. Capitals are kept only inside a word ("RLVR",
  * "LLMs", "ReNO"), where they are part of the name; a capital first letter is just sentence case.
  */
-function pickSurfaces(terms: readonly string[], tallies: ReadonlyArray<readonly [AnalysedWord, WordTally]>): string[] {
+function pickSurfaces(
+  terms: readonly string[],
+  tallies: ReadonlyArray<readonly [AnalysedWord, WordTally]>,
+  ofSentences: boolean,
+): string[] {
   const counts = terms.map(() => new Map<string, number>());
   for (const [word, tally] of tallies) {
+    const ids = (ofSentences ? tally.sentenceTermIds : tally.termIds) as number[];
+    const count = ofSentences ? tally.sentenceCount : tally.count;
     word.tokens.forEach((token, position) => {
       const surface = word.text.slice(token.start, token.end);
       const readable = /\p{Lu}/u.test(surface.slice(1)) ? surface : surface.toLowerCase();
-      const forTerm = counts[tally.termIds[position] as number] as Map<string, number>;
-      forTerm.set(readable, (forTerm.get(readable) ?? 0) + tally.count);
+      const forTerm = counts[ids[position] as number] as Map<string, number>;
+      forTerm.set(readable, (forTerm.get(readable) ?? 0) + count);
     });
   }
   return counts.map((forTerm, term) => {

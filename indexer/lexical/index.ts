@@ -4,8 +4,15 @@ import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
 export { buildLexicalIndex, buildNumberedLexicalIndex, type LexicalDocument } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
-export { type CorpusTerms, countCorpusTerms, type FieldedText, withoutPositions } from './corpus-terms.js';
-export { countCorpusTermsOffThread } from './terms-job.js';
+export {
+  type CorpusTerms,
+  countCorpusAndSentenceTerms,
+  countCorpusTerms,
+  type FieldedText,
+  type SentenceRanges,
+  withoutPositions,
+} from './corpus-terms.js';
+export { countCorpusAndSentenceTermsOffThread, countCorpusTermsOffThread } from './terms-job.js';
 export {
   LEXICAL_BINARY_VERSION,
   LEXICAL_FORMAT,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerLane } from '../../core/worker.js';
-import { buildSentenceIndex, countSentenceTerms, type SentenceSource } from '../../indexer/sentences/index.js';
+import { countCorpusTerms } from '../../indexer/lexical/index.js';
+import { buildSentenceIndex, countTermsWithSentences, type SentenceSource } from '../../indexer/sentences/index.js';
 import { cpuStage, type StageTimings } from '../../indexer/timings.js';
 import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
 
@@ -22,18 +23,19 @@ const saved = (index: Awaited<ReturnType<typeof buildSentenceIndex>>) => ({
   lexical: Buffer.concat(index.lexical.toFile(1)),
 });
 
-describe('countSentenceTerms', () => {
-  it('counts the sentences on a worker lane, and the index built from them is the one built from the papers alone', async () => {
+describe('countTermsWithSentences', () => {
+  it("counts the papers' terms and their sentences' on a worker lane, and the index built from them is the one built from the papers alone", async () => {
     const embedder = hashedWordsEmbedder();
     const alone = saved(await buildSentenceIndex(papers, 1, embedder));
     const lane = new WorkerLane();
     const timings: StageTimings = {};
     try {
-      const texts = countSentenceTerms(papers, lane, timings);
+      const { terms, sentences: texts } = countTermsWithSentences(papers, papers, lane, timings);
       expect(saved(await buildSentenceIndex(papers, 1, embedder, { texts }))).toEqual(alone);
-      // Counted on the lane, and timed there.
-      expect(timings['sentences: terms']).toBeGreaterThan(0);
-      expect(timings[cpuStage('sentences: terms')]).toBeDefined();
+      expect(await terms).toEqual(countCorpusTerms(papers, { positions: true }));
+      // Counted on the lane in one pass, and timed there.
+      expect(timings.terms).toBeGreaterThan(0);
+      expect(timings[cpuStage('terms')]).toBeDefined();
       // Texts of other papers (here a changed abstract) are not used.
       const changed = papers.map((paper) =>
         paper.id === 'b' ? { ...paper, abstract: 'Dense attention only.', contentHash: 'hb2' } : paper,
