@@ -73,10 +73,13 @@ const abstractText = fc
   .array(fc.oneof(fc.constantFrom(...PIECES), trickyText), { maxLength: 40 })
   .map((pieces) => pieces.join(' ').replace(/ +([.\n])/g, '$1'));
 // Few titles, so consecutive documents often share one (as a paper's sentences do).
-const corpus = fc.array(fc.record({ title: fc.constantFrom('Reward noise', 'RLVR models', ''), abstract: abstractText }), {
-  minLength: 1,
-  maxLength: 8,
-});
+const corpus = fc.array(
+  fc.record({ title: fc.constantFrom('Reward noise', 'RLVR models', 'Rewards reward Text-to-Image text', ''), abstract: abstractText }),
+  {
+    minLength: 1,
+    maxLength: 8,
+  },
+);
 
 describe('countCorpusAndSentenceTerms', () => {
   it('counts the papers and their sentences in one pass as counting each corpus apart does, on the sample', () => {
