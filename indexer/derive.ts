@@ -93,6 +93,8 @@ export interface TopicOptions extends TopicPolicy {
   lane?: WorkerLane;
   /** The stages that need only the texts, started already (`startEarlyStages`, on `lane`). */
   early?: EarlyStages;
+  /** The topic view and the map, started already (`startTopicView`) on the same papers in the same order. */
+  view?: Promise<TopicView>;
 }
 
 /** What the derived indexes read of a paper; the rest of its record is in the table and the records file. */
@@ -220,27 +222,60 @@ export async function startEarlyStages(
   return { topicCount, related, describing, stop };
 }
 
+/** The papers' clustering view (`clusterVectors`: the embedding beside the LSA of the TF-IDF) and their map, being laid out from it. */
+export interface TopicView {
+  vectors: Float32Array[];
+  positioning: Promise<MapPoint[]>;
+}
+
+/**
+ * Starts the topic view and the map of `papers` (in table order) once their terms are counted, before
+ * the other derived indexes: a new index on a lane gets them from the vectors as soon as they are
+ * embedded, so the lane lays out the map while this thread writes the table, the records file and the
+ * BM25 index, rather than waiting for them idle. `buildDerivedIndexes` takes the result as `view`.
+ */
+export async function startTopicView(
+  papers: readonly DerivedSource[],
+  terms: Promise<CorpusTerms>,
+  options: TopicPolicy & { previous?: TopicsFile; timings?: StageTimings; lane?: WorkerLane },
+): Promise<TopicView> {
+  const counted = await terms;
+  const { clusterVectors } = await import('./cluster/index.js');
+  // The word positions do not enter the TF-IDF: the same view as from the counts without them.
+  const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, counted));
+  return { vectors, ...(await startMap(papers, vectors, options)) };
+}
+
+/** The map of `papers` laid out from their topic view: on a worker from `WORKER_MIN_PAPERS`, else here. */
+async function startMap(
+  papers: readonly DerivedSource[],
+  vectors: readonly Float32Array[],
+  options: TopicPolicy & { previous?: TopicsFile; timings?: StageTimings; lane?: WorkerLane },
+): Promise<Pick<TopicView, 'positioning'>> {
+  const { extendMap, extendMapInWorker, reclusterReason } = await import('./cluster/index.js');
+  const { previous, seed, timings } = options;
+  // Extended topics keep the map readers know; a re-clustering (new vectors, perhaps) lays it out afresh.
+  const extended = previous !== undefined && reclusterReason(previous, papers, options) === undefined;
+  const positionsById = new Map(extended ? previous.map.map((point) => [point.id, point]) : []);
+  const known = papers.map((paper) => positionsById.get(paper.id));
+  // The worker reports its own time: its message is read only once this thread has clustered.
+  const positioning =
+    papers.length >= WORKER_MIN_PAPERS
+      ? extendMapInWorker(vectors, known, seed, timings, options.lane)
+      : Promise.resolve(timeStage(timings, 'map', () => extendMap(vectors, known, { seed })));
+  // A failure before it is awaited must not leave the promise rejected and unobserved.
+  positioning.catch(() => {});
+  return { positioning };
+}
+
 async function startTopics(
   papers: readonly DerivedSource[],
   tableVersion: number,
   options: TopicOptions,
   early?: EarlyDescribing,
 ): Promise<StartedTopics> {
-  const {
-    clusterVectors,
-    DESCRIBE_STAGE,
-    describeInWorker,
-    describePartition,
-    extendMap,
-    extendMapInWorker,
-    partitionTopics,
-    reclusterReason,
-  } = await import('./cluster/index.js');
+  const { clusterVectors, DESCRIBE_STAGE, describeInWorker, describePartition, partitionTopics } = await import('./cluster/index.js');
   const { previous } = options;
-  // Extended topics keep the map readers know; a re-clustering (new vectors, perhaps) lays it out afresh.
-  const extended = previous !== undefined && reclusterReason(previous, papers, options) === undefined;
-  const positionsById = new Map(extended ? previous.map.map((point) => [point.id, point]) : []);
-  const known = papers.map((paper) => positionsById.get(paper.id));
   const onWorkers = papers.length >= WORKER_MIN_PAPERS;
   // Labelling the topics and splitting their second level is most of their cost, and nothing here waits
   // for it: on a worker that starts now on what does not need the partition.
@@ -269,13 +304,10 @@ async function startTopics(
     // Laid out on the view the topics are clustered on (embedding beside the LSA of the TF-IDF): a topic's
     // papers then sit together (2-D silhouette by topic on SciFact 0.17–0.19, against −0.04 for the embedding alone).
     // Computed once for both.
-    const vectors = timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
-    // The worker reports its own time: its message is read only once this thread has clustered.
-    positioning = onWorkers
-      ? extendMapInWorker(vectors, known, options.seed, options.timings, options.lane)
-      : Promise.resolve(timeStage(options.timings, 'map', () => extendMap(vectors, known, { seed: options.seed })));
-    // A failure while clustering must not leave the worker's promise rejected and unobserved.
-    positioning.catch(() => {});
+    const started = options.view ? await options.view : undefined;
+    const vectors =
+      started?.vectors ?? timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
+    ({ positioning } = started ?? (await startMap(papers, vectors, options)));
     partition = timeStage(options.timings, 'clustering', () =>
       partitionTopics(papers, options, previous, { counted: options.counted, vectors }),
     );

@@ -18,6 +18,8 @@ import {
   sentenceSources,
   type EarlyStages,
   startEarlyStages,
+  startTopicView,
+  type TopicView,
   workerLaneFor,
 } from './derive.js';
 import { createEmbedder, type Embedder, type EmbedderChoice, embedderForIndex } from './embed/index.js';
@@ -47,6 +49,7 @@ import {
   readPreviousTopics,
   rebuildManifest,
   type StoredPaper,
+  type TopicsFile,
   writeManifest,
   writeRecordsFile,
 } from './store/index.js';
@@ -512,6 +515,16 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       await timeStage(stages, 'fit', () => active.fit(papers.map(documentText)));
     }
 
+    // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
+    const topicPolicy = {
+      clusters,
+      seed: options.seed ?? DEFAULT_CLUSTER_SEED,
+      recluster: options.recluster || options.reembed,
+      reclusterGrowth: options.reclusterGrowth,
+    };
+    // A new index on a lane reads the previous topics (if any) once its papers are embedded, for its early topic view.
+    let previousRead: Promise<TopicsFile | undefined> | undefined;
+    let view: Promise<TopicView> | undefined;
     let written: StoredPaper[] = [];
     // The transformer gives the new papers' sentence vectors from their own forward passes.
     let freshSentences: Map<string, QuantizedRows> | undefined;
@@ -534,6 +547,12 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         if (!vector) throw new PaperscopeError('INTERNAL', `The embedder returned no vector for "${paper.title}".`);
         return { ...fields, sourceFile: source.file, sourceLine: source.line, contentHash: hash, vector };
       });
+      // The rows are the table's, in order: the lane lays out the map while this thread writes them (`startTopicView`).
+      if (lane && terms && !manifest) {
+        previousRead = readPreviousTopics(layout);
+        view = startTopicView(written, terms, { ...topicPolicy, previous: await previousRead, timings: stages, lane });
+        view.catch(() => {});
+      }
       // Record the embedder before the first batch lands, so committed rows are never orphaned.
       if (!manifest) {
         await table.recordEmbedder(embedder.info, embedder.state());
@@ -599,14 +618,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       rows = [];
       tablePapers = () => stored;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });
-      // Vectors from a new embedder do not belong to the old centroids: re-cluster, keeping matching ids.
-      const topicPolicy = {
-        clusters,
-        seed: options.seed ?? DEFAULT_CLUSTER_SEED,
-        recluster: options.recluster || options.reembed,
-        reclusterGrowth: options.reclusterGrowth,
-      };
-      const previousTopics = await readPreviousTopics(layout);
+      const previousTopics = await (previousRead ?? readPreviousTopics(layout));
       const recluster = reclusterReason(previousTopics, stored, topicPolicy);
       emit({
         type: 'info',
@@ -649,6 +661,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         terms,
         lane,
         early,
+        view,
         graph,
         // Else the sentences while workers lay out the map, split the second level and fit the related-papers view (from 2,000 papers).
         meanwhile: sentencesFirst ? undefined : buildSentences,
