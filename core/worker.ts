@@ -17,12 +17,40 @@ export function startModuleWorker(
   workerData: unknown,
   preload: Array<[string, string]> = [],
 ): Worker {
-  if (!callerUrl.endsWith('.ts')) return new Worker(new URL(`${relativePath}.js`, callerUrl), { workerData });
+  if (!callerUrl.endsWith('.ts')) return new Worker(workerModuleUrl(new URL(`${relativePath}.js`, callerUrl)), { workerData });
   const imports = [...preload.map(([pkg, subpath]) => esmEntry(callerUrl, pkg, subpath)), esmEntry(callerUrl, 'tsx', './esm/api')];
   const entry = new URL(`${relativePath}.ts`, callerUrl).href;
   const chain = imports.map((url) => `.then(() => import(${JSON.stringify(url)}))`).join('');
   const boot = `Promise.resolve()${chain}.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+/** The folder, beside `core/`, where `npm run build` bundles each worker module (scripts/bundle-cli.ts). */
+export const WORKER_BUNDLES = 'workers';
+
+/** The file name of the bundle of the worker module at `relative` (its path from the build's root, with `/`). */
+export function workerBundleName(relative: string): string {
+  return relative.split('/').join('-');
+}
+
+const buildRoot = new URL('../', import.meta.url);
+const bundledUrls = new Map<string, URL>();
+
+/**
+ * The bundle of the compiled worker module at `url` when the build made one (`WORKER_BUNDLES`), else
+ * `url`: a worker then reads a few files, its modules' shared code in common chunks, rather than
+ * resolving, reading and linking each of hundreds of modules (the topics' description loads 466).
+ */
+export function workerModuleUrl(url: URL): URL {
+  let found = bundledUrls.get(url.href);
+  if (!found) {
+    const bundled = url.href.startsWith(buildRoot.href)
+      ? new URL(`${WORKER_BUNDLES}/${workerBundleName(url.href.slice(buildRoot.href.length))}`, buildRoot)
+      : undefined;
+    found = bundled && existsSync(bundled) ? bundled : url;
+    bundledUrls.set(url.href, found);
+  }
+  return found;
 }
 
 /**
@@ -115,7 +143,9 @@ export class WorkerLane {
   run<T>(callerUrl: string, relativePath: string, data: unknown, next?: Promise<unknown>, onShare?: (value: unknown) => void): Promise<T> {
     if (this.#released) throw new Error('The worker lane was released.');
     const id = this.#nextId++;
-    const module = new URL(`${relativePath}${callerUrl.endsWith('.ts') ? '.ts' : '.js'}`, callerUrl).href;
+    const module = callerUrl.endsWith('.ts')
+      ? new URL(`${relativePath}.ts`, callerUrl).href
+      : workerModuleUrl(new URL(`${relativePath}.js`, callerUrl)).href;
     const settled = new Promise<unknown>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, onShare });
     });

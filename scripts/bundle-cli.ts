@@ -7,8 +7,11 @@
  * What the bundle does not hold stays where it was, and the bundle points there:
  * - packages with native code, loaded only by some commands, or shared by identity with one that is
  *   (`EXTERNAL_PACKAGES`), imported from node_modules as before;
- * - worker threads: each module that starts one finds its worker file next to its own compiled file,
- *   so `import.meta.url` is the URL of the module's per-file output, not the bundle's.
+ * - worker threads: each module that starts one names its worker file next to its own compiled file,
+ *   so `import.meta.url` is the URL of the module's per-file output, not the bundle's; each worker
+ *   module (`WORKER_MODULES`) is bundled too, into `<outRoot>/workers/` with their shared code in
+ *   common chunks, and core/worker.ts starts that bundle where there is one (`workerModuleUrl`): a
+ *   worker lane loaded about 500 modules file by file.
  * Modules the CLI imports with `await import()` are in the bundle too, evaluated on that first import.
  *
  * Usage: npx tsx scripts/bundle-cli.ts [outRoot, default dist]
@@ -16,7 +19,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
+import { WORKER_BUNDLES, workerBundleName } from '../core/worker.js';
 
 /**
  * Native addons (HNSW, LanceDB, ONNX Runtime), the object-store SDK and the transformer (loaded
@@ -36,28 +40,70 @@ export const EXTERNAL_PACKAGES = [
 /** The CLI's source folders (as in tsconfig.json's `include`). */
 const SOURCE_FOLDERS = ['core', 'indexer', 'server', 'cli'];
 
-/** Bundles `<sourceRoot>/cli/main.ts` into `<outRoot>/cli/main.js`, where each source's own `.js` is expected under `outRoot`. */
+/**
+ * The modules that run as worker threads or as tasks on a worker lane (core/worker.ts), from the
+ * source root, without extension. test/hygiene/worker-bundles.test.ts checks that every module the
+ * sources start a worker on is here.
+ */
+export const WORKER_MODULES = [
+  'core/lane-worker',
+  'indexer/worker-entry',
+  'indexer/ann/build-worker',
+  'indexer/cluster/describe-worker',
+  'indexer/cluster/map-worker',
+  'indexer/embed/transformer/worker',
+  'indexer/lexical/terms-worker',
+  'indexer/related/worker',
+  'indexer/sentences/calibration-worker',
+];
+
+/** What the CLI's bundle and the workers' have in common. */
+const COMMON: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: EXTERNAL_PACKAGES,
+  // The ES module build where a package has one: a UMD build's require() of its own files cannot be bundled.
+  mainFields: ['module', 'main'],
+  // CommonJS packages in the bundle require Node's built-ins.
+  banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
+  sourcemap: true,
+  logLevel: 'warning',
+  write: true,
+  metafile: true,
+};
+
+/**
+ * Bundles `<sourceRoot>/cli/main.ts` into `<outRoot>/cli/main.js`, and each of the `WORKER_MODULES`
+ * into `<outRoot>/workers/`, where each source's own `.js` is expected under `outRoot`.
+ */
 export async function bundleCli(sourceRoot: string, outRoot: string): Promise<void> {
   const outFile = path.join(outRoot, 'cli', 'main.js');
-  await build({
-    entryPoints: [path.join(sourceRoot, 'cli', 'main.ts')],
-    outfile: outFile,
-    allowOverwrite: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: EXTERNAL_PACKAGES,
-    // The ES module build where a package has one: a UMD build's require() of its own files cannot be bundled.
-    mainFields: ['module', 'main'],
-    // CommonJS packages in the bundle require Node's built-ins.
-    banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
-    sourcemap: true,
-    logLevel: 'warning',
-    plugins: [ownModuleUrls(sourceRoot, outRoot, path.dirname(outFile))],
-  });
-  const unbundled = unbundledRequire(await readFile(outFile, 'utf8'));
-  if (unbundled) throw new Error(`${outFile} requires ${unbundled} at run time, which is not beside it: bundle that package another way`);
+  const workersDir = path.join(outRoot, WORKER_BUNDLES);
+  const results = await Promise.all([
+    build({
+      ...COMMON,
+      entryPoints: [path.join(sourceRoot, 'cli', 'main.ts')],
+      outfile: outFile,
+      allowOverwrite: true,
+      plugins: [ownModuleUrls(sourceRoot, outRoot, path.dirname(outFile))],
+    }),
+    build({
+      ...COMMON,
+      entryPoints: Object.fromEntries(WORKER_MODULES.map((module) => [workerBundleName(module), path.join(sourceRoot, `${module}.ts`)])),
+      outdir: workersDir,
+      // One folder for the workers and their chunks, so that each module's URL is relative to it.
+      chunkNames: 'chunk-[hash]',
+      splitting: true,
+      plugins: [ownModuleUrls(sourceRoot, outRoot, workersDir)],
+    }),
+  ]);
+  for (const result of results)
+    for (const file of Object.keys(result.metafile?.outputs ?? {}).filter((name) => name.endsWith('.js'))) {
+      const unbundled = unbundledRequire(await readFile(file, 'utf8'));
+      if (unbundled) throw new Error(`${file} requires ${unbundled} at run time, which is not beside it: bundle that package another way`);
+    }
 }
 
 /**

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type * as WorkerModule from '../../core/worker.js';
+import { countCorpusTerms } from '../../indexer/lexical/index.js';
+import type * as TermsJobModule from '../../indexer/lexical/terms-job.js';
 import { EXTERNAL_PACKAGES, unbundledRequire } from '../../scripts/bundle-cli.js';
 import { cliBuildDir } from '../helpers/cli-build.js';
 import { INDEX_SAMPLE_MS, UNIT_TEST_MS } from '../helpers/limits.js';
@@ -73,6 +76,32 @@ describe('the CLI bundle (scripts/bundle-cli.ts)', () => {
     expect(imported).toContain('hnswlib-node');
     expect(unbundledRequire(await readFile(cliEntry(), 'utf8'))).toBeUndefined();
   });
+
+  it(
+    "starts the worker lane and its tasks from the workers' bundles, which answer as the modules do",
+    async () => {
+      const { WorkerLane, workerModuleUrl } = (await import(built('core/worker.js'))) as typeof WorkerModule;
+      const { countCorpusTermsOffThread } = (await import(built('indexer/lexical/terms-job.js'))) as typeof TermsJobModule;
+      // Each worker module of the build has its bundle, and that is what a worker starts; a module without one is started as it is.
+      expect(workerModuleUrl(new URL(built('core/lane-worker.js'))).href).toBe(built('workers/core-lane-worker.js'));
+      expect(workerModuleUrl(new URL(built('indexer/lexical/terms-worker.js'))).href).toBe(
+        built('workers/indexer-lexical-terms-worker.js'),
+      );
+      expect(workerModuleUrl(new URL(built('indexer/lexical/terms-job.js'))).href).toBe(built('indexer/lexical/terms-job.js'));
+      const docs = [
+        { title: 'Reward noise', abstract: 'Noisy rewards hurt policies; robust policies resist noise.' },
+        { title: 'Galaxy redshift', abstract: 'Stellar redshift surveys map cosmic structure.' },
+      ];
+      const lane = new WorkerLane();
+      try {
+        const counted = await countCorpusTermsOffThread(docs, { positions: true }, undefined, lane);
+        expect(counted).toEqual(countCorpusTerms(docs, { positions: true }));
+      } finally {
+        lane.release();
+      }
+    },
+    UNIT_TEST_MS,
+  );
 
   it('finds a package file required at run time, which a bundle cannot serve', () => {
     // jsonc-parser's UMD build, as it was bundled before the ES module build was chosen.
