@@ -1,9 +1,9 @@
 import { threadId } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { deferred, runTask, WorkerLane } from '../../core/worker.js';
+import { deferred, LANE_YOUNG_GENERATION_MB, runTask, WorkerLane } from '../../core/worker.js';
 import { startEarlyStages } from '../../indexer/derive.js';
 
-type Echo = { thread: number; data: { wait: boolean; buffer: Float32Array }; next?: string };
+type Echo = { thread: number; limits: { maxYoungGenerationSizeMb?: number }; data: { wait: boolean; buffer: Float32Array }; next?: string };
 const TASK = '../fixtures/lane/echo-task';
 
 describe('WorkerLane', () => {
@@ -18,6 +18,9 @@ describe('WorkerLane', () => {
     expect(second.next).toBe('topic count');
     expect(first.thread).toBe(second.thread);
     expect(first.thread).not.toBe(threadId);
+    // The lane's heap has the larger young generation its stages' short-lived arrays want.
+    expect(first.limits.maxYoungGenerationSizeMb).toBe(LANE_YOUNG_GENERATION_MB);
+    expect(LANE_YOUNG_GENERATION_MB).toBeGreaterThan(48);
     // Handed over, not lost on the way.
     expect(Array.from(first.data.buffer)).toEqual([1, 2, 3]);
     // Tasks without a lane each get a worker of their own.
