@@ -148,8 +148,8 @@ describe('records file', () => {
   });
   it('writes the same file from a body made beforehand, which gives way to the event loop between chunks', async () => {
     const version = await table.version();
-    // ≈ 30 MB of details: several chunks of the file's writes.
-    const many = Array.from({ length: 5_000 }, (_, n) => storedPaper(n, { abstract: `${n} ${'noisy rewards '.repeat(450)}` }));
+    // ≈ 21 MB of details: three chunks of the file's writes.
+    const many = Array.from({ length: 5_000 }, (_, n) => storedPaper(n, { abstract: `${n} ${'noisy rewards '.repeat(300)}` }));
     await writeRecordsFile(layout, many, version);
     const direct = await readFile(layout.records);
     let turns = 0;
