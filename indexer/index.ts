@@ -44,10 +44,12 @@ import {
   openDataDir,
   type PaperRecords,
   PapersTable,
+  type RecordsBody,
   readManifest,
   readManifestOrProblem,
   readPreviousTopics,
   rebuildManifest,
+  recordsBody,
   type StoredPaper,
   type TopicsFile,
   writeManifest,
@@ -58,6 +60,7 @@ import { countCorpusTermsOffThread } from './lexical/index.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
 import {
+  countSentenceTerms,
   countTermsWithSentences,
   documentText,
   embedPapers,
@@ -189,6 +192,20 @@ const TERMS_WORKER_MIN_PAPERS = 2_000;
  * million papers ≈ 300 s of CPU that came after the sentence index, beside the topics).
  */
 const GRAPH_BESIDE_EMBEDDING_MIN_PAPERS = 50_000;
+
+/**
+ * From this many new papers the sentence index's terms are counted on a worker while the table and
+ * the records file are written (below, the shared lane counts them beside the embedding).
+ */
+export const SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS = 50_000;
+
+/**
+ * Whether a new index of `papers` papers counts its sentences' terms on a worker of their own beside
+ * the writes: from `SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS`, where no shared lane counted them already.
+ */
+export function sentenceTermsBesideWrite(papers: number, onLane: boolean): boolean {
+  return !onLane && papers >= SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS;
+}
 
 /** What `saveDerivedIndexes` writes after a build: the records file is written before, the sentence index on its own. */
 const DERIVED_INDEX_FILES: ReadonlySet<DerivedFile> = new Set(
@@ -526,6 +543,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     let previousRead: Promise<TopicsFile | undefined> | undefined;
     let view: Promise<TopicView> | undefined;
     let written: StoredPaper[] = [];
+    let recordsMaking: Promise<RecordsBody> | undefined;
     // The transformer gives the new papers' sentence vectors from their own forward passes.
     let freshSentences: Map<string, QuantizedRows> | undefined;
     if (changed.length > 0) {
@@ -541,6 +559,14 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       );
       const vectors = embedded.vectors;
       freshSentences = embedded.sentences;
+      // Without a lane (from 50,000 papers) the sentence index's terms are counted now, on a worker of
+      // their own beside the table's and the records file's writes, which leave the second core idle
+      // (at a million papers ≈ 190 s of the sentence stage, which then only assembles).
+      if (!manifest && sentenceTermsBesideWrite(changed.length, sentenceTexts !== undefined))
+        sentenceTexts = countSentenceTerms(
+          changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
+          stages,
+        );
       written = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;
         const vector = vectors[position];
@@ -558,6 +584,10 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         await table.recordEmbedder(embedder.info, embedder.state());
         await writeManifest(layout, manifestFor(embedder, 0, await table.version(), 0, { ...options, clusters }, 1));
       }
+      // A new table's rows are `written`, in this order: the records file's body is made on this thread
+      // while LanceDB's own threads write them.
+      recordsMaking = manifest ? undefined : recordsBody(written);
+      recordsMaking?.catch(() => {});
       await timeStage(stages, 'write', () =>
         table.upsert(written, options.writeBatch ?? Math.max(MIN_WRITE_BATCH, Math.ceil(written.length / WRITE_BATCHES)), (done) => {
           emit({ type: 'progress', stage: 'Writing', done, total: written.length });
@@ -611,7 +641,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       storedCount = rows.length;
       // Written now, not with the derived indexes: at a million papers the file is 1.7 GB, built in
       // memory, and beside the derived indexes' workers it was what ran the machine out of memory.
-      await timeStage(stages, 'records', () => writeRecordsFile(layout, rows, tableVersion));
+      await timeStage(stages, 'records', async () => writeRecordsFile(layout, (await recordsMaking) ?? rows, tableVersion));
+      recordsMaking = undefined;
       // The rest of the records is in that file: from here on only the texts (read in place from one shared
       // buffer, which the workers read too), ids, dates, hashes and vectors are kept.
       const stored = timeStage(stages, 'texts', () => readInPlace(rows));

@@ -6,10 +6,11 @@ import {
   type CorpusTerms,
   countCorpusAndSentenceTermsOffThread,
   countCorpusTerms,
+  countCorpusTermsOffThread,
   type FieldedText,
 } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
-import { type StageTimings, timeStage } from '../timings.js';
+import { cpuStage, type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 import { allocateRows, copyRows, isPendingRow, markPendingRow, type QuantizedRows, quantizeInto, rowCount, rowsView } from './quantized.js';
 import {
@@ -200,6 +201,27 @@ export function countTermsWithSentences(
   counting.papers.catch(() => {});
   counting.sentences.catch(() => {});
   return { terms: counting.papers, sentences: { ...split, counted: counting.sentences } };
+}
+
+/**
+ * Splits `papers`' abstracts into the sentence index's sentences and counts only their terms, on a
+ * worker of its own: the indexer from 50,000 papers (no lane), while it writes the table and the
+ * records file. `buildSentenceIndex` takes it as `texts`; the worker's time goes into `timings['sentences: terms']`.
+ */
+export function countSentenceTerms(papers: readonly SentenceSource[], timings?: StageTimings): SentenceTexts {
+  const split = splitCorpus(papers);
+  const own: StageTimings = {};
+  const counted = countCorpusTermsOffThread(split.docs, { positions: false }, own).then((terms) => {
+    if (timings) {
+      timings['sentences: terms'] = own.terms ?? 0;
+      const cpu = own[cpuStage('terms')];
+      if (cpu !== undefined) timings[cpuStage('sentences: terms')] = cpu;
+    }
+    return terms;
+  });
+  // A failure before the sentence index awaits it must not be unhandled.
+  counted.catch(() => {});
+  return { ...split, counted };
 }
 
 function sameSentencePapers(texts: SentenceTexts, papers: readonly SentenceSource[]): boolean {

@@ -2,6 +2,7 @@ export {
   buildSentenceIndex,
   type BuildSentencesOptions,
   completeSentenceIndex,
+  countSentenceTerms,
   countTermsWithSentences,
   DOCUMENT_CHUNK,
   documentPieces,

@@ -30,7 +30,7 @@ export {
   assignmentColumns,
   type AssignmentColumns,
 } from './topics-file.js';
-export { readRecordsFile, recordsFileProblem, writeRecordsFile } from './records-file.js';
+export { type RecordsBody, readRecordsFile, recordsBody, recordsFileProblem, writeRecordsFile } from './records-file.js';
 export { openSealedFile, readSealedFile, sealFile } from '../../core/sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from '../../core/load-problem.js';
 export { acquireWriterLock } from './lock.js';

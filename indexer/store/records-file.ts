@@ -50,8 +50,22 @@ const headerSchema = z.object({
 });
 type Header = z.infer<typeof headerSchema>;
 
-/** Writes the snapshot of `papers` (in table order) for `tableVersion`, atomically. */
-export async function writeRecordsFile(layout: DataDirLayout, papers: readonly StoredPaper[], tableVersion: number): Promise<void> {
+/** The records file's body for some papers, made before the table version it is stamped with is known (`recordsBody`). */
+export interface RecordsBody {
+  count: number;
+  /** The briefs as an Arrow IPC file, the details' offsets and checksums: the part a server reads at start. */
+  head: Uint8Array[];
+  briefsBytes: number;
+  /** The details, one UTF-8 JSON object per paper, in chunks of about `WRITE_CHUNK_BYTES`. */
+  chunks: Buffer[];
+}
+
+/**
+ * The body of the records file of `papers` (in table order). Asynchronous, giving way to the event
+ * loop after each chunk: the indexer makes it while LanceDB writes the same papers on its own
+ * threads, which leave this one waiting (at a million papers ≈ 60 s of CPU that came after the write).
+ */
+export async function recordsBody(papers: readonly StoredPaper[]): Promise<RecordsBody> {
   const briefs = briefsToArrowFile(papers);
   const offsets = new Float64Array(papers.length + 1);
   const checksums = new Uint32Array(alignTo(papers.length, 2));
@@ -76,17 +90,32 @@ export async function writeRecordsFile(layout: DataDirLayout, papers: readonly S
       chunks.push(Buffer.concat(pending));
       pending = [];
       pendingBytes = 0;
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   chunks.push(Buffer.concat(pending));
-  const head = [padded(briefs), new Uint8Array(offsets.buffer), new Uint8Array(checksums.buffer)];
+  return {
+    count: papers.length,
+    head: [padded(briefs), new Uint8Array(offsets.buffer), new Uint8Array(checksums.buffer)],
+    briefsBytes: briefs.length,
+    chunks,
+  };
+}
+
+/** Writes the snapshot of `papers` (in table order, or their `recordsBody`) for `tableVersion`, atomically. */
+export async function writeRecordsFile(
+  layout: DataDirLayout,
+  papers: readonly StoredPaper[] | RecordsBody,
+  tableVersion: number,
+): Promise<void> {
+  const { count, head, briefsBytes, chunks } = 'chunks' in papers ? papers : await recordsBody(papers);
   const headChecksum = head.reduce((checksum, part) => crc32(part, checksum), 0);
   const header: Header = {
     format: FORMAT,
     version: FORMAT_VERSION,
     tableVersion,
-    count: papers.length,
-    briefsBytes: briefs.length,
+    count,
+    briefsBytes,
     headChecksum,
   };
   const parts = sealFile(MAGIC, header, [...head, ...chunks]);

@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { armMemoryTrace, type MemoryPoint } from '../../core/memory-trace.js';
 import { docsOf, shareDocs } from '../../core/shared-texts.js';
 import { buildDerivedIndexes, readInPlace, saveDerivedIndexes } from '../../indexer/derive.js';
-import { createIndexer, SENTENCES_FIRST_MIN_PAPERS, sentencesBeforeDerived } from '../../indexer/index.js';
+import {
+  createIndexer,
+  SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS,
+  SENTENCES_FIRST_MIN_PAPERS,
+  sentencesBeforeDerived,
+  sentenceTermsBesideWrite,
+} from '../../indexer/index.js';
 import { countCorpusTerms, countCorpusTermsOffThread, withoutPositions } from '../../indexer/lexical/index.js';
 import { readListings } from '../../indexer/parse/index.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
@@ -20,6 +26,15 @@ describe('the indexer’s memory at a million papers', () => {
     expect(sentencesBeforeDerived(1_000_000)).toBe(true);
     expect(sentencesBeforeDerived(100_000)).toBe(true);
     expect(sentencesBeforeDerived(99_999)).toBe(false);
+  });
+
+  it('counts the sentences’ terms on a worker of their own beside the writes from 50k papers, where no lane counted them', () => {
+    expect(SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS).toBe(50_000);
+    expect(sentenceTermsBesideWrite(1_000_000, false)).toBe(true);
+    expect(sentenceTermsBesideWrite(50_000, false)).toBe(true);
+    expect(sentenceTermsBesideWrite(49_999, false)).toBe(false);
+    // Below 50k the shared lane counted them beside the embedding already.
+    expect(sentenceTermsBesideWrite(49_999, true)).toBe(false);
   });
 
   it('keeps the term counts in shared memory, so the topics’ worker reads them without a copy', () => {

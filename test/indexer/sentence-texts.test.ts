@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WorkerLane } from '../../core/worker.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
-import { buildSentenceIndex, countTermsWithSentences, type SentenceSource } from '../../indexer/sentences/index.js';
+import { buildSentenceIndex, countSentenceTerms, countTermsWithSentences, type SentenceSource } from '../../indexer/sentences/index.js';
 import { cpuStage, type StageTimings } from '../../indexer/timings.js';
 import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
 
@@ -46,5 +46,13 @@ describe('countTermsWithSentences', () => {
     } finally {
       lane.release();
     }
+  });
+  it('counts them on a worker of its own without a lane, as the indexer does from 50k papers', async () => {
+    const embedder = hashedWordsEmbedder();
+    const alone = saved(await buildSentenceIndex(papers, 1, embedder));
+    const timings: StageTimings = {};
+    const texts = countSentenceTerms(papers, timings);
+    expect(saved(await buildSentenceIndex(papers, 1, embedder, { texts }))).toEqual(alone);
+    expect(timings[cpuStage('sentences: terms')]).toBeDefined();
   });
 });

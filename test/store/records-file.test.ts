@@ -1,6 +1,14 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataDirLayout, dataDirLayout, PapersTable, readRecordsFile, sealFile, writeRecordsFile } from '../../indexer/store/index.js';
+import {
+  type DataDirLayout,
+  dataDirLayout,
+  PapersTable,
+  readRecordsFile,
+  recordsBody,
+  sealFile,
+  writeRecordsFile,
+} from '../../indexer/store/index.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 import { storedPaper } from '../helpers/stored-paper.js';
 
@@ -137,5 +145,21 @@ describe('records file', () => {
         message: `The records file ${layout.records} is damaged: the details of paper "2501.00002" (row 2) do not match their checksum. Run "paperscope index" again to rewrite it (the papers table is not affected).`,
       },
     });
+  });
+  it('writes the same file from a body made beforehand, which gives way to the event loop between chunks', async () => {
+    const version = await table.version();
+    // ≈ 21 MB of details: three chunks of the file's writes.
+    const many = Array.from({ length: 5_000 }, (_, n) => storedPaper(n, { abstract: `${n} ${'noisy rewards '.repeat(300)}` }));
+    await writeRecordsFile(layout, many, version);
+    const direct = await readFile(layout.records);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const body = recordsBody(many);
+    // The event loop turned while the body was made: a table's write beside it goes on.
+    const made = await body;
+    clearInterval(ticking);
+    expect(turns).toBeGreaterThan(0);
+    await writeRecordsFile(layout, made, version);
+    expect((await readFile(layout.records)).equals(direct)).toBe(true);
   });
 });
