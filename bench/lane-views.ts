@@ -9,11 +9,11 @@
  */
 import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { clusterVectors, describePartition, layoutMap, type MapPoint, type TopicPartition } from '../indexer/cluster/index.js';
-import { sampleIndices } from '../indexer/cluster/random.js';
+import { clusterVectors, describePartition, layoutMap, type TopicPartition } from '../indexer/cluster/index.js';
 import { countCorpusTerms, withoutPositions } from '../indexer/lexical/index.js';
 import { buildRelatedView } from '../indexer/related/view.js';
 import { openDataDir, PapersTable, readTopicsFile } from '../indexer/store/index.js';
+import { silhouette2d } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,33 +43,6 @@ function timed<T>(label: string, run: () => T): T {
   }
   console.log(`${label.padEnd(28)} CPU s ${cpu.join(', ')}`);
   return result as T;
-}
-
-/** Mean silhouette of 2-D points by label, Euclidean, on a seeded sample (as bench/topics-map.ts). */
-function silhouette2d(points: readonly MapPoint[], labels: readonly number[]): number {
-  const chosen = sampleIndices(points.length, 2_000, 7);
-  const k = Math.max(...labels) + 1;
-  let total = 0;
-  for (const i of chosen) {
-    const sums = new Float64Array(k);
-    const counts = new Float64Array(k);
-    for (const j of chosen) {
-      if (i === j) continue;
-      const a = points[i] as MapPoint;
-      const b = points[j] as MapPoint;
-      const label = labels[j] as number;
-      sums[label] = (sums[label] as number) + Math.hypot(a.x - b.x, a.y - b.y);
-      counts[label] = (counts[label] as number) + 1;
-    }
-    const own = labels[i] as number;
-    if ((counts[own] as number) === 0) continue;
-    const inside = (sums[own] as number) / (counts[own] as number);
-    let nearest = Number.POSITIVE_INFINITY;
-    for (let c = 0; c < k; c++)
-      if (c !== own && (counts[c] as number) > 0) nearest = Math.min(nearest, (sums[c] as number) / (counts[c] as number));
-    total += (nearest - inside) / Math.max(inside, nearest);
-  }
-  return total / chosen.length;
 }
 
 console.log(

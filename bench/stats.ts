@@ -1,4 +1,6 @@
 import os from 'node:os';
+import type { MapPoint } from '../indexer/cluster/index.js';
+import { sampleIndices } from '../indexer/cluster/random.js';
 
 /** The value below which `fraction` of the samples fall (nearest rank). */
 export function percentile(sorted: readonly number[], fraction: number): number {
@@ -55,4 +57,31 @@ export function recall(found: readonly (string | number)[], expected: readonly (
   if (expected.length === 0) return 1;
   const wanted = new Set(expected);
   return found.filter((id) => wanted.has(id)).length / expected.length;
+}
+
+/** Mean silhouette of 2-D map points by label, Euclidean, on a seeded sample of 2,000. */
+export function silhouette2d(points: readonly MapPoint[], labels: readonly number[]): number {
+  const chosen = sampleIndices(points.length, 2_000, 7);
+  const k = Math.max(...labels) + 1;
+  let total = 0;
+  for (const i of chosen) {
+    const sums = new Float64Array(k);
+    const counts = new Float64Array(k);
+    for (const j of chosen) {
+      if (i === j) continue;
+      const a = points[i] as MapPoint;
+      const b = points[j] as MapPoint;
+      const label = labels[j] as number;
+      sums[label] = (sums[label] as number) + Math.hypot(a.x - b.x, a.y - b.y);
+      counts[label] = (counts[label] as number) + 1;
+    }
+    const own = labels[i] as number;
+    if ((counts[own] as number) === 0) continue;
+    const inside = (sums[own] as number) / (counts[own] as number);
+    let nearest = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < k; c++)
+      if (c !== own && (counts[c] as number) > 0) nearest = Math.min(nearest, (sums[c] as number) / (counts[c] as number));
+    total += (nearest - inside) / Math.max(inside, nearest);
+  }
+  return total / chosen.length;
 }

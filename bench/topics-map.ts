@@ -6,10 +6,10 @@
  *   npx tsx bench/topics-map.ts --data-dir /tmp/scifact-index [--clusters auto|N]
  */
 import { parseArgs } from 'node:util';
-import { clusterVectors, latentSemanticVectors, layoutMap, type MapPoint, tfIdfMatrix, updateTopics } from '../indexer/cluster/index.js';
-import { sampleIndices } from '../indexer/cluster/random.js';
+import { clusterVectors, latentSemanticVectors, layoutMap, tfIdfMatrix, updateTopics } from '../indexer/cluster/index.js';
 import { countCorpusTerms } from '../indexer/lexical/index.js';
 import { openDataDir, PapersTable } from '../indexer/store/index.js';
+import { silhouette2d } from './stats.js';
 
 const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, clusters: { type: 'string', default: 'auto' } } });
 const dir = values['data-dir'];
@@ -28,33 +28,6 @@ function timed<T>(label: string, run: () => T): T {
     `${label.padEnd(44)} ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s wall, ${((used.user + used.system) / 1e6).toFixed(1).padStart(6)} s CPU`,
   );
   return result;
-}
-
-/** Mean silhouette of 2-D points by label, Euclidean, on a seeded sample. */
-function silhouette2d(points: readonly MapPoint[], labels: readonly number[]): number {
-  const chosen = sampleIndices(points.length, 2_000, 7);
-  const k = Math.max(...labels) + 1;
-  let total = 0;
-  for (const i of chosen) {
-    const sums = new Float64Array(k);
-    const counts = new Float64Array(k);
-    for (const j of chosen) {
-      if (i === j) continue;
-      const a = points[i] as MapPoint;
-      const b = points[j] as MapPoint;
-      const label = labels[j] as number;
-      sums[label] = (sums[label] as number) + Math.hypot(a.x - b.x, a.y - b.y);
-      counts[label] = (counts[label] as number) + 1;
-    }
-    const own = labels[i] as number;
-    if ((counts[own] as number) === 0) continue;
-    const inside = (sums[own] as number) / (counts[own] as number);
-    let nearest = Number.POSITIVE_INFINITY;
-    for (let c = 0; c < k; c++)
-      if (c !== own && (counts[c] as number) > 0) nearest = Math.min(nearest, (sums[c] as number) / (counts[c] as number));
-    total += (nearest - inside) / Math.max(inside, nearest);
-  }
-  return total / chosen.length;
 }
 
 console.log(`${papers.length} papers in ${dir}, clusters ${clusters}`);
