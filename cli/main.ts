@@ -426,7 +426,9 @@ async function serveFromWorkers(options: {
       { parameter: 'workers' },
     );
   const { startWorkerPool } = await import('../server/cluster.js');
-  const pool = await startWorkerPool(options.workers, (line) => process.stderr.write(line)).catch(explainNoIndex(options.dataDir));
+  const pool = await startWorkerPool(options.workers, (line) => process.stderr.write(line), process.env.NODE_OPTIONS).catch(
+    explainNoIndex(options.dataDir),
+  );
   process.stderr.write(`Serving ${pool.summary} from ${plural(options.workers, 'worker')}\n`);
   process.stdout.write(`Paperscope is ready at ${pool.url}\n`);
   shutDownOnSignal(() => pool.stop(), options.syncEvery ? syncInBackground(sourceHelpers, options, options.syncEvery) : undefined);

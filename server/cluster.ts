@@ -53,9 +53,10 @@ export interface WorkerPool {
  * Workers listen only once their index is open, and the primary hands connections only to workers
  * that listen, so no request reaches one still loading. A worker that exits after it was ready is
  * replaced; one that exits before (no index, a bad file) stops the pool, and the promise rejects.
+ * `nodeOptions` is the environment's NODE_OPTIONS, which the workers inherit (see `servingNodeFlags`).
  */
-export function startWorkerPool(count: number, log: (line: string) => void): Promise<WorkerPool> {
-  cluster.setupPrimary({ execArgv: [...process.execArgv, ...servingNodeFlags(process.execArgv, process.env.NODE_OPTIONS)] });
+export function startWorkerPool(count: number, log: (line: string) => void, nodeOptions?: string): Promise<WorkerPool> {
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...servingNodeFlags(process.execArgv, nodeOptions)] });
   return new Promise((resolve, reject) => {
     let first: ReadyMessage | undefined;
     let stopping = false;
