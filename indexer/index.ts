@@ -207,6 +207,13 @@ export function sentenceTermsBesideWrite(papers: number, onLane: boolean): boole
   return !onLane && papers >= SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS;
 }
 
+/** New papers with their content hashes, as the embedder and the sentence index read them. */
+function sentenceSourcesOf(
+  papers: ReadonlyArray<{ paper: Pick<SentenceSource, 'id' | 'title' | 'abstract'>; hash: string }>,
+): SentenceSource[] {
+  return papers.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash }));
+}
+
 /** What `saveDerivedIndexes` writes after a build: the records file is written before, the sentence index on its own. */
 const DERIVED_INDEX_FILES: ReadonlySet<DerivedFile> = new Set(
   DERIVED_FILES.filter((file) => file !== 'records file' && file !== 'sentence index'),
@@ -498,15 +505,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // papers themselves: those are dropped once written).
     const texts = lane ? docsOf(shareDocs(changed.map(({ paper }) => paper))) : undefined;
     // On a lane, the sentence index's sentences are split here and counted in the same pass as the papers' terms.
-    const counting =
-      texts && lane
-        ? countTermsWithSentences(
-            texts,
-            changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
-            lane,
-            stages,
-          )
-        : undefined;
+    const counting = texts && lane ? countTermsWithSentences(texts, sentenceSourcesOf(changed), lane, stages) : undefined;
     const terms =
       counting?.terms ??
       (termsOffThread
@@ -550,7 +549,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       const embedded = await timeStage(stages, 'embed', () =>
         embedPapers(
           active,
-          changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
+          sentenceSourcesOf(changed),
           (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
           // The sentences after the transformer's window wait until the index is committed (below).
           'first',
@@ -563,10 +562,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       // their own beside the table's and the records file's writes, which leave the second core idle
       // (at a million papers ≈ 190 s of the sentence stage, which then only assembles).
       if (!manifest && sentenceTermsBesideWrite(changed.length, sentenceTexts !== undefined))
-        sentenceTexts = countSentenceTerms(
-          changed.map(({ paper, hash }) => ({ id: paper.id, title: paper.title, abstract: paper.abstract, contentHash: hash })),
-          stages,
-        );
+        sentenceTexts = countSentenceTerms(sentenceSourcesOf(changed), stages);
       written = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;
         const vector = vectors[position];
