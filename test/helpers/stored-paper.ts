@@ -18,3 +18,25 @@ export const storedPaper = (n: number, overrides: Partial<StoredPaper> = {}): St
   vector: Float32Array.from([n, 1, 0]),
   ...overrides,
 });
+
+/**
+ * `count` stored papers whose titles and abstracts draw words from `subjects` in turn (paper n from
+ * subject n mod subjects), with random 8-d vectors: topics a test can tell apart by their words.
+ */
+export function subjectPapers(
+  subjects: readonly (readonly string[])[],
+  count: number,
+  abstractWords: number,
+  random: () => number,
+): StoredPaper[] {
+  return Array.from({ length: count }, (_, n) => {
+    const words = subjects[n % subjects.length] as readonly string[];
+    const pick = () => words[Math.floor(random() * words.length)] as string;
+    return storedPaper(n, {
+      title: `${pick()} ${pick()} study ${n}`,
+      abstract: Array.from({ length: abstractWords }, pick).join(' '),
+      date: null,
+      vector: Float32Array.from({ length: 8 }, () => random() - 0.5),
+    });
+  });
+}

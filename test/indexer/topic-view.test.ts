@@ -3,7 +3,7 @@ import { createRandom } from '../../core/random.js';
 import { buildTopics, startTopicView } from '../../indexer/derive.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
-import { storedPaper } from '../helpers/stored-paper.js';
+import { subjectPapers } from '../helpers/stored-paper.js';
 
 describe('the early topic view', () => {
   it(
@@ -15,16 +15,7 @@ describe('the early topic view', () => {
         ['galaxy', 'redshift', 'stellar', 'cosmic', 'telescope'],
         ['reward', 'policy', 'agent', 'noise', 'rollout'],
       ];
-      const papers = Array.from({ length: 60 }, (_, n) => {
-        const words = subjects[n % 3] as string[];
-        const pick = () => words[Math.floor(random() * words.length)];
-        return storedPaper(n, {
-          title: `${pick()} ${pick()} study ${n}`,
-          abstract: Array.from({ length: 10 }, pick).join(' '),
-          date: null,
-          vector: Float32Array.from({ length: 8 }, () => random() - 0.5),
-        });
-      });
+      const papers = subjectPapers(subjects, 60, 10, random);
       const policy = { clusters: 3, seed: 42 } as const;
       // With the word positions, as the indexer counts them for the BM25 index.
       const counted = countCorpusTerms(papers, { positions: true });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import { buildTopics } from '../../indexer/derive.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
-import { storedPaper } from '../helpers/stored-paper.js';
+import { subjectPapers } from '../helpers/stored-paper.js';
 
 describe('the indexed map', () => {
   it(
@@ -14,16 +14,7 @@ describe('the indexed map', () => {
         ['protein', 'folding', 'residue', 'enzyme', 'membrane', 'structure'],
         ['galaxy', 'redshift', 'stellar', 'cosmic', 'telescope', 'orbit'],
       ];
-      const papers = Array.from({ length: 80 }, (_, n) => {
-        const words = subjects[n % 2] as string[];
-        const pick = () => words[Math.floor(random() * words.length)];
-        return storedPaper(n, {
-          title: `${pick()} ${pick()} study ${n}`,
-          abstract: Array.from({ length: 12 }, pick).join(' '),
-          date: null,
-          vector: Float32Array.from({ length: 8 }, () => random() - 0.5),
-        });
-      });
+      const papers = subjectPapers(subjects, 80, 12, random);
       const topics = await buildTopics(papers, 1, { clusters: 2, seed: 42 });
       const subjectOf = (id: string) => papers.findIndex((paper) => paper.id === id) % 2;
       // Each paper's nearest paper on the map is of its own subject.
