@@ -53,7 +53,9 @@ describe('reloading a served local index when the manifest changes', () => {
         year: SAMPLE_YEAR,
       });
       const deadline = Date.now() + 10_000;
-      while (live.current.status().papers !== 63 && Date.now() < deadline) await sleep(50);
+      // The swap is logged just after it: wait for both, so a slow machine does not read the log too early.
+      const reloaded = () => events.some((event) => event.type === 'info' && /^Reloaded the index from .*: 63 papers/.test(event.message));
+      while ((live.current.status().papers !== 63 || !reloaded()) && Date.now() < deadline) await sleep(50);
       expect(live.current.status().papers).toBe(63);
       expect(events).toContainEqual({ type: 'info', message: expect.stringMatching(/^Reloaded the index from .*: 63 papers/) });
     },
