@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { type FileHandle, readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
@@ -130,13 +131,26 @@ try {
 `;
 
 /**
+ * Below this many bytes a file is digested on the calling thread: a worker's start (≈ 50 ms of CPU,
+ * at the end of every small index's save) costs more than reading and summing a few MB.
+ */
+export const DIGEST_HERE_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
  * The CRC-32 (a number) or SHA-256 (hex) of `file` (a path, or a descriptor open for reading: the
  * file as opened, even if a new one is renamed over its path meanwhile) from byte `from` on,
- * computed on a worker thread.
+ * computed on a worker thread, or on this one below `DIGEST_HERE_MAX_BYTES`.
  */
-export function digestFileOffThread(file: string | number, algorithm: 'crc32', from?: number): Promise<number>;
-export function digestFileOffThread(file: string | number, algorithm: 'sha256', from?: number): Promise<string>;
-export function digestFileOffThread(file: string | number, algorithm: 'crc32' | 'sha256', from = 0): Promise<number | string> {
+export function digestFile(file: string | number, algorithm: 'crc32', from?: number): Promise<number>;
+export function digestFile(file: string | number, algorithm: 'sha256', from?: number): Promise<string>;
+export function digestFile(file: string | number, algorithm: 'crc32' | 'sha256', from = 0): Promise<number | string> {
+  let here: number | string | undefined;
+  try {
+    here = digestIfSmall(file, algorithm, from);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (here !== undefined) return Promise.resolve(here);
   return new Promise((resolve, reject) => {
     const worker = new Worker(DIGEST_WORKER, { eval: true, workerData: { file, algorithm, from } });
     worker.once('message', resolve);
@@ -145,12 +159,26 @@ export function digestFileOffThread(file: string | number, algorithm: 'crc32' | 
   });
 }
 
+/** `digestFile` on this thread when the bytes from `from` on are fewer than `DIGEST_HERE_MAX_BYTES`; else undefined. */
+function digestIfSmall(file: string | number, algorithm: 'crc32' | 'sha256', from: number): number | string | undefined {
+  const fd = typeof file === 'number' ? file : openSync(file, 'r');
+  try {
+    const length = Math.max(0, fstatSync(fd).size - from);
+    if (length >= DIGEST_HERE_MAX_BYTES) return undefined;
+    const bytes = Buffer.allocUnsafe(length);
+    const read = bytes.subarray(0, readFully(fd, bytes, from));
+    return algorithm === 'sha256' ? createHash('sha256').update(read).digest('hex') : crc32(read);
+  } finally {
+    if (fd !== file) closeSync(fd);
+  }
+}
+
 /**
  * The sealed file open as `fd`, for a body too large to hold in memory, whose parts are
  * then read where they lie: `onHeader` gets the parsed (unchecked) header and the body's length,
  * and returns how many bytes of the body's start to keep (read straight into `kept`, 8-byte aligned
  * for typed-array views) or why the file cannot be used. The checksum over every byte is verified
- * on a worker thread (`digestFileOffThread`): `verified` says whether it matched, and nothing read
+ * on a worker thread (`digestFile`; a small file's on this one): `verified` says whether it matched, and nothing read
  * should be trusted before. Returns where the body starts, or the problem.
  */
 export function openSealedFileInPlace(
@@ -182,7 +210,7 @@ export function openSealedFileInPlace(
   if (readFully(fd, kept, bodyStart) !== kept.length) return { problem: 'it does not match its checksum: damaged or cut short' };
   const expected = prefix.readUInt32LE(4);
   // A file that cannot be read through does not match.
-  const verified = digestFileOffThread(fd, 'crc32', CHECKED_FROM).then(
+  const verified = digestFile(fd, 'crc32', CHECKED_FROM).then(
     (checksum) => checksum === expected,
     () => false,
   );

@@ -375,7 +375,7 @@ export async function buildDerivedIndexes(
     : options.graph
       ? options.graph.finish(ids, options.timings)
       : papers.length >= WORKER_MIN_PAPERS
-        ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings)
+        ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings, lane)
         : Promise.resolve(timeStage(options.timings, 'hnsw', () => AnnIndex.build(vectors, ids, dimension)));
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});

@@ -49,6 +49,7 @@ export const WORKER_MODULES = [
   'core/lane-worker',
   'indexer/worker-entry',
   'indexer/ann/build-worker',
+  'indexer/ann/build-task',
   'indexer/cluster/describe-worker',
   'indexer/cluster/map-worker',
   'indexer/embed/transformer/worker',

@@ -1,4 +1,5 @@
 import hnswlib from 'hnswlib-node';
+import { measureCost, type StageCost } from '../timings.js';
 
 /**
  * HNSW parameters. At 100k × 384-d (bench vectors: clustered, with isotropic noise, the hard case
@@ -47,4 +48,13 @@ function rowsReady(ready: Int32Array, added: number): number {
     if (available > added) return available;
     Atomics.wait(ready, 0, available);
   }
+}
+
+/** Builds the graph of `job` (as its rows arrive) and writes it to `job.file`: a build worker's or a lane task's work, with its own cost. */
+export async function buildGraphFile(job: GraphBuildJob): Promise<StageCost> {
+  const { result: graph, cost } = measureCost(() =>
+    buildGraph(new Float32Array(job.vectors), job.count, job.dimension, new Int32Array(job.ready)),
+  );
+  await graph.writeIndex(job.file);
+  return cost;
 }

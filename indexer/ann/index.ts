@@ -6,7 +6,7 @@ import hnswlib from 'hnswlib-node';
 import { z } from 'zod';
 import { crashPoint } from '../../core/config.js';
 import { PaperscopeError } from '../../core/errors.js';
-import { runModuleWorker } from '../../core/worker.js';
+import { runModuleWorker, runTask, type WorkerLane } from '../../core/worker.js';
 import {
   type DataDirLayout,
   damagedFile,
@@ -66,15 +66,17 @@ export class AnnIndex {
   /**
    * The same index as `build`, built on a worker thread so that the caller's thread (the BM25
    * index, the topics) runs beside it: hnswlib-node inserts on one thread only, so this is the
-   * parallelism it allows. The worker's own build time goes into `timings.hnsw`.
+   * parallelism it allows. The worker's own build time goes into `timings.hnsw`. On `lane` (a
+   * corpus whose off-thread stages share one) it is a task there, not a thread of its own.
    */
   static buildInWorker(
     vectors: readonly Float32Array[],
     ids: readonly string[],
     dimension: number,
     timings?: StageTimings,
+    lane?: WorkerLane,
   ): Promise<AnnIndex> {
-    const graph = new GraphStream(vectors.length, dimension);
+    const graph = new GraphStream(vectors.length, dimension, lane);
     try {
       graph.add(vectors);
     } catch (error) {
@@ -169,7 +171,12 @@ export class GraphStream {
   readonly #built: Promise<StageCost>;
   #added = 0;
 
-  constructor(count: number, dimension: number) {
+  /**
+   * With `lane`, the graph is built as a task there (one isolate fewer: at a few thousand papers
+   * a worker's start and compilation cost a quarter of the build), after the tasks sent before it.
+   * It holds the lane until its rows are in, so a lane is only for rows given at once (`buildInWorker`).
+   */
+  constructor(count: number, dimension: number, lane?: WorkerLane) {
     this.#count = count;
     this.#dimension = dimension;
     const vectors = new SharedArrayBuffer(count * dimension * Float32Array.BYTES_PER_ELEMENT);
@@ -180,7 +187,9 @@ export class GraphStream {
     this.#file = path.join(this.#dir, 'papers.hnsw');
     const job: GraphBuildJob = { vectors, count, dimension, file: this.#file, ready };
     // Started now: the worker loads its modules and waits for the first rows.
-    this.#built = runModuleWorker<StageCost>(import.meta.url, './build-worker', job);
+    this.#built = lane
+      ? runTask<StageCost>(lane, import.meta.url, './build-task', job)
+      : runModuleWorker<StageCost>(import.meta.url, './build-worker', job);
     // Observed at once: it may fail before `finish` is awaited.
     this.#built.catch(() => {});
   }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PaperscopeError } from '../../core/errors.js';
-import { digestFileOffThread } from '../../core/sealed-file.js';
+import { digestFile } from '../../core/sealed-file.js';
 
 /** The data directory's layout: no other module builds paths inside it. */
 export interface DataDirLayout {
@@ -122,9 +122,9 @@ export async function readJsonIfPresent(file: string): Promise<unknown> {
   return JSON.parse(text) as unknown;
 }
 
-/** On a worker thread: the HNSW file is 0.5 GB at a million papers, hashed while a server's start goes on. */
+/** On a worker thread from a few MB (`digestFile`): the HNSW file is 0.5 GB at a million papers, hashed while a server's start goes on. */
 export async function sha256OfFile(file: string): Promise<string> {
-  return digestFileOffThread(file, 'sha256');
+  return digestFile(file, 'sha256');
 }
 
 export function sha256(bytes: string | Uint8Array): string {

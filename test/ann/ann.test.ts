@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
+import { WorkerLane } from '../../core/worker.js';
 import { AnnIndex, GraphStream } from '../../indexer/ann/index.js';
 import { dataDirLayout, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
@@ -40,6 +41,24 @@ describe('AnnIndex', () => {
       expect(there.ids).toEqual(ids);
       for (const query of unitVectors(50, 11)) expect(there.search(query, 10)).toEqual(here.search(query, 10));
       expect(Array.from(there.vector(123))).toEqual(Array.from(here.vector(123)));
+    },
+    UNIT_TEST_MS,
+  );
+
+  it(
+    'builds the same graph as a task on a worker lane, which then runs the tasks after it',
+    async () => {
+      const some = vectors.slice(0, 1_000);
+      const here = AnnIndex.build(some, ids.slice(0, 1_000), DIMENSION);
+      const lane = new WorkerLane();
+      try {
+        const onLane = await AnnIndex.buildInWorker(some, ids.slice(0, 1_000), DIMENSION, undefined, lane);
+        for (const query of unitVectors(20, 17)) expect(onLane.search(query, 10)).toEqual(here.search(query, 10));
+        const again = await AnnIndex.buildInWorker(some.slice(0, 300), ids.slice(0, 300), DIMENSION, undefined, lane);
+        expect(again.size).toBe(300);
+      } finally {
+        lane.release();
+      }
     },
     UNIT_TEST_MS,
   );

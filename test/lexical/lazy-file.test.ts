@@ -3,7 +3,7 @@ import { open, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestFileOffThread } from '../../core/sealed-file.js';
+import { DIGEST_HERE_MAX_BYTES, digestFile } from '../../core/sealed-file.js';
 import { bodyLayout } from '../../indexer/lexical/format.js';
 import {
   buildLexicalIndex,
@@ -128,22 +128,27 @@ describe('a BM25 file opened in place (openLexicalIndex)', () => {
   });
 });
 
-describe('a file checked on a worker thread (digestFileOffThread)', () => {
+describe('a file checked on a worker thread, or here when small (digestFile)', () => {
   it('sums the bytes as zlib and crypto do on this thread, from any offset', async () => {
     const dir = await temporaryDir('paperscope-digest-');
     try {
       const file = path.join(dir.dir, 'bytes.bin');
       const bytes = Buffer.from(Array.from({ length: 100_003 }, (_, i) => (i * 7919) % 251));
       await writeFile(file, bytes);
-      expect(await digestFileOffThread(file, 'crc32', 8)).toBe(crc32(bytes.subarray(8)));
-      expect(await digestFileOffThread(file, 'sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
+      expect(await digestFile(file, 'crc32', 8)).toBe(crc32(bytes.subarray(8)));
+      expect(await digestFile(file, 'sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
       // By descriptor: the file as opened, though another is renamed over its path.
       const handle = await open(file, 'r');
       await writeFile(`${file}.new`, 'other bytes');
       await rename(`${file}.new`, file);
-      expect(await digestFileOffThread(handle.fd, 'crc32')).toBe(crc32(bytes));
+      expect(await digestFile(handle.fd, 'crc32')).toBe(crc32(bytes));
       await handle.close();
-      await expect(digestFileOffThread(path.join(dir.dir, 'none.bin'), 'crc32')).rejects.toThrow(/ENOENT/);
+      await expect(digestFile(path.join(dir.dir, 'none.bin'), 'crc32')).rejects.toThrow(/ENOENT/);
+      // From DIGEST_HERE_MAX_BYTES on a worker thread: the same sums.
+      const large = Buffer.concat([bytes, Buffer.alloc(DIGEST_HERE_MAX_BYTES, 7)]);
+      await writeFile(file, large);
+      expect(await digestFile(file, 'crc32', 8)).toBe(crc32(large.subarray(8)));
+      expect(await digestFile(file, 'sha256')).toBe(createHash('sha256').update(large).digest('hex'));
     } finally {
       await dir.remove();
     }
