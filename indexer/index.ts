@@ -64,6 +64,7 @@ import {
   countTermsWithSentences,
   documentText,
   embedPapers,
+  embedPapersOnTwoThreads,
   type QuantizedRows,
   type SentenceSource,
   type SentenceTexts,
@@ -192,6 +193,21 @@ const TERMS_WORKER_MIN_PAPERS = 2_000;
  * million papers ≈ 300 s of CPU that came after the sentence index, beside the topics).
  */
 const GRAPH_BESIDE_EMBEDDING_MIN_PAPERS = 50_000;
+
+/**
+ * From this many new papers, where no term counting runs beside the embedding (`sentencesBeforeDerived`),
+ * an embedder that can be made again on a worker (`Embedder.copySpec`: the word vectors) embeds on
+ * both threads (`embedPapersOnTwoThreads`), and the HNSW graph is built from the finished vectors
+ * while the table and the records file are written and the sentence index assembled, where the second
+ * core idled. Beside the embedding the graph took that core at two-thirds of the embedding's pace (at a
+ * million papers 262 s of CPU in 480 s); the same vectors in the same order give the same graph.
+ */
+export const EMBED_ON_TWO_THREADS_MIN_PAPERS = SENTENCES_FIRST_MIN_PAPERS;
+
+/** Whether a new index of `papers` papers embeds them on two threads: from `EMBED_ON_TWO_THREADS_MIN_PAPERS`, with an embedder that can be copied. */
+export function embedOnTwoThreads(papers: number, copyable: boolean): boolean {
+  return copyable && papers >= EMBED_ON_TWO_THREADS_MIN_PAPERS;
+}
 
 /**
  * From this many new papers the sentence index's terms are counted on a worker while the table and
@@ -390,6 +406,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
   let early: EarlyStages | undefined;
   // A new index's HNSW graph, built while its papers are embedded (`GRAPH_BESIDE_EMBEDDING_MIN_PAPERS`).
   let graph: GraphStream | undefined;
+  // The records file while it is written beside the next stages (from `SENTENCES_FIRST_MIN_PAPERS`).
+  let recordsWritten: Promise<void> | undefined;
   try {
     await dataDir.pull();
     // Each list of papers is a `let`, emptied once written to the table: at a million papers their strings and
@@ -522,8 +540,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
     early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
 
+    const twoThreads = !manifest && embedOnTwoThreads(changed.length, active.copySpec !== undefined);
     // A new index's rows are the changed papers in this order, and so are the graph's labels.
-    if (!manifest && changed.length >= GRAPH_BESIDE_EMBEDDING_MIN_PAPERS) graph = new GraphStream(changed.length, dimension);
+    if (!manifest && !twoThreads && changed.length >= GRAPH_BESIDE_EMBEDDING_MIN_PAPERS) graph = new GraphStream(changed.length, dimension);
     const addToGraph = graph && ((vectors: readonly Float32Array[]) => graph?.add(vectors));
 
     if (!manifest) {
@@ -546,17 +565,18 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // The transformer gives the new papers' sentence vectors from their own forward passes.
     let freshSentences: Map<string, QuantizedRows> | undefined;
     if (changed.length > 0) {
+      const onProgress = (done: number, total: number) => emit({ type: 'progress', stage: 'Embedding', done, total });
+      // The sentences after the transformer's window wait until the index is committed (below).
       const embedded = await timeStage(stages, 'embed', () =>
-        embedPapers(
-          active,
-          sentenceSourcesOf(changed),
-          (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
-          // The sentences after the transformer's window wait until the index is committed (below).
-          'first',
-          addToGraph,
-        ),
+        twoThreads && active.copySpec
+          ? embedPapersOnTwoThreads(active, active.copySpec(), sentenceSourcesOf(changed), onProgress, 'first', stages)
+          : embedPapers(active, sentenceSourcesOf(changed), onProgress, 'first', addToGraph),
       );
       const vectors = embedded.vectors;
+      if (twoThreads) {
+        graph = new GraphStream(vectors.length, dimension);
+        graph.add(vectors);
+      }
       freshSentences = embedded.sentences;
       // Without a lane (from 50,000 papers) the sentence index's terms are counted now, on a worker of
       // their own beside the table's and the records file's writes, which leave the second core idle
@@ -637,8 +657,18 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       storedCount = rows.length;
       // Written now, not with the derived indexes: at a million papers the file is 1.7 GB, built in
       // memory, and beside the derived indexes' workers it was what ran the machine out of memory.
-      await timeStage(stages, 'records', async () => writeRecordsFile(layout, (await recordsMaking) ?? rows, tableVersion));
+      // Taken now: `rows` is emptied below while the file may still be written.
+      const records = recordsMaking ?? Promise.resolve(rows);
+      recordsWritten = timeStage(stages, 'records', async () => writeRecordsFile(layout, await records, tableVersion));
       recordsMaking = undefined;
+      // A failure before it is awaited must not be unhandled.
+      recordsWritten.catch(() => {});
+      const sentencesFirst = sentencesBeforeDerived(rows.length);
+      // When the sentence index comes first, the file is written while its terms are still counted on their
+      // worker (and the related-papers view starts), this thread otherwise waiting: at a million papers the
+      // write is ≈ 90 s, mostly I/O. Awaited before the sentence index is assembled, so its body is never
+      // held at that stage's peak.
+      if (!sentencesFirst) await recordsWritten;
       // The rest of the records is in that file: from here on only the texts (read in place from one shared
       // buffer, which the workers read too), ids, dates, hashes and vectors are kept.
       const stored = timeStage(stages, 'texts', () => readInPlace(rows));
@@ -671,13 +701,13 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         freshSentences?.clear();
         sentenceTexts = undefined;
       };
-      const sentencesFirst = sentencesBeforeDerived(stored.length);
       if (sentencesFirst) {
         // The related-papers view's TF-IDF (a worker's, reading the texts in place) needs neither the
         // sentences nor the topics: from here it takes the second core while this one builds the sentence index
         // (a failed run stops it, below). Not the description's: its worker would be held through the sentences' peak.
         early ??= await startEarlyStages(stored, { timings: stages, lane, describe: false });
         emit({ type: 'info', message: `Building the sentence index for ${plural(stored.length, 'paper')}, then the other indexes` });
+        await recordsWritten;
         await buildSentences();
       }
       const derived = await buildDerivedIndexes(stored, tableVersion, dimension, {
@@ -740,6 +770,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     graph?.abort();
     lane?.release();
     await embedder?.close();
+    // A failed run's records file is not renamed into place after the writer lock is released.
+    await recordsWritten?.catch(() => {});
     await release();
   }
 }
