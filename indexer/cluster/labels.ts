@@ -449,12 +449,7 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
       if (counts.counted[phrase] === 1 && (counts.papersIn[phrase * k + topic] as number) >= minPapers)
         eligible.push([phrase, scores[phrase * k + topic] as number]);
     }
-    const withDisplay = ([phrase, score]: readonly [number, number]): RankedPhrase => ({
-      phrase,
-      key: keyOf(phrase),
-      score,
-      display: displayOf(phrase),
-    });
+    const withDisplay = ([phrase, score]: readonly [number, number]) => new RankedPhrase(phrase, keyOf(phrase), score, displayOf);
     const ranked = topCandidates(eligible, keyOf).map(withDisplay);
     const byRelevance = topCandidates(
       eligible.map(
@@ -464,9 +459,10 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
       keyOf,
     ).map(withDisplay);
     const top = ranked[0]?.score ?? 1;
-    const keywords = dedupeByDisplay(ranked)
-      .slice(0, KEYWORD_COUNT)
-      .map((phrase) => ({ term: phrase.display, weight: Math.round((phrase.score / top) * 1e4) / 1e4 }));
+    const keywords = dedupeByDisplay(ranked, KEYWORD_COUNT).map((phrase) => ({
+      term: phrase.display,
+      weight: Math.round((phrase.score / top) * 1e4) / 1e4,
+    }));
     const extended = extendWords(byRelevance, counts, topic);
     // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
     const owned = extended.filter((phrase) => owners[phrase.phrase] === topic);
@@ -594,7 +590,7 @@ function extendWords(ranked: RankedPhrase[], counts: PhraseCounts, topic: number
         (counts.titles[phrase.phrase * counts.k + topic] as number) >= MIN_TITLE_USES && !ADJECTIVE_ENDING.test(phrase.display);
       const noun = inTitles || isNounLike(phrase, counts);
       const bigram = bigrams.find((other) => !noun || papersIn(other) >= papersIn(phrase) * EXTENSION_SHARE);
-      chosen = bigram ? { ...bigram, score: Math.max(bigram.score, phrase.score) } : noun ? phrase : undefined;
+      chosen = bigram ? bigram.withScore(Math.max(bigram.score, phrase.score)) : noun ? phrase : undefined;
     }
     if (!chosen || seen.has(chosen.phrase)) continue;
     seen.add(chosen.phrase);
@@ -609,12 +605,12 @@ function extendWords(ranked: RankedPhrase[], counts: PhraseCounts, topic: number
  * uses it to modify the next word ("reward noise", "the noise" against "clean rewards").
  */
 function isNounLike(phrase: RankedPhrase, counts: PhraseCounts): boolean {
-  // A compound ("text-to-image") is itself the established name of its subject.
-  if (/^.+\p{Lu}/u.test(phrase.display) || phrase.key.includes('-')) return true;
   const word = counts.ids[phrase.phrase] as number;
   const heads = counts.heads[word] as number;
   // One use as a head ("previously reported") is chance, not evidence of a noun.
-  return heads >= MIN_HEAD_USES && heads >= (counts.modifiers[word] as number);
+  if (heads >= MIN_HEAD_USES && heads >= (counts.modifiers[word] as number)) return true;
+  // A compound ("text-to-image") is itself the established name of its subject.
+  return phrase.key.includes('-') || /^.+\p{Lu}/u.test(phrase.display);
 }
 
 /** Each phrase's topic: the one it scores highest in (the first such). */
@@ -773,12 +769,14 @@ function renewPhraseTable(): void {
 const extracted = new WeakMap<object, { title: string; abstract: string; table: PhraseTable; phrases: DocPhrases }>();
 
 function docPhrases(doc: LabelInput['docs'][number]): DocPhrases {
+  // Read once: a paper in shared memory decodes its text at each read.
+  const { title, abstract } = doc;
   const known = extracted.get(doc);
-  if (known && known.title === doc.title && known.abstract === doc.abstract && known.table === phraseTable) return known.phrases;
+  if (known && known.title === title && known.abstract === abstract && known.table === phraseTable) return known.phrases;
   const builder = new DocBuilder();
-  extractPhrases(doc.title, TITLE_WEIGHT, builder);
+  extractPhrases(title, TITLE_WEIGHT, builder);
   const titleCount = builder.ids.length;
-  extractPhrases(doc.abstract, 1, builder);
+  extractPhrases(abstract, 1, builder);
   const phrases: DocPhrases = {
     ids: Int32Array.from(builder.ids),
     // Sublinear, so that one paper repeating a word does not make it the topic's word.
@@ -789,7 +787,7 @@ function docPhrases(doc: LabelInput['docs'][number]): DocPhrases {
     roleHeads: Int32Array.from(builder.heads),
     roleModifiers: Int32Array.from(builder.modifiers),
   };
-  extracted.set(doc, { title: doc.title, abstract: doc.abstract, table: phraseTable, phrases });
+  extracted.set(doc, { title, abstract, table: phraseTable, phrases });
   return phrases;
 }
 
@@ -916,16 +914,18 @@ function wholeWords(text: string): { words: Token[]; infos: WordInfo[]; starts: 
   const texts: Array<string | undefined> = [];
   let compoundEnd = -1;
   forEachWord(text, (analysed, at) => {
+    const { tokens } = analysed;
     const known = tokenInfos(analysed);
-    analysed.tokens.forEach((token, index) => {
-      if (at + token.start < compoundEnd) return;
+    for (let index = 0; index < tokens.length; index++) {
+      const token = tokens[index] as Token;
+      if (at + token.start < compoundEnd) continue;
       const info = known[index] as WordInfo;
       words.push(token);
       infos.push(info);
       starts.push(at + token.start);
       texts.push(token.start === 0 && token.end === analysed.text.length ? analysed.text : undefined);
       if (info.compound) compoundEnd = at + token.end;
-    });
+    }
   });
   return { words, infos, starts, texts };
 }
@@ -1032,17 +1032,41 @@ function mostFrequent<T>(counts: ReadonlyArray<readonly [string, number]>, value
   return [key, values.get(key) as T];
 }
 
-interface RankedPhrase {
-  /** Its index in the `PhraseCounts`. */
-  phrase: number;
-  key: string;
-  score: number;
-  display: string;
+/** A phrase ranked for a topic. Its display form is found when first read: most ranked phrases are never shown. */
+class RankedPhrase {
+  readonly #displayOf: (phrase: number) => string;
+
+  constructor(
+    /** Its index in the `PhraseCounts`. */
+    readonly phrase: number,
+    readonly key: string,
+    readonly score: number,
+    displayOf: (phrase: number) => string,
+  ) {
+    this.#displayOf = displayOf;
+  }
+
+  get display(): string {
+    return this.#displayOf(this.phrase);
+  }
+
+  withScore(score: number): RankedPhrase {
+    return new RankedPhrase(this.phrase, this.key, score, this.#displayOf);
+  }
 }
 
-function dedupeByDisplay(ranked: RankedPhrase[]): RankedPhrase[] {
+/** The first `limit` phrases of distinct display forms (case aside). */
+function dedupeByDisplay(ranked: readonly RankedPhrase[], limit: number): RankedPhrase[] {
   const seen = new Set<string>();
-  return ranked.filter((phrase) => !seen.has(phrase.display.toLowerCase()) && seen.add(phrase.display.toLowerCase()));
+  const kept: RankedPhrase[] = [];
+  for (const phrase of ranked) {
+    if (kept.length >= limit) break;
+    const lower = phrase.display.toLowerCase();
+    if (seen.has(lower)) continue;
+    seen.add(lower);
+    kept.push(phrase);
+  }
+  return kept;
 }
 
 /**
@@ -1060,7 +1084,11 @@ function chooseLabelPhrases(
   usedPhrases: ReadonlySet<string>,
   sizes: { topic: number; corpus: number },
 ): RankedPhrase[] | undefined {
-  const pool = ranked.filter((phrase) => !usedPhrases.has(phrase.display.toLowerCase())).slice(0, LABEL_POOL);
+  const pool: RankedPhrase[] = [];
+  for (const phrase of ranked) {
+    if (pool.length >= LABEL_POOL) break;
+    if (!usedPhrases.has(phrase.display.toLowerCase())) pool.push(phrase);
+  }
   const first = pool[0];
   if (!first) return undefined;
   const papersOf = ({ phrase }: RankedPhrase) => {
