@@ -864,70 +864,58 @@ function classTfIdf(counts: PhraseCounts): Float64Array {
 /**
  * Unigrams (compounds kept whole) and bigrams of adjacent content words, keyed by stems, into
  * `into`. Counts how each word is used: first of a pair (modifier), last of a pair or alone after a
- * determiner (head).
+ * determiner (head). The words are those `tokenize` gives, less the parts the tokenizer adds after a
+ * compound (keeping "text-to-image" as one word), read in one pass: each word is settled once the
+ * next one is read, as whether they pair decides its roles and its bigram.
  */
 function extractPhrases(text: string, weight: number, into: DocBuilder): void {
   const clean = text.replace(URL_PATTERN, ' ');
-  const { words, infos, starts, texts } = wholeWords(clean);
-  const count = words.length;
-  const ends = words.map((token, position) => (starts[position] as number) + token.end - token.start);
-  // Most words are whole matches: their matched text, already in the tokenizer's cache, is the surface.
-  const surface = (position: number): string => texts[position] ?? clean.slice(starts[position], ends[position]);
-  // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
-  const pairedWithNext = infos.map(
-    (info, position) =>
-      position + 1 < count &&
-      info.phrase &&
-      (infos[position + 1] as WordInfo).phrase &&
-      (infos[position + 1] as WordInfo).id !== info.id &&
-      onlySpaces(clean, ends[position] as number, starts[position + 1] as number),
-  );
-  for (let position = 0; position < count; position++) {
-    const info = infos[position] as WordInfo;
-    if (!info.phrase) continue;
-    const start = starts[position] as number;
-    if (!info.boilerplate) into.add(info.id, surface(position), weight);
-    const paired = pairedWithNext[position] === true;
-    if (paired) into.modifier(info.id);
-    // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
-    const endsRun =
-      !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, start - 8), start)));
-    if (endsRun) into.head(info.id);
-    if (info.boilerplate || !paired) continue;
-    const next = infos[position + 1] as WordInfo;
-    if (next.boilerplate && !next.headTerm) continue;
-    // Only spaces lie between the two words, and none inside either: the spaced-out pair.
-    into.add(phraseTable.pair(info.id, next.id), `${surface(position)} ${surface(position + 1)}`, weight);
-  }
-}
-
-/**
- * The text's words as `tokenize` gives them, less the parts the tokenizer adds after a compound
- * (keeping "text-to-image" as one word): each word's token (the tokenizer's shared object, offsets
- * relative to its match) and its start in the text. `texts[i]` is the word's matched text when the
- * token is all of it (its surface, without slicing the text again).
- */
-function wholeWords(text: string): { words: Token[]; infos: WordInfo[]; starts: number[]; texts: Array<string | undefined> } {
-  const words: Token[] = [];
-  const infos: WordInfo[] = [];
-  const starts: number[] = [];
-  const texts: Array<string | undefined> = [];
+  // The word read last, not settled yet: its facts, place in the text and matched text (its surface when the token is all of it).
+  let held: WordInfo | undefined;
+  let heldStart = 0;
+  let heldEnd = 0;
+  let heldText: string | undefined;
+  // Whether the word before the held one paired with it.
+  let heldEndsPair = false;
+  const settle = (next: WordInfo | undefined, nextStart: number, nextEnd: number, nextText: string | undefined): void => {
+    const info = held;
+    if (info === undefined) return;
+    // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
+    const paired = next !== undefined && info.phrase && next.phrase && next.id !== info.id && onlySpaces(clean, heldEnd, nextStart);
+    if (info.phrase) {
+      const surface = heldText ?? clean.slice(heldStart, heldEnd);
+      if (!info.boilerplate) into.add(info.id, surface, weight);
+      if (paired) into.modifier(info.id);
+      // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
+      const endsRun = !paired && (heldEndsPair || DETERMINER_BEFORE.test(clean.slice(Math.max(0, heldStart - 8), heldStart)));
+      if (endsRun) into.head(info.id);
+      // Only spaces lie between the two words, and none inside either: the spaced-out pair.
+      if (paired && !info.boilerplate && !(next.boilerplate && !next.headTerm)) {
+        into.add(phraseTable.pair(info.id, next.id), `${surface} ${nextText ?? clean.slice(nextStart, nextEnd)}`, weight);
+      }
+    }
+    heldEndsPair = paired;
+  };
   let compoundEnd = -1;
-  forEachWord(text, (analysed, at) => {
+  forEachWord(clean, (analysed, at) => {
     const { tokens } = analysed;
     const known = tokenInfos(analysed);
     for (let index = 0; index < tokens.length; index++) {
       const token = tokens[index] as Token;
       if (at + token.start < compoundEnd) continue;
       const info = known[index] as WordInfo;
-      words.push(token);
-      infos.push(info);
-      starts.push(at + token.start);
-      texts.push(token.start === 0 && token.end === analysed.text.length ? analysed.text : undefined);
+      const start = at + token.start;
+      const end = start + token.end - token.start;
+      const whole = token.start === 0 && token.end === analysed.text.length ? analysed.text : undefined;
+      settle(info, start, end, whole);
+      held = info;
+      heldStart = start;
+      heldEnd = end;
+      heldText = whole;
       if (info.compound) compoundEnd = at + token.end;
     }
   });
-  return { words, infos, starts, texts };
+  settle(undefined, 0, 0, undefined);
 }
 
 /** Whether `text[from, to)` is one or more whitespace characters (`/^\s+$/`), without slicing it. */
