@@ -1,5 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { BOILERPLATE_WORDS, forEachWord, STOP_WORDS, type Token, stem, terms } from '../text/index.js';
+import { type AnalysedWord, BOILERPLATE_WORDS, forEachWord, STOP_WORDS, type Token, stem, terms } from '../text/index.js';
+import { PhraseTable } from './phrase-table.js';
 import { DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
 
 export interface LabelInput {
@@ -349,27 +350,38 @@ const BOILERPLATE_TERMS: ReadonlySet<string> = new Set(
 
 const URL_PATTERN = /\b(?:https?:\/\/|www\.)\S+/gi;
 
-interface Occurrence {
-  key: string;
-  surface: string;
-  weight: number;
-}
-
-/** How often a word ends a noun phrase (head) or modifies the next word: nouns name topics, adjectives do not. */
-interface WordRoles {
-  heads: number;
-  modifiers: number;
-}
-
-interface PhraseStats {
-  /** Sublinear weight of the phrase in each topic. */
-  byTopic: Map<number, number>;
-  /** Papers of each topic that contain the phrase. */
-  papers: Map<number, Set<number>>;
-  /** Papers of each topic whose title contains the phrase. */
-  titles: Map<number, number>;
-  surfaces: Map<string, number>;
-  total: number;
+/**
+ * Every phrase of the papers being labelled, counted by local phrase index p (0…m − 1, in order of
+ * first use in the papers) in flat typed arrays, `[p * k + topic]` where per topic. Only phrases
+ * that may name a topic have statistics (`counted[p]`): a phrase in a single paper is counted only
+ * where that paper's topic is small enough to be named by such phrases.
+ */
+interface PhraseCounts {
+  k: number;
+  /** Phrase p's id in the phrase table. */
+  ids: Int32Array;
+  /** 1 where phrase p is counted and not the corpus' theme (`MAX_CORPUS_SHARE`). */
+  counted: Uint8Array;
+  /** Sublinear weight of phrase p in each topic. */
+  byTopic: Float64Array;
+  /** Phrase p's weight in all topics. */
+  total: Float64Array;
+  /** Papers of each topic that hold phrase p. */
+  papersIn: Int32Array;
+  /** Papers that hold phrase p. */
+  papers: Int32Array;
+  /** Papers of each topic whose title holds phrase p. */
+  titles: Int32Array;
+  /** Phrase p's papers (indices into the labelled papers, ascending) are `docs[start[p]…start[p + 1])`, at `slots` in each paper's phrases. */
+  start: Int32Array;
+  docs: Int32Array;
+  slots: Int32Array;
+  /** Weight of all of each topic's phrases, counted or not. */
+  topicMass: number[];
+  /** How often each word (by phrase id) heads a noun phrase or modifies the next word. */
+  heads: Int32Array;
+  modifiers: Int32Array;
+  extracted: DocPhrases[];
 }
 
 /**
@@ -400,72 +412,78 @@ export function labelTopics(input: LabelInput): TopicLabel[] {
     sizes[topic] = (sizes[topic] as number) + 1;
   });
 
+  renewPhraseTable();
   const sample = labelSample(assignments, sizes);
   const sampleSizes = new Array<number>(k).fill(0);
   for (const index of sample) sampleSizes[assignments[index] as number] = (sampleSizes[assignments[index] as number] as number) + 1;
-  const { phrases, roles, topicMass } = collectPhrases(
+  const topicOf = Int32Array.from(sample, (index) => assignments[index] as number);
+  const counts = collectPhrases(
     sample.map((index) => docs[index] as LabelInput['docs'][number]),
-    sample.map((index) => assignments[index] as number),
+    topicOf,
     k,
     sampleSizes.map((size) => size < MIN_SAMPLE_FOR_TWO_PAPERS),
   );
-  if (k > 1) {
-    for (const [key, stats] of phrases) {
-      const papers = [...stats.papers.values()].reduce((sum, set) => sum + set.size, 0);
-      if (papers <= sample.length * MAX_CORPUS_SHARE) continue;
-      phrases.delete(key);
-      for (const [topic, weight] of stats.byTopic) topicMass[topic] = (topicMass[topic] as number) - weight;
-    }
-  }
-  const scores = classTfIdf(phrases, topicMass);
-  const owners = phraseOwners(scores);
+  if (k > 1) dropCorpusThemes(counts, sample.length * MAX_CORPUS_SHARE);
+  const scores = classTfIdf(counts);
+  const owners = phraseOwners(counts, scores);
   const order = sizes.map((_, topic) => topic).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
   const usedPhrases = new Set<string>();
   const labels = new Array<TopicLabel>(k);
   // A phrase is ranked in two lists of each topic that holds it: its spelling is found once.
-  const displays = new Map<string, string>();
-  const displayOf = (key: string): string => {
-    let display = displays.get(key);
+  const displays = new Map<number, string>();
+  const displayOf = (phrase: number): string => {
+    let display = displays.get(phrase);
     if (display === undefined) {
-      display = displayForm(phrases.get(key) as PhraseStats);
-      displays.set(key, display);
+      display = displayForm(surfacesOf(counts, phrase));
+      displays.set(phrase, display);
     }
     return display;
   };
+  const keyOf = (phrase: number) => phraseTable.keyOf(counts.ids[phrase] as number);
+  const m = counts.ids.length;
   for (const topic of order) {
     // A phrase found in one paper only describes that paper, not the topic.
     const minPapers = (sampleSizes[topic] as number) >= MIN_SAMPLE_FOR_TWO_PAPERS ? 2 : 1;
-    const eligible = [...(scores[topic] ?? [])].filter(([key]) => (phrases.get(key)?.papers.get(topic)?.size ?? 0) >= minPapers);
-    const withDisplay = (key: string, score: number) => ({ key, score, display: displayOf(key) });
-    const ranked = topCandidates(eligible).map(([key, score]) => withDisplay(key, score));
+    const eligible: Array<[number, number]> = [];
+    for (let phrase = 0; phrase < m; phrase++) {
+      if (counts.counted[phrase] === 1 && (counts.papersIn[phrase * k + topic] as number) >= minPapers)
+        eligible.push([phrase, scores[phrase * k + topic] as number]);
+    }
+    const withDisplay = ([phrase, score]: readonly [number, number]) => new RankedPhrase(phrase, keyOf(phrase), score, displayOf);
+    const ranked = topCandidates(eligible, keyOf).map(withDisplay);
     const byRelevance = topCandidates(
       eligible.map(
-        ([key, score]) =>
-          [key, score * labelPreference(phrases.get(key) as PhraseStats, key, topic, sampleSizes[topic] as number, sample.length)] as const,
+        ([phrase, score]) =>
+          [phrase, score * labelPreference(counts, phrase, topic, sampleSizes[topic] as number, sample.length)] as [number, number],
       ),
-    ).map(([key, score]) => withDisplay(key, score));
+      keyOf,
+    ).map(withDisplay);
     const top = ranked[0]?.score ?? 1;
-    const keywords = dedupeByDisplay(ranked)
-      .slice(0, KEYWORD_COUNT)
-      .map((phrase) => ({ term: phrase.display, weight: Math.round((phrase.score / top) * 1e4) / 1e4 }));
-    const extended = extendWords(byRelevance, phrases, roles, topic);
+    const keywords = dedupeByDisplay(ranked, KEYWORD_COUNT).map((phrase) => ({
+      term: phrase.display,
+      weight: Math.round((phrase.score / top) * 1e4) / 1e4,
+    }));
+    const extended = extendWords(byRelevance, counts, topic);
     // A phrase names the topic it is most distinctive of; other topics use it only as a last resort.
-    const owned = extended.filter((phrase) => owners.get(phrase.key) === topic);
+    const owned = extended.filter((phrase) => owners[phrase.phrase] === topic);
     const labelSizes = { topic: sampleSizes[topic] as number, corpus: sample.length };
     const chosen =
-      chooseLabelPhrases(owned, phrases, topic, maxPhrases, usedPhrases, labelSizes) ??
-      chooseLabelPhrases(extended, phrases, topic, maxPhrases, usedPhrases, labelSizes) ??
+      chooseLabelPhrases(owned, counts, topicOf, topic, maxPhrases, usedPhrases, labelSizes) ??
+      chooseLabelPhrases(extended, counts, topicOf, topic, maxPhrases, usedPhrases, labelSizes) ??
       [];
     const label = chosen.length > 0 ? chosen.map((phrase) => phrase.display).join(' / ') : `topic ${topic + 1}`;
     for (const phrase of chosen) usedPhrases.add(phrase.display.toLowerCase());
-    labels[topic] = { label, keywords, ...labelQuality(chosen, phrases, topic, sampleSizes[topic] as number, sample.length) };
+    labels[topic] = { label, keywords, ...labelQuality(chosen, counts, topicOf, topic, sampleSizes[topic] as number, sample.length) };
   }
   return labels;
 }
 
 /** The best-scoring phrases, best first (ties by key): keywords and labels come from the top few. */
-function topCandidates(scored: ReadonlyArray<readonly [string, number]>): Array<readonly [string, number]> {
-  return [...scored].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, CANDIDATES);
+function topCandidates(
+  scored: ReadonlyArray<readonly [number, number]>,
+  keyOf: (phrase: number) => string,
+): Array<readonly [number, number]> {
+  return [...scored].sort((a, b) => b[1] - a[1] || (keyOf(a[0]) < keyOf(b[0]) ? -1 : 1)).slice(0, CANDIDATES);
 }
 
 /**
@@ -501,16 +519,19 @@ export function prepareLabels(docs: LabelInput['docs']): void {
 /** Coverage and distinctiveness of the papers holding any of the label's phrases (see `TopicLabel`). */
 function labelQuality(
   chosen: readonly RankedPhrase[],
-  phrases: Map<string, PhraseStats>,
+  counts: PhraseCounts,
+  topicOf: Int32Array,
   topic: number,
   size: number,
   corpusSize: number,
 ): Pick<TopicLabel, 'coverage' | 'distinctiveness'> {
   const inside = new Set<number>();
   const outside = new Set<number>();
-  for (const phrase of chosen) {
-    for (const [other, papers] of phrases.get(phrase.key)?.papers ?? [])
-      for (const paper of papers) (other === topic ? inside : outside).add(paper);
+  for (const { phrase } of chosen) {
+    for (let at = counts.start[phrase] as number; at < (counts.start[phrase + 1] as number); at++) {
+      const paper = counts.docs[at] as number;
+      (topicOf[paper] === topic ? inside : outside).add(paper);
+    }
   }
   const coverage = size > 0 ? inside.size / size : 0;
   const outsideShare = corpusSize > size ? outside.size / (corpusSize - size) : 0;
@@ -527,14 +548,16 @@ function labelQuality(
  * paper's wording), and a phrase that also occurs across other topics (low precision) or in many
  * of the corpus' papers (generic) names the corpus rather than this topic.
  */
-function labelPreference(stats: PhraseStats, key: string, topic: number, size: number, corpusSize: number): number {
-  const inTopic = stats.papers.get(topic)?.size ?? 0;
-  const everywhere = [...stats.papers.values()].reduce((sum, papers) => sum + papers.size, 0);
+function labelPreference(counts: PhraseCounts, phrase: number, topic: number, size: number, corpusSize: number): number {
+  const at = phrase * counts.k + topic;
+  const inTopic = counts.papersIn[at] as number;
+  const everywhere = counts.papers[phrase] as number;
   const precision = inTopic / Math.max(1, everywhere);
-  const titles = stats.titles.get(topic) ?? 0;
+  const titles = counts.titles[at] as number;
   const titleShare = titles >= 2 ? titles / Math.max(1, size) : 0;
   const specificity = (1 - everywhere / Math.max(1, corpusSize)) ** GENERIC_EXPONENT;
-  return (key.includes(' ') ? BIGRAM_PREFERENCE : 1) * precision ** PRECISION_EXPONENT * specificity * (1 + TITLE_BONUS * titleShare);
+  const bigram = phraseTable.isBigram(counts.ids[phrase] as number);
+  return (bigram ? BIGRAM_PREFERENCE : 1) * precision ** PRECISION_EXPONENT * specificity * (1 + TITLE_BONUS * titleShare);
 }
 
 /**
@@ -543,13 +566,8 @@ function labelPreference(stats: PhraseStats, key: string, topic: number, size: n
  * that is not a noun ("clean", "probabilistic") and is not in several of the topic's titles cannot name a topic alone: it takes its most
  * frequent bigram in the topic whatever that bigram's share, or is dropped when it has none.
  */
-function extendWords(
-  ranked: RankedPhrase[],
-  phrases: Map<string, PhraseStats>,
-  roles: ReadonlyMap<string, WordRoles>,
-  topic: number,
-): RankedPhrase[] {
-  const papersIn = (key: string) => phrases.get(key)?.papers.get(topic)?.size ?? 0;
+function extendWords(ranked: RankedPhrase[], counts: PhraseCounts, topic: number): RankedPhrase[] {
+  const papersIn = (phrase: RankedPhrase) => counts.papersIn[phrase.phrase * counts.k + topic] as number;
   // The longer phrases holding each word, in ranked order: found once, not by scanning the list for every word.
   const holding = new Map<string, RankedPhrase[]>();
   for (const other of ranked) {
@@ -560,21 +578,22 @@ function extendWords(
       else holding.set(word, [other]);
     }
   }
-  const seen = new Set<string>();
+  const seen = new Set<number>();
   const extended: RankedPhrase[] = [];
   for (const phrase of ranked) {
     let chosen: RankedPhrase | undefined = phrase;
     if (!phrase.key.includes(' ')) {
       const bigrams = [...(holding.get(phrase.key) ?? [])].sort(
-        (a, b) => papersIn(b.key) - papersIn(a.key) || b.score - a.score || (a.key < b.key ? -1 : 1),
+        (a, b) => papersIn(b) - papersIn(a) || b.score - a.score || (a.key < b.key ? -1 : 1),
       );
-      const inTitles = (phrases.get(phrase.key)?.titles.get(topic) ?? 0) >= MIN_TITLE_USES && !ADJECTIVE_ENDING.test(phrase.display);
-      const noun = inTitles || isNounLike(phrase, roles);
-      const bigram = bigrams.find((other) => !noun || papersIn(other.key) >= papersIn(phrase.key) * EXTENSION_SHARE);
-      chosen = bigram ? { ...bigram, score: Math.max(bigram.score, phrase.score) } : noun ? phrase : undefined;
+      const inTitles =
+        (counts.titles[phrase.phrase * counts.k + topic] as number) >= MIN_TITLE_USES && !ADJECTIVE_ENDING.test(phrase.display);
+      const noun = inTitles || isNounLike(phrase, counts);
+      const bigram = bigrams.find((other) => !noun || papersIn(other) >= papersIn(phrase) * EXTENSION_SHARE);
+      chosen = bigram ? bigram.withScore(Math.max(bigram.score, phrase.score)) : noun ? phrase : undefined;
     }
-    if (!chosen || seen.has(chosen.key)) continue;
-    seen.add(chosen.key);
+    if (!chosen || seen.has(chosen.phrase)) continue;
+    seen.add(chosen.phrase);
     extended.push(chosen);
   }
   return extended.sort((a, b) => b.score - a.score || (a.key < b.key ? -1 : 1));
@@ -585,218 +604,318 @@ function extendWords(
  * (RLVR, LLMs), a hyphenated compound, or a word the corpus uses as the head of noun phrases, and at least as often as it
  * uses it to modify the next word ("reward noise", "the noise" against "clean rewards").
  */
-function isNounLike(phrase: RankedPhrase, roles: ReadonlyMap<string, WordRoles>): boolean {
-  // A compound ("text-to-image") is itself the established name of its subject.
-  if (/^.+\p{Lu}/u.test(phrase.display) || phrase.key.includes('-')) return true;
-  const { heads, modifiers } = roles.get(phrase.key) ?? { heads: 0, modifiers: 0 };
+function isNounLike(phrase: RankedPhrase, counts: PhraseCounts): boolean {
+  const word = counts.ids[phrase.phrase] as number;
+  const heads = counts.heads[word] as number;
   // One use as a head ("previously reported") is chance, not evidence of a noun.
-  return heads >= MIN_HEAD_USES && heads >= modifiers;
+  if (heads >= MIN_HEAD_USES && heads >= (counts.modifiers[word] as number)) return true;
+  // A compound ("text-to-image") is itself the established name of its subject.
+  return phrase.key.includes('-') || /^.+\p{Lu}/u.test(phrase.display);
 }
 
-function phraseOwners(scores: Array<Map<string, number>>): Map<string, number> {
-  const owners = new Map<string, number>();
-  const best = new Map<string, number>();
-  scores.forEach((topicScores, topic) => {
-    for (const [key, score] of topicScores) {
-      if (score > (best.get(key) ?? Number.NEGATIVE_INFINITY)) {
-        best.set(key, score);
-        owners.set(key, topic);
+/** Each phrase's topic: the one it scores highest in (the first such). */
+function phraseOwners(counts: PhraseCounts, scores: Float64Array): Int32Array {
+  const { k } = counts;
+  const owners = new Int32Array(counts.ids.length).fill(-1);
+  for (let phrase = 0; phrase < owners.length; phrase++) {
+    if (counts.counted[phrase] !== 1) continue;
+    let best = Number.NEGATIVE_INFINITY;
+    for (let topic = 0; topic < k; topic++) {
+      const at = phrase * k + topic;
+      if ((counts.papersIn[at] as number) > 0 && (scores[at] as number) > best) {
+        best = scores[at] as number;
+        owners[phrase] = topic;
       }
     }
-  });
+  }
   return owners;
 }
 
 /**
  * Every phrase's statistics, except those of phrases found in a single paper of a topic where a
- * label needs two (`singlesCount[topic]` false): those can never be chosen, yet most bigrams are such,
- * and their maps were most of labelling's time and garbage. They still count in `topicMass`, the
- * weight of all of a topic's phrases.
+ * label needs two (`singlesCount[topic]` false): those can never be chosen, yet most bigrams are
+ * such. They still count in `topicMass`, the weight of all of a topic's phrases. Weights are summed
+ * paper by paper in order, so every sum is the same whatever the ids.
  */
-function collectPhrases(
-  docs: LabelInput['docs'],
-  assignments: readonly number[],
-  k: number,
-  singlesCount: readonly boolean[],
-): { phrases: Map<string, PhraseStats>; roles: Map<string, WordRoles>; topicMass: number[] } {
-  const phrases = new Map<string, PhraseStats>();
-  const roles = new Map<string, WordRoles>();
+function collectPhrases(docs: LabelInput['docs'], topicOf: Int32Array, k: number, singlesCount: readonly boolean[]): PhraseCounts {
   const topicMass = new Array<number>(k).fill(0);
   const extracted = docs.map((doc) => docPhrases(doc));
-  // Each phrase's paper count, and its statistics once counted: one look-up a phrase and paper below.
-  const found = new Map<string, { papers: number; stats?: PhraseStats }>();
-  extracted.forEach(({ keys }, index) => {
-    const topic = assignments[index] as number;
-    for (const { key, weight } of keys) {
-      const entry = found.get(key);
-      if (entry) entry.papers++;
-      else found.set(key, { papers: 1 });
-      topicMass[topic] = (topicMass[topic] as number) + weight;
+  const localOf = new Int32Array(phraseTable.size).fill(-1);
+  let entries = 0;
+  for (const { ids } of extracted) entries += ids.length;
+  const globalIds = new Int32Array(entries);
+  const papers = new Int32Array(entries);
+  let m = 0;
+  extracted.forEach(({ ids, weights }, index) => {
+    const topic = topicOf[index] as number;
+    for (let slot = 0; slot < ids.length; slot++) {
+      const id = ids[slot] as number;
+      let phrase = localOf[id] as number;
+      if (phrase === -1) {
+        phrase = m++;
+        localOf[id] = phrase;
+        globalIds[phrase] = id;
+      }
+      papers[phrase] = (papers[phrase] as number) + 1;
+      topicMass[topic] = (topicMass[topic] as number) + (weights[slot] as number);
     }
   });
-  extracted.forEach(({ keys, titleKeys, roles: docRoles }, index) => {
-    const topic = assignments[index] as number;
-    for (const [term, { heads, modifiers }] of docRoles) {
-      const role = roles.get(term);
-      if (role) {
-        role.heads += heads;
-        role.modifiers += modifiers;
-      } else roles.set(term, { heads, modifiers });
+  const counted = new Uint8Array(m);
+  const start = new Int32Array(m + 1);
+  const byTopic = new Float64Array(m * k);
+  const total = new Float64Array(m);
+  const papersIn = new Int32Array(m * k);
+  const titles = new Int32Array(m * k);
+  for (let phrase = 0; phrase < m; phrase++) start[phrase + 1] = (start[phrase] as number) + (papers[phrase] as number);
+  const filled = start.slice(0, m);
+  const docIndices = new Int32Array(start[m] as number);
+  const slots = new Int32Array(start[m] as number);
+  const heads = new Int32Array(phraseTable.size);
+  const modifiers = new Int32Array(phraseTable.size);
+  extracted.forEach(({ ids, weights, titleCount, roleIds, roleHeads, roleModifiers }, index) => {
+    const topic = topicOf[index] as number;
+    for (let role = 0; role < roleIds.length; role++) {
+      const word = roleIds[role] as number;
+      heads[word] = (heads[word] as number) + (roleHeads[role] as number);
+      modifiers[word] = (modifiers[word] as number) + (roleModifiers[role] as number);
     }
     const singles = singlesCount[topic] === true;
-    for (const { key, weight, surfaces } of keys) {
-      const entry = found.get(key) as { papers: number; stats?: PhraseStats };
-      if (!singles && entry.papers <= 1) continue;
-      let stats = entry.stats;
-      if (!stats) {
-        stats = { byTopic: new Map(), papers: new Map(), titles: new Map(), surfaces: new Map(), total: 0 };
-        entry.stats = stats;
-        phrases.set(key, stats);
-      }
-      for (const [surface, count] of surfaces) stats.surfaces.set(surface, (stats.surfaces.get(surface) ?? 0) + count);
-      stats.byTopic.set(topic, (stats.byTopic.get(topic) ?? 0) + weight);
-      stats.total += weight;
-      const papers = stats.papers.get(topic);
-      if (papers) papers.add(index);
-      else stats.papers.set(topic, new Set([index]));
-    }
-    for (const key of titleKeys) {
-      const stats = phrases.get(key);
-      if (stats) stats.titles.set(topic, (stats.titles.get(topic) ?? 0) + 1);
+    for (let slot = 0; slot < ids.length; slot++) {
+      const phrase = localOf[ids[slot] as number] as number;
+      const at = filled[phrase] as number;
+      filled[phrase] = at + 1;
+      docIndices[at] = index;
+      slots[at] = slot;
+      // A phrase is in one paper only, or counted in every paper it is in.
+      if (!singles && (papers[phrase] as number) <= 1) continue;
+      counted[phrase] = 1;
+      byTopic[phrase * k + topic] = (byTopic[phrase * k + topic] as number) + (weights[slot] as number);
+      total[phrase] = (total[phrase] as number) + (weights[slot] as number);
+      papersIn[phrase * k + topic] = (papersIn[phrase * k + topic] as number) + 1;
+      if (slot < titleCount) titles[phrase * k + topic] = (titles[phrase * k + topic] as number) + 1;
     }
   });
-  return { phrases, roles, topicMass };
+  return {
+    k,
+    ids: globalIds.slice(0, m),
+    counted,
+    byTopic,
+    total,
+    papersIn,
+    papers: papers.slice(0, m),
+    titles,
+    start,
+    docs: docIndices,
+    slots,
+    topicMass,
+    heads,
+    modifiers,
+    extracted,
+  };
 }
 
-/** A paper's phrases, each once: its sublinear weight in the paper and how it was spelled. */
+/** Drops the phrases found in more than `maxPapers` papers (the corpus' theme) and their weight from their topics' mass. */
+function dropCorpusThemes(counts: PhraseCounts, maxPapers: number): void {
+  const { k, topicMass } = counts;
+  for (let phrase = 0; phrase < counts.counted.length; phrase++) {
+    if (counts.counted[phrase] !== 1 || (counts.papers[phrase] as number) <= maxPapers) continue;
+    counts.counted[phrase] = 0;
+    for (let topic = 0; topic < k; topic++) {
+      const at = phrase * k + topic;
+      if ((counts.papersIn[at] as number) > 0) topicMass[topic] = (topicMass[topic] as number) - (counts.byTopic[at] as number);
+    }
+  }
+}
+
+/** How phrase p was spelled in its papers, with counts. */
+function surfacesOf(counts: PhraseCounts, phrase: number): Map<string, number> {
+  const surfaces = new Map<string, number>();
+  for (let at = counts.start[phrase] as number; at < (counts.start[phrase + 1] as number); at++) {
+    const spelled = counts.extracted[counts.docs[at] as number]?.surfaces[counts.slots[at] as number] ?? [];
+    for (const [surface, count] of spelled) surfaces.set(surface, (surfaces.get(surface) ?? 0) + count);
+  }
+  return surfaces;
+}
+
+/** A paper's phrases, each once, in order of first use (the title's first), as ids of `phraseTable`. */
 interface DocPhrases {
-  keys: Array<{ key: string; weight: number; surfaces: Array<[string, number]> }>;
-  /** Phrases of the title, each once. */
-  titleKeys: string[];
-  roles: Array<[string, WordRoles]>;
+  ids: Int32Array;
+  /** Each phrase's sublinear weight in the paper. */
+  weights: Float64Array;
+  /** How the paper spelled each phrase, with counts. */
+  surfaces: Array<Array<[string, number]>>;
+  /** The first `titleCount` phrases are the title's. */
+  titleCount: number;
+  /** How often the paper uses each word (`roleIds`, phrase ids) as the head of a noun phrase or as a modifier. */
+  roleIds: Int32Array;
+  roleHeads: Int32Array;
+  roleModifiers: Int32Array;
+}
+
+/** Phrase ids are interned here; renewed when it grows past this many, as the phrases cached on papers then refer to the old one. */
+const PHRASE_TABLE_LIMIT = 1 << 21;
+let phraseTable = new PhraseTable();
+
+function renewPhraseTable(): void {
+  if (phraseTable.size < PHRASE_TABLE_LIMIT) return;
+  phraseTable = new PhraseTable();
+  wordInfos.clear();
 }
 
 /**
  * Each paper's phrases, kept while the paper object lives: the second level labels the same papers
  * again, and extraction is most of what labelling costs (SciFact: half of the topics' time).
  */
-const extracted = new WeakMap<object, { title: string; abstract: string; phrases: DocPhrases }>();
+const extracted = new WeakMap<object, { title: string; abstract: string; table: PhraseTable; phrases: DocPhrases }>();
 
 function docPhrases(doc: LabelInput['docs'][number]): DocPhrases {
+  // Read once: a paper in shared memory decodes its text at each read.
+  const { title, abstract } = doc;
   const known = extracted.get(doc);
-  if (known && known.title === doc.title && known.abstract === doc.abstract) return known.phrases;
-  const roles = new Map<string, WordRoles>();
-  const inTitle = extractPhrases(doc.title, TITLE_WEIGHT, roles);
-  // A phrase's spellings in one paper are one or two: a list searched in order of first use, not a map each.
-  const byKey = new Map<string, { key: string; weight: number; surfaces: Array<[string, number]> }>();
-  const add = ({ key, surface, weight }: Occurrence) => {
-    const entry = byKey.get(key);
-    if (!entry) {
-      byKey.set(key, { key, weight, surfaces: [[surface, 1]] });
-      return;
-    }
-    entry.weight += weight;
-    const spelled = entry.surfaces.find(([known]) => known === surface);
-    if (spelled) spelled[1]++;
-    else entry.surfaces.push([surface, 1]);
-  };
-  inTitle.forEach(add);
-  extractPhrases(doc.abstract, 1, roles).forEach(add);
-  const keys = [...byKey.values()];
-  // Sublinear, so that one paper repeating a word does not make it the topic's word.
-  for (const entry of keys) entry.weight = 1 + Math.log(entry.weight);
+  if (known && known.title === title && known.abstract === abstract && known.table === phraseTable) return known.phrases;
+  const builder = new DocBuilder();
+  extractPhrases(title, TITLE_WEIGHT, builder);
+  const titleCount = builder.ids.length;
+  extractPhrases(abstract, 1, builder);
   const phrases: DocPhrases = {
-    keys,
-    titleKeys: [...new Set(inTitle.map((occurrence) => occurrence.key))],
-    roles: [...roles],
+    ids: Int32Array.from(builder.ids),
+    // Sublinear, so that one paper repeating a word does not make it the topic's word.
+    weights: Float64Array.from(builder.weights, (weight) => 1 + Math.log(weight)),
+    surfaces: builder.surfaces,
+    titleCount,
+    roleIds: Int32Array.from(builder.roleIds),
+    roleHeads: Int32Array.from(builder.heads),
+    roleModifiers: Int32Array.from(builder.modifiers),
   };
-  extracted.set(doc, { title: doc.title, abstract: doc.abstract, phrases });
+  extracted.set(doc, { title, abstract, table: phraseTable, phrases });
   return phrases;
 }
 
+/** A paper's phrases and word roles as they are found. */
+class DocBuilder {
+  readonly ids: number[] = [];
+  readonly weights: number[] = [];
+  readonly surfaces: Array<Array<[string, number]>> = [];
+  readonly roleIds: number[] = [];
+  readonly heads: number[] = [];
+  readonly modifiers: number[] = [];
+  readonly #slots = new Map<number, number>();
+  readonly #roles = new Map<number, number>();
+
+  add(id: number, surface: string, weight: number): void {
+    const slot = this.#slots.get(id);
+    if (slot === undefined) {
+      this.#slots.set(id, this.ids.length);
+      this.ids.push(id);
+      this.weights.push(weight);
+      this.surfaces.push([[surface, 1]]);
+      return;
+    }
+    this.weights[slot] = (this.weights[slot] as number) + weight;
+    // A phrase's spellings in one paper are one or two: a list searched in order of first use.
+    const spellings = this.surfaces[slot] as Array<[string, number]>;
+    const spelled = spellings.find(([known]) => known === surface);
+    if (spelled) spelled[1]++;
+    else spellings.push([surface, 1]);
+  }
+
+  head(word: number): void {
+    const role = this.#role(word);
+    this.heads[role] = (this.heads[role] as number) + 1;
+  }
+
+  modifier(word: number): void {
+    const role = this.#role(word);
+    this.modifiers[role] = (this.modifiers[role] as number) + 1;
+  }
+
+  #role(word: number): number {
+    let role = this.#roles.get(word);
+    if (role === undefined) {
+      role = this.roleIds.length;
+      this.#roles.set(word, role);
+      this.roleIds.push(word);
+      this.heads.push(0);
+      this.modifiers.push(0);
+    }
+    return role;
+  }
+}
+
 /**
- * c-TF-IDF (Grootendorst 2022): tf within the topic × log(1 + average topic mass / corpus frequency).
- * `topicMass` is the weight of all of each topic's phrases, counted or not.
+ * c-TF-IDF (Grootendorst 2022): tf within the topic × log(1 + average topic mass / corpus frequency),
+ * at `[p * k + topic]` for the counted phrases. `topicMass` is the weight of all of each topic's phrases, counted or not.
  */
-function classTfIdf(phrases: Map<string, PhraseStats>, topicMass: readonly number[]): Array<Map<string, number>> {
-  const k = topicMass.length;
+function classTfIdf(counts: PhraseCounts): Float64Array {
+  const { k, topicMass } = counts;
   const averageMass = topicMass.reduce((sum, mass) => sum + mass, 0) / Math.max(1, k);
-  const scores = Array.from({ length: k }, () => new Map<string, number>());
-  for (const [key, stats] of phrases) {
-    const idf = Math.log(1 + averageMass / stats.total);
-    for (const [topic, weight] of stats.byTopic) {
-      scores[topic]?.set(key, (weight / (topicMass[topic] as number)) * idf);
+  const scores = new Float64Array(counts.byTopic.length);
+  for (let phrase = 0; phrase < counts.counted.length; phrase++) {
+    if (counts.counted[phrase] !== 1) continue;
+    const idf = Math.log(1 + averageMass / (counts.total[phrase] as number));
+    for (let topic = 0; topic < k; topic++) {
+      const at = phrase * k + topic;
+      if ((counts.papersIn[at] as number) > 0) scores[at] = ((counts.byTopic[at] as number) / (topicMass[topic] as number)) * idf;
     }
   }
   return scores;
 }
 
 /**
- * Unigrams (compounds kept whole) and bigrams of adjacent content words, keyed by stems. Counts
- * into `roles` how each word is used: first of a pair (modifier), last of a pair or alone after a
- * determiner (head).
+ * Unigrams (compounds kept whole) and bigrams of adjacent content words, keyed by stems, into
+ * `into`. Counts how each word is used: first of a pair (modifier), last of a pair or alone after a
+ * determiner (head). The words are those `tokenize` gives, less the parts the tokenizer adds after a
+ * compound (keeping "text-to-image" as one word), read in one pass: each word is settled once the
+ * next one is read, as whether they pair decides its roles and its bigram.
  */
-function extractPhrases(text: string, weight: number, roles: Map<string, WordRoles>): Occurrence[] {
+function extractPhrases(text: string, weight: number, into: DocBuilder): void {
   const clean = text.replace(URL_PATTERN, ' ');
-  const { words, starts, texts } = wholeWords(clean);
-  const count = words.length;
-  const ends = words.map((token, position) => (starts[position] as number) + token.end - token.start);
-  // Most words are whole matches: their matched text, already in the tokenizer's cache, is the surface.
-  const surface = (position: number): string => texts[position] ?? clean.slice(starts[position], ends[position]);
-  const phraseWord = words.map(isPhraseWord);
-  const occurrences: Occurrence[] = [];
-  const role = (term: string) => roles.get(term) ?? (roles.set(term, { heads: 0, modifiers: 0 }).get(term) as WordRoles);
-  // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
-  const pairedWithNext = words.map(
-    (token, position) =>
-      position + 1 < count &&
-      phraseWord[position] === true &&
-      phraseWord[position + 1] === true &&
-      (words[position + 1] as Token).term !== token.term &&
-      onlySpaces(clean, ends[position] as number, starts[position + 1] as number),
-  );
-  for (let position = 0; position < count; position++) {
-    if (!phraseWord[position]) continue;
-    const token = words[position] as Token;
-    const start = starts[position] as number;
-    const boilerplate = isBoilerplate(token);
-    if (!boilerplate) occurrences.push({ key: token.term, surface: surface(position), weight });
-    const paired = pairedWithNext[position] === true;
-    if (paired) role(token.term).modifiers++;
-    // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
-    const endsRun =
-      !paired && (pairedWithNext[position - 1] === true || DETERMINER_BEFORE.test(clean.slice(Math.max(0, start - 8), start)));
-    if (endsRun) role(token.term).heads++;
-    if (boilerplate || !paired) continue;
-    const next = words[position + 1] as Token;
-    if (isBoilerplate(next) && !HEAD_TERMS.has(next.term)) continue;
-    // Only spaces lie between the two words, and none inside either: the spaced-out pair.
-    occurrences.push({ key: `${token.term} ${next.term}`, surface: `${surface(position)} ${surface(position + 1)}`, weight });
-  }
-  return occurrences;
-}
-
-/**
- * The text's words as `tokenize` gives them, less the parts the tokenizer adds after a compound
- * (keeping "text-to-image" as one word): each word's token (the tokenizer's shared object, offsets
- * relative to its match) and its start in the text. `texts[i]` is the word's matched text when the
- * token is all of it (its surface, without slicing the text again).
- */
-function wholeWords(text: string): { words: Token[]; starts: number[]; texts: Array<string | undefined> } {
-  const words: Token[] = [];
-  const starts: number[] = [];
-  const texts: Array<string | undefined> = [];
+  // The word read last, not settled yet: its facts, place in the text and matched text (its surface when the token is all of it).
+  let held: WordInfo | undefined;
+  let heldStart = 0;
+  let heldEnd = 0;
+  let heldText: string | undefined;
+  // Whether the word before the held one paired with it.
+  let heldEndsPair = false;
+  const settle = (next: WordInfo | undefined, nextStart: number, nextEnd: number, nextText: string | undefined): void => {
+    const info = held;
+    if (info === undefined) return;
+    // Adjacent only when nothing but spaces separates them: no stop word, no punctuation.
+    const paired = next !== undefined && info.phrase && next.phrase && next.id !== info.id && onlySpaces(clean, heldEnd, nextStart);
+    if (info.phrase) {
+      const surface = heldText ?? clean.slice(heldStart, heldEnd);
+      if (!info.boilerplate) into.add(info.id, surface, weight);
+      if (paired) into.modifier(info.id);
+      // The head of a run of content words is its last word: "clean" in "original clean target" is not one.
+      const endsRun = !paired && (heldEndsPair || DETERMINER_BEFORE.test(clean.slice(Math.max(0, heldStart - 8), heldStart)));
+      if (endsRun) into.head(info.id);
+      // Only spaces lie between the two words, and none inside either: the spaced-out pair.
+      if (paired && !info.boilerplate && !(next.boilerplate && !next.headTerm)) {
+        into.add(phraseTable.pair(info.id, next.id), `${surface} ${nextText ?? clean.slice(nextStart, nextEnd)}`, weight);
+      }
+    }
+    heldEndsPair = paired;
+  };
   let compoundEnd = -1;
-  forEachWord(text, (analysed, at) => {
-    for (const token of analysed.tokens) {
+  forEachWord(clean, (analysed, at) => {
+    const { tokens } = analysed;
+    const known = tokenInfos(analysed);
+    for (let index = 0; index < tokens.length; index++) {
+      const token = tokens[index] as Token;
       if (at + token.start < compoundEnd) continue;
-      words.push(token);
-      starts.push(at + token.start);
-      texts.push(token.start === 0 && token.end === analysed.text.length ? analysed.text : undefined);
-      if (/[-^/.]/.test(token.word)) compoundEnd = at + token.end;
+      const info = known[index] as WordInfo;
+      const start = at + token.start;
+      const end = start + token.end - token.start;
+      const whole = token.start === 0 && token.end === analysed.text.length ? analysed.text : undefined;
+      settle(info, start, end, whole);
+      held = info;
+      heldStart = start;
+      heldEnd = end;
+      heldText = whole;
+      if (info.compound) compoundEnd = at + token.end;
     }
   });
-  return { words, starts, texts };
+  settle(undefined, 0, 0, undefined);
 }
 
 /** Whether `text[from, to)` is one or more whitespace characters (`/^\s+$/`), without slicing it. */
@@ -823,17 +942,46 @@ function isSpace(code: number): boolean {
   );
 }
 
-// A corpus repeats few distinct words: each is judged once (bounded, like the tokenizer's caches).
-const PHRASE_WORD_CACHE_LIMIT = 100_000;
-const phraseWords = new Map<string, boolean>();
+/** What labelling needs of a word, judged once per distinct word: a corpus repeats few. */
+interface WordInfo {
+  /** Whether it may be part of a phrase (`judgePhraseWord`). */
+  phrase: boolean;
+  /** Says nothing about a topic's subject (`BOILERPLATE_TERMS`, by the word or its stem). */
+  boilerplate: boolean;
+  /** A boilerplate head that still makes a technical phrase after a topical word (`HEAD_TERMS`). */
+  headTerm: boolean;
+  /** Its stem's id in `phraseTable`. */
+  id: number;
+  /** A compound ("text-to-image"): the tokenizer's parts after it are not words of their own here. */
+  compound: boolean;
+}
 
-function isPhraseWord(token: Token): boolean {
-  const known = phraseWords.get(token.word);
+// Bounded, like the tokenizer's caches.
+const WORD_INFO_LIMIT = 100_000;
+const wordInfos = new Map<string, WordInfo>();
+
+function wordInfo(token: Token): WordInfo {
+  const known = wordInfos.get(token.word);
   if (known !== undefined) return known;
-  if (phraseWords.size >= PHRASE_WORD_CACHE_LIMIT) phraseWords.clear();
-  const judged = judgePhraseWord(token.word);
-  phraseWords.set(token.word, judged);
-  return judged;
+  if (wordInfos.size >= WORD_INFO_LIMIT) wordInfos.clear();
+  const info: WordInfo = {
+    phrase: judgePhraseWord(token.word),
+    boilerplate: BOILERPLATE_TERMS.has(token.word) || BOILERPLATE_TERMS.has(token.term),
+    headTerm: HEAD_TERMS.has(token.term),
+    id: phraseTable.word(token.term),
+    compound: /[-^/.]/.test(token.word),
+  };
+  wordInfos.set(token.word, info);
+  return info;
+}
+
+/** Its tokens' `WordInfo`, kept on the tokenizer's shared word while the phrase table lasts: no look-up at each occurrence. */
+function tokenInfos(analysed: AnalysedWord): WordInfo[] {
+  const memo = analysed.memo;
+  if (memo !== undefined && memo.owner === phraseTable) return memo.value as WordInfo[];
+  const infos = analysed.tokens.map(wordInfo);
+  analysed.memo = { owner: phraseTable, value: infos };
+  return infos;
 }
 
 function judgePhraseWord(word: string): boolean {
@@ -845,17 +993,13 @@ function judgePhraseWord(word: string): boolean {
   return parts.length === 1 || !edges.some((part) => STOP_WORDS.has(part) || BOILERPLATE_TERMS.has(stem(part)));
 }
 
-function isBoilerplate(token: Token): boolean {
-  return BOILERPLATE_TERMS.has(token.word) || BOILERPLATE_TERMS.has(token.term);
-}
-
 /**
  * The most frequent spelling of a phrase, lower-cased except for words written with capitals
  * inside them (acronyms and names such as RLVR, LLMs, ReNO).
  */
-function displayForm(stats: PhraseStats): string {
+function displayForm(surfaces: ReadonlyMap<string, number>): string {
   const byLower = new Map<string, Map<string, number>>();
-  for (const [surface, count] of stats.surfaces) {
+  for (const [surface, count] of surfaces) {
     const lower = surface.toLowerCase();
     const variants = byLower.get(lower) ?? new Map<string, number>();
     variants.set(surface, count);
@@ -876,15 +1020,41 @@ function mostFrequent<T>(counts: ReadonlyArray<readonly [string, number]>, value
   return [key, values.get(key) as T];
 }
 
-interface RankedPhrase {
-  key: string;
-  score: number;
-  display: string;
+/** A phrase ranked for a topic. Its display form is found when first read: most ranked phrases are never shown. */
+class RankedPhrase {
+  readonly #displayOf: (phrase: number) => string;
+
+  constructor(
+    /** Its index in the `PhraseCounts`. */
+    readonly phrase: number,
+    readonly key: string,
+    readonly score: number,
+    displayOf: (phrase: number) => string,
+  ) {
+    this.#displayOf = displayOf;
+  }
+
+  get display(): string {
+    return this.#displayOf(this.phrase);
+  }
+
+  withScore(score: number): RankedPhrase {
+    return new RankedPhrase(this.phrase, this.key, score, this.#displayOf);
+  }
 }
 
-function dedupeByDisplay(ranked: RankedPhrase[]): RankedPhrase[] {
+/** The first `limit` phrases of distinct display forms (case aside). */
+function dedupeByDisplay(ranked: readonly RankedPhrase[], limit: number): RankedPhrase[] {
   const seen = new Set<string>();
-  return ranked.filter((phrase) => !seen.has(phrase.display.toLowerCase()) && seen.add(phrase.display.toLowerCase()));
+  const kept: RankedPhrase[] = [];
+  for (const phrase of ranked) {
+    if (kept.length >= limit) break;
+    const lower = phrase.display.toLowerCase();
+    if (seen.has(lower)) continue;
+    seen.add(lower);
+    kept.push(phrase);
+  }
+  return kept;
 }
 
 /**
@@ -895,19 +1065,30 @@ function dedupeByDisplay(ranked: RankedPhrase[]): RankedPhrase[] {
  */
 function chooseLabelPhrases(
   ranked: RankedPhrase[],
-  phrases: Map<string, PhraseStats>,
+  counts: PhraseCounts,
+  topicOf: Int32Array,
   topic: number,
   maxPhrases: number,
   usedPhrases: ReadonlySet<string>,
   sizes: { topic: number; corpus: number },
 ): RankedPhrase[] | undefined {
-  const pool = ranked.filter((phrase) => !usedPhrases.has(phrase.display.toLowerCase())).slice(0, LABEL_POOL);
+  const pool: RankedPhrase[] = [];
+  for (const phrase of ranked) {
+    if (pool.length >= LABEL_POOL) break;
+    if (!usedPhrases.has(phrase.display.toLowerCase())) pool.push(phrase);
+  }
   const first = pool[0];
   if (!first) return undefined;
-  const papersOf = (phrase: RankedPhrase) => phrases.get(phrase.key)?.papers.get(topic) ?? new Set<number>();
-  const distinctiveness = (phrase: RankedPhrase) => {
-    const everywhere = [...(phrases.get(phrase.key)?.papers.values() ?? [])].reduce((sum, papers) => sum + papers.size, 0);
-    const inside = papersOf(phrase).size;
+  const papersOf = ({ phrase }: RankedPhrase) => {
+    const inTopic: number[] = [];
+    for (let at = counts.start[phrase] as number; at < (counts.start[phrase + 1] as number); at++) {
+      if (topicOf[counts.docs[at] as number] === topic) inTopic.push(counts.docs[at] as number);
+    }
+    return inTopic;
+  };
+  const distinctiveness = ({ phrase }: RankedPhrase) => {
+    const everywhere = counts.papers[phrase] as number;
+    const inside = counts.papersIn[phrase * counts.k + topic] as number;
     const outsideShare = (everywhere - inside) / Math.max(1, sizes.corpus - sizes.topic);
     return outsideShare > 0 ? inside / Math.max(1, sizes.topic) / outsideShare : Number.POSITIVE_INFINITY;
   };

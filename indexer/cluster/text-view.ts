@@ -29,9 +29,13 @@ const LSA_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE;
 export function tfIdfMatrix(counted: CorpusTerms): TermMatrix {
   const n = counted.titleLengths.length;
   const { documentFrequency } = counted;
-  const vocabulary = counted.terms
-    .map((term, id) => ({ term, id, df: documentFrequency[id] as number }))
-    .filter(({ df }) => df >= 2 && df <= n / 2)
+  // Only the kept terms become objects: a topic's papers (`selectTerms`) hold few of the corpus' terms.
+  const kept: Array<{ term: string; id: number; df: number }> = [];
+  counted.terms.forEach((term, id) => {
+    const df = documentFrequency[id] as number;
+    if (df >= 2 && df <= n / 2) kept.push({ term, id, df });
+  });
+  const vocabulary = kept
     .sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : 1))
     .slice(0, MAX_VOCABULARY)
     .sort((a, b) => (a.term < b.term ? -1 : 1));
@@ -163,13 +167,15 @@ export function rightSingularVectors(
   }
   // Bᵀ = Aᵀ Q is vocabulary × width; B Bᵀ is small (width × width).
   const projected = multiplyTransposed(matrix, basis);
+  // Symmetric: each sum is taken once, over the rows in order, and mirrored (the same products in the same order).
+  const flat = flatten(projected, width);
   const gram = Array.from({ length: width }, () => new Float64Array(width));
   for (let i = 0; i < width; i++) {
-    const target = gram[i] as Float64Array;
-    for (let j = 0; j < width; j++) {
+    for (let j = i; j < width; j++) {
       let sum = 0;
-      for (const row of projected) sum += (row[i] as number) * (row[j] as number);
-      target[j] = sum;
+      for (let at = 0; at < flat.length; at += width) sum += (flat[at + i] as number) * (flat[at + j] as number);
+      (gram[i] as Float64Array)[j] = sum;
+      (gram[j] as Float64Array)[i] = sum;
     }
   }
   const { values, vectors } = symmetricEigen(gram);
