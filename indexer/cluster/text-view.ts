@@ -163,44 +163,31 @@ export function rightSingularVectors(
   }
   // Bᵀ = Aᵀ Q is vocabulary × width; B Bᵀ is small (width × width).
   const projected = multiplyTransposed(matrix, basis);
-  const { values, vectors } = symmetricEigen(gramOfColumns(projected, width));
+  const gram = Array.from({ length: width }, () => new Float64Array(width));
+  for (let i = 0; i < width; i++) {
+    const target = gram[i] as Float64Array;
+    for (let j = 0; j < width; j++) {
+      let sum = 0;
+      for (const row of projected) sum += (row[i] as number) * (row[j] as number);
+      target[j] = sum;
+    }
+  }
+  const { values, vectors } = symmetricEigen(gram);
   const order = values
     .map((value, index) => ({ value, index }))
     .sort((a, b) => b.value - a.value || a.index - b.index)
     .slice(0, dimension);
-  // Each kept eigenvector as one adjacent column (read once per vocabulary row below), with its σ.
-  const kept = order.filter(({ value }) => value > 1e-12);
-  const columns = kept.map(({ index }) => Float64Array.from(vectors, (row) => row[index] as number));
-  const sigmas = kept.map(({ value }) => Math.sqrt(value));
-  const targets = kept.map(({ index }) => order.findIndex((entry) => entry.index === index));
   const directions = projected.map((row) => {
     const direction = new Float64Array(dimension);
-    for (let c = 0; c < columns.length; c++) {
-      const column = columns[c] as Float64Array;
+    order.forEach(({ value, index }, j) => {
+      if (value <= 1e-12) return;
       let sum = 0;
-      for (let m = 0; m < width; m++) sum += (row[m] as number) * (column[m] as number);
-      direction[targets[c] as number] = sum / (sigmas[c] as number);
-    }
+      for (let m = 0; m < width; m++) sum += (row[m] as number) * ((vectors[m] as Float64Array)[index] as number);
+      direction[j] = sum / Math.sqrt(value);
+    });
     return direction;
   });
   return { directions, values: Array.from({ length: dimension }, (_, j) => Math.sqrt(Math.max(0, order[j]?.value ?? 0))) };
-}
-
-/**
- * MᵀM of rows of `width`, row by row (each row read once, not once per entry) and one triangle
- * mirrored: each entry is the same sum, in the same row order, as a dot product of two columns.
- */
-function gramOfColumns(rows: readonly Float64Array[], width: number): Float64Array[] {
-  const gram = new Float64Array(width * width);
-  for (const row of rows) {
-    for (let i = 0; i < width; i++) {
-      const value = row[i] as number;
-      const at = i * width;
-      for (let j = i; j < width; j++) gram[at + j] = (gram[at + j] as number) + value * (row[j] as number);
-    }
-  }
-  for (let i = 0; i < width; i++) for (let j = 0; j < i; j++) gram[i * width + j] = gram[j * width + i] as number;
-  return rowsOf(gram, width, width);
 }
 
 /**

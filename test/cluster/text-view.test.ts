@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineViews, latentSemanticVectors, tfIdfMatrix } from '../../indexer/cluster/index.js';
 import { createRandom } from '../../indexer/cluster/random.js';
-import { multiply, rightSingularVectors, selectTerms } from '../../indexer/cluster/text-view.js';
+import { multiply, selectTerms } from '../../indexer/cluster/text-view.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 
 const VOCABULARIES = [
@@ -22,23 +22,6 @@ function twoTopicDocs(count: number, seed: number) {
 const cosine = (a: Float32Array, b: Float32Array) => a.reduce((sum, value, i) => sum + value * (b[i] as number), 0);
 
 describe('text view', () => {
-  it('finds the singular directions it found before their Gram matrix was summed row by row (pinned to the bit)', () => {
-    const random = createRandom(5);
-    const vocabularySize = 300;
-    const rows = Array.from({ length: 120 }, () => {
-      const columns = [...new Set(Array.from({ length: 12 }, () => Math.floor(random() * vocabularySize)))].sort((a, b) => a - b);
-      return { columns: Int32Array.from(columns), weights: Float32Array.from(columns, () => random()) };
-    });
-    const { directions, values } = rightSingularVectors({ vocabularySize, rows }, 6, 9);
-    let digest = 0;
-    for (const word of new Uint32Array(Float64Array.from(directions.flatMap((direction) => [...direction])).buffer))
-      digest = (Math.imul(digest, 31) + word) | 0;
-    expect(values).toEqual([
-      4.293782498600067, 3.088586700099784, 3.001097381428491, 2.9401172084177625, 2.9137066766358024, 2.8278352805952833,
-    ]);
-    expect(digest).toBe(512662745);
-  });
-
   it('gives unit TF-IDF rows over terms found in two papers and at most half of them', () => {
     const matrix = tfIdfMatrix(
       countCorpusTerms([
