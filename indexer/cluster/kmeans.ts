@@ -184,10 +184,11 @@ function chooseK(
   const high = Math.min(range.high, distinct - 1);
   if (high < 2) return Math.max(1, Math.min(distinct, range.high));
   const scores: Array<{ k: number; silhouette: number; stability: number }> = [];
-  // Converted once for the thirty-odd runs below, not once per run.
+  // Converted and measured once for the thirty-odd runs below, not once per run.
   const arrays = toArrays(unitSample);
+  const seedDistances = new SeedDistances(unitSample);
   for (let k = Math.min(range.low, high); k <= high; k++) {
-    const runs = Array.from({ length: STABILITY_RUNS }, (_, run) => runKmeans(unitSample, k, seed + run, arrays).clusters);
+    const runs = Array.from({ length: STABILITY_RUNS }, (_, run) => runKmeans(unitSample, k, seed + run, arrays, seedDistances).clusters);
     const silhouette = mean(runs.map((clusters) => silhouetteFromDistances(distances, clusters)));
     const agreements: number[] = [];
     for (let i = 0; i < runs.length; i++) {
@@ -216,8 +217,9 @@ function runKmeans(
   k: number,
   seed: number,
   arrays: number[][] = toArrays(points),
+  distances = new SeedDistances(points),
 ): { clusters: number[]; centroids: number[][] } {
-  const initialization = kmeansPlusPlus(points, k, seed).map((point) => Array.from(point));
+  const initialization = kmeansPlusPlus(points, k, seed, distances).map((point) => Array.from(point));
   const result = kmeans(arrays, k, { initialization, maxIterations: MAX_ITERATIONS, tolerance: CONVERGENCE_TOLERANCE });
   return { clusters: result.clusters, centroids: result.centroids };
 }
@@ -254,8 +256,10 @@ function lloydFrom(points: readonly Float32Array[], initialization: number[][]):
 function bestOfRestarts(points: readonly Float32Array[], k: number, seed: number): { clusters: number[]; centroids: number[][] } {
   let best: { result: { clusters: number[]; centroids: number[][] }; inertia: number } | undefined;
   const restarts = points.length > SILHOUETTE_SAMPLE_SIZE ? FIT_RESTARTS.large : FIT_RESTARTS.small;
+  const arrays = toArrays(points);
+  const seedDistances = new SeedDistances(points);
   for (let restart = 0; restart < restarts; restart++) {
-    const result = runKmeans(points, k, seed + restart);
+    const result = runKmeans(points, k, seed + restart, arrays, seedDistances);
     const inertia = points.reduce(
       (sum, point, index) => sum + squaredDistance(point, result.centroids[result.clusters[index] as number] as number[]),
       0,
@@ -266,31 +270,66 @@ function bestOfRestarts(points: readonly Float32Array[], k: number, seed: number
 }
 
 /**
+ * Squared distances from each point to the others, a row per point computed on its first use and
+ * kept: k-means++ measures every point against each candidate seed, and the thirty-odd runs of
+ * 'auto' on one sample draw the same candidates again and again (at most n rows of n: 4 MB at 700).
+ */
+class SeedDistances {
+  readonly #points: readonly Float32Array[];
+  readonly #rows = new Map<number, Float64Array>();
+
+  constructor(points: readonly Float32Array[]) {
+    this.#points = points;
+  }
+
+  /** `squaredDistance32(points[i], points[index])` for every i; the caller must not change it. */
+  row(index: number): Float64Array {
+    let row = this.#rows.get(index);
+    if (row === undefined) {
+      const points = this.#points;
+      const candidate = points[index] as Float32Array;
+      row = new Float64Array(points.length);
+      for (let i = 0; i < points.length; i++) row[i] = squaredDistance32(points[i] as Float32Array, candidate);
+      this.#rows.set(index, row);
+    }
+    return row;
+  }
+}
+
+/**
  * Greedy k-means++ seeding (Arthur & Vassilvitskii 2007, with scikit-learn's 2 + ln k local
  * trials): each next seed is the best of a few candidates drawn in proportion to squared distance.
  */
-function kmeansPlusPlus(points: readonly Float32Array[], k: number, seed: number): Float32Array[] {
+function kmeansPlusPlus(points: readonly Float32Array[], k: number, seed: number, distances = new SeedDistances(points)): Float32Array[] {
   const random = createRandom(seed);
   const n = points.length;
   const trials = 2 + Math.floor(Math.log(k));
-  const seeds = [points[Math.floor(random() * n)] as Float32Array];
-  let closest: Float64Array = Float64Array.from(points, (point) => squaredDistance32(point, seeds[0] as Float32Array));
+  const first = Math.floor(random() * n);
+  const seeds = [points[first] as Float32Array];
+  let closest = distances.row(first);
   while (seeds.length < k) {
-    const potential = closest.reduce((sum, distance) => sum + distance, 0);
+    const potential = sum(closest);
     let best: { index: number; distances: Float64Array; potential: number } | undefined;
     for (let trial = 0; trial < trials; trial++) {
       const index = drawProportional(closest, potential * random());
-      const candidate = points[index] as Float32Array;
-      const distances = new Float64Array(n);
-      for (let i = 0; i < n; i++) distances[i] = Math.min(closest[i] as number, squaredDistance32(points[i] as Float32Array, candidate));
-      const total = distances.reduce((sum, distance) => sum + distance, 0);
-      if (!best || total < best.potential) best = { index, distances, potential: total };
+      const toCandidate = distances.row(index);
+      const nearer = new Float64Array(n);
+      for (let i = 0; i < n; i++) nearer[i] = Math.min(closest[i] as number, toCandidate[i] as number);
+      const total = sum(nearer);
+      if (!best || total < best.potential) best = { index, distances: nearer, potential: total };
     }
     if (!best) break;
     seeds.push(points[best.index] as Float32Array);
     closest = best.distances;
   }
   return seeds;
+}
+
+/** The values added in order (as `reduce` would, without a call per value). */
+function sum(values: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i] as number;
+  return total;
 }
 
 /** The index where the running sum of `weights` passes `target`. */

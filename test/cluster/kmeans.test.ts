@@ -55,6 +55,18 @@ describe('clusterPapers', () => {
     expect(clusterPapers({ vectors, k: 'auto' }).k).toBeGreaterThanOrEqual(8);
   });
 
+  it('gives the topics it gave before the seeding kept its distances for the runs of auto k (pinned)', () => {
+    // Overlapping blobs, so the choice of k and the topics depend on every k-means++ seed drawn.
+    const { vectors } = gaussianBlobs(9, 90, 24, 2.5, 11);
+    const result = clusterPapers({ vectors, k: 'auto', seed: 3 });
+    let digest = 0;
+    for (const topic of result.assignments) digest = (Math.imul(digest, 31) + topic) | 0;
+    expect(result.k).toBe(7);
+    expect(result.silhouette).toBe(0.07678761412688999);
+    expect(digest).toBe(1105497923);
+    expect(clusterPapers({ vectors, k: 'auto', seed: 4 }).assignments).not.toEqual(result.assignments);
+  });
+
   it('gives the same topics for the same input and seed', () => {
     const { vectors } = gaussianBlobs(5, 20, 20, 1.2, 3);
     const first = clusterPapers({ vectors, seed: 7 });

@@ -265,6 +265,47 @@ function addReading(sums: Float64Array, at: number, reading: Reading, boost: num
   for (let j = 0; j < dimension; j++) sums[at + j] = (sums[at + j] as number) + (codes[offset + j] as number) * factor;
 }
 
+/**
+ * `addReading` of one reading to two sums, at `boost` to the one at `at` and `otherBoost` to the one
+ * at `otherAt`: the same products and sums as two calls (so the same bits), with the row's codes,
+ * weight and scale read once.
+ */
+function addReadingTwice(
+  sums: Float64Array,
+  at: number,
+  boost: number,
+  otherAt: number,
+  otherBoost: number,
+  reading: Reading,
+  lexicon: Lexicon,
+  weighting: Weighting,
+): void {
+  const { dimension, codes, scales } = lexicon.table;
+  const row = reading.row;
+  if (row < 0) {
+    const hashed = hashedOf(reading, lexicon);
+    const weight = weighting.oovWeightOf(reading);
+    const factor = weight * boost * lexicon.typicalNorm;
+    const otherFactor = weight * otherBoost * lexicon.typicalNorm;
+    for (let j = 0; j < dimension; j++) {
+      const value = hashed[j] as number;
+      sums[at + j] = (sums[at + j] as number) + value * factor;
+      sums[otherAt + j] = (sums[otherAt + j] as number) + value * otherFactor;
+    }
+    return;
+  }
+  const weight = weighting.weightOf(row);
+  const scale = scales[row] as number;
+  const factor = weight * boost * scale;
+  const otherFactor = weight * otherBoost * scale;
+  const offset = row * dimension;
+  for (let j = 0; j < dimension; j++) {
+    const value = codes[offset + j] as number;
+    sums[at + j] = (sums[at + j] as number) + value * factor;
+    sums[otherAt + j] = (sums[otherAt + j] as number) + value * otherFactor;
+  }
+}
+
 /** The weighted average of the terms' vectors (unnormalised, common component still in). */
 export function averageVector(terms: readonly Term[], lexicon: Lexicon, weighting: Weighting): Float32Array {
   const average = new WeightedAverage(lexicon, weighting);
@@ -319,8 +360,17 @@ export function pieceVectors(
     while (start >= (ends[piece] as number)) piece++;
     counts[0] = (counts[0] as number) + 1;
     counts[piece + 1] = (counts[piece + 1] as number) + 1;
-    addReading(sums, 0, reading, start < textEnd ? TITLE_BOOST : 1, lexicon, weighting);
-    addReading(sums, (piece + 1) * dimension, reading, start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1, lexicon, weighting);
+    const boost = start < textEnd ? TITLE_BOOST : 1;
+    addReadingTwice(
+      sums,
+      0,
+      boost,
+      (piece + 1) * dimension,
+      start < (boostedBefore[piece] as number) ? TITLE_BOOST : 1,
+      reading,
+      lexicon,
+      weighting,
+    );
   };
   if (read) {
     const { readings, starts } = read;
