@@ -1,6 +1,7 @@
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 import { normaliseSpelling } from './spelling.js';
+import { WordCache } from './word-cache.js';
 
 export { mayRespell, normaliseSpelling } from './spelling.js';
 
@@ -194,8 +195,8 @@ export interface WordMemo {
 }
 
 // A corpus repeats few distinct words, so each matched word is analysed once (possessive cut,
-// case, compound parts, stop words, stems) and its tokens are reused with shifted offsets. The
-// cache is bounded so that a long-running server cannot grow it without limit.
+// case, compound parts, stop words, stems) and its tokens are reused with shifted offsets
+// (`WordCache`: bounded, keeping the words met most often).
 const WORD_CACHE_LIMIT = 100_000;
 
 function analyseWord(match: string): AnalysedWord {
@@ -228,43 +229,7 @@ export function forEachWord(text: string, visit: (word: AnalysedWord, start: num
   }
 }
 
-/**
- * The analysed words by their text, found from a word's place in the text being read: no
- * substring is made or hashed for a word already seen (the regex' match strings and a Map keyed by
- * them were most of the tokenizer's time). Open addressing over FNV-1a hashes; emptied when full,
- * as a Map of the same bound would be.
- */
-class WordCache {
-  readonly #slots = new Int32Array(1 << 18).fill(-1);
-  readonly #mask = (1 << 18) - 1;
-  readonly #words: AnalysedWord[] = [];
-  readonly #hashes: number[] = [];
-
-  find(text: string, start: number, end: number): AnalysedWord {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    const length = end - start;
-    let slot = hash & this.#mask;
-    for (let at = this.#slots[slot] as number; at !== -1; at = this.#slots[slot] as number) {
-      const word = this.#words[at] as AnalysedWord;
-      if (this.#hashes[at] === hash && word.text.length === length && text.startsWith(word.text, start)) return word;
-      slot = (slot + 1) & this.#mask;
-    }
-    const word = analyseWord(text.slice(start, end));
-    if (this.#words.length >= WORD_CACHE_LIMIT) {
-      this.#slots.fill(-1);
-      this.#words.length = 0;
-      this.#hashes.length = 0;
-      slot = hash & this.#mask;
-    }
-    this.#slots[slot] = this.#words.length;
-    this.#words.push(word);
-    this.#hashes.push(hash);
-    return word;
-  }
-}
-
-const wordCache = new WordCache();
+const wordCache = new WordCache(WORD_CACHE_LIMIT, analyseWord);
 
 /*
  * The word pattern scanned by hand. Letters and numbers are judged by code point, as the pattern's

@@ -35,8 +35,8 @@ describe('tokenize against the reference implementation', () => {
     expect(tokenize('noisy-rewards')).toEqual(referenceTokenize('noisy-rewards'));
   });
 
-  it('gives the same tokens once more distinct words were read than its cache holds (it empties and refills)', () => {
-    // 120,000 distinct words: past the word cache's bound of 100,000, so it empties once.
+  it('gives the same tokens once more distinct words were read than its cache holds (it drops some and refills)', () => {
+    // 120,000 distinct words: past the word cache's bound of 100,000, so it drops the ones met once.
     const many = Array.from({ length: 120_000 }, (_, i) => `w${i.toString(36)}x`).join(' ');
     const tokens = tokenize(many);
     expect(tokens).toHaveLength(120_000);
