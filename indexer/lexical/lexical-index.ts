@@ -33,14 +33,31 @@ export interface LexicalHit {
   score: number;
 }
 
-export interface LexicalSearchOptions {
-  k: number;
-  /** Applied before ranking: only documents it accepts compete for the `k` places. */
-  filter?: (docIndex: number) => boolean;
+/** How a query's text is analysed into weighted terms (`LexicalIndex.analyse`). */
+export interface QueryAnalysisOptions {
   /** Extra terms (stemmed, as `variants` gives them) and their weight relative to a query term. */
   expansions?: ReadonlyMap<string, number>;
   /** 'counted' for a pasted text, whose repeated words weigh more; a query counts each term once (`queryTermWeights`). */
   repeats?: 'once' | 'counted';
+}
+
+/**
+ * A query as this index ranks it: parsed, its terms' ids and weights, the expansions added. Made
+ * once per search by `LexicalIndex.analyse` and handed to each use (the phrase test, the count's
+ * lower bound, the ranking), so none analyses it again. Valid only with the index that made it.
+ */
+export interface AnalysedQuery {
+  readonly parsed: ParsedQuery;
+  /** The query's own terms and their weights: the proximity bonus pairs these. */
+  readonly queryTerms: ReadonlyMap<number, number>;
+  /** The query's terms and the expansions, with their weights: what is ranked and counted. */
+  readonly termWeights: ReadonlyMap<number, number>;
+}
+
+export interface RankOptions {
+  k: number;
+  /** Applied before ranking: only documents it accepts compete for the `k` places. */
+  filter?: (docIndex: number) => boolean;
   /**
    * Dynamic pruning (MaxScore) for queries without a filter or a quoted phrase; on by default.
    * The ranking is the same either way: off scores every posting, to check or measure it.
@@ -54,6 +71,8 @@ export interface LexicalSearchOptions {
    */
   cap?: number;
 }
+
+export type LexicalSearchOptions = RankOptions & QueryAnalysisOptions;
 
 export interface LexicalRanking {
   hits: LexicalHit[];
@@ -173,18 +192,6 @@ export class LexicalIndex {
   #admitted: Int8Array | undefined;
   #distinctive: Uint32Array | undefined;
   readonly #pairIdfs = new Map<number, number>();
-  #parsed: { query: string; parsed: ParsedQuery } | undefined;
-  /** The last query's terms (`#queryTerms`); read only, as the maps are handed out again. */
-  #analysed:
-    | {
-        query: string;
-        repeats: LexicalSearchOptions['repeats'];
-        expansions: ReadonlyMap<string, number> | undefined;
-        parsed: ParsedQuery;
-        queryTerms: ReadonlyMap<number, number>;
-        termWeights: ReadonlyMap<number, number>;
-      }
-    | undefined;
 
   constructor(data: LexicalData) {
     this.#data = data;
@@ -276,11 +283,16 @@ export class LexicalIndex {
    * depend on `k`, so pages of one query agree.
    */
   rank(query: string, options: LexicalSearchOptions): LexicalRanking {
-    const { k, filter, expansions, repeats, probe = [], cap = Number.POSITIVE_INFINITY } = options;
+    return this.rankAnalysed(this.analyse(query, options), options);
+  }
+
+  /** `rank` for a query this index has analysed (`analyse`): a search that also tests or counts it analyses it once. */
+  rankAnalysed(query: AnalysedQuery, options: RankOptions): LexicalRanking {
+    const { k, filter, probe = [], cap = Number.POSITIVE_INFINITY } = options;
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
-    const { parsed, queryTerms, termWeights } = this.#queryTerms(query, repeats, expansions);
+    const { parsed, queryTerms, termWeights } = query;
     const phrases = this.#termPositions
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#data.terms.idOf(term), offset })))
       : [];
@@ -309,29 +321,18 @@ export class LexicalIndex {
    * How many documents the query's most widespread term (or expansion) is in: at least that many
    * match the query when no filter or quoted phrase narrows it. Costs no posting's walk.
    */
-  widestTerm(query: string, expansions?: ReadonlyMap<string, number>): number {
+  widestTerm(query: AnalysedQuery): number {
     const { termOffsets } = this.#data;
     let widest = 0;
-    for (const term of this.#queryTerms(query, 'once', expansions).termWeights.keys())
+    for (const term of query.termWeights.keys())
       widest = Math.max(widest, (termOffsets[term + 1] as number) - (termOffsets[term] as number));
     return widest;
   }
 
-  /**
-   * The query's terms and quoted phrases as this index analyses text; the last query's kept, as
-   * one search asks for it several times (the phrase test, the count, the ranking).
-   */
-  parse(query: string): ParsedQuery {
-    if (this.#parsed?.query !== query) this.#parsed = { query, parsed: parseQuery(query) };
-    return this.#parsed.parsed;
-  }
-
-  /** The query parsed, its terms' ids and weights, and those with the expansions added; the last kept (`parse`). */
-  #queryTerms(query: string, given: LexicalSearchOptions['repeats'], expansions: ReadonlyMap<string, number> | undefined) {
-    const repeats = given ?? 'once';
-    const last = this.#analysed;
-    if (last && last.query === query && last.repeats === repeats && last.expansions === expansions) return last;
-    const parsed = this.parse(query);
+  /** The query's terms and quoted phrases as this index analyses text, their ids and weights, and those with the expansions added. */
+  analyse(query: string, options: QueryAnalysisOptions = {}): AnalysedQuery {
+    const { repeats = 'once', expansions } = options;
+    const parsed = parseQuery(query);
     const queryTerms = new Map<number, number>();
     for (const [term, weight] of queryTermWeights(parsed.terms, {
       repeats,
@@ -346,8 +347,7 @@ export class LexicalIndex {
       const id = this.#data.terms.idOf(term);
       if (id >= 0 && !termWeights.has(id)) termWeights.set(id, weight);
     }
-    this.#analysed = { query, repeats, expansions, parsed, queryTerms, termWeights };
-    return this.#analysed;
+    return { parsed, queryTerms, termWeights };
   }
 
   /**
