@@ -311,7 +311,7 @@ export class LexicalIndex {
         ? this.#prunedTop(terms, k, reach, probe, cap)
         : this.#exhaustiveTop(terms, reach.depth, phrases, filter, probe);
     const { scores } = this.#buffers();
-    if (pairs.length > 0) this.#addProximity(best.slice(0, PROXIMITY.depth), nearTerms, pairs, best);
+    if (pairs.length > 0) this.#addProximity(best, k, nearTerms, pairs, reach.margin);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#idOf(doc) as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return total >= cap ? { hits, total: cap, totalRelation: 'gte', matched } : { hits, total, totalRelation: 'eq', matched };
@@ -545,13 +545,20 @@ export class LexicalIndex {
   }
 
   /**
-   * Adds the proximity bonus to the scores of `docs` (the head of `ranked`) and re-sorts that head
-   * in place; the rest of `ranked` stays below it, as every bonus is positive.
+   * Adds the proximity bonus to the head of `ranked` (its first `PROXIMITY.depth`, best BM25F
+   * first) and re-sorts the documents given one in place, so that the first k are exact. Once k
+   * have their bonus, a document whose score plus the most a bonus adds (`margin`) falls below the
+   * k-th of those cannot reach the first k, nor can the documents after it (lower still): they get
+   * none and stay below.
    */
-  #addProximity(docs: number[], terms: number[], pairs: readonly TermPair[], ranked: number[]): void {
+  #addProximity(ranked: number[], k: number, terms: number[], pairs: readonly TermPair[], margin: number): void {
     const { scores } = this.#buffers();
     const { k1 } = this.params;
-    for (const doc of docs) {
+    const better = (a: number, b: number) => (scores[b] as number) - (scores[a] as number) || a - b;
+    // The documents given a bonus, best first.
+    const head: number[] = [];
+    for (const doc of ranked.slice(0, PROXIMITY.depth)) {
+      if (head.length >= k && (scores[doc] as number) + margin < (scores[head[k - 1] as number] as number)) break;
       // Each term's positions are looked up once per document, not once per pair.
       const found = terms.map((term) => this.#positionsOf(term, doc));
       let bonus = 0;
@@ -562,8 +569,10 @@ export class LexicalIndex {
         bonus += pairBonus(pairIdf, windowCloseness(first, second, PROXIMITY.window), k1);
       }
       scores[doc] = (scores[doc] as number) + PROXIMITY.weight * bonus;
+      let at = head.length;
+      while (at > 0 && better(doc, head[at - 1] as number) < 0) at--;
+      head.splice(at, 0, doc);
     }
-    const head = [...docs].sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
     head.forEach((doc, index) => {
       ranked[index] = doc;
     });
