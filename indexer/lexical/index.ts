@@ -23,7 +23,15 @@ export {
   type SerializedLexicalIndex,
   summarizeLexicalFile,
 } from './format.js';
-export { type LexicalHit, LexicalIndex, type LexicalRanking, type LexicalSearchOptions } from './lexical-index.js';
+export {
+  type AnalysedQuery,
+  type LexicalHit,
+  LexicalIndex,
+  type LexicalRanking,
+  type LexicalSearchOptions,
+  type QueryAnalysisOptions,
+  type RankOptions,
+} from './lexical-index.js';
 export { DEFAULT_LEXICAL_PARAMS, type LexicalParams, PROXIMITY, QUERY_TERMS } from './params.js';
 export { type ParsedQuery, type PhraseTerm, parseQuery, queryTermWeights } from './query.js';
 export { topK } from './top-k.js';

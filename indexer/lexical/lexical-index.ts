@@ -33,14 +33,31 @@ export interface LexicalHit {
   score: number;
 }
 
-export interface LexicalSearchOptions {
-  k: number;
-  /** Applied before ranking: only documents it accepts compete for the `k` places. */
-  filter?: (docIndex: number) => boolean;
+/** How a query's text is analysed into weighted terms (`LexicalIndex.analyse`). */
+export interface QueryAnalysisOptions {
   /** Extra terms (stemmed, as `variants` gives them) and their weight relative to a query term. */
   expansions?: ReadonlyMap<string, number>;
   /** 'counted' for a pasted text, whose repeated words weigh more; a query counts each term once (`queryTermWeights`). */
   repeats?: 'once' | 'counted';
+}
+
+/**
+ * A query as this index ranks it: parsed, its terms' ids and weights, the expansions added. Made
+ * once per search by `LexicalIndex.analyse` and handed to each use (the phrase test, the count's
+ * lower bound, the ranking), so none analyses it again. Valid only with the index that made it.
+ */
+export interface AnalysedQuery {
+  readonly parsed: ParsedQuery;
+  /** The query's own terms and their weights: the proximity bonus pairs these. */
+  readonly queryTerms: ReadonlyMap<number, number>;
+  /** The query's terms and the expansions, with their weights: what is ranked and counted. */
+  readonly termWeights: ReadonlyMap<number, number>;
+}
+
+export interface RankOptions {
+  k: number;
+  /** Applied before ranking: only documents it accepts compete for the `k` places. */
+  filter?: (docIndex: number) => boolean;
   /**
    * Dynamic pruning (MaxScore) for queries without a filter or a quoted phrase; on by default.
    * The ranking is the same either way: off scores every posting, to check or measure it.
@@ -54,6 +71,8 @@ export interface LexicalSearchOptions {
    */
   cap?: number;
 }
+
+export type LexicalSearchOptions = RankOptions & QueryAnalysisOptions;
 
 export interface LexicalRanking {
   hits: LexicalHit[];
@@ -173,18 +192,6 @@ export class LexicalIndex {
   #admitted: Int8Array | undefined;
   #distinctive: Uint32Array | undefined;
   readonly #pairIdfs = new Map<number, number>();
-  #parsed: { query: string; parsed: ParsedQuery } | undefined;
-  /** The last query's terms (`#queryTerms`); read only, as the maps are handed out again. */
-  #analysed:
-    | {
-        query: string;
-        repeats: LexicalSearchOptions['repeats'];
-        expansions: ReadonlyMap<string, number> | undefined;
-        parsed: ParsedQuery;
-        queryTerms: ReadonlyMap<number, number>;
-        termWeights: ReadonlyMap<number, number>;
-      }
-    | undefined;
 
   constructor(data: LexicalData) {
     this.#data = data;
@@ -276,11 +283,16 @@ export class LexicalIndex {
    * depend on `k`, so pages of one query agree.
    */
   rank(query: string, options: LexicalSearchOptions): LexicalRanking {
-    const { k, filter, expansions, repeats, probe = [], cap = Number.POSITIVE_INFINITY } = options;
+    return this.rankAnalysed(this.analyse(query, options), options);
+  }
+
+  /** `rank` for a query this index has analysed (`analyse`): a search that also tests or counts it analyses it once. */
+  rankAnalysed(query: AnalysedQuery, options: RankOptions): LexicalRanking {
+    const { k, filter, probe = [], cap = Number.POSITIVE_INFINITY } = options;
     if (!Number.isInteger(k) || k < 1) {
       throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
     }
-    const { parsed, queryTerms, termWeights } = this.#queryTerms(query, repeats, expansions);
+    const { parsed, queryTerms, termWeights } = query;
     const phrases = this.#termPositions
       ? parsed.phrases.map((phrase) => phrase.map(({ term, offset }) => ({ term: this.#data.terms.idOf(term), offset })))
       : [];
@@ -299,7 +311,7 @@ export class LexicalIndex {
         ? this.#prunedTop(terms, k, reach, probe, cap)
         : this.#exhaustiveTop(terms, reach.depth, phrases, filter, probe);
     const { scores } = this.#buffers();
-    if (pairs.length > 0) this.#addProximity(best.slice(0, PROXIMITY.depth), nearTerms, pairs, best);
+    if (pairs.length > 0) this.#addProximity(best, k, nearTerms, pairs, reach.margin);
     const hits = best.slice(0, k).map((doc) => ({ index: doc, id: this.#idOf(doc) as string, score: scores[doc] as number }));
     for (let i = 0; i < scored.length; i++) scores[scored[i] as number] = 0;
     return total >= cap ? { hits, total: cap, totalRelation: 'gte', matched } : { hits, total, totalRelation: 'eq', matched };
@@ -309,29 +321,18 @@ export class LexicalIndex {
    * How many documents the query's most widespread term (or expansion) is in: at least that many
    * match the query when no filter or quoted phrase narrows it. Costs no posting's walk.
    */
-  widestTerm(query: string, expansions?: ReadonlyMap<string, number>): number {
+  widestTerm(query: AnalysedQuery): number {
     const { termOffsets } = this.#data;
     let widest = 0;
-    for (const term of this.#queryTerms(query, 'once', expansions).termWeights.keys())
+    for (const term of query.termWeights.keys())
       widest = Math.max(widest, (termOffsets[term + 1] as number) - (termOffsets[term] as number));
     return widest;
   }
 
-  /**
-   * The query's terms and quoted phrases as this index analyses text; the last query's kept, as
-   * one search asks for it several times (the phrase test, the count, the ranking).
-   */
-  parse(query: string): ParsedQuery {
-    if (this.#parsed?.query !== query) this.#parsed = { query, parsed: parseQuery(query) };
-    return this.#parsed.parsed;
-  }
-
-  /** The query parsed, its terms' ids and weights, and those with the expansions added; the last kept (`parse`). */
-  #queryTerms(query: string, given: LexicalSearchOptions['repeats'], expansions: ReadonlyMap<string, number> | undefined) {
-    const repeats = given ?? 'once';
-    const last = this.#analysed;
-    if (last && last.query === query && last.repeats === repeats && last.expansions === expansions) return last;
-    const parsed = this.parse(query);
+  /** The query's terms and quoted phrases as this index analyses text, their ids and weights, and those with the expansions added. */
+  analyse(query: string, options: QueryAnalysisOptions = {}): AnalysedQuery {
+    const { repeats = 'once', expansions } = options;
+    const parsed = parseQuery(query);
     const queryTerms = new Map<number, number>();
     for (const [term, weight] of queryTermWeights(parsed.terms, {
       repeats,
@@ -346,8 +347,7 @@ export class LexicalIndex {
       const id = this.#data.terms.idOf(term);
       if (id >= 0 && !termWeights.has(id)) termWeights.set(id, weight);
     }
-    this.#analysed = { query, repeats, expansions, parsed, queryTerms, termWeights };
-    return this.#analysed;
+    return { parsed, queryTerms, termWeights };
   }
 
   /**
@@ -545,13 +545,20 @@ export class LexicalIndex {
   }
 
   /**
-   * Adds the proximity bonus to the scores of `docs` (the head of `ranked`) and re-sorts that head
-   * in place; the rest of `ranked` stays below it, as every bonus is positive.
+   * Adds the proximity bonus to the head of `ranked` (its first `PROXIMITY.depth`, best BM25F
+   * first) and re-sorts the documents given one in place, so that the first k are exact. Once k
+   * have their bonus, a document whose score plus the most a bonus adds (`margin`) falls below the
+   * k-th of those cannot reach the first k, nor can the documents after it (lower still): they get
+   * none and stay below.
    */
-  #addProximity(docs: number[], terms: number[], pairs: readonly TermPair[], ranked: number[]): void {
+  #addProximity(ranked: number[], k: number, terms: number[], pairs: readonly TermPair[], margin: number): void {
     const { scores } = this.#buffers();
     const { k1 } = this.params;
-    for (const doc of docs) {
+    const better = (a: number, b: number) => (scores[b] as number) - (scores[a] as number) || a - b;
+    // The documents given a bonus, best first.
+    const head: number[] = [];
+    for (const doc of ranked.slice(0, PROXIMITY.depth)) {
+      if (head.length >= k && (scores[doc] as number) + margin < (scores[head[k - 1] as number] as number)) break;
       // Each term's positions are looked up once per document, not once per pair.
       const found = terms.map((term) => this.#positionsOf(term, doc));
       let bonus = 0;
@@ -562,8 +569,10 @@ export class LexicalIndex {
         bonus += pairBonus(pairIdf, windowCloseness(first, second, PROXIMITY.window), k1);
       }
       scores[doc] = (scores[doc] as number) + PROXIMITY.weight * bonus;
+      let at = head.length;
+      while (at > 0 && better(doc, head[at - 1] as number) < 0) at--;
+      head.splice(at, 0, doc);
     }
-    const head = [...docs].sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
     head.forEach((doc, index) => {
       ranked[index] = doc;
     });

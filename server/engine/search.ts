@@ -1,3 +1,4 @@
+import type { AnalysedQuery } from '../../indexer/lexical/index.js';
 import { hybridPlan, MIN_POOL, needsVector, type RankingSource, rankPapers } from '../ranking/index.js';
 import type { SearchParams, SearchResponse } from './schemas.js';
 
@@ -15,10 +16,10 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   if (params.topic !== undefined) state.topic(params.topic, 'topic');
   const shown = params.offset + params.k;
   // Sorted by date or upvotes, the whole pool is re-sorted before the page is cut from it.
-  const request = { query: params.q, mode: params.mode, depth: params.sort === 'relevance' ? shown : Math.max(MIN_POOL, shown) };
+  const request = { mode: params.mode, depth: params.sort === 'relevance' ? shown : Math.max(MIN_POOL, shown) };
   // The positions of the papers the rankers found: no map of every id is needed to show them.
   const found = new Map<string, number>();
-  const source = rankingSource(state, filterFor(state, params), found);
+  const source = rankingSource(state, params.q, filterFor(state, params), found);
   const plan = hybridPlan(state.manifest.embedder.kind);
   // Embedded only when the ranking reads the vector (`needsVector`).
   const vector = needsVector(source, request, plan) ? await state.embedder.embedQuery(params.q) : undefined;
@@ -41,16 +42,30 @@ export async function search(state: EngineState, params: SearchParams): Promise<
   };
 }
 
-/** The indexes as ranking sees them, the filters applied inside both rankers; `found` gets the position of each paper returned. */
-function rankingSource(state: EngineState, accept: ((position: number) => boolean) | undefined, found: Map<string, number>): RankingSource {
+/**
+ * The indexes as ranking sees them for `text`, the filters applied inside both rankers; `found` gets
+ * the position of each paper returned. The query is parsed and expanded once, when first needed
+ * (never in vector mode), and that analysis serves the phrase test, the count's bound and the ranking.
+ */
+function rankingSource(
+  state: EngineState,
+  text: string,
+  accept: ((position: number) => boolean) | undefined,
+  found: Map<string, number>,
+): RankingSource {
   const lexicalAccept = accept && ((position: number) => accept(state.lexicalToPaper[position] ?? -1));
+  let analysed: AnalysedQuery | undefined;
+  const query = (): AnalysedQuery => {
+    analysed ??= state.lexical.analyse(text, { expansions: state.expander?.expand(text) });
+    return analysed;
+  };
+  const hasPhrase = () => query().parsed.phrases.length > 0;
   return {
-    lexical: (query, k, cap, probe = []) => {
-      const ranking = state.lexical.rank(query, {
+    lexical: (k, cap, probe = []) => {
+      const ranking = state.lexical.rankAnalysed(query(), {
         k,
         cap,
         filter: lexicalAccept,
-        expansions: state.expander?.expand(query),
         probe: probe.map((position) => state.lexicalDocAt(position)),
       });
       for (const { id, index } of ranking.hits) {
@@ -59,14 +74,13 @@ function rankingSource(state: EngineState, accept: ((position: number) => boolea
       }
       return ranking;
     },
-    lexicalAtLeast: (query) =>
-      accept || state.lexical.parse(query).phrases.length > 0 ? 0 : state.lexical.widestTerm(query, state.expander?.expand(query)),
+    lexicalAtLeast: () => (accept || hasPhrase() ? 0 : state.lexical.widestTerm(query())),
     nearest: (vector, k) => {
       const near = state.vectorRanking(vector, k, accept);
       for (const { id, position } of near) if (position >= 0) found.set(id, position);
       return near;
     },
-    hasPhrase: (query) => state.lexical.parse(query).phrases.length > 0,
+    hasPhrase,
   };
 }
 

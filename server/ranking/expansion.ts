@@ -57,12 +57,8 @@ export class QueryExpander {
     this.#settings = settings;
   }
 
-  /** The last query's variants, kept: one search asks for them twice (its count, its ranking). */
-  #last: { query: string; variants: ReadonlyMap<string, number> } | undefined;
-
-  expand(query: string): ReadonlyMap<string, number> {
-    if (this.#last?.query === query) return this.#last.variants;
-    const variants = combine(query, (word, term) => {
+  expand(query: string): Map<string, number> {
+    return combine(query, (word, term) => {
       const key = `${word} ${term}`;
       let found = this.#byWord.get(key);
       if (found === undefined) {
@@ -71,8 +67,6 @@ export class QueryExpander {
       }
       return found;
     });
-    this.#last = { query, variants };
-    return variants;
   }
 }
 

@@ -31,7 +31,10 @@ export interface Near extends Scored {
   position: number;
 }
 
-/** What ranking needs from an index; ids are paper ids, `accept` the filters. */
+/**
+ * What ranking needs from the indexes for one search's query (analysed once, by whoever makes the
+ * source, for all of these); ids are paper ids, the filters applied inside.
+ */
 export interface RankingSource {
   /**
    * The `k` best papers by the lexical ranking and how many match (a query term, and every quoted
@@ -39,7 +42,6 @@ export interface RankingSource {
    * at position `probe[i]` is one of those.
    */
   lexical(
-    query: string,
     k: number,
     cap: number,
     probe?: readonly number[],
@@ -48,15 +50,14 @@ export interface RankingSource {
    * At least this many papers match lexically, known without ranking (from the posting lists'
    * lengths); 0 when unsure, as with a filter or a quoted phrase.
    */
-  lexicalAtLeast(query: string): number;
+  lexicalAtLeast(): number;
   /** Nearest papers by cosine similarity, best first. */
   nearest(vector: Float32Array, k: number): Near[];
   /** Whether the query quotes a phrase: then only papers holding it match. */
-  hasPhrase(query: string): boolean;
+  hasPhrase(): boolean;
 }
 
 export interface RankRequest {
-  query: string;
   /** The query's embedding; not needed in lexical mode. */
   vector?: Float32Array;
   mode: 'hybrid' | 'vector' | 'lexical';
@@ -83,11 +84,11 @@ export function rankPapers(
   plan: HybridPlan,
   floor: number,
 ): { ranked: Scored[]; total: number; totalRelation: TotalRelation } {
-  const { query, vector, mode } = request;
+  const { vector, mode } = request;
   const depth = Math.max(MIN_POOL, request.depth);
   const cap = capOf(request);
   if (mode === 'lexical' || !vector) {
-    const { hits, total, totalRelation } = source.lexical(query, request.depth, cap);
+    const { hits, total, totalRelation } = source.lexical(request.depth, cap);
     return { ranked: hits, total, totalRelation };
   }
   if (mode === 'vector') {
@@ -97,17 +98,16 @@ export function rankPapers(
   }
   // In hybrid mode the vector ranking adds only papers among the MIN_POOL nearest, and none when
   // a phrase is quoted: a paper without it does not match.
-  const phrase = source.hasPhrase(query);
+  const phrase = source.hasPhrase();
   const lexicalFirst = plan.kind === 'lexical-first';
-  if (lexicalFirst && lexicalSuffices(source, query, cap)) {
-    const { hits, total, totalRelation } = source.lexical(query, request.depth, cap);
+  if (lexicalFirst && lexicalSuffices(source, cap)) {
+    const { hits, total, totalRelation } = source.lexical(request.depth, cap);
     return { ranked: hits, total, totalRelation };
   }
   const near = source.nearest(vector, MIN_POOL).filter((hit) => hit.score >= floor);
   // Lexical-first, the vector-only papers follow the lexical ones: none reaches the page before
   // `request.depth` of those have been listed.
   const { matched, ...lexical } = source.lexical(
-    query,
     lexicalFirst ? request.depth : depth,
     cap,
     near.map((hit) => hit.position),
@@ -129,7 +129,7 @@ export function rankPapers(
  */
 export function needsVector(source: RankingSource, request: Omit<RankRequest, 'vector'>, plan: HybridPlan): boolean {
   if (request.mode === 'lexical') return false;
-  return request.mode === 'vector' || plan.kind === 'rrf' || !lexicalSuffices(source, request.query, capOf(request));
+  return request.mode === 'vector' || plan.kind === 'rrf' || !lexicalSuffices(source, capOf(request));
 }
 
 /**
@@ -137,8 +137,8 @@ export function needsVector(source: RankingSource, request: Omit<RankRequest, 'v
  * (the total is then a lower bound without them), and none to a quoted phrase, which they lack;
  * then the nearest are not even searched.
  */
-function lexicalSuffices(source: RankingSource, query: string, cap: number): boolean {
-  return source.hasPhrase(query) || source.lexicalAtLeast(query) >= cap;
+function lexicalSuffices(source: RankingSource, cap: number): boolean {
+  return source.hasPhrase() || source.lexicalAtLeast() >= cap;
 }
 
 function capOf(request: Pick<RankRequest, 'depth'>): number {
