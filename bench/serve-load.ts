@@ -4,11 +4,13 @@
  * request (every process of it, workers included) from /proc. For before/after comparisons on a
  * shared machine, where CPU time moves less than req/s.
  *   npx tsx bench/serve-load.ts --datasets DIR --data-dir INDEX [--cli dist/cli/main.js] [--workers N]
- *     [--requests 6000] [--connections 50] [--mix bench|fresh] [--profile DIR] [--runs 1] [--ask]
+ *     [--requests 6000] [--connections 50] [--mix bench|fresh] [--warm-up once|spread] [--profile DIR] [--runs 1] [--ask]
  * `--mix bench`: the bench's 100 queries each with a number appended (see `pathOf`); `fresh`: as
  * many different queries as requests, so no per-query work can be reused. `--ask`: one question
  * before the load, as the bench's HTTP stage asks (it loads the sentence index: the peak RSS then
- * includes it).
+ * includes it). `--warm-up once` (the default) sends the 100 queries once, one after another, on
+ * one keep-alive connection: with `--workers` that warms one worker only. `spread` sends them ten
+ * times over the load's own connections, so every worker has seen each query before the clock starts.
  */
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '6000' },
     connections: { type: 'string', default: '50' },
     mix: { type: 'string', default: 'bench' },
+    'warm-up': { type: 'string', default: 'once' },
     profile: { type: 'string' },
     runs: { type: 'string', default: '1' },
     ask: { type: 'boolean', default: false },
@@ -37,6 +40,8 @@ const { values } = parseArgs({
 });
 if (!values.datasets || !values['data-dir']) throw new Error('give --datasets DIR and --data-dir INDEX');
 const requests = Number(values.requests);
+if (values['warm-up'] !== 'once' && values['warm-up'] !== 'spread')
+  throw new Error(`--warm-up takes "once" or "spread", got "${values['warm-up']}"`);
 const sources = [...(await readDatasets(values.datasets)).values()].flat();
 const queries = benchQueries(sources, values.mix === 'fresh' ? requests + 200 : 100, 7);
 const warmUp = queries.slice(0, 100);
@@ -95,7 +100,16 @@ for (let run = 0; run < Number(values.runs); run++) {
     firstAskMs = await askFirst(base, `what is known about ${queries[0]}?`);
     rssAfterAskMb = await treeMemoryMb(pid, 'VmRSS');
   }
-  for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
+  if (values['warm-up'] === 'spread') {
+    // Numbered past the measured requests, so no warm-up response is one the load asks for.
+    let warmed = requests;
+    await autocannon({
+      url: base,
+      connections: Number(values.connections),
+      amount: warmUp.length * 10,
+      requests: [{ setupRequest: (request) => ({ ...request, path: pathOf(warmUp, warmed++, 'distinct') }) }],
+    });
+  } else for (const q of warmUp) await fetch(`${base}/api/search?q=${encodeURIComponent(`${q} warm`)}&k=10`).then((r) => r.arrayBuffer());
   let next = 0;
   const cpuBefore = await treeCpuMs(pid);
   const loaderBefore = process.cpuUsage();
