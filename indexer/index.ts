@@ -64,6 +64,7 @@ import {
   countTermsWithSentences,
   documentText,
   embedPapers,
+  embedPapersOnTwoThreads,
   type QuantizedRows,
   type SentenceSource,
   type SentenceTexts,
@@ -192,6 +193,21 @@ const TERMS_WORKER_MIN_PAPERS = 2_000;
  * million papers ≈ 300 s of CPU that came after the sentence index, beside the topics).
  */
 const GRAPH_BESIDE_EMBEDDING_MIN_PAPERS = 50_000;
+
+/**
+ * From this many new papers, where no term counting runs beside the embedding (`sentencesBeforeDerived`),
+ * an embedder that can be made again on a worker (`Embedder.copySpec`: the word vectors) embeds on
+ * both threads (`embedPapersOnTwoThreads`), and the HNSW graph is built from the finished vectors
+ * while the table and the records file are written and the sentence index assembled, where the second
+ * core idled. Beside the embedding the graph took that core at two-thirds of the embedding's pace (at a
+ * million papers 262 s of CPU in 480 s); the same vectors in the same order give the same graph.
+ */
+export const EMBED_ON_TWO_THREADS_MIN_PAPERS = SENTENCES_FIRST_MIN_PAPERS;
+
+/** Whether a new index of `papers` papers embeds them on two threads: from `EMBED_ON_TWO_THREADS_MIN_PAPERS`, with an embedder that can be copied. */
+export function embedOnTwoThreads(papers: number, copyable: boolean): boolean {
+  return copyable && papers >= EMBED_ON_TWO_THREADS_MIN_PAPERS;
+}
 
 /**
  * From this many new papers the sentence index's terms are counted on a worker while the table and
@@ -524,8 +540,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
     early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
 
+    const twoThreads = !manifest && embedOnTwoThreads(changed.length, active.copySpec !== undefined);
     // A new index's rows are the changed papers in this order, and so are the graph's labels.
-    if (!manifest && changed.length >= GRAPH_BESIDE_EMBEDDING_MIN_PAPERS) graph = new GraphStream(changed.length, dimension);
+    if (!manifest && !twoThreads && changed.length >= GRAPH_BESIDE_EMBEDDING_MIN_PAPERS) graph = new GraphStream(changed.length, dimension);
     const addToGraph = graph && ((vectors: readonly Float32Array[]) => graph?.add(vectors));
 
     if (!manifest) {
@@ -548,17 +565,18 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     // The transformer gives the new papers' sentence vectors from their own forward passes.
     let freshSentences: Map<string, QuantizedRows> | undefined;
     if (changed.length > 0) {
+      const onProgress = (done: number, total: number) => emit({ type: 'progress', stage: 'Embedding', done, total });
+      // The sentences after the transformer's window wait until the index is committed (below).
       const embedded = await timeStage(stages, 'embed', () =>
-        embedPapers(
-          active,
-          sentenceSourcesOf(changed),
-          (done, total) => emit({ type: 'progress', stage: 'Embedding', done, total }),
-          // The sentences after the transformer's window wait until the index is committed (below).
-          'first',
-          addToGraph,
-        ),
+        twoThreads && active.copySpec
+          ? embedPapersOnTwoThreads(active, active.copySpec(), sentenceSourcesOf(changed), onProgress, 'first', stages)
+          : embedPapers(active, sentenceSourcesOf(changed), onProgress, 'first', addToGraph),
       );
       const vectors = embedded.vectors;
+      if (twoThreads) {
+        graph = new GraphStream(vectors.length, dimension);
+        graph.add(vectors);
+      }
       freshSentences = embedded.sentences;
       // Without a lane (from 50,000 papers) the sentence index's terms are counted now, on a worker of
       // their own beside the table's and the records file's writes, which leave the second core idle

@@ -56,6 +56,7 @@ export const WORKER_MODULES = [
   'indexer/lexical/terms-worker',
   'indexer/related/worker',
   'indexer/sentences/calibration-worker',
+  'indexer/sentences/embed-worker',
 ];
 
 /** What the CLI's bundle and the workers' have in common. */

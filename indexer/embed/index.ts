@@ -1,7 +1,14 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { DEFAULT_MODEL_ID } from './registry.js';
 import { createTransformerEmbedder, transformerModelName } from './transformer/index.js';
-import { type Embedder, type EmbedderInfo, type EmbedderOptions, embedderModelLabel, sameEmbedder } from './types.js';
+import {
+  type Embedder,
+  type EmbedderCopySpec,
+  type EmbedderInfo,
+  type EmbedderOptions,
+  embedderModelLabel,
+  sameEmbedder,
+} from './types.js';
 import { createWordVectorEmbedder } from './word-vectors/index.js';
 
 export * from './types.js';
@@ -26,6 +33,11 @@ function transformerFrom(options: Omit<EmbedderOptions, 'choice' | 'state'>) {
 
 function wordVectorsFrom(options: Pick<EmbedderOptions, 'cacheDir' | 'onProgress'>, state: unknown) {
   return createWordVectorEmbedder({ cacheDir: options.cacheDir, state, onProgress: options.onProgress });
+}
+
+/** The embedder `spec` describes (`Embedder.copySpec`), made on this thread: it gives the same vectors as the original. */
+export function embedderCopy(spec: EmbedderCopySpec): Promise<Embedder> {
+  return wordVectorsFrom(spec, spec.state);
 }
 
 /**

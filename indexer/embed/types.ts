@@ -70,7 +70,20 @@ export interface Embedder {
    * weigh a query word's variants in the corpus, "noisy" for "noise").
    */
   wordSimilarities?(word: string, others: readonly string[]): Array<number | undefined>;
+  /**
+   * What makes this embedder again on another thread, giving the same vectors (`embedderCopy`): the
+   * word vectors' cache and fitted state. Absent where a copy would not pay: the transformer's
+   * runtime already uses every core.
+   */
+  copySpec?(): EmbedderCopySpec;
   close(): Promise<void>;
+}
+
+/** An embedder as a worker thread makes it again (`Embedder.copySpec`); structured-clonable. */
+export interface EmbedderCopySpec {
+  kind: 'word-vectors';
+  cacheDir: string;
+  state: unknown;
 }
 
 export interface EmbedderOptions {

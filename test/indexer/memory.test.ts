@@ -7,6 +7,8 @@ import { docsOf, shareDocs } from '../../core/shared-texts.js';
 import { buildDerivedIndexes, readInPlace, saveDerivedIndexes } from '../../indexer/derive.js';
 import {
   createIndexer,
+  EMBED_ON_TWO_THREADS_MIN_PAPERS,
+  embedOnTwoThreads,
   SENTENCE_TERMS_BESIDE_WRITE_MIN_PAPERS,
   SENTENCES_FIRST_MIN_PAPERS,
   sentencesBeforeDerived,
@@ -35,6 +37,15 @@ describe('the indexer’s memory at a million papers', () => {
     expect(sentenceTermsBesideWrite(49_999, false)).toBe(false);
     // Below 50k the shared lane counted them beside the embedding already.
     expect(sentenceTermsBesideWrite(49_999, true)).toBe(false);
+  });
+
+  it('embeds on two threads from 100k papers, where nothing counts terms beside the embedding, with an embedder that can be copied', () => {
+    expect(EMBED_ON_TWO_THREADS_MIN_PAPERS).toBe(SENTENCES_FIRST_MIN_PAPERS);
+    expect(embedOnTwoThreads(1_000_000, true)).toBe(true);
+    expect(embedOnTwoThreads(100_000, true)).toBe(true);
+    expect(embedOnTwoThreads(99_999, true)).toBe(false);
+    // The transformer's runtime uses every core already: no copy.
+    expect(embedOnTwoThreads(1_000_000, false)).toBe(false);
   });
 
   it('keeps the term counts in shared memory, so the topics’ worker reads them without a copy', () => {

@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
-import type { EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
+import type { EmbedderCopySpec, EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, SOURCE_PACKAGE } from './cache.js';
 import {
   averageVector,
@@ -105,7 +105,7 @@ async function lexiconFor(cacheDir: string, onProgress?: (message: string) => vo
 export async function createWordVectorEmbedder(options: WordVectorEmbedderOptions): Promise<Embedder> {
   const fitted = options.state == null ? undefined : parseState(options.state, DIMENSION);
   const lexicon = await lexiconFor(options.cacheDir, options.onProgress);
-  return new WordVectorEmbedder(lexicon, fitted);
+  return new WordVectorEmbedder(lexicon, fitted, options.cacheDir);
 }
 
 class WordVectorEmbedder implements Embedder {
@@ -121,10 +121,12 @@ class WordVectorEmbedder implements Embedder {
    * Each is dropped once embedded.
    */
   #read = new Map<string, ReadText>();
+  readonly #cacheDir: string;
 
-  constructor(lexicon: Lexicon, fitted: FittedCorpus | undefined) {
+  constructor(lexicon: Lexicon, fitted: FittedCorpus | undefined, cacheDir: string) {
     this.#lexicon = lexicon;
     this.#fitted = fitted;
+    this.#cacheDir = cacheDir;
     this.#weighting = createWeighting(lexicon, fitted?.corpus);
   }
 
@@ -190,6 +192,11 @@ class WordVectorEmbedder implements Embedder {
 
   state(): unknown {
     return this.#fitted ? serializeState(this.#fitted) : null;
+  }
+
+  /** The same lexicon (from the same cache file) with the same fitted state gives the same vectors on any thread. */
+  copySpec(): EmbedderCopySpec {
+    return { kind: 'word-vectors', cacheDir: this.#cacheDir, state: this.state() };
   }
 
   async embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> {
