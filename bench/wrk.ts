@@ -127,7 +127,9 @@ export async function runWrk(options: {
       child.kill('SIGINT');
     });
   });
-  await gone;
+  await gone.catch((error: Error) => {
+    throw new Error(`wrk did not run (${error.message}): install it (Debian: apt-get install wrk)`);
+  });
   const line = stdout.split('\n').find((text) => text.startsWith('{'));
   if (!line) throw new Error(`wrk gave no figures:\n${stdout}\n${stderr}`);
   return { ...wrkFigures(line), clientCpuMs };
