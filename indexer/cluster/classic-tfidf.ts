@@ -14,13 +14,16 @@ const FNV_PRIME = 0x01000193;
 /**
  * The distinct words of texts, numbered in order of first use, each token found by its characters
  * in the text: a string sliced per token and looked up in a Map was over half the related-papers
- * view's cost at 100k papers. Open addressing over the words' FNV-1a hashes.
+ * view's cost at 100k papers. Open addressing over the words' FNV-1a hashes; a slot holds the hash
+ * beside the number and the words' characters lie in one array, so a look-up reads two places.
  */
 class WordNumbers {
   readonly words: string[] = [];
-  #hashes = new Int32Array(1_024);
-  /** Word number + 1 per slot, 0 when free; at most half full. */
-  #slots = new Int32Array(4_096);
+  /** Per slot its word's hash and number + 1 (0 when free); at most half the slots are used. */
+  #slots = new Int32Array(2 * 4_096);
+  /** The words' characters one after another; word w's are `#starts[w]` up to `#starts[w + 1]`. */
+  #characters = new Uint16Array(16_384);
+  #starts = new Int32Array(1_024);
 
   /**
    * Calls `visit` with the number of each word of `text` as scikit-learn's default token pattern
@@ -50,44 +53,58 @@ class WordNumbers {
 
   #numberOf(text: string, start: number, end: number, hash: number): number {
     const slots = this.#slots;
-    const mask = slots.length - 1;
-    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const found = (slots[slot] as number) - 1;
-      if (found < 0) return this.#add(text.slice(start, end).toLowerCase(), hash, slot);
-      if (this.#hashes[found] === hash && sameWord(this.words[found] as string, text, start, end)) return found;
+    const mask = slots.length - 2;
+    for (let slot = (hash << 1) & mask; ; slot = (slot + 2) & mask) {
+      const found = (slots[slot + 1] as number) - 1;
+      if (found < 0) return this.#add(text, start, end, hash, slot);
+      if (slots[slot] === hash && this.#isWord(found, text, start, end)) return found;
     }
   }
 
-  #add(word: string, hash: number, slot: number): number {
+  /** Whether `text[start, end)`, its ASCII letters lowered, is word `number`. */
+  #isWord(number: number, text: string, start: number, end: number): boolean {
+    const from = this.#starts[number] as number;
+    if ((this.#starts[number + 1] as number) - from !== end - start) return false;
+    const characters = this.#characters;
+    for (let i = start; i < end; i++) {
+      let code = text.charCodeAt(i);
+      if (code >= 65 && code <= 90) code += 32;
+      if (code !== characters[from + i - start]) return false;
+    }
+    return true;
+  }
+
+  #add(text: string, start: number, end: number, hash: number, slot: number): number {
+    const word = text.slice(start, end).toLowerCase();
     const number = this.words.push(word) - 1;
-    if (number >= this.#hashes.length) this.#hashes = grown(this.#hashes, this.#hashes.length * 2);
-    this.#hashes[number] = hash;
-    this.#slots[slot] = number + 1;
-    if (2 * this.words.length > this.#slots.length) this.#rehash(this.#slots.length * 2);
+    if (number + 2 > this.#starts.length) this.#starts = grown(this.#starts, this.#starts.length * 2);
+    const from = this.#starts[number] as number;
+    if (from + word.length > this.#characters.length) {
+      const characters = new Uint16Array(Math.max(2 * this.#characters.length, from + word.length));
+      characters.set(this.#characters);
+      this.#characters = characters;
+    }
+    for (let i = 0; i < word.length; i++) this.#characters[from + i] = word.charCodeAt(i);
+    this.#starts[number + 1] = from + word.length;
+    this.#slots[slot] = hash;
+    this.#slots[slot + 1] = number + 1;
+    if (4 * this.words.length > this.#slots.length) this.#rehash(2 * this.#slots.length);
     return number;
   }
 
   #rehash(size: number): void {
+    const old = this.#slots;
     const slots = new Int32Array(size);
-    const mask = size - 1;
-    for (let number = 0; number < this.words.length; number++) {
-      let slot = (this.#hashes[number] as number) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = number + 1;
+    const mask = size - 2;
+    for (let from = 0; from < old.length; from += 2) {
+      if (old[from + 1] === 0) continue;
+      let slot = ((old[from] as number) << 1) & mask;
+      while (slots[slot + 1] !== 0) slot = (slot + 2) & mask;
+      slots[slot] = old[from] as number;
+      slots[slot + 1] = old[from + 1] as number;
     }
     this.#slots = slots;
   }
-}
-
-/** Whether `text[start, end)`, its ASCII letters lowered, is `word`. */
-function sameWord(word: string, text: string, start: number, end: number): boolean {
-  if (word.length !== end - start) return false;
-  for (let i = start; i < end; i++) {
-    let code = text.charCodeAt(i);
-    if (code >= 65 && code <= 90) code += 32;
-    if (code !== word.charCodeAt(i - start)) return false;
-  }
-  return true;
 }
 
 /**
