@@ -5,8 +5,14 @@ import { PaperscopeError } from '../../core/errors.js';
  * plain k-means works in cosine geometry. Zero vectors stay zero. `field` names the input in errors.
  */
 export function normalizeVectors(vectors: readonly ArrayLike<number>[], field: string): Float32Array[] {
+  checkDimensions(vectors, field);
+  return vectors.map((vector, index) => normalizeVector(vector, `${field}[${index}]`));
+}
+
+/** Throws unless every vector has the dimension of the first; returns it. */
+export function checkDimensions(vectors: readonly ArrayLike<number>[], field: string): number {
   const dimension = vectors[0]?.length ?? 0;
-  return vectors.map((vector, index) => {
+  vectors.forEach((vector, index) => {
     if (vector.length !== dimension) {
       throw new PaperscopeError(
         'INVALID_INPUT',
@@ -14,11 +20,12 @@ export function normalizeVectors(vectors: readonly ArrayLike<number>[], field: s
         { field, index },
       );
     }
-    return normalizeVector(vector, `${field}[${index}]`);
   });
+  return dimension;
 }
 
-export function normalizeVector(vector: ArrayLike<number>, field: string): Float32Array {
+/** The vector at unit length, written into `unit` when given (a reused array); zero stays zero. */
+export function normalizeVector(vector: ArrayLike<number>, field: string, unit = new Float32Array(vector.length)): Float32Array {
   let norm = 0;
   for (let i = 0; i < vector.length; i++) {
     const value = vector[i] as number;
@@ -27,8 +34,7 @@ export function normalizeVector(vector: ArrayLike<number>, field: string): Float
     }
     norm += value * value;
   }
-  const unit = new Float32Array(vector.length);
-  if (norm === 0) return unit;
+  if (norm === 0) return unit.fill(0);
   const scale = 1 / Math.sqrt(norm);
   for (let i = 0; i < vector.length; i++) unit[i] = (vector[i] as number) * scale;
   return unit;

@@ -73,12 +73,7 @@ export function buildRelatedView(docs: ReadonlyArray<{ title: string; abstract: 
 /** `buildRelatedView` from its prepared part, once the topic count is known. */
 export function finishRelatedView(prepared: PreparedView, topicCount: number, seed: number = DEFAULT_CLUSTER_SEED): RelatedView {
   const { matrix } = prepared;
-  const rows = mixturesOf(prepared, topicCount, seed);
-  const mixtureSize = rows[0]?.length ?? 0;
-  const mixtures = new Float32Array(rows.length * mixtureSize);
-  rows.forEach((row, position) => {
-    mixtures.set(row, position * mixtureSize);
-  });
+  const { mixtures, mixtureSize } = mixturesOf(prepared, topicCount, seed);
   return { topicCount, tfIdf: packRows(matrix, (length) => new ArrayBuffer(length)), mixtures, mixtureSize };
 }
 
@@ -151,34 +146,36 @@ function unpackRows({ vocabularySize, offsets, columns, weights }: PackedRows): 
  * papers, the rest folded in, so the cost is bounded on large corpora.
  */
 export function topicMixtures(tfIdf: TermMatrix, topicCount: number, seed: number): Float32Array[] {
-  return mixturesOf(prepareMatrix(tfIdf, seed), topicCount, seed);
+  const { mixtures, mixtureSize } = mixturesOf(prepareMatrix(tfIdf, seed), topicCount, seed);
+  return tfIdf.rows.map((_, row) => mixtures.subarray(row * mixtureSize, (row + 1) * mixtureSize));
 }
 
-function mixturesOf(prepared: PreparedView, topicCount: number, seed: number): Float32Array[] {
+/** The papers' mixtures (`topicMixtures`) row after row in one array. */
+function mixturesOf(prepared: PreparedView, topicCount: number, seed: number): Pick<RelatedView, 'mixtures' | 'mixtureSize'> {
   const { topicRows: matrix, sample } = prepared;
   const n = matrix.rows.length;
   const ks = [...new Set([topicCount - TOPIC_SPREAD, topicCount, topicCount + TOPIC_SPREAD].map((k) => Math.max(2, k)))].filter(
     (k) => k < n,
   );
-  if (ks.length === 0) return matrix.rows.map(() => new Float32Array(0));
   const factorisations = ks.map((k) => {
     const { weights, components } = nmf(sample, k, { seed, maxIterations: TOPIC_ITERATIONS });
     return sample === matrix ? weights : foldIn(matrix, components);
   });
   const share = 1 / Math.sqrt(ks.length);
-  return matrix.rows.map((_, position) => {
-    const mixture = new Float32Array(ks.reduce((sum, k) => sum + k, 0));
-    let offset = 0;
+  const mixtureSize = ks.reduce((sum, k) => sum + k, 0);
+  const mixtures = new Float32Array(n * mixtureSize);
+  for (let position = 0; position < n; position++) {
+    let offset = position * mixtureSize;
     for (const weights of factorisations) {
       const row = weights[position] as Float64Array;
       let squares = 0;
       for (let j = 0; j < row.length; j++) squares += (row[j] as number) * (row[j] as number);
       const norm = Math.sqrt(squares) || 1;
-      for (let j = 0; j < row.length; j++) mixture[offset + j] = (share * (row[j] as number)) / norm;
+      for (let j = 0; j < row.length; j++) mixtures[offset + j] = (share * (row[j] as number)) / norm;
       offset += row.length;
     }
-    return mixture;
-  });
+  }
+  return { mixtures, mixtureSize };
 }
 
 /** The matrix over its `size` terms found in most papers (rows keep their weights). */
@@ -193,20 +190,23 @@ function widespreadTerms(matrix: TermMatrix, size: number): TermMatrix {
   kept.forEach((column, position) => {
     index[column] = position;
   });
-  return {
-    vocabularySize: size,
-    rows: matrix.rows.map(({ columns, weights }) => {
-      let kept = 0;
-      for (let entry = 0; entry < columns.length; entry++) if ((index[columns[entry] as number] as number) >= 0) kept++;
-      const row = { columns: new Int32Array(kept), weights: new Float32Array(kept) };
-      kept = 0;
-      for (let entry = 0; entry < columns.length; entry++) {
-        const column = index[columns[entry] as number] as number;
-        if (column < 0) continue;
-        row.columns[kept] = column;
-        row.weights[kept++] = weights[entry] as number;
-      }
-      return row;
-    }),
-  };
+  // One pair of arrays for all rows, as `classicTfIdf`'s: not two arrays of their own per row.
+  const offsets = new Int32Array(matrix.rows.length + 1);
+  matrix.rows.forEach(({ columns }, row) => {
+    let count = 0;
+    for (let entry = 0; entry < columns.length; entry++) if ((index[columns[entry] as number] as number) >= 0) count++;
+    offsets[row + 1] = (offsets[row] as number) + count;
+  });
+  const columns = new Int32Array(offsets[matrix.rows.length] as number);
+  const weights = new Float32Array(columns.length);
+  matrix.rows.forEach((row, position) => {
+    let at = offsets[position] as number;
+    for (let entry = 0; entry < row.columns.length; entry++) {
+      const column = index[row.columns[entry] as number] as number;
+      if (column < 0) continue;
+      columns[at] = column;
+      weights[at++] = row.weights[entry] as number;
+    }
+  });
+  return unpackRows({ vocabularySize: size, offsets, columns, weights });
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkerLane } from '../../core/worker.js';
 import { DEFAULT_MAP_SAMPLE_SIZE, extendMap, extendMapInWorker, layoutMap } from '../../indexer/cluster/index.js';
 import { defaultEpochs } from '../../indexer/cluster/layout.js';
+import { normalizeVector } from '../../indexer/cluster/vectors.js';
 import { gaussianBlobs } from './helpers.js';
 
 function expectOnMap(points: Array<{ x: number; y: number }>, count: number): void {
@@ -12,6 +13,16 @@ function expectOnMap(points: Array<{ x: number; y: number }>, count: number): vo
     expect(Math.abs(y)).toBeLessThanOrEqual(1 + 1e-9);
   }
 }
+
+describe('normalizeVector', () => {
+  it('writes into a reused array what it returns fresh, a zero vector as zeros', () => {
+    const reused = new Float32Array(3);
+    expect(normalizeVector([3, 0, 4], 'v', reused)).toEqual(Float32Array.from([0.6, 0, 0.8]));
+    expect(normalizeVector([0, 0, 0], 'v', reused)).toEqual(new Float32Array(3));
+    expect(normalizeVector([1, 2, 2], 'v', reused)).toEqual(normalizeVector([1, 2, 2], 'v'));
+    expect(() => normalizeVector([1, Number.NaN, 0], 'v', reused)).toThrow(/v has a non-finite value at dimension 1/);
+  });
+});
 
 describe('defaultEpochs', () => {
   it('gives small samples the reference 500 epochs and large ones fewer, at least 200', () => {

@@ -146,4 +146,32 @@ describe('classicTfIdf', () => {
       { seed: 19, numRuns: 400 },
     );
   });
+
+  it('counts each word once per paper among thousands of words, in any case, as the words of the lower-cased text', () => {
+    // More distinct words than the word table's first slots: it grows and re-finds them all.
+    const random = createRandom(7);
+    const word = () => Array.from({ length: 2 + Math.floor(random() * 6) }, () => 'aBcDeFgHiJ'[Math.floor(random() * 10)]).join('');
+    const docs = Array.from({ length: 400 }, () => ({ title: word(), abstract: Array.from({ length: 40 }, word).join(' ') }));
+    const { terms, rows } = classicTfIdf(docs);
+    const counts = docs.map((doc) => {
+      const count = new Map<string, number>();
+      for (const [found] of `${doc.title}\n${doc.abstract}`.toLowerCase().matchAll(/\b\w\w+\b/gu))
+        if (!STOP_WORDS.has(found)) count.set(found, (count.get(found) ?? 0) + 1);
+      return count;
+    });
+    const papersOf = new Map<string, number>();
+    for (const count of counts) for (const found of count.keys()) papersOf.set(found, (papersOf.get(found) ?? 0) + 1);
+    expect(terms).toEqual(
+      [...papersOf]
+        .filter(([, papers]) => papers >= 2)
+        .map(([found]) => found)
+        .sort(),
+    );
+    expect(papersOf.size).toBeGreaterThan(2_048);
+    rows.forEach((row, paper) => {
+      expect([...row.columns].map((column) => terms[column])).toEqual(
+        [...(counts[paper] as Map<string, number>).keys()].filter((found) => terms.includes(found)).sort(),
+      );
+    });
+  });
 });
