@@ -274,7 +274,9 @@ async function startTopics(
   options: TopicOptions,
   early?: EarlyDescribing,
 ): Promise<StartedTopics> {
-  const { clusterVectors, DESCRIBE_STAGE, describeInWorker, describePartition, partitionTopics } = await import('./cluster/index.js');
+  const { clusterVectors, DESCRIBE_STAGE, describeInWorker, describePartition, partitionTopics, shareChoiceRuns } = await import(
+    './cluster/index.js'
+  );
   const { previous } = options;
   const onWorkers = papers.length >= WORKER_MIN_PAPERS;
   // Labelling the topics and splitting their second level is most of their cost, and nothing here waits
@@ -308,8 +310,10 @@ async function startTopics(
     const vectors =
       started?.vectors ?? timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
     ({ positioning } = started ?? (await startMap(papers, vectors, options)));
+    // The lane, idle until the partition is known (the map and the graph done), takes its share of auto k's runs.
+    const runChoices = options.lane && shareChoiceRuns(options.lane, options.timings);
     partition = timeStage(options.timings, 'clustering', () =>
-      partitionTopics(papers, options, previous, { counted: options.counted, vectors }),
+      partitionTopics(papers, options, previous, { counted: options.counted, vectors, runChoices }),
     );
   } catch (error) {
     partitioned.reject(error);
