@@ -42,9 +42,10 @@ const CLAIMED_RUN_WAIT_MS = 5_000;
  * begun, from the largest k down, while this thread does the same; this thread then waits for the
  * lane's runs in progress. If the lane is busy with another task, this thread runs them all. Each run
  * is seeded by itself, so the outcomes (and the chosen k) are the same whichever thread ran them. The
- * lane's time goes into `timings.clustering`.
+ * lane's time goes into `timings.clustering`. `queued` is called once the runs are on the lane, to
+ * queue behind them what can wait for them.
  */
-export function shareChoiceRuns(lane: WorkerLane, timings?: StageTimings): ChoiceRunner {
+export function shareChoiceRuns(lane: WorkerLane, timings?: StageTimings, queued?: () => void): ChoiceRunner {
   return (sample, runs, seed) => {
     const job = choiceJob(sample, runs, seed);
     const laneRan = runTask<StageCost>(lane, import.meta.url, './choice-task', job).then((cost) =>
@@ -52,6 +53,7 @@ export function shareChoiceRuns(lane: WorkerLane, timings?: StageTimings): Choic
     );
     // Its outcomes are read from the shared memory; a failure there only means this thread runs its claims again.
     laneRan.catch(() => {});
+    queued?.();
     fillChoiceRuns(job, () => prepareChoiceRuns(sample));
     return collectChoiceRuns(job, sample);
   };
