@@ -312,7 +312,7 @@ async function startTopics(
     const vectors =
       started?.vectors ?? timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
     ({ positioning } = started ?? (await startMap(papers, vectors, options)));
-    // The lane, idle until the partition is known (the map and the graph done), takes its share of auto k's runs.
+    // The lane takes its share of auto k's runs once the map is laid out; the graph waits behind them (`afterChoiceRuns`).
     const runChoices = options.lane && shareChoiceRuns(options.lane, options.timings, options.afterChoiceRuns);
     partition = timeStage(options.timings, 'clustering', () =>
       partitionTopics(papers, options, previous, { counted: options.counted, vectors, runChoices }),
