@@ -95,6 +95,8 @@ export interface TopicOptions extends TopicPolicy {
   early?: EarlyStages;
   /** The topic view and the map, started already (`startTopicView`) on the same papers in the same order. */
   view?: Promise<TopicView>;
+  /** Queues on `lane` the tasks that wait for auto k's runs: called once the lane has its share of them (`shareChoiceRuns`). */
+  afterChoiceRuns?: () => void;
 }
 
 /** What the derived indexes read of a paper; the rest of its record is in the table and the records file. */
@@ -274,7 +276,9 @@ async function startTopics(
   options: TopicOptions,
   early?: EarlyDescribing,
 ): Promise<StartedTopics> {
-  const { clusterVectors, DESCRIBE_STAGE, describeInWorker, describePartition, partitionTopics } = await import('./cluster/index.js');
+  const { clusterVectors, DESCRIBE_STAGE, describeInWorker, describePartition, partitionTopics, shareChoiceRuns } = await import(
+    './cluster/index.js'
+  );
   const { previous } = options;
   const onWorkers = papers.length >= WORKER_MIN_PAPERS;
   // Labelling the topics and splitting their second level is most of their cost, and nothing here waits
@@ -308,8 +312,10 @@ async function startTopics(
     const vectors =
       started?.vectors ?? timeStage(options.timings, 'topic view', () => clusterVectors(papers, options.seed, options.counted));
     ({ positioning } = started ?? (await startMap(papers, vectors, options)));
+    // The lane takes its share of auto k's runs once the map is laid out; the graph waits behind them (`afterChoiceRuns`).
+    const runChoices = options.lane && shareChoiceRuns(options.lane, options.timings, options.afterChoiceRuns);
     partition = timeStage(options.timings, 'clustering', () =>
-      partitionTopics(papers, options, previous, { counted: options.counted, vectors }),
+      partitionTopics(papers, options, previous, { counted: options.counted, vectors, runChoices }),
     );
   } catch (error) {
     partitioned.reject(error);
@@ -370,13 +376,21 @@ export async function buildDerivedIndexes(
   const { topicCount } = early;
   if (current.topics) topicCount.resolve(current.topics.topics.length);
   const related = current.related ?? (early.related as RelatedViewBuild).view;
+  // On a lane the graph is queued behind auto k's runs, which the clustering waits for (the graph only
+  // the save), or once the partition is known if the clustering runs none.
+  const onLane =
+    lane && !current.ann && !options.graph && papers.length >= WORKER_MIN_PAPERS
+      ? queuedGraph(vectors, ids, dimension, lane, options.timings)
+      : undefined;
   const annBuilding: Promise<AnnIndex> = current.ann
     ? Promise.resolve(current.ann)
     : options.graph
       ? options.graph.finish(ids, options.timings)
-      : papers.length >= WORKER_MIN_PAPERS
-        ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings, lane)
-        : Promise.resolve(timeStage(options.timings, 'hnsw', () => AnnIndex.build(vectors, ids, dimension)));
+      : onLane
+        ? onLane.building
+        : papers.length >= WORKER_MIN_PAPERS
+          ? AnnIndex.buildInWorker(vectors, ids, dimension, options.timings)
+          : Promise.resolve(timeStage(options.timings, 'hnsw', () => AnnIndex.build(vectors, ids, dimension)));
   // A failure here must not leave the worker's promise rejected and unobserved.
   annBuilding.catch(() => {});
   if (!current.ann)
@@ -395,7 +409,10 @@ export async function buildDerivedIndexes(
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
     counted = withoutPositions(counted);
-    started = current.topics ? undefined : await startTopics(papers, tableVersion, { ...options, counted, lane }, early.describing);
+    started = current.topics
+      ? undefined
+      : await startTopics(papers, tableVersion, { ...options, counted, lane, afterChoiceRuns: onLane?.queue }, early.describing);
+    onLane?.queue();
   } catch (error) {
     // The related-papers worker waits for the topic count, the describing one for the partition: they stop instead.
     early.stop(error);
@@ -412,6 +429,24 @@ export async function buildDerivedIndexes(
   started?.splitHere();
   const topics = current.topics ?? (await (started as StartedTopics).finish());
   return { ann: await annBuilding, lexical, topics, related };
+}
+
+/** The HNSW graph built on `lane` once `queue` is first called. */
+function queuedGraph(
+  vectors: readonly Float32Array[],
+  ids: readonly string[],
+  dimension: number,
+  lane: WorkerLane,
+  timings?: StageTimings,
+): { building: Promise<AnnIndex>; queue: () => void } {
+  const graph = deferred<AnnIndex>();
+  let queued = false;
+  const queue = () => {
+    if (queued) return;
+    queued = true;
+    AnnIndex.buildInWorker(vectors, ids, dimension, timings, lane).then(graph.resolve, graph.reject);
+  };
+  return { building: graph.promise, queue };
 }
 
 /**

@@ -50,6 +50,7 @@ export const WORKER_MODULES = [
   'indexer/worker-entry',
   'indexer/ann/build-worker',
   'indexer/ann/build-task',
+  'indexer/cluster/choice-task',
   'indexer/cluster/describe-worker',
   'indexer/cluster/map-worker',
   'indexer/embed/transformer/worker',

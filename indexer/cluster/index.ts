@@ -3,6 +3,7 @@ export { assignToNearest } from './assign.js';
 export { nmfTopics, sparseCosine, sparseKmeans } from './baselines.js';
 export { classicTfIdf } from './classic-tfidf.js';
 export { dominantTopics, type Factorization, foldIn, nmf } from './nmf.js';
+export { shareChoiceRuns } from './choice-job.js';
 export { type ClusterInput, type Clustering, clusterPapers, representatives } from './kmeans.js';
 export {
   DESCRIBE_STAGE,

@@ -18,7 +18,33 @@ export interface ClusterInput {
    * fewer than k topics.
    */
   start?: (fitted: readonly number[], k: number) => readonly number[];
+  /** Runs 'auto''s k-means runs on its sample: here by default; `shareChoiceRuns` splits them with a worker lane. */
+  runChoices?: ChoiceRunner;
 }
+
+/** The papers 'auto' compares values of k on (unit vectors) and their cosine distance matrix, row after row. */
+export interface ChoiceSample {
+  points: Float32Array[];
+  distances: Float32Array;
+}
+
+/** One k-means run of 'auto': k, and the offset of its k-means++ seed from the clustering's seed. */
+export interface ChoiceRun {
+  k: number;
+  run: number;
+}
+
+/** What a run of 'auto' gives: each sampled paper's cluster and the clusters' mean silhouette. */
+export interface ChoiceOutcome {
+  clusters: number[];
+  silhouette: number;
+}
+
+/**
+ * The outcomes of `runs` on `sample` in their order, each `measureChoiceRun(sample, run, seed)`: they
+ * do not depend on one another, so another thread may run some of them.
+ */
+export type ChoiceRunner = (sample: ChoiceSample, runs: readonly ChoiceRun[], seed: number) => ChoiceOutcome[];
 
 export interface Clustering {
   k: number;
@@ -85,7 +111,10 @@ export function clusterPapers(input: ClusterInput): Clustering {
   const distances = cosineDistanceMatrix(silhouetteSample);
 
   const requested = input.k ?? 'auto';
-  const k = requested === 'auto' ? chooseK(choiceSample(silhouetteSample, distances, seed), seed, kRange(n, input)) : checkK(requested, n);
+  const k =
+    requested === 'auto'
+      ? chooseK(choiceSample(silhouetteSample, distances, seed), seed, kRange(n, input), input.runChoices ?? runChoicesHere)
+      : checkK(requested, n);
 
   const fitted = sampleIndices(n, FIT_SAMPLE_SIZE, seed);
   const fitSample = fitted.map((index) => unit[index] as Float32Array);
@@ -162,7 +191,7 @@ function kRange(n: number, input: ClusterInput): KRange {
 }
 
 /** A seeded subset of the silhouette sample with its part of the distance matrix. */
-function choiceSample(sample: Float32Array[], distances: Float32Array, seed: number): { points: Float32Array[]; distances: Float32Array } {
+function choiceSample(sample: Float32Array[], distances: Float32Array, seed: number): ChoiceSample {
   if (sample.length <= CHOICE_SAMPLE_SIZE) return { points: sample, distances };
   const chosen = sampleIndices(sample.length, CHOICE_SAMPLE_SIZE, seed);
   const size = chosen.length;
@@ -175,27 +204,25 @@ function choiceSample(sample: Float32Array[], distances: Float32Array, seed: num
   return { points: chosen.map((index) => sample[index] as Float32Array), distances: subset };
 }
 
-function chooseK(
-  { points: unitSample, distances }: { points: Float32Array[]; distances: Float32Array },
-  seed: number,
-  range: KRange,
-): number {
-  const distinct = countDistinct(unitSample);
+function chooseK(sample: ChoiceSample, seed: number, range: KRange, runChoices: ChoiceRunner): number {
+  const distinct = countDistinct(sample.points);
   const high = Math.min(range.high, distinct - 1);
   if (high < 2) return Math.max(1, Math.min(distinct, range.high));
-  const scores: Array<{ k: number; silhouette: number; stability: number }> = [];
-  // Converted and measured once for the thirty-odd runs below, not once per run.
-  const arrays = toArrays(unitSample);
-  const seedDistances = new SeedDistances(unitSample);
-  for (let k = Math.min(range.low, high); k <= high; k++) {
-    const runs = Array.from({ length: STABILITY_RUNS }, (_, run) => runKmeans(unitSample, k, seed + run, arrays, seedDistances).clusters);
-    const silhouette = mean(runs.map((clusters) => silhouetteFromDistances(distances, clusters)));
+  const ks = Array.from({ length: high - Math.min(range.low, high) + 1 }, (_, index) => Math.min(range.low, high) + index);
+  const outcomes = runChoices(
+    sample,
+    ks.flatMap((k) => Array.from({ length: STABILITY_RUNS }, (_, run) => ({ k, run }))),
+    seed,
+  );
+  const scores = ks.map((k, index) => {
+    const runs = outcomes.slice(index * STABILITY_RUNS, (index + 1) * STABILITY_RUNS);
     const agreements: number[] = [];
     for (let i = 0; i < runs.length; i++) {
-      for (let j = i + 1; j < runs.length; j++) agreements.push(adjustedRandIndex(runs[i] as number[], runs[j] as number[]));
+      for (let j = i + 1; j < runs.length; j++)
+        agreements.push(adjustedRandIndex((runs[i] as ChoiceOutcome).clusters, (runs[j] as ChoiceOutcome).clusters));
     }
-    scores.push({ k, silhouette, stability: mean(agreements) });
-  }
+    return { k, silhouette: mean(runs.map((outcome) => outcome.silhouette)), stability: mean(agreements) };
+  });
   const overall = Math.max(...scores.map((score) => score.silhouette));
   const browsable = scores.filter((score) => score.k >= (range.browsable ?? Number.POSITIVE_INFINITY));
   const browsableBest = Math.max(...browsable.map((score) => score.silhouette));
@@ -206,6 +233,29 @@ function chooseK(
   // Scores are in ascending k, so the first stable one is the smallest.
   const chosen = nearBest.find((score) => score.stability >= mostStable - STABILITY_TIE);
   return chosen?.k ?? range.low;
+}
+
+/** Every run of 'auto' on this thread, one after another. */
+function runChoicesHere(sample: ChoiceSample, runs: readonly ChoiceRun[], seed: number): ChoiceOutcome[] {
+  const prepared = prepareChoiceRuns(sample);
+  return runs.map((run) => measureChoiceRun(prepared, run, seed));
+}
+
+/** A choice sample with what every run on it reuses: its points as ml-kmeans' arrays, and the seeding's distances. */
+export interface PreparedChoiceSample extends ChoiceSample {
+  arrays: number[][];
+  seedDistances: SeedDistances;
+}
+
+/** Converts and measures once for the thirty-odd runs of 'auto' on one sample, not once per run (per thread). */
+export function prepareChoiceRuns(sample: ChoiceSample): PreparedChoiceSample {
+  return { ...sample, arrays: toArrays(sample.points), seedDistances: new SeedDistances(sample.points) };
+}
+
+/** One run of 'auto': k-means at `run.k` seeded by `seed + run.run`, and its silhouette on the sample. */
+export function measureChoiceRun(sample: PreparedChoiceSample, { k, run }: ChoiceRun, seed: number): ChoiceOutcome {
+  const { clusters } = runKmeans(sample.points, k, seed + run, sample.arrays, sample.seedDistances);
+  return { clusters, silhouette: silhouetteFromDistances(sample.distances, clusters) };
 }
 
 /**
@@ -274,7 +324,7 @@ function bestOfRestarts(points: readonly Float32Array[], k: number, seed: number
  * kept: k-means++ measures every point against each candidate seed, and the thirty-odd runs of
  * 'auto' on one sample draw the same candidates again and again (at most n rows of n: 4 MB at 700).
  */
-class SeedDistances {
+export class SeedDistances {
   readonly #points: readonly Float32Array[];
   readonly #rows = new Map<number, Float64Array>();
 

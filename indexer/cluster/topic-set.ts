@@ -2,6 +2,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import type { CorpusTerms } from '../lexical/index.js';
 import type { TopicsFile } from '../store/topics-file.js';
 import { assignToNearest } from './assign.js';
+import type { ChoiceRunner } from './kmeans.js';
 import { secondLevel } from './subtopics.js';
 import { clusterTopics, type DescribedTopic, describeTopics, matchTopicIds, type TopicDoc } from './topics.js';
 
@@ -56,10 +57,14 @@ export function updateTopics(
   return describePartition(papers, partitionTopics(papers, policy, previous, prepared), prepared.counted);
 }
 
-/** What the caller computed already: the terms counted for BM25, the view the map is laid out on. */
+/**
+ * What the caller computed already: the terms counted for BM25, the view the map is laid out on; and
+ * where 'auto' may run its k-means runs (a worker lane's share, `shareChoiceRuns`).
+ */
 export interface PreparedViews {
   counted?: CorpusTerms;
   vectors?: readonly Float32Array[];
+  runChoices?: ChoiceRunner;
 }
 
 /**

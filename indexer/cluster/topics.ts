@@ -1,5 +1,5 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { type Clustering, clusterPapers, representatives } from './kmeans.js';
+import { type ChoiceRunner, type Clustering, clusterPapers, representatives } from './kmeans.js';
 import { labelTopics } from './labels.js';
 import { DEFAULT_CLUSTER_SEED } from './random.js';
 import { type CorpusTerms, countCorpusTerms } from '../lexical/index.js';
@@ -27,6 +27,8 @@ export interface TopicModelOptions {
   counted?: CorpusTerms;
   /** `clusterVectors(docs, seed, counted)`, when the caller has it already (the map is laid out on it). */
   vectors?: readonly Float32Array[];
+  /** Where 'auto' runs its k-means runs (`ClusterInput.runChoices`): this thread by default. */
+  runChoices?: ChoiceRunner;
 }
 
 /** One topic's description for a given membership; `representatives` are indices into the docs. */
@@ -122,6 +124,7 @@ export function clusterTopics(docs: readonly TopicDoc[], options: TopicModelOpti
     minK: options.minK,
     maxK: options.maxK,
     start,
+    runChoices: options.runChoices,
   });
 }
 
