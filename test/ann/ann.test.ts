@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import { WorkerLane } from '../../core/worker.js';
-import { AnnIndex, GraphStream } from '../../indexer/ann/index.js';
+import { AnnIndex, GraphStream, graphHeaderFits } from '../../indexer/ann/index.js';
 import { dataDirLayout, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
@@ -126,6 +126,37 @@ describe('AnnIndex', () => {
         expect(await kind()).toBe('damaged');
         await rm(layout.annMeta);
         expect(await kind()).toBe('missing');
+      } finally {
+        await scratch.remove();
+      }
+    },
+    UNIT_TEST_MS,
+  );
+
+  it(
+    "hands hnswlib a graph before its checksum only when the file's header is the graph expected",
+    async () => {
+      const scratch = await temporaryDir('paperscope-ann-');
+      try {
+        const layout = dataDirLayout(scratch.dir);
+        await AnnIndex.build(vectors.slice(0, 200), ids.slice(0, 200), DIMENSION).save(layout, 3);
+        const graph = await readFile(layout.annIndex);
+        const expected = { dimension: DIMENSION, count: 200 };
+        const fits = (header: Buffer, size = graph.length, wanted = expected) => graphHeaderFits(header, size, wanted);
+        const changed = (at: number, value: bigint) => {
+          const header = Buffer.from(graph.subarray(0, 32));
+          header.writeBigUInt64LE(value, at);
+          return header;
+        };
+        expect(fits(graph)).toBe(true);
+        expect(fits(graph, graph.length, { ...expected, count: 201 })).toBe(false);
+        expect(fits(graph, graph.length, { ...expected, dimension: 200 })).toBe(false);
+        expect(fits(graph, 200 * 24)).toBe(false);
+        expect(fits(graph.subarray(0, 31))).toBe(false);
+        expect(fits(changed(0, 8n))).toBe(false);
+        expect(fits(changed(8, 1n << 40n))).toBe(false);
+        expect(fits(changed(16, 1n << 40n))).toBe(false);
+        expect(fits(changed(24, 4n))).toBe(false);
       } finally {
         await scratch.remove();
       }
