@@ -17,17 +17,12 @@ import { plural } from '../core/plural.js';
 import { APP_VERSION, PROJECT_ROOT } from '../core/version.js';
 import { embedderModelLabel } from '../indexer/embed/types.js';
 import type { IndexEvent, IndexOptions, PipelineOptions } from '../indexer/index.js';
-import {
-  askSchema,
-  browseParamsSchema,
-  type EngineOptions,
-  EXPORT_FORMATS,
-  type ExportFormat,
-  type SearchEngine,
-  searchParamsSchema,
-} from '../server/engine/index.js';
+import type { EngineOptions, SearchEngine } from '../server/engine/index.js';
+// The schemas and the validation alone, not their folders' indexes: those pull in the engine and
+// the HTTP routes, which every command (`index`, `--version`) would evaluate before its own work.
+import { askSchema, browseParamsSchema, EXPORT_FORMATS, type ExportFormat, searchParamsSchema } from '../server/engine/schemas.js';
 import { exportPapers } from '../server/export/index.js';
-import { validate } from '../server/routes/index.js';
+import { validate } from '../server/routes/validate.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
 import { currentHeapSituation, followParent, heapFlags, relaunchWith, workloadBytes } from './heap.js';
 import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';

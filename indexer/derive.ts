@@ -489,10 +489,12 @@ export async function loadDerivedIndexes(
   expected: { dimension: number; count: number; tableVersion: number },
   options: { lexical?: 'load' | 'check' } = {},
 ): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: DerivedFileProblem[] }> {
+  // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
+  // The graph's load is started first: the BM25 file's head is read before its loader first waits.
+  const annLoading = AnnIndex.load(layout, expected);
   const lexicalLoading: Promise<{ index?: LexicalIndex; problem?: LoadProblem }> =
     options.lexical === 'check' ? lexicalFileProblem(layout, expected).then((problem) => ({ problem })) : loadLexical(layout, expected);
-  // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
-  const [annResult, lexicalResult, saved] = await Promise.all([AnnIndex.load(layout, expected), lexicalLoading, readTopicsFile(layout)]);
+  const [annResult, lexicalResult, saved] = await Promise.all([annLoading, lexicalLoading, readTopicsFile(layout)]);
   const problems: DerivedFileProblem[] = [];
   const ann = 'index' in annResult ? annResult.index : undefined;
   if ('problem' in annResult) problems.push({ file: 'HNSW index', problem: annResult.problem });

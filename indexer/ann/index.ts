@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -132,6 +132,8 @@ export class AnnIndex {
     layout: DataDirLayout,
     expected: { dimension: number; count: number; tableVersion: number },
   ): Promise<{ index: AnnIndex } | { problem: LoadProblem }> {
+    const reading = readGraphIfExpected(layout.annIndex, expected);
+    reading.catch(() => {});
     const read = await readMeta(layout);
     if ('problem' in read) return read;
     const { meta } = read;
@@ -145,8 +147,7 @@ export class AnnIndex {
       const { size } = await stat(layout.annIndex);
       if (size !== meta.bytes) return { problem: damagedFile(`the file has ${size} bytes, not ${meta.bytes}`) };
       if ((await sha256OfFile(layout.annIndex)) !== meta.checksum) return { problem: damagedFile('its checksum does not match') };
-      const index = new hnswlib.HierarchicalNSW('cosine', meta.dimension);
-      await index.readIndex(layout.annIndex);
+      const index = (await reading) ?? (await readGraph(layout.annIndex, meta.dimension));
       if (index.getCurrentCount() !== meta.count) return { problem: damagedFile('the file holds a different number of points') };
       index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
       return { index: new AnnIndex(index, meta.ids, meta.dimension) };
@@ -221,8 +222,7 @@ export class GraphStream {
       if (this.#added !== this.#count || ids.length !== this.#count)
         throw new PaperscopeError('INTERNAL', `The HNSW graph has ${this.#added} of ${this.#count} vectors for ${ids.length} ids.`);
       recordStage(timings, 'hnsw', await this.#built);
-      const index = new hnswlib.HierarchicalNSW('cosine', this.#dimension);
-      await index.readIndex(this.#file);
+      const index = await readGraph(this.#file, this.#dimension);
       index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
       return new AnnIndex(index, ids, this.#dimension);
     } finally {
@@ -253,6 +253,59 @@ export function assertValidVectors(vectors: readonly Float32Array[], dimension: 
       throw new PaperscopeError('INVALID_INPUT', `Vector ${first + position} contains a non-finite value.`);
     }
   });
+}
+
+/** hnswlib's file opens with offsetLevel0, maxElements, the element count and the bytes per element (u64 LE each). */
+const GRAPH_HEADER_BYTES = 32;
+
+async function readGraph(file: string, dimension: number): Promise<hnswlib.HierarchicalNSW> {
+  const index = new hnswlib.HierarchicalNSW('cosine', dimension);
+  await index.readIndex(file);
+  return index;
+}
+
+/**
+ * The graph in `file` read by hnswlib when its header is that of the graph expected, else undefined
+ * (nothing read). hnswlib reads the file on the libuv pool element by element, with two `lseek`s for
+ * each (≈ 6 s of CPU at a million papers, the longest part of a server's start): started at once, it
+ * runs beside the metadata's read and the file's checksum instead of after them. Only a header whose
+ * sizes match what the index expects is handed to hnswlib before the checksum is known (a damaged
+ * element count could make it allocate for billions), and the caller uses the graph only once the
+ * checksum matched.
+ */
+function readGraphIfExpected(file: string, expected: { dimension: number; count: number }): Promise<hnswlib.HierarchicalNSW | undefined> {
+  // Read here, not on the libuv pool: hnswlib's read is queued before this thread goes on to the other files.
+  const header = Buffer.alloc(GRAPH_HEADER_BYTES);
+  let size: number;
+  try {
+    const descriptor = openSync(file, 'r');
+    try {
+      if (readSync(descriptor, header, 0, GRAPH_HEADER_BYTES, 0) < GRAPH_HEADER_BYTES) return Promise.resolve(undefined);
+      ({ size } = fstatSync(descriptor));
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  return graphHeaderFits(header, size, expected) ? readGraph(file, expected.dimension) : Promise.resolve(undefined);
+}
+
+/**
+ * Whether hnswlib's file header (its first `GRAPH_HEADER_BYTES`: level-0 offset, capacity, element
+ * count and bytes per element, u64 LE each) describes `expected`'s graph in a file of `size` bytes.
+ */
+export function graphHeaderFits(header: Buffer, size: number, expected: { dimension: number; count: number }): boolean {
+  if (header.length < GRAPH_HEADER_BYTES) return false;
+  const field = (at: number) => Number(header.readBigUInt64LE(at));
+  const [capacity, count, elementBytes] = [field(8), field(16), field(24)];
+  return (
+    field(0) === 0 &&
+    count === expected.count &&
+    capacity === Math.max(1, count) &&
+    elementBytes > expected.dimension * Float32Array.BYTES_PER_ELEMENT &&
+    count * elementBytes < size
+  );
 }
 
 /** The saved metadata: the sealed file, else the JSON file of earlier versions (still loadable). */

@@ -135,8 +135,10 @@ export async function loadEngine(
     table = async () => opened;
   }
   if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
-  // The embedder and the papers (without vectors: the HNSW index serves them) load while the
-  // derived indexes are read; handlers are attached now so an early failure is not unhandled.
+  // The derived indexes are read first (the HNSW graph's native load, the longest part at a million
+  // papers, starts at once); the embedder and the papers (without vectors: the HNSW index serves them)
+  // load meanwhile. Handlers are attached now so an early failure is not unhandled.
+  const derivedLoading = loadDerivedIndexes(layout, { dimension, count, tableVersion });
   const embedderLoading = options.embedder
     ? options.embedder(manifest)
     : embedderForIndex(manifest.embedder, manifest.embedderState, {
@@ -153,10 +155,21 @@ export async function loadEngine(
     (message) => emit({ type: 'warning', message }),
     (write) => saveRepair(layout, manifest, write),
   );
+  derivedLoading.catch(() => {});
   embedderLoading.catch(() => {});
   recordsLoading.catch(() => {});
   try {
-    const loaded = await assemble(emit, { layout, manifest, table, count, tableVersion, dimension, embedderLoading, recordsLoading });
+    const loaded = await assemble(emit, {
+      layout,
+      manifest,
+      table,
+      count,
+      tableVersion,
+      dimension,
+      derivedLoading,
+      embedderLoading,
+      recordsLoading,
+    });
     // The sources file is read on each call: a sync records its run after publishing the index it added.
     const latestRun = async () => {
       await dataDir.pullSources();
@@ -182,12 +195,13 @@ async function assemble(
     count: number;
     tableVersion: number;
     dimension: number;
+    derivedLoading: ReturnType<typeof loadDerivedIndexes>;
     embedderLoading: Promise<Embedder>;
     recordsLoading: Promise<PaperRecords>;
   },
 ): Promise<{ state: EngineState } & LazyParts> {
   const { layout, manifest, table, count, tableVersion, dimension } = parts;
-  const loaded = await loadDerivedIndexes(layout, { dimension, count, tableVersion });
+  const loaded = await parts.derivedLoading;
   let { ann, lexical, topics } = loaded;
   let related: RelatedView | undefined;
   if (!ann || !lexical || !topics) {

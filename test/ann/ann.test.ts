@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import { WorkerLane } from '../../core/worker.js';
-import { AnnIndex, GraphStream } from '../../indexer/ann/index.js';
+import { AnnIndex, GraphStream, graphHeaderFits } from '../../indexer/ann/index.js';
 import { dataDirLayout, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
@@ -119,6 +119,8 @@ describe('AnnIndex', () => {
         expect(await kind({ ...expected, tableVersion: 4 })).toBe('stale');
         expect(await kind({ ...expected, count: 201 })).toBe('stale');
         const graph = await readFile(layout.annIndex);
+        // A saved graph's header is the one hnswlib is handed before the checksum is known.
+        expect(graphHeaderFits(graph, graph.length, expected)).toBe(true);
         graph[graph.length - 1] = (graph[graph.length - 1] as number) ^ 0xff;
         await writeFile(layout.annIndex, graph);
         expect(await kind()).toBe('damaged');
@@ -132,4 +134,26 @@ describe('AnnIndex', () => {
     },
     UNIT_TEST_MS,
   );
+
+  it("hands hnswlib a graph before its checksum only when the file's header is the graph expected", () => {
+    // hnswlib's header: level-0 offset, capacity, element count, bytes per element (u64 LE each).
+    const header = (fields: bigint[]) => {
+      const bytes = Buffer.alloc(32);
+      fields.forEach((value, at) => {
+        bytes.writeBigUInt64LE(value, at * 8);
+      });
+      return bytes;
+    };
+    const expected = { dimension: DIMENSION, count: 200 };
+    const size = 96 + 200 * 236 + 4 * 200;
+    expect(graphHeaderFits(header([0n, 200n, 200n, 236n]), size, expected)).toBe(true);
+    expect(graphHeaderFits(header([0n, 200n, 200n, 236n]), size, { ...expected, count: 201 })).toBe(false);
+    expect(graphHeaderFits(header([0n, 200n, 200n, 236n]), size, { ...expected, dimension: 200 })).toBe(false);
+    expect(graphHeaderFits(header([0n, 200n, 200n, 236n]), 200 * 236, expected)).toBe(false);
+    expect(graphHeaderFits(header([0n, 200n, 200n, 236n]).subarray(0, 31), size, expected)).toBe(false);
+    expect(graphHeaderFits(header([8n, 200n, 200n, 236n]), size, expected)).toBe(false);
+    expect(graphHeaderFits(header([0n, 1n << 40n, 200n, 236n]), size, expected)).toBe(false);
+    expect(graphHeaderFits(header([0n, 200n, 1n << 40n, 236n]), size, expected)).toBe(false);
+    expect(graphHeaderFits(header([0n, 200n, 200n, 4n]), size, expected)).toBe(false);
+  });
 });
