@@ -10,6 +10,7 @@ import {
   buildLexicalIndex,
   type CorpusTerms,
   countCorpusTerms,
+  countCorpusTermsOnTwoThreads,
   type LexicalFileSummary,
   type LexicalIndex,
   openLexicalIndex,
@@ -151,6 +152,23 @@ const SHARED_LANE_MAX_PAPERS = 50_000;
 /** The worker that the off-thread stages of a build of `papers` papers share, if they share one (see `SHARED_LANE_MAX_PAPERS`). */
 export function workerLaneFor(papers: number): WorkerLane | undefined {
   return papers >= WORKER_MIN_PAPERS && papers < SHARED_LANE_MAX_PAPERS ? new WorkerLane() : undefined;
+}
+
+/**
+ * From this many papers, terms not counted before (a new index from 100,000 papers, after its sentence
+ * index; an update) are counted on two threads (`countCorpusTermsOnTwoThreads`): this thread would
+ * count them alone with the second core idle (at a million papers ≈ 200 s), and below it a worker of
+ * their own costs more than half the count saves.
+ */
+export const TERMS_ON_TWO_THREADS_MIN_PAPERS = SHARED_LANE_MAX_PAPERS;
+
+/** The papers' terms with positions, for the BM25 index and the topics: on two threads from `TERMS_ON_TWO_THREADS_MIN_PAPERS`. */
+function countPaperTerms(papers: readonly DerivedSource[], timings: StageTimings | undefined): Promise<CorpusTerms> {
+  return timeStage(timings, 'terms', async () =>
+    papers.length >= TERMS_ON_TWO_THREADS_MIN_PAPERS
+      ? countCorpusTermsOnTwoThreads(papers, { positions: true }, timings)
+      : countCorpusTerms(papers, { positions: true }),
+  );
 }
 
 /**
@@ -402,9 +420,7 @@ export async function buildDerivedIndexes(
   let started: StartedTopics | undefined;
   try {
     // Tokenized once for both the BM25 index and the topics' TF-IDF view.
-    let counted = current.lexical
-      ? undefined
-      : ((await options.terms) ?? timeStage(options.timings, 'terms', () => countCorpusTerms(papers, { positions: true })));
+    let counted = current.lexical ? undefined : ((await options.terms) ?? (await countPaperTerms(papers, options.timings)));
     lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.

@@ -308,6 +308,43 @@ export function countCorpusTerms(docs: readonly FieldedText[], options: { positi
 }
 
 /**
+ * Each term's written forms with how often each was seen, in order of first sight (what `surfaces`
+ * is picked from): term `t`'s are `forms[starts[t] .. starts[t + 1])`, with their `counts`.
+ */
+export interface TermForms {
+  forms: string[];
+  counts: Uint32Array;
+  starts: Uint32Array;
+}
+
+/** `countCorpusTerms` of a run of consecutive documents, with its terms' forms: `joinCorpusTerms` joins two such runs. */
+export interface CorpusTermsPart {
+  counted: CorpusTerms;
+  forms: TermForms;
+}
+
+/** `countCorpusTerms(docs, options)` as a part for `joinCorpusTerms` (the indexer counts a large corpus in two halves, on two threads). */
+export function countCorpusTermsPart(docs: readonly FieldedText[], options: { positions?: boolean } = {}): CorpusTermsPart {
+  const { papers, forms } = countTerms(docs, options.positions ?? false, undefined);
+  return { counted: papers, forms: flatForms(forms) };
+}
+
+function flatForms(byTerm: ReadonlyArray<ReadonlyMap<string, number>>): TermForms {
+  const starts = new Uint32Array(byTerm.length + 1);
+  byTerm.forEach((forTerm, term) => {
+    starts[term + 1] = (starts[term] as number) + forTerm.size;
+  });
+  const forms: string[] = [];
+  const counts = new Uint32Array(starts[byTerm.length] as number);
+  for (const forTerm of byTerm)
+    for (const [form, count] of forTerm) {
+      counts[forms.length] = count;
+      forms.push(form);
+    }
+  return { forms, counts, starts };
+}
+
+/**
  * `countCorpusTerms(docs, { positions })` and, from the same pass over each text, the term counts of
  * the corpus of their sentences (`sentences`: sentence `s` of document `d` as a document of its own,
  * `{ title: d.title, abstract: <the sentence> }`, without positions), as `countCorpusTerms` gives
@@ -327,7 +364,7 @@ function countTerms(
   docs: readonly FieldedText[],
   withPositions: boolean,
   ranges: SentenceRanges | undefined,
-): { papers: CorpusTerms; sentences: CorpusTerms | undefined } {
+): { papers: CorpusTerms; sentences: CorpusTerms | undefined; forms: Array<Map<string, number>> } {
   const termIds = new Map<string, number>();
   const terms: string[] = [];
   const lists = new TermLists(docs.length, withPositions);
@@ -480,10 +517,21 @@ function countTerms(
     lists.end();
   }
   settleTitle();
-  const papers = lists.finish(docs.length, terms, pickSurfaces(terms, tallies, false));
+  const forms = formCounts(terms, tallies, false);
+  const sentenceForms = sentences ? formCounts(sentenceTerms, sentenceTallies, true) : [];
+  const papers = lists.finish(
+    docs.length,
+    terms,
+    mostFrequentForms(terms, (id) => forms[id] ?? []),
+  );
   return {
     papers,
-    sentences: sentences?.finish(sentences.titleLengths.length, sentenceTerms, pickSurfaces(sentenceTerms, sentenceTallies, true)),
+    sentences: sentences?.finish(
+      sentences.titleLengths.length,
+      sentenceTerms,
+      mostFrequentForms(sentenceTerms, (id) => sentenceForms[id] ?? []),
+    ),
+    forms,
   };
 }
 
@@ -494,14 +542,14 @@ function grown<T extends Uint32Array | Int32Array>(array: T): T {
 }
 
 /**
- * The most frequent written form of each term. Capitals are kept only inside a word ("RLVR",
- * "LLMs", "ReNO"), where they are part of the name; a capital first letter is just sentence case.
+ * Each term's written forms with their counts, in order of first sight. Capitals are kept only inside
+ * a word ("RLVR", "LLMs", "ReNO"), where they are part of the name; a capital first letter is just sentence case.
  */
-function pickSurfaces(
+function formCounts(
   terms: readonly string[],
   tallies: ReadonlyArray<readonly [AnalysedWord, WordTally]>,
   ofSentences: boolean,
-): string[] {
+): Array<Map<string, number>> {
   const counts = terms.map(() => new Map<string, number>());
   for (const [word, tally] of tallies) {
     const ids = (ofSentences ? tally.sentenceTermIds : tally.termIds) as number[];
@@ -513,10 +561,15 @@ function pickSurfaces(
       forTerm.set(readable, (forTerm.get(readable) ?? 0) + count);
     });
   }
-  return counts.map((forTerm, term) => {
-    let best = terms[term] as string;
+  return counts;
+}
+
+/** The most frequent written form of each term (the first seen of those tied), or the term itself when it has none. */
+export function mostFrequentForms(terms: readonly string[], formsOf: (term: number) => Iterable<readonly [string, number]>): string[] {
+  return terms.map((term, id) => {
+    let best = term;
     let bestCount = 0;
-    for (const [surface, count] of forTerm) {
+    for (const [surface, count] of formsOf(id)) {
       if (count > bestCount) {
         best = surface;
         bestCount = count;

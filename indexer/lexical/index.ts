@@ -8,11 +8,14 @@ export {
   type CorpusTerms,
   countCorpusAndSentenceTerms,
   countCorpusTerms,
+  countCorpusTermsPart,
+  type CorpusTermsPart,
   type FieldedText,
   type SentenceRanges,
   withoutPositions,
 } from './corpus-terms.js';
-export { countCorpusAndSentenceTermsOffThread, countCorpusTermsOffThread } from './terms-job.js';
+export { joinCorpusTerms } from './join-terms.js';
+export { countCorpusAndSentenceTermsOffThread, countCorpusTermsOffThread, countCorpusTermsOnTwoThreads } from './terms-job.js';
 export {
   LEXICAL_BINARY_VERSION,
   LEXICAL_FORMAT,
