@@ -98,6 +98,8 @@ interface WordTally {
   /** The same for the sentences' corpus, counted in the same pass (`countCorpusAndSentenceTerms`): its term ids, set when first seen there. */
   sentenceTermIds: number[] | undefined;
   sentenceCount: number;
+  /** Its tokens' written forms for the surfaces (`readableForms`), kept between the papers' and the sentences'. */
+  readableForms: string[] | undefined;
 }
 
 /** Relative positions of a word's tokens: a compound's whole sits on its first part, each part on its own. */
@@ -353,6 +355,7 @@ function countTerms(
       count: 0,
       sentenceTermIds: undefined,
       sentenceCount: 0,
+      readableForms: undefined,
     };
     word.memo = { owner, value: tally };
     tallies.push([word, tally]);
@@ -496,34 +499,67 @@ function grown<T extends Uint32Array | Int32Array>(array: T): T {
 /**
  * The most frequent written form of each term. Capitals are kept only inside a word ("RLVR",
  * "LLMs", "ReNO"), where they are part of the name; a capital first letter is just sentence case.
+ * Of forms written equally often, the first met wins.
  */
 function pickSurfaces(
   terms: readonly string[],
   tallies: ReadonlyArray<readonly [AnalysedWord, WordTally]>,
   ofSentences: boolean,
 ): string[] {
-  const counts = terms.map(() => new Map<string, number>());
+  // Most terms are written one way: their first form and its count in arrays, the others (in the
+  // order met) in a map made only for a term written more than one way.
+  const firstForms: Array<string | undefined> = new Array(terms.length).fill(undefined);
+  const firstCounts = new Float64Array(terms.length);
+  const otherForms = new Map<number, Map<string, number>>();
   for (const [word, tally] of tallies) {
     const ids = (ofSentences ? tally.sentenceTermIds : tally.termIds) as number[];
     const count = ofSentences ? tally.sentenceCount : tally.count;
-    word.tokens.forEach((token, position) => {
-      const surface = word.text.slice(token.start, token.end);
-      const readable = /\p{Lu}/u.test(surface.slice(1)) ? surface : surface.toLowerCase();
-      const forTerm = counts[ids[position] as number] as Map<string, number>;
-      forTerm.set(readable, (forTerm.get(readable) ?? 0) + count);
-    });
+    const forms = readableForms(word, tally);
+    for (let position = 0; position < forms.length; position++) {
+      const term = ids[position] as number;
+      const form = forms[position] as string;
+      const firstForm = firstForms[term];
+      if (firstForm === undefined) {
+        firstForms[term] = form;
+        firstCounts[term] = count;
+      } else if (firstForm === form) firstCounts[term] = (firstCounts[term] as number) + count;
+      else {
+        const others = otherForms.get(term) ?? new Map<string, number>();
+        if (others.size === 0) otherForms.set(term, others);
+        others.set(form, (others.get(form) ?? 0) + count);
+      }
+    }
   }
-  return counts.map((forTerm, term) => {
-    let best = terms[term] as string;
+  return terms.map((text, term) => {
+    let best = text;
     let bestCount = 0;
-    for (const [surface, count] of forTerm) {
+    const firstCount = firstCounts[term] as number;
+    if (firstCount > bestCount) {
+      best = firstForms[term] as string;
+      bestCount = firstCount;
+    }
+    for (const [form, count] of otherForms.get(term) ?? []) {
       if (count > bestCount) {
-        best = surface;
+        best = form;
         bestCount = count;
       }
     }
     return best;
   });
+}
+
+/**
+ * The readable written form of each of a word's tokens. Kept on the tally of a word the sentences'
+ * corpus has too, whose surfaces are picked next from the same forms; a count of one corpus keeps none.
+ */
+function readableForms(word: AnalysedWord, tally: WordTally): string[] {
+  if (tally.readableForms !== undefined) return tally.readableForms;
+  const forms = word.tokens.map((token) => {
+    const surface = word.text.slice(token.start, token.end);
+    return /\p{Lu}/u.test(surface.slice(1)) ? surface : surface.toLowerCase();
+  });
+  if (tally.sentenceTermIds !== undefined) tally.readableForms = forms;
+  return forms;
 }
 
 /** The term counts without their word positions, which only the BM25 index reads. */
