@@ -37,6 +37,19 @@ describe('countCorpusTerms', () => {
     expect(counted.surfaces[counted.terms.indexOf('reward')]).toBe('reward');
   });
 
+  it('gives each term its most frequent written form, the first met of equally frequent ones', () => {
+    const counted = countCorpusTerms([
+      // "LLMs" (stem "llm") twice, "LLM" twice, "llm" three times but all folded to one form: "llm" wins.
+      { title: 'LLMs and LLM agents', abstract: 'llm llm. Llm LLMs LLM.' },
+      // "GRPO" and "GrPO" once each: a tie, so the first met.
+      { title: 'GRPO', abstract: 'GrPO.' },
+      // "ReNO" and "RENO" once each, "reno" never: the first met of the two written with inner capitals.
+      { title: 'ReNO', abstract: 'RENO.' },
+    ]);
+    const surface = (term: string) => counted.surfaces[counted.terms.indexOf(term)];
+    expect([surface('llm'), surface('grpo'), surface('reno'), surface('agent')]).toEqual(['llm', 'GRPO', 'ReNO', 'agents']);
+  });
+
   it('counts a corpus afresh after another one tallied the same words under other term ids', () => {
     const before = countCorpusTerms(docs, { positions: true });
     // The same words in another order: their term ids here differ from the first corpus'.
