@@ -160,7 +160,7 @@ export function workerLaneFor(papers: number): WorkerLane | undefined {
  * count them alone with the second core idle (at a million papers ≈ 200 s), and below it a worker of
  * their own costs more than half the count saves.
  */
-export const TERMS_ON_TWO_THREADS_MIN_PAPERS = SHARED_LANE_MAX_PAPERS;
+const TERMS_ON_TWO_THREADS_MIN_PAPERS = SHARED_LANE_MAX_PAPERS;
 
 /** The papers' terms with positions, for the BM25 index and the topics: on two threads from `TERMS_ON_TWO_THREADS_MIN_PAPERS`. */
 function countPaperTerms(papers: readonly DerivedSource[], timings: StageTimings | undefined): Promise<CorpusTerms> {
