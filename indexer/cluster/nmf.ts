@@ -39,20 +39,22 @@ export function nmf(matrix: TermMatrix, k: number, options: NmfOptions): Factori
     throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
   const maxIterations = options.maxIterations ?? MAX_ITERATIONS;
   const tolerance = options.tolerance ?? TOLERANCE;
-  const { weights, components } = nndsvda(matrix, k, options.seed);
-  if (n === 0 || m === 0) return { weights, components, iterations: 0 };
-  let squaredNorm = 0;
-  for (const row of matrix.rows) for (const value of row.weights) squaredNorm += value * value;
-  let previousError = Number.POSITIVE_INFINITY;
+  const { weights, byColumn } = nndsvda(matrix, k, options.seed);
   let iteration = 0;
-  while (iteration < maxIterations) {
-    iteration++;
-    updateComponents(matrix, weights, components);
-    const error = updateWeights(matrix, weights, components, squaredNorm);
-    if (previousError - error < tolerance * Math.max(previousError, Number.MIN_VALUE) && iteration > 1) break;
-    previousError = error;
+  if (n > 0 && m > 0) {
+    let squaredNorm = 0;
+    for (const row of matrix.rows) for (const value of row.weights) squaredNorm += value * value;
+    const cross = new Float64Array(m * k);
+    let previousError = Number.POSITIVE_INFINITY;
+    while (iteration < maxIterations) {
+      iteration++;
+      updateComponents(matrix, weights, byColumn, cross);
+      const error = updateWeights(matrix, weights, byColumn, squaredNorm);
+      if (previousError - error < tolerance * Math.max(previousError, Number.MIN_VALUE) && iteration > 1) break;
+      previousError = error;
+    }
   }
-  return { weights, components, iterations: iteration };
+  return { weights: rowsOf(weights, n, k), components: componentRows(byColumn, k), iterations: iteration };
 }
 
 /**
@@ -63,13 +65,14 @@ export function nmf(matrix: TermMatrix, k: number, options: NmfOptions): Factori
  */
 export function foldIn(matrix: TermMatrix, components: readonly Float64Array[], iterations = FOLD_IN_ITERATIONS): Float64Array[] {
   const k = components.length;
-  const { gram, byColumn } = componentProducts(components);
+  const byColumn = columnMajor(components);
+  const gram = componentGram(byColumn, k);
   const cross = new Float64Array(k);
   // H is fixed, so a row's XHᵀ is too: found once, then its passes (rows do not interact).
   return matrix.rows.map(({ columns, weights: values }) => {
     const w = new Float64Array(k);
     crossRow(columns, values, byColumn, cross);
-    for (let iteration = 0; iteration < iterations; iteration++) sweepRow(w, cross, gram);
+    for (let iteration = 0; iteration < iterations; iteration++) sweepRow(w, 0, cross, gram);
     return w;
   });
 }
@@ -84,75 +87,100 @@ export function dominantTopics(weights: readonly Float64Array[]): number[] {
 }
 
 /**
- * H rows, Gauss–Seidel: Hⱼ ← max(0, Hⱼ + ((WᵀX)ⱼ − (WᵀW)ⱼ·H) / (WᵀW)ⱼⱼ). Column by column: a column's
- * updates read only that column, so this is the same sequence of values as topic by topic.
+ * H, Gauss–Seidel column by column: Hⱼ ← max(0, Hⱼ + ((WᵀX)ⱼ − (WᵀW)ⱼ·H) / (WᵀW)ⱼⱼ). A column's updates
+ * read only that column, so this is the same sequence of values as topic by topic. W is n rows of k
+ * and H column-major (`byColumn`), both flat: a row's entries and a column's update read k adjacent
+ * values, in place. `cross` (m·k) is reused from pass to pass.
  */
-function updateComponents(matrix: TermMatrix, weights: Float64Array[], components: Float64Array[]): void {
-  const k = components.length;
+function updateComponents(matrix: TermMatrix, weights: Float64Array, byColumn: Float64Array, cross: Float64Array): void {
+  const k = byColumn.length / matrix.vocabularySize;
   const m = matrix.vocabularySize;
-  // WᵀX and H, column-major: a row's entries and a column's update read k adjacent values.
-  const cross = new Float64Array(m * k);
-  matrix.rows.forEach(({ columns, weights: values }, i) => {
-    const w = weights[i] as Float64Array;
+  // WᵀX, column-major.
+  cross.fill(0);
+  const { rows } = matrix;
+  for (let i = 0; i < rows.length; i++) {
+    const { columns, weights: values } = rows[i] as TermMatrix['rows'][number];
+    const row = i * k;
     for (let e = 0; e < columns.length; e++) {
       const at = (columns[e] as number) * k;
       const value = values[e] as number;
-      for (let j = 0; j < k; j++) cross[at + j] = (cross[at + j] as number) + (w[j] as number) * value;
+      for (let j = 0; j < k; j++) cross[at + j] = (cross[at + j] as number) + (weights[row + j] as number) * value;
     }
-  });
-  const gram = gramOf(weights, k);
-  const h = new Float64Array(k);
+  }
+  const gram = gramOf(weights, rows.length, k);
   for (let column = 0; column < m; column++) {
     const at = column * k;
-    for (let l = 0; l < k; l++) h[l] = (components[l] as Float64Array)[column] as number;
     for (let j = 0; j < k; j++) {
-      const row = gram[j] as Float64Array;
-      const diagonal = row[j] as number;
+      const diagonal = gram[j * k + j] as number;
       if (diagonal <= 0) continue;
       let product = 0;
-      for (let l = 0; l < k; l++) product += (row[l] as number) * (h[l] as number);
-      h[j] = Math.max(FLOOR, (h[j] as number) + ((cross[at + j] as number) - product) / diagonal);
+      for (let l = 0; l < k; l++) product += (gram[j * k + l] as number) * (byColumn[at + l] as number);
+      byColumn[at + j] = Math.max(FLOOR, (byColumn[at + j] as number) + ((cross[at + j] as number) - product) / diagonal);
     }
-    for (let l = 0; l < k; l++) (components[l] as Float64Array)[column] = h[l] as number;
   }
 }
 
 /** W rows, likewise with XHᵀ and HHᵀ; returns ‖X − WH‖² after the update. */
-function updateWeights(matrix: TermMatrix, weights: Float64Array[], components: Float64Array[], squaredNorm: number): number {
-  const k = components.length;
-  const { gram, byColumn } = componentProducts(components);
+function updateWeights(matrix: TermMatrix, weights: Float64Array, byColumn: Float64Array, squaredNorm: number): number {
+  const k = byColumn.length / matrix.vocabularySize;
+  const gram = componentGram(byColumn, k);
   let error = squaredNorm;
   const cross = new Float64Array(k);
   const { rows } = matrix;
   for (let i = 0; i < rows.length; i++) {
     const { columns, weights: values } = rows[i] as TermMatrix['rows'][number];
     crossRow(columns, values, byColumn, cross);
-    const w = weights[i] as Float64Array;
-    sweepRow(w, cross, gram);
+    const row = i * k;
+    sweepRow(weights, row, cross, gram);
     // ‖x − wH‖² = ‖x‖² − 2 w·(xHᵀ) + w·(HHᵀ)·w
     for (let j = 0; j < k; j++) {
       let quadratic = 0;
-      for (let l = 0; l < k; l++) quadratic += (w[l] as number) * (gram[j * k + l] as number);
-      error += (w[j] as number) * (quadratic - 2 * (cross[j] as number));
+      for (let l = 0; l < k; l++) quadratic += (weights[row + l] as number) * (gram[j * k + l] as number);
+      error += (weights[row + j] as number) * (quadratic - 2 * (cross[j] as number));
     }
   }
   return error;
 }
 
 /**
- * HHᵀ in one row-major array (the updates read it k² times a row), and H column by column, so that
- * a row's entries read k adjacent values instead of one from each of k arrays.
+ * HHᵀ (k × k, row-major) of column-major H: each entry summed over the vocabulary in order, as a
+ * dot product of two topic rows would, once per pair and mirrored (the same products in the same order).
  */
-function componentProducts(components: readonly Float64Array[]): { gram: Float64Array; byColumn: Float64Array } {
-  const k = components.length;
+function componentGram(byColumn: Float64Array, k: number): Float64Array {
   const gram = new Float64Array(k * k);
-  for (let a = 0; a < k; a++)
-    for (let b = 0; b < k; b++) gram[a * k + b] = dot(components[a] as Float64Array, components[b] as Float64Array);
+  for (let a = 0; a < k; a++) {
+    for (let b = a; b < k; b++) {
+      let sum = 0;
+      for (let at = 0; at < byColumn.length; at += k) sum += (byColumn[at + a] as number) * (byColumn[at + b] as number);
+      gram[a * k + b] = sum;
+      gram[b * k + a] = sum;
+    }
+  }
+  return gram;
+}
+
+/** k topic rows over the vocabulary as one column-major array (see `updateComponents`). */
+function columnMajor(components: readonly Float64Array[]): Float64Array {
+  const k = components.length;
   const byColumn = new Float64Array((components[0]?.length ?? 0) * k);
   components.forEach((component, j) => {
     for (let column = 0; column < component.length; column++) byColumn[column * k + j] = component[column] as number;
   });
-  return { gram, byColumn };
+  return byColumn;
+}
+
+/** The topic rows of column-major H: what `Factorization.components` holds. */
+function componentRows(byColumn: Float64Array, k: number): Float64Array[] {
+  const m = k === 0 ? 0 : byColumn.length / k;
+  return Array.from({ length: k }, (_, j) => {
+    const row = new Float64Array(m);
+    for (let column = 0; column < m; column++) row[column] = byColumn[column * k + j] as number;
+    return row;
+  });
+}
+
+function rowsOf(flat: Float64Array, count: number, width: number): Float64Array[] {
+  return Array.from({ length: count }, (_, r) => flat.subarray(r * width, (r + 1) * width));
 }
 
 /** `cross` ← the row's xHᵀ. */
@@ -166,33 +194,27 @@ function crossRow(columns: Int32Array, values: Float32Array, byColumn: Float64Ar
   }
 }
 
-/** One HALS sweep of a row's weights: wⱼ ← max(0, wⱼ + ((xHᵀ)ⱼ − w·(HHᵀ)ⱼ) / (HHᵀ)ⱼⱼ). */
-function sweepRow(w: Float64Array, cross: Float64Array, gram: Float64Array): void {
-  const k = w.length;
+/** One HALS sweep of the row of k weights at `w[row…]`: wⱼ ← max(0, wⱼ + ((xHᵀ)ⱼ − w·(HHᵀ)ⱼ) / (HHᵀ)ⱼⱼ). */
+function sweepRow(w: Float64Array, row: number, cross: Float64Array, gram: Float64Array): void {
+  const k = cross.length;
   for (let j = 0; j < k; j++) {
     const diagonal = gram[j * k + j] as number;
     if (diagonal <= 0) continue;
     let product = 0;
-    for (let l = 0; l < k; l++) product += (w[l] as number) * (gram[l * k + j] as number);
-    w[j] = Math.max(FLOOR, (w[j] as number) + ((cross[j] as number) - product) / diagonal);
+    for (let l = 0; l < k; l++) product += (w[row + l] as number) * (gram[l * k + j] as number);
+    w[row + j] = Math.max(FLOOR, (w[row + j] as number) + ((cross[j] as number) - product) / diagonal);
   }
 }
 
-function dot(a: Float64Array, b: Float64Array): number {
-  let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] as number) * (b[i] as number);
-  return sum;
-}
-
-/** WᵀW of n rows of k. */
-function gramOf(rows: readonly Float64Array[], k: number): Float64Array[] {
-  const gram = Array.from({ length: k }, () => new Float64Array(k));
-  for (const row of rows) {
+/** WᵀW of W's n flat rows of k (row-major k × k). */
+function gramOf(weights: Float64Array, n: number, k: number): Float64Array {
+  const gram = new Float64Array(k * k);
+  for (let i = 0; i < n; i++) {
+    const row = i * k;
     for (let a = 0; a < k; a++) {
-      const value = row[a] as number;
+      const value = weights[row + a] as number;
       if (value === 0) continue;
-      const target = gram[a] as Float64Array;
-      for (let b = 0; b < k; b++) target[b] = (target[b] as number) + value * (row[b] as number);
+      for (let b = 0; b < k; b++) gram[a * k + b] = (gram[a * k + b] as number) + value * (weights[row + b] as number);
     }
   }
   return gram;
@@ -202,14 +224,15 @@ function gramOf(rows: readonly Float64Array[], k: number): Float64Array[] {
  * NNDSVDa: each singular pair (u, σ, v) split into its positive and negative parts, the larger
  * kept and scaled by √σ; zeros are filled with the matrix' mean so no factor starts dead.
  */
-function nndsvda(matrix: TermMatrix, k: number, seed: number): { weights: Float64Array[]; components: Float64Array[] } {
+function nndsvda(matrix: TermMatrix, k: number, seed: number): { weights: Float64Array; byColumn: Float64Array } {
   const n = matrix.rows.length;
   const m = matrix.vocabularySize;
   const { directions, values } = rightSingularVectors(matrix, k, seed);
   // u = A·v / σ, as n rows of k.
   const projected = multiply(matrix, directions);
-  const weights = Array.from({ length: n }, () => new Float64Array(k));
-  const components = Array.from({ length: k }, () => new Float64Array(m));
+  // W as n flat rows of k, H column-major (see `updateComponents`).
+  const weights = new Float64Array(n * k);
+  const byColumn = new Float64Array(m * k);
   for (let j = 0; j < k; j++) {
     const sigma = values[j] as number;
     if (sigma <= 0) continue;
@@ -227,18 +250,17 @@ function nndsvda(matrix: TermMatrix, k: number, seed: number): { weights: Float6
     const scale = Math.sqrt(sigma * left.norm * right.norm);
     if (scale === 0) continue;
     left.part.forEach((value, i) => {
-      (weights[i] as Float64Array)[j] = (scale * value) / left.norm;
+      weights[i * k + j] = (scale * value) / left.norm;
     });
-    const h = components[j] as Float64Array;
     right.part.forEach((value, column) => {
-      h[column] = (scale * value) / right.norm;
+      byColumn[column * k + j] = (scale * value) / right.norm;
     });
   }
   let sum = 0;
   for (const row of matrix.rows) for (const value of row.weights) sum += value;
   const mean = n * m === 0 ? 0 : sum / (n * m);
-  for (const row of [...weights, ...components]) {
-    for (let j = 0; j < row.length; j++) if (row[j] === 0) row[j] = mean;
+  for (const factor of [weights, byColumn]) {
+    for (let at = 0; at < factor.length; at++) if (factor[at] === 0) factor[at] = mean;
   }
-  return { weights, components };
+  return { weights, byColumn };
 }
