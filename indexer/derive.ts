@@ -437,8 +437,17 @@ export async function buildDerivedIndexes(
     // Every task is on it: it ends once they finish.
     ownLane?.release();
   }
+  // With the description coming to the lane, the related view's fit is this thread's, claimed before the
+  // lane hears the topic count: the lane, warm with the description's code and holding the label
+  // sample's phrases, describes the topics at once rather than after the fit.
+  const fitsHere = early.describing !== undefined && started !== undefined && early.related?.claimFit() === true;
   // The view is fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
   topicCount.resolve(started?.topicCount ?? 0);
+  if (fitsHere) {
+    // The partition goes to the lane first: it is posted once the pending callbacks have run.
+    await new Promise((resolve) => setImmediate(resolve));
+    await early.related?.fitHereIfWaiting();
+  }
   // This thread's own work while the workers finish the map, the second level and the graph.
   await options.meanwhile?.();
   await early.related?.fitHereIfWaiting();

@@ -37,6 +37,11 @@ export interface RelatedViewBuild {
    * running the tasks before it): call it when this thread is free. Says whether it did.
    */
   fitHereIfWaiting: () => Promise<boolean>;
+  /**
+   * Takes the fit for this thread now, unless the worker has begun it or has not shared its prepared
+   * view yet: `fitHereIfWaiting` then fits it here. Says whether the fit is this thread's.
+   */
+  claimFit: () => boolean;
 }
 
 /**
@@ -69,7 +74,7 @@ export function startRelatedView(
   const { timings, lane } = options;
   if (docs.length < WORKER_MIN_PAPERS) {
     const view = Promise.resolve(topicCount).then((count) => timeStage(timings, 'related', () => buildRelatedView(docs, count)));
-    return { view, fitHereIfWaiting: async () => false };
+    return { view, fitHereIfWaiting: async () => false, claimFit: () => false };
   }
   const claim = options.mayFitHere ? new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) : undefined;
   let prepared: SharedPreparedView | undefined;
@@ -87,13 +92,18 @@ export function startRelatedView(
       return fitted;
     },
   );
+  let claimedHere = false;
+  const claimFit = (): boolean => {
+    claimedHere ||= claim !== undefined && prepared !== undefined && Atomics.compareExchange(claim, 0, 0, FITTED_BY.caller) === 0;
+    return claimedHere;
+  };
   const fitHereIfWaiting = async (): Promise<boolean> => {
     const count = await topicCount;
     const shared = prepared;
-    if (!claim || !shared || Atomics.compareExchange(claim, 0, 0, FITTED_BY.caller) !== 0) return false;
+    if (!shared || !claimFit()) return false;
     here = timeStage(timings, 'related', () => finishRelatedView(readSharedView(shared), count));
     prepared = undefined;
     return true;
   };
-  return { view, fitHereIfWaiting };
+  return { view, fitHereIfWaiting, claimFit };
 }

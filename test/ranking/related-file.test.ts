@@ -169,9 +169,28 @@ describe('the related-papers view on a worker thread', () => {
     expect(await build.view).toEqual(buildRelatedView(many, 3));
   });
 
+  it('is fitted by this thread once it claims it before the topic count is known: the lane, free, leaves it', async () => {
+    const topicCount = deferred<number>();
+    const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true });
+    // A task after it shares once the view's prepared part is shared (the lane runs its tasks in order).
+    const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    Atomics.store(gate, 0, 1);
+    const shared = deferred<void>();
+    const after = lane.run(import.meta.url, BLOCK, { gate: gate.buffer }, undefined, () => shared.resolve());
+    await shared.promise;
+    await after;
+    expect(build.claimFit()).toBe(true);
+    topicCount.resolve(2);
+    expect(await build.fitHereIfWaiting()).toBe(true);
+    expect(await build.view).toEqual(buildRelatedView(many, 2));
+    expect(build.claimFit()).toBe(true);
+    expect(await build.fitHereIfWaiting()).toBe(false);
+  });
+
   it('is fitted by the lane when the lane is free first', async () => {
     const build = startRelatedView(many, 2, { lane, mayFitHere: true });
     const view = await build.view;
+    expect(build.claimFit()).toBe(false);
     expect(await build.fitHereIfWaiting()).toBe(false);
     expect(view).toEqual(buildRelatedView(many, 2));
   });
