@@ -158,7 +158,7 @@ const stemCache = new Map<string, string>();
 export function stem(word: string): string {
   const cached = stemCache.get(word);
   if (cached !== undefined) return cached;
-  const stemmed = /^\p{L}+$/u.test(word) ? stemmer(word) : word;
+  const stemmed = isLetters(word) ? stemmer(word) : word;
   if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
   stemCache.set(word, stemmed);
   return stemmed;
@@ -168,11 +168,42 @@ export function isStopWord(word: string): boolean {
   return STOP_WORDS.has(word);
 }
 
+/**
+ * Whether `word` is letters only (`/^\p{L}+$/u`), judged by character code where it is ASCII (most
+ * words): every distinct word of a corpus comes here once, and the expression runs only for the others.
+ */
+function isLetters(word: string): boolean {
+  if (word.length === 0) return false;
+  for (let at = 0; at < word.length; at++) {
+    const code = word.charCodeAt(at);
+    if (code >= 0x80) return ALL_LETTERS.test(word);
+    // ASCII letters, either case, are a to z once bit 0x20 is set.
+    const lower = code | 0x20;
+    if (lower < 0x61 || lower > 0x7a) return false;
+  }
+  return true;
+}
+
+const ALL_LETTERS = /^\p{L}+$/u;
+
 function isIndexable(word: string): boolean {
   if (STOP_WORDS.has(word)) return false;
   // Single letters and bare numbers are noise in paper text; "7b" or "t2i" are not.
   if (word.length < 2) return false;
-  return !/^\d+(?:\.\d+)?$/.test(word);
+  return !(isDigit(word.charCodeAt(0)) && /^\d+(?:\.\d+)?$/.test(word));
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
+}
+
+/** Whether `word` joins parts with a hyphen, caret, slash or dot (`/[-^/.]/`): a compound, when it is a matched word. */
+function hasJoiner(word: string): boolean {
+  for (let at = 0; at < word.length; at++) {
+    const code = word.charCodeAt(at);
+    if (code === 0x2d || code === 0x5e || code === 0x2f || code === 0x2e) return true;
+  }
+  return false;
 }
 
 /** A matched word, analysed: its tokens, with offsets relative to the start of the match, and their terms. */
@@ -200,21 +231,25 @@ export interface WordMemo {
 const WORD_CACHE_LIMIT = 100_000;
 
 function analyseWord(match: string): AnalysedWord {
-  const surface = /['’]/.test(match) ? match.replace(/['’]s$/i, '') : match;
+  const surface = match.includes("'") || match.includes('’') ? match.replace(/['’]s$/i, '') : match;
   const word = surface.toLowerCase();
-  const isCompound = /[-^/.]/.test(word);
+  const isCompound = hasJoiner(word);
   const tokens: Token[] = [];
+  const terms: string[] = [];
+  const add = (token: Token): void => {
+    tokens.push(token);
+    terms.push(token.term);
+  };
   const normal = normaliseSpelling(word);
-  if (isIndexable(normal)) tokens.push({ term: isCompound ? normal : stem(normal), word, start: 0, end: surface.length });
+  if (isIndexable(normal)) add({ term: isCompound ? normal : stem(normal), word, start: 0, end: surface.length });
   if (isCompound) {
     for (const part of surface.matchAll(PART_PATTERN)) {
       const partWord = part[0].toLowerCase();
       const partNormal = normaliseSpelling(partWord);
-      if (isIndexable(partNormal))
-        tokens.push({ term: stem(partNormal), word: partWord, start: part.index, end: part.index + part[0].length });
+      if (isIndexable(partNormal)) add({ term: stem(partNormal), word: partWord, start: part.index, end: part.index + part[0].length });
     }
   }
-  return { text: match, tokens, terms: tokens.map((token) => token.term), memo: undefined };
+  return { text: match, tokens, terms, memo: undefined };
 }
 
 /**

@@ -96,10 +96,19 @@ export function mayRespell(lowerCased: string): boolean {
  * @example normaliseSpelling('tumours') // → 'tumors'
  */
 export function normaliseSpelling(word: string): string {
-  const normal = word.replace(GREEK_LETTER, (letter) => GREEK[letter] ?? letter);
+  const normal = hasGreekLetter(word) ? word.replace(GREEK_LETTER, (letter) => GREEK[letter] ?? letter) : word;
   // Compounds are spelled piece by piece ("tumour-associated", "il-1β").
   if (/[-^/.]/.test(normal)) return normal.replace(/[a-z]+/g, americanSpelling);
   return americanSpelling(normal);
+}
+
+/** Whether `word` holds a letter of `GREEK_LETTER` (α to ω, ß), by character code: most words have none, and skip the replacement. */
+function hasGreekLetter(word: string): boolean {
+  for (let at = 0; at < word.length; at++) {
+    const code = word.charCodeAt(at);
+    if ((code >= 0x3b1 && code <= 0x3c9) || code === 0xdf) return true;
+  }
+  return false;
 }
 
 // Letters every British rule needs: most words have none, and skip the rules (tokenizing a corpus

@@ -15,6 +15,20 @@ describe('tokenize', () => {
     expect(terms("GRPO's RLVR")).toEqual(['grpo', 'rlvr']);
   });
 
+  it('stems words of letters only, of either case and any script, and leaves the others as they are', () => {
+    expect(['Rewards', 'rewards', 'cafés', 'ναοί', 'straßen', 't2is', 'rewards!', 'x-rays', ''].map(stem)).toEqual([
+      'reward',
+      'reward',
+      'café',
+      'ναοί',
+      'straßen',
+      't2is',
+      'rewards!',
+      'x-rays',
+      '',
+    ]);
+  });
+
   it('matches non-ASCII letters', () => {
     expect(terms('Café naïve-Bayes')).toEqual(['café', 'naïve-bayes', 'naïv', 'bay']);
   });
