@@ -123,9 +123,12 @@ class InPlacePaper extends SharedDoc implements DerivedSource, SentenceSource {
  * topics' labels) get that buffer rather than a copy each (`shareDocs`), and once the caller drops
  * `papers` their strings and the rest of their records are free. At a million papers the texts are
  * ≈ 1.3 GB in shared memory, as strings in the heap as much, and a copy for each worker as much again.
+ * `texts`: that buffer when the caller made it already (`shareDocs(papers)`).
  */
-export function readInPlace(papers: ReadonlyArray<DerivedSource & SentenceSource>): Array<DerivedSource & SentenceSource> {
-  const texts = shareDocs(papers);
+export function readInPlace(
+  papers: ReadonlyArray<DerivedSource & SentenceSource>,
+  texts: SharedTexts = shareDocs(papers),
+): Array<DerivedSource & SentenceSource> {
   return papers.map(({ id, date, vector, contentHash }, row) => new InPlacePaper(texts, row, id, date, vector, contentHash));
 }
 

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { crashPoint, type ObjectStoreSettings } from '../core/config.js';
 import { PaperscopeError } from '../core/errors.js';
 import { plural } from '../core/plural.js';
-import { docsOf, shareDocs } from '../core/shared-texts.js';
+import { docsOf, type SharedTexts, shareDocs } from '../core/shared-texts.js';
 import type { WorkerLane } from '../core/worker.js';
 import { APP_VERSION } from '../core/version.js';
 import { GraphStream } from './ann/index.js';
@@ -561,6 +561,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     let previousRead: Promise<TopicsFile | undefined> | undefined;
     let view: Promise<TopicView> | undefined;
     let written: StoredPaper[] = [];
+    // `written`'s texts, when already in shared memory.
+    let writtenTexts: SharedTexts | undefined;
     let recordsMaking: Promise<RecordsBody> | undefined;
     // The transformer gives the new papers' sentence vectors from their own forward passes.
     let freshSentences: Map<string, QuantizedRows> | undefined;
@@ -581,8 +583,16 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       // Without a lane (from 50,000 papers) the sentence index's terms are counted now, on a worker of
       // their own beside the table's and the records file's writes, which leave the second core idle
       // (at a million papers ≈ 190 s of the sentence stage, which then only assembles).
-      if (!manifest && sentenceTermsBesideWrite(changed.length, sentenceTexts !== undefined))
-        sentenceTexts = countSentenceTerms(sentenceSourcesOf(changed), stages);
+      if (!manifest && sentenceTermsBesideWrite(changed.length, sentenceTexts !== undefined)) {
+        // Their texts in shared memory, where the worker splits them into sentences: the rows' texts, in
+        // order, which the derived stages read in place after.
+        writtenTexts = shareDocs(changed.map(({ paper }) => paper));
+        sentenceTexts = countSentenceTerms(
+          writtenTexts,
+          changed.map(({ paper, hash }) => ({ id: paper.id, contentHash: hash })),
+          stages,
+        );
+      }
       written = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;
         const vector = vectors[position];
@@ -671,7 +681,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       if (!sentencesFirst) await recordsWritten;
       // The rest of the records is in that file: from here on only the texts (read in place from one shared
       // buffer, which the workers read too), ids, dates, hashes and vectors are kept.
-      const stored = timeStage(stages, 'texts', () => readInPlace(rows));
+      const stored = timeStage(stages, 'texts', () => readInPlace(rows, manifest ? undefined : writtenTexts));
       rows = [];
       tablePapers = () => stored;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });

@@ -58,6 +58,7 @@ export const WORKER_MODULES = [
   'indexer/related/worker',
   'indexer/sentences/calibration-worker',
   'indexer/sentences/embed-worker',
+  'indexer/sentences/split-worker',
 ];
 
 /** What the CLI's bundle and the workers' have in common. */

@@ -49,6 +49,11 @@ export function buildNumberedLexicalIndex(
   return invert(undefined, docs.length, options, counted);
 }
 
+/** `buildNumberedLexicalIndex` from the counts alone, one document per counted one: the sentence index's texts are not kept. */
+export function numberedLexicalIndexOf(counted: CorpusTerms, options: Partial<LexicalParams> = {}): LexicalIndex {
+  return invert(undefined, counted.starts.length - 1, options, counted);
+}
+
 /** `ids` undefined: the documents are numbered. */
 function invert(ids: PackedStrings | undefined, documents: number, options: Partial<LexicalParams>, counted: CorpusTerms): LexicalIndex {
   const params = { ...DEFAULT_LEXICAL_PARAMS, ...options } satisfies LexicalParams;

@@ -2,7 +2,7 @@ import { decodeLexicalData, decodeLexicalFile, openLexicalFile } from './format.
 import { type LexicalData, LexicalIndex } from './lexical-index.js';
 import { damagedFile, type LoadProblem } from '../../core/load-problem.js';
 
-export { buildLexicalIndex, buildNumberedLexicalIndex, type LexicalDocument } from './build.js';
+export { buildLexicalIndex, buildNumberedLexicalIndex, type LexicalDocument, numberedLexicalIndexOf } from './build.js';
 export { decodeVarints, encodeVarints } from './codec.js';
 export {
   type CorpusTerms,

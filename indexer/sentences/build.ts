@@ -1,16 +1,16 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { type Embedder, type EmbedProgress, type PieceWindows, sameEmbedder } from '../embed/index.js';
-import type { WorkerLane } from '../../core/worker.js';
+import type { SharedTexts } from '../../core/shared-texts.js';
+import { deferred, runTask, type WorkerLane } from '../../core/worker.js';
 import {
-  buildNumberedLexicalIndex,
   type CorpusTerms,
   countCorpusAndSentenceTermsOffThread,
   countCorpusTerms,
-  countCorpusTermsOffThread,
   type FieldedText,
+  numberedLexicalIndexOf,
 } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
-import { cpuStage, type StageTimings, timeStage } from '../timings.js';
+import { recordStage, type StageCost, type StageTimings, timeStage } from '../timings.js';
 import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
 import { allocateRows, copyRows, isPendingRow, markPendingRow, type QuantizedRows, quantizeInto, rowCount, rowsView } from './quantized.js';
 import {
@@ -20,6 +20,7 @@ import {
   type SentenceVectors,
   type SimilarityCalibration,
 } from './sentence-index.js';
+import { type SentenceSplit, sentencePapers, splitAbstracts } from './split.js';
 
 export interface SentenceSource {
   id: string;
@@ -146,33 +147,21 @@ export interface BuildSentencesOptions {
   texts?: SentenceTexts;
 }
 
-/** A corpus' sentences as the sentence index splits them: each paper's range, their offsets, and each sentence as BM25 reads it. */
-interface SplitCorpus {
-  entries: SentencePaper[];
-  offsets: number[];
-  /** Each sentence as the BM25 index reads it, its text in `abstract`: millions of them at a million papers, so nothing more per sentence. */
-  docs: FieldedText[];
-}
+/** A corpus' sentences as the sentence index splits them, with each sentence as BM25 reads it. */
+type SplitCorpus = SentenceSplit & { docs: FieldedText[] };
 
 function splitCorpus(papers: readonly SentenceSource[]): SplitCorpus {
-  const entries: SentencePaper[] = [];
-  const offsets: number[] = [];
-  const docs: FieldedText[] = [];
-  for (const paper of papers) {
-    // Read once: a paper's texts may be decoded on each read (the indexer's papers read them in place), and its sentences share one title.
-    const { title, abstract } = paper;
-    const sentences = splitSentences(abstract);
-    entries.push({ id: paper.id, hash: paper.contentHash, first: docs.length, count: sentences.length });
-    for (const sentence of sentences) {
-      offsets.push(sentence.start, sentence.end);
-      docs.push({ title, abstract: sentence.text });
-    }
-  }
-  return { entries, offsets, docs };
+  const { counts, offsets, docs } = splitAbstracts(papers);
+  return { entries: sentencePapers(papers, counts), offsets, docs };
 }
 
-/** Sentences split, and their terms being counted, before the sentence index is built (`countTermsWithSentences`). */
-export interface SentenceTexts extends SplitCorpus {
+/**
+ * Sentences split, and their terms being counted, before the sentence index is built
+ * (`countTermsWithSentences`, `countSentenceTerms`): the sentences themselves are not kept, only
+ * where each is in its abstract.
+ */
+export interface SentenceTexts {
+  split: Promise<SentenceSplit>;
   counted: Promise<CorpusTerms>;
 }
 
@@ -190,44 +179,73 @@ export function countTermsWithSentences(
   lane: WorkerLane,
   timings?: StageTimings,
 ): { terms: Promise<CorpusTerms>; sentences: SentenceTexts } {
-  const split = splitCorpus(papers);
-  const first = new Uint32Array(split.entries.length + 1);
-  split.entries.forEach((entry, position) => {
+  const { entries, offsets } = splitCorpus(papers);
+  const first = new Uint32Array(entries.length + 1);
+  entries.forEach((entry, position) => {
     first[position] = entry.first;
   });
-  first[split.entries.length] = split.docs.length;
-  const counting = countCorpusAndSentenceTermsOffThread(docs, { first, offsets: Uint32Array.from(split.offsets) }, timings, lane);
+  first[entries.length] = offsets.length / 2;
+  const counting = countCorpusAndSentenceTermsOffThread(docs, { first, offsets: Uint32Array.from(offsets) }, timings, lane);
   // A failure before the indexer or the sentence index awaits them must not be unhandled.
   counting.papers.catch(() => {});
   counting.sentences.catch(() => {});
-  return { terms: counting.papers, sentences: { ...split, counted: counting.sentences } };
+  return { terms: counting.papers, sentences: { split: Promise.resolve({ entries, offsets }), counted: counting.sentences } };
+}
+
+/** What the worker of `countSentenceTerms` reads: the papers' titles and abstracts. */
+export interface SentenceCountsJob {
+  texts: SharedTexts;
+}
+
+/** What it shares once the abstracts are split: each paper's number of sentences, and their offsets. */
+export interface SentenceCountsSplit {
+  counts: Uint32Array;
+  offsets: Uint32Array;
+}
+
+export interface SentenceCountsResult {
+  counted: CorpusTerms;
+  split: StageCost;
+  cost: StageCost;
 }
 
 /**
- * Splits `papers`' abstracts into the sentence index's sentences and counts only their terms, on a
- * worker of its own: the indexer from 50,000 papers (no lane), while it writes the table and the
- * records file. `buildSentenceIndex` takes it as `texts`; the worker's time goes into `timings['sentences: terms']`.
+ * Splits the papers' abstracts (`texts`, in shared memory, `papers`' in order) into the sentence
+ * index's sentences and counts only their terms, on a worker of its own: the indexer from 50,000
+ * papers (no lane), while it writes the table and the records file. The sentences' strings are made
+ * and dropped there: on this thread, at a million papers, their split and their copy into shared
+ * memory held the write back ≈ 2 minutes. `buildSentenceIndex` takes it as `texts`; the worker's
+ * time goes into `timings['sentences: split']` and `timings['sentences: terms']`.
  */
-export function countSentenceTerms(papers: readonly SentenceSource[], timings?: StageTimings): SentenceTexts {
-  const split = splitCorpus(papers);
-  const own: StageTimings = {};
-  const counted = countCorpusTermsOffThread(split.docs, { positions: false }, own).then((terms) => {
-    if (timings) {
-      timings['sentences: terms'] = own.terms ?? 0;
-      const cpu = own[cpuStage('terms')];
-      if (cpu !== undefined) timings[cpuStage('sentences: terms')] = cpu;
-    }
-    return terms;
+export function countSentenceTerms(
+  texts: SharedTexts,
+  papers: ReadonlyArray<{ id: string; contentHash: string }>,
+  timings?: StageTimings,
+): SentenceTexts {
+  const split = deferred<SentenceSplit>();
+  const onSplit = (value: unknown) => {
+    const { counts, offsets } = value as SentenceCountsSplit;
+    split.resolve({ entries: sentencePapers(papers, counts), offsets });
+  };
+  const job: SentenceCountsJob = { texts };
+  const counting = runTask<SentenceCountsResult>(undefined, import.meta.url, './split-worker', job, undefined, onSplit);
+  // A worker that fails before it shares the split fails both.
+  counting.catch(split.reject);
+  const counted = counting.then(({ counted, split: splitCost, cost }) => {
+    recordStage(timings, 'sentences: split', splitCost);
+    recordStage(timings, 'sentences: terms', cost);
+    return counted;
   });
-  // A failure before the sentence index awaits it must not be unhandled.
+  // A failure before the sentence index awaits them must not be unhandled.
   counted.catch(() => {});
-  return { ...split, counted };
+  split.promise.catch(() => {});
+  return { split: split.promise, counted };
 }
 
-function sameSentencePapers(texts: SentenceTexts, papers: readonly SentenceSource[]): boolean {
+function sameSentencePapers(entries: readonly SentencePaper[], papers: readonly SentenceSource[]): boolean {
   return (
-    texts.entries.length === papers.length &&
-    texts.entries.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash)
+    entries.length === papers.length &&
+    entries.every((entry, position) => entry.id === papers[position]?.id && entry.hash === papers[position]?.contentHash)
   );
 }
 
@@ -259,12 +277,17 @@ export async function buildSentenceIndex(
   const dimension = embedder.info.dimension;
   const pooling: SentencePooling = embedder.embedWithPieces ? 'in-context' : 'sentence';
   const reusable = reusableRanges(options.previous, embedder, pooling);
-  const split = options.texts && sameSentencePapers(options.texts, papers) ? options.texts : undefined;
-  const { entries, offsets, docs: sentenceDocs } = split ?? splitCorpus(papers);
+  const given = options.texts && (await options.texts.split);
+  const split = given && sameSentencePapers(given.entries, papers) ? given : undefined;
+  // Not given: split here, and their terms counted here.
+  const own = split ? undefined : splitCorpus(papers);
+  const { entries, offsets } = split ?? (own as SplitCorpus);
 
   // Shared memory, so that a calibration worker reads the vectors without a copy.
-  const vectors = allocateRows(sentenceDocs.length, dimension, true);
+  const vectors = allocateRows(offsets.length / 2, dimension, true);
   const missing: number[] = [];
+  // The paper of each missing sentence, and of each paper with one.
+  const missingOf: number[] = [];
   const missingPapers: number[] = [];
   entries.forEach((entry, position) => {
     const key = `${entry.id}\n${entry.hash}`;
@@ -277,7 +300,10 @@ export async function buildSentenceIndex(
       copyRows(fresh, vectors, entry.first, dimension);
     } else {
       missingPapers.push(position);
-      for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) missing.push(sentence);
+      for (let sentence = entry.first; sentence < entry.first + entry.count; sentence++) {
+        missing.push(sentence);
+        missingOf.push(position);
+      }
     }
   });
   const place = (sentence: number, vector: Float32Array | undefined): void => {
@@ -309,9 +335,15 @@ export async function buildSentenceIndex(
       }
       return;
     }
+    // A sentence's text from its paper's abstract, decoded once per paper (the indexer's papers read theirs in place).
+    let read = { position: -1, abstract: '' };
+    const textOf = (sentence: number, position: number): string => {
+      if (read.position !== position) read = { position, abstract: (papers[position] as SentenceSource).abstract };
+      return read.abstract.slice(offsets[2 * sentence] as number, offsets[2 * sentence + 1] as number);
+    };
     for (let done = 0; done < missing.length; done += EMBED_BATCH) {
       const batch = missing.slice(done, done + EMBED_BATCH);
-      const embedded = await embedder.embedDocuments(batch.map((sentence) => (sentenceDocs[sentence] as FieldedText).abstract));
+      const embedded = await embedder.embedDocuments(batch.map((sentence, at) => textOf(sentence, missingOf[done + at] as number)));
       batch.forEach((sentence, position) => {
         place(sentence, embedded[position]);
       });
@@ -324,8 +356,10 @@ export async function buildSentenceIndex(
   // A failure while building BM25 must not leave the worker's promise rejected and unobserved.
   calibrating.catch(() => {});
   // Sentences are matched by their words alone: positions would only cost memory. Their ids are their numbers.
-  const counted = split ? await split.counted : countCorpusTerms(sentenceDocs);
-  const lexical = buildNumberedLexicalIndex(sentenceDocs, { titleWeight: SENTENCE_TITLE_WEIGHT }, counted);
+  const counted = own ? countCorpusTerms(own.docs) : await (options.texts as SentenceTexts).counted;
+  if (counted.starts.length - 1 !== offsets.length / 2)
+    throw new PaperscopeError('INTERNAL', `${counted.starts.length - 1} sentences counted of the ${offsets.length / 2} split.`);
+  const lexical = numberedLexicalIndexOf(counted, { titleWeight: SENTENCE_TITLE_WEIGHT });
   return new SentenceIndex({
     tableVersion,
     embedder: embedder.info,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { shareDocs } from '../../core/shared-texts.js';
 import { WorkerLane } from '../../core/worker.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
 import { buildSentenceIndex, countSentenceTerms, countTermsWithSentences, type SentenceSource } from '../../indexer/sentences/index.js';
@@ -16,10 +17,11 @@ const papers: SentenceSource[] = [
   { id: 'c', title: 'No sentences', abstract: 'one line without a stop', contentHash: 'hc' },
 ];
 
-/** What the saved index holds of the sentences: their papers' ranges, offsets and BM25 file. */
+/** What the saved index holds of the sentences: their papers' ranges, offsets, vectors and BM25 file. */
 const saved = (index: Awaited<ReturnType<typeof buildSentenceIndex>>) => ({
   papers: index.papers,
   offsets: Array.from(index.offsets),
+  vectors: Array.from(index.vectors.codes),
   lexical: Buffer.concat(index.lexical.toFile(1)),
 });
 
@@ -47,12 +49,15 @@ describe('countTermsWithSentences', () => {
       lane.release();
     }
   });
-  it('counts them on a worker of its own without a lane, as the indexer does from 50k papers', async () => {
+  it('splits and counts them on a worker of its own from the texts in shared memory, as the indexer does from 50k papers', async () => {
     const embedder = hashedWordsEmbedder();
     const alone = saved(await buildSentenceIndex(papers, 1, embedder));
     const timings: StageTimings = {};
-    const texts = countSentenceTerms(papers, timings);
+    const texts = countSentenceTerms(shareDocs(papers), papers, timings);
+    expect(await texts.split).toEqual({ entries: alone.papers, offsets: Uint32Array.from(alone.offsets) });
+    // The sentences' vectors embedded from their papers' abstracts, as from the sentences split here.
     expect(saved(await buildSentenceIndex(papers, 1, embedder, { texts }))).toEqual(alone);
+    expect(timings[cpuStage('sentences: split')]).toBeDefined();
     expect(timings[cpuStage('sentences: terms')]).toBeDefined();
   });
 });
