@@ -29,7 +29,10 @@ export async function miniLmSizedModel(cacheDir: string, log: (line: string) => 
     log(`Generating a MiniLM-L6-sized model (random weights) into ${folder}`);
     await rm(folder, { recursive: true, force: true });
     const { words } = await loadWordVectors(cacheDir);
-    await makeMiniLmSizedModel(folder, words);
+    await makeMiniLmSizedModel(
+      folder,
+      Array.from({ length: words.length }, (_, row) => words.at(row) ?? ''),
+    );
     await writeFile(path.join(folder, STAMP), `${JSON.stringify({ generation: GENERATION })}\n`);
   }
   return folder;

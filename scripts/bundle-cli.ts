@@ -1,6 +1,6 @@
 /**
- * Bundles the CLI into one file, `<outRoot>/cli/main.js`, over the per-file JavaScript TypeScript
- * wrote there: Node 20 resolves, reads and links each ES module on its own, and `serve` loaded about
+ * Bundles the CLI into `<outRoot>/cli/main.js` (and the chunks beside it that it imports on first
+ * use), over the per-file JavaScript TypeScript wrote there: Node 20 resolves, reads and links each ES module on its own, and `serve` loaded about
  * 400 of them (zod alone 116) before its first answer, a third of a 5k index's cold start.
  * `npm run build` runs it after `tsc`; the test CLI (test/helpers/cli-build.ts) is bundled the same way.
  *
@@ -12,7 +12,7 @@
  *   module (`WORKER_MODULES`) is bundled too, into `<outRoot>/workers/` with their shared code in
  *   common chunks, and core/worker.ts starts that bundle where there is one (`workerModuleUrl`): a
  *   worker lane loaded about 500 modules file by file.
- * Modules the CLI imports with `await import()` are in the bundle too, evaluated on that first import.
+ * Modules the CLI imports with `await import()` are in chunks of their own, read on that first import.
  *
  * Usage: npx tsx scripts/bundle-cli.ts [outRoot, default dist]
  */
@@ -79,19 +79,24 @@ const COMMON: BuildOptions = {
 };
 
 /**
- * Bundles `<sourceRoot>/cli/main.ts` into `<outRoot>/cli/main.js`, and each of the `WORKER_MODULES`
+ * Bundles `<sourceRoot>/cli/main.ts` into `<outRoot>/cli/main.js` and its `chunk-*.js`, and each of the `WORKER_MODULES`
  * into `<outRoot>/workers/`, where each source's own `.js` is expected under `outRoot`.
  */
 export async function bundleCli(sourceRoot: string, outRoot: string): Promise<void> {
-  const outFile = path.join(outRoot, 'cli', 'main.js');
+  const cliDir = path.join(outRoot, 'cli');
   const workersDir = path.join(outRoot, WORKER_BUNDLES);
   const results = await Promise.all([
     build({
       ...COMMON,
-      entryPoints: [path.join(sourceRoot, 'cli', 'main.ts')],
-      outfile: outFile,
+      entryPoints: { main: path.join(sourceRoot, 'cli', 'main.ts') },
+      outdir: cliDir,
       allowOverwrite: true,
-      plugins: [ownModuleUrls(sourceRoot, outRoot, path.dirname(outFile))],
+      // What a command imports with `await import()` (the parsers, the indexer, MCP, …) in chunks of
+      // its own beside main.js: a start reads and compiles only what it imports (`serve` 2.0 MB of
+      // the 4.8 MB; `--version` 0.45 → 0.3 s of CPU on the team's VM).
+      splitting: true,
+      chunkNames: 'chunk-[hash]',
+      plugins: [ownModuleUrls(sourceRoot, outRoot, cliDir)],
     }),
     build({
       ...COMMON,

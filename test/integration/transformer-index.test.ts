@@ -189,7 +189,8 @@ describe('Ask on sentence vectors pooled in context', () => {
         table.codes.subarray(index * table.dimension, (index + 1) * table.dimension),
         (code) => code * (table.scales[index] as number),
       );
-    await makeWordVectorModel(modelDir, { words: table.words, dimension: table.dimension, vector }, 30_522, 128);
+    const words = Array.from({ length: table.words.length }, (_, row) => table.words.at(row) ?? '');
+    await makeWordVectorModel(modelDir, { words, dimension: table.dimension, vector }, 30_522, 128);
     const dataDir = path.join(scratch.dir, 'in-context');
     await runIndex(transformerSampleOptions(dataDir, modelDir));
     // The same index with every sentence embedded alone: the transformer without `embedWithPieces`.

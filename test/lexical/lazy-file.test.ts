@@ -144,6 +144,11 @@ describe('a file checked on a worker thread, or here when small (digestFile)', (
       expect(await digestFile(handle.fd, 'crc32')).toBe(crc32(bytes));
       await handle.close();
       await expect(digestFile(path.join(dir.dir, 'none.bin'), 'crc32')).rejects.toThrow(/ENOENT/);
+      // Here, a piece at a time: the same sums over several pieces.
+      const several = Buffer.concat([bytes, Buffer.alloc(3 << 20, 5), bytes]);
+      await writeFile(file, several);
+      expect(await digestFile(file, 'crc32', 8)).toBe(crc32(several.subarray(8)));
+      expect(await digestFile(file, 'sha256')).toBe(createHash('sha256').update(several).digest('hex'));
       // From DIGEST_HERE_MAX_BYTES on a worker thread: the same sums.
       const large = Buffer.concat([bytes, Buffer.alloc(DIGEST_HERE_MAX_BYTES, 7)]);
       await writeFile(file, large);

@@ -7,7 +7,7 @@ import { PaperscopeError } from '../../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../../core/load-problem.js';
 import { openSealedFile, sealFile } from '../../../core/sealed-file.js';
 import { parseWinkEmbeddings, type VectorTable } from './convert.js';
-import { WordIndex } from './word-index.js';
+import { Vocabulary, WordIndex } from './word-index.js';
 
 /**
  * The binary cache is one sealed file (core/sealed-file.ts: magic, CRC-32, JSON header), so that
@@ -156,7 +156,7 @@ async function removeAbandonedTempFiles(dir: string, base: string): Promise<void
 }
 
 function encodeCache(
-  table: VectorTable & { index: WordIndex },
+  table: VectorTable & { words: string[]; index: WordIndex },
   source: Pick<CacheHeader, 'source' | 'sourceVersion' | 'sourceBytes'>,
 ): Uint8Array[] {
   const vocabulary = Buffer.from(table.words.join('\n'), 'utf8');
@@ -198,8 +198,8 @@ export async function readCache(file: string): Promise<{ header: CacheHeader; ta
   const vocabularyStart = codesStart + rows * dimension;
   if (body.length !== vocabularyStart + header.vocabularyBytes)
     return { problem: damagedFile(`its body has ${body.length} bytes, not ${vocabularyStart + header.vocabularyBytes}`) };
-  const words = body.toString('utf8', vocabularyStart).split('\n');
-  if (words.length !== rows) return { problem: damagedFile(`it has ${words.length} words, not ${rows}`) };
+  const words = Vocabulary.read(body.subarray(vocabularyStart), rows);
+  if (!words) return { problem: damagedFile(`it does not have ${rows} words`) };
   // Views: the sealed body is 8-byte aligned.
   const scales = new Float32Array(body.buffer, body.byteOffset, rows);
   const codes = new Int8Array(body.buffer, body.byteOffset + codesStart, rows * dimension);

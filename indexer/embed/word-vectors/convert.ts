@@ -1,12 +1,12 @@
 import { PaperscopeError } from '../../../core/errors.js';
-import type { WordIndex } from './word-index.js';
+import type { WordIndex, Words } from './word-index.js';
 
 /**
  * Word vectors quantised to Int8 with one scale per row: row `r` is `codes[r*dimension + j] * scales[r]`.
  * Rows follow the source vocabulary, which is ordered by frequency (row 0 is the most frequent word).
  */
 export interface VectorTable {
-  words: string[];
+  words: Words;
   dimension: number;
   scales: Float32Array;
   codes: Int8Array;
@@ -34,7 +34,11 @@ const POW10 = Array.from({ length: 40 }, (_, i) => 10 ** i);
  * words: [...], vectors: {word: [v0…v99, l2norm, row]}, unkVector}`) with a byte scanner: JSON.parse
  * of 300 MB would build 35 million boxed numbers, this reads each number once into the Int8 matrix.
  */
-export function parseWinkEmbeddings(source: Buffer, file: string, onProgress?: (message: string) => void): VectorTable {
+export function parseWinkEmbeddings(
+  source: Buffer,
+  file: string,
+  onProgress?: (message: string) => void,
+): VectorTable & { words: string[] } {
   const fail = (message: string, offset: number): never => {
     throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `${file}: ${message} at byte ${offset}`, { file, offset });
   };

@@ -171,7 +171,7 @@ class WordVectorEmbedder implements Embedder {
     }
     const counts = new Map<string, number>();
     for (let row = 0; row < rowCounts.length; row++)
-      if ((rowCounts[row] as number) > 0) counts.set(words[row] as string, rowCounts[row] as number);
+      if ((rowCounts[row] as number) > 0) counts.set(words.at(row) as string, rowCounts[row] as number);
     for (const [word, { count }] of unknown) counts.set(word, count);
     const corpus: CorpusStats = {
       documents: sample.length,

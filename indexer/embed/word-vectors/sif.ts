@@ -125,7 +125,7 @@ function readWord(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] 
     }
     // "llms" is not in the vocabulary but its stem "llm" is: count it as that word.
     const stemRow = rows.get(token.term);
-    readings.push(stemRow === undefined ? { word: token.word, row: -1 } : { word: table.words[stemRow] ?? token.term, row: stemRow });
+    readings.push(stemRow === undefined ? { word: token.word, row: -1 } : { word: table.words.at(stemRow) ?? token.term, row: stemRow });
   }
   return readings;
 }
@@ -213,7 +213,7 @@ export function createWeighting(lexicon: Lexicon, corpus: CorpusStats | undefine
       let weight = byRow[row] as number;
       if (Number.isNaN(weight)) {
         // Kept as float32, and read back so: the first use gets the value every later one does.
-        byRow[row] = sifWeight(row + 1, words[row] ?? '', lexicon, corpus);
+        byRow[row] = sifWeight(row + 1, words.at(row) ?? '', lexicon, corpus);
         weight = byRow[row] as number;
       }
       return weight;
