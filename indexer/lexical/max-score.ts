@@ -180,7 +180,7 @@ export function maxScoreTopK(
   weights: Float32Array,
   k: number,
   scratch: PruningScratch,
-  probe: readonly number[] = [],
+  probe: Int32Array = new Int32Array(0),
   cap = Number.POSITIVE_INFINITY,
   reach: Reach = { depth: k, margin: 0 },
   blockMax?: Float32Array,
@@ -302,7 +302,7 @@ export function maxScoreTopK(
     best: wanted(ranked, scores, k, margin),
     touched: touched.subarray(0, deep.count),
     total: countMatching(terms, docs, scratch.seen, cap),
-    matched: probe.map((doc) => doc >= 0 && holdsAny(terms, docs, doc)),
+    matched: Array.from(probe, (doc) => doc >= 0 && holdsAny(terms, docs, doc)),
   };
 }
 

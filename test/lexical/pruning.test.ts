@@ -33,6 +33,9 @@ function randomQueries(index: LexicalIndex, count: number, seed: number) {
   });
 }
 
+/** No document probed. */
+const noProbe = new Int32Array(0);
+
 describe('MaxScore pruning', () => {
   it('ranks exactly as scoring every posting does: same documents, same scores, same counts up to the cap', () => {
     let compared = 0;
@@ -51,6 +54,10 @@ describe('MaxScore pruning', () => {
           const pruned = index.rank(query, { k, expansions, probe, cap });
           const exhaustive = index.rank(query, { k, expansions, prune: false, probe });
           expect(pruned, `${query} (k=${k})`).toEqual(index.rank(query, { k, expansions, prune: false, probe, cap }));
+          // A holey array (what `Array.prototype.map` makes on its slower path) probes as the packed one.
+          const holey = new Array<number>(probe.length);
+          for (const [i, doc] of probe.entries()) holey[i] = doc;
+          expect(index.rank(query, { k, expansions, probe: holey, cap })).toEqual(pruned);
           // Exact below the cap, the cap itself (a lower bound) from it on.
           expect(pruned.hits).toEqual(exhaustive.hits);
           // The widest list is a lower bound of the count, known without walking it.
@@ -97,13 +104,13 @@ describe('MaxScore pruning', () => {
       const brute = ranking.slice(0, k);
       const scratch = new PruningScratch(documentCount);
       const { scores } = scratch;
-      const probe = [-1, ...Array.from({ length: 30 }, () => Math.floor(random() * documentCount))];
+      const probe = Int32Array.from([-1, ...Array.from({ length: 30 }, () => Math.floor(random() * documentCount))]);
       // Counting stops at the cap: before the switch, while walking the remaining lists, or never.
       const cap = trial % 3 === 0 ? Number.POSITIVE_INFINITY : 1 + Math.floor(random() * documentCount);
       const found = maxScoreTopK(terms, docs, weights, k, scratch, probe, cap);
       expect(found.best).toEqual(brute);
       expect(found.total).toBe(Math.min(cap, expected.filter((score) => score > 0).length));
-      expect(found.matched).toEqual(probe.map((doc) => doc >= 0 && (expected[doc] as number) > 0));
+      expect(found.matched).toEqual(Array.from(probe, (doc) => doc >= 0 && (expected[doc] as number) > 0));
       for (const doc of brute) expect(scores[doc]).toBe(expected[doc]);
 
       // Beyond the k best: those of the best `depth` within `margin` of the k-th, for a re-ranking
@@ -150,7 +157,7 @@ describe('MaxScore pruning', () => {
         expect(maxima[b]).toBe(Math.max(...weights.subarray(b * block, Math.min(docs.length, (b + 1) * block))));
       const k = 1 + Math.floor(random() * 12);
       const reach: Reach = trial % 2 === 0 ? { depth: k, margin: 0 } : { depth: k + 20, margin: random() * 2 };
-      const plain = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), [], Number.POSITIVE_INFINITY, reach);
+      const plain = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), noProbe, Number.POSITIVE_INFINITY, reach);
       // Each list's highest weights start the bar where the list is too long to be read for it.
       const seeded: ScoredTerm[] = terms.map((term) => ({ ...term, highest: highestWeights(weights, term.start, term.end, 40) }));
       for (const { start, end, highest } of seeded)
@@ -160,17 +167,26 @@ describe('MaxScore pruning', () => {
             .slice(0, 40),
         );
       const scratch = new PruningScratch(documentCount);
-      const skipping = maxScoreTopK(seeded, docs, weights, k, scratch, [], Number.POSITIVE_INFINITY, reach, maxima);
+      const skipping = maxScoreTopK(seeded, docs, weights, k, scratch, noProbe, Number.POSITIVE_INFINITY, reach, maxima);
       expect(skipping.best).toEqual(plain.best);
       expect(skipping.total).toBe(plain.total);
       for (const doc of plain.best) expect(scratch.scores[doc]).toBeGreaterThan(0);
       // The same walk with block bounds below the true maxima, or highest weights above the true
       // ones, loses documents it should have kept.
       const low = maxima.map((weight) => weight / 2);
-      const wrong = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), [], Number.POSITIVE_INFINITY, reach, low);
+      const wrong = maxScoreTopK(terms, docs, weights, k, new PruningScratch(documentCount), noProbe, Number.POSITIVE_INFINITY, reach, low);
       if (JSON.stringify(wrong.best) !== JSON.stringify(plain.best)) differedWithLowBounds++;
       const raised = seeded.map((term) => ({ ...term, highest: term.highest?.map((weight) => weight * 1.5) }));
-      const overSeeded = maxScoreTopK(raised, docs, weights, k, new PruningScratch(documentCount), [], Number.POSITIVE_INFINITY, reach);
+      const overSeeded = maxScoreTopK(
+        raised,
+        docs,
+        weights,
+        k,
+        new PruningScratch(documentCount),
+        noProbe,
+        Number.POSITIVE_INFINITY,
+        reach,
+      );
       if (JSON.stringify(overSeeded.best) !== JSON.stringify(plain.best)) differedWithHighSeeds++;
     }
     expect(differedWithLowBounds).toBeGreaterThan(5);
@@ -192,7 +208,7 @@ describe('MaxScore pruning', () => {
         weights,
         k,
         new PruningScratch(docs.length),
-        [],
+        new Int32Array(0),
         Number.POSITIVE_INFINITY,
         { depth: k, margin: 0 },
         maxima,
