@@ -561,7 +561,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     let previousRead: Promise<TopicsFile | undefined> | undefined;
     let view: Promise<TopicView> | undefined;
     let written: StoredPaper[] = [];
-    // `written`'s texts, when already in shared memory.
+    // `written`'s texts, when already in shared memory (a new index's, for its sentences' worker).
     let writtenTexts: SharedTexts | undefined;
     let recordsMaking: Promise<RecordsBody> | undefined;
     // The transformer gives the new papers' sentence vectors from their own forward passes.
@@ -681,7 +681,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       if (!sentencesFirst) await recordsWritten;
       // The rest of the records is in that file: from here on only the texts (read in place from one shared
       // buffer, which the workers read too), ids, dates, hashes and vectors are kept.
-      const stored = timeStage(stages, 'texts', () => readInPlace(rows, manifest ? undefined : writtenTexts));
+      const stored = timeStage(stages, 'texts', () => readInPlace(rows, writtenTexts));
       rows = [];
       tablePapers = () => stored;
       emit({ type: 'info', message: `Building the search indexes and topics for ${stored.length} papers` });

@@ -1,6 +1,6 @@
 import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
-import { normaliseSpelling } from './spelling.js';
+import { hasJoiner, normaliseSpelling } from './spelling.js';
 import { WordCache } from './word-cache.js';
 
 export { mayRespell, normaliseSpelling } from './spelling.js';
@@ -195,15 +195,6 @@ function isIndexable(word: string): boolean {
 
 function isDigit(code: number): boolean {
   return code >= 0x30 && code <= 0x39;
-}
-
-/** Whether `word` joins parts with a hyphen, caret, slash or dot (`/[-^/.]/`): a compound, when it is a matched word. */
-function hasJoiner(word: string): boolean {
-  for (let at = 0; at < word.length; at++) {
-    const code = word.charCodeAt(at);
-    if (code === 0x2d || code === 0x5e || code === 0x2f || code === 0x2e) return true;
-  }
-  return false;
 }
 
 /** A matched word, analysed: its tokens, with offsets relative to the start of the match, and their terms. */

@@ -98,8 +98,17 @@ export function mayRespell(lowerCased: string): boolean {
 export function normaliseSpelling(word: string): string {
   const normal = hasGreekLetter(word) ? word.replace(GREEK_LETTER, (letter) => GREEK[letter] ?? letter) : word;
   // Compounds are spelled piece by piece ("tumour-associated", "il-1β").
-  if (/[-^/.]/.test(normal)) return normal.replace(/[a-z]+/g, americanSpelling);
+  if (hasJoiner(normal)) return normal.replace(/[a-z]+/g, americanSpelling);
   return americanSpelling(normal);
+}
+
+/** Whether `word` joins parts with a hyphen, caret, slash or dot (`/[-^/.]/`): a compound, when it is a matched word. */
+export function hasJoiner(word: string): boolean {
+  for (let at = 0; at < word.length; at++) {
+    const code = word.charCodeAt(at);
+    if (code === 0x2d || code === 0x5e || code === 0x2f || code === 0x2e) return true;
+  }
+  return false;
 }
 
 /** Whether `word` holds a letter of `GREEK_LETTER` (α to ω, ß), by character code: most words have none, and skip the replacement. */
