@@ -56,7 +56,7 @@ import {
   writeRecordsFile,
 } from './store/index.js';
 import { embedderEvents, type IndexEvent } from './events.js';
-import { countCorpusTermsOffThread } from './lexical/index.js';
+import { type CorpusTerms, countCorpusTermsOffThread } from './lexical/index.js';
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
 import {
@@ -419,10 +419,46 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const counts = countIssues(issues);
     if (plan.read) emit({ type: 'info', message: `Parsed ${plural(input.papers.length, 'paper')} from ${source}${issueCounts(counts)}` });
 
+    // A new index's rows are the changed papers in this order: their terms are counted on a worker
+    // while this thread fits the embedder and embeds them (the BM25 index and the topics read the counts).
+    let terms: Promise<CorpusTerms> | undefined;
+    let sentenceTexts: SentenceTexts | undefined;
+    const startTermsOffThread = async (news: ReadonlyArray<{ paper: Paper; hash: string }>): Promise<void> => {
+      const termsOffThread = news.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(news.length);
+      // The same worker then runs the derived stages' off-thread work, for a corpus of a size where they share one.
+      lane = termsOffThread ? workerLaneFor(news.length) : undefined;
+      // On a lane, their texts in shared memory once for every task that reads them there (not the
+      // papers themselves: those are dropped once written).
+      const texts = lane ? docsOf(shareDocs(news.map(({ paper }) => paper))) : undefined;
+      // On a lane, the sentence index's sentences are split here and counted in the same pass as the papers' terms.
+      const counting = texts && lane ? countTermsWithSentences(texts, sentenceSourcesOf(news), lane, stages) : undefined;
+      terms =
+        counting?.terms ??
+        (termsOffThread
+          ? countCorpusTermsOffThread(
+              news.map(({ paper }) => paper),
+              { positions: true },
+              stages,
+              lane,
+            )
+          : undefined);
+      // A failure before it is awaited must not be unhandled.
+      terms?.catch(() => {});
+      sentenceTexts = counting?.sentences;
+      // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
+      early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
+    };
+    const found = options.reembed ? undefined : await readManifestOrProblem(layout);
+    // Without a manifest and without a table (nor re-embedding, nor papers to reconcile) the index is new
+    // and its papers are the input's: their terms are counted from now on, while this thread loads LanceDB,
+    // the word-vector cache and the table (on SciFact ≈ 0.6 s of CPU on this thread, the second core idle).
+    const surelyNew = found !== undefined && 'problem' in found && !reconcile && !(await PapersTable.mayExist(layout));
+    let hashed = surelyNew ? hashPapers(input.papers, stages) : undefined;
+    if (hashed) await startTermsOffThread(hashed);
+
     // A table that holds papers is never dropped because a derived file is missing: its manifest is
     // rebuilt from it, and re-embedding keeps every stored paper that the input does not replace.
     const present = await PapersTable.open(layout);
-    const found = options.reembed ? undefined : await readManifestOrProblem(layout);
     let manifest = found && 'manifest' in found ? found.manifest : undefined;
     const rebuilt =
       found && 'problem' in found && present !== undefined ? await rebuildManifest(layout, present, found.problem) : undefined;
@@ -465,7 +501,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const damagedIds = new Set(damagedRows.map(({ id }) => id));
     const known = new Map(stored?.briefs.map(({ id, contentHash: hash }) => [id, damagedIds.has(id) ? 'damaged' : hash]));
     let identified = manifest ? await withStoredIds(papers, known, table) : papers;
-    let hashed = timeStage(stages, 'hashes', () => identified.map((paper) => ({ paper, hash: contentHash(paper) })));
+    hashed ??= hashPapers(identified, stages);
     let changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
     const changedCount = changed.length;
     const keptIds = new Set(kept.map((paper) => paper.id));
@@ -514,31 +550,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       });
     }
 
-    // A new index's rows are the changed papers in this order: their terms are counted on a worker
-    // while this thread fits the embedder and embeds them (the BM25 index and the topics read the counts).
-    const termsOffThread = !manifest && changed.length >= TERMS_WORKER_MIN_PAPERS && !sentencesBeforeDerived(changed.length);
-    // The same worker then runs the derived stages' off-thread work, for a corpus of a size where they share one.
-    lane = termsOffThread ? workerLaneFor(changed.length) : undefined;
-    // On a lane, their texts in shared memory once for every task that reads them there (not the
-    // papers themselves: those are dropped once written).
-    const texts = lane ? docsOf(shareDocs(changed.map(({ paper }) => paper))) : undefined;
-    // On a lane, the sentence index's sentences are split here and counted in the same pass as the papers' terms.
-    const counting = texts && lane ? countTermsWithSentences(texts, sentenceSourcesOf(changed), lane, stages) : undefined;
-    const terms =
-      counting?.terms ??
-      (termsOffThread
-        ? countCorpusTermsOffThread(
-            changed.map(({ paper }) => paper),
-            { positions: true },
-            stages,
-            lane,
-          )
-        : undefined);
-    // A failure before it is awaited must not be unhandled.
-    terms?.catch(() => {});
-    let sentenceTexts: SentenceTexts | undefined = counting?.sentences;
-    // Then the related-papers view's TF-IDF and the label sample's phrases, on the lane while this thread embeds.
-    early = texts ? await startEarlyStages(texts, { timings: stages, lane }) : undefined;
+    // A new index found only now (a re-embedding, papers to reconcile, a LanceDB folder without a table).
+    if (!manifest && !surelyNew) await startTermsOffThread(changed);
 
     const twoThreads = !manifest && embedOnTwoThreads(changed.length, active.copySpec !== undefined);
     // A new index's rows are the changed papers in this order, and so are the graph's labels.
@@ -784,6 +797,11 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     await recordsWritten?.catch(() => {});
     await release();
   }
+}
+
+/** The papers with their content hashes. */
+function hashPapers(papers: readonly Paper[], stages: StageTimings): Array<{ paper: Paper; hash: string }> {
+  return timeStage(stages, 'hashes', () => papers.map((paper) => ({ paper, hash: contentHash(paper) })));
 }
 
 function issueCounts({ skipped, kept }: { skipped: number; kept: number }): string {

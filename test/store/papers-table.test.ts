@@ -91,3 +91,19 @@ describe('PapersTable.upsert', () => {
       expect((await table.readAll()).sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(papers);
     }));
 });
+
+describe('PapersTable.mayExist', () => {
+  it('is false only for a local data dir without a LanceDB folder: a new index is known without loading LanceDB', async () => {
+    const scratch = await temporaryDir('paperscope-table-');
+    try {
+      const layout = dataDirLayout(scratch.dir);
+      expect(await PapersTable.mayExist(layout)).toBe(false);
+      await PapersTable.open(layout, 3);
+      expect(await PapersTable.mayExist(layout)).toBe(true);
+      const remote = { ...dataDirLayout(`${scratch.dir}/absent`), database: 's3://bucket/index/lancedb', storageOptions: {} };
+      expect(await PapersTable.mayExist(remote)).toBe(true);
+    } finally {
+      await scratch.remove();
+    }
+  });
+});
