@@ -187,6 +187,22 @@ describe('the related-papers view on a worker thread', () => {
     expect(await build.fitHereIfWaiting()).toBe(false);
   });
 
+  it("waits for this thread's fit when the lane's reply, leaving the fit, is read before the fit has run", async () => {
+    const topicCount = deferred<number>();
+    const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true });
+    const gate = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    Atomics.store(gate, 0, 1);
+    const shared = deferred<void>();
+    await lane.run(import.meta.url, BLOCK, { gate: gate.buffer }, undefined, () => shared.resolve());
+    await shared.promise;
+    expect(build.claimFit()).toBe(true);
+    topicCount.resolve(2);
+    // As a loaded machine can: this thread is held past the lane's wait before it fits the view.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await build.fitHereIfWaiting()).toBe(true);
+    expect(await build.view).toEqual(buildRelatedView(many, 2));
+  });
+
   it('is fitted by the lane when the lane is free first', async () => {
     const build = startRelatedView(many, 2, { lane, mayFitHere: true });
     const view = await build.view;
