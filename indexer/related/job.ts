@@ -1,6 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { type SharedTexts, shareDocs } from '../../core/shared-texts.js';
-import { runTask, type WorkerLane } from '../../core/worker.js';
+import { deferred, runTask, type WorkerLane } from '../../core/worker.js';
 import { recordStage, type StageCost, type StageTimings, timeStage } from '../timings.js';
 import { buildRelatedView, finishRelatedView, type RelatedView, readSharedView, type SharedPreparedView } from './view.js';
 
@@ -78,21 +78,25 @@ export function startRelatedView(
   }
   const claim = options.mayFitHere ? new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)) : undefined;
   let prepared: SharedPreparedView | undefined;
-  let here: RelatedView | undefined;
   const job: RelatedJob = { docs: shareDocs(docs), claim: claim?.buffer as SharedArrayBuffer | undefined };
   const onShare = (value: unknown) => {
     prepared = value as SharedPreparedView;
   };
+  // This thread's fit, once it has claimed it: the worker's reply may be read before the fit has run
+  // (a loaded machine can hold this thread past the worker's wait between the claim and the fit).
+  const fittedHere = deferred<RelatedView>();
+  // A failed fit here reaches the caller through `fitHereIfWaiting`; the view waits on it only when the worker left the fit.
+  fittedHere.promise.catch(() => undefined);
+  let claimedHere = false;
   const view = runTask<RelatedResult>(lane, import.meta.url, './worker', job, Promise.resolve(topicCount), onShare).then(
     ({ view, cost }) => {
       recordStage(timings, 'related', cost);
-      // The worker leaves the fit only to this thread, which has fitted it by the time its reply is read.
-      const fitted = view ?? here;
-      if (!fitted) throw new PaperscopeError('INTERNAL', 'The related-papers view was fitted by neither thread.');
-      return fitted;
+      if (view) return view;
+      // The worker leaves the fit only to this thread, and only once it has claimed it.
+      if (!claimedHere) throw new PaperscopeError('INTERNAL', 'The related-papers view was fitted by neither thread.');
+      return fittedHere.promise;
     },
   );
-  let claimedHere = false;
   const claimFit = (): boolean => {
     claimedHere ||= claim !== undefined && prepared !== undefined && Atomics.compareExchange(claim, 0, 0, FITTED_BY.caller) === 0;
     return claimedHere;
@@ -101,8 +105,13 @@ export function startRelatedView(
     const count = await topicCount;
     const shared = prepared;
     if (!shared || !claimFit()) return false;
-    here = timeStage(timings, 'related', () => finishRelatedView(readSharedView(shared), count));
     prepared = undefined;
+    try {
+      fittedHere.resolve(timeStage(timings, 'related', () => finishRelatedView(readSharedView(shared), count)));
+    } catch (error) {
+      fittedHere.reject(error);
+      throw error;
+    }
     return true;
   };
   return { view, fitHereIfWaiting, claimFit };

@@ -169,7 +169,8 @@ describe('the related-papers view on a worker thread', () => {
     expect(await build.view).toEqual(buildRelatedView(many, 3));
   });
 
-  it('is fitted by this thread once it claims it before the topic count is known: the lane, free, leaves it', async () => {
+  /** A view on the lane whose prepared part is shared and whose fit this thread has claimed, its topic count now 2. */
+  async function claimedBeforeTheCount() {
     const topicCount = deferred<number>();
     const build = startRelatedView(many, topicCount.promise, { lane, mayFitHere: true });
     // A task after it shares once the view's prepared part is shared (the lane runs its tasks in order).
@@ -181,10 +182,23 @@ describe('the related-papers view on a worker thread', () => {
     await after;
     expect(build.claimFit()).toBe(true);
     topicCount.resolve(2);
+    return build;
+  }
+
+  it('is fitted by this thread once it claims it before the topic count is known: the lane, free, leaves it', async () => {
+    const build = await claimedBeforeTheCount();
     expect(await build.fitHereIfWaiting()).toBe(true);
     expect(await build.view).toEqual(buildRelatedView(many, 2));
     expect(build.claimFit()).toBe(true);
     expect(await build.fitHereIfWaiting()).toBe(false);
+  });
+
+  it("waits for this thread's fit when the lane's reply, leaving the fit, is read before the fit has run", async () => {
+    const build = await claimedBeforeTheCount();
+    // As a loaded machine can: this thread is held past the lane's wait before it fits the view.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await build.fitHereIfWaiting()).toBe(true);
+    expect(await build.view).toEqual(buildRelatedView(many, 2));
   });
 
   it('is fitted by the lane when the lane is free first', async () => {
