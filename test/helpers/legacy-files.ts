@@ -24,19 +24,3 @@ export function legacyLexicalFile(sealedFile: Buffer): Buffer {
   const padding = Buffer.alloc(Math.ceil((8 + header.length) / 8) * 8 - 8 - header.length);
   return Buffer.concat([prefix, header, padding, sealed.body]);
 }
-
-/**
- * The word-vector cache as format 1 wrote it, before the sealed framing: "PSWV", the header's byte
- * length, the header (space-padded to 4 bytes), then the same body.
- */
-export function legacyWordVectorCache(sealedFile: Buffer): Buffer {
-  const sealed = openSealedFile(sealedFile, 'PSVC', 'word-vector cache');
-  if ('problem' in sealed) throw new Error(sealed.problem);
-  const { format: _format, version: _version, ...rest } = sealed.header as Record<string, unknown>;
-  let text = JSON.stringify({ format: 1, ...rest });
-  text += ' '.repeat((4 - ((8 + Buffer.byteLength(text)) % 4)) % 4);
-  const prefix = Buffer.alloc(8);
-  prefix.write('PSWV', 0, 'latin1');
-  prefix.writeUInt32LE(Buffer.byteLength(text), 4);
-  return Buffer.concat([prefix, Buffer.from(text), sealed.body]);
-}

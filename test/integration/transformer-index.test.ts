@@ -186,8 +186,8 @@ describe('Ask on sentence vectors pooled in context', () => {
     const table = await loadWordVectors(cacheDir);
     const vector = (index: number) =>
       Float32Array.from(
-        table.codes.subarray(index * table.dimension, (index + 1) * table.dimension),
-        (code) => code * (table.scales[index] as number),
+        table.codes(index).subarray(index * table.dimension, (index + 1) * table.dimension),
+        (code) => code * table.scale(index),
       );
     const words = Array.from({ length: table.words.length }, (_, row) => table.words.at(row) ?? '');
     await makeWordVectorModel(modelDir, { words, dimension: table.dimension, vector }, 30_522, 128);

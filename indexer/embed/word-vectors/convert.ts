@@ -5,13 +5,56 @@ import type { WordIndex, Words } from './word-index.js';
  * Word vectors quantised to Int8 with one scale per row: row `r` is `codes[r*dimension + j] * scales[r]`.
  * Rows follow the source vocabulary, which is ordered by frequency (row 0 is the most frequent word).
  */
-export interface VectorTable {
-  words: Words;
+export interface QuantizedVectors {
+  words: string[];
   dimension: number;
   scales: Float32Array;
   codes: Int8Array;
+}
+
+/**
+ * The vectors as the embedder reads them, a row at a time: the cache's are read from the file and
+ * checked block by block on first use (cache.ts), so `codes` and `scale` are the only ways to a row.
+ */
+export interface VectorTable {
+  words: Words;
+  dimension: number;
+  /** The median of the rows' norms (sif.ts: the length given to hashed vectors), kept in the cache: it reads every 97th row. */
+  typicalNorm: number;
+  /** The Int8 codes in which row `row` is at `row × dimension`, its bytes checked first. */
+  codes(row: number): Int8Array;
+  /** Row `row`'s scale, checked first. */
+  scale(row: number): number;
+  /** Reads and checks every row now, for a reader that uses most of them (the indexer): one read rather than one per block. */
+  readAll(): void;
   /** The vocabulary's word index (`WordIndex`), when read from the cache, which stores it. */
   index?: WordIndex;
+}
+
+/** The table of vectors held whole in memory (as converted). */
+export function denseTable(vectors: QuantizedVectors & { index?: WordIndex }): VectorTable {
+  const { codes, scales } = vectors;
+  return {
+    words: vectors.words,
+    dimension: vectors.dimension,
+    typicalNorm: medianNorm(vectors),
+    codes: () => codes,
+    scale: (row) => scales[row] as number,
+    readAll: () => undefined,
+    ...(vectors.index && { index: vectors.index }),
+  };
+}
+
+/** The median of the rows' norms, from every 97th row: plenty for a median. */
+export function medianNorm({ dimension, codes, scales }: Omit<QuantizedVectors, 'words'>): number {
+  const norms: number[] = [];
+  for (let row = 0; row < scales.length; row += 97) {
+    let sum = 0;
+    for (let j = 0; j < dimension; j++) sum += (codes[row * dimension + j] ?? 0) ** 2;
+    norms.push(Math.sqrt(sum) * (scales[row] ?? 0));
+  }
+  norms.sort((a, b) => a - b);
+  return norms[norms.length >> 1] ?? 1;
 }
 
 const QUOTE = 0x22;
@@ -34,11 +77,7 @@ const POW10 = Array.from({ length: 40 }, (_, i) => 10 ** i);
  * words: [...], vectors: {word: [v0…v99, l2norm, row]}, unkVector}`) with a byte scanner: JSON.parse
  * of 300 MB would build 35 million boxed numbers, this reads each number once into the Int8 matrix.
  */
-export function parseWinkEmbeddings(
-  source: Buffer,
-  file: string,
-  onProgress?: (message: string) => void,
-): VectorTable & { words: string[] } {
+export function parseWinkEmbeddings(source: Buffer, file: string, onProgress?: (message: string) => void): QuantizedVectors {
   const fail = (message: string, offset: number): never => {
     throw new PaperscopeError('EMBEDDINGS_UNAVAILABLE', `${file}: ${message} at byte ${offset}`, { file, offset });
   };

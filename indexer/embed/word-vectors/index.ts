@@ -133,6 +133,8 @@ class WordVectorEmbedder implements Embedder {
   async fit(documents: readonly string[]): Promise<void> {
     const sample = evenSample(documents, FIT_SAMPLE);
     const lexicon = this.#lexicon;
+    // Fitting and embedding a corpus use most rows: read in one go, not a block at a time.
+    lexicon.table.readAll();
     const { words } = lexicon.table;
     // Document frequencies: a vocabulary word's by its row (a reading's row is always its word's
     // first), counted in typed arrays with the last document that had it; an unknown word's by word.
@@ -200,6 +202,7 @@ class WordVectorEmbedder implements Embedder {
   }
 
   async embedDocuments(texts: readonly string[], onProgress?: EmbedProgress): Promise<Float32Array[]> {
+    this.#lexicon.table.readAll();
     const vectors: Float32Array[] = [];
     const pause = eventLoopYielder();
     for (const text of texts) {
@@ -216,6 +219,7 @@ class WordVectorEmbedder implements Embedder {
    * second tokenization of every abstract).
    */
   async embedPiecesAlone(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]> {
+    this.#lexicon.table.readAll();
     const embedded: PiecedVectors[] = [];
     const pause = eventLoopYielder();
     const { dimension } = this.info;
@@ -249,24 +253,26 @@ class WordVectorEmbedder implements Embedder {
 
   wordSimilarities(word: string, others: readonly string[]): Array<number | undefined> {
     const { rows, table } = this.#lexicon;
-    const { dimension, codes } = table;
+    const { dimension } = table;
     const row = rows.get(word);
     if (row === undefined) return others.map(() => undefined);
     // The rows' scales cancel out of a cosine: the int8 codes are enough.
-    const norm = (at: number): number => {
+    const norm = (codes: Int8Array, at: number): number => {
       let sum = 0;
       for (let j = 0; j < dimension; j++) sum += (codes[at + j] as number) ** 2;
       return Math.sqrt(sum);
     };
     const base = row * dimension;
-    const baseNorm = norm(base);
+    const baseCodes = table.codes(row);
+    const baseNorm = norm(baseCodes, base);
     return others.map((other) => {
       const otherRow = rows.get(other);
       if (otherRow === undefined) return undefined;
       const at = otherRow * dimension;
+      const codes = table.codes(otherRow);
       let sum = 0;
-      for (let j = 0; j < dimension; j++) sum += (codes[base + j] as number) * (codes[at + j] as number);
-      const denominator = baseNorm * norm(at);
+      for (let j = 0; j < dimension; j++) sum += (baseCodes[base + j] as number) * (codes[at + j] as number);
+      const denominator = baseNorm * norm(codes, at);
       return denominator === 0 ? undefined : sum / denominator;
     });
   }

@@ -80,22 +80,9 @@ export function createLexicon(table: VectorTable): Lexicon {
       return ngrams;
     },
     harmonic: Math.log(table.words.length) + 0.5772,
-    typicalNorm: medianNorm(table),
+    typicalNorm: table.typicalNorm,
     hashed: new RecentVectors(),
   };
-}
-
-function medianNorm(table: VectorTable): number {
-  const { dimension, codes, scales } = table;
-  const norms: number[] = [];
-  // Every 97th row is plenty for a median and keeps lexicon creation fast.
-  for (let row = 0; row < scales.length; row += 97) {
-    let sum = 0;
-    for (let j = 0; j < dimension; j++) sum += (codes[row * dimension + j] ?? 0) ** 2;
-    norms.push(Math.sqrt(sum) * (scales[row] ?? 0));
-  }
-  norms.sort((a, b) => a - b);
-  return norms[norms.length >> 1] ?? 1;
 }
 
 /** A word of the text as it reads (`readWord`). */
@@ -252,7 +239,8 @@ function sifWeight(rank: number, word: string, lexicon: Lexicon, corpus: CorpusS
  * like a word's.
  */
 function addReading(sums: Float64Array, at: number, reading: Reading, boost: number, lexicon: Lexicon, weighting: Weighting): void {
-  const { dimension, codes, scales } = lexicon.table;
+  const { table } = lexicon;
+  const { dimension } = table;
   const row = reading.row;
   if (row < 0) {
     const hashed = hashedOf(reading, lexicon);
@@ -260,7 +248,8 @@ function addReading(sums: Float64Array, at: number, reading: Reading, boost: num
     for (let j = 0; j < dimension; j++) sums[at + j] = (sums[at + j] as number) + (hashed[j] as number) * factor;
     return;
   }
-  const factor = weighting.weightOf(row) * boost * (scales[row] as number);
+  const codes = table.codes(row);
+  const factor = weighting.weightOf(row) * boost * table.scale(row);
   const offset = row * dimension;
   for (let j = 0; j < dimension; j++) sums[at + j] = (sums[at + j] as number) + (codes[offset + j] as number) * factor;
 }
@@ -280,7 +269,8 @@ function addReadingTwice(
   lexicon: Lexicon,
   weighting: Weighting,
 ): void {
-  const { dimension, codes, scales } = lexicon.table;
+  const { table } = lexicon;
+  const { dimension } = table;
   const row = reading.row;
   if (row < 0) {
     const hashed = hashedOf(reading, lexicon);
@@ -294,8 +284,9 @@ function addReadingTwice(
     }
     return;
   }
+  const codes = table.codes(row);
   const weight = weighting.weightOf(row);
-  const scale = scales[row] as number;
+  const scale = table.scale(row);
   const factor = weight * boost * scale;
   const otherFactor = weight * otherBoost * scale;
   const offset = row * dimension;

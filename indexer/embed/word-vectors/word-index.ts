@@ -9,12 +9,14 @@ export class WordIndex {
   readonly #words: Words;
   readonly #slots: Int32Array;
   readonly #mask: number;
+  readonly #checkSlots: CheckRange | undefined;
 
   /** `slots`, checked by `WordIndex.restore`: those of an index of the same `words`, used as they are. */
-  constructor(words: Words, slots?: Int32Array) {
+  constructor(words: Words, slots?: Int32Array, checkSlots?: CheckRange) {
     this.#words = words;
     this.#slots = slots ?? new Int32Array(slotCount(words.length)).fill(-1);
     this.#mask = this.#slots.length - 1;
+    this.#checkSlots = checkSlots;
     if (slots) return;
     for (let row = 0; row < words.length; row++) {
       const word = words.at(row) as string;
@@ -25,18 +27,12 @@ export class WordIndex {
 
   /**
    * The index of `words` from the slots an index of them had (`slots`), as the word-vector cache
-   * stores them: the server's cold start skips hashing 341k words. Undefined when they cannot be an
-   * index of `words` (wrong size, a row out of range, no empty slot to end a probe).
+   * stores them: the server's cold start skips hashing 341k words. `checkSlots` is called before a
+   * slot is read (the cache's blocks are read and checked on first use). Undefined when the slots
+   * are not as many as an index of `words` has; a slot found to hold no row of `words` throws when read.
    */
-  static restore(words: Words, slots: Int32Array): WordIndex | undefined {
-    if (slots.length !== slotCount(words.length)) return undefined;
-    let empty = 0;
-    for (let slot = 0; slot < slots.length; slot++) {
-      const row = slots[slot] as number;
-      if (row === -1) empty++;
-      else if (row < 0 || row >= words.length) return undefined;
-    }
-    return empty > 0 ? new WordIndex(words, slots) : undefined;
+  static restore(words: Words, slots: Int32Array, checkSlots?: CheckRange): WordIndex | undefined {
+    return slots.length === slotCount(words.length) ? new WordIndex(words, slots, checkSlots) : undefined;
   }
 
   /** What `restore` takes back. */
@@ -52,26 +48,35 @@ export class WordIndex {
   /** The slot holding `word`, or the empty slot where it would go. */
   #find(word: string): number {
     let slot = fnv1a(word) & this.#mask;
-    for (;;) {
+    for (let probes = 0; probes <= this.#mask; probes++) {
+      this.#checkSlots?.(slot, slot + 1);
       const row = this.#slots[slot] as number;
       if (row === -1 || this.#holds(row, word)) return slot;
       slot = (slot + 1) & this.#mask;
     }
+    throw new Error('the word index has no empty slot');
   }
 
   #holds(row: number, word: string): boolean {
+    if (!(row >= 0 && row < this.#words.length))
+      throw new Error(`the word index holds row ${row}, not one of its ${this.#words.length} words`);
     const words = this.#words;
     return words instanceof Vocabulary ? words.holds(row, word) : words.at(row) === word;
   }
 }
+
+/**
+ * Called before elements `start` to `end` (exclusive) of an array are read, when the array is a
+ * view of the word-vector cache read block by block: reads the blocks holding them and checks their
+ * checksums (core/block-file.ts), throwing on a mismatch.
+ */
+export type CheckRange = (start: number, end: number) => void;
 
 /** A vocabulary's words by row: an array of them, or a `Vocabulary` read from the cache. */
 export interface Words {
   readonly length: number;
   at(row: number): string | undefined;
 }
-
-const NEWLINE = 0x0a;
 
 /**
  * The words of the word-vector cache as its UTF-8 bytes, one word per line, a word made a string
@@ -82,24 +87,18 @@ export class Vocabulary implements Words {
   readonly #bytes: Buffer;
   /** Where each row's word starts, and one past the end (as if the last line ended in a newline). */
   readonly #starts: Int32Array;
+  readonly #checkStarts: CheckRange | undefined;
+  readonly #checkBytes: CheckRange | undefined;
 
-  private constructor(bytes: Buffer, starts: Int32Array) {
+  /**
+   * The words of `bytes` at `starts` (`encodeVocabulary`'s); `checkStarts` and `checkBytes`, when
+   * given, are called before a range of either is read. A row whose starts fall outside the bytes throws when read.
+   */
+  constructor(bytes: Buffer, starts: Int32Array, checkStarts?: CheckRange, checkBytes?: CheckRange) {
     this.#bytes = bytes;
     this.#starts = starts;
-  }
-
-  /** The `rows` words of `bytes` (one per line, no newline after the last), or undefined if it holds another count. */
-  static read(bytes: Buffer, rows: number): Vocabulary | undefined {
-    const starts = new Int32Array(rows + 1);
-    let row = 1;
-    for (let at = 0; at < bytes.length; at++) {
-      if (bytes[at] !== NEWLINE) continue;
-      if (row === rows) return undefined;
-      starts[row++] = at + 1;
-    }
-    if (row !== rows) return undefined;
-    starts[rows] = bytes.length + 1;
-    return new Vocabulary(bytes, starts);
+    this.#checkStarts = checkStarts;
+    this.#checkBytes = checkBytes;
   }
 
   get length(): number {
@@ -108,11 +107,13 @@ export class Vocabulary implements Words {
 
   at(row: number): string | undefined {
     if (!(row >= 0 && row < this.length)) return undefined;
+    this.#check(row);
     return this.#bytes.toString('utf8', this.#starts[row], (this.#starts[row + 1] as number) - 1);
   }
 
   /** Whether row `row` is `word`: compared byte by byte while both are ASCII, without making the row a string. */
   holds(row: number, word: string): boolean {
+    this.#check(row);
     const start = this.#starts[row] as number;
     const length = (this.#starts[row + 1] as number) - 1 - start;
     const bytes = this.#bytes;
@@ -124,6 +125,23 @@ export class Vocabulary implements Words {
     }
     return length === word.length;
   }
+
+  /** Checks row `row`'s starts, that its word lies within the bytes, and the word's bytes. */
+  #check(row: number): void {
+    this.#checkStarts?.(row, row + 2);
+    const start = this.#starts[row] as number;
+    const end = (this.#starts[row + 1] as number) - 1;
+    if (!(start >= 0 && end >= start && end <= this.#bytes.length)) throw new Error(`the vocabulary's row ${row} lies outside its bytes`);
+    this.#checkBytes?.(start, end);
+  }
+}
+
+/** The bytes (UTF-8, one word per line) and row starts a `Vocabulary` of `words` reads. */
+export function encodeVocabulary(words: readonly string[]): { bytes: Buffer; starts: Int32Array } {
+  const bytes = Buffer.from(words.join('\n'), 'utf8');
+  const starts = new Int32Array(words.length + 1);
+  for (let row = 0; row < words.length; row++) starts[row + 1] = (starts[row] as number) + Buffer.byteLength(words[row] as string) + 1;
+  return { bytes, starts };
 }
 
 /** A power of two, at least twice the words: at most half full, so that probe runs stay short. */
