@@ -575,10 +575,16 @@ export function recordRows(records: PaperRecords): StoredPaper[] {
 
 /** The records as the sentence index reads them; an abstract is decoded only when it is read. */
 export function sentenceSources(records: PaperRecords): SentenceSource[] {
-  return records.briefs.all().map(({ id, title, contentHash }, position) => ({
+  const { briefs } = records;
+  // Read per field: checking the saved index reads every paper's hash, not its whole brief.
+  return briefs.ids.map((id, position) => ({
     id,
-    title,
-    contentHash,
+    get title() {
+      return briefs.title(position);
+    },
+    get contentHash() {
+      return briefs.contentHash(position);
+    },
     get abstract() {
       return records.details(position).abstract;
     },

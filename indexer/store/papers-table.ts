@@ -371,6 +371,16 @@ export class PaperBriefs {
     };
   }
 
+  /** A row's title alone. */
+  title(row: number): string {
+    return this.#title(row);
+  }
+
+  /** A row's content hash alone (the sentence index is checked against every paper's). */
+  contentHash(row: number): string {
+    return this.#contentHash(row);
+  }
+
   /** A row's date alone (filters and sorts read it for many papers). */
   date(row: number): string | null {
     return this.#date(row);

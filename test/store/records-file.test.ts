@@ -79,12 +79,25 @@ describe('records file', () => {
     await writeRecordsFile(layout, await table.readAll(), version);
     const fromTable = (await table.readRecords()).briefs;
     const given = PaperBriefs.of(fromTable.all());
-    const fields = (briefs: PaperBriefs) => [...briefs.ids.keys()].map((row) => [briefs.at(row), briefs.date(row), briefs.upvotes(row)]);
+    const fields = (briefs: PaperBriefs) =>
+      [...briefs.ids.keys()].map((row) => [
+        briefs.at(row),
+        briefs.title(row),
+        briefs.contentHash(row),
+        briefs.date(row),
+        briefs.upvotes(row),
+      ]);
     const fromFile = await withRecords({ tableVersion: version, count: papers.length }, (records) => fields(records.briefs));
     expect(fromFile).toEqual(fields(fromTable));
     expect(fromFile).toEqual(fields(given));
     expect(fromFile[0]?.[0]).toMatchObject({ title: 'Über α-helices: a naïve view' });
-    expect(fromFile[1]).toEqual([expect.objectContaining({ date: null, authorsCount: null }), null, papers[1]?.upvotes]);
+    expect(fromFile[1]).toEqual([
+      expect.objectContaining({ date: null, authorsCount: null }),
+      papers[1]?.title,
+      papers[1]?.contentHash,
+      null,
+      papers[1]?.upvotes,
+    ]);
     // Past the papers: no brief.
     expect(
       await withRecords({ tableVersion: version, count: papers.length }, (records) => records.briefs.at(papers.length)),
