@@ -25,8 +25,9 @@ const handLabels = await readHandLabels(labelsFile);
 const norm = (s: string) => s.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
 const labelMap = new Map(Object.entries(handLabels).map(([k, v]) => [norm(k), v]));
 const n = state.papers.length;
-const docs = state.papers.map((b, p) => ({ title: b.title, abstract: state.recordAt(p).abstract }));
-const labels = state.papers.map((b) => labelMap.get(norm(b.id)) ?? labelMap.get(norm(b.title)));
+const briefs = state.papers.all();
+const docs = briefs.map((b, p) => ({ title: b.title, abstract: state.recordAt(p).abstract }));
+const labels = briefs.map((b) => labelMap.get(norm(b.id)) ?? labelMap.get(norm(b.title)));
 const scored = labels.flatMap((l, i) => (l === undefined ? [] : [i]));
 const K = 5;
 

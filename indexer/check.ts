@@ -2,7 +2,7 @@ import { toPaperscopeError } from '../core/errors.js';
 import { describeProblem } from './derive.js';
 import { type IndexOptions, type IndexSummary, runIndex } from './index.js';
 import { derivedFileHealth } from './repair.js';
-import { type DamagedPaper, damagedPapers, openDataDir, type PaperRecords, PapersTable, readManifestOrProblem } from './store/index.js';
+import { type DamagedPaper, damagedPapers, openDataDir, type PaperBrief, PapersTable, readManifestOrProblem } from './store/index.js';
 
 /** What `paperscope check` found: the table first (the source of truth), then the files derived from it. */
 export interface CheckReport {
@@ -55,10 +55,10 @@ async function scan(options: Pick<IndexOptions, 'dataDir' | 'cacheDir'>): Promis
   if (found && 'problem' in found)
     report.derived.push(`manifest: ${layout.manifest} ${found.problem} (rebuilt from the table by the next "paperscope index")`);
   report.tableVersion = await table.version();
-  let stored: PaperRecords['briefs'];
+  let stored: PaperBrief[];
   try {
     const records = await table.readRecords();
-    stored = records.briefs;
+    stored = records.briefs.all();
     report.papers = records.briefs.length;
     report.damaged = damagedPapers(records);
     for (const { id, source } of report.damaged)

@@ -567,7 +567,7 @@ export async function loadRecords(
 
 /** The records as rows to write a records file from (without vectors: that file holds none). */
 export function recordRows(records: PaperRecords): StoredPaper[] {
-  return records.briefs.map((brief, row) => {
+  return records.briefs.all().map((brief, row) => {
     const { sourceFile, ...details } = records.details(row);
     return { ...brief, ...details, sourceFile, vector: new Float32Array(0) };
   });
@@ -575,10 +575,16 @@ export function recordRows(records: PaperRecords): StoredPaper[] {
 
 /** The records as the sentence index reads them; an abstract is decoded only when it is read. */
 export function sentenceSources(records: PaperRecords): SentenceSource[] {
-  return records.briefs.map(({ id, title, contentHash }, position) => ({
+  const { briefs } = records;
+  // Read per field: checking the saved index reads every paper's hash, not its whole brief.
+  return briefs.ids.map((id, position) => ({
     id,
-    title,
-    contentHash,
+    get title() {
+      return briefs.title(position);
+    },
+    get contentHash() {
+      return briefs.contentHash(position);
+    },
     get abstract() {
       return records.details(position).abstract;
     },

@@ -365,7 +365,7 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
       const read = (stages: StageTimings) =>
         timeStage(stages, 'parse', () => readListings(options.paths, { year: options.year, strict: options.strict }));
       const prune: RunPlan['remove'] = (stored, input) => {
-        const rows = stored.briefs.map(({ id }, row) => ({ id, sourceFile: stored.details(row).sourceFile }));
+        const rows = stored.briefs.ids.map((id, row) => ({ id, sourceFile: stored.details(row).sourceFile }));
         const { ids, sparedFiles } = papersToPrune(rows, input, options.paths);
         for (const file of sparedFiles)
           options.onEvent?.({
@@ -381,7 +381,7 @@ export function createIndexer(components: IndexerComponents = {}): Indexer {
       indexInput(parts, { source: options.source, read: async () => ({ papers, issues: [] }), reconcile: options.reconcile }, options),
     remove: (requested, options) => {
       const remove: RunPlan['remove'] = (stored, _read, published) => {
-        const ids = papersToRemove(requested, new Set(stored.briefs.map(({ id }) => id)), published);
+        const ids = papersToRemove(requested, new Set(stored.briefs.ids), published);
         options.onEvent?.({ type: 'info', message: `Removing ${describeIds(ids)}` });
         return ids;
       };
@@ -499,7 +499,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
     const stored = manifest ? await timeStage(stages, 'verify', () => table.readRecords()) : undefined;
     const damagedRows = stored ? damagedPapers(stored) : [];
     const damagedIds = new Set(damagedRows.map(({ id }) => id));
-    const known = new Map(stored?.briefs.map(({ id, contentHash: hash }) => [id, damagedIds.has(id) ? 'damaged' : hash]));
+    const known = new Map(stored?.briefs.all().map(({ id, contentHash: hash }) => [id, damagedIds.has(id) ? 'damaged' : hash]));
     let identified = manifest ? await withStoredIds(papers, known, table) : papers;
     hashed ??= hashPapers(identified, stages);
     let changed = hashed.filter(({ paper, hash }) => known.get(paper.id) !== hash);
@@ -847,7 +847,7 @@ async function withStoredIds(papers: readonly Paper[], known: ReadonlyMap<string
 async function keptPapers(table: PapersTable, input: readonly Paper[]): Promise<Paper[]> {
   const replaced = new Set(input.map((paper) => paper.id));
   const { briefs, details } = await table.readRecords();
-  return briefs.flatMap((brief, row) => {
+  return briefs.all().flatMap((brief, row) => {
     if (replaced.has(brief.id)) return [];
     const { sourceFile, ...detail } = details(row);
     const { sourceLine, contentHash: _hash, ...fields } = brief;

@@ -83,7 +83,9 @@ export async function repairDerivedFiles(
   const { tableVersion } = manifest;
   const dimension = embedder.info.dimension;
   const expected = { dimension, count: records.briefs.length, tableVersion };
-  const health = await timeStage(events.timings, 'check derived', () => derivedFileHealth(layout, expected, records.briefs, embedder.info));
+  const health = await timeStage(events.timings, 'check derived', () =>
+    derivedFileHealth(layout, expected, records.briefs.all(), embedder.info),
+  );
   const { problems } = health;
   if (problems.length === 0) return problems;
   const files = new Set<DerivedFile>(problems.map(({ file }) => file));
@@ -120,7 +122,7 @@ export async function repairDerivedFiles(
     } else {
       if (files.has('records file')) await writeRecordsFile(layout, recordRows(records), tableVersion);
       if (files.has('related-papers view') && health.topics) {
-        const docs = () => records.briefs.map(({ title }, position) => ({ title, abstract: records.details(position).abstract }));
+        const docs = () => records.briefs.all().map(({ title }, position) => ({ title, abstract: records.details(position).abstract }));
         // Reported above: the view's own warning would say it twice.
         await relatedViewFor(
           layout,

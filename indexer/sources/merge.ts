@@ -12,7 +12,7 @@ import type { PaperRecords } from '../store/index.js';
 export function reconcile(fetched: readonly Paper[], stored: PaperRecords | undefined): Paper[] {
   const storedById = new Map<string, number>();
   const storedByTitle = new Map<string, number>();
-  stored?.briefs.forEach((brief, row) => {
+  stored?.briefs.all().forEach((brief, row) => {
     storedById.set(brief.id, row);
     storedByTitle.set(normalizeTitle(brief.title), row);
   });
@@ -33,11 +33,11 @@ export function reconcile(fetched: readonly Paper[], stored: PaperRecords | unde
 }
 
 function storedIdOf(stored: PaperRecords | undefined, row: number | undefined): string | undefined {
-  return row === undefined ? undefined : stored?.briefs[row]?.id;
+  return row === undefined ? undefined : stored?.briefs.ids[row];
 }
 
 function storedPaper(stored: PaperRecords | undefined, row: number | undefined): Omit<Paper, 'source'> | undefined {
-  const brief = row === undefined ? undefined : stored?.briefs[row];
+  const brief = row === undefined ? undefined : stored?.briefs.at(row);
   if (!stored || row === undefined || !brief) return undefined;
   const { sourceFile: _file, ...details } = stored.details(row);
   const { sourceLine: _line, contentHash: _hash, ...fields } = brief;

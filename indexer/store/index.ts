@@ -18,7 +18,15 @@ export {
   rebuildManifest,
   writeManifest,
 } from './manifest.js';
-export { type PaperBrief, type PaperDetails, type PaperRecord, type PaperRecords, PapersTable, type StoredPaper } from './papers-table.js';
+export {
+  type PaperBrief,
+  PaperBriefs,
+  type PaperDetails,
+  type PaperRecord,
+  type PaperRecords,
+  PapersTable,
+  type StoredPaper,
+} from './papers-table.js';
 export {
   readPreviousTopics,
   readTopicsFile,

@@ -16,7 +16,7 @@ export interface DamagedPaper {
  */
 export function damagedPapers({ briefs, details }: PaperRecords): DamagedPaper[] {
   const damaged: DamagedPaper[] = [];
-  briefs.forEach((brief, row) => {
+  briefs.all().forEach((brief, row) => {
     const { sourceFile, ...detail } = details(row);
     if (contentHash({ ...brief, ...detail }) !== brief.contentHash)
       damaged.push({ id: brief.id, source: { file: sourceFile, line: brief.sourceLine } });

@@ -6,6 +6,7 @@ import { isAscii } from 'node:buffer';
 import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { type Data, type DataType, type FixedSizeList, type List, type Schema, type Table, tableFromIPC, type Utf8 } from 'apache-arrow';
 import { PaperscopeError } from '../../core/errors.js';
 import type { EmbedderInfo } from '../embed/types.js';
@@ -246,16 +247,9 @@ const utf8 = new TextDecoder();
  */
 function stringListReader(column: ArrowColumn): (row: number) => string[] {
   const chunks = column.data;
-  const starts = [0];
-  for (const chunk of chunks) starts.push((starts[starts.length - 1] as number) + chunk.length);
+  const starts = chunkStarts(chunks);
   return (row) => {
-    let low = 0;
-    let high = chunks.length - 1;
-    while (low < high) {
-      const middle = (low + high + 1) >> 1;
-      if ((starts[middle] as number) <= row) low = middle;
-      else high = middle - 1;
-    }
+    const low = chunkOf(starts, row);
     const chunk = chunks[low];
     const local = row - (starts[low] as number);
     const items = chunk?.children[0];
@@ -281,32 +275,156 @@ export type PaperBrief = Omit<PaperRecord, keyof PaperDetails>;
  * decoding 100k abstracts into strings was a second of a server's start and ~100 MB of heap.
  */
 export interface PaperRecords {
-  briefs: PaperBrief[];
+  briefs: PaperBriefs;
   /** The details of the paper in row `row` of `briefs`. */
   details(row: number): PaperDetails;
   /** Releases the file the details are read from, when they are read from one (the records file). */
   close?(): Promise<void>;
 }
 
-function briefsFromColumns(column: (name: string) => unknown[]): PaperBrief[] {
-  const [ids, titles, authorsCounts, dates, upvotes, sourceLines, hashes] = [
-    'id',
+/** Briefs kept made, the most recently asked for. */
+const RECENT_BRIEFS = 4_096;
+
+/** A column of the briefs, row → value. */
+type BriefColumn<T> = (row: number) => T;
+
+/**
+ * The papers' briefs, each made when asked for (`at`) from its columns; the ids are decoded at once
+ * (a server compares them with every index's). A million brief objects, their titles, dates and
+ * hashes made at a server's start cost ≈ 4 s of CPU here (most of it the collector's), for a search
+ * that shows ten.
+ */
+export class PaperBriefs {
+  readonly ids: readonly string[];
+  readonly #title: BriefColumn<string>;
+  readonly #authorsCount: BriefColumn<number | null>;
+  readonly #date: BriefColumn<string | null>;
+  readonly #upvotes: BriefColumn<number>;
+  readonly #sourceLine: BriefColumn<number>;
+  readonly #contentHash: BriefColumn<string>;
+  /** Briefs made lately: searches show the same papers again and again, and a brief costs ≈ 4 µs to make. */
+  readonly #recent = new LRUCache<number, PaperBrief>({ max: RECENT_BRIEFS });
+
+  constructor(
+    ids: readonly string[],
+    columns: {
+      title: BriefColumn<string>;
+      authorsCount: BriefColumn<number | null>;
+      date: BriefColumn<string | null>;
+      upvotes: BriefColumn<number>;
+      sourceLine: BriefColumn<number>;
+      contentHash: BriefColumn<string>;
+    },
+  ) {
+    this.ids = ids;
+    this.#title = columns.title;
+    this.#authorsCount = columns.authorsCount;
+    this.#date = columns.date;
+    this.#upvotes = columns.upvotes;
+    this.#sourceLine = columns.sourceLine;
+    this.#contentHash = columns.contentHash;
+  }
+
+  /** Briefs already made (a caller that has them, tests). */
+  static of(briefs: readonly PaperBrief[]): PaperBriefs {
+    const field =
+      <K extends keyof PaperBrief>(key: K) =>
+      (row: number) =>
+        (briefs[row] as PaperBrief)[key];
+    return new PaperBriefs(
+      briefs.map(({ id }) => id),
+      {
+        title: field('title'),
+        authorsCount: field('authorsCount'),
+        date: field('date'),
+        upvotes: field('upvotes'),
+        sourceLine: field('sourceLine'),
+        contentHash: field('contentHash'),
+      },
+    );
+  }
+
+  get length(): number {
+    return this.ids.length;
+  }
+
+  /** The brief of row `row` (shared with other callers: not to be changed), undefined past the papers. */
+  at(row: number): PaperBrief | undefined {
+    const id = this.ids[row];
+    if (id === undefined) return undefined;
+    let brief = this.#recent.get(row);
+    if (brief === undefined) {
+      brief = this.#make(row, id);
+      this.#recent.set(row, brief);
+    }
+    return brief;
+  }
+
+  #make(row: number, id: string): PaperBrief {
+    return {
+      id,
+      title: this.#title(row),
+      authorsCount: this.#authorsCount(row),
+      date: this.#date(row),
+      upvotes: this.#upvotes(row),
+      sourceLine: this.#sourceLine(row),
+      contentHash: this.#contentHash(row),
+    };
+  }
+
+  /** A row's title alone. */
+  title(row: number): string {
+    return this.#title(row);
+  }
+
+  /** A row's content hash alone (the sentence index is checked against every paper's). */
+  contentHash(row: number): string {
+    return this.#contentHash(row);
+  }
+
+  /** A row's date alone (filters and sorts read it for many papers). */
+  date(row: number): string | null {
+    return this.#date(row);
+  }
+
+  /** A row's upvotes alone. */
+  upvotes(row: number): number {
+    return this.#upvotes(row);
+  }
+
+  /** Every brief, made now: for the indexer's passes over all papers. */
+  all(): PaperBrief[] {
+    return this.ids.map((id, row) => this.#make(row, id));
+  }
+}
+
+function briefsFromColumns(column: (name: string) => ArrowColumn): PaperBriefs {
+  const read = (name: string) => columnReader(column(name));
+  const [titles, authorsCounts, dates, upvotes, sourceLines, hashes] = [
     'title',
     'authors_count',
     'date',
     'upvotes',
     'source_line',
     'content_hash',
-  ].map(column) as unknown[][];
-  return (ids as unknown[]).map((id, row) => ({
-    id: String(id),
-    title: String(titles?.[row]),
-    authorsCount: authorsCounts?.[row] == null ? null : Number(authorsCounts[row]),
-    date: dates?.[row] == null ? null : String(dates[row]),
-    upvotes: Number(upvotes?.[row]),
-    sourceLine: Number(sourceLines?.[row]),
-    contentHash: String(hashes?.[row]),
-  }));
+  ].map(read) as BriefColumn<unknown>[];
+  return new PaperBriefs(
+    columnValues(column('id')).map((id) => String(id)),
+    {
+      title: (row) => String(titles?.(row)),
+      authorsCount: (row) => {
+        const value = authorsCounts?.(row);
+        return value == null ? null : Number(value);
+      },
+      date: (row) => {
+        const value = dates?.(row);
+        return value == null ? null : String(value);
+      },
+      upvotes: (row) => Number(upvotes?.(row)),
+      sourceLine: (row) => Number(sourceLines?.(row)),
+      contentHash: (row) => String(hashes?.(row)),
+    },
+  );
 }
 
 function detailsFromColumns(column: (name: string) => ArrowColumn): (row: number) => PaperDetails {
@@ -332,7 +450,7 @@ export interface ArrowTableLike {
 /** The records of an Arrow table with the record columns; `source` names it in errors. */
 export function recordsFromArrow(table: ArrowTableLike, source: string): PaperRecords {
   const column = (name: string) => requiredColumn(table, name, source);
-  return { briefs: briefsFromColumns((name) => columnValues(column(name))), details: detailsFromColumns(column) };
+  return { briefs: briefsFromColumns(column), details: detailsFromColumns(column) };
 }
 
 function requiredColumn(table: ArrowTableLike, name: string, source: string): ArrowColumn {
@@ -352,8 +470,72 @@ export function briefsToArrowFile(papers: readonly StoredPaper[]): Uint8Array {
 }
 
 /** The briefs of an Arrow table with the brief columns; `source` names it in errors. */
-export function briefsFromArrow(table: ArrowTableLike, source: string): PaperBrief[] {
-  return briefsFromColumns((name) => columnValues(requiredColumn(table, name, source)));
+export function briefsFromArrow(table: ArrowTableLike, source: string): PaperBriefs {
+  return briefsFromColumns((name) => requiredColumn(table, name, source));
+}
+
+/** The first row of each chunk, then the row after the last. */
+function chunkStarts(chunks: readonly ArrowData[]): number[] {
+  const starts = [0];
+  for (const chunk of chunks) starts.push((starts[starts.length - 1] as number) + chunk.length);
+  return starts;
+}
+
+/** The chunk that holds `row`. */
+function chunkOf(starts: readonly number[], row: number): number {
+  let low = 0;
+  let high = starts.length - 2;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] as number) <= row) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/**
+ * Row → value of a column (null where null), read from its chunk's buffers on each call where they
+ * are UTF-8 text or 32-bit integers, as `columnValues` reads them; other shapes are decoded at once.
+ */
+function columnReader(column: ArrowColumn): (row: number) => unknown {
+  const chunks = column.data;
+  const readers = chunks.map(chunkReader);
+  if (!readers.every((reader) => reader !== undefined)) {
+    const values = Array.from(column);
+    return (row) => values[row];
+  }
+  const starts = chunkStarts(chunks);
+  return (row) => {
+    const index = chunkOf(starts, row);
+    return (readers[index] as (local: number) => unknown)(row - (starts[index] as number));
+  };
+}
+
+function asciiBetween(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let at = start; at < end; at++) if ((bytes[at] as number) >= 0x80) return false;
+  return true;
+}
+
+function chunkReader(chunk: ArrowData): ((row: number) => unknown) | undefined {
+  const { valueOffsets: offsets, values: bytes } = chunk;
+  if (offsets instanceof Int32Array && bytes instanceof Uint8Array && chunk.children.length === 0) {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // ASCII text (ids, dates, hashes, most titles) is read as Latin-1, the same string as UTF-8 gives
+    // and several times cheaper per value than the decoder.
+    let ascii: boolean | undefined;
+    return (row) => {
+      if (!isValid(chunk, row)) return null;
+      const start = offsets[row] as number;
+      const end = offsets[row + 1] as number;
+      ascii ??= isAscii(bytes);
+      return ascii || asciiBetween(bytes, start, end) ? text.toString('latin1', start, end) : utf8.decode(bytes.subarray(start, end));
+    };
+  }
+  if (offsets === undefined && (chunk.values as unknown) instanceof Int32Array) {
+    const numbers = chunk.values as unknown as Int32Array;
+    return (row) => (isValid(chunk, row) ? numbers[row] : null);
+  }
+  return undefined;
 }
 
 /**

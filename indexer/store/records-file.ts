@@ -179,9 +179,9 @@ async function openRecords(
   const { bytesRead } = await handle.read(head, 0, headBytes, sealed.bodyStart);
   if (bytesRead < headBytes || crc32(head) !== headChecksum)
     return { problem: damagedFile('its papers do not match their checksum: damaged or cut short') };
-  // Copied out, so the briefs' Arrow bytes (≈ 140 MB at a million papers) are freed once decoded.
-  const offsets = new Float64Array(head.buffer, head.byteOffset + offsetsStart, count + 1).slice();
-  const checksums = new Uint32Array(head.buffer, head.byteOffset + offsetsStart + (count + 1) * 8, count).slice();
+  // Views: the briefs are read from the head's Arrow bytes as they are asked for, so it stays.
+  const offsets = new Float64Array(head.buffer, head.byteOffset + offsetsStart, count + 1);
+  const checksums = new Uint32Array(head.buffer, head.byteOffset + offsetsStart + (count + 1) * 8, count);
   const detailsStart = sealed.bodyStart + headBytes;
   if ((await handle.stat()).size !== detailsStart + (offsets[count] as number))
     return { problem: damagedFile('its size is not what its header says: cut short or extended') };
@@ -206,7 +206,7 @@ async function openRecords(
     if (read !== bytes.length || crc32(bytes) !== checksums[row])
       throw new PaperscopeError(
         'INDEX_DAMAGED',
-        `The records file ${file} is damaged: the details of paper "${briefs[row]?.id}" (row ${row}) do not match their checksum. Run "paperscope index" again to rewrite it (the papers table is not affected).`,
+        `The records file ${file} is damaged: the details of paper "${briefs.ids[row]}" (row ${row}) do not match their checksum. Run "paperscope index" again to rewrite it (the papers table is not affected).`,
         { file },
       );
     return JSON.parse(bytes.toString('utf8')) as PaperDetails;
@@ -239,7 +239,7 @@ export async function recordsFileProblem(
   if ('problem' in read) return read.problem;
   const { briefs, details, close } = read.records;
   try {
-    const damaged = briefs.flatMap(({ id }, row) => {
+    const damaged = briefs.ids.flatMap((id, row) => {
       try {
         details(row);
         return [];

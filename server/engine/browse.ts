@@ -13,8 +13,15 @@ export function browse(state: EngineState, params: BrowseParams): BrowseResponse
   const accept = filterFor(state, params);
   const positions: number[] = [];
   for (let position = 0; position < state.papers.length; position++) if (!accept || accept(position)) positions.push(position);
-  const date = (position: number) => state.papers[position]?.date ?? '';
-  const upvotes = (position: number) => state.papers[position]?.upvotes ?? 0;
+  // Each listed paper's keys read once: the sort compares them many times.
+  const dates: string[] = [];
+  const upvoteCounts: number[] = [];
+  for (const position of positions) {
+    dates[position] = state.papers.date(position) ?? '';
+    if (params.sort === 'upvotes') upvoteCounts[position] = state.papers.upvotes(position);
+  }
+  const date = (position: number) => dates[position] ?? '';
+  const upvotes = (position: number) => upvoteCounts[position] ?? 0;
   const byDate = (a: number, b: number) => (date(a) < date(b) ? 1 : date(a) > date(b) ? -1 : 0);
   positions.sort(params.sort === 'upvotes' ? (a, b) => upvotes(b) - upvotes(a) || byDate(a, b) : byDate);
   const total = positions.length;

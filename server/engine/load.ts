@@ -264,7 +264,7 @@ async function assemble(
     related ??
     relatedViewFor(
       layout,
-      () => papers.briefs.map(({ title }, position) => ({ title, abstract: papers.details(position).abstract })),
+      () => papers.briefs.all().map(({ title }, position) => ({ title, abstract: papers.details(position).abstract })),
       expected,
       { onWarning: warn, onRebuild: onRebuild('related-papers view', hooks), save: (write) => saveRepair(layout, manifest, write) },
     );

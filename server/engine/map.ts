@@ -7,7 +7,7 @@ export function map(state: EngineState): { points: MapPoint[] } {
     points: state.topics.map.flatMap(({ id, x, y }) => {
       const position = state.positionById.get(id);
       if (position === undefined) return [];
-      return [{ id, title: state.papers[position]?.title ?? '', x, y, cluster: state.topicOfPaper[position] ?? 0 }];
+      return [{ id, title: state.papers.at(position)?.title ?? '', x, y, cluster: state.topicOfPaper[position] ?? 0 }];
     }),
   };
 }

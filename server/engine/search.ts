@@ -89,12 +89,14 @@ export function filterFor(state: EngineState, params: Filters): ((position: numb
   const { from, to, topic, min_upvotes: minUpvotes } = params;
   if (from === undefined && to === undefined && topic === undefined && minUpvotes === undefined) return undefined;
   return (position) => {
-    const paper = state.papers[position];
-    if (!paper) return false;
+    // The two columns read alone: a filter runs for every paper a ranker visits.
+    if (position < 0 || position >= state.papers.length) return false;
     if (topic !== undefined && state.topicOfPaper[position] !== topic) return false;
-    if (minUpvotes !== undefined && paper.upvotes < minUpvotes) return false;
-    if (from !== undefined && (!paper.date || paper.date.slice(0, from.length) < from)) return false;
-    if (to !== undefined && (!paper.date || paper.date.slice(0, to.length) > to)) return false;
+    if (minUpvotes !== undefined && state.papers.upvotes(position) < minUpvotes) return false;
+    if (from === undefined && to === undefined) return true;
+    const date = state.papers.date(position);
+    if (from !== undefined && (!date || date.slice(0, from.length) < from)) return false;
+    if (to !== undefined && (!date || date.slice(0, to.length) > to)) return false;
     return true;
   };
 }

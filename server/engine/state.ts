@@ -10,6 +10,7 @@ import {
   assignmentColumns,
   type Manifest,
   type PaperBrief,
+  type PaperBriefs,
   type PaperDetails,
   type PaperRecord,
   type PaperRecords,
@@ -30,7 +31,7 @@ export class EngineState {
   readonly manifest: Manifest;
   readonly embedder: Embedder;
   /** Without vectors (the HNSW index holds them: `vectorAt`) nor details (`recordAt` decodes those per paper). */
-  readonly papers: PaperBrief[];
+  readonly papers: PaperBriefs;
   readonly #details: (position: number) => PaperDetails;
   /** Closes the records file the details are read from. */
   readonly #closeRecords: (() => Promise<void>) | undefined;
@@ -74,7 +75,7 @@ export class EngineState {
       if (position >= 0) this.#paperToAnn[position] = label;
     });
     // Compared in place: the BM25 file keeps its ids as UTF-8, made strings only when all are asked for.
-    this.lexicalToPaper = parts.lexical.hasIds(this.papers.length, (position) => (this.papers[position] as PaperBrief).id)
+    this.lexicalToPaper = parts.lexical.hasIds(this.papers.length, (position) => this.papers.ids[position] as string)
       ? tableOrder(this.papers.length)
       : this.#positionsOf(parts.lexical.ids);
     this.#paperToLexical = new Int32Array(this.papers.length).fill(-1);
@@ -90,7 +91,8 @@ export class EngineState {
   get positionById(): ReadonlyMap<string, number> {
     if (!this.#positionById) {
       const byId = new Map<string, number>();
-      for (let position = 0; position < this.papers.length; position++) byId.set((this.papers[position] as PaperBrief).id, position);
+      const { ids } = this.papers;
+      for (let position = 0; position < ids.length; position++) byId.set(ids[position] as string, position);
       this.#positionById = byId;
     }
     return this.#positionById;
@@ -102,12 +104,13 @@ export class EngineState {
    */
   #topicsByPosition(topics: TopicsFile): Int32Array {
     const columns = assignmentColumns(topics);
-    if (columns && columns.ids.length === this.papers.length && columns.ids.every((id, position) => id === this.papers[position]?.id))
+    const { ids } = this.papers;
+    if (columns && columns.ids.length === ids.length && columns.ids.every((id, position) => id === ids[position]))
       return columns.topics.slice();
     // Indexed loops: a typed array's `from` with a mapping function is several times slower at 100k.
     const byPosition = new Int32Array(this.papers.length);
     for (let position = 0; position < this.papers.length; position++)
-      byPosition[position] = topics.assignments[(this.papers[position] as PaperBrief).id] ?? topicOf(topics, this.withVector(position));
+      byPosition[position] = topics.assignments[ids[position] as string] ?? topicOf(topics, this.withVector(position));
     return byPosition;
   }
 
@@ -149,7 +152,7 @@ export class EngineState {
   vectorAt(position: number): Float32Array {
     const label = this.#paperToAnn[position] ?? -1;
     if (label < 0)
-      throw new PaperscopeError('INDEX_MISMATCH', `Paper ${this.papers[position]?.id} has no vector in the HNSW index; rebuild the index.`);
+      throw new PaperscopeError('INDEX_MISMATCH', `Paper ${this.papers.ids[position]} has no vector in the HNSW index; rebuild the index.`);
     return this.ann.vector(label);
   }
 
@@ -163,7 +166,7 @@ export class EngineState {
 
   /** Without the details, which cost a decode: enough to sort by or to name a paper. */
   briefById(id: string): PaperBrief {
-    return this.papers[this.positionOf(id)] as PaperBrief;
+    return this.papers.at(this.positionOf(id)) as PaperBrief;
   }
 
   positionOf(id: string): number {
@@ -180,14 +183,15 @@ export class EngineState {
   /** The paper position of each id (-1 when absent); indexes built in the table's order need no lookup per id. */
   #positionsOf(ids: readonly string[]): Int32Array {
     const positions = new Int32Array(ids.length);
-    const inTableOrder = ids.length === this.papers.length && ids.every((id, position) => id === this.papers[position]?.id);
+    const papers = this.papers.ids;
+    const inTableOrder = ids.length === papers.length && ids.every((id, position) => id === papers[position]);
     for (let index = 0; index < ids.length; index++)
       positions[index] = inTableOrder ? index : (this.positionById.get(ids[index] as string) ?? -1);
     return positions;
   }
 
   recordAt(position: number): PaperRecord {
-    return { ...(this.papers[position] as PaperBrief), ...this.#details(position) };
+    return { ...(this.papers.at(position) as PaperBrief), ...this.#details(position) };
   }
 
   /**
@@ -248,7 +252,7 @@ export class EngineState {
 
   /** `hit` for the paper at `position`, its brief and details not merged into a record first (a search shows ten). */
   hitAt(position: number, score: number, query: string): SearchHit {
-    return this.#hitOf(this.papers[position] as PaperBrief, this.#details(position), position, score, query);
+    return this.#hitOf(this.papers.at(position) as PaperBrief, this.#details(position), position, score, query);
   }
 
   #hitOf(brief: PaperBrief, details: PaperDetails, position: number, score: number, query: string): SearchHit {

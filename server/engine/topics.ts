@@ -9,7 +9,7 @@ export function clusters(state: EngineState): { clusters: Array<ReturnType<typeo
 
 export function cluster(state: EngineState, id: number) {
   const topic = state.topic(id);
-  const members = state.memberPositions(id).map((position) => state.papers[position] as PaperBrief);
+  const members = state.memberPositions(id).map((position) => state.papers.at(position) as PaperBrief);
   return {
     id: topic.id,
     label: topic.label,
@@ -33,7 +33,9 @@ export function subtopics(state: EngineState, cache: Map<number, Promise<Subtopi
     // A stored second level needs only the members' titles; without one the members are clustered now.
     const members = state
       .memberPositions(id)
-      .map((position) => (stored ? { ...(state.papers[position] as PaperBrief), abstract: '', vector: [] } : state.withVector(position)));
+      .map((position) =>
+        stored ? { ...(state.papers.at(position) as PaperBrief), abstract: '', vector: [] } : state.withVector(position),
+      );
     response = subtopicsOf(members, state.topics.seed, stored);
     // A failure is not kept: the next request tries again.
     response.catch(() => cache.delete(topic.id));
@@ -54,7 +56,7 @@ export async function topicReport(
   // The clustering code loads only when asked: a server's start does not need it.
   const { qualityReport } = await import('../../indexer/cluster/index.js');
   return qualityReport(
-    state.papers.map((_, position) => state.withVector(position)),
+    state.papers.ids.map((_id, position) => state.withVector(position)),
     { k: options.clusters ?? state.topics.requested, seed: state.topics.seed, handLabels: options.handLabels },
   );
 }

@@ -60,13 +60,13 @@ describe('related papers on the sample with a protein-folding abstract added (of
         // Saved by the indexer: read, not fitted again.
         const expected = { tableVersion: state.manifest.tableVersion, count: state.papers.length, topicCount: state.topics.topics.length };
         expect('view' in (await readRelatedFile(dataDirLayout(dataDir), expected))).toBe(true);
-        const docs = state.papers.map(({ title }, position) => ({ title, abstract: state.recordAt(position).abstract }));
+        const docs = state.papers.all().map(({ title }, position) => ({ title, abstract: state.recordAt(position).abstract }));
         const inMemory = buildRelatedView(docs, state.topics.topics.length);
         const saved = await loadRelated();
         expect(saved).toEqual(inMemory);
         const fromFile = relatedPapers(state, saved);
         const computed = relatedPapers(state, inMemory);
-        for (const position of state.papers.keys()) expect(fromFile.of(position, 10)).toEqual(computed.of(position, 10));
+        for (const position of state.papers.ids.keys()) expect(fromFile.of(position, 10)).toEqual(computed.of(position, 10));
       } finally {
         await state.embedder.close();
       }

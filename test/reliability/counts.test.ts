@@ -66,7 +66,7 @@ describe('counts larger than a stored count can hold', () => {
         { where: page, line: 1, field: 'authorsCount' },
       ]);
       const table = await PapersTable.open(dataDirLayout(dataDir));
-      const { briefs } = (await table?.readRecords()) ?? { briefs: [] };
+      const briefs = (await table?.readRecords())?.briefs.all() ?? [];
       const counts = Object.fromEntries(briefs.map((brief) => [brief.title, [brief.upvotes, brief.authorsCount]]));
       expect(counts).toEqual({
         'Upvoted beyond 32 bits': [0, null],

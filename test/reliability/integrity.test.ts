@@ -16,7 +16,7 @@ async function dataFiles(dataDir: string): Promise<string[]> {
 
 async function titleOf(dataDir: string, id: string): Promise<string | undefined> {
   const table = await PapersTable.open(dataDirLayout(dataDir));
-  return (await table?.readRecords())?.briefs.find((brief) => brief.id === id)?.title;
+  return (await table?.readRecords())?.briefs.all().find((brief) => brief.id === id)?.title;
 }
 
 describe('the papers table checked against its content hashes', () => {

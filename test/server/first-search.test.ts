@@ -20,8 +20,8 @@ describe('the first search of a loaded index', () => {
   afterAll(async () => close?.());
 
   it('maps BM25 documents to papers in table order without decoding the ids', () => {
-    expect(Array.from(state.lexicalToPaper)).toEqual(state.papers.map((_, position) => position));
-    expect(state.lexical.hasIds(state.papers.length, (position) => state.papers[position]?.id ?? '')).toBe(true);
+    expect(Array.from(state.lexicalToPaper)).toEqual(state.papers.ids.map((_, position) => position));
+    expect(state.lexical.hasIds(state.papers.length, (position) => state.papers.ids[position] ?? '')).toBe(true);
   });
 
   it('shows its papers at the positions the rankers found, looking up no id', async () => {

@@ -12,7 +12,7 @@ import {
   retryDelay,
   syncRequest,
 } from '../../indexer/sources/index.js';
-import type { PaperRecords } from '../../indexer/store/index.js';
+import { PaperBriefs, type PaperRecords } from '../../indexer/store/index.js';
 import { ARXIV_ENTRIES, atomFeed, DAILY_PAPERS } from './stand-in.js';
 
 const policy = { maxAttempts: 4, baseDelayMs: 3000, maxWaitMs: 120_000 };
@@ -128,15 +128,17 @@ function paper(fields: Partial<Paper> & Pick<Paper, 'id' | 'title'>): Paper {
 
 function records(papers: Paper[]): PaperRecords {
   return {
-    briefs: papers.map(({ id, title, authorsCount, date, upvotes }) => ({
-      id,
-      title,
-      authorsCount,
-      date,
-      upvotes,
-      sourceLine: 1,
-      contentHash: 'h',
-    })),
+    briefs: PaperBriefs.of(
+      papers.map(({ id, title, authorsCount, date, upvotes }) => ({
+        id,
+        title,
+        authorsCount,
+        date,
+        upvotes,
+        sourceLine: 1,
+        contentHash: 'h',
+      })),
+    ),
     details: (row) => {
       const { abstract, authors, categories, organization, url } = papers[row] as Paper;
       return { abstract, authors, categories, organization, url, sourceFile: 'stored' };

@@ -25,7 +25,7 @@ describe('PapersTable.readRecords', () => {
     const table = await PapersTable.open(dataDirLayout(scratch.dir));
     const records = await table?.readRecords();
     if (!records) throw new Error('no table');
-    const read = records.briefs.map((brief, row) => ({ ...brief, ...records.details(row) }));
+    const read = records.briefs.all().map((brief, row) => ({ ...brief, ...records.details(row) }));
     const stored = (await table?.readAll())?.map(({ vector, ...rest }) => rest);
     expect(read).toEqual(stored);
     expect(read.map((record) => record.id).sort()).toEqual(papers.map((record) => record.id));

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataDirLayout,
   dataDirLayout,
+  PaperBriefs,
   PapersTable,
   readRecordsFile,
   recordsBody,
@@ -34,7 +35,7 @@ describe('records file', () => {
   afterAll(async () => scratch.remove());
 
   const everything = (records: Awaited<ReturnType<PapersTable['readRecords']>>) =>
-    records.briefs.map((brief, row) => ({ ...brief, ...records.details(row) }));
+    records.briefs.all().map((brief, row) => ({ ...brief, ...records.details(row) }));
 
   /** The file's records, or why it cannot be used; closed after `use`. */
   async function withRecords<T>(
@@ -64,13 +65,43 @@ describe('records file', () => {
       sourceLine,
       contentHash,
     }));
-    expect(await withRecords({ tableVersion: version, count: papers.length }, (records) => records.briefs)).toEqual(briefs);
+    expect(await withRecords({ tableVersion: version, count: papers.length }, (records) => records.briefs.all())).toEqual(briefs);
     // In any order, any number of times: each read is at the paper's own offset.
     expect(
       await withRecords({ tableVersion: version, count: papers.length }, (records) =>
-        [2, 0, 2, 1].map((row) => ({ ...records.briefs[row], ...records.details(row) })),
+        [2, 0, 2, 1].map((row) => ({ ...records.briefs.at(row), ...records.details(row) })),
       ),
     ).toEqual([2, 0, 2, 1].map((row) => expected[row]));
+  });
+
+  it('makes each brief from the columns when asked: the same fields from the file, the table and briefs given', async () => {
+    const version = await table.version();
+    await writeRecordsFile(layout, await table.readAll(), version);
+    const fromTable = (await table.readRecords()).briefs;
+    const given = PaperBriefs.of(fromTable.all());
+    const fields = (briefs: PaperBriefs) =>
+      [...briefs.ids.keys()].map((row) => [
+        briefs.at(row),
+        briefs.title(row),
+        briefs.contentHash(row),
+        briefs.date(row),
+        briefs.upvotes(row),
+      ]);
+    const fromFile = await withRecords({ tableVersion: version, count: papers.length }, (records) => fields(records.briefs));
+    expect(fromFile).toEqual(fields(fromTable));
+    expect(fromFile).toEqual(fields(given));
+    expect(fromFile[0]?.[0]).toMatchObject({ title: 'Über α-helices: a naïve view' });
+    expect(fromFile[1]).toEqual([
+      expect.objectContaining({ date: null, authorsCount: null }),
+      papers[1]?.title,
+      papers[1]?.contentHash,
+      null,
+      papers[1]?.upvotes,
+    ]);
+    // Past the papers: no brief.
+    expect(
+      await withRecords({ tableVersion: version, count: papers.length }, (records) => records.briefs.at(papers.length)),
+    ).toBeUndefined();
   });
 
   it('says why a missing, stale, damaged or foreign file cannot be used', async () => {
