@@ -32,10 +32,24 @@ export function reportReady(url: string, summary: string): void {
  */
 export const SERVING_SEMI_SPACE_MB = 32;
 
-/** The Node flags a serve worker starts with: the young generation above, unless the user sized it (flags or NODE_OPTIONS). */
+/**
+ * V8's interrupt budget for a serving process, in bytes of bytecode run between a function's
+ * tier-up checks: an eighth of V8's default (67,584). A request runs hundreds of functions once
+ * each (the HTTP parser, the router, zod, the ranking's setup), so at the default each is optimised
+ * only after ≈ 1,000 requests, and every worker's first ≈ 1,500 measured requests cost ≈ 2× the CPU
+ * of later ones — the slowest 1 % of a closed loop's answers came from them (docs/scaling.md, h23p).
+ */
+export const SERVING_INTERRUPT_BUDGET = 8448;
+
+/** The Node flags a serve worker starts with: the young generation and interrupt budget above, each unless the user set it (flags or NODE_OPTIONS). */
 export function servingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
-  const userSet = [...execArgv, nodeOptions].some((flag) => flag.includes('semi-space-size'));
-  return userSet ? [] : [`--min-semi-space-size=${SERVING_SEMI_SPACE_MB}`, `--max-semi-space-size=${SERVING_SEMI_SPACE_MB}`];
+  const userSet = (name: string) => [...execArgv, nodeOptions].some((flag) => flag.includes(name));
+  return [
+    ...(userSet('semi-space-size')
+      ? []
+      : [`--min-semi-space-size=${SERVING_SEMI_SPACE_MB}`, `--max-semi-space-size=${SERVING_SEMI_SPACE_MB}`]),
+    ...(userSet('interrupt-budget') ? [] : [`--interrupt-budget=${SERVING_INTERRUPT_BUDGET}`]),
+  ];
 }
 
 export interface WorkerPool {

@@ -104,6 +104,11 @@ export class RemoteManifest {
     this.#key = store.key(path.basename(layout.manifest));
   }
 
+  /** The stored manifest's ETag, undefined without one. */
+  async stamp(): Promise<string | undefined> {
+    return (await this.#store.head(this.#key))?.etag;
+  }
+
   async read(): Promise<Manifest | undefined> {
     const head = await this.#store.head(this.#key);
     if (!head) return undefined;

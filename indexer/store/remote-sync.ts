@@ -28,6 +28,12 @@ export interface DataDir {
   publish(): Promise<void>;
   /** The stored manifest, cheaply (an ETag check, or a local file's stat) when unchanged; undefined without an index. */
   readManifest(): Promise<Manifest | undefined>;
+  /**
+   * What changes whenever the stored manifest does (a local file's inode, size and times, or the
+   * object's ETag), without reading it; undefined without a manifest. Taken before a read, it
+   * tells later whether what was read may have been replaced since.
+   */
+  manifestStamp(): Promise<string | undefined>;
   /** Brings the local sources file (`fetch`'s, `sync`'s) up to date with the store; an ETag check when unchanged. */
   pullSources(): Promise<void>;
   /** Uploads the local sources file. */
@@ -92,6 +98,7 @@ function localDataDir(name: string, layout: DataDirLayout, lockTtlMs: number): D
     pull: async () => {},
     publish: async () => {},
     readManifest: localManifestReader(layout),
+    manifestStamp: () => fileStamp(layout.manifest),
     pullSources: async () => {},
     publishSources: async () => {},
   };
@@ -176,6 +183,10 @@ class RemoteDataDir implements DataDir {
 
   publish(): Promise<void> {
     return publishIndexFiles(this.#store, this.layout, this.#lock, this.#partBytes);
+  }
+
+  manifestStamp(): Promise<string | undefined> {
+    return this.#manifest.stamp();
   }
 
   readManifest(): Promise<Manifest | undefined> {

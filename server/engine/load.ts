@@ -85,10 +85,12 @@ export interface LazyParts {
  */
 export async function loadEngine(
   options: EngineOptions,
-): Promise<{ state: EngineState; latestRun: () => Promise<LatestRun | undefined> } & LazyParts> {
+): Promise<{ state: EngineState; manifestStamp: string | undefined; latestRun: () => Promise<LatestRun | undefined> } & LazyParts> {
   const emit = options.onEvent ?? (() => {});
   // On object storage the index files are first copied to a local working copy; the table stays remote.
   const dataDir = openDataDir(options.dataDir, { cacheDir: options.cacheDir, role: 'serve', objectStore: options.objectStore });
+  // Taken before the manifest is read, so a manifest replaced meanwhile is read again by the reload watch.
+  const manifestStamp = await dataDir.manifestStamp();
   await dataDir.pull();
   const { layout } = dataDir;
   const read = await readManifestOrProblem(layout);
@@ -177,7 +179,7 @@ export async function loadEngine(
       const { readLatestRun } = await import('../../indexer/sources/index.js');
       return readLatestRun(layout.sources);
     };
-    return { ...loaded, latestRun };
+    return { ...loaded, manifestStamp, latestRun };
   } catch (error) {
     void embedderLoading.then((embedder) => embedder.close()).catch(() => {});
     void recordsLoading.then((records) => records.close?.()).catch(() => {});

@@ -38,6 +38,8 @@ import { cluster, clusters, subtopics, topicReport, trend } from './topics.js';
  */
 export class SearchEngine {
   readonly manifest: Manifest;
+  /** The manifest file's stamp (`DataDir.manifestStamp`) from before it was read; undefined if there was none. */
+  readonly manifestStamp: string | undefined;
   readonly #state: EngineState;
   readonly #askIndex: AskIndex;
   /** The lazy parts being rebuilt (the sentence index, the related-papers view). */
@@ -51,6 +53,7 @@ export class SearchEngine {
 
   private constructor(
     state: EngineState,
+    manifestStamp: string | undefined,
     askIndex: AskIndex,
     preparing: Preparing,
     loadRelated: LazyParts['loadRelated'],
@@ -58,6 +61,7 @@ export class SearchEngine {
     latestRun: () => Promise<LatestRun | undefined>,
   ) {
     this.manifest = state.manifest;
+    this.manifestStamp = manifestStamp;
     this.#loadRelated = loadRelated;
     this.#latestRun = latestRun;
     this.#state = state;
@@ -67,10 +71,10 @@ export class SearchEngine {
   }
 
   static async open(options: EngineOptions): Promise<SearchEngine> {
-    const { state, loadSentences, rereadSentences, loadRelated, latestRun } = await loadEngine(options);
+    const { state, manifestStamp, loadSentences, rereadSentences, loadRelated, latestRun } = await loadEngine(options);
     const preparing = new Preparing();
     const askIndex = new AskIndex(loadSentences, preparing, rereadSentences);
-    return new SearchEngine(state, askIndex, preparing, loadRelated, options.llm, latestRun);
+    return new SearchEngine(state, manifestStamp, askIndex, preparing, loadRelated, options.llm, latestRun);
   }
 
   async close(): Promise<void> {

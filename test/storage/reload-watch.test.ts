@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { IndexEvent } from '../../indexer/index.js';
 import { runIndex } from '../../indexer/index.js';
 import { dataDirLayout, replaceFileAtomically } from '../../indexer/store/index.js';
@@ -32,6 +32,33 @@ describe('reloading a served local index when the manifest changes', () => {
   it('leaves the engine alone while the manifest is unchanged', async () => {
     const before = live.current;
     expect(await watch.check()).toBe(false);
+    expect(live.current).toBe(before);
+  });
+
+  it("does not read again, at a new watch's first check, the manifest the engine read", async () => {
+    const fresh = watchForNewIndex(live, { intervalMs: 60_000 });
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(await fresh.check()).toBe(false);
+      expect(parse.mock.calls.filter(([text]) => typeof text === 'string' && text.includes('"builtAt"'))).toHaveLength(0);
+    } finally {
+      parse.mockRestore();
+      await fresh.stop();
+    }
+  });
+
+  it('reads a manifest written again after the engine read it, and keeps the engine when it names the same build', async () => {
+    const manifestFile = dataDirLayout(options.dataDir).manifest;
+    const before = live.current;
+    // The same bytes in a new file: the stamp the engine took no longer matches, the build does.
+    await replaceFileAtomically(manifestFile, async (temporary) => writeFile(temporary, await readFile(manifestFile)));
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(await watch.check()).toBe(false);
+      expect(parse.mock.calls.some(([text]) => typeof text === 'string' && text.includes('"builtAt"'))).toBe(true);
+    } finally {
+      parse.mockRestore();
+    }
     expect(live.current).toBe(before);
   });
 
