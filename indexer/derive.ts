@@ -165,6 +165,16 @@ export function workerLaneFor(papers: number): WorkerLane | undefined {
  */
 const TERMS_ON_TWO_THREADS_MIN_PAPERS = SHARED_LANE_MAX_PAPERS;
 
+/**
+ * Whether the related-papers view's TF-IDF waits until `papers` papers' terms are counted here: on two
+ * threads (from `TERMS_ON_TWO_THREADS_MIN_PAPERS`) they hold both cores, and after them this thread
+ * builds the BM25 index and the topic view alone. At a million papers the TF-IDF (≈ 60 s of CPU)
+ * started with the sentence index, where the graph, the sentences' counts and LanceDB held both cores.
+ */
+export function relatedViewAfterTerms(papers: number, countedBefore: boolean): boolean {
+  return !countedBefore && papers >= TERMS_ON_TWO_THREADS_MIN_PAPERS;
+}
+
 /** The papers' terms with positions, for the BM25 index and the topics: on two threads from `TERMS_ON_TWO_THREADS_MIN_PAPERS`. */
 function countPaperTerms(papers: readonly DerivedSource[], timings: StageTimings | undefined): Promise<CorpusTerms> {
   return timeStage(timings, 'terms', async () =>
@@ -390,13 +400,17 @@ export async function buildDerivedIndexes(
   const lane = options.lane ?? ownLane;
   // The related-papers view and the topics' description start now (on workers from 2,000 papers) on
   // what needs only the texts, unless the indexer started them already, while this thread counts
-  // terms and clusters; the topic count and the partition follow.
-  const early =
-    options.early ??
-    (await startEarlyStages(papers, { timings: options.timings, lane, related: !current.related, describe: !current.topics }));
-  const { topicCount } = early;
-  if (current.topics) topicCount.resolve(current.topics.topics.length);
-  const related = current.related ?? (early.related as RelatedViewBuild).view;
+  // terms and clusters; the topic count and the partition follow. Or once the terms are counted, when
+  // their count takes both cores (`relatedViewAfterTerms`).
+  const startEarly = async (): Promise<EarlyStages> => {
+    const early =
+      options.early ??
+      (await startEarlyStages(papers, { timings: options.timings, lane, related: !current.related, describe: !current.topics }));
+    if (current.topics) early.topicCount.resolve(current.topics.topics.length);
+    return early;
+  };
+  const afterTerms = !current.lexical && relatedViewAfterTerms(papers.length, options.terms !== undefined);
+  let early = afterTerms ? undefined : await startEarly();
   // On a lane the graph is queued behind auto k's runs, which the clustering waits for (the graph only
   // the save), or once the partition is known if the clustering runs none.
   const onLane =
@@ -424,6 +438,7 @@ export async function buildDerivedIndexes(
   try {
     // Tokenized once for both the BM25 index and the topics' TF-IDF view.
     let counted = current.lexical ? undefined : ((await options.terms) ?? (await countPaperTerms(papers, options.timings)));
+    early ??= await startEarly();
     lexical = current.lexical ?? timeStage(options.timings, 'bm25', () => buildLexicalIndex(papers, {}, counted));
     if (!current.lexical) options.onStep?.('BM25 index');
     // The word positions are the BM25 index's now: the topics read the counts, and a million papers' positions are ≈ 1 GB.
@@ -434,7 +449,7 @@ export async function buildDerivedIndexes(
     onLane?.queue();
   } catch (error) {
     // The related-papers worker waits for the topic count, the describing one for the partition: they stop instead.
-    early.stop(error);
+    early?.stop(error);
     throw error;
   } finally {
     // Every task is on it: it ends once they finish.
@@ -444,8 +459,9 @@ export async function buildDerivedIndexes(
   // lane hears the topic count: the lane, warm with the description's code and holding the label
   // sample's phrases, describes the topics at once rather than after the fit.
   const fitsHere = early.describing !== undefined && started !== undefined && early.related?.claimFit() === true;
+  const related = current.related ?? (early.related as RelatedViewBuild).view;
   // The view is fitted at the topic count just found; awaited only when saved, so a worker's fit overlaps the next stages.
-  topicCount.resolve(started?.topicCount ?? 0);
+  early.topicCount.resolve(started?.topicCount ?? 0);
   if (fitsHere) {
     // The partition goes to the lane first: it is posted once the pending callbacks have run.
     await new Promise((resolve) => setImmediate(resolve));

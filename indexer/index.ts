@@ -688,7 +688,7 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
       recordsWritten.catch(() => {});
       const sentencesFirst = sentencesBeforeDerived(rows.length);
       // When the sentence index comes first, the file is written while its terms are still counted on their
-      // worker (and the related-papers view starts), this thread otherwise waiting: at a million papers the
+      // worker, this thread otherwise waiting: at a million papers the
       // write is ≈ 90 s, mostly I/O. Awaited before the sentence index is assembled, so its body is never
       // held at that stage's peak.
       if (!sentencesFirst) await recordsWritten;
@@ -725,10 +725,8 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         sentenceTexts = undefined;
       };
       if (sentencesFirst) {
-        // The related-papers view's TF-IDF (a worker's, reading the texts in place) needs neither the
-        // sentences nor the topics: from here it takes the second core while this one builds the sentence index
-        // (a failed run stops it, below). Not the description's: its worker would be held through the sentences' peak.
-        early ??= await startEarlyStages(stored, { timings: stages, lane, describe: false });
+        // The related-papers view's TF-IDF waits for the papers' term counts (`relatedViewAfterTerms`): here the
+        // graph, the sentences' counts and LanceDB's writes hold both cores already.
         emit({ type: 'info', message: `Building the sentence index for ${plural(stored.length, 'paper')}, then the other indexes` });
         await recordsWritten;
         await buildSentences();

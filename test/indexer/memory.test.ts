@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { armMemoryTrace, type MemoryPoint } from '../../core/memory-trace.js';
 import { docsOf, shareDocs } from '../../core/shared-texts.js';
-import { buildDerivedIndexes, readInPlace, saveDerivedIndexes } from '../../indexer/derive.js';
+import { buildDerivedIndexes, readInPlace, relatedViewAfterTerms, saveDerivedIndexes } from '../../indexer/derive.js';
 import {
   createIndexer,
   EMBED_ON_TWO_THREADS_MIN_PAPERS,
@@ -37,6 +37,15 @@ describe('the indexer’s memory at a million papers', () => {
     expect(sentenceTermsBesideWrite(49_999, false)).toBe(false);
     // Below 50k the shared lane counted them beside the embedding already.
     expect(sentenceTermsBesideWrite(49_999, true)).toBe(false);
+  });
+
+  it('starts the related view’s TF-IDF once the papers’ terms are counted, where they are counted on two threads (from 50k papers)', () => {
+    expect(relatedViewAfterTerms(1_000_000, false)).toBe(true);
+    expect(relatedViewAfterTerms(50_000, false)).toBe(true);
+    // Below, a lane's worker prepares it while this thread counts.
+    expect(relatedViewAfterTerms(49_999, false)).toBe(false);
+    // Counted before (beside the embedding): nothing to wait for.
+    expect(relatedViewAfterTerms(1_000_000, true)).toBe(false);
   });
 
   it('embeds on two threads from 100k papers, where nothing counts terms beside the embedding, with an embedder that can be copied', () => {
