@@ -1,6 +1,6 @@
 import { fstatSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { HeldFile, readFully } from './sealed-file.js';
+import { alignTo, HeldFile, readFully } from './sealed-file.js';
 
 /**
  * A file whose body is checksummed in blocks, so that a reader can use a few of its bytes without
@@ -158,8 +158,4 @@ export class BlockFile {
     // Every block read: the descriptor is no longer needed.
     if (--this.#unchecked === 0) this.#file.close();
   }
-}
-
-function alignTo(offset: number, alignment: number): number {
-  return Math.ceil(offset / alignment) * alignment;
 }

@@ -21,7 +21,7 @@ const CHECKED_FROM = 8;
  */
 export function sealFile(magic: string, header: unknown, body: readonly Uint8Array[]): Uint8Array[] {
   const headerBytes = Buffer.from(JSON.stringify(header));
-  const prefix = Buffer.alloc(alignTo8(PREFIX_BYTES + headerBytes.length));
+  const prefix = Buffer.alloc(alignTo(PREFIX_BYTES + headerBytes.length, 8));
   prefix.write(magic, 0, 'latin1');
   prefix.writeUInt32LE(headerBytes.length, CHECKED_FROM);
   headerBytes.copy(prefix, PREFIX_BYTES);
@@ -43,7 +43,7 @@ export function openSealedFile(file: Buffer, magic: string, kind: string): { hea
   if (crc32(bytes.subarray(CHECKED_FROM)) !== bytes.readUInt32LE(4))
     return { problem: 'it does not match its checksum: damaged or cut short' };
   const headerLength = bytes.readUInt32LE(CHECKED_FROM);
-  const bodyStart = alignTo8(PREFIX_BYTES + headerLength);
+  const bodyStart = alignTo(PREFIX_BYTES + headerLength, 8);
   if (bodyStart > bytes.length) return { problem: 'its header is cut short' };
   try {
     return { header: JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)), body: bytes.subarray(bodyStart) };
@@ -70,7 +70,7 @@ export async function readSealedHeader(
   if ((await handle.read(headerBytes, 0, headerLength, PREFIX_BYTES)).bytesRead < headerLength)
     return { problem: 'its header is cut short' };
   try {
-    return { header: JSON.parse(headerBytes.toString('utf8')), bodyStart: alignTo8(PREFIX_BYTES + headerLength) };
+    return { header: JSON.parse(headerBytes.toString('utf8')), bodyStart: alignTo(PREFIX_BYTES + headerLength, 8) };
   } catch (error) {
     return { problem: `its header is not JSON: ${(error as Error).message}` };
   }
@@ -203,7 +203,7 @@ export function openSealedFileInPlace(
   if (readFully(fd, prefix, 0) < PREFIX_BYTES || prefix.toString('latin1', 0, magic.length) !== magic)
     return { problem: `not a Paperscope ${kind} file` };
   const headerLength = prefix.readUInt32LE(CHECKED_FROM);
-  const bodyStart = alignTo8(PREFIX_BYTES + headerLength);
+  const bodyStart = alignTo(PREFIX_BYTES + headerLength, 8);
   if (bodyStart > size) return { problem: 'its header is cut short' };
   const head = Buffer.alloc(bodyStart);
   readFully(fd, head, 0);
@@ -272,6 +272,7 @@ function closeHeld(file: { fd: number; open: boolean }): void {
 
 const closeOnCollect = new FinalizationRegistry(closeHeld);
 
-function alignTo8(offset: number): number {
-  return Math.ceil(offset / 8) * 8;
+/** `offset` rounded up to a multiple of `alignment` (typed-array views of a file's sections need their element size). */
+export function alignTo(offset: number, alignment: number): number {
+  return Math.ceil(offset / alignment) * alignment;
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
 import { plural } from '../../core/plural.js';
-import { readSealedHeader, sealFile } from '../../core/sealed-file.js';
+import { alignTo, readSealedHeader, sealFile } from '../../core/sealed-file.js';
 import type { DataDirLayout } from './files.js';
 import { replaceFileAtomically } from './files.js';
 import {
@@ -221,10 +221,6 @@ function padded(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(length);
   out.set(bytes);
   return out;
-}
-
-function alignTo(value: number, multiple: number): number {
-  return Math.ceil(value / multiple) * multiple;
 }
 
 /**
