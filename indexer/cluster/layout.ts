@@ -28,9 +28,14 @@ export const DEFAULT_MAP_SAMPLE_SIZE = TOPIC_SAMPLE_SIZE / 2;
 const PLACEMENT_NEIGHBOURS = 5;
 const UMAP_NEIGHBOURS = 15;
 const MAX_EPOCHS = 500;
-/** On SciFact 100 epochs of the 3,000-paper sample drew topics apart less than 200 (2-D silhouette 0.17 against 0.23). */
-const MIN_EPOCHS = 200;
-const EPOCH_BUDGET = 100_000;
+/**
+ * The default sample's 500 papers get 100 epochs: with the other papers placed among them, the 2-D
+ * silhouette by topic was the same as at 200 within seed noise on SciFact and arXiv-2007 (five seeds
+ * each), for a quarter less of the map's CPU (docs/scaling.md, h24k). Fitted alone, a 3,000-paper
+ * sample needed more (0.17 against 0.23 at 200).
+ */
+const MIN_EPOCHS = 100;
+const EPOCH_BUDGET = 50_000;
 /** Search breadth for placement: approximate neighbours are enough to average a position. */
 const PLACEMENT_EF = 20;
 /** Search breadth for UMAP's neighbour graph of the sample, which shapes the whole map. */

@@ -25,13 +25,13 @@ describe('normalizeVector', () => {
 });
 
 describe('defaultEpochs', () => {
-  it('gives small samples the reference 500 epochs and large ones fewer, at least 200', () => {
+  it('gives small samples the reference 500 epochs and large ones fewer, at least 100', () => {
     expect(defaultEpochs(62)).toBe(500);
-    expect(defaultEpochs(250)).toBe(400);
-    // Half the topics' sample, 500 papers: 200 epochs (a stable layout needs no more, and fewer points cost less).
+    expect(defaultEpochs(250)).toBe(200);
+    // Half the topics' sample, 500 papers: 100 epochs (with the rest placed among them, a stable layout needs no more).
     expect(DEFAULT_MAP_SAMPLE_SIZE).toBe(500);
-    expect(defaultEpochs(DEFAULT_MAP_SAMPLE_SIZE)).toBe(200);
-    expect(defaultEpochs(100_000)).toBe(200);
+    expect(defaultEpochs(DEFAULT_MAP_SAMPLE_SIZE)).toBe(100);
+    expect(defaultEpochs(100_000)).toBe(100);
   });
 });
 
