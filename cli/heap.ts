@@ -20,6 +20,22 @@ const HEAP_SHARE = 0.75;
  * piled up under each of the indexer's peaks. Collecting sooner costs little beside the stages' work.
  */
 const HEAP_GROWING_PERCENT = 20;
+/**
+ * V8's interrupt budget for an `index` or `remove` run, in bytes of bytecode run between a
+ * function's tier-up checks: eight times V8's default (67,584). At the default, the stages' long
+ * loops are optimised (often on-stack) before their branches have run, deoptimised for the feedback
+ * they lacked, and compiled again: on SciFact ≈ 620 TurboFan compiles in the main thread and the
+ * lane, two thirds of their time spent after a function's first (`--trace-opt`), on V8's
+ * background threads beside the stages. With more feedback first, fewer compiles (docs/scaling.md, h24s).
+ */
+export const INDEXING_INTERRUPT_BUDGET = 8 * 67_584;
+
+/** The V8 flags an indexing run sets on itself (`v8.setFlagsFromString`, before its workers start): the budget above, unless the user set one. */
+export function indexingJitFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
+  const userSet = [...execArgv, nodeOptions].some((flag) => flag.includes('--interrupt-budget'));
+  return userSet ? [] : [`--interrupt-budget=${INDEXING_INTERRUPT_BUDGET}`];
+}
+
 /** Set in the relaunched process, so that it never relaunches again. */
 export const RELAUNCHED_VARIABLE = 'PAPERSCOPE_HEAP_RELAUNCHED';
 const MB = 1024 * 1024;

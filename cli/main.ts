@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import path from 'node:path';
+import v8 from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
   armCrashPoint,
@@ -24,7 +25,7 @@ import { askSchema, browseParamsSchema, EXPORT_FORMATS, type ExportFormat, searc
 import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/validate.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
-import { currentHeapSituation, followParent, heapFlags, relaunchWith, workloadBytes } from './heap.js';
+import { currentHeapSituation, followParent, heapFlags, indexingJitFlags, relaunchWith, workloadBytes } from './heap.js';
 import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -750,11 +751,14 @@ function exitWith(error: unknown): never {
 
 /**
  * `index` and `remove` over many papers (a million passed V8's default heap of ≈ 4 GB) run again in
- * a Node whose heap is sized from the memory: this process then only waits for that one.
+ * a Node whose heap is sized from the memory: this process then only waits for that one. Either
+ * way the indexing process tiers its code up with `indexingJitFlags`.
  */
 async function withLargeEnoughHeap(paths: readonly string[], dataDir: string): Promise<void> {
   const flags = heapFlags(currentHeapSituation(await workloadBytes(paths, dataDir), process.env));
   if (flags.length > 0) await relaunchWith(flags, process.env);
+  // Set here, before the indexer starts its workers: V8's flags are the process's, so they reach every isolate.
+  for (const flag of indexingJitFlags(process.execArgv, process.env.NODE_OPTIONS)) v8.setFlagsFromString(flag);
 }
 
 /** The environment, read once for every command; a malformed variable exits with its code and name. */

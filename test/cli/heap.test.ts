@@ -2,7 +2,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type HeapSituation, heapFlags, LARGE_WORKLOAD_BYTES, RELAUNCHED_VARIABLE, workloadBytes } from '../../cli/heap.js';
+import {
+  type HeapSituation,
+  heapFlags,
+  INDEXING_INTERRUPT_BUDGET,
+  indexingJitFlags,
+  LARGE_WORKLOAD_BYTES,
+  RELAUNCHED_VARIABLE,
+  workloadBytes,
+} from '../../cli/heap.js';
 import { dataDirLayout } from '../../indexer/store/index.js';
 
 const GIB = 2 ** 30;
@@ -28,6 +36,13 @@ describe('the heap an index run gets', () => {
     expect(heapFlags(situation({ execArgv: ['--max-old-space-size=8000'] }))).toEqual([]);
     expect(heapFlags(situation({ env: { NODE_OPTIONS: '--max-old-space-size=8000' } }))).toEqual([]);
     expect(heapFlags(situation({ env: { [RELAUNCHED_VARIABLE]: '1' } }))).toEqual([]);
+  });
+
+  it('tiers an index run’s code up later than V8’s default budget, unless the user set a budget', () => {
+    expect(INDEXING_INTERRUPT_BUDGET).toBeGreaterThan(67_584);
+    expect(indexingJitFlags([])).toEqual([`--interrupt-budget=${INDEXING_INTERRUPT_BUDGET}`]);
+    expect(indexingJitFlags(['--interrupt-budget=1000'])).toEqual([]);
+    expect(indexingJitFlags([], '--trace-gc --interrupt-budget=1000')).toEqual([]);
   });
 
   const dirs: string[] = [];
