@@ -33,7 +33,7 @@ export async function cpuMsOf(pid: number): Promise<number | undefined> {
 const CLOCK_TICKS = 100;
 
 /** The processes a process started (`serve --workers`' workers), from /proc. */
-async function childrenOf(pid: number): Promise<number[]> {
+export async function childrenOf(pid: number): Promise<number[]> {
   const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
   return children.split(' ').filter(Boolean).map(Number);
 }

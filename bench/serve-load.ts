@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { exited, treeCpuMs, treeMemoryMb } from './child.js';
+import { RELAUNCHED_VARIABLE } from '../cli/heap.js';
+import { childrenOf, exited, treeCpuMs, treeMemoryMb } from './child.js';
 import { askFirst, pathOf } from './http.js';
 import { benchQueries } from './queries.js';
 import { readDatasets } from './realistic-corpus.js';
@@ -58,7 +59,14 @@ const sources = [...(await readDatasets(values.datasets)).values()].flat();
 const queries = benchQueries(sources, values.mix === 'fresh' ? requests + 200 : 100, 7);
 const warmUp = queries.slice(0, 100);
 
-async function mainThreadCpuMs(pid: number): Promise<number> {
+/**
+ * The main thread's CPU of the process that serves: `serve` may run itself again in a child (cli/heap.ts's
+ * `relaunchWith`, for huge pages: cli/huge-pages.ts), which its environment tells apart from a cluster worker.
+ */
+async function mainThreadCpuMs(spawned: number): Promise<number> {
+  const [child] = await childrenOf(spawned);
+  const environ = child === undefined ? '' : await readFile(`/proc/${child}/environ`, 'latin1').catch(() => '');
+  const pid = environ.split('\0').includes(`${RELAUNCHED_VARIABLE}=1`) ? (child as number) : spawned;
   const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;

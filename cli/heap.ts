@@ -97,7 +97,7 @@ export function currentHeapSituation(workload: number, env: HeapSituation['env']
 }
 
 /**
- * Runs this command line again in a Node with `flag`, passing signals on and exiting as it exits;
+ * Runs this command line again in a Node with `flags` and `env`, passing signals on and exiting as it exits;
  * never settles. A channel to the child lets it end itself if this process is killed outright
  * (`followParent`), as a signal cannot be passed on then.
  */

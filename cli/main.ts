@@ -26,6 +26,7 @@ import { exportPapers } from '../server/export/index.js';
 import { validate } from '../server/routes/validate.js';
 import { addSourceCommands, syncInBackground, syncInterval } from './fetch.js';
 import { currentHeapSituation, followParent, heapFlags, indexingJitFlags, relaunchWith, workloadBytes } from './heap.js';
+import { currentHugePageSituation, hugePagesEnv } from './huge-pages.js';
 import { formatIndexSummary, formatRemoveSummary, printCheck, printClusters, printResults, printStatus } from './print.js';
 import { createReporter } from './reporter.js';
 
@@ -343,6 +344,9 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
         workers: number;
       },
     ) => {
+      // A large HNSW graph loads faster with huge pages, which malloc asks for only when told at the process's start.
+      const hugePages = hugePagesEnv(await currentHugePageSituation(options.dataDir, process.env));
+      if (hugePages) await relaunchWith([], hugePages);
       const { isServeWorker, reportReady } = await import('../server/cluster.js');
       if (options.workers > 1 && !isServeWorker()) return serveFromWorkers(options);
       const hasIndex = await indexExists(options.dataDir);

@@ -36,6 +36,26 @@ export function sealFile(magic: string, header: unknown, body: readonly Uint8Arr
  * why it is not one: another file (`kind` names the expected one), damaged or cut short.
  */
 export function openSealedFile(file: Buffer, magic: string, kind: string): { header: unknown; body: Buffer } | { problem: string } {
+  const sealed = openSealedBytes(file, magic, kind);
+  if ('problem' in sealed) return sealed;
+  const parsed = parseSealedHeader(sealed.header);
+  return 'problem' in parsed ? parsed : { header: parsed.header, body: sealed.body };
+}
+
+/** A sealed file's header bytes (`openSealedBytes`) parsed as JSON, or why they are not JSON. */
+export function parseSealedHeader(header: Buffer): { header: unknown } | { problem: string } {
+  try {
+    return { header: JSON.parse(header.toString('utf8')) };
+  } catch (error) {
+    return { problem: `its header is not JSON: ${(error as Error).message}` };
+  }
+}
+
+/**
+ * `openSealedFile` with the header's JSON left as bytes, for a reader that can check part of it
+ * without parsing it (the HNSW metadata's million ids, compared with ids known already).
+ */
+export function openSealedBytes(file: Buffer, magic: string, kind: string): { header: Buffer; body: Buffer } | { problem: string } {
   // Views into the body need an 8-byte aligned buffer; a file read on its own always is.
   const bytes = file.byteOffset % 8 === 0 ? file : Buffer.from(file);
   if (bytes.length < PREFIX_BYTES || bytes.toString('latin1', 0, magic.length) !== magic)
@@ -45,11 +65,7 @@ export function openSealedFile(file: Buffer, magic: string, kind: string): { hea
   const headerLength = bytes.readUInt32LE(CHECKED_FROM);
   const bodyStart = alignTo(PREFIX_BYTES + headerLength, 8);
   if (bodyStart > bytes.length) return { problem: 'its header is cut short' };
-  try {
-    return { header: JSON.parse(bytes.toString('utf8', PREFIX_BYTES, PREFIX_BYTES + headerLength)), body: bytes.subarray(bodyStart) };
-  } catch (error) {
-    return { problem: `its header is not JSON: ${(error as Error).message}` };
-  }
+  return { header: bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength), body: bytes.subarray(bodyStart) };
 }
 
 /**

@@ -32,6 +32,7 @@ import {
 } from './sentences/index.js';
 import {
   type DataDirLayout,
+  type KnownIds,
   type LoadProblem,
   missingFile,
   type PaperRecords,
@@ -531,14 +532,20 @@ export async function saveDerivedIndexes(
 export async function loadDerivedIndexes(
   layout: DataDirLayout,
   expected: { dimension: number; count: number; tableVersion: number },
-  options: { lexical?: 'load' | 'check' } = {},
+  options: {
+    lexical?: 'load' | 'check';
+    /** The papers' ids (the records'), when they are being read: the HNSW metadata and the topics file that list the same ids are read without parsing them. */
+    knownIds?: Promise<KnownIds | undefined>;
+  } = {},
 ): Promise<{ ann?: AnnIndex; lexical?: LexicalIndex; topics?: TopicsFile; previousTopics?: TopicsFile; problems: DerivedFileProblem[] }> {
+  const { knownIds } = options;
   // Read together: the HNSW file's native load and each file's reading overlap the decoding of the others.
   // The graph's load is started first: the BM25 file's head is read before its loader first waits.
-  const annLoading = AnnIndex.load(layout, expected);
+  const annLoading = AnnIndex.load(layout, expected, knownIds);
   const lexicalLoading: Promise<{ index?: LexicalIndex; problem?: LoadProblem }> =
     options.lexical === 'check' ? lexicalFileProblem(layout, expected).then((problem) => ({ problem })) : loadLexical(layout, expected);
-  const [annResult, lexicalResult, saved] = await Promise.all([annLoading, lexicalLoading, readTopicsFile(layout)]);
+  const topicsLoading = (knownIds ?? Promise.resolve(undefined)).catch(() => undefined).then((known) => readTopicsFile(layout, known));
+  const [annResult, lexicalResult, saved] = await Promise.all([annLoading, lexicalLoading, topicsLoading]);
   const problems: DerivedFileProblem[] = [];
   const ann = 'index' in annResult ? annResult.index : undefined;
   if ('problem' in annResult) problems.push({ file: 'HNSW index', problem: annResult.problem });

@@ -10,9 +10,11 @@ import { runModuleWorker, runTask, type WorkerLane } from '../../core/worker.js'
 import {
   type DataDirLayout,
   damagedFile,
+  type KnownIds,
   type LoadProblem,
   missingFile,
-  openSealedFile,
+  openSealedBytes,
+  parseSealedHeader,
   readJsonIfPresent,
   replaceFileAtomically,
   sealFile,
@@ -37,6 +39,8 @@ const annMetaSchema = z.object({
 });
 
 export type AnnMeta = z.infer<typeof annMetaSchema>;
+/** The metadata without its ids, for a file whose ids are known already (`headerWithKnownIds`). */
+const annMetaHeadSchema = annMetaSchema.omit({ ids: true });
 
 /** The sealed metadata file's magic: the header is the metadata, the body empty. */
 const META_MAGIC = 'PSHM';
@@ -117,6 +121,7 @@ export class AnnIndex {
       tableVersion,
       checksum: await sha256OfFile(layout.annIndex),
       bytes: size,
+      // Last: a reader that knows the ids compares the header's tail with their JSON (`headerWithKnownIds`).
       ids: [...this.ids],
     };
     const sealed = Buffer.concat(sealFile(META_MAGIC, meta, []));
@@ -126,15 +131,17 @@ export class AnnIndex {
 
   /**
    * Loads the saved index when it matches what is expected, else says why not, so the caller
-   * can rebuild it from the table instead of crashing on a missing or damaged file.
+   * can rebuild it from the table instead of crashing on a missing or damaged file. With `known`
+   * (the papers' ids, once read), metadata listing the same ids is read without parsing them.
    */
   static async load(
     layout: DataDirLayout,
     expected: { dimension: number; count: number; tableVersion: number },
+    known?: Promise<KnownIds | undefined>,
   ): Promise<{ index: AnnIndex } | { problem: LoadProblem }> {
     const reading = readGraphIfExpected(layout.annIndex, expected);
     reading.catch(() => {});
-    const read = await readMeta(layout);
+    const read = await readMeta(layout, known);
     if ('problem' in read) return read;
     const { meta } = read;
     if (meta.dimension !== expected.dimension)
@@ -309,7 +316,10 @@ export function graphHeaderFits(header: Buffer, size: number, expected: { dimens
 }
 
 /** The saved metadata: the sealed file, else the JSON file of earlier versions (still loadable). */
-async function readMeta(layout: DataDirLayout): Promise<{ meta: AnnMeta } | { problem: LoadProblem }> {
+async function readMeta(
+  layout: DataDirLayout,
+  knownLoading: Promise<KnownIds | undefined> | undefined,
+): Promise<{ meta: Omit<AnnMeta, 'ids'> & { ids: readonly string[] } } | { problem: LoadProblem }> {
   let raw: unknown;
   try {
     const bytes = await readFile(layout.annMeta).catch((error: unknown) => {
@@ -320,13 +330,40 @@ async function readMeta(layout: DataDirLayout): Promise<{ meta: AnnMeta } | { pr
       raw = await readJsonIfPresent(layout.legacyAnnMeta);
       if (raw === undefined) return { problem: missingFile('its manifest is missing') };
     } else {
-      const sealed = openSealedFile(bytes, META_MAGIC, 'HNSW metadata');
+      const sealed = openSealedBytes(bytes, META_MAGIC, 'HNSW metadata');
       if ('problem' in sealed) return { problem: damagedFile(`its manifest: ${sealed.problem}`) };
-      raw = sealed.header;
+      const known = await knownLoading?.catch(() => undefined);
+      const head = known && headerWithKnownIds(sealed.header, known);
+      if (head) {
+        const parsed = annMetaHeadSchema.safeParse(head);
+        return parsed.success ? { meta: { ...parsed.data, ids: known.ids } } : { problem: damagedFile('its manifest is invalid') };
+      }
+      const parsed = parseSealedHeader(sealed.header);
+      if ('problem' in parsed) return { problem: damagedFile(`its manifest: ${parsed.problem}`) };
+      raw = parsed.header;
     }
   } catch (error) {
     return { problem: damagedFile(`its manifest could not be read (${(error as Error).message})`) };
   }
   const parsed = annMetaSchema.safeParse(raw);
   return parsed.success ? { meta: parsed.data } : { problem: damagedFile('its manifest is invalid') };
+}
+
+const IDS_KEY = Buffer.from(',"ids":');
+const CLOSING_BRACE = 0x7d;
+
+/**
+ * The metadata header's other fields when its ids, which `save` writes last, are exactly `known`'s
+ * JSON (`{…,"ids":[…]}`), parsed without the ids; undefined otherwise (the caller parses it all).
+ */
+export function headerWithKnownIds(header: Buffer, known: KnownIds): unknown {
+  const idsAt = header.length - 1 - known.json.length;
+  const keyAt = idsAt - IDS_KEY.length;
+  if (keyAt < 1 || header[header.length - 1] !== CLOSING_BRACE || !IDS_KEY.equals(header.subarray(keyAt, idsAt))) return undefined;
+  if (!known.matches(header.subarray(idsAt, header.length - 1))) return undefined;
+  try {
+    return JSON.parse(`${header.toString('utf8', 0, keyAt)}}`);
+  } catch {
+    return undefined;
+  }
 }

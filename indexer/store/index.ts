@@ -39,9 +39,10 @@ export {
   type AssignmentColumns,
 } from './topics-file.js';
 export { type RecordsBody, readRecordsFile, recordsBody, recordsFileProblem, writeRecordsFile } from './records-file.js';
-export { openSealedFile, readSealedFile, sealFile } from '../../core/sealed-file.js';
+export { openSealedBytes, openSealedFile, parseSealedHeader, readSealedFile, sealFile } from '../../core/sealed-file.js';
 export { damagedFile, type LoadProblem, missingFile, staleFile, unreadableFile } from '../../core/load-problem.js';
 export { acquireWriterLock } from './lock.js';
+export { KnownIds } from './known-ids.js';
 export { type DamagedPaper, damagedPapers } from './integrity.js';
 export { type DataDirLocation, parseDataDir } from './location.js';
 export { type DataDir, type DataDirOptions, openDataDir } from './remote-sync.js';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
 import { openSealedFile, sealFile } from '../../core/sealed-file.js';
 import { type DataDirLayout, readChecksummedJson, replaceFileAtomically } from './files.js';
+import type { KnownIds } from './known-ids.js';
 
 export const topicSchema = z.object({
   id: z.number().int().nonnegative(),
@@ -88,7 +89,7 @@ type Header = z.infer<typeof headerSchema>;
  * The saved topics; undefined when the file is missing, damaged (checksum) or of another shape.
  * Without the binary file, the JSON file of earlier versions is read, so an upgrade re-clusters nothing.
  */
-export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile | undefined> {
+export async function readTopicsFile(layout: DataDirLayout, known?: KnownIds): Promise<TopicsFile | undefined> {
   let bytes: Buffer;
   try {
     bytes = await readFile(layout.topics);
@@ -97,7 +98,7 @@ export async function readTopicsFile(layout: DataDirLayout): Promise<TopicsFile 
     return undefined;
   }
   try {
-    return decodeTopicsFile(bytes);
+    return decodeTopicsFile(bytes, known);
   } catch {
     return undefined;
   }
@@ -175,8 +176,11 @@ function encodeTopicsFile(topics: TopicsFile): Buffer {
   return Buffer.concat(sealFile(MAGIC, header, [bytesOf(x), bytesOf(y), bytesOf(topicIds), ids.assignments, ids.map]));
 }
 
-/** The file written by `encodeTopicsFile`; anything cut short, damaged or malformed is an INDEX_MISMATCH naming the part. */
-function decodeTopicsFile(file: Buffer): TopicsFile {
+/**
+ * The file written by `encodeTopicsFile`; anything cut short, damaged or malformed is an INDEX_MISMATCH
+ * naming the part. An id list that is `known`'s JSON is read as `known.ids`, not parsed.
+ */
+function decodeTopicsFile(file: Buffer, known?: KnownIds): TopicsFile {
   if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
   const sealed = openSealedFile(file, MAGIC, 'topics');
   if ('problem' in sealed) throw invalid('(root)', sealed.problem);
@@ -197,8 +201,8 @@ function decodeTopicsFile(file: Buffer): TopicsFile {
   const x = new Float64Array(body.buffer, start, mapCount);
   const y = new Float64Array(body.buffer, start + 8 * mapCount, mapCount);
   const topicIds = new Int32Array(body.buffer, start + 16 * mapCount, assignmentCount);
-  const assignmentIds = idList(body, idsStart, idBytes.assignments, assignmentCount, 'assignment ids');
-  const mapIds = sharedIds ? assignmentIds : idList(body, idsStart + idBytes.assignments, idBytes.map, mapCount, 'map ids');
+  const assignmentIds = idList(body, idsStart, idBytes.assignments, assignmentCount, 'assignment ids', known);
+  const mapIds = sharedIds ? assignmentIds : idList(body, idsStart + idBytes.assignments, idBytes.map, mapCount, 'map ids', known);
 
   for (let index = 0; index < assignmentCount; index++) {
     const topic = topicIds[index] as number;
@@ -277,7 +281,8 @@ function mapProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-function idList(bytes: Buffer, from: number, length: number, count: number, part: string): string[] {
+function idList(bytes: Buffer, from: number, length: number, count: number, part: string, known?: KnownIds): readonly string[] {
+  if (known?.ids.length === count && known.matches(bytes.subarray(from, from + length))) return known.ids;
   const ids = parseJson(bytes.toString('utf8', from, from + length), part);
   if (!Array.isArray(ids) || ids.length !== count) throw invalid(part, `expected ${count} ids`);
   for (const id of ids) if (typeof id !== 'string') throw invalid(part, `expected text ids, found ${JSON.stringify(id)}`);

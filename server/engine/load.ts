@@ -22,6 +22,7 @@ import type { LatestRun } from '../../indexer/sources/index.js';
 import {
   acquireWriterLock,
   type DataDirLayout,
+  KnownIds,
   type Manifest,
   openDataDir,
   type PaperRecords,
@@ -137,10 +138,20 @@ export async function loadEngine(
     table = async () => opened;
   }
   if (count === 0) throw new PaperscopeError('NO_INDEX', `The index in ${layout.root} holds no papers; run "paperscope index <files>".`);
-  // The derived indexes are read first (the HNSW graph's native load, the longest part at a million
-  // papers, starts at once); the embedder and the papers (without vectors: the HNSW index serves them)
-  // load meanwhile. Handlers are attached now so an early failure is not unhandled.
-  const derivedLoading = loadDerivedIndexes(layout, { dimension, count, tableVersion });
+  // The papers (without vectors: the HNSW index serves them), the derived indexes and the embedder
+  // load together; the records file's first read is only its open, so the HNSW graph's native load
+  // (the longest part at a million papers) still starts at once. Handlers are attached now so an
+  // early failure is not unhandled.
+  const recordsLoading = loadRecords(
+    layout,
+    table,
+    { tableVersion, count },
+    (message) => emit({ type: 'warning', message }),
+    (write) => saveRepair(layout, manifest, write),
+  );
+  // The records' ids stand for the HNSW metadata's and the topics file's when those list the same.
+  const knownIds = recordsLoading.then((records) => new KnownIds(records.briefs.ids));
+  const derivedLoading = loadDerivedIndexes(layout, { dimension, count, tableVersion }, { knownIds });
   const embedderLoading = options.embedder
     ? options.embedder(manifest)
     : embedderForIndex(manifest.embedder, manifest.embedderState, {
@@ -150,13 +161,6 @@ export async function loadEngine(
         quantized: options.quantized,
         ...embedderEvents(emit),
       });
-  const recordsLoading = loadRecords(
-    layout,
-    table,
-    { tableVersion, count },
-    (message) => emit({ type: 'warning', message }),
-    (write) => saveRepair(layout, manifest, write),
-  );
   derivedLoading.catch(() => {});
   embedderLoading.catch(() => {});
   recordsLoading.catch(() => {});

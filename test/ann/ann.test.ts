@@ -2,8 +2,8 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../../core/random.js';
 import { WorkerLane } from '../../core/worker.js';
-import { AnnIndex, GraphStream, graphHeaderFits } from '../../indexer/ann/index.js';
-import { dataDirLayout, openSealedFile } from '../../indexer/store/index.js';
+import { AnnIndex, GraphStream, graphHeaderFits, headerWithKnownIds } from '../../indexer/ann/index.js';
+import { dataDirLayout, KnownIds, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
 
@@ -85,6 +85,16 @@ describe('AnnIndex', () => {
     UNIT_TEST_MS,
   );
 
+  it('parses a metadata header without its ids only when they, last, are the known ids’ JSON exactly', () => {
+    const known = new KnownIds(['a', 'b"c', 'é\u2028']);
+    const header = (fields: object) => Buffer.from(JSON.stringify(fields));
+    expect(headerWithKnownIds(header({ dimension: 2, count: 3, ids: known.ids }), known)).toEqual({ dimension: 2, count: 3 });
+    expect(headerWithKnownIds(header({ dimension: 2, count: 3, ids: ['a', 'b"c', 'e\u2028'] }), known)).toBeUndefined();
+    expect(headerWithKnownIds(header({ dimension: 2, count: 3, ids: known.ids.slice(1) }), known)).toBeUndefined();
+    expect(headerWithKnownIds(header({ ids: known.ids, dimension: 2 }), known)).toBeUndefined();
+    expect(headerWithKnownIds(Buffer.from(`{"dimension":2,"idz":${known.json}}`), known)).toBeUndefined();
+  });
+
   it('refuses non-finite and wrong-sized vectors on either thread', async () => {
     const poisoned = [...vectors.slice(0, 3), Float32Array.from({ length: DIMENSION }, () => Number.NaN)];
     expect(() => AnnIndex.build(poisoned, ids.slice(0, 4), DIMENSION)).toThrow(/Vector 3 contains a non-finite value/);
@@ -107,6 +117,13 @@ describe('AnnIndex', () => {
           return 'problem' in loaded ? loaded.problem.kind : 'loaded';
         };
         expect(await kind()).toBe('loaded');
+        // Metadata listing the ids known already is read without parsing them; other ids are parsed.
+        const known = new KnownIds(ids.slice(0, 200));
+        const withKnown = await AnnIndex.load(layout, expected, Promise.resolve(known));
+        expect('index' in withKnown && withKnown.index.ids).toBe(known.ids);
+        const others = new KnownIds(['another', ...ids.slice(1, 200)]);
+        const withOthers = await AnnIndex.load(layout, expected, Promise.resolve(others));
+        expect('index' in withOthers && withOthers.index.ids).toEqual(ids.slice(0, 200));
         // The JSON metadata of earlier versions still loads, until the next save replaces it.
         const sealed = await readFile(layout.annMeta);
         const opened = openSealedFile(sealed, 'PSHM', 'HNSW metadata');

@@ -5,6 +5,7 @@ import {
   assignmentColumns,
   type DataDirLayout,
   dataDirLayout,
+  KnownIds,
   readTopicsFile,
   type TopicsFile,
   writeChecksummedJson,
@@ -153,6 +154,20 @@ describe('topics file', () => {
     expect(Array.from(columns?.topics ?? [])).toEqual(Object.values(many.assignments));
     // Topics made in memory have none: readers fall back to the record.
     expect(assignmentColumns(many)).toBeUndefined();
+  });
+
+  it('takes ids known already for a list that is their JSON exactly, and parses a list that differs', async () => {
+    const many = manyPapers(300);
+    await writeTopicsFile(layout, many);
+    const sameIds = new KnownIds(Object.keys(many.assignments));
+    const read = await readTopicsFile(layout, sameIds);
+    expect(read).toEqual(many);
+    expect(read && assignmentColumns(read)?.ids).toBe(sameIds.ids);
+    const otherIds = new KnownIds([...sameIds.ids.slice(1), 'another']);
+    const parsed = await readTopicsFile(layout, otherIds);
+    expect(parsed).toEqual(many);
+    expect(parsed && assignmentColumns(parsed)?.ids).not.toBe(otherIds.ids);
+    expect(parsed && assignmentColumns(parsed)?.ids).toEqual(sameIds.ids);
   });
 
   it('keeps a map whose papers and order differ from the assignments', async () => {
