@@ -41,7 +41,19 @@ export const SERVING_SEMI_SPACE_MB = 32;
  */
 export const SERVING_INTERRUPT_BUDGET = 8448;
 
-/** The Node flags a serve worker starts with: the young generation and interrupt budget above, each unless the user set it (flags or NODE_OPTIONS). */
+/**
+ * How far a serving process's old generation may grow past what its last full collection kept, in
+ * percent: 300 fixes V8's growing factor at 4, its largest. V8 picks the factor from its collector's
+ * speed against the old generation's growth, aiming at 3 % of the time in full collections: a
+ * worker's heap (≈ 50 MB at 100k papers) is collected fast and grows slowly, so once serving it
+ * chose 1.1–1.3, and a full collection came every few thousand requests (every ≈ 25 MB promoted by
+ * the requests in flight at each scavenge). Each one's incremental marking took 10–35 ms of CPU from
+ * ≈ 10 requests in a row, then paused the worker 30–300 ms, which the ≈ 25 requests queued at it all
+ * waited on (docs/scaling.md, h24p). The cost: up to four times the live heap before a collection.
+ */
+export const SERVING_HEAP_GROWING_PERCENT = 300;
+
+/** The Node flags a serve worker starts with: the young generation, interrupt budget and heap growth above, each unless the user set it (flags or NODE_OPTIONS). */
 export function servingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
   const userSet = (name: string) => [...execArgv, nodeOptions].some((flag) => flag.includes(name));
   return [
@@ -49,6 +61,7 @@ export function servingNodeFlags(execArgv: readonly string[], nodeOptions = ''):
       ? []
       : [`--min-semi-space-size=${SERVING_SEMI_SPACE_MB}`, `--max-semi-space-size=${SERVING_SEMI_SPACE_MB}`]),
     ...(userSet('interrupt-budget') ? [] : [`--interrupt-budget=${SERVING_INTERRUPT_BUDGET}`]),
+    ...(userSet('heap-growing-percent') ? [] : [`--heap-growing-percent=${SERVING_HEAP_GROWING_PERCENT}`]),
   ];
 }
 

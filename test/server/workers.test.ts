@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { readSettings } from '../../core/config.js';
-import { SERVING_INTERRUPT_BUDGET, SERVING_SEMI_SPACE_MB, servingNodeFlags } from '../../server/cluster.js';
+import { SERVING_HEAP_GROWING_PERCENT, SERVING_INTERRUPT_BUDGET, SERVING_SEMI_SPACE_MB, servingNodeFlags } from '../../server/cluster.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';
 import { outcomeOf, serverUrl, spawnCli } from '../reliability/cli.js';
@@ -86,17 +86,20 @@ describe('paperscope serve --workers', () => {
     expect(outcome.stderr).toContain('--mcp serves from one process');
   });
 
-  it('gives workers a fixed young generation and a smaller interrupt budget, each unless the user set it', () => {
+  it('gives workers a fixed young generation, a smaller interrupt budget and a fixed heap growth, each unless the user set it', () => {
     const budget = `--interrupt-budget=${SERVING_INTERRUPT_BUDGET}`;
+    const growth = `--heap-growing-percent=${SERVING_HEAP_GROWING_PERCENT}`;
     expect(servingNodeFlags([])).toEqual([
       `--min-semi-space-size=${SERVING_SEMI_SPACE_MB}`,
       `--max-semi-space-size=${SERVING_SEMI_SPACE_MB}`,
       budget,
+      growth,
     ]);
-    expect(servingNodeFlags(['--max-semi-space-size=64'])).toEqual([budget]);
-    expect(servingNodeFlags([], '--max-old-space-size=4096 --max-semi-space-size=8')).toEqual([budget]);
-    expect(servingNodeFlags(['--max-old-space-size=4096'], '--trace-gc')).toHaveLength(3);
-    expect(servingNodeFlags(['--interrupt-budget=67584', '--max-semi-space-size=64'])).toEqual([]);
+    expect(servingNodeFlags(['--max-semi-space-size=64'])).toEqual([budget, growth]);
+    expect(servingNodeFlags([], '--max-old-space-size=4096 --max-semi-space-size=8')).toEqual([budget, growth]);
+    expect(servingNodeFlags(['--max-old-space-size=4096'], '--trace-gc')).toHaveLength(4);
+    expect(servingNodeFlags(['--heap-growing-percent=20'], '--max-semi-space-size=64')).toEqual([budget]);
+    expect(servingNodeFlags(['--interrupt-budget=67584', '--max-semi-space-size=64', '--heap-growing-percent=50'])).toEqual([]);
   });
 
   it('reads PAPERSCOPE_WORKERS: a count, or "auto" for one per core; anything else is refused by name', () => {
