@@ -60,6 +60,7 @@ import { type CorpusTerms, countCorpusTermsOffThread } from './lexical/index.js'
 import { describeIds, papersToPrune, papersToRemove } from './removal.js';
 import { repairDerivedFiles } from './repair.js';
 import {
+  countPaperAndSentenceTerms,
   countSentenceTerms,
   countTermsWithSentences,
   documentText,
@@ -600,11 +601,12 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         // Their texts in shared memory, where the worker splits them into sentences: the rows' texts, in
         // order, which the derived stages read in place after.
         writtenTexts = shareDocs(changed.map(({ paper }) => paper));
-        sentenceTexts = countSentenceTerms(
-          writtenTexts,
-          changed.map(({ paper, hash }) => ({ id: paper.id, contentHash: hash })),
-          stages,
-        );
+        const sentencePapers = changed.map(({ paper, hash }) => ({ id: paper.id, contentHash: hash }));
+        // Not counted beside the embedding (from `SENTENCES_FIRST_MIN_PAPERS`), the papers' own terms are counted
+        // there too, in the same pass over each abstract, not tokenized again after the sentence index.
+        const counting = terms ? undefined : countPaperAndSentenceTerms(writtenTexts, sentencePapers, stages);
+        terms ??= counting?.terms;
+        sentenceTexts = counting?.sentences ?? countSentenceTerms(writtenTexts, sentencePapers, stages);
       }
       written = changed.map(({ paper, hash }, position) => {
         const { source, ...fields } = paper;

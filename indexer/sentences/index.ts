@@ -2,6 +2,7 @@ export {
   buildSentenceIndex,
   type BuildSentencesOptions,
   completeSentenceIndex,
+  countPaperAndSentenceTerms,
   countSentenceTerms,
   countTermsWithSentences,
   DOCUMENT_CHUNK,

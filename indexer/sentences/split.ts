@@ -35,6 +35,14 @@ export function splitAbstracts(papers: ReadonlyArray<{ title: string; abstract: 
   return { counts, offsets, docs };
 }
 
+/** Where each paper's sentences start, by number, from how many each has (`counts`): paper `p`'s are `[first[p], first[p + 1])`. */
+export function firstSentences(counts: ArrayLike<number>): Uint32Array {
+  const first = new Uint32Array(counts.length + 1);
+  for (let position = 0; position < counts.length; position++)
+    first[position + 1] = (first[position] as number) + (counts[position] as number);
+  return first;
+}
+
 /** The sentence index's entry of each paper, its sentences numbered in order (`counts`: how many each has). */
 export function sentencePapers(papers: ReadonlyArray<{ id: string; contentHash: string }>, counts: ArrayLike<number>): SentencePaper[] {
   let first = 0;

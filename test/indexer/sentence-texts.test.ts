@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { shareDocs } from '../../core/shared-texts.js';
 import { WorkerLane } from '../../core/worker.js';
 import { countCorpusTerms } from '../../indexer/lexical/index.js';
-import { buildSentenceIndex, countSentenceTerms, countTermsWithSentences, type SentenceSource } from '../../indexer/sentences/index.js';
+import {
+  buildSentenceIndex,
+  countPaperAndSentenceTerms,
+  countSentenceTerms,
+  countTermsWithSentences,
+  type SentenceSource,
+} from '../../indexer/sentences/index.js';
 import { cpuStage, type StageTimings } from '../../indexer/timings.js';
 import { hashedWordsEmbedder } from '../helpers/hashed-words-embedder.js';
 
@@ -59,5 +65,13 @@ describe('countTermsWithSentences', () => {
     expect(saved(await buildSentenceIndex(papers, 1, embedder, { texts }))).toEqual(alone);
     expect(timings[cpuStage('sentences: split')]).toBeDefined();
     expect(timings[cpuStage('sentences: terms')]).toBeDefined();
+  });
+  it("counts the papers' own terms in the same pass there, as the indexer does from 100k papers", async () => {
+    const embedder = hashedWordsEmbedder();
+    const alone = saved(await buildSentenceIndex(papers, 1, embedder));
+    const { terms, sentences: texts } = countPaperAndSentenceTerms(shareDocs(papers), papers);
+    expect(await texts.split).toEqual({ entries: alone.papers, offsets: Uint32Array.from(alone.offsets) });
+    expect(saved(await buildSentenceIndex(papers, 1, embedder, { texts }))).toEqual(alone);
+    expect(await terms).toEqual(countCorpusTerms(papers, { positions: true }));
   });
 });
