@@ -3,6 +3,7 @@ import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { nodeFlagGiven } from '../core/process.js';
 import { dataDirLayout } from '../indexer/store/files.js';
 
 /**
@@ -32,8 +33,7 @@ export const INDEXING_INTERRUPT_BUDGET = 8 * 67_584;
 
 /** The V8 flags an indexing run sets on itself (`v8.setFlagsFromString`, before its workers start): the budget above, unless the user set one. */
 export function indexingJitFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
-  const userSet = [...execArgv, nodeOptions].some((flag) => flag.includes('--interrupt-budget'));
-  return userSet ? [] : [`--interrupt-budget=${INDEXING_INTERRUPT_BUDGET}`];
+  return nodeFlagGiven('--interrupt-budget', execArgv, nodeOptions) ? [] : [`--interrupt-budget=${INDEXING_INTERRUPT_BUDGET}`];
 }
 
 /** Set in the relaunched process, so that it never relaunches again. */
@@ -60,8 +60,7 @@ export interface HeapSituation {
  */
 export function heapFlags(situation: HeapSituation): string[] {
   if (situation.workloadBytes < LARGE_WORKLOAD_BYTES || situation.env[RELAUNCHED_VARIABLE]) return [];
-  const userSet = [...situation.execArgv, situation.env.NODE_OPTIONS ?? ''].some((flag) => flag.includes('--max-old-space-size'));
-  if (userSet) return [];
+  if (nodeFlagGiven('--max-old-space-size', situation.execArgv, situation.env.NODE_OPTIONS)) return [];
   const wanted = Math.floor((situation.memoryBytes * HEAP_SHARE) / MB);
   return wanted > situation.heapLimitMb ? [`--max-old-space-size=${wanted}`, `--heap-growing-percent=${HEAP_GROWING_PERCENT}`] : [];
 }

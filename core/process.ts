@@ -24,3 +24,11 @@ export function processStartTime(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether the user gave a Node flag containing `name` (`--interrupt-budget`, `semi-space-size`…),
+ * in the node flags or NODE_OPTIONS: the flags Paperscope sets for itself then stand aside.
+ */
+export function nodeFlagGiven(name: string, execArgv: readonly string[], nodeOptions = ''): boolean {
+  return [...execArgv, nodeOptions].some((flag) => flag.includes(name));
+}

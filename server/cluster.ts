@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { nodeFlagGiven } from '../core/process.js';
 
 /** What a worker tells the primary once it answers on the shared port. */
 interface ReadyMessage {
@@ -55,7 +56,7 @@ export const SERVING_HEAP_GROWING_PERCENT = 300;
 
 /** The Node flags a serve worker starts with: the young generation, interrupt budget and heap growth above, each unless the user set it (flags or NODE_OPTIONS). */
 export function servingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
-  const userSet = (name: string) => [...execArgv, nodeOptions].some((flag) => flag.includes(name));
+  const userSet = (name: string) => nodeFlagGiven(name, execArgv, nodeOptions);
   return [
     ...(userSet('semi-space-size')
       ? []
