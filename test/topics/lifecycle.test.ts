@@ -39,6 +39,8 @@ async function index(dataDir: string, paths: string[], flags: string[] = []): Pr
     ]),
   );
   expect(outcome.code, outcome.stderr).toBe(0);
+  // The whole summary, though the run exits as soon as it is written (cli/main.ts's exitOnceWritten).
+  expect(JSON.parse(outcome.stdout)).toMatchObject({ parsed: expect.any(Number), total: expect.any(Number) });
   return topicsOf(dataDir);
 }
 
