@@ -232,6 +232,15 @@ describe('topics file', () => {
       expect(await readTopicsFile(layout)).toEqual(WITH_SUBTOPICS);
     });
 
+    it('refuses the file at load when a byte of them is damaged, before anything is served', async () => {
+      await writeTopicsFile(layout, WITH_SUBTOPICS);
+      await editFile(
+        layout.topics,
+        flip((bytes) => bytes.indexOf('"papers":["a","b"]') + 11),
+      );
+      expect(await readTopicsFile(layout)).toBeUndefined();
+    });
+
     it('refuses them when first read if they are of a wrong shape (checksum valid)', async () => {
       await writeTopicsFile(layout, WITH_SUBTOPICS);
       await editSealed(layout.topics, replaceInHeader('"papers":["a","b"]', '"papers":["a",  7]'));
