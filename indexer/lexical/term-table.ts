@@ -1,5 +1,8 @@
 import { invalid } from './errors.js';
 
+/** How many values `PackedStrings.equals` compares at a time. */
+const EQUALS_RUN = 4096;
+
 /**
  * Strings packed as UTF-8 in one buffer, string `i` at `bytes[offsets[i] .. offsets[i + 1])`: read
  * in place from the BM25 file and decoded when used. A million papers' terms, surfaces and ids as
@@ -42,15 +45,21 @@ export class PackedStrings {
    */
   equals(count: number, valueAt: (index: number) => string): boolean {
     if (count !== this.length) return false;
-    let joined = '';
-    for (let i = 0; i < count; i++) {
-      const value = valueAt(i);
-      const length = (this.offsets[i + 1] as number) - (this.offsets[i] as number);
-      // Cut at the same places: an ASCII value's byte length is its length, else it is counted.
-      if (value.length !== length && Buffer.byteLength(value) !== length) return false;
-      joined += value;
+    const { offsets } = this;
+    // A run of values at a time: one string of a million pieces took ≈ 0.2-0.4 s to flatten and encode.
+    for (let from = 0; from < count; from += EQUALS_RUN) {
+      const to = Math.min(count, from + EQUALS_RUN);
+      let joined = '';
+      for (let i = from; i < to; i++) {
+        const value = valueAt(i);
+        const length = (offsets[i + 1] as number) - (offsets[i] as number);
+        // Cut at the same places: an ASCII value's byte length is its length, else it is counted.
+        if (value.length !== length && Buffer.byteLength(value) !== length) return false;
+        joined += value;
+      }
+      if (Buffer.from(joined).compare(this.bytes, offsets[from], offsets[to]) !== 0) return false;
     }
-    return Buffer.from(joined).equals(this.bytes);
+    return true;
   }
 
   /** Offsets that start at 0, never decrease and end at the bytes' length; else INDEX_MISMATCH naming `field`. */

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { z } from 'zod';
 import { PaperscopeError } from '../../core/errors.js';
-import { openSealedFile, sealFile } from '../../core/sealed-file.js';
+import { openSealedBytes, parseSealedHeader, sealFile } from '../../core/sealed-file.js';
 import { type DataDirLayout, readChecksummedJson, replaceFileAtomically } from './files.js';
 import type { KnownIds } from './known-ids.js';
 
@@ -182,14 +182,10 @@ function encodeTopicsFile(topics: TopicsFile): Buffer {
  */
 function decodeTopicsFile(file: Buffer, known?: KnownIds): TopicsFile {
   if (os.endianness() !== 'LE') throw invalid('(root)', 'typed arrays are stored little-endian; this machine is big-endian');
-  const sealed = openSealedFile(file, MAGIC, 'topics');
+  const sealed = openSealedBytes(file, MAGIC, 'topics');
   if ('problem' in sealed) throw invalid('(root)', sealed.problem);
-  const parsed = headerSchema.safeParse(sealed.header);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw invalid(`header.${issue?.path.join('.') ?? ''}`, issue?.message ?? 'invalid value');
-  }
-  const { format: _format, version: _version, assignmentCount, mapCount, sharedIds, idBytes, ...summary } = parsed.data;
+  const { header, subtopics } = parseHeader(sealed.header);
+  const { format: _format, version: _version, assignmentCount, mapCount, sharedIds, idBytes, ...summary } = header;
   const { body } = sealed;
   const idsStart = 16 * mapCount + 4 * assignmentCount;
   const expected = idsStart + idBytes.assignments + idBytes.map;
@@ -231,12 +227,57 @@ function decodeTopicsFile(file: Buffer, known?: KnownIds): TopicsFile {
     }
     return map;
   };
-  const topics = Object.defineProperties(
-    { ...summary },
-    { assignments: { get: record, enumerable: true }, map: { get: points, enumerable: true } },
-  ) as TopicsFile;
+  const properties: PropertyDescriptorMap = { assignments: { get: record, enumerable: true }, map: { get: points, enumerable: true } };
+  if (subtopics) properties.subtopics = { get: subtopics, enumerable: true };
+  const topics = Object.defineProperties({ ...summary }, properties) as TopicsFile;
   columnsOf.set(topics, { ids: assignmentIds, topics: topicIds });
   return topics;
+}
+
+/** Where the writer's header (`JSON.stringify` of `Header`) has the sub-topics: after the topics, before the counts. */
+const SUBTOPICS_KEY = ',"subtopics":';
+const AFTER_SUBTOPICS_KEY = ',"assignmentCount":';
+
+/**
+ * The header, checked, with its sub-topics parsed (and checked) when first asked for: at a million
+ * papers they are 14 MB of the header's JSON (every paper's id again, in its sub-topic's list), whose
+ * parse was ≈ 0.5 s of a server's start, and only `/api/clusters/:id/subtopics` reads them. The
+ * file's checksum covers their bytes as before. A header laid out otherwise is parsed whole.
+ */
+function parseHeader(bytes: Buffer): { header: Header; subtopics?: () => TopicsFile['subtopics'] } {
+  // Outside a JSON string a quote follows a comma only as a key's start (inside one it is escaped):
+  // the first such key "subtopics" and the last "assignmentCount" are the header's own.
+  const from = bytes.indexOf(SUBTOPICS_KEY);
+  const to = bytes.lastIndexOf(AFTER_SUBTOPICS_KEY);
+  if (from >= 0 && to > from) {
+    const rest = parseSealedHeader(Buffer.concat([bytes.subarray(0, from), bytes.subarray(to)]));
+    const parsed = 'header' in rest ? headerSchema.safeParse(rest.header) : undefined;
+    if (parsed?.success) {
+      const value = bytes.subarray(from + SUBTOPICS_KEY.length, to);
+      let subtopics: TopicsFile['subtopics'];
+      return {
+        header: parsed.data,
+        subtopics: () => {
+          subtopics ??= checkedHeader(SUBTOPICS_SCHEMA, parseJson(value.toString('utf8'), 'header.subtopics'), 'subtopics');
+          return subtopics;
+        },
+      };
+    }
+  }
+  const whole = parseSealedHeader(bytes);
+  if ('problem' in whole) throw invalid('(root)', whole.problem);
+  return { header: checkedHeader(headerSchema, whole.header, '') };
+}
+
+const SUBTOPICS_SCHEMA = topicsFileSchema.shape.subtopics;
+
+/** `value` as `schema` says, else an INDEX_MISMATCH naming the header's first invalid field (under `path`). */
+function checkedHeader<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at = [path, ...(issue?.path ?? [])].filter((part) => part !== '').join('.');
+  throw invalid(`header.${at}`, issue?.message ?? 'invalid value');
 }
 
 /** The assignments of a topics file read from disk, as stored: paper ids and their topics, in the file's order. */

@@ -64,6 +64,17 @@ describe('the term table (TermTable)', () => {
     expect(ids.equals(3, (i) => ['2401.1', 'é-paper', 'c'][i] as string)).toBe(false);
     expect(ids.equals(2, (i) => ['2401.1', 'é-paper'][i] as string)).toBe(false);
   });
+
+  it('compares a list longer than a run of values, to its last value', () => {
+    const values = Array.from({ length: 10_000 }, (_, i) => (i % 7 === 0 ? `é${i}` : `p${i}`));
+    const packed = PackedStrings.pack(values);
+    expect(packed.equals(values.length, (i) => values[i] as string)).toBe(true);
+    for (const changed of [5_000, 9_999]) {
+      const other = values.slice();
+      other[changed] = `q${changed}`;
+      expect(packed.equals(values.length, (i) => other[i] as string)).toBe(false);
+    }
+  });
 });
 
 describe('the term table in the BM25 file', () => {

@@ -7,6 +7,7 @@ import {
   dataDirLayout,
   KnownIds,
   readTopicsFile,
+  sealFile,
   type TopicsFile,
   writeChecksummedJson,
   writeTopicsFile,
@@ -190,6 +191,65 @@ describe('topics file', () => {
     const read = await readTopicsFile(layout);
     expect(read).toEqual(topics);
     expect(Object.keys(read?.assignments ?? {})).toEqual(['9', '10', 'b', '__proto__']);
+  });
+
+  describe('the sub-topics, parsed when first read', () => {
+    // A label with the text the reader looks for: inside a JSON string its quotes are escaped.
+    const WITH_SUBTOPICS: TopicsFile = {
+      ...manyPapers(40),
+      subtopics: {
+        '0': {
+          clusters: [
+            {
+              id: 0,
+              label: 'a ,"subtopics":{} b ,"assignmentCount":1',
+              keywords: [{ term: 'reward', weight: 0.5 }],
+              size: 2,
+              representatives: ['a'],
+              months: [{ month: '2025-01', count: 2 }],
+              papers: ['a', 'b'],
+            },
+          ],
+        },
+        '1': { clusters: [], reason: 'too few papers' },
+      },
+    };
+
+    it('reads them back, and a copy of the topics holds them', async () => {
+      await writeTopicsFile(layout, WITH_SUBTOPICS);
+      const read = await readTopicsFile(layout);
+      expect(read).toEqual(WITH_SUBTOPICS);
+      expect({ ...read }.subtopics).toEqual(WITH_SUBTOPICS.subtopics);
+    });
+
+    it('reads a header that has them elsewhere whole', async () => {
+      await writeTopicsFile(layout, WITH_SUBTOPICS);
+      const bytes = await readFile(layout.topics);
+      const length = bytes.readUInt32LE(8);
+      const { subtopics, ...header } = JSON.parse(bytes.toString('utf8', 12, 12 + length));
+      const body = bytes.subarray(Math.ceil((12 + length) / 8) * 8);
+      await writeFile(layout.topics, Buffer.concat(sealFile('PSTP', { ...header, subtopics }, [body])));
+      expect(await readTopicsFile(layout)).toEqual(WITH_SUBTOPICS);
+    });
+
+    it('refuses the file at load when a byte of them is damaged, before anything is served', async () => {
+      await writeTopicsFile(layout, WITH_SUBTOPICS);
+      await editFile(
+        layout.topics,
+        flip((bytes) => bytes.indexOf('"papers":["a","b"]') + 11),
+      );
+      expect(await readTopicsFile(layout)).toBeUndefined();
+    });
+
+    it('refuses them when first read if they are of a wrong shape (checksum valid)', async () => {
+      await writeTopicsFile(layout, WITH_SUBTOPICS);
+      await editSealed(layout.topics, replaceInHeader('"papers":["a","b"]', '"papers":["a",  7]'));
+      const read = await readTopicsFile(layout);
+      expect(read?.topics).toEqual(WITH_SUBTOPICS.topics);
+      expect(() => read?.subtopics).toThrow(
+        expect.objectContaining({ code: 'INDEX_MISMATCH', details: { part: 'header.subtopics.0.clusters.0.papers.1' } }),
+      );
+    });
   });
 
   it('is undefined when missing', async () => {
