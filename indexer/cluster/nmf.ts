@@ -6,25 +6,6 @@ export interface NmfOptions {
   maxIterations?: number;
   /** Stop once an iteration lowers the reconstruction error by less than this share. */
   tolerance?: number;
-  /** The matrix' `singularStart` at k or more dimensions, when several k are fitted on the same matrix. */
-  start?: SingularStart;
-}
-
-/** The singular triplets NNDSVDa starts from: directions (vocabulary rows), values, and the papers' A·v. */
-export interface SingularStart {
-  directions: Float64Array[];
-  values: number[];
-  projected: Float64Array[];
-}
-
-/**
- * The top `dimension` singular triplets of `matrix` (seeded randomized SVD) that `nmf` starts from:
- * found once and passed to each `nmf` of k ≤ `dimension` on it, which reads the first k. Finding
- * them is about half of a 50-pass factorisation's cost (the related view's three on SciFact).
- */
-export function singularStart(matrix: TermMatrix, dimension: number, seed: number): SingularStart {
-  const { directions, values } = rightSingularVectors(matrix, dimension, seed);
-  return { directions, values, projected: multiply(matrix, directions) };
 }
 
 export interface Factorization {
@@ -58,9 +39,7 @@ export function nmf(matrix: TermMatrix, k: number, options: NmfOptions): Factori
     throw new PaperscopeError('INVALID_PARAMETER', `k must be a positive integer, got ${k}`, { field: 'k' });
   const maxIterations = options.maxIterations ?? MAX_ITERATIONS;
   const tolerance = options.tolerance ?? TOLERANCE;
-  if (options.start && options.start.values.length < k)
-    throw new PaperscopeError('INVALID_PARAMETER', `a start of ${options.start.values.length} dimensions for k ${k}`, { field: 'start' });
-  const { weights, byColumn } = nndsvda(matrix, k, options.start ?? singularStart(matrix, k, options.seed));
+  const { weights, byColumn } = nndsvda(matrix, k, options.seed);
   let iteration = 0;
   if (n > 0 && m > 0) {
     let squaredNorm = 0;
@@ -242,15 +221,16 @@ function gramOf(weights: Float64Array, n: number, k: number): Float64Array {
 }
 
 /**
- * NNDSVDa from the first k singular triplets of `start`: each pair (u, σ, v) split into its positive
- * and negative parts, the larger kept and scaled by √σ; zeros are filled with the matrix' mean so no
- * factor starts dead.
+ * NNDSVDa: each singular pair (u, σ, v) split into its positive and negative parts, the larger
+ * kept and scaled by √σ; zeros are filled with the matrix' mean so no factor starts dead.
  */
-function nndsvda(matrix: TermMatrix, k: number, start: SingularStart): { weights: Float64Array; byColumn: Float64Array } {
+function nndsvda(matrix: TermMatrix, k: number, seed: number): { weights: Float64Array; byColumn: Float64Array } {
   const n = matrix.rows.length;
   const m = matrix.vocabularySize;
-  const { directions, values, projected } = start;
-  // u = A·v / σ from `projected`; W as n flat rows of k, H column-major (see `updateComponents`).
+  const { directions, values } = rightSingularVectors(matrix, k, seed);
+  // u = A·v / σ, as n rows of k.
+  const projected = multiply(matrix, directions);
+  // W as n flat rows of k, H column-major (see `updateComponents`).
   const weights = new Float64Array(n * k);
   const byColumn = new Float64Array(m * k);
   for (let j = 0; j < k; j++) {

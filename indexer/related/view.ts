@@ -1,5 +1,5 @@
 import { classicTfIdf } from '../cluster/classic-tfidf.js';
-import { foldIn, nmf, singularStart } from '../cluster/nmf.js';
+import { foldIn, nmf } from '../cluster/nmf.js';
 import { DEFAULT_CLUSTER_SEED, sampleIndices } from '../cluster/random.js';
 import type { TermMatrix } from '../cluster/text-view.js';
 
@@ -157,10 +157,8 @@ function mixturesOf(prepared: PreparedView, topicCount: number, seed: number): P
   const ks = [...new Set([topicCount - TOPIC_SPREAD, topicCount, topicCount + TOPIC_SPREAD].map((k) => Math.max(2, k)))].filter(
     (k) => k < n,
   );
-  // The three start from one SVD at the largest k, each from its first k directions.
-  const start = singularStart(sample, Math.max(...ks), seed);
   const factorisations = ks.map((k) => {
-    const { weights, components } = nmf(sample, k, { seed, maxIterations: TOPIC_ITERATIONS, start });
+    const { weights, components } = nmf(sample, k, { seed, maxIterations: TOPIC_ITERATIONS });
     return sample === matrix ? weights : foldIn(matrix, components);
   });
   const share = 1 / Math.sqrt(ks.length);

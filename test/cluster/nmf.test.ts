@@ -12,7 +12,6 @@ import {
   sparseKmeans,
   type TermMatrix,
 } from '../../indexer/cluster/index.js';
-import { singularStart } from '../../indexer/cluster/nmf.js';
 import { STOP_WORDS } from '../../indexer/text/index.js';
 
 /** Papers drawn from `blocks` disjoint vocabularies of 10 words each: a planted topic per block. */
@@ -201,18 +200,5 @@ describe('classicTfIdf', () => {
         [...(counts[paper] as Map<string, number>).keys()].filter((found) => terms.includes(found)).sort(),
       );
     });
-  });
-});
-
-describe('singularStart', () => {
-  const { matrix, truth } = plantedMatrix(90, 3, 5);
-  it('is the start nmf makes for itself at k, and one at a larger k serves a smaller one', () => {
-    const own = nmf(matrix, 3, { seed: 42 });
-    expect(nmf(matrix, 3, { seed: 42, start: singularStart(matrix, 3, 42) })).toEqual(own);
-    const wider = nmf(matrix, 3, { seed: 42, start: singularStart(matrix, 4, 42) });
-    expect(normalizedMutualInfo(dominantTopics(wider.weights), truth)).toBeGreaterThan(0.9);
-  });
-  it('refuses a start of fewer dimensions than k', () => {
-    expect(() => nmf(matrix, 3, { seed: 42, start: singularStart(matrix, 2, 42) })).toThrow(/2 dimensions for k 3/);
   });
 });
