@@ -1,5 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
 import { type AnalysedWord, BOILERPLATE_WORDS, forEachWord, STOP_WORDS, type Token, stem, terms } from '../text/index.js';
+import { compactLabels } from './metrics.js';
 import { PhraseTable } from './phrase-table.js';
 import { DEFAULT_CLUSTER_SEED, sampleIndices } from './random.js';
 
@@ -503,6 +504,17 @@ function labelSample(assignments: readonly number[], sizes: readonly number[]): 
     counts[topic] = (counts[topic] as number) + 1;
   });
   return [...chosen].sort((a, b) => a - b);
+}
+
+/**
+ * The papers (indices) whose phrases `labelTopics` extracts for these topics (`topics[p]`: paper
+ * p's topic, any numbering): the second level samples them first, finding their phrases done.
+ */
+export function labelledPapers(topics: readonly number[]): Set<number> {
+  const { labels: assignments, count } = compactLabels(topics);
+  const sizes = new Array<number>(count).fill(0);
+  for (const topic of assignments) sizes[topic] = (sizes[topic] as number) + 1;
+  return new Set(labelSample(assignments, sizes));
 }
 
 /**

@@ -118,7 +118,7 @@ function contingency(a: readonly number[], b: readonly number[]) {
 }
 
 /** Renames arbitrary labels to 0..m−1 in order of first appearance. */
-function compactLabels(labels: readonly number[]): { labels: number[]; count: number } {
+export function compactLabels(labels: readonly number[]): { labels: number[]; count: number } {
   const ids = new Map<number, number>();
   const compact = labels.map((label) => {
     let id = ids.get(label);

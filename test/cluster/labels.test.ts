@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLUSTER_SEED, describeTopics, labelTopics } from '../../indexer/cluster/index.js';
+import { labelledPapers } from '../../indexer/cluster/labels.js';
 import { sampleIndices } from '../../indexer/cluster/random.js';
 import { expectCleanLabels } from './helpers.js';
 
@@ -200,5 +201,25 @@ describe('describeTopics on a corpus larger than the label sample', () => {
     expect(noise?.label).toMatch(/reward noise|RLVR/);
     expect(small?.size).toBe(1);
     expect(small?.label).toMatch(/music|soundscape/i);
+  });
+});
+
+describe('labelledPapers', () => {
+  it('is the set of papers labelTopics reads, whatever the topics are numbered', () => {
+    // More papers than the label sample, and a small topic that is topped up.
+    const topics = Array.from({ length: 1_200 }, (_, index) => (index % 60 === 0 ? 2 : index % 2));
+    const read = new Set<number>();
+    const docs = topics.map((topic, index) => ({
+      get title() {
+        read.add(index);
+        return `paper ${index} on ${['kinase signalling', 'tumour growth', 'neural circuits'][topic]}`;
+      },
+      abstract: `We study ${['kinase signalling pathways', 'tumour growth and metastasis', 'neural circuits of memory'][topic]}.`,
+    }));
+    labelTopics({ docs, assignments: topics, k: 3 });
+    const labelled = labelledPapers(topics);
+    expect(labelled).toEqual(read);
+    expect(labelled.size).toBeLessThan(topics.length);
+    expect(labelledPapers(topics.map((topic) => [7, 3, 12][topic] as number))).toEqual(labelled);
   });
 });
