@@ -115,13 +115,9 @@ export function tokenOffsets(word: AnalysedWord): { offsets: number[]; span: num
 class TermLists {
   readonly #withPositions: boolean;
   documentFrequency = new Uint32Array(1024);
-  /**
-   * Per term `t`, side by side: `[2t]` the last document it was seen in, `[2t + 1]` its entry in that
-   * document's list (read as unsigned). In one array, a term's occurrence reads one cache line, not
-   * one in each of two arrays: at a million papers the vocabulary's arrays are megabytes, each
-   * look-up a miss.
-   */
-  #seen = new Int32Array(2 * 1024);
+  // Per term: the last document it was seen in and its entry in that document's list.
+  #lastDoc = new Int32Array(1024);
+  #entryInDoc = new Uint32Array(1024);
   readonly starts: Uint32Array;
   readonly titleLengths: Uint32Array;
   readonly abstractLengths: Uint32Array;
@@ -154,11 +150,12 @@ class TermLists {
 
   /** Term `id` is new: the per-term arrays are grown to hold it. */
   addTerm(id: number): void {
-    if (id === this.documentFrequency.length) {
+    if (id === this.#lastDoc.length) {
       this.documentFrequency = grown(this.documentFrequency);
-      this.#seen = grown(this.#seen);
+      this.#lastDoc = grown(this.#lastDoc);
+      this.#entryInDoc = grown(this.#entryInDoc);
     }
-    this.#seen[2 * id] = -1;
+    this.#lastDoc[id] = -1;
   }
 
   /** Starts document `doc` (the one after the last), at its title. */
@@ -174,19 +171,18 @@ class TermLists {
   count(termIds: readonly number[], offsets: readonly number[], span: number): void {
     const doc = this.#doc;
     const counts = this.#counts;
-    const seen = this.#seen;
     this.#length += termIds.length;
     for (let index = 0; index < termIds.length; index++) {
       const term = termIds[index] as number;
-      if (seen[2 * term] !== doc) {
-        seen[2 * term] = doc;
-        seen[2 * term + 1] = this.entryTerms.length;
+      if (this.#lastDoc[term] !== doc) {
+        this.#lastDoc[term] = doc;
+        this.#entryInDoc[term] = this.entryTerms.length;
         this.entryTerms.push(term);
         this.titleCounts.push(0);
         this.abstractCounts.push(0);
         this.documentFrequency[term] = (this.documentFrequency[term] as number) + 1;
       }
-      const entry = (seen[2 * term + 1] as number) >>> 0;
+      const entry = this.#entryInDoc[term] as number;
       counts.data[entry] = (counts.data[entry] as number) + 1;
       if (this.#withPositions) {
         this.#occurrenceEntries.push(entry);
@@ -217,8 +213,8 @@ class TermLists {
     const firstEntry = this.entryTerms.length;
     for (let i = 0; i < title.entries; i++) {
       const term = this.entryTerms.data[title.firstEntry + i] as number;
-      this.#seen[2 * term] = this.#doc;
-      this.#seen[2 * term + 1] = this.entryTerms.length;
+      this.#lastDoc[term] = this.#doc;
+      this.#entryInDoc[term] = this.entryTerms.length;
       this.entryTerms.push(term);
       this.titleCounts.push(this.titleCounts.data[title.firstEntry + i] as number);
       this.abstractCounts.push(0);
