@@ -37,6 +37,38 @@ describe('countCorpusTerms', () => {
     expect(counted.surfaces[counted.terms.indexOf('reward')]).toBe('reward');
   });
 
+  it("keeps each term's entry per document when the vocabulary grows past the per-term arrays' first size", () => {
+    // 3,000 distinct terms (the per-term state starts at 1,024 terms): each document repeats an early term and a new one.
+    const word = (n: number) => `w${n.toString(36)}x`;
+    const many = Array.from({ length: 1_500 }, (_, doc) => ({
+      title: word(doc % 7),
+      abstract: `${word(1_500 + doc)} ${word(doc % 7)} ${word(2 * doc)} ${word(1_500 + doc)} ${word(2 * doc + 1)}`,
+    }));
+    const counted = countCorpusTerms(many, { positions: true });
+    expect(counted.terms.length).toBe(3_000);
+    const entries = (doc: number) =>
+      Array.from({ length: (counted.starts[doc + 1] as number) - (counted.starts[doc] as number) }, (_, offset) => {
+        const entry = (counted.starts[doc] as number) + offset;
+        const from = counted.positionStarts?.[entry] as number;
+        const to = counted.positionStarts?.[entry + 1] as number;
+        return [
+          counted.terms[counted.termIds[entry] as number],
+          counted.titleCounts[entry],
+          counted.abstractCounts[entry],
+          [...(counted.positions?.subarray(from, to) ?? [])],
+        ];
+      });
+    // Document 1,400: its title term again in the abstract, a term met twice in it, terms first met long before.
+    const abstractAt = (word: number) => 1 + 16 + word;
+    expect(entries(1_400)).toEqual([
+      [word(1_400 % 7), 1, 1, [0, abstractAt(1)]],
+      [word(2_900), 0, 2, [abstractAt(0), abstractAt(3)]],
+      [word(2_800), 0, 1, [abstractAt(2)]],
+      [word(2_801), 0, 1, [abstractAt(4)]],
+    ]);
+    expect(counted.documentFrequency[counted.terms.indexOf(word(2_800))]).toBe(2);
+  });
+
   it('gives each term its most frequent written form, the first met of equally frequent ones', () => {
     const counted = countCorpusTerms([
       // "LLMs" (stem "llm") twice, "LLM" twice, "llm" three times but all folded to one form: "llm" wins.
