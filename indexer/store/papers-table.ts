@@ -9,6 +9,7 @@ import path from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { type Data, type DataType, type FixedSizeList, type List, type Schema, type Table, tableFromIPC, type Utf8 } from 'apache-arrow';
 import { PaperscopeError } from '../../core/errors.js';
+import { uncountedBuffer } from '../../core/uncounted-buffer.js';
 import type { EmbedderInfo } from '../embed/types.js';
 import type { Paper } from '../parse/paper.js';
 import type { DataDirLayout } from './files.js';
@@ -146,7 +147,7 @@ function utf8Data(type: DataType, values: ReadonlyArray<string | null>): Data {
   values.forEach((value, row) => {
     valueOffsets[row + 1] = (valueOffsets[row] as number) + (value === null ? 0 : Buffer.byteLength(value));
   });
-  const bytes = Buffer.allocUnsafe(valueOffsets[values.length] as number);
+  const bytes = uncountedBuffer(valueOffsets[values.length] as number);
   values.forEach((value, row) => {
     if (value) bytes.write(value, valueOffsets[row] as number);
   });
@@ -167,7 +168,7 @@ function validity(values: readonly unknown[]): { nullCount: number; nullBitmap?:
 function vectorData(papers: readonly StoredPaper[], type: FixedSizeList): Data {
   const arrow = lanceArrow();
   const dimension = type.listSize;
-  const flat = new Float32Array(papers.length * dimension);
+  const flat = new Float32Array(uncountedBuffer(papers.length * dimension * Float32Array.BYTES_PER_ELEMENT).buffer);
   papers.forEach((paper, row) => {
     if (paper.vector.length !== dimension) {
       throw new PaperscopeError(

@@ -7,6 +7,7 @@ import { PaperscopeError } from '../../core/errors.js';
 import { damagedFile, type LoadProblem, staleFile, unreadableFile } from '../../core/load-problem.js';
 import { plural } from '../../core/plural.js';
 import { alignTo, readSealedHeader, sealFile } from '../../core/sealed-file.js';
+import { uncountedBuffer } from '../../core/uncounted-buffer.js';
 import type { DataDirLayout } from './files.js';
 import { replaceFileAtomically } from './files.js';
 import {
@@ -70,8 +71,11 @@ export async function recordsBody(papers: readonly StoredPaper[]): Promise<Recor
   const offsets = new Float64Array(papers.length + 1);
   const checksums = new Uint32Array(alignTo(papers.length, 2));
   const chunks: Buffer[] = [];
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  // Each paper's JSON is written straight into the chunk, not into a Buffer of its own then copied:
+  // those were as many bytes again of ArrayBuffers (8 kB pool slabs), and with the chunks, held until
+  // the file is written, a full collection per 64 MB (`uncountedBuffer`).
+  let chunk = uncountedBuffer(WRITE_CHUNK_BYTES);
+  let used = 0;
   for (const [row, paper] of papers.entries()) {
     const details: PaperDetails = {
       abstract: paper.abstract,
@@ -81,19 +85,20 @@ export async function recordsBody(papers: readonly StoredPaper[]): Promise<Recor
       url: paper.url,
       sourceFile: paper.sourceFile,
     };
-    const bytes = Buffer.from(JSON.stringify(details));
-    checksums[row] = crc32(bytes);
-    offsets[row + 1] = (offsets[row] as number) + bytes.length;
-    pending.push(bytes);
-    pendingBytes += bytes.length;
-    if (pendingBytes >= WRITE_CHUNK_BYTES) {
-      chunks.push(Buffer.concat(pending));
-      pending = [];
-      pendingBytes = 0;
+    const json = JSON.stringify(details);
+    const length = Buffer.byteLength(json);
+    if (used + length > chunk.length) {
+      if (used > 0) chunks.push(chunk.subarray(0, used));
+      chunk = uncountedBuffer(Math.max(WRITE_CHUNK_BYTES, length));
+      used = 0;
       await new Promise((resolve) => setImmediate(resolve));
     }
+    chunk.write(json, used);
+    checksums[row] = crc32(chunk.subarray(used, used + length));
+    offsets[row + 1] = (offsets[row] as number) + length;
+    used += length;
   }
-  chunks.push(Buffer.concat(pending));
+  chunks.push(chunk.subarray(0, used));
   return {
     count: papers.length,
     head: [padded(briefs), new Uint8Array(offsets.buffer), new Uint8Array(checksums.buffer)],

@@ -1,4 +1,5 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type DataDirLayout,
@@ -176,6 +177,23 @@ describe('records file', () => {
         message: `The records file ${layout.records} is damaged: the details of paper "2501.00002" (row 2) do not match their checksum. Run "paperscope index" again to rewrite it (the papers table is not affected).`,
       },
     });
+  });
+  it("holds each paper's details as its JSON, one after another, with a paper larger than a chunk whole in its own", async () => {
+    // A chunk is 8 MB: the second paper does not fit beside the first, and is larger than a chunk itself.
+    const sizes = [5 << 20, 9 << 20, 100];
+    const some = sizes.map((size, n) => storedPaper(n, { abstract: 'a'.repeat(size) }));
+    const body = await recordsBody(some);
+    const json = some.map(({ abstract, authors, categories, organization, url, sourceFile }) =>
+      JSON.stringify({ abstract, authors, categories, organization, url, sourceFile }),
+    );
+    expect(Buffer.concat(body.chunks).toString()).toBe(json.join(''));
+    expect(body.chunks.map((chunk) => chunk.length)).toEqual([json[0]?.length, json[1]?.length, json[2]?.length]);
+    const [, offsets, checksums] = body.head;
+    const ends = json.map((_, row) => json.slice(0, row + 1).join('').length);
+    expect([...new Float64Array((offsets as Uint8Array).slice().buffer)]).toEqual([0, ...ends]);
+    expect(new Uint32Array((checksums as Uint8Array).slice().buffer)[1]).toBe(crc32(Buffer.from(json[1] as string)));
+    // Shared memory, which V8 does not count as external: the chunks start no full collections (`uncountedBuffer`).
+    for (const chunk of body.chunks) expect(chunk.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
   it('writes the same file from a body made beforehand, which gives way to the event loop between chunks', async () => {
     const version = await table.version();
