@@ -1,38 +1,40 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../core/random.js';
 import { GRAPH_FILE_HEADER_BYTES, Level0Vectors, level0Layout } from '../../indexer/ann/exact-scan.js';
 import { AnnIndex } from '../../indexer/ann/index.js';
-import { dataDirLayout } from '../../indexer/store/index.js';
+import { type DataDirLayout, dataDirLayout } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
+import { unitVectors as unitVectorsOf } from '../helpers/unit-vectors.js';
 
 const DIMENSION = 16;
 const COUNT = 1_500;
 
-function unitVectors(count: number, seed: number): Float32Array[] {
-  const random = createRandom(seed);
-  return Array.from({ length: count }, () => {
-    const vector = Float32Array.from({ length: DIMENSION }, () => random() * 2 - 1);
-    const norm = Math.hypot(...vector);
-    return vector.map((value) => value / norm);
-  });
-}
+const unitVectors = (count: number, seed: number) => unitVectorsOf(count, DIMENSION, seed);
 
 const vectors = unitVectors(COUNT, 3);
 const ids = vectors.map((_, index) => `paper-${index}`);
 const probes = { digest: 'probes-v1', vectors: unitVectors(4, 5) };
 const expected = { dimension: DIMENSION, count: COUNT, tableVersion: 2 };
 
+/** `run` on the graph of the first `count` vectors, saved in a scratch data dir (removed after). */
+async function withSavedGraph(count: number, run: (layout: DataDirLayout, built: AnnIndex) => Promise<void>): Promise<void> {
+  const scratch = await temporaryDir('paperscope-scan-');
+  try {
+    const layout = dataDirLayout(scratch.dir);
+    const built = AnnIndex.build(vectors.slice(0, count), ids.slice(0, count), DIMENSION);
+    await built.save(layout, 2);
+    await run(layout, built);
+  } finally {
+    await scratch.remove();
+  }
+}
+
 describe('the exact scan over a saved graph', () => {
   it(
     "reads the vectors from the graph file's level 0 and finds what every vector compared finds",
-    async () => {
-      const scratch = await temporaryDir('paperscope-scan-');
-      try {
-        const layout = dataDirLayout(scratch.dir);
-        const built = AnnIndex.build(vectors, ids, DIMENSION);
-        await built.save(layout, 2);
+    () =>
+      withSavedGraph(COUNT, async (layout, built) => {
         const scan = await Level0Vectors.read(layout.annIndex, expected);
         if (!scan) throw new Error('the layout was not recognised');
         for (const label of [0, 1, 777, COUNT - 1]) expect(Array.from(scan.vector(label))).toEqual(Array.from(built.vector(label)));
@@ -58,18 +60,12 @@ describe('the exact scan over a saved graph', () => {
         const even = scan.nearest(vectors[4] as Float32Array, 5, (label) => label % 2 === 0);
         expect(even[0]?.label).toBe(4);
         expect(even.every(({ label }) => label % 2 === 0)).toBe(true);
-      } finally {
-        await scratch.remove();
-      }
-    },
+      }),
     UNIT_TEST_MS,
   );
 
   it('refuses a header laid out otherwise and a repeated label', async () => {
-    const scratch = await temporaryDir('paperscope-scan-');
-    try {
-      const layout = dataDirLayout(scratch.dir);
-      await AnnIndex.build(vectors.slice(0, 50), ids.slice(0, 50), DIMENSION).save(layout, 2);
+    await withSavedGraph(50, async (layout) => {
       const file = await readFile(layout.annIndex);
       const small = { dimension: DIMENSION, count: 50 };
       const found = level0Layout(file, file.length, small);
@@ -89,19 +85,13 @@ describe('the exact scan over a saved graph', () => {
         Buffer.concat([file.subarray(0, GRAPH_FILE_HEADER_BYTES), block, file.subarray(GRAPH_FILE_HEADER_BYTES + block.length)]),
       );
       expect(await Level0Vectors.read(layout.annIndex, small)).toBeUndefined();
-    } finally {
-      await scratch.remove();
-    }
+    });
   });
 
   it(
     "answers from the scan until the graph is loaded when the metadata holds the probes' best matches, and only then",
-    async () => {
-      const scratch = await temporaryDir('paperscope-scan-');
-      try {
-        const layout = dataDirLayout(scratch.dir);
-        const built = AnnIndex.build(vectors, ids, DIMENSION);
-        await built.save(layout, 2);
+    () =>
+      withSavedGraph(COUNT, async (layout, built) => {
         const without = await AnnIndex.load(layout, expected, undefined, 0);
         if (!('index' in without)) throw new Error(without.problem.message);
         expect(without.index.scanning).toBe(false);
@@ -132,10 +122,7 @@ describe('the exact scan over a saved graph', () => {
         await writeFile(layout.annIndex, graph);
         const damaged = await AnnIndex.load(layout, expected, undefined, 0);
         expect('problem' in damaged && damaged.problem.kind).toBe('damaged');
-      } finally {
-        await scratch.remove();
-      }
-    },
+      }),
     UNIT_TEST_MS,
   );
 });
