@@ -1,7 +1,7 @@
 import { PaperscopeError } from '../core/errors.js';
 import { SharedDoc, type SharedTexts, shareDocs } from '../core/shared-texts.js';
 import { type Deferred, deferred, WorkerLane } from '../core/worker.js';
-import { AnnIndex, type GraphStream } from './ann/index.js';
+import { AnnIndex, type GraphStream, type OffTopicProbes } from './ann/index.js';
 import { assignToNearest } from './cluster/assign.js';
 import type { DescribeBuild, DescribeNext, MapPoint, TopicPartition, TopicPolicy } from './cluster/index.js';
 import type { Embedder, EmbedderInfo, EmbedProgress } from './embed/index.js';
@@ -506,6 +506,8 @@ export async function saveDerivedIndexes(
   /** The table's rows, for the records file: undefined when `files` does not name it (the indexer wrote it before). */
   papers: readonly StoredPaper[] | undefined,
   files: ReadonlySet<DerivedFile> = new Set(DERIVED_FILES),
+  /** The index's embedder's off-topic probes: their best matches are stored with the graph (`AnnIndex.save`). */
+  probes?: OffTopicProbes,
 ): Promise<void> {
   if (files.has('BM25 index')) {
     // Written part by part: the posting arrays are not copied into one buffer.
@@ -521,7 +523,7 @@ export async function saveDerivedIndexes(
     const { writeRelatedFile } = await import('./related/index.js');
     await writeRelatedFile(layout, await derived.related, tableVersion);
   }
-  if (files.has('HNSW index')) await derived.ann.save(layout, tableVersion);
+  if (files.has('HNSW index')) await derived.ann.save(layout, tableVersion, probes);
 }
 
 /**

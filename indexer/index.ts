@@ -64,6 +64,7 @@ import {
   countSentenceTerms,
   countTermsWithSentences,
   documentText,
+  embedOffTopicProbes,
   embedPapers,
   embedPapersOnTwoThreads,
   type QuantizedRows,
@@ -747,7 +748,9 @@ async function indexInput(parts: Required<IndexerComponents>, plan: RunPlan, opt
         meanwhile: sentencesFirst ? undefined : buildSentences,
       });
       topicCount = derived.topics.k;
-      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, undefined, DERIVED_INDEX_FILES));
+      // The probes' best matches are stored with the graph: a server answers before it has loaded the graph (`AnnIndex.load`).
+      const probes = await embedOffTopicProbes(sentencesEmbedder);
+      await timeStage(stages, 'save', () => saveDerivedIndexes(layout, derived, tableVersion, undefined, DERIVED_INDEX_FILES, probes));
     }
     const buildMs = performance.now() - started;
     // Every thread's CPU time since the process started: what the stages cost the machine in all.

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
@@ -24,9 +24,27 @@ import {
 } from '../store/index.js';
 
 import { recordStage, type StageCost, type StageTimings } from '../timings.js';
+import { GRAPH_HEADER_BYTES, graphHeaderFits, Level0Vectors } from './exact-scan.js';
 import { buildGraph, DEFAULT_ANN_OPTIONS, type GraphBuildJob } from './graph.js';
 
-export { DEFAULT_ANN_OPTIONS };
+export { DEFAULT_ANN_OPTIONS, graphHeaderFits };
+
+/**
+ * From this many papers a saved graph whose metadata holds the off-topic probes' best matches is
+ * served by an exact scan of its vectors until hnswlib has loaded it (≈ 4–6 s of CPU at a million
+ * papers); below, the graph loads in about the time its vectors take to read.
+ */
+export const EXACT_SCAN_MIN_PAPERS = 250_000;
+
+/** The best similarity each off-topic probe reaches among the papers, for the probes whose texts `digest` names. */
+const offTopicBestSchema = z.object({ digest: z.string(), best: z.array(z.number()) });
+export type OffTopicBest = z.infer<typeof offTopicBestSchema>;
+
+/** The off-topic probes embedded by the index's embedder, and the digest of their texts. */
+export interface OffTopicProbes {
+  digest: string;
+  vectors: readonly Float32Array[];
+}
 
 const annMetaSchema = z.object({
   dimension: z.number().int().positive(),
@@ -34,6 +52,8 @@ const annMetaSchema = z.object({
   tableVersion: z.number().int().nonnegative(),
   checksum: z.string(),
   bytes: z.number().int().nonnegative(),
+  /** Stored at index time (absent from older files): a server's similarity floor without a search per probe. */
+  offTopic: offTopicBestSchema.optional(),
   /** Paper id of each HNSW label. */
   ids: z.array(z.string()),
 });
@@ -51,16 +71,49 @@ export interface Neighbour {
   similarity: number;
 }
 
-/** A cosine HNSW index over unit vectors, with the paper ids of its labels. */
+/**
+ * A cosine HNSW index over unit vectors, with the paper ids of its labels. One loaded for an exact
+ * scan (`load` from `EXACT_SCAN_MIN_PAPERS`) answers from its vectors, every one compared, until
+ * hnswlib's graph is loaded beside it (`graphLoaded`), then from the graph.
+ */
 export class AnnIndex {
   readonly ids: readonly string[];
   readonly dimension: number;
-  readonly #index: hnswlib.HierarchicalNSW;
+  /** The off-topic probes' best similarities stored with the index, when it has them. */
+  readonly offTopic: OffTopicBest | undefined;
+  /** Resolves once searches use the graph, or once its load failed (the scan then goes on). */
+  readonly graphLoaded: Promise<void>;
+  #index: hnswlib.HierarchicalNSW | undefined;
+  /** The vectors as the graph file holds them, searched exactly while the graph loads. */
+  #scan: Level0Vectors | undefined;
 
-  constructor(index: hnswlib.HierarchicalNSW, ids: readonly string[], dimension: number) {
-    this.#index = index;
+  constructor(
+    graph: hnswlib.HierarchicalNSW | { scan: Level0Vectors; loading: Promise<hnswlib.HierarchicalNSW> },
+    ids: readonly string[],
+    dimension: number,
+    offTopic?: OffTopicBest,
+  ) {
     this.ids = ids;
     this.dimension = dimension;
+    this.offTopic = offTopic;
+    if (graph instanceof hnswlib.HierarchicalNSW) {
+      this.#index = graph;
+      this.graphLoaded = Promise.resolve();
+    } else {
+      this.#scan = graph.scan;
+      this.graphLoaded = graph.loading.then(
+        (index) => {
+          this.#index = index;
+          this.#scan = undefined;
+        },
+        () => {},
+      );
+    }
+  }
+
+  /** Whether searches scan every vector (the graph still loading, or its load failed). */
+  get scanning(): boolean {
+    return this.#index === undefined;
   }
 
   static build(vectors: readonly Float32Array[], ids: readonly string[], dimension: number): AnnIndex {
@@ -91,27 +144,33 @@ export class AnnIndex {
   }
 
   get size(): number {
-    return this.#index.getCurrentCount();
+    return this.#index ? this.#index.getCurrentCount() : this.ids.length;
   }
 
   /** The stored (unit) vector of a label: the index keeps every vector, so callers need not. */
   vector(label: number): Float32Array {
-    return Float32Array.from(this.#index.getPoint(label));
+    if (this.#index) return Float32Array.from(this.#index.getPoint(label));
+    return (this.#scan as Level0Vectors).vector(label);
   }
 
   /** The k nearest papers to `vector`; `accept` filters labels during the graph search. */
   search(vector: Float32Array, k: number, accept?: (label: number) => boolean): Neighbour[] {
     const count = Math.min(k, this.size);
     if (count === 0) return [];
+    if (!this.#index) return (this.#scan as Level0Vectors).nearest(vector, count, accept);
     // hnswlib returns fewer than k when ef < k; widen ef for deep pages.
     this.#index.setEf(Math.max(DEFAULT_ANN_OPTIONS.efSearch, count));
     const result = this.#index.searchKnn(Array.from(vector), count, accept);
     return result.neighbors.map((label, rank) => ({ label, similarity: 1 - (result.distances[rank] ?? 1) }));
   }
 
-  async save(layout: DataDirLayout, tableVersion: number): Promise<void> {
+  /** With `probes`, each one's best similarity is stored in the metadata (`offTopic`). */
+  async save(layout: DataDirLayout, tableVersion: number, probes?: OffTopicProbes): Promise<void> {
+    await this.graphLoaded;
+    const index = this.#index;
+    if (!index) throw new PaperscopeError('INTERNAL', 'The HNSW graph to save did not load.');
     await replaceFileAtomically(layout.annIndex, async (temporary) => {
-      await this.#index.writeIndex(temporary);
+      await index.writeIndex(temporary);
       crashPoint('hnsw-write');
     });
     const { size } = await stat(layout.annIndex);
@@ -121,6 +180,7 @@ export class AnnIndex {
       tableVersion,
       checksum: await sha256OfFile(layout.annIndex),
       bytes: size,
+      offTopic: probes && { digest: probes.digest, best: probes.vectors.map((vector) => this.search(vector, 1)[0]?.similarity ?? -1) },
       // Last: a reader that knows the ids compares the header's tail with their JSON (`headerWithKnownIds`).
       ids: [...this.ids],
     };
@@ -133,14 +193,22 @@ export class AnnIndex {
    * Loads the saved index when it matches what is expected, else says why not, so the caller
    * can rebuild it from the table instead of crashing on a missing or damaged file. With `known`
    * (the papers' ids, once read), metadata listing the same ids is read without parsing them.
+   * From `scanMinPapers`, an index whose metadata holds `offTopic` is returned once its vectors
+   * are read and its checksum checked, before hnswlib has loaded the graph (`graphLoaded`).
    */
   static async load(
     layout: DataDirLayout,
     expected: { dimension: number; count: number; tableVersion: number },
     known?: Promise<KnownIds | undefined>,
+    scanMinPapers = EXACT_SCAN_MIN_PAPERS,
   ): Promise<{ index: AnnIndex } | { problem: LoadProblem }> {
-    const reading = readGraphIfExpected(layout.annIndex, expected);
-    reading.catch(() => {});
+    // The exact scan's vectors are read first and hnswlib's load starts once they are checked: the
+    // two at once would slow the start that the scan is there to shorten. Otherwise the graph's read starts now.
+    const scanFirst = expected.count >= scanMinPapers && (await mentionsOffTopic(layout.annMeta));
+    const scanning = scanFirst ? Level0Vectors.read(layout.annIndex, expected) : undefined;
+    scanning?.catch(() => {});
+    const reading = scanFirst ? undefined : readGraphIfExpected(layout.annIndex, expected);
+    reading?.catch(() => {});
     const read = await readMeta(layout, known);
     if ('problem' in read) return read;
     const { meta } = read;
@@ -154,10 +222,18 @@ export class AnnIndex {
       const { size } = await stat(layout.annIndex);
       if (size !== meta.bytes) return { problem: damagedFile(`the file has ${size} bytes, not ${meta.bytes}`) };
       if ((await sha256OfFile(layout.annIndex)) !== meta.checksum) return { problem: damagedFile('its checksum does not match') };
-      const index = (await reading) ?? (await readGraph(layout.annIndex, meta.dimension));
+      // The vectors came from a header of `count` elements (`level0Layout`), in a file whose checksum matched.
+      const scan = meta.offTopic && (await scanning?.catch(() => undefined));
+      const loading = (async () => {
+        const index = (await reading) ?? (await readGraph(layout.annIndex, meta.dimension));
+        index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
+        return index;
+      })();
+      loading.catch(() => {});
+      if (scan) return { index: new AnnIndex({ scan, loading }, meta.ids, meta.dimension, meta.offTopic) };
+      const index = await loading;
       if (index.getCurrentCount() !== meta.count) return { problem: damagedFile('the file holds a different number of points') };
-      index.setEf(DEFAULT_ANN_OPTIONS.efSearch);
-      return { index: new AnnIndex(index, meta.ids, meta.dimension) };
+      return { index: new AnnIndex(index, meta.ids, meta.dimension, meta.offTopic) };
     } catch (error) {
       return { problem: unreadableFile(error, 'the file is missing') };
     }
@@ -262,9 +338,6 @@ export function assertValidVectors(vectors: readonly Float32Array[], dimension: 
   });
 }
 
-/** hnswlib's file opens with offsetLevel0, maxElements, the element count and the bytes per element (u64 LE each). */
-const GRAPH_HEADER_BYTES = 32;
-
 async function readGraph(file: string, dimension: number): Promise<hnswlib.HierarchicalNSW> {
   const index = new hnswlib.HierarchicalNSW('cosine', dimension);
   await index.readIndex(file);
@@ -296,23 +369,6 @@ function readGraphIfExpected(file: string, expected: { dimension: number; count:
     return Promise.resolve(undefined);
   }
   return graphHeaderFits(header, size, expected) ? readGraph(file, expected.dimension) : Promise.resolve(undefined);
-}
-
-/**
- * Whether hnswlib's file header (its first `GRAPH_HEADER_BYTES`: level-0 offset, capacity, element
- * count and bytes per element, u64 LE each) describes `expected`'s graph in a file of `size` bytes.
- */
-export function graphHeaderFits(header: Buffer, size: number, expected: { dimension: number; count: number }): boolean {
-  if (header.length < GRAPH_HEADER_BYTES) return false;
-  const field = (at: number) => Number(header.readBigUInt64LE(at));
-  const [capacity, count, elementBytes] = [field(8), field(16), field(24)];
-  return (
-    field(0) === 0 &&
-    count === expected.count &&
-    capacity === Math.max(1, count) &&
-    elementBytes > expected.dimension * Float32Array.BYTES_PER_ELEMENT &&
-    count * elementBytes < size
-  );
 }
 
 /** The saved metadata: the sealed file, else the JSON file of earlier versions (still loadable). */
@@ -347,6 +403,29 @@ async function readMeta(
   }
   const parsed = annMetaSchema.safeParse(raw);
   return parsed.success ? { meta: parsed.data } : { problem: damagedFile('its manifest is invalid') };
+}
+
+/** Where `save` writes `offTopic`: before the ids, in the metadata's first bytes. */
+const META_HEAD_BYTES = 4096;
+const OFF_TOPIC_KEY = Buffer.from('"offTopic":');
+
+/**
+ * Whether the metadata's first bytes name `offTopic`: only which read starts first depends on it
+ * (`load`); the metadata itself is checked and parsed after.
+ */
+async function mentionsOffTopic(file: string): Promise<boolean> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const head = Buffer.alloc(META_HEAD_BYTES);
+      const { bytesRead } = await handle.read(head, 0, META_HEAD_BYTES, 0);
+      return head.subarray(0, bytesRead).includes(OFF_TOPIC_KEY);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 const IDS_KEY = Buffer.from(',"ids":');

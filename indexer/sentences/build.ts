@@ -11,7 +11,7 @@ import {
 } from '../lexical/index.js';
 import { splitSentences } from '../text/index.js';
 import { recordStage, type StageCost, type StageTimings, timeStage } from '../timings.js';
-import { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
+import { calibrate, calibrateInWorker, embedOffTopicProbes } from './calibration.js';
 import { allocateRows, copyRows, isPendingRow, markPendingRow, type QuantizedRows, quantizeInto, rowCount, rowsView } from './quantized.js';
 import {
   type SentencePaper,
@@ -409,7 +409,7 @@ async function measureCalibration(
   vectors: QuantizedRows,
   embedder: Embedder,
 ): Promise<SimilarityCalibration> {
-  const probes = await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe)));
+  const { vectors: probes } = await embedOffTopicProbes(embedder);
   const { dimension } = embedder.info;
   return rowCount(vectors) >= WORKER_MIN_SENTENCES
     ? calibrateInWorker(papers, vectors, dimension, probes)

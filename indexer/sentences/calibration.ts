@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { PaperscopeError } from '../../core/errors.js';
 import { runModuleWorker } from '../../core/worker.js';
+import type { OffTopicProbes } from '../ann/index.js';
+import type { Embedder } from '../embed/index.js';
 import { dotRow, dotRows, isPendingRow, type QuantizedRows, rowCount } from './quantized.js';
 import type { SentencePaper, SimilarityCalibration } from './sentence-index.js';
 
@@ -35,6 +38,14 @@ export const OFF_TOPIC_PROBES: readonly string[] = [
   'How do I change the strings on an acoustic guitar?',
   'Which wine goes well with grilled salmon?',
 ];
+
+/** Names the probes' texts: the best matches stored with an index (`AnnIndex.offTopic`) hold for these probes only. */
+export const OFF_TOPIC_DIGEST = createHash('sha256').update(JSON.stringify(OFF_TOPIC_PROBES)).digest('hex');
+
+/** The off-topic probes as `embedder` embeds queries. */
+export async function embedOffTopicProbes(embedder: Pick<Embedder, 'embedQuery'>): Promise<OffTopicProbes> {
+  return { digest: OFF_TOPIC_DIGEST, vectors: await Promise.all(OFF_TOPIC_PROBES.map((probe) => embedder.embedQuery(probe))) };
+}
 
 /**
  * Similarity figures for grounding: quantiles over random pairs of sentences from different papers

@@ -14,7 +14,7 @@ export {
   type SentenceTexts,
 } from './build.js';
 export { embedPapersOnTwoThreads } from './embed-beside.js';
-export { calibrate, calibrateInWorker, OFF_TOPIC_PROBES } from './calibration.js';
+export { calibrate, calibrateInWorker, embedOffTopicProbes, OFF_TOPIC_DIGEST, OFF_TOPIC_PROBES } from './calibration.js';
 export { loadSentenceIndex, saveSentenceIndex, summarizeSentenceFiles } from './file.js';
 export type { QuantizedRows } from './quantized.js';
 export {

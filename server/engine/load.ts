@@ -176,6 +176,17 @@ export async function loadEngine(
       embedderLoading,
       recordsLoading,
     });
+    const { ann } = loaded.state;
+    // Vector searches compare every paper until then (`AnnIndex.load`): a few hundred ms each at a million.
+    if (ann.scanning)
+      void ann.graphLoaded.then(() =>
+        emit({
+          type: 'info',
+          message: ann.scanning
+            ? 'The HNSW graph did not load: vector searches go on comparing every paper'
+            : 'The HNSW graph is loaded: vector searches use it from now on',
+        }),
+      );
     // The sources file is read on each call: a sync records its run after publishing the index it added.
     const latestRun = async () => {
       await dataDir.pullSources();

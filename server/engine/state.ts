@@ -5,7 +5,7 @@ import type { Embedder } from '../../indexer/embed/index.js';
 import type { LexicalIndex } from '../../indexer/lexical/index.js';
 // paper.ts alone: the input parsers load only when papers are posted (test/layout/startup.test.ts).
 import { findArxivId } from '../../indexer/parse/paper.js';
-import { OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
+import { OFF_TOPIC_DIGEST, OFF_TOPIC_PROBES } from '../../indexer/sentences/index.js';
 import {
   assignmentColumns,
   type Manifest,
@@ -196,12 +196,21 @@ export class EngineState {
 
   /**
    * The similarity a paper must reach to match a query by vector (`similarityFloor`): the off-topic
-   * probes' nearest papers, one HNSW search each, on the first vector search. A failure is not kept.
+   * probes' nearest papers: as the index stored them (`AnnIndex.offTopic`), else one HNSW search
+   * each, on the first vector search, once the graph is loaded (a probe's exact scan costs more than
+   * waiting for it). A failure is not kept.
    */
   vectorFloor(): Promise<number> {
     if (!this.#floor) {
-      const floor = Promise.all(
-        OFF_TOPIC_PROBES.map(async (probe) => this.vectorRanking(await this.embedder.embedQuery(probe), 1)[0]?.score ?? -1),
+      const { offTopic } = this.ann;
+      const floor = (
+        offTopic?.digest === OFF_TOPIC_DIGEST
+          ? Promise.resolve(offTopic.best)
+          : this.ann.graphLoaded.then(() =>
+              Promise.all(
+                OFF_TOPIC_PROBES.map(async (probe) => this.vectorRanking(await this.embedder.embedQuery(probe), 1)[0]?.score ?? -1),
+              ),
+            )
       ).then(similarityFloor);
       floor.catch(() => {
         if (this.#floor === floor) this.#floor = undefined;

@@ -1,22 +1,15 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../../core/random.js';
 import { WorkerLane } from '../../core/worker.js';
 import { AnnIndex, GraphStream, graphHeaderFits, headerWithKnownIds } from '../../indexer/ann/index.js';
 import { dataDirLayout, KnownIds, openSealedFile } from '../../indexer/store/index.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 import { temporaryDir } from '../helpers/sample-index.js';
+import { unitVectors as unitVectorsOf } from '../helpers/unit-vectors.js';
 
 const DIMENSION = 24;
 
-function unitVectors(count: number, seed: number): Float32Array[] {
-  const random = createRandom(seed);
-  return Array.from({ length: count }, () => {
-    const vector = Float32Array.from({ length: DIMENSION }, () => random() * 2 - 1);
-    const norm = Math.hypot(...vector);
-    return vector.map((value) => value / norm);
-  });
-}
+const unitVectors = (count: number, seed: number) => unitVectorsOf(count, DIMENSION, seed);
 
 describe('AnnIndex', () => {
   const vectors = unitVectors(3_000, 7);
