@@ -97,6 +97,9 @@ describe('the exact scan over a saved graph', () => {
         expect(without.index.scanning).toBe(false);
         expect(without.index.offTopic).toBeUndefined();
         await built.save(layout, 2, probes);
+        // Read before the load: no await may come between the scanning check and the search below.
+        const query = unitVectors(1, 21)[0] as Float32Array;
+        const scan = await Level0Vectors.read(layout.annIndex, expected);
         const loaded = await AnnIndex.load(layout, expected, undefined, 0);
         if (!('index' in loaded)) throw new Error(loaded.problem.message);
         const { index } = loaded;
@@ -106,8 +109,6 @@ describe('the exact scan over a saved graph', () => {
         });
         // hnswlib's load completes on the libuv pool, after this turn.
         expect(index.scanning).toBe(true);
-        const query = unitVectors(1, 21)[0] as Float32Array;
-        const scan = await Level0Vectors.read(layout.annIndex, expected);
         expect(index.search(query, 10)).toEqual(scan?.nearest(query, 10));
         expect(Array.from(index.vector(42))).toEqual(Array.from(built.vector(42)));
         await index.graphLoaded;
