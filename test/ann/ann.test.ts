@@ -69,6 +69,8 @@ describe('AnnIndex', () => {
       }
       const streamed = await graph.finish(ids.slice(0, 1_000));
       for (const query of unitVectors(20, 13)) expect(streamed.search(query, 10)).toEqual(here.search(query, 10));
+      // Built, the stream no longer holds the rows it gave the worker.
+      expect(() => graph.add([])).toThrow(/finished/);
       const abandoned = new GraphStream(some.length, DIMENSION);
       abandoned.add(some.slice(0, 10));
       expect(() => abandoned.add([new Float32Array(DIMENSION).fill(Number.NaN)])).toThrow(/Vector 10 contains a non-finite value/);

