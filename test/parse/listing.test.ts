@@ -8,18 +8,13 @@ import { parseJson, parseJsonl } from '../../indexer/parse/json.js';
 import { loadParser, prepareListing } from '../../indexer/parse/listing.js';
 
 describe('loadParser', () => {
-  const expected: Record<InputFormat, unknown> = {
-    'hf-page': parseHfPage,
-    json: parseJson,
-    jsonl: parseJsonl,
-    csv: parseCsv,
-    atom: parseAtom,
-    bibtex: parseBibtex,
-  };
-  for (const [format, parser] of Object.entries(expected))
+  const formats: InputFormat[] = ['hf-page', 'json', 'jsonl', 'csv', 'atom', 'bibtex'];
+  const parsers = [parseHfPage, parseJson, parseJsonl, parseCsv, parseAtom, parseBibtex];
+  formats.forEach((format, index) => {
     it(`imports the ${format} parser`, async () => {
-      expect(await loadParser(format as InputFormat)).toBe(parser);
+      expect(await loadParser(format)).toBe(parsers[index]);
     });
+  });
 });
 
 describe('prepareListing', () => {
