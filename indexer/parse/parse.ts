@@ -1,9 +1,10 @@
 import { parseAtom } from './atom.js';
 import { parseBibtex } from './bibtex.js';
 import { parseCsv } from './csv.js';
-import { detectFormat, type InputFormat } from './detect.js';
+import type { InputFormat } from './detect.js';
 import { parseHfPage } from './hf-page.js';
 import { parseJson, parseJsonl } from './json.js';
+import { type ListingOptions, prepareListing } from './listing.js';
 import type { ParseResult } from './paper.js';
 import type { FormatParser } from './record.js';
 
@@ -26,9 +27,7 @@ const PARSERS = {
  *
  * @example parseListing(text, { file: 'daily.txt', year: 2026 }).papers[0]?.title
  */
-export function parseListing(text: string, options: { file: string; format?: InputFormat; year?: number; listedOn?: string }): ParseResult {
-  const content = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const format = options.format ?? detectFormat(options.file, content);
-  const listedOn = options.listedOn ?? new Date().toISOString().slice(0, 10);
-  return PARSERS[format](content, { file: options.file, year: options.year, listedOn });
+export function parseListing(text: string, options: ListingOptions): ParseResult {
+  const { content, format, context } = prepareListing(text, options);
+  return PARSERS[format](content, context);
 }

@@ -3,8 +3,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { PaperscopeError } from '../../core/errors.js';
 import { hasKnownExtension } from './detect.js';
+import { loadParser, prepareListing } from './listing.js';
 import { formatIssue, type ParseIssue, type ParseResult } from './paper.js';
-import { parseListing } from './parse.js';
 
 /** How many issues a strict failure spells out in its message; all are in `details.issues`. */
 const ISSUES_IN_MESSAGE = 20;
@@ -113,7 +113,8 @@ async function readOne(file: string, year: number | undefined, maxBytes: number)
   try {
     // A page saved long ago dates "Apr 4" by when it was saved, not by today.
     const listedOn = (info?.mtime ?? new Date()).toISOString().slice(0, 10);
-    const parsed = parseListing(text, { file, listedOn, ...(year === undefined ? {} : { year }) });
+    const { content, format, context } = prepareListing(text, { file, listedOn, year });
+    const parsed = (await loadParser(format))(content, context);
     return { papers: parsed.papers, issues: [...issues, ...parsed.issues] };
   } catch (error) {
     if (!(error instanceof PaperscopeError)) {

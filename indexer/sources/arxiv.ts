@@ -1,5 +1,6 @@
 import { PaperscopeError } from '../../core/errors.js';
-import { type Paper, type ParseIssue, parseListing } from '../parse/index.js';
+import type { Paper, ParseIssue } from '../parse/index.js';
+import { parseListing } from '../parse/parse.js';
 
 /** arXiv asks for modest pages; a larger `--max` is read in several. */
 export const ARXIV_PAGE_SIZE = 100;

@@ -58,7 +58,10 @@ export async function postedPapers(body: unknown): Promise<Paper[]> {
     );
   }
   // Loaded on first use: the parsers (BibTeX's above all) would add a sixth of a second to every server start.
-  const { formatIssue, parseListing } = await import('../../indexer/parse/index.js');
+  const [{ formatIssue }, { parseListing }] = await Promise.all([
+    import('../../indexer/parse/index.js'),
+    import('../../indexer/parse/parse.js'),
+  ]);
   // One record per line, so the parser's line n is record n - 1.
   const { papers, issues } = parseListing(list.map((item) => JSON.stringify(item)).join('\n'), { file: SOURCE, format: 'jsonl' });
   const firstIndex = new Map<string, number>();

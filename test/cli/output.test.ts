@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatIndexSummary, printResults } from '../../cli/print.js';
 import { errorCatalog } from '../../core/errors.js';
 import type { IndexSummary } from '../../indexer/index.js';
-import { parseListing } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import type { SearchHit } from '../../server/engine/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex } from '../helpers/sample-index.js';

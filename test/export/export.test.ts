@@ -2,7 +2,8 @@ import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../core/version.js';
-import { findArxivId, type Paper, parseListing, readListings } from '../../indexer/parse/index.js';
+import { findArxivId, type Paper, readListings } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import type { PaperDetail } from '../../server/engine/index.js';
 import { citationKeys, exportPapers } from '../../server/export/index.js';
 

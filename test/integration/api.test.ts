@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { readSettings } from '../../core/config.js';
 import { PROJECT_ROOT } from '../../core/version.js';
-import { parseListing } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import {
   askResponseSchema,
   browseResponseSchema,

@@ -42,3 +42,12 @@ describe('server start', () => {
     fc.assert(fc.property(fc.maxSafeInteger(), (count) => formatCount(count) === count.toLocaleString('en')));
   });
 });
+
+describe('index start', () => {
+  it('indexing loads no format parser: readListings imports the one a file needs', async () => {
+    const loaded = await loadedAtStart('indexer/index.ts');
+    expect(loaded.has('indexer/parse/read.ts')).toBe(true);
+    const parsers = ['atom', 'bibtex', 'csv', 'hf-page', 'json', 'parse'].map((name) => `indexer/parse/${name}.ts`);
+    expect(parsers.filter((file) => loaded.has(file))).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type ParseResult, parseListing } from '../../indexer/parse/index.js';
+import type { ParseResult } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import { failureOf } from '../helpers/failure.js';
 
 const FIXTURES = 'test/fixtures/inputs';

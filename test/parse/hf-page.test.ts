@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type Paper, parseListing } from '../../indexer/parse/index.js';
+import type { Paper } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 
 const SAMPLE = 'data/hf-daily-papers-reward-noise.txt';
 const sampleText = readFileSync(SAMPLE, 'utf8');

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PaperscopeError } from '../../core/errors.js';
-import { type InputFormat, parseListing } from '../../indexer/parse/index.js';
+import type { InputFormat } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import { UNIT_TEST_MS } from '../helpers/limits.js';
 
 /** Runs `run`; a PaperscopeError is an accepted outcome, anything else thrown fails the property. */

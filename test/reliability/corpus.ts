@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRandom } from '../../core/random.js';
-import { parseListing } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import { splitSentences } from '../../indexer/text/index.js';
 import { SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
 

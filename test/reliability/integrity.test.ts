@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { PaperscopeError } from '../../core/errors.js';
 import { checkIndex } from '../../indexer/check.js';
 import { type IndexEvent, type IndexOptions, runIndex } from '../../indexer/index.js';
-import { parseListing } from '../../indexer/parse/index.js';
+import { parseListing } from '../../indexer/parse/parse.js';
 import { dataDirLayout, PapersTable } from '../../indexer/store/index.js';
 import { INDEX_SAMPLE_MS } from '../helpers/limits.js';
 import { buildSampleIndex, offlineIndexOptions, SAMPLE_FILE, SAMPLE_YEAR } from '../helpers/sample-index.js';
