@@ -310,12 +310,16 @@ function runEnd(text: string, at: number, numbers: boolean): number {
 /** The end of the word starting at `start`: its letters and numbers, a possessive, then joined parts. */
 function wordEnd(text: string, start: number): number {
   let end = runEnd(text, start, true);
+  // The text's end is tested before a character past it is read: read out of bounds (NaN), it threw
+  // the optimised scan away on every thread that tokenizes, to be compiled again.
+  if (end === text.length) return end;
   const quote = text.charCodeAt(end);
   if (quote === 0x27 || quote === 0x2019) {
     const possessive = runEnd(text, end + 1, false);
     if (possessive > end + 1) end = possessive;
   }
   for (;;) {
+    if (end === text.length) return end;
     const joiner = text.charCodeAt(end);
     if (joiner !== 0x2d && joiner !== 0x5e && joiner !== 0x2f && joiner !== 0x2e) return end;
     const part = runEnd(text, end + 1, true);

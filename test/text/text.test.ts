@@ -32,6 +32,16 @@ describe('tokenize', () => {
   it('matches non-ASCII letters', () => {
     expect(terms('Café naïve-Bayes')).toEqual(['café', 'naïve-bayes', 'naïv', 'bay']);
   });
+
+  it("ends a word at the text's end, after a quote or a joiner with nothing behind it", () => {
+    const ends = (text: string) => tokenize(text).map(({ word, start, end }) => `${word}@${start}-${end}`);
+    expect(ends('noisy rewards')).toEqual(['noisy@0-5', 'rewards@6-13']);
+    expect(ends("GRPO's")).toEqual(['grpo@0-4']);
+    expect(ends("models'")).toEqual(['models@0-6']);
+    expect(ends('text-to-image-')).toEqual(['text-to-image@0-13', 'text@0-4', 'image@8-13']);
+    expect(ends('qwen-2.5.')).toEqual(['qwen-2.5@0-8', 'qwen@0-4']);
+    expect(ends('dp^2o/')).toEqual(['dp^2o@0-5', 'dp@0-2', '2o@3-5']);
+  });
 });
 
 describe('splitSentences', () => {
