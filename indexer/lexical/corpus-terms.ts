@@ -98,6 +98,19 @@ interface WordTally {
   /** The same for the sentences' corpus, counted in the same pass (`countCorpusAndSentenceTerms`): its term ids, set when first seen there. */
   sentenceTermIds: number[] | undefined;
   sentenceCount: number;
+  /** What another reader of the same pass keeps for this word (`WordHook`). */
+  kept: { value: unknown };
+}
+
+/**
+ * Hears each word of the pass, with a slot of its own kept with the word's tally: another reader of
+ * the same texts (the word-vector embedding) reads them from this pass instead of tokenizing them again.
+ * `start` is the word's offset in its field; `inTitle` says which.
+ */
+export interface WordHook {
+  word(word: AnalysedWord, kept: { value: unknown }, start: number, inTitle: boolean): void;
+  /** Document `doc` is done. */
+  end(doc: number): void;
 }
 
 /** Relative positions of a word's tokens: a compound's whole sits on its first part, each part on its own. */
@@ -354,9 +367,9 @@ function flatForms(byTerm: ReadonlyArray<ReadonlyMap<string, number>>): TermForm
 export function countCorpusAndSentenceTerms(
   docs: readonly FieldedText[],
   sentences: SentenceRanges,
-  options: { positions?: boolean } = {},
+  options: { positions?: boolean; hook?: WordHook } = {},
 ): { papers: CorpusTerms; sentences: CorpusTerms } {
-  const counted = countTerms(docs, options.positions ?? false, sentences);
+  const counted = countTerms(docs, options.positions ?? false, sentences, options.hook);
   return { papers: counted.papers, sentences: counted.sentences as CorpusTerms };
 }
 
@@ -364,6 +377,7 @@ function countTerms(
   docs: readonly FieldedText[],
   withPositions: boolean,
   ranges: SentenceRanges | undefined,
+  hook?: WordHook,
 ): { papers: CorpusTerms; sentences: CorpusTerms | undefined; forms: Array<Map<string, number>> } {
   const termIds = new Map<string, number>();
   const terms: string[] = [];
@@ -390,6 +404,7 @@ function countTerms(
       count: 0,
       sentenceTermIds: undefined,
       sentenceCount: 0,
+      kept: { value: undefined },
     };
     word.memo = { owner, value: tally };
     tallies.push([word, tally]);
@@ -427,6 +442,7 @@ function countTerms(
   // copy counts its words again for their surfaces, added when the title changes.
   let lastTitle: string | undefined;
   const titleTallies: Array<[AnalysedWord, WordTally]> = [];
+  const titleStarts: number[] = [];
   let titleCopies = 0;
   let sentenceTitleCopies = 0;
   const settleTitle = (): void => {
@@ -462,6 +478,7 @@ function countTerms(
   };
   const countAbstractWord = (word: AnalysedWord, start: number): void => {
     const tally = tallyOf(word);
+    hook?.word(word, tally.kept, start, false);
     tally.count++;
     lists.count(tally.termIds, tally.offsets, tally.span);
     if (!sentences) return;
@@ -482,22 +499,28 @@ function countTerms(
       lastTitle = title;
       settleTitle();
       titleTallies.length = 0;
+      titleStarts.length = 0;
       titleKeptForSentences = false;
-      forEachWord(title, (word) => {
+      forEachWord(title, (word, start) => {
         const tally = tallyOf(word);
+        hook?.word(word, tally.kept, start, true);
         tally.count++;
         lists.count(tally.termIds, tally.offsets, tally.span);
         titleTallies.push([word, tally]);
+        titleStarts.push(start);
       });
       lists.keepTitle();
     } else {
       lists.copyTitle();
       titleCopies++;
+      // A hook hears the copied title's words as if read again.
+      if (hook) for (const [at, [word, tally]] of titleTallies.entries()) hook.word(word, tally.kept, titleStarts[at] as number, true);
     }
     lists.toAbstract();
     if (!sentences) {
       forEachWord(abstract, countAbstractWord);
       lists.end();
+      hook?.end(doc);
       continue;
     }
     const { first } = ranges as SentenceRanges;
@@ -515,6 +538,7 @@ function countTerms(
       }
     }
     lists.end();
+    hook?.end(doc);
   }
   settleTitle();
   const forms = formCounts(terms, tallies, false);

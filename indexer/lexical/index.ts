@@ -12,6 +12,7 @@ export {
   type CorpusTermsPart,
   type FieldedText,
   type SentenceRanges,
+  type WordHook,
   withoutPositions,
 } from './corpus-terms.js';
 export { joinCorpusTerms } from './join-terms.js';

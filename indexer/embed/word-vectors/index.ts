@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import { PaperscopeError } from '../../../core/errors.js';
+import type { WordHook } from '../../lexical/index.js';
 import type { EmbedderCopySpec, EmbedProgress, Embedder, EmbedderInfo, PiecedVectors } from '../types.js';
 import { cacheFilePath, ensureCache, loadWordVectors, SOURCE_PACKAGE } from './cache.js';
 import {
@@ -15,6 +16,8 @@ import {
   type ReadText,
   readText,
   readVector,
+  type Reading,
+  readWord,
   textVector,
   type Weighting,
 } from './sif.js';
@@ -108,7 +111,12 @@ export async function createWordVectorEmbedder(options: WordVectorEmbedderOption
   return new WordVectorEmbedder(lexicon, fitted, options.cacheDir);
 }
 
-class WordVectorEmbedder implements Embedder {
+/** `WordVectorEmbedder.passReader`'s hook into the term counts' pass, and the documents' words it kept. */
+export interface PassReader extends WordHook {
+  reads: ReadText[];
+}
+
+export class WordVectorEmbedder implements Embedder {
   readonly info: EmbedderInfo = { kind: 'word-vectors', model: SOURCE_PACKAGE, dimension: DIMENSION };
   readonly #lexicon: Lexicon;
   #fitted: FittedCorpus | undefined;
@@ -216,17 +224,25 @@ class WordVectorEmbedder implements Embedder {
   /**
    * A word-vector average of a piece does not depend on the text around it: each piece's vector is
    * the piece embedded alone, made in the pass over the whole text (the sentences for Ask, at no
-   * second tokenization of every abstract).
+   * second tokenization of every abstract). `reads`, when given, are the texts' words as another pass
+   * heard them (`passReader`), which are then not tokenized again.
    */
-  async embedPiecesAlone(texts: readonly (readonly string[])[], onProgress?: EmbedProgress): Promise<PiecedVectors[]> {
+  async embedPiecesAlone(
+    texts: readonly (readonly string[])[],
+    onProgress?: EmbedProgress,
+    reads?: readonly ReadText[],
+  ): Promise<PiecedVectors[]> {
     this.#lexicon.table.readAll();
     const embedded: PiecedVectors[] = [];
     const pause = eventLoopYielder();
     const { dimension } = this.info;
     for (const pieces of texts) {
       const text = pieces.join('');
-      const read = this.#read.get(text);
-      if (read) this.#read.delete(text);
+      let read = reads?.[embedded.length];
+      if (!read) {
+        read = this.#read.get(text);
+        if (read) this.#read.delete(text);
+      }
       const averages = pieceVectors(pieces, this.#lexicon, this.#weighting, read);
       // Each piece's row is finished where it is.
       const rows = averages.pieces;
@@ -240,6 +256,39 @@ class WordVectorEmbedder implements Embedder {
       await pause();
     }
     return embedded;
+  }
+
+  /**
+   * Each document's words as another pass over its title and abstract hears them (the term counts'
+   * `WordHook`), kept as `readText` of its `documentText` ("title. abstract") keeps them: no word spans
+   * the ". " between the two, so the words are the title's then the abstract's, the latter shifted past it.
+   * `reads` are `embedPiecesAlone`'s, the documents' in order. A word's readings are found once, kept in its slot.
+   */
+  passReader(titleOf: (doc: number) => string): PassReader {
+    const lexicon = this.#lexicon;
+    const reads: ReadText[] = [];
+    let current: ReadText = { readings: [], starts: [] };
+    let shift = titleOf(0).length + 2;
+    return {
+      reads,
+      word(analysed, kept, start, inTitle) {
+        let readings = kept.value as readonly Reading[] | undefined;
+        if (readings === undefined) {
+          readings = readWord(analysed, lexicon);
+          kept.value = readings;
+        }
+        const at = inTitle ? start : start + shift;
+        for (const reading of readings) {
+          current.readings.push(reading);
+          current.starts.push(at);
+        }
+      },
+      end(doc) {
+        reads.push(current);
+        current = { readings: [], starts: [] };
+        shift = titleOf(doc + 1).length + 2;
+      },
+    };
   }
 
   async embedQuery(text: string): Promise<Float32Array> {

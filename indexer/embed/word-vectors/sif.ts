@@ -98,7 +98,7 @@ type TermVisitor = (reading: Reading, boost: number) => void;
  * The unstemmed words a matched word adds. A compound the vocabulary knows ("state-of-the-art") stands
  * for its parts; an unknown one ("text-to-image") is kept for its hashed vector and its parts add theirs.
  */
-function readWord(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] {
+export function readWord(analysed: AnalysedWord, lexicon: Lexicon): readonly Reading[] {
   const { rows, table } = lexicon;
   const readings: Reading[] = [];
   let knownCompoundEnd = -1;
