@@ -360,7 +360,7 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
       // A large HNSW graph loads faster with huge pages, which malloc asks for only when told at the process's start.
       const hugePages = hugePagesEnv(await currentHugePageSituation(options.dataDir, process.env));
       if (hugePages) await relaunchWith([], hugePages);
-      const { isServeWorker, reportReady, SERVING_WARM_UP_SEARCHES } = await import('../server/cluster.js');
+      const { isServeWorker, reportReady } = await import('../server/cluster.js');
       if (options.workers > 1 && !isServeWorker()) return serveFromWorkers(options);
       const hasIndex = await indexExists(options.dataDir);
       const reporter = createReporter();
@@ -388,7 +388,6 @@ withEmbedOptions(program.command('serve').description('serve the web app and the
         mcp: options.mcp,
         onEvent: reporter.onEvent,
         listenWhenOpen: isServeWorker(),
-        warmUpSearches: isServeWorker() ? SERVING_WARM_UP_SEARCHES : 0,
         ...firstRun,
       }).catch(explainNoIndex(options.dataDir));
       const status = server.engine.status();

@@ -54,15 +54,6 @@ export const SERVING_INTERRUPT_BUDGET = 8448;
  */
 export const SERVING_HEAP_GROWING_PERCENT = 300;
 
-/**
- * Searches each serve worker runs on its own index over a private loopback port before it takes
- * traffic (`warmUp` in server/warm-up.ts): at the interrupt budget above, the request path is
- * optimised after ≈ 1,500–2,000 requests, which otherwise were the worker's first real ones, at
- * 1.5–1.7× the CPU of later ones (docs/scaling.md, h25p, h26p). The cost: a few seconds of CPU
- * before each worker listens (its first searches weigh their terms), the first answer that much later.
- */
-export const SERVING_WARM_UP_SEARCHES = 1500;
-
 /** The Node flags a serve worker starts with: the young generation, interrupt budget and heap growth above, each unless the user set it (flags or NODE_OPTIONS). */
 export function servingNodeFlags(execArgv: readonly string[], nodeOptions = ''): string[] {
   const userSet = (name: string) => nodeFlagGiven(name, execArgv, nodeOptions);

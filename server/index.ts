@@ -9,7 +9,6 @@ import type { LlmSettings } from './ask/index.js';
 import { LiveEngine, SearchEngine, watchForNewIndex } from './engine/index.js';
 import { mcpToken } from './mcp/http.js';
 import { StartingProgress, startingApp } from './routes/starting.js';
-import { warmUp } from './warm-up.js';
 
 export { createApp } from './app.js';
 export { SearchEngine } from './engine/index.js';
@@ -44,8 +43,6 @@ export interface ServerOptions {
    * hands connections to the workers that listen, so none should listen before it can answer).
    */
   listenWhenOpen?: boolean;
-  /** With `listenWhenOpen`: searches run over a private loopback port before listening, so the JIT has optimised the request path (see `warmUp`). */
-  warmUpSearches?: number;
 }
 
 export interface RunningServer {
@@ -80,19 +77,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Live, so that POST /api/papers can swap in the updated index.
   const openEngine = async (onEvent = options.onEvent) =>
     new LiveEngine(await SearchEngine.open({ ...engineOptions, onEvent }), engineOptions);
-  const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = settings;
-  const appFor = (live: LiveEngine, rateLimit = rateLimitPerMinute) =>
-    createApp({
-      engine: live,
-      http: { rateLimitPerMinute: rateLimit, requestTimeoutMs, corsOrigin, adminToken },
-      webDir: options.webDir,
-      mcp: options.mcp,
-      onError: options.onError,
-    }).fetch;
   const opened = options.listenWhenOpen ? await openEngine() : undefined;
-  // Without the rate limit: the warm-up's searches must not count against the loopback's clients.
-  // Only an optimisation: a worker that cannot warm up serves all the same.
-  if (opened && options.warmUpSearches) await warmUp(appFor(opened, 0), options.warmUpSearches).catch(() => undefined);
   const { server, url } = await listen(options.host ?? settings.host, options.port ?? settings.port, (request, env) =>
     handle(request, env),
   ).catch(async (error: unknown) => {
@@ -117,7 +102,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await closeServer(server);
     throw error;
   }
-  handle = appFor(live);
+  const { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken } = settings;
+  handle = createApp({
+    engine: live,
+    http: { rateLimitPerMinute, requestTimeoutMs, corsOrigin, adminToken },
+    webDir: options.webDir,
+    mcp: options.mcp,
+    onError: options.onError,
+  }).fetch;
   // Replicas pick up what another process indexed (`paperscope index`, or a writer on object storage).
   const reloadIntervalMs = options.reloadIntervalMs ?? settings.reloadIntervalMs;
   const watch = reloadIntervalMs > 0 ? watchForNewIndex(live, { intervalMs: reloadIntervalMs, onEvent: options.onEvent }) : undefined;
